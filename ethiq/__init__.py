@@ -1,0 +1,1 @@
+"""Ethiq: phone-fraud screening as code. The command line lives in :mod:`ethiq.cli`."""

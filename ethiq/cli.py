@@ -1,0 +1,17 @@
+"""The ``ethiq`` command: one front door to every domain's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from ethiq import engine_cli
+
+app = typer.Typer(
+    help="Ethiq: phone-fraud screening. Tenants are Pulumi stacks; one runtime serves them all.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(engine_cli.app, name="engine")
+
+__all__ = ["app"]

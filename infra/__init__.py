@@ -1,0 +1,1 @@
+"""Tenants as code: the Pulumi program, its components and dynamic providers."""

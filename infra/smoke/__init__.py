@@ -1,0 +1,1 @@
+"""The engine smoke program and its dynamic provider."""

@@ -1,0 +1,157 @@
+"""Real PostgreSQL and Redis servers for tests: free loopback ports, data in temp dirs.
+
+Written here rather than taken from pytest-postgresql/pytest-redis because CI runs as root, and
+PostgreSQL refuses to run as root: the server must be started as the unprivileged ``postgres``
+user that Debian's package creates, with a data directory that user owns.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Server", "postgres_server", "redis_server"]
+
+READY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    port: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll until something accepts connections on ``port`` (readiness, not timing)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before it was ready")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {READY_TIMEOUT_S}s")
+
+
+def _pg_bindir() -> Path:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: p.parts)
+    if not candidates:
+        raise RuntimeError("PostgreSQL server not installed: run tools/setup.sh (or `make setup`)")
+    return candidates[-1].parent
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; Debian's package provides the `postgres` user.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextmanager
+def postgres_server() -> Iterator[Server]:
+    bindir = _pg_bindir()
+    # Under /tmp (not pytest's 0700 tmp dir) so that the postgres user can reach it.
+    root = Path(tempfile.mkdtemp(prefix="ethiq-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(root, user.pw_uid, user.pw_gid)
+    port = free_port()
+    try:
+        subprocess.run(
+            _as_postgres_user(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+        subprocess.run(
+            _as_postgres_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "server.log"),
+                    "-w",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        yield Server(url=f"postgresql://postgres@127.0.0.1:{port}/postgres", port=port)
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_postgres_user(
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+                ),
+                check=False,
+                capture_output=True,
+            )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[Server]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("Redis server not installed: run tools/setup.sh (or `make setup`)")
+    root = Path(tempfile.mkdtemp(prefix="ethiq-redis-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(root),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(root / "server.log"),
+        ],
+    )
+    try:
+        wait_for_port(port, process)
+        yield Server(url=f"redis://127.0.0.1:{port}/0", port=port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
