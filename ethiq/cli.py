@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ethiq import engine_cli
+from ethiq import engine_cli, tenant_cli
+from ethiq.sandbox import cli as sandbox_cli
 
 app = typer.Typer(
     help="Ethiq: phone-fraud screening. Tenants are Pulumi stacks; one runtime serves them all.",
@@ -13,5 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(engine_cli.app, name="engine")
+app.add_typer(tenant_cli.app, name="tenant")
+app.command("sandbox")(sandbox_cli.sandbox)
 
 __all__ = ["app"]

@@ -1,6 +1,7 @@
-"""The tenant program (``main: infra/`` in Pulumi.yaml): one stack per tenant.
-
-The Tenant component lands with the tenant-stacks work; until then the program declares nothing.
-"""
+"""The tenant program (``main: infra/`` in Pulumi.yaml): one stack per tenant."""
 
 from __future__ import annotations
+
+from infra.program import main
+
+main()

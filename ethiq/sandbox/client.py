@@ -1,0 +1,202 @@
+"""A small typed client for the sandbox's control API (``/_sandbox/…``)."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Self
+
+import httpx
+import msgspec
+
+from ethiq.sandbox.faults import FaultSpec
+from ethiq.sandbox.journal import RequestEntry, Violation
+
+__all__ = ["SandboxControl", "SandboxControlError"]
+
+READS = frozenset({"GET", "HEAD"})
+
+
+class SandboxControlError(RuntimeError):
+    """The control API refused a request (bad fault spec, unknown number …)."""
+
+
+class SandboxControl:
+    """Inject faults, read the request log, state and contract violations, reset."""
+
+    def __init__(
+        self, base_url: str, account_sid: str, auth_token: str, *, timeout: float = 10.0
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=f"{base_url}/_sandbox", auth=(account_sid, auth_token), timeout=timeout
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        response = self._http.request(
+            method,
+            path,
+            content=None if payload is None else msgspec.json.encode(payload),
+            headers={"content-type": "application/json"},
+        )
+        if response.is_error:
+            raise SandboxControlError(
+                f"{method} /_sandbox{path}: {response.status_code} {response.text}"
+            )
+        return response.json() if response.content else None
+
+    # --- faults --------------------------------------------------------------------------
+
+    def add_fault(self, spec: FaultSpec) -> FaultSpec:
+        return msgspec.convert(self._call("POST", "/faults", spec), FaultSpec)
+
+    def fail(
+        self,
+        status: int,
+        *,
+        code: int | None = None,
+        message: str | None = None,
+        method: str = "*",
+        path: str = "*",
+        account_sid: str | None = None,
+        times: int | None = 1,
+    ) -> FaultSpec:
+        """Answer matching requests with ``status`` / Twilio ``code`` instead of processing them."""
+        return self.add_fault(
+            FaultSpec(
+                kind="status",
+                status=status,
+                code=code,
+                message=message,
+                method=method,
+                path=path,
+                account_sid=account_sid,
+                times=times,
+            )
+        )
+
+    def drop_after_commit(
+        self,
+        *,
+        method: str = "POST",
+        path: str = "*",
+        account_sid: str | None = None,
+        times: int | None = 1,
+    ) -> FaultSpec:
+        """Apply matching writes, then break the connection before the response completes."""
+        return self.add_fault(
+            FaultSpec(
+                kind="drop_after_commit",
+                method=method,
+                path=path,
+                account_sid=account_sid,
+                times=times,
+            )
+        )
+
+    def delay(
+        self,
+        seconds: float,
+        *,
+        method: str = "*",
+        path: str = "*",
+        account_sid: str | None = None,
+        times: int | None = 1,
+    ) -> FaultSpec:
+        """Wait ``seconds`` before processing matching requests."""
+        return self.add_fault(
+            FaultSpec(
+                kind="delay",
+                seconds=seconds,
+                method=method,
+                path=path,
+                account_sid=account_sid,
+                times=times,
+            )
+        )
+
+    def empty_inventory(
+        self, country: str, region: str | None = None, *, times: int | None = None
+    ) -> FaultSpec:
+        """No numbers for sale in ``country`` (``region``): empty searches, 21452 by AreaCode."""
+        return self.add_fault(
+            FaultSpec(kind="empty_inventory", country=country, region=region, times=times)
+        )
+
+    def faults(self) -> list[FaultSpec]:
+        return msgspec.convert(self._call("GET", "/faults")["faults"], list[FaultSpec])
+
+    def remove_fault(self, fault_id: int) -> None:
+        self._call("DELETE", f"/faults/{fault_id}")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    # --- what happened -------------------------------------------------------------------
+
+    def requests(self, *, method: str | None = None, path: str = "*") -> list[RequestEntry]:
+        """The request log in order, optionally only ``method`` requests on a path glob."""
+        entries = msgspec.convert(self._call("GET", "/requests")["requests"], list[RequestEntry])
+        return [
+            entry
+            for entry in entries
+            if (method is None or entry.method == method.upper())
+            and fnmatch.fnmatchcase(entry.path, path)
+        ]
+
+    def writes(self, path: str = "*") -> list[RequestEntry]:
+        """Requests that may change state (anything but GET), on a path glob."""
+        return [entry for entry in self.requests(path=path) if entry.method not in READS]
+
+    def violations(self) -> list[Violation]:
+        return msgspec.convert(self._call("GET", "/violations")["violations"], list[Violation])
+
+    def contract_checks(self) -> bool:
+        """Whether this sandbox validates against Twilio's contract (the document was found)."""
+        return bool(self._call("GET", "/violations")["contract_checks"])
+
+    def health(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/health"))
+
+    def state(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/state"))
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message sent through the sandbox, oldest first."""
+        return list(self.state()["messages"])
+
+    def reset(self) -> None:
+        """Fresh state (only the parent account), no faults, empty request log and violations."""
+        self._call("POST", "/reset")
+
+    # --- driving the world ---------------------------------------------------------------
+
+    def register_call(
+        self,
+        to: str,
+        from_: str,
+        *,
+        status: str = "in-progress",
+        forwarded_from: str | None = None,
+        caller_name: str | None = None,
+    ) -> dict[str, Any]:
+        """A live inbound call to our number ``to``; returns the call as Twilio renders it."""
+        payload = {
+            "to": to,
+            "from": from_,
+            "status": status,
+            "forwarded_from": forwarded_from,
+            "caller_name": caller_name,
+        }
+        return dict(self._call("POST", "/calls", payload))
+
+    def opt_out(self, phone_number: str) -> None:
+        """``phone_number`` replied STOP: sending to it fails with 21610."""
+        self._call("POST", "/opt-outs", {"phone_number": phone_number})

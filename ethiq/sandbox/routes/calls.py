@@ -1,0 +1,111 @@
+"""Live calls (registered through the control API): updates and real-time transcriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+
+from ethiq.sandbox import render
+from ethiq.sandbox.context import Sandbox
+from ethiq.sandbox.errors import TwilioApiError, invalid_parameter, not_found
+from ethiq.sandbox.formats import API_VERSION, new_sid, now
+from ethiq.sandbox.routes.common import AnyRequest, authorized, json_response, params_of
+from ethiq.sandbox.state import Call, Transcription
+
+__all__ = ["ROUTES"]
+
+ACCOUNT = f"/{API_VERSION}/Accounts/{{account_sid:str}}"
+NOT_IN_PROGRESS = 21220
+LIVE = frozenset({"queued", "ringing", "in-progress"})
+
+
+def _call(sandbox: Sandbox, account_sid: str, sid: str) -> Call:
+    call = sandbox.store.calls.get(sid)
+    if call is None or call.account_sid != account_sid:
+        raise not_found(f"/{API_VERSION}/Accounts/{account_sid}/Calls/{sid}.json")
+    return call
+
+
+def _require_live(call: Call, action: str) -> None:
+    if call.status not in LIVE:
+        raise TwilioApiError(400, NOT_IN_PROGRESS, f"Call is not in-progress. Cannot {action}.")
+
+
+@get(f"{ACCOUNT}/Calls/{{sid:str}}")
+async def fetch_call(request: AnyRequest, account_sid: str, sid: str) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    with sandbox.store.lock:
+        return json_response(render.call(_call(sandbox, account.sid, sid)))
+
+
+@post(f"{ACCOUNT}/Calls/{{sid:str}}")
+async def update_call(request: AnyRequest, account_sid: str, sid: str) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    params = await params_of(request)
+    twiml, url, status = params.get("Twiml"), params.get("Url"), params.get("Status")
+    if twiml and url:
+        raise invalid_parameter("Twiml and Url are mutually exclusive")
+    with sandbox.store.lock:
+        call = _call(sandbox, account.sid, sid)
+        if twiml or url:
+            _require_live(call, "redirect")
+            call.twiml.append(twiml) if twiml else call.urls.append(url or "")
+        if status == "completed" and call.status in LIVE:
+            call.status, call.end_time = "completed", now()
+        elif status == "canceled" and call.status in {"queued", "ringing"}:
+            call.status, call.end_time = "canceled", now()
+        elif status not in {None, "completed", "canceled"}:
+            raise invalid_parameter("Status must be completed or canceled")
+        call.date_updated = now()
+        return json_response(render.call(call))
+
+
+@post(f"{ACCOUNT}/Calls/{{call_sid:str}}/Transcriptions")
+async def start_transcription(
+    request: AnyRequest, account_sid: str, call_sid: str
+) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    params = await params_of(request)
+    with sandbox.store.lock:
+        call = _call(sandbox, account.sid, call_sid)
+        _require_live(call, "start a transcription")
+        transcription = Transcription(
+            sid=new_sid("GT"),
+            account_sid=account.sid,
+            call_sid=call.sid,
+            name=params.get("Name"),
+            parameters={name: values[-1] for name, values in params.values.items()},
+        )
+        sandbox.store.transcriptions[transcription.sid] = transcription
+        return json_response(render.transcription(transcription))
+
+
+@post(f"{ACCOUNT}/Calls/{{call_sid:str}}/Transcriptions/{{sid:str}}")
+async def stop_transcription(
+    request: AnyRequest, account_sid: str, call_sid: str, sid: str
+) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    params = await params_of(request)
+    if params.get("Status") != "stopped":
+        raise invalid_parameter("Status must be stopped")
+    with sandbox.store.lock:
+        _call(sandbox, account.sid, call_sid)
+        # Twilio accepts the transcription's sid or the name it was started with.
+        found = next(
+            (
+                t
+                for t in sandbox.store.transcriptions.values()
+                if t.call_sid == call_sid and sid in {t.sid, t.name}
+            ),
+            None,
+        )
+        if found is None:
+            raise not_found(
+                f"/{API_VERSION}/Accounts/{account.sid}/Calls/{call_sid}/Transcriptions/{sid}.json"
+            )
+        found.status, found.date_updated = "stopped", now()
+        return json_response(render.transcription(found))
+
+
+ROUTES = [fetch_call, update_call, start_transcription, stop_transcription]

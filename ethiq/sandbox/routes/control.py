@@ -1,0 +1,180 @@
+"""The control API under ``/_sandbox/``: state, request log, faults, calls, violations, reset.
+
+Everything but ``health`` needs the parent account's credentials (HTTP Basic, like Twilio).
+Bodies are JSON; see :class:`ethiq.sandbox.client.SandboxControl` for the typed client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Response, delete, get, post
+
+from ethiq.sandbox import render
+from ethiq.sandbox.auth import basic_credentials
+from ethiq.sandbox.context import Sandbox, sandbox_of
+from ethiq.sandbox.errors import TwilioApiError, authenticate_error, invalid_parameter
+from ethiq.sandbox.faults import FaultSpec
+from ethiq.sandbox.formats import is_e164, new_sid
+from ethiq.sandbox.journal import RequestEntry, Violation
+from ethiq.sandbox.routes.common import AnyRequest, json_response
+from ethiq.sandbox.state import Call
+
+__all__ = ["ROUTES", "CallSpec", "OptOutSpec"]
+
+BASE = "/_sandbox"
+
+
+class CallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A live inbound call to one of our numbers (``to``), owned by that number's account."""
+
+    to: str
+    from_: str = msgspec.field(name="from")
+    status: str = "in-progress"
+    forwarded_from: str | None = None
+    caller_name: str | None = None
+
+
+class OptOutSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A recipient who replied STOP: messages to them fail with 21610."""
+
+    phone_number: str
+
+
+def _control(request: AnyRequest) -> Sandbox:
+    sandbox = sandbox_of(request)
+    credentials = basic_credentials(request.headers.get("authorization"))
+    parent = (sandbox.settings.account_sid, sandbox.settings.auth_token)
+    if credentials != parent:
+        raise authenticate_error()
+    return sandbox
+
+
+@get(f"{BASE}/health")
+async def health(request: AnyRequest) -> dict[str, Any]:
+    """Readiness probe (no credentials): says whether contract checks are on, and why."""
+    sandbox = sandbox_of(request)
+    return {
+        "status": "ok",
+        "account_sid": sandbox.settings.account_sid,
+        "contract_checks": sandbox.contract is not None,
+        "contract_notice": sandbox.contract_notice,
+    }
+
+
+@get(f"{BASE}/requests")
+async def requests_log(request: AnyRequest) -> dict[str, list[RequestEntry]]:
+    return {"requests": _control(request).log.entries()}
+
+
+@get(f"{BASE}/violations")
+async def violations(request: AnyRequest) -> dict[str, Any]:
+    sandbox = _control(request)
+    items: list[Violation] = sandbox.violations.items()
+    return {"contract_checks": sandbox.contract is not None, "violations": items}
+
+
+@post(f"{BASE}/reset", status_code=200)
+async def reset(request: AnyRequest) -> dict[str, str]:
+    _control(request).reset()
+    return {"status": "reset"}
+
+
+@get(f"{BASE}/state")
+async def state(request: AnyRequest) -> dict[str, Any]:
+    sandbox = _control(request)
+    store = sandbox.store
+    with store.lock:
+        return {
+            "accounts": [render.account(a) for a in store.accounts.values()],
+            "incoming_phone_numbers": [render.incoming_number(n) for n in store.numbers.values()],
+            "sip_domains": [render.sip_domain(d, store) for d in store.domains.values()],
+            "credential_lists": [
+                render.credential_list(c) for c in store.credential_lists.values()
+            ],
+            "credentials": [render.credential(c) for c in store.credentials.values()],
+            "credential_list_mappings": [
+                {**render.mapping(m, store), "domain_sid": m.domain_sid, "kind": m.kind}
+                for m in store.mappings.values()
+            ],
+            "messages": [render.message(m) for m in store.messages.values()],
+            "calls": [
+                {**render.call(c), "twiml": c.twiml, "urls": c.urls} for c in store.calls.values()
+            ],
+            "transcriptions": [
+                {**render.transcription(t), "parameters": t.parameters}
+                for t in store.transcriptions.values()
+            ],
+            "opt_outs": sorted(store.opt_outs),
+        }
+
+
+@get(f"{BASE}/faults")
+async def list_faults(request: AnyRequest) -> dict[str, list[FaultSpec]]:
+    return {"faults": _control(request).faults.active()}
+
+
+@post(f"{BASE}/faults")
+async def add_fault(request: AnyRequest, data: FaultSpec) -> FaultSpec:
+    try:
+        return _control(request).faults.add(data)
+    except ValueError as error:
+        raise invalid_parameter(str(error)) from None
+
+
+@delete(f"{BASE}/faults/{{fault_id:int}}", status_code=204)
+async def remove_fault(request: AnyRequest, fault_id: int) -> None:
+    if not _control(request).faults.remove(fault_id):
+        raise TwilioApiError(404, 20404, f"No fault {fault_id}")
+
+
+@delete(f"{BASE}/faults", status_code=204)
+async def clear_faults(request: AnyRequest) -> None:
+    _control(request).faults.clear()
+
+
+@post(f"{BASE}/calls")
+async def register_call(request: AnyRequest, data: CallSpec) -> Response[dict[str, Any]]:
+    sandbox = _control(request)
+    with sandbox.store.lock:
+        number = sandbox.store.number_by_phone(data.to)
+        if number is None:
+            raise invalid_parameter(f"{data.to} is not a number of any sandbox account")
+        call = Call(
+            sid=new_sid("CA"),
+            account_sid=number.account_sid,
+            to=data.to,
+            from_=data.from_,
+            phone_number_sid=number.sid,
+            status=data.status,
+            forwarded_from=data.forwarded_from,
+            caller_name=data.caller_name,
+        )
+        sandbox.store.calls[call.sid] = call
+        return json_response(render.call(call), 201)
+
+
+@post(f"{BASE}/opt-outs", status_code=201)
+async def add_opt_out(request: AnyRequest, data: OptOutSpec) -> dict[str, str]:
+    sandbox = _control(request)
+    if not is_e164(data.phone_number):
+        raise invalid_parameter(f"{data.phone_number} is not an E.164 number")
+    with sandbox.store.lock:
+        sandbox.store.opt_outs.add(data.phone_number)
+    return {"phone_number": data.phone_number}
+
+
+ROUTES = [
+    health,
+    requests_log,
+    violations,
+    reset,
+    state,
+    list_faults,
+    add_fault,
+    remove_fault,
+    clear_faults,
+    register_call,
+    add_opt_out,
+]

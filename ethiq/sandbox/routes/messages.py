@@ -1,0 +1,109 @@
+"""Messages: sending SMS (validated like Twilio does) and reading the message log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+
+from ethiq.sandbox import render
+from ethiq.sandbox.errors import TwilioApiError, not_found
+from ethiq.sandbox.formats import API_VERSION, is_e164, new_sid
+from ethiq.sandbox.routes.common import (
+    AnyRequest,
+    authorized,
+    json_response,
+    paging,
+    params_of,
+    query_of,
+)
+from ethiq.sandbox.state import Message
+
+__all__ = ["ROUTES"]
+
+ACCOUNT = f"/{API_VERSION}/Accounts/{{account_sid:str}}"
+INVALID_TO = 21211
+BODY_REQUIRED = 21602
+FROM_REQUIRED = 21603
+TO_REQUIRED = 21604
+FROM_NOT_OURS = 21606
+UNSUBSCRIBED = 21610
+
+
+@post(f"{ACCOUNT}/Messages")
+async def send_message(request: AnyRequest, account_sid: str) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    params = await params_of(request)
+    to, sender, body = params.get("To"), params.get("From"), params.get("Body")
+    if not to:
+        raise TwilioApiError(400, TO_REQUIRED, "A 'To' phone number is required.")
+    if not is_e164(to):
+        raise TwilioApiError(400, INVALID_TO, f"Invalid 'To' Phone Number: {to}")
+    if not sender:
+        raise TwilioApiError(400, FROM_REQUIRED, "A 'From' phone number is required.")
+    if not body and "MediaUrl" not in params:
+        raise TwilioApiError(400, BODY_REQUIRED, "Message body is required.")
+    with sandbox.store.lock:
+        owned = sandbox.store.number_by_phone(sender)
+        if owned is None or owned.account_sid != account.sid or not owned.sms:
+            raise TwilioApiError(
+                400,
+                FROM_NOT_OURS,
+                f"The From phone number {sender} is not a valid, SMS-capable inbound phone "
+                "number or short code for your account.",
+            )
+        if to in sandbox.store.opt_outs:
+            raise TwilioApiError(400, UNSUBSCRIBED, "Attempt to send to unsubscribed recipient")
+        message = Message(
+            sid=new_sid("SM"),
+            account_sid=account.sid,
+            to=to,
+            from_=sender,
+            body=body or "",
+            status_callback=params.get("StatusCallback"),
+        )
+        sandbox.store.messages[message.sid] = message
+        return json_response(render.message(message), 201)
+
+
+@get(f"{ACCOUNT}/Messages")
+async def list_messages(request: AnyRequest, account_sid: str) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    query = query_of(request)
+    pages = paging(query)
+    to, sender = query.get("To"), query.get("From")
+    with sandbox.store.lock:
+        found = [
+            m
+            for m in reversed(sandbox.store.messages.values())  # Twilio lists newest first
+            if m.account_sid == account.sid
+            and (to is None or m.to == to)
+            and (sender is None or m.from_ == sender)
+        ]
+        filters = {k: v for k, v in (("To", to), ("From", sender)) if v}
+        return json_response(
+            render.page(
+                "messages",
+                found,
+                render.message,
+                path=f"/{API_VERSION}/Accounts/{account.sid}/Messages.json",
+                filters=filters,
+                page_number=pages.page,
+                page_size=pages.page_size,
+            )
+        )
+
+
+@get(f"{ACCOUNT}/Messages/{{sid:str}}")
+async def fetch_message(
+    request: AnyRequest, account_sid: str, sid: str
+) -> Response[dict[str, Any]]:
+    sandbox, account = authorized(request, account_sid)
+    with sandbox.store.lock:
+        message = sandbox.store.messages.get(sid)
+        if message is None or message.account_sid != account.sid:
+            raise not_found(f"/{API_VERSION}/Accounts/{account.sid}/Messages/{sid}.json")
+        return json_response(render.message(message))
+
+
+ROUTES = [send_message, list_messages, fetch_message]

@@ -1,0 +1,228 @@
+"""In-memory state of the sandbox: accounts and everything they own, behind one lock.
+
+Records are plain mutable dataclasses; route handlers read and change them while holding
+``Store.lock`` (a re-entrant lock, so the state is safe under threaded servers too). Rendering
+to Twilio's JSON lives in :mod:`ethiq.sandbox.render`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from ethiq.sandbox.formats import new_sid, new_token, now
+from ethiq.sandbox.inventory import Inventory
+from ethiq.sandbox.settings import SandboxSettings
+
+__all__ = [
+    "Account",
+    "Call",
+    "Credential",
+    "CredentialList",
+    "IncomingNumber",
+    "Mapping",
+    "MappingKind",
+    "Message",
+    "SipDomain",
+    "Store",
+    "Transcription",
+]
+
+MappingKind = Literal["calls", "registrations"]
+
+
+@dataclass(slots=True)
+class Account:
+    sid: str
+    auth_token: str
+    friendly_name: str
+    owner_account_sid: str
+    status: str = "active"
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class IncomingNumber:
+    sid: str
+    account_sid: str
+    phone_number: str
+    friendly_name: str
+    voice: bool
+    sms: bool
+    mms: bool
+    address_requirements: str
+    iso_country: str
+    region: str
+    voice_url: str | None = None
+    voice_method: str = "POST"
+    voice_fallback_url: str | None = None
+    voice_fallback_method: str = "POST"
+    voice_caller_id_lookup: bool = False
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    sms_url: str | None = None
+    sms_method: str = "POST"
+    sms_fallback_url: str | None = None
+    sms_fallback_method: str = "POST"
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class SipDomain:
+    sid: str
+    account_sid: str
+    domain_name: str
+    friendly_name: str | None = None
+    voice_url: str | None = None
+    voice_method: str = "POST"
+    voice_fallback_url: str | None = None
+    voice_fallback_method: str = "POST"
+    voice_status_callback_url: str | None = None
+    voice_status_callback_method: str = "POST"
+    sip_registration: bool = False
+    secure: bool = False
+    emergency_calling_enabled: bool = False
+    byoc_trunk_sid: str | None = None
+    emergency_caller_sid: str | None = None
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class CredentialList:
+    sid: str
+    account_sid: str
+    friendly_name: str
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class Credential:
+    sid: str
+    account_sid: str
+    credential_list_sid: str
+    username: str
+    password_sha256: str = field(repr=False)
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+    @staticmethod
+    def digest(password: str) -> str:
+        return hashlib.sha256(password.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Mapping:
+    """A credential list mapped to a SIP domain for calls or registrations (sid: the list's)."""
+
+    sid: str
+    account_sid: str
+    domain_sid: str
+    kind: MappingKind
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class Message:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None = None
+    status: str = "queued"
+    direction: str = "outbound-api"
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class Call:
+    """A live call, registered through the control API (the runtime simulator places calls)."""
+
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    phone_number_sid: str | None
+    status: str = "in-progress"
+    direction: str = "inbound"
+    forwarded_from: str | None = None
+    caller_name: str | None = None
+    twiml: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+    start_time: datetime = field(default_factory=now)
+    end_time: datetime | None = None
+
+
+@dataclass(slots=True)
+class Transcription:
+    sid: str
+    account_sid: str
+    call_sid: str
+    name: str | None
+    parameters: dict[str, str]
+    status: str = "in-progress"
+    date_updated: datetime = field(default_factory=now)
+
+
+class Store:
+    """Everything the sandbox knows; callers hold ``lock`` around reads and changes."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.lock = threading.RLock()
+        self.settings = settings
+        self.inventory = Inventory()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            parent = Account(
+                sid=self.settings.account_sid,
+                auth_token=self.settings.auth_token,
+                friendly_name="Sandbox main account",
+                owner_account_sid=self.settings.account_sid,
+            )
+            self.accounts: dict[str, Account] = {parent.sid: parent}
+            self.numbers: dict[str, IncomingNumber] = {}
+            self.domains: dict[str, SipDomain] = {}
+            self.credential_lists: dict[str, CredentialList] = {}
+            self.credentials: dict[str, Credential] = {}
+            self.mappings: dict[tuple[str, MappingKind, str], Mapping] = {}
+            self.messages: dict[str, Message] = {}
+            self.calls: dict[str, Call] = {}
+            self.transcriptions: dict[str, Transcription] = {}
+            self.opt_outs: set[str] = set()
+
+    @property
+    def parent(self) -> Account:
+        return self.accounts[self.settings.account_sid]
+
+    def taken_numbers(self) -> set[str]:
+        return {number.phone_number for number in self.numbers.values()}
+
+    def number_by_phone(self, phone_number: str) -> IncomingNumber | None:
+        return next((n for n in self.numbers.values() if n.phone_number == phone_number), None)
+
+    def release_numbers(self, account_sid: str) -> None:
+        for sid in [s for s, n in self.numbers.items() if n.account_sid == account_sid]:
+            del self.numbers[sid]
+
+    def new_account(self, friendly_name: str) -> Account:
+        account = Account(
+            sid=new_sid("AC"),
+            auth_token=new_token(),
+            friendly_name=friendly_name,
+            owner_account_sid=self.parent.sid,
+        )
+        self.accounts[account.sid] = account
+        return account

@@ -1,0 +1,128 @@
+"""``ethiq tenant``: write, list and remove tenant stack files in ``stacks/``.
+
+The files are the desired state that CI applies; these commands only edit files, never Twilio.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from infra.tenant_config import (
+    LANGUAGES,
+    REGIONS,
+    ConfigError,
+    parse_contact,
+    parse_near,
+    validate_tenant,
+)
+
+app = typer.Typer(help="Tenant stack files (stacks/Pulumi.<tenant>.yaml).", no_args_is_help=True)
+
+StacksDir = Annotated[
+    Path,
+    typer.Option(
+        "--stacks-dir",
+        envvar="ETHIQ_STACKS_DIR",
+        help="Directory of the stack files (Pulumi.yaml's stackConfigDir).",
+    ),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    return typer.Exit(2)
+
+
+def stack_file(stacks_dir: Path, name: str) -> Path:
+    return stacks_dir / f"Pulumi.{name}.yaml"
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="Tenant name (a slug): becomes the stack name.")],
+    email: Annotated[str, typer.Option(help="Email of the person protected or their helper.")],
+    region: Annotated[str, typer.Option(help=f"ISO 3166-2 region: {', '.join(REGIONS)}.")],
+    near: Annotated[
+        str | None, typer.Option(help="LAT,LON to buy a number near (default: region centre).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help=f"Call language: {', '.join(LANGUAGES)}.")
+    ] = None,
+    contact: Annotated[
+        list[str] | None,
+        typer.Option(help="Emergency contact +E164[:Name]; repeat for several, in priority order."),
+    ] = None,
+    stacks_dir: StacksDir = Path("stacks"),
+) -> None:
+    """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
+    target = stack_file(stacks_dir, name)
+    try:
+        country = REGIONS[region].country if region in REGIONS else "CA"
+        values: dict[str, Any] = {
+            "email": email,
+            "region": region,
+            "near": ",".join(map(str, parse_near(near))) if near else None,
+            "language": lang,
+            "contacts": [parse_contact(c, country).as_config() for c in contact or []],
+        }
+        tenant = validate_tenant(name, values)
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+    if target.exists():
+        raise _fail(f"{target} already exists: edit it, or remove the tenant first")
+    if not stacks_dir.is_dir():
+        raise _fail(f"{stacks_dir} is not a directory (run from the repository root)")
+    document = {"config": tenant.as_stack_config()}
+    tmp = target.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    os.replace(tmp, target)  # all or nothing: never a half-written stack file
+    typer.echo(f"wrote {target}: commit it and open a pull request to onboard {name}")
+
+
+@app.command("list")
+def list_(stacks_dir: StacksDir = Path("stacks")) -> None:
+    """List tenants with their region, language and contacts; invalid files are flagged."""
+    files = sorted(stacks_dir.glob("Pulumi.*.yaml"))
+    if not files:
+        typer.echo(f"no tenants in {stacks_dir}")
+        return
+    for path in files:
+        name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        try:
+            tenant = validate_tenant(name, read_stack_values(path))
+        except (ConfigError, yaml.YAMLError) as error:
+            typer.echo(f"{name:<24} INVALID  {error}")
+            continue
+        typer.echo(
+            f"{name:<24} {tenant.region:<6} {tenant.language:<6} "
+            f"{len(tenant.contacts)} contact(s)  {tenant.email}"
+        )
+
+
+@app.command()
+def remove(
+    name: Annotated[str, typer.Argument(help="Tenant name.")],
+    stacks_dir: StacksDir = Path("stacks"),
+) -> None:
+    """Delete stacks/Pulumi.NAME.yaml (CI then plans the tenant's destroy)."""
+    target = stack_file(stacks_dir, name)
+    if not target.exists():
+        raise _fail(f"no tenant {name!r} ({target} does not exist)")
+    target.unlink()
+    typer.echo(f"removed {target}: commit it and open a pull request")
+
+
+def read_stack_values(path: Path) -> dict[str, Any]:
+    """The ``ethiq:`` keys of a stack file, without the prefix."""
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.get("config") or {}
+    return {
+        key.removeprefix("ethiq:"): value
+        for key, value in config.items()
+        if isinstance(key, str) and key.startswith("ethiq:")
+    }

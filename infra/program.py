@@ -1,0 +1,106 @@
+"""The tenant program: read and validate the stack's config, declare one Tenant, export outputs.
+
+Run by the engine through ``infra/__main__.py``; importable for unit tests with Pulumi mocks.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pulumi
+
+from infra.tenant import Tenant, TenantArgs
+from infra.tenant_config import ConfigError, validate_tenant
+
+__all__ = ["TENANT_KEYS", "main"]
+
+# ethiq:* keys a tenant's stack file may set, by how Pulumi's config API reads them.
+TENANT_KEYS = {
+    "email": str,
+    "region": str,
+    "near": str,
+    "language": str,
+    "contacts": list,
+    "retainData": bool,
+}
+
+
+def main() -> Tenant:
+    stack = pulumi.get_stack()
+    config = pulumi.Config("ethiq")
+    where = f"stacks/Pulumi.{stack}.yaml"
+    try:
+        tenant = validate_tenant(stack, _tenant_values(config))
+        runtime_url = _setting(config, "runtimeUrl", "ETHIQ_PUBLIC_URL")
+        twilio = {
+            "account_sid": _env("TWILIO_ACCOUNT_SID"),
+            "auth_token": _env("TWILIO_AUTH_TOKEN"),
+            "base_url": os.environ.get("TWILIO_API_BASE_URL", ""),
+        }
+    except ConfigError as error:
+        raise pulumi.RunError(f"{where}: ethiq:{error.key}: {error.reason}") from None
+    database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL")
+    registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY")
+    if database_url is None or registry_key is None:
+        missing = (
+            "ethiq:databaseUrl / DATABASE_URL"
+            if database_url is None
+            else ("ethiq:registryKey / ETHIQ_REGISTRY_KEY")
+        )
+        raise pulumi.RunError(f"{where}: {missing} is required (secret config or environment)")
+
+    resource = Tenant(
+        stack,
+        TenantArgs(
+            config=tenant,
+            runtime_url=runtime_url,
+            twilio=pulumi.Output.secret(twilio),
+            database_url=database_url,
+            registry_key=registry_key,
+        ),
+    )
+    pulumi.export("phoneNumber", resource.phone_number)
+    pulumi.export("sipAddress", resource.sip_address)
+    pulumi.export("sipUsername", resource.sip_username)
+    pulumi.export("sipPassword", resource.sip_password)
+    pulumi.export("subaccountSid", resource.subaccount_sid)
+    pulumi.export("schema", resource.schema)
+    return resource
+
+
+def _tenant_values(config: pulumi.Config) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, kind in TENANT_KEYS.items():
+        try:
+            if kind is bool:
+                values[key] = config.get_bool(key)
+            elif kind is list:
+                values[key] = config.get_object(key)
+            else:
+                values[key] = config.get(key)
+        except pulumi.ConfigTypeError as error:
+            raise ConfigError(key, str(error)) from None
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _setting(config: pulumi.Config, key: str, env: str) -> str:
+    value = config.get(key) or os.environ.get(env)
+    if not value:
+        raise ConfigError(key, f"is required (stack config ethiq:{key} or environment {env})")
+    return value
+
+
+def _secret_setting(config: pulumi.Config, key: str, env: str) -> pulumi.Output[str] | None:
+    secret = config.get_secret(key)
+    if secret is not None:
+        return secret
+    value = os.environ.get(env)
+    return pulumi.Output.secret(value) if value else None
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(name, "is required in the environment (the parent Twilio account)")
+    return value

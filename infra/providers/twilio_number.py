@@ -1,0 +1,176 @@
+"""The tenant's phone number: bought near the person, pointed at the runtime.
+
+Search, in order, until something fits (voice + SMS, no address requirement, in the region):
+
+1. within 25 miles of ``near``;
+2. within 100 miles of ``near``;
+3. anywhere in the region.
+
+Then buy the first candidate; a number taken meanwhile (21422) moves on to the next. Nothing
+anywhere: a clear error. Webhook URLs and the friendly name are updated in place; the number is
+kept when ``near`` changes (people keep their number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pulumi
+from pulumi import dynamic
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+from twilio.rest.api.v2010.account.incoming_phone_number import IncomingPhoneNumberInstance
+
+from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.retry import ProvisioningError, call_twilio
+
+__all__ = ["SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
+
+SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in the region", None))
+_URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
+_NOT_AVAILABLE = 21422
+_NO_MATCH = 21452
+_NOT_FOUND = 404
+
+
+class PhoneNumberProvider(TwilioProvider):
+    kind = "phone number"
+    update_fields = ("friendly_name", *_URL_FIELDS)
+    replace_fields = ("account_sid",)
+
+    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        found = call_twilio(
+            lambda: client.incoming_phone_numbers.list(
+                friendly_name=props["friendly_name"], limit=1
+            ),
+            what="looking up the tenant's number",
+        )
+        return _outs(found[0]) if found else None
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        for candidate in self.candidates(client, props):
+            try:
+                return call_twilio(
+                    lambda number=candidate: _outs(  # type: ignore[misc]
+                        client.incoming_phone_numbers.create(
+                            phone_number=number,
+                            friendly_name=props["friendly_name"],
+                            **_webhooks(props),
+                        )
+                    ),
+                    what=f"buying {candidate}",
+                    lookup=lambda: self.find(client, props),
+                )
+            except ProvisioningError as error:
+                if error.code != _NOT_AVAILABLE:
+                    raise
+        raise ProvisioningError(
+            f"every number found in {props['country']}-{props['in_region']} was taken while "
+            "buying; run the update again",
+            _NOT_AVAILABLE,
+        )
+
+    def candidates(self, client: Client, props: dict[str, Any]) -> list[str]:
+        """Numbers to try, from the first search step that finds any."""
+        for _label, distance in SEARCH_STEPS:
+            criteria: dict[str, Any] = {
+                "in_region": props["in_region"],
+                "voice_enabled": True,
+                "sms_enabled": True,
+                "exclude_all_address_required": True,
+                "limit": 20,
+            }
+            if distance is not None:
+                criteria |= {"near_lat_long": props["near"], "distance": distance}
+            try:
+                found = call_twilio(
+                    lambda c=criteria: client.available_phone_numbers(  # type: ignore[misc]
+                        props["country"]
+                    ).local.list(**c),
+                    what="searching for a number",
+                )
+            except ProvisioningError as error:
+                if error.code != _NO_MATCH:
+                    raise
+                found = []  # some searches answer 21452 instead of an empty list: widen
+            if found:
+                return [n.phone_number for n in found if n.phone_number]
+        steps = ", ".join(label for label, _ in SEARCH_STEPS)
+        raise ProvisioningError(
+            f"no Twilio number with voice and SMS and no address requirement near "
+            f"{props['near']} in {props['country']}-{props['in_region']} (searched {steps}). "
+            "Set ethiq:near to another place in the region, or ask Twilio about inventory.",
+            _NO_MATCH,
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: _outs(
+                client.incoming_phone_numbers(sid).update(
+                    friendly_name=props["friendly_name"], **_webhooks(props)
+                )
+            ),
+            what="updating the number's webhooks",
+        )
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        def release() -> None:
+            try:
+                client.incoming_phone_numbers(sid).delete()
+            except TwilioRestException as error:
+                if error.status != _NOT_FOUND:  # already released, e.g. with its subaccount
+                    raise
+
+        call_twilio(release, what="releasing the number")
+
+
+def _webhooks(props: dict[str, Any]) -> dict[str, str]:
+    return {
+        "voice_url": props["voice_url"],
+        "voice_method": "POST",
+        "voice_fallback_url": props["voice_fallback_url"],
+        "voice_fallback_method": "POST",
+        "status_callback": props["status_callback"],
+        "status_callback_method": "POST",
+        "sms_url": props["sms_url"],
+        "sms_method": "POST",
+    }
+
+
+def _outs(number: IncomingPhoneNumberInstance) -> dict[str, Any]:
+    return {"sid": number.sid, "phone_number": number.phone_number}
+
+
+class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
+    sid: pulumi.Output[str]
+    phone_number: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        friendly_name: pulumi.Input[str],
+        country: pulumi.Input[str],
+        in_region: pulumi.Input[str],
+        near: pulumi.Input[str],
+        webhooks: Mapping[str, pulumi.Input[str]],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "account_sid": account_sid,
+            "friendly_name": friendly_name,
+            "country": country,
+            "in_region": in_region,
+            "near": near,
+            CREDENTIALS: credentials,
+            "sid": None,
+            "phone_number": None,
+        }
+        props |= {field: webhooks[field] for field in _URL_FIELDS}
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS])
+        super().__init__(
+            PhoneNumberProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)
+        )

@@ -1,0 +1,331 @@
+"""SIP for the person's app: a secure domain, a credential list, one credential, two mappings.
+
+The domain is always secure (TLS + SRTP) with registration on; the credential's password is
+generated here to Twilio's rules and leaves only as a Pulumi secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.retry import call_twilio
+
+__all__ = [
+    "CredentialListMapping",
+    "SipCredential",
+    "SipCredentialList",
+    "SipDomain",
+    "generate_password",
+]
+
+_NOT_FOUND = 404
+_PASSWORD_LENGTH = 24
+
+
+def generate_password(length: int = _PASSWORD_LENGTH) -> str:
+    """Twilio's rules: at least 12 characters with a lowercase, an uppercase letter and a digit."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+        ):
+            return password
+
+
+def _ignore_missing(action: Any) -> None:
+    try:
+        action()
+    except TwilioRestException as error:
+        if error.status != _NOT_FOUND:
+            raise
+
+
+class SipDomainProvider(TwilioProvider):
+    kind = "SIP domain"
+    update_fields = ("friendly_name", "voice_url")
+    replace_fields = ("account_sid", "domain_name")
+
+    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        domains = call_twilio(client.sip.domains.list, what="listing SIP domains")
+        for domain in domains:
+            if domain.domain_name == props["domain_name"]:
+                return {"sid": domain.sid}
+        return None
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: {
+                "sid": client.sip.domains.create(
+                    domain_name=props["domain_name"], **_domain_settings(props)
+                ).sid
+            },
+            what="creating the SIP domain",
+            lookup=lambda: self.find(client, props),
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        call_twilio(
+            lambda: client.sip.domains(sid).update(**_domain_settings(props)),
+            what="updating the SIP domain",
+        )
+        return {"sid": sid}
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        call_twilio(
+            lambda: _ignore_missing(client.sip.domains(sid).delete),
+            what="deleting the SIP domain",
+        )
+
+
+def _domain_settings(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "friendly_name": props["friendly_name"],
+        "voice_url": props["voice_url"],
+        "voice_method": "POST",
+        "sip_registration": True,
+        "secure": True,
+    }
+
+
+class CredentialListProvider(TwilioProvider):
+    kind = "SIP credential list"
+    update_fields = ("friendly_name",)
+    replace_fields = ("account_sid",)
+
+    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        lists = call_twilio(client.sip.credential_lists.list, what="listing SIP credential lists")
+        for item in lists:
+            if item.friendly_name == props["friendly_name"]:
+                return {"sid": item.sid}
+        return None
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: {
+                "sid": client.sip.credential_lists.create(friendly_name=props["friendly_name"]).sid
+            },
+            what="creating the SIP credential list",
+            lookup=lambda: self.find(client, props),
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        call_twilio(
+            lambda: client.sip.credential_lists(sid).update(friendly_name=props["friendly_name"]),
+            what="renaming the SIP credential list",
+        )
+        return {"sid": sid}
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        call_twilio(
+            lambda: _ignore_missing(client.sip.credential_lists(sid).delete),
+            what="deleting the SIP credential list",
+        )
+
+
+class CredentialProvider(TwilioProvider):
+    """A found credential (lost response, crashed run) gets a new password: ours is unknown."""
+
+    kind = "SIP credential"
+    replace_fields = ("account_sid", "credential_list_sid", "username")
+
+    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        credentials = call_twilio(
+            client.sip.credential_lists(props["credential_list_sid"]).credentials.list,
+            what="listing SIP credentials",
+        )
+        for credential in credentials:
+            if credential.username == props["username"]:
+                return {"sid": credential.sid}
+        return None
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        password = generate_password()
+        created = call_twilio(
+            lambda: {
+                "sid": client.sip.credential_lists(props["credential_list_sid"])
+                .credentials.create(username=props["username"], password=password)
+                .sid,
+                "password": password,
+            },
+            what="creating the SIP credential",
+            lookup=lambda: self.find(client, props),
+        )
+        if "password" not in created:  # adopted after a lost response: set a password we know
+            return self.change(client, created["sid"], props)
+        return created
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        password = generate_password()
+        call_twilio(
+            lambda: (
+                client.sip.credential_lists(props["credential_list_sid"])
+                .credentials(sid)
+                .update(password=password)
+            ),
+            what="setting the SIP password",
+        )
+        return {"sid": sid, "password": password}
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        call_twilio(
+            lambda: _ignore_missing(
+                client.sip.credential_lists(props["credential_list_sid"]).credentials(sid).delete
+            ),
+            what="deleting the SIP credential",
+        )
+
+
+class MappingProvider(TwilioProvider):
+    """Maps the credential list to the domain for calls or for registrations (``kind``)."""
+
+    kind = "SIP credential list mapping"
+    replace_fields = ("account_sid", "domain_sid", "credential_list_sid", "mapping")
+
+    @staticmethod
+    def _mappings(client: Client, props: dict[str, Any]) -> Any:
+        auth = client.sip.domains(props["domain_sid"]).auth
+        mappings = auth.calls if props["mapping"] == "calls" else auth.registrations
+        return mappings.credential_list_mappings
+
+    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        existing = call_twilio(self._mappings(client, props).list, what="listing SIP mappings")
+        for mapping in existing:
+            if mapping.sid == props["credential_list_sid"]:
+                return {"sid": mapping.sid}
+        return None
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: {
+                "sid": self._mappings(client, props)
+                .create(credential_list_sid=props["credential_list_sid"])
+                .sid
+            },
+            what=f"mapping the credential list for {props['mapping']}",
+            lookup=lambda: self.find(client, props),
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        return {"sid": sid}  # nothing to update: every field replaces
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        call_twilio(
+            lambda: _ignore_missing(self._mappings(client, props)(sid).delete),
+            what=f"unmapping the credential list for {props['mapping']}",
+        )
+
+
+def _options(opts: pulumi.ResourceOptions | None, *secret: str) -> pulumi.ResourceOptions:
+    extra = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, *secret])
+    return pulumi.ResourceOptions.merge(opts, extra)
+
+
+class SipDomain(dynamic.Resource, module="ethiq", name="TwilioSipDomain"):
+    sid: pulumi.Output[str]
+    domain_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        domain_name: pulumi.Input[str],
+        friendly_name: pulumi.Input[str],
+        voice_url: pulumi.Input[str],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "domain_name": domain_name,
+            "friendly_name": friendly_name,
+            "voice_url": voice_url,
+            "secure": True,
+            "sip_registration": True,
+            CREDENTIALS: credentials,
+            "sid": None,
+        }
+        super().__init__(SipDomainProvider(), name, props, _options(opts))
+
+
+class SipCredentialList(dynamic.Resource, module="ethiq", name="TwilioSipCredentialList"):
+    sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        friendly_name: pulumi.Input[str],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "friendly_name": friendly_name,
+            CREDENTIALS: credentials,
+            "sid": None,
+        }
+        super().__init__(CredentialListProvider(), name, props, _options(opts))
+
+
+class SipCredential(dynamic.Resource, module="ethiq", name="TwilioSipCredential"):
+    sid: pulumi.Output[str]
+    username: pulumi.Output[str]
+    password: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        credential_list_sid: pulumi.Input[str],
+        username: pulumi.Input[str],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "credential_list_sid": credential_list_sid,
+            "username": username,
+            CREDENTIALS: credentials,
+            "sid": None,
+            "password": None,
+        }
+        super().__init__(CredentialProvider(), name, props, _options(opts, "password"))
+
+
+class CredentialListMapping(dynamic.Resource, module="ethiq", name="TwilioSipMapping"):
+    sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        domain_sid: pulumi.Input[str],
+        credential_list_sid: pulumi.Input[str],
+        mapping: str,
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "domain_sid": domain_sid,
+            "credential_list_sid": credential_list_sid,
+            "mapping": mapping,
+            CREDENTIALS: credentials,
+            "sid": None,
+        }
+        super().__init__(MappingProvider(), name, props, _options(opts))

@@ -1,0 +1,145 @@
+"""The Tenant component: everything one protected person needs, as children of one resource."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.providers.database import Registration, TenantSchema
+from infra.providers.twilio_account import Subaccount
+from infra.providers.twilio_number import PhoneNumber
+from infra.providers.twilio_sip import (
+    CredentialListMapping,
+    SipCredential,
+    SipCredentialList,
+    SipDomain,
+)
+from infra.tenant_config import TenantConfig
+from runtime.telephony.paths import webhook_urls
+
+__all__ = ["Tenant", "TenantArgs", "sip_domain_name"]
+
+
+@dataclass(frozen=True)
+class TenantArgs:
+    config: TenantConfig
+    runtime_url: str
+    twilio: pulumi.Output[dict[str, str]]  # parent credentials (secret)
+    database_url: pulumi.Output[str]  # secret
+    registry_key: pulumi.Output[str]  # secret
+
+
+def sip_domain_name(tenant: str, subaccount_sid: str) -> str:
+    """``<tenant>-<short id>.sip.twilio.com``: SIP domain names are global across Twilio, the
+    short id (stable: derived from the subaccount) keeps two platforms' tenants apart."""
+    short = hashlib.sha256(f"{tenant}:{subaccount_sid}".encode()).hexdigest()[:6]
+    return f"{tenant}-{short}.sip.twilio.com"
+
+
+class Tenant(pulumi.ComponentResource):
+    phone_number: pulumi.Output[str]
+    sip_address: pulumi.Output[str]
+    sip_username: pulumi.Output[str]
+    sip_password: pulumi.Output[str]
+    subaccount_sid: pulumi.Output[str]
+    schema: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("ethiq:index:Tenant", name, None, opts)
+        config, creds = args.config, args.twilio
+        child = pulumi.ResourceOptions(parent=self)
+        label = f"ethiq-{name}"
+        urls = webhook_urls(args.runtime_url)
+
+        account = Subaccount(
+            f"{name}-subaccount", friendly_name=label, credentials=creds, opts=child
+        )
+        number = PhoneNumber(
+            f"{name}-number",
+            account_sid=account.sid,
+            friendly_name=label,
+            country=config.served.country,
+            in_region=config.served.subdivision,
+            near=f"{config.near[0]},{config.near[1]}",
+            webhooks=urls,
+            credentials=creds,
+            opts=child,
+        )
+        domain = SipDomain(
+            f"{name}-sip-domain",
+            account_sid=account.sid,
+            domain_name=account.sid.apply(lambda sid: sip_domain_name(name, sid)),
+            friendly_name=label,
+            voice_url=urls["sip_voice_url"],
+            credentials=creds,
+            opts=child,
+        )
+        credential_list = SipCredentialList(
+            f"{name}-sip-credentials",
+            account_sid=account.sid,
+            friendly_name=label,
+            credentials=creds,
+            opts=child,
+        )
+        credential = SipCredential(
+            f"{name}-sip-user",
+            account_sid=account.sid,
+            credential_list_sid=credential_list.sid,
+            username=f"user_{name}"[:32],
+            credentials=creds,
+            opts=child,
+        )
+        for mapping in ("calls", "registrations"):
+            CredentialListMapping(
+                f"{name}-sip-{mapping}",
+                account_sid=account.sid,
+                domain_sid=domain.sid,
+                credential_list_sid=credential_list.sid,
+                mapping=mapping,
+                credentials=creds,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
+            )
+        schema = TenantSchema(
+            f"{name}-schema",
+            slug=name,
+            database_url=args.database_url,
+            retain_data=config.retain_data,
+            opts=child,
+        )
+        sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
+        Registration(
+            f"{name}-registration",
+            slug=name,
+            phone_number=number.phone_number,
+            sip_address=sip_address,
+            sip_username=credential.username,
+            subaccount_sid=account.sid,
+            auth_token=account.auth_token,
+            language=config.language,
+            region=config.region,
+            contacts=[c.as_config() for c in config.contacts],
+            database_url=args.database_url,
+            registry_key=args.registry_key,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),
+        )
+
+        self.phone_number = number.phone_number
+        self.sip_address = sip_address
+        self.sip_username = credential.username
+        self.sip_password = pulumi.Output.secret(credential.password)
+        self.subaccount_sid = account.sid
+        self.schema = schema.schema
+        self.register_outputs(
+            {
+                "phoneNumber": self.phone_number,
+                "sipAddress": self.sip_address,
+                "sipUsername": self.sip_username,
+                "sipPassword": self.sip_password,
+                "subaccountSid": self.subaccount_sid,
+                "schema": self.schema,
+            }
+        )

@@ -1,0 +1,193 @@
+"""A tenant's desired state: the ``ethiq:*`` keys of ``stacks/Pulumi.<tenant>.yaml``.
+
+One validator serves ``ethiq tenant add`` (before anything is written) and the Pulumi program
+(before anything is declared), so a bad value is refused the same way in both places, with the
+key and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import phonenumbers
+
+__all__ = [
+    "LANGUAGES",
+    "REGIONS",
+    "ConfigError",
+    "Contact",
+    "Region",
+    "TenantConfig",
+    "parse_contact",
+    "parse_near",
+    "validate_tenant",
+]
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region the platform serves: where numbers are bought and where data lives."""
+
+    country: str  # ISO 3166-1 alpha-2, as Twilio's AvailablePhoneNumbers wants it
+    subdivision: str  # Twilio's InRegion
+    centre: tuple[float, float]  # default place to search numbers near
+    data_region: str  # where the tenant's data lives (residency)
+
+
+REGIONS: Final[Mapping[str, Region]] = {
+    "CA-QC": Region("CA", "QC", (45.5017, -73.5673), "ca-central-1"),
+    "CA-ON": Region("CA", "ON", (43.6532, -79.3832), "ca-central-1"),
+    "CA-BC": Region("CA", "BC", (49.2827, -123.1207), "ca-central-1"),
+    "US-NY": Region("US", "NY", (40.7128, -74.0060), "us-east-1"),
+    "US-CA": Region("US", "CA", (37.7749, -122.4194), "us-west-2"),
+}
+LANGUAGES: Final = ("fr-CA", "en-US")
+
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_MAX_CONTACTS = 5
+
+
+class ConfigError(ValueError):
+    """A config value is wrong: ``key`` names it, the message says why."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Contact:
+    number: str  # E.164
+    name: str = ""
+
+    def as_config(self) -> dict[str, str]:
+        return {"number": self.number, "name": self.name} if self.name else {"number": self.number}
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    name: str
+    email: str
+    region: str
+    near: tuple[float, float]
+    language: str
+    contacts: tuple[Contact, ...]
+    retain_data: bool = True
+
+    @property
+    def served(self) -> Region:
+        return REGIONS[self.region]
+
+    def as_stack_config(self) -> dict[str, Any]:
+        """The ``config:`` block of the stack file (``ethiq:`` keys)."""
+        return {
+            "ethiq:email": self.email,
+            "ethiq:region": self.region,
+            "ethiq:near": f"{self.near[0]:.4f},{self.near[1]:.4f}",
+            "ethiq:language": self.language,
+            "ethiq:contacts": [c.as_config() for c in self.contacts],
+            "ethiq:retainData": self.retain_data,
+        }
+
+
+def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
+    """Validate a tenant from its stack name and ``ethiq:`` values (keys without the prefix).
+
+    Raises :class:`ConfigError` naming the first wrong key.
+    """
+    if not _SLUG.match(name):
+        raise ConfigError(
+            "name",
+            f"{name!r} is not a tenant name: 3-32 characters, lowercase letters, digits and "
+            "hyphens, starting with a letter",
+        )
+    email = _require_str(values, "email")
+    if not _EMAIL.match(email):
+        raise ConfigError("email", f"{email!r} is not an email address")
+    region = _require_str(values, "region")
+    if region not in REGIONS:
+        raise ConfigError(
+            "region", f"{region!r} is not a region Ethiq serves ({', '.join(sorted(REGIONS))})"
+        )
+    near_raw = values.get("near")
+    near = REGIONS[region].centre if near_raw in (None, "") else parse_near(str(near_raw))
+    language = str(values.get("language") or _default_language(region))
+    if language not in LANGUAGES:
+        raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
+    contacts = _contacts(values.get("contacts"), REGIONS[region].country)
+    retain = values.get("retainData", True)
+    if not isinstance(retain, bool):
+        raise ConfigError("retainData", f"must be true or false, not {retain!r}")
+    return TenantConfig(name, email, region, near, language, contacts, retain)
+
+
+def parse_near(text: str) -> tuple[float, float]:
+    """``"45.50,-73.57"`` → (45.5, -73.57); latitude and longitude in range."""
+    try:
+        lat_text, lon_text = text.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise ConfigError("near", f"{text!r} is not LAT,LON (e.g. 45.50,-73.57)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # noqa: PLR2004 (degrees)
+        raise ConfigError("near", f"{text!r} is out of range (latitude ±90, longitude ±180)")
+    return lat, lon
+
+
+def parse_contact(text: str, country: str = "CA") -> Contact:
+    """``"+15145550111:Marie"`` → Contact; the number must be a valid E.164 number."""
+    number, _, name = text.partition(":")
+    return Contact(_e164(number.strip(), country, "contacts"), name.strip())
+
+
+def _contacts(raw: Any, country: str) -> tuple[Contact, ...]:
+    if raw is None:
+        raise ConfigError("contacts", "at least one emergency contact is required")
+    if not isinstance(raw, list):
+        raise ConfigError("contacts", "must be a list of {number, name}")
+    contacts: list[Contact] = []
+    for index, item in enumerate(raw):
+        if isinstance(item, str):
+            contact = parse_contact(item, country)
+        elif isinstance(item, Mapping) and isinstance(item.get("number"), str):
+            name = item.get("name", "")
+            contact = Contact(
+                _e164(item["number"], country, f"contacts[{index}].number"), str(name)
+            )
+        else:
+            raise ConfigError(f"contacts[{index}]", "must have a number")
+        if contact.number in {c.number for c in contacts}:
+            raise ConfigError(f"contacts[{index}]", f"{contact.number} is listed twice")
+        contacts.append(contact)
+    if not contacts:
+        raise ConfigError("contacts", "at least one emergency contact is required")
+    if len(contacts) > _MAX_CONTACTS:
+        raise ConfigError("contacts", f"at most {_MAX_CONTACTS} emergency contacts")
+    return tuple(contacts)
+
+
+def _e164(number: str, country: str, key: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        raise ConfigError(key, f"{number!r} is not a phone number") from None
+    if not number.startswith("+"):
+        raise ConfigError(key, f"{number!r} must be in E.164 form, e.g. +15145550111")
+    if not phonenumbers.is_valid_number(parsed):
+        raise ConfigError(key, f"{number!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _require_str(values: Mapping[str, Any], key: str) -> str:
+    value = values.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, "is required")
+    return value.strip()
+
+
+def _default_language(region: str) -> str:
+    return "fr-CA" if region == "CA-QC" else "en-US"

@@ -1,0 +1,41 @@
+"""Tenant data: the piccolo app ``storage`` and per-tenant storage chosen by the database URL.
+
+PostgreSQL keeps each tenant in schema ``tenant_<key>``; the embedded SQLite default keeps each in
+its own file. :func:`store_for_url` picks the backend; :func:`bind_tables` gives the runtime the
+tenant tables on one tenant's engine.
+"""
+
+from __future__ import annotations
+
+from runtime.storage.bind import TenantTables, bind_table, bind_tables
+from runtime.storage.errors import InvalidSlug, MigrationError, StorageError, UnsupportedDatabaseURL
+from runtime.storage.migrations import (
+    PLATFORM_MIGRATIONS,
+    TENANT_MIGRATIONS,
+    MigrationSet,
+    applied_migrations,
+    apply_migrations,
+)
+from runtime.storage.names import data_key, tenant_namespace, validate_slug
+from runtime.storage.tenant_store import TenantStore, sqlite_path, store_for_url
+
+__all__ = [
+    "PLATFORM_MIGRATIONS",
+    "TENANT_MIGRATIONS",
+    "InvalidSlug",
+    "MigrationError",
+    "MigrationSet",
+    "StorageError",
+    "TenantStore",
+    "TenantTables",
+    "UnsupportedDatabaseURL",
+    "applied_migrations",
+    "apply_migrations",
+    "bind_table",
+    "bind_tables",
+    "data_key",
+    "sqlite_path",
+    "store_for_url",
+    "tenant_namespace",
+    "validate_slug",
+]

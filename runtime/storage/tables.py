@@ -1,0 +1,148 @@
+"""A tenant's data: its calls, what was said, what we judged, whom we alerted.
+
+The tables carry no ``schema=`` and no ``db=``: where they live is decided by the engine they run
+on (a ``tenant_<slug>`` schema through ``search_path``, or the tenant's own SQLite file), see
+:mod:`runtime.storage.tenant_store`. :func:`runtime.storage.bind.bind_tables` gives the runtime
+copies bound to one tenant's engine.
+
+Two keys span several columns: one segment per (call, track, sequence) and one alert per (call,
+contact). They are unique indexes created by a hand-written migration, not piccolo ``Unique``
+constraints: piccolo adds those with ``ALTER TABLE ... ADD CONSTRAINT``, which SQLite lacks. For
+the same reason the allowed values of ``status``/``kind`` are checked by piccolo's ``choices``,
+not by a CHECK constraint.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+__all__ = [
+    "Alert",
+    "AlertStatus",
+    "Call",
+    "Consent",
+    "ConsentKind",
+    "Contact",
+    "Segment",
+    "VerdictEvent",
+]
+
+# E.164 is at most 15 digits after the "+"; Twilio SIDs are two letters and 32 hex digits.
+E164_LENGTH = 16
+SID_LENGTH = 34
+
+
+class AlertStatus(StrEnum):
+    """Life of an outbox row: ``pending`` → ``sending`` → ``sent`` | ``failed`` | ``opted_out``."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    OPTED_OUT = "opted_out"
+
+
+class ConsentKind(StrEnum):
+    """What an emergency contact replied by SMS (opt-in, STOP, HELP)."""
+
+    CONSENT = "consent"
+    WITHDRAW = "withdraw"
+    HELP = "help"
+
+
+class Contact(Table, tablename="contact"):
+    """An emergency contact of the protected person."""
+
+    id = Serial(primary_key=True)
+    number = Varchar(length=E164_LENGTH, unique=True)
+    name = Varchar(length=100)
+    language = Varchar(length=5, default="fr-CA")
+    priority = SmallInt(default=0)
+
+
+class Call(Table, tablename="call"):
+    """One screened call, as Twilio described it, and our final judgement."""
+
+    id = Serial(primary_key=True)
+    sid = Varchar(length=SID_LENGTH, unique=True)
+    from_number = Varchar(length=32)
+    to_number = Varchar(length=32)
+    forwarded_from = Varchar(length=32, null=True, default=None)
+    stir_verstat = Varchar(length=64, null=True, default=None)
+    caller_name = Varchar(length=128, null=True, default=None)
+    status = Varchar(length=16, default="ringing")
+    direction = Varchar(length=32, default="inbound")
+    started_at = Timestamptz(index=True)
+    ended_at = Timestamptz(null=True, default=None)
+    duration = Integer(null=True, default=None)
+    verdict = Varchar(length=16, null=True, default=None)
+    risk = DoublePrecision(null=True, default=None)
+    reasons = JSON(default=[])
+
+
+class Segment(Table, tablename="transcript_segment"):
+    """A transcription event's text. Twilio orders events per track only, hence the key."""
+
+    id = Serial(primary_key=True)
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, null=False)
+    track = Varchar(length=16)
+    sequence = Integer()
+    text = Text()
+    confidence = DoublePrecision(null=True, default=None)
+    final = Boolean(default=False)
+    t_seconds = DoublePrecision(default=0.0)
+    received_at = Timestamptz()
+
+
+class VerdictEvent(Table, tablename="verdict"):
+    """One step of a call's verdict timeline (after which segment, at which second)."""
+
+    id = Serial(primary_key=True)
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, null=False)
+    segment = ForeignKey(references=Segment, on_delete=OnDelete.set_null, null=True)
+    at_seconds = DoublePrecision(default=0.0)
+    risk = DoublePrecision()
+    verdict = Varchar(length=16)
+    reasons = JSON(default=[])
+    created_at = Timestamptz()
+
+
+class Alert(Table, tablename="alert"):
+    """Transactional outbox of SMS alerts: at most one per call and contact."""
+
+    id = Serial(primary_key=True)
+    call = ForeignKey(references=Call, on_delete=OnDelete.cascade, null=False)
+    contact = ForeignKey(references=Contact, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=32)
+    status = Varchar(length=16, choices=AlertStatus, default=AlertStatus.PENDING)
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    message_sid = Varchar(length=SID_LENGTH, null=True, default=None)
+    error_code = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Consent(Table, tablename="consent"):
+    """An SMS reply from a contact that changes (or asks about) their consent."""
+
+    id = Serial(primary_key=True)
+    contact = ForeignKey(references=Contact, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=16, choices=ConsentKind)
+    at = Timestamptz()
+    body = Text(default="")

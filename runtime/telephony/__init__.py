@@ -1,0 +1,1 @@
+"""Talking to Twilio: the REST client (outbound) and, as it lands, webhooks (inbound)."""

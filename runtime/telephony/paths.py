@@ -1,0 +1,26 @@
+"""Where Twilio reaches the runtime: the one list of webhook paths, shared by the tenant program
+(which points numbers and SIP domains at them) and the runtime (which serves them)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["CALL_STATUS", "SIP_OUTBOUND", "SMS", "VOICE", "VOICE_FALLBACK", "webhook_urls"]
+
+VOICE: Final = "/twilio/voice"
+VOICE_FALLBACK: Final = "/twilio/voice/fallback"
+CALL_STATUS: Final = "/twilio/call-status"
+SMS: Final = "/twilio/sms"
+SIP_OUTBOUND: Final = "/twilio/sip"
+
+
+def webhook_urls(public_url: str) -> dict[str, str]:
+    """The number's and SIP domain's webhook URLs on the runtime's public base URL."""
+    base = public_url.rstrip("/")
+    return {
+        "voice_url": base + VOICE,
+        "voice_fallback_url": base + VOICE_FALLBACK,
+        "status_callback": base + CALL_STATUS,
+        "sms_url": base + SMS,
+        "sip_voice_url": base + SIP_OUTBOUND,
+    }

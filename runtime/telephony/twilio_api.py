@@ -1,0 +1,76 @@
+"""The one way this project builds a Twilio REST client.
+
+Production and development differ only by configuration: ``TWILIO_API_BASE_URL`` (the local
+Twilio sandbox) replaces ``https://api.twilio.com`` in every request; paths, auth and payloads are
+untouched, so code never knows which one it talks to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+__all__ = ["DEFAULT_TIMEOUT_S", "BaseUrlHttpClient", "TwilioCredentials", "make_client"]
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class TwilioCredentials:
+    """Parent-account credentials; ``base_url`` empty means the real Twilio."""
+
+    account_sid: str
+    auth_token: str
+    base_url: str = ""
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> TwilioCredentials:
+        return cls(values["account_sid"], values["auth_token"], values.get("base_url") or "")
+
+    def as_mapping(self) -> dict[str, str]:
+        return {
+            "account_sid": self.account_sid,
+            "auth_token": self.auth_token,
+            "base_url": self.base_url,
+        }
+
+
+class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
+    """Sends every ``https://*.twilio.com`` request to ``base_url`` instead, same path."""
+
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(timeout=timeout)
+        parts = urlsplit(base_url)
+        self._scheme, self._netloc = parts.scheme, parts.netloc
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        if parts.hostname and parts.hostname.endswith("twilio.com"):
+            url = urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_client(
+    credentials: TwilioCredentials,
+    *,
+    account_sid: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Client:
+    """A client authenticated as the parent account, acting in ``account_sid`` when given
+    (a tenant's subaccount)."""
+    http_client = (
+        BaseUrlHttpClient(credentials.base_url, timeout)
+        if credentials.base_url
+        else TwilioHttpClient(timeout=timeout)
+    )
+    return Client(
+        credentials.account_sid,
+        credentials.auth_token,
+        account_sid=account_sid,
+        http_client=http_client,
+    )

@@ -1,0 +1,24 @@
+"""The platform registry of tenants (piccolo app ``tenants``): what the runtime routes on."""
+
+from __future__ import annotations
+
+from runtime.tenants.crypto import KEY_ENV, TokenCipher, generate_key, key_from_env
+from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryError, RegistryKeyError
+from runtime.tenants.records import Language, TenantContact, TenantRecord, validate_e164
+from runtime.tenants.registry import Registry
+
+__all__ = [
+    "KEY_ENV",
+    "DuplicateTenant",
+    "InvalidTenant",
+    "Language",
+    "Registry",
+    "RegistryError",
+    "RegistryKeyError",
+    "TenantContact",
+    "TenantRecord",
+    "TokenCipher",
+    "generate_key",
+    "key_from_env",
+    "validate_e164",
+]

@@ -1,0 +1,75 @@
+"""A tenant as the runtime routes on it; validated on construction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final, Literal, get_args
+
+from runtime.storage.errors import InvalidSlug
+from runtime.storage.names import validate_slug
+from runtime.tenants.errors import InvalidTenant
+
+__all__ = ["Language", "TenantContact", "TenantRecord", "validate_e164"]
+
+Language = Literal["fr-CA", "en-US"]
+LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
+
+_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def validate_e164(number: str) -> str:
+    """Return ``number`` if it is E.164 (``+`` then 2 to 15 digits), else raise."""
+    if not isinstance(number, str) or not _E164.fullmatch(number):
+        raise InvalidTenant(f"not an E.164 phone number: {number!r}")
+    return number
+
+
+def _validate_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidTenant(f"unsupported language {language!r}: use one of {LANGUAGES}")
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContact:
+    """An emergency contact as declared in the tenant's stack config."""
+
+    number: str
+    name: str
+    priority: int = 0
+    language: Language = "fr-CA"
+
+    def __post_init__(self) -> None:
+        validate_e164(self.number)
+        _validate_language(self.language)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    """One tenant. ``auth_token`` is the subaccount's token in clear: in memory only, never in
+    ``repr``; the registry stores it encrypted."""
+
+    slug: str
+    phone_number: str
+    sip_address: str
+    sip_username: str
+    subaccount_sid: str
+    auth_token: str = field(repr=False)
+    language: Language = "fr-CA"
+    region: str = ""
+    contacts: tuple[TenantContact, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            validate_slug(self.slug)
+        except InvalidSlug as error:
+            raise InvalidTenant(str(error)) from error
+        validate_e164(self.phone_number)
+        _validate_language(self.language)
+        if not self.auth_token:
+            raise InvalidTenant(f"tenant {self.slug!r}: empty auth token")
+        # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).
+        object.__setattr__(self, "contacts", tuple(self.contacts))

@@ -1,0 +1,151 @@
+"""The platform registry: tenants by slug and by called number, tokens encrypted at rest.
+
+PostgreSQL: table ``platform.tenant``; SQLite: table ``tenant`` in the platform file itself (the
+file the URL names). The dynamic provider writes it; the runtime reads it to route webhooks.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import asyncpg
+import msgspec
+
+from runtime.storage.bind import bind_table
+from runtime.storage.names import data_key, validate_slug
+from runtime.storage.tenant_store import TenantStore, store_for_url
+from runtime.tenants.crypto import TokenCipher
+from runtime.tenants.errors import DuplicateTenant
+from runtime.tenants.records import TenantContact, TenantRecord, validate_e164
+from runtime.tenants.tables import Tenant
+
+__all__ = ["Registry"]
+
+# Unique columns another tenant may already hold, and how to name them in an error.
+_UNIQUE: Final = (
+    ("phone_number", "phone number"),
+    ("subaccount_sid", "subaccount"),
+    ("data_key", "data key (slug with '-' as '_')"),
+)
+
+
+class Registry:
+    """Tenants of the platform. Build it with :meth:`for_url`; call :meth:`migrate` once."""
+
+    def __init__(self, store: TenantStore, key: str | Sequence[str]) -> None:
+        self._store = store
+        self._cipher = TokenCipher(key)
+        self._table = bind_table(Tenant, store.platform_engine())
+
+    @classmethod
+    def for_url(cls, database_url: str, key: str | Sequence[str]) -> Registry:
+        """The registry of ``postgresql://…`` or ``sqlite:///path/ethiq.sqlite``."""
+        return cls(store_for_url(database_url), key)
+
+    async def migrate(self) -> list[str]:
+        """Create the registry if needed and apply pending migrations; return the ids applied."""
+        return await self._store.ensure_platform()
+
+    async def upsert(self, record: TenantRecord) -> TenantRecord:
+        """Insert or update the tenant ``record.slug``; return it as stored (with timestamps).
+
+        Raises :class:`DuplicateTenant` if another tenant has its number, subaccount or key.
+        """
+        t = self._table
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "slug": record.slug,
+            "data_key": data_key(record.slug),
+            "phone_number": record.phone_number,
+            "sip_address": record.sip_address,
+            "sip_username": record.sip_username,
+            "subaccount_sid": record.subaccount_sid,
+            "auth_token": self._cipher.encrypt(record.auth_token),
+            "language": record.language,
+            "region": record.region,
+            "contacts": msgspec.json.encode(record.contacts).decode("utf-8"),
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with t._meta.db.transaction():
+                for column, label in _UNIQUE:
+                    await self._refuse_taken(record.slug, column, label, values[column])
+                await t.insert(t(**values)).on_conflict(
+                    target=t.slug,
+                    action="DO UPDATE",
+                    values=[
+                        t._meta.get_column_by_name(name)
+                        for name in values
+                        if name not in {"slug", "created_at"}
+                    ],
+                )
+        except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
+            # A concurrent writer took a unique value between our check and our insert.
+            raise DuplicateTenant(
+                f"tenant {record.slug!r} conflicts with another tenant: {error}"
+            ) from error
+        stored = await self.get(record.slug)
+        assert stored is not None  # noqa: S101 (just written, in the same database)
+        return stored
+
+    async def remove(self, slug: str) -> bool:
+        """Remove the tenant; ``False`` if there was none."""
+        t = self._table
+        rows = await t.delete().where(t.slug == validate_slug(slug)).returning(t.slug)
+        return bool(rows)
+
+    async def get(self, slug: str) -> TenantRecord | None:
+        """The tenant ``slug``, or ``None``."""
+        t = self._table
+        row = await t.select().where(t.slug == validate_slug(slug)).first()
+        return None if row is None else self._record(row)
+
+    async def by_number(self, e164: str) -> TenantRecord | None:
+        """The tenant whose Twilio number is ``e164`` (the called number), or ``None``."""
+        t = self._table
+        row = await t.select().where(t.phone_number == validate_e164(e164)).first()
+        return None if row is None else self._record(row)
+
+    async def list(self) -> builtins.list[TenantRecord]:
+        """Every tenant, by slug."""
+        t = self._table
+        rows = await t.select().order_by(t.slug)
+        return [self._record(row) for row in rows]
+
+    async def close(self) -> None:
+        """Close connection pools, if any were started."""
+        await self._store.close()
+
+    async def _refuse_taken(self, slug: str, column: str, label: str, value: str) -> None:
+        t = self._table
+        col = t._meta.get_column_by_name(column)
+        other = await t.select(t.slug).where((col == value) & (t.slug != slug)).first()
+        if other is not None:
+            raise DuplicateTenant(
+                f"cannot register tenant {slug!r}: its {label} {value} already belongs to "
+                f"tenant {other['slug']!r}"
+            )
+
+    def _record(self, row: dict[str, Any]) -> TenantRecord:
+        contacts = row["contacts"]
+        return TenantRecord(
+            slug=row["slug"],
+            phone_number=row["phone_number"],
+            sip_address=row["sip_address"],
+            sip_username=row["sip_username"],
+            subaccount_sid=row["subaccount_sid"],
+            auth_token=self._cipher.decrypt(row["auth_token"], slug=row["slug"]),
+            language=row["language"],
+            region=row["region"],
+            contacts=msgspec.json.decode(
+                contacts if isinstance(contacts, str | bytes) else msgspec.json.encode(contacts),
+                type=tuple[TenantContact, ...],
+            ),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )

@@ -1,0 +1,31 @@
+"""The platform registry: every tenant the runtime routes on, by slug and by called number.
+
+No ``schema=``/``db=`` here either: the registry's engine puts it in the ``platform`` schema
+(PostgreSQL, via ``search_path``) or in the platform SQLite file.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+__all__ = ["Tenant"]
+
+
+class Tenant(Table, tablename="tenant"):
+    """One tenant. ``auth_token`` holds a Fernet token, never the subaccount's auth token."""
+
+    slug = Varchar(length=63, unique=True)
+    # The slug as a database identifier (hyphens become underscores): unique, so that two slugs
+    # such as ``a-b`` and ``a_b`` can never share one tenant's data.
+    data_key = Varchar(length=63, unique=True)
+    phone_number = Varchar(length=16, unique=True)
+    sip_address = Varchar(length=255)
+    sip_username = Varchar(length=32)
+    subaccount_sid = Varchar(length=34, unique=True)
+    auth_token = Text()
+    language = Varchar(length=5)
+    region = Varchar(length=64, default="")
+    contacts = JSON(default=[])
+    created_at = Timestamptz()
+    updated_at = Timestamptz()

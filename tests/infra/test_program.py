@@ -1,0 +1,151 @@
+"""The tenant program under Pulumi mocks: config validation and the component's wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime.mocks import MockMonitor
+
+from infra import program
+from infra.tenant import Tenant, sip_domain_name
+
+SUB_SID = "AC" + "1" * 32
+RUNTIME = "https://runtime.ethiq.example"
+GOOD = {
+    "ethiq:email": "famille@example.org",
+    "ethiq:region": "CA-QC",
+    "ethiq:near": "45.5017,-73.5673",
+    "ethiq:language": "fr-CA",
+    "ethiq:contacts": '[{"number": "+15145550111", "name": "Marie"}]',
+    "ethiq:runtimeUrl": RUNTIME,
+}
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        outs = dict(args.inputs)
+        outs.pop("__provider", None)
+        kind = args.typ.rsplit(":", 1)[-1]
+        fake = {
+            "TwilioSubaccount": {"sid": SUB_SID, "auth_token": "sub-token"},
+            "TwilioPhoneNumber": {"sid": "PN" + "2" * 32, "phone_number": "+15145550100"},
+            "TwilioSipDomain": {"sid": "SD" + "3" * 32},
+            "TwilioSipCredentialList": {"sid": "CL" + "4" * 32},
+            "TwilioSipCredential": {"sid": "CR" + "5" * 32, "password": "Generated1Password"},
+            "TenantSchema": {"schema": "tenant_acme"},
+        }.get(kind, {})
+        outs |= fake
+        return f"{args.name}-id", outs
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps what was registered, with each resource's parent."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[tuple[str, str, str]] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.registered.append((request.type, request.name, request.parent))
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingMonitor]:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "parent-token")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///unused.sqlite")
+    monkeypatch.setenv("ETHIQ_REGISTRY_KEY", "unused-key")
+    mocks = Mocks()
+    recording = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="ethiq", stack="acme", preview=False, monitor=recording)
+    yield recording
+    pulumi.runtime.set_all_config({})
+
+
+def _run(config: dict[str, str]) -> Tenant:
+    pulumi.runtime.set_all_config(config)
+    return program.main()
+
+
+def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        tenant = _run(GOOD)
+
+        def check(values: list[Any]) -> None:
+            phone, sip_address, username, subaccount, schema = values
+            assert phone == "+15145550100"
+            assert subaccount == SUB_SID
+            assert username == "user_acme"
+            assert sip_address == f"sip:user_acme@{sip_domain_name('acme', SUB_SID)}"
+            assert schema == "tenant_acme"
+
+        outputs = (tenant.phone_number, tenant.sip_address, tenant.sip_username)
+        return pulumi.Output.all(*outputs, tenant.subaccount_sid, tenant.schema).apply(check)
+
+    run()  # returns once every registration has gone through the mock monitor
+
+    kinds = [t.rsplit(":", 1)[-1] for t, _n, _p in monitor.registered if "dynamic/ethiq" in t]
+    assert sorted(kinds) == sorted(
+        [
+            "TwilioSubaccount",
+            "TwilioPhoneNumber",
+            "TwilioSipDomain",
+            "TwilioSipCredentialList",
+            "TwilioSipCredential",
+            "TwilioSipMapping",
+            "TwilioSipMapping",
+            "TenantSchema",
+            "TenantRegistration",
+        ]
+    )
+    parents = {p for t, _n, p in monitor.registered if "dynamic/ethiq" in t}
+    assert len(parents) == 1
+    assert parents.pop().endswith("ethiq:index:Tenant::acme")  # every child under the component
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_secrets_stay_secret(monitor: RecordingMonitor) -> pulumi.Output[Any]:
+    tenant = _run(GOOD)
+    return pulumi.Output.all(tenant.sip_password.is_secret()).apply(
+        lambda secret: assert_true(secret[0])
+    )
+
+
+def assert_true(value: object) -> None:
+    assert value is True
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ethiq:region": "CA-ZZ"}, "Pulumi.acme.yaml: ethiq:region: 'CA-ZZ' is not a region"),
+        ({"ethiq:email": "nope"}, "stacks/Pulumi.acme.yaml: ethiq:email:"),
+        (
+            {"ethiq:contacts": '[{"number": "5145550111"}]'},
+            "ethiq:contacts[0].number: '5145550111' must be in E.164",
+        ),
+        ({"ethiq:contacts": "[]"}, "ethiq:contacts: at least one emergency contact"),
+        ({"ethiq:retainData": "maybe"}, "ethiq:retainData:"),
+        ({"ethiq:runtimeUrl": ""}, "ethiq:runtimeUrl: is required"),
+    ],
+)
+def test_bad_config_names_the_file_and_the_key(
+    monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch, change: dict[str, str], message: str
+) -> None:
+    monkeypatch.delenv("ETHIQ_PUBLIC_URL", raising=False)
+    with pytest.raises(pulumi.RunError) as raised:
+        _run({**GOOD, **change})
+    assert message in str(raised.value)
+    assert monitor.registered == []  # nothing declared

@@ -1,0 +1,110 @@
+"""`ethiq tenant add/list/remove`: validated stack files, nothing written on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ethiq.cli import app
+
+runner = CliRunner()
+
+
+def _add(stacks: Path, *extra: str) -> tuple[int, str, str]:
+    args = [
+        "tenant",
+        "add",
+        "acme",
+        "--email",
+        "famille@example.org",
+        "--region",
+        "CA-QC",
+        "--contact",
+        "+15145550111:Marie",
+        "--stacks-dir",
+        str(stacks),
+        *extra,
+    ]
+    result = runner.invoke(app, args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_add_writes_the_stack_file(tmp_path: Path) -> None:
+    code, out, _ = _add(tmp_path, "--contact", "+1 438 555 0199", "--near", "46.81,-71.21")
+    assert code == 0, out
+    config = yaml.safe_load((tmp_path / "Pulumi.acme.yaml").read_text())["config"]
+    assert config == {
+        "ethiq:email": "famille@example.org",
+        "ethiq:region": "CA-QC",
+        "ethiq:near": "46.8100,-71.2100",
+        "ethiq:language": "fr-CA",
+        "ethiq:contacts": [{"number": "+15145550111", "name": "Marie"}, {"number": "+14385550199"}],
+        "ethiq:retainData": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        (["--email", "not-an-email"], "email: 'not-an-email' is not an email address"),
+        (["--region", "FR-IDF"], "region: 'FR-IDF' is not a region Ethiq serves"),
+        (["--lang", "de-DE"], "language: 'de-DE' is not supported"),
+        (["--contact", "+1514"], "contacts: '+1514' is not a valid phone number"),
+        (["--contact", "5145550111"], "must be in E.164 form"),
+        (["--contact", "+15145550111"], "contacts[1]: +15145550111 is listed twice"),
+        (["--near", "45.5"], "near: '45.5' is not LAT,LON"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
+    tmp_path: Path, extra: list[str], error: str
+) -> None:
+    code, _, err = _add(tmp_path, *extra)
+    assert code == 2
+    assert error in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_name_and_existing_tenant_are_refused(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "tenant",
+            "add",
+            "Acme!",
+            "--email",
+            "a@example.org",
+            "--region",
+            "CA-QC",
+            "--contact",
+            "+15145550111",
+            "--stacks-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "name: 'Acme!' is not a tenant name" in result.stderr
+    assert _add(tmp_path)[0] == 0
+    code, _, err = _add(tmp_path)
+    assert code == 2
+    assert "already exists" in err
+
+
+def test_list_and_remove(tmp_path: Path) -> None:
+    _add(tmp_path)
+    (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  ethiq:region: XX\n")
+    listing = runner.invoke(app, ["tenant", "list", "--stacks-dir", str(tmp_path)]).stdout
+    assert "acme" in listing
+    assert "CA-QC" in listing
+    assert "broken" in listing
+    assert "INVALID" in listing
+
+    remove = ["tenant", "remove", "acme", "--stacks-dir", str(tmp_path)]
+    assert runner.invoke(app, remove).exit_code == 0
+    assert not (tmp_path / "Pulumi.acme.yaml").exists()
+    again = runner.invoke(app, remove)
+    assert again.exit_code == 2
+    assert "no tenant 'acme'" in again.stderr

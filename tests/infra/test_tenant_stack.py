@@ -1,0 +1,249 @@
+"""A tenant end to end: `ethiq tenant add` → `pulumi up` (real engine, file backend) against the
+Twilio sandbox and a real PostgreSQL → no-op → in-place update → faults → destroy."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from ethiq.sandbox.server import SandboxHandle, running_sandbox
+from infra.engine import engine_env, pulumi
+from runtime.tenants import Registry, generate_key
+from tests.servers import Server
+
+ROOT = Path(__file__).parents[2]
+ETHIQ = Path(sys.executable).parent / "ethiq"
+RUNTIME_URL = "https://runtime.ethiq.example"
+
+pytestmark = [pytest.mark.engine, pytest.mark.services]
+
+
+@dataclass
+class Workspace:
+    project: Path
+    env: dict[str, str]
+    sandbox: SandboxHandle
+    database_url: str
+
+    def ethiq(self, *args: str) -> None:
+        stacks = str(self.project / "stacks")
+        subprocess.run([ETHIQ, *args, "--stacks-dir", stacks], check=True, capture_output=True)
+
+    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return pulumi(*args, cwd=self.project, env=self.env, check=check)
+
+    def outputs(self, stack: str) -> dict[str, Any]:
+        out = self.pulumi("stack", "output", "--json", "--show-secrets", "--stack", stack)
+        result: dict[str, Any] = json.loads(out.stdout)
+        return result
+
+    def numbers_of(self, account_sid: str) -> list[dict[str, Any]]:
+        numbers: list[dict[str, Any]] = self.sandbox.control.state()["incoming_phone_numbers"]
+        return [n for n in numbers if n["account_sid"] == account_sid]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxHandle]:
+    with running_sandbox() as handle:
+        yield handle
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Workspace:
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    # The repository's project, with its state and stack files in the test's directory.
+    (project / "Pulumi.yaml").write_text(
+        f"name: ethiq\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+        f"main: {ROOT / 'infra'}\nstackConfigDir: stacks\n"
+    )
+    env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
+    env |= {
+        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
+        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
+        "TWILIO_API_BASE_URL": sandbox.base_url,
+        "DATABASE_URL": postgres.url,
+        "ETHIQ_REGISTRY_KEY": generate_key(),
+        "ETHIQ_PUBLIC_URL": RUNTIME_URL,
+        "ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05",
+    }
+    sandbox.control.reset()
+    return Workspace(project, env, sandbox, postgres.url)
+
+
+def _tables(database_url: str, schema: str) -> list[str]:
+    async def query() -> list[str]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema
+            )
+            return sorted(row["table_name"] for row in rows)
+        finally:
+            await conn.close()
+
+    return asyncio.run(query())
+
+
+def _registered(ws: Workspace, slug: str) -> Any:
+    async def get() -> Any:
+        registry = Registry.for_url(ws.database_url, ws.env["ETHIQ_REGISTRY_KEY"])
+        try:
+            return await registry.get(slug)
+        finally:
+            await registry.close()
+
+    return asyncio.run(get())
+
+
+def test_tenant_lifecycle(workspace: Workspace) -> None:
+    ws, control = workspace, workspace.sandbox.control
+    ws.ethiq(
+        "tenant",
+        "add",
+        "acme",
+        "--email",
+        "famille@example.org",
+        "--region",
+        "CA-QC",
+        "--contact",
+        "+15145550111:Marie",
+    )
+    ws.pulumi("stack", "init", "acme")
+
+    # 1. Provision.
+    ws.pulumi("up", "--yes", "--skip-preview")
+    out = ws.outputs("acme")
+    assert out["phoneNumber"].startswith("+1")
+    assert out["schema"] == "tenant_acme"
+    assert out["sipUsername"] == "user_acme"
+    assert out["sipAddress"].startswith("sip:user_acme@acme-")
+    assert out["sipAddress"].endswith(".sip.twilio.com")
+    assert len(out["sipPassword"]) >= 12
+    [number] = ws.numbers_of(out["subaccountSid"])
+    assert number["phone_number"] == out["phoneNumber"]
+    assert number["voice_url"] == f"{RUNTIME_URL}/twilio/voice"
+    assert number["voice_fallback_url"] == f"{RUNTIME_URL}/twilio/voice/fallback"
+    assert number["status_callback"] == f"{RUNTIME_URL}/twilio/call-status"
+    assert number["sms_url"] == f"{RUNTIME_URL}/twilio/sms"
+    domains = [
+        d for d in control.state()["sip_domains"] if d["account_sid"] == out["subaccountSid"]
+    ]
+    assert [d["domain_name"] for d in domains] == [out["sipAddress"].split("@")[1]]
+    assert domains[0]["secure"] is True
+    assert domains[0]["sip_registration"] is True
+    tables = _tables(ws.database_url, "tenant_acme")
+    assert {"call", "transcript_segment", "verdict", "alert", "contact", "consent"} <= set(tables)
+    record = _registered(ws, "acme")
+    assert record.phone_number == out["phoneNumber"]
+    assert record.subaccount_sid == out["subaccountSid"]
+
+    # 2. Nothing changed: no write reaches Twilio, the data layer is untouched.
+    writes_before = len(control.writes())
+    second = ws.pulumi("up", "--yes", "--skip-preview")
+    assert len(control.writes()) == writes_before
+    assert "11 unchanged" in second.stdout
+    assert _registered(ws, "acme").updated_at == record.updated_at
+    assert _tables(ws.database_url, "tenant_acme") == tables
+
+    # 3. Secrets never appear in plaintext in the state.
+    state = ws.pulumi("stack", "export").stdout
+    subaccount = next(a for a in control.state()["accounts"] if a["sid"] == out["subaccountSid"])
+    for secret in (
+        out["sipPassword"],
+        subaccount["auth_token"],
+        ws.sandbox.auth_token,
+        ws.env["ETHIQ_REGISTRY_KEY"],
+        ws.database_url,
+    ):
+        assert secret not in state
+
+    # 4. A new runtime URL updates the number and the SIP domain in place.
+    ws.pulumi("config", "set", "runtimeUrl", "https://runtime2.ethiq.example", "--stack", "acme")
+    moved = ws.pulumi("up", "--yes", "--skip-preview")
+    assert "replaced" not in moved.stdout
+    [moved_number] = ws.numbers_of(out["subaccountSid"])
+    assert moved_number["sid"] == number["sid"]
+    assert moved_number["voice_url"] == "https://runtime2.ethiq.example/twilio/voice"
+    assert not control.writes(path="*/IncomingPhoneNumbers.json")[1:]  # bought once, ever
+
+    # 5. Destroy with retainData false: number released, subaccount closed, data dropped.
+    ws.pulumi("config", "set", "retainData", "false", "--stack", "acme")
+    ws.pulumi("up", "--yes", "--skip-preview")
+    ws.pulumi("destroy", "--yes", "--skip-preview")
+    assert ws.numbers_of(out["subaccountSid"]) == []
+    closed = next(a for a in control.state()["accounts"] if a["sid"] == out["subaccountSid"])
+    assert closed["status"] == "closed"
+    assert _tables(ws.database_url, "tenant_acme") == []
+    assert _registered(ws, "acme") is None
+    assert control.violations() == []  # every request and response matched Twilio's contract
+
+
+def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
+    ws, control = workspace, workspace.sandbox.control
+    ws.ethiq(
+        "tenant",
+        "add",
+        "bravo",
+        "--email",
+        "bravo@example.org",
+        "--region",
+        "CA-ON",
+        "--contact",
+        "+14165550123",
+    )
+    ws.pulumi("stack", "init", "bravo")
+    control.fail(429, code=20429, method="POST", path="*/Accounts.json", times=3)
+    control.fail(429, code=20429, method="POST", path="*/IncomingPhoneNumbers.json", times=3)
+    control.fail(500, code=20500, method="POST", path="*/SIP/Domains.json", times=2)
+    control.drop_after_commit(method="POST", path="*/IncomingPhoneNumbers.json", times=1)
+    control.drop_after_commit(method="POST", path="*/Credentials.json", times=1)
+
+    ws.pulumi("up", "--yes", "--skip-preview")
+
+    out = ws.outputs("bravo")
+    subaccounts = [a for a in control.state()["accounts"] if a["friendly_name"] == "ethiq-bravo"]
+    assert len(subaccounts) == 1
+    [number] = ws.numbers_of(out["subaccountSid"])
+    assert number["phone_number"] == out["phoneNumber"]
+    domains = [
+        d for d in control.state()["sip_domains"] if d["account_sid"] == out["subaccountSid"]
+    ]
+    assert len(domains) == 1
+    # The faults really happened: throttled and dropped requests are in the log.
+    statuses = [
+        e.status for e in control.requests(method="POST", path="*/IncomingPhoneNumbers.json")
+    ]
+    assert statuses.count(429) == 3
+    ws.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def test_empty_inventory_fails_with_what_to_do(workspace: Workspace) -> None:
+    ws, control = workspace, workspace.sandbox.control
+    ws.ethiq(
+        "tenant",
+        "add",
+        "charlie",
+        "--email",
+        "c@example.org",
+        "--region",
+        "CA-BC",
+        "--contact",
+        "+16045550123",
+    )
+    ws.pulumi("stack", "init", "charlie")
+    control.empty_inventory("CA", "BC")
+    failed = ws.pulumi("up", "--yes", "--skip-preview", check=False)
+    assert failed.returncode != 0
+    assert "no Twilio number with voice and SMS" in failed.stdout
+    assert "Set ethiq:near to another place" in failed.stdout
+    assert control.writes(path="*/IncomingPhoneNumbers.json") == []
