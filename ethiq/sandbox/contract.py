@@ -63,7 +63,7 @@ class _Validator(Protocol):
 
 
 def _validator_class() -> Callable[[Schema], _Validator] | None:
-    # jsonschema comes with the dev tools (openapi-core); without it the checks are skipped.
+    # jsonschema is a dev dependency; without it (or without the spec) the checks are skipped.
     # OpenAPI 3.0 schemas are JSON Schema draft 4 plus ``nullable``, which _Resolver rewrites.
     try:
         module = importlib.import_module("jsonschema")
