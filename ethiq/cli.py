@@ -6,6 +6,7 @@ import typer
 
 from ethiq import engine_cli, tenant_cli
 from ethiq.sandbox import cli as sandbox_cli
+from runtime.screening import cli as screening_cli
 
 app = typer.Typer(
     help="Ethiq: phone-fraud screening. Tenants are Pulumi stacks; one runtime serves them all.",
@@ -15,6 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(engine_cli.app, name="engine")
 app.add_typer(tenant_cli.app, name="tenant")
+app.command("score")(screening_cli.score)
+app.command("eval")(screening_cli.evaluate)
 app.command("sandbox")(sandbox_cli.sandbox)
 
 __all__ = ["app"]

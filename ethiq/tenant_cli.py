@@ -5,13 +5,13 @@ The files are the desired state that CI applies; these commands only edit files,
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
+from infra.stack_files import read_stack_values, stack_file, write_stack_file
 from infra.tenant_config import (
     LANGUAGES,
     REGIONS,
@@ -36,10 +36,6 @@ StacksDir = Annotated[
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"error: {message}", err=True, fg="red")
     return typer.Exit(2)
-
-
-def stack_file(stacks_dir: Path, name: str) -> Path:
-    return stacks_dir / f"Pulumi.{name}.yaml"
 
 
 @app.command()
@@ -77,10 +73,7 @@ def add(
         raise _fail(f"{target} already exists: edit it, or remove the tenant first")
     if not stacks_dir.is_dir():
         raise _fail(f"{stacks_dir} is not a directory (run from the repository root)")
-    document = {"config": tenant.as_stack_config()}
-    tmp = target.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    os.replace(tmp, target)  # all or nothing: never a half-written stack file
+    write_stack_file(stacks_dir, tenant)
     typer.echo(f"wrote {target}: commit it and open a pull request to onboard {name}")
 
 
@@ -115,14 +108,3 @@ def remove(
         raise _fail(f"no tenant {name!r} ({target} does not exist)")
     target.unlink()
     typer.echo(f"removed {target}: commit it and open a pull request")
-
-
-def read_stack_values(path: Path) -> dict[str, Any]:
-    """The ``ethiq:`` keys of a stack file, without the prefix."""
-    document = yaml.safe_load(path.read_text()) or {}
-    config = document.get("config") or {}
-    return {
-        key.removeprefix("ethiq:"): value
-        for key, value in config.items()
-        if isinstance(key, str) and key.startswith("ethiq:")
-    }

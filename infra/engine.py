@@ -6,12 +6,13 @@ engine never reaches for the network: no update checks, no plugin downloads.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["EngineError", "engine_env", "pulumi"]
+__all__ = ["EngineError", "engine_env", "pulumi", "write_project"]
 
 OFFLINE = {
     "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -58,3 +59,23 @@ def pulumi(
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
         raise EngineError(f"`pulumi {' '.join(args)}` failed (exit {result.returncode}):\n{tail}")
     return result
+
+
+def write_project(directory: Path, name: str, program: Path, *, stacks: bool = False) -> Path:
+    """A Pulumi project in ``directory`` whose program is ``program`` (in this repository).
+
+    State, stack config files and caches then stay out of the checkout. With ``stacks``, stack
+    files live in ``directory/stacks`` like the repository's ``stackConfigDir``.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    text = (
+        f"name: {name}\n"
+        "runtime:\n  name: python\n  options:\n"
+        f"    virtualenv: {json.dumps(sys.prefix)}\n"
+        f"main: {json.dumps(str(program))}\n"
+    )
+    if stacks:
+        (directory / "stacks").mkdir(exist_ok=True)
+        text += "stackConfigDir: stacks\n"
+    (directory / "Pulumi.yaml").write_text(text)
+    return directory

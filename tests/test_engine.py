@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.engine import engine_env, pulumi
+from infra.engine import engine_env, pulumi, write_project
 from infra.smoke.run import POLICY_PACK, URL
 
 ROOT = Path(__file__).parents[1]
@@ -42,12 +42,7 @@ def test_engine_release_matches_the_pinned_python_sdk() -> None:
 
 
 def test_up_noop_preview_policy_and_destroy(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(
-        f"name: enginetest\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
-        f"main: {ROOT / 'infra/smoke'}\n"
-    )
+    project = write_project(tmp_path / "project", "enginetest", ROOT / "infra/smoke")
     env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
     target = tmp_path / "hook.json"
     policy = ("--policy-pack", str(POLICY_PACK))

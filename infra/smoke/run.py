@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.engine import EngineError, engine_env, pulumi
+from infra.engine import EngineError, engine_env, pulumi, write_project
 
 __all__ = ["POLICY_PACK", "SmokeStep", "run_smoke"]
 
@@ -32,7 +31,7 @@ def run_smoke(
     workdir: Path, on_step: Callable[[str], None] = lambda _name: None
 ) -> list[SmokeStep]:
     """Run the smoke in ``workdir`` (backend, config, output file); raise EngineError on failure."""
-    project = _write_project(workdir / "project")
+    project = write_project(workdir / "project", "ethiq-smoke", PROGRAM)
     env = engine_env(workdir / "pulumi", passphrase=secrets.token_urlsafe(24))
     policy = ("--policy-pack", str(POLICY_PACK))
     target = workdir / "webhook.json"
@@ -56,18 +55,3 @@ def run_smoke(
         raise EngineError(f"pulumi destroy left {target} behind")
     step("remove stack", "stack", "rm", "--yes", "smoke")
     return steps
-
-
-def _write_project(directory: Path) -> Path:
-    """A Pulumi project outside the repo whose program is ``infra/smoke``.
-
-    Stack config files and state then live in the work directory, never in the checkout.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "Pulumi.yaml").write_text(
-        "name: ethiq-smoke\n"
-        "runtime:\n  name: python\n  options:\n"
-        f"    virtualenv: {json.dumps(sys.prefix)}\n"
-        f"main: {json.dumps(str(PROGRAM))}\n"
-    )
-    return directory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,11 @@ class Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+# Pulumi's MockMonitor runs in worker threads and gives each an event loop it never closes;
+# the loops made here instead are closed when the module's tests are done.
+_WORKER_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
 class RecordingMonitor(MockMonitor):
     """Keeps what was registered, with each resource's parent."""
 
@@ -56,12 +62,30 @@ class RecordingMonitor(MockMonitor):
         self.registered: list[tuple[str, str, str]] = []
 
     def RegisterResource(self, request: Any) -> Any:
+        try:
+            asyncio.get_event_loop()
+        except RuntimeError:
+            _WORKER_LOOPS.append(asyncio.new_event_loop())
+            asyncio.set_event_loop(_WORKER_LOOPS[-1])
         self.registered.append((request.type, request.name, request.parent))
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
+@pytest.fixture(scope="module")
+def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """Pulumi's mocks run on the thread's current event loop; give this module one."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    for each in [loop, *_WORKER_LOOPS]:
+        each.close()
+
+
 @pytest.fixture
-def monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingMonitor]:
+def monitor(
+    monkeypatch: pytest.MonkeyPatch, event_loop: asyncio.AbstractEventLoop
+) -> Iterator[RecordingMonitor]:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "parent-token")
     monkeypatch.setenv("DATABASE_URL", "sqlite:///unused.sqlite")

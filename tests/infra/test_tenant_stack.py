@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from infra.engine import engine_env, pulumi
+from infra.engine import engine_env, pulumi, write_project
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server
 
@@ -59,13 +59,8 @@ def sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Workspace:
-    project = tmp_path / "project"
-    (project / "stacks").mkdir(parents=True)
-    # The repository's project, with its state and stack files in the test's directory.
-    (project / "Pulumi.yaml").write_text(
-        f"name: ethiq\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
-        f"main: {ROOT / 'infra'}\nstackConfigDir: stacks\n"
-    )
+    # The repository's program, with its state and stack files in the test's directory.
+    project = write_project(tmp_path / "project", "ethiq", ROOT / "infra", stacks=True)
     env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
     env |= {
         "TWILIO_ACCOUNT_SID": sandbox.account_sid,

@@ -1,0 +1,116 @@
+"""Cue matching: which lexicon entries a transcript window contains, with negation handled.
+
+A bank that says "we will never ask for your PIN" must not score like a caller asking for it, so
+negatable cues (requests for payment, credentials or remote access) are dropped when a negation
+closes in on them, and the reassurance itself is a separate, mitigating cue of the lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+__all__ = ["ASKS", "SETUPS", "Cue", "Group", "Hit", "cue", "find_cues"]
+
+
+class Group(StrEnum):
+    """Families of evidence; diminishing returns apply within a group, not across groups."""
+
+    AUTHORITY = "authority"  # Pretend: bank, police, government, tech company, lawyer.
+    PROBLEM = "problem"  # Problem: compromised account, virus, arrested grandson.
+    THREAT = "threat"  # Threats: warrant, disconnection, suspension.
+    LURE = "lure"  # Prize, romance, investment.
+    PRESSURE = "pressure"  # Urgency, "don't hang up".
+    SECRECY = "secrecy"  # "Don't tell anyone", coaching what to tell the teller.
+    PAYMENT = "payment"  # Gift cards, crypto, wire, cash courier, safe account, fees.
+    CREDENTIAL = "credential"  # One-time code, PIN, SIN, card number, banking login.
+    REMOTE = "remote"  # Remote-access software.
+    TOPIC = "topic"  # A payment method mentioned without a request ("I bought a gift card").
+    CALLBACK = "callback"  # A callback number read out in the call.
+    MITIGATION = "mitigation"  # Reassurances real institutions give.
+
+
+# A request (Pay, or hand over a credential or the computer) combined with a setup (Pretend,
+# Problem, Pressure) is what makes a scam; either alone is at most suspicious.
+ASKS: Final = frozenset({Group.PAYMENT, Group.CREDENTIAL, Group.REMOTE})
+SETUPS: Final = frozenset(
+    {Group.AUTHORITY, Group.PROBLEM, Group.THREAT, Group.LURE, Group.PRESSURE, Group.SECRECY}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One signal of the lexicon; ``weight`` is its log-odds contribution to the risk."""
+
+    key: str
+    group: Group
+    weight: float
+    pattern: re.Pattern[str]
+    negatable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A cue found in a window; ``text`` is the matched (normalised) text."""
+
+    cue: Cue
+    text: str
+
+
+def cue(key: str, group: Group, weight: float, *alternatives: str, negatable: bool = False) -> Cue:
+    """Build a cue from regex alternatives over normalised text (see :mod:`.normalize`)."""
+    pattern = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+    return Cue(key, group, weight, pattern, negatable)
+
+
+# Negated idioms that do not negate the request that follows ("don't worry, give me the code").
+_BENIGN: Final = re.compile(
+    r"\b(?:don t|dont|do not) (?:worry|panic|be (?:afraid|scared|alarmed))|no worries"
+    r"|(?:ne )?(?:vous )?(?:inquietez|inquiete|inquietes|paniquez|panique) (?:vous |toi )?pas"
+    r"|pas (?:de |d )?(?:panique|probleme|souci|soucis|inquietude|stress)|pas grave"
+    r"|(?:ne )?(?:raccrochez|raccroche|eteignez|eteins) pas"
+    r"|(?:don t|do not|dont) (?:hang up|turn off)"
+    # Secrecy is its own cue; its negation does not negate the request that follows it.
+    r"|(?:don t|dont|do not) (?:tell|say|mention|discuss|call)|(?:dis|dites|dit) (?:le |l )?pas"
+    r"|ne (?:le |l |lui |leur |en )?(?:dis|dites|dit|parlez|parle) (?:pas|rien|a personne)"
+    r"|(?:parle|parlez|parles) (?:en )?pas|(?:je )?(?:comprends|comprend|sais) pas"
+)
+# Negations placed before the verb ("we will never ask for your PIN", "ne ... jamais") reach
+# further than French post-verbal ones ("on vous demandera pas votre NIP").
+_NEGATION: Final = re.compile(
+    r"\b(?:never|not|don t|dont|do not|won t|wont|will not|ne|n|nobody|no one|without|sans|nor)\b"
+)
+_POST_VERBAL: Final = re.compile(r"\b(?:pas|jamais|aucun|aucune|ni)\b")
+_NEGATION_REACH: Final = 8  # words before a cue in which a negation applies to it
+_POST_VERBAL_REACH: Final = 4
+
+
+def _negated(window: str, start: int, current_from: int) -> bool:
+    """Whether a negation precedes ``start`` in the same segment (or in the tail it spans)."""
+    context_start = current_from if start >= current_from else 0
+    sentence = window[context_start:start].rsplit(" . ", 1)[-1]
+    words = _BENIGN.sub(" ", sentence).split()
+    near = " ".join(words[-_POST_VERBAL_REACH:])
+    return (
+        _NEGATION.search(" ".join(words[-_NEGATION_REACH:])) is not None
+        or _POST_VERBAL.search(near) is not None
+    )
+
+
+def find_cues(lexicon: tuple[Cue, ...], window: str, current_from: int) -> Iterator[Hit]:
+    """Yield non-negated cues of ``window`` whose match ends in the current segment.
+
+    ``window`` is the tail of the previous segments followed by the current one, which starts
+    at ``current_from``: cues spanning a segment boundary are found, none is counted twice.
+    """
+    for entry in lexicon:
+        for match in entry.pattern.finditer(window):
+            if match.end() <= current_from:
+                continue
+            if entry.negatable and _negated(window, match.start(), current_from):
+                continue
+            yield Hit(entry, match.group())
+            break

@@ -1,0 +1,1 @@
+"""The labelled development set (``devset.jsonl``) and the generator that writes it."""

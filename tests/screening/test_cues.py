@@ -1,0 +1,120 @@
+"""The lexicon finds each typology's cues in both languages and ignores negated requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.screening.cues import Group, find_cues
+from runtime.screening.explain import known_keys
+from runtime.screening.lexicon import LEXICON
+from runtime.screening.metadata import metadata_signals
+from runtime.screening.model import CallMeta
+from runtime.screening.normalize import normalize
+
+
+def keys(text: str) -> set[str]:
+    return {hit.cue.key for hit in find_cues(LEXICON, normalize(text), 0)}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Buy two Apple gift cards at the pharmacy", "gift_cards"),
+        ("achetez des cartes Google Play au dépanneur", "gift_cards"),
+        ("read me the numbers on the back", "card_codes"),
+        ("Please read me the code we just texted you, the one time code", "one_time_code"),
+        ("donnez-moi le code de vérification que vous avez reçu", "one_time_code"),
+        ("c'est quoi le code que t'as reçu par texto", "one_time_code"),
+        ("quel est votre NIP", "pin"),
+        ("confirm your social insurance number", "sin_request"),
+        ("confirmez votre numéro d'assurance sociale", "sin_request"),
+        ("install any desk so I can fix it", "remote_access"),
+        ("installez TeamViewer", "remote_access"),
+        ("go to the bitcoin ATM", "crypto"),
+        ("envoyez l'argent par Western Union", "wire_transfer"),
+        ("un coursier va passer chercher l'enveloppe", "courier_pickup"),
+        ("retirez cinq mille dollars en argent comptant", "cash_withdrawal"),
+        ("we'll move your savings to a secure account", "safe_account"),
+        ("you've won the grand prize", "prize"),
+        ("vous avez gagné un voyage", "prize"),
+        ("il faut payer les frais de dossier", "upfront_fee"),
+        ("rendement garanti de 20 % par mois", "investment"),
+        ("there's a warrant for your arrest", "legal_threat"),
+        ("un mandat d'arrestation a été émis", "legal_threat"),
+        ("votre électricité va être coupée", "disconnection"),
+        ("don't tell mom", "secrecy"),
+        ("dis-le pas à maman", "secrecy"),
+        ("ne raccrochez pas", "stay_on_line"),
+        ("stay on the line", "stay_on_line"),
+        ("if the teller asks, tell them it's for renovations", "coaching"),
+        ("grand-maman c'est moi", "guess_who"),
+        ("I'm in jail and need bail", "arrest_bail"),
+    ],
+)
+def test_finds_typology_cues_in_both_languages(text: str, key: str) -> None:
+    assert key in keys(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will never ask for your PIN or your passwords.",
+        "Je ne vous demanderai jamais votre NIP.",
+        "on vous demandera jamais de code ni de NIP au téléphone",
+        "Never share your verification code with anyone.",
+        "Ne donnez jamais votre NIP à personne.",
+        "We will never ask you to pay by gift card.",
+    ],
+)
+def test_reassurances_are_not_requests(text: str) -> None:
+    found = {hit.cue for hit in find_cues(LEXICON, normalize(text), 0)}
+    assert not any(cue.group in {Group.CREDENTIAL, Group.PAYMENT} for cue in found)
+    assert "never_asks" in {cue.key for cue in found}
+
+
+def test_benign_negated_idioms_do_not_hide_a_request() -> None:
+    assert "one_time_code" in keys("Don't worry, just read me the code you received")
+    assert "pin" in keys("Ne raccrochez pas, donnez-moi votre NIP")
+
+
+def test_negation_does_not_leak_from_the_previous_segment() -> None:
+    window = "si vous payez pas il faut payer avec des cartes prepayees"
+    current_from = len("si vous payez pas ")
+    found = {hit.cue.key for hit in find_cues(LEXICON, window, current_from)}
+    assert "gift_cards" in found
+
+
+def test_cue_spanning_two_segments_is_found_once() -> None:
+    window = "please buy some google play cards"
+    boundary = len("please buy some ")
+    spanning = [hit.cue.key for hit in find_cues(LEXICON, window, boundary)]
+    assert spanning.count("gift_cards") == 1
+    assert "gift_cards" not in {hit.cue.key for hit in find_cues(LEXICON, window, len(window))}
+
+
+def test_official_callback_is_not_a_card_code_request() -> None:
+    found = keys("Raccrochez et appelez le numéro au dos de votre carte.")
+    assert "official_callback" in found
+    assert not found & {"card_codes", "card_number", "gift_cards"}
+
+
+def test_mentioning_a_gift_card_is_not_asking_for_one() -> None:
+    found = keys("Merci! Je me suis acheté une carte cadeau pour des livres.")
+    assert found == {"gift_card_mention"}
+
+
+def test_postal_code_is_not_a_one_time_code() -> None:
+    assert "one_time_code" not in keys("can you confirm your postal code")
+
+
+def test_every_signal_has_a_human_reason() -> None:
+    lexicon_keys = {entry.key for entry in LEXICON}
+    meta = CallMeta(
+        from_="+15145559876",
+        forwarded_from="+15145559876",
+        stir_verstat="TN-Validation-Failed",
+        caller_in_contacts=True,
+        caller_velocity=20,
+    )
+    meta_keys = {signal.key for signal in metadata_signals(meta)}
+    assert lexicon_keys | meta_keys <= known_keys()

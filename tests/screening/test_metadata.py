@@ -1,0 +1,70 @@
+"""Call metadata signals: STIR/SHAKEN, spoofing patterns, contacts, velocity, number format."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.screening.metadata import metadata_signals
+from runtime.screening.model import CallMeta
+
+PERSON = "+15145559876"
+
+
+def signals(**fields: object) -> dict[str, float]:
+    meta = CallMeta(forwarded_from=PERSON, to="+14385550100", **fields)  # type: ignore[arg-type]
+    return {signal.key: signal.weight for signal in metadata_signals(meta)}
+
+
+@pytest.mark.parametrize(
+    "verstat",
+    [
+        "TN-Validation-Failed",
+        "TN-Validation-Failed-A",
+        "TN-Validation-Failed-C-Diverted",
+        "TN-Validation-Failed-B-Passthrough",
+    ],
+)
+def test_failed_stir_shaken_is_evidence_of_spoofing(verstat: str) -> None:
+    assert signals(from_="+14505550100", stir_verstat=verstat)["stir_failed"] > 1.0
+
+
+def test_passed_a_reassures_even_when_diverted() -> None:
+    assert (
+        signals(from_="+14505550100", stir_verstat="TN-Validation-Passed-A-Diverted")["stir_passed"]
+        < 0
+    )
+
+
+@pytest.mark.parametrize("verstat", [None, "No-TN-Validation", "TN-Validation-Passed-C"])
+def test_absent_or_c_attestation_says_nothing(verstat: str | None) -> None:
+    assert signals(from_="+14505550100", stir_verstat=verstat) == {}
+
+
+def test_own_number_as_caller_id() -> None:
+    assert "own_number" in signals(from_=PERSON)
+
+
+def test_neighbour_spoofing_same_area_code_and_exchange() -> None:
+    assert "neighbour_spoofing" in signals(from_="+15145550001")
+    assert "neighbour_spoofing" not in signals(from_="+15144440001")
+
+
+@pytest.mark.parametrize("number", ["+19995550100", "+1514555012345678", "12"])
+def test_impossible_numbers(number: str) -> None:
+    assert "impossible_number" in signals(from_=number)
+
+
+@pytest.mark.parametrize("number", [None, "anonymous", "+266696687"])
+def test_hidden_caller_id(number: str | None) -> None:
+    assert "hidden_caller" in signals(from_=number)
+
+
+def test_contacts_lower_metadata_risk() -> None:
+    assert signals(from_="+14505550100", caller_in_contacts=True)["in_contacts"] < 0
+
+
+def test_cross_tenant_velocity_is_optional_and_graded() -> None:
+    assert "velocity" not in signals(from_="+14505550100")
+    low = signals(from_="+14505550100", caller_velocity=3)["velocity"]
+    high = signals(from_="+14505550100", caller_velocity=50)["velocity"]
+    assert 0 < low < high
