@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint format
+.PHONY: setup demo test lint format bench
 
 ## setup: .venv, PostgreSQL/Redis packages, the Pulumi engine (idempotent)
 setup:
@@ -28,3 +28,8 @@ test: lint
 format: setup
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/ruff format .
+
+## bench: provisioning time and Twilio calls for one tenant; screening speed vs a naive baseline
+bench: setup
+	$(BIN)/python -m infra.bench
+	$(BIN)/python -m runtime.screening.bench
