@@ -13,13 +13,11 @@ import time
 from pathlib import Path
 
 from ethiq.sandbox.server import running_sandbox
-from infra.engine import engine_env, pulumi, write_project
-from infra.stack_files import write_stack_file
+from infra.local import LocalPlatform
 from infra.tenant_config import Contact, validate_tenant
 from runtime.tenants import generate_key
 
 KPI_S = 30.0
-PROGRAM = Path(__file__).parent
 
 
 def main() -> None:
@@ -29,7 +27,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ethiq-bench-") as tmp, running_sandbox() as sandbox:
         work = Path(tmp)
-        project = write_project(work / "project", "ethiq", PROGRAM, stacks=True)
+        (work / "data").mkdir()
+        platform = LocalPlatform(
+            work,
+            sandbox,
+            database_url=args.database_url or f"sqlite:///{work / 'data' / 'ethiq.sqlite'}",
+            runtime_url="https://runtime.ethiq.example",
+            registry_key=generate_key(),
+        )
         tenant = validate_tenant(
             "bench",
             {
@@ -38,30 +43,19 @@ def main() -> None:
                 "contacts": [Contact("+15145550111", "Marie").as_config()],
             },
         )
-        write_stack_file(project / "stacks", tenant)
-        env = engine_env(work / "state", passphrase="benchmark only")  # noqa: S106
-        env |= {
-            "TWILIO_ACCOUNT_SID": sandbox.account_sid,
-            "TWILIO_AUTH_TOKEN": sandbox.auth_token,
-            "TWILIO_API_BASE_URL": sandbox.base_url,
-            "DATABASE_URL": args.database_url or f"sqlite:///{work / 'data' / 'ethiq.sqlite'}",
-            "ETHIQ_REGISTRY_KEY": generate_key(),
-            "ETHIQ_PUBLIC_URL": "https://runtime.ethiq.example",
-        }
-        (work / "data").mkdir()
-        pulumi("stack", "init", "bench", cwd=project, env=env)
+        platform.add(tenant)
 
         rows = []
         for label in ("first up (provision)", "second up (no change)"):
             before = len(sandbox.control.requests())
             writes_before = len(sandbox.control.writes())
             started = time.perf_counter()
-            pulumi("up", "--yes", "--skip-preview", cwd=project, env=env)
+            platform.up("bench")
             seconds = time.perf_counter() - started
             calls = len(sandbox.control.requests()) - before
             writes = len(sandbox.control.writes()) - writes_before
             rows.append((label, seconds, calls, writes))
-        pulumi("destroy", "--yes", "--skip-preview", cwd=project, env=env)
+        platform.destroy("bench")
 
     print(f"{'':<24}{'wall time':>10}{'vs 30 s KPI':>13}{'Twilio calls':>14}{'writes':>8}")
     for label, seconds, calls, writes in rows:

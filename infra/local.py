@@ -1,0 +1,72 @@
+"""Provisioning tenants on this machine: the repository's program, the real engine, a file
+backend, and the local Twilio sandbox. Used by the demo and the provisioning benchmark."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ethiq.sandbox.server import SandboxHandle
+from infra.engine import engine_env, pulumi, write_project
+from infra.stack_files import write_stack_file
+from infra.tenant_config import TenantConfig
+
+__all__ = ["LocalPlatform"]
+
+PROGRAM = Path(__file__).parent
+
+
+@dataclass
+class LocalPlatform:
+    """A Pulumi workspace in ``workdir`` whose stacks provision into ``sandbox`` and
+    ``database_url``; stack files live in ``workdir/project/stacks``, never in the checkout."""
+
+    workdir: Path
+    sandbox: SandboxHandle
+    database_url: str
+    runtime_url: str
+    registry_key: str
+
+    def __post_init__(self) -> None:
+        self.project = write_project(self.workdir / "project", "ethiq", PROGRAM, stacks=True)
+        self.env = engine_env(self.workdir / "state", passphrase=secrets.token_urlsafe(24))
+        self.env |= {
+            "TWILIO_ACCOUNT_SID": self.sandbox.account_sid,
+            "TWILIO_AUTH_TOKEN": self.sandbox.auth_token,
+            "TWILIO_API_BASE_URL": self.sandbox.base_url,
+            "DATABASE_URL": self.database_url,
+            "ETHIQ_REGISTRY_KEY": self.registry_key,
+            "ETHIQ_PUBLIC_URL": self.runtime_url,
+        }
+
+    def add(self, tenant: TenantConfig) -> None:
+        """Write the tenant's stack file and create its stack."""
+        write_stack_file(self.project / "stacks", tenant)
+        pulumi("stack", "init", tenant.name, cwd=self.project, env=self.env)
+
+    def up(self, name: str) -> dict[str, Any]:
+        """``pulumi up`` the tenant's stack; return its outputs (secrets shown)."""
+        pulumi("up", "--yes", "--skip-preview", "--stack", name, cwd=self.project, env=self.env)
+        return self.outputs(name)
+
+    def outputs(self, name: str) -> dict[str, Any]:
+        out = pulumi(
+            "stack",
+            "output",
+            "--json",
+            "--show-secrets",
+            "--stack",
+            name,
+            cwd=self.project,
+            env=self.env,
+        )
+        result: dict[str, Any] = json.loads(out.stdout)
+        return result
+
+    def destroy(self, name: str) -> None:
+        pulumi(
+            "destroy", "--yes", "--skip-preview", "--stack", name, cwd=self.project, env=self.env
+        )
