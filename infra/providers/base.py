@@ -73,7 +73,8 @@ class TwilioProvider(dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         outs = self.change(self.client(news), olds["sid"], news)
-        return dynamic.UpdateResult(outs=_outputs(news, {**olds, **outs}))
+        # New inputs win over old outputs; what Twilio returned wins over both.
+        return dynamic.UpdateResult(outs=_outputs({**olds, **news}, outs))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         self.remove(self.client(props), props["sid"], props)

@@ -5,13 +5,36 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CALL_STATUS", "SIP_OUTBOUND", "SMS", "VOICE", "VOICE_FALLBACK", "webhook_urls"]
+__all__ = [
+    "CALL_STATUS",
+    "SIP_OUTBOUND",
+    "SMS",
+    "SMS_STATUS",
+    "TRANSCRIPTION",
+    "TWILIO_PATHS",
+    "VOICE",
+    "VOICE_FALLBACK",
+    "webhook_urls",
+]
 
 VOICE: Final = "/twilio/voice"
 VOICE_FALLBACK: Final = "/twilio/voice/fallback"
 CALL_STATUS: Final = "/twilio/call-status"
 SMS: Final = "/twilio/sms"
 SIP_OUTBOUND: Final = "/twilio/sip"
+# Set by the runtime itself (in TwiML and message creation), with ``?tenant=<slug>``:
+TRANSCRIPTION: Final = "/twilio/transcription"
+SMS_STATUS: Final = "/twilio/sms-status"
+
+TWILIO_PATHS: Final = (
+    VOICE,
+    VOICE_FALLBACK,
+    CALL_STATUS,
+    SMS,
+    SIP_OUTBOUND,
+    TRANSCRIPTION,
+    SMS_STATUS,
+)
 
 
 def webhook_urls(public_url: str) -> dict[str, str]:

@@ -169,6 +169,9 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     [moved_number] = ws.numbers_of(out["subaccountSid"])
     assert moved_number["sid"] == number["sid"]
     assert moved_number["voice_url"] == "https://runtime2.ethiq.example/twilio/voice"
+    exported = json.loads(ws.pulumi("stack", "export").stdout)["deployment"]["resources"]
+    [number_state] = [r for r in exported if r["type"].endswith("TwilioPhoneNumber")]
+    assert number_state["outputs"]["voice_url"] == "https://runtime2.ethiq.example/twilio/voice"
     assert not control.writes(path="*/IncomingPhoneNumbers.json")[1:]  # bought once, ever
 
     # 5. Destroy with retainData false: number released, subaccount closed, data dropped.

@@ -1,0 +1,346 @@
+"""``ethiq demo`` and ``ethiq simulate call``: the whole product on this machine.
+
+The demo runs on the embedded defaults (SQLite, in-process store; no PostgreSQL, no Redis): it
+starts the local Twilio sandbox and the runtime under Granian, provisions an example tenant with
+the real Pulumi engine against the sandbox (its stack file lives in a temporary directory, never
+in ``stacks/``), records an emergency contact's consent by SMS, plays a legitimate call in French
+and a scam call in English exactly as Twilio would, prints what happened, and stops everything.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import msgspec
+import typer
+
+from ethiq.sandbox.caller import CallScript, ScriptedSegment, parse_transcript, play_call, send_sms
+from ethiq.sandbox.client import SandboxControl
+from ethiq.sandbox.server import free_port, running_sandbox
+from infra.engine import EngineError
+from infra.local import LocalPlatform
+from infra.tenant_config import Contact, validate_tenant
+from runtime.tenants import generate_key
+
+__all__ = ["demo", "simulate_app"]
+
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    name: str
+    region: str
+    language: str
+    contact: Contact
+    consent: str  # the contact's SMS reply
+    label: str
+    call: CallScript | None = None
+
+
+LEGIT_FR = [
+    ScriptedSegment(1.0, "caller", "Bonjour, ici la pharmacie Jean Coutu de la rue Masson."),
+    ScriptedSegment(
+        5.5,
+        "caller",
+        "Votre renouvellement de prescription est prêt, vous pouvez "
+        "passer le chercher demain après-midi.",
+    ),
+    ScriptedSegment(11.0, "callee", "Parfait, merci beaucoup, je passerai vers deux heures."),
+]
+SCAM_EN = [
+    ScriptedSegment(
+        1.0, "caller", "hello this is officer daniel from the fraud department of your bank"
+    ),
+    ScriptedSegment(
+        6.0,
+        "caller",
+        "your account has been compromised and we need to secure your savings right now",
+    ),
+    ScriptedSegment(
+        12.0,
+        "caller",
+        "dont tell anyone at the branch they may be involved this is a confidential investigation",
+    ),
+    ScriptedSegment(
+        18.0,
+        "caller",
+        "please read me the verification code we just sent you and your card pin number",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class RuntimeHandle:
+    url: str
+    operator_token: str
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(
+            f"{self.url}/operator{path}",
+            headers={"Authorization": f"Bearer {self.operator_token}"},
+            timeout=10.0,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@contextmanager
+def running_runtime(env: dict[str, str], port: int, log: Path) -> Iterator[RuntimeHandle]:
+    """``ethiq serve`` in a subprocess until it is ready; stopped at exit."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                Path(sys.executable).parent / "ethiq",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"the runtime exited ({process.returncode}):\n" + log.read_text()[-2000:]
+                )
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=2.0).status_code == 200:  # noqa: PLR2004
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the runtime did not become ready:\n" + log.read_text()[-2000:])
+            time.sleep(0.1)
+        yield RuntimeHandle(url, env["ETHIQ_OPERATOR_TOKEN"])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _call_summary(runtime: RuntimeHandle, slug: str, played: dict[str, Any]) -> dict[str, Any]:
+    calls = {c["sid"]: c for c in runtime.get(f"/tenants/{slug}/calls")}
+    record = calls.get(played["call_sid"], {})
+    return {
+        "call_sid": played["call_sid"],
+        "from": played["from"],
+        "verdict": record.get("verdict"),
+        "risk": record.get("risk"),
+        "reasons": record.get("reasons", []),
+        "timeline": runtime.get(f"/tenants/{slug}/calls/{played['call_sid']}/timeline"),
+        "answer": played["answer"],
+        "live_updates": played["live_updates"],
+        "alerts": played["alerts"],
+    }
+
+
+def _is_scam(runtime: RuntimeHandle, slug: str) -> Any:
+    def check(call_sid: str) -> bool:
+        calls = runtime.get(f"/tenants/{slug}/calls")
+        return any(c["sid"] == call_sid and c["verdict"] == "scam" for c in calls)
+
+    return check
+
+
+TENANTS = (
+    DemoTenant(
+        "lucie",
+        "CA-QC",
+        "fr-CA",
+        Contact("+15145550111", "Marie"),
+        "OUI",
+        "legitimate call in French (pharmacy)",
+    ),
+    DemoTenant(
+        "george",
+        "CA-ON",
+        "en-US",
+        Contact("+14165550122", "Anna"),
+        "YES",
+        "scam call in English (bank investigator)",
+    ),
+)
+CALLS = {
+    "lucie": (LEGIT_FR, "+15145550188", "TN-Validation-Passed-A"),
+    "george": (SCAM_EN, "+18885550142", "TN-Validation-Failed"),
+}
+
+
+def run_demo(progress: Any) -> dict[str, Any]:
+    """Everything the demo does; returns the summary document."""
+    with tempfile.TemporaryDirectory(prefix="ethiq-demo-") as tmp, running_sandbox() as sandbox:
+        work = Path(tmp)
+        (work / "data").mkdir()
+        port = free_port()
+        public = f"http://127.0.0.1:{port}"
+        database_url = f"sqlite:///{work / 'data' / 'ethiq.sqlite'}"
+        platform = LocalPlatform(work, sandbox, database_url, public, generate_key())
+        numbers: dict[str, dict[str, Any]] = {}
+        for tenant in TENANTS:
+            progress(
+                f"provisioning tenant {tenant.name!r} ({tenant.region}, {tenant.language}) "
+                "with pulumi up: real engine, local Twilio sandbox"
+            )
+            platform.add(
+                validate_tenant(
+                    tenant.name,
+                    {
+                        "email": f"{tenant.name}@example.org",
+                        "region": tenant.region,
+                        "language": tenant.language,
+                        "contacts": [tenant.contact.as_config()],
+                    },
+                )
+            )
+            numbers[tenant.name] = platform.up(tenant.name)
+            progress(
+                f"  number {numbers[tenant.name]['phoneNumber']}, "
+                f"SIP {numbers[tenant.name]['sipAddress']}"
+            )
+
+        env = dict(platform.env) | {"ETHIQ_OPERATOR_TOKEN": secrets.token_urlsafe(24)}
+        env.pop("REDIS_URL", None)
+        progress(f"starting the runtime on {public} (SQLite, in-process store)")
+        summaries = []
+        with running_runtime(env, port, work / "runtime.log") as runtime:
+            for tenant in TENANTS:
+                number = numbers[tenant.name]["phoneNumber"]
+                progress(
+                    f"{tenant.contact.name} ({tenant.contact.number}) answers "
+                    f"{tenant.consent!r} to {tenant.name}'s number: consents to alerts"
+                )
+                send_sms(sandbox.control, tenant.contact.number, number, tenant.consent)
+            for tenant in TENANTS:
+                segments, caller, stir = CALLS[tenant.name]
+                script = CallScript(
+                    numbers[tenant.name]["phoneNumber"], caller, segments, stir_verstat=stir
+                )
+                progress(f"playing a {tenant.label} to {tenant.name}")
+                played = play_call(
+                    sandbox.control,
+                    script,
+                    alerts_expected=_is_scam(runtime, tenant.name),
+                    on_event=progress,
+                )
+                summaries.append(
+                    {"tenant": tenant.name, "label": tenant.label}
+                    | _call_summary(runtime, tenant.name, played)
+                )
+        violations = msgspec.to_builtins(sandbox.control.violations())
+    return {
+        "tenants": [
+            {
+                "name": t.name,
+                "phone_number": numbers[t.name]["phoneNumber"],
+                "sip_address": numbers[t.name]["sipAddress"],
+                "language": t.language,
+                "contact": t.contact.number,
+            }
+            for t in TENANTS
+        ],
+        "calls": summaries,
+        "twilio_contract_violations": violations,
+    }
+
+
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Run the whole product locally: sandbox, runtime, a tenant, a legit call and a scam call."""
+    started = time.perf_counter()
+    progress = (lambda _line: None) if as_json else typer.echo
+    try:
+        summary = run_demo(progress)
+    except (EngineError, RuntimeError, LookupError, httpx.HTTPError) as error:
+        typer.secho(f"demo failed: {error}", err=True, fg="red")
+        raise typer.Exit(1) from error
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+        return
+    typer.echo("")
+    for call in summary["calls"]:
+        typer.secho(
+            f"{call['label']} to {call['tenant']}: verdict {call['verdict']} "
+            f"(risk {call['risk']:.2f})",
+            bold=True,
+        )
+        if call["answer"]["said"]:
+            typer.echo(f"  warned before connecting: {call['answer']['said'][0]}")
+        typer.echo(f"  connected to {call['answer']['connected_to']}")
+        for step in call["timeline"]:
+            typer.echo(
+                f"  at {step['at_seconds']:5.1f}s -> {step['verdict']:<10} "
+                f"{'; '.join(step['reasons'][:3])}"
+            )
+        if call["live_updates"]:
+            typer.echo(f"  warned during the call ({len(call['live_updates'])} live update)")
+        for alert in call["alerts"]:
+            typer.echo(f"  SMS to {alert['to']}: {alert['body']}")
+        if not call["alerts"]:
+            typer.echo("  no alert sent")
+    typer.secho(
+        f"demo done in {time.perf_counter() - started:.0f}s; everything stopped", fg="green"
+    )
+
+
+simulate_app = typer.Typer(help="Drive a running runtime as Twilio would, through the sandbox.")
+
+
+@simulate_app.command("call")
+def simulate_call(
+    to: Annotated[str, typer.Option(help="The tenant's number (E.164).")],
+    from_: Annotated[str, typer.Option("--from", help="The caller's number (E.164).")],
+    transcript: Annotated[
+        str | None,
+        typer.Option(help="A file, or the text itself: one segment per line, 'caller:'/'callee:'."),
+    ] = None,
+    stir: Annotated[
+        str | None, typer.Option(help="StirVerstat, e.g. TN-Validation-Failed.")
+    ] = None,
+    sandbox_url: Annotated[str, typer.Option(envvar="TWILIO_API_BASE_URL")] = "",
+    account_sid: Annotated[str, typer.Option(envvar="TWILIO_ACCOUNT_SID")] = "",
+    auth_token: Annotated[str, typer.Option(envvar="TWILIO_AUTH_TOKEN")] = "",
+) -> None:
+    """Signed voice webhook, transcription events, status callback; prints a JSON summary."""
+    if not (sandbox_url and account_sid and auth_token):
+        typer.secho(
+            "error: the sandbox's URL and parent credentials are required "
+            "(TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    text = ""
+    if transcript:
+        path = Path(transcript)
+        text = path.read_text() if path.is_file() else transcript
+    script = CallScript(to, from_, parse_transcript(text), stir_verstat=stir)
+    try:
+        with SandboxControl(sandbox_url, account_sid, auth_token) as control:
+            summary = play_call(control, script)
+    except (LookupError, httpx.HTTPError) as error:
+        typer.secho(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))

@@ -1,0 +1,84 @@
+"""The little git plumbing the reconciler needs: revisions, trees, blobs, history of a path.
+
+Everything is read from the object database, never from a working tree, so the answers are the
+same in CI and on a laptop with uncommitted edits.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+__all__ = [
+    "GitError",
+    "archive",
+    "changed_paths",
+    "commits_touching",
+    "git",
+    "list_dir",
+    "resolve",
+    "show",
+]
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message carries the command and git's own words."""
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise GitError(f"git {' '.join(args)}: {result.stderr.strip() or result.returncode}")
+    return result.stdout
+
+
+def resolve(repo: Path, rev: str) -> str:
+    """The full commit id of ``rev`` (a branch, tag, ``HEAD~1``, a sha …)."""
+    return git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+
+
+def list_dir(repo: Path, rev: str, directory: str) -> list[str]:
+    """Paths of the entries directly in ``directory`` (``""``: the root) at ``rev``."""
+    where = [directory.rstrip("/") + "/"] if directory else []
+    out = git(repo, "ls-tree", "-z", "--name-only", rev, *where)
+    return [path for path in out.split("\0") if path]
+
+
+def show(repo: Path, rev: str, path: str) -> str | None:
+    """The text of ``path`` at ``rev``, or None when it does not exist there."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, check=False
+    )
+    return result.stdout.decode() if result.returncode == 0 else None
+
+
+def changed_paths(repo: Path, base: str, head: str) -> list[tuple[str, str]]:
+    """``(status, path)`` for every file that differs between two trees; renames are split
+    into a deletion and an addition (a renamed stack file is another stack)."""
+    out = git(repo, "diff", "--name-status", "--no-renames", "-z", base, head)
+    fields = [f for f in out.split("\0") if f]
+    return [(fields[i][0], fields[i + 1]) for i in range(0, len(fields), 2)]
+
+
+def commits_touching(repo: Path, base: str, head: str, path: str) -> list[str]:
+    """Commits in ``base..head`` that changed ``path``, newest first."""
+    out = git(repo, "rev-list", f"{base}..{head}", "--", path)
+    return out.split()
+
+
+def archive(repo: Path, rev: str, destination: Path) -> Path:
+    """Extract the tree of ``rev`` into ``destination`` (``git archive | tar -x``)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    tar = subprocess.Popen(
+        ["git", "-C", str(repo), "archive", "--format=tar", rev], stdout=subprocess.PIPE
+    )
+    extract = subprocess.run(
+        ["tar", "-x", "-C", str(destination)], stdin=tar.stdout, capture_output=True, check=False
+    )
+    if tar.stdout is not None:
+        tar.stdout.close()
+    if tar.wait() != 0 or extract.returncode != 0:
+        raise GitError(f"git archive {rev}: {extract.stderr.decode().strip()}")
+    return destination

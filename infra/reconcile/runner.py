@@ -1,0 +1,287 @@
+"""Reconcile tenant stacks with git: plan per stack, run each in its own worker process.
+
+``reconcile`` turns the stacks a change touches into one job per stack (up or preview; for a
+removed stack file, a destroy when removal was allowed, else a planned destroy that is refused),
+runs the jobs ``parallel`` at a time, each in a separate ``infra.reconcile.worker`` process with
+its own work directory, and folds the outcomes into a :class:`Report`. ``drift`` does the same
+with a refresh preview of stacks in the working tree. A failing stack never stops the others.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import yaml
+
+from infra.reconcile.changes import (
+    ALLOW_DESTROY,
+    allows_destroy,
+    detect_changes,
+    removal_history,
+    stack_name,
+)
+from infra.reconcile.project import checkout, policy_packs, stack_workdir
+from infra.reconcile.redact import redact, secret_values
+from infra.reconcile.report import FAILING, Operation, Report, StackResult, change_counts
+from infra.reconcile.worker import Job, Outcome
+
+__all__ = ["Progress", "Settings", "Task", "drift", "reconcile", "run_tasks"]
+
+ChangeLabel = Literal["added", "changed", "removed", "checked"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Mapping[str, str]  # backend, secrets passphrase, Twilio and database settings
+    parallel: int = 2
+    secrets_provider: str | None = None  # for stacks the reconciler creates
+    lock_retries: int = 4
+    lock_backoff_s: float = 2.0
+    policy: bool = True  # run the revision's policy pack on every preview and update
+    virtualenv: Path = field(default_factory=lambda: Path(sys.prefix))
+    work_dir: Path | None = None  # keep work directories and engine logs here (default: temp)
+
+
+@dataclass(frozen=True)
+class Task:
+    stack: str
+    change: ChangeLabel
+    operation: Operation
+    stack_file: str | None  # the config the engine gets
+    path: str = ""
+    reason: str = ""
+    allowed: bool = True  # for a removal: a committed version carried ethiq:allowDestroy
+
+
+Progress = Callable[[str, int, int, Task, StackResult | None], None]
+
+
+def _quiet(_event: str, _index: int, _total: int, _task: Task, _r: StackResult | None) -> None:
+    return None
+
+
+@contextmanager
+def _work_root(settings: Settings) -> Iterator[Path]:
+    if settings.work_dir is not None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+        yield Path(tempfile.mkdtemp(prefix="run-", dir=settings.work_dir))
+        return
+    with tempfile.TemporaryDirectory(prefix="ethiq-reconcile-") as tmp:
+        yield Path(tmp)
+
+
+def reconcile(
+    repo: Path,
+    base: str,
+    head: str,
+    *,
+    mode: Literal["preview", "apply"],
+    settings: Settings,
+    on_progress: Progress = _quiet,
+) -> Report:
+    """Preview or apply what changed between ``base`` and ``head`` in the stacks of ``repo``."""
+    started = time.perf_counter()
+    changes = detect_changes(repo, base, head)
+    report = Report(
+        mode=mode,
+        base=changes.base,
+        head=changes.head,
+        program_changes=list(changes.program_changes),
+        stacks_total=changes.stacks_at_head,
+        detect_s=round(time.perf_counter() - started, 4),
+    )
+    if changes.stacks:
+        with _work_root(settings) as work:
+            project = checkout(repo, changes.head, work / "head", settings.virtualenv)
+            tasks = []
+            for change in changes.stacks:
+                if change.kind == "removed":
+                    history = removal_history(repo, changes.base, changes.head, change.path)
+                    allowed = any(allows_destroy(text) for text in history)
+                    operation: Operation = (
+                        "destroy" if allowed and mode == "apply" else "preview-destroy"
+                    )
+                    stack_file = history[0] if history else None
+                else:
+                    allowed, stack_file = True, (project / change.path).read_text()
+                    operation = "up" if mode == "apply" else "preview"
+                tasks.append(
+                    Task(
+                        change.stack,
+                        change.kind,
+                        operation,
+                        stack_file,
+                        change.path,
+                        change.reason,
+                        allowed,
+                    )
+                )
+            report.results = run_tasks(tasks, project, work, settings, on_progress)
+    return _finish(report, started)
+
+
+def drift(
+    repo: Path,
+    stacks: Sequence[str] = (),
+    *,
+    settings: Settings,
+    on_progress: Progress = _quiet,
+) -> Report:
+    """Refresh previews of ``stacks`` (default: every stack file in the working tree)."""
+    started = time.perf_counter()
+    config_dir = _worktree_config_dir(repo)
+    files = {
+        name: path
+        for path in sorted((repo / config_dir).glob("Pulumi.*.yaml"))
+        if (name := stack_name(path.relative_to(repo).as_posix(), config_dir)) is not None
+    }
+    names = list(stacks) or sorted(files)
+    tasks = [
+        Task(
+            name,
+            "checked",
+            "preview-refresh",
+            files[name].read_text() if name in files else None,
+            files[name].relative_to(repo).as_posix() if name in files else "",
+        )
+        for name in names
+    ]
+    report = Report(mode="drift", stacks_total=len(tasks))
+    with _work_root(settings) as work:
+        report.results = run_tasks(tasks, repo.resolve(), work, settings, on_progress)
+    return _finish(report, started)
+
+
+def _worktree_config_dir(repo: Path) -> str:
+    """``stackConfigDir`` of the working tree's ``Pulumi.yaml``."""
+    settings = yaml.safe_load((repo / "Pulumi.yaml").read_text()) or {}
+    return str(settings.get("stackConfigDir") or "").strip("/")
+
+
+def _finish(report: Report, started: float) -> Report:
+    report.engine_operations = sum(r.attempts for r in report.results)
+    report.ok = not any(r.status in FAILING for r in report.results)
+    report.duration_s = round(time.perf_counter() - started, 3)
+    return report
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    project: Path,
+    work: Path,
+    settings: Settings,
+    on_progress: Progress = _quiet,
+) -> list[StackResult]:
+    """Run each task in its own worker process, ``settings.parallel`` at a time, in order."""
+    lock = threading.Lock()
+    total = len(tasks)
+
+    def one(index: int, task: Task) -> StackResult:
+        with lock:
+            on_progress("start", index, total, task, None)
+        result = _run_task(task, project, work / "stacks" / task.stack, settings)
+        with lock:
+            on_progress("finish", index, total, task, result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.parallel)) as pool:
+        futures = [pool.submit(one, i, task) for i, task in enumerate(tasks, 1)]
+        return [future.result() for future in futures]
+
+
+def _run_task(task: Task, project: Path, work: Path, settings: Settings) -> StackResult:
+    started = time.perf_counter()
+    if task.stack_file is None:
+        outcome = Outcome(existed=False, error=f"no stack file for {task.stack}")
+    else:
+        stack_workdir(project, work, task.stack, task.stack_file, settings.virtualenv)
+        outcome = _spawn(task, project, work, settings)
+    result = _result(task, outcome)
+    if result.error:
+        result.error = redact(result.error, secret_values(settings.env))
+    result.duration_s = round(time.perf_counter() - started, 2)
+    result.log = str(work / "engine.log") if settings.work_dir is not None else None
+    return result
+
+
+def _spawn(task: Task, project: Path, work: Path, settings: Settings) -> Outcome:
+    pythonpath = settings.env.get("PYTHONPATH")
+    job = Job(
+        stack=task.stack,
+        operation=task.operation,
+        work_dir=str(work),
+        log=str(work / "engine.log"),
+        create=task.operation in ("up", "preview"),
+        discard_created=task.operation == "preview",
+        # The program and its providers import this revision's packages, not the installed ones.
+        engine_env={"PYTHONPATH": str(project) + (f":{pythonpath}" if pythonpath else "")},
+        secrets_provider=settings.secrets_provider,
+        policy_packs=policy_packs(project) if settings.policy else [],
+        lock_retries=settings.lock_retries,
+        lock_backoff_s=settings.lock_backoff_s,
+    )
+    job_file, outcome_file = work / "job.json", work / "outcome.json"
+    job_file.write_bytes(msgspec.json.encode(job))
+    process = subprocess.run(
+        [sys.executable, "-m", "infra.reconcile.worker", str(job_file), str(outcome_file)],
+        cwd=work,
+        env=dict(settings.env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if process.returncode != 0 or not outcome_file.is_file():
+        tail = "\n".join(process.stderr.strip().splitlines()[-12:])
+        return Outcome(attempts=0, error=f"worker exited {process.returncode}:\n{tail}")
+    return msgspec.json.decode(outcome_file.read_bytes(), type=Outcome)
+
+
+def _result(task: Task, outcome: Outcome) -> StackResult:
+    result = StackResult(
+        stack=task.stack,
+        change=task.change,
+        status="failed",
+        operation=task.operation,
+        reason=task.reason,
+        changes=outcome.changes,
+        drifted=outcome.drifted,
+        attempts=outcome.attempts,
+        error=outcome.error,
+    )
+    folded = change_counts(outcome.changes)
+    if task.operation == "preview-refresh":
+        if outcome.error is None and not outcome.existed:
+            result.error = f"no stack {task.stack} in the backend"
+        elif outcome.error is None:
+            result.status = "drifted" if outcome.changes or outcome.drifted else "in-sync"
+    elif task.change == "removed":
+        if outcome.error is None and not outcome.existed:
+            result.status, result.reason = (
+                "unchanged",
+                "no stack in the backend: nothing to destroy",
+            )
+        elif not task.allowed:
+            planned = f" (it would destroy {folded['delete']} resource(s))" if folded else ""
+            result.status = "refused"
+            result.error = (
+                f"{task.path} was removed, but no committed version of it carries "
+                f"`{ALLOW_DESTROY}: true`{planned}. Commit that flag first (its own reviewed "
+                "change), then remove the file." + (f"\n{outcome.error}" if outcome.error else "")
+            )
+        elif outcome.error is None:
+            result.status = "destroyed"
+    elif outcome.error is None:
+        touched = any(n for op, n in folded.items() if op != "same")
+        result.status = "created" if outcome.created else "updated" if touched else "unchanged"
+    return result

@@ -1,0 +1,286 @@
+"""The alert outbox: SMS to emergency contacts, at most once per call and contact.
+
+Rows are written by the call path in the same transaction as the ``scam`` verdict
+(:func:`runtime.calls.records.record_assessment`); the unique index (call, contact) makes a
+duplicate event or a second process write nothing more. The worker then, per row:
+
+- **claims** it with one conditional update: ``pending`` and due, or ``sending`` whose lease
+  expired → ``sending``, ``attempts + 1``, ``next_attempt_at = now + lease``. Only one claimer
+  wins; a process killed after claiming leaves a row another pass re-claims after the lease.
+- before sending a re-claimed row (attempt > 1), **looks for a message already sent** with the
+  alert's reference (Twilio may have sent it before we could record it: a crash, a timeout after
+  the write), and records that one instead of sending twice;
+- re-checks **consent** (a contact may have replied STOP since), then sends from the tenant's
+  number through its subaccount, in the contact's language;
+- records the outcome: ``sent`` (message sid), ``opted_out`` (21610, never retried), back to
+  ``pending`` with exponential backoff (429, 5xx, no answer) until ``max_attempts``, else
+  ``failed`` with Twilio's error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from runtime.alerts.messages import alert_body, alert_marker
+from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
+from runtime.calls.records import as_utc, latest_consent
+from runtime.metrics import Metrics
+from runtime.settings import AlertSettings
+from runtime.storage import TenantStore, TenantTables, bind_tables
+from runtime.storage.tables import AlertStatus
+from runtime.telephony import paths
+from runtime.telephony.signatures import public_url
+from runtime.tenants import Registry, TenantRecord
+
+__all__ = ["Outbox", "PassResult"]
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 3600.0
+
+
+@dataclass(slots=True)
+class PassResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    opted_out: int = 0
+    errors: int = 0  # tenants whose data could not be read
+
+
+class Outbox:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        storage: TenantStore,
+        sender: SmsSender,
+        settings: AlertSettings,
+        public_base_url: str,
+        metrics: Metrics,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._registry = registry
+        self._storage = storage
+        self._sender = sender
+        self._settings = settings
+        self._public = public_base_url
+        self._metrics = metrics
+        self._clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run passes until ``stop`` is set (the app's background task)."""
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("outbox pass failed")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._settings.poll_interval_s)
+
+    async def run_once(self, now: datetime | None = None) -> PassResult:
+        """One pass over every tenant's due alerts (as of ``now``, default: the clock)."""
+        result = PassResult()
+        for tenant in await self._registry.list():
+            try:
+                await self._tenant_pass(tenant, result, now or self._clock())
+            except Exception:
+                logger.exception("outbox: tenant %s skipped this pass", tenant.slug)
+                result.errors += 1
+        return result
+
+    def _due(self, tables: TenantTables, now: datetime) -> Any:
+        alert = tables.Alert
+        pending = (alert.status == AlertStatus.PENDING.value) & (
+            alert.next_attempt_at.is_null() | (alert.next_attempt_at <= now)
+        )
+        expired = (alert.status == AlertStatus.SENDING.value) & (alert.next_attempt_at <= now)
+        return pending | expired
+
+    async def _tenant_pass(self, tenant: TenantRecord, result: PassResult, now: datetime) -> None:
+        tables = bind_tables(self._storage.engine(tenant.slug))
+        alert = tables.Alert
+        due = (
+            await alert.select(alert.id)
+            .where(self._due(tables, now))
+            .order_by(alert.id)
+            .limit(self._settings.batch)
+            .run()
+        )
+        for row in due:
+            claimed = await self.claim(tables, int(row["id"]), now)
+            if claimed is not None:
+                await self._deliver(tenant, tables, claimed, result, now)
+
+    async def claim(
+        self, tables: TenantTables, alert_id: int, now: datetime
+    ) -> Mapping[str, Any] | None:
+        """Take the row for one delivery attempt (lease); ``None`` if someone else holds it."""
+        alert = tables.Alert
+        rows = (
+            await alert.update(
+                {
+                    alert.status: AlertStatus.SENDING.value,
+                    alert.attempts: alert.attempts + 1,
+                    alert.next_attempt_at: now + timedelta(seconds=self._settings.lease_s),
+                    alert.updated_at: now,
+                }
+            )
+            .where((alert.id == alert_id) & self._due(tables, now))
+            .returning(alert.id, alert.call, alert.contact, alert.attempts)
+            .run()
+        )
+        return rows[0] if rows else None
+
+    async def _finish(self, tables: TenantTables, alert_id: int, values: dict[str, Any]) -> None:
+        alert = tables.Alert
+        values = {**values, "updated_at": self._clock()}
+        await (
+            alert.update({alert._meta.get_column_by_name(k): v for k, v in values.items()})
+            .where((alert.id == alert_id) & (alert.status == AlertStatus.SENDING.value))
+            .run()
+        )
+
+    async def _deliver(
+        self,
+        tenant: TenantRecord,
+        tables: TenantTables,
+        claimed: Mapping[str, Any],
+        result: PassResult,
+        now: datetime,
+    ) -> None:
+        alert_id, attempts = int(claimed["id"]), int(claimed["attempts"])
+        call = (
+            await tables.Call.select()
+            .where(tables.Call.id == claimed["call"])
+            .output(load_json=True)
+            .first()
+            .run()
+        )
+        contact = (
+            await tables.Contact.select()
+            .where(tables.Contact.id == claimed["contact"])
+            .first()
+            .run()
+        )
+        if call is None or contact is None:
+            await self._finish(tables, alert_id, {"status": AlertStatus.FAILED.value})
+            result.failed += 1
+            return
+        declared = {c.number for c in tenant.contacts}
+        if (
+            contact["number"] not in declared
+            or await latest_consent(tables, int(contact["id"])) != "consent"
+        ):
+            logger.info("alert %s of %s: contact withdrew, not sent", alert_id, tenant.slug)
+            await self._finish(
+                tables, alert_id, {"status": AlertStatus.OPTED_OUT.value, "next_attempt_at": None}
+            )
+            self._metrics.alerts.labels("opted_out").inc()
+            result.opted_out += 1
+            return
+        marker = alert_marker(alert_id, str(call["sid"]))
+        try:
+            sid = (
+                await self._sender.find(tenant, contact["number"], marker) if attempts > 1 else None
+            )
+            if sid is None:
+                body = alert_body(
+                    lang=str(contact["language"]),
+                    person_number=tenant.phone_number,
+                    caller=str(call["from_number"]),
+                    caller_name=call["caller_name"],
+                    at=as_utc(call["started_at"]) or self._clock(),
+                    reasons=list(call["reasons"] or []),
+                    marker=marker,
+                )
+                callback = public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
+                sid = await self._sender.send(tenant, contact["number"], body, callback)
+        except SendError as error:
+            await self._failed(tables, alert_id, attempts, error, result, now)
+            return
+        await self._finish(
+            tables,
+            alert_id,
+            {
+                "status": AlertStatus.SENT.value,
+                "message_sid": sid,
+                "next_attempt_at": None,
+                "error_code": None,
+            },
+        )
+        self._metrics.alerts.labels("sent").inc()
+        result.sent += 1
+        logger.info("alert %s of %s sent (%s)", alert_id, tenant.slug, sid)
+
+    async def _failed(
+        self,
+        tables: TenantTables,
+        alert_id: int,
+        attempts: int,
+        error: SendError,
+        result: PassResult,
+        now: datetime,
+    ) -> None:
+        if error.code == OPTED_OUT:
+            await self._finish(
+                tables,
+                alert_id,
+                {
+                    "status": AlertStatus.OPTED_OUT.value,
+                    "error_code": error.code,
+                    "next_attempt_at": None,
+                },
+            )
+            self._metrics.alerts.labels("opted_out").inc()
+            result.opted_out += 1
+            return
+        if error.transient and attempts < self._settings.max_attempts:
+            delay = min(self._settings.backoff_base_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
+            await self._finish(
+                tables,
+                alert_id,
+                {
+                    "status": AlertStatus.PENDING.value,
+                    "error_code": error.code,
+                    "next_attempt_at": now + timedelta(seconds=delay),
+                },
+            )
+            self._metrics.alerts.labels("retried").inc()
+            result.retried += 1
+            logger.warning(
+                "alert %s: attempt %d failed (%s), retry in %.0fs", alert_id, attempts, error, delay
+            )
+            return
+        await self._finish(
+            tables,
+            alert_id,
+            {"status": AlertStatus.FAILED.value, "error_code": error.code, "next_attempt_at": None},
+        )
+        self._metrics.alerts.labels("failed").inc()
+        result.failed += 1
+        logger.error("alert %s failed for good: %s", alert_id, error)
+
+    async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:
+        """An SMS status callback: record Twilio's delivery outcome on the alert it belongs to."""
+        tables = bind_tables(self._storage.engine(tenant.slug))
+        alert = tables.Alert
+        sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
+        code = params.get("ErrorCode", "")
+        values: dict[Any, Any] = {alert.updated_at: self._clock()}
+        if status in {"failed", "undelivered"}:
+            values[alert.status] = AlertStatus.FAILED.value
+            values[alert.error_code] = int(code) if code.isdigit() else None
+            self._metrics.alerts.labels("undelivered").inc()
+        elif status == "delivered":
+            values[alert.status] = AlertStatus.SENT.value
+            self._metrics.alerts.labels("delivered").inc()
+        rows = await alert.update(values).where(alert.message_sid == sid).returning(alert.id).run()
+        logger.info("message %s of %s: %s", sid, tenant.slug, status or "no status")
+        return bool(rows)

@@ -1,0 +1,80 @@
+"""Sending SMS through a tenant's subaccount, from the tenant's number."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from runtime.telephony.twilio_api import TwilioCredentials, make_client
+from runtime.tenants import TenantRecord
+
+__all__ = ["OPTED_OUT", "SendError", "SmsSender", "TwilioSmsSender"]
+
+T = TypeVar("T")
+
+OPTED_OUT = 21610  # the recipient replied STOP to this sender
+
+
+class SendError(Exception):
+    """Twilio refused (``status``/``code``) or did not answer (both ``None``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+    @property
+    def transient(self) -> bool:
+        """429, 5xx and transport errors may succeed later; other refusals will not."""
+        return self.status is None or self.status == 429 or self.status >= 500  # noqa: PLR2004
+
+
+class SmsSender(Protocol):
+    async def send(self, tenant: TenantRecord, to: str, body: str, status_callback: str) -> str:
+        """Send; return the message sid, or raise :class:`SendError`."""
+        ...
+
+    async def find(self, tenant: TenantRecord, to: str, marker: str) -> str | None:
+        """The sid of a message already sent to ``to`` whose body contains ``marker``."""
+        ...
+
+
+class TwilioSmsSender:
+    def __init__(self, credentials: TwilioCredentials, timeout_s: float = 10.0) -> None:
+        self._credentials = credentials
+        self._timeout_s = timeout_s
+
+    async def send(self, tenant: TenantRecord, to: str, body: str, status_callback: str) -> str:
+        def run() -> str:
+            client = make_client(
+                self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
+            )
+            message = client.messages.create(
+                to=to, from_=tenant.phone_number, body=body, status_callback=status_callback
+            )
+            return str(message.sid)
+
+        return await self._call(run)
+
+    async def find(self, tenant: TenantRecord, to: str, marker: str) -> str | None:
+        def run() -> str | None:
+            client = make_client(
+                self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
+            )
+            for message in client.messages.list(to=to, from_=tenant.phone_number, limit=50):
+                if marker in (message.body or ""):
+                    return str(message.sid)
+            return None
+
+        return await self._call(run)
+
+    async def _call(self, run: Callable[[], T]) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(run), self._timeout_s + 2.0)
+        except TwilioRestException as error:
+            raise SendError(str(error.msg), status=error.status, code=error.code) from error
+        except (TwilioException, OSError, TimeoutError) as error:
+            raise SendError(f"Twilio unreachable: {error!r}") from error

@@ -1,0 +1,207 @@
+"""A tenant's call data: calls, segments, the verdict timeline and the alerts it writes.
+
+Every function takes the tenant's bound tables (:func:`runtime.storage.bind_tables`), so a query
+can only ever see one tenant's schema or file. Escalations are conditional updates on
+``call.verdict`` (which only goes up), so concurrent events and processes act once: one live
+warning, one set of alerts, written in the same transaction as the verdict row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from runtime.screening import Assessment
+from runtime.storage import TenantTables
+from runtime.storage.tables import AlertStatus, ConsentKind
+from runtime.tenants import TenantContact
+
+__all__ = [
+    "RANK",
+    "Escalation",
+    "as_utc",
+    "call_by_sid",
+    "consented_contacts",
+    "insert_call",
+    "record_assessment",
+    "sync_contacts",
+    "transaction",
+]
+
+RANK: Final[dict[str | None, int]] = {None: -1, "legit": 0, "suspicious": 1, "scam": 2}
+ALERT_KIND: Final = "scam"
+
+
+def transaction(engine: Engine[Any]) -> Any:
+    """A write transaction (SQLite: take the write lock up front, no lock upgrades)."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """What recording an assessment changed: the verdict before and after, alerts written."""
+
+    before: str | None
+    after: str | None
+    alerts: int = 0
+
+    @property
+    def escalated(self) -> bool:
+        return RANK[self.after] > RANK[self.before]
+
+    @property
+    def newly_suspicious(self) -> bool:
+        """Crossed into ``suspicious`` or worse just now (time to warn the person)."""
+        return self.escalated and RANK[self.before] < RANK["suspicious"] <= RANK[self.after]
+
+
+async def call_by_sid(tables: TenantTables, sid: str) -> dict[str, Any] | None:
+    call = tables.Call
+    row: dict[str, Any] | None = (
+        await call.select().where(call.sid == sid).output(load_json=True).first().run()
+    )
+    return row
+
+
+async def insert_call(tables: TenantTables, **values: Any) -> int | None:
+    """Insert a call (``sid`` unique); ``None`` if Twilio retried and it is already there."""
+    call = tables.Call
+    rows = (
+        await call.insert(call(**values))
+        .on_conflict(target=call.sid, action="DO NOTHING")
+        .returning(call.id)
+        .run()
+    )
+    return int(rows[0]["id"]) if rows else None
+
+
+async def sync_contacts(tables: TenantTables, contacts: Sequence[TenantContact]) -> dict[str, int]:
+    """Upsert the tenant's declared contacts; return number → contact id (declared ones only)."""
+    contact = tables.Contact
+    for c in contacts:
+        await (
+            contact.insert(
+                contact(number=c.number, name=c.name, language=c.language, priority=c.priority)
+            )
+            .on_conflict(
+                target=contact.number,
+                action="DO UPDATE",
+                values=[contact.name, contact.language, contact.priority],
+            )
+            .run()
+        )
+    numbers = [c.number for c in contacts]
+    if not numbers:
+        return {}
+    rows = await contact.select(contact.id, contact.number).where(contact.number.is_in(numbers))
+    return {str(r["number"]): int(r["id"]) for r in rows}
+
+
+async def latest_consent(tables: TenantTables, contact_id: int) -> str | None:
+    """``consent`` or ``withdraw`` (the latest that counts), or ``None`` if never answered."""
+    consent = tables.Consent
+    row = (
+        await consent.select(consent.kind)
+        .where(
+            (consent.contact == contact_id)
+            & consent.kind.is_in([ConsentKind.CONSENT.value, ConsentKind.WITHDRAW.value])
+        )
+        .order_by(consent.at, ascending=False)
+        .order_by(consent.id, ascending=False)
+        .first()
+        .run()
+    )
+    return None if row is None else str(row["kind"])
+
+
+async def consented_contacts(
+    tables: TenantTables, contacts: Sequence[TenantContact]
+) -> list[tuple[TenantContact, int]]:
+    """Declared contacts whose latest answer is YES/OUI, by priority, with their ids."""
+    ids = await sync_contacts(tables, contacts)
+    chosen = []
+    for c in sorted(contacts, key=lambda c: c.priority):
+        contact_id = ids.get(c.number)
+        if contact_id is not None and await latest_consent(tables, contact_id) == "consent":
+            chosen.append((c, contact_id))
+    return chosen
+
+
+async def record_assessment(
+    tables: TenantTables,
+    *,
+    call_id: int,
+    assessment: Assessment,
+    at_seconds: float,
+    contacts: Sequence[TenantContact],
+    segment_id: int | None = None,
+    now: datetime | None = None,
+) -> Escalation:
+    """Write a verdict-timeline row; escalate the call's verdict; on ``scam`` write the alerts.
+
+    Call it inside :func:`transaction`: the verdict row, the call's verdict and the outbox rows
+    land together or not at all.
+    """
+    now = now or datetime.now(UTC)
+    call, verdict_event, alert = tables.Call, tables.VerdictEvent, tables.Alert
+    reasons = list(assessment.reasons)
+    await verdict_event.insert(
+        verdict_event(
+            call=call_id,
+            segment=segment_id,
+            at_seconds=at_seconds,
+            risk=assessment.risk,
+            verdict=assessment.verdict,
+            reasons=reasons,
+            created_at=now,
+        )
+    ).run()
+    row = await call.select(call.verdict, call.risk).where(call.id == call_id).first().run()
+    before: str | None = None if row is None else row["verdict"]
+    new = assessment.verdict
+    if RANK[new] <= RANK[before]:
+        if row is not None and (row["risk"] is None or assessment.risk > row["risk"]):
+            await call.update({call.risk: assessment.risk}).where(call.id == call_id).run()
+        return Escalation(before, before)
+    same = call.verdict.is_null() if before is None else call.verdict == before
+    won = (
+        await call.update({call.verdict: new, call.risk: assessment.risk, call.reasons: reasons})
+        .where((call.id == call_id) & same)
+        .returning(call.id)
+        .run()
+    )
+    if not won:  # another event or process escalated first: it acts, we do not
+        return Escalation(before, before)
+    written = 0
+    if new == "scam":
+        for _, contact_id in await consented_contacts(tables, contacts):
+            inserted = (
+                await alert.insert(
+                    alert(
+                        call=call_id,
+                        contact=contact_id,
+                        kind=ALERT_KIND,
+                        status=AlertStatus.PENDING.value,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                .on_conflict(action="DO NOTHING")
+                .returning(alert.id)
+                .run()
+            )
+            written += len(inserted)
+    return Escalation(before, new, written)

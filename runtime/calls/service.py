@@ -1,0 +1,385 @@
+"""The call path: answer (pre-answer screening), transcription events, status callbacks.
+
+Each dependency step is time-bounded and may fail on its own: a blocklist or velocity store that
+is down, or a database that is down, degrades screening but never the answer (design: "a person
+must never lose a call because a cache is down"). Degradations are logged and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Final, TypeVar
+
+import msgspec
+
+from runtime.calls.blocklist import Blocklist
+from runtime.calls.live import CallUpdater
+from runtime.calls.records import (
+    Escalation,
+    as_utc,
+    call_by_sid,
+    insert_call,
+    record_assessment,
+    transaction,
+)
+from runtime.calls.sessions import LiveSession, SessionCache
+from runtime.calls.tracks import speaker_for
+from runtime.calls.velocity import Velocity
+from runtime.metrics import Metrics
+from runtime.screening import Assessment, CallMeta, ScreeningSession, Segment
+from runtime.settings import Settings
+from runtime.storage import TenantStore, TenantTables, bind_tables
+from runtime.telephony import paths, twiml
+from runtime.telephony.signatures import public_url
+from runtime.tenants import TenantRecord
+
+__all__ = ["Answer", "CallService"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Status ranks: a callback may only move a call forward (callbacks arrive out of order).
+_STATUS_RANK: Final = {
+    "queued": 0,
+    "initiated": 0,
+    "ringing": 1,
+    "in-progress": 2,
+    "answered": 2,
+    "completed": 3,
+    "busy": 3,
+    "failed": 3,
+    "no-answer": 3,
+    "canceled": 3,
+    "blocked": 3,
+}
+_TERMINAL: Final = 3
+
+
+@dataclass(slots=True)
+class Answer:
+    """The voice webhook's TwiML and what it decided."""
+
+    twiml: str
+    verdict: str
+    degraded: list[str] = field(default_factory=list)
+
+
+class CallService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        storage: TenantStore,
+        blocklist: Blocklist,
+        velocity: Velocity,
+        updater: CallUpdater,
+        metrics: Metrics,
+        sessions: SessionCache | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._storage = storage
+        self._blocklist = blocklist
+        self._velocity = velocity
+        self._updater = updater
+        self._metrics = metrics
+        self._sessions = sessions or SessionCache(settings.screening.max_sessions)
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def tables(self, tenant: TenantRecord) -> TenantTables:
+        return bind_tables(self._storage.engine(tenant.slug))
+
+    # --- answer --------------------------------------------------------------------------
+
+    async def answer(self, tenant: TenantRecord, params: Mapping[str, str]) -> Answer:
+        """Screen the caller from metadata and build the TwiML that connects (or rejects)."""
+        sid, caller = params.get("CallSid", ""), params.get("From", "")
+        degraded: list[str] = []
+        store_timeout = self._settings.store.timeout_s
+        blocked = await self._try(
+            self._blocklist.contains(tenant.slug, caller), store_timeout, "store", degraded
+        )
+        if blocked:
+            await self._try(
+                self._record_blocked(tenant, params), self._db_timeout, "database", degraded
+            )
+            return Answer(twiml.reject_twiml(tenant.language, say=False), "blocked", degraded)
+        velocity = await self._try(
+            self._velocity.hit(caller, tenant.slug), store_timeout, "store", degraded
+        )
+        session = ScreeningSession(
+            self._meta(tenant, params, velocity),
+            tenant.language,
+            self._settings.screening.sensitivity,
+        )
+        assessment = session.assessment
+        self._sessions.put(self._key(tenant, sid), LiveSession(session))
+        await self._try(
+            self._record_answer(tenant, params, assessment), self._db_timeout, "database", degraded
+        )
+        transcription = public_url(
+            self._settings.twilio.public_url, paths.TRANSCRIPTION, f"tenant={tenant.slug}"
+        )
+        body = twiml.connect_twiml(
+            sip_address=tenant.sip_address,
+            caller_id=caller or None,
+            language=tenant.language,
+            transcription_url=transcription,
+            warn=assessment.verdict != "legit",
+        )
+        return Answer(body, assessment.verdict, degraded)
+
+    @property
+    def _db_timeout(self) -> float:
+        return self._settings.database.timeout_s
+
+    async def _try(
+        self, step: Awaitable[T], timeout: float, dependency: str, degraded: list[str]
+    ) -> T | None:
+        try:
+            return await asyncio.wait_for(step, timeout)
+        except Exception as error:
+            logger.error("voice webhook degraded: %s unavailable (%r)", dependency, error)
+            if dependency not in degraded:
+                degraded.append(dependency)
+            return None
+
+    def _meta(
+        self, tenant: TenantRecord, params: Mapping[str, str], velocity: int | None
+    ) -> CallMeta:
+        caller = params.get("From") or None
+        return CallMeta(
+            from_=caller,
+            to=params.get("To") or tenant.phone_number,
+            forwarded_from=params.get("ForwardedFrom") or None,
+            stir_verstat=params.get("StirVerstat") or None,
+            caller_name=params.get("CallerName") or None,
+            caller_in_contacts=caller in {c.number for c in tenant.contacts},
+            caller_velocity=velocity,
+        )
+
+    def _call_values(self, params: Mapping[str, str], status: str) -> dict[str, Any]:
+        return {
+            "sid": params.get("CallSid", ""),
+            "from_number": params.get("From", "")[:32],
+            "to_number": params.get("To", "")[:32],
+            "forwarded_from": (params.get("ForwardedFrom") or None),
+            "stir_verstat": (params.get("StirVerstat") or None),
+            "caller_name": (params.get("CallerName") or None),
+            "status": status,
+            "direction": params.get("Direction", "inbound")[:32],
+            "started_at": self._clock(),
+        }
+
+    async def _record_blocked(self, tenant: TenantRecord, params: Mapping[str, str]) -> None:
+        await insert_call(self.tables(tenant), **self._call_values(params, "blocked"))
+
+    async def _record_answer(
+        self, tenant: TenantRecord, params: Mapping[str, str], assessment: Assessment
+    ) -> None:
+        tables = self.tables(tenant)
+        async with transaction(tables.Call._meta.db):
+            call_id = await insert_call(tables, **self._call_values(params, "ringing"))
+            if call_id is None:  # a retried webhook: the first one recorded everything
+                return
+            await record_assessment(
+                tables,
+                call_id=call_id,
+                assessment=assessment,
+                at_seconds=0.0,
+                contacts=tenant.contacts,
+                now=self._clock(),
+            )
+
+    # --- transcription -------------------------------------------------------------------
+
+    async def transcription(self, tenant: TenantRecord, params: Mapping[str, str]) -> Escalation:
+        """Store one transcription event (idempotent); feed final text to the call's session."""
+        event = params.get("TranscriptionEvent", "")
+        sid = params.get("CallSid", "")
+        nothing = Escalation(None, None)
+        if event != "transcription-content":
+            logger.info("call %s: %s", sid, event or "transcription event without a type")
+            return nothing
+        tables = self.tables(tenant)
+        call = await call_by_sid(tables, sid)
+        if call is None:  # answered while the database was down: start the record now
+            await insert_call(
+                tables, **self._call_values({**params, "To": tenant.phone_number}, "in-progress")
+            )
+            call = await call_by_sid(tables, sid)
+            assert call is not None  # noqa: S101 - just inserted
+        text, confidence = _transcript(params.get("TranscriptionData", ""))
+        final = params.get("Final", "").lower() == "true"
+        received = self._clock()
+        at = _parse_iso(params.get("Timestamp")) or received
+        started = as_utc(call["started_at"]) or received
+        t_seconds = max(0.0, (at - started).total_seconds())
+        segment = tables.Segment
+        try:
+            sequence = int(params.get("SequenceId", "0"))
+        except ValueError:
+            sequence = 0
+        inserted = (
+            await segment.insert(
+                segment(
+                    call=call["id"],
+                    track=params.get("Track", "")[:16],
+                    sequence=sequence,
+                    text=text,
+                    confidence=confidence,
+                    final=final,
+                    t_seconds=t_seconds,
+                    received_at=received,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(segment.id)
+            .run()
+        )
+        if not inserted or not final or not text.strip():
+            return nothing  # a retry we already have, or a partial result
+        key = self._key(tenant, sid)
+        async with self._sessions.lock(key):
+            live = self._sessions.get(key) or await self._rebuild(tenant, call)
+            rows = (
+                await segment.select(segment.id, segment.track, segment.text, segment.t_seconds)
+                .where(
+                    (segment.call == call["id"])
+                    & (segment.final == True)  # noqa: E712
+                    & (segment.id > live.fed_upto)
+                )
+                .order_by(segment.id)
+                .run()
+            )
+            assessment = live.session.assessment
+            for row in rows:
+                speaker = speaker_for(row["track"], self._settings.twilio.caller_track)
+                assessment = live.session.feed(Segment(row["t_seconds"], speaker, row["text"]))
+                live.fed_upto = int(row["id"])
+            self._sessions.put(key, live)
+            async with transaction(tables.Call._meta.db):
+                escalation = await record_assessment(
+                    tables,
+                    call_id=call["id"],
+                    assessment=assessment,
+                    at_seconds=t_seconds,
+                    contacts=tenant.contacts,
+                    segment_id=int(inserted[0]["id"]),
+                    now=received,
+                )
+        if escalation.escalated:
+            self._metrics.verdicts.labels(str(escalation.after)).inc()
+            logger.info(
+                "call %s of %s: verdict %s -> %s, %d alert(s) queued",
+                sid,
+                tenant.slug,
+                escalation.before,
+                escalation.after,
+                escalation.alerts,
+            )
+        if escalation.newly_suspicious:
+            await self._warn(tenant, sid, call.get("from_number") or None)
+        return escalation
+
+    async def _rebuild(self, tenant: TenantRecord, call: Mapping[str, Any]) -> LiveSession:
+        """A session for a call this process does not hold (restart, eviction, other worker)."""
+        params = {
+            "From": call.get("from_number") or "",
+            "To": call.get("to_number") or tenant.phone_number,
+            "ForwardedFrom": call.get("forwarded_from") or "",
+            "StirVerstat": call.get("stir_verstat") or "",
+            "CallerName": call.get("caller_name") or "",
+        }
+        velocity: int | None
+        try:
+            velocity = await asyncio.wait_for(
+                self._velocity.count(params["From"]), self._settings.store.timeout_s
+            )
+        except Exception:
+            velocity = None
+        meta = self._meta(tenant, params, velocity)
+        session = ScreeningSession(meta, tenant.language, self._settings.screening.sensitivity)
+        return LiveSession(session)
+
+    async def _warn(self, tenant: TenantRecord, sid: str, caller: str | None) -> None:
+        body = twiml.live_warning_twiml(
+            sip_address=tenant.sip_address, caller_id=caller, language=tenant.language
+        )
+        try:
+            await self._updater.update(tenant, sid, body)
+        except Exception as error:
+            logger.error("call %s of %s: live warning failed: %r", sid, tenant.slug, error)
+        else:
+            logger.info("call %s of %s: live warning played", sid, tenant.slug)
+
+    # --- status --------------------------------------------------------------------------
+
+    async def status(self, tenant: TenantRecord, params: Mapping[str, str]) -> None:
+        """Complete the call record; a late callback never moves a call backwards."""
+        sid = params.get("CallSid", "")
+        status = params.get("CallStatus", "")
+        rank = _STATUS_RANK.get(status)
+        if rank is None:
+            logger.warning("call %s: unknown status %r", sid, status)
+            return
+        tables = self.tables(tenant)
+        call = tables.Call
+        created = await insert_call(tables, **self._call_values(params, status))
+        values: dict[Any, Any] = {call.status: status}
+        duration = params.get("CallDuration", "")
+        if duration.isdigit():
+            values[call.duration] = int(duration)
+        if rank == _TERMINAL:
+            values[call.ended_at] = _parse_rfc2822(params.get("Timestamp")) or self._clock()
+        if created is not None:  # first news of this call (answered while the database was down)
+            await call.update(values).where(call.id == created).run()
+        else:
+            lower = [s for s, r in _STATUS_RANK.items() if r < rank]
+            await call.update(values).where((call.sid == sid) & call.status.is_in(lower)).run()
+        if rank == _TERMINAL:
+            self._sessions.drop(self._key(tenant, sid))
+
+    @staticmethod
+    def _key(tenant: TenantRecord, sid: str) -> str:
+        return f"{tenant.slug}:{sid}"
+
+
+class _Data(msgspec.Struct):
+    transcript: str = ""
+    confidence: float | None = None
+
+
+def _transcript(data: str) -> tuple[str, float | None]:
+    try:
+        decoded = msgspec.json.decode(data or "{}", type=_Data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return "", None
+    return decoded.transcript, decoded.confidence
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _parse_rfc2822(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return as_utc(parsedate_to_datetime(value))
+    except (TypeError, ValueError):
+        return _parse_iso(value)

@@ -1,0 +1,75 @@
+"""Cross-tenant caller velocity: how many distinct tenants one caller reached recently.
+
+Only a multitenant service sees this; a campaign dials many of our people within minutes.
+One small interface, one backend per store: Redis (a sorted set per caller, shared by every
+process) or in-process (the embedded default, one process only).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+__all__ = ["MemoryVelocity", "RedisVelocity", "Velocity"]
+
+
+class Velocity(Protocol):
+    async def hit(self, caller: str, tenant: str) -> int:
+        """Record that ``caller`` called ``tenant`` now; return distinct tenants in the window."""
+        ...
+
+    async def count(self, caller: str) -> int:
+        """Distinct tenants ``caller`` reached within the window."""
+        ...
+
+
+class MemoryVelocity:
+    def __init__(self, window_s: int, clock: Callable[[], float] = time.time) -> None:
+        self._window_s = window_s
+        self._clock = clock
+        self._seen: dict[str, dict[str, float]] = {}
+
+    async def hit(self, caller: str, tenant: str) -> int:
+        self._seen.setdefault(caller, {})[tenant] = self._clock()
+        return await self.count(caller)
+
+    async def count(self, caller: str) -> int:
+        horizon = self._clock() - self._window_s
+        seen = self._seen.get(caller, {})
+        for tenant in [t for t, at in seen.items() if at < horizon]:
+            del seen[tenant]
+        if not seen:
+            self._seen.pop(caller, None)
+        return len(seen)
+
+
+class RedisVelocity:
+    def __init__(
+        self,
+        redis: Redis,
+        window_s: int,
+        *,
+        prefix: str = "ethiq:velocity:",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._window_s = window_s
+        self._prefix = prefix
+        self._clock = clock
+
+    async def hit(self, caller: str, tenant: str) -> int:
+        key, now = self._prefix + caller, self._clock()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {tenant: now})
+            pipe.zremrangebyscore(key, "-inf", now - self._window_s)
+            pipe.zcard(key)
+            pipe.expire(key, self._window_s)
+            results = await pipe.execute()
+        return int(results[2])
+
+    async def count(self, caller: str) -> int:
+        key, now = self._prefix + caller, self._clock()
+        return int(await self._redis.zcount(key, now - self._window_s, "+inf"))

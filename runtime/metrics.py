@@ -1,0 +1,54 @@
+"""Prometheus metrics of the runtime, on a registry of their own (one per app instance)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    """Calls by verdict, webhook latency, degraded answers, alerts sent/failed."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.calls = Counter(
+            "ethiq_calls_total",
+            "Calls answered, by pre-answer verdict (blocked, unknown, legit, suspicious, scam)",
+            ["verdict"],
+            registry=self.registry,
+        )
+        self.verdicts = Counter(
+            "ethiq_call_verdicts_total",
+            "Calls whose verdict escalated during the call, by new verdict",
+            ["verdict"],
+            registry=self.registry,
+        )
+        self.webhook_seconds = Histogram(
+            "ethiq_webhook_seconds",
+            "Time to answer a Twilio webhook",
+            ["endpoint"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0),
+            registry=self.registry,
+        )
+        self.degraded = Counter(
+            "ethiq_degraded_answers_total",
+            "Voice answers given while a dependency was down, by dependency",
+            ["dependency"],
+            registry=self.registry,
+        )
+        self.alerts = Counter(
+            "ethiq_alerts_total",
+            "SMS alerts by outcome (sent, failed, retried, opted_out)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "ethiq_webhooks_rejected_total",
+            "Webhooks refused (bad signature, wrong account, unknown tenant)",
+            ["endpoint"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

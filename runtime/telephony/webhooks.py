@@ -1,0 +1,218 @@
+"""Twilio's webhooks: every path of :mod:`runtime.telephony.paths`, for every tenant.
+
+Each request is resolved to ONE tenant before anything is read or written: by the called
+number ``To`` (voice, call status, SMS) or by the ``tenant`` query parameter of URLs the runtime
+gave Twilio itself (transcription events, SMS status), which is covered by the signature. Then
+``X-Twilio-Signature`` must verify with that tenant's subaccount token against the public URL,
+and ``AccountSid`` must be that subaccount; otherwise 403 and nothing is stored. A token of
+tenant A therefore never opens tenant B's data, whatever the payload says.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.exceptions import PermissionDeniedException
+
+from runtime.alerts import record_reply
+from runtime.routing import Lookup
+from runtime.telephony import paths, twiml
+from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, signature_valid
+from runtime.tenants import TenantRecord, validate_e164
+from runtime.tenants.errors import InvalidTenant
+from runtime.web.state import Runtime, runtime_of
+
+__all__ = ["TwilioWebhooks"]
+
+logger = logging.getLogger(__name__)
+
+XML = "application/xml"
+AnyRequest = Request[Any, Any, Any]
+
+
+async def _params(request: AnyRequest) -> dict[str, str]:
+    form = await request.form()
+    return {str(k): str(v) for k, v in form.items()}
+
+
+def _url(runtime: Runtime, request: AnyRequest) -> str:
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return public_url(runtime.settings.twilio.public_url, request.url.path, query)
+
+
+def _verify(
+    runtime: Runtime,
+    request: AnyRequest,
+    tenant: TenantRecord,
+    params: Mapping[str, str],
+    endpoint: str,
+) -> None:
+    """403 unless signed with ``tenant``'s token for the public URL, by its subaccount."""
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature_valid(tenant.auth_token, _url(runtime, request), params, signature):
+        runtime.metrics.rejected.labels(endpoint).inc()
+        logger.warning("%s: bad or missing signature for tenant %s", endpoint, tenant.slug)
+        raise PermissionDeniedException("invalid Twilio signature")
+    if params.get("AccountSid") != tenant.subaccount_sid:
+        runtime.metrics.rejected.labels(endpoint).inc()
+        logger.warning("%s: AccountSid is not tenant %s's subaccount", endpoint, tenant.slug)
+        raise PermissionDeniedException("account does not own this number")
+
+
+async def _by_number(runtime: Runtime, number: str) -> Lookup:
+    try:
+        validate_e164(number)
+    except InvalidTenant:
+        return Lookup(None)
+    return await runtime.directory.by_number(number)
+
+
+async def _tenant_or_403(
+    runtime: Runtime,
+    request: AnyRequest,
+    params: Mapping[str, str],
+    endpoint: str,
+    *,
+    by_query: bool = False,
+) -> TenantRecord:
+    if by_query:
+        slug = request.query_params.get("tenant", "")
+        lookup = await runtime.directory.by_slug(slug) if slug else Lookup(None)
+    else:
+        lookup = await _by_number(runtime, params.get("To", ""))
+    if lookup.tenant is None:
+        runtime.metrics.rejected.labels(endpoint).inc()
+        logger.warning("%s: no tenant for this request", endpoint)
+        raise PermissionDeniedException("unknown tenant")
+    _verify(runtime, request, lookup.tenant, params, endpoint)
+    return lookup.tenant
+
+
+def _xml(body: str) -> Response[str]:
+    return Response(content=body, media_type=XML)
+
+
+class TwilioWebhooks(Controller):
+    """Signed webhooks from Twilio (form posts); answers are TwiML or empty."""
+
+    tags = ("twilio",)
+
+    @post(paths.VOICE, status_code=200, summary="Incoming call: screen, then connect or reject")
+    async def voice(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        started = time.perf_counter()
+        try:
+            return await self._voice(runtime, request)
+        finally:
+            runtime.metrics.webhook_seconds.labels("voice").observe(time.perf_counter() - started)
+
+    async def _voice(self, runtime: Runtime, request: AnyRequest) -> Response[str]:
+        params = await _params(request)
+        lookup = await _by_number(runtime, params.get("To", ""))
+        tenant = lookup.tenant
+        if tenant is None:
+            if lookup.degraded:
+                runtime.metrics.degraded.labels("database").inc()
+                logger.error(
+                    "voice: registry down and %s never seen: cannot route", params.get("To")
+                )
+                return _xml(twiml.unavailable_twiml())
+            runtime.metrics.calls.labels("unknown").inc()
+            logger.warning(
+                "voice: call %s to unknown number %s", params.get("CallSid"), params.get("To")
+            )
+            return _xml(twiml.reject_twiml())
+        _verify(runtime, request, tenant, params, "voice")
+        answer = await runtime.calls.answer(tenant, params)
+        degraded = list(answer.degraded)
+        if lookup.degraded and "database" not in degraded:
+            degraded.append("database")
+        for dependency in degraded:
+            runtime.metrics.degraded.labels(dependency).inc()
+        if degraded:
+            logger.error(
+                "voice: call %s of %s answered degraded (%s)",
+                params.get("CallSid"),
+                tenant.slug,
+                ", ".join(degraded),
+            )
+        runtime.metrics.calls.labels(answer.verdict).inc()
+        return _xml(answer.twiml)
+
+    @post(paths.VOICE_FALLBACK, status_code=200, summary="Twilio's fallback: connect, no screening")
+    async def voice_fallback(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "voice_fallback")
+        runtime.metrics.degraded.labels("fallback").inc()
+        logger.error(
+            "voice fallback for call %s of %s (error %s)",
+            params.get("CallSid"),
+            tenant.slug,
+            params.get("ErrorCode"),
+        )
+        return _xml(
+            twiml.connect_twiml(
+                sip_address=tenant.sip_address,
+                caller_id=params.get("From") or None,
+                language=tenant.language,
+                transcription_url=None,
+            )
+        )
+
+    @post(paths.CALL_STATUS, status_code=204, summary="Call status callback: complete the call log")
+    async def call_status(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "call_status")
+        await runtime.calls.status(tenant, params)
+
+    @post(paths.TRANSCRIPTION, status_code=204, summary="Real-time transcription event")
+    async def transcription(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        started = time.perf_counter()
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "transcription", by_query=True)
+        await runtime.calls.transcription(tenant, params)
+        runtime.metrics.webhook_seconds.labels("transcription").observe(
+            time.perf_counter() - started
+        )
+
+    @post(paths.SMS, status_code=200, summary="Incoming SMS: contacts' consent (YES/STOP/HELP)")
+    async def sms(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "sms")
+        reply = await record_reply(
+            runtime.calls.tables(tenant),
+            tenant,
+            params.get("From", ""),
+            params.get("Body", ""),
+            runtime.calls.now(),
+        )
+        return _xml(twiml.message_twiml(reply))
+
+    @post(paths.SMS_STATUS, status_code=204, summary="SMS status callback: alert delivery")
+    async def sms_status(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
+        await runtime.outbox.delivery(tenant, params)
+
+    @post(paths.SIP_OUTBOUND, status_code=200, summary="Call placed from the person's SIP app")
+    async def sip_outbound(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        lookup = await runtime.directory.by_account(params.get("AccountSid", ""))
+        if lookup.tenant is None:
+            runtime.metrics.rejected.labels("sip").inc()
+            raise PermissionDeniedException("unknown account")
+        tenant = lookup.tenant
+        _verify(runtime, request, tenant, params, "sip")
+        return _xml(
+            twiml.outbound_twiml(params.get("To", ""), tenant.phone_number, tenant.language)
+        )

@@ -1,0 +1,64 @@
+"""Liveness, readiness (each dependency's state) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from piccolo.querystring import QueryString
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from runtime.web.state import Runtime, runtime_of
+
+__all__ = ["HealthController"]
+
+AnyRequest = Request[Any, Any, Any]
+
+
+async def _check(step: Any, timeout: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(step, timeout)
+    except Exception as error:
+        return {"status": "down", "error": type(error).__name__}
+    return {"status": "up", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+async def _database(runtime: Runtime) -> None:
+    await runtime.storage.platform_engine().run_querystring(QueryString("SELECT 1 AS ok"))
+
+
+async def _store(runtime: Runtime) -> None:
+    await runtime.store.set("health:ready", b"1", 10)
+    await runtime.store.get("health:ready")
+
+
+class HealthController(Controller):
+    tags = ("health",)
+
+    @get("/health/live", summary="The process answers")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/health/ready", summary="Each dependency's state; 503 if one is down")
+    async def ready(self, request: AnyRequest) -> Response[dict[str, Any]]:
+        runtime = runtime_of(request)
+        database, store = await asyncio.gather(
+            _check(_database(runtime), runtime.settings.database.timeout_s),
+            _check(_store(runtime), runtime.settings.store.timeout_s),
+        )
+        checks = {
+            "database": database,
+            "store": {**store, "backend": "redis" if runtime.redis is not None else "memory"},
+        }
+        ok = all(c["status"] == "up" for c in checks.values())
+        return Response(
+            {"status": "ready" if ok else "degraded", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics(self, request: AnyRequest) -> Response[bytes]:
+        return Response(runtime_of(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,246 @@
+"""The operator API: the only reader across tenants, behind ``Authorization: Bearer <token>``.
+
+Without ``ETHIQ_OPERATOR_TOKEN`` the whole API answers 503 (disabled). Tokens are compared in
+constant time. Nothing here ever returns a tenant's auth token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    ServiceUnavailableException,
+    ValidationException,
+)
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from runtime.tenants import TenantRecord, validate_e164
+from runtime.tenants.errors import InvalidTenant
+from runtime.web.state import Runtime, runtime_of
+
+__all__ = ["OperatorController", "operator_guard"]
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    token = runtime_of(connection).settings.security.operator_token
+    if not token:
+        raise ServiceUnavailableException("operator API disabled: ETHIQ_OPERATOR_TOKEN is not set")
+    given = connection.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode("utf-8"), f"Bearer {token}".encode()):
+        raise NotAuthorizedException("operator token required")
+
+
+class TenantOut(msgspec.Struct):
+    slug: str
+    phone_number: str
+    sip_address: str
+    subaccount_sid: str
+    language: str
+    region: str
+    contacts: int
+
+
+class CallOut(msgspec.Struct):
+    sid: str
+    from_number: str
+    to_number: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    duration: int | None
+    verdict: str | None
+    risk: float | None
+    reasons: list[str]
+    stir_verstat: str | None
+    forwarded_from: str | None
+
+
+class VerdictStepOut(msgspec.Struct):
+    at_seconds: float
+    risk: float
+    verdict: str
+    reasons: list[str]
+
+
+class AlertOut(msgspec.Struct):
+    id: int
+    call_sid: str
+    contact_number: str
+    status: str
+    attempts: int
+    message_sid: str | None
+    error_code: int | None
+    next_attempt_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class BlockIn(msgspec.Struct):
+    number: str
+
+
+class BlocklistOut(msgspec.Struct):
+    slug: str
+    numbers: list[str]
+
+
+async def _tenant(runtime: Runtime, slug: str) -> TenantRecord:
+    try:
+        tenant = await runtime.registry.get(slug)
+    except ValueError:
+        tenant = None
+    if tenant is None:
+        raise NotFoundException(f"no tenant {slug!r}")
+    return tenant
+
+
+def _number(value: str) -> str:
+    try:
+        return validate_e164(value)
+    except InvalidTenant as error:
+        raise ValidationException(str(error)) from None
+
+
+class OperatorController(Controller):
+    path = "/operator"
+    guards = (operator_guard,)
+    tags = ("operator",)
+
+    @get("/tenants", summary="Every tenant (no secrets)")
+    async def tenants(self, request: AnyRequest) -> list[TenantOut]:
+        return [
+            TenantOut(
+                slug=t.slug,
+                phone_number=t.phone_number,
+                sip_address=t.sip_address,
+                subaccount_sid=t.subaccount_sid,
+                language=t.language,
+                region=t.region,
+                contacts=len(t.contacts),
+            )
+            for t in await runtime_of(request).registry.list()
+        ]
+
+    @get("/tenants/{slug:str}/calls", summary="A tenant's calls, newest first")
+    async def calls(
+        self, request: AnyRequest, slug: FromPath[str], limit: FromQuery[int] = 50
+    ) -> list[CallOut]:
+        runtime = runtime_of(request)
+        tables = runtime.calls.tables(await _tenant(runtime, slug))
+        call = tables.Call
+        rows = (
+            await call.select()
+            .order_by(call.started_at, ascending=False)
+            .limit(max(1, min(limit, 500)))
+            .output(load_json=True)
+            .run()
+        )
+        return [
+            CallOut(
+                sid=r["sid"],
+                from_number=r["from_number"],
+                to_number=r["to_number"],
+                status=r["status"],
+                started_at=r["started_at"],
+                ended_at=r["ended_at"],
+                duration=r["duration"],
+                verdict=r["verdict"],
+                risk=r["risk"],
+                reasons=list(r["reasons"] or []),
+                stir_verstat=r["stir_verstat"],
+                forwarded_from=r["forwarded_from"],
+            )
+            for r in rows
+        ]
+
+    @get("/tenants/{slug:str}/calls/{sid:str}/timeline", summary="A call's verdict timeline")
+    async def timeline(
+        self, request: AnyRequest, slug: FromPath[str], sid: FromPath[str]
+    ) -> list[VerdictStepOut]:
+        runtime = runtime_of(request)
+        tables = runtime.calls.tables(await _tenant(runtime, slug))
+        call = await tables.Call.select(tables.Call.id).where(tables.Call.sid == sid).first().run()
+        if call is None:
+            raise NotFoundException(f"no call {sid!r} for {slug}")
+        event = tables.VerdictEvent
+        rows = (
+            await event.select(event.at_seconds, event.risk, event.verdict, event.reasons)
+            .where(event.call == call["id"])
+            .order_by(event.id)
+            .output(load_json=True)
+            .run()
+        )
+        return [
+            VerdictStepOut(r["at_seconds"], r["risk"], r["verdict"], list(r["reasons"] or []))
+            for r in rows
+        ]
+
+    @get("/tenants/{slug:str}/alerts", summary="A tenant's alerts (outbox), newest first")
+    async def alerts(
+        self, request: AnyRequest, slug: FromPath[str], limit: FromQuery[int] = 100
+    ) -> list[AlertOut]:
+        runtime = runtime_of(request)
+        tables = runtime.calls.tables(await _tenant(runtime, slug))
+        alert = tables.Alert
+        rows = (
+            await alert.select().order_by(alert.id, ascending=False).limit(max(1, min(limit, 500)))
+        )
+        calls = {
+            r["id"]: r["sid"]
+            for r in await tables.Call.select(tables.Call.id, tables.Call.sid).where(
+                tables.Call.id.is_in([r["call"] for r in rows] or [-1])
+            )
+        }
+        contacts = {
+            r["id"]: r["number"]
+            for r in await tables.Contact.select(tables.Contact.id, tables.Contact.number)
+        }
+        return [
+            AlertOut(
+                id=r["id"],
+                call_sid=calls.get(r["call"], ""),
+                contact_number=contacts.get(r["contact"], ""),
+                status=r["status"],
+                attempts=r["attempts"],
+                message_sid=r["message_sid"],
+                error_code=r["error_code"],
+                next_attempt_at=r["next_attempt_at"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+            )
+            for r in rows
+        ]
+
+    @get("/tenants/{slug:str}/blocklist", summary="A tenant's blocked callers")
+    async def blocklist(self, request: AnyRequest, slug: FromPath[str]) -> BlocklistOut:
+        runtime = runtime_of(request)
+        tenant = await _tenant(runtime, slug)
+        return BlocklistOut(tenant.slug, await runtime.blocklist.numbers(tenant.slug))
+
+    @post("/tenants/{slug:str}/blocklist", summary="Block a caller for a tenant")
+    async def block(
+        self, request: AnyRequest, slug: FromPath[str], data: JSONBody[BlockIn]
+    ) -> BlocklistOut:
+        runtime = runtime_of(request)
+        tenant = await _tenant(runtime, slug)
+        numbers = await runtime.blocklist.add(tenant.slug, _number(data.number))
+        return BlocklistOut(tenant.slug, numbers)
+
+    @delete("/tenants/{slug:str}/blocklist/{number:str}", summary="Unblock a caller")
+    async def unblock(
+        self, request: AnyRequest, slug: FromPath[str], number: FromPath[str]
+    ) -> None:
+        runtime = runtime_of(request)
+        tenant = await _tenant(runtime, slug)
+        if not await runtime.blocklist.remove(tenant.slug, _number(number)):
+            raise NotFoundException(f"{number} is not blocked for {slug}")

@@ -1,0 +1,141 @@
+"""Everything the app holds for its lifetime, built from settings in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+
+from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
+from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
+from runtime.calls.live import CallUpdater, TwilioCallUpdater
+from runtime.metrics import Metrics
+from runtime.routing import TenantDirectory
+from runtime.settings import Settings
+from runtime.storage import TenantStore, store_for_url
+from runtime.telephony.twilio_api import TwilioCredentials
+from runtime.tenants import Registry, RegistryKeyError, TokenCipher
+
+__all__ = ["Runtime", "runtime_of"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The app's long-lived parts (stored in ``app.state.runtime``)."""
+
+    settings: Settings
+    storage: TenantStore
+    registry: Registry
+    store: Store
+    redis: Redis | None
+    directory: TenantDirectory
+    blocklist: Blocklist
+    calls: CallService
+    outbox: Outbox
+    metrics: Metrics
+    _stop: asyncio.Event | None = field(default=None)
+    _worker: asyncio.Task[None] | None = field(default=None)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        sender: SmsSender | None = None,
+        updater: CallUpdater | None = None,
+    ) -> Runtime:
+        if not settings.security.registry_key:
+            raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
+        cipher = TokenCipher(settings.security.registry_key)
+        storage = store_for_url(settings.database.url)
+        registry = Registry(storage, settings.security.registry_key)
+        redis: Redis | None = None
+        store: Store
+        velocity: Velocity
+        if settings.store.redis_url:
+            redis = Redis.from_url(
+                settings.store.redis_url,
+                socket_connect_timeout=settings.store.timeout_s,
+                socket_timeout=settings.store.timeout_s,
+            )
+            store = RedisStore(redis, namespace="ethiq")
+            velocity = RedisVelocity(redis, settings.store.velocity_window_s)
+        else:
+            store = MemoryStore()
+            velocity = MemoryVelocity(settings.store.velocity_window_s)
+        credentials = TwilioCredentials(
+            settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
+        )
+        metrics = Metrics()
+        blocklist = Blocklist(store)
+        directory = TenantDirectory(
+            registry,
+            store,
+            cipher,
+            ttl_s=settings.store.routing_ttl_s,
+            db_timeout_s=settings.database.timeout_s,
+            store_timeout_s=settings.store.timeout_s,
+        )
+        calls = CallService(
+            settings=settings,
+            storage=storage,
+            blocklist=blocklist,
+            velocity=velocity,
+            updater=updater or TwilioCallUpdater(credentials),
+            metrics=metrics,
+        )
+        outbox = Outbox(
+            registry=registry,
+            storage=storage,
+            sender=sender or TwilioSmsSender(credentials),
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+            metrics=metrics,
+        )
+        return cls(
+            settings=settings,
+            storage=storage,
+            registry=registry,
+            store=store,
+            redis=redis,
+            directory=directory,
+            blocklist=blocklist,
+            calls=calls,
+            outbox=outbox,
+            metrics=metrics,
+        )
+
+    async def startup(self) -> None:
+        try:
+            await asyncio.wait_for(self.registry.migrate(), 30.0)
+        except Exception as error:
+            logger.error("platform registry not ready at startup: %r", error)
+        if self.settings.alerts.worker:
+            self._stop = asyncio.Event()
+            self._worker = asyncio.create_task(self.outbox.run(self._stop), name="ethiq-outbox")
+
+    async def shutdown(self) -> None:
+        if self._stop is not None and self._worker is not None:
+            self._stop.set()
+            with suppress(Exception):
+                await asyncio.wait_for(self._worker, 15.0)
+        await self.registry.close()
+        if self.redis is not None:
+            with suppress(Exception):
+                await self.redis.aclose()
+
+
+def runtime_of(request: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
+    """The app's :class:`Runtime`."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime

@@ -1,0 +1,136 @@
+"""Change detection and the allowDestroy rule: pure git plumbing in a tiny repository."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.reconcile.changes import (
+    allows_destroy,
+    detect_changes,
+    removal_history,
+    stack_name,
+)
+from infra.reconcile.git import GitError
+from infra.reconcile.scratch import commit
+
+
+def _file(name: str, *, allow: object = None, email: str = "a@example.org") -> str:
+    text = f"config:\n  ethiq:email: {email}\n  ethiq:region: CA-QC\n"
+    return text + (f"  ethiq:allowDestroy: {allow}\n" if allow is not None else "")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    commit(
+        tmp_path,
+        "project",
+        {
+            "Pulumi.yaml": "name: ethiq\nruntime: python\nmain: infra/\nstackConfigDir: stacks\n",
+            "infra/__main__.py": "",
+            "README.md": "hello\n",
+            "stacks/Pulumi.alpha.yaml": _file("alpha"),
+            "stacks/Pulumi.bravo.yaml": _file("bravo"),
+        },
+    )
+    return tmp_path
+
+
+def _kinds(repo: Path, base: str, head: str = "HEAD") -> dict[str, str]:
+    return {c.stack: c.kind for c in detect_changes(repo, base, head).stacks}
+
+
+def test_added_changed_removed(repo: Path) -> None:
+    base = commit(repo, "noop", {})
+    commit(
+        repo,
+        "tenants",
+        {
+            "stacks/Pulumi.alpha.yaml": _file("alpha", email="new@example.org"),
+            "stacks/Pulumi.bravo.yaml": None,
+            "stacks/Pulumi.charlie.yaml": _file("charlie"),
+        },
+    )
+    changes = detect_changes(repo, base, "HEAD")
+    assert {c.stack: c.kind for c in changes.stacks} == {
+        "alpha": "changed",
+        "bravo": "removed",
+        "charlie": "added",
+    }
+    assert changes.stacks_at_head == 2
+    assert changes.program_changes == ()
+    assert len(changes.base) == len(changes.head) == 40
+
+
+def test_nothing_or_unrelated_changes_run_nothing(repo: Path) -> None:
+    base = commit(repo, "noop", {})
+    assert _kinds(repo, base) == {}
+    commit(repo, "docs", {"README.md": "changed\n", "stacks/notes.txt": "not a stack\n"})
+    assert _kinds(repo, base) == {}
+
+
+@pytest.mark.parametrize("path", ["infra/__main__.py", "Pulumi.yaml", "policies/rules.py"])
+def test_program_change_runs_every_stack(repo: Path, path: str) -> None:
+    base = commit(repo, "noop", {})
+    text = (repo / path).read_text() + "\n# changed\n" if (repo / path).exists() else "x = 1\n"
+    commit(repo, "program", {path: text, "stacks/Pulumi.charlie.yaml": _file("charlie")})
+    changes = detect_changes(repo, base, "HEAD")
+    assert {c.stack: c.kind for c in changes.stacks} == {
+        "alpha": "changed",
+        "bravo": "changed",
+        "charlie": "added",
+    }
+    assert changes.program_changes == (path,)
+    assert "program changed" in changes.stacks[0].reason
+
+
+def test_a_rename_is_a_removal_and_an_addition(repo: Path) -> None:
+    base = commit(repo, "noop", {})
+    text = (repo / "stacks/Pulumi.bravo.yaml").read_text()
+    commit(repo, "rename", {"stacks/Pulumi.bravo.yaml": None, "stacks/Pulumi.delta.yaml": text})
+    assert _kinds(repo, base) == {"bravo": "removed", "delta": "added"}
+
+
+def test_bad_revision_is_a_git_error(repo: Path) -> None:
+    with pytest.raises(GitError):
+        detect_changes(repo, "no-such-branch", "HEAD")
+
+
+def test_destroy_allowed_only_by_a_committed_flag(repo: Path) -> None:
+    path = "stacks/Pulumi.bravo.yaml"
+    base = commit(repo, "noop", {})
+    commit(repo, "remove", {path: None})
+    assert not any(allows_destroy(t) for t in removal_history(repo, base, "HEAD", path))
+
+    # The flag committed in the range, before the removal: allowed; the last version is that one.
+    base = commit(repo, "back", {path: _file("bravo")})
+    commit(repo, "allow", {path: _file("bravo", allow="true")})
+    commit(repo, "remove again", {path: None})
+    history = removal_history(repo, base, "HEAD", path)
+    assert "allowDestroy" in history[0]
+    assert any(allows_destroy(t) for t in history)
+
+    # The flag already in the base revision: allowed.
+    base = commit(repo, "back, allowed", {path: _file("bravo", allow="true")})
+    commit(repo, "remove once more", {path: None})
+    assert any(allows_destroy(t) for t in removal_history(repo, base, "HEAD", path))
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [("true", True), ('"true"', True), ("True", True), ("false", False), ("yes please", False)],
+)
+def test_allows_destroy_values(value: str, allowed: bool) -> None:
+    assert allows_destroy(_file("x", allow=value)) is allowed
+    assert not allows_destroy("config: [broken")
+
+
+def test_stack_name() -> None:
+    assert stack_name("stacks/Pulumi.acme.yaml", "stacks") == "acme"
+    assert stack_name("Pulumi.acme.yaml", "") == "acme"
+    assert stack_name("stacks/sub/Pulumi.acme.yaml", "stacks") is None
+    assert stack_name("stacks/Pulumi.yaml", "stacks") is None
+    assert stack_name("stacks/acme.yaml", "stacks") is None

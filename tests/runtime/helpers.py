@@ -1,0 +1,236 @@
+"""Building blocks of the runtime tests: tenants, signed webhooks, fakes for Twilio's REST API."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from runtime.alerts import SendError
+from runtime.settings import (
+    AlertSettings,
+    DatabaseSettings,
+    SecuritySettings,
+    Settings,
+    StoreSettings,
+    TwilioSettings,
+)
+from runtime.telephony import paths
+from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
+from runtime.tenants import TenantContact, TenantRecord, generate_key
+from runtime.web.app import create_app
+from runtime.web.state import Runtime
+
+PUBLIC = "https://ethiq.example.org"
+OPERATOR = "operator-" + "x" * 24
+PARENT_TOKEN = "parent-" + "y" * 24
+
+# One key for the whole session: the PostgreSQL registry is shared by every test.
+REGISTRY_KEY = generate_key()
+
+_counter = itertools.count(1000)
+
+
+def _valid(area: str) -> str:
+    # Exchanges 200-999 (NANP: never 0 or 1 first); 555 would be fictional.
+    exchange = 200 + next(_counter) % 800
+    if exchange == 555:
+        exchange = 556
+    return f"+1{area}{exchange:03d}{uuid.uuid4().int % 10000:04d}"
+
+
+def unique_number() -> str:
+    """A fresh, valid Montreal number for a tenant."""
+    return _valid("514")
+
+
+def unique_caller() -> str:
+    """A fresh, valid caller number (another area code than tenants')."""
+    return _valid("438")
+
+
+def sid(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex
+
+
+def make_settings(database_url: str, redis_url: str = "", **overrides: Any) -> Settings:
+    settings = Settings(
+        database=DatabaseSettings(url=database_url, timeout_s=3.0),
+        store=StoreSettings(redis_url=redis_url, timeout_s=1.0),
+        twilio=TwilioSettings(public_url=PUBLIC, account_sid=sid("AC"), auth_token=PARENT_TOKEN),
+        security=SecuritySettings(registry_key=(REGISTRY_KEY,), operator_token=OPERATOR),
+        alerts=AlertSettings(worker=False, lease_s=60.0, backoff_base_s=5.0),
+    )
+    return replace(settings, **overrides)
+
+
+def make_tenant(
+    language: str = "fr-CA",
+    contacts: tuple[TenantContact, ...] | None = None,
+    **overrides: Any,
+) -> TenantRecord:
+    slug = f"rt-{uuid.uuid4().hex[:10]}"
+    if contacts is None:
+        contacts = (
+            TenantContact(unique_caller(), "Marie", priority=2, language="fr-CA"),
+            TenantContact(unique_caller(), "John", priority=1, language="en-US"),
+        )
+    values: dict[str, Any] = {
+        "slug": slug,
+        "phone_number": unique_number(),
+        "sip_address": f"sip:{slug}@{slug}.sip.twilio.com",
+        "sip_username": slug,
+        "subaccount_sid": sid("AC"),
+        "auth_token": secrets.token_hex(16),
+        "language": language,
+        "region": "QC",
+        "contacts": contacts,
+        **overrides,
+    }
+    return TenantRecord(**values)
+
+
+@dataclass
+class FakeSender:
+    """Twilio's Messages API as the outbox sees it; ``failures`` are raised first, in order."""
+
+    sent: list[dict[str, str]] = field(default_factory=list)
+    failures: list[SendError] = field(default_factory=list)
+    delivered_without_answer: int = 0  # next N sends reach Twilio, then the answer is lost
+
+    async def send(self, tenant: TenantRecord, to: str, body: str, status_callback: str) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        message_sid = sid("SM")
+        self.sent.append(
+            {
+                "sid": message_sid,
+                "from": tenant.phone_number,
+                "to": to,
+                "body": body,
+                "account": tenant.subaccount_sid,
+                "callback": status_callback,
+            }
+        )
+        if self.delivered_without_answer:
+            self.delivered_without_answer -= 1
+            raise SendError("read timeout")
+        return message_sid
+
+    async def find(self, tenant: TenantRecord, to: str, marker: str) -> str | None:
+        for message in self.sent:
+            if message["to"] == to and marker in message["body"]:
+                return message["sid"]
+        return None
+
+
+@dataclass
+class FakeUpdater:
+    updates: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
+        self.updates.append((tenant.slug, call_sid, twiml))
+
+
+@dataclass
+class Harness:
+    app: Litestar
+    client: AsyncTestClient[Litestar]
+    sender: FakeSender
+    updater: FakeUpdater
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    async def add_tenant(self, tenant: TenantRecord | None = None) -> TenantRecord:
+        tenant = tenant or make_tenant()
+        await self.runtime.registry.upsert(tenant)
+        await self.runtime.storage.ensure(tenant.slug)
+        return tenant
+
+    async def webhook(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        token: str | None,
+        *,
+        query: str = "",
+        signed_url: str | None = None,
+    ) -> Any:
+        headers = {}
+        if token is not None:
+            url = signed_url or public_url(PUBLIC, path, query)
+            headers[SIGNATURE_HEADER] = sign(token, url, params)
+        target = f"{path}?{query}" if query else path
+        return await self.client.post(target, data=dict(params), headers=headers)
+
+    async def call(
+        self, tenant: TenantRecord, caller: str | None = None, **extra: str
+    ) -> tuple[str, Any]:
+        call_sid = sid("CA")
+        params = {
+            "CallSid": call_sid,
+            "AccountSid": tenant.subaccount_sid,
+            "From": caller or unique_caller(),
+            "To": tenant.phone_number,
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
+        return call_sid, await self.webhook(paths.VOICE, params, tenant.auth_token)
+
+    async def say(
+        self,
+        tenant: TenantRecord,
+        call_sid: str,
+        sequence: int,
+        text: str,
+        track: str = "inbound_track",
+        final: bool = True,
+    ) -> Any:
+        params = {
+            "AccountSid": tenant.subaccount_sid,
+            "CallSid": call_sid,
+            "TranscriptionSid": "GT" + call_sid[2:],
+            "TranscriptionEvent": "transcription-content",
+            "Track": track,
+            "SequenceId": str(sequence),
+            "Final": "true" if final else "false",
+            "LanguageCode": tenant.language,
+            "TranscriptionData": json.dumps({"transcript": text, "confidence": 0.9}),
+        }
+        return await self.webhook(
+            paths.TRANSCRIPTION, params, tenant.auth_token, query=f"tenant={tenant.slug}"
+        )
+
+
+def parse_twiml(text: str) -> ET.Element:
+    """Our own server's TwiML (trusted test data)."""
+    return ET.fromstring(text)  # noqa: S314
+
+
+@asynccontextmanager
+async def harness(settings: Settings) -> AsyncIterator[Harness]:
+    sender, updater = FakeSender(), FakeUpdater()
+    app = create_app(settings, sender=sender, updater=updater)
+    async with AsyncTestClient(app, base_url="http://internal.test:8000") as client:
+        yield Harness(app, client, sender, updater)
+
+
+SCAM_LINES_FR = (
+    "Bonjour, ici le service de fraude de votre banque, votre compte est compromis.",
+    "Il faut agir tout de suite, ne raccrochez pas et ne le dites à personne.",
+    "Donnez-moi votre NIP et achetez des cartes-cadeaux pour protéger votre argent.",
+)

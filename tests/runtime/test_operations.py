@@ -1,0 +1,104 @@
+"""Health, readiness, metrics, OpenAPI, and the operator API's access rules."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from runtime.settings import SecuritySettings, Settings
+from tests.runtime.helpers import OPERATOR, REGISTRY_KEY, harness, unique_caller
+
+
+def test_liveness_readiness_metrics_and_schema(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            assert (await h.client.get("/health/live")).json() == {"status": "ok"}
+            ready = await h.client.get("/health/ready")
+            assert ready.status_code == 200, ready.text
+            checks = ready.json()["checks"]
+            assert checks["database"]["status"] == checks["store"]["status"] == "up"
+            assert checks["store"]["backend"] == ("redis" if settings.store.redis_url else "memory")
+            tenant = await h.add_tenant()
+            await h.call(tenant)
+            metrics = await h.client.get("/metrics")
+            assert 'ethiq_calls_total{verdict="legit"} 1.0' in metrics.text
+            assert 'ethiq_webhook_seconds_count{endpoint="voice"} 1.0' in metrics.text
+            schema = (await h.client.get("/schema/openapi.json")).json()
+            assert "/twilio/voice" in schema["paths"]
+            assert "/operator/tenants" in schema["paths"]
+
+    asyncio.run(scenario())
+
+
+def test_operator_api_needs_the_token_and_never_shows_secrets(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            await h.call(tenant)
+            assert (await h.client.get("/operator/tenants")).status_code == 401
+            wrong = {"Authorization": "Bearer " + OPERATOR[:-1] + "y"}
+            assert (await h.client.get("/operator/tenants", headers=wrong)).status_code == 401
+            auth = {"Authorization": f"Bearer {OPERATOR}"}
+            listed = await h.client.get("/operator/tenants", headers=auth)
+            assert listed.status_code == 200
+            assert tenant.auth_token not in listed.text
+            mine = [t for t in listed.json() if t["slug"] == tenant.slug]
+            assert mine
+            assert mine[0]["phone_number"] == tenant.phone_number
+            calls = await h.client.get(f"/operator/tenants/{tenant.slug}/calls", headers=auth)
+            assert [c["to_number"] for c in calls.json()] == [tenant.phone_number]
+            alerts = await h.client.get(f"/operator/tenants/{tenant.slug}/alerts", headers=auth)
+            assert alerts.json() == []
+            missing = await h.client.get("/operator/tenants/nobody-here/calls", headers=auth)
+            assert missing.status_code == 404
+            bad = await h.client.post(
+                f"/operator/tenants/{tenant.slug}/blocklist", json={"number": "12"}, headers=auth
+            )
+            assert bad.status_code == 400
+            caller = unique_caller()
+            await h.client.post(
+                f"/operator/tenants/{tenant.slug}/blocklist", json={"number": caller}, headers=auth
+            )
+            listed_block = await h.client.get(
+                f"/operator/tenants/{tenant.slug}/blocklist", headers=auth
+            )
+            assert listed_block.json() == {"slug": tenant.slug, "numbers": [caller]}
+
+    asyncio.run(scenario())
+
+
+def test_operator_api_is_disabled_without_a_token(sqlite_settings: Settings) -> None:
+    settings = replace(sqlite_settings, security=SecuritySettings(registry_key=(REGISTRY_KEY,)))
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            response = await h.client.get("/operator/tenants", headers={"Authorization": "Bearer "})
+            assert response.status_code == 503
+
+    asyncio.run(scenario())
+
+
+def test_settings_from_the_environment() -> None:
+    env = {
+        "DATABASE_URL": "postgresql://db/ethiq",
+        "REDIS_URL": "redis://cache:6379/0",
+        "ETHIQ_PUBLIC_URL": "https://ethiq.example.org",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:8765",
+        "ETHIQ_REGISTRY_KEY": "k1, k2",
+        "ETHIQ_OPERATOR_TOKEN": "op",
+    }
+    settings = Settings.from_env(env)
+    assert settings.database.url == "postgresql://db/ethiq"
+    assert settings.store.redis_url == "redis://cache:6379/0"
+    assert settings.twilio.public_url == "https://ethiq.example.org"
+    assert settings.twilio.api_base_url == "http://127.0.0.1:8765"
+    assert settings.security.registry_key == ("k1", "k2")
+    assert settings.security.operator_token == env["ETHIQ_OPERATOR_TOKEN"]
+    assert "op" not in repr(settings.security)
+    assert "k1" not in repr(settings)
+    defaults = Settings.from_env({})
+    assert defaults.database.url == "sqlite:///.data/ethiq.sqlite"
+    assert defaults.store.redis_url == ""
+    assert defaults.twilio.caller_track == "inbound_track"

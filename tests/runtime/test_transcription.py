@@ -1,0 +1,155 @@
+"""Transcription events: idempotent, screened as they come, one warning, alerts with the verdict."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from runtime.settings import Settings
+from runtime.storage import bind_tables
+from runtime.telephony import paths
+from runtime.tenants import TenantRecord
+from tests.runtime.helpers import SCAM_LINES_FR, Harness, harness, parse_twiml, sid
+
+
+async def consent_all(h: Harness, tenant: TenantRecord) -> None:
+    for contact, word in zip(tenant.contacts, ("OUI", "YES"), strict=False):
+        params = {
+            "MessageSid": sid("SM"),
+            "AccountSid": tenant.subaccount_sid,
+            "From": contact.number,
+            "To": tenant.phone_number,
+            "Body": word,
+        }
+        assert (await h.webhook(paths.SMS, params, tenant.auth_token)).status_code == 200
+
+
+async def rows(h: Harness, tenant: TenantRecord) -> dict[str, list[dict[str, Any]]]:
+    t = bind_tables(h.runtime.storage.engine(tenant.slug))
+    return {
+        "calls": await t.Call.select().output(load_json=True),
+        "segments": await t.Segment.select().order_by(t.Segment.id),
+        "verdicts": await t.VerdictEvent.select()
+        .order_by(t.VerdictEvent.id)
+        .output(load_json=True),
+        "alerts": await t.Alert.select().order_by(t.Alert.id),
+    }
+
+
+def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
+    settings: Settings,
+) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            await consent_all(h, tenant)
+            call_sid, _ = await h.call(tenant)
+            line1, line2, line3 = SCAM_LINES_FR
+            assert (await h.say(tenant, call_sid, 1, line1)).status_code == 204
+            await h.say(tenant, call_sid, 1, "Ah bon?", track="outbound_track")
+            await h.say(tenant, call_sid, 2, "Il faut agir", final=False)  # partial: stored only
+            assert h.updater.updates == []
+            await h.say(tenant, call_sid, 3, line2)
+            assert len(h.updater.updates) == 1  # suspicious: the person is warned, once
+            await h.say(tenant, call_sid, 4, line3)
+            # Twilio retries: the same events again change nothing.
+            for sequence, line in ((3, line2), (4, line3)):
+                assert (await h.say(tenant, call_sid, sequence, line)).status_code == 204
+            await h.say(
+                tenant, call_sid, 5, "Vous avez compris? Les cartes-cadeaux, tout de suite."
+            )
+
+            data = await rows(h, tenant)
+            [call] = data["calls"]
+            assert call["verdict"] == "scam"
+            assert len(data["segments"]) == 6  # 5 final (2 tracks) + 1 partial, no duplicate
+            # One timeline row at answer, then one per new final segment.
+            assert [v["verdict"] for v in data["verdicts"]] == [
+                "legit",
+                "legit",
+                "legit",
+                "suspicious",
+                "scam",
+                "scam",
+            ]
+            assert len(h.updater.updates) == 1
+            slug, updated_sid, twiml = h.updater.updates[0]
+            assert (slug, updated_sid) == (tenant.slug, call_sid)
+            root = parse_twiml(twiml)
+            assert root.find("Say") is not None
+            assert root.findtext("Dial/Sip") == tenant.sip_address
+            assert sorted(a["status"] for a in data["alerts"]) == ["pending", "pending"]
+            assert {a["call"] for a in data["alerts"]} == {call["id"]}
+
+            result = await h.runtime.outbox.run_once()
+            assert (result.sent, result.failed) == (2, 0)
+            john, marie = h.sender.sent  # by priority: John (1), then Marie (2)
+            assert john["to"] == tenant.contacts[1].number
+            assert "FRAUD ALERT" in john["body"]
+            assert marie["to"] == tenant.contacts[0].number
+            assert "ALERTE FRAUDE" in marie["body"]
+            assert "asks for a PIN or password" in john["body"] or "PIN" in john["body"]
+            for message in (john, marie):
+                assert message["from"] == tenant.phone_number
+                assert message["account"] == tenant.subaccount_sid
+                assert call["from_number"] in message["body"]
+                assert message["callback"].endswith(f"{paths.SMS_STATUS}?tenant={tenant.slug}")
+            assert (await h.runtime.outbox.run_once()).sent == 0
+            assert len(h.sender.sent) == 2
+
+    asyncio.run(scenario())
+
+
+def test_contacts_without_consent_get_no_alert(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            call_sid, _ = await h.call(tenant)
+            for n, line in enumerate(SCAM_LINES_FR, 1):
+                await h.say(tenant, call_sid, n, line)
+            data = await rows(h, tenant)
+            assert data["calls"][0]["verdict"] == "scam"
+            assert data["alerts"] == []
+
+    asyncio.run(scenario())
+
+
+def test_session_is_rebuilt_from_stored_segments_after_a_restart(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            call_sid, _ = await h.call(tenant)
+            await h.say(tenant, call_sid, 1, SCAM_LINES_FR[0])
+            await h.say(tenant, call_sid, 2, SCAM_LINES_FR[1])
+        async with harness(settings) as restarted:  # a new process: no session in memory
+            await restarted.say(tenant, call_sid, 3, SCAM_LINES_FR[2])
+            data = await rows(restarted, tenant)
+            last = data["verdicts"][-1]
+            assert last["verdict"] == "scam"
+            # Evidence from segments fed before the restart still counts.
+            assert "vous demande de garder le secret" in last["reasons"]
+            assert restarted.updater.updates == []  # already warned before the restart
+
+    asyncio.run(scenario())
+
+
+def test_other_events_and_unknown_calls(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            call_sid = sid("CA")  # answered while the database was down: no record yet
+            started = {
+                "AccountSid": tenant.subaccount_sid,
+                "CallSid": call_sid,
+                "TranscriptionEvent": "transcription-started",
+            }
+            response = await h.webhook(
+                paths.TRANSCRIPTION, started, tenant.auth_token, query=f"tenant={tenant.slug}"
+            )
+            assert response.status_code == 204
+            assert (await h.say(tenant, call_sid, 1, "Bonjour")).status_code == 204
+            data = await rows(h, tenant)
+            assert [c["sid"] for c in data["calls"]] == [call_sid]
+            assert len(data["segments"]) == 1
+
+    asyncio.run(scenario())
