@@ -2,15 +2,19 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint format bench
+.PHONY: setup demo serve test lint format bench
 
 ## setup: .venv, PostgreSQL/Redis packages, the Pulumi engine (idempotent)
 setup:
 	@bash tools/setup.sh
 
-## demo: set up, then run the main job on embedded defaults (for now: the engine smoke)
+## demo: set up, then run the whole product on embedded defaults (see ethiq/demo.py)
 demo: setup
-	@$(BIN)/ethiq engine smoke
+	@$(BIN)/ethiq demo
+
+## serve: the runtime on this machine (settings from the environment; see README.md)
+serve: setup
+	@$(BIN)/ethiq serve
 
 ## lint: ruff, ruff format, mypy strict, gofmt and go vet
 lint: setup
@@ -29,7 +33,9 @@ format: setup
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/ruff format .
 
-## bench: provisioning time and Twilio calls for one tenant; screening speed vs a naive baseline
+## bench: provisioning time and Twilio calls for one tenant; screening speed vs a naive
+## baseline; reconcile cost with 200 stacks of which 2 changed
 bench: setup
 	$(BIN)/python -m infra.bench
 	$(BIN)/python -m runtime.screening.bench
+	$(BIN)/python -m infra.reconcile.bench
