@@ -16,13 +16,14 @@ demo: setup
 serve: setup
 	@$(BIN)/ethiq serve
 
-## lint: ruff, ruff format, mypy strict, gofmt and go vet
+## lint: ruff, ruff format, mypy strict, gofmt, go vet, actionlint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	@test -z "$$(gofmt -l tools/engine)" || { gofmt -l tools/engine; echo "gofmt: files above need formatting"; exit 1; }
 	cd tools/engine && GOFLAGS=-mod=mod go vet ./langhost
+	$(BIN)/actionlint
 
 ## test: set up, lint, then the whole pytest suite (starts its own PostgreSQL and Redis)
 test: lint
@@ -34,8 +35,9 @@ format: setup
 	$(BIN)/ruff format .
 
 ## bench: provisioning time and Twilio calls for one tenant; screening speed vs a naive
-## baseline; reconcile cost with 200 stacks of which 2 changed
+## baseline; reconcile cost with 200 stacks of which 2 changed; voice webhook load vs ceiling
 bench: setup
 	$(BIN)/python -m infra.bench
 	$(BIN)/python -m runtime.screening.bench
 	$(BIN)/python -m infra.reconcile.bench
+	$(BIN)/python -m tests.benchmarks.voice_load

@@ -1,24 +1,142 @@
-"""The Ethiq policy pack: ``pulumi preview --policy-pack policies``."""
+"""The Ethiq policy pack: ``pulumi preview --policy-pack policies``.
+
+Only wiring: every rule is a plain function in :mod:`policies.rules`. Inputs:
+
+- resource properties and options, as the engine sends them;
+- the stack's config (``ethiq:*``), kept by :func:`policies.stack_config.capture`;
+- the operator's settings, never the tenant's stack file: policy config (``--policy-pack-config``)
+  ``runtimeUrl`` and ``dataRegion``, else the engine's environment ``ETHIQ_PUBLIC_URL`` and
+  ``ETHIQ_DATA_REGION``.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     PolicyPack,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from policies.rules import insecure_webhook_urls
+from policies import stack_config
+from policies.rules import (
+    SIP_DOMAIN,
+    insecure_sip_domain,
+    insecure_webhook_urls,
+    missing_secret_outputs,
+    mixed_webhook_origins,
+    recording_errors,
+    recording_properties,
+    recording_requested,
+    residency_errors,
+    tenant_config_errors,
+    unconsented_contacts,
+    webhooks_off_runtime,
+)
+from policies.values import UNKNOWN, plain
+
+_TWILIO = "pulumi-python:dynamic/ethiq:Twilio"
+_REGISTRATION = "pulumi-python:dynamic/ethiq:TenantRegistration"
 
 
+def _setting(args: ResourceValidationArgs | StackValidationArgs, key: str, env: str) -> str:
+    return str(args.get_config().get(key) or os.environ.get(env) or "")
+
+
+def _registration(args: StackValidationArgs) -> PolicyResource | None:
+    return next((r for r in args.resources if r.resource_type == _REGISTRATION), None)
+
+
+def _stack_of(urn: str) -> str:
+    """``urn:pulumi:<stack>::<project>::...`` → ``<stack>``."""
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]
+
+
+def _values() -> dict[str, Any]:
+    return stack_config.ethiq_values(stack_config.stack_config())
+
+
+# --- resource policies -----------------------------------------------------------------------
 def _webhook_urls_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type.startswith("pulumi:providers:"):
         return  # provider inputs echo the stack config; the resources themselves are checked
-    for message in insecure_webhook_urls(args.props):
+    for message in insecure_webhook_urls(plain(args.props)):
         report(message, None)
 
+
+def _sip_domain_secure(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SIP_DOMAIN:
+        for message in insecure_sip_domain(plain(args.props)):
+            report(message, None)
+
+
+def _secrets_stay_secret(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for message in missing_secret_outputs(args.resource_type, args.opts.additional_secret_outputs):
+        report(message, None)
+
+
+# --- stack policies --------------------------------------------------------------------------
+def _webhooks_point_at_runtime(args: StackValidationArgs, report: ReportViolation) -> None:
+    twilio = [r for r in args.resources if r.resource_type.startswith(_TWILIO)]
+    runtime = _setting(args, "runtimeUrl", "ETHIQ_PUBLIC_URL")
+    if not runtime:
+        for message in mixed_webhook_origins({r.name: plain(r.props) for r in twilio}):
+            report(message, None)
+        return
+    for resource in twilio:
+        for message in webhooks_off_runtime(plain(resource.props), runtime):
+            report(message, resource.urn)
+
+
+def _tenant_config(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        props: Mapping[str, Any] = plain(registration.props)
+        for message in tenant_config_errors(_stack_of(registration.urn), _values(), props):
+            report(message, registration.urn)
+
+
+def _data_residency(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        region = plain(registration.props).get("region", UNKNOWN)
+        data_region = _setting(args, "dataRegion", "ETHIQ_DATA_REGION")
+        for message in residency_errors(region, data_region or None):
+            report(message, registration.urn)
+
+
+def _call_recording(args: StackValidationArgs, report: ReportViolation) -> None:
+    values, registration = _values(), _registration(args)
+    requested = recording_requested(values) if registration is not None else []
+    for resource in args.resources:
+        props = plain(resource.props)
+        requested += [f"{resource.name}.{key}" for key in recording_properties(props)]
+    region = plain(registration.props).get("region") if registration else values.get("region")
+    for message in recording_errors(region, values, requested):
+        report(message, registration.urn if registration else None)
+
+
+def _contacts_consent(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        for message in unconsented_contacts(_values()):
+            report(message, registration.urn)
+
+
+def _schema(key: str, description: str) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties={key: {"type": "string", "description": description}})
+
+
+stack_config.capture()  # before the pack starts serving the engine
 
 PolicyPack(
     name="ethiq",
@@ -28,6 +146,46 @@ PolicyPack(
             name="webhook-urls-https",
             description="Webhook URLs are https (plain http only on loopback, for local use).",
             validate=_webhook_urls_https,
+        ),
+        StackValidationPolicy(
+            name="webhook-urls-runtime",
+            description="Twilio webhooks point at the configured runtime (policy config "
+            "runtimeUrl, else ETHIQ_PUBLIC_URL); without one, at a single origin.",
+            validate=_webhooks_point_at_runtime,
+            config_schema=_schema("runtimeUrl", "The runtime's public base URL"),
+        ),
+        ResourceValidationPolicy(
+            name="sip-domain-secure",
+            description="SIP domains use TLS and SRTP (secure) with registration on.",
+            validate=_sip_domain_secure,
+        ),
+        ResourceValidationPolicy(
+            name="secret-outputs",
+            description="Passwords, auth tokens, credentials and database URLs are secret outputs.",
+            validate=_secrets_stay_secret,
+        ),
+        StackValidationPolicy(
+            name="tenant-config",
+            description="The tenant's config is valid and it has at least one emergency contact.",
+            validate=_tenant_config,
+        ),
+        StackValidationPolicy(
+            name="data-residency",
+            description="The tenant's region is served and its data lives in that region's "
+            "data region (policy config dataRegion, else ETHIQ_DATA_REGION).",
+            validate=_data_residency,
+            config_schema=_schema("dataRegion", "The AWS region of the tenant database"),
+        ),
+        StackValidationPolicy(
+            name="call-recording",
+            description="No call recording unless the region allows it and consent is recorded.",
+            validate=_call_recording,
+        ),
+        StackValidationPolicy(
+            name="contacts-consent",
+            description="Emergency contacts who have not consented to alerts yet.",
+            validate=_contacts_consent,
+            enforcement_level=EnforcementLevel.ADVISORY,
         ),
     ],
 )

@@ -52,6 +52,9 @@ class DatabaseSettings:
     url: str = DEFAULT_DATABASE_URL
     # Budget of one database step on the call path before we degrade.
     timeout_s: float = 3.0
+    # PostgreSQL connections per tenant engine and worker process, opened on first use and
+    # closed when idle (mind max_connections: tenants x workers x pool_size).
+    pool_size: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,7 @@ class Settings:
             database=DatabaseSettings(
                 url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
                 timeout_s=_float(env, "ETHIQ_DB_TIMEOUT_S", 3.0),
+                pool_size=_int(env, "ETHIQ_DB_POOL_SIZE", 2),
             ),
             store=StoreSettings(
                 redis_url=env.get("REDIS_URL", "").strip(),

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import Server, postgres_server, redis_server
+from tests.servers import Server, create_database, postgres_server, redis_server
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[Server]:
+def postgres_cluster() -> Iterator[Server]:
     with postgres_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def postgres(postgres_cluster: Server) -> Server:
+    """A database of its own for each test module, on the session's server: modules never see
+    each other's tenants, registries or keys."""
+    return create_database(postgres_cluster, f"test_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Server", "postgres_server", "redis_server"]
+__all__ = ["Server", "create_database", "postgres_server", "redis_server"]
 
 READY_TIMEOUT_S = 30.0
 
@@ -120,6 +120,30 @@ def postgres_server() -> Iterator[Server]:
                 capture_output=True,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(server: Server, name: str) -> Server:
+    """A new, empty database on ``server`` (same port); left for the server's end to remove."""
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            f'CREATE DATABASE "{name}"',
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return Server(url=f"postgresql://postgres@127.0.0.1:{server.port}/{name}", port=server.port)
 
 
 @contextmanager

@@ -39,6 +39,7 @@ missing=()
 [[ -n $pg_bin && -x $pg_bin/postgres ]] || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v strace >/dev/null || missing+=(strace) # the engine test proves it stays on loopback
+command -v wrk >/dev/null || missing+=(wrk)       # load generator of the voice benchmark
 if ((${#missing[@]} == 0)); then
   step 2/3 "PostgreSQL and Redis servers present (not started: tests start their own)"
 else
@@ -53,8 +54,16 @@ else
   done
 fi
 
-# --- 3. Pulumi engine --------------------------------------------------------------------------
+# --- 3. Pulumi engine and Go tools -----------------------------------------------------------
 step 3/3 "Pulumi engine"
 bash tools/engine/build.sh "$venv/bin"
+# actionlint (lints .github/workflows), pinned in tools/actionlint/go.mod; rebuilt on pin change.
+want_lint=$(stamp_of tools/actionlint/go.mod tools/actionlint/go.sum)
+if [[ ! -x $venv/bin/actionlint || "$(cat $venv/.actionlint-stamp 2>/dev/null)" != "$want_lint" ]]; then
+  echo "  building actionlint"
+  (cd tools/actionlint && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
+    -o "$root/$venv/bin/actionlint" github.com/rhysd/actionlint/cmd/actionlint)
+  echo "$want_lint" >"$venv/.actionlint-stamp"
+fi
 
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

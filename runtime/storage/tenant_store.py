@@ -67,10 +67,15 @@ class TenantStore(Protocol):
         ...
 
 
-def store_for_url(database_url: str) -> TenantStore:
-    """The store for ``postgresql://…`` or ``sqlite:///path/ethiq.sqlite``."""
+def store_for_url(database_url: str, *, pool_size: int = 0) -> TenantStore:
+    """The store for ``postgresql://…`` or ``sqlite:///path/ethiq.sqlite``.
+
+    ``pool_size`` > 0 gives each PostgreSQL engine a lazily started pool of that many
+    connections (long-running processes: the runtime); 0 opens a connection per query
+    (one-shot callers: providers, commands).
+    """
     if database_url.startswith(_POSTGRES_SCHEMES):
-        return PostgresTenantStore(database_url)
+        return PostgresTenantStore(database_url, pool_size)
     if database_url.startswith(_SQLITE_PREFIX):
         return SQLiteTenantStore(sqlite_path(database_url))
     scheme = database_url.split(":", 1)[0] if ":" in database_url else database_url[:16]

@@ -7,6 +7,7 @@ file the URL names). The dynamic provider writes it; the runtime reads it to rou
 from __future__ import annotations
 
 import builtins
+import logging
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,9 +20,11 @@ from runtime.storage.bind import bind_table
 from runtime.storage.names import data_key, validate_slug
 from runtime.storage.tenant_store import TenantStore, store_for_url
 from runtime.tenants.crypto import TokenCipher
-from runtime.tenants.errors import DuplicateTenant
+from runtime.tenants.errors import DuplicateTenant, RegistryKeyError
 from runtime.tenants.records import TenantContact, TenantRecord, validate_e164
 from runtime.tenants.tables import Tenant
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["Registry"]
 
@@ -112,10 +115,20 @@ class Registry:
         return None if row is None else self._record(row)
 
     async def list(self) -> builtins.list[TenantRecord]:
-        """Every tenant, by slug."""
+        """Every tenant, by slug.
+
+        A tenant whose token cannot be decrypted (a key rotated without it, a corrupt row) is
+        left out and logged as an error: one bad row must not stop alerts for every other
+        tenant. ``get``/``by_number`` still raise :class:`RegistryKeyError` for it.
+        """
         t = self._table
-        rows = await t.select().order_by(t.slug)
-        return [self._record(row) for row in rows]
+        records = []
+        for row in await t.select().order_by(t.slug):
+            try:
+                records.append(self._record(row))
+            except RegistryKeyError as error:
+                _log.error("registry: tenant %r left out: %s", row["slug"], error)
+        return records
 
     async def close(self) -> None:
         """Close connection pools, if any were started."""

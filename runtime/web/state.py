@@ -57,7 +57,7 @@ class Runtime:
         if not settings.security.registry_key:
             raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
         cipher = TokenCipher(settings.security.registry_key)
-        storage = store_for_url(settings.database.url)
+        storage = store_for_url(settings.database.url, pool_size=settings.database.pool_size)
         registry = Registry(storage, settings.security.registry_key)
         redis: Redis | None = None
         store: Store

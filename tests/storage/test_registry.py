@@ -153,6 +153,21 @@ def test_a_wrong_key_is_a_clear_error(database_url: str) -> None:
     asyncio.run(scenario())
 
 
+def test_listing_leaves_out_only_the_tenant_it_cannot_decrypt(database_url: str) -> None:
+    key = generate_key()
+    readable, unreadable = _record(), _record()
+
+    async def scenario() -> list[str]:
+        registry = await _migrated(database_url, key)
+        await registry.upsert(readable)
+        await (await _migrated(database_url, generate_key())).upsert(unreadable)
+        return [r.slug for r in await registry.list()]
+
+    slugs = asyncio.run(scenario())
+    assert readable.slug in slugs
+    assert unreadable.slug not in slugs
+
+
 def test_an_old_key_still_decrypts_after_rotation(database_url: str) -> None:
     old, new = generate_key(), generate_key()
     record = _record()

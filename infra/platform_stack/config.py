@@ -1,0 +1,53 @@
+"""The platform stack's settings: ``platform:*`` config keys, secrets only as secret config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+__all__ = ["DEFAULT_REGION", "PlatformConfig", "load_config"]
+
+DEFAULT_REGION = "ca-central-1"
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    hostname: str  # public webhook hostname, e.g. hooks.ethiq.example (ETHIQ_PUBLIC_URL)
+    zone_id: str  # Route 53 hosted zone of the hostname: certificate validation and alias
+    image: str  # the runtime's container image
+    github_repository: str  # owner/name the CI runner registers with
+    db_password: pulumi.Output[str]
+    registry_key: pulumi.Output[str]
+    twilio_account_sid: pulumi.Output[str]
+    twilio_auth_token: pulumi.Output[str]
+    region: str = DEFAULT_REGION
+    vpc_cidr: str = "10.40.0.0/16"
+    runner_label: str = "ethiq-platform"
+    runtime_count: int = 2
+    alarm_email: str | None = None
+
+    @property
+    def public_url(self) -> str:
+        return f"https://{self.hostname}"
+
+
+def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
+    """Read ``platform:*``; the four credentials must be set with ``pulumi config set --secret``
+    (they are read as secrets, so they stay encrypted in the stack file and the state)."""
+    config = config or pulumi.Config("platform")
+    return PlatformConfig(
+        hostname=config.require("hostname"),
+        zone_id=config.require("zoneId"),
+        image=config.require("image"),
+        github_repository=config.require("githubRepository"),
+        db_password=config.require_secret("dbPassword"),
+        registry_key=config.require_secret("registryKey"),
+        twilio_account_sid=config.require_secret("twilioAccountSid"),
+        twilio_auth_token=config.require_secret("twilioAuthToken"),
+        region=config.get("region") or DEFAULT_REGION,
+        vpc_cidr=config.get("vpcCidr") or "10.40.0.0/16",
+        runner_label=config.get("runnerLabel") or "ethiq-platform",
+        runtime_count=config.get_int("runtimeCount") or 2,
+        alarm_email=config.get("alarmEmail"),
+    )

@@ -1,0 +1,327 @@
+"""The shared runtime: Litestar on Granian in ECS Fargate tasks behind an internet-facing ALB.
+
+TLS ends at the load balancer with an ACM certificate for the public webhook hostname (the
+address Twilio signs requests for); port 80 only redirects to https. Tasks run in private
+subnets without public addresses; their credentials come from Secrets Manager at start, never
+from the task definition's plain environment. A CloudWatch alarm watches the share of 5xx answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.platform_stack.firewall import RUNTIME_PORT
+
+__all__ = ["ERROR_RATE_THRESHOLD", "RuntimeService", "RuntimeServiceArgs"]
+
+ERROR_RATE_THRESHOLD = 5.0  # percent of requests answered 5xx, by the runtime or the ALB
+_CONTAINER = "runtime"
+_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class RuntimeServiceArgs:
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    load_balancer_security_group_id: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    region: str
+    hostname: str
+    zone_id: str
+    image: str
+    kms_key_arn: pulumi.Input[str]
+    # Environment variable → Secrets Manager reference (an ARN, or ``ARN:json-key::``).
+    secrets: Mapping[str, pulumi.Input[str]]
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    desired_count: int = 2
+    cpu: int = 512
+    memory: int = 1024
+
+
+class RuntimeService(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    load_balancer_dns_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RuntimeServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("ethiq:platform:RuntimeService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        certificate = self._certificate(name, args, child)
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=args.public_subnet_ids,
+            security_groups=[args.load_balancer_security_group_id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=True,
+            opts=child,
+        )
+        targets = aws.lb.TargetGroup(
+            f"{name}-targets",
+            vpc_id=args.vpc_id,
+            target_type="ip",
+            port=RUNTIME_PORT,
+            protocol="HTTP",
+            deregistration_delay=20,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path="/healthz", matcher="200", interval=15, healthy_threshold=2
+            ),
+            opts=child,
+        )
+        https = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=_TLS_POLICY,
+            certificate_arn=certificate,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=targets.arn)
+            ],
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{name}-http-redirect",
+            load_balancer_arn=alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-hostname",
+            zone_id=args.zone_id,
+            name=args.hostname,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True
+                )
+            ],
+            opts=child,
+        )
+
+        task = self._task_definition(name, args, child)
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        aws.ecs.Service(
+            f"{name}-service",
+            cluster=cluster.arn,
+            task_definition=task.arn,
+            launch_type="FARGATE",
+            desired_count=args.desired_count,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args.private_subnet_ids,
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=targets.arn,
+                    container_name=_CONTAINER,
+                    container_port=RUNTIME_PORT,
+                )
+            ],
+            health_check_grace_period_seconds=30,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[https]),
+        )
+        self._error_rate_alarm(name, alb, args.alarm_topic_arn, child)
+
+        self.url = pulumi.Output.from_input(f"https://{args.hostname}")
+        self.load_balancer_dns_name = alb.dns_name
+        self.register_outputs({"url": self.url, "loadBalancerDnsName": alb.dns_name})
+
+    @staticmethod
+    def _certificate(
+        name: str, args: RuntimeServiceArgs, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
+        """An ACM certificate for the hostname, validated through Route 53 (DNS)."""
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.hostname,
+            validation_method="DNS",
+            opts=child,
+        )
+        option = certificate.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-certificate-validation",
+            zone_id=args.zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=300,
+            allow_overwrite=True,
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-certificate",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        return validation.certificate_arn
+
+    @staticmethod
+    def _task_definition(
+        name: str, args: RuntimeServiceArgs, child: pulumi.ResourceOptions
+    ) -> aws.ecs.TaskDefinition:
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", retention_in_days=30, opts=child)
+        assume = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        )
+        execution = aws.iam.Role(f"{name}-execution", assume_role_policy=assume, opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution",
+            role=execution.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            opts=child,
+        )
+        # The execution role (not the app) reads the secrets to inject them at start.
+        secret_arns = [
+            pulumi.Output.from_input(ref).apply(lambda r: r.split(":", 7)[:7])
+            for ref in args.secrets.values()
+        ]
+        aws.iam.RolePolicy(
+            f"{name}-read-secrets",
+            role=execution.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "secretsmanager:GetSecretValue",
+                            "Resource": [a.apply(":".join) for a in secret_arns],
+                        },
+                        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.kms_key_arn},
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        task_role = aws.iam.Role(f"{name}-task", assume_role_policy=assume, opts=child)
+        containers = pulumi.Output.json_dumps(
+            [
+                {
+                    "name": _CONTAINER,
+                    "image": args.image,
+                    "essential": True,
+                    "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
+                    "environment": [
+                        {"name": key, "value": value}
+                        for key, value in sorted(args.environment.items())
+                    ],
+                    "secrets": [
+                        {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())
+                    ],
+                    "readonlyRootFilesystem": True,
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {
+                            "awslogs-group": logs.name,
+                            "awslogs-region": args.region,
+                            "awslogs-stream-prefix": _CONTAINER,
+                        },
+                    },
+                }
+            ]
+        )
+        return aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"{name}-runtime",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            execution_role_arn=execution.arn,
+            task_role_arn=task_role.arn,
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=containers,
+            opts=child,
+        )
+
+    @staticmethod
+    def _error_rate_alarm(
+        name: str,
+        alb: aws.lb.LoadBalancer,
+        topic_arn: pulumi.Input[str] | None,
+        child: pulumi.ResourceOptions,
+    ) -> aws.cloudwatch.MetricAlarm:
+        """5xx answers (runtime's and the ALB's own) as a percentage of requests, per minute."""
+
+        def metric(id_: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=id_,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric_name,
+                    dimensions={"LoadBalancer": alb.arn_suffix},
+                    period=60,
+                    stat="Sum",
+                ),
+            )
+
+        actions = [topic_arn] if topic_arn is not None else []
+        return aws.cloudwatch.MetricAlarm(
+            f"{name}-5xx-rate",
+            alarm_description=(
+                f"More than {ERROR_RATE_THRESHOLD:g}% of Twilio's webhook requests answered 5xx"
+            ),
+            comparison_operator="GreaterThanThreshold",
+            threshold=ERROR_RATE_THRESHOLD,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="error_rate",
+                    label="5xx %",
+                    return_data=True,
+                    expression="IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(alb5xx, 0)) "
+                    "/ requests, 0)",
+                ),
+                metric("target5xx", "HTTPCode_Target_5XX_Count"),
+                metric("alb5xx", "HTTPCode_ELB_5XX_Count"),
+                metric("requests", "RequestCount"),
+            ],
+            alarm_actions=actions,
+            ok_actions=actions,
+            opts=child,
+        )

@@ -1,0 +1,111 @@
+"""Where Twilio posts call metadata, transcripts and SMS: https, and only to our runtime."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+__all__ = [
+    "insecure_webhook_urls",
+    "mixed_webhook_origins",
+    "webhook_urls",
+    "webhooks_off_runtime",
+]
+
+# Twilio names its webhook properties voiceUrl, smsUrl, statusCallback, voiceFallbackUrl, ...
+_WEBHOOK_KEY = re.compile(r"(url|callback)$", re.IGNORECASE)
+# Connection settings that end like webhooks but are not (and the database URL is a secret):
+# the provider's Twilio credentials (with the API base URL) and the tenant database.
+_NOT_WEBHOOK = re.compile(r"^(credentials|database_?url|base_?url)$", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def webhook_urls(props: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """``(key path, url)`` of every known webhook-like string property, nested ones included."""
+    for key, value in props.items():
+        if _NOT_WEBHOOK.match(key):
+            continue
+        if isinstance(value, str) and _WEBHOOK_KEY.search(key):
+            yield f"{prefix}{key}", value
+        elif isinstance(value, Mapping):
+            yield from webhook_urls(value, f"{prefix}{key}.")
+
+
+def insecure_webhook_urls(props: Mapping[str, Any]) -> list[str]:
+    """Webhook URLs must be https: Twilio posts call metadata and transcripts to them.
+
+    Plain http is allowed only on loopback, where the local Twilio sandbox and runtime live.
+    """
+    return [
+        f"{key} must be an https URL (got {value!r})"
+        for key, value in webhook_urls(props)
+        if not _is_secure(value)
+    ]
+
+
+def webhooks_off_runtime(props: Mapping[str, Any], runtime_url: str) -> list[str]:
+    """Every webhook URL must be under ``runtime_url`` (same origin, under its path): a URL
+    elsewhere would hand a person's calls and transcripts to someone else."""
+    runtime = urlsplit(runtime_url)
+    return [
+        f"{key} points at {value!r}, not at the runtime {runtime_url!r}"
+        for key, value in webhook_urls(props)
+        if not _under(urlsplit(value), runtime)
+    ]
+
+
+def mixed_webhook_origins(urls: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Without a configured runtime URL, a stack's webhooks must at least agree on one origin.
+
+    ``urls`` maps each resource name to its properties.
+    """
+    origins: dict[str, list[str]] = {}
+    for resource, props in urls.items():
+        for key, value in webhook_urls(props):
+            origins.setdefault(_origin(urlsplit(value)), []).append(f"{resource}.{key}")
+    if len(origins) <= 1:
+        return []
+    listed = "; ".join(f"{origin} ({', '.join(keys)})" for origin, keys in sorted(origins.items()))
+    return [f"webhook URLs point at {len(origins)} different origins, not one runtime: {listed}"]
+
+
+def _origin(url: SplitResult) -> str:
+    scheme = url.scheme.lower()
+    port = _port(url)
+    host = (url.hostname or "").lower()
+    return (
+        f"{scheme}://{host}" if port == _DEFAULT_PORTS.get(scheme) else f"{scheme}://{host}:{port}"
+    )
+
+
+def _port(url: SplitResult) -> int | None:
+    try:
+        return url.port or _DEFAULT_PORTS.get(url.scheme.lower())
+    except ValueError:
+        return None
+
+
+def _under(url: SplitResult, runtime: SplitResult) -> bool:
+    if not runtime.hostname or _origin(url) != _origin(runtime):
+        return False
+    base = runtime.path.rstrip("/")
+    return url.path == base or url.path.startswith(base + "/")
+
+
+def _is_secure(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and _is_loopback(parts.hostname or "")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,260 @@
+"""The platform program under Pulumi mocks: what exists, and its security properties."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pulumi
+import pytest
+
+from infra.platform_stack import program
+from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
+from infra.platform_stack.platform_component import Platform
+from tests.platform.conftest import RecordingMonitor, is_secret, mock_monitor, reveal
+
+PASSWORD = "db-Pa55word-never-plain"  # noqa: S105 (test values)
+TOKEN = "twilio-auth-token-never-plain"  # noqa: S105
+REGISTRY_KEY = "registry-key-never-plain"
+CONFIG = {
+    "platform:hostname": "hooks.ethiq.example",
+    "platform:zoneId": "Z0HOSTED",
+    "platform:image": "ghcr.io/ethiq/runtime:1.0.0",
+    "platform:githubRepository": "ethiq/ethiq",
+    "platform:dbPassword": PASSWORD,
+    "platform:registryKey": REGISTRY_KEY,
+    "platform:twilioAccountSid": "AC" + "0" * 32,
+    "platform:twilioAuthToken": TOKEN,
+}
+SECRET_KEYS = [
+    "platform:dbPassword",
+    "platform:registryKey",
+    "platform:twilioAccountSid",
+    "platform:twilioAuthToken",
+]
+PLAINTEXT = (PASSWORD, TOKEN, REGISTRY_KEY)
+
+
+@dataclass(frozen=True)
+class Run:
+    monitor: RecordingMonitor
+    outputs: dict[str, Any]
+
+
+def _up(extra: dict[str, str] | None = None) -> Run:
+    """Run the program; return what it registered and its platform's main outputs."""
+    monitor = mock_monitor()
+    pulumi.runtime.set_all_config({**CONFIG, **(extra or {})}, SECRET_KEYS)
+    seen: dict[str, Any] = {}
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        platform: Platform = program.main()
+        outputs = (platform.runtime_url, platform.data_region, platform.runner_label)
+        return pulumi.Output.all(*outputs).apply(
+            lambda values: seen.update(zip(("url", "region", "label"), values, strict=True))
+        )
+
+    run()
+    pulumi.runtime.set_all_config({})
+    return Run(monitor, seen)
+
+
+@pytest.fixture(scope="module")
+def monitor(event_loop: asyncio.AbstractEventLoop) -> RecordingMonitor:
+    """One run of the program with the default settings, shared by the module's tests."""
+    run = _up()
+    assert run.outputs == {
+        "url": "https://hooks.ethiq.example",
+        "region": "ca-central-1",
+        "label": "ethiq-platform",
+    }
+    return run.monitor
+
+
+def test_the_resource_graph(monitor: RecordingMonitor) -> None:
+    count = {t: len(monitor.of_type(t)) for t in {r.type for r in monitor.registered}}
+    assert count["pulumi:providers:aws"] == 1
+    assert count["aws:ec2/vpc:Vpc"] == 1
+    assert count["aws:ec2/subnet:Subnet"] == 4
+    assert count["aws:ec2/natGateway:NatGateway"] == 2
+    assert count["aws:ec2/securityGroup:SecurityGroup"] == 5
+    assert count["aws:lb/loadBalancer:LoadBalancer"] == 1
+    assert count["aws:lb/listener:Listener"] == 2
+    assert count["aws:acm/certificate:Certificate"] == 1
+    assert count["aws:acm/certificateValidation:CertificateValidation"] == 1
+    assert count["aws:ecs/cluster:Cluster"] == 1
+    assert count["aws:ecs/service:Service"] == 1
+    assert count["aws:ecs/taskDefinition:TaskDefinition"] == 1
+    assert count["aws:rds/instance:Instance"] == 1
+    assert count["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
+    assert count["aws:secretsmanager/secret:Secret"] == 4
+    assert count["aws:secretsmanager/secretVersion:SecretVersion"] == 3  # runner token: by hand
+    assert count["aws:cloudwatch/metricAlarm:MetricAlarm"] == 1
+    assert count["aws:ec2/instance:Instance"] == 1  # the CI runner
+    # Subnets in two zones, private ones apart from public ones.
+    subnets = monitor.of_type("aws:ec2/subnet:Subnet")
+    assert {s.inputs["availabilityZone"] for s in subnets} == {"ca-central-1a", "ca-central-1b"}
+    assert sorted(s.inputs["tags"]["tier"] for s in subnets) == ["private"] * 2 + ["public"] * 2
+    # Every resource hangs under a component; the components under the Platform.
+    components = {r.type for r in monitor.registered if r.type.startswith("ethiq:platform:")}
+    assert components == {
+        f"ethiq:platform:{c}"
+        for c in (
+            "Platform",
+            "Network",
+            "Firewall",
+            "Database",
+            "Cache",
+            "Secrets",
+            "RuntimeService",
+            "CiRunner",
+        )
+    }
+    for resource in monitor.registered:
+        if resource.type.startswith("aws:"):
+            assert "ethiq:platform:" in resource.parent, resource
+
+
+def test_database_and_cache_are_private_and_encrypted(monitor: RecordingMonitor) -> None:
+    db = monitor.one("aws:rds/instance:Instance").inputs
+    assert db["storageEncrypted"] is True
+    assert db["kmsKeyId"]
+    assert db["publiclyAccessible"] is False
+    assert db["backupRetentionPeriod"] >= MIN_BACKUP_DAYS
+    assert db["deletionProtection"] is True
+    assert db["skipFinalSnapshot"] is False
+    params = monitor.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]
+    assert [(p["name"], p["value"]) for p in params] == [("rds.force_ssl", "1")]
+    redis = monitor.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert redis["atRestEncryptionEnabled"] is True
+    assert redis["transitEncryptionEnabled"] is True
+    assert redis["transitEncryptionMode"] == "required"
+    assert all(
+        s.inputs["mapPublicIpOnLaunch"] is False for s in monitor.of_type("aws:ec2/subnet:Subnet")
+    )
+
+    groups = {r.name: r.inputs for r in monitor.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    for name in ("ethiq-database", "ethiq-cache"):
+        assert groups[name].get("egress", []) == []
+        for rule in groups[name]["ingress"]:
+            assert rule.get("securityGroups"), rule  # from named groups only, never a CIDR
+            assert not rule.get("cidrBlocks")
+    assert {r["fromPort"] for r in groups["ethiq-alb"]["ingress"]} == {80, 443}
+    assert groups["ethiq-runner"].get("ingress", []) == []
+
+
+def test_tls_only_on_443_and_http_redirects(monitor: RecordingMonitor) -> None:
+    listeners = {r.inputs["port"]: r.inputs for r in monitor.of_type("aws:lb/listener:Listener")}
+    assert set(listeners) == {80, 443}
+    https = listeners[443]
+    assert https["protocol"] == "HTTPS"
+    assert https["certificateArn"]
+    assert https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert [a["type"] for a in https["defaultActions"]] == ["forward"]
+    [redirect] = listeners[80]["defaultActions"]
+    assert listeners[80]["protocol"] == "HTTP"
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"] == {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}
+    cert = monitor.one("aws:acm/certificate:Certificate").inputs
+    assert cert == {"domainName": "hooks.ethiq.example", "validationMethod": "DNS"}
+    alb = monitor.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert alb["dropInvalidHeaderFields"] is True
+    service = monitor.one("aws:ecs/service:Service").inputs
+    assert service["launchType"] == "FARGATE"
+    assert service["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_the_5xx_alarm_watches_the_error_rate(monitor: RecordingMonitor) -> None:
+    alarm = monitor.one("aws:cloudwatch/metricAlarm:MetricAlarm").inputs
+    queries = {q["id"]: q for q in alarm["metricQueries"]}
+    assert {q["metric"]["metricName"] for q in queries.values() if "metric" in q} == {
+        "HTTPCode_Target_5XX_Count",
+        "HTTPCode_ELB_5XX_Count",
+        "RequestCount",
+    }
+    assert "/ requests" in queries["error_rate"]["expression"]
+    assert queries["error_rate"]["returnData"] is True
+    assert alarm["threshold"] == 5
+    assert alarm["alarmActions"]
+
+
+def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
+    versions = monitor.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert all(is_secret(v.inputs["secretString"]) for v in versions)
+    by_name = {v.name: reveal(v.inputs["secretString"]) for v in versions}
+    assert by_name["ethiq-database-url"].startswith("postgresql://ethiq:")
+    assert by_name["ethiq-database-url"].endswith("?sslmode=require")
+    assert json.loads(by_name["ethiq-twilio-parent"])["auth_token"] == TOKEN
+    assert is_secret(monitor.one("aws:rds/instance:Instance").inputs["password"])
+    for secret in monitor.of_type("aws:secretsmanager/secret:Secret"):
+        assert secret.inputs["kmsKeyId"]
+
+    # The runtime gets its credentials from Secrets Manager references, not from plain values.
+    task = monitor.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    [container] = json.loads(reveal(task["containerDefinitions"]))
+    assert {s["name"] for s in container["secrets"]} == {
+        "DATABASE_URL",
+        "ETHIQ_REGISTRY_KEY",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+    }
+    assert all(s["valueFrom"].startswith("arn:aws:") for s in container["secrets"])
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["ETHIQ_PUBLIC_URL"] == "https://hooks.ethiq.example"
+    assert env["REDIS_URL"].startswith("rediss://")
+    # No plaintext secret anywhere outside a secret-marked value.
+    for resource in monitor.registered:
+        visible = json.dumps(_strip_secrets(resource.inputs))
+        assert not any(secret in visible for secret in PLAINTEXT), resource.name
+
+
+def test_the_ci_runner_is_private_and_labelled(monitor: RecordingMonitor) -> None:
+    runner = monitor.one("aws:ec2/instance:Instance").inputs
+    assert runner["associatePublicIpAddress"] is False
+    assert runner["metadataOptions"]["httpTokens"] == "required"
+    assert runner["rootBlockDevice"]["encrypted"] is True
+    assert runner["ami"] == "ami-0debian12"
+    assert "--labels ethiq-platform" in runner["userData"]
+    assert "https://github.com/ethiq/ethiq" in runner["userData"]
+    private = {s.name for s in monitor.of_type("aws:ec2/subnet:Subnet") if "private" in s.name}
+    assert runner["subnetId"].removesuffix("-id") in private
+    database = {r.name: r for r in monitor.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    sources = [
+        g for rule in database["ethiq-database"].inputs["ingress"] for g in rule["securityGroups"]
+    ]
+    assert "ethiq-runner-id" in sources  # the runner reaches the private database
+
+
+def test_the_region_is_configurable(event_loop: asyncio.AbstractEventLoop) -> None:
+    run = _up({"platform:region": "us-east-1", "platform:runnerLabel": "ethiq-us"})
+    assert run.outputs["region"] == "us-east-1"
+    assert run.outputs["label"] == "ethiq-us"
+    assert run.monitor.one("pulumi:providers:aws").inputs["region"] == "us-east-1"
+
+
+def test_default_region_is_ca_central_1(monitor: RecordingMonitor) -> None:
+    assert monitor.one("pulumi:providers:aws").inputs["region"] == "ca-central-1"
+
+
+def test_backups_shorter_than_a_week_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 7 days"):
+        DatabaseArgs(
+            subnet_ids=[],
+            security_group_id="sg",
+            kms_key_arn="arn",
+            password=cast("pulumi.Output[str]", None),  # not looked at: no Output outside a run
+            backup_days=3,
+        )
+
+
+def _strip_secrets(value: Any) -> Any:
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: _strip_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_secrets(v) for v in value]
+    return value

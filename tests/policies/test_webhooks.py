@@ -1,0 +1,86 @@
+"""webhook-urls-https and webhook-urls-runtime as plain functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.rules import insecure_webhook_urls, mixed_webhook_origins, webhooks_off_runtime
+
+RUNTIME = "https://runtime.ethiq.example"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"voiceUrl": "https://runtime.ethiq.example/twilio/voice"},
+        {"statusCallback": "https://runtime.ethiq.example/twilio/status?x=1"},
+        {"smsUrl": "http://127.0.0.1:8000/twilio/sms"},  # local sandbox and runtime
+        {"voiceUrl": "http://localhost:8000/twilio/voice"},
+        {"voiceUrl": "http://[::1]:8000/twilio/voice"},
+        {"friendlyName": "http://not-a-webhook.example"},  # not a URL property
+        {"nested": {"voice_url": "https://runtime.ethiq.example/v"}},
+        # Connection settings, not webhooks (and the database URL is a secret):
+        {"credentials": {"base_url": ""}},
+        {"database_url": "postgresql://ethiq:pw@db.internal/ethiq"},
+    ],
+)
+def test_secure_or_unrelated_properties_pass(props: dict[str, object]) -> None:
+    assert insecure_webhook_urls(props) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "key"),
+    [
+        ({"voiceUrl": "http://runtime.ethiq.example/twilio/voice"}, "voiceUrl"),
+        ({"statusCallback": "ftp://runtime.ethiq.example/x"}, "statusCallback"),
+        ({"smsUrl": "https://"}, "smsUrl"),  # no host
+        ({"voiceFallbackUrl": "runtime.ethiq.example/fallback"}, "voiceFallbackUrl"),
+        ({"nested": {"voice_url": "http://10.0.0.8/v"}}, "nested.voice_url"),
+        ({"url": "http://127.0.0.1.evil.example/v"}, "url"),
+    ],
+)
+def test_insecure_webhook_urls_are_reported_by_key(props: dict[str, object], key: str) -> None:
+    [message] = insecure_webhook_urls(props)
+    assert message.startswith(f"{key} must be an https URL")
+
+
+@pytest.mark.parametrize(
+    ("runtime", "url"),
+    [
+        (RUNTIME, "https://runtime.ethiq.example/twilio/voice"),
+        (RUNTIME + "/", "https://runtime.ethiq.example/twilio/voice"),
+        ("https://RUNTIME.ethiq.example:443", "https://runtime.ethiq.example/twilio/sms"),
+        ("https://ethiq.example/hooks", "https://ethiq.example/hooks/twilio/voice"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/twilio/voice"),
+    ],
+)
+def test_webhooks_on_the_runtime_pass(runtime: str, url: str) -> None:
+    assert webhooks_off_runtime({"voice_url": url, "credentials": {"base_url": ""}}, runtime) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://elsewhere.example/twilio/voice",
+        "https://runtime.ethiq.example.evil.example/twilio/voice",
+        "http://runtime.ethiq.example/twilio/voice",  # scheme is part of the origin
+        "https://runtime.ethiq.example:8443/twilio/voice",
+        "https://ethiq.example/hooksevil/twilio/voice",  # under the path, not beside it
+    ],
+)
+def test_webhooks_elsewhere_are_reported(url: str) -> None:
+    runtime = "https://ethiq.example/hooks" if "/hooks" in url else RUNTIME
+    [message] = webhooks_off_runtime({"sms_url": url}, runtime)
+    assert message == f"sms_url points at {url!r}, not at the runtime {runtime!r}"
+
+
+def test_without_a_runtime_url_webhooks_agree_on_one_origin() -> None:
+    one = {
+        "number": {"voice_url": RUNTIME + "/twilio/voice", "sms_url": RUNTIME + "/twilio/sms"},
+        "sip": {"voice_url": "https://runtime.ethiq.example:443/twilio/sip"},
+    }
+    assert mixed_webhook_origins(one) == []
+    two = {**one, "sip": {"voice_url": "https://elsewhere.example/twilio/sip"}}
+    [message] = mixed_webhook_origins(two)
+    assert message.startswith("webhook URLs point at 2 different origins")
+    assert "https://elsewhere.example (sip.voice_url)" in message
