@@ -14,9 +14,29 @@ from infra.engine import engine_env, pulumi, write_project
 from infra.stack_files import write_stack_file
 from infra.tenant_config import TenantConfig
 
-__all__ = ["LocalPlatform"]
+__all__ = ["LocalPlatform", "local_env"]
 
 PROGRAM = Path(__file__).parent
+
+
+def local_env(
+    state_dir: Path,
+    sandbox: SandboxHandle,
+    *,
+    database_url: str,
+    runtime_url: str,
+    registry_key: str,
+) -> dict[str, str]:
+    """The engine's environment (file backend in ``state_dir``, offline) for stacks that
+    provision into ``sandbox`` and ``database_url``, with webhooks on ``runtime_url``."""
+    return engine_env(state_dir, passphrase=secrets.token_urlsafe(24)) | {
+        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
+        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
+        "TWILIO_API_BASE_URL": sandbox.base_url,
+        "DATABASE_URL": database_url,
+        "ETHIQ_REGISTRY_KEY": registry_key,
+        "ETHIQ_PUBLIC_URL": runtime_url,
+    }
 
 
 @dataclass
@@ -32,15 +52,13 @@ class LocalPlatform:
 
     def __post_init__(self) -> None:
         self.project = write_project(self.workdir / "project", "ethiq", PROGRAM, stacks=True)
-        self.env = engine_env(self.workdir / "state", passphrase=secrets.token_urlsafe(24))
-        self.env |= {
-            "TWILIO_ACCOUNT_SID": self.sandbox.account_sid,
-            "TWILIO_AUTH_TOKEN": self.sandbox.auth_token,
-            "TWILIO_API_BASE_URL": self.sandbox.base_url,
-            "DATABASE_URL": self.database_url,
-            "ETHIQ_REGISTRY_KEY": self.registry_key,
-            "ETHIQ_PUBLIC_URL": self.runtime_url,
-        }
+        self.env = local_env(
+            self.workdir / "state",
+            self.sandbox,
+            database_url=self.database_url,
+            runtime_url=self.runtime_url,
+            registry_key=self.registry_key,
+        )
 
     def add(self, tenant: TenantConfig) -> None:
         """Write the tenant's stack file and create its stack."""

@@ -16,7 +16,8 @@ import asyncpg
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from infra.engine import engine_env, pulumi, write_project
+from infra.engine import pulumi, write_project
+from infra.local import local_env
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server
 
@@ -61,16 +62,13 @@ def sandbox() -> Iterator[SandboxHandle]:
 def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Workspace:
     # The repository's program, with its state and stack files in the test's directory.
     project = write_project(tmp_path / "project", "ethiq", ROOT / "infra", stacks=True)
-    env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
-    env |= {
-        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
-        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
-        "TWILIO_API_BASE_URL": sandbox.base_url,
-        "DATABASE_URL": postgres.url,
-        "ETHIQ_REGISTRY_KEY": generate_key(),
-        "ETHIQ_PUBLIC_URL": RUNTIME_URL,
-        "ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05",
-    }
+    env = local_env(
+        tmp_path / "state",
+        sandbox,
+        database_url=postgres.url,
+        runtime_url=RUNTIME_URL,
+        registry_key=generate_key(),
+    ) | {"ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05"}
     sandbox.control.reset()
     return Workspace(project, env, sandbox, postgres.url)
 

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from infra.engine import engine_env, write_project
+from infra.engine import write_project
+from infra.local import local_env
 from runtime.tenants import generate_key
 from tests.infra.test_tenant_stack import ROOT, RUNTIME_URL, Workspace
 from tests.servers import Server
@@ -34,16 +35,13 @@ def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Works
     """As in tests/infra/test_tenant_stack.py, plus the operator's settings for the pack: the
     runtime URL from the environment, the data region from a policy config file."""
     project = write_project(tmp_path / "project", "ethiq", ROOT / "infra", stacks=True)
-    env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
-    env |= {
-        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
-        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
-        "TWILIO_API_BASE_URL": sandbox.base_url,
-        "DATABASE_URL": postgres.url,
-        "ETHIQ_REGISTRY_KEY": generate_key(),
-        "ETHIQ_PUBLIC_URL": RUNTIME_URL,
-        "ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05",
-    }
+    env = local_env(
+        tmp_path / "state",
+        sandbox,
+        database_url=postgres.url,
+        runtime_url=RUNTIME_URL,
+        registry_key=generate_key(),
+    ) | {"ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05"}
     env.pop("ETHIQ_DATA_REGION", None)
     sandbox.control.reset()
     return Workspace(project, env, sandbox, postgres.url)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from infra.engine import engine_env
+from infra.local import local_env
 from infra.reconcile import scratch
 from runtime.tenants import generate_key
 from tests.servers import Server
@@ -96,16 +96,13 @@ def sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def world(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> World:
-    env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
-    env |= {
-        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
-        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
-        "TWILIO_API_BASE_URL": sandbox.base_url,
-        "DATABASE_URL": postgres.url,
-        "ETHIQ_REGISTRY_KEY": generate_key(),
-        "ETHIQ_PUBLIC_URL": RUNTIME_URL,
-        "ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05",
-    }
+    env = local_env(
+        tmp_path / "state",
+        sandbox,
+        database_url=postgres.url,
+        runtime_url=RUNTIME_URL,
+        registry_key=generate_key(),
+    ) | {"ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05"}
     sandbox.control.reset()
     scratch.init_repo(tmp_path / "repo")
     return World(tmp_path / "repo", env, sandbox, tmp_path)
