@@ -68,7 +68,8 @@ class World:
         )
 
     def reconcile(self, base: str, head: str, *extra: str) -> Run:
-        # The committed policy pack is not part of this story (see the report on issue 6).
+        # This story is the reconciler's; the pack is proven in tests/policies (it would refuse
+        # step 4's runtimeUrl edit, which moves webhooks off the platform's runtime URL).
         return self.ethiq(
             "reconcile", "--base", base, "--head", head, "--parallel", "2", "--no-policy", *extra
         )
