@@ -153,6 +153,7 @@ def _call_summary(runtime: RuntimeHandle, slug: str, played: dict[str, Any]) -> 
         "timeline": runtime.get(f"/tenants/{slug}/calls/{played['call_sid']}/timeline"),
         "answer": played["answer"],
         "live_updates": played["live_updates"],
+        "live_warnings": played["live_warnings"],
         "alerts": played["alerts"],
     }
 
@@ -287,16 +288,19 @@ def demo(
             f"(risk {call['risk']:.2f})",
             bold=True,
         )
-        if call["answer"]["said"]:
-            typer.echo(f"  warned before connecting: {call['answer']['said'][0]}")
+        for said in call["answer"]["whispered"]:
+            typer.echo(f"  the person hears before connecting: {said}")
         typer.echo(f"  connected to {call['answer']['connected_to']}")
-        for step in call["timeline"]:
-            typer.echo(
-                f"  at {step['at_seconds']:5.1f}s -> {step['verdict']:<10} "
-                f"{'; '.join(step['reasons'][:3])}"
-            )
-        if call["live_updates"]:
-            typer.echo(f"  warned during the call ({len(call['live_updates'])} live update)")
+        previous = None
+        for step in call["timeline"]:  # a row per segment: show where the verdict changes
+            if step["verdict"] != previous:
+                typer.echo(
+                    f"  at {step['at_seconds']:5.1f}s -> {step['verdict']:<10} "
+                    f"{'; '.join(step['reasons'][:3])}"
+                )
+            previous = step["verdict"]
+        for said in call["live_warnings"]:
+            typer.echo(f"  the person hears during the call: {said}")
         for alert in call["alerts"]:
             typer.echo(f"  SMS to {alert['to']}: {alert['body']}")
         if not call["alerts"]:

@@ -30,11 +30,15 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     assert legit["alerts"] == []
     assert legit["answer"]["connected_to"].startswith("sip:user_lucie@")
     assert legit["live_updates"] == []
+    assert legit["answer"]["whispered"] == []
 
     assert scam["verdict"] == "scam"
     assert [a["to"] for a in scam["alerts"]] == [contacts["george"]]
     assert "FRAUD ALERT" in scam["alerts"][0]["body"]
     assert len(scam["live_updates"]) == 1  # warned once, not once per segment
+    [warning] = scam["live_warnings"]  # whispered to the person, never said to the caller
+    assert "scam" in warning
+    assert "<Say" not in scam["live_updates"][0]
     verdicts = [step["verdict"] for step in scam["timeline"]]
     assert verdicts.index("suspicious") < verdicts.index("scam")
 

@@ -157,6 +157,7 @@ def play_call(
             base | {"CallStatus": "ringing"} | {k: v for k, v in metadata.items() if v},
         )
         twiml = answer.text
+        whispered = _whisper(twiml, twilio, base)
         transcription = _transcription(twiml)
         if transcription is not None and script.segments:
             _stream_transcript(twilio, base, transcription, script.segments, started, on_event)
@@ -177,12 +178,21 @@ def play_call(
     live: dict[str, Any] = next(
         (c for c in control.state()["calls"] if c["sid"] == call["sid"]), {}
     )
+    with httpx.Client(timeout=15.0) as http:
+        twilio = _Twilio(account["auth_token"], http, twilio.sent)
+        live_warnings = [w for t in live.get("twiml", []) for w in _whisper(t, twilio, base)]
     return {
         "call_sid": call["sid"],
         "to": script.to,
         "from": script.from_,
-        "answer": {"status": answer.status_code, "twiml": twiml, **_dial(twiml)},
+        "answer": {
+            "status": answer.status_code,
+            "twiml": twiml,
+            "whispered": whispered,
+            **_dial(twiml),
+        },
         "live_updates": live.get("twiml", []),
+        "live_warnings": live_warnings,
         "alerts": [
             {"to": m["to"], "from": m["from"], "body": m["body"], "status": m["status"]}
             for m in alerts
@@ -224,6 +234,26 @@ def _stream_transcript(
         common
         | {"TranscriptionEvent": "transcription-stopped", "SequenceId": str(len(segments) + 2)},
     )
+
+
+def _whisper(twiml: str, twilio: _Twilio, base: dict[str, str]) -> list[str]:
+    """What the person hears before being bridged: Twilio fetches ``<Sip url>`` on their leg."""
+    try:
+        root = ET.fromstring(twiml)  # noqa: S314 (TwiML from our own runtime)
+    except ET.ParseError:
+        return []
+    said = []
+    for sip in root.iter("Sip"):
+        if url := sip.get("url"):
+            leg = base | {
+                "CallSid": "CA" + secrets.token_hex(16),
+                "Direction": "outbound-dial",
+                "To": sip.text or "",
+                "ParentCallSid": base["CallSid"],
+            }
+            reply = twilio.post(url, leg)
+            said += [s.text for s in ET.fromstring(reply.text).iter("Say") if s.text]  # noqa: S314
+    return said
 
 
 def _transcription(twiml: str) -> dict[str, str] | None:

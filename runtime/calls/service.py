@@ -134,7 +134,7 @@ class CallService:
             caller_id=caller or None,
             language=tenant.language,
             transcription_url=transcription,
-            warn=assessment.verdict != "legit",
+            whisper_url=self._whisper_url(tenant, "pre") if assessment.verdict != "legit" else None,
         )
         return Answer(body, assessment.verdict, degraded)
 
@@ -311,9 +311,16 @@ class CallService:
         session = ScreeningSession(meta, tenant.language, self._settings.screening.sensitivity)
         return LiveSession(session)
 
+    def _whisper_url(self, tenant: TenantRecord, kind: str) -> str:
+        return public_url(
+            self._settings.twilio.public_url, paths.WHISPER, f"tenant={tenant.slug}&kind={kind}"
+        )
+
     async def _warn(self, tenant: TenantRecord, sid: str, caller: str | None) -> None:
         body = twiml.live_warning_twiml(
-            sip_address=tenant.sip_address, caller_id=caller, language=tenant.language
+            sip_address=tenant.sip_address,
+            caller_id=caller,
+            whisper_url=self._whisper_url(tenant, "live"),
         )
         try:
             await self._updater.update(tenant, sid, body)

@@ -14,6 +14,7 @@ __all__ = [
     "TWILIO_PATHS",
     "VOICE",
     "VOICE_FALLBACK",
+    "WHISPER",
     "webhook_urls",
 ]
 
@@ -25,6 +26,8 @@ SIP_OUTBOUND: Final = "/twilio/sip"
 # Set by the runtime itself (in TwiML and message creation), with ``?tenant=<slug>``:
 TRANSCRIPTION: Final = "/twilio/transcription"
 SMS_STATUS: Final = "/twilio/sms-status"
+# Played to the protected person only, on their leg, before it is bridged (``<Sip url=...>``).
+WHISPER: Final = "/twilio/whisper"
 
 TWILIO_PATHS: Final = (
     VOICE,

@@ -14,6 +14,7 @@ __all__ = [
     "outbound_twiml",
     "reject_twiml",
     "unavailable_twiml",
+    "whisper_twiml",
 ]
 
 _PREANSWER_WARNING = {
@@ -56,9 +57,13 @@ def connect_twiml(
     caller_id: str | None,
     language: str,
     transcription_url: str | None,
-    warn: bool = False,
+    whisper_url: str | None = None,
 ) -> str:
-    """Start real-time transcription (when screening is up), optionally warn, ring the SIP app."""
+    """Start real-time transcription (when screening is up), ring the SIP app.
+
+    With ``whisper_url``, Twilio fetches the warning from it and plays it on the person's leg
+    before bridging: the person hears it, the caller does not.
+    """
     response = VoiceResponse()
     if transcription_url:
         start = Start()
@@ -69,22 +74,34 @@ def connect_twiml(
             partial_results=False,
         )
         response.append(start)
-    if warn:
-        response.say(_PREANSWER_WARNING[_lang(language)], language=language)
-    dial = Dial(caller_id=caller_id) if caller_id else Dial()
-    dial.sip(_sip_uri(sip_address))
-    response.append(dial)
+    response.append(_dial(sip_address, caller_id, whisper_url))
     return str(response)
 
 
-def live_warning_twiml(*, sip_address: str, caller_id: str | None, language: str) -> str:
-    """What a live call update plays: the warning, then the call rings the SIP app again."""
+def live_warning_twiml(*, sip_address: str, caller_id: str | None, whisper_url: str) -> str:
+    """What a live call update runs on the caller's leg: ring the SIP app again, with the
+    warning whispered to the person when they answer (the caller hears ringing, not the
+    warning). Twilio cannot speak into one side of a bridged ``<Dial>``; a conference could."""
     response = VoiceResponse()
-    response.say(_LIVE_WARNING[_lang(language)], language=language)
-    dial = Dial(caller_id=caller_id) if caller_id else Dial()
-    dial.sip(_sip_uri(sip_address))
-    response.append(dial)
+    response.append(_dial(sip_address, caller_id, whisper_url))
     return str(response)
+
+
+def whisper_twiml(kind: str, language: str) -> str:
+    """The warning itself, fetched by Twilio for the person's leg (``kind``: pre or live)."""
+    text = _LIVE_WARNING if kind == "live" else _PREANSWER_WARNING
+    response = VoiceResponse()
+    response.say(text[_lang(language)], language=language)
+    return str(response)
+
+
+def _dial(sip_address: str, caller_id: str | None, whisper_url: str | None) -> Dial:
+    dial = Dial(caller_id=caller_id) if caller_id else Dial()
+    if whisper_url:
+        dial.sip(_sip_uri(sip_address), url=whisper_url, method="POST")
+    else:
+        dial.sip(_sip_uri(sip_address))
+    return dial
 
 
 def reject_twiml(language: str = "fr-CA", *, say: bool = True) -> str:

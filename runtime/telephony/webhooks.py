@@ -182,6 +182,13 @@ class TwilioWebhooks(Controller):
             time.perf_counter() - started
         )
 
+    @post(paths.WHISPER, status_code=200, summary="The warning played to the person only")
+    async def whisper(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "whisper", by_query=True)
+        return _xml(twiml.whisper_twiml(request.query_params.get("kind", "pre"), tenant.language))
+
     @post(paths.SMS, status_code=200, summary="Incoming SMS: contacts' consent (YES/STOP/HELP)")
     async def sms(self, request: AnyRequest) -> Response[str]:
         runtime = runtime_of(request)

@@ -174,7 +174,15 @@ def test_served_by_granian_end_to_end(sandbox: SandboxHandle, tmp_path: Path) ->
 
             [live_call] = [c for c in sandbox.control.state()["calls"] if c["sid"] == call["sid"]]
             assert len(live_call["twiml"]) == 1
-            assert "fraude" in live_call["twiml"][0]
+            # Re-dial the person with the warning whispered to them, not said to the caller.
+            assert "<Say" not in live_call["twiml"][0]
+            assert f"{paths.WHISPER}?tenant={tenant.slug}&amp;kind=live" in live_call["twiml"][0]
+            said = post(
+                paths.WHISPER,
+                {"AccountSid": tenant.subaccount_sid, "CallSid": "CA" + "0" * 32},
+                f"tenant={tenant.slug}&kind=live",
+            )
+            assert "fraude" in said.text
 
             def alert_sent() -> list[dict[str, Any]]:
                 return [m for m in sandbox.control.messages() if m["to"] == contact.number]

@@ -76,8 +76,9 @@ def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
             slug, updated_sid, twiml = h.updater.updates[0]
             assert (slug, updated_sid) == (tenant.slug, call_sid)
             root = parse_twiml(twiml)
-            assert root.find("Say") is not None
+            assert root.find("Say") is None  # nothing said to the caller
             assert root.findtext("Dial/Sip") == tenant.sip_address
+            assert "kind=live" in root.find("Dial/Sip").get("url", "")  # type: ignore[union-attr]
             assert sorted(a["status"] for a in data["alerts"]) == ["pending", "pending"]
             assert {a["call"] for a in data["alerts"]} == {call["id"]}
 

@@ -110,11 +110,23 @@ def test_risky_metadata_warns_before_connecting(settings: Settings) -> None:
                 tenant, own, ForwardedFrom=own, StirVerstat="TN-Validation-Failed"
             )
             root = parse_twiml(response.text)
-            say = root.find("Say")
+            assert root.find("Say") is None  # the caller hears nothing of it
+            sip = root.find("Dial/Sip")
+            assert sip is not None
+            assert sip.text == tenant.sip_address  # still connected
+            # The warning is whispered to the person's leg, from a signed runtime URL.
+            whisper = sip.get("url", "")
+            assert whisper.startswith(f"{PUBLIC}{paths.WHISPER}?tenant={tenant.slug}&kind=pre")
+            query = whisper.split("?", 1)[1]
+            leg = {"CallSid": sid("CA"), "AccountSid": tenant.subaccount_sid}
+            said = await h.webhook(paths.WHISPER, leg, tenant.auth_token, query=query)
+            assert said.status_code == 200
+            say = parse_twiml(said.text).find("Say")
             assert say is not None
             assert say.get("language") == "fr-CA"
             assert "fraude" in (say.text or "")
-            assert root.findtext("Dial/Sip") == tenant.sip_address  # still connected
+            forged = await h.webhook(paths.WHISPER, leg, "not-the-token", query=query)
+            assert forged.status_code == 403
             [call] = await _calls(h, tenant.slug)
             assert call["verdict"] == "suspicious"
 
@@ -159,7 +171,8 @@ def test_caller_reaching_many_tenants_is_counted_across_tenants(settings: Settin
             warned = []
             for tenant in tenants:
                 _, response = await h.call(tenant, caller, **spoof)
-                warned.append(parse_twiml(response.text).find("Say") is not None)
+                sip = parse_twiml(response.text).find("Dial/Sip")
+                warned.append(sip is not None and "url" in sip.attrib)
             assert warned == [False] * 9 + [True]
             [call] = await _calls(h, tenants[-1].slug)
             assert call["verdict"] == "suspicious"
