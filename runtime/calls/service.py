@@ -31,7 +31,7 @@ from runtime.calls.sessions import LiveSession, SessionCache
 from runtime.calls.tracks import speaker_for
 from runtime.calls.velocity import Velocity
 from runtime.metrics import Metrics
-from runtime.screening import Assessment, CallMeta, ScreeningSession, Segment
+from runtime.screening import Assessment, CallMeta, ScreeningSession, Segment, Sensitivity
 from runtime.settings import Settings
 from runtime.storage import TenantStore, TenantTables, bind_tables
 from runtime.telephony import paths, twiml
@@ -119,7 +119,7 @@ class CallService:
         session = ScreeningSession(
             self._meta(tenant, params, velocity),
             tenant.language,
-            self._settings.screening.sensitivity,
+            self._sensitivity(tenant),
         )
         assessment = session.assessment
         self._sessions.put(self._key(tenant, sid), LiveSession(session))
@@ -308,8 +308,14 @@ class CallService:
         except Exception:
             velocity = None
         meta = self._meta(tenant, params, velocity)
-        session = ScreeningSession(meta, tenant.language, self._settings.screening.sensitivity)
+        session = ScreeningSession(meta, tenant.language, self._sensitivity(tenant))
         return LiveSession(session)
+
+    def _sensitivity(self, tenant: TenantRecord) -> Sensitivity:
+        """The tenant's own screening sensitivity, else the platform default."""
+        if tenant.sensitivity is not None:
+            return tenant.sensitivity
+        return self._settings.screening.sensitivity
 
     def _whisper_url(self, tenant: TenantRecord, kind: str) -> str:
         return public_url(

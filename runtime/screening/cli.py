@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +17,28 @@ import typer
 
 from runtime.screening.data.generate import DEVSET
 from runtime.screening.engine import score_call
-from runtime.screening.evaluate import as_dicts, evaluate_file, format_table, summarise
+from runtime.screening.evaluate import (
+    OWN_SET,
+    Outcome,
+    as_dicts,
+    evaluate_file,
+    format_reliability,
+    format_table,
+    reliability,
+    summarise,
+)
 from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
+from runtime.screening.learned import default_model
 from runtime.screening.model import CallRecord
 from runtime.screening.risk import Sensitivity, parse_sensitivity
+from runtime.screening.train import (
+    DEFAULT_CORPUS,
+    FOLDS,
+    cross_validate,
+    leave_one_source_out,
+    load_calls,
+    trained_on,
+)
 
 __all__ = ["evaluate", "score"]
 
@@ -68,24 +87,140 @@ def score(
         out.write("\n")
 
 
+_LEVELS: tuple[Sensitivity, ...] = ("low", "normal", "high")
+
+
+def _sweep_rows(by_level: dict[Sensitivity, list[Outcome]]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for level, outcomes in by_level.items():
+        for s in summarise(outcomes):
+            if s.name in {"overall", "real calls (corpus)", f"source:{OWN_SET}"} or (
+                s.name.startswith("lang:")
+            ):
+                rows.append({"sensitivity": level, **asdict(s)})
+    return rows
+
+
+def _format_sweep(rows: list[dict[str, object]]) -> str:
+    def pct(value: object) -> str:
+        return "-" if value is None else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+
+    lines = [
+        "effect of the tenant's sensitivity (threshold shift; same calls, same folds)",
+        f"{'sensitivity':<13}{'slice':<28}{'recall':>8}{'false':>8}{'warn':>8}{'ttd':>8}",
+    ]
+    for row in rows:
+        ttd = row["median_time_to_detect"]
+        lines.append(
+            f"{row['sensitivity']!s:<13}{row['name']!s:<28}{pct(row['recall']):>8}"
+            f"{pct(row['false_alarm_rate']):>8}{pct(row['warning_rate']):>8}"
+            f"{'-' if ttd is None else f'{ttd:.1f}s':>8}"
+        )
+    return "\n".join(lines)
+
+
+def _cross_validated(
+    corpus: Path, levels: list[Sensitivity], by_source: bool
+) -> tuple[str, dict[Sensitivity, list[Outcome]], list[Outcome] | None]:
+    if corpus != DEFAULT_CORPUS and not corpus.is_dir():
+        typer.echo(f"corpus directory not found: {corpus}", err=True)
+        raise typer.Exit(_INPUT_ERROR)
+    if not corpus.is_dir():
+        typer.echo(f"no corpus at {corpus}: cross-validating on the development set only", err=True)
+    calls = load_calls(DEVSET, corpus if corpus.is_dir() else None)
+    by_level = cross_validate(calls, levels)
+    mode = (
+        f"cross-validated: {FOLDS} folds grouped by call, stratified by source; "
+        f"{len(calls)} calls; each scored by a model trained without it"
+    )
+    return mode, by_level, leave_one_source_out(calls) if by_source else None
+
+
+def _on_file(file: Path, levels: list[Sensitivity]) -> dict[Sensitivity, list[Outcome]]:
+    by_level = {lv: evaluate_file(file, lv) for lv in levels}
+    model = default_model()
+    seen = trained_on(model, (o.id for o in by_level[levels[0]])) if model else 0
+    if seen:
+        typer.echo(
+            f"warning: {seen} of these calls trained the committed model, their figures are "
+            "in-sample; run `ethiq eval` without FILE for cross-validated ones",
+            err=True,
+        )
+    return by_level
+
+
 def evaluate(
     file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Labelled calls to score with the committed model. Without it: cross-validate "
+            "on the development set and the corpus.",
+            dir_okay=False,
+        ),
+    ] = None,
+    corpus: Annotated[
         Path,
-        typer.Argument(help="Labelled calls (defaults to the development set).", dir_okay=False),
-    ] = DEVSET,
+        typer.Option(help="Directory of labelled real calls (*.jsonl) for cross-validation."),
+    ] = DEFAULT_CORPUS,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
-    sensitivity: SensitivityOption = "normal",
+    sweep: Annotated[
+        bool,
+        typer.Option("--sensitivity", help="Also print recall and false alarms per sensitivity."),
+    ] = False,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source", help="Also cross-validate leaving one whole source out at a time."
+        ),
+    ] = False,
+    level: Annotated[
+        str,
+        typer.Option(help="Tenant sensitivity of the main table: low, normal, high or 0..1."),
+    ] = "normal",
 ) -> None:
-    """Print recall, false alarms, warnings and time to detect, by language and typology."""
-    level = _sensitivity(sensitivity)
+    """Print recall, false alarms, warnings, time to detect and calibration, per source,
+    language and typology: cross-validated (never in-sample) unless FILE is given."""
+    main_level = _sensitivity(level)
+    levels: list[Sensitivity] = [main_level]
+    if sweep:
+        levels += [lv for lv in _LEVELS if lv != main_level]
     try:
-        slices = summarise(evaluate_file(file, level))
+        if file is None:
+            mode, by_level, loso = _cross_validated(corpus, levels, by_source)
+        else:
+            mode, by_level, loso = f"committed model on {file.name}", _on_file(file, levels), None
     except InvalidInput as error:
         raise _refuse(error) from None
     except OSError as error:
-        typer.echo(f"cannot read {file}: {error.strerror}", err=True)
+        typer.echo(f"cannot read {error.filename or file}: {error.strerror}", err=True)
         raise typer.Exit(_INPUT_ERROR) from None
+    outcomes = by_level[main_level]
+    slices = summarise(outcomes)
+    table = reliability(outcomes)
+    sweep_rows = (
+        _sweep_rows({lv: by_level[lv] for lv in _LEVELS if lv in by_level}) if sweep else []
+    )
     if as_json:
-        typer.echo(jsonlib.dumps(as_dicts(slices), indent=2))
-    else:
-        typer.echo(format_table(slices))
+        document: dict[str, object] = {
+            "mode": mode,
+            "sensitivity": main_level,
+            "slices": as_dicts(slices),
+            "reliability": [asdict(b) for b in table],
+        }
+        if sweep:
+            document["by_sensitivity"] = sweep_rows
+        if loso is not None:
+            document["leave_one_source_out"] = as_dicts(summarise(loso))
+        typer.echo(jsonlib.dumps(document, indent=2))
+        return
+    typer.echo(mode)
+    typer.echo(format_table(slices))
+    typer.echo("")
+    typer.echo(format_reliability(table))
+    if sweep:
+        typer.echo("")
+        typer.echo(_format_sweep(sweep_rows))
+    if loso is not None:
+        typer.echo("")
+        typer.echo("leave one source out: each source scored by a model trained on the others")
+        typer.echo(format_table(summarise(loso)))

@@ -30,12 +30,14 @@ class Group(StrEnum):
     REMOTE = "remote"  # Remote-access software.
     TOPIC = "topic"  # A payment method mentioned without a request ("I bought a gift card").
     CALLBACK = "callback"  # A callback number read out in the call.
+    ROBOCALL = "robocall"  # Recorded notice with an IVR prompt: "press 1 to speak to an officer".
     MITIGATION = "mitigation"  # Reassurances real institutions give.
 
 
 # A request (Pay, or hand over a credential or the computer) combined with a setup (Pretend,
-# Problem, Pressure) is what makes a scam; either alone is at most suspicious.
-ASKS: Final = frozenset({Group.PAYMENT, Group.CREDENTIAL, Group.REMOTE})
+# Problem, Pressure) is what makes a scam; either alone is at most suspicious. A recorded notice's
+# "press 1" is the robocall's request: the scam proper starts when the person presses it.
+ASKS: Final = frozenset({Group.PAYMENT, Group.CREDENTIAL, Group.REMOTE, Group.ROBOCALL})
 SETUPS: Final = frozenset(
     {Group.AUTHORITY, Group.PROBLEM, Group.THREAT, Group.LURE, Group.PRESSURE, Group.SECRECY}
 )

@@ -2,17 +2,23 @@
 
 A :class:`ScreeningSession` is created per call with its metadata and the tenant's sensitivity,
 then fed final transcript segments one at a time. Its state is bounded: the tail of the previous
-segments (so a cue split across two segments is still found) and one evidence record per lexicon
-entry. Each segment therefore costs the same whether it is the 3rd or the 400th of the call.
+segments (so a cue split across two segments is still found), one evidence record per lexicon
+entry and, with the learned layer (:mod:`.learned`), running sums over the model's n-gram table.
+Each segment therefore costs the same whether it is the 3rd or the 400th of the call.
 There is no I/O anywhere on this path.
+
+The risk is the rules' (:mod:`.risk`) when no model is loaded, else the model's, which takes the
+rules' log-odds as one of its features; the reasons always come from the cues.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runtime.screening import learned
 from runtime.screening.cues import Cue, Group, find_cues
-from runtime.screening.explain import MAX_REASONS, reason
+from runtime.screening.explain import MAX_REASONS, is_french, reason
+from runtime.screening.learned import RULE_SCALE, LinearModel, NgramState, default_model
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
 from runtime.screening.model import CallMeta, CallRecord, ScoreLine, Segment
@@ -33,6 +39,7 @@ CALLEE_FACTOR = 0.5  # the protected person repeating a cue is weaker evidence t
 REPEAT_BONUS = 0.15  # per further segment where a cue comes back, up to MAX_REPEATS
 MAX_REPEATS = 2
 WINDOW_CHARS = 160  # tail of previous text kept to catch cues spanning segments
+LEARNED_REASON = 1.0  # n-gram log-odds above which "sounds like known scam calls" is a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,7 @@ class ScreeningSession:
     lang: str = "en"
     sensitivity: Sensitivity = "normal"
     lexicon: tuple[Cue, ...] = LEXICON
+    model: LinearModel | None = field(default_factory=default_model)
     _thresholds: Thresholds = field(init=False)
     _metadata: dict[str, float] = field(init=False)
     _caller_digits: str = field(init=False)
@@ -80,9 +88,14 @@ class ScreeningSession:
     _verdict: Verdict = field(init=False, default="legit")
     _detected_at: float | None = field(init=False, default=None)
     _last: Assessment = field(init=False)
+    _ngrams: NgramState | None = field(init=False, default=None)
+    _french: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self._thresholds = thresholds_for(self.sensitivity)
+        self._french = is_french(self.lang)
+        if self.model is not None and not self._french:
+            self._ngrams = NgramState(self.model.ngrams)
         self._metadata = {s.key: s.weight for s in metadata_signals(self.call)}
         self._caller_digits = "".join(ch for ch in self.call.from_ or "" if ch.isdigit())[-10:]
         # Metadata alone may already warrant a warning: then it is detected at the call's start.
@@ -96,6 +109,8 @@ class ScreeningSession:
     def feed(self, segment: Segment) -> Assessment:
         """Score one more final segment and return the updated assessment."""
         text = normalize(segment.text)
+        if self._ngrams is not None:
+            self._ngrams.add(text.split())
         window = f"{self._tail} {text}" if self._tail else text
         current_from = len(window) - len(text)
         factor = 1.0 if segment.speaker == "caller" else CALLEE_FACTOR
@@ -121,14 +136,46 @@ class ScreeningSession:
         digits = "".join(ch for ch in matched if ch.isdigit())[-10:]
         return bool(self._caller_digits) and digits == self._caller_digits
 
-    def _assess(self, t: float) -> Assessment:
+    def features(self) -> dict[str, float]:
+        """The learned layer's features for the call so far (training replays calls with it)."""
+        return self._features(self._rule_logit())
+
+    def _rule_logit(self) -> float:
         by_group: dict[Group, list[float]] = {}
+        for evidence in self._evidence.values():
+            by_group.setdefault(evidence.cue.group, []).append(evidence.strength)
+        groups = {group: diminishing(values) for group, values in by_group.items()}
+        return combine(groups, sum(self._metadata.values()))
+
+    def _features(self, rule_logit: float) -> dict[str, float]:
+        # A hinge lets the model trust confident rules more than their log-odds alone say.
+        features = {"rule": rule_logit * RULE_SCALE, "rule:confident": max(rule_logit, 0.0)}
+        for key in self._metadata:
+            features[f"meta:{key}"] = 1.0
+        for key, evidence in self._evidence.items():
+            features[f"cue:{key}"] = evidence.factor * learned.CUE_SCALE
+            name = f"group:{evidence.cue.group}"
+            features[name] = max(features.get(name, 0.0), evidence.factor)
+        if self._french:
+            features["lang:fr"] = 1.0
+        if self._ngrams is not None:
+            features.update(self._ngrams.features())
+        return features
+
+    def _assess(self, t: float) -> Assessment:
         contributions = dict(self._metadata)
         for key, evidence in self._evidence.items():
-            by_group.setdefault(evidence.cue.group, []).append(evidence.strength)
             contributions[key] = evidence.strength
-        groups = {group: diminishing(values) for group, values in by_group.items()}
-        current = sigmoid(combine(groups, sum(self._metadata.values())))
+        rule_logit = self._rule_logit()
+        if self.model is None:
+            current = sigmoid(rule_logit)
+        else:
+            features = self._features(rule_logit)
+            current = sigmoid(self.model.risk_logit(features))
+            learned = self.model.contributions(features)
+            ngrams = learned.get("ngram:pos", 0.0) + learned.get("ngram:neg", 0.0)
+            if ngrams > LEARNED_REASON:
+                contributions["learned"] = ngrams
         self._peak = max(self._peak, current)
         verdict = Thresholds.worst(self._verdict, self._thresholds.verdict(current))
         if verdict != "legit" and self._detected_at is None:

@@ -1,9 +1,10 @@
-"""Metrics of the engine on a labelled set: recall, false alarms, warnings, time to detect.
+"""Metrics of the engine on a labelled set: recall, false alarms, warnings, time to detect,
+and the calibration of ``risk`` (Brier score, reliability table).
 
 Labels are decoded here, separately from :class:`~.model.CallRecord`, so the engine never sees
 them. Each call is replayed through the real-time path; the whole-call judgement (the final
 evidence judged once at the end) is reported beside it, since real-time judgement trades
-precision for speed.
+precision for speed. Cross-validated outcomes (:mod:`.train`) use the same slices.
 """
 
 from __future__ import annotations
@@ -23,15 +24,21 @@ from runtime.screening.model import CallRecord
 from runtime.screening.risk import Sensitivity, Thresholds, Verdict, thresholds_for
 
 __all__ = [
+    "OWN_SET",
     "Labels",
     "Outcome",
     "Slice",
     "as_dicts",
     "evaluate_file",
     "evaluate_records",
+    "format_reliability",
     "format_table",
+    "reliability",
     "summarise",
 ]
+
+
+OWN_SET = "own-set"  # source name of the project's own development set
 
 
 class Labels(msgspec.Struct, frozen=True):
@@ -46,6 +53,7 @@ class Outcome:
     """One call's label beside the engine's real-time and whole-call verdicts."""
 
     id: str
+    source: str
     language: str
     label: str
     typology: str
@@ -66,6 +74,7 @@ class Slice:
     false_alarm_rate: float | None
     warning_rate: float | None
     median_time_to_detect: float | None
+    brier: float | None
     whole_call_recall: float | None
     whole_call_false_alarm_rate: float | None
     whole_call_warning_rate: float | None
@@ -73,6 +82,13 @@ class Slice:
 
 def _rate(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
+
+
+def _brier(outcomes: list[Outcome]) -> float | None:
+    """Mean squared error of ``risk`` against the label (0 is perfect, 0.25 a coin toss)."""
+    if not outcomes:
+        return None
+    return round(statistics.fmean((o.risk - (o.label == "scam")) ** 2 for o in outcomes), 4)
 
 
 def _slice(name: str, outcomes: list[Outcome]) -> Slice:
@@ -87,6 +103,7 @@ def _slice(name: str, outcomes: list[Outcome]) -> Slice:
         false_alarm_rate=_rate(sum(o.verdict == "scam" for o in legit), len(legit)),
         warning_rate=_rate(sum(o.verdict != "legit" for o in legit), len(legit)),
         median_time_to_detect=round(statistics.median(times), 1) if times else None,
+        brier=_brier(outcomes),
         whole_call_recall=_rate(sum(o.whole_call == "scam" for o in scams), len(scams)),
         whole_call_false_alarm_rate=_rate(sum(o.whole_call == "scam" for o in legit), len(legit)),
         whole_call_warning_rate=_rate(sum(o.whole_call != "legit" for o in legit), len(legit)),
@@ -94,19 +111,27 @@ def _slice(name: str, outcomes: list[Outcome]) -> Slice:
 
 
 def evaluate_records(
-    calls: Iterable[tuple[CallRecord, Labels]], sensitivity: Sensitivity = "normal"
+    calls: Iterable[tuple[CallRecord, Labels]],
+    sensitivity: Sensitivity = "normal",
+    source: str = "",
+    rules_only: bool = False,
 ) -> list[Outcome]:
     """Replay each call segment by segment and record both judgements."""
     thresholds: Thresholds = thresholds_for(sensitivity)
     outcomes = []
     for record, labels in calls:
-        session = ScreeningSession(record.call, record.lang, sensitivity)
+        session = (
+            ScreeningSession(record.call, record.lang, sensitivity, model=None)
+            if rules_only
+            else ScreeningSession(record.call, record.lang, sensitivity)
+        )
         for segment in record.segments:
             session.feed(segment)
         final = session.assessment
         outcomes.append(
             Outcome(
                 id=record.id,
+                source=source,
                 language="fr" if is_french(record.lang) else "en",
                 label=labels.label,
                 typology=labels.typology or "unknown",
@@ -120,8 +145,16 @@ def evaluate_records(
 
 
 def summarise(outcomes: list[Outcome]) -> list[Slice]:
-    """Overall, per-language and per-typology slices (scam typologies first)."""
+    """Overall, per-source, per-language and per-typology slices (scam typologies first)."""
     slices = [_slice("overall", outcomes)]
+    sources = sorted({o.source for o in outcomes})
+    if len(sources) > 1:
+        own = [o for o in outcomes if o.source == OWN_SET]
+        real = [o for o in outcomes if o.source != OWN_SET]
+        if own and real:
+            slices.append(_slice("real calls (corpus)", real))
+        for source in sources:
+            slices.append(_slice(f"source:{source}", [o for o in outcomes if o.source == source]))
     for language in sorted({o.language for o in outcomes}):
         slices.append(_slice(f"lang:{language}", [o for o in outcomes if o.language == language]))
     by_typology: dict[tuple[str, str], list[Outcome]] = {}
@@ -132,12 +165,17 @@ def summarise(outcomes: list[Outcome]) -> list[Slice]:
     return slices
 
 
-def evaluate_file(path: Path, sensitivity: Sensitivity = "normal") -> list[Outcome]:
+def evaluate_file(
+    path: Path, sensitivity: Sensitivity = "normal", rules_only: bool = False
+) -> list[Outcome]:
     """Evaluate a labelled JSONL file (raises :class:`~.jsonl.InvalidInput` on bad lines)."""
     lines = read_lines(path)
     records = decode_lines(lines, CallRecord)
     labels = decode_lines(lines, Labels)
-    return evaluate_records(zip(records, labels, strict=True), sensitivity)
+    from runtime.screening.data.generate import DEVSET  # noqa: PLC0415 - data is not a core dep
+
+    source = OWN_SET if path.resolve() == DEVSET.resolve() else path.stem
+    return evaluate_records(zip(records, labels, strict=True), sensitivity, source, rules_only)
 
 
 def _cell(value: float | None, percent: bool = True) -> str:
@@ -149,26 +187,68 @@ def _cell(value: float | None, percent: bool = True) -> str:
 def format_table(slices: list[Slice]) -> str:
     """A fixed-width table: real-time figures, then the whole-call ones."""
     header = (
-        f"{'slice':<34}{'scams':>6}{'legit':>6}{'recall':>8}{'false':>8}{'warn':>8}{'ttd':>8}"
-        f"  |{'recall':>8}{'false':>8}{'warn':>8}"
+        f"{'slice':<44}{'scams':>6}{'legit':>6}{'recall':>8}{'false':>8}{'warn':>8}{'ttd':>8}"
+        f"{'brier':>7}  |{'recall':>8}{'false':>8}{'warn':>8}"
     )
     rows = [
-        "real-time (segment by segment)" + " " * 46 + "|  whole call",
+        "real-time (segment by segment)" + " " * 63 + "|  whole call",
         header,
         "-" * len(header),
     ]
     for s in slices:
+        brier = "-" if s.brier is None else f"{s.brier:.3f}"
         rows.append(
-            f"{s.name:<34}{s.scams:>6}{s.legit:>6}{_cell(s.recall):>8}"
+            f"{s.name[:43]:<44}{s.scams:>6}{s.legit:>6}{_cell(s.recall):>8}"
             f"{_cell(s.false_alarm_rate):>8}{_cell(s.warning_rate):>8}"
-            f"{_cell(s.median_time_to_detect, percent=False):>8}  |{_cell(s.whole_call_recall):>8}"
+            f"{_cell(s.median_time_to_detect, percent=False):>8}{brier:>7}"
+            f"  |{_cell(s.whole_call_recall):>8}"
             f"{_cell(s.whole_call_false_alarm_rate):>8}{_cell(s.whole_call_warning_rate):>8}"
         )
     rows.append("")
     rows.append(
         "recall: scams judged scam; false: legit judged scam; warn: legit judged suspicious or "
-        "scam; ttd: median seconds before the first warning on scams."
+        "scam; ttd: median seconds before the first warning on scams; brier: mean squared error "
+        "of risk."
     )
+    return "\n".join(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    """One row of a reliability table: calls whose risk fell in [low, high)."""
+
+    low: float
+    high: float
+    calls: int
+    mean_risk: float | None
+    scam_rate: float | None
+
+
+def reliability(outcomes: list[Outcome], bins: int = 10) -> list[Bin]:
+    """Calls binned by risk: a calibrated risk has ``scam_rate`` close to ``mean_risk``."""
+    table = []
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        inside = [o for o in outcomes if low <= o.risk < high or (i == bins - 1 and o.risk >= 1)]
+        table.append(
+            Bin(
+                low=low,
+                high=high,
+                calls=len(inside),
+                mean_risk=round(statistics.fmean(o.risk for o in inside), 3) if inside else None,
+                scam_rate=_rate(sum(o.label == "scam" for o in inside), len(inside)),
+            )
+        )
+    return table
+
+
+def format_reliability(table: list[Bin]) -> str:
+    """The reliability table as text."""
+    rows = ["reliability of risk", f"{'risk':<12}{'calls':>7}{'mean risk':>11}{'scam rate':>11}"]
+    for b in table:
+        mean = "-" if b.mean_risk is None else f"{b.mean_risk:.3f}"
+        rate = "-" if b.scam_rate is None else f"{b.scam_rate:.3f}"
+        rows.append(f"{f'{b.low:.1f}-{b.high:.1f}':<12}{b.calls:>7}{mean:>11}{rate:>11}")
     return "\n".join(rows)
 
 

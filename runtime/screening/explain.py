@@ -19,6 +19,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     "utility": ("claims to be your utility company", "se présente comme Hydro ou un fournisseur"),
     "clergy": ("claims to be from a church", "se présente comme quelqu'un de l'église"),
     "lawyer": ("mentions a lawyer or a court", "parle d'un avocat ou d'un tribunal"),
+    "support_line": (
+        "answers as a company's support or refund line",
+        "se présente comme un service d'assistance ou de remboursement",
+    ),
     # Problem
     "account_problem": ("says your account is compromised", "dit que votre compte est compromis"),
     "identity_problem": (
@@ -27,6 +31,11 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "computer_problem": ("says your computer is infected", "dit que votre ordinateur est infecté"),
     "refund_pretext": ("offers a refund", "offre un remboursement"),
+    "unwanted_order": (
+        "talks about an order or charge you did not make",
+        "parle d'une commande ou d'un prélèvement que vous n'avez pas fait",
+    ),
+    "warranty": ("says a warranty is expiring", "dit qu'une garantie arrive à échéance"),
     "arrest_bail": ("talks about an arrest or bail", "parle d'une arrestation ou d'une caution"),
     "emergency": ("describes an emergency", "décrit une urgence"),
     "verification_pretext": (
@@ -79,10 +88,28 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     "pin": ("asks for a PIN or password", "demande un NIP ou un mot de passe"),
     "sin_request": ("asks for your SIN", "demande votre NAS"),
     "card_number": ("asks for card details", "demande les informations de votre carte"),
+    "bank_details": ("asks for your bank account details", "demande vos coordonnées bancaires"),
+    "computer_guidance": (
+        "tells you what to do on your computer",
+        "vous guide sur votre ordinateur",
+    ),
     "banking_login": ("asks for your online banking login", "demande vos accès bancaires"),
     "remote_access": ("asks for remote access to your computer", "demande un accès à distance"),
     "install_app": ("asks you to install an app or visit a site", "vous fait installer une appli"),
     "callback_number": ("gives a number to call back", "donne un numéro où rappeler"),
+    # Robocalls
+    "ivr_prompt": (
+        "recorded message asks you to press a key",
+        "message enregistré qui vous fait appuyer sur une touche",
+    ),
+    "recorded_notice": (
+        "sounds like a recorded notice",
+        "ressemble à un message enregistré",
+    ),
+    "learned": (
+        "sounds like known scam calls",
+        "ressemble à des appels frauduleux connus",
+    ),
     # Reassurances
     "never_asks": ("says they will never ask for codes", "dit ne jamais demander de codes"),
     "surprise": ("the secret is a surprise for someone", "le secret est une surprise"),

@@ -49,6 +49,9 @@ _AUTHORITY = (
         r"(?:service|departement|equipe) (?:de |des |d )?(?:la )?(?:fraudes?|securite)",
         r"desjardins|rbc|td|banque nationale|bmo|scotia ?bank|cibc|royal bank|banque royale"
         r"|banque de montreal|tangerine|visa|master ?card|american express|amex",
+        r"(?:fraud|security) (?:prevention|protection|alert|monitoring)"
+        r"|(?:barclays|hsbc|tsb|natwest|lloyds|santander|halifax|chase|wells fargo|citi ?bank"
+        r"|capital one|bank of america) (?:\w+ )?(?:bank|fraud|security|team|department)",
     ),
     cue(
         "investigator",
@@ -74,7 +77,11 @@ _AUTHORITY = (
         0.7,
         r"cra|canada revenue|revenue canada|agence du revenu|revenu quebec|arc|irs|service canada"
         r"|immigration|ministere|ministry|government|gouvernement|federal|tax office|impots?"
-        r"|border services|douanes canadiennes|asfc|cbsa",
+        r"|border services|douanes canadiennes|asfc|cbsa|hmrc|revenue and customs"
+        r"|social security (?:administration|office|department)|ssa|medicare"
+        r"|department of (?:justice|treasury|revenue|homeland security|social)|crime agency"
+        r"|(?:federal|government|state) (?:agency|department|officer|grant)|legal department"
+        r"|securite sociale|assurance emploi|prestations? (?:du gouvernement|gouvernementales?)",
     ),
     cue(
         "tech_company",
@@ -84,6 +91,24 @@ _AUTHORITY = (
         r"(?:support|soutien|service|departement) (?:technique|informatique)|technical support"
         r"|tech support|help desk|(?:fournisseur|provider) (?:internet|d internet)"
         r"|internet (?:provider|service)",
+        r"norton|lifelock|avast|geek squad|paypal|amazon (?:prime|customer|support|account|refund)"
+        r"|(?:refund|billing|cancellation|technical|network|tech|security|support) (?:department"
+        r"|team|center|centre|executive|specialist)|customer (?:support|care) (?:department|team"
+        r"|executive|representative)|support (?:center|centre)|account support",
+    ),
+    cue(
+        "support_line",
+        Group.AUTHORITY,
+        0.7,
+        r"(?:thank you|thanks|thank u|merci) (?:so much )?(?:for|d) (?:calling|getting connected"
+        r"|connecting|contacting|appeler|avoir appele) (?:\w+ ){0,4}(?:support|service|department"
+        r"|amazon|microsoft|apple|windows|paypal|norton|mcafee|geek squad|refund|billing"
+        r"|cancellation"
+        r"|technical|soutien|remboursement|facturation)",
+        r"(?:you ve|you have|you re|you are|vous etes) (?:been )?(?:successfully )?"
+        r"(?:connected|through)"
+        r" (?:\w+ ){0,2}(?:to|with|a|au) (?:the |our |le |la )?(?:\w+ ){0,3}(?:support|department"
+        r"|team|service|representative|agent)",
     ),
     cue(
         "utility",
@@ -133,6 +158,9 @@ _PROBLEM = (
         rf"|ssn|identity|identite) {G4}(?:suspend|compromis|compromised|bloque|blocked|frozen"
         r"|used|utilise|fraudulent|frauduleu|illegal|linked|lie|associe|criminal|criminel)\w*",
         r"identity theft|vol d identite|usurpation d identite",
+        rf"(?:national insurance|social security|insurance number|benefits?|prestations?"
+        rf"|numero d assurance) {G4}(?:suspend|compromis|compromised|bloque|blocked|frozen|fraud"
+        r"|illegal|criminal|criminel|on hold|cancel|annul|terminat|stopped|coupe)\w*",
     ),
     cue(
         "computer_problem",
@@ -144,6 +172,42 @@ _PROBLEM = (
         rf"(?:computer|ip address|router|modem|ordinateur|ordi|adresse ip|routeur) {G4}(?:hacked"
         r"|compromised|sending|errors?|pirate\w*|compromis\w*|envoie|erreurs?|attack|attaque)",
         rf"(?:licen[cs]e|protection|antivirus|anti virus|security software) {G3}expir\w*",
+        rf"(?:screen|computer|laptop|device|system|ordinateur|ecran|router|routeur|ip address)"
+        rf" {G4}(?:locked|blocked|frozen|hacked|infected|bloque|verrouille|gele|malfunction\w*)",
+        r"error (?:screen|message|code)|pop ?ups?|trojan|spy ?wear|firewall|security (?:alert"
+        r"|warning|breach|message)|critical (?:alert|warning)|windows (?:warning|alert|defender)"
+        r"|blue screen|alerte de securite|message d erreur|fenetre (?:d alerte|surgissante)",
+    ),
+    cue(
+        "unwanted_order",
+        Group.PROBLEM,
+        1.0,
+        rf"(?:placed|made|ordered|purchased|order of|order for|purchase of|purchase for) {G4}"
+        r"(?:iphone|i phone|macbook|mac book|laptop|playstation|television|gift card|ipad|airpods?"
+        r"|air pods?|samsung)",
+        rf"(?:order|purchase|transaction|charge|payment|invoice) {G4}(?:on|from|in|to|through)"
+        r" (?:your|votre|the) (?:amazon|paypal|apple|card|account|bank|compte|carte)",
+        rf"(?:did you|have you|you didn t|you did not|vous avez|avez vous) {G2}(?:place|placed|made"
+        r"|make|authori[sz]ed?|order|ordered|passe|fait|autorise) (?:this|the|that|any|cet|cette"
+        r"|la|le) (?:order|purchase|transaction|payment|commande|achat|transaction|paiement)",
+        r"(?:you have been|you ve been|you were|you will be|you ll be|vous avez ete|vous serez"
+        r"|we have|we ve) (?:successfully |automatically )?(?:charged|billed|debited|deducted"
+        r"|facture|facturee|preleve|prelevee|debite|debitee)",
+        r"(?:auto|automatic) (?:renewal|debit|renew)|(?:renewed|renouvele) (?:your|votre)"
+        r"|pre ?(?:approved|authori[sz]ation|authori[sz]ed) (?:transaction|charge|payment|on)"
+        r"|commande (?:\w+ ){0,3}(?:sur|de|a) (?:votre|ton) (?:compte|carte|nom)"
+        r"|achat (?:non autorise|frauduleux|de \d+)|cancel (?:the|this|that|your) (?:order"
+        r"|subscription|transaction|payment|charge)|annuler (?:la|cette|votre) (?:commande"
+        r"|transaction|abonnement)",
+    ),
+    cue(
+        "warranty",
+        Group.PROBLEM,
+        1.0,
+        r"(?:vehicle|car|auto|automobile|extended|manufacturer s|factory|home) (?:\w+ )?warranty"
+        r"|warranty (?:\w+ ){0,3}(?:expir\w*|cut ?off|renew\w*|extend\w*)|vehicle service"
+        r"|garantie (?:prolongee|du (?:fabricant|manufacturier)|de (?:votre |ton )?(?:vehicule"
+        r"|voiture|auto|char))",
     ),
     cue(
         "refund_pretext",
@@ -152,6 +216,10 @@ _PROBLEM = (
         r"refunds?|refunded|remboursements?|faire rembourser|trop rembourse|overpaid|overpayment"
         r"|(?:renewed|renouvele|renouvelle) automatiquement|(?:auto|automatically) renew\w*"
         r"|abonnement (?:s est )?renouvele|subscription (?:has |was )?renewed",
+        r"(?:compensation|dedommagement|indemnisation) (?:\w+ ){0,3}(?:claim|owed|due|entitled"
+        r"|eligible|payment|reclamer|droit)|(?:you re|you are|vous etes) (?:entitled|eligible"
+        r"|admissible)"
+        r" (?:to|for|a) (?:a |an |une |un )?(?:refund|compensation|grant|remboursement|rembourse)",
     ),
     cue(
         "arrest_bail",
@@ -225,6 +293,10 @@ _THREAT = (
         r"lawsuit|poursuite (?:judiciaire|contre vous)|legal action|recours (?:judiciaire|legal)"
         r"|criminal charges|accusations? criminelles?|charges against you|tax evasion"
         r"|fraude fiscale|evasion fiscale",
+        r"legal (?:proceedings|case|notice)|case (?:has been |was )?filed|(?:local )?(?:police"
+        r"|authorities|sheriff) (?:\w+ ){0,3}(?:arrest|custody|warrant)|law enforcement"
+        r"|federal (?:crime|case|charges)|(?:arrested|deported|expulse|arrete) (?:\w+ ){0,3}"
+        r"(?:within|today|aujourd hui)|enforcement (?:action|officers?)",
     ),
     cue(
         "disconnection",
@@ -235,6 +307,12 @@ _THREAT = (
         r"|coupee|couper|interrompu|interrompue|debranche|suspendu|suspended|terminated)",
         rf"(?:cut|disconnect|shut off|couper|couperons|interrompre|debrancher) {G3}(?:power"
         r"|electricity|service|courant|electricite|hydro)",
+        rf"(?:internet|broadband|line|number|numero|phone|telephone|account|compte|service"
+        rf"|connection|connexion) {G4}(?:terminated|disconnected|cut off|shut down|blocked"
+        r"|deactivated|resilie|desactive|bloque)",
+        rf"(?:disconnect|terminat|shut|suspend|block)\w* {G4}(?:within|in|dans|d ici)"
+        r" (?:the next )?"
+        r"(?:\d+|24|48|2) (?:hours?|minutes?|heures?)",
     ),
     cue(
         "overdue",
@@ -322,6 +400,9 @@ _PRESSURE = (
         r" (?:heures?|minutes?)|d ici (?:\d+ )?(?:heures?|minutes?|ce soir|midi)|avant (?:ce soir"
         r"|midi|minuit|la fin de la journee)|before (?:tonight|noon|midnight|the end of the day)"
         r"|time is running out|temps presse",
+        r"(?:final|last|second) (?:notice|attempt|warning|reminder)|(?:dernier|avis) (?:avis|final)"
+        r"|before we close (?:the|your) (?:file|case)|(?:avant de|before) (?:fermer|closing)"
+        r" (?:votre|le|your|the) dossier|courtesy call|appel de courtoisie",
     ),
     cue(
         "stay_on_line",
@@ -549,6 +630,15 @@ _CREDENTIAL = (
         negatable=True,
     ),
     cue(
+        "bank_details",
+        Group.CREDENTIAL,
+        1.0,
+        r"sort code|routing number|(?:bank |checking |savings )?account (?:number|details)"
+        r"|numeros? de (?:compte|transit|succursale|institution)|(?:numero|coordonnees) bancaires?"
+        r"|specimen de cheque",
+        negatable=True,
+    ),
+    cue(
         "banking_login",
         Group.CREDENTIAL,
         1.8,
@@ -581,6 +671,20 @@ _REMOTE = (
         negatable=True,
     ),
     cue(
+        "computer_guidance",
+        Group.REMOTE,
+        1.2,
+        r"(?:in front of|devant) (?:your|the|a|votre|ton|l|un) (?:computer|laptop|pc|desktop"
+        r"|ordinateur|ordi)",
+        rf"(?:open|opened|ouvrez|ouvre|ouvrir|launch|go to|click on|cliquez sur) {G3}(?:google"
+        r" chrome|chrome|browser|new tab|internet explorer|microsoft edge|navigateur|command prompt"
+        r"|run box|windows key|event viewer|play store|app store|nouvel onglet)",
+        rf"(?:turn on|switch on|allumez|allume|start) {G2}(?:computer|laptop|pc|ordinateur|ordi)"
+        rf"|(?:make|brand) and model {G2}(?:computer|laptop|device)|windows (?:key|logo|button)"
+        rf"|touche windows|(?:ready to connect|pret a (?:se )?connecter)",
+        negatable=True,
+    ),
+    cue(
         "install_app",
         Group.REMOTE,
         0.8,
@@ -599,6 +703,33 @@ _CALLBACK = (
         0.4,
         rf"(?:call|calls|appelez|appelle|rappelez|rappelle|composez|compose|joindre|reach|dial)"
         rf" {G4}1?\d{{10}}",
+    ),
+)
+
+_ROBOCALL = (
+    cue(
+        "ivr_prompt",
+        Group.ROBOCALL,
+        1.0,
+        r"(?:press|pressing|pres) (?:the )?(?:number |key |button )?(?:\d|one|two|nine|zero)"
+        r" (?:now|to|for|if|or|and|immediately)",
+        r"(?:appuyez|appuyer|appuie|pesez|peser|pese|faites|faire|tapez|composez) (?:sur )?"
+        r"(?:le |la )?(?:touche |carre |etoile )?(?:\d|un|deux|neuf|zero)"
+        r" (?:pour|maintenant|si|ou|et)",
+    ),
+    cue(
+        "recorded_notice",
+        Group.ROBOCALL,
+        0.8,
+        r"(?:this is|ceci est|c est) (?:a|an|un|une) (?:automated|recorded|pre recorded|important"
+        r"|final|urgent|emergency|courtesy|message enregistre|appel automatise|avis important)"
+        r"|dear (?:customer|user|client|valued customer)|cher client|chere cliente|chers clients",
+        rf"(?:speak|talk|connect|be connected|parler) {G2}(?:to|with|a|avec) (?:an?|our|one of our"
+        r"|un|une|l|notre|nos) (?:\w+ )?(?:officer|agent|representative|representatives|executive"
+        r"|specialist|advisor|operator|department|agente|conseiller|conseillere|officier"
+        r"|representant|representante|preposee?)",
+        r"(?:to be |etre )?(?:removed|retire) (?:from|de) (?:our|the|notre|la) (?:\w+ )?(?:list"
+        r"|liste)|(?:to|pour) (?:opt out|ne plus recevoir)",
     ),
 )
 
@@ -662,5 +793,6 @@ LEXICON: Final[tuple[Cue, ...]] = (
     *_CREDENTIAL,
     *_REMOTE,
     *_CALLBACK,
+    *_ROBOCALL,
     *_MITIGATION,
 )

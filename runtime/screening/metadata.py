@@ -18,7 +18,10 @@ from runtime.screening.model import CallMeta
 __all__ = ["MetaSignal", "metadata_signals"]
 
 _DIVERSION_SUFFIXES: Final = ("-Diverted", "-Passthrough")
-# What carriers and Twilio put in From when the caller withholds their number.
+# What Twilio puts in From when the caller withholds their number: the alpha string, or the same
+# word spelled on a keypad (ANONYMOUS = +266696687, RESTRICTED, BLOCKED, UNKNOWN, UNAVAILABLE):
+# https://www.twilio.com/en-us/changelog/upcoming-changes-to-withheld-caller-ids-behavior-for-dial-calls
+# A null, missing or empty From is *unknown* (a recording, an outside corpus), not withheld.
 _HIDDEN: Final = frozenset(
     {"anonymous", "restricted", "unknown", "private", "unavailable", "+266696687", "+7378742833",
      "+2562533", "+8656696", "+86282452253"}
@@ -79,6 +82,8 @@ def _stir(verstat: str | None) -> MetaSignal | None:
 
 def _caller_id(call: CallMeta) -> list[MetaSignal]:
     caller = (call.from_ or "").strip()
+    if not caller:
+        return []
     if caller.lower() in _HIDDEN or not _digits(caller):
         return [MetaSignal("hidden_caller", 0.3)]
     if _is_impossible(caller):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal, get_args
 
+from runtime.screening.risk import Sensitivity
 from runtime.storage.errors import InvalidSlug
 from runtime.storage.names import validate_slug
 from runtime.tenants.errors import InvalidTenant
@@ -59,6 +60,8 @@ class TenantRecord:
     language: Language = "fr-CA"
     region: str = ""
     contacts: tuple[TenantContact, ...] = ()
+    # The tenant's screening sensitivity; None follows the platform default (ETHIQ_SENSITIVITY).
+    sensitivity: Sensitivity | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

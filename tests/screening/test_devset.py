@@ -25,8 +25,10 @@ def test_devset_shape() -> None:
         assert len(in_lang) >= 0.4 * len(calls)
 
 
-def test_target_recall_and_false_alarms_on_devset() -> None:
-    slices = {s.name: s for s in summarise(evaluate_file(DEVSET))}
+def test_rule_path_on_devset() -> None:
+    """The rules alone (the path French relies on) keep their figures on the set they were written
+    with; the learned layer's honest figures are cross-validated (tests/screening/test_eval_cli)."""
+    slices = {s.name: s for s in summarise(evaluate_file(DEVSET, rules_only=True))}
     overall = slices["overall"]
     assert overall.recall is not None
     assert overall.false_alarm_rate is not None

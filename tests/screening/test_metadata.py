@@ -54,9 +54,16 @@ def test_impossible_numbers(number: str) -> None:
     assert "impossible_number" in signals(from_=number)
 
 
-@pytest.mark.parametrize("number", [None, "anonymous", "+266696687"])
-def test_hidden_caller_id(number: str | None) -> None:
+@pytest.mark.parametrize(
+    "number", ["anonymous", "Anonymous", "+266696687", "+7378742833", "Restricted"]
+)
+def test_withheld_caller_id(number: str) -> None:
     assert "hidden_caller" in signals(from_=number)
+
+
+@pytest.mark.parametrize("number", [None, ""])
+def test_unknown_caller_id_is_not_suspicious(number: str | None) -> None:
+    assert signals(from_=number) == {}
 
 
 def test_contacts_lower_metadata_risk() -> None:

@@ -24,7 +24,7 @@ BANK_SCAM = [
 
 
 def test_scam_is_detected_at_the_segment_that_tips_it() -> None:
-    session = ScreeningSession(UNKNOWN, "en-CA")
+    session = ScreeningSession(UNKNOWN, "en-CA", model=None)  # the rule path's exact tipping point
     verdicts = [session.feed(segment).verdict for segment in BANK_SCAM]
     assert verdicts[:2] == ["legit", "legit"]
     assert verdicts[2] == "scam"
@@ -32,7 +32,7 @@ def test_scam_is_detected_at_the_segment_that_tips_it() -> None:
 
 
 def test_verdict_never_goes_back_down() -> None:
-    session = ScreeningSession(UNKNOWN, "en-CA")
+    session = ScreeningSession(UNKNOWN, "en-CA", model=None)
     for segment in BANK_SCAM:
         session.feed(segment)
     after = session.feed(
@@ -41,6 +41,18 @@ def test_verdict_never_goes_back_down() -> None:
     assert after.verdict == "scam"
     assert after.current_risk < after.risk  # the whole-call view did go down
     assert after.detected_at == 9.0
+
+
+def test_learned_layer_warns_no_later_than_the_rules() -> None:
+    rules = ScreeningSession(UNKNOWN, "en-CA", model=None)
+    learned = ScreeningSession(UNKNOWN, "en-CA")
+    for segment in BANK_SCAM:
+        rules.feed(segment)
+        learned.feed(segment)
+    assert learned.assessment.verdict == "scam"
+    assert learned.assessment.detected_at is not None
+    assert rules.assessment.detected_at is not None
+    assert learned.assessment.detected_at <= rules.assessment.detected_at
 
 
 def test_legit_call_has_no_detection_time() -> None:
@@ -130,9 +142,9 @@ def test_sensitivity_shifts_thresholds() -> None:
 
 def test_high_sensitivity_warns_earlier() -> None:
     segment = caller(1.0, "Your computer has a virus, install AnyDesk.")
-    normal = ScreeningSession(UNKNOWN, sensitivity="normal").feed(segment)
-    high = ScreeningSession(UNKNOWN, sensitivity="high").feed(segment)
-    low = ScreeningSession(UNKNOWN, sensitivity="low").feed(segment)
+    normal = ScreeningSession(UNKNOWN, sensitivity="normal", model=None).feed(segment)
+    high = ScreeningSession(UNKNOWN, sensitivity="high", model=None).feed(segment)
+    low = ScreeningSession(UNKNOWN, sensitivity="low", model=None).feed(segment)
     ranks = {"legit": 0, "suspicious": 1, "scam": 2}
     assert ranks[low.verdict] <= ranks[normal.verdict] <= ranks[high.verdict]
     assert ranks[low.verdict] < ranks[high.verdict]

@@ -1,0 +1,169 @@
+"""The learned layer: a logistic regression over the cues, the rule score and hashed word n-grams.
+
+The rules (:mod:`.lexicon`, :mod:`.risk`) stay the explanation and the only path for what the
+training data lacks (French scams, Québec typologies); the model learns, from real calls, how much
+each cue and cue family is worth and which word n-grams scam calls share. Its features are:
+
+- ``rule``: the rules' log-odds (scaled), so the model starts from the calibrated rule path;
+- ``cue:<key>`` / ``group:<family>`` / ``meta:<key>``: whether that signal was seen so far;
+- ``lang:fr``: French calls get no n-gram evidence (no real French scams exist to learn from);
+- ``ngram:pos`` / ``ngram:neg``: ``log1p`` of the summed weights of the distinct scam-leaning and
+  legitimate-leaning word uni- and bigrams seen so far (English only).
+
+N-grams are hashed (CRC-32 into ``BUCKETS`` buckets), so the model file holds numbers, never
+transcript text. Everything is a running sum: a segment costs its own words, never the call's
+length, and the session's memory is bounded by the model's n-gram table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+__all__ = [
+    "BUCKETS",
+    "MODEL_FILE",
+    "LinearModel",
+    "NgramState",
+    "default_model",
+    "hashed_grams",
+]
+
+BUCKETS: Final = 1 << 20
+CUE_SCALE = 1.0  # same for the per-cue features: their families and the rule score carry most
+NGRAM_SCALE = 0.5  # smaller values regularise the n-gram features more than the cues
+RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the feature near unit scale
+MODEL_FILE: Final = Path(__file__).with_name("data") / "model.json"
+_FORMAT: Final = "ethiq-screening-linear/1"
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode()) & (BUCKETS - 1)
+
+
+def hashed_grams(tokens: Iterable[str], previous: str = "") -> Iterator[int]:
+    """Buckets of the unigrams and bigrams of normalised tokens; ``previous`` ends the last text.
+
+    Numbers are one token (``0``): amounts and order numbers generalise, their digits do not.
+    """
+    last = previous
+    for raw in tokens:
+        if raw == ".":
+            last = ""
+            continue
+        token = "0" if raw[0].isdigit() else raw
+        yield _bucket(token)
+        if last:
+            yield _bucket(f"{last} {token}")
+        last = token
+
+
+@dataclass(slots=True)
+class NgramState:
+    """Distinct n-grams of one call seen so far, as running sums of their weights."""
+
+    table: Mapping[int, float]
+    previous: str = ""
+    positive: float = 0.0
+    negative: float = 0.0
+    seen: set[int] = field(default_factory=set)
+
+    def add(self, tokens: list[str]) -> None:
+        """Account for one more segment's tokens."""
+        table, seen = self.table, self.seen
+        for bucket in hashed_grams(tokens, self.previous):
+            weight = table.get(bucket)
+            if weight is None or bucket in seen:
+                continue
+            seen.add(bucket)
+            if weight > 0:
+                self.positive += weight
+            else:
+                self.negative -= weight
+        words = [word for word in tokens if word != "."]
+        if words:
+            self.previous = "0" if words[-1][0].isdigit() else words[-1]
+
+    def features(self) -> dict[str, float]:
+        """The two saturating n-gram features."""
+        return {
+            "ngram:pos": NGRAM_SCALE * math.log1p(self.positive),
+            "ngram:neg": NGRAM_SCALE * math.log1p(self.negative),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """Weights of the learned layer; ``logit`` is a dot product over a handful of features."""
+
+    bias: float
+    weights: Mapping[str, float]
+    ngrams: Mapping[int, float]
+    info: Mapping[str, object] = field(default_factory=dict)
+
+    def logit(self, features: Mapping[str, float]) -> float:
+        """Log-odds of a scam for the features of the call so far."""
+        weights = self.weights
+        return self.bias + sum(weights.get(name, 0.0) * value for name, value in features.items())
+
+    def risk_logit(self, features: Mapping[str, float]) -> float:
+        """The call's log-odds: the model's, with the rules as a floor where data is silent.
+
+        No real French scam and few recorded robocalls exist to learn from, so for French calls
+        and calls with a robocall cue the rules' own log-odds is a floor (the rule path).
+        """
+        learned = self.logit(features)
+        if features.get("lang:fr") or features.get("group:robocall"):
+            return max(learned, features["rule"] / RULE_SCALE)
+        return learned
+
+    def contributions(self, features: Mapping[str, float]) -> dict[str, float]:
+        """Each feature's share of the log-odds (for explaining a verdict)."""
+        return {name: self.weights.get(name, 0.0) * value for name, value in features.items()}
+
+    def to_json(self) -> str:
+        """The committed file: weights and hashed n-gram buckets, never any transcript text."""
+        return json.dumps(
+            {
+                "format": _FORMAT,
+                "buckets": BUCKETS,
+                "info": dict(self.info),
+                "bias": round(self.bias, 5),
+                "weights": {name: round(w, 5) for name, w in sorted(self.weights.items())},
+                "ngrams": {str(b): round(w, 4) for b, w in sorted(self.ngrams.items())},
+            },
+            indent=0,
+            sort_keys=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LinearModel:
+        """Load a model file; raises ``ValueError`` when it is not one this code can use."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError(f"not a screening model file (expected format {_FORMAT})")
+        if data.get("buckets") != BUCKETS:
+            raise ValueError(
+                f"model hashed into {data.get('buckets')} buckets, code uses {BUCKETS}"
+            )
+        return cls(
+            bias=float(data["bias"]),
+            weights={str(k): float(v) for k, v in data["weights"].items()},
+            ngrams={int(k): float(v) for k, v in data["ngrams"].items()},
+            info=dict(data.get("info") or {}),
+        )
+
+
+@cache
+def default_model() -> LinearModel | None:
+    """The committed model, or None (rules only) when the package ships without one."""
+    try:
+        return LinearModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None

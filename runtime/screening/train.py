@@ -1,0 +1,393 @@
+"""Train the learned layer and measure it by cross-validation, never on the calls it learned from.
+
+Run ``python -m runtime.screening.train`` to rewrite ``data/model.json`` from the project's own
+development set and the real calls of the shared corpus (``--corpus``, by default
+``../shared/corpus`` beside the repository). Training is deterministic: same data, same file.
+
+Each call is replayed once through the real :class:`~.engine.ScreeningSession` (rules only) and
+the features it exposes after every segment are kept; a fold's model is then fitted on snapshots
+of its training calls and applied to every segment of its held-out calls, exactly as the runtime
+would score them. The n-gram table of a fold comes from its training calls only, and the n-gram
+features the regression is fitted on are cross-fitted (computed with tables that did not see that
+call), so the regression does not learn to trust n-grams more than they deserve on new calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from runtime.screening.data.generate import DEVSET
+from runtime.screening.engine import ScreeningSession
+from runtime.screening.evaluate import Labels, Outcome
+from runtime.screening.explain import is_french
+from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
+from runtime.screening.learned import (
+    MODEL_FILE,
+    RULE_SCALE,
+    LinearModel,
+    NgramState,
+    hashed_grams,
+)
+from runtime.screening.model import CallRecord
+from runtime.screening.normalize import normalize
+from runtime.screening.risk import Sensitivity, Thresholds, sigmoid, thresholds_for
+
+__all__ = [
+    "DEFAULT_CORPUS",
+    "Call",
+    "cross_validate",
+    "fit",
+    "leave_one_source_out",
+    "load_calls",
+    "main",
+    "replay",
+]
+
+DEFAULT_CORPUS: Final = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+FOLDS: Final = 5
+INNER_FOLDS: Final = 5
+L2: Final = 4.0  # ridge penalty, relative to one call's total weight of 1
+NEWTON_STEPS: Final = 12
+MIN_DF: Final = 5  # an n-gram must appear in this many training calls
+ALPHA: Final = 1.0  # additive smoothing of n-gram document frequencies
+MIN_NGRAM_WEIGHT: Final = 1.0  # |log-ratio| below which an n-gram is noise
+MAX_NGRAMS: Final = 3000
+CONVERGED: Final = 1e-6  # Newton step size (and weight magnitude) below which nothing changes
+FINAL_WEIGHT: Final = 0.8  # share of a call's weight on its whole-call snapshot
+LEGIT_WEIGHT: Final = 2.0  # a legitimate call weighs this many scam calls
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A labelled call replayed once: rule features after each segment, tokens per segment."""
+
+    record: CallRecord
+    labels: Labels
+    source: str
+    group: str
+    times: tuple[float, ...]  # 0.0 (metadata only), then each segment's t
+    base: tuple[dict[str, float], ...]  # features without n-grams, one per entry of ``times``
+    tokens: tuple[list[str], ...]  # normalised tokens of each segment
+
+    @property
+    def scam(self) -> bool:
+        """Whether the call is labelled a scam."""
+        return self.labels.label == "scam"
+
+    @property
+    def english(self) -> bool:
+        """Whether n-gram features apply to the call."""
+        return not is_french(self.record.lang)
+
+
+def _group(record: CallRecord) -> str:
+    """Calls with the same opening are one group: some sources publish the same call twice."""
+    opening = " ".join(normalize(" ".join(s.text for s in record.segments[:3])).split()[:16])
+    return hashlib.blake2b(opening.encode(), digest_size=8).hexdigest()
+
+
+def replay(record: CallRecord, labels: Labels, source: str) -> Call:
+    """Feed a call to a rules-only session and keep its features after every segment."""
+    session = ScreeningSession(record.call, record.lang, model=None)
+    times, base, tokens = [0.0], [session.features()], []
+    for segment in record.segments:
+        session.feed(segment)
+        times.append(segment.t)
+        base.append(session.features())
+        tokens.append(normalize(segment.text).split())
+    return Call(record, labels, source, _group(record), tuple(times), tuple(base), tuple(tokens))
+
+
+def load_calls(devset: Path = DEVSET, corpus: Path | None = DEFAULT_CORPUS) -> list[Call]:
+    """The project's own set and, when the directory exists, every corpus file, replayed."""
+    files = [devset]
+    if corpus is not None and corpus.is_dir():
+        files += sorted(corpus.glob("*.jsonl"))
+    calls = []
+    for path in files:
+        lines = read_lines(path)
+        try:
+            records = decode_lines(lines, CallRecord)
+            labels = decode_lines(lines, Labels)
+        except InvalidInput as error:
+            raise InvalidInput([f"{path.name} {problem}" for problem in error.problems]) from None
+        source = "own-set" if path == devset else path.stem
+        calls += [replay(r, lab, source) for r, lab in zip(records, labels, strict=True)]
+    return calls
+
+
+# --- n-grams -----------------------------------------------------------------------------------
+
+
+def _call_grams(call: Call) -> set[int]:
+    grams: set[int] = set()
+    previous = ""
+    for tokens in call.tokens:
+        grams.update(hashed_grams(tokens, previous))
+        real = [t for t in tokens if t != "."]
+        if real:
+            previous = "0" if real[-1][0].isdigit() else real[-1]
+    return grams
+
+
+def ngram_table(calls: Iterable[Call], grams: Callable[[Call], set[int]]) -> dict[int, float]:
+    """Smoothed log-ratio of document frequency in scam vs legitimate English calls."""
+    scam_df: dict[int, int] = {}
+    legit_df: dict[int, int] = {}
+    scams = legit = 0
+    for call in calls:
+        if not call.english:
+            continue
+        target = scam_df if call.scam else legit_df
+        scams, legit = (scams + 1, legit) if call.scam else (scams, legit + 1)
+        for bucket in grams(call):
+            target[bucket] = target.get(bucket, 0) + 1
+    if not scams or not legit:
+        return {}
+    scored = []
+    for bucket in scam_df.keys() | legit_df.keys():
+        s, g = scam_df.get(bucket, 0), legit_df.get(bucket, 0)
+        if s + g < MIN_DF:
+            continue
+        weight = math.log((s + ALPHA) / (scams + 2 * ALPHA)) - math.log(
+            (g + ALPHA) / (legit + 2 * ALPHA)
+        )
+        if abs(weight) >= MIN_NGRAM_WEIGHT:
+            scored.append((abs(weight) * math.log1p(s + g), bucket, weight))
+    scored.sort(reverse=True)
+    return {bucket: weight for _, bucket, weight in scored[:MAX_NGRAMS]}
+
+
+def _rows(call: Call, table: dict[int, float] | None) -> list[dict[str, float]]:
+    """The call's features after every segment, n-grams from ``table`` (None: no n-grams)."""
+    if table is None or not call.english:
+        return [dict(f) for f in call.base]
+    state = NgramState(table)
+    rows = [call.base[0] | state.features()]
+    for features, tokens in zip(call.base[1:], call.tokens, strict=True):
+        state.add(tokens)
+        rows.append(features | state.features())
+    return rows
+
+
+def _sample(count: int) -> list[int]:
+    """Snapshot indices for training: the opening densely, then geometrically, and the end."""
+    picked = set(range(min(count, 7)))
+    step = 7
+    while step < count:
+        picked.add(step)
+        step = int(step * 1.4) + 1
+    picked.add(count - 1)
+    return sorted(picked)
+
+
+# --- logistic regression ----------------------------------------------------------------------
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the system is small and positive definite)."""
+    n = len(vector)
+    a = [[*row, vector[i]] for i, row in enumerate(matrix)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        lead = a[col][col]
+        for r in range(col + 1, n):
+            factor = a[r][col] / lead
+            if factor:
+                row, top = a[r], a[col]
+                for c in range(col, n + 1):
+                    row[c] -= factor * top[c]
+    out = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        out[r] = (a[r][n] - sum(a[r][c] * out[c] for c in range(r + 1, n))) / a[r][r]
+    return out
+
+
+def fit(
+    rows: Sequence[dict[str, float]], labels: Sequence[int], weights: Sequence[float], l2: float
+) -> tuple[float, dict[str, float]]:
+    """L2-regularised logistic regression by Newton's method; returns (bias, weights)."""
+    names = sorted({name for row in rows for name in row})
+    index = {name: i + 1 for i, name in enumerate(names)}
+    dim = len(names) + 1
+    sparse = [
+        ([0, *(index[k] for k in row)], [1.0, *row.values()])
+        for row in rows  # column 0 is the bias
+    ]
+    beta = [0.0] * dim
+    for _ in range(NEWTON_STEPS):
+        grad = [0.0] * dim
+        hess = [[0.0] * dim for _ in range(dim)]
+        for (cols, vals), y, w in zip(sparse, labels, weights, strict=True):
+            z = sum(beta[c] * v for c, v in zip(cols, vals, strict=True))
+            p = sigmoid(max(min(z, 30.0), -30.0))
+            r, s = w * (p - y), w * p * (1.0 - p)
+            for c, v in zip(cols, vals, strict=True):
+                grad[c] += r * v
+                sv = s * v
+                row = hess[c]
+                for c2, v2 in zip(cols, vals, strict=True):
+                    row[c2] += sv * v2
+        for c in range(1, dim):
+            grad[c] += 2.0 * l2 * beta[c]
+            hess[c][c] += 2.0 * l2
+        hess[0][0] += 1e-6
+        step = _solve(hess, grad)
+        beta = [b - d for b, d in zip(beta, step, strict=True)]
+        if max(abs(d) for d in step) < CONVERGED:
+            break
+    kept = {name: beta[index[name]] for name in names if abs(beta[index[name]]) > CONVERGED}
+    return beta[0], kept
+
+
+def _inner_fold(call: Call) -> int:
+    return int(call.group, 16) % INNER_FOLDS
+
+
+def train(calls: Sequence[Call], l2: float = L2) -> LinearModel:
+    """Fit the n-gram table and the regression on ``calls`` (cross-fitted n-gram features)."""
+    grams = {call.record.id: _call_grams(call) for call in calls if call.english}
+
+    def of(call: Call) -> set[int]:
+        return grams[call.record.id]
+
+    inner = [ngram_table((c for c in calls if _inner_fold(c) != k), of) for k in range(INNER_FOLDS)]
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    weights: list[float] = []
+    for call in calls:
+        snapshots = _rows(call, inner[_inner_fold(call)])
+        picked = _sample(len(snapshots))
+        total = 1.0 if call.scam else LEGIT_WEIGHT
+        share = total * (1.0 - FINAL_WEIGHT) / max(len(picked) - 1, 1)
+        for i in picked:
+            rows.append(snapshots[i])
+            labels.append(int(call.scam))
+            weights.append(total * FINAL_WEIGHT if i == len(snapshots) - 1 else share)
+    bias, coefficients = fit(rows, labels, weights, l2)
+    info: dict[str, object] = {
+        "trained_on": dict(sorted(_count(calls).items())),
+        "l2": l2,
+        "ngram_features": "hashed CRC-32 word uni/bigrams (English only), log-ratio weights",
+        # Hashes of the training calls' ids (no text), so `ethiq eval FILE` can tell in-sample.
+        "call_ids": sorted(_id_hash(call.record.id) for call in calls),
+    }
+    return LinearModel(bias, coefficients, ngram_table(calls, of), info)
+
+
+def _count(calls: Iterable[Call]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for call in calls:
+        counts[call.source] = counts.get(call.source, 0) + 1
+    return counts
+
+
+def _id_hash(call_id: str) -> str:
+    return hashlib.blake2b(call_id.encode(), digest_size=6).hexdigest()
+
+
+def trained_on(model: LinearModel, ids: Iterable[str]) -> int:
+    """How many of ``ids`` were training calls of ``model``."""
+    known = set(model.info.get("call_ids") or [])  # type: ignore[call-overload]
+    return sum(_id_hash(i) in known for i in ids)
+
+
+# --- scoring held-out calls as the runtime would ------------------------------------------------
+
+
+def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "normal") -> Outcome:
+    """The real-time outcome of a replayed call under ``model`` (None: rules only)."""
+    thresholds = thresholds_for(sensitivity)
+    rows = _rows(call, None if model is None else dict(model.ngrams))
+    peak, verdict, detected = 0.0, "legit", None
+    current = 0.0
+    for t, features in zip(call.times, rows, strict=True):
+        logit = features["rule"] / RULE_SCALE if model is None else model.risk_logit(features)
+        current = sigmoid(logit)
+        peak = max(peak, current)
+        verdict = Thresholds.worst(verdict, thresholds.verdict(current))  # type: ignore[arg-type]
+        if verdict != "legit" and detected is None:
+            detected = t
+    return Outcome(
+        id=call.record.id,
+        source=call.source,
+        language="fr" if is_french(call.record.lang) else "en",
+        label=call.labels.label,
+        typology=call.labels.typology or "unknown",
+        verdict=verdict,  # type: ignore[arg-type]
+        whole_call=thresholds.verdict(current),
+        risk=peak,
+        detected_at=detected,
+    )
+
+
+def _folds(calls: Sequence[Call]) -> list[int]:
+    """Fold of each call: groups dealt round-robin within each source and label (stratified)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for call in calls:
+        members = groups.setdefault((call.source, call.labels.label), [])
+        if call.group not in members:
+            members.append(call.group)
+    fold_of: dict[str, int] = {}
+    for members in groups.values():
+        for i, group in enumerate(sorted(members)):
+            fold_of.setdefault(group, i % FOLDS)
+    return [fold_of[call.group] for call in calls]
+
+
+def cross_validate(
+    calls: Sequence[Call], sensitivities: Sequence[Sensitivity] = ("normal",)
+) -> dict[Sensitivity, list[Outcome]]:
+    """Grouped, stratified k-fold: each call scored by the model of the folds without it."""
+    folds = _folds(calls)
+    results: dict[Sensitivity, list[Outcome | None]] = {
+        s: [None] * len(calls) for s in sensitivities
+    }
+    for k in range(FOLDS):
+        model = train([c for c, f in zip(calls, folds, strict=True) if f != k])
+        for i, (call, fold) in enumerate(zip(calls, folds, strict=True)):
+            if fold == k:
+                for s in sensitivities:
+                    results[s][i] = score(call, model, s)
+    return {s: [o for o in outcomes if o is not None] for s, outcomes in results.items()}
+
+
+def leave_one_source_out(calls: Sequence[Call]) -> list[Outcome]:
+    """Each source scored by a model trained on every other source (new kinds of calls)."""
+    outcomes = []
+    for source in sorted({call.source for call in calls}):
+        model = train([c for c in calls if c.source != source])
+        outcomes += [score(c, model) for c in calls if c.source == source]
+    return outcomes
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Train on the own set and the corpus, write the model file, print what it learned from."""
+    parser = argparse.ArgumentParser(prog="python -m runtime.screening.train")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        sys.exit(f"corpus directory not found: {args.corpus} (pass --corpus DIR)")
+    calls = load_calls(DEVSET, args.corpus)
+    model = train(calls)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(model.to_json() + "\n", encoding="utf-8")
+    tmp.replace(args.out)
+    strongest = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))[:12]
+    print(f"trained on {len(calls)} calls: {model.info['trained_on']}")
+    print(f"{len(model.weights)} cue/rule weights, {len(model.ngrams)} hashed n-grams")
+    print("strongest:", ", ".join(f"{k} {v:+.2f}" for k, v in strongest))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

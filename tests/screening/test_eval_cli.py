@@ -1,0 +1,116 @@
+"""``ethiq eval``: output format, sensitivity sweep, cross-validation and clear errors.
+
+The corpus tests read ``../shared/corpus`` beside the repository and skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from runtime.screening import cli
+from runtime.screening.data.generate import DEVSET
+from runtime.screening.train import DEFAULT_CORPUS
+from tests.screening.test_score_cli import EXAMPLES
+
+app = typer.Typer()
+app.command("score")(cli.score)
+app.command("eval")(cli.evaluate)
+runner = CliRunner()
+
+needs_corpus = pytest.mark.skipif(
+    not DEFAULT_CORPUS.is_dir(),
+    reason=f"real-call corpus not found at {DEFAULT_CORPUS} (CI checks it out beside the repo)",
+)
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    path = tmp_path / "examples.jsonl"
+    path.write_text(EXAMPLES, encoding="utf-8")
+    return path
+
+
+def test_file_mode_prints_table_calibration_and_reliability(examples: Path) -> None:
+    result = runner.invoke(app, ["eval", str(examples)])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("committed model on examples.jsonl")
+    for column in ("recall", "false", "warn", "ttd", "brier"):
+        assert column in out
+    assert "lang:fr" in out
+    assert "scam:gift_card_payment" in out
+    assert "reliability of risk" in out
+    assert "0.9-1.0" in out
+
+
+def test_json_has_slices_and_reliability(examples: Path) -> None:
+    result = runner.invoke(app, ["eval", str(examples), "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    overall = document["slices"][0]
+    assert overall["name"] == "overall"
+    assert overall["recall"] == 1.0
+    assert overall["false_alarm_rate"] == 0.0
+    assert 0.0 <= overall["brier"] <= 0.25
+    assert sum(b["calls"] for b in document["reliability"]) == 4
+
+
+def test_sensitivity_sweep(examples: Path) -> None:
+    result = runner.invoke(app, ["eval", str(examples), "--sensitivity", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = [r for r in json.loads(result.stdout)["by_sensitivity"] if r["name"] == "overall"]
+    assert [r["sensitivity"] for r in rows] == ["low", "normal", "high"]
+    text = runner.invoke(app, ["eval", str(examples), "--sensitivity"]).stdout
+    assert "effect of the tenant's sensitivity" in text
+
+
+def test_training_calls_are_flagged_in_sample() -> None:
+    result = runner.invoke(app, ["eval", str(DEVSET)])
+    assert result.exit_code == 0, result.stderr
+    assert "in-sample" in result.stderr
+
+
+def test_bad_level_is_refused(examples: Path) -> None:
+    result = runner.invoke(app, ["eval", str(examples), "--level", "loud"])
+    assert result.exit_code == 2
+    assert "sensitivity must be" in result.stderr
+
+
+def test_missing_corpus_directory_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "--corpus", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "corpus directory not found" in result.stderr
+    assert result.stdout == ""
+
+
+def test_malformed_corpus_file_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.jsonl").write_text(EXAMPLES.splitlines()[0] + "\n{oops\n", "utf-8")
+    result = runner.invoke(app, ["eval", "--corpus", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "broken.jsonl line 2:" in result.stderr
+    assert result.stdout == ""
+
+
+@needs_corpus
+def test_cross_validated_figures_on_the_corpus() -> None:
+    """Regression floor on the honest (cross-validated) figures; the targets are in the docs."""
+    result = runner.invoke(app, ["eval", "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["mode"].startswith("cross-validated")
+    slices = {s["name"]: s for s in document["slices"]}
+    real = slices["real calls (corpus)"]
+    assert real["recall"] >= 0.7
+    assert real["false_alarm_rate"] <= 0.02
+    assert real["warning_rate"] <= 0.05
+    assert real["median_time_to_detect"] <= 30
+    own = slices["source:own-set"]
+    assert own["recall"] >= 0.85
+    assert own["false_alarm_rate"] <= 0.03
+    for name in ("source:youtube-scambait-scam", "source:switchboard-money-legit", "lang:fr"):
+        assert name in slices

@@ -1,0 +1,105 @@
+"""The learned layer: the committed model file, its loading, and one scoring path for both the
+runtime and the cross-validation."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from runtime.screening import CallMeta, ScreeningSession, Segment
+from runtime.screening.data.generate import DEVSET
+from runtime.screening.evaluate import Labels
+from runtime.screening.jsonl import decode_lines, read_lines
+from runtime.screening.learned import BUCKETS, MODEL_FILE, LinearModel, NgramState, default_model
+from runtime.screening.lexicon import LEXICON
+from runtime.screening.metadata import metadata_signals
+from runtime.screening.model import CallRecord
+from runtime.screening.train import replay, score, train
+
+_FEATURE = re.compile(r"(rule|rule:confident|lang:fr|ngram:(pos|neg)|(cue|group|meta):[a-z_]+)")
+
+
+def test_model_file_holds_weights_and_hashes_only() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["buckets"] == BUCKETS
+    assert all(_FEATURE.fullmatch(name) for name in data["weights"]), data["weights"]
+    assert all(key.isdigit() and 0 <= int(key) < BUCKETS for key in data["ngrams"])
+    assert all(isinstance(w, float) for w in data["ngrams"].values())
+    assert all(re.fullmatch(r"[0-9a-f]{12}", h) for h in data["info"]["call_ids"])
+    assert MODEL_FILE.stat().st_size < 200_000
+
+
+def test_model_knows_the_cues_it_weighs() -> None:
+    model = default_model()
+    assert model is not None
+    keys = {entry.key for entry in LEXICON}
+    for name in model.weights:
+        if name.startswith("cue:"):
+            assert name.removeprefix("cue:") in keys
+
+
+def test_wrong_model_file_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a screening model file"):
+        LinearModel.from_json('{"format": "something-else"}')
+    good = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    good["buckets"] = 12
+    with pytest.raises(ValueError, match="buckets"):
+        LinearModel.from_json(json.dumps(good))
+
+
+def test_round_trip() -> None:
+    model = LinearModel(-1.0, {"rule": 1.5, "cue:pin": 0.25}, {7: 1.25, 9: -2.0}, {"l2": 1.0})
+    again = LinearModel.from_json(model.to_json())
+    assert again == model
+
+
+def test_ngram_state_is_bounded_by_the_table() -> None:
+    state = NgramState({})
+    for _ in range(50):
+        state.add(["words", "the", "table", "does", "not", "know"])
+    assert state.seen == set()
+    assert state.features() == {"ngram:pos": 0.0, "ngram:neg": 0.0}
+
+
+def _devset_sample() -> list[tuple[CallRecord, Labels]]:
+    lines = read_lines(DEVSET)
+    records = decode_lines(lines, CallRecord)
+    labels = decode_lines(lines, Labels)
+    return list(zip(records, labels, strict=True))[::9]
+
+
+def test_cross_validation_scores_calls_exactly_as_the_runtime_does() -> None:
+    """The CV path (replayed features, fold model) and a live session agree segment by segment."""
+    model = default_model()
+    assert model is not None
+    for record, labels in _devset_sample():
+        outcome = score(replay(record, labels, "own-set"), model)
+        session = ScreeningSession(record.call, record.lang, model=model)
+        for segment in record.segments:
+            session.feed(segment)
+        live = session.assessment
+        assert outcome.risk == pytest.approx(live.risk, abs=1e-9), record.id
+        assert outcome.verdict == live.verdict, record.id
+        assert outcome.detected_at == live.detected_at, record.id
+
+
+def test_training_is_deterministic() -> None:
+    calls = [replay(r, lab, "own-set") for r, lab in _devset_sample()]
+    assert train(calls).to_json() == train(calls).to_json()
+
+
+def test_french_calls_get_no_ngram_evidence() -> None:
+    session = ScreeningSession(CallMeta(), "fr-CA")
+    session.feed(Segment(1.0, "caller", "thank you for calling support dear customer press 1"))
+    features = session.features()
+    assert "ngram:pos" not in features
+    assert features["lang:fr"] == 1.0
+
+
+def test_metadata_reaches_the_model() -> None:
+    meta = CallMeta(from_="+15145550123", stir_verstat="TN-Validation-Failed")
+    assert {s.key for s in metadata_signals(meta)} == {"stir_failed"}
+    assert ScreeningSession(meta, "en-US").features()["meta:stir_failed"] == 1.0
