@@ -154,7 +154,16 @@ def summarise(outcomes: list[Outcome]) -> list[Slice]:
         if own and real:
             slices.append(_slice("real calls (corpus)", real))
         for source in sources:
-            slices.append(_slice(f"source:{source}", [o for o in outcomes if o.source == source]))
+            in_source = [o for o in outcomes if o.source == source]
+            slices.append(_slice(f"source:{source}", in_source))
+            languages = sorted({o.language for o in in_source})
+            for language in languages if len(languages) > 1 else ():
+                slices.append(
+                    _slice(
+                        f"source:{source} lang:{language}",
+                        [o for o in in_source if o.language == language],
+                    )
+                )
     for language in sorted({o.language for o in outcomes}):
         slices.append(_slice(f"lang:{language}", [o for o in outcomes if o.language == language]))
     by_typology: dict[tuple[str, str], list[Outcome]] = {}

@@ -112,5 +112,7 @@ def test_cross_validated_figures_on_the_corpus() -> None:
     own = slices["source:own-set"]
     assert own["recall"] >= 0.85
     assert own["false_alarm_rate"] <= 0.03
+    for lang in ("en", "fr"):
+        assert slices[f"source:own-set lang:{lang}"]["false_alarm_rate"] <= 0.05
     for name in ("source:youtube-scambait-scam", "source:switchboard-money-legit", "lang:fr"):
         assert name in slices
