@@ -161,8 +161,33 @@ class TwilioWebhooks(Controller):
                 caller_id=params.get("From") or None,
                 language=tenant.language,
                 transcription_url=None,
+                dial_action_url=public_url(
+                    runtime.settings.twilio.public_url, paths.DIAL_STATUS, f"tenant={tenant.slug}"
+                ),
             )
         )
+
+    @post(paths.DIAL_STATUS, status_code=200, summary="<Dial> ended: voicemail if unanswered")
+    async def dial_status(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "dial_status", by_query=True)
+        return _xml(await runtime.calls.dial_status(tenant, params))
+
+    @post(paths.PARTICIPANT_STATUS, status_code=204, summary="The person's conference leg")
+    async def participant_status(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "participant", by_query=True)
+        caller_sid = request.query_params.get("call", "")
+        await runtime.calls.person_status(tenant, caller_sid, params)
+
+    @post(paths.VOICEMAIL, status_code=200, summary="A voicemail was left")
+    async def voicemail(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "voicemail", by_query=True)
+        return _xml(await runtime.calls.voicemail(tenant, params))
 
     @post(paths.CALL_STATUS, status_code=204, summary="Call status callback: complete the call log")
     async def call_status(self, request: AnyRequest) -> None:

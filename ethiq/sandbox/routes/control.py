@@ -19,9 +19,10 @@ from ethiq.sandbox.faults import FaultSpec
 from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
 from ethiq.sandbox.routes.common import AnyRequest, json_response
-from ethiq.sandbox.state import Call
+from ethiq.sandbox.state import Call, SipEndpoint
+from ethiq.sandbox.voice import InboundCallSpec
 
-__all__ = ["ROUTES", "CallSpec", "OptOutSpec"]
+__all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipEndpointSpec"]
 
 BASE = "/_sandbox"
 
@@ -40,6 +41,17 @@ class OptOutSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A recipient who replied STOP: messages to them fail with 21610."""
 
     phone_number: str
+
+
+class SipEndpointSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How the SIP app registered as ``address`` (``user@domain``) answers Twilio's INVITEs."""
+
+    address: str
+    behaviour: str = "answer"  # answer, no-answer, busy, offline
+    secure_only: bool = True
+
+
+SIP_BEHAVIOURS = frozenset({"answer", "no-answer", "busy", "offline"})
 
 
 def _control(request: AnyRequest) -> Sandbox:
@@ -107,6 +119,13 @@ async def state(request: AnyRequest) -> dict[str, Any]:
                 for t in store.transcriptions.values()
             ],
             "opt_outs": sorted(store.opt_outs),
+            "conferences": [
+                {
+                    **render.conference(c),
+                    "participants": [render.participant(p) for p in c.participants.values()],
+                }
+                for c in store.conferences.values()
+            ],
         }
 
 
@@ -155,6 +174,27 @@ async def register_call(request: AnyRequest, data: CallSpec) -> Response[dict[st
         return json_response(render.call(call), 201)
 
 
+@post(f"{BASE}/calls/inbound", status_code=200)
+async def inbound_call(request: AnyRequest, data: InboundCallSpec) -> dict[str, Any]:
+    """Place a scripted inbound call and run it to its end, as Twilio would; report it."""
+    sandbox = _control(request)
+    try:
+        return await sandbox.voice.inbound(data)
+    except LookupError as error:
+        raise invalid_parameter(str(error)) from None
+
+
+@post(f"{BASE}/sip-endpoints", status_code=201)
+async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpointSpec:
+    sandbox = _control(request)
+    if data.behaviour not in SIP_BEHAVIOURS:
+        raise invalid_parameter(f"behaviour must be one of {sorted(SIP_BEHAVIOURS)}")
+    address = data.address.removeprefix("sips:").removeprefix("sip:").split(";", 1)[0]
+    with sandbox.store.lock:
+        sandbox.store.sip_endpoints[address] = SipEndpoint(data.behaviour, data.secure_only)
+    return data
+
+
 @post(f"{BASE}/opt-outs", status_code=201)
 async def add_opt_out(request: AnyRequest, data: OptOutSpec) -> dict[str, str]:
     sandbox = _control(request)
@@ -176,5 +216,7 @@ ROUTES = [
     remove_fault,
     clear_faults,
     register_call,
+    inbound_call,
+    sip_endpoint,
     add_opt_out,
 ]
