@@ -461,6 +461,7 @@ class VoiceEngine:
                 leg.said += _said(document)
         try:
             await self._converse(run, leg)
+            call.status = "completed"  # the script is over: the caller hangs up
         finally:
             leg.status, leg.end_time = "completed", now()
             self.stamp(leg, "hung up")
@@ -538,6 +539,7 @@ class VoiceEngine:
                 await self._converse(run, person)
             else:
                 self.stamp(call, "alone in the conference: hears the wait music, hangs up")
+            call.status = "completed"  # the caller hangs up: they leave the conference
         finally:
             await self.leave_conference(conference, me, "left")
         return "completed"

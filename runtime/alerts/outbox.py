@@ -193,7 +193,7 @@ class Outbox:
             if sid is None:
                 body = alert_body(
                     lang=str(contact["language"]),
-                    person_number=tenant.phone_number,
+                    region=tenant.region,
                     caller=str(call["from_number"]),
                     caller_name=call["caller_name"],
                     at=as_utc(call["started_at"]) or self._clock(),

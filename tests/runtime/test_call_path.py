@@ -346,3 +346,35 @@ def test_transcription_error_is_counted_logged_and_marked(world: World) -> None:
     assert 'ethiq_transcription_errors_total{code="32650"} 1.0' in world.metrics()
     assert "is NOT being screened" in world.log.read_text()
     assert world.row(call["sid"])["degraded"] == "transcription-error"
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "dial_status"),
+    [("answer", "completed"), ("no-answer", "no-answer"), ("busy", "busy"), ("offline", "failed")],
+)
+def test_without_a_conference_the_dial_outcome_decides(
+    fresh: World, behaviour: str, dial_status: str
+) -> None:
+    """Twilio refuses to create the person's participant (a 500): the runtime rings the app
+    with ``<Dial timeout action><Sip>``; Twilio posts ``DialCallStatus`` to the action."""
+    control = fresh.sandbox.control
+    control.fail(500, code=20500, method="POST", path="*/Participants.json")
+    fresh.person(behaviour)
+    report = fresh.call(LEGIT)
+    control.clear_faults()
+    answer = parse_twiml(report["twiml"][0])
+    dial = answer.find("Dial")
+    assert dial is not None
+    assert dial.get("timeout") == "25"
+    assert answer.findtext("Dial/Sip") == fresh.tenant.sip_address + ";secure=true"
+    caller = _leg(report, "caller")
+    assert any(f"dial ended: {dial_status}" in e for e in caller["events"])
+    row = fresh.row(report["call_sid"])
+    assert row["degraded"] == "conference"
+    if dial_status == "completed":
+        assert row["outcome"] == "answered"
+        assert "[beep]" not in caller["heard"]
+    else:
+        assert parse_twiml(report["twiml"][1]).find("Record") is not None  # the action's answer
+        assert "[beep]" in caller["heard"]
+        assert row["outcome"] == "voicemail"
