@@ -63,5 +63,11 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.signature_storms = Counter(
+            "ethiq_signature_storms_total",
+            "Bursts of badly signed webhooks for one tenant (a rotated subaccount token)",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from runtime.settings import Settings
@@ -339,3 +340,37 @@ def test_fallback_connects_without_screening_and_sip_app_can_call_out(settings: 
             assert forged.status_code == 403
 
     asyncio.run(scenario())
+
+
+def test_a_rotated_token_becomes_one_loud_signal(settings: Settings) -> None:
+    """Twilio signs with the subaccount's current token; after a rotation every webhook of the
+    tenant fails. Each is refused, and the burst is counted and logged once, actionably."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            handler = Collect(level=logging.ERROR)
+            logging.getLogger("runtime.telephony.webhooks").addHandler(handler)
+            try:
+                tenant = await h.add_tenant()
+                rotated = "rotated-" + "z" * 24
+                for _ in range(7):
+                    params = {
+                        "CallSid": sid("CA"),
+                        "AccountSid": tenant.subaccount_sid,
+                        "From": unique_caller(),
+                        "To": tenant.phone_number,
+                    }
+                    assert (await h.webhook(paths.VOICE, params, rotated)).status_code == 403
+            finally:
+                logging.getLogger("runtime.telephony.webhooks").removeHandler(handler)
+            metrics = (await h.client.get("/metrics")).text
+            assert "ethiq_signature_storms_total 1.0" in metrics
+            assert 'ethiq_webhooks_rejected_total{endpoint="voice"} 7.0' in metrics
+
+    asyncio.run(scenario())
+    assert len([line for line in lines if "probably rotated" in line]) == 1
