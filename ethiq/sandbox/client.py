@@ -230,6 +230,13 @@ class SandboxControl:
         payload = {"address": address, "behaviour": behaviour, "secure_only": secure_only}
         self._call("POST", "/sip-endpoints", payload)
 
+    def sms_outcome(
+        self, phone_number: str, status: str = "delivered", error_code: int | None = None
+    ) -> None:
+        """Messages to ``phone_number`` end ``status`` (with Twilio's ``error_code``)."""
+        payload = {"phone_number": phone_number, "status": status, "error_code": error_code}
+        self._call("POST", "/sms-outcomes", payload)
+
     def opt_out(self, phone_number: str) -> None:
         """``phone_number`` replied STOP: sending to it fails with 21610."""
         self._call("POST", "/opt-outs", {"phone_number": phone_number})

@@ -266,6 +266,8 @@ class Store:
             self.opt_outs: set[str] = set()
             self.conferences: dict[str, Conference] = {}
             self.sip_endpoints: dict[str, SipEndpoint] = {}  # by "user@domain"
+            # How a recipient's carrier answers: (status, error code), default delivered.
+            self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
 
     @property
     def parent(self) -> Account:

@@ -49,7 +49,7 @@ from ethiq.sandbox.twiml import ANNOUNCE_VERBS, check_twiml, parse_twiml, transc
 if TYPE_CHECKING:
     from ethiq.sandbox.context import Sandbox
 
-__all__ = ["InboundCallSpec", "SegmentSpec", "VoiceEngine"]
+__all__ = ["EventLog", "InboundCallSpec", "SegmentSpec", "VoiceEngine"]
 
 logger = logging.getLogger("ethiq.sandbox")
 
@@ -89,6 +89,13 @@ class _Run:
     sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
+@dataclass
+class EventLog:
+    """Where webhooks that belong to no call leg (SMS status callbacks) stamp their events."""
+
+    events: list[str] = field(default_factory=list)
+
+
 class _Redirected(Exception):
     """A REST update replaced the call's TwiML: stop the current document."""
 
@@ -106,7 +113,7 @@ class VoiceEngine:
     def store(self) -> Any:
         return self._sandbox.store
 
-    def stamp(self, leg: Call, event: str) -> None:
+    def stamp(self, leg: Call | EventLog, event: str) -> None:
         leg.events.append(f"{next(self._clock):05d} {event}")
 
     def spawn(self, work: Any) -> None:
@@ -133,7 +140,7 @@ class VoiceEngine:
         )
 
     async def post(
-        self, leg: Call, account: Account, url: str, params: Mapping[str, str]
+        self, leg: Call | EventLog, account: Account, url: str, params: Mapping[str, str]
     ) -> httpx.Response | None:
         """A signed webhook, as Twilio signs it (the account's own auth token)."""
         body = {k: v for k, v in params.items() if v is not None}

@@ -378,3 +378,30 @@ def test_without_a_conference_the_dial_outcome_decides(
         assert parse_twiml(report["twiml"][1]).find("Record") is not None  # the action's answer
         assert "[beep]" in caller["heard"]
         assert row["outcome"] == "voicemail"
+
+
+def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
+    """The carrier could not deliver (Twilio's status callback says undelivered, 30003)."""
+    contact = fresh.tenant.contacts[0]
+    send_sms(fresh.sandbox.control, contact.number, fresh.tenant.phone_number, "OUI")
+    fresh.sandbox.control.sms_outcome(contact.number, "undelivered", 30003)
+    try:
+        report = fresh.call(SCAM)
+        call_id = fresh.row(report["call_sid"])["id"]
+
+        def failed() -> dict[str, Any] | None:
+            async def read() -> dict[str, Any] | None:
+                store = store_for_url(fresh.database_url)
+                tables = bind_tables(store.engine(fresh.tenant.slug))
+                row = await tables.Alert.select().where(tables.Alert.call == call_id).first()
+                await store.close()
+                return row if row and row["status"] == "failed" else None
+
+            return asyncio.run(read())
+
+        alert = _until(failed, "alert marked failed by the status callback")
+        assert alert["error_code"] == 30003
+        assert 'ethiq_alerts_total{outcome="undelivered"}' in fresh.metrics()
+        assert "was NOT reached" in fresh.log.read_text()
+    finally:
+        fresh.sandbox.control.sms_outcome(contact.number, "delivered")

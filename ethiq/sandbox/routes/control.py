@@ -195,6 +195,24 @@ async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpoin
     return data
 
 
+class SmsOutcomeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the carrier does with messages to ``phone_number``."""
+
+    phone_number: str
+    status: str = "delivered"  # delivered, undelivered, failed
+    error_code: int | None = None  # e.g. 30003 unreachable, 30005 unknown, 30007 filtered
+
+
+@post(f"{BASE}/sms-outcomes", status_code=201)
+async def sms_outcome(request: AnyRequest, data: SmsOutcomeSpec) -> SmsOutcomeSpec:
+    sandbox = _control(request)
+    if data.status not in {"delivered", "undelivered", "failed"}:
+        raise invalid_parameter("status must be delivered, undelivered or failed")
+    with sandbox.store.lock:
+        sandbox.store.sms_outcomes[data.phone_number] = (data.status, data.error_code)
+    return data
+
+
 @post(f"{BASE}/opt-outs", status_code=201)
 async def add_opt_out(request: AnyRequest, data: OptOutSpec) -> dict[str, str]:
     sandbox = _control(request)
@@ -218,5 +236,6 @@ ROUTES = [
     register_call,
     inbound_call,
     sip_endpoint,
+    sms_outcome,
     add_opt_out,
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Response, get, post
 
 from ethiq.sandbox import render
+from ethiq.sandbox.context import Sandbox
 from ethiq.sandbox.errors import TwilioApiError, not_found
 from ethiq.sandbox.formats import API_VERSION, is_e164, new_sid
 from ethiq.sandbox.routes.common import (
@@ -18,6 +19,7 @@ from ethiq.sandbox.routes.common import (
     query_of,
 )
 from ethiq.sandbox.state import Message
+from ethiq.sandbox.voice import EventLog
 
 __all__ = ["ROUTES"]
 
@@ -63,7 +65,35 @@ async def send_message(request: AnyRequest, account_sid: str) -> Response[dict[s
             status_callback=params.get("StatusCallback"),
         )
         sandbox.store.messages[message.sid] = message
-        return json_response(render.message(message), 201)
+        outcome = sandbox.store.sms_outcomes.get(to, ("delivered", None))
+        rendered = render.message(message)
+    if message.status_callback:
+        sandbox.voice.spawn(_deliver(sandbox, message, *outcome))
+    return json_response(rendered, 201)
+
+
+async def _deliver(sandbox: Sandbox, message: Message, status: str, code: int | None) -> None:
+    """Twilio's status callbacks: ``sent``, then what the carrier said (``delivered``, or
+    ``undelivered``/``failed`` with an ``ErrorCode``).
+    https://www.twilio.com/docs/messaging/guides/track-outbound-message-status"""
+    with sandbox.store.lock:
+        account = sandbox.store.accounts[message.account_sid]
+    leg = EventLog()
+    for step in ("sent", status):
+        message.status = step
+        params = {
+            "MessageSid": message.sid,
+            "SmsSid": message.sid,
+            "AccountSid": message.account_sid,
+            "From": message.from_,
+            "To": message.to,
+            "MessageStatus": step,
+            "SmsStatus": step,
+            "ApiVersion": API_VERSION,
+        }
+        if step in {"undelivered", "failed"} and code is not None:
+            params["ErrorCode"] = str(code)
+        await sandbox.voice.post(leg, account, message.status_callback or "", params)
 
 
 @get(f"{ACCOUNT}/Messages")
