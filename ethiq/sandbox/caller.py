@@ -9,14 +9,10 @@ also delivers inbound SMS (a contact's reply) to a number's SMS webhook, signed.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-import httpx
-from twilio.request_validator import RequestValidator
 
 from ethiq.sandbox.client import SandboxControl
 
@@ -44,27 +40,6 @@ class CallScript:
     caller_name: str | None = None
 
 
-@dataclass
-class _Twilio:
-    """Signs and posts webhooks as Twilio does for one subaccount."""
-
-    token: str
-    http: httpx.Client
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    def post(self, url: str, params: dict[str, str]) -> httpx.Response:
-        signature = RequestValidator(self.token).compute_signature(url, params)
-        response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature})
-        self.sent.append(
-            {
-                "url": url,
-                "event": params.get("TranscriptionEvent") or params.get("CallStatus"),
-                "status": response.status_code,
-            }
-        )
-        return response
-
-
 def parse_transcript(text: str, gap_s: float = 5.0) -> list[ScriptedSegment]:
     """``caller: ...`` / ``callee: ...`` lines (or bare lines, said by the caller), one segment
     each, ``gap_s`` seconds apart."""
@@ -87,21 +62,9 @@ def _owner(control: SandboxControl, number: str) -> tuple[dict[str, Any], dict[s
 
 
 def send_sms(control: SandboxControl, from_: str, to: str, body: str) -> str:
-    """Deliver an inbound SMS to the number's SMS webhook, signed; return the reply TwiML."""
-    number, account = _owner(control, to)
-    params = {
-        "MessageSid": "SM" + secrets.token_hex(16),
-        "AccountSid": account["sid"],
-        "From": from_,
-        "To": to,
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
-    with httpx.Client(timeout=15.0) as http:
-        response = _Twilio(account["auth_token"], http).post(number["sms_url"], params)
-    response.raise_for_status()
-    return response.text
+    """A text to our number ``to``, through the sandbox (Twilio's keyword handling first);
+    return the runtime's reply TwiML."""
+    return str(control.inbound_sms(from_, to, body)["reply_twiml"])
 
 
 def play_call(

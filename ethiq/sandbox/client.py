@@ -230,6 +230,11 @@ class SandboxControl:
         payload = {"address": address, "behaviour": behaviour, "secure_only": secure_only}
         self._call("POST", "/sip-endpoints", payload)
 
+    def inbound_sms(self, from_: str, to: str, body: str) -> dict[str, Any]:
+        """A text from ``from_`` to our number ``to``, handled as Twilio does (STOP/START/HELP
+        blocks, unblocks and auto-replies itself) and forwarded to the number's SMS webhook."""
+        return dict(self._call("POST", "/sms/inbound", {"from": from_, "to": to, "body": body}))
+
     def sms_outcome(
         self, phone_number: str, status: str = "delivered", error_code: int | None = None
     ) -> None:

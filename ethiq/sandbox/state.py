@@ -268,6 +268,8 @@ class Store:
             self.sip_endpoints: dict[str, SipEndpoint] = {}  # by "user@domain"
             # How a recipient's carrier answers: (status, error code), default delivered.
             self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
+            # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
+            self.blocked_pairs: set[tuple[str, str]] = set()
 
     @property
     def parent(self) -> Account:

@@ -186,6 +186,10 @@ _REPLIES = {
         "pour de l'aide.",
         "Reply YES to receive Ethiq fraud alerts, STOP to opt out, HELP for help.",
     ),
+    "blocked": (
+        "Vous aviez répondu STOP: pour recevoir de nouveau les alertes Ethiq, répondez START.",
+        "You replied STOP earlier: to receive Ethiq alerts again, reply START.",
+    ),
     "stranger": (
         "Ce numéro envoie les alertes de fraude Ethiq à des contacts inscrits. Vous n'êtes pas "
         "inscrit.",

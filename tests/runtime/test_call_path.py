@@ -89,6 +89,16 @@ class World:
 
         return asyncio.run(read())
 
+    def alerts(self, call_id: int) -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            store = store_for_url(self.database_url)
+            tables = bind_tables(store.engine(self.tenant.slug))
+            rows = await tables.Alert.select().where(tables.Alert.call == call_id).run()
+            await store.close()
+            return [dict(r) for r in rows]
+
+        return asyncio.run(read())
+
     def metrics(self) -> str:
         return httpx.get(f"{self.runtime_url}/metrics", timeout=5.0).text
 
@@ -405,3 +415,35 @@ def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
         assert "was NOT reached" in fresh.log.read_text()
     finally:
         fresh.sandbox.control.sms_outcome(contact.number, "delivered")
+
+
+def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
+    fresh: World,
+) -> None:
+    """STOP: Twilio blocks and auto-replies; the runtime records it and stays silent. "OUI"
+    afterwards cannot lift Twilio's block, so the contact is told to send START instead of
+    being recorded as consenting while every alert would fail with 21610."""
+    control, tenant = fresh.sandbox.control, fresh.tenant
+    contact = tenant.contacts[0].number
+    assert "Merci" in send_sms(control, contact, tenant.phone_number, "OUI")
+    stop = control.inbound_sms(contact, tenant.phone_number, "STOP")
+    assert stop["opt_out_type"] == "STOP"
+    assert stop["twilio_reply"]
+    assert parse_twiml(stop["reply_twiml"]).find("Message") is None  # no second reply
+    again = control.inbound_sms(contact, tenant.phone_number, "oui")
+    assert again["opt_out_type"] is None  # not a keyword Twilio knows: forwarded only
+    assert "START" in again["reply_twiml"]
+    report = fresh.call(SCAM)  # a scam now alerts nobody: no consent, no 21610 attempt
+    row = fresh.row(report["call_sid"])
+    assert row["verdict"] == "scam"
+    assert fresh.alerts(row["id"]) == []  # written with the verdict, in the same transaction
+    start = control.inbound_sms(contact, tenant.phone_number, "START")
+    assert start["opt_out_type"] == "START"
+    assert parse_twiml(start["reply_twiml"]).find("Message") is None
+    before = {m["sid"] for m in control.messages()}
+    fresh.call(SCAM)
+    sent = _until(
+        lambda: [m for m in control.messages() if m["sid"] not in before and m["to"] == contact],
+        "alert after START",
+    )
+    assert "ALERTE" in sent[0]["body"]

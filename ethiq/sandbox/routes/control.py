@@ -18,6 +18,7 @@ from ethiq.sandbox.errors import TwilioApiError, authenticate_error, invalid_par
 from ethiq.sandbox.faults import FaultSpec
 from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
+from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
 from ethiq.sandbox.state import Call, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
@@ -195,6 +196,22 @@ async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpoin
     return data
 
 
+class InboundSmsSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    from_: str = msgspec.field(name="from")
+    to: str
+    body: str
+
+
+@post(f"{BASE}/sms/inbound", status_code=200)
+async def inbound_sms(request: AnyRequest, data: InboundSmsSpec) -> dict[str, Any]:
+    """A text to one of our numbers, handled as Twilio handles it (keywords, then webhook)."""
+    sandbox = _control(request)
+    try:
+        return await messages.inbound_sms(sandbox, data.from_, data.to, data.body)
+    except LookupError as error:
+        raise invalid_parameter(str(error)) from None
+
+
 class SmsOutcomeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What the carrier does with messages to ``phone_number``."""
 
@@ -237,5 +254,6 @@ ROUTES = [
     inbound_call,
     sip_endpoint,
     sms_outcome,
+    inbound_sms,
     add_opt_out,
 ]
