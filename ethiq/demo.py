@@ -35,7 +35,7 @@ from runtime.tenants import generate_key
 
 __all__ = ["demo", "simulate_app"]
 
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,12 @@ def _call_summary(runtime: RuntimeHandle, slug: str, played: dict[str, Any]) -> 
         "risk": record.get("risk"),
         "reasons": record.get("reasons", []),
         "timeline": runtime.get(f"/tenants/{slug}/calls/{played['call_sid']}/timeline"),
+        "outcome": record.get("outcome"),
         "answer": played["answer"],
-        "live_updates": played["live_updates"],
+        "twiml": played["twiml"],
+        "call_updates": played["call_updates"],
+        "legs": played["legs"],
+        "conferences": played["conferences"],
         "live_warnings": played["live_warnings"],
         "alerts": played["alerts"],
     }
@@ -288,9 +292,10 @@ def demo(
             f"(risk {call['risk']:.2f})",
             bold=True,
         )
-        for said in call["answer"]["whispered"]:
-            typer.echo(f"  the person hears before connecting: {said}")
-        typer.echo(f"  connected to {call['answer']['connected_to']}")
+        typer.echo(
+            f"  the caller waits in a conference; the person's app {call['answer']['connected_to']}"
+            f" {'answers' if call['answer']['person_answered'] else 'does not answer'}"
+        )
         previous = None
         for step in call["timeline"]:  # a row per segment: show where the verdict changes
             if step["verdict"] != previous:
@@ -300,7 +305,9 @@ def demo(
                 )
             previous = step["verdict"]
         for said in call["live_warnings"]:
-            typer.echo(f"  the person hears during the call: {said}")
+            typer.echo(f"  the person (only) hears during the call: {said}")
+        for said in call["answer"]["heard_by_caller"]:
+            typer.echo(f"  the caller hears: {said}")
         for alert in call["alerts"]:
             typer.echo(f"  SMS to {alert['to']}: {alert['body']}")
         if not call["alerts"]:

@@ -50,5 +50,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.transcription_errors = Counter(
+            "ethiq_transcription_errors_total",
+            "transcription-error events from Twilio (the call is no longer screened), by code",
+            ["code"],
+            registry=self.registry,
+        )
+        self.unanswered = Counter(
+            "ethiq_calls_unanswered_total",
+            "Calls the person's app did not answer, by Twilio status (no-answer, busy, failed)",
+            ["status"],
+            registry=self.registry,
+        )
+
+        self.signature_storms = Counter(
+            "ethiq_signature_storms_total",
+            "Bursts of badly signed webhooks for one tenant (a rotated subaccount token)",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

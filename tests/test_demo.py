@@ -29,16 +29,24 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     assert legit["verdict"] == "legit"
     assert legit["alerts"] == []
     assert legit["answer"]["connected_to"].startswith("sip:user_lucie@")
-    assert legit["live_updates"] == []
-    assert legit["answer"]["whispered"] == []
+    assert legit["answer"]["connected_to"].endswith(";secure=true")
+    assert legit["answer"]["person_answered"]
+    assert "<Conference" in legit["answer"]["twiml"]
+    assert legit["call_updates"] == []
+    assert legit["live_warnings"] == []
+    assert legit["outcome"] == "answered"
 
     assert scam["verdict"] == "scam"
     assert [a["to"] for a in scam["alerts"]] == [contacts["george"]]
     assert "FRAUD ALERT" in scam["alerts"][0]["body"]
-    assert len(scam["live_updates"]) == 1  # warned once, not once per segment
-    [warning] = scam["live_warnings"]  # whispered to the person, never said to the caller
+    [warning] = scam["live_warnings"]  # once, announced to the person's participant only
     assert "scam" in warning
-    assert "<Say" not in scam["live_updates"][0]
+    assert scam["call_updates"] == []  # the call was never replaced: nobody re-rung
+    legs = {leg["label"]: leg for leg in scam["legs"]}
+    assert legs["caller"]["heard"] == []
+    assert warning in legs["person"]["heard"]
+    [conference] = scam["conferences"]
+    assert {p["label"] for p in conference["participants"]} == {"caller", "person"}
     verdicts = [step["verdict"] for step in scam["timeline"]]
     assert verdicts.index("suspicious") < verdicts.index("scam")
 

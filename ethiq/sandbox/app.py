@@ -13,7 +13,7 @@ from ethiq.sandbox.context import STATE_KEY, Sandbox
 from ethiq.sandbox.contract import find_contract
 from ethiq.sandbox.errors import TwilioApiError, error_body, not_found
 from ethiq.sandbox.gateway import Gateway
-from ethiq.sandbox.routes import accounts, calls, control, messages, numbers, sip
+from ethiq.sandbox.routes import accounts, calls, conferences, control, messages, numbers, sip
 from ethiq.sandbox.settings import SandboxSettings
 from ethiq.sandbox.state import Store
 
@@ -56,6 +56,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
             *sip.ROUTES,
             *messages.ROUTES,
             *calls.ROUTES,
+            *conferences.ROUTES,
             *control.ROUTES,
         ],
         exception_handlers={TwilioApiError: _twilio_error, HTTPException: _http_error},

@@ -1,26 +1,18 @@
-"""Plays Twilio's side of an inbound call against a running runtime, through the sandbox.
+"""Plays an inbound call against a running runtime, through the sandbox (which is Twilio here).
 
-Everything the runtime receives is what Twilio would send: the voice webhook on the number's
-configured URL, real-time transcription events on the URL the runtime put in its TwiML (one
-``SequenceId`` per event), then the final status callback; each signed with the auth token of
-the subaccount that owns the number, exactly as Twilio signs. The call exists in the sandbox, so
-live call updates the runtime makes (spoken warnings) and the SMS alerts it sends are recorded
-there and come back in the summary.
+The sandbox runs the call as Twilio does (:mod:`ethiq.sandbox.voice`): the voice webhook on the
+number's URL, the TwiML answered, call legs and the call's conference, transcription events,
+participant and ``<Dial>`` callbacks, each signed with the owning subaccount's token. This
+module scripts the call, waits for the SMS alerts the runtime sends, and summarises it all. It
+also delivers inbound SMS (a contact's reply) to a number's SMS webhook, signed.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
-
-import httpx
-from twilio.request_validator import RequestValidator
 
 from ethiq.sandbox.client import SandboxControl
 
@@ -48,27 +40,6 @@ class CallScript:
     caller_name: str | None = None
 
 
-@dataclass
-class _Twilio:
-    """Signs and posts webhooks as Twilio does for one subaccount."""
-
-    token: str
-    http: httpx.Client
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    def post(self, url: str, params: dict[str, str]) -> httpx.Response:
-        signature = RequestValidator(self.token).compute_signature(url, params)
-        response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature})
-        self.sent.append(
-            {
-                "url": url,
-                "event": params.get("TranscriptionEvent") or params.get("CallStatus"),
-                "status": response.status_code,
-            }
-        )
-        return response
-
-
 def parse_transcript(text: str, gap_s: float = 5.0) -> list[ScriptedSegment]:
     """``caller: ...`` / ``callee: ...`` lines (or bare lines, said by the caller), one segment
     each, ``gap_s`` seconds apart."""
@@ -91,21 +62,9 @@ def _owner(control: SandboxControl, number: str) -> tuple[dict[str, Any], dict[s
 
 
 def send_sms(control: SandboxControl, from_: str, to: str, body: str) -> str:
-    """Deliver an inbound SMS to the number's SMS webhook, signed; return the reply TwiML."""
-    number, account = _owner(control, to)
-    params = {
-        "MessageSid": "SM" + secrets.token_hex(16),
-        "AccountSid": account["sid"],
-        "From": from_,
-        "To": to,
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
-    with httpx.Client(timeout=15.0) as http:
-        response = _Twilio(account["auth_token"], http).post(number["sms_url"], params)
-    response.raise_for_status()
-    return response.text
+    """A text to our number ``to``, through the sandbox (Twilio's keyword handling first);
+    return the runtime's reply TwiML."""
+    return str(control.inbound_sms(from_, to, body)["reply_twiml"])
 
 
 def play_call(
@@ -116,166 +75,59 @@ def play_call(
     alerts_expected: Callable[[str], bool] = lambda _call_sid: True,
     on_event: Callable[[str], None] = lambda _line: None,
 ) -> dict[str, Any]:
-    """Play ``script`` and return a summary: the TwiML, live updates, alerts sent, webhooks.
+    """Play ``script`` through the sandbox and summarise it: the TwiML the runtime answered,
+    the legs and conference participants Twilio (the sandbox) saw, what each party heard,
+    and the alerts sent.
 
     After the call, SMS alerts are awaited (up to ``wait_for_alerts`` seconds) only when
     ``alerts_expected(call_sid)`` says so, e.g. because the runtime judged the call a scam.
     """
-    state = control.state()
-    number = next(
-        (n for n in state["incoming_phone_numbers"] if n["phone_number"] == script.to), None
-    )
-    if number is None:
-        raise LookupError(f"no number {script.to} in the sandbox: provision the tenant first")
-    account = next(a for a in state["accounts"] if a["sid"] == number["account_sid"])
+    _owner(control, script.to)  # a clear error when the number is not provisioned
     messages_before = {m["sid"] for m in control.messages()}
-    call = control.register_call(
+    for segment in script.segments:
+        on_event(f"  {segment.t:5.1f}s {segment.speaker}: {segment.text}")
+    report = control.inbound_call(
         script.to,
         script.from_,
+        [{"t": s.t, "speaker": s.speaker, "text": s.text} for s in script.segments],
         forwarded_from=script.forwarded_from,
         caller_name=script.caller_name,
+        stir_verstat=script.stir_verstat,
     )
-    base = {
-        "CallSid": call["sid"],
-        "AccountSid": account["sid"],
-        "From": script.from_,
-        "To": script.to,
-        "Direction": "inbound",
-        "ApiVersion": "2010-04-01",
-    }
-    metadata = {
-        "ForwardedFrom": script.forwarded_from,
-        "CallerName": script.caller_name,
-        "StirVerstat": script.stir_verstat,
-    }
-    with httpx.Client(timeout=15.0) as http:
-        twilio = _Twilio(account["auth_token"], http)
-        started = datetime.now(UTC)  # segments are stamped from here, as Twilio stamps events
-        on_event(f"voice webhook → {number['voice_url']}")
-        answer = twilio.post(
-            number["voice_url"],
-            base | {"CallStatus": "ringing"} | {k: v for k, v in metadata.items() if v},
-        )
-        twiml = answer.text
-        whispered = _whisper(twiml, twilio, base)
-        transcription = _transcription(twiml)
-        if transcription is not None and script.segments:
-            _stream_transcript(twilio, base, transcription, script.segments, started, on_event)
-        duration = int(script.segments[-1].t + 5) if script.segments else 3
-        on_event(f"status callback completed → {number['status_callback']}")
-        twilio.post(
-            number["status_callback"],
-            base
-            | {
-                "CallStatus": "completed",
-                "CallDuration": str(duration),
-                "SequenceNumber": "0",
-                "Timestamp": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
-            },
-        )
-    wait = wait_for_alerts if alerts_expected(call["sid"]) else 0.0
+    wait = wait_for_alerts if alerts_expected(report["call_sid"]) else 0.0
     alerts = _wait_for_messages(control, messages_before, wait)
-    live: dict[str, Any] = next(
-        (c for c in control.state()["calls"] if c["sid"] == call["sid"]), {}
-    )
-    with httpx.Client(timeout=15.0) as http:
-        twilio = _Twilio(account["auth_token"], http, twilio.sent)
-        live_warnings = [w for t in live.get("twiml", []) for w in _whisper(t, twilio, base)]
+    legs = {leg["label"]: leg for leg in report["legs"]}
+    caller, person = legs.get("caller", {}), legs.get("person", {})
+    announcements = [
+        said
+        for conference in report["conferences"]
+        for participant in conference["participants"]
+        if participant["label"] == "person"
+        for said in participant["announcements"]
+    ]
     return {
-        "call_sid": call["sid"],
+        "call_sid": report["call_sid"],
         "to": script.to,
         "from": script.from_,
         "answer": {
-            "status": answer.status_code,
-            "twiml": twiml,
-            "whispered": whispered,
-            **_dial(twiml),
+            "twiml": report["twiml"][0] if report["twiml"] else None,
+            "connected_to": person.get("to"),
+            "person_answered": any("joined conference" in e for e in person.get("events", [])),
+            "heard_by_caller": caller.get("heard", []),
+            "rejected": caller.get("status") in {"busy", "failed"} and not person,
         },
-        "live_updates": live.get("twiml", []),
-        "live_warnings": live_warnings,
+        "twiml": report["twiml"],  # every document the caller's leg ran, in order
+        "call_updates": report["updates"],  # REST updates of the call (none: nobody re-rung)
+        "legs": [
+            {k: leg[k] for k in ("label", "to", "direction", "status", "heard")}
+            for leg in report["legs"]
+        ],
+        "conferences": report["conferences"],
+        "live_warnings": announcements,  # heard by the person's participant only
         "alerts": [
             {"to": m["to"], "from": m["from"], "body": m["body"], "status": m["status"]}
             for m in alerts
         ],
-        "webhooks": twilio.sent,
-    }
-
-
-def _stream_transcript(
-    twilio: _Twilio,
-    base: dict[str, str],
-    transcription: dict[str, str],
-    segments: Sequence[ScriptedSegment],
-    started: datetime,
-    on_event: Callable[[str], None],
-) -> None:
-    url = transcription["url"]
-    common = base | {
-        "TranscriptionSid": "GT" + base["CallSid"][2:],
-        "LanguageCode": transcription.get("language", "en-US"),
-    }
-    twilio.post(url, common | {"TranscriptionEvent": "transcription-started", "SequenceId": "1"})
-    for sequence, segment in enumerate(segments, start=2):
-        on_event(f"  {segment.t:5.1f}s {segment.speaker}: {segment.text}")
-        twilio.post(
-            url,
-            common
-            | {
-                "TranscriptionEvent": "transcription-content",
-                "SequenceId": str(sequence),
-                "Track": TRACKS.get(segment.speaker, "inbound_track"),
-                "Final": "true",
-                "TranscriptionData": json.dumps({"transcript": segment.text, "confidence": 0.92}),
-                "Timestamp": (started + timedelta(seconds=segment.t)).isoformat(),
-            },
-        )
-    twilio.post(
-        url,
-        common
-        | {"TranscriptionEvent": "transcription-stopped", "SequenceId": str(len(segments) + 2)},
-    )
-
-
-def _whisper(twiml: str, twilio: _Twilio, base: dict[str, str]) -> list[str]:
-    """What the person hears before being bridged: Twilio fetches ``<Sip url>`` on their leg."""
-    try:
-        root = ET.fromstring(twiml)  # noqa: S314 (TwiML from our own runtime)
-    except ET.ParseError:
-        return []
-    said = []
-    for sip in root.iter("Sip"):
-        if url := sip.get("url"):
-            leg = base | {
-                "CallSid": "CA" + secrets.token_hex(16),
-                "Direction": "outbound-dial",
-                "To": sip.text or "",
-                "ParentCallSid": base["CallSid"],
-            }
-            reply = twilio.post(url, leg)
-            said += [s.text for s in ET.fromstring(reply.text).iter("Say") if s.text]  # noqa: S314
-    return said
-
-
-def _transcription(twiml: str) -> dict[str, str] | None:
-    try:
-        root = ET.fromstring(twiml)  # noqa: S314 (TwiML from our own runtime)
-    except ET.ParseError:
-        return None
-    node = root.find("./Start/Transcription")
-    if node is None or not node.get("statusCallbackUrl"):
-        return None
-    return {"url": node.get("statusCallbackUrl", ""), "language": node.get("languageCode", "")}
-
-
-def _dial(twiml: str) -> dict[str, Any]:
-    try:
-        root = ET.fromstring(twiml)  # noqa: S314 (TwiML from our own runtime)
-    except ET.ParseError:
-        return {"connected_to": None, "said": [], "rejected": False}
-    return {
-        "connected_to": next((s.text for s in root.iter("Sip")), None),
-        "said": [s.text for s in root.iter("Say") if s.text],
-        "rejected": root.find("Reject") is not None,
     }
 
 

@@ -14,6 +14,7 @@ from ethiq.sandbox.journal import RequestEntry, Violation
 __all__ = ["SandboxControl", "SandboxControlError"]
 
 READS = frozenset({"GET", "HEAD"})
+CALL_TIMEOUT_S = 120.0  # a scripted call runs to its end inside one request
 
 
 class SandboxControlError(RuntimeError):
@@ -39,12 +40,15 @@ class SandboxControl:
     def close(self) -> None:
         self._http.close()
 
-    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+    def _call(
+        self, method: str, path: str, payload: Any = None, *, timeout: float | None = None
+    ) -> Any:
         response = self._http.request(
             method,
             path,
             content=None if payload is None else msgspec.json.encode(payload),
             headers={"content-type": "application/json"},
+            timeout=timeout or self._http.timeout,
         )
         if response.is_error:
             raise SandboxControlError(
@@ -196,6 +200,47 @@ class SandboxControl:
             "caller_name": caller_name,
         }
         return dict(self._call("POST", "/calls", payload))
+
+    def inbound_call(
+        self,
+        to: str,
+        from_: str,
+        segments: list[dict[str, Any]] | None = None,
+        *,
+        forwarded_from: str | None = None,
+        caller_name: str | None = None,
+        stir_verstat: str | None = None,
+    ) -> dict[str, Any]:
+        """Play a whole inbound call as Twilio runs it (TwiML, legs, conferences, transcription
+        events from ``segments``: ``{"t", "speaker": "caller"|"callee", "text"}``); its report."""
+        payload = {
+            "to": to,
+            "from": from_,
+            "segments": segments or [],
+            "forwarded_from": forwarded_from,
+            "caller_name": caller_name,
+            "stir_verstat": stir_verstat,
+        }
+        return dict(self._call("POST", "/calls/inbound", payload, timeout=CALL_TIMEOUT_S))
+
+    def sip_endpoint(
+        self, address: str, behaviour: str = "answer", *, secure_only: bool = True
+    ) -> None:
+        """How the SIP app at ``address`` answers: answer, no-answer, busy or offline."""
+        payload = {"address": address, "behaviour": behaviour, "secure_only": secure_only}
+        self._call("POST", "/sip-endpoints", payload)
+
+    def inbound_sms(self, from_: str, to: str, body: str) -> dict[str, Any]:
+        """A text from ``from_`` to our number ``to``, handled as Twilio does (STOP/START/HELP
+        blocks, unblocks and auto-replies itself) and forwarded to the number's SMS webhook."""
+        return dict(self._call("POST", "/sms/inbound", {"from": from_, "to": to, "body": body}))
+
+    def sms_outcome(
+        self, phone_number: str, status: str = "delivered", error_code: int | None = None
+    ) -> None:
+        """Messages to ``phone_number`` end ``status`` (with Twilio's ``error_code``)."""
+        payload = {"phone_number": phone_number, "status": status, "error_code": error_code}
+        self._call("POST", "/sms-outcomes", payload)
 
     def opt_out(self, phone_number: str) -> None:
         """``phone_number`` replied STOP: sending to it fails with 21610."""

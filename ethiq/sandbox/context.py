@@ -12,6 +12,7 @@ from ethiq.sandbox.faults import FaultBook
 from ethiq.sandbox.journal import RequestLog, Violations
 from ethiq.sandbox.settings import SandboxSettings
 from ethiq.sandbox.state import Store
+from ethiq.sandbox.voice import VoiceEngine
 
 __all__ = ["Sandbox", "sandbox_of"]
 
@@ -27,6 +28,10 @@ class Sandbox:
     faults: FaultBook = field(default_factory=FaultBook)
     log: RequestLog = field(default_factory=RequestLog)
     violations: Violations = field(default_factory=Violations)
+    voice: VoiceEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.voice = VoiceEngine(self)
 
     def reset(self) -> None:
         """Back to a fresh start: state, faults, request log and violations."""

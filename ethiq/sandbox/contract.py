@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 __all__ = [
     "ENV_SPEC",
@@ -121,6 +121,13 @@ class Operation:
         return found
 
 
+# Properties the document types as a plain ``$ref`` (so never null) while its own description
+# says "When a conference is in progress, will be `null`": Twilio's answer is trusted there.
+_DOCUMENTED_NULL: Final[dict[str, tuple[str, ...]]] = {
+    "api.v2010.account.conference": ("reason_conference_ended",),
+}
+
+
 class _Resolver:
     """Inlines ``$ref``s (cached per name) and rewrites ``nullable``; ``api.v2010.*`` objects
     become strict."""
@@ -147,8 +154,12 @@ class _Resolver:
             if name not in self._cache:
                 resolved = self._resolve(self._schemas[name], (*seen, name))
                 if name.startswith(_STRICT_PREFIX) and "properties" in resolved:
+                    properties = dict(resolved["properties"])
+                    for prop in _DOCUMENTED_NULL.get(name, ()):
+                        properties[prop] = {"anyOf": [properties[prop], {"type": "null"}]}
                     resolved = {
                         **resolved,
+                        "properties": properties,
                         "additionalProperties": False,
                         "required": sorted(resolved["properties"]),
                     }

@@ -41,7 +41,7 @@ class Violation(msgspec.Struct, kw_only=True):
     method: str
     path: str
     operation: str | None
-    where: Literal["request", "response"]
+    where: Literal["request", "response", "twiml"]
     message: str
 
 

@@ -11,11 +11,13 @@ from ethiq.sandbox.inventory import AvailableNumber
 from ethiq.sandbox.state import (
     Account,
     Call,
+    Conference,
     Credential,
     CredentialList,
     IncomingNumber,
     Mapping,
     Message,
+    Participant,
     SipDomain,
     Store,
     Transcription,
@@ -26,12 +28,14 @@ __all__ = [
     "account",
     "available_number",
     "call",
+    "conference",
     "credential",
     "credential_list",
     "incoming_number",
     "mapping",
     "message",
     "page",
+    "participant",
     "sip_domain",
     "transcription",
 ]
@@ -256,7 +260,7 @@ def call(record: Call) -> dict[str, Any]:
         "sid": record.sid,
         "date_created": format_date(record.date_created),
         "date_updated": format_date(record.date_updated),
-        "parent_call_sid": None,
+        "parent_call_sid": record.parent_call_sid,
         "account_sid": record.account_sid,
         "to": record.to,
         "to_formatted": friendly_number(record.to),
@@ -279,6 +283,48 @@ def call(record: Call) -> dict[str, Any]:
         "trunk_sid": None,
         "uri": f"{base}.json",
         "subresource_uris": {key: f"{base}/{path}.json" for key, path in subresources.items()},
+    }
+
+
+def conference(record: Conference) -> dict[str, Any]:
+    base = f"{_account_base(record.account_sid)}/Conferences/{record.sid}"
+    return {
+        "account_sid": record.account_sid,
+        "date_created": format_date(record.date_created),
+        "date_updated": format_date(record.date_updated),
+        "api_version": API_VERSION,
+        "friendly_name": record.friendly_name,
+        "region": "us1",
+        "sid": record.sid,
+        "status": record.status,
+        "uri": f"{base}.json",
+        "subresource_uris": {
+            "participants": f"{base}/Participants.json",
+            "recordings": f"{base}/Recordings.json",
+        },
+        "reason_conference_ended": record.reason_ended,
+        "call_sid_ending_conference": None,
+    }
+
+
+def participant(record: Participant) -> dict[str, Any]:
+    base = f"{_account_base(record.account_sid)}/Conferences/{record.conference_sid}"
+    return {
+        "account_sid": record.account_sid,
+        "call_sid": record.call_sid,
+        "label": record.label,
+        "call_sid_to_coach": record.call_sid_to_coach,
+        "coaching": record.coaching,
+        "conference_sid": record.conference_sid,
+        "date_created": format_date(record.date_created),
+        "date_updated": format_date(record.date_updated),
+        "end_conference_on_exit": record.end_conference_on_exit,
+        "muted": record.muted,
+        "hold": record.hold,
+        "start_conference_on_enter": record.start_conference_on_enter,
+        "status": record.status,
+        "queue_time": "0",
+        "uri": f"{base}/Participants/{record.call_sid}.json",
     }
 
 

@@ -20,7 +20,7 @@ from ethiq.sandbox.settings import SandboxSettings
 
 __all__ = ["SandboxHandle", "SandboxStartError", "free_port", "running_sandbox"]
 
-READY_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 90.0  # a loaded machine (CI, shared cores) starts Granian slowly
 STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.05
 

@@ -20,13 +20,16 @@ from ethiq.sandbox.settings import SandboxSettings
 __all__ = [
     "Account",
     "Call",
+    "Conference",
     "Credential",
     "CredentialList",
     "IncomingNumber",
     "Mapping",
     "MappingKind",
     "Message",
+    "Participant",
     "SipDomain",
+    "SipEndpoint",
     "Store",
     "Transcription",
 ]
@@ -145,7 +148,11 @@ class Message:
 
 @dataclass(slots=True)
 class Call:
-    """A live call, registered through the control API (the runtime simulator places calls)."""
+    """A call leg: the caller's inbound call, or a leg Twilio dials (``<Dial>``, participants).
+
+    ``said`` is what this leg's party heard from Twilio (``<Say>``, announcements, whispers),
+    ``documents`` the TwiML this leg executed, in order; ``events`` its timeline.
+    """
 
     sid: str
     account_sid: str
@@ -156,12 +163,67 @@ class Call:
     direction: str = "inbound"
     forwarded_from: str | None = None
     caller_name: str | None = None
-    twiml: list[str] = field(default_factory=list)
+    parent_call_sid: str | None = None
+    label: str | None = None  # "caller", or the participant label / dialed party
+    twiml: list[str] = field(default_factory=list)  # documents set by REST updates
     urls: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    conference_sid: str | None = None
+    redirect: str | None = None  # TwiML a REST update asked this live call to run next
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
     start_time: datetime = field(default_factory=now)
     end_time: datetime | None = None
+
+
+@dataclass(slots=True)
+class Participant:
+    """A call leg in a conference (Twilio's Participant resource)."""
+
+    call_sid: str
+    account_sid: str
+    conference_sid: str
+    label: str | None
+    status: str = "queued"  # queued, connecting, ringing, connected, complete, failed
+    muted: bool = False
+    hold: bool = False
+    coaching: bool = False
+    call_sid_to_coach: str | None = None
+    start_conference_on_enter: bool = True
+    end_conference_on_exit: bool = False
+    status_callback: str | None = None
+    status_callback_events: tuple[str, ...] = ("completed",)
+    announcements: list[str] = field(default_factory=list)
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class Conference:
+    sid: str
+    account_sid: str
+    friendly_name: str
+    status: str = "init"  # init, in-progress, completed
+    participants: dict[str, Participant] = field(default_factory=dict)  # by call sid
+    reason_ended: str | None = None
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class SipEndpoint:
+    """How the person's SIP app behaves when Twilio dials it (set through the control API).
+
+    ``answer``: picks up; ``no-answer``: rings until the timeout; ``busy``: 486; ``offline``:
+    not registered (a suspended mobile softphone: SIP registration has no push), 480.
+    ``secure_only``: the app is set to "encryption mandatory" and refuses an INVITE without
+    TLS+SRTP, i.e. a ``<Sip>`` URI without ``;secure=true`` (Twilio's Secure Media guide).
+    """
+
+    behaviour: str = "answer"
+    secure_only: bool = True
 
 
 @dataclass(slots=True)
@@ -202,6 +264,12 @@ class Store:
             self.calls: dict[str, Call] = {}
             self.transcriptions: dict[str, Transcription] = {}
             self.opt_outs: set[str] = set()
+            self.conferences: dict[str, Conference] = {}
+            self.sip_endpoints: dict[str, SipEndpoint] = {}  # by "user@domain"
+            # How a recipient's carrier answers: (status, error code), default delivered.
+            self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
+            # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
+            self.blocked_pairs: set[tuple[str, str]] = set()
 
     @property
     def parent(self) -> Account:

@@ -12,7 +12,19 @@ from runtime.storage import TenantTables
 from runtime.storage.tables import ConsentKind
 from runtime.tenants import TenantRecord
 
-__all__ = ["keyword_kind", "record_reply"]
+__all__ = ["TWILIO_KEYWORDS", "keyword_kind", "record_reply"]
+
+# Keywords Twilio itself handles on a number without a Messaging Service: it blocks (or unblocks)
+# the pair, auto-replies, then forwards the message. Replying again would double-reply, and only
+# its opt-in keywords lift its block (sending to a blocked pair fails with 21610).
+# https://help.twilio.com/articles/223134027
+TWILIO_KEYWORDS: Final = {
+    ConsentKind.WITHDRAW: frozenset(
+        {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+    ),
+    ConsentKind.CONSENT: frozenset({"START", "YES", "UNSTOP"}),
+    ConsentKind.HELP: frozenset({"HELP", "INFO"}),
+}
 
 _KEYWORDS: Final = {
     ConsentKind.CONSENT: {"YES", "Y", "OUI", "O", "START", "UNSTOP", "ACCEPTE", "OK"},
@@ -29,6 +41,8 @@ _KEYWORDS: Final = {
         "DESINSCRIRE",
         "NON",
         "NO",
+        "REVOKE",
+        "OPTOUT",
     },
     ConsentKind.HELP: {"HELP", "AIDE", "INFO"},
 }
@@ -39,21 +53,48 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
 
 
+def _first_word(body: str) -> str:
+    words = _fold(body).replace(".", " ").replace("!", " ").split()
+    return words[0] if words else ""
+
+
 def keyword_kind(body: str) -> ConsentKind | None:
     """The consent keyword of an SMS body (its first word, accents and case ignored)."""
-    words = _fold(body).replace(".", " ").replace("!", " ").split()
-    if not words:
-        return None
-    for kind, keywords in _KEYWORDS.items():
-        if words[0] in keywords:
-            return kind
-    return None
+    word = _first_word(body)
+    return next((kind for kind, keywords in _KEYWORDS.items() if word in keywords), None)
+
+
+def _twilio_handled(body: str) -> bool:
+    word = _first_word(body)
+    return any(word in keywords for keywords in TWILIO_KEYWORDS.values())
+
+
+async def _blocked_by_twilio(tables: TenantTables, contact_id: int) -> bool:
+    """The contact's latest opt-out or opt-in was a keyword Twilio enforces as an opt-out."""
+    consent = tables.Consent
+    row = (
+        await consent.select(consent.kind, consent.body)
+        .where(
+            (consent.contact == contact_id)
+            & consent.kind.is_in([ConsentKind.CONSENT.value, ConsentKind.WITHDRAW.value])
+        )
+        .order_by(consent.at, ascending=False)
+        .order_by(consent.id, ascending=False)
+        .first()
+        .run()
+    )
+    return (
+        row is not None
+        and row["kind"] == ConsentKind.WITHDRAW.value
+        and _first_word(str(row["body"])) in TWILIO_KEYWORDS[ConsentKind.WITHDRAW]
+    )
 
 
 async def record_reply(
     tables: TenantTables, tenant: TenantRecord, sender: str, body: str, now: datetime
-) -> str:
-    """Record a contact's reply (with its time) and return the reply text in their language."""
+) -> str | None:
+    """Record a contact's reply (with its time) and return the reply text in their language;
+    ``None`` when Twilio already answered the keyword itself."""
     contact = next((c for c in tenant.contacts if c.number == sender), None)
     if contact is None:
         return consent_reply("stranger", tenant.language)
@@ -61,8 +102,16 @@ async def record_reply(
     if kind is None:
         return consent_reply("unknown", contact.language)
     ids = await sync_contacts(tables, [contact])
+    contact_id = ids[contact.number]
+    if (
+        kind is ConsentKind.CONSENT
+        and not _twilio_handled(body)
+        and await _blocked_by_twilio(tables, contact_id)
+    ):
+        # "OUI" after "STOP": Twilio keeps blocking every text until the contact sends START.
+        return consent_reply("blocked", contact.language)
     consent = tables.Consent
     await consent.insert(
-        consent(contact=ids[contact.number], kind=kind.value, at=now, body=body[:1600])
+        consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
     ).run()
-    return consent_reply(kind.value, contact.language)
+    return None if _twilio_handled(body) else consent_reply(kind.value, contact.language)

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from runtime.screening.explain import is_french, known_keys, reason
 
 __all__ = [
+    "MAX_SEGMENTS",
     "alert_body",
     "alert_marker",
     "consent_reply",
+    "sms_segments",
+    "to_gsm7",
     "translate_reasons",
+    "zone_for",
 ]
-
-_TIMEZONE = "America/Toronto"
 
 
 @cache
@@ -39,45 +41,127 @@ def alert_marker(alert_id: int, call_sid: str) -> str:
     return f"#{alert_id}-{call_sid[-6:]}"
 
 
-def _local(at: datetime) -> datetime:
+# The tenant's region (``QC`` or ``CA-QC``) → its time zone, for the time written in alerts.
+_ZONES = {
+    "QC": "America/Toronto",  # Montréal keeps Toronto's time
+    "ON": "America/Toronto",
+    "BC": "America/Vancouver",
+    "NY": "America/New_York",
+    "US-CA": "America/Los_Angeles",
+}
+_DEFAULT_ZONE = "America/Toronto"
+
+# GSM 03.38: any other character switches the whole SMS to UCS-2 (70 characters per segment
+# instead of 160). https://www.twilio.com/docs/glossary/what-sms-character-limit
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = frozenset("^{}\\[~]|€")  # two septets each
+_TO_GSM7 = str.maketrans(
+    {
+        "ç": "c",
+        "â": "a",
+        "ê": "e",
+        "ë": "e",
+        "î": "i",
+        "ï": "i",
+        "ô": "o",
+        "û": "u",
+        "À": "A",
+        "Â": "A",
+        "È": "E",
+        "Ê": "E",
+        "Î": "I",
+        "Ô": "O",
+        "Ù": "U",
+        "Û": "U",
+        "\u2019": "'",
+        "\u2018": "'",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "…": "...",
+    }
+)
+MAX_SEGMENTS = 2
+
+
+def to_gsm7(text: str) -> str:
+    """``text`` with the characters GSM-7 lacks replaced by their closest GSM-7 letters
+    (``ç`` → ``c``, ``ô`` → ``o``, curly quotes → ``'``): é, è, à, ù and É stay, they are GSM-7."""
+    return text.translate(_TO_GSM7)
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """Encoding Twilio will use (``GSM-7`` or ``UCS-2``) and the number of segments."""
+    if all(c in _GSM7 or c in _GSM7_EXTENDED for c in text):
+        septets = sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
+        return "GSM-7", 1 if septets <= 160 else -(-septets // 153)  # noqa: PLR2004
+    units = len(text.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if units <= 70 else -(-units // 67)  # noqa: PLR2004
+
+
+@cache
+def zone_for(region: str) -> ZoneInfo | None:
+    key = region.upper()
+    name = _ZONES.get(key) or _ZONES.get(key.rsplit("-", 1)[-1]) or _DEFAULT_ZONE
     try:
-        zone = ZoneInfo(_TIMEZONE)
+        return ZoneInfo(name)
     except ZoneInfoNotFoundError:  # pragma: no cover - a system without tzdata
-        return at.astimezone(UTC)
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone)
+        return None
+
+
+def _local(at: datetime, region: str) -> datetime:
+    zone = zone_for(region)
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(zone or UTC)
 
 
 def alert_body(
     *,
     lang: str,
-    person_number: str,
     caller: str,
     caller_name: str | None,
     at: datetime,
     reasons: Sequence[str],
     marker: str,
+    region: str = "",
+    person_name: str | None = None,
 ) -> str:
-    """Who called, when, why, and what to do."""
-    local = _local(at)
+    """Who called, when (the tenant's time zone), why, and what to do: in GSM-7 and at most
+    two segments, reasons shortened first when they do not fit."""
+    local = _local(at, region)
     who = f"{caller_name} ({caller})" if caller_name else (caller or "?")
-    why = "; ".join(translate_reasons(reasons, lang))
-    if is_french(lang):
-        return (
-            f"Ethiq - ALERTE FRAUDE : votre proche ({person_number}) a reçu un appel "
-            f"probablement frauduleux de {who} le {local:%Y-%m-%d} à {local:%H:%M}. "
-            f"Motifs : {why or 'plusieurs signaux de fraude'}. "
-            "Que faire : appelez votre proche directement, rassurez-le et vérifiez qu'il n'a "
-            "donné ni argent, ni carte, ni code, ni NIP. En cas de perte, contactez sa banque "
-            f"et la police. Réf. {marker}"
+    french = is_french(lang)
+    person = person_name or ("votre proche" if french else "your relative")
+    why_all = translate_reasons(reasons, lang)
+    for count in range(len(why_all), -1, -1):
+        why = "; ".join(why_all[:count]) or (
+            "plusieurs signaux de fraude" if french else "several fraud signals"
         )
-    return (
-        f"Ethiq - FRAUD ALERT: your relative ({person_number}) received a likely scam call "
-        f"from {who} on {local:%Y-%m-%d} at {local:%H:%M}. "
-        f"Why: {why or 'several fraud signals'}. "
-        "What to do: call your relative directly, reassure them and check they gave no money, "
-        "card, code or PIN. If they did, call their bank and the police. "
-        f"Ref. {marker}"
-    )
+        if french:
+            body = (
+                f"Ethiq ALERTE FRAUDE: {person} a reçu un appel probablement frauduleux de "
+                f"{who} le {local:%d/%m} à {local:%H:%M}. Motifs: {why}. Appelez {person}, "
+                "vérifiez qu'aucun argent, carte, code ou NIP n'a été donné. "
+                f"Réf {marker}"
+            )
+        else:
+            body = (
+                f"Ethiq FRAUD ALERT: {person} got a likely scam call from {who} on "
+                f"{local:%b %d} at {local:%H:%M}. Why: {why}. Call {person}; check no money, "
+                f"card, code or PIN was given. Ref {marker}"
+            )
+        body = to_gsm7(body)
+        if sms_segments(body)[1] <= MAX_SEGMENTS:
+            return body
+    return body
 
 
 _REPLIES = {
@@ -101,6 +185,10 @@ _REPLIES = {
         "Répondez OUI pour recevoir les alertes de fraude Ethiq, ARRET pour refuser, AIDE "
         "pour de l'aide.",
         "Reply YES to receive Ethiq fraud alerts, STOP to opt out, HELP for help.",
+    ),
+    "blocked": (
+        "Vous aviez répondu STOP: pour recevoir de nouveau les alertes Ethiq, répondez START.",
+        "You replied STOP earlier: to receive Ethiq alerts again, reply START.",
     ),
     "stranger": (
         "Ce numéro envoie les alertes de fraude Ethiq à des contacts inscrits. Vous n'êtes pas "

@@ -193,7 +193,7 @@ class Outbox:
             if sid is None:
                 body = alert_body(
                     lang=str(contact["language"]),
-                    person_number=tenant.phone_number,
+                    region=tenant.region,
                     caller=str(call["from_number"]),
                     caller_name=call["caller_name"],
                     at=as_utc(call["started_at"]) or self._clock(),
@@ -282,5 +282,19 @@ class Outbox:
             values[alert.status] = AlertStatus.SENT.value
             self._metrics.alerts.labels("delivered").inc()
         rows = await alert.update(values).where(alert.message_sid == sid).returning(alert.id).run()
-        logger.info("message %s of %s: %s", sid, tenant.slug, status or "no status")
+        if status in {"failed", "undelivered"}:
+            # Carrier-side (30003 unreachable, 30005 unknown, 30007 filtered, 30034 unregistered
+            # 10DLC …): retrying the same text rarely helps; someone must look.
+            logger.error(
+                "alert %s of %s to %s was %s (Twilio error %s): the contact was NOT reached; "
+                "see https://www.twilio.com/docs/api/errors/%s",
+                sid,
+                tenant.slug,
+                params.get("To", "?"),
+                status,
+                code or "?",
+                code or "",
+            )
+        else:
+            logger.info("message %s of %s: %s", sid, tenant.slug, status or "no status")
         return bool(rows)

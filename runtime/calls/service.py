@@ -59,6 +59,8 @@ _STATUS_RANK: Final = {
     "blocked": 3,
 }
 _TERMINAL: Final = 3
+UNANSWERED: Final = frozenset({"no-answer", "busy", "failed", "canceled"})
+PARTICIPANT_TIMEOUT_S: Final = 6.0  # ringing the person in: one REST call, within Twilio's 15 s
 
 
 @dataclass(slots=True)
@@ -126,17 +128,61 @@ class CallService:
         await self._try(
             self._record_answer(tenant, params, assessment), self._db_timeout, "database", degraded
         )
-        transcription = public_url(
-            self._settings.twilio.public_url, paths.TRANSCRIPTION, f"tenant={tenant.slug}"
-        )
-        body = twiml.connect_twiml(
-            sip_address=tenant.sip_address,
-            caller_id=caller or None,
+        body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
+        return Answer(body, assessment.verdict, degraded)
+
+    def _url(self, path: str, query: str) -> str:
+        return public_url(self._settings.twilio.public_url, path, query)
+
+    async def _connect(
+        self, tenant: TenantRecord, sid: str, caller: str, risky: bool, degraded: list[str]
+    ) -> str:
+        """Ring the person into the call's own conference; if that cannot be set up, ring the
+        SIP app directly (a live warning is then impossible, the call is still connected)."""
+        transcription = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}")
+        dial_action = self._url(paths.DIAL_STATUS, f"tenant={tenant.slug}")
+        try:
+            await asyncio.wait_for(
+                self._updater.add_participant(
+                    tenant,
+                    twiml.conference_name(sid),
+                    to=twiml.secure_sip_uri(tenant.sip_address),
+                    from_=caller or tenant.phone_number,
+                    label=twiml.PERSON_LABEL,
+                    timeout_s=twiml.RING_TIMEOUT_S,
+                    status_callback=self._url(
+                        paths.PARTICIPANT_STATUS, f"tenant={tenant.slug}&call={sid}"
+                    ),
+                    events=("answered", "completed"),
+                ),
+                PARTICIPANT_TIMEOUT_S,
+            )
+        except Exception as error:
+            logger.error(
+                "call %s of %s: cannot ring the person into a conference (%r): ringing the "
+                "SIP app directly, live warnings impossible on this call",
+                sid,
+                tenant.slug,
+                error,
+            )
+            degraded.append("conference")
+            await self._try(
+                self._mark_degraded(tenant, sid, "conference"), self._db_timeout, "database", []
+            )
+            return twiml.connect_twiml(
+                sip_address=tenant.sip_address,
+                caller_id=caller or None,
+                language=tenant.language,
+                transcription_url=transcription,
+                dial_action_url=dial_action,
+                whisper_url=self._whisper_url(tenant, "pre") if risky else None,
+            )
+        return twiml.conference_twiml(
+            call_sid=sid,
             language=tenant.language,
             transcription_url=transcription,
-            whisper_url=self._whisper_url(tenant, "pre") if assessment.verdict != "legit" else None,
+            dial_action_url=dial_action,
         )
-        return Answer(body, assessment.verdict, degraded)
 
     @property
     def _db_timeout(self) -> float:
@@ -207,6 +253,9 @@ class CallService:
         event = params.get("TranscriptionEvent", "")
         sid = params.get("CallSid", "")
         nothing = Escalation(None, None)
+        if event == "transcription-error":
+            await self._transcription_error(tenant, sid, params)
+            return nothing
         if event != "transcription-content":
             logger.info("call %s: %s", sid, event or "transcription event without a type")
             return nothing
@@ -323,17 +372,144 @@ class CallService:
         )
 
     async def _warn(self, tenant: TenantRecord, sid: str, caller: str | None) -> None:
-        body = twiml.live_warning_twiml(
-            sip_address=tenant.sip_address,
-            caller_id=caller,
-            whisper_url=self._whisper_url(tenant, "live"),
-        )
+        """Announce the live warning to the person's participant only: the caller hears
+        nothing, nobody is re-dialled, transcription and scoring go on."""
+        del caller  # the warning never goes to the caller's leg
+        await self._announce(tenant, sid, "live")
+
+    async def _announce(self, tenant: TenantRecord, sid: str, kind: str) -> None:
         try:
-            await self._updater.update(tenant, sid, body)
+            await self._updater.announce(
+                tenant,
+                twiml.conference_name(sid),
+                twiml.PERSON_LABEL,
+                self._whisper_url(tenant, kind),
+            )
         except Exception as error:
-            logger.error("call %s of %s: live warning failed: %r", sid, tenant.slug, error)
+            logger.error(
+                "call %s of %s: %s warning could not be announced to the person: %r",
+                sid,
+                tenant.slug,
+                kind,
+                error,
+            )
+            self._metrics.degraded.labels("warning").inc()
         else:
-            logger.info("call %s of %s: live warning played", sid, tenant.slug)
+            logger.info("call %s of %s: %s warning announced to the person", sid, tenant.slug, kind)
+
+    # --- transcription errors ------------------------------------------------------------
+
+    async def _transcription_error(
+        self, tenant: TenantRecord, sid: str, params: Mapping[str, str]
+    ) -> None:
+        """Twilio could not transcribe (language or model refused, engine down): the call goes
+        unscreened from here, which nobody may miss: metric, error log, mark on the call."""
+        code = params.get("TranscriptionErrorCode") or params.get("ErrorCode") or "?"
+        detail = params.get("TranscriptionError") or params.get("ErrorMessage") or ""
+        self._metrics.transcription_errors.labels(str(code)).inc()
+        logger.error(
+            "call %s of %s: transcription failed (Twilio error %s: %s; language %s, engine %s, "
+            "model %s): this call is NOT being screened. Check the error on Twilio's debugger "
+            "and the transcription settings of the runtime.",
+            sid,
+            tenant.slug,
+            code,
+            detail or "no detail",
+            params.get("LanguageCode") or tenant.language,
+            twiml.TRANSCRIPTION_ENGINE,
+            twiml.SPEECH_MODEL,
+        )
+        await self._mark_degraded(tenant, sid, "transcription-error")
+
+    async def _mark_degraded(self, tenant: TenantRecord, sid: str, what: str) -> None:
+        tables = self.tables(tenant)
+        call = tables.Call
+        row = await call.select(call.degraded).where(call.sid == sid).first().run()
+        if row is None:
+            return
+        marks = [m for m in (row["degraded"] or "").split(",") if m]
+        if what not in marks:
+            marks.append(what)
+            await call.update({call.degraded: ",".join(marks)[:128]}).where(call.sid == sid).run()
+
+    # --- the person's leg: answered or not -----------------------------------------------
+
+    async def person_status(
+        self, tenant: TenantRecord, caller_sid: str, params: Mapping[str, str]
+    ) -> None:
+        """Status callbacks of the person's participant: answered → the pre-answer warning
+        if the caller was already risky; unanswered → the caller goes to voicemail."""
+        status = params.get("CallStatus", "")
+        if status == "in-progress":
+            await self._set_outcome(tenant, caller_sid, "answered")
+            call = await call_by_sid(self.tables(tenant), caller_sid)
+            if call is not None and call.get("verdict") not in {None, "legit"}:
+                await self._announce(tenant, caller_sid, "pre")
+        elif status in UNANSWERED:
+            await self._unanswered(tenant, caller_sid, status)
+            try:
+                await self._updater.update(
+                    tenant,
+                    caller_sid,
+                    twiml.voicemail_twiml(tenant.language, self._voicemail_url(tenant)),
+                )
+            except Exception as error:
+                logger.error(
+                    "call %s of %s: person unreachable (%s) and the caller could not be sent "
+                    "to voicemail: %r",
+                    caller_sid,
+                    tenant.slug,
+                    status,
+                    error,
+                )
+
+    def _voicemail_url(self, tenant: TenantRecord) -> str:
+        return self._url(paths.VOICEMAIL, f"tenant={tenant.slug}")
+
+    async def dial_status(self, tenant: TenantRecord, params: Mapping[str, str]) -> str:
+        """``<Dial action>``: the direct dial went unanswered → voicemail; otherwise hang up
+        (for the conference, the caller left it)."""
+        sid = params.get("CallSid", "")
+        status = params.get("DialCallStatus", "")
+        if status in UNANSWERED and params.get("CallStatus", "in-progress") == "in-progress":
+            await self._unanswered(tenant, sid, status)
+            return twiml.voicemail_twiml(tenant.language, self._voicemail_url(tenant))
+        if status == "completed":
+            await self._set_outcome(tenant, sid, "answered", only_if_unset=True)
+        return twiml.hangup_twiml()
+
+    async def voicemail(self, tenant: TenantRecord, params: Mapping[str, str]) -> str:
+        sid = params.get("CallSid", "")
+        await self._set_outcome(tenant, sid, "voicemail")
+        logger.info(
+            "call %s of %s: voicemail left (%s s)",
+            sid,
+            tenant.slug,
+            params.get("RecordingDuration", "?"),
+        )
+        return twiml.hangup_twiml()
+
+    async def _unanswered(self, tenant: TenantRecord, sid: str, status: str) -> None:
+        self._metrics.unanswered.labels(status).inc()
+        await self._set_outcome(tenant, sid, status)
+        # A missed-call SMS needs the person's own mobile number, which tenants do not declare
+        # yet: say so rather than text the Ethiq number itself.
+        logger.warning(
+            "call %s of %s: the person did not answer (%s); no own number is known for the "
+            "person, so no missed-call SMS was sent",
+            sid,
+            tenant.slug,
+            status,
+        )
+
+    async def _set_outcome(
+        self, tenant: TenantRecord, sid: str, outcome: str, *, only_if_unset: bool = False
+    ) -> None:
+        call = self.tables(tenant).Call
+        query = call.update({call.outcome: outcome}).where(call.sid == sid)
+        if only_if_unset:
+            query = query.where(call.outcome.is_null())
+        await query.run()
 
     # --- status --------------------------------------------------------------------------
 

@@ -93,6 +93,10 @@ class Call(Table, tablename="call"):
     verdict = Varchar(length=16, null=True, default=None)
     risk = DoublePrecision(null=True, default=None)
     reasons = JSON(default=[])
+    # For the person: answered, no-answer, busy, failed, voicemail (None while ringing).
+    outcome = Varchar(length=16, null=True, default=None)
+    # What went wrong on this call, comma-separated (transcription-error, conference, …).
+    degraded = Varchar(length=128, null=True, default=None)
 
 
 class Segment(Table, tablename="transcript_segment"):

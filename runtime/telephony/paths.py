@@ -7,12 +7,15 @@ from typing import Final
 
 __all__ = [
     "CALL_STATUS",
+    "DIAL_STATUS",
+    "PARTICIPANT_STATUS",
     "SIP_OUTBOUND",
     "SMS",
     "SMS_STATUS",
     "TRANSCRIPTION",
     "TWILIO_PATHS",
     "VOICE",
+    "VOICEMAIL",
     "VOICE_FALLBACK",
     "WHISPER",
     "webhook_urls",
@@ -26,8 +29,15 @@ SIP_OUTBOUND: Final = "/twilio/sip"
 # Set by the runtime itself (in TwiML and message creation), with ``?tenant=<slug>``:
 TRANSCRIPTION: Final = "/twilio/transcription"
 SMS_STATUS: Final = "/twilio/sms-status"
-# Played to the protected person only, on their leg, before it is bridged (``<Sip url=...>``).
+# Played to the protected person only: announced to their conference participant, or on their
+# leg before it is bridged (``<Sip url=...>``).
 WHISPER: Final = "/twilio/whisper"
+# ``<Dial action>``: how the dial ended (``DialCallStatus``); unanswered → voicemail.
+DIAL_STATUS: Final = "/twilio/dial-status"
+# Status callbacks of the person's conference participant (``&call=`` the caller's call sid).
+PARTICIPANT_STATUS: Final = "/twilio/participant-status"
+# ``<Record action>`` of a voicemail.
+VOICEMAIL: Final = "/twilio/voicemail"
 
 TWILIO_PATHS: Final = (
     VOICE,

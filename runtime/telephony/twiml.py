@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Final
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Start, VoiceResponse
 
 __all__ = [
+    "CALLER_LABEL",
+    "PERSON_LABEL",
+    "RING_TIMEOUT_S",
+    "SPEECH_MODEL",
+    "TRANSCRIPTION_ENGINE",
+    "VOICES",
+    "conference_name",
+    "conference_twiml",
     "connect_twiml",
-    "live_warning_twiml",
+    "dial_target",
+    "hangup_twiml",
     "message_twiml",
     "outbound_twiml",
     "reject_twiml",
+    "secure_sip_uri",
     "unavailable_twiml",
+    "voicemail_twiml",
     "whisper_twiml",
 ]
 
@@ -47,8 +61,94 @@ _UNAVAILABLE = {
 }
 
 
+_VOICEMAIL = {
+    "fr": "La personne que vous appelez n'est pas disponible. Laissez un message après le bip.",
+    "en": "The person you are calling is not available. Please leave a message after the beep.",
+}
+
+# Explicit voices: the default man/woman voice is documented only for en, en-gb, es, fr and de,
+# and an invalid voice/language pair may fail the <Say>.
+# https://www.twilio.com/docs/voice/twiml/say/text-speech
+VOICES: Final = {
+    "fr": ("fr-CA", "Polly.Gabrielle-Neural"),
+    "en": ("en-US", "Polly.Joanna-Neural"),
+}
+# Pinned speech recognition: Google's telephony model knows fr-CA and en-US; a change is a
+# reviewed change, not a default Twilio may move. https://www.twilio.com/docs/voice/twiml/transcription
+TRANSCRIPTION_ENGINE: Final = "google"
+SPEECH_MODEL: Final = "telephony"
+# How long the person's app may ring before the caller goes to voicemail (Twilio adds ~5 s).
+RING_TIMEOUT_S: Final = 25
+VOICEMAIL_MAX_S: Final = 120
+PERSON_LABEL: Final = "person"
+CALLER_LABEL: Final = "caller"
+
+
 def _lang(language: str) -> str:
     return "fr" if language.lower().startswith("fr") else "en"
+
+
+def _say(response: VoiceResponse, text: dict[str, str], language: str) -> None:
+    locale, voice = VOICES[_lang(language)]
+    response.say(text[_lang(language)], voice=voice, language=locale)
+
+
+def conference_name(call_sid: str) -> str:
+    """One conference per inbound call, named after the caller's call sid."""
+    return f"ethiq-{call_sid}"
+
+
+def secure_sip_uri(address: str) -> str:
+    """The person's SIP URI with ``;secure=true``: the SIP domain's ``secure`` flag only covers
+    calls *into* the domain; Twilio → the app needs the URI parameter (TLS + SRTP).
+    https://www.twilio.com/docs/voice/api/secure-media"""
+    uri = address if address.startswith(("sip:", "sips:")) else f"sip:{address}"
+    params = uri.split(";")[1:]
+    return uri if "secure=true" in params else f"{uri};secure=true"
+
+
+def _transcription(response: VoiceResponse, url: str, language: str) -> None:
+    start = Start()
+    start.transcription(
+        status_callback_url=url,
+        language_code=language,
+        track="both_tracks",
+        partial_results=False,
+        transcription_engine=TRANSCRIPTION_ENGINE,
+        speech_model=SPEECH_MODEL,
+    )
+    response.append(start)
+
+
+def conference_twiml(
+    *,
+    call_sid: str,
+    language: str,
+    transcription_url: str | None,
+    dial_action_url: str,
+) -> str:
+    """Transcribe the call, put the caller in the call's own conference.
+
+    The person joins it as a participant the runtime creates (labelled ``person``), so that a
+    warning can later be announced to the person's participant only: updating the call itself
+    would end its ``<Dial>`` and hang up the person (Twilio's Conference Participant resource,
+    ``announceUrl``: https://www.twilio.com/docs/voice/api/conference-participant-resource).
+    The caller never starts the conference: until the person answers they hear ringing music,
+    and when they hang up the conference ends.
+    """
+    response = VoiceResponse()
+    if transcription_url:
+        _transcription(response, transcription_url, language)
+    dial = Dial(action=dial_action_url, method="POST")
+    dial.conference(
+        conference_name(call_sid),
+        start_conference_on_enter=False,
+        end_conference_on_exit=True,
+        beep="false",
+        participant_label=CALLER_LABEL,
+    )
+    response.append(dial)
+    return str(response)
 
 
 def connect_twiml(
@@ -57,58 +157,67 @@ def connect_twiml(
     caller_id: str | None,
     language: str,
     transcription_url: str | None,
+    dial_action_url: str | None = None,
     whisper_url: str | None = None,
 ) -> str:
-    """Start real-time transcription (when screening is up), ring the SIP app.
-
-    With ``whisper_url``, Twilio fetches the warning from it and plays it on the person's leg
-    before bridging: the person hears it, the caller does not.
-    """
+    """Ring the SIP app directly (``<Dial><Sip>``): the fallback and the degraded path, when no
+    conference can be set up. ``timeout`` + ``action``: an unanswered call goes to voicemail
+    instead of ending (``DialCallStatus`` arrives on ``action``). With ``whisper_url``, Twilio
+    plays that document on the person's leg before bridging (the caller does not hear it)."""
     response = VoiceResponse()
     if transcription_url:
-        start = Start()
-        start.transcription(
-            status_callback_url=transcription_url,
-            language_code=language,
-            track="both_tracks",
-            partial_results=False,
-        )
-        response.append(start)
-    response.append(_dial(sip_address, caller_id, whisper_url))
-    return str(response)
-
-
-def live_warning_twiml(*, sip_address: str, caller_id: str | None, whisper_url: str) -> str:
-    """What a live call update runs on the caller's leg: ring the SIP app again, with the
-    warning whispered to the person when they answer (the caller hears ringing, not the
-    warning). Twilio cannot speak into one side of a bridged ``<Dial>``; a conference could."""
-    response = VoiceResponse()
-    response.append(_dial(sip_address, caller_id, whisper_url))
+        _transcription(response, transcription_url, language)
+    options: dict[str, Any] = {"timeout": RING_TIMEOUT_S}
+    if caller_id:
+        options["caller_id"] = caller_id
+    if dial_action_url:
+        options |= {"action": dial_action_url, "method": "POST"}
+    dial = Dial(**options)
+    if whisper_url:
+        dial.sip(secure_sip_uri(sip_address), url=whisper_url, method="POST")
+    else:
+        dial.sip(secure_sip_uri(sip_address))
+    response.append(dial)
     return str(response)
 
 
 def whisper_twiml(kind: str, language: str) -> str:
-    """The warning itself, fetched by Twilio for the person's leg (``kind``: pre or live)."""
+    """The warning itself, for the person's leg only (``kind``: pre or live): announced to the
+    person's participant, or whispered before the bridge. Only <Say> (announcements may hold
+    <Play>, <Say>, <Pause>, <Redirect>)."""
     text = _LIVE_WARNING if kind == "live" else _PREANSWER_WARNING
     response = VoiceResponse()
-    response.say(text[_lang(language)], language=language)
+    _say(response, text, language)
     return str(response)
 
 
-def _dial(sip_address: str, caller_id: str | None, whisper_url: str | None) -> Dial:
-    dial = Dial(caller_id=caller_id) if caller_id else Dial()
-    if whisper_url:
-        dial.sip(_sip_uri(sip_address), url=whisper_url, method="POST")
-    else:
-        dial.sip(_sip_uri(sip_address))
-    return dial
+def voicemail_twiml(language: str, record_action_url: str) -> str:
+    """The person did not answer: the caller may leave a message. Real-time transcription,
+    started by <Start> for the whole call, keeps running during <Record>, so a voicemail is
+    screened like a conversation (and alerts like one)."""
+    response = VoiceResponse()
+    _say(response, _VOICEMAIL, language)
+    response.record(
+        action=record_action_url,
+        method="POST",
+        max_length=VOICEMAIL_MAX_S,
+        timeout=5,
+        play_beep=True,
+    )
+    return str(response)
+
+
+def hangup_twiml() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
 
 
 def reject_twiml(language: str = "fr-CA", *, say: bool = True) -> str:
     """Unknown number (a polite word first) or blocked caller (plain reject)."""
     response = VoiceResponse()
     if say:
-        response.say(_UNKNOWN[_lang(language)], language=language)
+        _say(response, _UNKNOWN, language)
         response.hangup()
     else:
         response.reject(reason="rejected")
@@ -118,22 +227,64 @@ def reject_twiml(language: str = "fr-CA", *, say: bool = True) -> str:
 def unavailable_twiml(language: str = "fr-CA") -> str:
     """Nothing is known about the called number and the registry is down."""
     response = VoiceResponse()
-    response.say(_UNAVAILABLE[_lang(language)], language=language)
+    _say(response, _UNAVAILABLE, language)
     response.hangup()
     return str(response)
 
 
-def outbound_twiml(to: str, caller_id: str, language: str) -> str:
-    """A call from the person's SIP app: dial the number they called, from their Ethiq number."""
+_REFUSED = {
+    "fr": "Ce numéro ne peut pas être appelé depuis votre ligne Ethiq. Au revoir.",
+    "en": "This number cannot be called from your Ethiq line. Goodbye.",
+}
+EMERGENCY: Final = "911"
+HOME_REGIONS: Final = frozenset({"CA", "US"})
+
+
+def dial_target(dialled: str, *, allow_international: bool = False) -> str | None:
+    """What the person dialled, as Twilio must dial it: ``911``, or an E.164 number.
+
+    NANP numbers are accepted as people dial them (``5145550123``, ``15145550123``,
+    ``1-800-…``, ``+1…``) and normalised with ``phonenumbers``; premium-rate numbers, and
+    numbers outside Canada and the US (including NANP ones such as +1 876, where "one ring"
+    callback scams live), are refused unless the tenant allows international calls.
+    """
+    digits = re.sub(r"[\s().-]", "", dialled)
+    if digits == EMERGENCY:
+        return EMERGENCY
+    try:
+        number = phonenumbers.parse(digits, "CA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    kind = phonenumbers.number_type(number)
+    if kind in {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if region not in HOME_REGIONS and not allow_international:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def outbound_twiml(
+    to: str, caller_id: str, language: str, *, allow_international: bool = False
+) -> str:
+    """A call from the person's SIP app: dial the number they called, from their Ethiq number.
+
+    911 goes out like any number: Twilio routes it as an emergency call when the SIP domain has
+    emergency calling enabled and the caller ID (the tenant's number) has an emergency address
+    (https://www.twilio.com/docs/voice/api/sip-registration#emergency-calling).
+    """
     user = to.removeprefix("sips:").removeprefix("sip:").split("@", 1)[0].split(";", 1)[0]
+    target = dial_target(user, allow_international=allow_international)
     response = VoiceResponse()
-    if re.fullmatch(r"\+[1-9][0-9]{1,14}", user):
-        dial = Dial(caller_id=caller_id)
-        dial.number(user)
-        response.append(dial)
-    else:
-        response.say(_UNAVAILABLE[_lang(language)], language=language)
+    if target is None:
+        _say(response, _REFUSED, language)
         response.hangup()
+        return str(response)
+    dial = Dial(caller_id=caller_id)
+    dial.number(target)
+    response.append(dial)
     return str(response)
 
 
@@ -143,7 +294,3 @@ def message_twiml(body: str | None) -> str:
     if body:
         response.message(body)
     return str(response)
-
-
-def _sip_uri(address: str) -> str:
-    return address if address.startswith(("sip:", "sips:")) else f"sip:{address}"

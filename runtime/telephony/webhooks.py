@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,40 @@ def _url(runtime: Runtime, request: AnyRequest) -> str:
     return public_url(runtime.settings.twilio.public_url, request.url.path, query)
 
 
+class _SignatureStorms:
+    """Bad signatures per tenant in a sliding window: many in a row mean the subaccount's auth
+    token was rotated (Twilio signs with the primary token), and every webhook of that tenant
+    now fails. That deserves one loud, actionable line, not a warning per request."""
+
+    WINDOW_S = 60.0
+    THRESHOLD = 5
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = {}
+        self._reported: dict[str, float] = {}
+
+    def bad(self, runtime: Runtime, slug: str) -> None:
+        now = time.monotonic()
+        seen = self._seen.setdefault(slug, deque())
+        seen.append(now)
+        while seen and now - seen[0] > self.WINDOW_S:
+            seen.popleft()
+        if len(seen) >= self.THRESHOLD and now - self._reported.get(slug, -1e9) > self.WINDOW_S:
+            self._reported[slug] = now
+            runtime.metrics.signature_storms.inc()
+            logger.error(
+                "tenant %s: %d webhooks with a bad signature in %.0f s: the subaccount's auth "
+                "token was probably rotated; re-provision the tenant (pulumi up) so the registry "
+                "holds the current token",
+                slug,
+                len(seen),
+                self.WINDOW_S,
+            )
+
+
+_storms = _SignatureStorms()
+
+
 def _verify(
     runtime: Runtime,
     request: AnyRequest,
@@ -56,6 +91,7 @@ def _verify(
     if not signature_valid(tenant.auth_token, _url(runtime, request), params, signature):
         runtime.metrics.rejected.labels(endpoint).inc()
         logger.warning("%s: bad or missing signature for tenant %s", endpoint, tenant.slug)
+        _storms.bad(runtime, tenant.slug)
         raise PermissionDeniedException("invalid Twilio signature")
     if params.get("AccountSid") != tenant.subaccount_sid:
         runtime.metrics.rejected.labels(endpoint).inc()
@@ -161,8 +197,33 @@ class TwilioWebhooks(Controller):
                 caller_id=params.get("From") or None,
                 language=tenant.language,
                 transcription_url=None,
+                dial_action_url=public_url(
+                    runtime.settings.twilio.public_url, paths.DIAL_STATUS, f"tenant={tenant.slug}"
+                ),
             )
         )
+
+    @post(paths.DIAL_STATUS, status_code=200, summary="<Dial> ended: voicemail if unanswered")
+    async def dial_status(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "dial_status", by_query=True)
+        return _xml(await runtime.calls.dial_status(tenant, params))
+
+    @post(paths.PARTICIPANT_STATUS, status_code=204, summary="The person's conference leg")
+    async def participant_status(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "participant", by_query=True)
+        caller_sid = request.query_params.get("call", "")
+        await runtime.calls.person_status(tenant, caller_sid, params)
+
+    @post(paths.VOICEMAIL, status_code=200, summary="A voicemail was left")
+    async def voicemail(self, request: AnyRequest) -> Response[str]:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "voicemail", by_query=True)
+        return _xml(await runtime.calls.voicemail(tenant, params))
 
     @post(paths.CALL_STATUS, status_code=204, summary="Call status callback: complete the call log")
     async def call_status(self, request: AnyRequest) -> None:

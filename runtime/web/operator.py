@@ -63,6 +63,8 @@ class CallOut(msgspec.Struct):
     reasons: list[str]
     stir_verstat: str | None
     forwarded_from: str | None
+    outcome: str | None = None  # for the person: answered, no-answer, busy, failed, voicemail
+    degraded: list[str] = msgspec.field(default_factory=list)
 
 
 class VerdictStepOut(msgspec.Struct):
@@ -159,6 +161,8 @@ class OperatorController(Controller):
                 reasons=list(r["reasons"] or []),
                 stir_verstat=r["stir_verstat"],
                 forwarded_from=r["forwarded_from"],
+                outcome=r["outcome"],
+                degraded=[d for d in (r["degraded"] or "").split(",") if d],
             )
             for r in rows
         ]

@@ -135,10 +135,25 @@ class FakeSender:
 
 @dataclass
 class FakeUpdater:
+    """Twilio's live-call API as the call path sees it; ``fail_participants``: creating the
+    person's participant fails (Twilio unreachable)."""
+
     updates: list[tuple[str, str, str]] = field(default_factory=list)
+    participants: list[dict[str, Any]] = field(default_factory=list)
+    announcements: list[tuple[str, str, str, str]] = field(default_factory=list)
+    fail_participants: bool = False
 
     async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
         self.updates.append((tenant.slug, call_sid, twiml))
+
+    async def add_participant(self, tenant: TenantRecord, conference: str, **options: Any) -> str:
+        if self.fail_participants:
+            raise SendError("connection refused")
+        self.participants.append({"tenant": tenant.slug, "conference": conference, **options})
+        return sid("CA")
+
+    async def announce(self, tenant: TenantRecord, conference: str, label: str, url: str) -> None:
+        self.announcements.append((tenant.slug, conference, label, url))
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """The runtime served by Granian (``ethiq serve``) against the Twilio sandbox, end to end.
 
-A signed voice webhook over real HTTP is answered with TwiML; transcription events of a scam
-trigger a live call update in the tenant's subaccount; the outbox worker started with the app
-sends the alert SMS from the tenant's number to the consenting contact.
+A signed voice webhook over real HTTP is answered with TwiML (the call's conference); the person
+is rung into it through the tenant's subaccount; transcription events of a scam announce the
+warning to the person's participant; the outbox worker started with the app sends the alert SMS
+from the tenant's number to the consenting contact.
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ def test_served_by_granian_end_to_end(sandbox: SandboxHandle, tmp_path: Path) ->
                 },
             )
             assert voice.status_code == 200
-            assert parse_twiml(voice.text).findtext("Dial/Sip") == tenant.sip_address
+            conference = f"ethiq-{call['sid']}"
+            assert parse_twiml(voice.text).findtext("Dial/Conference") == conference
             unsigned = http.post(
                 paths.VOICE, data={"To": tenant.phone_number, "AccountSid": tenant.subaccount_sid}
             )
@@ -172,11 +174,24 @@ def test_served_by_granian_end_to_end(sandbox: SandboxHandle, tmp_path: Path) ->
                 }
                 assert post(paths.TRANSCRIPTION, event, f"tenant={tenant.slug}").status_code == 204
 
-            [live_call] = [c for c in sandbox.control.state()["calls"] if c["sid"] == call["sid"]]
-            assert len(live_call["twiml"]) == 1
-            # Re-dial the person with the warning whispered to them, not said to the caller.
-            assert "<Say" not in live_call["twiml"][0]
-            assert f"{paths.WHISPER}?tenant={tenant.slug}&amp;kind=live" in live_call["twiml"][0]
+            state = sandbox.control.state()
+            [live_call] = [c for c in state["calls"] if c["sid"] == call["sid"]]
+            assert live_call["twiml"] == []  # the call itself is never updated: nobody re-rung
+            # The person was rung into the call's conference, and the live warning was
+            # announced to their participant (its URL is the runtime's public one).
+            [room] = [c for c in state["conferences"] if c["friendly_name"] == conference]
+            [person] = [p for p in room["participants"] if p["label"] == "person"]
+            [leg] = [c for c in state["calls"] if c["sid"] == person["call_sid"]]
+            assert leg["to"] == tenant.sip_address + ";secure=true"
+            announced = [
+                e
+                for e in sandbox.control.requests(method="POST", path="*/Participants/person.json")
+                if e.form.get("AnnounceUrl")
+            ]
+            assert len(announced) == 1
+            assert announced[0].form["AnnounceUrl"] == (
+                f"{public}{paths.WHISPER}?tenant={tenant.slug}&kind=live"
+            )
             said = post(
                 paths.WHISPER,
                 {"AccountSid": tenant.subaccount_sid, "CallSid": "CA" + "0" * 32},

@@ -9,7 +9,7 @@ from runtime.settings import Settings
 from runtime.storage import bind_tables
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord
-from tests.runtime.helpers import SCAM_LINES_FR, Harness, harness, parse_twiml, sid
+from tests.runtime.helpers import PUBLIC, SCAM_LINES_FR, Harness, harness, sid
 
 
 async def consent_all(h: Harness, tenant: TenantRecord) -> None:
@@ -48,9 +48,9 @@ def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
             assert (await h.say(tenant, call_sid, 1, line1)).status_code == 204
             await h.say(tenant, call_sid, 1, "Ah bon?", track="outbound_track")
             await h.say(tenant, call_sid, 2, "Il faut agir", final=False)  # partial: stored only
-            assert h.updater.updates == []
+            assert h.updater.announcements == []
             await h.say(tenant, call_sid, 3, line2)
-            assert len(h.updater.updates) == 1  # suspicious: the person is warned, once
+            assert len(h.updater.announcements) == 1  # suspicious: the person is warned, once
             await h.say(tenant, call_sid, 4, line3)
             # Twilio retries: the same events again change nothing.
             for sequence, line in ((3, line2), (4, line3)):
@@ -72,13 +72,11 @@ def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
                 "scam",
                 "scam",
             ]
-            assert len(h.updater.updates) == 1
-            slug, updated_sid, twiml = h.updater.updates[0]
-            assert (slug, updated_sid) == (tenant.slug, call_sid)
-            root = parse_twiml(twiml)
-            assert root.find("Say") is None  # nothing said to the caller
-            assert root.findtext("Dial/Sip") == tenant.sip_address
-            assert "kind=live" in root.find("Dial/Sip").get("url", "")  # type: ignore[union-attr]
+            # Announced to the person's participant only; the call itself is never updated.
+            assert h.updater.updates == []
+            [(slug, conference, label, url)] = h.updater.announcements
+            assert (slug, conference, label) == (tenant.slug, f"ethiq-{call_sid}", "person")
+            assert url == f"{PUBLIC}{paths.WHISPER}?tenant={tenant.slug}&kind=live"
             assert sorted(a["status"] for a in data["alerts"]) == ["pending", "pending"]
             assert {a["call"] for a in data["alerts"]} == {call["id"]}
 
@@ -129,7 +127,7 @@ def test_session_is_rebuilt_from_stored_segments_after_a_restart(settings: Setti
             assert last["verdict"] == "scam"
             # Evidence from segments fed before the restart still counts.
             assert "vous demande de garder le secret" in last["reasons"]
-            assert restarted.updater.updates == []  # already warned before the restart
+            assert restarted.updater.announcements == []  # already warned before the restart
 
     asyncio.run(scenario())
 

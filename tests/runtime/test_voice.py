@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from runtime.settings import Settings
@@ -40,11 +41,21 @@ def test_signed_call_is_screened_transcribed_and_connected(settings: Settings) -
                 f"{PUBLIC}{paths.TRANSCRIPTION}?tenant={tenant.slug}"
             )
             assert transcription.get("languageCode") == "fr-CA"
-            dial = root.find("Dial")
-            assert dial is not None
-            assert dial.get("callerId") == caller
-            assert root.findtext("Dial/Sip") == tenant.sip_address
-            assert root.find("Say") is None  # nothing wrong with this caller
+            assert transcription.get("transcriptionEngine") == "google"  # pinned, not defaults
+            assert transcription.get("speechModel") == "telephony"
+            # The caller waits in the call's own conference; the person is rung into it.
+            assert root.findtext("Dial/Conference") == f"ethiq-{call_sid}"
+            assert root.find("Dial").get("action") == (  # type: ignore[union-attr]
+                f"{PUBLIC}{paths.DIAL_STATUS}?tenant={tenant.slug}"
+            )
+            [person] = h.updater.participants
+            assert person["conference"] == f"ethiq-{call_sid}"
+            assert person["to"] == tenant.sip_address + ";secure=true"
+            assert person["from_"] == caller
+            assert person["label"] == "person"
+            assert person["status_callback"] == (
+                f"{PUBLIC}{paths.PARTICIPANT_STATUS}?tenant={tenant.slug}&call={call_sid}"
+            )
             [call] = await _calls(h, tenant.slug)
             assert (call["sid"], call["from_number"], call["verdict"]) == (
                 call_sid,
@@ -106,29 +117,97 @@ def test_risky_metadata_warns_before_connecting(settings: Settings) -> None:
         async with harness(settings) as h:
             tenant = await h.add_tenant()
             own = "+15145550123"
-            _, response = await h.call(
+            call_sid, response = await h.call(
                 tenant, own, ForwardedFrom=own, StirVerstat="TN-Validation-Failed"
             )
             root = parse_twiml(response.text)
             assert root.find("Say") is None  # the caller hears nothing of it
-            sip = root.find("Dial/Sip")
-            assert sip is not None
-            assert sip.text == tenant.sip_address  # still connected
-            # The warning is whispered to the person's leg, from a signed runtime URL.
-            whisper = sip.get("url", "")
-            assert whisper.startswith(f"{PUBLIC}{paths.WHISPER}?tenant={tenant.slug}&kind=pre")
-            query = whisper.split("?", 1)[1]
+            assert root.findtext("Dial/Conference") == f"ethiq-{call_sid}"  # still connected
+            assert h.updater.announcements == []  # nobody to warn until the person answers
+            answered = {
+                "CallSid": sid("CA"),
+                "AccountSid": tenant.subaccount_sid,
+                "CallStatus": "in-progress",
+            }
+            query = f"tenant={tenant.slug}&call={call_sid}"
+            await h.webhook(paths.PARTICIPANT_STATUS, answered, tenant.auth_token, query=query)
+            # The warning is announced to the person's participant, from a signed runtime URL.
+            [(_, conference, label, url)] = h.updater.announcements
+            assert (conference, label) == (f"ethiq-{call_sid}", "person")
+            assert url.startswith(f"{PUBLIC}{paths.WHISPER}?tenant={tenant.slug}&kind=pre")
             leg = {"CallSid": sid("CA"), "AccountSid": tenant.subaccount_sid}
-            said = await h.webhook(paths.WHISPER, leg, tenant.auth_token, query=query)
+            said = await h.webhook(paths.WHISPER, leg, tenant.auth_token, query=url.split("?")[1])
             assert said.status_code == 200
             say = parse_twiml(said.text).find("Say")
             assert say is not None
-            assert say.get("language") == "fr-CA"
+            assert (say.get("language"), say.get("voice")) == ("fr-CA", "Polly.Gabrielle-Neural")
             assert "fraude" in (say.text or "")
-            forged = await h.webhook(paths.WHISPER, leg, "not-the-token", query=query)
+            forged = await h.webhook(paths.WHISPER, leg, "not-the-token", query=url.split("?")[1])
             assert forged.status_code == 403
             [call] = await _calls(h, tenant.slug)
-            assert call["verdict"] == "suspicious"
+            assert (call["verdict"], call["outcome"]) == ("suspicious", "answered")
+
+    asyncio.run(scenario())
+
+
+def test_person_unreachable_sends_the_caller_to_voicemail(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            call_sid, _ = await h.call(tenant)
+            query = f"tenant={tenant.slug}&call={call_sid}"
+            missed = {
+                "CallSid": sid("CA"),
+                "AccountSid": tenant.subaccount_sid,
+                "CallStatus": "no-answer",
+            }
+            await h.webhook(paths.PARTICIPANT_STATUS, missed, tenant.auth_token, query=query)
+            [(_, updated, twiml)] = h.updater.updates  # the caller is alone: safe to update
+            assert updated == call_sid
+            record = parse_twiml(twiml).find("Record")
+            assert record is not None
+            assert record.get("action") == f"{PUBLIC}{paths.VOICEMAIL}?tenant={tenant.slug}"
+            left = {"CallSid": call_sid, "AccountSid": tenant.subaccount_sid}
+            done = await h.webhook(
+                paths.VOICEMAIL, left, tenant.auth_token, query=f"tenant={tenant.slug}"
+            )
+            assert parse_twiml(done.text).find("Hangup") is not None
+            [call] = await _calls(h, tenant.slug)
+            assert call["outcome"] == "voicemail"
+
+    asyncio.run(scenario())
+
+
+def test_without_a_conference_the_app_is_rung_directly(settings: Settings) -> None:
+    """Twilio's REST API unreachable: the call is still connected (<Dial><Sip> with timeout
+    and action), marked degraded; an unanswered dial then goes to voicemail."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            h.updater.fail_participants = True
+            tenant = await h.add_tenant()
+            call_sid, response = await h.call(tenant)
+            root = parse_twiml(response.text)
+            dial = root.find("Dial")
+            assert dial is not None
+            assert root.findtext("Dial/Sip") == tenant.sip_address + ";secure=true"
+            assert dial.get("timeout") == "25"
+            assert dial.get("action") == f"{PUBLIC}{paths.DIAL_STATUS}?tenant={tenant.slug}"
+            [call] = await _calls(h, tenant.slug)
+            assert call["degraded"] == "conference"
+            ended = {
+                "CallSid": call_sid,
+                "AccountSid": tenant.subaccount_sid,
+                "CallStatus": "in-progress",
+                "DialCallStatus": "busy",
+            }
+            query = f"tenant={tenant.slug}"
+            answer = await h.webhook(paths.DIAL_STATUS, ended, tenant.auth_token, query=query)
+            assert parse_twiml(answer.text).find("Record") is not None
+            [call] = await _calls(h, tenant.slug)
+            assert call["outcome"] == "busy"
+            metrics = (await h.client.get("/metrics")).text
+            assert 'ethiq_degraded_answers_total{dependency="conference"} 1.0' in metrics
 
     asyncio.run(scenario())
 
@@ -168,12 +247,10 @@ def test_caller_reaching_many_tenants_is_counted_across_tenants(settings: Settin
             tenants = [await h.add_tenant() for _ in range(10)]
             caller = "+1514555" + unique_caller()[-4:]
             spoof = {"ForwardedFrom": "+15145551234", "StirVerstat": "TN-Validation-Failed"}
-            warned = []
             for tenant in tenants:
-                _, response = await h.call(tenant, caller, **spoof)
-                sip = parse_twiml(response.text).find("Dial/Sip")
-                warned.append(sip is not None and "url" in sip.attrib)
-            assert warned == [False] * 9 + [True]
+                await h.call(tenant, caller, **spoof)
+            verdicts = [(await _calls(h, t.slug))[0]["verdict"] for t in tenants]
+            assert verdicts == ["legit"] * 9 + ["suspicious"]
             [call] = await _calls(h, tenants[-1].slug)
             assert call["verdict"] == "suspicious"
             assert "ce numéro appelle beaucoup de gens" in call["reasons"]
@@ -244,7 +321,7 @@ def test_fallback_connects_without_screening_and_sip_app_can_call_out(settings: 
             }
             fallback = await h.webhook(paths.VOICE_FALLBACK, params, tenant.auth_token)
             root = parse_twiml(fallback.text)
-            assert root.findtext("Dial/Sip") == tenant.sip_address
+            assert root.findtext("Dial/Sip") == tenant.sip_address + ";secure=true"
             assert root.find("Start") is None
             assert (await h.webhook(paths.VOICE_FALLBACK, params, None)).status_code == 403
             outbound = {
@@ -263,3 +340,37 @@ def test_fallback_connects_without_screening_and_sip_app_can_call_out(settings: 
             assert forged.status_code == 403
 
     asyncio.run(scenario())
+
+
+def test_a_rotated_token_becomes_one_loud_signal(settings: Settings) -> None:
+    """Twilio signs with the subaccount's current token; after a rotation every webhook of the
+    tenant fails. Each is refused, and the burst is counted and logged once, actionably."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            handler = Collect(level=logging.ERROR)
+            logging.getLogger("runtime.telephony.webhooks").addHandler(handler)
+            try:
+                tenant = await h.add_tenant()
+                rotated = "rotated-" + "z" * 24
+                for _ in range(7):
+                    params = {
+                        "CallSid": sid("CA"),
+                        "AccountSid": tenant.subaccount_sid,
+                        "From": unique_caller(),
+                        "To": tenant.phone_number,
+                    }
+                    assert (await h.webhook(paths.VOICE, params, rotated)).status_code == 403
+            finally:
+                logging.getLogger("runtime.telephony.webhooks").removeHandler(handler)
+            metrics = (await h.client.get("/metrics")).text
+            assert "ethiq_signature_storms_total 1.0" in metrics
+            assert 'ethiq_webhooks_rejected_total{endpoint="voice"} 7.0' in metrics
+
+    asyncio.run(scenario())
+    assert len([line for line in lines if "probably rotated" in line]) == 1

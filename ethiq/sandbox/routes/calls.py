@@ -46,6 +46,8 @@ async def update_call(request: AnyRequest, account_sid: str, sid: str) -> Respon
     twiml, url, status = params.get("Twiml"), params.get("Url"), params.get("Status")
     if twiml and url:
         raise invalid_parameter("Twiml and Url are mutually exclusive")
+    if status not in {None, "completed", "canceled"}:
+        raise invalid_parameter("Status must be completed or canceled")
     with sandbox.store.lock:
         call = _call(sandbox, account.sid, sid)
         if twiml or url:
@@ -55,10 +57,13 @@ async def update_call(request: AnyRequest, account_sid: str, sid: str) -> Respon
             call.status, call.end_time = "completed", now()
         elif status == "canceled" and call.status in {"queued", "ringing"}:
             call.status, call.end_time = "canceled", now()
-        elif status not in {None, "completed", "canceled"}:
-            raise invalid_parameter("Status must be completed or canceled")
         call.date_updated = now()
-        return json_response(render.call(call))
+        body = render.call(call)
+    if twiml:
+        # The whole call's instructions are replaced: its <Dial> (or conference) ends now.
+        # https://www.twilio.com/docs/voice/tutorials/how-to-modify-calls-in-progress
+        await sandbox.voice.redirect(call, twiml)
+    return json_response(body)
 
 
 @post(f"{ACCOUNT}/Calls/{{call_sid:str}}/Transcriptions")

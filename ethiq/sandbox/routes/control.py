@@ -18,10 +18,12 @@ from ethiq.sandbox.errors import TwilioApiError, authenticate_error, invalid_par
 from ethiq.sandbox.faults import FaultSpec
 from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
+from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
-from ethiq.sandbox.state import Call
+from ethiq.sandbox.state import Call, SipEndpoint
+from ethiq.sandbox.voice import InboundCallSpec
 
-__all__ = ["ROUTES", "CallSpec", "OptOutSpec"]
+__all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipEndpointSpec"]
 
 BASE = "/_sandbox"
 
@@ -40,6 +42,17 @@ class OptOutSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A recipient who replied STOP: messages to them fail with 21610."""
 
     phone_number: str
+
+
+class SipEndpointSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How the SIP app registered as ``address`` (``user@domain``) answers Twilio's INVITEs."""
+
+    address: str
+    behaviour: str = "answer"  # answer, no-answer, busy, offline
+    secure_only: bool = True
+
+
+SIP_BEHAVIOURS = frozenset({"answer", "no-answer", "busy", "offline"})
 
 
 def _control(request: AnyRequest) -> Sandbox:
@@ -107,6 +120,13 @@ async def state(request: AnyRequest) -> dict[str, Any]:
                 for t in store.transcriptions.values()
             ],
             "opt_outs": sorted(store.opt_outs),
+            "conferences": [
+                {
+                    **render.conference(c),
+                    "participants": [render.participant(p) for p in c.participants.values()],
+                }
+                for c in store.conferences.values()
+            ],
         }
 
 
@@ -155,6 +175,61 @@ async def register_call(request: AnyRequest, data: CallSpec) -> Response[dict[st
         return json_response(render.call(call), 201)
 
 
+@post(f"{BASE}/calls/inbound", status_code=200)
+async def inbound_call(request: AnyRequest, data: InboundCallSpec) -> dict[str, Any]:
+    """Place a scripted inbound call and run it to its end, as Twilio would; report it."""
+    sandbox = _control(request)
+    try:
+        return await sandbox.voice.inbound(data)
+    except LookupError as error:
+        raise invalid_parameter(str(error)) from None
+
+
+@post(f"{BASE}/sip-endpoints", status_code=201)
+async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpointSpec:
+    sandbox = _control(request)
+    if data.behaviour not in SIP_BEHAVIOURS:
+        raise invalid_parameter(f"behaviour must be one of {sorted(SIP_BEHAVIOURS)}")
+    address = data.address.removeprefix("sips:").removeprefix("sip:").split(";", 1)[0]
+    with sandbox.store.lock:
+        sandbox.store.sip_endpoints[address] = SipEndpoint(data.behaviour, data.secure_only)
+    return data
+
+
+class InboundSmsSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    from_: str = msgspec.field(name="from")
+    to: str
+    body: str
+
+
+@post(f"{BASE}/sms/inbound", status_code=200)
+async def inbound_sms(request: AnyRequest, data: InboundSmsSpec) -> dict[str, Any]:
+    """A text to one of our numbers, handled as Twilio handles it (keywords, then webhook)."""
+    sandbox = _control(request)
+    try:
+        return await messages.inbound_sms(sandbox, data.from_, data.to, data.body)
+    except LookupError as error:
+        raise invalid_parameter(str(error)) from None
+
+
+class SmsOutcomeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the carrier does with messages to ``phone_number``."""
+
+    phone_number: str
+    status: str = "delivered"  # delivered, undelivered, failed
+    error_code: int | None = None  # e.g. 30003 unreachable, 30005 unknown, 30007 filtered
+
+
+@post(f"{BASE}/sms-outcomes", status_code=201)
+async def sms_outcome(request: AnyRequest, data: SmsOutcomeSpec) -> SmsOutcomeSpec:
+    sandbox = _control(request)
+    if data.status not in {"delivered", "undelivered", "failed"}:
+        raise invalid_parameter("status must be delivered, undelivered or failed")
+    with sandbox.store.lock:
+        sandbox.store.sms_outcomes[data.phone_number] = (data.status, data.error_code)
+    return data
+
+
 @post(f"{BASE}/opt-outs", status_code=201)
 async def add_opt_out(request: AnyRequest, data: OptOutSpec) -> dict[str, str]:
     sandbox = _control(request)
@@ -176,5 +251,9 @@ ROUTES = [
     remove_fault,
     clear_faults,
     register_call,
+    inbound_call,
+    sip_endpoint,
+    sms_outcome,
+    inbound_sms,
     add_opt_out,
 ]

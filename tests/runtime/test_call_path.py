@@ -1,0 +1,449 @@
+"""The call path as Twilio runs it: the sandbox plays whole calls against the served runtime.
+
+The sandbox executes the TwiML the runtime answers (checked against Twilio's TwiML reference),
+keeps every call leg, conference and participant, and posts what Twilio posts (transcription
+events, participant and ``<Dial>`` callbacks, ``<Record>`` actions), signed. These tests read
+what each party heard from the sandbox's report, never from the runtime's own word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ethiq.sandbox.caller import send_sms
+from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.storage import bind_tables, store_for_url
+from runtime.telephony import paths
+from runtime.telephony.twilio_api import TwilioCredentials, make_client
+from runtime.tenants import Registry, TenantContact, TenantRecord
+from tests.runtime.helpers import REGISTRY_KEY, parse_twiml, unique_caller
+
+READY_TIMEOUT_S = 120.0  # a loaded machine starts Granian workers slowly
+SCAM = [
+    ("caller", "Bonjour, ici le service de fraude de votre banque, votre compte est compromis."),
+    ("callee", "Ah bon? Qu'est-ce qui se passe?"),
+    ("caller", "Il faut agir tout de suite, ne raccrochez pas et ne le dites à personne."),
+    ("caller", "Donnez-moi votre NIP et achetez des cartes-cadeaux pour protéger votre argent."),
+    ("callee", "Je ne sais pas trop."),
+    ("caller", "Allez au dépanneur maintenant, je reste en ligne avec vous."),
+]
+LEGIT = [
+    ("caller", "Salut maman, c'est Julie, je voulais juste prendre de tes nouvelles."),
+    ("callee", "Bonjour ma belle, ça va bien, merci."),
+]
+
+
+def _segments(lines: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"t": 2.0 + 4 * i, "speaker": who, "text": text} for i, (who, text) in enumerate(lines)]
+
+
+def _until(check: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {READY_TIMEOUT_S}s")
+
+
+@dataclass
+class World:
+    sandbox: SandboxHandle
+    tenant: TenantRecord
+    database_url: str
+    runtime_url: str
+    log: Path
+
+    def call(self, lines: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
+        return self.sandbox.control.inbound_call(
+            self.tenant.phone_number,
+            extra.pop("caller", unique_caller()),
+            _segments(lines),
+            **extra,
+        )
+
+    def person(self, behaviour: str, *, secure_only: bool = True) -> None:
+        self.sandbox.control.sip_endpoint(
+            self.tenant.sip_address, behaviour, secure_only=secure_only
+        )
+
+    def row(self, call_sid: str) -> dict[str, Any]:
+        async def read() -> dict[str, Any]:
+            store = store_for_url(self.database_url)
+            tables = bind_tables(store.engine(self.tenant.slug))
+            row = await tables.Call.select().where(tables.Call.sid == call_sid).first().run()
+            await store.close()
+            assert row is not None
+            return dict(row)
+
+        return asyncio.run(read())
+
+    def alerts(self, call_id: int) -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            store = store_for_url(self.database_url)
+            tables = bind_tables(store.engine(self.tenant.slug))
+            rows = await tables.Alert.select().where(tables.Alert.call == call_id).run()
+            await store.close()
+            return [dict(r) for r in rows]
+
+        return asyncio.run(read())
+
+    def metrics(self) -> str:
+        return httpx.get(f"{self.runtime_url}/metrics", timeout=5.0).text
+
+
+def _provision(sandbox: SandboxHandle, public: str) -> TenantRecord:
+    credentials = TwilioCredentials(sandbox.account_sid, sandbox.auth_token, sandbox.base_url)
+    sub = make_client(credentials).api.v2010.accounts.create(friendly_name="call-path")
+    client = make_client(credentials, account_sid=sub.sid)
+    [available] = client.available_phone_numbers("CA").local.list(
+        in_region="QC", voice_enabled=True, sms_enabled=True, limit=1
+    )
+    urls = paths.webhook_urls(public)
+    number = client.incoming_phone_numbers.create(
+        phone_number=available.phone_number,
+        voice_url=urls["voice_url"],
+        voice_fallback_url=urls["voice_fallback_url"],
+        sms_url=urls["sms_url"],
+        status_callback=urls["status_callback"],
+    )
+    slug = "path-" + sub.sid[-8:].lower()
+    domain = client.sip.domains.create(
+        domain_name=f"{slug}.sip.twilio.com",
+        voice_url=urls["sip_voice_url"],
+        sip_registration=True,
+        secure=True,
+    )
+    return TenantRecord(
+        slug=slug,
+        phone_number=number.phone_number,
+        sip_address=f"sip:user_{slug}@{domain.domain_name}",
+        sip_username=f"user_{slug}",
+        subaccount_sid=sub.sid,
+        auth_token=sub.auth_token,
+        contacts=(TenantContact(unique_caller(), "Marie", 1, "fr-CA"),),
+    )
+
+
+async def _register(database_url: str, tenant: TenantRecord) -> None:
+    registry = Registry(store_for_url(database_url), REGISTRY_KEY)
+    await registry.migrate()
+    await registry.upsert(tenant)
+    await store_for_url(database_url).ensure(tenant.slug)
+    await registry.close()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("call-path")
+    port = free_port()
+    runtime_url = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite:///{tmp}/ethiq.sqlite"
+    with running_sandbox() as sandbox:
+        tenant = _provision(sandbox, runtime_url)
+        asyncio.run(_register(database_url, tenant))
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "ETHIQ_PUBLIC_URL": runtime_url,  # Twilio (the sandbox) reaches it on loopback
+            "ETHIQ_REGISTRY_KEY": REGISTRY_KEY,
+            "ETHIQ_OPERATOR_TOKEN": "op-token",
+            "TWILIO_ACCOUNT_SID": sandbox.account_sid,
+            "TWILIO_AUTH_TOKEN": sandbox.auth_token,
+            "TWILIO_API_BASE_URL": sandbox.base_url,
+            "ETHIQ_OUTBOX_POLL_S": "0.1",
+        }
+        env.pop("REDIS_URL", None)
+        log_path = tmp / "runtime.log"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from ethiq.cli import app; app()",
+                    "serve",
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=tmp,
+            )
+        try:
+
+            def live() -> bool:
+                if server.poll() is not None:
+                    raise AssertionError(log_path.read_text())
+                try:
+                    return httpx.get(f"{runtime_url}/health/live").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            _until(live, "runtime listening")
+            yield World(sandbox, tenant, database_url, runtime_url, log_path)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+@pytest.fixture
+def fresh(world: World) -> Iterator[World]:
+    world.person("answer")
+    yield world
+    assert world.sandbox.control.violations() == []  # REST and TwiML met Twilio's contract
+
+
+def _leg(report: dict[str, Any], label: str) -> dict[str, Any]:
+    [leg] = [leg for leg in report["legs"] if leg["label"] == label]
+    return dict(leg)
+
+
+def _seq(event: str) -> int:
+    return int(event.split(" ", 1)[0])
+
+
+def test_warning_reaches_the_person_only_and_the_call_goes_on(fresh: World) -> None:
+    contact = fresh.tenant.contacts[0]
+    assert "Merci" in send_sms(
+        fresh.sandbox.control, contact.number, fresh.tenant.phone_number, "OUI"
+    )
+    report = fresh.call(SCAM)
+    caller, person = _leg(report, "caller"), _leg(report, "person")
+    # The runtime answered with the call's own conference, transcription pinned and voiced.
+    answer = parse_twiml(report["twiml"][0])
+    transcription = answer.find("Start/Transcription")
+    assert transcription is not None
+    assert transcription.get("transcriptionEngine") == "google"
+    assert transcription.get("speechModel") == "telephony"
+    assert answer.findtext("Dial/Conference") == f"ethiq-{report['call_sid']}"
+    assert report["updates"] == []  # the call's TwiML was never replaced: nobody re-dialled
+    # The person heard the warning, in French, from their own participant; the caller nothing.
+    assert any("fraude" in said for said in person["heard"])
+    assert caller["heard"] == []
+    [conference] = report["conferences"]
+    by_label = {p["label"]: p for p in conference["participants"]}
+    assert by_label["person"]["announcements"]
+    assert not by_label["caller"]["announcements"]
+    # The person stayed connected until the caller hung up; nobody rang twice.
+    assert person["to"].endswith(";secure=true")
+    assert len([e for e in person["events"] if "dialling" in e]) == 1
+    assert not any("redirected" in e for e in person["events"] + caller["events"])
+    assert any("hung up: conference ended" in e for e in person["events"])
+    # Transcription went on after the warning.
+    warned_at = next(_seq(e) for e in person["events"] if "announcement played" in e)
+    after = [e for e in caller["events"] if "transcribed " in e and _seq(e) > warned_at]
+    assert len(after) >= 2
+    # The later scam verdict alerted the consenting contact, once.
+    row = fresh.row(report["call_sid"])
+    assert (row["verdict"], row["outcome"]) == ("scam", "answered")
+
+    def alerts() -> list[dict[str, Any]]:
+        return [m for m in fresh.sandbox.control.messages() if m["to"] == contact.number]
+
+    [alert] = _until(lambda: [m for m in alerts() if "ALERTE" in m["body"]], "alert sent")
+    assert alert["from"] == fresh.tenant.phone_number
+
+
+def test_a_safe_call_is_just_connected(fresh: World) -> None:
+    report = fresh.call(LEGIT)
+    person = _leg(report, "person")
+    assert person["heard"] == []
+    assert person["status"] == "completed"
+    transcribed = [e for e in _leg(report, "caller")["events"] if "transcribed " in e]
+    assert len(transcribed) == 2  # both sides, once connected
+    assert fresh.row(report["call_sid"])["verdict"] == "legit"
+
+
+@pytest.mark.parametrize("behaviour", ["no-answer", "busy", "offline"])
+def test_unanswered_call_goes_to_voicemail_screened_like_a_call(
+    fresh: World, behaviour: str
+) -> None:
+    fresh.person(behaviour)
+    report = fresh.call(SCAM)
+    caller, person = _leg(report, "caller"), _leg(report, "person")
+    assert (
+        person["status"]
+        == {"no-answer": "no-answer", "busy": "busy", "offline": "failed"}[behaviour]
+    )
+    # The caller, alone in the conference, was sent to voicemail: a beep, then the message.
+    voicemail = parse_twiml(report["twiml"][-1])
+    assert voicemail.find("Record") is not None
+    assert any("message" in said for said in caller["heard"])
+    assert "[beep]" in caller["heard"]
+    # The message was transcribed and scored like a conversation (the caller's lines only).
+    spoken = [e for e in caller["events"] if "transcribed " in e]
+    assert len(spoken) == 4
+    row = fresh.row(report["call_sid"])
+    assert row["outcome"] == "voicemail"
+    assert row["verdict"] == "scam"
+    status = {"offline": "failed"}.get(behaviour, behaviour)
+    assert f'ethiq_calls_unanswered_total{{status="{status}"}}' in fresh.metrics()
+    assert "no missed-call SMS was sent" in fresh.log.read_text()
+
+
+def test_insecure_sip_uri_is_refused_by_an_encrypted_app(world: World) -> None:
+    """What the issue saw: an app set to "encryption mandatory" refuses a URI without
+    ``;secure=true``. The sandbox models it; the runtime's URI passes."""
+    world.person("answer", secure_only=True)
+    control = world.sandbox.control
+    # Through Twilio's own API, a participant to the plain URI fails; the secure one answers.
+    credentials = TwilioCredentials(
+        world.sandbox.account_sid, world.sandbox.auth_token, world.sandbox.base_url
+    )
+    client = make_client(credentials, account_sid=world.tenant.subaccount_sid)
+    plain = client.conferences("probe-plain").participants.create(
+        from_=world.tenant.phone_number, to=world.tenant.sip_address, label="p"
+    )
+    secure = client.conferences("probe-secure").participants.create(
+        from_=world.tenant.phone_number, to=world.tenant.sip_address + ";secure=true", label="p"
+    )
+
+    def status(sid: str) -> str:
+        return str(next(c for c in control.state()["calls"] if c["sid"] == sid)["status"])
+
+    assert _until(lambda: status(plain.call_sid) == "failed", "plain URI refused")
+    assert _until(lambda: status(secure.call_sid) == "in-progress", "secure URI answered")
+
+
+def test_transcription_error_is_counted_logged_and_marked(world: World) -> None:
+    """A language the pinned model refuses: Twilio sends transcription-error; the runtime
+    must not stay silent about a call it no longer screens."""
+    sandbox, tenant = world.sandbox, world.tenant
+    world.person("answer")
+    # The sandbox refuses what Twilio refuses; here the call's params come from a signed post
+    # the runtime receives exactly as it would from Twilio.
+    from runtime.telephony.signatures import sign  # noqa: PLC0415
+
+    call = sandbox.control.register_call(tenant.phone_number, unique_caller())
+    voice = {
+        "CallSid": call["sid"],
+        "AccountSid": tenant.subaccount_sid,
+        "From": call["from"],
+        "To": tenant.phone_number,
+        "CallStatus": "ringing",
+    }
+    url = world.runtime_url + paths.VOICE
+    answered = httpx.post(
+        url, data=voice, headers={"X-Twilio-Signature": sign(tenant.auth_token, url, voice)}
+    )
+    assert answered.status_code == 200
+    event = {
+        "AccountSid": tenant.subaccount_sid,
+        "CallSid": call["sid"],
+        "TranscriptionEvent": "transcription-error",
+        "TranscriptionErrorCode": "32650",
+        "TranscriptionError": "language fr-CA is not supported by google long",
+        "SequenceId": "1",
+    }
+    query = f"tenant={tenant.slug}"
+    url = f"{world.runtime_url}{paths.TRANSCRIPTION}?{query}"
+    response = httpx.post(
+        url, data=event, headers={"X-Twilio-Signature": sign(tenant.auth_token, url, event)}
+    )
+    assert response.status_code == 204
+    assert 'ethiq_transcription_errors_total{code="32650"} 1.0' in world.metrics()
+    assert "is NOT being screened" in world.log.read_text()
+    assert world.row(call["sid"])["degraded"] == "transcription-error"
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "dial_status"),
+    [("answer", "completed"), ("no-answer", "no-answer"), ("busy", "busy"), ("offline", "failed")],
+)
+def test_without_a_conference_the_dial_outcome_decides(
+    fresh: World, behaviour: str, dial_status: str
+) -> None:
+    """Twilio refuses to create the person's participant (a 500): the runtime rings the app
+    with ``<Dial timeout action><Sip>``; Twilio posts ``DialCallStatus`` to the action."""
+    control = fresh.sandbox.control
+    control.fail(500, code=20500, method="POST", path="*/Participants.json")
+    fresh.person(behaviour)
+    report = fresh.call(LEGIT)
+    control.clear_faults()
+    answer = parse_twiml(report["twiml"][0])
+    dial = answer.find("Dial")
+    assert dial is not None
+    assert dial.get("timeout") == "25"
+    assert answer.findtext("Dial/Sip") == fresh.tenant.sip_address + ";secure=true"
+    caller = _leg(report, "caller")
+    assert any(f"dial ended: {dial_status}" in e for e in caller["events"])
+    row = fresh.row(report["call_sid"])
+    assert row["degraded"] == "conference"
+    if dial_status == "completed":
+        assert row["outcome"] == "answered"
+        assert "[beep]" not in caller["heard"]
+    else:
+        assert parse_twiml(report["twiml"][1]).find("Record") is not None  # the action's answer
+        assert "[beep]" in caller["heard"]
+        assert row["outcome"] == "voicemail"
+
+
+def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
+    """The carrier could not deliver (Twilio's status callback says undelivered, 30003)."""
+    contact = fresh.tenant.contacts[0]
+    send_sms(fresh.sandbox.control, contact.number, fresh.tenant.phone_number, "OUI")
+    fresh.sandbox.control.sms_outcome(contact.number, "undelivered", 30003)
+    try:
+        report = fresh.call(SCAM)
+        call_id = fresh.row(report["call_sid"])["id"]
+
+        def failed() -> dict[str, Any] | None:
+            async def read() -> dict[str, Any] | None:
+                store = store_for_url(fresh.database_url)
+                tables = bind_tables(store.engine(fresh.tenant.slug))
+                row = await tables.Alert.select().where(tables.Alert.call == call_id).first()
+                await store.close()
+                return row if row and row["status"] == "failed" else None
+
+            return asyncio.run(read())
+
+        alert = _until(failed, "alert marked failed by the status callback")
+        assert alert["error_code"] == 30003
+        assert 'ethiq_alerts_total{outcome="undelivered"}' in fresh.metrics()
+        assert "was NOT reached" in fresh.log.read_text()
+    finally:
+        fresh.sandbox.control.sms_outcome(contact.number, "delivered")
+
+
+def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
+    fresh: World,
+) -> None:
+    """STOP: Twilio blocks and auto-replies; the runtime records it and stays silent. "OUI"
+    afterwards cannot lift Twilio's block, so the contact is told to send START instead of
+    being recorded as consenting while every alert would fail with 21610."""
+    control, tenant = fresh.sandbox.control, fresh.tenant
+    contact = tenant.contacts[0].number
+    assert "Merci" in send_sms(control, contact, tenant.phone_number, "OUI")
+    stop = control.inbound_sms(contact, tenant.phone_number, "STOP")
+    assert stop["opt_out_type"] == "STOP"
+    assert stop["twilio_reply"]
+    assert parse_twiml(stop["reply_twiml"]).find("Message") is None  # no second reply
+    again = control.inbound_sms(contact, tenant.phone_number, "oui")
+    assert again["opt_out_type"] is None  # not a keyword Twilio knows: forwarded only
+    assert "START" in again["reply_twiml"]
+    report = fresh.call(SCAM)  # a scam now alerts nobody: no consent, no 21610 attempt
+    row = fresh.row(report["call_sid"])
+    assert row["verdict"] == "scam"
+    assert fresh.alerts(row["id"]) == []  # written with the verdict, in the same transaction
+    start = control.inbound_sms(contact, tenant.phone_number, "START")
+    assert start["opt_out_type"] == "START"
+    assert parse_twiml(start["reply_twiml"]).find("Message") is None
+    before = {m["sid"] for m in control.messages()}
+    fresh.call(SCAM)
+    sent = _until(
+        lambda: [m for m in control.messages() if m["sid"] not in before and m["to"] == contact],
+        "alert after START",
+    )
+    assert "ALERTE" in sent[0]["body"]

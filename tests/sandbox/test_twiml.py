@@ -1,0 +1,130 @@
+"""TwiML as Twilio documents it: the sandbox's checker, and every document the runtime writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ethiq.sandbox.twiml import (
+    ANNOUNCE_VERBS,
+    check_twiml,
+    say_voice_problem,
+    transcription_problem,
+)
+from runtime.telephony import twiml
+
+SIP = "sip:user_t@t-abc123.sip.twilio.com"
+URL = "https://ethiq.example.org/twilio/x?tenant=t"
+
+
+def _codes(document: str, **options: frozenset[str]) -> list[int]:
+    return [p.code for p in check_twiml(document, **options)]
+
+
+@pytest.mark.parametrize(
+    ("voice", "language", "valid"),
+    [
+        (None, "fr-CA", False),  # the default voice is not documented for fr-CA
+        ("woman", "fr-CA", False),
+        (None, "fr", True),
+        ("man", "en-US", True),
+        ("Polly.Gabrielle-Neural", "fr-CA", True),
+        ("Polly.Chantal", "fr-CA", True),
+        ("Polly.Gabrielle", "fr-CA", False),  # exists only as a neural voice
+        ("Polly.Joanna-Neural", "fr-CA", False),  # speaks en-US
+        ("Polly.Joanna-Neural", "en-US", True),
+        ("Google.fr-CA-Standard-A", "fr-CA", True),
+        ("Google.en-US-Standard-C", "fr-CA", False),
+        ("Polly.Nobody", None, False),
+    ],
+)
+def test_say_voice_and_language_pairs(voice: str | None, language: str, valid: bool) -> None:
+    assert (say_voice_problem(voice, language) is None) is valid
+
+
+def test_documents_twilio_would_refuse() -> None:
+    assert _codes("<Response><Say>hi") == [12100]  # not XML
+    assert _codes("<Dial>+15145550123</Dial>") == [12100]  # no <Response>
+    assert _codes("<Response><Dial><Say>x</Say></Dial></Response>") == [12200]  # bad nesting
+    assert _codes(
+        '<Response><Dial timeout="2"><Number>+15145550123</Number></Dial></Response>'
+    ) == [12200]
+    assert _codes('<Response><Dial foo="1"><Number>+15145550123</Number></Dial></Response>') == [
+        12200
+    ]
+    assert _codes('<Response><Reject reason="nope"/></Response>') == [12200]
+    assert _codes('<Response><Record action="/relative"/></Response>') == [12200]
+    assert _codes('<Response><Say language="fr-CA">Allo</Say></Response>') == [13520]
+    # An announcement may only Play, Say, Pause or Redirect.
+    dial = f"<Response><Dial><Sip>{SIP}</Sip></Dial></Response>"
+    assert _codes(dial, allowed_verbs=ANNOUNCE_VERBS) == [12200]
+
+
+def test_transcription_engine_model_and_language() -> None:
+    pinned = {
+        "languageCode": "fr-CA",
+        "transcriptionEngine": twiml.TRANSCRIPTION_ENGINE,
+        "speechModel": twiml.SPEECH_MODEL,
+    }
+    assert transcription_problem(pinned) is None
+    assert transcription_problem(pinned | {"languageCode": "en-US"}) is None
+    assert transcription_problem(pinned | {"speechModel": "nova-3"}) is not None
+    assert transcription_problem(
+        {"languageCode": "fr-CA", "transcriptionEngine": "deepgram", "speechModel": "nova-3"}
+    )
+
+
+@pytest.mark.parametrize("language", ["fr-CA", "en-US", "en-CA"])
+def test_every_document_the_runtime_writes_is_valid(language: str) -> None:
+    documents = [
+        twiml.conference_twiml(
+            call_sid="CA" + "0" * 32,
+            language=language,
+            transcription_url=URL,
+            dial_action_url=URL,
+        ),
+        twiml.connect_twiml(
+            sip_address=SIP,
+            caller_id="+15145550123",
+            language=language,
+            transcription_url=URL,
+            dial_action_url=URL,
+            whisper_url=URL,
+        ),
+        twiml.voicemail_twiml(language, URL),
+        twiml.reject_twiml(language),
+        twiml.reject_twiml(language, say=False),
+        twiml.unavailable_twiml(language),
+        twiml.outbound_twiml("sip:5145550123@t.sip.twilio.com", "+15145550100", language),
+        twiml.outbound_twiml("sip:+442071234567@t.sip.twilio.com", "+15145550100", language),
+        twiml.hangup_twiml(),
+    ]
+    for document in documents:
+        assert check_twiml(document) == [], document
+    for kind in ("pre", "live"):
+        assert check_twiml(twiml.whisper_twiml(kind, language), allowed_verbs=ANNOUNCE_VERBS) == []
+
+
+@pytest.mark.parametrize(
+    ("dialled", "target"),
+    [
+        ("5145550123", "+15145550123"),
+        ("15145550123", "+15145550123"),
+        ("1 (514) 555-0123", "+15145550123"),
+        ("+15145550123", "+15145550123"),
+        ("18005550199", "+18005550199"),  # toll-free: fine
+        ("2125550123", "+12125550123"),  # the US
+        ("911", "911"),
+        ("19005550123", None),  # premium rate
+        ("+442071234567", None),  # international, not allowed by default
+        ("18765550123", None),  # Jamaica: NANP, but international ("one ring" scams)
+        ("555", None),
+        ("not a number", None),
+    ],
+)
+def test_numbers_dialled_from_the_app(dialled: str, target: str | None) -> None:
+    assert twiml.dial_target(dialled) == target
+
+
+def test_international_only_when_allowed() -> None:
+    assert twiml.dial_target("+442071234567", allow_international=True) == "+442071234567"
+    assert twiml.dial_target("19005550123", allow_international=True) is None
