@@ -1,0 +1,148 @@
+"""Onboarding steps, magic links and the welcome email, on SQLite with a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runtime.email import SmtpMailer
+from runtime.people.forwarding import CARRIERS, codes_for
+from runtime.people.links import BadLink, LinkSigner
+from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
+from runtime.people.service import People, UnknownTenant
+from runtime.people.settings import PeopleSettings
+from runtime.storage import store_for_url
+from runtime.tenants import Registry, TenantRecord
+from tests.people.conftest import Inbox, parts
+from tests.runtime.helpers import REGISTRY_KEY
+
+TENANT = TenantRecord(
+    slug="maison-dupuis",
+    phone_number="+15145550111",
+    sip_address="sip:maison-dupuis@maison-dupuis.sip.twilio.com",
+    sip_username="maison-dupuis",
+    subaccount_sid="AC" + "1" * 32,
+    auth_token="secret-token",
+    language="fr-CA",
+)
+
+
+@pytest.fixture
+def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[People]:
+    _, port = smtp
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    storage = store_for_url(url)
+    registry = Registry(storage, REGISTRY_KEY)
+    settings = PeopleSettings(smtp_port=port, login_ttl_s=60)
+    service = People(
+        storage=storage,
+        registry=registry,
+        settings=settings,
+        secret=b"k" * 32,
+        public_url="https://ethiq.example.org",
+        mailer=SmtpMailer(settings),
+    )
+
+    async def setup() -> None:
+        await registry.migrate()
+        await registry.upsert(TENANT)
+        assert await service.migrate()  # applied now
+        assert await service.migrate() == []  # and never twice
+
+    asyncio.run(setup())
+    yield service
+
+
+def test_enrol_records_the_systems_steps_and_sends_a_french_welcome(
+    people: People, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    status = asyncio.run(people.enroll("maison-dupuis", " Lise@Example.org ", "fr-CA"))
+    assert [s.step for s in status.steps if s.done] == [
+        Step.ACCOUNT_CREATED,
+        Step.NUMBER_PROVISIONED,
+    ]
+    assert status.current is Step.SIP_APP_CONFIGURED
+    assert "+15145550111" in status.steps[1].how
+    welcome = inbox.wait("lise@example.org", "Bienvenue")
+    assert welcome["Content-Language"] == "fr-CA"
+    text, html = parts(welcome)
+    assert "+15145550111" in text
+    assert "https://ethiq.example.org/people/maison-dupuis" in text
+    assert 'href="https://ethiq.example.org/people/maison-dupuis"' in html
+    assert "mot de passe" in text  # says none will ever be emailed
+
+
+def test_steps_complete_in_order_once_and_active_follows(people: People) -> None:
+    async def run() -> None:
+        await people.enroll("maison-dupuis", "lise@example.org", "en-US")
+        with pytest.raises(StepOutOfOrder, match="sip_app_configured"):
+            await people.complete("maison-dupuis", Step.TEST_CALL_PASSED, "too early")
+        for step in STEPS[2:-1]:
+            status = await people.complete("maison-dupuis", step, f"{step} by test")
+        assert status.active
+        assert status.steps[-1].how == "every step before it completed"
+        again = await people.complete("maison-dupuis", Step.SIP_APP_CONFIGURED, "twice")
+        assert again.steps[2].how == "sip_app_configured by test"  # the first record stays
+
+    asyncio.run(run())
+
+
+def test_unknown_tenant_and_bad_email_are_refused(people: People) -> None:
+    with pytest.raises(UnknownTenant):
+        asyncio.run(people.enroll("nobody", "a@example.org", "fr-CA"))
+    with pytest.raises(ValueError, match="email"):
+        asyncio.run(people.enroll("maison-dupuis", "not-an-email", "fr-CA"))
+
+
+def test_magic_link_is_single_use_and_only_for_its_owner(
+    people: People, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+
+    async def run() -> None:
+        await people.enroll("maison-dupuis", "marc@example.org", "en-US")
+        assert not await people.request_login("stranger@example.org")  # nothing sent
+        assert await people.request_login("MARC@example.org")
+
+    asyncio.run(run())
+    text, _ = parts(inbox.wait("marc@example.org", "sign-in link"))
+    token = re.search(r"/login/(\S+)", text).group(1)  # type: ignore[union-attr]
+    assert asyncio.run(people.consume(token)) == "maison-dupuis"
+    with pytest.raises(BadLink, match="already used"):
+        asyncio.run(people.consume(token))
+    assert inbox.messages("stranger@example.org") == []
+
+
+def test_forged_and_expired_links_are_refused() -> None:
+    signer = LinkSigner(b"s" * 32, ttl_s=60)
+    token, claims = signer.issue("maison-dupuis", now=1_000.0)
+    assert signer.verify(token, now=1_030.0) == claims
+    with pytest.raises(BadLink, match="expired"):
+        signer.verify(token, now=1_061.0)
+    payload, _, signature = token.partition(".")
+    other, _ = LinkSigner(b"s" * 32, ttl_s=60).issue("autre-maison", now=1_000.0)
+    with pytest.raises(BadLink, match="not one we sent"):
+        signer.verify(f"{other.partition('.')[0]}.{signature}", now=1_030.0)
+    with pytest.raises(BadLink, match="not one we sent"):
+        LinkSigner(b"t" * 32, ttl_s=60).verify(token, now=1_030.0)
+
+
+def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
+    telus = codes_for("telus", "+15145550111")
+    assert (telus.activate, telus.deactivate) == ("*21*5145550111#", "#21#")
+    bell = codes_for("bell", "+15145550111")
+    assert (bell.activate, bell.deactivate) == ("**21*+15145550111#", "##21#")
+    assert bell.conditional == "**004*+15145550111#"
+    verizon = codes_for("verizon", "+12125550111")
+    assert (verizon.activate, verizon.deactivate, verizon.conditional) == (
+        "*722125550111",
+        "*73",
+        None,
+    )
+    assert all(c.source for c in CARRIERS.values())
+    assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
