@@ -19,5 +19,9 @@ __all__ = ["APP_REGISTRY", "DB"]
 DB = SQLiteEngine(path=".data/piccolo-cli.sqlite")
 
 APP_REGISTRY = AppRegistry(
-    apps=["runtime.storage.piccolo_app", "runtime.tenants.piccolo_app", "runtime.people.piccolo_app"]
+    apps=[
+        "runtime.storage.piccolo_app",
+        "runtime.tenants.piccolo_app",
+        "runtime.people.piccolo_app",
+    ]
 )

@@ -25,7 +25,7 @@ class Inbox:
         self._messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
@@ -52,7 +52,8 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML bodies of a multipart/alternative message."""
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None, "both a text and an HTML part"
+    assert text is not None, "a plain-text part"
+    assert html is not None, "an HTML part"
     return str(text.get_content()), str(html.get_content())
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,13 @@ TENANT = TenantRecord(
     sip_address="sip:maison-dupuis@maison-dupuis.sip.twilio.com",
     sip_username="maison-dupuis",
     subaccount_sid="AC" + "1" * 32,
-    auth_token="secret-token",
+    auth_token="secret-token",  # noqa: S106 (a test tenant's)
     language="fr-CA",
 )
 
 
 @pytest.fixture
-def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[People]:
+def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> People:
     _, port = smtp
     url = f"sqlite:///{tmp_path}/ethiq.sqlite"
     storage = store_for_url(url)
@@ -54,7 +53,7 @@ def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[People]:
         assert await service.migrate() == []  # and never twice
 
     asyncio.run(setup())
-    yield service
+    return service
 
 
 def test_enrol_records_the_systems_steps_and_sends_a_french_welcome(
@@ -124,7 +123,7 @@ def test_forged_and_expired_links_are_refused() -> None:
     assert signer.verify(token, now=1_030.0) == claims
     with pytest.raises(BadLink, match="expired"):
         signer.verify(token, now=1_061.0)
-    payload, _, signature = token.partition(".")
+    _payload, _, signature = token.partition(".")
     other, _ = LinkSigner(b"s" * 32, ttl_s=60).issue("autre-maison", now=1_000.0)
     with pytest.raises(BadLink, match="not one we sent"):
         signer.verify(f"{other.partition('.')[0]}.{signature}", now=1_030.0)
