@@ -107,7 +107,7 @@ class PeoplePages(Controller):
         people = people_of(request)
         lang = _lang(request)
         try:
-            people.links.verify(token)
+            await people.check(token)
         except BadLink:
             return self._bad_link(request, lang)
         return _page("confirm.html", request, lang, token=token)

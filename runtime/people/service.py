@@ -231,6 +231,15 @@ class People:
         await self._mail(person, t["login_subject"], body, link)
         return True
 
+    async def check(self, token: str) -> str:
+        """The slug of a genuine, unexpired link not used yet (without using it)."""
+        claims = self.links.verify(token)
+        l = self._link  # noqa: E741
+        row = await l.select(l.used_at).where(l.nonce == claims.nonce).first()
+        if row is None or row["used_at"] is not None:
+            raise BadLink("this link was already used")
+        return claims.slug
+
     async def consume(self, token: str) -> str:
         """The slug a genuine, unexpired, unused link signs in to; the link is used up."""
         claims = self.links.verify(token)
