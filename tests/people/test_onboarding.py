@@ -1,9 +1,10 @@
-"""Onboarding steps, magic links and the welcome email, on SQLite with a real SMTP server."""
+"""Onboarding steps, magic links and the welcome email on SQLite and PostgreSQL, real SMTP."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,23 +19,36 @@ from runtime.storage import store_for_url
 from runtime.tenants import Registry, TenantRecord
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY
+from tests.storage.conftest import unique_number, unique_slug
 
-TENANT = TenantRecord(
-    slug="maison-dupuis",
-    phone_number="+15145550111",
-    sip_address="sip:maison-dupuis@maison-dupuis.sip.twilio.com",
-    sip_username="maison-dupuis",
-    subaccount_sid="AC" + "1" * 32,
-    auth_token="secret-token",  # noqa: S106 (a test tenant's)
-    language="fr-CA",
-)
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres").url
+        return url
+    return f"sqlite:///{tmp_path}/ethiq.sqlite"
 
 
 @pytest.fixture
-def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> People:
+def tenant() -> TenantRecord:
+    """A tenant no other test uses (the PostgreSQL database is shared by the module)."""
+    slug = unique_slug("maison")
+    return TenantRecord(
+        slug=slug,
+        phone_number=unique_number(),
+        sip_address=f"sip:{slug}@{slug}.sip.twilio.com",
+        sip_username=slug,
+        subaccount_sid="AC" + uuid.uuid4().hex,
+        auth_token="secret-token",  # noqa: S106 (a test tenant's)
+        language="fr-CA",
+    )
+
+
+@pytest.fixture
+def people(database_url: str, tenant: TenantRecord, smtp: tuple[Inbox, int]) -> People:
     _, port = smtp
-    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
-    storage = store_for_url(url)
+    storage = store_for_url(database_url)
     registry = Registry(storage, REGISTRY_KEY)
     settings = PeopleSettings(smtp_port=port, login_ttl_s=60)
     service = People(
@@ -48,70 +62,76 @@ def people(tmp_path: Path, smtp: tuple[Inbox, int]) -> People:
 
     async def setup() -> None:
         await registry.migrate()
-        await registry.upsert(TENANT)
-        assert await service.migrate()  # applied now
-        assert await service.migrate() == []  # and never twice
+        await registry.upsert(tenant)
+        await service.migrate()
+        assert await service.migrate() == []  # applied once, never twice
 
     asyncio.run(setup())
     return service
 
 
 def test_enrol_records_the_systems_steps_and_sends_a_french_welcome(
-    people: People, smtp: tuple[Inbox, int]
+    people: People, tenant: TenantRecord, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, _ = smtp
-    status = asyncio.run(people.enroll("maison-dupuis", " Lise@Example.org ", "fr-CA"))
+    email = f"Lise.{tenant.slug}@Example.org "
+    status = asyncio.run(people.enroll(tenant.slug, email, "fr-CA"))
     assert [s.step for s in status.steps if s.done] == [
         Step.ACCOUNT_CREATED,
         Step.NUMBER_PROVISIONED,
     ]
     assert status.current is Step.SIP_APP_CONFIGURED
-    assert "+15145550111" in status.steps[1].how
-    welcome = inbox.wait("lise@example.org", "Bienvenue")
+    assert tenant.phone_number in status.steps[1].how
+    welcome = inbox.wait(email.strip().lower(), "Bienvenue")
     assert welcome["Content-Language"] == "fr-CA"
     text, html = parts(welcome)
-    assert "+15145550111" in text
-    assert "https://ethiq.example.org/people/maison-dupuis" in text
-    assert 'href="https://ethiq.example.org/people/maison-dupuis"' in html
+    assert tenant.phone_number in text
+    assert f"https://ethiq.example.org/people/{tenant.slug}" in text
+    assert f'href="https://ethiq.example.org/people/{tenant.slug}"' in html
     assert "mot de passe" in text  # says none will ever be emailed
 
 
-def test_steps_complete_in_order_once_and_active_follows(people: People) -> None:
+def test_steps_complete_in_order_once_and_active_follows(
+    people: People, tenant: TenantRecord
+) -> None:
     async def run() -> None:
-        await people.enroll("maison-dupuis", "lise@example.org", "en-US")
+        await people.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US")
         with pytest.raises(StepOutOfOrder, match="sip_app_configured"):
-            await people.complete("maison-dupuis", Step.TEST_CALL_PASSED, "too early")
+            await people.complete(tenant.slug, Step.TEST_CALL_PASSED, "too early")
         for step in STEPS[2:-1]:
-            status = await people.complete("maison-dupuis", step, f"{step} by test")
+            status = await people.complete(tenant.slug, step, f"{step} by test")
         assert status.active
         assert status.steps[-1].how == "every step before it completed"
-        again = await people.complete("maison-dupuis", Step.SIP_APP_CONFIGURED, "twice")
+        again = await people.complete(tenant.slug, Step.SIP_APP_CONFIGURED, "twice")
         assert again.steps[2].how == "sip_app_configured by test"  # the first record stays
 
     asyncio.run(run())
 
 
-def test_unknown_tenant_and_bad_email_are_refused(people: People) -> None:
+def test_unknown_tenant_and_bad_email_are_refused(people: People, tenant: TenantRecord) -> None:
     with pytest.raises(UnknownTenant):
         asyncio.run(people.enroll("nobody", "a@example.org", "fr-CA"))
     with pytest.raises(ValueError, match="email"):
-        asyncio.run(people.enroll("maison-dupuis", "not-an-email", "fr-CA"))
+        asyncio.run(people.enroll(tenant.slug, "not-an-email", "fr-CA"))
+    assert asyncio.run(people.person(tenant.slug)) is None  # nothing half-written
 
 
 def test_magic_link_is_single_use_and_only_for_its_owner(
-    people: People, smtp: tuple[Inbox, int]
+    people: People, tenant: TenantRecord, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, _ = smtp
+    email = f"marc.{tenant.slug}@example.org"
 
     async def run() -> None:
-        await people.enroll("maison-dupuis", "marc@example.org", "en-US")
+        await people.enroll(tenant.slug, email, "en-US")
         assert not await people.request_login("stranger@example.org")  # nothing sent
-        assert await people.request_login("MARC@example.org")
+        assert await people.request_login(email.upper())
 
     asyncio.run(run())
-    text, _ = parts(inbox.wait("marc@example.org", "sign-in link"))
+    text, _ = parts(inbox.wait(email, "sign-in link"))
     token = re.search(r"/login/(\S+)", text).group(1)  # type: ignore[union-attr]
-    assert asyncio.run(people.consume(token)) == "maison-dupuis"
+    assert asyncio.run(people.check(token)) == tenant.slug  # opening it does not use it
+    assert asyncio.run(people.consume(token)) == tenant.slug
     with pytest.raises(BadLink, match="already used"):
         asyncio.run(people.consume(token))
     assert inbox.messages("stranger@example.org") == []
