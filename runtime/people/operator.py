@@ -11,6 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException, ValidationEx
 from litestar.params import FromPath, JSONBody
 
 from runtime.email import MailError
+from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
 from runtime.people.pages import people_of
 from runtime.people.service import UnknownTenant
@@ -45,14 +46,17 @@ class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
     current: str | None
+    what_to_do: str | None  # the current step's instruction, as the person's page words it
     steps: list[StepOut]
 
 
 def _out(status: OnboardingStatus) -> OnboardingOut:
+    current = status.current
     return OnboardingOut(
         slug=status.slug,
         active=status.active,
-        current=None if status.current is None else str(status.current),
+        current=None if current is None else str(current),
+        what_to_do=None if current is None else texts("en-US")[f"do_{current}"],
         steps=[
             StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
         ],
@@ -79,6 +83,11 @@ class OnboardingOperator(Controller):
                 "enrolled, but the welcome email could not be sent (SMTP relay)", status_code=502
             ) from None
         return _out(status)
+
+    @get("/", summary="Every enrolled tenant's onboarding: the current (stuck) step first")
+    async def everyone(self, request: AnyRequest) -> list[OnboardingOut]:
+        people = people_of(request)
+        return [_out(await people.status(slug)) for slug in await people.slugs()]
 
     @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:

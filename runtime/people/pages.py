@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from runtime.email import MailError
@@ -46,9 +45,6 @@ class PhoneForm:
     own_number: str = ""
     platform: str = ""
     carrier: str = ""
-
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _lang(request: AnyRequest, person: PersonRecord | None = None) -> str:
@@ -92,7 +88,7 @@ class PeoplePages(Controller):
         return _page("landing.html", request, _lang(request))
 
     @post("/login", status_code=200)
-    async def send_link(self, request: AnyRequest, data: Annotated[LoginForm, Form]) -> Template:
+    async def send_link(self, request: AnyRequest, data: URLEncodedBody[LoginForm]) -> Template:
         people = people_of(request)
         lang = _lang(request)
         try:
@@ -103,7 +99,7 @@ class PeoplePages(Controller):
         return _page("sent.html", request, lang, minutes=minutes)
 
     @get("/login/{token:str}")
-    async def confirm(self, request: AnyRequest, token: str) -> Template:
+    async def confirm(self, request: AnyRequest, token: FromPath[str]) -> Template:
         people = people_of(request)
         lang = _lang(request)
         try:
@@ -113,7 +109,7 @@ class PeoplePages(Controller):
         return _page("confirm.html", request, lang, token=token)
 
     @post("/login/{token:str}", status_code=303)
-    async def login(self, request: AnyRequest, token: str) -> Template | Redirect:
+    async def login(self, request: AnyRequest, token: FromPath[str]) -> Template | Redirect:
         people = people_of(request)
         try:
             slug = await people.consume(token)
@@ -129,7 +125,7 @@ class PeoplePages(Controller):
         return Redirect("/", status_code=303)
 
     @get("/people/{slug:str}")
-    async def person(self, request: AnyRequest, slug: str) -> Template | Redirect:
+    async def person(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found
@@ -138,7 +134,7 @@ class PeoplePages(Controller):
 
     @post("/people/{slug:str}/phone", status_code=303)
     async def save_phone(
-        self, request: AnyRequest, slug: str, data: Annotated[PhoneForm, Form]
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[PhoneForm]
     ) -> Template | Redirect:
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
@@ -156,7 +152,7 @@ class PeoplePages(Controller):
         return Redirect(f"/people/{slug}?saved=1", status_code=303)
 
     @get("/people/{slug:str}/sip")
-    async def sip(self, request: AnyRequest, slug: str) -> Template | Redirect:
+    async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found
@@ -172,7 +168,7 @@ class PeoplePages(Controller):
         )
 
     @post("/people/{slug:str}/sip/link", status_code=200)
-    async def sip_link(self, request: AnyRequest, slug: str) -> Template | Redirect:
+    async def sip_link(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found

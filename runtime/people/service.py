@@ -150,6 +150,11 @@ class People:
         row = await p.select().where(p.slug == validate_slug(slug)).first()
         return None if row is None else _record(row)
 
+    async def slugs(self) -> list[str]:
+        """Every tenant with an enrolled person, by slug."""
+        p = self._person
+        return [str(r["slug"]) for r in await p.select(p.slug).order_by(p.slug)]
+
     async def by_email(self, email: str) -> PersonRecord | None:
         p = self._person
         row = await p.select().where(p.email == _email(email)).first()
