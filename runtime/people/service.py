@@ -121,6 +121,10 @@ class People:
             raise ValueError(f"unsupported language {language!r}: use one of {LANGUAGES}")
         if own_number:
             validate_e164(own_number)
+        other = await self.by_email(email)
+        if other is not None and other.slug != slug:
+            # The email signs in to exactly one tenant (a helper of two people needs two).
+            raise ValueError(f"{email} already signs in to another tenant")
         now = datetime.now(UTC)
         p = self._person
         values: dict[str, Any] = {

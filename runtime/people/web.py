@@ -27,6 +27,9 @@ __all__ = ["PeopleWeb", "people_web"]
 TEMPLATES = Path(__file__).parent / "templates"
 # Machine-to-machine routes: Twilio signs its webhooks, the operator API has a bearer token.
 CSRF_EXEMPT = ["^/twilio/", "^/operator/", "^/health/", "^/metrics$", "^/schema"]
+# Only the pages have sessions: every other route (webhooks above all) never touches the session
+# store, so a Redis outage cannot break a call (the middleware deletes or writes on each request).
+SESSION_PATHS = r"^/(?!$|login(/|$)|logout$|people/)"
 
 
 @dataclass
@@ -89,6 +92,7 @@ def people_web(
             secure=secure,
             httponly=True,
             samesite="lax",
+            exclude=SESSION_PATHS,
         ),
         stores={"sessions": sessions},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,12 +109,23 @@ def test_steps_complete_in_order_once_and_active_follows(
     asyncio.run(run())
 
 
-def test_unknown_tenant_and_bad_email_are_refused(people: People, tenant: TenantRecord) -> None:
+def test_unknown_tenant_and_bad_or_taken_email_are_refused(
+    people: People, tenant: TenantRecord, database_url: str
+) -> None:
     with pytest.raises(UnknownTenant):
         asyncio.run(people.enroll("nobody", "a@example.org", "fr-CA"))
     with pytest.raises(ValueError, match="email"):
         asyncio.run(people.enroll(tenant.slug, "not-an-email", "fr-CA"))
     assert asyncio.run(people.person(tenant.slug)) is None  # nothing half-written
+    slug = unique_slug("autre")
+    other = replace(
+        tenant, slug=slug, phone_number=unique_number(), subaccount_sid="AC" + uuid.uuid4().hex
+    )
+    asyncio.run(Registry(store_for_url(database_url), REGISTRY_KEY).upsert(other))
+    asyncio.run(people.enroll(tenant.slug, f"{tenant.slug}@example.org", "fr-CA"))
+    with pytest.raises(ValueError, match="another tenant"):
+        asyncio.run(people.enroll(slug, f"{tenant.slug}@example.org", "fr-CA"))
+    assert asyncio.run(people.person(slug)) is None
 
 
 def test_magic_link_is_single_use_and_only_for_its_owner(
