@@ -149,7 +149,11 @@ def _phone(browser: Browser, lang: str = "fr-CA") -> Page:
 def _accessible(page: Page, name: str) -> None:
     """axe-core finds no serious or critical violation; optionally save a screenshot."""
     results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    violations = results.response["violations"]
+    print(
+        f"axe {name}: {len(violations)} violations {[(v['id'], v['impact']) for v in violations]}"
+    )
+    serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
     assert serious == [], f"{name}: {results.generate_report()}"
     target = os.environ.get("ETHIQ_SCREENSHOTS")
     if target:
