@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
+from runtime.people.settings import PeopleSettings
 from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.tenants.crypto import KEY_ENV
 
@@ -127,6 +128,7 @@ class Settings:
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    people: PeopleSettings = field(default_factory=PeopleSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -169,6 +171,7 @@ class Settings:
                 port=_int(env, "ETHIQ_PORT", 8000),
                 workers=_int(env, "ETHIQ_WORKERS", 1),
             ),
+            people=PeopleSettings.from_env(env),
         )
 
 

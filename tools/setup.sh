@@ -3,7 +3,8 @@
 # stamp of its inputs and does nothing when they have not changed.
 #
 #   1. .venv with the locked Python dependencies (requirements.lock) and this project, editable
-#   2. PostgreSQL and Redis servers from Debian packages, when missing (tests start their own)
+#   2. PostgreSQL and Redis servers from Debian packages, when missing (tests start their own),
+#      and chromium for the browser tests of the web pages
 #   3. the Pulumi engine in .venv/bin: an installed `pulumi` when there is one, else built from
 #      the Go module proxy at the release pinned in tools/engine/go.mod (tools/engine/build.sh)
 set -euo pipefail
@@ -40,6 +41,9 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v strace >/dev/null || missing+=(strace) # the engine test proves it stays on loopback
 command -v wrk >/dev/null || missing+=(wrk)       # load generator of the voice benchmark
+# People's pages are tested in a real browser: Playwright drives Debian's chromium (Playwright's
+# own browser download is not used).
+command -v chromium >/dev/null || missing+=(chromium)
 if ((${#missing[@]} == 0)); then
   step 2/3 "PostgreSQL and Redis servers present (not started: tests start their own)"
 else

@@ -2,6 +2,7 @@
 
     PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new storage --auto
     PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new tenants --auto
+    PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new people --auto
 
 Nothing at run time reads it: tenants' and the registry's migrations are applied per engine by
 :mod:`runtime.storage.migrations`. Auto migrations compare tables with the migration files, so
@@ -17,4 +18,10 @@ __all__ = ["APP_REGISTRY", "DB"]
 
 DB = SQLiteEngine(path=".data/piccolo-cli.sqlite")
 
-APP_REGISTRY = AppRegistry(apps=["runtime.storage.piccolo_app", "runtime.tenants.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "runtime.storage.piccolo_app",
+        "runtime.tenants.piccolo_app",
+        "runtime.people.piccolo_app",
+    ]
+)

@@ -15,6 +15,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from runtime.alerts import SmsSender
 from runtime.calls.live import CallUpdater
+from runtime.email import Mailer
+from runtime.people.web import people_web
 from runtime.settings import Settings, get_settings
 from runtime.telephony.webhooks import TwilioWebhooks
 from runtime.web.errors import exception_handlers
@@ -30,16 +32,28 @@ def create_app(
     *,
     sender: SmsSender | None = None,
     updater: CallUpdater | None = None,
+    mailer: Mailer | None = None,
 ) -> Litestar:
     """The runtime app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
     runtime = Runtime.build(settings, sender=sender, updater=updater)
+    people = people_web(runtime, mailer=mailer, sms=sender)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(
-        route_handlers=[TwilioWebhooks, HealthController, OperatorController],
-        on_startup=[runtime.startup],
+        route_handlers=[
+            TwilioWebhooks,
+            HealthController,
+            OperatorController,
+            *people.route_handlers,
+        ],
+        # people.startup migrates its tables in the platform database the registry just made.
+        on_startup=[runtime.startup, people.startup],
         on_shutdown=[runtime.shutdown],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "people": people.people}),
+        template_config=people.template_config,
+        csrf_config=people.csrf_config,
+        middleware=[people.session_config.middleware],
+        stores=people.stores,
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
             title="Ethiq runtime",

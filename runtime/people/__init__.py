@@ -1,0 +1,6 @@
+"""People: the protected person's onboarding, sign-in by magic link, and their web pages.
+
+``onboarding`` (the state machine), ``links`` (magic links), ``service`` (:class:`People`),
+``forwarding`` (carriers' codes), ``pages`` and ``operator`` (routes), ``web`` (app wiring).
+Nothing is imported here, so that ``runtime.settings`` can import ``runtime.people.settings``.
+"""

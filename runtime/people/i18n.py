@@ -1,0 +1,215 @@
+"""The pages' and emails' words, in fr-CA and en-US (one catalogue, checked for equal keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = ["LANGUAGES", "TEXTS", "negotiate", "texts"]
+
+LANGUAGES: Final = ("fr-CA", "en-US")
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "fr-CA": {
+        "site": "Ethiq",
+        "tagline": "Ethiq filtre vos appels et prévient vos proches quand un fraudeur appelle.",
+        "login_title": "Se connecter",
+        "login_help": "Entrez votre adresse courriel. Nous vous enverrons un lien pour vous "
+        "connecter, sans mot de passe.",
+        "email_label": "Adresse courriel",
+        "send_link": "M'envoyer le lien",
+        "sent_title": "Vérifiez vos courriels",
+        "sent_body": "Si cette adresse est inscrite, un lien de connexion vient d'y être envoyé. "
+        "Il est valable {minutes} minutes, une seule fois.",
+        "confirm_title": "Confirmer la connexion",
+        "confirm_body": "Appuyez sur le bouton pour vous connecter à Ethiq.",
+        "confirm_button": "Me connecter",
+        "bad_link_title": "Ce lien ne fonctionne plus",
+        "bad_link_body": "Un lien de connexion ne sert qu'une fois et expire après {minutes} "
+        "minutes. Demandez-en un nouveau.",
+        "forbidden_title": "Accès refusé",
+        "forbidden_body": "Cette page appartient à un autre compte.",
+        "logout": "Se déconnecter",
+        "your_page": "Votre protection Ethiq",
+        "your_number": "Votre numéro Ethiq",
+        "checklist": "Étapes de la mise en service",
+        "done": "Fait",
+        "todo": "À faire",
+        "by_you": "par vous",
+        "by_us": "par Ethiq",
+        "next_step": "Prochaine étape",
+        "all_done": "Tout est prêt : votre protection est active.",
+        "step_account_created": "Compte créé",
+        "step_number_provisioned": "Numéro Ethiq attribué",
+        "step_sip_app_configured": "Application téléphonique (SIP) configurée",
+        "step_forwarding_verified": "Renvoi d'appels vérifié",
+        "step_contacts_consented": "Proches inscrits et d'accord",
+        "step_test_call_passed": "Appel d'essai réussi",
+        "step_active": "Protection active",
+        "do_account_created": "Ethiq crée votre compte.",
+        "do_number_provisioned": "Ethiq réserve votre numéro; rien à faire.",
+        "do_sip_app_configured": "Installez une application SIP et entrez les réglages SIP "
+        "ci-dessous.",
+        "do_forwarding_verified": "Activez le renvoi de vos appels vers votre numéro Ethiq "
+        "(instructions ci-dessous).",
+        "do_contacts_consented": "Vos proches répondent OUI au texto d'invitation.",
+        "do_test_call_passed": "Ethiq appelle votre numéro pour vérifier le renvoi.",
+        "do_active": "Rien à faire.",
+        "phone_title": "Votre téléphone",
+        "own_number_label": "Votre numéro de cellulaire (ex. +15145550100)",
+        "platform_label": "Votre téléphone",
+        "carrier_label": "Votre fournisseur",
+        "save": "Enregistrer",
+        "saved": "Enregistré.",
+        "bad_number": "Ce numéro n'est pas valide : écrivez-le avec +1 et 10 chiffres.",
+        "forwarding_title": "Renvoyer vos appels vers Ethiq",
+        "iphone_steps": "Ouvrez Réglages|Touchez Téléphone|Touchez Renvoi d'appel|Activez "
+        "Renvoi d'appel|Touchez Renvoyer vers et entrez {number}",
+        "android_steps": "Ouvrez l'application Téléphone|Touchez ⋮ puis Paramètres|Touchez "
+        "Appels ou Comptes d'appel, puis Transfert d'appel|Choisissez Toujours transférer|"
+        "Entrez {number} et touchez Activer",
+        "codes_title": "Ou composez le code de votre fournisseur",
+        "code_on": "Renvoyer tous les appels",
+        "code_off": "Arrêter le renvoi",
+        "code_conditional": "Renvoyer seulement si occupé, sans réponse ou injoignable",
+        "code_conditional_off": "Arrêter ce renvoi",
+        "source": "Source",
+        "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
+        "sip_title": "Réglages de l'application SIP",
+        "sip_link": "Voir les réglages SIP",
+        "sip_fresh": "Pour votre sécurité, ces réglages demandent une connexion récente. "
+        "Nous vous envoyons un nouveau lien.",
+        "sip_fresh_button": "M'envoyer un lien",
+        "sip_domain": "Domaine",
+        "sip_username": "Nom d'utilisateur",
+        "sip_transport": "Transport",
+        "sip_srtp": "Chiffrement du son (SRTP)",
+        "sip_srtp_value": "Obligatoire",
+        "sip_password": "Mot de passe",
+        "sip_password_value": "Jamais envoyé par courriel ni texto. Demandez-le à votre "
+        "responsable Ethiq.",
+        "back": "Retour à votre page",
+        "language": "English",
+        "welcome_subject": "Bienvenue chez Ethiq",
+        "welcome_body": "Bonjour,\n\nVotre protection Ethiq est en préparation. Votre numéro "
+        "Ethiq est {number}.\nPour la suite (renvoi d'appels, proches), ouvrez votre page :\n"
+        "{link}\n\nPar sécurité, aucun mot de passe ne vous sera jamais envoyé par courriel.",
+        "login_subject": "Votre lien de connexion Ethiq",
+        "login_body": "Bonjour,\n\nPour vous connecter à Ethiq, ouvrez ce lien (valable "
+        "{minutes} minutes, une seule fois) :\n{link}\n\nSi vous n'avez rien demandé, "
+        "ignorez ce courriel.",
+        "welcome_sms": "Ethiq : bienvenue! Votre numéro Ethiq est {number}. Votre page : {link}",
+    },
+    "en-US": {
+        "site": "Ethiq",
+        "tagline": "Ethiq screens your calls and warns your family when a fraudster calls.",
+        "login_title": "Sign in",
+        "login_help": "Enter your email address. We will send you a link to sign in, no "
+        "password needed.",
+        "email_label": "Email address",
+        "send_link": "Send me the link",
+        "sent_title": "Check your email",
+        "sent_body": "If this address is registered, a sign-in link has just been sent to it. "
+        "It works once, for {minutes} minutes.",
+        "confirm_title": "Confirm sign-in",
+        "confirm_body": "Press the button to sign in to Ethiq.",
+        "confirm_button": "Sign me in",
+        "bad_link_title": "This link no longer works",
+        "bad_link_body": "A sign-in link works once and expires after {minutes} minutes. "
+        "Ask for a new one.",
+        "forbidden_title": "Access refused",
+        "forbidden_body": "This page belongs to another account.",
+        "logout": "Sign out",
+        "your_page": "Your Ethiq protection",
+        "your_number": "Your Ethiq number",
+        "checklist": "Setup steps",
+        "done": "Done",
+        "todo": "To do",
+        "by_you": "by you",
+        "by_us": "by Ethiq",
+        "next_step": "Next step",
+        "all_done": "All set: your protection is active.",
+        "step_account_created": "Account created",
+        "step_number_provisioned": "Ethiq number assigned",
+        "step_sip_app_configured": "Phone app (SIP) set up",
+        "step_forwarding_verified": "Call forwarding verified",
+        "step_contacts_consented": "Family contacts agreed",
+        "step_test_call_passed": "Test call passed",
+        "step_active": "Protection active",
+        "do_account_created": "Ethiq creates your account.",
+        "do_number_provisioned": "Ethiq reserves your number; nothing to do.",
+        "do_sip_app_configured": "Install a SIP app and enter the SIP settings below.",
+        "do_forwarding_verified": "Forward your calls to your Ethiq number (steps below).",
+        "do_contacts_consented": "Your contacts reply YES to the invitation text.",
+        "do_test_call_passed": "Ethiq calls your number to check forwarding.",
+        "do_active": "Nothing to do.",
+        "phone_title": "Your phone",
+        "own_number_label": "Your mobile number (e.g. +15145550100)",
+        "platform_label": "Your phone",
+        "carrier_label": "Your carrier",
+        "save": "Save",
+        "saved": "Saved.",
+        "bad_number": "This number is not valid: write it with +1 and 10 digits.",
+        "forwarding_title": "Forward your calls to Ethiq",
+        "iphone_steps": "Open Settings|Tap Phone|Tap Call Forwarding|Turn on Call "
+        "Forwarding|Tap Forward To and enter {number}",
+        "android_steps": "Open the Phone app|Tap ⋮ then Settings|Tap Calls or Calling "
+        "accounts, then Call forwarding|Choose Always forward|Enter {number} and tap Turn on",
+        "codes_title": "Or dial your carrier's code",
+        "code_on": "Forward all calls",
+        "code_off": "Stop forwarding",
+        "code_conditional": "Forward only when busy, unanswered or unreachable",
+        "code_conditional_off": "Stop that forwarding",
+        "source": "Source",
+        "choose_carrier": "Choose your carrier above to see its codes.",
+        "sip_title": "SIP app settings",
+        "sip_link": "See the SIP settings",
+        "sip_fresh": "For your safety, these settings need a recent sign-in. We will send you "
+        "a new link.",
+        "sip_fresh_button": "Send me a link",
+        "sip_domain": "Domain",
+        "sip_username": "Username",
+        "sip_transport": "Transport",
+        "sip_srtp": "Voice encryption (SRTP)",
+        "sip_srtp_value": "Required",
+        "sip_password": "Password",
+        "sip_password_value": "Never sent by email or text. Ask your Ethiq administrator.",
+        "back": "Back to your page",
+        "language": "Français",
+        "welcome_subject": "Welcome to Ethiq",
+        "welcome_body": "Hello,\n\nYour Ethiq protection is being set up. Your Ethiq number is "
+        "{number}.\nFor the next steps (call forwarding, family contacts), open your page:\n"
+        "{link}\n\nFor your safety, no password will ever be sent to you by email.",
+        "login_subject": "Your Ethiq sign-in link",
+        "login_body": "Hello,\n\nTo sign in to Ethiq, open this link (it works once, for "
+        "{minutes} minutes):\n{link}\n\nIf you did not ask for it, ignore this email.",
+        "welcome_sms": "Ethiq: welcome! Your Ethiq number is {number}. Your page: {link}",
+    },
+}
+
+
+def texts(language: str) -> dict[str, str]:
+    return TEXTS.get(language, TEXTS["fr-CA"])
+
+
+def negotiate(query: str | None, accept_language: str | None, default: str = "fr-CA") -> str:
+    """``?lang=`` if supported, else the first supported ``Accept-Language``, else ``default``."""
+    if query in TEXTS:
+        return query
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("fr"):
+            return "fr-CA"
+        if tag.startswith("en"):
+            return "en-US"
+    return default
+
+
+def _check(catalogue: Mapping[str, Mapping[str, str]]) -> None:
+    first, *others = catalogue.values()
+    for other in others:
+        if set(other) != set(first):
+            raise RuntimeError(f"i18n keys differ: {sorted(set(other) ^ set(first))}")
+
+
+_check(TEXTS)

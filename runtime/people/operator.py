@@ -1,0 +1,119 @@
+"""Operator routes of onboarding (behind the operator API's bearer token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.params import FromPath, JSONBody
+
+from runtime.email import MailError
+from runtime.people.i18n import texts
+from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
+from runtime.people.pages import people_of
+from runtime.people.service import UnknownTenant
+from runtime.tenants import InvalidTenant, Language
+from runtime.web.operator import operator_guard
+
+__all__ = ["OnboardingOperator"]
+
+AnyRequest = Request[Any, Any, Any]
+
+
+class EnrollIn(msgspec.Struct):
+    slug: str
+    email: str
+    language: Language = "fr-CA"
+    own_number: str = ""
+
+
+class CompleteIn(msgspec.Struct):
+    how: str
+
+
+class StepOut(msgspec.Struct):
+    step: str
+    done: bool
+    completed_at: datetime | None
+    how: str
+    by_person: bool
+
+
+class OnboardingOut(msgspec.Struct):
+    slug: str
+    active: bool
+    current: str | None
+    what_to_do: str | None  # the current step's instruction, as the person's page words it
+    steps: list[StepOut]
+
+
+def _out(status: OnboardingStatus) -> OnboardingOut:
+    current = status.current
+    return OnboardingOut(
+        slug=status.slug,
+        active=status.active,
+        current=None if current is None else str(current),
+        what_to_do=None if current is None else texts("en-US")[f"do_{current}"],
+        steps=[
+            StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
+        ],
+    )
+
+
+class OnboardingOperator(Controller):
+    path = "/operator/people"
+    guards = (operator_guard,)
+    tags = ("operator",)
+
+    @post("/", summary="Enrol a tenant's person: records the system's steps, sends the welcome")
+    async def enroll(self, request: AnyRequest, data: JSONBody[EnrollIn]) -> OnboardingOut:
+        try:
+            status = await people_of(request).enroll(
+                data.slug, data.email, data.language, data.own_number
+            )
+        except UnknownTenant as error:
+            raise NotFoundException(str(error)) from None
+        except (InvalidTenant, ValueError) as error:
+            raise ValidationException(str(error)) from None
+        except MailError:
+            raise ClientException(
+                "enrolled, but the welcome email could not be sent (SMTP relay)", status_code=502
+            ) from None
+        return _out(status)
+
+    @get("/", summary="Every enrolled tenant's onboarding: the current (stuck) step first")
+    async def everyone(self, request: AnyRequest) -> list[OnboardingOut]:
+        people = people_of(request)
+        return [_out(await people.status(slug)) for slug in await people.slugs()]
+
+    @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps")
+    async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        return _out(await people.status(slug))
+
+    @post("/{slug:str}/onboarding/{step:str}", summary="Record a step done outside the runtime")
+    async def complete(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        step: FromPath[str],
+        data: JSONBody[CompleteIn],
+    ) -> OnboardingOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        try:
+            parsed = Step(step)
+        except ValueError:
+            raise ValidationException(
+                f"unknown step {step!r}: one of {[str(s) for s in Step]}"
+            ) from None
+        try:
+            return _out(await people.complete(slug, parsed, data.how))
+        except StepOutOfOrder as error:
+            raise ClientException(str(error), status_code=409) from None

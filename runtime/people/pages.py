@@ -1,0 +1,233 @@
+"""The person's web pages: server-rendered, no JavaScript, bilingual, one tenant per session.
+
+Sign-in is by magic link only. Opening the link shows a button that signs in (a POST, CSRF
+protected): mail scanners that fetch links must not use up a single-use link. The session holds
+the tenant's slug and when the person signed in; every ``/people/{slug}`` page refuses any other
+slug with 403.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from runtime.email import MailError
+from runtime.people.forwarding import CARRIERS, codes_for
+from runtime.people.i18n import LANGUAGES, negotiate, texts
+from runtime.people.links import BadLink
+from runtime.people.onboarding import STEPS
+from runtime.people.service import People, PersonRecord, UnknownTenant
+from runtime.tenants import InvalidTenant
+
+__all__ = ["PeoplePages", "people_of"]
+
+AnyRequest = Request[Any, Any, Any]
+PLATFORMS = ("iphone", "android")
+
+
+def people_of(request: AnyRequest) -> People:
+    people: People = request.app.state.people
+    return people
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+
+
+@dataclass
+class PhoneForm:
+    own_number: str = ""
+    platform: str = ""
+    carrier: str = ""
+
+
+def _lang(request: AnyRequest, person: PersonRecord | None = None) -> str:
+    default = person.language if person else "fr-CA"
+    query = request.query_params.get("lang")
+    if query in LANGUAGES:
+        return str(query)
+    if person is not None:
+        return person.language
+    return negotiate(None, request.headers.get("accept-language"), default)
+
+
+def _page(name: str, request: AnyRequest, lang: str, status: int = 200, **context: Any) -> Template:
+    other = "en-US" if lang == "fr-CA" else "fr-CA"
+    return Template(
+        template_name=name,
+        context={
+            "t": texts(lang),
+            "lang": lang,
+            "other_lang": other,
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def _session_slug(request: AnyRequest) -> str | None:
+    slug = request.session.get("slug") if request.session else None
+    return str(slug) if slug else None
+
+
+class PeoplePages(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def landing(self, request: AnyRequest) -> Template | Redirect:
+        slug = _session_slug(request)
+        if slug:
+            return Redirect(f"/people/{slug}")
+        return _page("landing.html", request, _lang(request))
+
+    @post("/login", status_code=200)
+    async def send_link(self, request: AnyRequest, data: URLEncodedBody[LoginForm]) -> Template:
+        people = people_of(request)
+        lang = _lang(request)
+        try:
+            await people.request_login(data.email)
+        except MailError:
+            return _page("error.html", request, lang, 503, title="—", body="email unavailable")
+        minutes = people.settings.login_ttl_s // 60
+        return _page("sent.html", request, lang, minutes=minutes)
+
+    @get("/login/{token:str}")
+    async def confirm(self, request: AnyRequest, token: FromPath[str]) -> Template:
+        people = people_of(request)
+        lang = _lang(request)
+        try:
+            await people.check(token)
+        except BadLink:
+            return self._bad_link(request, lang)
+        return _page("confirm.html", request, lang, token=token)
+
+    @post("/login/{token:str}", status_code=303)
+    async def login(self, request: AnyRequest, token: FromPath[str]) -> Template | Redirect:
+        people = people_of(request)
+        try:
+            slug = await people.consume(token)
+        except BadLink:
+            return self._bad_link(request, _lang(request))
+        request.clear_session()
+        request.set_session({"slug": slug, "login_at": int(time.time())})
+        return Redirect(f"/people/{slug}", status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: AnyRequest) -> Redirect:
+        request.clear_session()
+        return Redirect("/", status_code=303)
+
+    @get("/people/{slug:str}")
+    async def person(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        return await self._person_page(request, people, person)
+
+    @post("/people/{slug:str}/phone", status_code=303)
+    async def save_phone(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[PhoneForm]
+    ) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        platform = data.platform if data.platform in PLATFORMS else ""
+        carrier = data.carrier if data.carrier in CARRIERS else ""
+        number = data.own_number.replace(" ", "").replace("-", "")
+        if len(number) == 10 and number.isdigit():  # noqa: PLR2004 (a North American number)
+            number = "+1" + number
+        try:
+            await people.update_phone(slug, number, platform, carrier)
+        except InvalidTenant:
+            return await self._person_page(request, people, person, error="bad_number", status=400)
+        return Redirect(f"/people/{slug}?saved=1", status_code=303)
+
+    @get("/people/{slug:str}/sip")
+    async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        lang = _lang(request, person)
+        login_at = int(request.session.get("login_at", 0))
+        if time.time() - login_at > people.settings.fresh_login_s:
+            return _page("sip_fresh.html", request, lang, slug=slug)
+        tenant = await people.tenant(slug)
+        domain = tenant.sip_address.split("@", 1)[-1] if "@" in tenant.sip_address else ""
+        return _page(
+            "sip.html", request, lang, slug=slug, domain=domain, username=tenant.sip_username
+        )
+
+    @post("/people/{slug:str}/sip/link", status_code=200)
+    async def sip_link(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        await people.request_login(person.email)
+        lang = _lang(request, person)
+        return _page("sent.html", request, lang, minutes=people.settings.login_ttl_s // 60)
+
+    async def _own(
+        self, request: AnyRequest, slug: str
+    ) -> tuple[People, PersonRecord] | Template | Redirect:
+        """The session's person if ``slug`` is theirs; else the sign-in page or a 403 page."""
+        own = _session_slug(request)
+        if own is None:
+            return Redirect("/")
+        lang = _lang(request)
+        if own != slug:
+            return _page("forbidden.html", request, lang, 403)
+        people = people_of(request)
+        person = await people.person(slug)
+        if person is None:
+            request.clear_session()
+            return Redirect("/")
+        return people, person
+
+    async def _person_page(
+        self,
+        request: AnyRequest,
+        people: People,
+        person: PersonRecord,
+        error: str = "",
+        status: int = 200,
+    ) -> Template:
+        lang = _lang(request, person)
+        try:
+            tenant = await people.tenant(person.slug)
+        except UnknownTenant:
+            return _page("forbidden.html", request, lang, 404)
+        onboarding = await people.status(person.slug)
+        t = texts(lang)
+        number = tenant.phone_number
+        return _page(
+            "person.html",
+            request,
+            lang,
+            status,
+            person=person,
+            number=number,
+            onboarding=onboarding,
+            steps=STEPS,
+            iphone_steps=t["iphone_steps"].format(number=number).split("|"),
+            android_steps=t["android_steps"].format(number=number).split("|"),
+            carriers=sorted(CARRIERS.values(), key=lambda c: (c.country, c.name)),
+            codes=codes_for(person.carrier, number) if person.carrier else None,
+            saved=request.query_params.get("saved") == "1",
+            error=error,
+        )
+
+    @staticmethod
+    def _bad_link(request: AnyRequest, lang: str) -> Template:
+        minutes = people_of(request).settings.login_ttl_s // 60
+        return _page("bad_link.html", request, lang, 400, minutes=minutes)

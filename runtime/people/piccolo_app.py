@@ -1,0 +1,17 @@
+"""Piccolo app ``people``: people, onboarding steps and magic links (platform database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from runtime.people.tables import LoginLink, OnboardingStep, Person
+
+__all__ = ["APP_CONFIG"]
+
+APP_CONFIG = AppConfig(
+    app_name="people",
+    migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
+    table_classes=[Person, OnboardingStep, LoginLink],
+)

@@ -1,0 +1,298 @@
+"""People of each tenant: enrolment, onboarding steps, welcome messages and magic-link sign-in.
+
+Everything lives in the platform database (piccolo app ``people``), migrated after the registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import jinja2
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from runtime.alerts import SmsSender
+from runtime.alerts.sender import SendError
+from runtime.email import Mail, Mailer, MailError
+from runtime.people.i18n import texts
+from runtime.people.links import BadLink, LinkSigner
+from runtime.people.onboarding import STEPS, OnboardingStatus, Step
+from runtime.people.settings import PeopleSettings
+from runtime.people.tables import LoginLink, OnboardingStep, Person
+from runtime.storage.bind import bind_table
+from runtime.storage.migrations import MigrationSet, apply_migrations
+from runtime.storage.names import PLATFORM_SCHEMA, validate_slug
+from runtime.storage.postgres import LOCK_CLASS
+from runtime.storage.tenant_store import TenantStore
+from runtime.telephony import paths
+from runtime.telephony.signatures import public_url as signed_url
+from runtime.tenants import Language, Registry, TenantRecord, validate_e164
+from runtime.tenants.records import LANGUAGES
+
+__all__ = ["PEOPLE_MIGRATIONS", "People", "PersonRecord", "UnknownTenant", "web_secret"]
+
+logger = logging.getLogger(__name__)
+
+PEOPLE_MIGRATIONS: Final = MigrationSet("people", "runtime.people.piccolo_migrations")
+TEMPLATES: Final = Path(__file__).parent / "templates"
+
+
+class UnknownTenant(LookupError):
+    """No tenant with this slug in the registry."""
+
+
+def web_secret(settings: PeopleSettings, registry_key: tuple[str, ...]) -> bytes:
+    """``ETHIQ_WEB_SECRET``, else a key derived from the (newest) registry key."""
+    if settings.secret:
+        return settings.secret.encode("utf-8")
+    return hmac.new(registry_key[0].encode("ascii"), b"ethiq web secret", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    slug: str
+    email: str
+    language: Language
+    own_number: str = ""
+    platform: str = ""
+    carrier: str = ""
+
+
+class People:
+    """Built once per app (see :func:`runtime.people.web.people_plugin`)."""
+
+    def __init__(
+        self,
+        *,
+        storage: TenantStore,
+        registry: Registry,
+        settings: PeopleSettings,
+        secret: bytes,
+        public_url: str,
+        mailer: Mailer,
+        sms: SmsSender | None = None,
+    ) -> None:
+        engine = storage.platform_engine()
+        self._engine = engine
+        self._person = bind_table(Person, engine)
+        self._step = bind_table(OnboardingStep, engine)
+        self._link = bind_table(LoginLink, engine)
+        self._registry = registry
+        self.settings = settings
+        self.links = LinkSigner(secret, settings.login_ttl_s)
+        self._public = public_url.rstrip("/")
+        self._mailer = mailer
+        self._sms = sms
+        self._emails = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES / "email"), autoescape=True
+        )
+
+    async def migrate(self) -> list[str]:
+        """Apply the app's migrations to the platform database (after the registry's)."""
+
+        async def lock() -> None:
+            if isinstance(self._engine, PostgresEngine):
+                await self._engine.run_querystring(
+                    QueryString(
+                        "SELECT pg_advisory_xact_lock({}, hashtext({}))",
+                        LOCK_CLASS,
+                        PLATFORM_SCHEMA,
+                    )
+                )
+
+        return await apply_migrations(self._engine, PEOPLE_MIGRATIONS, lock)
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def enroll(
+        self, slug: str, email: str, language: Language, own_number: str = ""
+    ) -> OnboardingStatus:
+        """Create (or update) the person of tenant ``slug``, record the steps the system has
+        done, and send the welcome email (and SMS when their own number is known)."""
+        tenant = await self._tenant(slug)
+        email = _email(email)
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}: use one of {LANGUAGES}")
+        if own_number:
+            validate_e164(own_number)
+        other = await self.by_email(email)
+        if other is not None and other.slug != slug:
+            # The email signs in to exactly one tenant (a helper of two people needs two).
+            raise ValueError(f"{email} already signs in to another tenant")
+        now = datetime.now(UTC)
+        p = self._person
+        values: dict[str, Any] = {
+            "slug": slug,
+            "email": email,
+            "language": language,
+            "own_number": own_number,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await p.insert(p(**values)).on_conflict(
+            target=p.slug,
+            action="DO UPDATE",
+            values=[p.email, p.language, p.own_number, p.updated_at],
+        )
+        await self.complete(slug, Step.ACCOUNT_CREATED, f"enrolled with {email}")
+        await self.complete(
+            slug, Step.NUMBER_PROVISIONED, f"{tenant.phone_number} in the platform registry"
+        )
+        person = await self.person(slug)
+        assert person is not None  # noqa: S101 (just written)
+        await self.welcome(person, tenant)
+        return await self.status(slug)
+
+    async def person(self, slug: str) -> PersonRecord | None:
+        p = self._person
+        row = await p.select().where(p.slug == validate_slug(slug)).first()
+        return None if row is None else _record(row)
+
+    async def slugs(self) -> list[str]:
+        """Every tenant with an enrolled person, by slug."""
+        p = self._person
+        return [str(r["slug"]) for r in await p.select(p.slug).order_by(p.slug)]
+
+    async def by_email(self, email: str) -> PersonRecord | None:
+        p = self._person
+        row = await p.select().where(p.email == _email(email)).first()
+        return None if row is None else _record(row)
+
+    async def update_phone(self, slug: str, own_number: str, platform: str, carrier: str) -> None:
+        p = self._person
+        await p.update(
+            {
+                p.own_number: validate_e164(own_number),
+                p.platform: platform,
+                p.carrier: carrier,
+                p.updated_at: datetime.now(UTC),
+            }
+        ).where(p.slug == validate_slug(slug))
+
+    async def tenant(self, slug: str) -> TenantRecord:
+        return await self._tenant(slug)
+
+    # --- onboarding -----------------------------------------------------------------------
+
+    async def status(self, slug: str) -> OnboardingStatus:
+        s = self._step
+        rows = await s.select().where(s.slug == validate_slug(slug))
+        done = {Step(r["step"]): (r["completed_at"], r["how"]) for r in rows if r["step"] in STEPS}
+        return OnboardingStatus.of(slug, done)
+
+    async def complete(self, slug: str, step: Step, how: str) -> OnboardingStatus:
+        """Record ``step`` as completed (once; in order); completes ``active`` after the last."""
+        status = await self.status(slug)
+        if status.check_can_complete(step):
+            await self._record_step(slug, step, how)
+            status = await self.status(slug)
+        if status.current is Step.ACTIVE:
+            await self._record_step(slug, Step.ACTIVE, "every step before it completed")
+            status = await self.status(slug)
+        return status
+
+    async def _record_step(self, slug: str, step: Step, how: str) -> None:
+        s = self._step
+        row = s(key=f"{slug}:{step}", slug=slug, step=str(step), how=how)
+        row.completed_at = datetime.now(UTC)
+        await s.insert(row).on_conflict(target=s.key, action="DO NOTHING")
+        logger.info("onboarding %s: %s (%s)", slug, step, how)
+
+    # --- messages -------------------------------------------------------------------------
+
+    def page_url(self, slug: str) -> str:
+        return f"{self._public}/people/{slug}"
+
+    async def welcome(self, person: PersonRecord, tenant: TenantRecord) -> None:
+        t = texts(person.language)
+        link = self.page_url(person.slug)
+        body = t["welcome_body"].format(number=tenant.phone_number, link=link)
+        await self._mail(person, t["welcome_subject"], body, link)
+        if person.own_number and self._sms is not None:
+            sms = t["welcome_sms"].format(number=tenant.phone_number, link=link)
+            try:
+                callback = signed_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
+                await self._sms.send(tenant, person.own_number, sms, callback)
+            except SendError as error:
+                logger.error("welcome SMS to %s not sent: %s", person.slug, error)
+
+    async def request_login(self, email: str) -> bool:
+        """Email a magic link if ``email`` belongs to someone; ``False`` (silently) if not."""
+        try:
+            person = await self.by_email(email)
+        except ValueError:
+            return False
+        if person is None:
+            return False
+        token, claims = self.links.issue(person.slug)
+        l = self._link  # noqa: E741
+        await l.insert(l(nonce=claims.nonce, slug=person.slug, created_at=datetime.now(UTC)))
+        t = texts(person.language)
+        link = f"{self._public}/login/{token}"
+        minutes = self.settings.login_ttl_s // 60
+        body = t["login_body"].format(link=link, minutes=minutes)
+        await self._mail(person, t["login_subject"], body, link)
+        return True
+
+    async def check(self, token: str) -> str:
+        """The slug of a genuine, unexpired link not used yet (without using it)."""
+        claims = self.links.verify(token)
+        l = self._link  # noqa: E741
+        row = await l.select(l.used_at).where(l.nonce == claims.nonce).first()
+        if row is None or row["used_at"] is not None:
+            raise BadLink("this link was already used")
+        return claims.slug
+
+    async def consume(self, token: str) -> str:
+        """The slug a genuine, unexpired, unused link signs in to; the link is used up."""
+        claims = self.links.verify(token)
+        l = self._link  # noqa: E741
+        used = (
+            await l.update({l.used_at: datetime.now(UTC)})
+            .where((l.nonce == claims.nonce) & (l.slug == claims.slug) & l.used_at.is_null())
+            .returning(l.slug)
+        )
+        if not used:
+            raise BadLink("this link was already used")
+        return claims.slug
+
+    async def _mail(self, person: PersonRecord, subject: str, body: str, link: str) -> None:
+        html = self._emails.get_template("message.html").render(
+            language=person.language, subject=subject, paragraphs=body.split("\n\n"), link=link
+        )
+        try:
+            await self._mailer.send(Mail(person.email, subject, body, html, person.language))
+        except MailError as error:
+            logger.error("email to the person of %s not sent: %s", person.slug, error)
+            raise
+
+    async def _tenant(self, slug: str) -> TenantRecord:
+        tenant = await self._registry.get(slug)
+        if tenant is None:
+            raise UnknownTenant(f"no tenant {slug!r}")
+        return tenant
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or len(email) > 254 or " " in email:  # noqa: PLR2004
+        raise ValueError(f"not an email address: {value!r}")
+    return email
+
+
+def _record(row: dict[str, Any]) -> PersonRecord:
+    return PersonRecord(
+        slug=row["slug"],
+        email=row["email"],
+        language=row["language"],
+        own_number=row["own_number"],
+        platform=row["platform"],
+        carrier=row["carrier"],
+    )

@@ -1,0 +1,44 @@
+"""Tables of piccolo app ``people``, in the platform database (next to the registry).
+
+They hold what the person's pages need across tenants: who may sign in for which tenant (the
+login email is the lookup key), the onboarding steps, and used magic links (single use).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+__all__ = ["LoginLink", "OnboardingStep", "Person"]
+
+
+class Person(Table, tablename="person"):
+    """The protected person (or their helper) of one tenant."""
+
+    slug = Varchar(length=63, unique=True)
+    email = Varchar(length=254, unique=True)
+    language = Varchar(length=5)
+    own_number = Varchar(length=16, default="")  # their own mobile number (E.164), if given
+    platform = Varchar(length=16, default="")  # iphone | android
+    carrier = Varchar(length=32, default="")  # a key of runtime.people.forwarding.CARRIERS
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class OnboardingStep(Table, tablename="onboarding_step"):
+    """One completed step of a tenant's onboarding: when, and how it completed."""
+
+    key = Varchar(length=128, unique=True)  # "<slug>:<step>": a step completes once
+    slug = Varchar(length=63, index=True)
+    step = Varchar(length=32)
+    how = Text()
+    completed_at = Timestamptz()
+
+
+class LoginLink(Table, tablename="login_link"):
+    """A magic link issued; ``used_at`` set once, atomically, when it signs someone in."""
+
+    nonce = Varchar(length=64, unique=True)
+    slug = Varchar(length=63)
+    created_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

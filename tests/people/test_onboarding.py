@@ -1,0 +1,179 @@
+"""Onboarding steps, magic links and the welcome email on SQLite and PostgreSQL, real SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from runtime.email import SmtpMailer
+from runtime.people.forwarding import CARRIERS, codes_for
+from runtime.people.links import BadLink, LinkSigner
+from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
+from runtime.people.service import People, UnknownTenant
+from runtime.people.settings import PeopleSettings
+from runtime.storage import store_for_url
+from runtime.tenants import Registry, TenantRecord
+from tests.people.conftest import Inbox, parts
+from tests.runtime.helpers import REGISTRY_KEY
+from tests.storage.conftest import unique_number, unique_slug
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres").url
+        return url
+    return f"sqlite:///{tmp_path}/ethiq.sqlite"
+
+
+@pytest.fixture
+def tenant() -> TenantRecord:
+    """A tenant no other test uses (the PostgreSQL database is shared by the module)."""
+    slug = unique_slug("maison")
+    return TenantRecord(
+        slug=slug,
+        phone_number=unique_number(),
+        sip_address=f"sip:{slug}@{slug}.sip.twilio.com",
+        sip_username=slug,
+        subaccount_sid="AC" + uuid.uuid4().hex,
+        auth_token="secret-token",  # noqa: S106 (a test tenant's)
+        language="fr-CA",
+    )
+
+
+@pytest.fixture
+def people(database_url: str, tenant: TenantRecord, smtp: tuple[Inbox, int]) -> People:
+    _, port = smtp
+    storage = store_for_url(database_url)
+    registry = Registry(storage, REGISTRY_KEY)
+    settings = PeopleSettings(smtp_port=port, login_ttl_s=60)
+    service = People(
+        storage=storage,
+        registry=registry,
+        settings=settings,
+        secret=b"k" * 32,
+        public_url="https://ethiq.example.org",
+        mailer=SmtpMailer(settings),
+    )
+
+    async def setup() -> None:
+        await registry.migrate()
+        await registry.upsert(tenant)
+        await service.migrate()
+        assert await service.migrate() == []  # applied once, never twice
+
+    asyncio.run(setup())
+    return service
+
+
+def test_enrol_records_the_systems_steps_and_sends_a_french_welcome(
+    people: People, tenant: TenantRecord, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    email = f"Lise.{tenant.slug}@Example.org "
+    status = asyncio.run(people.enroll(tenant.slug, email, "fr-CA"))
+    assert [s.step for s in status.steps if s.done] == [
+        Step.ACCOUNT_CREATED,
+        Step.NUMBER_PROVISIONED,
+    ]
+    assert status.current is Step.SIP_APP_CONFIGURED
+    assert tenant.phone_number in status.steps[1].how
+    welcome = inbox.wait(email.strip().lower(), "Bienvenue")
+    assert welcome["Content-Language"] == "fr-CA"
+    text, html = parts(welcome)
+    assert tenant.phone_number in text
+    assert f"https://ethiq.example.org/people/{tenant.slug}" in text
+    assert f'href="https://ethiq.example.org/people/{tenant.slug}"' in html
+    assert "mot de passe" in text  # says none will ever be emailed
+
+
+def test_steps_complete_in_order_once_and_active_follows(
+    people: People, tenant: TenantRecord
+) -> None:
+    async def run() -> None:
+        await people.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US")
+        with pytest.raises(StepOutOfOrder, match="sip_app_configured"):
+            await people.complete(tenant.slug, Step.TEST_CALL_PASSED, "too early")
+        for step in STEPS[2:-1]:
+            status = await people.complete(tenant.slug, step, f"{step} by test")
+        assert status.active
+        assert status.steps[-1].how == "every step before it completed"
+        again = await people.complete(tenant.slug, Step.SIP_APP_CONFIGURED, "twice")
+        assert again.steps[2].how == "sip_app_configured by test"  # the first record stays
+
+    asyncio.run(run())
+
+
+def test_unknown_tenant_and_bad_or_taken_email_are_refused(
+    people: People, tenant: TenantRecord, database_url: str
+) -> None:
+    with pytest.raises(UnknownTenant):
+        asyncio.run(people.enroll("nobody", "a@example.org", "fr-CA"))
+    with pytest.raises(ValueError, match="email"):
+        asyncio.run(people.enroll(tenant.slug, "not-an-email", "fr-CA"))
+    assert asyncio.run(people.person(tenant.slug)) is None  # nothing half-written
+    slug = unique_slug("autre")
+    other = replace(
+        tenant, slug=slug, phone_number=unique_number(), subaccount_sid="AC" + uuid.uuid4().hex
+    )
+    asyncio.run(Registry(store_for_url(database_url), REGISTRY_KEY).upsert(other))
+    asyncio.run(people.enroll(tenant.slug, f"{tenant.slug}@example.org", "fr-CA"))
+    with pytest.raises(ValueError, match="another tenant"):
+        asyncio.run(people.enroll(slug, f"{tenant.slug}@example.org", "fr-CA"))
+    assert asyncio.run(people.person(slug)) is None
+
+
+def test_magic_link_is_single_use_and_only_for_its_owner(
+    people: People, tenant: TenantRecord, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    email = f"marc.{tenant.slug}@example.org"
+
+    async def run() -> None:
+        await people.enroll(tenant.slug, email, "en-US")
+        assert not await people.request_login("stranger@example.org")  # nothing sent
+        assert await people.request_login(email.upper())
+
+    asyncio.run(run())
+    text, _ = parts(inbox.wait(email, "sign-in link"))
+    token = re.search(r"/login/(\S+)", text).group(1)  # type: ignore[union-attr]
+    assert asyncio.run(people.check(token)) == tenant.slug  # opening it does not use it
+    assert asyncio.run(people.consume(token)) == tenant.slug
+    with pytest.raises(BadLink, match="already used"):
+        asyncio.run(people.consume(token))
+    assert inbox.messages("stranger@example.org") == []
+
+
+def test_forged_and_expired_links_are_refused() -> None:
+    signer = LinkSigner(b"s" * 32, ttl_s=60)
+    token, claims = signer.issue("maison-dupuis", now=1_000.0)
+    assert signer.verify(token, now=1_030.0) == claims
+    with pytest.raises(BadLink, match="expired"):
+        signer.verify(token, now=1_061.0)
+    _payload, _, signature = token.partition(".")
+    other, _ = LinkSigner(b"s" * 32, ttl_s=60).issue("autre-maison", now=1_000.0)
+    with pytest.raises(BadLink, match="not one we sent"):
+        signer.verify(f"{other.partition('.')[0]}.{signature}", now=1_030.0)
+    with pytest.raises(BadLink, match="not one we sent"):
+        LinkSigner(b"t" * 32, ttl_s=60).verify(token, now=1_030.0)
+
+
+def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
+    telus = codes_for("telus", "+15145550111")
+    assert (telus.activate, telus.deactivate) == ("*21*5145550111#", "#21#")
+    bell = codes_for("bell", "+15145550111")
+    assert (bell.activate, bell.deactivate) == ("**21*+15145550111#", "##21#")
+    assert bell.conditional == "**004*+15145550111#"
+    verizon = codes_for("verizon", "+12125550111")
+    assert (verizon.activate, verizon.deactivate, verizon.conditional) == (
+        "*722125550111",
+        "*73",
+        None,
+    )
+    assert all(c.source for c in CARRIERS.values())
+    assert {c.country for c in CARRIERS.values()} == {"CA", "US"}

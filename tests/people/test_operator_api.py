@@ -1,0 +1,129 @@
+"""The operator's onboarding routes and the sign-in flow over HTTP (Litestar's test client), on
+SQLite + the in-process store and on PostgreSQL + Redis (sessions in Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+
+import pytest
+
+from runtime.people.settings import PeopleSettings
+from runtime.settings import Settings
+from tests.people.conftest import Inbox, parts
+from tests.runtime.helpers import OPERATOR, harness, make_settings, make_tenant
+
+AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def settings(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp: tuple[Inbox, int],
+) -> Settings:
+    _, port = smtp
+    if request.param == "postgres":
+        base = make_settings(
+            request.getfixturevalue("postgres").url, request.getfixturevalue("redis").url
+        )
+    else:
+        base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
+    # The test client speaks plain HTTP: an http:// public URL keeps cookies without ``Secure``.
+    twilio = replace(base.twilio, public_url="http://internal.test:8000")
+    return replace(base, twilio=twilio, people=PeopleSettings(smtp_port=port))
+
+
+def test_operator_enrols_and_follows_each_step(settings: Settings) -> None:
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org"}
+            assert (await h.client.post("/operator/people/", json=body)).status_code == 401
+            missing = await h.client.post(
+                "/operator/people/", json={**body, "slug": "nobody-here"}, headers=AUTH
+            )
+            assert missing.status_code == 404
+            bad = await h.client.post(
+                "/operator/people/", json={**body, "email": "nope"}, headers=AUTH
+            )
+            assert bad.status_code == 400
+
+            own = "+14385550142"
+            enrolled = await h.client.post(
+                "/operator/people/",
+                json={**body, "language": "en-US", "own_number": own},
+                headers=AUTH,
+            )
+            assert enrolled.status_code == 201, enrolled.text
+            out = enrolled.json()
+            assert out["current"] == "sip_app_configured"
+            assert out["what_to_do"].startswith("Install a SIP app")
+            # The welcome SMS goes from the tenant's number to the person's own, in English.
+            [sms] = [m for m in h.sender.sent if m["to"] == own]
+            assert sms["from"] == tenant.phone_number
+            assert sms["body"].startswith("Ethiq: welcome!")
+            assert f"/people/{tenant.slug}" in sms["body"]
+
+            url = f"/operator/people/{tenant.slug}/onboarding"
+            early = await h.client.post(url + "/test_call_passed", json={"how": "x"}, headers=AUTH)
+            assert early.status_code == 409
+            assert "sip_app_configured" in early.json()["detail"]
+            unknown = await h.client.post(url + "/dance", json={"how": "x"}, headers=AUTH)
+            assert unknown.status_code == 400
+            for step in (
+                "sip_app_configured",
+                "forwarding_verified",
+                "contacts_consented",
+                "test_call_passed",
+            ):
+                done = await h.client.post(f"{url}/{step}", json={"how": "by hand"}, headers=AUTH)
+                assert done.status_code == 201, done.text
+            final = (await h.client.get(url, headers=AUTH)).json()
+            assert final["active"]
+            assert all(s["done"] and s["completed_at"] for s in final["steps"])
+            listed = (await h.client.get("/operator/people/", headers=AUTH)).json()
+            assert tenant.slug in [o["slug"] for o in listed]
+
+    asyncio.run(run())
+
+
+def test_sign_in_over_http_needs_csrf_and_a_fresh_link(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(language="fr-CA"))
+            email = f"{tenant.slug}@example.org"
+            enrolled = await h.client.post(
+                "/operator/people/", json={"slug": tenant.slug, "email": email}, headers=AUTH
+            )
+            assert enrolled.status_code == 201
+            landing = await h.client.get("/")
+            assert landing.status_code == 200
+            assert 'lang="fr-CA"' in landing.text
+            csrf = h.client.cookies["csrftoken"]
+            refused = await h.client.post("/login", data={"email": email})
+            assert refused.status_code == 403
+            sent = await h.client.post("/login", data={"email": email, "_csrf_token": csrf})
+            assert sent.status_code == 200
+            text, _ = parts(inbox.wait(email, "lien de connexion"))
+            path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+            assert (await h.client.get(path)).status_code == 200
+            signed_in = await h.client.post(
+                path, data={"_csrf_token": csrf}, follow_redirects=False
+            )
+            assert signed_in.status_code == 303
+            assert signed_in.headers["location"] == f"/people/{tenant.slug}"
+            page = await h.client.get(f"/people/{tenant.slug}")
+            assert page.status_code == 200
+            assert tenant.phone_number in page.text
+            again = await h.client.post(path, data={"_csrf_token": csrf})
+            assert again.status_code == 400
+            other = await h.add_tenant()
+            assert (await h.client.get(f"/people/{other.slug}")).status_code == 403
+
+    asyncio.run(run())

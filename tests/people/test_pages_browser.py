@@ -1,0 +1,261 @@
+"""The person's pages in a real browser: Debian's chromium driven by Playwright against the
+runtime served by Granian (``ethiq serve``), sign-in by the magic link read from a real SMTP
+server, axe-core on every page (no serious or critical violation), another tenant refused.
+
+``ETHIQ_SCREENSHOTS=docs/screenshots`` also saves one phone-sized screenshot per page there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ethiq.sandbox.server import free_port
+from runtime.storage import store_for_url
+from runtime.tenants import Registry, TenantRecord
+from tests.people.conftest import Inbox, parts
+from tests.runtime.helpers import REGISTRY_KEY
+
+pytestmark = pytest.mark.browser
+
+OPERATOR = "op-token-pages"
+READY_S = 120.0  # a loaded 2-core machine can take a while to start a worker
+CHROMIUM = shutil.which("chromium")
+SERVE = "from ethiq.cli import app; app()"  # `ethiq serve`, with this interpreter
+
+
+def _tenant(slug: str, number: str, sid_digit: str) -> TenantRecord:
+    return TenantRecord(
+        slug=slug,
+        phone_number=number,
+        sip_address=f"sip:{slug}@{slug}.sip.twilio.com",
+        sip_username=slug,
+        subaccount_sid="AC" + sid_digit * 32,
+        auth_token="token-" + slug,
+        language="fr-CA",
+    )
+
+
+ALICE = _tenant("maison-tremblay", "+15145550123", "a")
+BOB = _tenant("famille-smith", "+12125550199", "b")
+
+
+async def _register(database_url: str) -> None:
+    registry = Registry(store_for_url(database_url), REGISTRY_KEY)
+    await registry.migrate()
+    for tenant in (ALICE, BOB):
+        await registry.upsert(tenant)
+    await registry.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) -> Iterator[str]:
+    """The runtime served by Granian on loopback, with both tenants' people enrolled."""
+    _, smtp_port = smtp
+    tmp = tmp_path_factory.mktemp("pages")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite:///{tmp}/ethiq.sqlite"
+    asyncio.run(_register(database_url))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ETHIQ_PUBLIC_URL": base,
+        "ETHIQ_REGISTRY_KEY": REGISTRY_KEY,
+        "ETHIQ_OPERATOR_TOKEN": OPERATOR,
+        "ETHIQ_SMTP_HOST": "127.0.0.1",
+        "ETHIQ_SMTP_PORT": str(smtp_port),
+        "ETHIQ_OUTBOX_WORKER": "0",
+    }
+    env.pop("REDIS_URL", None)
+    log_path = tmp / "runtime.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVE, "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
+        )
+    try:
+        with httpx.Client(base_url=base, timeout=10.0) as http:
+            deadline = time.monotonic() + READY_S
+            while True:
+                if server.poll() is not None:
+                    raise AssertionError(log_path.read_text())
+                try:
+                    if http.get("/health/live").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("runtime not live: " + log_path.read_text())
+                time.sleep(0.05)
+            auth = {"Authorization": f"Bearer {OPERATOR}"}
+            for tenant, email, language in (
+                (ALICE, "alice@example.org", "fr-CA"),
+                (BOB, "bob@example.org", "en-US"),
+            ):
+                enrolled = http.post(
+                    "/operator/people/",
+                    json={"slug": tenant.slug, "email": email, "language": language},
+                    headers=auth,
+                )
+                assert enrolled.status_code == 201, enrolled.text
+                assert enrolled.json()["current"] == "sip_app_configured"
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: run tools/setup.sh")
+    with sync_playwright() as playwright:
+        # Debian's chromium (Playwright's own browser download is not used); root needs
+        # --no-sandbox.
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+def _phone(browser: Browser, lang: str = "fr-CA") -> Page:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale=lang, device_scale_factor=1
+    )
+    return context.new_page()
+
+
+def _accessible(page: Page, name: str) -> None:
+    """axe-core finds no serious or critical violation; optionally save a screenshot."""
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    print(
+        f"axe {name}: {len(violations)} violations {[(v['id'], v['impact']) for v in violations]}"
+    )
+    serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+    assert serious == [], f"{name}: {results.generate_report()}"
+    target = os.environ.get("ETHIQ_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+def _link(inbox: Inbox, to: str, subject: str, count: int) -> str:
+    text, html = parts(inbox.wait(to, subject, count))
+    match = re.search(r"https?://\S+/login/\S+", text)
+    assert match, text
+    assert match.group(0) in html
+    return match.group(0)
+
+
+def _sign_in(page: Page, base: str, inbox: Inbox, email: str, subject: str, count: int) -> None:
+    page.goto(base + "/")
+    page.get_by_label(re.compile("courriel|Email", re.IGNORECASE)).fill(email)
+    page.get_by_role("button").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.goto(_link(inbox, email, subject, count))
+    page.get_by_role("button").click()
+    page.wait_for_url(re.compile(r"/people/"))
+
+
+def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
+    served: str, browser: Browser, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    welcome_text, _ = parts(inbox.wait("alice@example.org", "Bienvenue"))
+    assert f"{served}/people/maison-tremblay" in welcome_text
+    page = _phone(browser)
+
+    page.goto(served + "/")
+    assert page.locator("html").get_attribute("lang") == "fr-CA"
+    assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
+    _accessible(page, "login")
+    page.get_by_label("Adresse courriel").fill("Alice@Example.org")
+    page.get_by_role("button", name="M'envoyer le lien").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez vos courriels"
+    _accessible(page, "login-sent")
+
+    link = _link(inbox, "alice@example.org", "lien de connexion", 1)
+    page.goto(link)
+    _accessible(page, "login-confirm")
+    page.get_by_role("button", name="Me connecter").click()
+    page.wait_for_url(f"{served}/people/maison-tremblay")
+    body = page.locator("main").inner_text()
+    assert "+15145550123" in body
+    assert "Fait — Compte créé" in body
+    assert "Prochaine étape : Installez une application SIP" in body
+    assert page.locator("[aria-current=step]").count() == 1
+
+    # Their phone and carrier: the carrier's exact codes appear with the Ethiq number in them.
+    page.get_by_label("Votre numéro de cellulaire").fill("514 555 0177")
+    page.get_by_label("Votre téléphone", exact=True).select_option("android")
+    page.get_by_label("Votre fournisseur").select_option("telus")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(re.compile(r"saved=1"))
+    assert page.get_by_role("status").inner_text() == "Enregistré."
+    codes = page.locator("code.dial").all_inner_texts()
+    assert codes[:2] == ["*21*5145550123#", "#21#"]
+    assert "TELUS" in page.locator("main").inner_text()
+    assert page.get_by_label("Votre numéro de cellulaire").input_value() == "+15145550177"
+    _accessible(page, "person")
+
+    page.get_by_role("link", name="Voir les réglages SIP").click()
+    settings = page.locator("main").inner_text()
+    assert "maison-tremblay.sip.twilio.com" in settings
+    assert "TLS" in settings
+    assert "token-maison-tremblay" not in page.content()
+    _accessible(page, "sip-settings")
+
+    # The link signed in once: a second use is refused.
+    page.goto(link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Ce lien ne fonctionne plus"
+    _accessible(page, "link-used")
+
+    # English on request.
+    page.goto(f"{served}/people/maison-tremblay?lang=en-US")
+    assert page.locator("html").get_attribute("lang") == "en-US"
+    assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
+    page.context.close()
+
+
+def test_another_tenants_page_is_refused(
+    served: str, browser: Browser, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    page = _phone(browser, "en-US")
+    _sign_in(page, served, inbox, "bob@example.org", "sign-in link", 1)
+    assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
+    for path in ("/people/maison-tremblay", "/people/maison-tremblay/sip"):
+        response = page.goto(served + path)
+        assert response is not None
+        assert response.status == 403
+        assert "+15145550123" not in page.content()
+    assert page.get_by_role("heading", level=1).inner_text() == "Access refused"
+    _accessible(page, "forbidden")
+    page.context.close()
+
+    # Without a session, a person's page sends to sign-in; a form without the CSRF token fails.
+    with httpx.Client(base_url=served, follow_redirects=False) as http:
+        assert http.get("/people/famille-smith").headers["location"] == "/"
+        assert http.post("/login", data={"email": "bob@example.org"}).status_code == 403
