@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "AlertSettings",
     "DatabaseSettings",
+    "ObservabilitySettings",
     "ScreeningSettings",
     "SecuritySettings",
     "ServerSettings",
@@ -108,6 +109,14 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservabilitySettings:
+    """Error tracking: ``SENTRY_DSN`` (empty = off) and the environment it reports."""
+
+    sentry_dsn: str = field(default="", repr=False)
+    environment: str = "development"
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """Where ``ethiq serve`` listens."""
 
@@ -127,6 +136,7 @@ class Settings:
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -168,6 +178,10 @@ class Settings:
                 host=env.get("ETHIQ_HOST", "").strip() or "127.0.0.1",
                 port=_int(env, "ETHIQ_PORT", 8000),
                 workers=_int(env, "ETHIQ_WORKERS", 1),
+            ),
+            observability=ObservabilitySettings(
+                sentry_dsn=env.get("SENTRY_DSN", "").strip(),
+                environment=env.get("ETHIQ_ENVIRONMENT", "").strip() or "development",
             ),
         )
 

@@ -40,6 +40,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v strace >/dev/null || missing+=(strace) # the engine test proves it stays on loopback
 command -v wrk >/dev/null || missing+=(wrk)       # load generator of the voice benchmark
+command -v promtool >/dev/null || missing+=(prometheus) # promtool checks ops/prometheus rules
 if ((${#missing[@]} == 0)); then
   step 2/3 "PostgreSQL and Redis servers present (not started: tests start their own)"
 else
@@ -49,7 +50,7 @@ else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts the packaged services; the project never uses them, so stop them again.
-  for svc in postgresql redis-server; do
+  for svc in postgresql redis-server prometheus; do
     if command -v service >/dev/null; then service "$svc" stop >/dev/null 2>&1 || true; fi
   done
 fi

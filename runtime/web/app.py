@@ -7,6 +7,7 @@ Served by Granian (``ethiq serve``), i.e.
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -15,6 +16,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from runtime.alerts import SmsSender
 from runtime.calls.live import CallUpdater
+from runtime.observability import init_error_tracking
 from runtime.settings import Settings, get_settings
 from runtime.telephony.webhooks import TwilioWebhooks
 from runtime.web.errors import exception_handlers
@@ -33,6 +35,11 @@ def create_app(
 ) -> Litestar:
     """The runtime app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    init_error_tracking(
+        settings.observability.sentry_dsn,
+        environment=settings.observability.environment,
+        release=f"ethiq@{version('ethiq')}",
+    )
     runtime = Runtime.build(settings, sender=sender, updater=updater)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(
