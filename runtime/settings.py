@@ -22,6 +22,7 @@ from runtime.tenants.crypto import KEY_ENV
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "AlertSettings",
+    "BillingSettings",
     "DatabaseSettings",
     "ObservabilitySettings",
     "ScreeningSettings",
@@ -114,6 +115,13 @@ class ObservabilitySettings:
 
     sentry_dsn: str = field(default="", repr=False)
     environment: str = "development"
+class BillingSettings:
+    """Stripe: the secret API key, its base URL (empty = Stripe; stripe-mock in tests and the
+    demo) and the webhook endpoint's signing secret (empty = webhooks refused with 503)."""
+
+    stripe_api_key: str = field(default="", repr=False)
+    stripe_api_base_url: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +145,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -182,6 +191,11 @@ class Settings:
             observability=ObservabilitySettings(
                 sentry_dsn=env.get("SENTRY_DSN", "").strip(),
                 environment=env.get("ETHIQ_ENVIRONMENT", "").strip() or "development",
+            ),
+            billing=BillingSettings(
+                stripe_api_key=env.get("STRIPE_API_KEY", "").strip(),
+                stripe_api_base_url=env.get("STRIPE_API_BASE_URL", "").strip(),
+                stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
             ),
         )
 

@@ -67,4 +67,14 @@ if [[ ! -x $venv/bin/actionlint || "$(cat $venv/.actionlint-stamp 2>/dev/null)" 
   echo "$want_lint" >"$venv/.actionlint-stamp"
 fi
 
+# stripe-mock (Stripe's own mock of its API, for billing tests and the demo), pinned in
+# tools/stripe-mock/go.mod; rebuilt on pin change.
+want_mock=$(stamp_of tools/stripe-mock/go.mod tools/stripe-mock/go.sum)
+if [[ ! -x $venv/bin/stripe-mock || "$(cat $venv/.stripe-mock-stamp 2>/dev/null)" != "$want_mock" ]]; then
+  echo "  building stripe-mock"
+  (cd tools/stripe-mock && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
+    -o "$root/$venv/bin/stripe-mock" github.com/stripe/stripe-mock)
+  echo "$want_mock" >"$venv/.stripe-mock-stamp"
+fi
+
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from runtime.alerts import SmsSender
+from runtime.billing import Accounts, StripeWebhooks
 from runtime.calls.live import CallUpdater
 from runtime.observability import init_error_tracking
 from runtime.settings import Settings, get_settings
@@ -43,10 +44,16 @@ def create_app(
     runtime = Runtime.build(settings, sender=sender, updater=updater)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(
-        route_handlers=[TwilioWebhooks, HealthController, OperatorController],
+        route_handlers=[TwilioWebhooks, StripeWebhooks, HealthController, OperatorController],
         on_startup=[runtime.startup],
         on_shutdown=[runtime.shutdown],
-        state=State({"runtime": runtime}),
+        state=State(
+            {
+                "runtime": runtime,
+                "billing_accounts": Accounts(runtime.storage),
+                "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
+            }
+        ),
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
             title="Ethiq runtime",
