@@ -23,7 +23,9 @@ from runtime.tenants.crypto import KEY_ENV
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "AlertSettings",
+    "BillingSettings",
     "DatabaseSettings",
+    "ObservabilitySettings",
     "ScreeningSettings",
     "SecuritySettings",
     "ServerSettings",
@@ -109,6 +111,23 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservabilitySettings:
+    """Error tracking: ``SENTRY_DSN`` (empty = off) and the environment it reports."""
+
+    sentry_dsn: str = field(default="", repr=False)
+    environment: str = "development"
+
+
+class BillingSettings:
+    """Stripe: the secret API key, its base URL (empty = Stripe; stripe-mock in tests and the
+    demo) and the webhook endpoint's signing secret (empty = webhooks refused with 503)."""
+
+    stripe_api_key: str = field(default="", repr=False)
+    stripe_api_base_url: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """Where ``ethiq serve`` listens."""
 
@@ -129,6 +148,8 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     people: PeopleSettings = field(default_factory=PeopleSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -172,6 +193,15 @@ class Settings:
                 workers=_int(env, "ETHIQ_WORKERS", 1),
             ),
             people=PeopleSettings.from_env(env),
+            observability=ObservabilitySettings(
+                sentry_dsn=env.get("SENTRY_DSN", "").strip(),
+                environment=env.get("ETHIQ_ENVIRONMENT", "").strip() or "development",
+            ),
+            billing=BillingSettings(
+                stripe_api_key=env.get("STRIPE_API_KEY", "").strip(),
+                stripe_api_base_url=env.get("STRIPE_API_BASE_URL", "").strip(),
+                stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
+            ),
         )
 
 

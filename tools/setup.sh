@@ -44,6 +44,7 @@ command -v wrk >/dev/null || missing+=(wrk)       # load generator of the voice 
 # People's pages are tested in a real browser: Playwright drives Debian's chromium (Playwright's
 # own browser download is not used).
 command -v chromium >/dev/null || missing+=(chromium)
+command -v promtool >/dev/null || missing+=(prometheus) # promtool checks ops/prometheus rules
 if ((${#missing[@]} == 0)); then
   step 2/3 "PostgreSQL and Redis servers present (not started: tests start their own)"
 else
@@ -53,7 +54,7 @@ else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts the packaged services; the project never uses them, so stop them again.
-  for svc in postgresql redis-server; do
+  for svc in postgresql redis-server prometheus; do
     if command -v service >/dev/null; then service "$svc" stop >/dev/null 2>&1 || true; fi
   done
 fi
@@ -68,6 +69,16 @@ if [[ ! -x $venv/bin/actionlint || "$(cat $venv/.actionlint-stamp 2>/dev/null)" 
   (cd tools/actionlint && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
     -o "$root/$venv/bin/actionlint" github.com/rhysd/actionlint/cmd/actionlint)
   echo "$want_lint" >"$venv/.actionlint-stamp"
+fi
+
+# stripe-mock (Stripe's own mock of its API, for billing tests and the demo), pinned in
+# tools/stripe-mock/go.mod; rebuilt on pin change.
+want_mock=$(stamp_of tools/stripe-mock/go.mod tools/stripe-mock/go.sum)
+if [[ ! -x $venv/bin/stripe-mock || "$(cat $venv/.stripe-mock-stamp 2>/dev/null)" != "$want_mock" ]]; then
+  echo "  building stripe-mock"
+  (cd tools/stripe-mock && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
+    -o "$root/$venv/bin/stripe-mock" github.com/stripe/stripe-mock)
+  echo "$want_mock" >"$venv/.stripe-mock-stamp"
 fi
 
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

@@ -12,6 +12,7 @@ from infra.platform_stack.cache import Cache, CacheArgs
 from infra.platform_stack.config import PlatformConfig
 from infra.platform_stack.database import Database, DatabaseArgs
 from infra.platform_stack.firewall import Firewall, FirewallArgs
+from infra.platform_stack.monitoring import Monitoring, MonitoringArgs
 from infra.platform_stack.network import Network, NetworkArgs
 from infra.platform_stack.runner import CiRunner, CiRunnerArgs
 from infra.platform_stack.runtime_service import RuntimeService, RuntimeServiceArgs
@@ -90,6 +91,15 @@ class Platform(pulumi.ComponentResource):
                 endpoint=config.alarm_email,
                 opts=child,
             )
+        monitoring = Monitoring(
+            name,
+            MonitoringArgs(
+                region=config.region,
+                github_repository=config.github_repository,
+                alarm_email=config.alarm_email,
+            ),
+            child,
+        )
         runtime = RuntimeService(
             name,
             RuntimeServiceArgs(
@@ -117,6 +127,8 @@ class Platform(pulumi.ComponentResource):
                     "REDIS_URL": cache.url,
                 },
                 alarm_topic_arn=alarms.arn,
+                metrics_remote_write_url=monitoring.remote_write_url,
+                metrics_workspace_arn=monitoring.workspace_arn,
                 desired_count=config.runtime_count,
             ),
             child,

@@ -3,7 +3,8 @@
 TLS ends at the load balancer with an ACM certificate for the public webhook hostname (the
 address Twilio signs requests for); port 80 only redirects to https. Tasks run in private
 subnets without public addresses; their credentials come from Secrets Manager at start, never
-from the task definition's plain environment. A CloudWatch alarm watches the share of 5xx answers.
+from the task definition's plain environment. A CloudWatch alarm watches the share of 5xx answers;
+an optional collector sidecar sends the runtime's metrics to Prometheus (monitoring.py).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.platform_stack.firewall import RUNTIME_PORT
+from infra.platform_stack.monitoring import collector_config, collector_container
 
 __all__ = ["ERROR_RATE_THRESHOLD", "RuntimeService", "RuntimeServiceArgs"]
 
@@ -40,6 +43,9 @@ class RuntimeServiceArgs:
     secrets: Mapping[str, pulumi.Input[str]]
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     alarm_topic_arn: pulumi.Input[str] | None = None
+    # Amazon Managed Prometheus: each task's collector sidecar writes here (None: no sidecar).
+    metrics_remote_write_url: pulumi.Input[str] | None = None
+    metrics_workspace_arn: pulumi.Input[str] | None = None
     desired_count: int = 2
     cpu: int = 512
     memory: int = 1024
@@ -234,32 +240,54 @@ class RuntimeService(pulumi.ComponentResource):
             opts=child,
         )
         task_role = aws.iam.Role(f"{name}-task", assume_role_policy=assume, opts=child)
-        containers = pulumi.Output.json_dumps(
-            [
-                {
-                    "name": _CONTAINER,
-                    "image": args.image,
-                    "essential": True,
-                    "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
-                    "environment": [
-                        {"name": key, "value": value}
-                        for key, value in sorted(args.environment.items())
-                    ],
-                    "secrets": [
-                        {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())
-                    ],
-                    "readonlyRootFilesystem": True,
-                    "logConfiguration": {
-                        "logDriver": "awslogs",
-                        "options": {
-                            "awslogs-group": logs.name,
-                            "awslogs-region": args.region,
-                            "awslogs-stream-prefix": _CONTAINER,
-                        },
+        containers: list[pulumi.Input[Any]] = [
+            {
+                "name": _CONTAINER,
+                "image": args.image,
+                "essential": True,
+                "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
+                "environment": [
+                    {"name": key, "value": value} for key, value in sorted(args.environment.items())
+                ],
+                "secrets": [
+                    {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())
+                ],
+                "readonlyRootFilesystem": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": logs.name,
+                        "awslogs-region": args.region,
+                        "awslogs-stream-prefix": _CONTAINER,
                     },
-                }
-            ]
-        )
+                },
+            }
+        ]
+        if args.metrics_remote_write_url is not None and args.metrics_workspace_arn is not None:
+            aws.iam.RolePolicy(
+                f"{name}-remote-write",
+                role=task_role.id,
+                policy=pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "aps:RemoteWrite",
+                                "Resource": args.metrics_workspace_arn,
+                            }
+                        ],
+                    }
+                ),
+                opts=child,
+            )
+            containers.append(
+                pulumi.Output.all(args.metrics_remote_write_url, logs.name).apply(
+                    lambda a: collector_container(
+                        collector_config(a[0], args.region, RUNTIME_PORT), a[1], args.region
+                    )
+                )
+            )
         return aws.ecs.TaskDefinition(
             f"{name}-task",
             family=f"{name}-runtime",
@@ -272,7 +300,7 @@ class RuntimeService(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
-            container_definitions=containers,
+            container_definitions=pulumi.Output.json_dumps(containers),
             opts=child,
         )
 

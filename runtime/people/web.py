@@ -26,7 +26,7 @@ __all__ = ["PeopleWeb", "people_web"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Machine-to-machine routes: Twilio signs its webhooks, the operator API has a bearer token.
-CSRF_EXEMPT = ["^/twilio/", "^/operator/", "^/health/", "^/metrics$", "^/schema"]
+CSRF_EXEMPT = ["^/twilio/", "^/stripe/", "^/operator/", "^/health/", "^/metrics$", "^/schema"]
 # Only the pages have sessions: every other route (webhooks above all) never touches the session
 # store, so a Redis outage cannot break a call (the middleware deletes or writes on each request).
 SESSION_PATHS = r"^/(?!$|login(/|$)|logout$|people/)"

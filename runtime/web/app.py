@@ -7,6 +7,7 @@ Served by Granian (``ethiq serve``), i.e.
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -14,8 +15,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from runtime.alerts import SmsSender
+from runtime.billing import Accounts, StripeWebhooks
 from runtime.calls.live import CallUpdater
 from runtime.email import Mailer
+from runtime.observability import init_error_tracking
 from runtime.people.web import people_web
 from runtime.settings import Settings, get_settings
 from runtime.telephony.webhooks import TwilioWebhooks
@@ -36,12 +39,18 @@ def create_app(
 ) -> Litestar:
     """The runtime app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    init_error_tracking(
+        settings.observability.sentry_dsn,
+        environment=settings.observability.environment,
+        release=f"ethiq@{version('ethiq')}",
+    )
     runtime = Runtime.build(settings, sender=sender, updater=updater)
     people = people_web(runtime, mailer=mailer, sms=sender)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(
         route_handlers=[
             TwilioWebhooks,
+            StripeWebhooks,
             HealthController,
             OperatorController,
             *people.route_handlers,
@@ -49,7 +58,14 @@ def create_app(
         # people.startup migrates its tables in the platform database the registry just made.
         on_startup=[runtime.startup, people.startup],
         on_shutdown=[runtime.shutdown],
-        state=State({"runtime": runtime, "people": people.people}),
+        state=State(
+            {
+                "runtime": runtime,
+                "people": people.people,
+                "billing_accounts": Accounts(runtime.storage),
+                "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
+            }
+        ),
         template_config=people.template_config,
         csrf_config=people.csrf_config,
         middleware=[people.session_config.middleware],

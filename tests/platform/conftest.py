@@ -74,6 +74,11 @@ class Mocks(pulumi.runtime.Mocks):
             "SubnetGroup": {"name": name},
             "ParameterGroup": {"name": name},
             "LogGroup": {"name": f"/ecs/{name}"},
+            "Workspace": {
+                "prometheusEndpoint": (
+                    f"https://aps-workspaces.ca-central-1.amazonaws.com/workspaces/ws-{name}/"
+                )
+            },
         }
         return f"{name}-id", outs | fakes.get(kind, {})
 

@@ -9,9 +9,11 @@ from typing import Any, cast
 
 import pulumi
 import pytest
+import yaml
 
 from infra.platform_stack import program
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
+from infra.platform_stack.monitoring import RULES_FILE
 from infra.platform_stack.platform_component import Platform
 from tests.platform.conftest import RecordingMonitor, is_secret, mock_monitor, reveal
 
@@ -111,6 +113,7 @@ def test_the_resource_graph(monitor: RecordingMonitor) -> None:
             "Secrets",
             "RuntimeService",
             "CiRunner",
+            "Monitoring",
         )
     }
     for resource in monitor.registered:
@@ -181,6 +184,51 @@ def test_the_5xx_alarm_watches_the_error_rate(monitor: RecordingMonitor) -> None
     assert alarm["alarmActions"]
 
 
+def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
+    monitor: RecordingMonitor,
+) -> None:
+    workspace = monitor.one("aws:amp/workspace:Workspace")
+    rules = monitor.one("aws:amp/ruleGroupNamespace:RuleGroupNamespace").inputs
+    loaded = yaml.safe_load(rules["data"])
+    tested = yaml.safe_load(RULES_FILE.read_text())
+    names = [r["alert"] for g in loaded["groups"] for r in g["rules"]]
+    assert names == [r["alert"] for g in tested["groups"] for r in g["rules"]]
+    for group in loaded["groups"]:
+        for rule in group["rules"]:
+            url = rule["annotations"]["runbook_url"]
+            assert url.startswith("https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md#")
+    # Alertmanager sends to a topic that AMP may publish to.
+    manager = yaml.safe_load(
+        monitor.one("aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs["definition"]
+    )
+    [receiver] = yaml.safe_load(manager["alertmanager_config"])["receivers"]
+    assert receiver["sns_configs"][0]["topic_arn"].endswith("prometheus-alerts")
+    policy = json.loads(monitor.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "aps.amazonaws.com"}
+    # Every runtime task runs a collector that scrapes its /metrics and writes to the workspace.
+    task = monitor.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    containers = {c["name"]: c for c in json.loads(reveal(task["containerDefinitions"]))}
+    collector = containers["metrics-collector"]
+    assert collector["essential"] is False
+    config = yaml.safe_load(
+        next(e["value"] for e in collector["environment"] if e["name"] == "AOT_CONFIG_CONTENT")
+    )
+    [job] = config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert job["job_name"] == "ethiq-runtime"
+    assert job["static_configs"] == [{"targets": ["localhost:8000"]}]
+    endpoint = config["exporters"]["prometheusremotewrite"]["endpoint"]
+    assert endpoint == (
+        f"https://aps-workspaces.ca-central-1.amazonaws.com/workspaces/ws-{workspace.name}"
+        "/api/v1/remote_write"
+    )
+    write = [
+        json.loads(p.inputs["policy"])
+        for p in monitor.of_type("aws:iam/rolePolicy:RolePolicy")
+        if "remote-write" in p.name
+    ]
+    assert [s["Action"] for w in write for s in w["Statement"]] == ["aps:RemoteWrite"]
+
+
 def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
     versions = monitor.of_type("aws:secretsmanager/secretVersion:SecretVersion")
     assert all(is_secret(v.inputs["secretString"]) for v in versions)
@@ -194,7 +242,8 @@ def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
 
     # The runtime gets its credentials from Secrets Manager references, not from plain values.
     task = monitor.one("aws:ecs/taskDefinition:TaskDefinition").inputs
-    [container] = json.loads(reveal(task["containerDefinitions"]))
+    container, collector = json.loads(reveal(task["containerDefinitions"]))
+    assert "secrets" not in collector  # the metrics sidecar holds no credential
     assert {s["name"] for s in container["secrets"]} == {
         "DATABASE_URL",
         "ETHIQ_REGISTRY_KEY",

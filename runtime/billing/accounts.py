@@ -1,0 +1,90 @@
+"""Billing accounts: the platform's record of each tenant's customer, plan, KYC and terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.columns import Column
+
+from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.storage import TenantStore
+from runtime.storage.bind import bind_table
+
+__all__ = ["Account", "Accounts"]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    tenant: str
+    customer_id: str
+    plan: str
+    subscription_id: str
+    subscription_status: str
+    verification_id: str
+    kyc_status: str
+    kyc_updated_at: datetime | None
+    terms_version: str
+    terms_accepted_at: datetime | None
+
+    @property
+    def may_activate(self) -> bool:
+        """What a number purchase is gated on: a verified identity and accepted terms."""
+        return self.kyc_status == "verified" and bool(self.terms_version)
+
+
+class Accounts:
+    """Queries on ``billing_account`` and the idempotency record of Stripe events."""
+
+    def __init__(self, store: TenantStore) -> None:
+        engine = store.platform_engine()
+        self._accounts = bind_table(BillingAccount, engine)
+        self._events = bind_table(StripeEvent, engine)
+
+    async def open(self, tenant: str, customer_id: str, plan: str) -> Account:
+        """The tenant's account, created with its Stripe customer if it has none."""
+        t = self._accounts
+        await t.insert(
+            t(tenant=tenant, customer_id=customer_id, plan=plan, updated_at=datetime.now(UTC))
+        ).on_conflict(target=t.tenant, action="DO NOTHING")
+        account = await self.get(tenant)
+        assert account is not None  # noqa: S101 (just written)
+        return account
+
+    async def get(self, tenant: str) -> Account | None:
+        row = await self._accounts.select().where(self._accounts.tenant == tenant).first()
+        return _account(row) if row else None
+
+    async def accept_terms(self, tenant: str, version: str, at: datetime) -> None:
+        await self._update(tenant, terms_version=version, terms_accepted_at=at)
+
+    async def apply_event(self, event_id: str, event_type: str, tenant: str, **values: Any) -> bool:
+        """Record Stripe event ``event_id`` and apply ``values`` to the tenant's account, in one
+        transaction; ``False`` (and nothing changed) when the event was applied before."""
+        events = self._events
+        async with events._meta.db.transaction():
+            inserted = (
+                await events.insert(
+                    events(event_id=event_id, type=event_type, received_at=datetime.now(UTC))
+                )
+                .on_conflict(target=events.event_id, action="DO NOTHING")
+                .returning(events.event_id)
+            )
+            if not inserted:
+                return False
+            if values:
+                await self._update(tenant, **values)
+        return True
+
+    async def _update(self, tenant: str, **values: Any) -> None:
+        t = self._accounts
+        columns: dict[Column | str, Any] = {
+            t._meta.get_column_by_name(k): v for k, v in values.items()
+        }
+        columns[t.updated_at] = datetime.now(UTC)
+        await t.update(columns).where(t.tenant == tenant)
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return Account(**{name: row[name] for name in Account.__slots__})

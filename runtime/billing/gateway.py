@@ -1,0 +1,114 @@
+"""Stripe through its official SDK: catalogue, customers, hosted Checkout, Identity.
+
+No card number or identity document ever reaches Ethiq: the person types their card into
+Stripe Checkout and shows their ID and a selfie to Stripe Identity, both hosted by Stripe; we
+keep ids and statuses. Production and tests differ only by ``base_url`` (Stripe's own
+``stripe-mock`` in tests and the demo) and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from runtime.billing.plans import PLANS, Plan
+
+__all__ = ["CheckoutLink", "StripeGateway", "VerificationLink"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutLink:
+    session_id: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationLink:
+    session_id: str
+    url: str
+    status: str
+
+
+class StripeGateway:
+    """Ethiq's calls to Stripe. Every write carries an idempotency key derived from its
+    purpose, so a retried request (a timeout after Stripe committed) never makes a duplicate."""
+
+    def __init__(self, api_key: str, *, base_url: str = "", max_network_retries: int = 2) -> None:
+        addresses: dict[str, str] = {"api": base_url} if base_url else {}
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses=addresses,  # type: ignore[arg-type]
+            max_network_retries=max_network_retries,
+        )
+
+    def ensure_catalogue(self) -> dict[str, str]:
+        """Each plan's monthly price id, creating product and price when Stripe has none."""
+        keys = [p.lookup_key for p in PLANS.values()]
+        found = {
+            price.lookup_key: price.id
+            for price in self._client.v1.prices.list({"lookup_keys": keys, "active": True}).data
+            if price.lookup_key in keys
+        }
+        for each in PLANS.values():
+            if each.lookup_key not in found:
+                found[each.lookup_key] = self._create_price(each)
+        return found
+
+    def _create_price(self, plan: Plan) -> str:
+        product = self._client.v1.products.create(
+            {"name": f"Ethiq {plan.name['en-US']}", "metadata": {"plan": plan.id}},
+            {"idempotency_key": f"product-{plan.id}"},
+        )
+        price = self._client.v1.prices.create(
+            {
+                "product": product.id,
+                "currency": "cad",
+                "unit_amount": plan.monthly_cents,
+                "recurring": {"interval": "month"},
+                "lookup_key": plan.lookup_key,
+                "metadata": {"plan": plan.id},
+            },
+            {"idempotency_key": f"price-{plan.lookup_key}"},
+        )
+        return price.id
+
+    def create_customer(self, tenant: str, email: str, language: str) -> str:
+        customer = self._client.v1.customers.create(
+            {
+                "email": email,
+                "preferred_locales": [language],
+                "metadata": {"tenant": tenant},
+            },
+            {"idempotency_key": f"customer-{tenant}"},
+        )
+        return customer.id
+
+    def checkout(
+        self, tenant: str, customer_id: str, price_id: str, *, success_url: str, cancel_url: str
+    ) -> CheckoutLink:
+        """A hosted Checkout page that collects the card and starts the subscription."""
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "customer": customer_id,
+            "line_items": [{"price": price_id, "quantity": 1}],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": tenant,
+            "subscription_data": {"metadata": {"tenant": tenant}},
+        }
+        session = self._client.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+        return CheckoutLink(session.id, session.url or "")
+
+    def verify_identity(self, tenant: str, *, return_url: str) -> VerificationLink:
+        """A hosted Identity session: a government ID, a matching selfie (document check)."""
+        session = self._client.v1.identity.verification_sessions.create(
+            {
+                "type": "document",
+                "options": {"document": {"require_matching_selfie": True}},
+                "metadata": {"tenant": tenant},
+                "return_url": return_url,
+            }
+        )
+        return VerificationLink(session.id, session.url or "", session.status)

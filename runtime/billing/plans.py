@@ -1,0 +1,67 @@
+"""The plans Ethiq sells and what each allows.
+
+Prices live in Stripe (looked up by ``lookup_key``, created by :func:`ensure_catalogue` when
+missing), limits live here: they are what the runtime enforces and what the person is told.
+Over a limit the call is still connected and screened (safety first); what happens to the
+overage is the plan's ``overage`` rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+__all__ = ["PLANS", "Plan", "PlanId", "plan"]
+
+PlanId = Literal["solo", "family"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    id: PlanId
+    name: dict[str, str]  # by language
+    monthly_cents: int  # CAD
+    screened_minutes: int  # per month
+    contacts: int
+    alerts: int  # alert SMS per month
+    monitored_numbers: int
+    # "absorb": Ethiq carries the overage; "bill": metered at overage_cents per screened minute.
+    overage: Literal["absorb", "bill"]
+    overage_cents: int = 0
+
+    @property
+    def lookup_key(self) -> str:
+        return f"ethiq-{self.id}-monthly"
+
+
+PLANS: Final[dict[PlanId, Plan]] = {
+    "solo": Plan(
+        id="solo",
+        name={"fr-CA": "Solo", "en-US": "Solo"},
+        monthly_cents=999,
+        screened_minutes=600,
+        contacts=2,
+        alerts=30,
+        monitored_numbers=1,
+        overage="absorb",
+    ),
+    "family": Plan(
+        id="family",
+        name={"fr-CA": "Famille", "en-US": "Family"},
+        monthly_cents=1999,
+        screened_minutes=2000,
+        contacts=5,
+        alerts=100,
+        monitored_numbers=3,
+        overage="bill",
+        overage_cents=2,
+    ),
+}
+
+
+def plan(plan_id: str) -> Plan:
+    """The plan ``plan_id``; ``KeyError`` naming the known plans otherwise."""
+    try:
+        return PLANS[plan_id]  # type: ignore[index]
+    except KeyError:
+        raise KeyError(f"unknown plan {plan_id!r}: one of {', '.join(PLANS)}") from None

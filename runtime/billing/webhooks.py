@@ -1,0 +1,84 @@
+"""Stripe's webhooks: verified with the endpoint's signing secret, applied once per event id.
+
+Stripe signs ``{timestamp}.{raw body}`` with HMAC-SHA256 (``Stripe-Signature: t=…,v1=…``) and
+retries an event until it gets a 2xx, for up to three days; the SDK's
+``Webhook.construct_event`` checks the signature and a 5-minute tolerance on the timestamp
+(Stripe's "Receive Stripe events in your webhook endpoint" guide). Events may arrive out of order
+and more than once: each is recorded by id in the same transaction as its effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from litestar import Controller, Request, post
+from litestar.exceptions import HTTPException
+
+from runtime.billing.accounts import Accounts
+
+__all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of"]
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Stripe-Signature"
+
+
+def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The tenant an event is about and what it changes on its account (None: not ours)."""
+    metadata = obj.get("metadata") or {}
+    tenant = metadata.get("tenant") or obj.get("client_reference_id") or ""
+    if not tenant:
+        return None
+    if event_type.startswith("identity.verification_session."):
+        # The event names the new state (verified, requires_input, canceled, processing);
+        # the object's own status says the same once Stripe has settled it.
+        return tenant, {
+            "verification_id": obj.get("id", ""),
+            "kyc_status": event_type.rsplit(".", 1)[1],
+            "kyc_updated_at": datetime.now(UTC),
+        }
+    if event_type == "checkout.session.completed":
+        return tenant, {"subscription_id": obj.get("subscription") or ""}
+    if event_type.startswith("customer.subscription."):
+        values: dict[str, Any] = {
+            "subscription_id": obj.get("id", ""),
+            "subscription_status": obj.get("status") or "none",
+        }
+        items = (obj.get("items") or {}).get("data") or []
+        plan = ((items[0].get("price") or {}).get("metadata") or {}).get("plan") if items else None
+        if plan:
+            values["plan"] = plan
+        return tenant, values
+    return None
+
+
+class StripeWebhooks(Controller):
+    """``POST /stripe/webhook``: 400 on a bad signature (nothing applied), 200 otherwise."""
+
+    path = "/stripe"
+    tags = ("stripe",)
+
+    @post("/webhook", status_code=200, summary="Stripe events (signed)")
+    async def webhook(self, request: Request[Any, Any, Any]) -> dict[str, str]:
+        state = request.app.state
+        secret: str = state.stripe_webhook_secret
+        accounts: Accounts = state.billing_accounts
+        payload = await request.body()
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not secret:
+            raise HTTPException(status_code=503, detail="Stripe webhooks are not configured")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, secret)
+        except (ValueError, stripe.SignatureVerificationError):
+            logger.warning("stripe webhook refused: bad signature or payload")
+            raise HTTPException(status_code=400, detail="bad signature") from None
+        obj = event.data.object.to_dict()
+        effect = effect_of(event.type, obj)
+        if effect is None:
+            return {"status": "ignored"}
+        tenant, values = effect
+        applied = await accounts.apply_event(event.id, event.type, tenant, **values)
+        return {"status": "applied" if applied else "duplicate"}

@@ -1,0 +1,178 @@
+"""Stripe webhooks: signed as Stripe signs them, applied once, refused when forged or stale."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.testing import TestClient
+
+from runtime.billing import Accounts, StripeWebhooks
+from runtime.billing.webhooks import SIGNATURE_HEADER
+from runtime.settings import Settings
+from runtime.storage import store_for_url
+from runtime.tenants.crypto import generate_key
+from runtime.web.app import create_app
+from tests.servers import Server
+
+SECRET = "whsec_test_secret"  # noqa: S105 (a test signing secret)
+
+
+def _signed(
+    event: dict[str, Any], *, secret: str = SECRET, at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and header Stripe sends: ``t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<body>")``."""
+    body = json.dumps(event).encode()
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return body, {SIGNATURE_HEADER: f"t={timestamp},v1={digest.hexdigest()}"}
+
+
+def _event(event_id: str, event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "api_version": "2025-01-27",
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[TestClient[Litestar], Accounts]]:
+    store = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite")
+    asyncio.run(store.ensure_platform())
+    accounts = Accounts(store)
+    litestar = Litestar(
+        [StripeWebhooks],
+        state=State({"stripe_webhook_secret": SECRET, "billing_accounts": accounts}),
+    )
+    with TestClient(litestar) as client, client.portal() as portal:
+        portal.call(accounts.open, "acme", "cus_acme", "solo")
+        client.app.state.portal = portal
+        yield client, accounts
+
+
+def _account(client: TestClient[Litestar], accounts: Accounts) -> Any:
+    return client.app.state.portal.call(accounts.get, "acme")
+
+
+def test_identity_then_terms_allow_activation(app: tuple[TestClient[Litestar], Accounts]) -> None:
+    client, accounts = app
+    assert not _account(client, accounts).may_activate
+    body, headers = _signed(
+        _event(
+            "evt_1",
+            "identity.verification_session.verified",
+            {
+                "id": "vs_1",
+                "object": "identity.verification_session",
+                "status": "verified",
+                "metadata": {"tenant": "acme"},
+            },
+        )
+    )
+    response = client.post("/stripe/webhook", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "applied"}
+    account = _account(client, accounts)
+    assert (account.kyc_status, account.verification_id) == ("verified", "vs_1")
+    assert not account.may_activate  # terms not accepted yet
+    client.app.state.portal.call(accounts.accept_terms, "acme", "2026-12", datetime.now(UTC))
+    assert _account(client, accounts).may_activate
+
+
+def test_a_retried_event_is_applied_once(app: tuple[TestClient[Litestar], Accounts]) -> None:
+    client, accounts = app
+    subscription = {
+        "id": "sub_1",
+        "object": "subscription",
+        "status": "active",
+        "metadata": {"tenant": "acme"},
+        "items": {"data": [{"price": {"metadata": {"plan": "family"}}}]},
+    }
+    body, headers = _signed(_event("evt_2", "customer.subscription.updated", subscription))
+    assert client.post("/stripe/webhook", content=body, headers=headers).json() == {
+        "status": "applied"
+    }
+    # A later change, then Stripe retries the first event: the retry changes nothing.
+    later = subscription | {"status": "past_due"}
+    body2, headers2 = _signed(_event("evt_3", "customer.subscription.updated", later))
+    client.post("/stripe/webhook", content=body2, headers=headers2)
+    assert client.post("/stripe/webhook", content=body, headers=headers).json() == {
+        "status": "duplicate"
+    }
+    account = _account(client, accounts)
+    assert (account.plan, account.subscription_status) == ("family", "past_due")
+
+
+@pytest.mark.parametrize(
+    ("secret", "age_s"),
+    [("whsec_someone_else", 0), (SECRET, 3600)],
+    ids=["forged", "replayed an hour later"],
+)
+def test_forged_or_stale_events_are_refused(
+    app: tuple[TestClient[Litestar], Accounts], secret: str, age_s: int
+) -> None:
+    client, accounts = app
+    event = _event(
+        "evt_4",
+        "identity.verification_session.verified",
+        {"id": "vs_9", "object": "identity.verification_session", "metadata": {"tenant": "acme"}},
+    )
+    body, headers = _signed(event, secret=secret, at=int(time.time()) - age_s)
+    response = client.post("/stripe/webhook", content=body, headers=headers)
+    assert response.status_code == 400
+    assert _account(client, accounts).kyc_status == "none"
+    # Nothing was recorded either: the genuine event still applies.
+    body, headers = _signed(event)
+    assert client.post("/stripe/webhook", content=body, headers=headers).json() == {
+        "status": "applied"
+    }
+
+
+def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> None:
+    """The runtime's own app, on PostgreSQL: the billing tables migrate with the registry."""
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": postgres.url,
+            "ETHIQ_REGISTRY_KEY": generate_key(),
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "ETHIQ_OUTBOX_WORKER": "0",
+        }
+    )
+    with TestClient(create_app(settings)) as client, client.portal() as portal:
+        accounts: Accounts = client.app.state.billing_accounts
+        portal.call(accounts.open, "acme", "cus_acme", "solo")
+        body, headers = _signed(
+            _event(
+                "evt_pg",
+                "identity.verification_session.requires_input",
+                {
+                    "id": "vs_2",
+                    "object": "identity.verification_session",
+                    "metadata": {"tenant": "acme"},
+                },
+            )
+        )
+        assert client.post("/stripe/webhook", content=body, headers=headers).json() == {
+            "status": "applied"
+        }
+        assert client.post("/stripe/webhook", content=body, headers=headers).json() == {
+            "status": "duplicate"
+        }
+        account = portal.call(accounts.get, "acme")
+        assert account is not None
+        assert account.kyc_status == "requires_input"
+        assert not account.may_activate
