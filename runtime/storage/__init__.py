@@ -17,6 +17,7 @@ from runtime.storage.migrations import (
     apply_migrations,
 )
 from runtime.storage.names import data_key, tenant_namespace, validate_slug
+from runtime.storage.postgres import PoolLimits, PoolStats
 from runtime.storage.tenant_store import TenantStore, sqlite_path, store_for_url
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "InvalidSlug",
     "MigrationError",
     "MigrationSet",
+    "PoolLimits",
+    "PoolStats",
     "StorageError",
     "TenantStore",
     "TenantTables",
