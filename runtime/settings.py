@@ -52,9 +52,12 @@ class DatabaseSettings:
     url: str = DEFAULT_DATABASE_URL
     # Budget of one database step on the call path before we degrade.
     timeout_s: float = 3.0
-    # PostgreSQL connections per tenant engine and worker process, opened on first use and
-    # closed when idle (mind max_connections: tenants x workers x pool_size).
-    pool_size: int = 2
+    # PostgreSQL connections per process, shared by every tenant (max_connections must cover
+    # processes x pool_size, whatever the number of tenants).
+    pool_size: int = 10
+    acquire_timeout_s: float = 1.0  # waiting for (or opening) a connection
+    statement_timeout_s: float = 2.0  # one statement (client and server side)
+    idle_in_transaction_s: float = 10.0  # the server ends a transaction its client abandoned
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class StoreSettings:
     redis_url: str = ""
     timeout_s: float = 1.0
     routing_ttl_s: int = 300
+    routing_check_s: float = 1.0  # how stale routing may be after a stack changes a tenant
     velocity_window_s: int = 600
 
 
@@ -137,12 +141,16 @@ class Settings:
             database=DatabaseSettings(
                 url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
                 timeout_s=_float(env, "ETHIQ_DB_TIMEOUT_S", 3.0),
-                pool_size=_int(env, "ETHIQ_DB_POOL_SIZE", 2),
+                pool_size=_int(env, "ETHIQ_DB_POOL_SIZE", 10),
+                acquire_timeout_s=_float(env, "ETHIQ_DB_ACQUIRE_TIMEOUT_S", 1.0),
+                statement_timeout_s=_float(env, "ETHIQ_DB_STATEMENT_TIMEOUT_S", 2.0),
+                idle_in_transaction_s=_float(env, "ETHIQ_DB_IDLE_IN_TRANSACTION_S", 10.0),
             ),
             store=StoreSettings(
                 redis_url=env.get("REDIS_URL", "").strip(),
                 timeout_s=_float(env, "ETHIQ_STORE_TIMEOUT_S", 1.0),
                 routing_ttl_s=_int(env, "ETHIQ_ROUTING_TTL_S", 300),
+                routing_check_s=_float(env, "ETHIQ_ROUTING_CHECK_S", 1.0),
                 velocity_window_s=_int(env, "ETHIQ_VELOCITY_WINDOW_S", 600),
             ),
             twilio=TwilioSettings(

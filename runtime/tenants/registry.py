@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import asyncpg
 import msgspec
+from piccolo.querystring import QueryString
 
 from runtime.storage.bind import bind_table
 from runtime.storage.names import data_key, validate_slug
@@ -29,6 +30,9 @@ _log = logging.getLogger(__name__)
 __all__ = ["Registry"]
 
 # Unique columns another tenant may already hold, and how to name them in an error.
+_GENERATION: Final = 'SELECT "generation" FROM "registry_generation" WHERE "id" = 1'
+_BUMP: Final = 'UPDATE "registry_generation" SET "generation" = "generation" + 1 WHERE "id" = 1'
+
 _UNIQUE: Final = (
     ("phone_number", "phone number"),
     ("subaccount_sid", "subaccount"),
@@ -87,6 +91,7 @@ class Registry:
                         if name not in {"slug", "created_at"}
                     ],
                 )
+                await self._bump()
         except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
             # A concurrent writer took a unique value between our check and our insert.
             raise DuplicateTenant(
@@ -99,8 +104,23 @@ class Registry:
     async def remove(self, slug: str) -> bool:
         """Remove the tenant; ``False`` if there was none."""
         t = self._table
-        rows = await t.delete().where(t.slug == validate_slug(slug)).returning(t.slug)
+        async with t._meta.db.transaction():
+            rows = await t.delete().where(t.slug == validate_slug(slug)).returning(t.slug)
+            if rows:
+                await self._bump()
         return bool(rows)
+
+    async def generation(self) -> int:
+        """The registry's generation: it changes whenever a tenant is added, changed or
+        removed (one row read by primary key; caches compare it to know they are stale)."""
+        rows = await self._table._meta.db.run_querystring(QueryString(_GENERATION))
+        return int(rows[0]["generation"]) if rows else 0
+
+    async def by_account(self, account_sid: str) -> TenantRecord | None:
+        """The tenant of subaccount ``account_sid`` (SIP webhooks), or ``None`` (indexed)."""
+        t = self._table
+        row = await t.select().where(t.subaccount_sid == account_sid).first()
+        return None if row is None else self._record(row)
 
     async def get(self, slug: str) -> TenantRecord | None:
         """The tenant ``slug``, or ``None``."""
@@ -133,6 +153,9 @@ class Registry:
     async def close(self) -> None:
         """Close connection pools, if any were started."""
         await self._store.close()
+
+    async def _bump(self) -> None:
+        await self._table._meta.db.run_querystring(QueryString(_BUMP))
 
     async def _refuse_taken(self, slug: str, column: str, label: str, value: str) -> None:
         t = self._table
