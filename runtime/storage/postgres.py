@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ POOL_IDLE_S: Final = 300.0
 POOL_CLOSE_S: Final = 5.0
 # Tenant engines kept in memory (each is a few hundred bytes plus its bound table classes).
 ENGINE_CACHE: Final = 1024
+# A pool stays reported unhealthy this long after a connection-level failure.
+UNHEALTHY_FOR_S: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class PoolStats:
     size: int  # connections open
     idle: int
     max_size: int
-    healthy: bool  # the last acquisition or statement did not fail on the connection level
+    healthy: bool  # no connection-level failure lately (timeout, cancellation, lost connection)
     last_error: str = ""
 
 
@@ -92,6 +95,17 @@ class _Connections:
         self._pools: dict[asyncio.AbstractEventLoop, asyncpg.Pool] = {}
         self._creating: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self.last_error = ""
+        self._failed_at = -float("inf")
+
+    def failed(self, error: BaseException | str) -> None:
+        """Record a connection-level failure (timeout, cancellation, lost connection)."""
+        self.last_error = error if isinstance(error, str) else type(error).__name__
+        self._failed_at = time.monotonic()
+
+    @property
+    def healthy(self) -> bool:
+        """No connection-level failure in the last :data:`UNHEALTHY_FOR_S` seconds."""
+        return time.monotonic() - self._failed_at > UNHEALTHY_FOR_S
 
     @property
     def limits(self) -> PoolLimits:
@@ -140,7 +154,7 @@ class _Connections:
             pool = await self._pool()
             return await pool.acquire(timeout=self._limits.acquire_timeout_s)
         except BaseException as error:
-            self.last_error = type(error).__name__
+            self.failed(error)
             raise
 
     async def release(self, connection: Any, *, broken: bool = False) -> None:
@@ -168,14 +182,11 @@ class _Connections:
             pool = self._pools.get(asyncio.get_running_loop())
         except RuntimeError:
             pool = None
+        error = "" if self.healthy else self.last_error
         if pool is None:
-            return PoolStats(0, 0, self._limits.size, not self.last_error, self.last_error)
+            return PoolStats(0, 0, self._limits.size, self.healthy, error)
         return PoolStats(
-            pool.get_size(),
-            pool.get_idle_size(),
-            pool.get_max_size(),
-            not self.last_error,
-            self.last_error,
+            pool.get_size(), pool.get_idle_size(), pool.get_max_size(), self.healthy, error
         )
 
     async def close(self) -> None:
@@ -214,7 +225,7 @@ class _SchemaTransaction(PostgresTransaction):
         try:
             await self.connection.execute(engine.begin_sql)
         except BaseException as error:
-            engine.connections.last_error = type(error).__name__
+            engine.connections.failed(error)
             await engine.connections.release(self.connection, broken=True)
             raise
         self.context = engine.current_transaction.set(self)
@@ -244,15 +255,13 @@ class _SchemaTransaction(PostgresTransaction):
                 await self.rollback()
         except BaseException as error:
             broken = True
-            engine.connections.last_error = type(error).__name__
+            engine.connections.failed(error)
             raise
         finally:
             engine.current_transaction.reset(self.context)
-            if broken:
-                engine.connections.last_error = engine.connections.last_error or "cancelled"
+            if broken and exception is not None:
+                engine.connections.failed(exception)
             await engine.connections.release(self.connection, broken=broken)
-        if exception is None:
-            engine.connections.last_error = ""
         return exception is None
 
 
