@@ -18,10 +18,11 @@ import msgspec
 from piccolo.querystring import QueryString
 
 from runtime.storage.bind import bind_table
+from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.storage.names import data_key, validate_slug
 from runtime.storage.tenant_store import TenantStore, store_for_url
 from runtime.tenants.crypto import TokenCipher
-from runtime.tenants.errors import DuplicateTenant, RegistryKeyError
+from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryKeyError
 from runtime.tenants.records import TenantContact, TenantRecord, validate_e164
 from runtime.tenants.tables import Tenant
 
@@ -78,6 +79,10 @@ class Registry:
             "created_at": now,
             "updated_at": now,
         }
+        try:
+            check_widths(t, values)
+        except FieldTooLong as error:
+            raise InvalidTenant(f"tenant {record.slug!r}: {error}") from error
         try:
             async with t._meta.db.transaction():
                 for column, label in _UNIQUE:
