@@ -199,7 +199,9 @@ def create_database(server: Server, name: str) -> Server:
         capture_output=True,
     )
     return Server(
-        url=f"postgresql://postgres@127.0.0.1:{server.port}/{name}", port=server.port, data=server.data
+        url=f"postgresql://postgres@127.0.0.1:{server.port}/{name}",
+        port=server.port,
+        data=server.data,
     )
 
 

@@ -198,7 +198,8 @@ class TenantDirectory:
             found = await asyncio.wait_for(fetch(), self._db_timeout_s)
         except Exception as error:
             logger.error("registry unavailable (%r): routing from the last-known copy", error)
-            return Lookup(self._known.get_fresh(local_key), degraded=True, error=type(error).__name__)
+            known = self._known.get_fresh(local_key)
+            return Lookup(known, degraded=True, error=type(error).__name__)
         if found is not None:
             self._keep(found, generation)
         if store_ok and generation is not None:

@@ -3,14 +3,14 @@
 **Tenants cost no connections.** A store holds ONE set of connections per process (an asyncpg
 pool per event loop, bounded by :attr:`PoolLimits.size`, whatever the number of tenants). A
 tenant is a schema chosen per transaction: every unit of work runs as
-``BEGIN; SET LOCAL search_path TO "tenant_<key>"`` (one round trip, simple query protocol) … ``COMMIT``,
-so the schema can never outlive the transaction, leak to the next user of the connection, or
-survive a rollback. A lone query outside a transaction gets a transaction of its own. Pool
-connections start with an empty ``search_path``: an unqualified name used without a tenant is an
-error, never a silent read of ``public`` or of another tenant. Prepared statements are shared by
-every tenant (same SQL text); PostgreSQL re-parses a cached statement when ``search_path``
-changes (documented on ``PREPARE`` since 9.3), so a statement always resolves in the current
-tenant's schema.
+``BEGIN; SET LOCAL search_path TO "tenant_<key>"`` (one round trip, simple query protocol) …
+``COMMIT``, so the schema can never outlive the transaction, leak to the next user of the
+connection, or survive a rollback. A lone query outside a transaction gets a transaction of
+its own. Pool connections start with an empty ``search_path``: an unqualified name used
+without a tenant is an error, never a silent read of ``public`` or of another tenant.
+Prepared statements are shared by every tenant (same SQL text); PostgreSQL re-parses a cached
+statement when ``search_path`` changes (documented on ``PREPARE`` since 9.3), so a statement
+always resolves in the current tenant's schema.
 
 **Every wait is bounded and always gives the connection back** (:class:`PoolLimits`): acquiring
 a connection (also bounds connecting), each statement (client-side ``command_timeout`` and the

@@ -81,7 +81,7 @@ class SQLiteTenantStore:
 
     def pool_stats(self) -> None:
         """No pool: piccolo's SQLite engine opens a connection per query/transaction."""
-        return None
+        return
 
     async def close(self) -> None:
         """Nothing to close: piccolo's SQLite engine opens a connection per query/transaction."""

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Final, Literal, get_args
 
 from runtime.storage.errors import InvalidSlug
+from runtime.storage.names import validate_slug
 from runtime.storage.tables import Contact
 from runtime.storage.widths import width
-from runtime.storage.names import validate_slug
 from runtime.tenants.errors import InvalidTenant
 
 __all__ = ["Language", "TenantContact", "TenantRecord", "validate_e164"]

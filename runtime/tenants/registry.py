@@ -18,9 +18,9 @@ import msgspec
 from piccolo.querystring import QueryString
 
 from runtime.storage.bind import bind_table
-from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.storage.names import data_key, validate_slug
 from runtime.storage.tenant_store import TenantStore, store_for_url
+from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.tenants.crypto import TokenCipher
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryKeyError
 from runtime.tenants.records import TenantContact, TenantRecord, validate_e164

@@ -1,9 +1,10 @@
 """Errors mapped to HTTP in one place.
 
 Litestar's own ``HTTPException`` family (403 bad signature, 401/503 operator API, 404, 400)
-keeps its status; a value too long for its column is a 400 naming the field. Infrastructure failures behind a webhook become 503 so that Twilio retries
-(transcription and status callbacks) and operators see what is down; anything else is a logged
-500. No response ever carries a traceback, a URL with credentials or a token.
+keeps its status; a value too long for its column is a 400 naming the field. Infrastructure
+failures behind a webhook become 503 so that Twilio retries (transcription and status
+callbacks) and operators see what is down; anything else is a logged 500. No response ever
+carries a traceback, a URL with credentials or a token.
 """
 
 from __future__ import annotations

@@ -30,8 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from pathlib import Path
+from contextlib import suppress
 from typing import Any
 
 import asyncpg
@@ -127,10 +126,8 @@ async def _sample_connections(url: str, stop: asyncio.Event, peak: list[int]) ->
                 "AND pid <> pg_backend_pid()"
             )
             peak[0] = max(peak[0], int(count))
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05)
-            except TimeoutError:
-                pass
     finally:
         await conn.close()
 
@@ -139,10 +136,11 @@ async def _play(
     pg: Server, redis: Server, tenants: list[TenantRecord], active: int, concurrency: int
 ) -> None:
     settings = make_settings(pg.url, redis.url)
-    settings = replace(
-        settings,
-        database=DatabaseSettings(url=pg.url, pool_size=POOL_SIZE),
-        store=StoreSettings(redis_url=redis.url),
+    settings = settings.model_copy(
+        update={
+            "database": DatabaseSettings(url=pg.url, pool_size=POOL_SIZE),
+            "store": StoreSettings(redis_url=redis.url),
+        }
     )
     chosen = random.sample(tenants, active)
     latencies: dict[str, list[float]] = {"sms": [], "voice": [], "transcription": []}
@@ -240,7 +238,7 @@ def main() -> None:
     ):
         print(f"registering {args.tenants} tenants...", flush=True)
         took = asyncio.run(_provision(pg, tenants))
-        print(f"{args.tenants} tenants registered (registry + schema each) in {took:.0f}s", flush=True)
+        print(f"{args.tenants} tenants registered (registry + schema each) in {took:.0f}s")
         active = min(args.active, args.tenants)
         asyncio.run(_play(pg, redis, tenants, active, args.concurrency))
 

@@ -52,7 +52,9 @@ def test_an_escalation_that_fails_is_redone_by_twilios_retry(
             assert failed.status_code == 503  # Twilio retries it
 
             t = bind_tables(h.runtime.storage.engine(tenant.slug))
-            call: dict[str, Any] | None = await t.Call.select().where(t.Call.sid == call_sid).first()
+            call: dict[str, Any] | None = (
+                await t.Call.select().where(t.Call.sid == call_sid).first()
+            )
             assert call is not None
             assert call["verdict"] != "scam"  # nothing of the failed event was kept
             stored = await t.Segment.count().where(t.Segment.sequence == last)

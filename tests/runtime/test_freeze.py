@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import replace
 
 import pytest
 
@@ -119,9 +118,8 @@ def _no_connection_in_use(stats: PoolStats | None) -> None:
 def test_postgres_frozen_twice_then_everything_works(servers: tuple[Server, Server]) -> None:
     pg, cache = servers
     settings = make_settings(pg.url, cache.url)
-    settings = replace(
-        settings,
-        database=DatabaseSettings(url=pg.url, timeout_s=3.0, pool_size=POOL_SIZE),
+    settings = settings.model_copy(
+        update={"database": DatabaseSettings(url=pg.url, timeout_s=3.0, pool_size=POOL_SIZE)}
     )
 
     async def scenario() -> None:
@@ -143,7 +141,7 @@ def test_postgres_frozen_twice_then_everything_works(servers: tuple[Server, Serv
                     assert ready.json()["status"] == "degraded"
                     await rest()
                 took = await _recovered_within(h, tenant, RECOVERY_DEADLINE_S)
-                print(f"fully working {took:.1f}s after the freeze")  # noqa: T201
+                print(f"fully working {took:.1f}s after the freeze")
             _no_connection_in_use(h.runtime.storage.pool_stats())
             # A scam call now: its alert is queued and sent.
             call_sid, _ = await h.call(tenant, unique_caller())
@@ -173,6 +171,6 @@ def test_redis_frozen_then_everything_works(servers: tuple[Server, Server]) -> N
                 assert ready.json()["checks"]["store"]["status"] == "down"
                 await rest()
             took = await _recovered_within(h, tenant, RECOVERY_DEADLINE_S)
-            print(f"fully working {took:.1f}s after the freeze")  # noqa: T201
+            print(f"fully working {took:.1f}s after the freeze")
 
     asyncio.run(scenario())
