@@ -9,6 +9,7 @@ from typing import Annotated, Any, cast
 import typer
 from granian import Granian
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LOGGING_CONFIG
 
 from runtime.settings import Settings, SettingsError
@@ -21,6 +22,10 @@ _defaults = Settings.from_env({}).server
 def _logging() -> dict[str, Any]:
     config = cast("dict[str, Any]", copy.deepcopy(LOGGING_CONFIG))
     config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO"}
+    # Every line any handler writes is escaped (request values can never forge a log line).
+    config.setdefault("filters", {})["escape"] = {"()": "runtime.web.limits.EscapingFilter"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("escape")
     return config
 
 
@@ -78,4 +83,7 @@ def serve(
         workers=workers,
         factory=True,
         log_dictconfig=_logging(),
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(settings.server.header_timeout_s * 1000)
+        ),
     ).serve()

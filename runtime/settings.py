@@ -163,6 +163,12 @@ class ScreeningSettings(_Concern):
     max_sessions: int = _env(
         "ETHIQ_MAX_SESSIONS", 2048, "screening sessions kept in memory (LRU)", ge=1
     )
+    max_segment_chars: int = _env(
+        "ETHIQ_MAX_SEGMENT_CHARS",
+        2000,
+        "transcript segment length kept and screened (longer text is cut)",
+        ge=100,
+    )
 
     @field_validator("sensitivity", mode="before")
     @classmethod
@@ -195,6 +201,15 @@ class ServerSettings(_Concern):
     host: str = _env("ETHIQ_HOST", "127.0.0.1", "address `ethiq serve` binds")
     port: int = _env("ETHIQ_PORT", 8000, "port `ethiq serve` listens on", ge=1, le=65535)
     workers: int = _env("ETHIQ_WORKERS", 1, "Granian worker processes", ge=1)
+    max_body_bytes: int = _env(
+        "ETHIQ_MAX_BODY_BYTES", 65_536, "largest request body accepted (413 beyond)", ge=1024
+    )
+    body_timeout_s: float = _env(
+        "ETHIQ_BODY_TIMEOUT_S", 5.0, "time a client has to send its whole body (408 beyond)", gt=0
+    )
+    header_timeout_s: float = _env(
+        "ETHIQ_HEADER_TIMEOUT_S", 5.0, "time a client has to send its headers (Granian)", gt=0
+    )
 
 
 _CONCERNS: Final[dict[str, type[_Concern]]] = {

@@ -258,6 +258,10 @@ class CallService:
             call = await call_by_sid(tables, sid)
             assert call is not None  # noqa: S101 - just inserted
         text, confidence = _transcript(params.get("TranscriptionData", ""))
+        limit = self._settings.screening.max_segment_chars
+        if len(text) > limit:  # speech segments are sentences; a huge one is hostile or broken
+            logger.warning("call %s: transcript segment of %d characters cut", sid, len(text))
+            text = text[:limit]
         final = params.get("Final", "").lower() == "true"
         received = self._clock()
         at = _parse_iso(params.get("Timestamp")) or received

@@ -31,9 +31,9 @@ class FieldTooLong(StorageError, ValueError):
 def width(table: type[Table], column: str) -> int:
     """The width of ``table.column`` (a ``Varchar``)."""
     found = table._meta.get_column_by_name(column)
-    if not isinstance(found, Varchar):
-        raise TypeError(f"{table._meta.tablename}.{column} is not a varchar")
-    return int(found.length)
+    if not isinstance(found, Varchar) or found.length is None:
+        raise TypeError(f"{table._meta.tablename}.{column} is not a bounded varchar")
+    return found.length
 
 
 def check_widths(
@@ -44,6 +44,7 @@ def check_widths(
     for column in table._meta.columns:
         name = column._meta.name
         value = values.get(name)
-        if isinstance(column, Varchar) and isinstance(value, str) and len(value) > column.length:
+        limit = column.length if isinstance(column, Varchar) else None
+        if limit is not None and isinstance(value, str) and len(value) > limit:
             label = (labels or {}).get(name, f"{table._meta.tablename}.{name}")
-            raise FieldTooLong(label, len(value), int(column.length))
+            raise FieldTooLong(label, len(value), limit)

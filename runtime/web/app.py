@@ -19,6 +19,7 @@ from runtime.settings import Settings, get_settings
 from runtime.telephony.webhooks import TwilioWebhooks
 from runtime.web.errors import exception_handlers
 from runtime.web.health import HealthController
+from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
 from runtime.web.state import Runtime
 
@@ -41,6 +42,8 @@ def create_app(
         on_shutdown=[runtime.shutdown],
         state=State({"runtime": runtime}),
         exception_handlers=exception_handlers,
+        middleware=[body_deadline(settings.server.body_timeout_s)],
+        request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ethiq runtime",
             version="0.1.0",
