@@ -79,7 +79,7 @@ def _template(table: type[Table], engine_type: str) -> type[Table]:
         class_kwargs={"tablename": table._meta.tablename, "db": _EngineType(engine_type)},
     )
 
-    def _skip_setup(cls: type[Table], **_: Any) -> None:
+    def _skip_setup(cls: type[Table], /, **_: Any) -> None:
         """Copies get their ``_meta`` from :func:`bind_table`; nothing to set up or register."""
 
     template.__init_subclass__ = classmethod(_skip_setup)  # type: ignore[assignment,method-assign]

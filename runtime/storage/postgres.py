@@ -292,7 +292,7 @@ class _SchemaEngine(PostgresEngine):
         )
 
     # piccolo reads ``engine.pool``; connections are the store's, never the engine's.
-    @property  # type: ignore[override]
+    @property
     def pool(self) -> None:
         return None
 

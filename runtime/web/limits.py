@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Final
 
 from litestar.exceptions import HTTPException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 __all__ = ["EscapingFilter", "body_deadline"]
 
@@ -38,14 +38,14 @@ def body_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def bounded(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if str(scope["type"]) != "http":
                 await app(scope, receive, send)
                 return
             loop = asyncio.get_running_loop()
             deadline = loop.time() + timeout_s
             done = False
 
-            async def receive_bounded() -> Message:
+            async def receive_bounded() -> ReceiveMessage:
                 nonlocal done
                 if done:
                     return await receive()

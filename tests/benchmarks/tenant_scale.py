@@ -80,7 +80,7 @@ def _psql(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def _bounded(items: list[Any], limit: int, step: Callable[[Any], Awaitable[None]]) -> None:
+async def _bounded(items: list[Any], limit: int, step: Callable[[Any], Awaitable[object]]) -> None:
     gate = asyncio.Semaphore(limit)
 
     async def one(item: Any) -> None:
@@ -150,7 +150,7 @@ async def _play(
     app = create_app(settings, sender=sender, updater=updater)
     for name in ("runtime", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         h = Harness(app, client, sender, updater)  # type: ignore[arg-type]  # same post() API
         sampler = asyncio.create_task(_sample_connections(pg.url, stop, peak))

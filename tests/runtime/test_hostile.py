@@ -9,11 +9,11 @@ import logging.config
 
 import httpx
 
+from ethiq.runtime_cli import _logging
 from runtime.settings import ServerSettings, Settings
 from runtime.storage import bind_tables
 from runtime.telephony import paths
 from runtime.web.app import create_app
-from ethiq.runtime_cli import _logging
 from tests.runtime.helpers import FakeSender, FakeUpdater, harness
 
 
@@ -37,10 +37,11 @@ def test_a_slow_body_is_cut_off(sqlite_settings: Settings) -> None:
         yield b"5550111"
 
     async def scenario() -> int:
-        transport = httpx.ASGITransport(app=app)
-        async with app.lifespan(), httpx.AsyncClient(
-            transport=transport, base_url="http://internal.test"
-        ) as client:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with (
+            app.lifespan(),
+            httpx.AsyncClient(transport=transport, base_url="http://internal.test") as client,
+        ):
             response = await asyncio.wait_for(
                 client.post(
                     paths.SMS,

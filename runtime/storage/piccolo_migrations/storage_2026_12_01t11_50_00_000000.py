@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -23,7 +25,11 @@ _COMMON = {
 
 async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="storage", description=DESCRIPTION)
-    table = {"table_class_name": "InboundMessage", "tablename": "inbound_message", "schema": None}
+    table: dict[str, Any] = {
+        "table_class_name": "InboundMessage",
+        "tablename": "inbound_message",
+        "schema": None,
+    }
     manager.add_table(
         class_name="InboundMessage", tablename="inbound_message", schema=None, columns=None
     )
