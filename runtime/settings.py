@@ -24,7 +24,12 @@ from functools import cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.tenants.crypto import KEY_ENV
@@ -52,15 +57,27 @@ class SettingsError(ValueError):
 
 
 class _Concern(BaseSettings):
-    """Settings of one concern. Built by keyword (tests) or from the environment by alias."""
+    """Settings of one concern. Built by keyword (tests) or, by alias, from the mapping that
+    :meth:`Settings.from_env` reads: one place reads the environment, so an explicit mapping
+    (tests, ``ethiq serve``'s defaults) is never mixed with the process's own variables."""
 
     model_config = SettingsConfigDict(
         frozen=True,
         extra="ignore",
         populate_by_name=True,
         case_sensitive=True,
-        env_ignore_empty=True,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 def _env(name: str, default: Any, description: str, **kwargs: Any) -> Any:
@@ -252,7 +269,7 @@ class Settings(BaseModel):
                 if alias in env and env[alias].strip()
             }
             try:
-                values[name] = concern.model_validate(given)
+                values[name] = concern(**given)
             except ValidationError as error:
                 for item in error.errors():
                     variable = ".".join(str(part) for part in item["loc"])
