@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo serve test lint format bench
+.PHONY: setup demo serve test lint format bench bench-scale
 
 ## setup: .venv, PostgreSQL/Redis packages, the Pulumi engine (idempotent)
 setup:
@@ -41,3 +41,7 @@ bench: setup
 	$(BIN)/python -m runtime.screening.bench
 	$(BIN)/python -m infra.reconcile.bench
 	$(BIN)/python -m tests.benchmarks.voice_load
+
+## bench-scale: 5,000 tenants on one PostgreSQL (max_connections=100): connections used
+bench-scale: setup
+	$(BIN)/python -m tests.benchmarks.tenant_scale

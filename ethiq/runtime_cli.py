@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import socket
 from typing import Annotated, Any, cast
 
 import typer
 from granian import Granian
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LOGGING_CONFIG
 
-from runtime.settings import Settings
+from runtime.settings import Settings, SettingsError
 
 __all__ = ["serve"]
 
@@ -20,7 +22,28 @@ _defaults = Settings.from_env({}).server
 def _logging() -> dict[str, Any]:
     config = cast("dict[str, Any]", copy.deepcopy(LOGGING_CONFIG))
     config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO"}
+    # Every line any handler writes is escaped (request values can never forge a log line).
+    config.setdefault("filters", {})["escape"] = {"()": "runtime.web.limits.EscapingFilter"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("escape")
     return config
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Exit 2 if something already listens on ``host:port``.
+
+    Granian binds with SO_REUSEPORT, so a second ``ethiq serve`` on a busy port would start
+    silently and take half the calls; a plain bind (no SO_REUSEPORT) tells us first.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: connections in TIME_WAIT are no reason to refuse; a listener is.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}", err=True)
+            raise typer.Exit(2) from None
 
 
 def serve(
@@ -41,7 +64,12 @@ def serve(
     ETHIQ_OPERATOR_TOKEN. Use REDIS_URL with more than one worker (the in-process store is
     per process).
     """
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    _refuse_busy_port(host, port)
     if not settings.security.registry_key:
         raise typer.BadParameter("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
     if workers > 1 and not settings.store.redis_url:
@@ -55,4 +83,7 @@ def serve(
         workers=workers,
         factory=True,
         log_dictconfig=_logging(),
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(settings.server.header_timeout_s * 1000)
+        ),
     ).serve()

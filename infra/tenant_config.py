@@ -138,6 +138,10 @@ def parse_near(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+# The width of a stored contact name (runtime.storage.tables.Contact.name; a test checks).
+CONTACT_NAME_MAX: Final = 100
+
+
 def parse_contact(text: str, country: str = "CA") -> Contact:
     """``"+15145550111:Marie"`` → Contact; the number must be a valid E.164 number."""
     number, _, name = text.partition(":")
@@ -160,6 +164,11 @@ def _contacts(raw: Any, country: str) -> tuple[Contact, ...]:
             )
         else:
             raise ConfigError(f"contacts[{index}]", "must have a number")
+        if len(contact.name) > CONTACT_NAME_MAX:
+            raise ConfigError(
+                f"contacts[{index}].name",
+                f"is {len(contact.name)} characters long; at most {CONTACT_NAME_MAX} fit",
+            )
         if contact.number in {c.number for c in contacts}:
             raise ConfigError(f"contacts[{index}]", f"{contact.number} is listed twice")
         contacts.append(contact)

@@ -28,7 +28,22 @@ class Metrics:
             "ethiq_webhook_seconds",
             "Time to answer a Twilio webhook",
             ["endpoint"],
-            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0),
+            buckets=(
+                0.001,
+                0.0025,
+                0.005,
+                0.01,
+                0.025,
+                0.05,
+                0.1,
+                0.25,
+                0.5,
+                1.0,
+                2.5,
+                5.0,
+                10.0,
+                15.0,
+            ),
             registry=self.registry,
         )
         self.degraded = Counter(

@@ -1,4 +1,5 @@
-"""Typed settings of the runtime, one dataclass per concern, read from the environment once.
+"""Typed settings of the runtime: each declared once (name, type, default, environment variable,
+description), validated at start-up, documented by the table this module generates.
 
 ::
 
@@ -6,17 +7,30 @@
     settings.database.url              # DATABASE_URL
     settings.store.redis_url           # REDIS_URL ("" = in-process store)
     settings.twilio.public_url         # ETHIQ_PUBLIC_URL (what Twilio signs)
+
+One pydantic-settings class per concern; a field's ``validation_alias`` is its environment
+variable. :meth:`Settings.from_env` validates a mapping (default: ``os.environ``); an empty value
+means the default, and a bad value raises :class:`SettingsError` naming the variable.
+``python -m runtime.settings`` prints the markdown table kept in ``docs/settings.md`` (a test
+checks they agree).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Final
+from typing import Annotated, Any, Final, Literal
 
-from runtime.people.settings import PeopleSettings
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
 from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.tenants.crypto import KEY_ENV
 
@@ -26,186 +40,341 @@ __all__ = [
     "BillingSettings",
     "DatabaseSettings",
     "ObservabilitySettings",
+    "PeopleSettings",
     "ScreeningSettings",
     "SecuritySettings",
     "ServerSettings",
     "Settings",
+    "SettingsError",
     "StoreSettings",
     "TwilioSettings",
     "get_settings",
+    "markdown_table",
 ]
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///.data/ethiq.sqlite"
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    value = env.get(name, "").strip()
-    return float(value) if value else default
+class SettingsError(ValueError):
+    """A setting has a value the runtime cannot use; the message names the variable."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name, "").strip()
-    return int(value) if value else default
+class _Concern(BaseSettings):
+    """Settings of one concern. Built by keyword (tests) or, by alias, from the mapping that
+    :meth:`Settings.from_env` reads: one place reads the environment, so an explicit mapping
+    (tests, ``ethiq serve``'s defaults) is never mixed with the process's own variables."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseSettings:
+def _env(name: str, default: Any, description: str, **kwargs: Any) -> Any:
+    return Field(default, validation_alias=name, description=description, **kwargs)
+
+
+class DatabaseSettings(_Concern):
     """``DATABASE_URL``: PostgreSQL (schema per tenant) or SQLite (file per tenant)."""
 
-    url: str = DEFAULT_DATABASE_URL
-    # Budget of one database step on the call path before we degrade.
-    timeout_s: float = 3.0
-    # PostgreSQL connections per tenant engine and worker process, opened on first use and
-    # closed when idle (mind max_connections: tenants x workers x pool_size).
-    pool_size: int = 2
+    url: str = _env(
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "`postgresql://…` (one schema per tenant) or `sqlite:///path` (one file per tenant)",
+        repr=False,
+    )
+    timeout_s: float = _env(
+        "ETHIQ_DB_TIMEOUT_S", 3.0, "budget of one database step on the call path", gt=0
+    )
+    pool_size: int = _env(
+        "ETHIQ_DB_POOL_SIZE",
+        10,
+        "PostgreSQL connections per process, shared by every tenant",
+        ge=1,
+    )
+    acquire_timeout_s: float = _env(
+        "ETHIQ_DB_ACQUIRE_TIMEOUT_S", 1.0, "waiting for (or opening) a connection", gt=0
+    )
+    statement_timeout_s: float = _env(
+        "ETHIQ_DB_STATEMENT_TIMEOUT_S", 2.0, "one statement (client and server side)", gt=0
+    )
+    idle_in_transaction_s: float = _env(
+        "ETHIQ_DB_IDLE_IN_TRANSACTION_S",
+        10.0,
+        "the server ends a transaction its client abandoned",
+        gt=0,
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class StoreSettings:
+class StoreSettings(_Concern):
     """``REDIS_URL``: routing cache, blocklists, caller velocity; empty = in-process store."""
 
-    redis_url: str = ""
-    timeout_s: float = 1.0
-    routing_ttl_s: int = 300
-    velocity_window_s: int = 600
+    redis_url: str = _env(
+        "REDIS_URL", "", "Redis for routing cache, blocklists, velocity; empty: in process"
+    )
+    timeout_s: float = _env("ETHIQ_STORE_TIMEOUT_S", 1.0, "budget of one store step", gt=0)
+    routing_ttl_s: int = _env(
+        "ETHIQ_ROUTING_TTL_S", 300, "lifetime of a routing entry in the store", ge=1
+    )
+    routing_check_s: float = _env(
+        "ETHIQ_ROUTING_CHECK_S",
+        1.0,
+        "how often a process reads the registry generation (staleness after a change)",
+        gt=0,
+    )
+    velocity_window_s: int = _env(
+        "ETHIQ_VELOCITY_WINDOW_S", 600, "window of the cross-tenant caller velocity", ge=1
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class TwilioSettings:
+class TwilioSettings(_Concern):
     """Parent account credentials, the API base URL, and the public URL Twilio signs."""
 
-    public_url: str = "http://localhost:8000"
-    account_sid: str = field(default="", repr=False)
-    auth_token: str = field(default="", repr=False)
-    api_base_url: str = ""
-    # Which transcription track is the caller on an inbound call (Twilio's docs are ambiguous).
-    caller_track: str = "inbound_track"
+    public_url: str = _env(
+        "ETHIQ_PUBLIC_URL", "http://localhost:8000", "the runtime's public URL (Twilio signs it)"
+    )
+    account_sid: str = _env("TWILIO_ACCOUNT_SID", "", "parent Twilio account", repr=False)
+    auth_token: str = _env("TWILIO_AUTH_TOKEN", "", "parent account's auth token", repr=False)
+    api_base_url: str = _env(
+        "TWILIO_API_BASE_URL", "", "development only: the local Twilio sandbox"
+    )
+    caller_track: Literal["inbound_track", "outbound_track"] = _env(
+        "ETHIQ_CALLER_TRACK", "inbound_track", "transcription track that carries the caller"
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class SecuritySettings:
+class SecuritySettings(_Concern):
     """The registry key (decrypts tenants' tokens) and the operator API's bearer token."""
 
-    registry_key: tuple[str, ...] = field(default=(), repr=False)
-    operator_token: str = field(default="", repr=False)
+    registry_key: Annotated[tuple[str, ...], NoDecode] = _env(
+        KEY_ENV, (), "Fernet key(s), comma-separated (first encrypts; all decrypt)", repr=False
+    )
+    operator_token: str = _env(
+        "ETHIQ_OPERATOR_TOKEN", "", "bearer token of the operator API", repr=False
+    )
+
+    @field_validator("registry_key", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
 
 
-@dataclass(frozen=True, slots=True)
-class ScreeningSettings:
+class ScreeningSettings(_Concern):
     """How the runtime uses the fraud engine."""
 
-    sensitivity: Sensitivity = "normal"
-    max_sessions: int = 2048  # screening sessions kept in memory (LRU)
+    sensitivity: Sensitivity = _env(
+        "ETHIQ_SENSITIVITY", "normal", "verdict thresholds: low, normal, high or 0..1"
+    )
+    max_sessions: int = _env(
+        "ETHIQ_MAX_SESSIONS", 2048, "screening sessions kept in memory (LRU)", ge=1
+    )
+    max_segment_chars: int = _env(
+        "ETHIQ_MAX_SEGMENT_CHARS",
+        2000,
+        "transcript segment length kept and screened (longer text is cut)",
+        ge=100,
+    )
+
+    @field_validator("sensitivity", mode="before")
+    @classmethod
+    def _sensitivity(cls, value: Any) -> Any:
+        return parse_sensitivity(value) if isinstance(value, str) else value
 
 
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
+class AlertSettings(_Concern):
     """The SMS outbox."""
 
-    poll_interval_s: float = 2.0
-    lease_s: float = 60.0
-    max_attempts: int = 8
-    backoff_base_s: float = 5.0
-    batch: int = 50
-    worker: bool = True  # start the worker with the app
+    poll_interval_s: float = _env("ETHIQ_OUTBOX_POLL_S", 2.0, "pause between outbox passes", gt=0)
+    lease_s: float = _env(
+        "ETHIQ_OUTBOX_LEASE_S", 60.0, "a claimed alert is re-claimable after this", gt=0
+    )
+    max_attempts: int = _env(
+        "ETHIQ_OUTBOX_MAX_ATTEMPTS", 8, "delivery attempts before an alert fails", ge=1
+    )
+    backoff_base_s: float = _env(
+        "ETHIQ_OUTBOX_BACKOFF_S", 5.0, "first retry delay (doubles each attempt)", gt=0
+    )
+    batch: int = _env("ETHIQ_OUTBOX_BATCH", 50, "alerts per tenant per pass", ge=1)
+    worker: bool = _env(
+        "ETHIQ_OUTBOX_WORKER", True, "run the outbox in the app (`off`/`false`/`0`: elsewhere)"
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class ObservabilitySettings:
-    """Error tracking: ``SENTRY_DSN`` (empty = off) and the environment it reports."""
-
-    sentry_dsn: str = field(default="", repr=False)
-    environment: str = "development"
-
-
-class BillingSettings:
-    """Stripe: the secret API key, its base URL (empty = Stripe; stripe-mock in tests and the
-    demo) and the webhook endpoint's signing secret (empty = webhooks refused with 503)."""
-
-    stripe_api_key: str = field(default="", repr=False)
-    stripe_api_base_url: str = ""
-    stripe_webhook_secret: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
+class ServerSettings(_Concern):
     """Where ``ethiq serve`` listens."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
+    host: str = _env("ETHIQ_HOST", "127.0.0.1", "address `ethiq serve` binds")
+    port: int = _env("ETHIQ_PORT", 8000, "port `ethiq serve` listens on", ge=1, le=65535)
+    workers: int = _env("ETHIQ_WORKERS", 1, "Granian worker processes", ge=1)
+    max_body_bytes: int = _env(
+        "ETHIQ_MAX_BODY_BYTES", 65_536, "largest request body accepted (413 beyond)", ge=1024
+    )
+    body_timeout_s: float = _env(
+        "ETHIQ_BODY_TIMEOUT_S", 5.0, "time a client has to send its whole body (408 beyond)", gt=0
+    )
+    header_timeout_s: float = _env(
+        "ETHIQ_HEADER_TIMEOUT_S", 5.0, "time a client has to send its headers (Granian)", gt=0
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class PeopleSettings(_Concern):
+    """Magic links, sessions and the SMTP relay that sends welcome and login emails.
+
+    ``ETHIQ_WEB_SECRET`` signs magic links and CSRF tokens; when unset it is derived from the
+    registry key (one secret fewer to deploy; rotating the registry key then signs everyone out).
+    """
+
+    secret: str = _env("ETHIQ_WEB_SECRET", "", "signs magic links and CSRF tokens", repr=False)
+    login_ttl_s: int = _env(
+        "ETHIQ_LOGIN_TTL_S", 900, "a magic link is valid this long, once", ge=60
+    )
+    session_ttl_s: int = _env(
+        "ETHIQ_SESSION_TTL_S", 8 * 3600, "a page session lasts this long", ge=60
+    )
+    fresh_login_s: int = _env(
+        "ETHIQ_FRESH_LOGIN_S", 600, "SIP settings need a sign-in younger than this", ge=60
+    )
+    smtp_host: str = _env("ETHIQ_SMTP_HOST", "127.0.0.1", "SMTP relay for welcome and login emails")
+    smtp_port: int = _env("ETHIQ_SMTP_PORT", 25, "SMTP relay port", ge=1, le=65535)
+    smtp_username: str = _env("ETHIQ_SMTP_USERNAME", "", "SMTP login (empty: none)")
+    smtp_password: str = _env("ETHIQ_SMTP_PASSWORD", "", "SMTP password", repr=False)
+    smtp_starttls: bool = _env("ETHIQ_SMTP_STARTTLS", False, "STARTTLS on a submission port (587)")
+    smtp_tls: bool = _env("ETHIQ_SMTP_TLS", False, "implicit TLS (465)")
+    smtp_timeout_s: int = _env(
+        "ETHIQ_SMTP_TIMEOUT_S", 10, "SMTP connection and command timeout", ge=1
+    )
+    mail_from: str = _env(
+        "ETHIQ_MAIL_FROM", "Ethiq <no-reply@ethiq.invalid>", "sender of every email"
+    )
+
+
+class ObservabilitySettings(_Concern):
+    """Error tracking (Sentry) and the environment it reports."""
+
+    sentry_dsn: str = _env("SENTRY_DSN", "", "Sentry DSN (empty: no error tracking)", repr=False)
+    environment: str = _env(
+        "ETHIQ_ENVIRONMENT", "development", "environment name reported with errors"
+    )
+
+
+class BillingSettings(_Concern):
+    """Stripe: secret API key, API base URL and the webhook endpoint's signing secret."""
+
+    stripe_api_key: str = _env("STRIPE_API_KEY", "", "Stripe secret API key", repr=False)
+    stripe_api_base_url: str = _env(
+        "STRIPE_API_BASE_URL", "", "Stripe API base URL (empty: Stripe; stripe-mock in tests)"
+    )
+    stripe_webhook_secret: str = _env(
+        "STRIPE_WEBHOOK_SECRET",
+        "",
+        "signing secret of the Stripe webhook endpoint (empty: webhooks refused with 503)",
+        repr=False,
+    )
+
+
+_CONCERNS: Final[dict[str, type[_Concern]]] = {
+    "database": DatabaseSettings,
+    "store": StoreSettings,
+    "twilio": TwilioSettings,
+    "security": SecuritySettings,
+    "screening": ScreeningSettings,
+    "alerts": AlertSettings,
+    "server": ServerSettings,
+    "people": PeopleSettings,
+    "observability": ObservabilitySettings,
+    "billing": BillingSettings,
+}
+
+
+class Settings(BaseModel):
     """Every setting of the runtime."""
 
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    store: StoreSettings = field(default_factory=StoreSettings)
-    twilio: TwilioSettings = field(default_factory=TwilioSettings)
-    security: SecuritySettings = field(default_factory=SecuritySettings)
-    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
-    alerts: AlertSettings = field(default_factory=AlertSettings)
-    server: ServerSettings = field(default_factory=ServerSettings)
-    people: PeopleSettings = field(default_factory=PeopleSettings)
-    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
-    billing: BillingSettings = field(default_factory=BillingSettings)
+    model_config = ConfigDict(frozen=True)
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings.model_construct)
+    store: StoreSettings = Field(default_factory=StoreSettings.model_construct)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings.model_construct)
+    security: SecuritySettings = Field(default_factory=SecuritySettings.model_construct)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings.model_construct)
+    alerts: AlertSettings = Field(default_factory=AlertSettings.model_construct)
+    server: ServerSettings = Field(default_factory=ServerSettings.model_construct)
+    people: PeopleSettings = Field(default_factory=PeopleSettings.model_construct)
+    observability: ObservabilitySettings = Field(
+        default_factory=ObservabilitySettings.model_construct
+    )
+    billing: BillingSettings = Field(default_factory=BillingSettings.model_construct)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``env`` (default: ``os.environ``)."""
+        """Settings from ``env`` (default: ``os.environ``); empty values mean the default.
+
+        Raises :class:`SettingsError` naming every variable whose value is invalid.
+        """
         env = os.environ if env is None else env
-        keys = tuple(k.strip() for k in env.get(KEY_ENV, "").split(",") if k.strip())
-        return cls(
-            database=DatabaseSettings(
-                url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
-                timeout_s=_float(env, "ETHIQ_DB_TIMEOUT_S", 3.0),
-                pool_size=_int(env, "ETHIQ_DB_POOL_SIZE", 2),
-            ),
-            store=StoreSettings(
-                redis_url=env.get("REDIS_URL", "").strip(),
-                timeout_s=_float(env, "ETHIQ_STORE_TIMEOUT_S", 1.0),
-                routing_ttl_s=_int(env, "ETHIQ_ROUTING_TTL_S", 300),
-                velocity_window_s=_int(env, "ETHIQ_VELOCITY_WINDOW_S", 600),
-            ),
-            twilio=TwilioSettings(
-                public_url=(env.get("ETHIQ_PUBLIC_URL", "").strip() or "http://localhost:8000"),
-                account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
-                auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
-                api_base_url=env.get("TWILIO_API_BASE_URL", "").strip(),
-                caller_track=env.get("ETHIQ_CALLER_TRACK", "").strip() or "inbound_track",
-            ),
-            security=SecuritySettings(
-                registry_key=keys,
-                operator_token=env.get("ETHIQ_OPERATOR_TOKEN", "").strip(),
-            ),
-            screening=ScreeningSettings(
-                sensitivity=parse_sensitivity(env.get("ETHIQ_SENSITIVITY", "").strip() or "normal"),
-            ),
-            alerts=AlertSettings(
-                poll_interval_s=_float(env, "ETHIQ_OUTBOX_POLL_S", 2.0),
-                lease_s=_float(env, "ETHIQ_OUTBOX_LEASE_S", 60.0),
-                worker=env.get("ETHIQ_OUTBOX_WORKER", "1").strip() not in {"0", "false", "no"},
-            ),
-            server=ServerSettings(
-                host=env.get("ETHIQ_HOST", "").strip() or "127.0.0.1",
-                port=_int(env, "ETHIQ_PORT", 8000),
-                workers=_int(env, "ETHIQ_WORKERS", 1),
-            ),
-            people=PeopleSettings.from_env(env),
-            observability=ObservabilitySettings(
-                sentry_dsn=env.get("SENTRY_DSN", "").strip(),
-                environment=env.get("ETHIQ_ENVIRONMENT", "").strip() or "development",
-            ),
-            billing=BillingSettings(
-                stripe_api_key=env.get("STRIPE_API_KEY", "").strip(),
-                stripe_api_base_url=env.get("STRIPE_API_BASE_URL", "").strip(),
-                stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
-            ),
-        )
+        values: dict[str, _Concern] = {}
+        problems: list[str] = []
+        for name, concern in _CONCERNS.items():
+            given = {
+                alias: env[alias].strip()
+                for alias in _aliases(concern)
+                if alias in env and env[alias].strip()
+            }
+            try:
+                values[name] = concern(**given)
+            except ValidationError as error:
+                for item in error.errors():
+                    variable = ".".join(str(part) for part in item["loc"])
+                    shown = "(hidden)" if _secret(concern, variable) else repr(given.get(variable))
+                    problems.append(f"{variable}={shown}: {item['msg']}")
+        if problems:
+            raise SettingsError("invalid settings: " + "; ".join(problems))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _aliases(concern: type[_Concern]) -> list[str]:
+    return [str(f.validation_alias) for f in concern.model_fields.values()]
+
+
+def _secret(concern: type[_Concern], alias: str) -> bool:
+    fields = concern.model_fields.values()
+    return any(str(f.validation_alias) == alias and not f.repr for f in fields)
 
 
 @cache
 def get_settings() -> Settings:
     """The process's settings, read from the environment on first use."""
     return Settings.from_env()
+
+
+def markdown_table() -> str:
+    """The documentation table of every setting (``docs/settings.md``)."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for concern in _CONCERNS.values():
+        for field in concern.model_fields.values():
+            default = field.default
+            if isinstance(default, tuple):
+                default = ",".join(default)
+            shown = f"`{default}`" if default not in ("", ()) else "(empty)"
+            if isinstance(default, bool):
+                shown = "`on`" if default else "`off`"
+            lines.append(f"| `{field.validation_alias}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - documented command
+    sys.stdout.write(markdown_table())

@@ -10,16 +10,24 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Server", "create_database", "postgres_server", "redis_server"]
+__all__ = [
+    "Server",
+    "create_database",
+    "frozen",
+    "postgres_server",
+    "redis_server",
+    "server_pids",
+]
 
 READY_TIMEOUT_S = 30.0
 
@@ -28,6 +36,51 @@ READY_TIMEOUT_S = 30.0
 class Server:
     url: str
     port: int
+    data: Path | None = None  # PostgreSQL's data directory
+    pid: int | None = None  # Redis's process
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+def server_pids(server: Server) -> list[int]:
+    """The server's processes: PostgreSQL's postmaster first, then every backend and worker."""
+    if server.pid is not None:
+        return [server.pid]
+    if server.data is None:
+        raise ValueError("not a server started by this module")
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    return _descendants(postmaster)
+
+
+@contextmanager
+def frozen(server: Server) -> Iterator[None]:
+    """SIGSTOP every process of ``server`` (a stalled database or cache: connections stay open,
+    nothing answers), SIGCONT them on exit."""
+    stopped: list[int] = []
+    try:
+        for pid in server_pids(server):  # the postmaster first: it forks no backend meanwhile
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        yield
+    finally:
+        for pid in stopped:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 def free_port() -> int:
@@ -63,7 +116,8 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[Server]:
+def postgres_server(*settings: str) -> Iterator[Server]:
+    """A PostgreSQL server; ``settings`` are extra ``name=value`` server settings."""
     bindir = _pg_bindir()
     # Under /tmp (not pytest's 0700 tmp dir) so that the postgres user can reach it.
     root = Path(tempfile.mkdtemp(prefix="ethiq-pg-"))
@@ -92,6 +146,7 @@ def postgres_server() -> Iterator[Server]:
             capture_output=True,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+        options += "".join(f" -c {setting}" for setting in settings)
         subprocess.run(
             _as_postgres_user(
                 [
@@ -109,7 +164,7 @@ def postgres_server() -> Iterator[Server]:
             check=True,
             capture_output=True,
         )
-        yield Server(url=f"postgresql://postgres@127.0.0.1:{port}/postgres", port=port)
+        yield Server(url=f"postgresql://postgres@127.0.0.1:{port}/postgres", port=port, data=data)
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
@@ -143,7 +198,11 @@ def create_database(server: Server, name: str) -> Server:
         check=True,
         capture_output=True,
     )
-    return Server(url=f"postgresql://postgres@127.0.0.1:{server.port}/{name}", port=server.port)
+    return Server(
+        url=f"postgresql://postgres@127.0.0.1:{server.port}/{name}",
+        port=server.port,
+        data=server.data,
+    )
 
 
 @contextmanager
@@ -174,7 +233,7 @@ def redis_server() -> Iterator[Server]:
     )
     try:
         wait_for_port(port, process)
-        yield Server(url=f"redis://127.0.0.1:{port}/0", port=port)
+        yield Server(url=f"redis://127.0.0.1:{port}/0", port=port, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)

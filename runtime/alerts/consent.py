@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Final
 
 from runtime.alerts.messages import consent_reply
-from runtime.calls.records import sync_contacts
+from runtime.calls.records import sync_contacts, transaction
 from runtime.storage import TenantTables
 from runtime.storage.tables import ConsentKind
 from runtime.tenants import TenantRecord
@@ -91,27 +91,48 @@ async def _blocked_by_twilio(tables: TenantTables, contact_id: int) -> bool:
 
 
 async def record_reply(
-    tables: TenantTables, tenant: TenantRecord, sender: str, body: str, now: datetime
+    tables: TenantTables,
+    tenant: TenantRecord,
+    sender: str,
+    body: str,
+    now: datetime,
+    message_sid: str = "",
 ) -> str | None:
     """Record a contact's reply (with its time) and return the reply text in their language;
-    ``None`` when Twilio already answered the keyword itself."""
+    ``None`` when Twilio already answered the keyword itself.
+
+    Idempotent by ``message_sid``: a replayed webhook (Twilio's retry, or a signed request
+    captured and sent again) is answered the same way but changes nothing, so an old "OUI"
+    can never re-subscribe a contact who said "NON" since.
+    """
     contact = next((c for c in tenant.contacts if c.number == sender), None)
     if contact is None:
         return consent_reply("stranger", tenant.language)
     kind = keyword_kind(body)
     if kind is None:
         return consent_reply("unknown", contact.language)
-    ids = await sync_contacts(tables, [contact])
-    contact_id = ids[contact.number]
-    if (
-        kind is ConsentKind.CONSENT
-        and not _twilio_handled(body)
-        and await _blocked_by_twilio(tables, contact_id)
-    ):
-        # "OUI" after "STOP": Twilio keeps blocking every text until the contact sends START.
-        return consent_reply("blocked", contact.language)
-    consent = tables.Consent
-    await consent.insert(
-        consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
-    ).run()
-    return None if _twilio_handled(body) else consent_reply(kind.value, contact.language)
+    reply = None if _twilio_handled(body) else consent_reply(kind.value, contact.language)
+    consent, seen = tables.Consent, tables.InboundMessage
+    async with transaction(consent._meta.db):
+        if message_sid:
+            first = (
+                await seen.insert(seen(sid=message_sid, from_number=sender, received_at=now))
+                .on_conflict(target=seen.sid, action="DO NOTHING")
+                .returning(seen.id)
+                .run()
+            )
+            if not first:
+                return reply
+        ids = await sync_contacts(tables, [contact])
+        contact_id = ids[contact.number]
+        if (
+            kind is ConsentKind.CONSENT
+            and not _twilio_handled(body)
+            and await _blocked_by_twilio(tables, contact_id)
+        ):
+            # "OUI" after "STOP": Twilio keeps blocking every text until the contact sends START.
+            return consent_reply("blocked", contact.language)
+        await consent.insert(
+            consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
+        ).run()
+    return reply

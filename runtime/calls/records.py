@@ -17,7 +17,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from runtime.screening import Assessment
-from runtime.storage import TenantTables
+from runtime.storage import TenantTables, check_widths
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantContact
 
@@ -35,6 +35,17 @@ __all__ = [
 
 RANK: Final[dict[str | None, int]] = {None: -1, "legit": 0, "suspicious": 1, "scam": 2}
 ALERT_KIND: Final = "scam"
+# The Twilio parameter each call column is stored from (named in width errors).
+_CALL_PARAMS: Final = {
+    "sid": "CallSid",
+    "from_number": "From",
+    "to_number": "To",
+    "forwarded_from": "ForwardedFrom",
+    "stir_verstat": "StirVerstat",
+    "caller_name": "CallerName",
+    "status": "CallStatus",
+    "direction": "Direction",
+}
 
 
 def transaction(engine: Engine[Any]) -> Any:
@@ -77,8 +88,12 @@ async def call_by_sid(tables: TenantTables, sid: str) -> dict[str, Any] | None:
 
 
 async def insert_call(tables: TenantTables, **values: Any) -> int | None:
-    """Insert a call (``sid`` unique); ``None`` if Twilio retried and it is already there."""
+    """Insert a call (``sid`` unique); ``None`` if Twilio retried and it is already there.
+
+    Raises :class:`~runtime.storage.FieldTooLong` before writing anything if a value does not
+    fit its column."""
     call = tables.Call
+    check_widths(call, values, _CALL_PARAMS)
     rows = (
         await call.insert(call(**values))
         .on_conflict(target=call.sid, action="DO NOTHING")

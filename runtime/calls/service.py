@@ -260,6 +260,45 @@ class CallService:
             logger.info("call %s: %s", sid, event or "transcription event without a type")
             return nothing
         tables = self.tables(tenant)
+        key = self._key(tenant, sid)
+        # The segment, the verdict it leads to and the alerts commit together or not at all:
+        # if anything fails, Twilio's retry of this event finds no segment and redoes the work.
+        async with self._sessions.lock(key):
+            try:
+                async with transaction(tables.Call._meta.db):
+                    assessed = await self._store_and_assess(tenant, tables, key, params)
+            except BaseException:
+                # The session may have been fed text that did not commit: rebuild it from
+                # what is stored on the next event.
+                self._sessions.drop(key)
+                raise
+        call, escalation = assessed.call, assessed.escalation
+        if call is None:
+            return nothing
+        if escalation.escalated:
+            self._metrics.verdicts.labels(str(escalation.after)).inc()
+            logger.info(
+                "call %s of %s: verdict %s -> %s, %d alert(s) queued",
+                sid,
+                tenant.slug,
+                escalation.before,
+                escalation.after,
+                escalation.alerts,
+            )
+        if escalation.newly_suspicious:
+            await self._warn(tenant, sid, call.get("from_number") or None)
+        return escalation
+
+    async def _store_and_assess(
+        self,
+        tenant: TenantRecord,
+        tables: TenantTables,
+        key: str,
+        params: Mapping[str, str],
+    ) -> _Assessed:
+        """Inside the caller's transaction: store the segment; feed the call's session every
+        final segment it has not seen; record the assessment (verdict row, escalation, alerts)."""
+        sid = params.get("CallSid", "")
         call = await call_by_sid(tables, sid)
         if call is None:  # answered while the database was down: start the record now
             await insert_call(
@@ -268,6 +307,10 @@ class CallService:
             call = await call_by_sid(tables, sid)
             assert call is not None  # noqa: S101 - just inserted
         text, confidence = _transcript(params.get("TranscriptionData", ""))
+        limit = self._settings.screening.max_segment_chars
+        if len(text) > limit:  # speech segments are sentences; a huge one is hostile or broken
+            logger.warning("call %s: transcript segment of %d characters cut", sid, len(text))
+            text = text[:limit]
         final = params.get("Final", "").lower() == "true"
         received = self._clock()
         at = _parse_iso(params.get("Timestamp")) or received
@@ -296,49 +339,34 @@ class CallService:
             .run()
         )
         if not inserted or not final or not text.strip():
-            return nothing  # a retry we already have, or a partial result
-        key = self._key(tenant, sid)
-        async with self._sessions.lock(key):
-            live = self._sessions.get(key) or await self._rebuild(tenant, call)
-            rows = (
-                await segment.select(segment.id, segment.track, segment.text, segment.t_seconds)
-                .where(
-                    (segment.call == call["id"])
-                    & (segment.final == True)  # noqa: E712
-                    & (segment.id > live.fed_upto)
-                )
-                .order_by(segment.id)
-                .run()
+            return _Assessed(None, Escalation(None, None))  # a retry we have, or a partial
+        live = self._sessions.get(key) or await self._rebuild(tenant, call)
+        rows = (
+            await segment.select(segment.id, segment.track, segment.text, segment.t_seconds)
+            .where(
+                (segment.call == call["id"])
+                & (segment.final == True)  # noqa: E712
+                & (segment.id > live.fed_upto)
             )
-            assessment = live.session.assessment
-            for row in rows:
-                speaker = speaker_for(row["track"], self._settings.twilio.caller_track)
-                assessment = live.session.feed(Segment(row["t_seconds"], speaker, row["text"]))
-                live.fed_upto = int(row["id"])
-            self._sessions.put(key, live)
-            async with transaction(tables.Call._meta.db):
-                escalation = await record_assessment(
-                    tables,
-                    call_id=call["id"],
-                    assessment=assessment,
-                    at_seconds=t_seconds,
-                    contacts=tenant.contacts,
-                    segment_id=int(inserted[0]["id"]),
-                    now=received,
-                )
-        if escalation.escalated:
-            self._metrics.verdicts.labels(str(escalation.after)).inc()
-            logger.info(
-                "call %s of %s: verdict %s -> %s, %d alert(s) queued",
-                sid,
-                tenant.slug,
-                escalation.before,
-                escalation.after,
-                escalation.alerts,
-            )
-        if escalation.newly_suspicious:
-            await self._warn(tenant, sid, call.get("from_number") or None)
-        return escalation
+            .order_by(segment.id)
+            .run()
+        )
+        assessment = live.session.assessment
+        for row in rows:
+            speaker = speaker_for(row["track"], self._settings.twilio.caller_track)
+            assessment = live.session.feed(Segment(row["t_seconds"], speaker, row["text"]))
+            live.fed_upto = int(row["id"])
+        escalation = await record_assessment(
+            tables,
+            call_id=call["id"],
+            assessment=assessment,
+            at_seconds=t_seconds,
+            contacts=tenant.contacts,
+            segment_id=int(inserted[0]["id"]),
+            now=received,
+        )
+        self._sessions.put(key, live)
+        return _Assessed(call, escalation)
 
     async def _rebuild(self, tenant: TenantRecord, call: Mapping[str, Any]) -> LiveSession:
         """A session for a call this process does not hold (restart, eviction, other worker)."""
@@ -541,6 +569,12 @@ class CallService:
     @staticmethod
     def _key(tenant: TenantRecord, sid: str) -> str:
         return f"{tenant.slug}:{sid}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Assessed:
+    call: Mapping[str, Any] | None  # None: nothing to act on (a retry, a partial result)
+    escalation: Escalation
 
 
 class _Data(msgspec.Struct):

@@ -8,6 +8,7 @@ process) or in-process (the embedded default, one process only).
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
@@ -27,13 +28,29 @@ class Velocity(Protocol):
 
 
 class MemoryVelocity:
+    """Callers ordered by their last call: each hit forgets, from the front, every caller whose
+    last call left the window (amortised O(1)), so callers who never call again are freed."""
+
     def __init__(self, window_s: int, clock: Callable[[], float] = time.time) -> None:
         self._window_s = window_s
         self._clock = clock
-        self._seen: dict[str, dict[str, float]] = {}
+        self._seen: OrderedDict[str, dict[str, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """Callers remembered."""
+        return len(self._seen)
 
     async def hit(self, caller: str, tenant: str) -> int:
-        self._seen.setdefault(caller, {})[tenant] = self._clock()
+        now = self._clock()
+        seen = self._seen.pop(caller, None) or {}
+        seen[tenant] = now
+        self._seen[caller] = seen  # now the most recent caller
+        horizon = now - self._window_s
+        while self._seen:
+            oldest, tenants = next(iter(self._seen.items()))
+            if oldest == caller or max(tenants.values()) >= horizon:
+                break
+            del self._seen[oldest]
         return await self.count(caller)
 
     async def count(self, caller: str) -> int:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from runtime.people.settings import PeopleSettings
+from runtime.settings import PeopleSettings
 
 __all__ = ["Mail", "MailError", "Mailer", "SmtpMailer"]
 

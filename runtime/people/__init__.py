@@ -2,5 +2,5 @@
 
 ``onboarding`` (the state machine), ``links`` (magic links), ``service`` (:class:`People`),
 ``forwarding`` (carriers' codes), ``pages`` and ``operator`` (routes), ``web`` (app wiring).
-Nothing is imported here, so that ``runtime.settings`` can import ``runtime.people.settings``.
+Nothing is imported here: importing one module never pulls in the pages and their templates.
 """

@@ -23,8 +23,8 @@ from runtime.email import Mail, Mailer, MailError
 from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Step
-from runtime.people.settings import PeopleSettings
 from runtime.people.tables import LoginLink, OnboardingStep, Person
+from runtime.settings import PeopleSettings
 from runtime.storage.bind import bind_table
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA, validate_slug

@@ -17,14 +17,19 @@ from runtime.storage.migrations import (
     apply_migrations,
 )
 from runtime.storage.names import data_key, tenant_namespace, validate_slug
+from runtime.storage.postgres import PoolLimits, PoolStats
 from runtime.storage.tenant_store import TenantStore, sqlite_path, store_for_url
+from runtime.storage.widths import FieldTooLong, check_widths, width
 
 __all__ = [
     "PLATFORM_MIGRATIONS",
     "TENANT_MIGRATIONS",
+    "FieldTooLong",
     "InvalidSlug",
     "MigrationError",
     "MigrationSet",
+    "PoolLimits",
+    "PoolStats",
     "StorageError",
     "TenantStore",
     "TenantTables",
@@ -33,9 +38,11 @@ __all__ = [
     "apply_migrations",
     "bind_table",
     "bind_tables",
+    "check_widths",
     "data_key",
     "sqlite_path",
     "store_for_url",
     "tenant_namespace",
     "validate_slug",
+    "width",
 ]

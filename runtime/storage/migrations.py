@@ -26,7 +26,9 @@ the module named by ``PICCOLO_CONF``: one database per process. We need one per 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable
@@ -112,7 +114,11 @@ async def apply_migrations(
                 manager = await modules[migration_id].forwards()
                 if not isinstance(manager, MigrationManager):
                     raise MigrationError(f"{migration_id}: forwards() returned no MigrationManager")
-                await manager.run()
+                # piccolo prints each migration's progress to stdout: start-ups and
+                # benchmarks migrating many tenants were flooded with it. Log it instead.
+                with contextlib.redirect_stdout(io.StringIO()) as printed:
+                    await manager.run()
+                logger.debug("%s: %s", migration_id, printed.getvalue().strip())
                 await bookkeeping.insert(
                     bookkeeping(name=migration_id, app_name=migrations.app_name)
                 ).run()

@@ -1,19 +1,40 @@
 """PostgreSQL backend: schema ``tenant_<key>`` per tenant, schema ``platform`` for the registry.
 
-Every engine connects with ``search_path`` set to its one schema (asyncpg ``server_settings``),
-so piccolo's unqualified SQL, including its ``migration`` bookkeeping table, stays inside that
-schema. ``public`` is deliberately not on the path: a table missing from the tenant's schema is
-an error, never a silent read of another namespace.
+**Tenants cost no connections.** A store holds ONE set of connections per process (an asyncpg
+pool per event loop, bounded by :attr:`PoolLimits.size`, whatever the number of tenants). A
+tenant is a schema chosen per transaction: every unit of work runs as
+``BEGIN; SET LOCAL search_path TO "tenant_<key>"`` (one round trip, simple query protocol) …
+``COMMIT``, so the schema can never outlive the transaction, leak to the next user of the
+connection, or survive a rollback. A lone query outside a transaction gets a transaction of
+its own. Pool connections start with an empty ``search_path``: an unqualified name used
+without a tenant is an error, never a silent read of ``public`` or of another tenant.
+Prepared statements are shared by every tenant (same SQL text); PostgreSQL re-parses a cached
+statement when ``search_path`` changes (documented on ``PREPARE`` since 9.3), so a statement
+always resolves in the current tenant's schema.
+
+**Every wait is bounded and always gives the connection back** (:class:`PoolLimits`): acquiring
+a connection (also bounds connecting), each statement (client-side ``command_timeout`` and the
+server's ``statement_timeout``), an idle transaction on the server
+(``idle_in_transaction_session_timeout``), and giving the connection back. A transaction that is
+cancelled or times out (e.g. while the server is frozen) terminates its connection instead of
+waiting on it, so the pool refills with fresh connections once the server answers again.
+
+``pool_size=0`` (one-shot callers: providers, commands) opens a connection per transaction and
+closes it after, through the same code path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import asyncpg
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.querystring import QueryString
 
 from runtime.storage.migrations import (
@@ -25,73 +46,156 @@ from runtime.storage.migrations import (
 )
 from runtime.storage.names import PLATFORM_SCHEMA, quote_ident, tenant_namespace
 
-__all__ = ["PostgresTenantStore"]
+__all__ = ["PoolLimits", "PoolStats", "PostgresTenantStore"]
 
 # First key of the two-int advisory locks serialising DDL on one schema across processes.
 LOCK_CLASS: Final = 0x45544851  # "ETHQ"
-POOL_IDLE_S: Final = 30.0
+POOL_IDLE_S: Final = 300.0
 POOL_CLOSE_S: Final = 5.0
+# Tenant engines kept in memory (each is a few hundred bytes plus its bound table classes).
+ENGINE_CACHE: Final = 1024
+# A pool stays reported unhealthy this long after a connection-level failure.
+UNHEALTHY_FOR_S: Final = 5.0
 
 
-class _SchemaEngine(PostgresEngine):
-    """A PostgresEngine whose constructor does no I/O, optionally with a lazy pool.
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """Bounds of the process's connections (see the module docstring)."""
 
-    piccolo's checks the server version from ``__init__`` through a blocking connection (in a
-    thread when an event loop runs); engines here are made on demand inside async code.
+    size: int = 0  # 0: a connection per transaction (one-shot callers)
+    acquire_timeout_s: float = 2.0
+    statement_timeout_s: float = 5.0
+    idle_in_transaction_s: float = 10.0
+    release_timeout_s: float = 1.0
 
-    With ``pool_size``, the first query starts a small connection pool (piccolo otherwise opens
-    a new connection per query). Connections idle for ``POOL_IDLE_S`` are closed, so the many
-    tenants a long-running process has seen do not each hold connections forever.
-    """
 
-    def __init__(self, config: dict[str, Any], pool_size: int = 0) -> None:
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """What the pool of the current event loop holds (health checks, benchmarks)."""
+
+    size: int  # connections open
+    idle: int
+    max_size: int
+    healthy: bool  # no connection-level failure lately (timeout, cancellation, lost connection)
+    last_error: str = ""
+
+
+async def _no_reset(_connection: Any) -> None:
+    """Nothing to reset: we never change session state (only ``SET LOCAL``), and asyncpg rolls
+    back an open transaction itself before calling this. Saves asyncpg's default reset query,
+    a round trip on every release."""
+
+
+class _Connections:
+    """The store's connections: one asyncpg pool per event loop (or one per transaction)."""
+
+    def __init__(self, url: str, limits: PoolLimits) -> None:
+        self._url = url
+        self._limits = limits
         self._pools: dict[asyncio.AbstractEventLoop, asyncpg.Pool] = {}
-        super().__init__(config=config)
-        self._pool_size = pool_size
+        self._creating: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.last_error = ""
+        self._failed_at = -float("inf")
 
-    # piccolo reads and writes ``engine.pool``; a pool belongs to the event loop that made it,
-    # so each loop (one per worker in production; tests may run two) sees its own.
+    def failed(self, error: BaseException | str) -> None:
+        """Record a connection-level failure (timeout, cancellation, lost connection)."""
+        self.last_error = error if isinstance(error, str) else type(error).__name__
+        self._failed_at = time.monotonic()
+
     @property
-    def pool(self) -> asyncpg.Pool | None:
-        try:
-            return self._pools.get(asyncio.get_running_loop())
-        except RuntimeError:
-            return None
+    def healthy(self) -> bool:
+        """No connection-level failure in the last :data:`UNHEALTHY_FOR_S` seconds."""
+        return time.monotonic() - self._failed_at > UNHEALTHY_FOR_S
 
-    @pool.setter
-    def pool(self, value: asyncpg.Pool | None) -> None:
+    @property
+    def limits(self) -> PoolLimits:
+        return self._limits
+
+    def _server_settings(self) -> dict[str, str]:
+        ms = int(self._limits.statement_timeout_s * 1000)
+        idle = int(self._limits.idle_in_transaction_s * 1000)
+        return {
+            "search_path": "",
+            "statement_timeout": str(ms),
+            "idle_in_transaction_session_timeout": str(idle),
+        }
+
+    async def _pool(self) -> asyncpg.Pool:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is not None:
+            return pool
+        lock = self._creating.setdefault(loop, asyncio.Lock())
+        async with lock:
+            pool = self._pools.get(loop)
+            if pool is None:
+                pool = await asyncpg.create_pool(
+                    dsn=self._url,
+                    min_size=0,
+                    max_size=self._limits.size,
+                    max_inactive_connection_lifetime=POOL_IDLE_S,
+                    command_timeout=self._limits.statement_timeout_s,
+                    timeout=self._limits.acquire_timeout_s,  # connecting
+                    server_settings=self._server_settings(),
+                    reset=_no_reset,
+                )
+                self._pools[loop] = pool
+        return pool
+
+    async def acquire(self) -> Any:
+        try:
+            if not self._limits.size:
+                return await asyncpg.connect(
+                    dsn=self._url,
+                    timeout=self._limits.acquire_timeout_s,
+                    command_timeout=self._limits.statement_timeout_s,
+                    server_settings=self._server_settings(),
+                )
+            pool = await self._pool()
+            return await pool.acquire(timeout=self._limits.acquire_timeout_s)
+        except BaseException as error:
+            self.failed(error)
+            raise
+
+    async def release(self, connection: Any, *, broken: bool = False) -> None:
+        """Give ``connection`` back; ``broken`` (cancelled, timed out) terminates it first, as
+        waiting on a connection whose server does not answer would hang."""
+        if broken:
+            connection.terminate()
+        if not self._limits.size:
+            if not connection.is_closed():
+                try:
+                    await asyncio.wait_for(connection.close(), self._limits.release_timeout_s)
+                except BaseException:
+                    connection.terminate()
+                    raise
+            return
+        pool = self._pools.get(asyncio.get_running_loop())
+        if pool is None:  # the pool was closed meanwhile
+            connection.terminate()
+            return
+        # asyncpg shields the release and terminates the connection if it cannot be reset.
+        await pool.release(connection, timeout=self._limits.release_timeout_s)
+
+    def stats(self) -> PoolStats:
+        try:
+            pool = self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            pool = None
+        error = "" if self.healthy else self.last_error
+        if pool is None:
+            return PoolStats(0, 0, self._limits.size, self.healthy, error)
+        return PoolStats(
+            pool.get_size(), pool.get_idle_size(), pool.get_max_size(), self.healthy, error
+        )
+
+    async def close(self) -> None:
+        """Close this loop's pool (terminating connections a cancelled request never gave
+        back); pools of other loops can only be terminated."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return  # piccolo's constructor sets None outside any loop
-        if value is None:
-            self._pools.pop(loop, None)
-        else:
-            self._pools[loop] = value
-
-    async def check_version(self) -> None:
-        return None
-
-    async def _ensure_pool(self) -> asyncpg.Pool:
-        loop = asyncio.get_running_loop()
-        if loop not in self._pools:
-            pool = await asyncpg.create_pool(
-                **self.config,
-                min_size=0,
-                max_size=self._pool_size,
-                max_inactive_connection_lifetime=POOL_IDLE_S,
-            )
-            if loop in self._pools:  # another task of this loop won the race
-                await pool.close()
-            else:
-                self._pools[loop] = pool
-        return self._pools[loop]
-
-    async def close_connection_pool(self) -> None:
-        """Close this loop's pool; connections a cancelled request never gave back are
-        terminated (asyncpg's ``close`` would wait for them forever). Pools of other loops can
-        only be terminated."""
-        loop = asyncio.get_running_loop()
+            loop = None
         for owner, pool in list(self._pools.items()):
             del self._pools[owner]
             if owner is not loop:
@@ -102,33 +206,157 @@ class _SchemaEngine(PostgresEngine):
             except TimeoutError:
                 pool.terminate()
 
-    async def _run_in_new_connection(self, query: str, args: Sequence[Any] | None = None) -> Any:
-        if not self._pool_size:
-            return await super()._run_in_new_connection(query, args)
-        await self._ensure_pool()
-        return await self._run_in_pool(query, args)
 
-    async def get_new_connection(self) -> Any:
-        if not self._pool_size:
-            return await super().get_new_connection()
-        # A transaction asks for one; it gives it back to ``self.pool``, now this loop's pool.
-        return await (await self._ensure_pool()).acquire()
+class _SchemaTransaction(PostgresTransaction):
+    """piccolo's transaction on the store's connections, in one schema (``SET LOCAL``).
+
+    Unlike piccolo's, it never leaks its connection: a failure or a cancellation while
+    acquiring, beginning, committing or rolling back still gives the connection back (or
+    terminates it).
+    """
+
+    engine: _SchemaEngine
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        engine = self.engine
+        self.connection = await engine.connections.acquire()
+        try:
+            await self.connection.execute(engine.begin_sql)
+        except BaseException as error:
+            engine.connections.failed(error)
+            await engine.connections.release(self.connection, broken=True)
+            raise
+        self.context = engine.current_transaction.set(self)
+        return self
+
+    async def begin(self) -> None:  # pragma: no cover - __aenter__ begins
+        await self.connection.execute(self.engine.begin_sql)
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent is not None:
+            return exception is None
+        engine = self.engine
+        broken = isinstance(exception, asyncio.CancelledError | TimeoutError)
+        try:
+            if exception is None:
+                if not self._committed and not self._rolled_back:
+                    await self.commit()
+            elif not broken and not self._rolled_back:
+                await self.rollback()
+        except BaseException as error:
+            broken = True
+            engine.connections.failed(error)
+            raise
+        finally:
+            engine.current_transaction.reset(self.context)
+            if broken and exception is not None:
+                engine.connections.failed(exception)
+            await engine.connections.release(self.connection, broken=broken)
+        return exception is None
+
+
+class _SchemaEngine(PostgresEngine):
+    """A piccolo engine that runs every query in one schema, on the store's shared connections.
+
+    Cheap to make: it does no I/O and opens nothing (piccolo's constructor checks the server
+    version through a blocking connection in a thread; this one skips it).
+    """
+
+    def __init__(self, connections: _Connections, schema: str | None) -> None:
+        # Not PostgresEngine.__init__: it runs two event loops in a thread (version, extensions).
+        self.config: dict[str, Any] = {}
+        self.extensions: Sequence[str] = ()
+        self.log_queries = False
+        self.log_responses = False
+        self.extra_nodes: dict[str, PostgresEngine] = {}
+        self.engine_type = "postgres"
+        self.min_version_number = 10
+        self.query_id = 0
+        self.current_transaction = contextvars.ContextVar(
+            f"ethiq_pg_transaction_{schema or '-'}", default=None
+        )
+        self.connections = connections
+        self.schema = schema
+        self.begin_sql = (
+            "BEGIN" if schema is None else f"BEGIN; SET LOCAL search_path TO {quote_ident(schema)}"
+        )
+
+    # piccolo reads ``engine.pool``; connections are the store's, never the engine's.
+    @property
+    def pool(self) -> None:
+        return None
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        return None
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _SchemaTransaction(engine=self, allow_nested=allow_nested)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        if self.current_transaction.get() is not None:
+            return await super().run_querystring(querystring, in_pool)
+        async with self.transaction():
+            return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
+        if self.current_transaction.get() is not None:
+            return await super().run_ddl(ddl, in_pool)
+        async with self.transaction():
+            return await super().run_ddl(ddl, in_pool)
+
+    async def get_new_connection(self) -> Any:  # pragma: no cover - only batch() uses it
+        raise NotImplementedError("tenant engines run inside transactions on shared connections")
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        return None
+
+    async def close_connection_pool(self) -> None:
+        return None
 
 
 class PostgresTenantStore:
     """:class:`~runtime.storage.tenant_store.TenantStore` on one PostgreSQL database."""
 
-    def __init__(self, url: str, pool_size: int = 0) -> None:
-        self._url = url
-        self._pool_size = pool_size
-        self._engines: dict[str, _SchemaEngine] = {}
-        self._admin = self._make_engine(None)
+    def __init__(self, url: str, pool_size: int = 0, limits: PoolLimits | None = None) -> None:
+        limits = limits or PoolLimits()
+        if pool_size:
+            limits = PoolLimits(
+                size=pool_size,
+                acquire_timeout_s=limits.acquire_timeout_s,
+                statement_timeout_s=limits.statement_timeout_s,
+                idle_in_transaction_s=limits.idle_in_transaction_s,
+                release_timeout_s=limits.release_timeout_s,
+            )
+        self._connections = _Connections(url, limits)
+        self._engines: OrderedDict[str, _SchemaEngine] = OrderedDict()
+        self._admin = _SchemaEngine(self._connections, None)
 
     def engine(self, slug: str) -> PostgresEngine:
         return self._engine_for(tenant_namespace(slug))
 
     def platform_engine(self) -> PostgresEngine:
         return self._engine_for(PLATFORM_SCHEMA)
+
+    def pool_stats(self) -> PoolStats:
+        """Connections of this event loop's pool."""
+        return self._connections.stats()
 
     async def ensure(self, slug: str) -> list[str]:
         return await self._ensure(tenant_namespace(slug), TENANT_MIGRATIONS)
@@ -141,9 +369,7 @@ class PostgresTenantStore:
         async with self._admin.transaction():
             await self._lock(self._admin, schema)
             await self._admin.run_ddl(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
-        engine = self._engines.pop(schema, None)
-        if engine is not None and engine.pool is not None:
-            await engine.close_connection_pool()
+        self._engines.pop(schema, None)
 
     async def exists(self, slug: str) -> bool:
         rows = await self._admin.run_querystring(
@@ -170,9 +396,7 @@ class PostgresTenantStore:
         return await applied_migrations(self.engine(slug), TENANT_MIGRATIONS)
 
     async def close(self) -> None:
-        for engine in (*self._engines.values(), self._admin):
-            if engine.pool is not None:
-                await engine.close_connection_pool()
+        await self._connections.close()
 
     async def _ensure(self, schema: str, migrations: MigrationSet) -> list[str]:
         engine = self._engine_for(schema)
@@ -193,11 +417,9 @@ class PostgresTenantStore:
     def _engine_for(self, schema: str) -> _SchemaEngine:
         engine = self._engines.get(schema)
         if engine is None:
-            engine = self._engines[schema] = self._make_engine(schema)
+            engine = self._engines[schema] = _SchemaEngine(self._connections, schema)
+            if len(self._engines) > ENGINE_CACHE:
+                self._engines.popitem(last=False)
+        else:
+            self._engines.move_to_end(schema)
         return engine
-
-    def _make_engine(self, schema: str | None) -> _SchemaEngine:
-        config: dict[str, Any] = {"dsn": self._url}
-        if schema is not None:
-            config["server_settings"] = {"search_path": quote_ident(schema)}
-        return _SchemaEngine(config=config, pool_size=self._pool_size)

@@ -79,6 +79,10 @@ class SQLiteTenantStore:
             return []
         return await applied_migrations(self.engine(slug), TENANT_MIGRATIONS)
 
+    def pool_stats(self) -> None:
+        """No pool: piccolo's SQLite engine opens a connection per query/transaction."""
+        return
+
     async def close(self) -> None:
         """Nothing to close: piccolo's SQLite engine opens a connection per query/transaction."""
 

@@ -38,6 +38,7 @@ __all__ = [
     "Consent",
     "ConsentKind",
     "Contact",
+    "InboundMessage",
     "Segment",
     "VerdictEvent",
 ]
@@ -150,3 +151,12 @@ class Consent(Table, tablename="consent"):
     kind = Varchar(length=16, choices=ConsentKind)
     at = Timestamptz()
     body = Text(default="")
+
+
+class InboundMessage(Table, tablename="inbound_message"):
+    """An SMS received from Twilio, by ``MessageSid``: a replayed webhook is answered once."""
+
+    id = Serial(primary_key=True)
+    sid = Varchar(length=SID_LENGTH, unique=True)
+    from_number = Varchar(length=32)
+    received_at = Timestamptz()

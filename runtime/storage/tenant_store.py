@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from piccolo.engine.base import Engine
 
 from runtime.storage.errors import UnsupportedDatabaseURL
-from runtime.storage.postgres import PostgresTenantStore
+from runtime.storage.postgres import PoolLimits, PoolStats, PostgresTenantStore
 from runtime.storage.sqlite import SQLiteTenantStore
 
 __all__ = ["TenantStore", "sqlite_path", "store_for_url"]
@@ -62,20 +62,27 @@ class TenantStore(Protocol):
         """Create the registry's schema/file if needed and apply its pending migrations."""
         ...
 
+    def pool_stats(self) -> PoolStats | None:
+        """The connection pool of the current event loop (``None``: no pool, e.g. SQLite)."""
+        ...
+
     async def close(self) -> None:
         """Close the connection pools of the engines handed out (if any were started)."""
         ...
 
 
-def store_for_url(database_url: str, *, pool_size: int = 0) -> TenantStore:
+def store_for_url(
+    database_url: str, *, pool_size: int = 0, limits: PoolLimits | None = None
+) -> TenantStore:
     """The store for ``postgresql://…`` or ``sqlite:///path/ethiq.sqlite``.
 
-    ``pool_size`` > 0 gives each PostgreSQL engine a lazily started pool of that many
-    connections (long-running processes: the runtime); 0 opens a connection per query
-    (one-shot callers: providers, commands).
+    ``pool_size`` > 0 gives the store ONE lazily started pool of at most that many PostgreSQL
+    connections per event loop, shared by every tenant (long-running processes: the runtime);
+    0 opens a connection per transaction (one-shot callers: providers, commands). ``limits``
+    bounds every wait (:class:`~runtime.storage.postgres.PoolLimits`).
     """
     if database_url.startswith(_POSTGRES_SCHEMES):
-        return PostgresTenantStore(database_url, pool_size)
+        return PostgresTenantStore(database_url, pool_size, limits)
     if database_url.startswith(_SQLITE_PREFIX):
         return SQLiteTenantStore(sqlite_path(database_url))
     scheme = database_url.split(":", 1)[0] if ":" in database_url else database_url[:16]

@@ -261,6 +261,7 @@ class TwilioWebhooks(Controller):
             params.get("From", ""),
             params.get("Body", ""),
             runtime.calls.now(),
+            params.get("MessageSid", "")[:34],
         )
         return _xml(twiml.message_twiml(reply))
 

@@ -10,6 +10,8 @@ from typing import Final, Literal, get_args
 from runtime.screening.risk import Sensitivity
 from runtime.storage.errors import InvalidSlug
 from runtime.storage.names import validate_slug
+from runtime.storage.tables import Contact
+from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
 
 __all__ = ["Language", "TenantContact", "TenantRecord", "validate_e164"]
@@ -44,6 +46,12 @@ class TenantContact:
     def __post_init__(self) -> None:
         validate_e164(self.number)
         _validate_language(self.language)
+        limit = width(Contact, "name")
+        if len(self.name) > limit:
+            raise InvalidTenant(
+                f"contact {self.number}: name is {len(self.name)} characters long; "
+                f"at most {limit} fit"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,14 @@ from typing import Any, Final
 
 import asyncpg
 import msgspec
+from piccolo.querystring import QueryString
 
 from runtime.storage.bind import bind_table
 from runtime.storage.names import data_key, validate_slug
 from runtime.storage.tenant_store import TenantStore, store_for_url
+from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.tenants.crypto import TokenCipher
-from runtime.tenants.errors import DuplicateTenant, RegistryKeyError
+from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryKeyError
 from runtime.tenants.records import TenantContact, TenantRecord, validate_e164
 from runtime.tenants.tables import Tenant
 
@@ -29,6 +31,9 @@ _log = logging.getLogger(__name__)
 __all__ = ["Registry"]
 
 # Unique columns another tenant may already hold, and how to name them in an error.
+_GENERATION: Final = 'SELECT "generation" FROM "registry_generation" WHERE "id" = 1'
+_BUMP: Final = 'UPDATE "registry_generation" SET "generation" = "generation" + 1 WHERE "id" = 1'
+
 _UNIQUE: Final = (
     ("phone_number", "phone number"),
     ("subaccount_sid", "subaccount"),
@@ -75,6 +80,10 @@ class Registry:
             "updated_at": now,
         }
         try:
+            check_widths(t, values)
+        except FieldTooLong as error:
+            raise InvalidTenant(f"tenant {record.slug!r}: {error}") from error
+        try:
             async with t._meta.db.transaction():
                 for column, label in _UNIQUE:
                     await self._refuse_taken(record.slug, column, label, values[column])
@@ -87,6 +96,7 @@ class Registry:
                         if name not in {"slug", "created_at"}
                     ],
                 )
+                await self._bump()
         except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
             # A concurrent writer took a unique value between our check and our insert.
             raise DuplicateTenant(
@@ -99,8 +109,23 @@ class Registry:
     async def remove(self, slug: str) -> bool:
         """Remove the tenant; ``False`` if there was none."""
         t = self._table
-        rows = await t.delete().where(t.slug == validate_slug(slug)).returning(t.slug)
+        async with t._meta.db.transaction():
+            rows = await t.delete().where(t.slug == validate_slug(slug)).returning(t.slug)
+            if rows:
+                await self._bump()
         return bool(rows)
+
+    async def generation(self) -> int:
+        """The registry's generation: it changes whenever a tenant is added, changed or
+        removed (one row read by primary key; caches compare it to know they are stale)."""
+        rows = await self._table._meta.db.run_querystring(QueryString(_GENERATION))
+        return int(rows[0]["generation"]) if rows else 0
+
+    async def by_account(self, account_sid: str) -> TenantRecord | None:
+        """The tenant of subaccount ``account_sid`` (SIP webhooks), or ``None`` (indexed)."""
+        t = self._table
+        row = await t.select().where(t.subaccount_sid == account_sid).first()
+        return None if row is None else self._record(row)
 
     async def get(self, slug: str) -> TenantRecord | None:
         """The tenant ``slug``, or ``None``."""
@@ -133,6 +158,9 @@ class Registry:
     async def close(self) -> None:
         """Close connection pools, if any were started."""
         await self._store.close()
+
+    async def _bump(self) -> None:
+        await self._table._meta.db.run_querystring(QueryString(_BUMP))
 
     async def _refuse_taken(self, slug: str, column: str, label: str, value: str) -> None:
         t = self._table

@@ -24,6 +24,7 @@ from runtime.settings import Settings, get_settings
 from runtime.telephony.webhooks import TwilioWebhooks
 from runtime.web.errors import exception_handlers
 from runtime.web.health import HealthController
+from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
 from runtime.web.state import Runtime
 
@@ -68,9 +69,14 @@ def create_app(
         ),
         template_config=people.template_config,
         csrf_config=people.csrf_config,
-        middleware=[people.session_config.middleware],
         stores=people.stores,
         exception_handlers=exception_handlers,
+        # The body deadline first (outermost); sessions only wrap the pages' routes.
+        middleware=[
+            body_deadline(settings.server.body_timeout_s),
+            people.session_config.middleware,
+        ],
+        request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ethiq runtime",
             version="0.1.0",

@@ -1,9 +1,10 @@
 """Errors mapped to HTTP in one place.
 
 Litestar's own ``HTTPException`` family (403 bad signature, 401/503 operator API, 404, 400)
-keeps its status. Infrastructure failures behind a webhook become 503 so that Twilio retries
-(transcription and status callbacks) and operators see what is down; anything else is a logged
-500. No response ever carries a traceback, a URL with credentials or a token.
+keeps its status; a value too long for its column is a 400 naming the field. Infrastructure
+failures behind a webhook become 503 so that Twilio retries (transcription and status
+callbacks) and operators see what is down; anything else is a logged 500. No response ever
+carries a traceback, a URL with credentials or a token.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from runtime.storage import StorageError
+from runtime.storage import FieldTooLong, StorageError
 from runtime.tenants import RegistryError
 
 __all__ = ["exception_handlers"]
@@ -41,6 +42,10 @@ def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     if isinstance(error, HTTPException):
         return _http(request, error)
+    if isinstance(error, FieldTooLong):
+        # Bad input, not a failure: a retry would fail the same way, so no 503.
+        logger.warning("%s %s: refused: %s", request.method, request.url.path, error)
+        return _body(400, str(error))
     if isinstance(error, StorageError | RegistryError | OSError | TimeoutError):
         return _unavailable(request, error)
     if type(error).__module__.startswith(("asyncpg", "sqlite3", "redis")):

@@ -42,13 +42,20 @@ class HealthController(Controller):
     async def live(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/health/ready", summary="Each dependency's state; 503 if one is down")
+    @get("/health/ready", summary="Each dependency's state; 503 if one is down or degraded")
     async def ready(self, request: AnyRequest) -> Response[dict[str, Any]]:
         runtime = runtime_of(request)
         database, store = await asyncio.gather(
             _check(_database(runtime), runtime.settings.database.timeout_s),
             _check(_store(runtime), runtime.settings.store.timeout_s),
         )
+        pool = runtime.storage.pool_stats()
+        if pool is not None:
+            database["pool"] = {"open": pool.size, "idle": pool.idle, "max": pool.max_size}
+            if database["status"] == "up" and not pool.healthy:
+                # The probe got through, yet real work failed on the connection level
+                # moments ago (timeouts, an exhausted pool): not ready yet.
+                database = {**database, "status": "degraded", "error": pool.last_error}
         checks = {
             "database": database,
             "store": {**store, "backend": "redis" if runtime.redis is not None else "memory"},

@@ -20,7 +20,7 @@ from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
-from runtime.storage import TenantStore, store_for_url
+from runtime.storage import PoolLimits, TenantStore, store_for_url
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.tenants import Registry, RegistryKeyError, TokenCipher
 
@@ -57,7 +57,17 @@ class Runtime:
         if not settings.security.registry_key:
             raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
         cipher = TokenCipher(settings.security.registry_key)
-        storage = store_for_url(settings.database.url, pool_size=settings.database.pool_size)
+        db = settings.database
+        storage = store_for_url(
+            db.url,
+            pool_size=db.pool_size,
+            limits=PoolLimits(
+                size=db.pool_size,
+                acquire_timeout_s=db.acquire_timeout_s,
+                statement_timeout_s=db.statement_timeout_s,
+                idle_in_transaction_s=db.idle_in_transaction_s,
+            ),
+        )
         registry = Registry(storage, settings.security.registry_key)
         redis: Redis | None = None
         store: Store
@@ -85,6 +95,7 @@ class Runtime:
             ttl_s=settings.store.routing_ttl_s,
             db_timeout_s=settings.database.timeout_s,
             store_timeout_s=settings.store.timeout_s,
+            check_interval_s=settings.store.routing_check_s,
         )
         calls = CallService(
             settings=settings,

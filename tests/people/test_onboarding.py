@@ -15,7 +15,7 @@ from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
-from runtime.people.settings import PeopleSettings
+from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.tenants import Registry, TenantRecord
 from tests.people.conftest import Inbox, parts

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 
 import pytest
 
-from runtime.people.settings import PeopleSettings
-from runtime.settings import Settings
+from runtime.settings import PeopleSettings, Settings
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import OPERATOR, harness, make_settings, make_tenant
 
@@ -31,8 +29,8 @@ def settings(
     else:
         base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
     # The test client speaks plain HTTP: an http:// public URL keeps cookies without ``Secure``.
-    twilio = replace(base.twilio, public_url="http://internal.test:8000")
-    return replace(base, twilio=twilio, people=PeopleSettings(smtp_port=port))
+    twilio = base.twilio.model_copy(update={"public_url": "http://internal.test:8000"})
+    return base.model_copy(update={"twilio": twilio, "people": PeopleSettings(smtp_port=port)})
 
 
 def test_operator_enrols_and_follows_each_step(settings: Settings) -> None:

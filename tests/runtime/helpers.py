@@ -9,7 +9,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar
@@ -70,7 +70,7 @@ def make_settings(database_url: str, redis_url: str = "", **overrides: Any) -> S
         security=SecuritySettings(registry_key=(REGISTRY_KEY,), operator_token=OPERATOR),
         alerts=AlertSettings(worker=False, lease_s=60.0, backoff_base_s=5.0),
     )
-    return replace(settings, **overrides)
+    return settings.model_copy(update=overrides)
 
 
 def make_tenant(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from runtime.settings import SecuritySettings, Settings
 from tests.runtime.helpers import OPERATOR, REGISTRY_KEY, harness, unique_caller
@@ -68,7 +67,9 @@ def test_operator_api_needs_the_token_and_never_shows_secrets(settings: Settings
 
 
 def test_operator_api_is_disabled_without_a_token(sqlite_settings: Settings) -> None:
-    settings = replace(sqlite_settings, security=SecuritySettings(registry_key=(REGISTRY_KEY,)))
+    settings = sqlite_settings.model_copy(
+        update={"security": SecuritySettings(registry_key=(REGISTRY_KEY,))}
+    )
 
     async def scenario() -> None:
         async with harness(settings) as h:

@@ -38,6 +38,7 @@ TENANT_TABLES = [
     "call",
     "consent",
     "contact",
+    "inbound_message",
     "migration",
     "transcript_segment",
     "verdict",
