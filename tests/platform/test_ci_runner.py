@@ -104,6 +104,6 @@ def test_previews_hold_no_apply_credential_and_forks_cannot_skip_the_check() -> 
 def test_apply_converges_on_the_backend() -> None:
     [job] = _workflow(ROOT / ".github" / "workflows" / "tenants-apply.yml")["jobs"].values()
     runs = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "ethiq \"${command[@]}\" --head" in runs
+    assert 'ethiq "${command[@]}" --head' in runs
     assert "--base" not in runs  # never before..sha: what a missed run left would be lost
     assert "command=(deploy-all --apply)" in runs
