@@ -65,6 +65,7 @@ def test_added_changed_removed(repo: Path) -> None:
     }
     assert changes.stacks_at_head == 2
     assert changes.program_changes == ()
+    assert changes.base is not None
     assert len(changes.base) == len(changes.head) == 40
 
 
