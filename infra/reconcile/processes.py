@@ -62,21 +62,29 @@ def run_in_session(
     command: Sequence[str], *, cwd: Path, env: Mapping[str, str]
 ) -> tuple[subprocess.CompletedProcess[str], list[int]]:
     """Run ``command`` as the leader of a new session; afterwards (or if this process is
-    interrupted) kill whatever is left in that session. Returns the result and the pids killed."""
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate()
-    finally:
-        if process.poll() is None:
-            process.kill()
+    interrupted) kill whatever is left in that session. Returns the result and the pids killed.
+
+    Output goes to files in ``cwd``, not pipes: an orphan would hold a pipe open, and reading it
+    to the end would wait for the orphan."""
+    out, err = cwd / "process.out", cwd / "process.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
             process.wait()
-        leftovers = _kill_session(process.pid)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), leftovers
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            leftovers = _kill_session(process.pid)
+    done = subprocess.CompletedProcess(
+        process.args, process.returncode, out.read_text(), err.read_text()
+    )
+    return done, leftovers
