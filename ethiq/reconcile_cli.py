@@ -1,5 +1,5 @@
-"""``ethiq reconcile`` and ``ethiq drift``: bring tenant stacks to what git declares, and check
-that what runs still matches the state.
+"""``ethiq reconcile``, ``ethiq deploy-all`` and ``ethiq drift``: bring tenant stacks to what git
+declares, and check that what runs still matches the state.
 
 The backend and secrets come from the environment, as for ``pulumi`` itself:
 ``PULUMI_BACKEND_URL``, ``PULUMI_CONFIG_PASSPHRASE`` or a KMS provider in
@@ -16,11 +16,11 @@ import typer
 
 from infra.reconcile.git import GitError, git
 from infra.reconcile.report import FAILING, Report, StackResult, to_json, to_markdown
-from infra.reconcile.runner import Settings, Task
+from infra.reconcile.runner import InventoryError, Settings, Task, converge
 from infra.reconcile.runner import drift as run_drift
 from infra.reconcile.runner import reconcile as run_reconcile
 
-__all__ = ["drift", "reconcile"]
+__all__ = ["deploy_all", "drift", "reconcile"]
 
 Repo = Annotated[
     Path, typer.Option("--repo", help="The git repository (its root or any directory in it).")
@@ -39,6 +39,15 @@ SecretsProvider = Annotated[
         envvar="ETHIQ_SECRETS_PROVIDER",
         help="Secrets provider for new stacks (e.g. awskms://…); default: passphrase.",
     ),
+]
+LockRetries = Annotated[
+    int, typer.Option(min=0, help="Retries when another update holds a stack's lock.")
+]
+LockBackoff = Annotated[
+    float, typer.Option(min=0, help="First wait (s) before a lock retry; doubles each time.")
+]
+Policy = Annotated[
+    bool, typer.Option("--policy/--no-policy", help="Run the revision's policy pack.")
 ]
 WorkDir = Annotated[
     Path | None,
@@ -84,8 +93,20 @@ def _repo_root(repo: Path) -> Path:
         raise typer.Exit(2) from None
 
 
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    return typer.Exit(2)
+
+
 def reconcile(
-    base: Annotated[str, typer.Option("--base", help="Revision the stacks are at (e.g. main~1).")],
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Compare with this revision instead of the backend (only the stacks the diff "
+            "touches).",
+        ),
+    ] = None,
     head: Annotated[str, typer.Option("--head", help="Revision to reconcile to.")] = "HEAD",
     apply: Annotated[
         bool, typer.Option("--apply/--preview", help="Apply the changes, or only preview them.")
@@ -95,26 +116,77 @@ def reconcile(
     markdown_out: MarkdownOut = None,
     repo: Repo = Path(),
     secrets_provider: SecretsProvider = None,
-    lock_retries: Annotated[
-        int, typer.Option(min=0, help="Retries when another update holds a stack's lock.")
-    ] = 4,
-    lock_backoff: Annotated[
-        float, typer.Option(min=0, help="First wait (s) before a lock retry; doubles each time.")
-    ] = 2.0,
-    policy: Annotated[
-        bool, typer.Option("--policy/--no-policy", help="Run the revision's policy pack.")
-    ] = True,
+    lock_retries: LockRetries = 4,
+    lock_backoff: LockBackoff = 2.0,
+    policy: Policy = True,
     work_dir: WorkDir = None,
 ) -> None:
-    """Preview or apply the tenant stacks added, changed or removed between BASE and HEAD.
+    """Preview or apply every tenant stack whose HEAD differs from what the backend applied.
 
-    Program or policy changes (infra/, policies/, runtime/, Pulumi.yaml, pyproject.toml,
-    requirements.lock) run every stack. A removed stack is destroyed only if a committed version
-    of its file carried ethiq:allowDestroy: true; otherwise it is refused. Exit 1 if any stack
-    failed or was refused.
+    Each stack records the commit it was last applied at (stack tag ethiq:applied-commit); a
+    stack is run when it is not in the backend, its last apply did not finish, or its stack file
+    or the program (infra/, policies/, runtime/, Pulumi.yaml, pyproject.toml, requirements.lock)
+    differs from that commit. A backend stack without a file at HEAD is destroyed only if the
+    version last applied carried ethiq:allowDestroy: true; otherwise it is refused, on every run
+    until resolved. With --base, only the stacks the diff BASE..HEAD touches are run. Exit 1 if
+    any stack failed or was refused.
     """
-    root = _repo_root(repo)
-    settings = Settings(
+    _run(
+        base,
+        head,
+        apply=apply,
+        everything=False,
+        settings=_settings(
+            parallel, secrets_provider, lock_retries, lock_backoff, policy, work_dir
+        ),
+        repo=repo,
+        outputs=(json_out, markdown_out),
+    )
+
+
+def deploy_all(
+    head: Annotated[str, typer.Option("--head", help="Revision to deploy.")] = "HEAD",
+    apply: Annotated[
+        bool, typer.Option("--apply/--preview", help="Apply (the default), or only preview.")
+    ] = True,
+    parallel: Parallel = 2,
+    json_out: JsonOut = None,
+    markdown_out: MarkdownOut = None,
+    repo: Repo = Path(),
+    secrets_provider: SecretsProvider = None,
+    lock_retries: LockRetries = 4,
+    lock_backoff: LockBackoff = 2.0,
+    policy: Policy = True,
+    work_dir: WorkDir = None,
+) -> None:
+    """Apply every tenant stack at HEAD now, whatever the backend says was applied.
+
+    The operator's "apply everything": after a restore, a credential rotation, or to prove the
+    whole fleet converges. Removals follow the same rule as reconcile. Exit 1 if any stack failed
+    or was refused.
+    """
+    _run(
+        None,
+        head,
+        apply=apply,
+        everything=True,
+        settings=_settings(
+            parallel, secrets_provider, lock_retries, lock_backoff, policy, work_dir
+        ),
+        repo=repo,
+        outputs=(json_out, markdown_out),
+    )
+
+
+def _settings(
+    parallel: int,
+    secrets_provider: str | None,
+    lock_retries: int,
+    lock_backoff: float,
+    policy: bool,
+    work_dir: Path | None,
+) -> Settings:
+    return Settings(
         env=dict(os.environ),
         parallel=parallel,
         secrets_provider=secrets_provider,
@@ -123,15 +195,39 @@ def reconcile(
         policy=policy,
         work_dir=work_dir,
     )
+
+
+def _run(
+    base: str | None,
+    head: str,
+    *,
+    apply: bool,
+    everything: bool,
+    settings: Settings,
+    repo: Path,
+    outputs: tuple[Path | None, Path | None],
+) -> None:
+    root = _repo_root(repo)
     mode: Literal["preview", "apply"] = "apply" if apply else "preview"
     try:
-        report = run_reconcile(
-            root, base, head, mode=mode, settings=settings, on_progress=_progress
-        )
+        if base is not None:
+            report = run_reconcile(
+                root, base, head, mode=mode, settings=settings, on_progress=_progress
+            )
+        else:
+            report = converge(
+                root,
+                head,
+                mode=mode,
+                settings=settings,
+                everything=everything,
+                on_progress=_progress,
+            )
     except GitError as error:
-        typer.secho(f"error: {error}", err=True, fg="red")
-        raise typer.Exit(2) from None
-    _write(report, json_out, markdown_out)
+        raise _fail(str(error)) from None
+    except InventoryError as error:
+        raise _fail(f"cannot list the backend's stacks: {error}") from None
+    _write(report, *outputs)
 
 
 def drift(

@@ -23,7 +23,8 @@ class PlatformConfig:
     twilio_auth_token: pulumi.Output[str]
     region: str = DEFAULT_REGION
     vpc_cidr: str = "10.40.0.0/16"
-    runner_label: str = "ethiq-platform"
+    runner_label: str = "ethiq-platform"  # the runner that applies (reaches the database)
+    preview_runner_label: str = "ethiq-preview"  # the runner that previews pull requests
     runtime_count: int = 2
     alarm_email: str | None = None
 
@@ -48,6 +49,7 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         region=config.get("region") or DEFAULT_REGION,
         vpc_cidr=config.get("vpcCidr") or "10.40.0.0/16",
         runner_label=config.get("runnerLabel") or "ethiq-platform",
+        preview_runner_label=config.get("previewRunnerLabel") or "ethiq-preview",
         runtime_count=config.get_int("runtimeCount") or 2,
         alarm_email=config.get("alarmEmail"),
     )

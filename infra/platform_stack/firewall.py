@@ -53,6 +53,7 @@ class Firewall(pulumi.ComponentResource):
     load_balancer: aws.ec2.SecurityGroup
     runtime: aws.ec2.SecurityGroup
     runner: aws.ec2.SecurityGroup
+    preview_runner: aws.ec2.SecurityGroup
     database: aws.ec2.SecurityGroup
     cache: aws.ec2.SecurityGroup
 
@@ -104,6 +105,13 @@ class Firewall(pulumi.ComponentResource):
             [],
             _egress_anywhere(),  # GitHub, package registries, Twilio's API
         )
+        # Previews run pull requests' code: no way into PostgreSQL or Redis (neither admits it).
+        self.preview_runner = group(
+            "preview-runner",
+            "CI preview runner: no inbound traffic, no access to the database or the cache",
+            [],
+            _egress_anywhere(),  # GitHub, package registries, the state backend
+        )
         self.database = group(
             "database",
             "PostgreSQL: from the runtime and the CI runner",
@@ -124,6 +132,7 @@ class Firewall(pulumi.ComponentResource):
                 "loadBalancer": self.load_balancer.id,
                 "runtime": self.runtime.id,
                 "runner": self.runner.id,
+                "previewRunner": self.preview_runner.id,
                 "database": self.database.id,
                 "cache": self.cache.id,
             }

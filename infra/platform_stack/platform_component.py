@@ -31,6 +31,7 @@ class Platform(pulumi.ComponentResource):
     runtime_url: pulumi.Output[str]
     data_region: pulumi.Output[str]
     runner_label: pulumi.Output[str]
+    preview_runner_label: pulumi.Output[str]
     secret_arns: dict[str, pulumi.Output[str]]
 
     def __init__(
@@ -148,9 +149,28 @@ class Platform(pulumi.ComponentResource):
             child,
         )
 
+        # Pull request previews: another instance, role and security group. It reads the values
+        # a diff compares, cannot reach the database, and gets no Twilio token from GitHub.
+        preview_runner = CiRunner(
+            f"{name}-preview",
+            CiRunnerArgs(
+                subnet_id=network.private_subnet_ids[0],
+                security_group_id=firewall.preview_runner.id,
+                region=config.region,
+                label=config.preview_runner_label,
+                repository=config.github_repository,
+                github_token_secret_arn=secrets.runner_token.arn,
+                readable_secret_arns=[secrets.database_url.arn, secrets.registry_key.arn],
+                kms_key_arn=key.arn,
+                instance_type="t3.medium",
+            ),
+            child,
+        )
+
         self.runtime_url = runtime.url
         self.data_region = pulumi.Output.from_input(config.region)
         self.runner_label = runner.label
+        self.preview_runner_label = preview_runner.label
         self.secret_arns = {
             "databaseUrl": secrets.database_url.arn,
             "registryKey": secrets.registry_key.arn,
@@ -162,6 +182,7 @@ class Platform(pulumi.ComponentResource):
                 "runtimeUrl": self.runtime_url,
                 "dataRegion": self.data_region,
                 "runnerLabel": self.runner_label,
+                "previewRunnerLabel": self.preview_runner_label,
                 "databaseAddress": database.address,
                 "loadBalancerDnsName": runtime.load_balancer_dns_name,
                 "alarmTopicArn": alarms.arn,

@@ -29,5 +29,6 @@ def main() -> Platform:
     pulumi.export("runtimeUrl", platform.runtime_url)
     pulumi.export("dataRegion", platform.data_region)
     pulumi.export("runnerLabel", platform.runner_label)
+    pulumi.export("previewRunnerLabel", platform.preview_runner_label)
     pulumi.export("secretArns", platform.secret_arns)
     return platform

@@ -5,6 +5,12 @@ access through SSM Session Manager).
 At boot it reads a GitHub token from Secrets Manager, asks GitHub for a registration token and
 registers with the label the workflows ask for (``runs-on: [self-hosted, <label>]``). Its role
 may read the secrets tenant stacks need (DATABASE_URL, ETHIQ_REGISTRY_KEY) and nothing else.
+
+The runner's service runs as the unprivileged user ``runner``, so nothing a workflow does may need
+root: the boot script installs, as root, every Debian package ``tools/setup.sh`` would otherwise
+install (:data:`SETUP_PACKAGES`; a test keeps the two lists equal). Go is not among them: Debian
+bookworm's Go is too old for ``tools/engine/go.mod``; the workflows install the pinned toolchain
+with ``actions/setup-go`` (``go-version-file: tools/engine/go.mod``) and cache ``.venv``.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-__all__ = ["DEBIAN_AMI_PARAMETER", "CiRunner", "CiRunnerArgs", "user_data"]
+__all__ = ["DEBIAN_AMI_PARAMETER", "SETUP_PACKAGES", "CiRunner", "CiRunnerArgs", "user_data"]
 
 # Debian publishes its official AMIs as public SSM parameters; setup expects Debian.
 DEBIAN_AMI_PARAMETER = "/aws/service/debian/release/bookworm/latest/amd64"
+# What tools/setup.sh installs when missing (it needs root for that); the runner has them at boot.
+SETUP_PACKAGES = ("postgresql", "redis-server", "strace", "wrk")
+# What the runner itself and the workflows use: git, make, Python's venv, the AWS CLI.
+_RUNNER_PACKAGES = ("curl", "jq", "git", "make", "awscli", "python3", "python3-venv")
 
 
 @dataclass(frozen=True)
@@ -40,12 +50,12 @@ class CiRunnerArgs:
 def user_data(region: str, repository: str, label: str, token_secret_arn: str) -> str:
     """The boot script: packages setup needs, then the runner registered as a service."""
     q = shlex.quote
+    packages = " ".join((*_RUNNER_PACKAGES, *SETUP_PACKAGES))
     return f"""#!/bin/bash
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y curl jq git make awscli python3 python3-venv postgresql redis-server strace \\
-  golang-go
+apt-get install -y --no-install-recommends {packages}
 systemctl disable --now postgresql redis-server  # tests start their own servers
 id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
 cd /home/runner

@@ -1,16 +1,18 @@
 """The reconciler: tenant stacks brought to what git declares, one worker process per stack.
 
-``changes`` finds the stacks two revisions differ on (pure git), ``project`` builds the head
-revision's project and per-stack work directories, ``worker`` runs one stack through the
-Automation API, ``runner`` orchestrates them with bounded parallelism, ``report`` renders JSON
-and markdown. ``ethiq reconcile`` and ``ethiq drift`` are the commands.
+``changes`` finds the stacks whose head differs from what the backend applied, or that two
+revisions differ on (pure git), ``project`` builds the head revision's project and per-stack work
+directories, ``worker`` runs one stack through the Automation API (and recovers what a killed run
+left), ``processes`` keeps each worker in a session swept when it ends, ``runner`` orchestrates
+them with bounded parallelism, ``report`` renders JSON and markdown. ``ethiq reconcile``,
+``ethiq deploy-all`` and ``ethiq drift`` are the commands.
 """
 
 from __future__ import annotations
 
-from infra.reconcile.changes import ChangeSet, StackChange, detect_changes
+from infra.reconcile.changes import ChangeSet, StackChange, detect_changes, pending_changes
 from infra.reconcile.report import Report, StackResult, to_json, to_markdown
-from infra.reconcile.runner import Settings, drift, reconcile
+from infra.reconcile.runner import Settings, converge, drift, reconcile
 
 __all__ = [
     "ChangeSet",
@@ -18,8 +20,10 @@ __all__ = [
     "Settings",
     "StackChange",
     "StackResult",
+    "converge",
     "detect_changes",
     "drift",
+    "pending_changes",
     "reconcile",
     "to_json",
     "to_markdown",

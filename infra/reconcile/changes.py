@@ -1,13 +1,25 @@
-"""Which tenant stacks a change between two revisions touches, and whether a removal was allowed.
+"""Which tenant stacks need the engine, and whether a removal was allowed.
 
-Cost grows with the size of the diff, not with the number of tenants: one ``git diff`` of two
-trees, one ``ls-tree`` of the stack directory, and per removed stack the history of that file.
+Two ways to ask. :func:`pending_changes` compares the head with what the backend says was applied
+(each stack's ``ethiq:applied-commit`` tag): a stack needs work when it is not in the backend, has
+no recorded commit (never applied, or its last apply did not finish), or when its stack file or
+the program differs between that commit and the head; a backend stack without a file at the head
+is a removal, allowed only if the version of its file last applied carried
+``ethiq:allowDestroy: true``. The answer depends on trees and the backend, never on which commits
+a push or a squash merge contained, so a pull request's preview (of its merge commit) and the
+apply after the merge agree, and whatever a missed, failed or cancelled apply left undone is
+found again by the next run. Cost: one ``ls-tree`` for the head, and one ``ls-tree`` plus one
+``git diff`` per distinct applied commit (usually a handful).
+
+:func:`detect_changes` compares two revisions (``--base``): one ``git diff`` of two trees, one
+``ls-tree`` of the stack directory, and per removed stack the history of that file.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -23,7 +35,9 @@ __all__ = [
     "ChangeSet",
     "StackChange",
     "allows_destroy",
+    "applied_allows_destroy",
     "detect_changes",
+    "pending_changes",
     "removal_history",
     "stack_config_dir",
     "stack_name",
@@ -50,11 +64,12 @@ class StackChange:
     kind: ChangeKind
     path: str  # the stack file, relative to the repository root
     reason: str
+    applied: str | None = None  # the commit the backend says was last applied to this stack
 
 
 @dataclass(frozen=True)
 class ChangeSet:
-    base: str
+    base: str | None  # None: compared with the backend's applied commits
     head: str
     stacks: tuple[StackChange, ...]
     program_changes: tuple[str, ...]  # program/policy paths that changed (all stacks re-run)
@@ -136,3 +151,74 @@ def allows_destroy(text: str) -> bool:
     config = document.get("config") if isinstance(document, dict) else None
     value = config.get(ALLOW_DESTROY) if isinstance(config, dict) else None
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _is_commit_id(value: str | None) -> bool:
+    return value is not None and re.fullmatch(r"[0-9a-f]{40}", value) is not None
+
+
+def pending_changes(
+    repo: Path, head: str, applied: Mapping[str, str | None], *, everything: bool = False
+) -> ChangeSet:
+    """Stacks whose head differs from what the backend applied (``applied``: backend stack →
+    its ``ethiq:applied-commit``, None when unset). ``everything``: every stack at the head."""
+    head_sha = git.resolve(repo, head)
+    config_dir = stack_config_dir(repo, head_sha)
+    at_head = {
+        name: (path, blob)
+        for path, blob in git.blobs(repo, head_sha, config_dir).items()
+        if (name := stack_name(path, config_dir)) is not None
+    }
+    trees: dict[str, tuple[dict[str, str], list[str]]] = {}
+
+    def applied_tree(commit: str) -> tuple[dict[str, str], list[str]]:
+        if commit not in trees:
+            files = git.blobs(repo, commit, stack_config_dir(repo, commit))
+            trees[commit] = (files, git.paths_differing(repo, commit, head_sha, PROGRAM_PATHS))
+        return trees[commit]
+
+    changes: list[StackChange] = []
+    for name in sorted(at_head.keys() | applied.keys()):
+        commit = applied.get(name)
+        known = _is_commit_id(commit) and git.exists(repo, str(commit))
+        if name not in at_head:
+            path = posixpath.join(config_dir, f"Pulumi.{name}.yaml")
+            changes.append(StackChange(name, "removed", path, "no stack file at head", commit))
+            continue
+        path, blob = at_head[name]
+        if name not in applied:
+            changes.append(StackChange(name, "added", path, "not in the backend yet"))
+            continue
+        short = str(commit)[:10]
+        if everything:
+            reason = "deploy-all"
+        elif not _is_commit_id(commit):
+            reason = "no applied commit recorded (never applied here, or the last apply failed)"
+        elif not known:
+            reason = f"applied commit {short} is not in this repository"
+        else:
+            files, program = applied_tree(str(commit))
+            if files.get(path) != blob:
+                reason = f"stack file differs from the applied {short}"
+            elif program:
+                shown = ", ".join(program[:3]) + (" …" if len(program) > 3 else "")  # noqa: PLR2004
+                reason = f"program changed since the applied {short} ({shown})"
+            else:
+                continue
+        changes.append(StackChange(name, "changed", path, reason, commit if known else None))
+    return ChangeSet(
+        base=None,
+        head=head_sha,
+        stacks=tuple(changes),
+        program_changes=(),
+        stacks_at_head=len(at_head),
+    )
+
+
+def applied_allows_destroy(repo: Path, change: StackChange) -> tuple[bool, str | None]:
+    """For a removal found by :func:`pending_changes`: whether the version of the stack file
+    last applied carried the flag, and that version's text (None when it cannot be read)."""
+    if change.applied is None or not git.exists(repo, change.applied):
+        return False, None
+    text = git.show(repo, change.applied, change.path)
+    return (text is not None and allows_destroy(text)), text

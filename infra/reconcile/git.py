@@ -12,10 +12,13 @@ from pathlib import Path
 __all__ = [
     "GitError",
     "archive",
+    "blobs",
     "changed_paths",
     "commits_touching",
+    "exists",
     "git",
     "list_dir",
+    "paths_differing",
     "resolve",
     "show",
 ]
@@ -43,6 +46,31 @@ def list_dir(repo: Path, rev: str, directory: str) -> list[str]:
     """Paths of the entries directly in ``directory`` (``""``: the root) at ``rev``."""
     where = [directory.rstrip("/") + "/"] if directory else []
     out = git(repo, "ls-tree", "-z", "--name-only", rev, *where)
+    return [path for path in out.split("\0") if path]
+
+
+def exists(repo: Path, rev: str) -> bool:
+    """Whether ``rev`` names a commit this repository has (a shallow or rewritten clone may not)."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "-e", f"{rev}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def blobs(repo: Path, rev: str, directory: str) -> dict[str, str]:
+    """``path → blob id`` of the files directly in ``directory`` at ``rev``: equal ids, equal
+    content, without reading a single file."""
+    where = [directory.rstrip("/") + "/"] if directory else []
+    out = git(repo, "ls-tree", "-z", rev, *where)
+    entries = (line.split("\t", 1) for line in out.split("\0") if line)
+    return {path: meta.split()[2] for meta, path in entries if meta.split()[1] == "blob"}
+
+
+def paths_differing(repo: Path, base: str, head: str, paths: tuple[str, ...]) -> list[str]:
+    """Files under ``paths`` whose content differs between two commits."""
+    out = git(repo, "diff", "--name-only", "--no-renames", "-z", base, head, "--", *paths)
     return [path for path in out.split("\0") if path]
 
 

@@ -11,9 +11,11 @@ __all__ = [
     "FAILING",
     "Mode",
     "Operation",
+    "PolicyFinding",
     "Report",
     "StackResult",
     "Status",
+    "Step",
     "change_counts",
     "to_json",
     "to_markdown",
@@ -36,6 +38,22 @@ _SIGNS: Final = (
 )
 
 
+class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One resource the operation touches (``same`` steps are left out)."""
+
+    op: str  # the engine's op: create, update, replace, delete, create-replacement …
+    urn: str
+    type: str
+    diffs: list[str] = msgspec.field(default_factory=list)  # properties that differ
+
+
+class PolicyFinding(msgspec.Struct, kw_only=True, omit_defaults=True):
+    policy: str
+    level: str  # advisory, mandatory, remediate
+    message: str
+    urn: str | None = None
+
+
 class StackResult(msgspec.Struct, kw_only=True):
     stack: str
     change: Literal["added", "changed", "removed", "checked"]
@@ -46,13 +64,16 @@ class StackResult(msgspec.Struct, kw_only=True):
     drifted: list[str] = msgspec.field(default_factory=list)  # URNs a refresh would change
     duration_s: float = 0.0
     attempts: int = 0  # engine runs, retries on a locked stack included
+    recovered: list[str] = msgspec.field(default_factory=list)  # stale lock, pending ops, orphans
+    steps: list[Step] = msgspec.field(default_factory=list)  # per resource: op, type, properties
+    policies: list[PolicyFinding] = msgspec.field(default_factory=list)
     error: str | None = None
     log: str | None = None  # the engine's full output for this stack
 
 
 class Report(msgspec.Struct, kw_only=True):
     mode: Mode
-    base: str | None = None
+    base: str | None = None  # None with a head: compared with what the backend applied
     head: str | None = None
     program_changes: list[str] = msgspec.field(default_factory=list)
     stacks_total: int = 0  # stacks declared at head (drift: stacks checked)
@@ -91,38 +112,138 @@ def _cell(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def to_markdown(report: Report) -> str:
-    """A PR comment: a one-line verdict, a table of stacks, then each failure in full."""
+def _resource(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _severity(op: str) -> int:
+    if op == "delete":
+        return 3
+    return 2 if "replace" in op else 1
+
+
+def _folded_steps(steps: list[Step]) -> list[tuple[str, Step]]:
+    """One row per resource: a replacement's create/replace/delete steps become ``replace``."""
+    rows: dict[str, tuple[str, Step]] = {}
+    for step in steps:
+        op = "replace" if "replace" in step.op else step.op
+        if step.urn not in rows or _severity(op) > _severity(rows[step.urn][0]):
+            diffs = step.diffs or (rows[step.urn][1].diffs if step.urn in rows else [])
+            rows[step.urn] = (op, msgspec.structs.replace(step, diffs=diffs))
+    return list(rows.values())
+
+
+def _destructive(report: Report) -> list[str]:
+    lines = []
+    for r in report.results:
+        for op, step in _folded_steps(r.steps):
+            if _severity(op) > 1:
+                keys = f" (because of {', '.join(f'`{k}`' for k in step.diffs[:4])})"
+                lines.append(
+                    f"> - `{r.stack}`: **{op.upper()}** `{_resource(step.urn)}` ({step.type})"
+                    + (keys if step.diffs and op != "delete" else "")
+                )
+    return lines
+
+
+def _title(report: Report) -> list[str]:
     titles = {"preview": "preview", "apply": "apply", "drift": "drift check"}
-    span = f" `{report.base[:10]}..{report.head[:10]}`" if report.base and report.head else ""
+    if report.base and report.head:
+        span = f" `{report.base[:10]}..{report.head[:10]}`"
+    elif report.head:
+        span = f" `{report.head[:10]}` against the backend's applied state"
+    else:
+        span = ""
     verdict = "✅" if report.ok else "❌"
     tally = Counter(r.status for r in report.results)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(tally.items())) or "nothing to do"
-    lines = [
+    return [
         f"### {verdict} Ethiq {titles[report.mode]}{span}",
         "",
         f"{len(report.results)} of {report.stacks_total} stack(s): {summary} · "
         f"{report.engine_operations} engine operation(s) · {report.duration_s:.1f}s",
     ]
+
+
+def _caution(report: Report) -> list[str]:
+    destructive = _destructive(report)
+    if not destructive:
+        return []
+    would = "would be" if report.mode == "preview" else "were"
+    return [
+        "",
+        "> [!CAUTION]",
+        f"> **{len(destructive)} resource(s) {would} REPLACED or DELETED.** A replaced "
+        "resource is a new one: check that no phone number or subaccount is among them.",
+        ">",
+        *destructive,
+    ]
+
+
+def _table(report: Report) -> list[str]:
+    if not report.results:
+        return []
+    verbs = _VERBS.get(report.mode, {})
+    lines = [
+        "",
+        "| stack | change | result | resources | time | note |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in report.results:
+        status = verbs.get(r.status, r.status)
+        status = f"**{status}**" if r.status in FAILING else status
+        lines.append(
+            f"| `{r.stack}` | {r.change} | {status} | {_resources(r.changes)} | "
+            f"{r.duration_s:.1f}s | {_cell(r.error or r.reason)} |"
+        )
+    return lines
+
+
+def _resource_changes(r: StackResult) -> list[str]:
+    rows = _folded_steps(r.steps)
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"<details><summary><code>{r.stack}</code>: {len(rows)} resource change(s)</summary>",
+        "",
+        "| resource | type | change | properties |",
+        "| --- | --- | --- | --- |",
+    ]
+    for op, step in rows:
+        shown = f"**{op.upper()}**" if _severity(op) > 1 else op
+        props = ", ".join(f"`{k}`" for k in step.diffs[:8]) or "-"
+        lines.append(f"| `{_resource(step.urn)}` | {step.type} | {shown} | {props} |")
+    return [*lines, "", "</details>"]
+
+
+def _notes(report: Report) -> list[str]:
+    lines: list[str] = []
+    findings = [(r.stack, f) for r in report.results for f in r.policies]
+    if findings:
+        lines += ["", "**Policy findings**", ""]
+        for stack, f in findings:
+            where = f" (`{_resource(f.urn)}`)" if f.urn else ""
+            lines.append(f"- `{stack}` · {f.level} · `{f.policy}`{where}: {_cell(f.message, 300)}")
+    recovered = [(r.stack, note) for r in report.results for note in r.recovered]
+    if recovered:
+        lines += ["", "**Recovered from an interrupted run**", ""]
+        lines += [f"- `{stack}`: {note}" for stack, note in recovered]
+    return lines
+
+
+def to_markdown(report: Report) -> str:
+    """A PR comment: a one-line verdict, replacements and deletions called out, a table of
+    stacks, each stack's resource changes, policy findings, then each failure in full."""
+    lines = _title(report) + _caution(report)
     if report.program_changes:
         shown = ", ".join(f"`{p}`" for p in report.program_changes[:5])
         more = " …" if len(report.program_changes) > 5 else ""  # noqa: PLR2004
         lines += ["", f"Program or policy code changed ({shown}{more}): every stack is checked."]
-    if report.results:
-        verbs = _VERBS.get(report.mode, {})
-        lines += [
-            "",
-            "| stack | change | result | resources | time | note |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in report.results:
-            status = verbs.get(r.status, r.status)
-            status = f"**{status}**" if r.status in FAILING else status
-            note = _cell(r.error or r.reason)
-            lines.append(
-                f"| `{r.stack}` | {r.change} | {status} | {_resources(r.changes)} | "
-                f"{r.duration_s:.1f}s | {note} |"
-            )
+    lines += _table(report)
+    for r in report.results:
+        lines += _resource_changes(r)
+    lines += _notes(report)
     for r in report.results:
         if r.error:
             lines += ["", f"<details><summary><code>{r.stack}</code>: {r.status}</summary>", ""]

@@ -1,6 +1,8 @@
 """Reconcile tenant stacks with git: plan per stack, run each in its own worker process.
 
-``reconcile`` turns the stacks a change touches into one job per stack (up or preview; for a
+``converge`` (what CI runs) asks the backend which commit each stack last applied and runs the
+stacks whose head differs (``changes.pending_changes``); ``deploy-all`` is the same with every
+stack. ``reconcile`` turns the stacks a change touches into one job per stack (up or preview; for a
 removed stack file, a destroy when removal was allowed, else a planned destroy that is refused),
 runs the jobs ``parallel`` at a time, each in a separate ``infra.reconcile.worker`` process with
 its own work directory, and folds the outcomes into a :class:`Report`. ``drift`` does the same
@@ -9,6 +11,8 @@ with a refresh preview of stacks in the working tree. A failing stack never stop
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,19 +28,34 @@ from typing import Literal
 import msgspec
 import yaml
 
+from infra.engine import OFFLINE
 from infra.reconcile.changes import (
     ALLOW_DESTROY,
+    ChangeSet,
     allows_destroy,
+    applied_allows_destroy,
     detect_changes,
+    pending_changes,
     removal_history,
     stack_name,
 )
+from infra.reconcile.git import resolve as git_resolve
+from infra.reconcile.processes import run_in_session
 from infra.reconcile.project import checkout, policy_packs, stack_workdir
-from infra.reconcile.redact import redact, secret_values
+from infra.reconcile.redact import redact, scrub_paths, secret_values
 from infra.reconcile.report import FAILING, Operation, Report, StackResult, change_counts
-from infra.reconcile.worker import Job, Outcome
+from infra.reconcile.worker import APPLIED_COMMIT, Job, Outcome
 
-__all__ = ["Progress", "Settings", "Task", "drift", "reconcile", "run_tasks"]
+__all__ = [
+    "Progress",
+    "Settings",
+    "Task",
+    "applied_commits",
+    "converge",
+    "drift",
+    "reconcile",
+    "run_tasks",
+]
 
 ChangeLabel = Literal["added", "changed", "removed", "checked"]
 
@@ -62,6 +81,8 @@ class Task:
     path: str = ""
     reason: str = ""
     allowed: bool = True  # for a removal: a committed version carried ethiq:allowDestroy
+    applied_commit: str | None = None  # recorded on the stack after a successful up
+    from_backend: bool = False  # planned from the backend's applied commits (not --base)
 
 
 Progress = Callable[[str, int, int, Task, StackResult | None], None]
@@ -104,31 +125,118 @@ def reconcile(
     if changes.stacks:
         with _work_root(settings) as work:
             project = checkout(repo, changes.head, work / "head", settings.virtualenv)
-            tasks = []
-            for change in changes.stacks:
-                if change.kind == "removed":
-                    history = removal_history(repo, changes.base, changes.head, change.path)
-                    allowed = any(allows_destroy(text) for text in history)
-                    operation: Operation = (
-                        "destroy" if allowed and mode == "apply" else "preview-destroy"
-                    )
-                    stack_file = history[0] if history else None
-                else:
-                    allowed, stack_file = True, (project / change.path).read_text()
-                    operation = "up" if mode == "apply" else "preview"
-                tasks.append(
-                    Task(
-                        change.stack,
-                        change.kind,
-                        operation,
-                        stack_file,
-                        change.path,
-                        change.reason,
-                        allowed,
-                    )
-                )
+            tasks = _tasks(repo, changes, project, mode)
             report.results = run_tasks(tasks, project, work, settings, on_progress)
     return _finish(report, started)
+
+
+def converge(
+    repo: Path,
+    head: str,
+    *,
+    mode: Literal["preview", "apply"],
+    settings: Settings,
+    everything: bool = False,
+    on_progress: Progress = _quiet,
+) -> Report:
+    """Bring every stack of ``head`` (and every backend stack it no longer has) to ``head``:
+    those whose applied commit differs in content, or all of them with ``everything``."""
+    started = time.perf_counter()
+    head_sha = git_resolve(repo, head)
+    with _work_root(settings) as work:
+        project = checkout(repo, head_sha, work / "head", settings.virtualenv)
+        applied = applied_commits(project, work / "inventory", settings)
+        changes = pending_changes(repo, head_sha, applied, everything=everything)
+        report = Report(
+            mode=mode,
+            head=changes.head,
+            stacks_total=changes.stacks_at_head,
+            detect_s=round(time.perf_counter() - started, 4),
+        )
+        tasks = _tasks(repo, changes, project, mode)
+        report.results = run_tasks(tasks, project, work, settings, on_progress)
+    return _finish(report, started)
+
+
+def _tasks(
+    repo: Path, changes: ChangeSet, project: Path, mode: Literal["preview", "apply"]
+) -> list[Task]:
+    tasks = []
+    for change in changes.stacks:
+        applied_commit = None
+        if change.kind == "removed" and changes.base is None:
+            allowed, stack_file = applied_allows_destroy(repo, change)
+            operation: Operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
+        elif change.kind == "removed":
+            assert changes.base is not None  # noqa: S101  # narrowed by the branch above
+            history = removal_history(repo, changes.base, changes.head, change.path)
+            allowed = any(allows_destroy(text) for text in history)
+            operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
+            stack_file = history[0] if history else None
+        else:
+            allowed, stack_file = True, (project / change.path).read_text()
+            operation = "up" if mode == "apply" else "preview"
+            applied_commit = changes.head
+        tasks.append(
+            Task(
+                change.stack,
+                change.kind,
+                operation,
+                stack_file,
+                change.path,
+                change.reason,
+                allowed,
+                applied_commit,
+                from_backend=changes.base is None,
+            )
+        )
+    return tasks
+
+
+def engine_settings(settings: Settings) -> dict[str, str]:
+    """The environment every engine process gets: the caller's, offline, this virtualenv's
+    ``bin`` (the engine and its plugins) first on PATH."""
+    env = dict(settings.env) | OFFLINE
+    venv_bin = str(settings.virtualenv / "bin")
+    if venv_bin not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = os.pathsep.join([venv_bin, env.get("PATH", "")])
+    return env
+
+
+def applied_commits(project: Path, work: Path, settings: Settings) -> dict[str, str | None]:
+    """Every stack of the project in the backend → its ``ethiq:applied-commit`` (None: unset).
+
+    One ``pulumi stack ls`` and one ``pulumi stack tag ls`` per stack, a few at a time."""
+    stack_workdir(project, work, "inventory", None, settings.virtualenv)
+    env = engine_settings(settings)
+
+    def pulumi(*args: str) -> str:
+        done = subprocess.run(
+            ["pulumi", *args, "--non-interactive"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            message = redact(done.stderr.strip(), secret_values(settings.env))
+            raise InventoryError(f"pulumi {args[0]} {args[1]}: {scrub_paths(message)}")
+        return done.stdout
+
+    names = [s["name"].rsplit("/", 1)[-1] for s in json.loads(pulumi("stack", "ls", "--json"))]
+
+    def tag(name: str) -> str | None:
+        tags = json.loads(pulumi("stack", "tag", "ls", "--json", "--stack", name) or "{}")
+        value = tags.get(APPLIED_COMMIT)
+        return str(value) if value else None
+
+    with ThreadPoolExecutor(max_workers=max(4, settings.parallel)) as pool:
+        return dict(zip(names, pool.map(tag, names), strict=True))
+
+
+class InventoryError(RuntimeError):
+    """The backend could not be listed: nothing was run."""
 
 
 def drift(
@@ -209,7 +317,7 @@ def _run_task(task: Task, project: Path, work: Path, settings: Settings) -> Stac
         outcome = _spawn(task, project, work, settings)
     result = _result(task, outcome)
     if result.error:
-        result.error = redact(result.error, secret_values(settings.env))
+        result.error = scrub_paths(redact(result.error, secret_values(settings.env)))
     result.duration_s = round(time.perf_counter() - started, 2)
     result.log = str(work / "engine.log") if settings.work_dir is not None else None
     return result
@@ -230,21 +338,25 @@ def _spawn(task: Task, project: Path, work: Path, settings: Settings) -> Outcome
         policy_packs=policy_packs(project) if settings.policy else [],
         lock_retries=settings.lock_retries,
         lock_backoff_s=settings.lock_backoff_s,
+        applied_commit=task.applied_commit,
     )
     job_file, outcome_file = work / "job.json", work / "outcome.json"
     job_file.write_bytes(msgspec.json.encode(job))
-    process = subprocess.run(
+    # A session of its own: whatever the engine leaves behind when killed is killed with it.
+    process, leftovers = run_in_session(
         [sys.executable, "-m", "infra.reconcile.worker", str(job_file), str(outcome_file)],
         cwd=work,
-        env=dict(settings.env),
-        capture_output=True,
-        text=True,
-        check=False,
+        env=engine_settings(settings),
     )
+    ended = [f"stopped {len(leftovers)} engine process(es) left running"] if leftovers else []
     if process.returncode != 0 or not outcome_file.is_file():
         tail = "\n".join(process.stderr.strip().splitlines()[-12:])
-        return Outcome(attempts=0, error=f"worker exited {process.returncode}:\n{tail}")
-    return msgspec.json.decode(outcome_file.read_bytes(), type=Outcome)
+        return Outcome(
+            attempts=0, recovered=ended, error=f"worker exited {process.returncode}:\n{tail}"
+        )
+    outcome = msgspec.json.decode(outcome_file.read_bytes(), type=Outcome)
+    outcome.recovered += ended
+    return outcome
 
 
 def _result(task: Task, outcome: Outcome) -> StackResult:
@@ -257,6 +369,9 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
         changes=outcome.changes,
         drifted=outcome.drifted,
         attempts=outcome.attempts,
+        recovered=outcome.recovered,
+        steps=outcome.steps,
+        policies=outcome.policies,
         error=outcome.error,
     )
     folded = change_counts(outcome.changes)
@@ -274,9 +389,14 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
         elif not task.allowed:
             planned = f" (it would destroy {folded['delete']} resource(s))" if folded else ""
             result.status = "refused"
+            which = (
+                "the version of it last applied does not carry"
+                if task.from_backend
+                else "no committed version of it carries"
+            )
             result.error = (
-                f"{task.path} was removed, but no committed version of it carries "
-                f"`{ALLOW_DESTROY}: true`{planned}. Commit that flag first (its own reviewed "
+                f"{task.path} was removed, but {which} `{ALLOW_DESTROY}: true`{planned}. "
+                "Restore the file, or commit and apply that flag first (its own reviewed "
                 "change), then remove the file." + (f"\n{outcome.error}" if outcome.error else "")
             )
         elif outcome.error is None:

@@ -6,28 +6,63 @@ in one process share global state (pulumi#6052, #7782). The worker selects (or c
 through the Automation API, runs one operation, retries while another update holds the stack's
 lock, and writes what happened as JSON. It never exits non-zero for a stack that failed: the
 outcome says so.
+
+Recovery after a killed run (``kill -9``, a cancelled job): a lock left by a ``pulumi`` process of
+this host that no longer runs is removed (``pulumi cancel``), and pending operations are dropped
+from the state by ``pulumi stack export``/``import``, the procedure Pulumi documents for
+interrupted updates (https://www.pulumi.com/docs/iac/operations/troubleshooting/interrupted-updates/);
+an update keeps pending creates otherwise (pulumi/pulumi#9293). A lock of a live process, or of
+another host, is never touched. A resource whose create was interrupted is then created again,
+and the providers adopt what Twilio already holds for this stack.
+
+After a successful ``up`` the stack's tag ``ethiq:applied-commit`` records the revision applied:
+the reconciler compares it with the head to find stacks whose apply was missed or failed.
+A preview of a stack the backend does not have runs on a throwaway local backend: an empty
+state is what the real one would have, and a preview never writes to the real backend.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import secrets
+import socket
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 import msgspec
+import yaml
 from pulumi import automation as auto
 
-from infra.reconcile.report import Operation
+from infra.reconcile.report import Operation, PolicyFinding, Step
 
-__all__ = ["Job", "Outcome", "error_summary", "main", "run_job"]
+__all__ = [
+    "APPLIED_COMMIT",
+    "Job",
+    "Outcome",
+    "PolicyFinding",
+    "Step",
+    "error_summary",
+    "main",
+    "run_job",
+    "stale_locks",
+]
+
+APPLIED_COMMIT = "ethiq:applied-commit"
+UNFINISHED = "unfinished"  # the tag's value while an up runs
 
 # Op types a refresh reports for resources whose live state matches the state file.
 _IN_SYNC = frozenset({"same", "refresh", "read"})
 _MAX_ERROR_LINES = 20
 _SECTIONS = frozenset({"Diagnostics:", "Policies:", "Policy Violations:"})
+# How the file backend names a lock holder in its "the stack is currently locked" error.
+_LOCK_HOLDER = re.compile(r"created by (?P<user>\S*)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
+_TRACEBACK = re.compile(r'^((error: )?Traceback \(most recent call last\)|File "[^"]*", line \d+)')
 
 
 class Job(msgspec.Struct, kw_only=True):
@@ -43,6 +78,7 @@ class Job(msgspec.Struct, kw_only=True):
     policy_packs: list[str] = msgspec.field(default_factory=list)
     lock_retries: int = 4
     lock_backoff_s: float = 2.0
+    applied_commit: str | None = None  # tag the stack with it after a successful up
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -52,6 +88,9 @@ class Outcome(msgspec.Struct, kw_only=True):
     drifted: list[str] = msgspec.field(default_factory=list)
     attempts: int = 0
     locked: bool = False  # gave up on a stack held by another update
+    recovered: list[str] = msgspec.field(default_factory=list)  # stale locks, pending ops cleared
+    steps: list[Step] = msgspec.field(default_factory=list)
+    policies: list[PolicyFinding] = msgspec.field(default_factory=list)
     error: str | None = None
 
 
@@ -62,23 +101,29 @@ def error_summary(text: str) -> str:
     printed them, else every ``error`` line, else the tail of the output.
     """
     lines = [line.strip().removeprefix("stderr: ") for line in text.splitlines() if line.strip()]
+    kept: list[str] = []  # every line but traceback headers, frames, their code and markers
+    frame = False
+    for line in lines:
+        if _TRACEBACK.match(line):
+            frame = line.startswith("File ")
+        elif frame or not line.strip("^~ "):
+            frame = False  # the source line a frame quotes, or Python's markers under it
+        else:
+            kept.append(line)
     sections: list[str] = []
     errors: list[str] = []
-    inside = frame = False
-    for line in lines:
+    inside = False
+    for line in kept:
         if line in _SECTIONS:
             inside = True
         elif line.endswith(":") and " " not in line:  # the next section (Resources:, stderr: …)
             inside = False
         elif inside:
-            skip = frame or line.startswith(('File "', "Traceback (most recent call last)"))
-            skip = skip or not line.strip("^~ ")  # Python's markers under a frame's code
-            frame = line.startswith('File "')
-            if not skip and line not in sections:
+            if line not in sections:
                 sections.append(line[:400])
         elif re.search(r"\berror\b", line, re.IGNORECASE) and line not in errors:
             errors.append(line[:400])
-    tail = [line for line in lines if not line.startswith("@ ")]
+    tail = [line for line in kept if not line.startswith("@ ")]
     return "\n".join(
         sections[-_MAX_ERROR_LINES:] or errors[:_MAX_ERROR_LINES] or tail[-_MAX_ERROR_LINES:]
     )
@@ -88,56 +133,154 @@ def _ops(changes: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(op, "value", op)): n for op, n in (changes or {}).items() if n}
 
 
+class _Recorder:
+    """Collects what an operation's engine events say: resource steps and policy findings."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.policies: list[PolicyFinding] = []
+        self.drifted: list[str] = []
+
+    def __call__(self, event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            meta = event.resource_pre_event.metadata
+            if meta.op.value not in _IN_SYNC and meta.type != "pulumi:pulumi:Stack":
+                diffs = list(meta.diffs or meta.keys or [])
+                self.steps.append(Step(op=meta.op.value, urn=meta.urn, type=meta.type, diffs=diffs))
+        if event.policy_event is not None:
+            policy = event.policy_event
+            finding = PolicyFinding(
+                policy=policy.policy_name,
+                level=policy.enforcement_level,
+                message=" ".join(policy.message.split())[:400],
+                urn=policy.resource_urn or None,
+            )
+            if finding not in self.policies:
+                self.policies.append(finding)
+
+    def refresh_event(self, event: auto.EngineEvent) -> None:
+        step = event.res_outputs_event or event.resource_pre_event
+        meta = step.metadata if step is not None else None
+        if meta is not None and meta.op.value not in _IN_SYNC and meta.urn not in self.drifted:
+            self.drifted.append(meta.urn)
+
+    def outcome(self, changes: Mapping[Any, int] | None) -> Outcome:
+        return Outcome(changes=_ops(changes), steps=self.steps, policies=self.policies)
+
+
 def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     def out(line: str) -> None:
         log.write(line if line.endswith("\n") else line + "\n")
         log.flush()
 
-    common: dict[str, Any] = {"on_output": out, "color": "never"}
+    record = _Recorder()
+    common: dict[str, Any] = {"on_output": out, "color": "never", "on_event": record}
     packs: dict[str, Any] = {"policy_packs": job.policy_packs} if job.policy_packs else {}
     if job.operation == "up":
-        summary = stack.up(**common, **packs).summary
-        return Outcome(changes=_ops(summary.resource_changes))
+        return record.outcome(stack.up(**common, **packs).summary.resource_changes)
     if job.operation == "preview":
-        return Outcome(changes=_ops(stack.preview(**common, **packs).change_summary))
+        return record.outcome(stack.preview(**common, **packs).change_summary)
     if job.operation == "destroy":
-        return Outcome(changes=_ops(stack.destroy(**common).summary.resource_changes))
+        return record.outcome(stack.destroy(**common).summary.resource_changes)
     if job.operation == "preview-destroy":
-        return Outcome(changes=_ops(stack.preview_destroy(**common).change_summary))
+        return record.outcome(stack.preview_destroy(**common).change_summary)
     if job.operation == "preview-refresh":
-        drifted: list[str] = []
-
-        def event(e: auto.EngineEvent) -> None:
-            step = e.res_outputs_event or e.resource_pre_event
-            meta = step.metadata if step is not None else None
-            if meta is not None and meta.op.value not in _IN_SYNC and meta.urn not in drifted:
-                drifted.append(meta.urn)
-
-        changes = _ops(stack.preview_refresh(**common, on_event=event, diff=True).change_summary)
+        common["on_event"] = record.refresh_event
+        changes = _ops(stack.preview_refresh(**common, diff=True).change_summary)
         changes = {op: n for op, n in changes.items() if op not in _IN_SYNC}
-        return Outcome(changes=changes, drifted=drifted)
+        return Outcome(changes=changes, drifted=record.drifted)
     raise ValueError(f"unknown operation {job.operation!r}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_locks(message: str, hostname: str | None = None) -> list[str]:
+    """The holders named by a "stack is locked" error, if every one is a process of this host
+    that no longer runs; else ``[]`` (a live update, or another machine's: never ours to clear)."""
+    host = hostname or socket.gethostname()
+    holders = list(_LOCK_HOLDER.finditer(message))
+    if not holders or any(h["host"] != host or _alive(int(h["pid"])) for h in holders):
+        return []
+    return [f"{h['user']}@{h['host']} (pid {h['pid']})" for h in holders]
+
+
+def _clear_pending(stack: auto.Stack) -> list[str]:
+    """Drop the pending operations an interrupted update left in the state (export/import)."""
+    exported = stack.export_stack()
+    deployment = dict(exported.deployment or {})
+    pending = deployment.pop("pending_operations", None) or []
+    if not pending:
+        return []
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+    return [
+        f"cleared pending {op.get('type', '?')} of {op.get('resource', {}).get('urn', '?')}"
+        for op in pending
+    ]
+
+
 def _with_lock_retries(
-    job: Job, attempt: Callable[[], Outcome], sleep: Callable[[float], None] = time.sleep
+    job: Job,
+    attempt: Callable[[], Outcome],
+    sleep: Callable[[float], None] = time.sleep,
+    cancel: Callable[[], None] | None = None,
 ) -> Outcome:
-    for tries in range(1, job.lock_retries + 2):
+    """Run ``attempt``; while another update holds the lock, back off and retry. A lock whose
+    holders are all dead processes of this host is removed (``cancel``) and retried at once."""
+    recovered: list[str] = []
+    tries = 0
+    while True:
+        tries += 1
         try:
             outcome = attempt()
         except auto.ConcurrentUpdateError as error:
+            stale = stale_locks(str(error)) if cancel is not None else []
+            if stale and len(recovered) < job.lock_retries + 1:
+                cancel()  # type: ignore[misc]  # narrowed above
+                recovered.append(f"removed the stale lock of {', '.join(stale)}")
+                continue
             if tries > job.lock_retries:
                 return Outcome(
                     attempts=tries,
                     locked=True,
+                    recovered=recovered,
                     error=f"stack {job.stack} is locked by another update; gave up after "
                     f"{tries} attempt(s)\n{error_summary(str(error))}",
                 )
             sleep(job.lock_backoff_s * 2 ** (tries - 1))
         else:
             outcome.attempts = tries
+            outcome.recovered = recovered + outcome.recovered
             return outcome
-    raise AssertionError("unreachable")
+
+
+def _scratch_backend(job: Job) -> dict[str, str]:
+    """Engine settings for a throwaway local backend, and the stack file made fit for it."""
+    directory = Path(tempfile.mkdtemp(prefix="preview-backend-", dir=job.work_dir))
+    os.environ.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    stack_file = Path(job.work_dir) / "stacks" / f"Pulumi.{job.stack}.yaml"
+    if stack_file.is_file():  # the real stack's key material would not open on this backend
+        document = yaml.safe_load(stack_file.read_text()) or {}
+        for key in ("encryptionsalt", "secretsprovider", "encryptedkey"):
+            document.pop(key, None)
+        stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    return {
+        "PULUMI_BACKEND_URL": directory.resolve().as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
+    }
+
+
+def _try_tag(stack: auto.Stack, value: str) -> None:
+    # A locked or unreachable backend: the operation itself will say so.
+    with contextlib.suppress(auto.CommandError):
+        stack.set_tag(APPLIED_COMMIT, value)
 
 
 def run_job(job: Job) -> Outcome:
@@ -151,18 +294,40 @@ def run_job(job: Job) -> Outcome:
     except auto.StackNotFoundError:
         if not job.create:
             return Outcome(existed=False)
+        if job.operation == "preview":
+            workspace = auto.LocalWorkspace(
+                work_dir=job.work_dir, env_vars=job.engine_env | _scratch_backend(job)
+            )
         stack = auto.Stack.create(job.stack, workspace)
         created = True
+    writes = job.operation in ("up", "destroy")
     with Path(job.log).open("a") as log:
+        if job.operation == "up" and job.applied_commit:
+            # Until this up succeeds the stack is not at any commit: if it fails or is killed,
+            # the next run sees that and applies again.
+            _try_tag(stack, UNFINISHED)
+
+        def attempt() -> Outcome:
+            cleared = _clear_pending(stack) if writes and not created else []
+            outcome = _operate(stack, job, log)
+            outcome.recovered = cleared
+            return outcome
+
         try:
-            outcome = _with_lock_retries(job, lambda: _operate(stack, job, log))
+            outcome = _with_lock_retries(job, attempt, cancel=stack.cancel if writes else None)
         except auto.CommandError as error:
             log.write(f"{error}\n")
             outcome = Outcome(attempts=1, error=error_summary(str(error)))
         finally:
-            if created and job.discard_created:
+            if created and job.discard_created and job.operation != "preview":
                 workspace.remove_stack(job.stack)
     outcome.existed, outcome.created = not created, created
+    if job.operation == "up" and outcome.error is None and job.applied_commit:
+        try:
+            stack.set_tag(APPLIED_COMMIT, job.applied_commit)
+        except auto.CommandError as error:
+            outcome.error = f"applied, but {APPLIED_COMMIT} was not recorded (the next run applies "
+            outcome.error += f"again):\n{error_summary(str(error))}"
     if job.operation == "destroy" and outcome.error is None and job.remove_after_destroy:
         workspace.remove_stack(job.stack)
     return outcome

@@ -82,7 +82,7 @@ def test_the_resource_graph(monitor: RecordingMonitor) -> None:
     assert count["aws:ec2/vpc:Vpc"] == 1
     assert count["aws:ec2/subnet:Subnet"] == 4
     assert count["aws:ec2/natGateway:NatGateway"] == 2
-    assert count["aws:ec2/securityGroup:SecurityGroup"] == 5
+    assert count["aws:ec2/securityGroup:SecurityGroup"] == 6
     assert count["aws:lb/loadBalancer:LoadBalancer"] == 1
     assert count["aws:lb/listener:Listener"] == 2
     assert count["aws:acm/certificate:Certificate"] == 1
@@ -95,7 +95,7 @@ def test_the_resource_graph(monitor: RecordingMonitor) -> None:
     assert count["aws:secretsmanager/secret:Secret"] == 4
     assert count["aws:secretsmanager/secretVersion:SecretVersion"] == 3  # runner token: by hand
     assert count["aws:cloudwatch/metricAlarm:MetricAlarm"] == 1
-    assert count["aws:ec2/instance:Instance"] == 1  # the CI runner
+    assert count["aws:ec2/instance:Instance"] == 2  # the CI runners: apply, preview
     # Subnets in two zones, private ones apart from public ones.
     subnets = monitor.of_type("aws:ec2/subnet:Subnet")
     assert {s.inputs["availabilityZone"] for s in subnets} == {"ca-central-1a", "ca-central-1b"}
@@ -260,21 +260,32 @@ def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
         assert not any(secret in visible for secret in PLAINTEXT), resource.name
 
 
-def test_the_ci_runner_is_private_and_labelled(monitor: RecordingMonitor) -> None:
-    runner = monitor.one("aws:ec2/instance:Instance").inputs
-    assert runner["associatePublicIpAddress"] is False
-    assert runner["metadataOptions"]["httpTokens"] == "required"
-    assert runner["rootBlockDevice"]["encrypted"] is True
-    assert runner["ami"] == "ami-0debian12"
-    assert "--labels ethiq-platform" in runner["userData"]
-    assert "https://github.com/ethiq/ethiq" in runner["userData"]
+def test_the_ci_runners_are_private_and_labelled(monitor: RecordingMonitor) -> None:
+    runners = {r.name: r.inputs for r in monitor.of_type("aws:ec2/instance:Instance")}
     private = {s.name for s in monitor.of_type("aws:ec2/subnet:Subnet") if "private" in s.name}
-    assert runner["subnetId"].removesuffix("-id") in private
-    database = {r.name: r for r in monitor.of_type("aws:ec2/securityGroup:SecurityGroup")}
-    sources = [
-        g for rule in database["ethiq-database"].inputs["ingress"] for g in rule["securityGroups"]
-    ]
-    assert "ethiq-runner-id" in sources  # the runner reaches the private database
+    for name, label in (
+        ("ethiq-instance", "ethiq-platform"),
+        ("ethiq-preview-instance", "ethiq-preview"),
+    ):
+        runner = runners[name]
+        assert runner["associatePublicIpAddress"] is False
+        assert runner["metadataOptions"]["httpTokens"] == "required"
+        assert runner["rootBlockDevice"]["encrypted"] is True
+        assert runner["ami"] == "ami-0debian12"
+        assert f"--labels {label}" in runner["userData"]
+        assert "https://github.com/ethiq/ethiq" in runner["userData"]
+        assert runner["subnetId"].removesuffix("-id") in private
+    groups = {r.name: r for r in monitor.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    sources = {
+        g
+        for key in ("ethiq-database", "ethiq-cache")
+        for rule in groups[key].inputs["ingress"]
+        for g in rule["securityGroups"]
+    }
+    assert "ethiq-runner-id" in sources  # the applying runner reaches the private database
+    assert "ethiq-preview-runner-id" not in sources  # pull requests' code never does
+    assert runners["ethiq-preview-instance"]["vpcSecurityGroupIds"] == ["ethiq-preview-runner-id"]
+    assert groups["ethiq-preview-runner"].inputs.get("ingress", []) == []
 
 
 def test_the_region_is_configurable(event_loop: asyncio.AbstractEventLoop) -> None:

@@ -9,11 +9,14 @@ import pytest
 
 from infra.reconcile.changes import (
     allows_destroy,
+    applied_allows_destroy,
     detect_changes,
+    pending_changes,
     removal_history,
     stack_name,
 )
 from infra.reconcile.git import GitError
+from infra.reconcile.git import resolve as git_resolve
 from infra.reconcile.scratch import commit
 
 
@@ -62,6 +65,7 @@ def test_added_changed_removed(repo: Path) -> None:
     }
     assert changes.stacks_at_head == 2
     assert changes.program_changes == ()
+    assert changes.base is not None
     assert len(changes.base) == len(changes.head) == 40
 
 
@@ -134,3 +138,71 @@ def test_stack_name() -> None:
     assert stack_name("stacks/sub/Pulumi.acme.yaml", "stacks") is None
     assert stack_name("stacks/Pulumi.yaml", "stacks") is None
     assert stack_name("stacks/acme.yaml", "stacks") is None
+
+
+NOT_APPLIED = "no applied commit recorded (never applied here, or the last apply failed)"
+
+
+def _pending(repo: Path, applied: dict[str, str | None], **kw: bool) -> dict[str, str]:
+    return {
+        c.stack: f"{c.kind}: {c.reason}"
+        for c in pending_changes(repo, "HEAD", applied, **kw).stacks
+    }
+
+
+def test_pending_changes_compare_the_head_with_what_was_applied(repo: Path) -> None:
+    c1 = git_resolve(repo, "HEAD")
+    # Both applied at c1, nothing since (an unrelated commit changes nothing).
+    commit(repo, "readme", {"README.md": "changed\n"})
+    assert _pending(repo, {"alpha": c1, "bravo": c1}) == {}
+    # Not in the backend; no commit recorded (never applied, or the last up did not finish).
+    assert _pending(repo, {"alpha": c1}) == {"bravo": "added: not in the backend yet"}
+    pending = _pending(repo, {"alpha": c1, "bravo": "unfinished"})
+    assert pending == {"bravo": f"changed: {NOT_APPLIED}"}
+    assert _pending(repo, {"alpha": c1, "bravo": "f" * 40}) == {
+        "bravo": f"changed: applied commit {'f' * 10} is not in this repository"
+    }
+    # A stack file edited, then the program: content decides, not which commits came between.
+    c3 = commit(
+        repo, "alpha edit", {"stacks/Pulumi.alpha.yaml": _file("alpha", email="b@example.org")}
+    )
+    commit(repo, "alpha edit reverted", {"stacks/Pulumi.alpha.yaml": _file("alpha")})
+    assert _pending(repo, {"alpha": c1, "bravo": c1}) == {}
+    assert _pending(repo, {"alpha": c3, "bravo": c1}) == {
+        "alpha": f"changed: stack file differs from the applied {c3[:10]}"
+    }
+    commit(repo, "program", {"infra/__main__.py": "# changed\n"})
+    assert _pending(repo, {"alpha": c1, "bravo": c1}) == {
+        "alpha": f"changed: program changed since the applied {c1[:10]} (infra/__main__.py)",
+        "bravo": f"changed: program changed since the applied {c1[:10]} (infra/__main__.py)",
+    }
+    head = git_resolve(repo, "HEAD")
+    assert _pending(repo, {"alpha": head, "bravo": head}, everything=True) == {
+        "alpha": "changed: deploy-all",
+        "bravo": "changed: deploy-all",
+    }
+
+
+def test_a_removal_is_allowed_by_the_version_last_applied(repo: Path) -> None:
+    path = "stacks/Pulumi.bravo.yaml"
+    c1 = git_resolve(repo, "HEAD")
+    flagged = commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
+    commit(repo, "bravo goes", {path: None})
+    head = git_resolve(repo, "HEAD")
+
+    def removal(applied: str | None) -> tuple[bool, str | None]:
+        changes = pending_changes(repo, "HEAD", {"alpha": head, "bravo": applied}).stacks
+        [change] = [c for c in changes if c.stack == "bravo"]
+        assert (change.kind, change.path) == ("removed", path)
+        allowed, text = applied_allows_destroy(repo, change)
+        return allowed, text
+
+    # The flag was applied before the removal: allowed, with that version's config.
+    allowed, text = removal(flagged)
+    assert allowed
+    assert text is not None
+    assert "allowDestroy" in text
+    # The flag exists in history but was never applied (flag and removal merged at once, or
+    # its apply failed): refused, in the preview and the apply alike.
+    assert removal(c1) == (False, _file("bravo"))
+    assert removal("unfinished") == (False, None)

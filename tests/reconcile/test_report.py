@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 
 import msgspec
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 
-from infra.reconcile.redact import redact, secret_values
-from infra.reconcile.report import Report, StackResult, change_counts, to_json, to_markdown
-from infra.reconcile.worker import Job, Outcome, _with_lock_retries, error_summary
+from infra.reconcile.redact import redact, scrub_paths, secret_values
+from infra.reconcile.report import (
+    PolicyFinding,
+    Report,
+    StackResult,
+    Step,
+    change_counts,
+    to_json,
+    to_markdown,
+)
+from infra.reconcile.worker import Job, Outcome, _with_lock_retries, error_summary, stale_locks
 
 
 def _report(mode: str = "apply") -> Report:
@@ -76,6 +85,9 @@ def test_json_schema_round_trips() -> None:
         "drifted": [],
         "duration_s": 8.2,
         "attempts": 1,
+        "recovered": [],
+        "steps": [],
+        "policies": [],
         "error": None,
         "log": None,
     }
@@ -157,9 +169,63 @@ def test_error_summary_drops_traceback_frames() -> None:
     )
     assert error_summary(output).splitlines() == [
         "pulumi-python:dynamic/ethiq:TwilioPhoneNumber (delta-number):",
-        "error: Traceback (most recent call last):",
         "infra.providers.retry.ProvisioningError: no Twilio number with voice and SMS",
     ]
+    # Outside the engine's sections too (a crash of the program itself).
+    crash = "\n".join(
+        [
+            "Traceback (most recent call last):",
+            '  File "/srv/venv/lib/pulumi/runtime/config.py", line 40, in set_all_config',
+            "    for key, value in config.items():",
+            "AttributeError: 'NoneType' object has no attribute 'items'",
+        ]
+    )
+    assert error_summary(crash) == "AttributeError: 'NoneType' object has no attribute 'items'"
+
+
+def test_machine_paths_never_reach_a_report() -> None:
+    text = (
+        "error at /tmp/ethiq-reconcile-x/stacks/alpha/engine.log; lock "
+        "file:///srv/state/.pulumi/locks/organization/ethiq/alpha/1f.json; webhook "
+        "https://runtime.ethiq.example/twilio/voice; stacks/Pulumi.alpha.yaml"
+    )
+    assert scrub_paths(text) == (
+        "error at …/engine.log; lock …/1f.json; webhook "
+        "https://runtime.ethiq.example/twilio/voice; stacks/Pulumi.alpha.yaml"
+    )
+
+
+def test_replacements_and_deletions_are_called_out_per_resource() -> None:
+    number = (
+        "urn:pulumi:alpha::ethiq::ethiq:index:Tenant$pulumi-python:dynamic/ethiq:N::alpha-number"
+    )
+    report = _report("preview")
+    report.results[0].steps = [
+        Step(op="create-replacement", urn=number, type="ethiq:N", diffs=["near"]),
+        Step(op="replace", urn=number, type="ethiq:N"),
+        Step(op="delete-replaced", urn=number, type="ethiq:N"),
+        Step(op="update", urn="urn:x::alpha-sip", type="ethiq:Sip", diffs=["voice_url"]),
+    ]
+    report.results[0].policies = [
+        PolicyFinding(policy="contacts-consent", level="advisory", message="Paul: no consent")
+    ]
+    text = to_markdown(report)
+    assert "> [!CAUTION]" in text
+    assert "> **1 resource(s) would be REPLACED or DELETED.**" in text
+    assert "> - `alpha`: **REPLACE** `alpha-number` (ethiq:N) (because of `near`)" in text
+    assert "<code>alpha</code>: 2 resource change(s)" in text
+    assert "| `alpha-sip` | ethiq:Sip | update | `voice_url` |" in text
+    assert "- `alpha` · advisory · `contacts-consent`: Paul: no consent" in text
+
+
+def test_only_dead_local_holders_make_a_lock_stale() -> None:
+    host = "runner-1"
+    dead = 2**22 + 12345  # above pid_max's default: no such process
+    lock = "the stack is currently locked by 1 lock(s).\n  x.json: created by ci@{} (pid {}) at T"
+    assert stale_locks(lock.format(host, dead), host) == [f"ci@{host} (pid {dead})"]
+    assert stale_locks(lock.format(host, os.getpid()), host) == []  # alive
+    assert stale_locks(lock.format("elsewhere", dead), host) == []  # another machine's
+    assert stale_locks("Conflict: another update is in progress", host) == []
 
 
 def test_a_locked_stack_is_retried_with_backoff_then_reported() -> None:
