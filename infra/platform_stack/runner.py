@@ -28,7 +28,7 @@ __all__ = ["DEBIAN_AMI_PARAMETER", "SETUP_PACKAGES", "CiRunner", "CiRunnerArgs",
 # Debian publishes its official AMIs as public SSM parameters; setup expects Debian.
 DEBIAN_AMI_PARAMETER = "/aws/service/debian/release/bookworm/latest/amd64"
 # What tools/setup.sh installs when missing (it needs root for that); the runner has them at boot.
-SETUP_PACKAGES = ("postgresql", "redis-server", "strace", "wrk")
+SETUP_PACKAGES = ("postgresql", "redis-server", "strace", "wrk", "prometheus", "chromium")
 # What the runner itself and the workflows use: git, make, Python's venv, the AWS CLI.
 _RUNNER_PACKAGES = ("curl", "jq", "git", "make", "awscli", "python3", "python3-venv")
 
