@@ -9,9 +9,10 @@ import os
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import CONFIG
 
 from infra.tenant import Tenant, TenantArgs
-from infra.tenant_config import ConfigError, validate_tenant
+from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
 
 __all__ = ["TENANT_KEYS", "main"]
 
@@ -23,6 +24,7 @@ TENANT_KEYS = {
     "language": str,
     "contacts": list,
     "retainData": bool,
+    "allowDestroy": bool,
 }
 
 
@@ -31,6 +33,7 @@ def main() -> Tenant:
     config = pulumi.Config("ethiq")
     where = f"stacks/Pulumi.{stack}.yaml"
     try:
+        check_keys(_ethiq_keys())
         tenant = validate_tenant(stack, _tenant_values(config))
         runtime_url = _setting(config, "runtimeUrl", "ETHIQ_PUBLIC_URL")
         twilio = {
@@ -69,12 +72,18 @@ def main() -> Tenant:
     return resource
 
 
+def _ethiq_keys() -> list[str]:
+    """Every ``ethiq:`` key of the stack's config, as the engine passed it."""
+    return [k.removeprefix("ethiq:") for k in CONFIG.get() if k.startswith("ethiq:")]
+
+
 def _tenant_values(config: pulumi.Config) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, kind in TENANT_KEYS.items():
         try:
             if kind is bool:
-                values[key] = config.get_bool(key)
+                raw = config.get(key)
+                values[key] = None if raw is None else flag({key: raw}, key, default=False)
             elif kind is list:
                 values[key] = config.get_object(key)
             else:
