@@ -156,15 +156,11 @@ def test_the_readme_engineer_path(clone: Clone, tmp_path: Path) -> None:
     assert "CA-QC  en-US" in listed
     assert "INVALID" not in listed
 
-    # A misspelled key is an error with a hint, and the listing agrees.
+    # A misspelled key is an error with a hint (the program says the same: test_program.py).
     c.ok("pulumi", "config", "set", "langauge", "fr-CA", "--stack", "acme")
-    assert "did you mean ethiq:language?" in c.ok("ethiq", "tenant", "list")
-    typo = c.run("ethiq", "pulumi", "preview", "--stack", "acme")
-    assert typo.returncode != 0
-    assert "ethiq:langauge: is not a setting Ethiq knows; did you mean ethiq:language?" in (
-        typo.stdout
+    assert "ethiq:langauge: is not a setting Ethiq knows; did you mean ethiq:language?" in c.ok(
+        "ethiq", "tenant", "list"
     )
-    assert "Traceback" not in typo.stdout + typo.stderr
     c.ok("pulumi", "config", "rm", "langauge", "--stack", "acme")
 
     # A stack with no config at all: a clear error, no traceback.
@@ -183,7 +179,7 @@ def test_the_readme_engineer_path(clone: Clone, tmp_path: Path) -> None:
 
     preview = c.ok("pulumi", "preview", "--diff", "--policy-pack", "policies", "--stack", "acme")
     assert "+ 12 to create" in preview
-    assert "Policies:" in preview  # the pack ran
+    assert "ethiq|local|policies" in preview  # under "Policy Packs run:"
     assert control.writes() == []
 
     # --- Provision ---------------------------------------------------------------------------
