@@ -60,7 +60,7 @@ class Tenant(pulumi.ComponentResource):
         label = f"ethiq-{name}"
         urls = webhook_urls(args.runtime_url)
 
-        identity = StackIdentity(f"{name}-identity", stack=name, opts=kept)
+        identity = StackIdentity(f"{name}-identity", stack=name, opts=child)
         owner = identity.owner
         account = Subaccount(
             f"{name}-subaccount", friendly_name=label, owner=owner, credentials=creds, opts=kept
