@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG
 
+from infra.providers.ownership import platform_id
 from infra.tenant import Tenant, TenantArgs
 from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
 
@@ -43,6 +44,10 @@ def main() -> Tenant:
         }
     except ConfigError as error:
         raise pulumi.RunError(f"{where}: ethiq:{error.key}: {error.reason}") from None
+    try:
+        platform_id()
+    except ValueError as error:
+        raise pulumi.RunError(str(error)) from None
     database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL")
     registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY")
     if database_url is None or registry_key is None:

@@ -141,8 +141,16 @@ class TwilioProvider(dynamic.ResourceProvider):
         fields = self.update_fields + self.replace_fields
         changed = [f for f in fields if olds.get(f) != news.get(f)]
         if self.tagged:
-            owner = Owner.from_props(news)
-            expected = owner.tag(news["friendly_name"], olds.get("generation") or "")
+            # The owner is unknown in a preview that also creates the stack identity (a stack
+            # from before ownership tags): then the retag is certain.
+            known = isinstance(news.get("owner"), dict) and isinstance(
+                news.get("friendly_name"), str
+            )
+            expected = (
+                Owner.from_props(news).tag(news["friendly_name"], olds.get("generation") or "")
+                if known
+                else None
+            )
             if olds.get("owner") != news.get("owner") or olds.get("twilio_name") != expected:
                 changed.append("twilio_name")  # untagged yet, or renamed in Twilio: retag
         replaces = [f for f in changed if f in self.replace_fields]

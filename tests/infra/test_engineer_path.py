@@ -256,6 +256,12 @@ def test_the_readme_engineer_path(clone: Clone, tmp_path: Path) -> None:
     assert c.registered(key).phone_number == out["phoneNumber"]
     assert c.outputs()["phoneNumber"] == out["phoneNumber"]
 
+    # --- The language host answers what `pulumi about` and `pulumi plugin ls` ask -----------
+    about = c.ok("pulumi", "about", "--stack", "acme")
+    assert "This project is written in python" in about
+    assert "pulumi-policy" in about or "pulumi_policy" in about  # the environment's packages
+    assert "python" in c.ok("pulumi", "plugin", "ls", "--project")
+
     # --- Destroy and remove ---------------------------------------------------------------
     c.ok("pulumi", "destroy", "--yes", "--stack", "acme")
     assert c.numbers(out["subaccountSid"]) == []

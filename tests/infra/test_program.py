@@ -180,3 +180,13 @@ def test_bad_config_names_the_file_and_the_key(
         _run({**GOOD, **change})
     assert message in str(raised.value)
     assert monitor.registered == []  # nothing declared
+
+
+def test_a_bad_platform_id_is_a_clear_error(
+    monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ETHIQ_PLATFORM_ID", "Prod Platform")
+    with pytest.raises(pulumi.RunError) as raised:
+        _run(GOOD)
+    assert "ETHIQ_PLATFORM_ID='Prod Platform': 1-10 characters" in str(raised.value)
+    assert monitor.registered == []
