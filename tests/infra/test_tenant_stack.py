@@ -18,6 +18,7 @@ import pytest
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
 from infra.local import POLICY, local_env
+from infra.providers.ownership import parse_tag
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server
 
@@ -215,7 +216,11 @@ def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
     ws.pulumi("up", "--yes", "--skip-preview")
 
     out = ws.outputs("bravo")
-    subaccounts = [a for a in control.state()["accounts"] if a["friendly_name"] == "ethiq-bravo"]
+    subaccounts = [
+        a
+        for a in control.state()["accounts"]
+        if parse_tag(a["friendly_name"]).name == "ethiq-bravo"
+    ]
     assert len(subaccounts) == 1
     [number] = ws.numbers_of(out["subaccountSid"])
     assert number["phone_number"] == out["phoneNumber"]
