@@ -186,7 +186,8 @@ def test_reconcile_story(world: World) -> None:
     assert refused.statuses() == {"bravo": "refused"}
     bravo = refused.by_stack()["bravo"]
     assert "ethiq:allowDestroy: true" in bravo["error"]
-    assert bravo["changes"] == {"delete": 12}  # the plan is shown
+    # No plan: the number and subaccount are protected, so the engine refuses the destroy plan.
+    assert bravo["changes"] == {}
     assert len(world.numbers("bravo")) == 1
     assert world.stack_exists("bravo")
 
