@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ethiq import demo, engine_cli, reconcile_cli, runtime_cli, tenant_cli
+from ethiq import demo, engine_cli, pulumi_cli, reconcile_cli, runtime_cli, tenant_cli
 from ethiq.sandbox import cli as sandbox_cli
 from runtime.screening import cli as screening_cli
 
@@ -22,6 +22,11 @@ app.command("sandbox")(sandbox_cli.sandbox)
 app.command("reconcile")(reconcile_cli.reconcile)
 app.command("deploy-all")(reconcile_cli.deploy_all)
 app.command("drift")(reconcile_cli.drift)
+app.command(
+    "pulumi",
+    context_settings={"ignore_unknown_options": True},
+    add_help_option=False,
+)(pulumi_cli.pulumi)
 app.command("serve")(runtime_cli.serve)
 app.command("demo")(demo.demo)
 app.add_typer(demo.simulate_app, name="simulate")

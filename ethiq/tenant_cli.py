@@ -88,7 +88,10 @@ def list_(stacks_dir: StacksDir = Path("stacks")) -> None:
         name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         try:
             tenant = validate_tenant(name, read_stack_values(path))
-        except (ConfigError, yaml.YAMLError) as error:
+        except ConfigError as error:
+            typer.echo(f"{name:<24} INVALID  ethiq:{error.key}: {error.reason}")
+            continue
+        except yaml.YAMLError as error:
             typer.echo(f"{name:<24} INVALID  {error}")
             continue
         typer.echo(

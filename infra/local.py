@@ -14,9 +14,12 @@ from infra.engine import engine_env, pulumi, write_project
 from infra.stack_files import write_stack_file
 from infra.tenant_config import TenantConfig
 
-__all__ = ["LocalPlatform", "local_env"]
+__all__ = ["POLICY", "PROGRAM", "LocalPlatform", "local_env"]
 
-PROGRAM = Path(__file__).parent
+ROOT = Path(__file__).parents[1]
+PROGRAM = ROOT  # the tenant program: the repository root (Pulumi.yaml), run under the pack
+POLICY = ("--policy-pack", str(ROOT / "policies"))
+LOCAL_DATA_REGION = "ca-central-1"  # where the local database is deemed to live (residency)
 
 
 def local_env(
@@ -36,6 +39,7 @@ def local_env(
         "DATABASE_URL": database_url,
         "ETHIQ_REGISTRY_KEY": registry_key,
         "ETHIQ_PUBLIC_URL": runtime_url,
+        "ETHIQ_DATA_REGION": LOCAL_DATA_REGION,
     }
 
 
@@ -67,7 +71,16 @@ class LocalPlatform:
 
     def up(self, name: str) -> dict[str, Any]:
         """``pulumi up`` the tenant's stack; return its outputs (secrets shown)."""
-        pulumi("up", "--yes", "--skip-preview", "--stack", name, cwd=self.project, env=self.env)
+        pulumi(
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--stack",
+            name,
+            *POLICY,
+            cwd=self.project,
+            env=self.env,
+        )
         return self.outputs(name)
 
     def outputs(self, name: str) -> dict[str, Any]:
@@ -85,6 +98,11 @@ class LocalPlatform:
         return result
 
     def destroy(self, name: str) -> None:
+        """Destroy a scratch tenant: its number and subaccount are unprotected first (a real
+        tenant needs ethiq:allowDestroy in its stack file instead)."""
+        pulumi(
+            "state", "unprotect", "--all", "--yes", "--stack", name, cwd=self.project, env=self.env
+        )
         pulumi(
             "destroy", "--yes", "--skip-preview", "--stack", name, cwd=self.project, env=self.env
         )

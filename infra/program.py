@@ -9,9 +9,11 @@ import os
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import CONFIG
 
+from infra.providers.ownership import platform_id
 from infra.tenant import Tenant, TenantArgs
-from infra.tenant_config import ConfigError, validate_tenant
+from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
 
 __all__ = ["TENANT_KEYS", "main"]
 
@@ -23,6 +25,7 @@ TENANT_KEYS = {
     "language": str,
     "contacts": list,
     "retainData": bool,
+    "allowDestroy": bool,
 }
 
 
@@ -31,6 +34,7 @@ def main() -> Tenant:
     config = pulumi.Config("ethiq")
     where = f"stacks/Pulumi.{stack}.yaml"
     try:
+        check_keys(_ethiq_keys())
         tenant = validate_tenant(stack, _tenant_values(config))
         runtime_url = _setting(config, "runtimeUrl", "ETHIQ_PUBLIC_URL")
         twilio = {
@@ -40,6 +44,10 @@ def main() -> Tenant:
         }
     except ConfigError as error:
         raise pulumi.RunError(f"{where}: ethiq:{error.key}: {error.reason}") from None
+    try:
+        platform_id()
+    except ValueError as error:
+        raise pulumi.RunError(str(error)) from None
     database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL")
     registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY")
     if database_url is None or registry_key is None:
@@ -69,12 +77,18 @@ def main() -> Tenant:
     return resource
 
 
+def _ethiq_keys() -> list[str]:
+    """Every ``ethiq:`` key of the stack's config, as the engine passed it."""
+    return [k.removeprefix("ethiq:") for k in CONFIG.get() if k.startswith("ethiq:")]
+
+
 def _tenant_values(config: pulumi.Config) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, kind in TENANT_KEYS.items():
         try:
             if kind is bool:
-                values[key] = config.get_bool(key)
+                raw = config.get(key)
+                values[key] = None if raw is None else flag({key: raw}, key, default=False)
             elif kind is list:
                 values[key] = config.get_object(key)
             else:

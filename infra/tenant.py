@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from infra.providers.database import Registration, TenantSchema
+from infra.providers.ownership import StackIdentity
 from infra.providers.twilio_account import Subaccount
 from infra.providers.twilio_number import PhoneNumber
 from infra.providers.twilio_sip import (
@@ -52,28 +53,36 @@ class Tenant(pulumi.ComponentResource):
         super().__init__("ethiq:index:Tenant", name, None, opts)
         config, creds = args.config, args.twilio
         child = pulumi.ResourceOptions(parent=self)
+        # People forward their calls to the number, and closing the subaccount releases it:
+        # both stay protected (no destroy, no replacement) until the stack file says
+        # ethiq:allowDestroy: true and an `up` has recorded it.
+        kept = pulumi.ResourceOptions(parent=self, protect=not config.allow_destroy)
         label = f"ethiq-{name}"
         urls = webhook_urls(args.runtime_url)
 
+        identity = StackIdentity(f"{name}-identity", stack=name, opts=child)
+        owner = identity.owner
         account = Subaccount(
-            f"{name}-subaccount", friendly_name=label, credentials=creds, opts=child
+            f"{name}-subaccount", friendly_name=label, owner=owner, credentials=creds, opts=kept
         )
         number = PhoneNumber(
             f"{name}-number",
             account_sid=account.sid,
             friendly_name=label,
+            owner=owner,
             country=config.served.country,
             in_region=config.served.subdivision,
             near=f"{config.near[0]},{config.near[1]}",
             webhooks=urls,
             credentials=creds,
-            opts=child,
+            opts=kept,
         )
         domain = SipDomain(
             f"{name}-sip-domain",
             account_sid=account.sid,
             domain_name=account.sid.apply(lambda sid: sip_domain_name(name, sid)),
             friendly_name=label,
+            owner=owner,
             voice_url=urls["sip_voice_url"],
             credentials=creds,
             opts=child,
@@ -82,6 +91,7 @@ class Tenant(pulumi.ComponentResource):
             f"{name}-sip-credentials",
             account_sid=account.sid,
             friendly_name=label,
+            owner=owner,
             credentials=creds,
             opts=child,
         )
@@ -106,7 +116,9 @@ class Tenant(pulumi.ComponentResource):
         schema = TenantSchema(
             f"{name}-schema",
             slug=name,
+            subaccount_sid=account.sid,
             database_url=args.database_url,
+            registry_key=args.registry_key,
             retain_data=config.retain_data,
             opts=child,
         )

@@ -7,20 +7,24 @@ key and the reason.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import phonenumbers
 
 __all__ = [
+    "KNOWN_KEYS",
     "LANGUAGES",
     "REGIONS",
     "ConfigError",
     "Contact",
     "Region",
     "TenantConfig",
+    "check_keys",
+    "flag",
     "parse_contact",
     "parse_near",
     "validate_tenant",
@@ -45,6 +49,24 @@ REGIONS: Final[Mapping[str, Region]] = {
     "US-CA": Region("US", "CA", (37.7749, -122.4194), "us-west-2"),
 }
 LANGUAGES: Final = ("fr-CA", "en-US")
+# Every ethiq:* key a stack file may hold (the tenant's own, the operator's, the policies').
+KNOWN_KEYS: Final = frozenset(
+    {
+        "email",
+        "region",
+        "near",
+        "language",
+        "contacts",
+        "retainData",
+        "allowDestroy",  # removal and release of the number and subaccount (README)
+        "runtimeUrl",
+        "databaseUrl",
+        "registryKey",
+        "recordCalls",
+        "recording",
+        "recordingConsentAt",
+    }
+)
 
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -78,6 +100,7 @@ class TenantConfig:
     language: str
     contacts: tuple[Contact, ...]
     retain_data: bool = True
+    allow_destroy: bool = False  # the number and subaccount may be released (README)
 
     @property
     def served(self) -> Region:
@@ -106,6 +129,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
             f"{name!r} is not a tenant name: 3-32 characters, lowercase letters, digits and "
             "hyphens, starting with a letter",
         )
+    check_keys(values)
     email = _require_str(values, "email")
     if not _EMAIL.match(email):
         raise ConfigError("email", f"{email!r} is not an email address")
@@ -120,10 +144,32 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     if language not in LANGUAGES:
         raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
     contacts = _contacts(values.get("contacts"), REGIONS[region].country)
-    retain = values.get("retainData", True)
-    if not isinstance(retain, bool):
-        raise ConfigError("retainData", f"must be true or false, not {retain!r}")
-    return TenantConfig(name, email, region, near, language, contacts, retain)
+    retain = flag(values, "retainData", default=True)
+    allow_destroy = flag(values, "allowDestroy", default=False)
+    return TenantConfig(name, email, region, near, language, contacts, retain, allow_destroy)
+
+
+def check_keys(keys: Iterable[str]) -> None:
+    """Unknown ``ethiq:`` keys are mistakes (``ethiq:langauge`` would silently be ignored)."""
+    for key in sorted(keys):
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+            hint = f"did you mean ethiq:{close[0]}? " if close else ""
+            raise ConfigError(key, f"is not a setting Ethiq knows; {hint}(known: {_known()})")
+
+
+def flag(values: Mapping[str, Any], key: str, *, default: bool) -> bool:
+    """A boolean setting: YAML ``true``/``false``, or the strings ``pulumi config set`` writes."""
+    value = values.get(key, default)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ConfigError(key, f"must be true or false, not {value!r}")
+    return value
+
+
+def _known() -> str:
+    return ", ".join(sorted(KNOWN_KEYS))
 
 
 def parse_near(text: str) -> tuple[float, float]:

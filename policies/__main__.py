@@ -32,6 +32,7 @@ from policies.rules import (
     SIP_DOMAIN,
     insecure_sip_domain,
     insecure_webhook_urls,
+    missing_runtime_url,
     missing_secret_outputs,
     mixed_webhook_origins,
     recording_errors,
@@ -89,6 +90,8 @@ def _webhooks_point_at_runtime(args: StackValidationArgs, report: ReportViolatio
     twilio = [r for r in args.resources if r.resource_type.startswith(_TWILIO)]
     runtime = _setting(args, "runtimeUrl", "ETHIQ_PUBLIC_URL")
     if not runtime:
+        # Fail closed: without the operator's runtime URL nothing says where webhooks may go.
+        report(missing_runtime_url(), None)
         for message in mixed_webhook_origins({r.name: plain(r.props) for r in twilio}):
             report(message, None)
         return
@@ -150,7 +153,7 @@ PolicyPack(
         StackValidationPolicy(
             name="webhook-urls-runtime",
             description="Twilio webhooks point at the configured runtime (policy config "
-            "runtimeUrl, else ETHIQ_PUBLIC_URL); without one, at a single origin.",
+            "runtimeUrl, else ETHIQ_PUBLIC_URL); without one the stack is refused.",
             validate=_webhooks_point_at_runtime,
             config_schema=_schema("runtimeUrl", "The runtime's public base URL"),
         ),

@@ -21,6 +21,7 @@ from policies.twilio_resources import (
 )
 from policies.webhooks import (
     insecure_webhook_urls,
+    missing_runtime_url,
     mixed_webhook_origins,
     webhook_urls,
     webhooks_off_runtime,
@@ -32,6 +33,7 @@ __all__ = [
     "SIP_DOMAIN",
     "insecure_sip_domain",
     "insecure_webhook_urls",
+    "missing_runtime_url",
     "missing_secret_outputs",
     "mixed_webhook_origins",
     "recording_errors",

@@ -10,6 +10,7 @@ from urllib.parse import SplitResult, urlsplit
 
 __all__ = [
     "insecure_webhook_urls",
+    "missing_runtime_url",
     "mixed_webhook_origins",
     "webhook_urls",
     "webhooks_off_runtime",
@@ -55,6 +56,14 @@ def webhooks_off_runtime(props: Mapping[str, Any], runtime_url: str) -> list[str
         for key, value in webhook_urls(props)
         if not _under(urlsplit(value), runtime)
     ]
+
+
+def missing_runtime_url() -> str:
+    """The rule fails closed: an empty runtime URL would let webhooks point anywhere."""
+    return (
+        "no runtime URL is configured for this run: set the policy config runtimeUrl or "
+        "ETHIQ_PUBLIC_URL to the runtime's public base URL"
+    )
 
 
 def mixed_webhook_origins(urls: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -1,36 +1,65 @@
-"""What every Twilio dynamic provider shares: clients from secret inputs, diffs, adoption.
+"""What every Twilio dynamic provider shares: clients, diffs, ownership, adoption, drift.
 
-A concrete provider names its fields and implements ``find``/``create``/``update``/``delete``
-against the twilio SDK. This base turns them into Pulumi's create/diff/update/delete:
+A concrete provider names its fields and implements ``find``/``fetch``/``make``/``change``/
+``remove`` against the twilio SDK. This base turns them into Pulumi's create/diff/update/
+read/delete:
 
-- ``create`` looks for the resource first (``find``) and adopts it, so a create whose response
-  was lost, or a run that crashed after Twilio committed, never makes a duplicate;
+- ``create`` looks for the resource first (``find``) and adopts it only when it carries this
+  platform's and this stack's identity (a lost response, a crashed run); a resource of another
+  owner is refused with an error naming it (:mod:`infra.providers.ownership`);
+- every create or adoption writes a new generation into the resource's friendly name, and
+  ``delete`` leaves a resource alone when Twilio holds a newer generation than its state: in a
+  create-before-delete replacement (``--replace``, a rename without aliases) the adopted SID is
+  never deleted;
+- ``read`` returns what Twilio holds now (``pulumi refresh``, ``ethiq drift``): a changed webhook
+  shows as a diff, a deleted resource leaves the state, and the next ``up`` repairs both;
 - ``diff`` compares only the declared fields (credentials are never a reason to change);
-- fields in ``replace_fields`` force a replacement, the others are updated in place.
+  fields in ``replace_fields`` force a replacement, the others are updated in place;
+- the parent credentials come from the environment of the run (``TWILIO_ACCOUNT_SID``,
+  ``TWILIO_AUTH_TOKEN``, ``TWILIO_API_BASE_URL``) when set, so a rotated token works for
+  refresh and destroy too; the secret copy in the state is only a fallback.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
+import pulumi
 from pulumi import dynamic
 from twilio.rest import Client
 
+from infra.providers.ownership import Owner, new_generation, parse_tag
+from infra.providers.retry import ProvisioningError
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 
-__all__ = ["CREDENTIALS", "TwilioProvider"]
+__all__ = ["CREDENTIALS", "TwilioProvider", "parent_credentials"]
 
 CREDENTIALS = "credentials"
+
+
+def parent_credentials(props: dict[str, Any]) -> TwilioCredentials:
+    """The run's parent credentials (environment), else the ones the state kept."""
+    sid, token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
+    if sid and token:
+        return TwilioCredentials(sid, token, os.environ.get("TWILIO_API_BASE_URL", ""))
+    return TwilioCredentials.from_mapping(props[CREDENTIALS])
 
 
 class TwilioProvider(dynamic.ResourceProvider):
     kind: ClassVar[str]
     update_fields: ClassVar[tuple[str, ...]] = ()
     replace_fields: ClassVar[tuple[str, ...]] = ()
+    # The Twilio friendly name carries the owner tag (``friendly_name`` input → ``twilio_name``).
+    tagged: ClassVar[bool] = True
 
     # --- what a concrete provider implements -------------------------------------------------
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
-        """The existing resource's outputs, or None."""
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
+        """Existing resources that could be this one, whoever owns them (outputs each)."""
+        raise NotImplementedError
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The live resource's outputs, or None when Twilio no longer has it."""
         raise NotImplementedError
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
@@ -38,53 +67,131 @@ class TwilioProvider(dynamic.ResourceProvider):
         raise NotImplementedError
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        """Apply ``update_fields`` in place; return the new outputs."""
+        """Apply ``update_fields`` (and the friendly name) in place; return the new outputs."""
         raise NotImplementedError
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def adopt(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        """Bring a found resource of ours to the desired state."""
+        return self.change(client, sid, props)
 
     def account_sid(self, props: dict[str, Any]) -> str | None:
         """The subaccount the resource lives in (None: the parent account)."""
         value = props.get("account_sid")
         return str(value) if value else None
 
-    # --- Pulumi's protocol -------------------------------------------------------------------
+    # --- shared helpers ----------------------------------------------------------------------
     def client(self, props: dict[str, Any]) -> Client:
-        credentials = TwilioCredentials.from_mapping(props[CREDENTIALS])
-        return make_client(credentials, account_sid=self.account_sid(props))
+        return make_client(parent_credentials(props), account_sid=self.account_sid(props))
 
+    def mine(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The found resource this very create wrote (same tag, generation included): what a
+        retry after an uncertain write adopts."""
+        for found in self.find(client, props):
+            if not self.tagged or found.get("twilio_name") == props["twilio_name"]:
+                return found
+        return None
+
+    def _desired(self, props: dict[str, Any], generation: str | None) -> dict[str, Any]:
+        if not self.tagged:
+            return dict(props)
+        generation = generation or new_generation()
+        owner = Owner.from_props(props)
+        return {
+            **props,
+            "generation": generation,
+            "twilio_name": owner.tag(props["friendly_name"], generation),
+        }
+
+    def _claim(self, found: list[dict[str, Any]], props: dict[str, Any]) -> dict[str, Any] | None:
+        """Ours among ``found`` (to adopt), None when there is none; another owner's: refused."""
+        if not self.tagged:
+            return found[0] if found else None
+        owner = Owner.from_props(props)
+        for item in found:
+            tag = parse_tag(item.get("twilio_name"))
+            if tag.name != props["friendly_name"]:
+                continue
+            if owner.same(tag):
+                return item
+            if tag.platform is not None and tag.platform != owner.platform:
+                continue  # another platform's tenant of the same name: it keeps its own
+            raise ProvisioningError(
+                f"the {self.kind} {item['sid']} ({item.get('twilio_name')!r}) belongs to "
+                f"{tag.describe()}, not to this stack ({owner.describe()}); refusing to adopt "
+                "it. Run this stack from the backend that owns it (the same PULUMI_BACKEND_URL), "
+                "move that stack's state here (`pulumi stack export` / `pulumi stack import`), "
+                "or choose another tenant name."
+            )
+        return None
+
+    # --- Pulumi's protocol -------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         client = self.client(props)
-        found = self.find(client, props)
-        # A found resource is adopted (lost response, crashed run) and brought to the desired state.
+        desired = self._desired(props, None)
+        ours = self._claim(self.find(client, desired), desired)
         outs = (
-            self.make(client, props) if found is None else self.change(client, found["sid"], props)
+            self.make(client, desired) if ours is None else self.adopt(client, ours["sid"], desired)
         )
-        return dynamic.CreateResult(id_=outs["sid"], outs=_outputs(props, outs))
+        return dynamic.CreateResult(id_=outs["sid"], outs=_outputs(desired, outs))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         fields = self.update_fields + self.replace_fields
         changed = [f for f in fields if olds.get(f) != news.get(f)]
+        if self.tagged:
+            # The owner is unknown in a preview that also creates the stack identity (a stack
+            # from before ownership tags): then the retag is certain.
+            known = isinstance(news.get("owner"), dict) and isinstance(
+                news.get("friendly_name"), str
+            )
+            expected = (
+                Owner.from_props(news).tag(news["friendly_name"], olds.get("generation") or "")
+                if known
+                else None
+            )
+            if olds.get("owner") != news.get("owner") or olds.get("twilio_name") != expected:
+                changed.append("twilio_name")  # untagged yet, or renamed in Twilio: retag
         replaces = [f for f in changed if f in self.replace_fields]
         return dynamic.DiffResult(
-            changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces)
+            changes=bool(changed), replaces=replaces, delete_before_replace=False
         )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        outs = self.change(self.client(news), olds["sid"], news)
+        desired = self._desired(news, olds.get("generation"))
+        outs = self.change(self.client(news), olds["sid"], desired)
         # New inputs win over old outputs; what Twilio returned wins over both.
-        return dynamic.UpdateResult(outs=_outputs({**olds, **news}, outs))
+        return dynamic.UpdateResult(outs=_outputs({**olds, **desired}, outs))
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        live = self.fetch(self.client(props), props.get("sid") or id_, props)
+        if live is None:
+            return dynamic.ReadResult(None, {})  # gone: refresh drops it, `up` recreates it
+        return dynamic.ReadResult(id_, _outputs(props, live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self.remove(self.client(props), props["sid"], props)
+        client = self.client(props)
+        if self.tagged and props.get("generation"):
+            live = self.fetch(client, props["sid"], props)
+            if live is None:
+                return  # already gone
+            tag = parse_tag(live.get("twilio_name"))
+            if tag.generation != props["generation"] or not Owner.from_props(props).same(tag):
+                pulumi.log.info(
+                    f"{self.kind} {props['sid']} was adopted by a newer resource "
+                    f"({live.get('twilio_name')!r}): kept"
+                )
+                return
+        self.remove(client, props["sid"], props)
 
 
 def _outputs(props: dict[str, Any], outs: dict[str, Any]) -> dict[str, Any]:
     """Outputs = inputs + what Twilio returned.
 
-    The credentials stay in the outputs because ``delete`` receives nothing else; every resource
-    class lists them in ``additional_secret_outputs`` so they are encrypted in the state.
+    The credentials stay in the outputs (a fallback when the environment has none, since
+    ``delete`` receives nothing else); every resource class lists them in
+    ``additional_secret_outputs`` so they are encrypted in the state.
     """
     merged = {**props, **outs}
     merged.pop("__provider", None)

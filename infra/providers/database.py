@@ -2,6 +2,14 @@
 
 Both wrap the runtime's own data layer (``runtime.storage``, ``runtime.tenants``), so the stack
 and the runtime can never disagree on where a tenant's data lives.
+
+Ownership: the registry row names the tenant's subaccount, whose friendly name carries the
+owning platform and stack (:mod:`infra.providers.ownership`). Both providers take the stack's
+subaccount as an input: they refuse a tenant whose row names another subaccount, and never drop
+or unregister what another subaccount owns. Both implement ``read`` (drift): a dropped schema, a
+missing migration or a deleted or changed registry row shows in ``pulumi refresh`` and the next
+``up`` repairs it. ``DATABASE_URL`` / ``ETHIQ_REGISTRY_KEY`` of the run win over the state's
+copies, so a rotated password or key works for refresh and destroy too.
 """
 
 from __future__ import annotations
@@ -9,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pulumi
 from pulumi import dynamic
 
+from infra.providers.retry import ProvisioningError
 from runtime.storage import TENANT_MIGRATIONS, store_for_url, tenant_namespace
 from runtime.tenants import Registry, TenantContact, TenantRecord
 
@@ -34,6 +44,35 @@ def _changed(olds: dict[str, Any], news: dict[str, Any], fields: tuple[str, ...]
     return [f for f in fields if olds.get(f) != news.get(f)]
 
 
+def _database_url(props: dict[str, Any]) -> str:
+    return os.environ.get("DATABASE_URL") or str(props["database_url"])
+
+
+def _registry(props: dict[str, Any]) -> Registry:
+    key = os.environ.get("ETHIQ_REGISTRY_KEY") or str(props["registry_key"])
+    return Registry.for_url(_database_url(props), key)
+
+
+async def _registered_subaccount(props: dict[str, Any]) -> str | None:
+    """The subaccount the registry names for this tenant (None: not registered)."""
+    registry = _registry(props)
+    try:
+        await registry.migrate()
+        record = await registry.get(props["slug"])
+    finally:
+        await registry.close()
+    return None if record is None else record.subaccount_sid
+
+
+def _refuse_foreign(slug: str, registered: str | None, ours: str, what: str) -> None:
+    if registered is not None and registered != ours:
+        raise ProvisioningError(
+            f"tenant {slug!r} is registered to subaccount {registered}, not to this stack's "
+            f"{ours}: its {what} belongs to another stack (another backend or platform). "
+            "Run this stack from the backend that owns the tenant, or choose another name."
+        )
+
+
 class TenantSchemaProvider(dynamic.ResourceProvider):
     """Creates ``tenant_<slug>`` and applies pending migrations; drops it on delete only when
     ``retain_data`` is false (the default keeps a removed tenant's data)."""
@@ -43,7 +82,8 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
         return dynamic.CreateResult(id_=outs["schema"], outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = _changed(olds, news, ("slug", "migrations", "retain_data", "database_url"))
+        fields = ("slug", "migrations", "retain_data", "database_url", "subaccount_sid")
+        changed = _changed(olds, news, fields)
         return dynamic.DiffResult(
             changes=bool(changed), replaces=["slug"] if "slug" in changed else []
         )
@@ -51,12 +91,31 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         return dynamic.UpdateResult(outs=self._ensure(news))
 
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        async def applied() -> list[str] | None:
+            store = store_for_url(_database_url(props))
+            try:
+                if not await store.exists(props["slug"]):
+                    return None
+                return await store.applied_migrations(props["slug"])
+            finally:
+                await store.close()
+
+        migrations = _run(applied())
+        if migrations is None:
+            return dynamic.ReadResult(None, {})  # dropped: `up` creates and migrates it again
+        return dynamic.ReadResult(id_, {**props, "migrations": migrations})
+
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         if props.get("retain_data", True):
             return
 
         async def drop() -> None:
-            store = store_for_url(props["database_url"])
+            if "subaccount_sid" in props:
+                registered = await _registered_subaccount(props)
+                if registered is not None and registered != props["subaccount_sid"]:
+                    return  # another stack's tenant now: never drop its data
+            store = store_for_url(_database_url(props))
             try:
                 await store.drop(props["slug"])
             finally:
@@ -67,7 +126,9 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
     @staticmethod
     def _ensure(props: dict[str, Any]) -> dict[str, Any]:
         async def ensure() -> None:
-            store = store_for_url(props["database_url"])
+            registered = await _registered_subaccount(props)
+            _refuse_foreign(props["slug"], registered, props["subaccount_sid"], "schema")
+            store = store_for_url(_database_url(props))
             try:
                 await store.ensure(props["slug"])
             finally:
@@ -80,6 +141,8 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
             "migrations": props["migrations"],
             "retain_data": props["retain_data"],
             "database_url": props["database_url"],
+            "registry_key": props["registry_key"],
+            "subaccount_sid": props["subaccount_sid"],
         }
 
 
@@ -91,19 +154,23 @@ class TenantSchema(dynamic.Resource, module="ethiq", name="TenantSchema"):
         name: str,
         *,
         slug: str,
+        subaccount_sid: pulumi.Input[str],
         database_url: pulumi.Input[str],
+        registry_key: pulumi.Input[str],
         retain_data: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "slug": slug,
+            "subaccount_sid": subaccount_sid,
             "database_url": database_url,
+            "registry_key": registry_key,
             "retain_data": retain_data,
             # Adding a migration to the runtime changes this list, so `up` applies it.
             "migrations": TENANT_MIGRATIONS.ids(),
             "schema": None,
         }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["database_url"])
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["database_url", "registry_key"])
         super().__init__(
             TenantSchemaProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)
         )
@@ -138,11 +205,39 @@ class RegistrationProvider(dynamic.ResourceProvider):
         self._upsert(news)
         return dynamic.UpdateResult(outs=news)
 
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        async def get() -> TenantRecord | None:
+            registry = _registry(props)
+            try:
+                return await registry.get(props["slug"])
+            finally:
+                await registry.close()
+
+        record = _run(get())
+        if record is None:
+            return dynamic.ReadResult(None, {})  # unregistered: `up` registers it again
+        live = {
+            "phone_number": record.phone_number,
+            "sip_address": record.sip_address,
+            "sip_username": record.sip_username,
+            "subaccount_sid": record.subaccount_sid,
+            "auth_token": record.auth_token,
+            "language": record.language,
+            "region": record.region,
+            "contacts": [
+                {"number": c.number, "name": c.name} if c.name else {"number": c.number}
+                for c in record.contacts
+            ],
+        }
+        return dynamic.ReadResult(id_, {**props, **live})
+
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         async def remove() -> None:
-            registry = Registry.for_url(props["database_url"], props["registry_key"])
+            registry = _registry(props)
             try:
-                await registry.remove(props["slug"])
+                record = await registry.get(props["slug"])
+                if record is not None and record.subaccount_sid == props["subaccount_sid"]:
+                    await registry.remove(props["slug"])  # never another stack's row
             finally:
                 await registry.close()
 
@@ -171,9 +266,12 @@ class RegistrationProvider(dynamic.ResourceProvider):
         )
 
         async def apply() -> None:
-            registry = Registry.for_url(props["database_url"], props["registry_key"])
+            registry = _registry(props)
             try:
                 await registry.migrate()
+                existing = await registry.get(record.slug)
+                registered = None if existing is None else existing.subaccount_sid
+                _refuse_foreign(record.slug, registered, record.subaccount_sid, "registration")
                 await registry.upsert(record)
             finally:
                 await registry.close()

@@ -1,6 +1,7 @@
 """A tenant's Twilio subaccount: isolation, its own usage, its own SMS reputation.
 
-Deleting closes it (irreversible in Twilio; it releases the subaccount's numbers).
+Deleting closes it (irreversible in Twilio; it releases the subaccount's numbers), so the tenant
+protects it until ``ethiq:allowDestroy`` (infra/tenant.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from twilio.rest import Client
 from twilio.rest.api.v2010.account import AccountInstance
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.ownership import parse_tag
 from infra.providers.retry import call_twilio
 
 __all__ = ["Subaccount", "SubaccountProvider"]
@@ -28,26 +30,45 @@ class SubaccountProvider(TwilioProvider):
     def account_sid(self, props: dict[str, Any]) -> str | None:
         return None  # managed from the parent account
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
+        # Twilio filters FriendlyName by equality only, and the tag differs per owner: page
+        # through the active subaccounts (on create only; 1000 a page).
+        label = props["friendly_name"]
         found = call_twilio(
-            lambda: client.api.v2010.accounts.list(
-                friendly_name=props["friendly_name"], status="active", limit=1
-            ),
+            lambda: list(client.api.v2010.accounts.stream(status="active", page_size=1000)),
             what="looking up the subaccount",
         )
-        return _outs(found[0]) if found else None
+        return [
+            _outs(a)
+            for a in found
+            if a.sid != client.username and parse_tag(a.friendly_name).name == label
+        ]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        def get() -> dict[str, Any] | None:
+            try:
+                return _outs(client.api.v2010.accounts(sid).fetch())
+            except TwilioRestException as error:
+                if error.status == _NOT_FOUND:
+                    return None
+                raise
+
+        live = call_twilio(get, what="reading the subaccount")
+        # A closed subaccount is gone for good (Twilio released its numbers); a suspended one
+        # is reported as drift through its status.
+        return None if live is None or live["status"] == "closed" else live
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         return call_twilio(
-            lambda: _outs(client.api.v2010.accounts.create(friendly_name=props["friendly_name"])),
+            lambda: _outs(client.api.v2010.accounts.create(friendly_name=props["twilio_name"])),
             what="creating the subaccount",
-            lookup=lambda: self.find(client, props),
+            lookup=lambda: self.mine(client, props),
         )
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
         return call_twilio(
             lambda: _outs(
-                client.api.v2010.accounts(sid).update(friendly_name=props["friendly_name"])
+                client.api.v2010.accounts(sid).update(friendly_name=props["twilio_name"])
             ),
             what="updating the subaccount",
         )
@@ -66,7 +87,7 @@ class SubaccountProvider(TwilioProvider):
 def _outs(account: AccountInstance) -> dict[str, Any]:
     return {
         "sid": account.sid,
-        "friendly_name": account.friendly_name,
+        "twilio_name": account.friendly_name,
         "auth_token": account.auth_token,
         "status": account.status,
     }
@@ -81,6 +102,7 @@ class Subaccount(dynamic.Resource, module="ethiq", name="TwilioSubaccount"):
         name: str,
         *,
         friendly_name: pulumi.Input[str],
+        owner: pulumi.Input[dict[str, str]],
         credentials: pulumi.Input[dict[str, str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -90,9 +112,11 @@ class Subaccount(dynamic.Resource, module="ethiq", name="TwilioSubaccount"):
             name,
             {
                 "friendly_name": friendly_name,
+                "owner": owner,
                 CREDENTIALS: credentials,
                 "sid": None,
                 "auth_token": None,
+                "status": None,
             },
             pulumi.ResourceOptions.merge(opts, secret),
         )

@@ -8,7 +8,8 @@ Search, in order, until something fits (voice + SMS, no address requirement, in 
 
 Then buy the first candidate; a number taken meanwhile (21422) moves on to the next. Nothing
 anywhere: a clear error. Webhook URLs and the friendly name are updated in place; the number is
-kept when ``near`` changes (people keep their number).
+kept when ``near`` changes (people keep their number). People forward their calls to it, so the
+tenant protects it until ``ethiq:allowDestroy`` (infra/tenant.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from twilio.rest import Client
 from twilio.rest.api.v2010.account.incoming_phone_number import IncomingPhoneNumberInstance
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.ownership import parse_tag
 from infra.providers.retry import ProvisioningError, call_twilio
 
 __all__ = ["SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
@@ -39,14 +41,25 @@ class PhoneNumberProvider(TwilioProvider):
     update_fields = ("friendly_name", *_URL_FIELDS)
     replace_fields = ("account_sid",)
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         found = call_twilio(
-            lambda: client.incoming_phone_numbers.list(
-                friendly_name=props["friendly_name"], limit=1
-            ),
+            lambda: client.incoming_phone_numbers.list(limit=100),
             what="looking up the tenant's number",
         )
-        return _outs(found[0]) if found else None
+        return [
+            _outs(n) for n in found if parse_tag(n.friendly_name).name == props["friendly_name"]
+        ]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        def get() -> dict[str, Any] | None:
+            try:
+                return _outs(client.incoming_phone_numbers(sid).fetch())
+            except TwilioRestException as error:
+                if error.status == _NOT_FOUND:
+                    return None
+                raise
+
+        return call_twilio(get, what="reading the tenant's number")
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         for candidate in self.candidates(client, props):
@@ -55,12 +68,12 @@ class PhoneNumberProvider(TwilioProvider):
                     lambda number=candidate: _outs(  # type: ignore[misc]
                         client.incoming_phone_numbers.create(
                             phone_number=number,
-                            friendly_name=props["friendly_name"],
+                            friendly_name=props["twilio_name"],
                             **_webhooks(props),
                         )
                     ),
                     what=f"buying {candidate}",
-                    lookup=lambda: self.find(client, props),
+                    lookup=lambda: self.mine(client, props),
                 )
             except ProvisioningError as error:
                 if error.code != _NOT_AVAILABLE:
@@ -108,7 +121,7 @@ class PhoneNumberProvider(TwilioProvider):
         return call_twilio(
             lambda: _outs(
                 client.incoming_phone_numbers(sid).update(
-                    friendly_name=props["friendly_name"], **_webhooks(props)
+                    friendly_name=props["twilio_name"], **_webhooks(props)
                 )
             ),
             what="updating the number's webhooks",
@@ -139,7 +152,14 @@ def _webhooks(props: dict[str, Any]) -> dict[str, str]:
 
 
 def _outs(number: IncomingPhoneNumberInstance) -> dict[str, Any]:
-    return {"sid": number.sid, "phone_number": number.phone_number}
+    """What Twilio holds, under the input names: a webhook changed in Twilio shows as drift."""
+    live = {field: getattr(number, field) for field in _URL_FIELDS}
+    return {
+        "sid": number.sid,
+        "phone_number": number.phone_number,
+        "twilio_name": number.friendly_name,
+        **live,
+    }
 
 
 class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
@@ -152,6 +172,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         *,
         account_sid: pulumi.Input[str],
         friendly_name: pulumi.Input[str],
+        owner: pulumi.Input[dict[str, str]],
         country: pulumi.Input[str],
         in_region: pulumi.Input[str],
         near: pulumi.Input[str],
@@ -162,6 +183,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         props: dict[str, Any] = {
             "account_sid": account_sid,
             "friendly_name": friendly_name,
+            "owner": owner,
             "country": country,
             "in_region": in_region,
             "near": near,

@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.ownership import parse_tag
 from infra.providers.retry import call_twilio
 
 __all__ = [
@@ -53,33 +54,35 @@ def _ignore_missing(action: Any) -> None:
 
 class SipDomainProvider(TwilioProvider):
     kind = "SIP domain"
-    update_fields = ("friendly_name", "voice_url")
+    update_fields = ("friendly_name", "voice_url", "secure", "sip_registration")
     replace_fields = ("account_sid", "domain_name")
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         domains = call_twilio(client.sip.domains.list, what="listing SIP domains")
-        for domain in domains:
-            if domain.domain_name == props["domain_name"]:
-                return {"sid": domain.sid}
-        return None
+        return [_domain(d) for d in domains if d.domain_name == props["domain_name"]]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return call_twilio(
+            lambda: _fetched(lambda: _domain(client.sip.domains(sid).fetch())),
+            what="reading the SIP domain",
+        )
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         return call_twilio(
-            lambda: {
-                "sid": client.sip.domains.create(
+            lambda: _domain(
+                client.sip.domains.create(
                     domain_name=props["domain_name"], **_domain_settings(props)
-                ).sid
-            },
+                )
+            ),
             what="creating the SIP domain",
-            lookup=lambda: self.find(client, props),
+            lookup=lambda: self.mine(client, props),
         )
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        call_twilio(
-            lambda: client.sip.domains(sid).update(**_domain_settings(props)),
+        return call_twilio(
+            lambda: _domain(client.sip.domains(sid).update(**_domain_settings(props))),
             what="updating the SIP domain",
         )
-        return {"sid": sid}
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         call_twilio(
@@ -88,9 +91,31 @@ class SipDomainProvider(TwilioProvider):
         )
 
 
+def _domain(domain: Any) -> dict[str, Any]:
+    """What Twilio holds, under the input names (drift shows as a diff)."""
+    return {
+        "sid": domain.sid,
+        "twilio_name": domain.friendly_name,
+        "voice_url": domain.voice_url,
+        "secure": domain.secure,
+        "sip_registration": domain.sip_registration,
+    }
+
+
+def _fetched(get: Any) -> dict[str, Any] | None:
+    """``get()``, or None when Twilio answers 404 (the resource is gone)."""
+    try:
+        result: dict[str, Any] | None = get()
+    except TwilioRestException as error:
+        if error.status == _NOT_FOUND:
+            return None
+        raise
+    return result
+
+
 def _domain_settings(props: dict[str, Any]) -> dict[str, Any]:
     return {
-        "friendly_name": props["friendly_name"],
+        "friendly_name": props["twilio_name"],
         "voice_url": props["voice_url"],
         "voice_method": "POST",
         "sip_registration": True,
@@ -98,33 +123,43 @@ def _domain_settings(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _named(item: Any) -> dict[str, Any]:
+    return {"sid": item.sid, "twilio_name": item.friendly_name}
+
+
 class CredentialListProvider(TwilioProvider):
     kind = "SIP credential list"
     update_fields = ("friendly_name",)
     replace_fields = ("account_sid",)
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         lists = call_twilio(client.sip.credential_lists.list, what="listing SIP credential lists")
-        for item in lists:
-            if item.friendly_name == props["friendly_name"]:
-                return {"sid": item.sid}
-        return None
+        return [
+            _named(item)
+            for item in lists
+            if parse_tag(item.friendly_name).name == props["friendly_name"]
+        ]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return call_twilio(
+            lambda: _fetched(lambda: _named(client.sip.credential_lists(sid).fetch())),
+            what="reading the SIP credential list",
+        )
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         return call_twilio(
-            lambda: {
-                "sid": client.sip.credential_lists.create(friendly_name=props["friendly_name"]).sid
-            },
+            lambda: _named(client.sip.credential_lists.create(friendly_name=props["twilio_name"])),
             what="creating the SIP credential list",
-            lookup=lambda: self.find(client, props),
+            lookup=lambda: self.mine(client, props),
         )
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        call_twilio(
-            lambda: client.sip.credential_lists(sid).update(friendly_name=props["friendly_name"]),
+        return call_twilio(
+            lambda: _named(
+                client.sip.credential_lists(sid).update(friendly_name=props["twilio_name"])
+            ),
             what="renaming the SIP credential list",
         )
-        return {"sid": sid}
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         call_twilio(
@@ -134,20 +169,37 @@ class CredentialListProvider(TwilioProvider):
 
 
 class CredentialProvider(TwilioProvider):
-    """A found credential (lost response, crashed run) gets a new password: ours is unknown."""
+    """A credential has no friendly name to carry a tag; its list (tagged) is the owner's.
+
+    A credential found at create time (a crashed run, a rename) is deleted and made again: its
+    password is unknown, and the fresh SID means the older resource's delete cannot remove it.
+    """
 
     kind = "SIP credential"
     replace_fields = ("account_sid", "credential_list_sid", "username")
+    tagged = False
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         credentials = call_twilio(
             client.sip.credential_lists(props["credential_list_sid"]).credentials.list,
             what="listing SIP credentials",
         )
-        for credential in credentials:
-            if credential.username == props["username"]:
-                return {"sid": credential.sid}
-        return None
+        return [
+            {"sid": c.sid, "username": c.username}
+            for c in credentials
+            if c.username == props["username"]
+        ]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        credentials = client.sip.credential_lists(props["credential_list_sid"]).credentials
+        return call_twilio(
+            lambda: _fetched(lambda: {"sid": sid, "username": credentials(sid).fetch().username}),
+            what="reading the SIP credential",
+        )
+
+    def adopt(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        self.remove(client, sid, props)
+        return self.make(client, props)
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         password = generate_password()
@@ -159,7 +211,7 @@ class CredentialProvider(TwilioProvider):
                 "password": password,
             },
             what="creating the SIP credential",
-            lookup=lambda: self.find(client, props),
+            lookup=lambda: self.mine(client, props),
         )
         if "password" not in created:  # adopted after a lost response: set a password we know
             return self.change(client, created["sid"], props)
@@ -191,6 +243,7 @@ class MappingProvider(TwilioProvider):
 
     kind = "SIP credential list mapping"
     replace_fields = ("account_sid", "domain_sid", "credential_list_sid", "mapping")
+    tagged = False
 
     @staticmethod
     def _mappings(client: Client, props: dict[str, Any]) -> Any:
@@ -198,12 +251,17 @@ class MappingProvider(TwilioProvider):
         mappings = auth.calls if props["mapping"] == "calls" else auth.registrations
         return mappings.credential_list_mappings
 
-    def find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         existing = call_twilio(self._mappings(client, props).list, what="listing SIP mappings")
-        for mapping in existing:
-            if mapping.sid == props["credential_list_sid"]:
-                return {"sid": mapping.sid}
-        return None
+        return [{"sid": m.sid} for m in existing if m.sid == props["credential_list_sid"]]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        def get() -> dict[str, Any] | None:
+            existing = self._mappings(client, props).list()
+            return next(({"sid": m.sid} for m in existing if m.sid == sid), None)
+
+        # A 404 (the domain itself is gone) means the mapping is gone too.
+        return call_twilio(lambda: _fetched(get), what="reading the SIP mapping")
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         return call_twilio(
@@ -213,7 +271,7 @@ class MappingProvider(TwilioProvider):
                 .sid
             },
             what=f"mapping the credential list for {props['mapping']}",
-            lookup=lambda: self.find(client, props),
+            lookup=lambda: self.mine(client, props),
         )
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +300,7 @@ class SipDomain(dynamic.Resource, module="ethiq", name="TwilioSipDomain"):
         account_sid: pulumi.Input[str],
         domain_name: pulumi.Input[str],
         friendly_name: pulumi.Input[str],
+        owner: pulumi.Input[dict[str, str]],
         voice_url: pulumi.Input[str],
         credentials: pulumi.Input[dict[str, str]],
         opts: pulumi.ResourceOptions | None = None,
@@ -250,6 +309,7 @@ class SipDomain(dynamic.Resource, module="ethiq", name="TwilioSipDomain"):
             "account_sid": account_sid,
             "domain_name": domain_name,
             "friendly_name": friendly_name,
+            "owner": owner,
             "voice_url": voice_url,
             "secure": True,
             "sip_registration": True,
@@ -268,12 +328,14 @@ class SipCredentialList(dynamic.Resource, module="ethiq", name="TwilioSipCredent
         *,
         account_sid: pulumi.Input[str],
         friendly_name: pulumi.Input[str],
+        owner: pulumi.Input[dict[str, str]],
         credentials: pulumi.Input[dict[str, str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "account_sid": account_sid,
             "friendly_name": friendly_name,
+            "owner": owner,
             CREDENTIALS: credentials,
             "sid": None,
         }

@@ -58,9 +58,10 @@ def main() -> None:
                 "DATABASE_URL": f"sqlite:///{work / 'data' / 'ethiq.sqlite'}",
                 "ETHIQ_REGISTRY_KEY": generate_key(),
                 "ETHIQ_PUBLIC_URL": "https://runtime.ethiq.example",
+                "ETHIQ_DATA_REGION": "ca-central-1",
             }
-            # No policy pack: the benchmark measures the reconciler, not the pack's own cost.
-            settings = Settings(env=env, parallel=args.parallel, policy=False)
+            # With the policy pack: the tenant program refuses to run without it.
+            settings = Settings(env=env, parallel=args.parallel)
             report = reconcile(repo, base, head, mode="preview", settings=settings)
 
     previewed = [r.stack for r in report.results]

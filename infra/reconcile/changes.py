@@ -49,6 +49,7 @@ PROGRAM_PATHS: Final = (
     "policies/",
     "runtime/",
     "Pulumi.yaml",
+    "__main__.py",
     "pyproject.toml",
     "requirements.lock",
 )

@@ -1,9 +1,8 @@
 """A throwaway git repository holding this project's program, for the benchmark and the tests.
 
-The program files (``Pulumi.yaml``, ``infra/``, ``policies/``, ``runtime/``) of the source
-repository's committed ``HEAD`` (not its working tree, where work may be in flight) make the first
-commit; later commits change only ``stacks/``, the way tenant pull
-requests do.
+The program files (``Pulumi.yaml``, ``__main__.py``, ``infra/``, ``policies/``, ``runtime/``) of
+the source repository's committed ``HEAD`` (not its working tree, where work may be in flight)
+make the first commit; later commits change only ``stacks/``, the way tenant pull requests do.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from infra.tenant_config import validate_tenant
 __all__ = ["PROJECT_FILES", "commit", "init_repo", "tenant_file"]
 
 ROOT: Final = Path(__file__).parents[2]
-PROJECT_FILES: Final = ("Pulumi.yaml", "infra", "policies", "runtime")
+PROJECT_FILES: Final = ("Pulumi.yaml", "__main__.py", "infra", "policies", "runtime")
 _IDENTITY: Final = (
     "-c",
     "user.name=Ethiq scratch",

@@ -39,6 +39,7 @@ class Mocks(pulumi.runtime.Mocks):
             "TwilioSipCredentialList": {"sid": "CL" + "4" * 32},
             "TwilioSipCredential": {"sid": "CR" + "5" * 32, "password": "Generated1Password"},
             "TenantSchema": {"schema": "tenant_acme"},
+            "StackIdentity": {"stack_id": "0123abcd"},
         }.get(kind, {})
         outs |= fake
         return f"{args.name}-id", outs
@@ -123,6 +124,7 @@ def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> 
     kinds = [t.rsplit(":", 1)[-1] for t, _n, _p in monitor.registered if "dynamic/ethiq" in t]
     assert sorted(kinds) == sorted(
         [
+            "StackIdentity",
             "TwilioSubaccount",
             "TwilioPhoneNumber",
             "TwilioSipDomain",
@@ -163,6 +165,11 @@ def assert_true(value: object) -> None:
         ({"ethiq:contacts": "[]"}, "ethiq:contacts: at least one emergency contact"),
         ({"ethiq:retainData": "maybe"}, "ethiq:retainData:"),
         ({"ethiq:runtimeUrl": ""}, "ethiq:runtimeUrl: is required"),
+        (
+            {"ethiq:langauge": "en-US"},
+            "ethiq:langauge: is not a setting Ethiq knows; did you mean ethiq:language?",
+        ),
+        ({"ethiq:allowDestroy": "yes"}, "ethiq:allowDestroy: must be true or false"),
     ],
 )
 def test_bad_config_names_the_file_and_the_key(
@@ -173,3 +180,13 @@ def test_bad_config_names_the_file_and_the_key(
         _run({**GOOD, **change})
     assert message in str(raised.value)
     assert monitor.registered == []  # nothing declared
+
+
+def test_a_bad_platform_id_is_a_clear_error(
+    monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ETHIQ_PLATFORM_ID", "Prod Platform")
+    with pytest.raises(pulumi.RunError) as raised:
+        _run(GOOD)
+    assert "ETHIQ_PLATFORM_ID='Prod Platform': 1-10 characters" in str(raised.value)
+    assert monitor.registered == []

@@ -17,7 +17,8 @@ import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
-from infra.local import local_env
+from infra.local import POLICY, local_env
+from infra.providers.ownership import parse_tag
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server
 
@@ -40,7 +41,9 @@ class Workspace:
         subprocess.run([ETHIQ, *args, "--stacks-dir", stacks], check=True, capture_output=True)
 
     def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return pulumi(*args, cwd=self.project, env=self.env, check=check)
+        """``pulumi ARGS``, with the policy pack on up and preview (the program needs it)."""
+        policy = POLICY if args[0] in ("up", "preview") and "--policy-pack" not in args else ()
+        return pulumi(*args, *policy, cwd=self.project, env=self.env, check=check)
 
     def outputs(self, stack: str) -> dict[str, Any]:
         out = self.pulumi("stack", "output", "--json", "--show-secrets", "--stack", stack)
@@ -61,7 +64,7 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Workspace:
     # The repository's program, with its state and stack files in the test's directory.
-    project = write_project(tmp_path / "project", "ethiq", ROOT / "infra", stacks=True)
+    project = write_project(tmp_path / "project", "ethiq", ROOT, stacks=True)
     env = local_env(
         tmp_path / "state",
         sandbox,
@@ -144,7 +147,7 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     writes_before = len(control.writes())
     second = ws.pulumi("up", "--yes", "--skip-preview")
     assert len(control.writes()) == writes_before
-    assert "11 unchanged" in second.stdout
+    assert "12 unchanged" in second.stdout
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
 
@@ -162,6 +165,7 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
 
     # 4. A new runtime URL updates the number and the SIP domain in place.
     ws.pulumi("config", "set", "runtimeUrl", "https://runtime2.ethiq.example", "--stack", "acme")
+    ws.env["ETHIQ_PUBLIC_URL"] = "https://runtime2.ethiq.example"  # the pack checks against it
     moved = ws.pulumi("up", "--yes", "--skip-preview")
     assert "replaced" not in moved.stdout
     [moved_number] = ws.numbers_of(out["subaccountSid"])
@@ -173,6 +177,11 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     assert not control.writes(path="*/IncomingPhoneNumbers.json")[1:]  # bought once, ever
 
     # 5. Destroy with retainData false: number released, subaccount closed, data dropped.
+    refused = ws.pulumi("destroy", "--yes", "--skip-preview", check=False)
+    assert refused.returncode != 0
+    assert "protect" in refused.stdout + refused.stderr
+    assert len(ws.numbers_of(out["subaccountSid"])) == 1  # nothing released
+    ws.pulumi("config", "set", "allowDestroy", "true", "--stack", "acme")
     ws.pulumi("config", "set", "retainData", "false", "--stack", "acme")
     ws.pulumi("up", "--yes", "--skip-preview")
     ws.pulumi("destroy", "--yes", "--skip-preview")
@@ -207,7 +216,11 @@ def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
     ws.pulumi("up", "--yes", "--skip-preview")
 
     out = ws.outputs("bravo")
-    subaccounts = [a for a in control.state()["accounts"] if a["friendly_name"] == "ethiq-bravo"]
+    subaccounts = [
+        a
+        for a in control.state()["accounts"]
+        if parse_tag(a["friendly_name"]).name == "ethiq-bravo"
+    ]
     assert len(subaccounts) == 1
     [number] = ws.numbers_of(out["subaccountSid"])
     assert number["phone_number"] == out["phoneNumber"]
@@ -220,6 +233,7 @@ def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
         e.status for e in control.requests(method="POST", path="*/IncomingPhoneNumbers.json")
     ]
     assert statuses.count(429) == 3
+    ws.pulumi("state", "unprotect", "--all", "--yes")
     ws.pulumi("destroy", "--yes", "--skip-preview")
 
 

@@ -34,7 +34,7 @@ def sandbox() -> Iterator[SandboxHandle]:
 def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Workspace:
     """As in tests/infra/test_tenant_stack.py, plus the operator's settings for the pack: the
     runtime URL from the environment, the data region from a policy config file."""
-    project = write_project(tmp_path / "project", "ethiq", ROOT / "infra", stacks=True)
+    project = write_project(tmp_path / "project", "ethiq", ROOT, stacks=True)
     env = local_env(
         tmp_path / "state",
         sandbox,
@@ -79,7 +79,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         },
     )
     up = ws.pulumi("up", "--yes", "--skip-preview", *policy)
-    assert "11 created" in up.stdout
+    assert "12 created" in up.stdout
     assert "contacts-consent" in up.stdout  # advisory: reported, not blocking
     assert "emergency contact 2 (Paul, …0122) has not consented" in up.stdout
     assert "[mandatory]" not in up.stdout  # SIP, secrets, https, config: all pass
@@ -108,4 +108,5 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         assert message in out
     assert len(ws.sandbox.control.writes()) == writes  # refused before anything was written
 
+    ws.pulumi("state", "unprotect", "--all", "--yes", "--stack", "acme")
     ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "acme")

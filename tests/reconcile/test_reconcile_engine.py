@@ -20,6 +20,7 @@ import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.local import local_env
+from infra.providers.ownership import parse_tag
 from infra.reconcile import scratch
 from runtime.tenants import generate_key
 from tests.servers import Server
@@ -68,15 +69,12 @@ class World:
         )
 
     def reconcile(self, base: str, head: str, *extra: str) -> Run:
-        # This story is the reconciler's; the pack is proven in tests/policies (it would refuse
-        # step 4's runtimeUrl edit, which moves webhooks off the platform's runtime URL).
-        return self.ethiq(
-            "reconcile", "--base", base, "--head", head, "--parallel", "2", "--no-policy", *extra
-        )
+        # With the revision's policy pack, as CI runs it (the tenant program needs it).
+        return self.ethiq("reconcile", "--base", base, "--head", head, "--parallel", "2", *extra)
 
     def account(self, slug: str) -> dict[str, Any]:
         accounts = self.sandbox.control.state()["accounts"]
-        [account] = [a for a in accounts if a["friendly_name"] == f"ethiq-{slug}"]
+        [account] = [a for a in accounts if parse_tag(a["friendly_name"]).name == f"ethiq-{slug}"]
         return dict(account)
 
     def numbers(self, slug: str) -> list[dict[str, Any]]:
@@ -130,7 +128,7 @@ def test_reconcile_story(world: World) -> None:
     assert preview.code == 0, preview.stdout
     assert preview.statuses() == {"alpha": "created", "bravo": "created"}
     assert preview.by_stack()["alpha"]["operation"] == "preview"
-    assert preview.by_stack()["alpha"]["changes"]["create"] == 11
+    assert preview.by_stack()["alpha"]["changes"]["create"] == 12
     assert "would create" in preview.markdown
     assert control.writes() == []
     assert not world.stack_exists("alpha")
@@ -156,14 +154,14 @@ def test_reconcile_story(world: World) -> None:
         assert idle.report["engine_operations"] == 0
     assert len(control.writes()) == writes
 
-    # 4. alpha moves to another runtime (in place) while charlie's config is invalid and delta's
+    # 4. alpha changes language (in place) while charlie's config is invalid and delta's
     #    region has no numbers to sell: alpha is applied, the others fail, exit 1.
     control.empty_inventory("CA", "BC")
     c3 = scratch.commit(
         repo,
         "alpha moves, charlie and delta arrive",
         {
-            **_tenant(*ALPHA, {"ethiq:runtimeUrl": "https://runtime2.ethiq.example"}),
+            **_tenant(*ALPHA, {"ethiq:language": "en-US"}),
             **_tenant("charlie", "CA-QC", "+15145550122", {"ethiq:language": "xx-XX"}),
             **_tenant("delta", "CA-BC", "+16045550123"),
         },
@@ -178,7 +176,7 @@ def test_reconcile_story(world: World) -> None:
     assert mixed.report["ok"] is False
     [moved] = world.numbers("alpha")
     assert moved["sid"] == alpha_number["sid"]
-    assert moved["voice_url"] == "https://runtime2.ethiq.example/twilio/voice"
+    assert moved["voice_url"] == f"{RUNTIME_URL}/twilio/voice"
     control.clear_faults()
 
     # 5. Removing bravo's file without permission is refused: nothing destroyed, exit 1.
@@ -188,7 +186,8 @@ def test_reconcile_story(world: World) -> None:
     assert refused.statuses() == {"bravo": "refused"}
     bravo = refused.by_stack()["bravo"]
     assert "ethiq:allowDestroy: true" in bravo["error"]
-    assert bravo["changes"] == {"delete": 11}  # the plan is shown
+    # No plan: the number and subaccount are protected, so the engine refuses the destroy plan.
+    assert bravo["changes"] == {}
     assert len(world.numbers("bravo")) == 1
     assert world.stack_exists("bravo")
 
@@ -200,7 +199,7 @@ def test_reconcile_story(world: World) -> None:
     gone = world.reconcile(c5, c6, "--apply")
     assert gone.code == 0, gone.stdout
     assert gone.statuses() == {"bravo": "destroyed"}
-    assert gone.by_stack()["bravo"]["changes"] == {"delete": 11}
+    assert gone.by_stack()["bravo"]["changes"] == {"delete": 12}
     assert world.numbers("bravo") == []
     assert world.account("bravo")["status"] == "closed"
     assert not world.stack_exists("bravo")
@@ -219,12 +218,11 @@ def test_reconcile_story(world: World) -> None:
     assert "locked by another update" in locked.by_stack()["alpha"]["error"]
     lock.unlink()
 
-    # 8. Drift: stacks never updated in place match their state; a stack without a file is an
-    #    error. (alpha is left out: after an in-place update, refresh reports its number and SIP
-    #    domain as changed, because the dynamic providers do not implement read.)
-    in_sync = world.ethiq("drift", "charlie", "delta")
+    # 8. Drift: every stack matches its state, alpha's in-place update included (the providers
+    #    read Twilio); a stack without a file is an error.
+    in_sync = world.ethiq("drift", "alpha", "charlie", "delta")
     assert in_sync.code == 0, in_sync.stdout
-    assert in_sync.statuses() == {"charlie": "in-sync", "delta": "in-sync"}
+    assert in_sync.statuses() == {"alpha": "in-sync", "charlie": "in-sync", "delta": "in-sync"}
     unknown = world.ethiq("drift", "ghost")
     assert unknown.code == 1
     assert unknown.statuses() == {"ghost": "failed"}

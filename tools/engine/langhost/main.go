@@ -8,8 +8,8 @@
 // `toolchain` runtime options of Pulumi.yaml), and starts programs through Pulumi's own
 // `pulumi-language-python-exec` script, which setup copies from the same pinned sdk/v3 module.
 //
-// What it does not do (Pulumi's host does): install dependencies (`pulumi install`), report
-// required provider plugins from pip metadata, type-check before running, attach debuggers.
+// What it does not do (Pulumi's host does): install dependencies (`pulumi install`), type-check
+// before running, attach debuggers.
 package main
 
 import (
@@ -105,25 +105,54 @@ func (h *languageHost) GetPluginInfo(context.Context, *pbempty.Empty) (*pulumirp
 	return &pulumirpc.PluginInfo{Version: version}, nil
 }
 
-// GetRequiredPlugins and GetRequiredPackages report nothing: plugins are never downloaded here,
-// and the only resource plugin this project's programs use (pulumi-python, for dynamic providers)
-// is installed by setup next to the engine.
+// GetRequiredPlugins reports the resource plugins of the Pulumi packages installed in the
+// program's environment (those shipping a pulumi-plugin.json, as Pulumi's own host does), so
+// `pulumi about` and `pulumi plugin ls --project` list them. Nothing is downloaded: setup runs
+// the engine with PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION.
 func (h *languageHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+	var found []struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		Server  string `json:"server"`
+	}
+	if err := pythonJSON(ctx, req.GetInfo(), pluginsScript, &found); err != nil {
+		return nil, err
+	}
+	var plugins []*pulumirpc.PluginDependency
+	for _, p := range found {
+		plugins = append(plugins, &pulumirpc.PluginDependency{
+			Name: p.Name, Kind: "resource", Version: p.Version, Server: p.Server,
+		})
+	}
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
 }
 
+// GetRequiredPackages reports nothing: this project's programs use no parameterized packages.
 func (h *languageHost) GetRequiredPackages(
 	context.Context, *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
 
+// GetProgramDependencies lists the distributions installed in the program's environment
+// (`pulumi about` shows them).
 func (h *languageHost) GetProgramDependencies(
-	context.Context, *pulumirpc.GetProgramDependenciesRequest,
+	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+	var found []struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	if err := pythonJSON(ctx, req.GetInfo(), dependenciesScript, &found); err != nil {
+		return nil, err
+	}
+	deps := make([]*pulumirpc.DependencyInfo, 0, len(found))
+	for _, d := range found {
+		deps = append(deps, &pulumirpc.DependencyInfo{Name: d.Name, Version: d.Version})
+	}
+	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
 
 func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
@@ -136,6 +165,48 @@ func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (
 		return nil, err
 	}
 	return &pulumirpc.AboutResponse{Executable: info.PythonExecutable, Version: info.PythonVersion.String()}, nil
+}
+
+// pluginsScript prints the resource plugins of installed Pulumi packages as JSON.
+const pluginsScript = `
+import json, importlib.metadata as md
+out = []
+for dist in md.distributions():
+    for f in dist.files or ():
+        if f.name == "pulumi-plugin.json":
+            try:
+                meta = json.loads(f.read_text())
+            except (OSError, ValueError):
+                continue
+            if meta.get("resource"):
+                out.append({"name": meta.get("name") or dist.metadata["Name"].removeprefix("pulumi_"),
+                            "version": meta.get("version") or dist.version,
+                            "server": meta.get("server") or ""})
+print(json.dumps(out))
+`
+
+// dependenciesScript prints the installed distributions as JSON.
+const dependenciesScript = `
+import json, importlib.metadata as md
+print(json.dumps(sorted(({"name": d.metadata["Name"], "version": d.version}
+                         for d in md.distributions()), key=lambda d: d["name"].lower())))
+`
+
+// pythonJSON runs a small script with the program's interpreter and decodes its JSON output.
+func pythonJSON(ctx context.Context, info *pulumirpc.ProgramInfo, script string, into any) error {
+	tc, err := resolveToolchain(info)
+	if err != nil {
+		return err
+	}
+	cmd, err := tc.Command(ctx, "-c", script)
+	if err != nil {
+		return err
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("asking the Python environment for its packages: %w", err)
+	}
+	return json.Unmarshal(out, into)
 }
 
 // Run executes a Pulumi program with pulumi-language-python-exec, exactly as Pulumi's host does:
@@ -173,7 +244,13 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	cmd.Dir = req.GetPwd()
-	config, err := json.Marshal(req.GetConfig())
+	// A stack with no config at all still gets a JSON object, as under Pulumi's own host: the
+	// SDK's runner iterates over PULUMI_CONFIG.
+	stackConfig := req.GetConfig()
+	if stackConfig == nil {
+		stackConfig = map[string]string{}
+	}
+	config, err := json.Marshal(stackConfig)
 	if err != nil {
 		return nil, err
 	}
