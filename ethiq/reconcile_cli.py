@@ -46,9 +46,6 @@ LockRetries = Annotated[
 LockBackoff = Annotated[
     float, typer.Option(min=0, help="First wait (s) before a lock retry; doubles each time.")
 ]
-Policy = Annotated[
-    bool, typer.Option("--policy/--no-policy", help="Run the revision's policy pack.")
-]
 WorkDir = Annotated[
     Path | None,
     typer.Option("--work-dir", help="Keep per-stack work directories and engine logs here."),
@@ -118,7 +115,6 @@ def reconcile(
     secrets_provider: SecretsProvider = None,
     lock_retries: LockRetries = 4,
     lock_backoff: LockBackoff = 2.0,
-    policy: Policy = True,
     work_dir: WorkDir = None,
 ) -> None:
     """Preview or apply every tenant stack whose HEAD differs from what the backend applied.
@@ -136,9 +132,7 @@ def reconcile(
         head,
         apply=apply,
         everything=False,
-        settings=_settings(
-            parallel, secrets_provider, lock_retries, lock_backoff, policy, work_dir
-        ),
+        settings=_settings(parallel, secrets_provider, lock_retries, lock_backoff, work_dir),
         repo=repo,
         outputs=(json_out, markdown_out),
     )
@@ -156,7 +150,6 @@ def deploy_all(
     secrets_provider: SecretsProvider = None,
     lock_retries: LockRetries = 4,
     lock_backoff: LockBackoff = 2.0,
-    policy: Policy = True,
     work_dir: WorkDir = None,
 ) -> None:
     """Apply every tenant stack at HEAD now, whatever the backend says was applied.
@@ -170,9 +163,7 @@ def deploy_all(
         head,
         apply=apply,
         everything=True,
-        settings=_settings(
-            parallel, secrets_provider, lock_retries, lock_backoff, policy, work_dir
-        ),
+        settings=_settings(parallel, secrets_provider, lock_retries, lock_backoff, work_dir),
         repo=repo,
         outputs=(json_out, markdown_out),
     )
@@ -183,7 +174,6 @@ def _settings(
     secrets_provider: str | None,
     lock_retries: int,
     lock_backoff: float,
-    policy: bool,
     work_dir: Path | None,
 ) -> Settings:
     return Settings(
@@ -192,7 +182,8 @@ def _settings(
         secrets_provider=secrets_provider,
         lock_retries=lock_retries,
         lock_backoff_s=lock_backoff,
-        policy=policy,
+        # Always: the tenant program refuses to run without the policy pack.
+        policy=True,
         work_dir=work_dir,
     )
 

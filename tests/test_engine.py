@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from infra.engine import engine_env, pulumi, write_project
-from infra.smoke.run import POLICY_PACK, URL
+from infra.smoke.run import POLICY_PACK, RUNTIME, URL
 
 ROOT = Path(__file__).parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -44,6 +44,7 @@ def test_engine_release_matches_the_pinned_python_sdk() -> None:
 def test_up_noop_preview_policy_and_destroy(tmp_path: Path) -> None:
     project = write_project(tmp_path / "project", "enginetest", ROOT / "infra/smoke")
     env = engine_env(tmp_path / "state", passphrase="test-only passphrase")  # noqa: S106
+    env["ETHIQ_PUBLIC_URL"] = RUNTIME  # the pack refuses webhooks when no runtime is configured
     target = tmp_path / "hook.json"
     policy = ("--policy-pack", str(POLICY_PACK))
 
@@ -61,10 +62,11 @@ def test_up_noop_preview_policy_and_destroy(tmp_path: Path) -> None:
     pulumi("preview", "--expect-no-changes", *policy, cwd=project, env=env)
 
     # An update in place (only the URL changes): the provider rewrites the file.
-    pulumi("config", "set", "url", "https://elsewhere.ethiq.invalid/voice", cwd=project, env=env)
+    moved = f"{RUNTIME}/twilio/voice-v2"
+    pulumi("config", "set", "url", moved, cwd=project, env=env)
     updated = pulumi("up", "--yes", "--skip-preview", *policy, cwd=project, env=env)
     assert "1 updated" in updated.stdout
-    assert json.loads(target.read_text()) == {"url": "https://elsewhere.ethiq.invalid/voice"}
+    assert json.loads(target.read_text()) == {"url": moved}
 
     # The policy pack is enforced by the engine: plain http outside loopback is refused.
     pulumi("config", "set", "url", "http://runtime.ethiq.invalid/voice", cwd=project, env=env)

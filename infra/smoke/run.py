@@ -18,7 +18,8 @@ __all__ = ["POLICY_PACK", "SmokeStep", "run_smoke"]
 
 PROGRAM = Path(__file__).parent
 POLICY_PACK = PROGRAM.parents[1] / "policies"
-URL = "https://runtime.ethiq.invalid/twilio/voice"
+RUNTIME = "https://runtime.ethiq.invalid"
+URL = f"{RUNTIME}/twilio/voice"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ def run_smoke(
     """Run the smoke in ``workdir`` (backend, config, output file); raise EngineError on failure."""
     project = write_project(workdir / "project", "ethiq-smoke", PROGRAM)
     env = engine_env(workdir / "pulumi", passphrase=secrets.token_urlsafe(24))
+    # The pack refuses webhooks when no runtime URL is configured (it fails closed).
+    env["ETHIQ_PUBLIC_URL"] = RUNTIME
     policy = ("--policy-pack", str(POLICY_PACK))
     target = workdir / "webhook.json"
     steps: list[SmokeStep] = []

@@ -278,7 +278,13 @@ def test_postgres_registry_lives_in_the_platform_schema(postgres: Server) -> Non
             await conn.close()
         return [row["table_name"] for row in rows]
 
-    assert asyncio.run(scenario()) == ["migration", "registry_generation", "tenant"]
+    assert asyncio.run(scenario()) == [
+        "billing_account",
+        "migration",
+        "registry_generation",
+        "stripe_event",
+        "tenant",
+    ]
 
 
 def test_sqlite_registry_lives_in_the_platform_file(tmp_path: Path) -> None:
@@ -292,7 +298,13 @@ def test_sqlite_registry_lives_in_the_platform_file(tmp_path: Path) -> None:
         )
         return [row["name"] for row in rows]
 
-    assert asyncio.run(scenario()) == ["migration", "registry_generation", "tenant"]
+    assert asyncio.run(scenario()) == [
+        "billing_account",
+        "migration",
+        "registry_generation",
+        "stripe_event",
+        "tenant",
+    ]
     assert [p.name for p in tmp_path.iterdir()] == ["ethiq.sqlite"]
 
 
