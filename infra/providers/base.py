@@ -12,7 +12,8 @@ read/delete:
   create-before-delete replacement (``--replace``, a rename without aliases) the adopted SID is
   never deleted;
 - ``read`` returns what Twilio holds now (``pulumi refresh``, ``ethiq drift``): a changed webhook
-  shows as a diff, a deleted resource leaves the state, and the next ``up`` repairs both;
+  shows as a diff, a deleted resource (or one whose subaccount was closed) leaves the state, and
+  the next ``up`` repairs both;
 - ``diff`` compares only the declared fields (credentials are never a reason to change);
   fields in ``replace_fields`` force a replacement, the others are updated in place;
 - the parent credentials come from the environment of the run (``TWILIO_ACCOUNT_SID``,
@@ -27,6 +28,7 @@ from typing import Any, ClassVar
 
 import pulumi
 from pulumi import dynamic
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from infra.providers.ownership import Owner, new_generation, parse_tag
@@ -36,6 +38,8 @@ from runtime.telephony.twilio_api import TwilioCredentials, make_client
 __all__ = ["CREDENTIALS", "TwilioProvider", "parent_credentials"]
 
 CREDENTIALS = "credentials"
+_AUTHENTICATE = 20003
+_NOT_FOUND = 404
 
 
 def parent_credentials(props: dict[str, Any]) -> TwilioCredentials:
@@ -165,10 +169,33 @@ class TwilioProvider(dynamic.ResourceProvider):
         return dynamic.UpdateResult(outs=_outputs({**olds, **desired}, outs))
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
-        live = self.fetch(self.client(props), props.get("sid") or id_, props)
+        try:
+            live = self.fetch(self.client(props), props.get("sid") or id_, props)
+        except ProvisioningError as error:
+            if error.code != _AUTHENTICATE or not self._account_closed(props):
+                raise
+            live = None  # its subaccount was closed: Twilio keeps nothing of it
         if live is None:
             return dynamic.ReadResult(None, {})  # gone: refresh drops it, `up` recreates it
         return dynamic.ReadResult(id_, _outputs(props, live))
+
+    def _account_closed(self, props: dict[str, Any]) -> bool:
+        """Whether the subaccount this resource lives in is closed (or gone).
+
+        Twilio answers 20003 to any request made in a closed subaccount, even with the parent's
+        credentials; only the parent can still see the account and its status.
+        """
+        sid = self.account_sid(props)
+        if sid is None:
+            return False
+        parent = make_client(parent_credentials(props))
+        try:
+            account = parent.api.v2010.accounts(sid).fetch()
+        except TwilioRestException as error:
+            if error.status == _NOT_FOUND:
+                return True
+            raise ProvisioningError.from_twilio("reading the subaccount", error) from None
+        return bool(account.status == "closed")
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         client = self.client(props)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pulumi
 from pulumi import dynamic
 
+from infra.providers import DRIFTED_SECRETS
 from infra.providers.retry import ProvisioningError
 from runtime.storage import TENANT_MIGRATIONS, store_for_url, tenant_namespace
 from runtime.tenants import Registry, TenantContact, TenantRecord
@@ -64,8 +65,13 @@ async def _registered_subaccount(props: dict[str, Any]) -> str | None:
     return None if record is None else record.subaccount_sid
 
 
-def _refuse_foreign(slug: str, registered: str | None, ours: str, what: str) -> None:
-    if registered is not None and registered != ours:
+def _refuse_foreign(
+    slug: str, registered: str | None, ours: str, what: str, previous: str | None = None
+) -> None:
+    """Refuse a tenant registered to another subaccount than this stack's. ``previous`` is the
+    subaccount this stack's state recorded: a row naming it is this stack's own (its subaccount
+    was closed and made again, the row is repaired)."""
+    if registered is not None and registered not in (ours, previous):
         raise ProvisioningError(
             f"tenant {slug!r} is registered to subaccount {registered}, not to this stack's "
             f"{ours}: its {what} belongs to another stack (another backend or platform). "
@@ -88,8 +94,8 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
             changes=bool(changed), replaces=["slug"] if "slug" in changed else []
         )
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        return dynamic.UpdateResult(outs=self._ensure(news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        return dynamic.UpdateResult(outs=self._ensure(news, olds.get("subaccount_sid")))
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         async def applied() -> list[str] | None:
@@ -124,10 +130,10 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
         _run(drop())
 
     @staticmethod
-    def _ensure(props: dict[str, Any]) -> dict[str, Any]:
+    def _ensure(props: dict[str, Any], previous: str | None = None) -> dict[str, Any]:
         async def ensure() -> None:
             registered = await _registered_subaccount(props)
-            _refuse_foreign(props["slug"], registered, props["subaccount_sid"], "schema")
+            _refuse_foreign(props["slug"], registered, props["subaccount_sid"], "schema", previous)
             store = store_for_url(_database_url(props))
             try:
                 await store.ensure(props["slug"])
@@ -176,6 +182,7 @@ class TenantSchema(dynamic.Resource, module="ethiq", name="TenantSchema"):
         )
 
 
+_SECRET_FIELDS = ("auth_token",)
 _RECORD_FIELDS = (
     "phone_number",
     "sip_address",
@@ -201,8 +208,8 @@ class RegistrationProvider(dynamic.ResourceProvider):
             changes=bool(changed), replaces=["slug"] if "slug" in changed else []
         )
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        self._upsert(news)
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        self._upsert(news, olds.get("subaccount_sid"))
         return dynamic.UpdateResult(outs=news)
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
@@ -229,7 +236,12 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 for c in record.contacts
             ],
         }
-        return dynamic.ReadResult(id_, {**props, **live})
+        outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
+        # Secret values never reach a diff in clear: name the secret fields that drifted.
+        secrets = [f for f in _SECRET_FIELDS if live[f] != props.get(f)]
+        return dynamic.ReadResult(
+            id_, {**outs, **live, **({DRIFTED_SECRETS: secrets} if secrets else {})}
+        )
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         async def remove() -> None:
@@ -244,7 +256,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
         _run(remove())
 
     @staticmethod
-    def _upsert(props: dict[str, Any]) -> None:
+    def _upsert(props: dict[str, Any], previous: str | None = None) -> None:
         record = TenantRecord(
             slug=props["slug"],
             phone_number=props["phone_number"],
@@ -271,7 +283,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 await registry.migrate()
                 existing = await registry.get(record.slug)
                 registered = None if existing is None else existing.subaccount_sid
-                _refuse_foreign(record.slug, registered, record.subaccount_sid, "registration")
+                _refuse_foreign(
+                    record.slug, registered, record.subaccount_sid, "registration", previous
+                )
                 await registry.upsert(record)
             finally:
                 await registry.close()
