@@ -63,6 +63,8 @@ def _progress(event: str, index: int, total: int, task: Task, result: StackResul
         f"{f' ({counts})' if counts else ''} in {result.duration_s:.1f}s",
         fg=colour,
     )
+    for drift in result.drifted:  # which resource, which field: state value → live value
+        typer.secho(f"    {task.stack}: {drift.describe()}", fg="red")
     if result.error:
         typer.echo("    " + result.error.replace("\n", "\n    "), err=True)
 
@@ -233,7 +235,10 @@ def drift(
 ) -> None:
     """Refresh every stack in preview mode and report resources whose live state drifted.
 
-    Exit 1 if any stack drifted or could not be checked.
+    Each drifted resource is named with its type and, per field, the value in the state and the
+    live one (secret values are shown as "(secret)"); a resource deleted outside Pulumi is
+    "deleted". `pulumi up --refresh` (or `pulumi refresh`, then `up`) repairs it. Exit 1 if any
+    stack drifted or could not be checked.
     """
     root = _repo_root(repo)
     if not (root / "Pulumi.yaml").is_file():

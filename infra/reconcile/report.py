@@ -9,6 +9,8 @@ import msgspec
 
 __all__ = [
     "FAILING",
+    "Drift",
+    "FieldDrift",
     "Mode",
     "Operation",
     "PolicyFinding",
@@ -47,6 +49,38 @@ class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
     diffs: list[str] = msgspec.field(default_factory=list)  # properties that differ
 
 
+class FieldDrift(msgspec.Struct, kw_only=True):
+    """One field whose live value differs from the state: ``old`` is what the state holds,
+    ``new`` what Twilio or the database holds now (``(secret)`` for secret values)."""
+
+    name: str
+    old: str
+    new: str
+
+
+class Drift(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A resource whose live state differs from the state a refresh would replace."""
+
+    urn: str
+    type: str
+    change: Literal["changed", "deleted"]  # deleted: gone from Twilio or the database
+    fields: list[FieldDrift] = msgspec.field(default_factory=list)
+
+    @property
+    def resource(self) -> str:
+        """``ethiq:TwilioPhoneNumber acme-number``: the type and the name a person knows."""
+        return f"{self.type.rsplit('/', 1)[-1]} {self.urn.rsplit('::', 1)[-1]}"
+
+    def describe(self) -> str:
+        """One line per field: ``<resource>: voice_url "https://…" → "https://…"``."""
+        if self.change == "deleted":
+            return f"{self.resource}: deleted (no longer in Twilio or the database)"
+        if not self.fields:
+            return f"{self.resource}: changed"
+        shown = "; ".join(f"{f.name} {f.old} → {f.new}" for f in self.fields)
+        return f"{self.resource}: {shown}"
+
+
 class PolicyFinding(msgspec.Struct, kw_only=True, omit_defaults=True):
     policy: str
     level: str  # advisory, mandatory, remediate
@@ -61,7 +95,7 @@ class StackResult(msgspec.Struct, kw_only=True):
     operation: Operation
     reason: str = ""
     changes: dict[str, int] = msgspec.field(default_factory=dict)  # engine op type → resources
-    drifted: list[str] = msgspec.field(default_factory=list)  # URNs a refresh would change
+    drifted: list[Drift] = msgspec.field(default_factory=list)  # what a refresh would change
     duration_s: float = 0.0
     attempts: int = 0  # engine runs, retries on a locked stack included
     recovered: list[str] = msgspec.field(default_factory=list)  # stale lock, pending ops, orphans
@@ -249,5 +283,6 @@ def to_markdown(report: Report) -> str:
             lines += ["", f"<details><summary><code>{r.stack}</code>: {r.status}</summary>", ""]
             lines += ["```text", r.error.replace("```", "` ` `"), "```", "", "</details>"]
         if r.drifted:
-            lines += ["", f"Drifted in `{r.stack}`:", *(f"- `{urn}`" for urn in r.drifted)]
+            lines += ["", f"Drifted in `{r.stack}`:"]
+            lines += [f"- {_cell(d.describe(), 600)}" for d in r.drifted]
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ state is what the real one would have, and a preview never writes to the real ba
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -39,7 +40,9 @@ import msgspec
 import yaml
 from pulumi import automation as auto
 
-from infra.reconcile.report import Operation, PolicyFinding, Step
+from infra.providers import DRIFTED_SECRETS
+from infra.reconcile.redact import redact, secret_values
+from infra.reconcile.report import Drift, FieldDrift, Operation, PolicyFinding, Step
 
 __all__ = [
     "APPLIED_COMMIT",
@@ -47,6 +50,7 @@ __all__ = [
     "Outcome",
     "PolicyFinding",
     "Step",
+    "drift_of",
     "error_summary",
     "main",
     "run_job",
@@ -63,6 +67,10 @@ _SECTIONS = frozenset({"Diagnostics:", "Policies:", "Policy Violations:"})
 # How the file backend names a lock holder in its "the stack is currently locked" error.
 _LOCK_HOLDER = re.compile(r"created by (?P<user>\S*)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
 _TRACEBACK = re.compile(r'^((error: )?Traceback \(most recent call last\)|File "[^"]*", line \d+)')
+# How the engine serialises a secret in an event (its values are blinded, never shown).
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a secret)
+_SECRET_FIELD = re.compile(r"token|password|secret|credential|key|database_url", re.IGNORECASE)
+_SHOWN = 120  # characters of a drifted value shown
 
 
 class Job(msgspec.Struct, kw_only=True):
@@ -85,7 +93,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     existed: bool = True  # the backend had the stack before this run
     created: bool = False
     changes: dict[str, int] = msgspec.field(default_factory=dict)
-    drifted: list[str] = msgspec.field(default_factory=list)
+    drifted: list[Drift] = msgspec.field(default_factory=list)
     attempts: int = 0
     locked: bool = False  # gave up on a stack held by another update
     recovered: list[str] = msgspec.field(default_factory=list)  # stale locks, pending ops cleared
@@ -129,6 +137,51 @@ def error_summary(text: str) -> str:
     )
 
 
+def _secret(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return _SECRET_SIG in value or any(_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_secret(v) for v in value)
+    return False
+
+
+def _shown(name: str, value: Any, present: bool) -> str:
+    if not present:
+        return "(none)"
+    if _secret(value) or _SECRET_FIELD.search(name):
+        return "(secret)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = json.dumps(text[:_SHOWN] + ("…" if len(text) > _SHOWN else ""), ensure_ascii=False)
+    return redact(text, secret_values(os.environ))
+
+
+def drift_of(meta: auto.StepEventMetadata) -> Drift:
+    """What a refresh step says changed: the resource, and each field with its state value and
+    its live value (secret ones never shown)."""
+    if meta.op.value == "delete" or meta.new is None:
+        return Drift(urn=meta.urn, type=meta.type, change="deleted")
+    old = dict((meta.old.outputs if meta.old is not None else None) or {})
+    new = dict(meta.new.outputs or {})
+    names = sorted(
+        {k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and k != "__provider"}
+        | {str(k) for k in meta.diffs or []}
+    )
+    fields = [
+        FieldDrift(
+            name=name,
+            old=_shown(name, old.get(name), name in old),
+            new=_shown(name, new.get(name), name in new),
+        )
+        for name in names
+        if name != DRIFTED_SECRETS
+    ]
+    named = new.get(DRIFTED_SECRETS)  # secret fields a provider says drifted (values blinded)
+    for name in named if isinstance(named, list) else []:
+        fields = [f for f in fields if f.name != name]
+        fields.append(FieldDrift(name=str(name), old="(secret)", new="(secret)"))
+    return Drift(urn=meta.urn, type=meta.type, change="changed", fields=fields)
+
+
 def _ops(changes: Mapping[Any, int] | None) -> dict[str, int]:
     return {str(getattr(op, "value", op)): n for op, n in (changes or {}).items() if n}
 
@@ -139,7 +192,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.steps: list[Step] = []
         self.policies: list[PolicyFinding] = []
-        self.drifted: list[str] = []
+        self.drifted: list[Drift] = []
 
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
@@ -161,8 +214,10 @@ class _Recorder:
     def refresh_event(self, event: auto.EngineEvent) -> None:
         step = event.res_outputs_event or event.resource_pre_event
         meta = step.metadata if step is not None else None
-        if meta is not None and meta.op.value not in _IN_SYNC and meta.urn not in self.drifted:
-            self.drifted.append(meta.urn)
+        if meta is None or meta.op.value in _IN_SYNC or meta.type == "pulumi:pulumi:Stack":
+            return
+        drift = drift_of(meta)
+        self.drifted = [d for d in self.drifted if d.urn != drift.urn] + [drift]
 
     def outcome(self, changes: Mapping[Any, int] | None) -> Outcome:
         return Outcome(changes=_ops(changes), steps=self.steps, policies=self.policies)
