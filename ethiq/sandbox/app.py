@@ -13,7 +13,16 @@ from ethiq.sandbox.context import STATE_KEY, Sandbox
 from ethiq.sandbox.contract import find_contract
 from ethiq.sandbox.errors import TwilioApiError, error_body, not_found
 from ethiq.sandbox.gateway import Gateway
-from ethiq.sandbox.routes import accounts, calls, conferences, control, messages, numbers, sip
+from ethiq.sandbox.routes import (
+    accounts,
+    auth_tokens,
+    calls,
+    conferences,
+    control,
+    messages,
+    numbers,
+    sip,
+)
 from ethiq.sandbox.settings import SandboxSettings
 from ethiq.sandbox.state import Store
 
@@ -52,6 +61,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
+            *auth_tokens.ROUTES,
             *numbers.ROUTES,
             *sip.ROUTES,
             *messages.ROUTES,

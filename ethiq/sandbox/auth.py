@@ -2,7 +2,8 @@
 
 The main (parent) account's credentials act on itself and on all its subaccounts; a subaccount's
 credentials act only on that subaccount. Wrong or missing credentials, credentials of a closed or
-suspended account, and credentials used on another account all get 401 with code 20003.
+suspended account, and credentials used on another account all get 401 with code 20003. An
+account's secondary Auth Token, while it exists, authenticates like the primary one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def authenticate(store: Store, header: str | None) -> Account:
     if credentials is None:
         raise authenticate_error()
     account = store.accounts.get(credentials[0])
-    if account is None or not hmac.compare_digest(account.auth_token, credentials[1]):
+    if account is None or not any(
+        hmac.compare_digest(token, credentials[1])
+        for token in (account.auth_token, account.secondary_auth_token)
+        if token is not None
+    ):
         raise authenticate_error()
     if account.status != "active":
         raise authenticate_error()

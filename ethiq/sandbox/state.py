@@ -46,6 +46,7 @@ class Account:
     status: str = "active"
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
+    secondary_auth_token: str | None = None  # authenticates too, until promoted or deleted
 
 
 @dataclass(slots=True)
