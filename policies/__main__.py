@@ -50,7 +50,7 @@ _REGISTRATION = "pulumi-python:dynamic/ethiq:TenantRegistration"
 
 
 def _setting(args: ResourceValidationArgs | StackValidationArgs, key: str, env: str) -> str:
-    return str(args.get_config().get(key) or os.environ.get(env) or "")
+    return str(args.get_config().get(key) or os.environ.get(env) or "").strip()
 
 
 def _registration(args: StackValidationArgs) -> PolicyResource | None:

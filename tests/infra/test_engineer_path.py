@@ -199,6 +199,7 @@ def test_the_readme_engineer_path(clone: Clone, tmp_path: Path) -> None:
     assert taken.returncode != 0
     assert "belongs to platform 'local', stack id" in taken.stdout
     assert "refusing to adopt it" in taken.stdout
+    assert "Traceback" not in taken.stdout + taken.stderr  # the provider's message, one line
     c.ok("pulumi", "destroy", "--yes", "--stack", "acme", env=other)
     assert c.account(out["subaccountSid"])["status"] == "active"
     assert [n["sid"] for n in c.numbers(out["subaccountSid"])] == [number["sid"]]

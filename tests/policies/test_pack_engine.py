@@ -108,5 +108,14 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         assert message in out
     assert len(ws.sandbox.control.writes()) == writes  # refused before anything was written
 
+    # Without the operator's runtime URL the rule fails closed, whatever the stack file says.
+    ws.env["ETHIQ_PUBLIC_URL"] = ""
+    blind = ws.pulumi("preview", *policy, check=False)
+    ws.env["ETHIQ_PUBLIC_URL"] = RUNTIME_URL
+    assert blind.returncode != 0
+    assert "[mandatory]  webhook-urls-runtime" in blind.stdout
+    assert "no runtime URL is configured for this run" in blind.stdout
+    assert len(ws.sandbox.control.writes()) == writes
+
     ws.pulumi("state", "unprotect", "--all", "--yes", "--stack", "acme")
     ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "acme")
