@@ -105,3 +105,33 @@ def test_unknown_account_is_404(parent: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
         parent.api.v2010.accounts("AC" + "0" * 32).fetch()
     assert (caught.value.status, caught.value.code) == (404, 20404)
+
+
+def test_the_parent_token_rotates_as_twilio_documents(
+    parent: Client, client_for: Callable[..., Client], sandbox: SandboxHandle
+) -> None:
+    """A secondary token works beside the primary; once promoted, the old primary gets 20003."""
+    with pytest.raises(TwilioRestException) as caught:
+        parent.accounts.v1.auth_token_promotion().update()  # nothing to promote yet
+    assert caught.value.status == 400
+    secondary = parent.accounts.v1.secondary_auth_token().create()
+    assert secondary.account_sid == sandbox.account_sid
+    token = secondary.secondary_auth_token
+    assert client_for(sandbox.account_sid, token).api.v2010.accounts(sandbox.account_sid).fetch()
+    assert parent.api.v2010.accounts(sandbox.account_sid).fetch()  # both work meanwhile
+
+    promoted = parent.accounts.v1.auth_token_promotion().update()
+    assert promoted.auth_token == token
+    with pytest.raises(TwilioRestException) as caught:
+        parent.api.v2010.accounts(sandbox.account_sid).fetch()
+    assert caught.value.code == 20003
+    rotated = client_for(sandbox.account_sid, token)
+    assert rotated.api.v2010.accounts.create(friendly_name="after rotation").status == "active"
+
+    spare = rotated.accounts.v1.secondary_auth_token().create().secondary_auth_token
+    rotated.accounts.v1.secondary_auth_token().delete()  # revoked: only the primary works
+    with pytest.raises(TwilioRestException) as caught:
+        client_for(sandbox.account_sid, spare).api.v2010.accounts(sandbox.account_sid).fetch()
+    assert caught.value.code == 20003
+    sandbox.control.reset()  # the next test gets the sandbox's own token back
+    assert parent.api.v2010.accounts(sandbox.account_sid).fetch()
