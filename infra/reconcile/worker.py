@@ -150,8 +150,16 @@ def _shown(name: str, value: Any, present: bool) -> str:
         return "(none)"
     if _secret(value) or _SECRET_FIELD.search(name):
         return "(secret)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    text = json.dumps(text[:_SHOWN] + ("…" if len(text) > _SHOWN else ""), ensure_ascii=False)
+
+    def cut(text: str) -> str:
+        return text[:_SHOWN] + ("…" if len(text) > _SHOWN else "")
+
+    # A string in quotes (so an empty one shows), anything else as its JSON.
+    text = (
+        json.dumps(cut(value), ensure_ascii=False)
+        if isinstance(value, str)
+        else cut(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    )
     return redact(text, secret_values(os.environ))
 
 

@@ -56,11 +56,12 @@ def test_secret_values_are_never_shown() -> None:
             "acme-registration",
             {"auth_token": BLINDED, "language": "fr-CA", "registry_key": "plain-by-mistake-1"},
             {"auth_token": BLINDED, "language": "en-US", "registry_key": "plain-by-mistake-2",
-             DRIFTED_SECRETS: ["auth_token"]},
+             "contacts": [{"number": "+15145550111"}], DRIFTED_SECRETS: ["auth_token"]},
         )
     )  # fmt: skip
     text = drift.describe()
     assert 'language "fr-CA" → "en-US"' in text
+    assert 'contacts (none) → [{"number": "+15145550111"}]' in text
     assert "auth_token (secret) → (secret)" in text
     assert "registry_key (secret) → (secret)" in text  # by its name, even if sent in clear
     assert "plain-by-mistake" not in text
