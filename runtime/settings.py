@@ -210,10 +210,11 @@ class AlertSettings(_Concern):
         "ETHIQ_OUTBOX_BACKOFF_S", 5.0, "first retry delay (doubles each attempt)", gt=0
     )
     batch: int = _env("ETHIQ_OUTBOX_BATCH", 50, "alerts per tenant per pass", ge=1)
-    receipt_s: float = _env(
-        "ETHIQ_OUTBOX_RECEIPT_S",
+    ack_s: float = _env(
+        "ETHIQ_OUTBOX_ACK_S",
         180.0,
-        "a sent alert with no delivery receipt after this also goes to the next contacts",
+        "a sent alert the contact has not acknowledged (replied to) after this also goes to "
+        "the next contacts",
         gt=0,
     )
     worker: bool = _env(

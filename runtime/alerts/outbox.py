@@ -18,12 +18,13 @@ duplicate event or a second process write nothing more. The worker then, per row
 
 Alerts follow the contacts' priority order, an escalation chain: the call's verdict alerts the
 first wave (the consenting contacts of the lowest priority). An alert that fails for good, is
-opted out, is reported ``undelivered``/``failed`` by Twilio's status callback, or still has no
-delivery receipt ``receipt_s`` after it was sent, passes the call on to the next wave. Twilio
-reports ``delivered`` only when the carrier returns a receipt, which not every carrier does
-(https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks):
-without one, the next contact is alerted too, which is the safe side. When nobody is left, the
-call is marked degraded (``alert-unreached``) and an error is logged.
+opted out, is reported ``undelivered``/``failed`` by Twilio's status callback, or is not
+acknowledged ``ack_s`` after it was sent passes the call on to the next wave. A contact
+acknowledges by replying (:func:`runtime.alerts.consent.record_reply`); ``delivered`` (Twilio's
+receipt, which not every carrier returns:
+https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks) only
+says the phone got it, not that someone read it. When nobody is left, the call is marked
+degraded (``alert-unreached``) and an error is logged.
 """
 
 from __future__ import annotations
@@ -127,19 +128,19 @@ class Outbox:
             claimed = await self.claim(tables, int(row["id"]), now)
             if claimed is not None:
                 await self._deliver(tenant, tables, claimed, result, now)
-        await self._overdue_receipts(tenant, tables, result, now)
+        await self._unacknowledged(tenant, tables, result, now)
 
-    async def _overdue_receipts(
+    async def _unacknowledged(
         self, tenant: TenantRecord, tables: TenantTables, result: PassResult, now: datetime
     ) -> None:
-        """Sent alerts whose receipt deadline passed: the next contacts are alerted too.
+        """Sent alerts not acknowledged by their deadline: the next contacts are alerted too.
 
         The deadline is cleared by one conditional update, so one process passes each on."""
         alert = tables.Alert
         overdue = (
             await alert.update({alert.next_attempt_at: None, alert.updated_at: now})
             .where(
-                (alert.status == AlertStatus.SENT.value)
+                alert.status.is_in([AlertStatus.SENT.value, AlertStatus.DELIVERED.value])
                 & alert.next_attempt_at.is_not_null()
                 & (alert.next_attempt_at <= now)
             )
@@ -148,10 +149,10 @@ class Outbox:
         )
         for row in overdue:
             logger.warning(
-                "alert %s of %s: no delivery receipt after %.0fs, passing the call on",
+                "alert %s of %s: not acknowledged after %.0fs, passing the call on",
                 row["id"],
                 tenant.slug,
-                self._settings.receipt_s,
+                self._settings.ack_s,
             )
             result.passed_on += await self._pass_on(
                 tenant, tables, int(row["call"]), int(row["contact"]), now, final=False
@@ -201,6 +202,7 @@ class Outbox:
                 AlertStatus.SENDING,
                 AlertStatus.SENT,
                 AlertStatus.DELIVERED,
+                AlertStatus.ACKNOWLEDGED,
             )
         ]
         return bool(
@@ -306,8 +308,8 @@ class Outbox:
             {
                 "status": AlertStatus.SENT.value,
                 "message_sid": sid,
-                # The receipt deadline: see _overdue_receipts.
-                "next_attempt_at": now + timedelta(seconds=self._settings.receipt_s),
+                # The acknowledgement deadline: see _unacknowledged.
+                "next_attempt_at": now + timedelta(seconds=self._settings.ack_s),
                 "error_code": None,
             },
         )
@@ -379,13 +381,15 @@ class Outbox:
             values[alert.error_code] = int(code) if code.isdigit() else None
             values[alert.next_attempt_at] = None
             self._metrics.alerts.labels("undelivered").inc()
-        elif status == "delivered":
+        elif status == "delivered":  # the acknowledgement deadline still runs
             values[alert.status] = AlertStatus.DELIVERED.value
-            values[alert.next_attempt_at] = None
             self._metrics.alerts.labels("delivered").inc()
+        where = alert.message_sid == sid
+        if not lost:  # a late receipt never undoes an acknowledgement
+            where &= alert.status != AlertStatus.ACKNOWLEDGED.value
         rows = (
             await alert.update(values)
-            .where(alert.message_sid == sid)
+            .where(where)
             .returning(alert.id, alert.call, alert.contact)
             .run()
         )

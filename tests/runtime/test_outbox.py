@@ -173,11 +173,9 @@ def test_sms_status_callbacks_record_delivery(settings: Settings) -> None:
             [delivered] = h.sender.sent
             assert await status_callback(h, tenant, delivered, "delivered") == 204
             [row] = await alerts(h, tenant)
-            assert (row["status"], row["next_attempt_at"]) == ("delivered", None)
-            # Delivered: the chain stops there, even long after.
-            later = await h.runtime.outbox.run_once(datetime.now(UTC) + LATER)
-            assert (later.sent, later.passed_on) == (0, 0)
-            assert len(await alerts(h, tenant)) == 1
+            # Delivered is not read: the acknowledgement deadline still runs.
+            assert row["status"] == "delivered"
+            assert row["next_attempt_at"] is not None
             unsigned = await h.webhook(
                 paths.SMS_STATUS,
                 {"MessageSid": delivered["sid"]},
@@ -214,30 +212,74 @@ def test_undelivered_alerts_go_down_the_chain_until_nobody_is_left(settings: Set
     asyncio.run(scenario())
 
 
-def test_no_delivery_receipt_in_time_alerts_the_next_contact_too(settings: Settings) -> None:
-    settings = settings.model_copy(
-        update={"alerts": settings.alerts.model_copy(update={"receipt_s": 180.0})}
+def chain_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"alerts": settings.alerts.model_copy(update={"ack_s": 180.0})}
     )
+
+
+def test_an_alert_not_acknowledged_in_time_alerts_the_next_contact_too(settings: Settings) -> None:
+    settings = chain_settings(settings)
 
     async def scenario() -> None:
         async with harness(settings) as h:
             tenant = await scam_call(h)
             now = datetime.now(UTC)
             assert (await h.runtime.outbox.run_once(now)).sent == 1
-            receipt = timedelta(seconds=settings.alerts.receipt_s)
-            early = await h.runtime.outbox.run_once(now + receipt - timedelta(seconds=1))
+            [to_john] = h.sender.sent
+            assert await status_callback(h, tenant, to_john, "delivered") == 204
+            ack = timedelta(seconds=settings.alerts.ack_s)
+            early = await h.runtime.outbox.run_once(now + ack - timedelta(seconds=1))
             assert early.passed_on == 0
-            late = await h.runtime.outbox.run_once(now + receipt)
+            late = await h.runtime.outbox.run_once(now + ack)
             assert (late.passed_on, late.sent) == (1, 0)
-            again = await h.runtime.outbox.run_once(now + receipt)  # once only
+            again = await h.runtime.outbox.run_once(now + ack)  # once only
             assert (again.passed_on, again.sent) == (0, 1)
             assert [m["to"] for m in h.sender.sent] == [
                 tenant.contacts[1].number,
                 tenant.contacts[0].number,
             ]
             statuses = [r["status"] for r in await alerts(h, tenant)]
-            assert statuses == ["sent", "sent"]  # John's may still arrive: nothing is failed
+            assert statuses == ["delivered", "sent"]  # John may still answer: nothing failed
             assert (await call_row(h, tenant))["degraded"] is None
+
+    asyncio.run(scenario())
+
+
+def test_a_reply_acknowledges_the_alert_and_stops_the_chain(settings: Settings) -> None:
+    settings = chain_settings(settings)
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await scam_call(h)
+            now = datetime.now(UTC)
+            assert (await h.runtime.outbox.run_once(now)).sent == 1
+            [to_john] = h.sender.sent
+            assert "Reply OK" in to_john["body"]
+            john = tenant.contacts[1]
+            reply = {
+                "MessageSid": sid("SM"),
+                "AccountSid": tenant.subaccount_sid,
+                "From": john.number,
+                "To": tenant.phone_number,
+                "Body": "ok calling her now",
+            }
+            answer = await h.webhook(paths.SMS, reply, tenant.auth_token)
+            assert "we will not alert the next contact" in answer.text  # John's language
+            [row] = await alerts(h, tenant)
+            assert (row["status"], row["next_attempt_at"]) == ("acknowledged", None)
+            # A late receipt does not undo it; the deadline passes without a second alert.
+            assert await status_callback(h, tenant, to_john, "delivered") == 204
+            ack = timedelta(seconds=settings.alerts.ack_s)
+            later = await h.runtime.outbox.run_once(now + ack + LATER)
+            assert (later.passed_on, later.sent) == (0, 0)
+            assert [r["status"] for r in await alerts(h, tenant)] == ["acknowledged"]
+            # The same reply replayed, or a reply with no alert waiting, acknowledges nothing.
+            assert (await h.webhook(paths.SMS, reply, tenant.auth_token)).status_code == 200
+            marie = tenant.contacts[0]
+            other = {**reply, "MessageSid": sid("SM"), "From": marie.number, "Body": "merci"}
+            answer = await h.webhook(paths.SMS, other, tenant.auth_token)
+            assert "Répondez OUI" in answer.text  # not an acknowledgement: the usual help
 
     asyncio.run(scenario())
 

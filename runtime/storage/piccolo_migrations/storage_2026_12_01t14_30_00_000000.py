@@ -1,4 +1,5 @@
-"""An alert's ``delivered`` status: Twilio's delivery receipt, apart from ``sent``.
+"""An alert's ``delivered`` (Twilio's receipt) and ``acknowledged`` (the contact replied)
+statuses.
 
 Choices are not a database constraint in piccolo, so this changes the recorded column only.
 """
@@ -12,7 +13,7 @@ from piccolo.columns.column_types import Varchar
 
 ID = "2026-12-01T14:30:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "alert status delivered"
+DESCRIPTION = "alert statuses delivered and acknowledged"
 
 _BEFORE = {
     "PENDING": "pending",
@@ -30,7 +31,11 @@ async def forwards() -> MigrationManager:
         tablename="alert",
         column_name="status",
         db_column_name="status",
-        params={"choices": Enum("AlertStatus", {**_BEFORE, "DELIVERED": "delivered"})},
+        params={
+            "choices": Enum(
+                "AlertStatus", {**_BEFORE, "DELIVERED": "delivered", "ACKNOWLEDGED": "acknowledged"}
+            )
+        },
         old_params={"choices": Enum("AlertStatus", _BEFORE)},
         column_class=Varchar,
         old_column_class=Varchar,
