@@ -54,7 +54,8 @@ class Metrics:
         )
         self.alerts = Counter(
             "ethiq_alerts_total",
-            "SMS alerts by outcome (sent, failed, retried, opted_out)",
+            "SMS alerts by outcome (sent, delivered, undelivered, failed, retried, opted_out, "
+            "passed_on to the next contacts, unreached: nobody left)",
             ["outcome"],
             registry=self.registry,
         )

@@ -210,6 +210,13 @@ class AlertSettings(_Concern):
         "ETHIQ_OUTBOX_BACKOFF_S", 5.0, "first retry delay (doubles each attempt)", gt=0
     )
     batch: int = _env("ETHIQ_OUTBOX_BATCH", 50, "alerts per tenant per pass", ge=1)
+    ack_s: float = _env(
+        "ETHIQ_OUTBOX_ACK_S",
+        180.0,
+        "a sent alert the contact has not acknowledged (replied to) after this also goes to "
+        "the next contacts",
+        gt=0,
+    )
     worker: bool = _env(
         "ETHIQ_OUTBOX_WORKER", True, "run the outbox in the app (`off`/`false`/`0`: elsewhere)"
     )

@@ -1,4 +1,6 @@
-"""Emergency contacts answer by SMS: YES/OUI consents, STOP/ARRET withdraws, HELP/AIDE explains."""
+"""Emergency contacts answer by SMS: YES/OUI consents, STOP/ARRET withdraws, HELP/AIDE explains;
+any other reply to an alert acknowledges it (the contact takes the call on: the escalation chain
+stops there)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Final
 from runtime.alerts.messages import consent_reply
 from runtime.calls.records import sync_contacts, transaction
 from runtime.storage import TenantTables
-from runtime.storage.tables import ConsentKind
+from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantRecord
 
 __all__ = ["TWILIO_KEYWORDS", "keyword_kind", "record_reply"]
@@ -90,6 +92,28 @@ async def _blocked_by_twilio(tables: TenantTables, contact_id: int) -> bool:
     )
 
 
+async def _acknowledge(tables: TenantTables, contact_id: int, now: datetime) -> bool:
+    """Mark the contact's alerts still waiting for an acknowledgement as acknowledged."""
+    alert = tables.Alert
+    rows = (
+        await alert.update(
+            {
+                alert.status: AlertStatus.ACKNOWLEDGED.value,
+                alert.next_attempt_at: None,
+                alert.updated_at: now,
+            }
+        )
+        .where(
+            (alert.contact == contact_id)
+            & alert.status.is_in([AlertStatus.SENT.value, AlertStatus.DELIVERED.value])
+            & alert.next_attempt_at.is_not_null()
+        )
+        .returning(alert.id)
+        .run()
+    )
+    return bool(rows)
+
+
 async def record_reply(
     tables: TenantTables,
     tenant: TenantRecord,
@@ -102,16 +126,14 @@ async def record_reply(
     ``None`` when Twilio already answered the keyword itself.
 
     Idempotent by ``message_sid``: a replayed webhook (Twilio's retry, or a signed request
-    captured and sent again) is answered the same way but changes nothing, so an old "OUI"
-    can never re-subscribe a contact who said "NON" since.
+    captured and sent again) changes nothing, so an old "OUI" can never re-subscribe a contact
+    who said "NON" since, nor acknowledge a later alert.
     """
     contact = next((c for c in tenant.contacts if c.number == sender), None)
     if contact is None:
         return consent_reply("stranger", tenant.language)
     kind = keyword_kind(body)
-    if kind is None:
-        return consent_reply("unknown", contact.language)
-    reply = None if _twilio_handled(body) else consent_reply(kind.value, contact.language)
+    reply = None if _twilio_handled(body) else consent_reply(kind or "unknown", contact.language)
     consent, seen = tables.Consent, tables.InboundMessage
     async with transaction(consent._meta.db):
         if message_sid:
@@ -125,6 +147,18 @@ async def record_reply(
                 return reply
         ids = await sync_contacts(tables, [contact])
         contact_id = ids[contact.number]
+        if kind not in {ConsentKind.WITHDRAW, ConsentKind.HELP} and await _acknowledge(
+            tables, contact_id, now
+        ):
+            if kind is not None:  # an "OK" or "OUI" is still a consent answer
+                await consent.insert(
+                    consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
+                ).run()
+            return (
+                None if _twilio_handled(body) else consent_reply("acknowledged", contact.language)
+            )
+        if kind is None:
+            return reply
         if (
             kind is ConsentKind.CONSENT
             and not _twilio_handled(body)

@@ -147,16 +147,15 @@ def alert_body(
         )
         if french:
             body = (
-                f"Ethiq ALERTE FRAUDE: {person} a reçu un appel probablement frauduleux de "
-                f"{who} le {local:%d/%m} à {local:%H:%M}. Motifs: {why}. Appelez {person}, "
-                "vérifiez qu'aucun argent, carte, code ou NIP n'a été donné. "
-                f"Réf {marker}"
+                f"Ethiq ALERTE FRAUDE: {person} a reçu un appel frauduleux probable de {who} "
+                f"le {local:%d/%m} à {local:%H:%M}. Motifs: {why}. Appelez {person}: a-t-on "
+                f"donné argent, carte, code ou NIP? Répondez OK si vous appelez. Réf {marker}"
             )
         else:
             body = (
                 f"Ethiq FRAUD ALERT: {person} got a likely scam call from {who} on "
                 f"{local:%b %d} at {local:%H:%M}. Why: {why}. Call {person}; check no money, "
-                f"card, code or PIN was given. Ref {marker}"
+                f"card, code or PIN was given. Reply OK if you call. Ref {marker}"
             )
         body = to_gsm7(body)
         if sms_segments(body)[1] <= MAX_SEGMENTS:
@@ -189,6 +188,10 @@ _REPLIES = {
     "blocked": (
         "Vous aviez répondu STOP: pour recevoir de nouveau les alertes Ethiq, répondez START.",
         "You replied STOP earlier: to receive Ethiq alerts again, reply START.",
+    ),
+    "acknowledged": (
+        "Merci, c'est noté: vous vous en chargez, nous n'alertons pas le contact suivant.",
+        "Thank you, noted: you are handling it, we will not alert the next contact.",
     ),
     "stranger": (
         "Ce numéro envoie les alertes de fraude Ethiq à des contacts inscrits. Vous n'êtes pas "

@@ -15,6 +15,16 @@ duplicate event or a second process write nothing more. The worker then, per row
 - records the outcome: ``sent`` (message sid), ``opted_out`` (21610, never retried), back to
   ``pending`` with exponential backoff (429, 5xx, no answer) until ``max_attempts``, else
   ``failed`` with Twilio's error code.
+
+Alerts follow the contacts' priority order, an escalation chain: the call's verdict alerts the
+first wave (the consenting contacts of the lowest priority). An alert that fails for good, is
+opted out, is reported ``undelivered``/``failed`` by Twilio's status callback, or is not
+acknowledged ``ack_s`` after it was sent passes the call on to the next wave. A contact
+acknowledges by replying (:func:`runtime.alerts.consent.record_reply`); ``delivered`` (Twilio's
+receipt, which not every carrier returns:
+https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks) only
+says the phone got it, not that someone read it. When nobody is left, the call is marked
+degraded (``alert-unreached``) and an error is logged.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from typing import Any
 
 from runtime.alerts.messages import alert_body, alert_marker
 from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
-from runtime.calls.records import as_utc, latest_consent
+from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore, TenantTables, bind_tables
@@ -52,6 +62,7 @@ class PassResult:
     failed: int = 0
     opted_out: int = 0
     errors: int = 0  # tenants whose data could not be read
+    passed_on: int = 0  # alerts written for the next contacts of a chain
 
 
 class Outbox:
@@ -117,6 +128,86 @@ class Outbox:
             claimed = await self.claim(tables, int(row["id"]), now)
             if claimed is not None:
                 await self._deliver(tenant, tables, claimed, result, now)
+        await self._unacknowledged(tenant, tables, result, now)
+
+    async def _unacknowledged(
+        self, tenant: TenantRecord, tables: TenantTables, result: PassResult, now: datetime
+    ) -> None:
+        """Sent alerts not acknowledged by their deadline: the next contacts are alerted too.
+
+        The deadline is cleared by one conditional update, so one process passes each on."""
+        alert = tables.Alert
+        overdue = (
+            await alert.update({alert.next_attempt_at: None, alert.updated_at: now})
+            .where(
+                alert.status.is_in([AlertStatus.SENT.value, AlertStatus.DELIVERED.value])
+                & alert.next_attempt_at.is_not_null()
+                & (alert.next_attempt_at <= now)
+            )
+            .returning(alert.id, alert.call, alert.contact)
+            .run()
+        )
+        for row in overdue:
+            logger.warning(
+                "alert %s of %s: not acknowledged after %.0fs, passing the call on",
+                row["id"],
+                tenant.slug,
+                self._settings.ack_s,
+            )
+            result.passed_on += await self._pass_on(
+                tenant, tables, int(row["call"]), int(row["contact"]), now, final=False
+            )
+
+    async def _pass_on(
+        self,
+        tenant: TenantRecord,
+        tables: TenantTables,
+        call_id: int,
+        contact_id: int,
+        now: datetime,
+        *,
+        final: bool,
+    ) -> int:
+        """Alert the contacts after ``contact_id`` in priority order; return how many.
+
+        ``final``: this contact was not reached (failed, opted out, undelivered). If nobody
+        else can be alerted and no alert of the call is still under way, say so loudly."""
+        contact = tables.Contact
+        row = await contact.select(contact.priority).where(contact.id == contact_id).first().run()
+        after = int(row["priority"]) if row is not None else None
+        written = await alert_next_contacts(tables, call_id, tenant.contacts, after=after, now=now)
+        if written:
+            self._metrics.alerts.labels("passed_on").inc(written)
+            logger.info(
+                "call %s of %s passed on to %d more contact(s)", call_id, tenant.slug, written
+            )
+            return written
+        if final and not await self._under_way(tables, call_id):
+            await mark_degraded(tables, call_id, "alert-unreached")
+            self._metrics.alerts.labels("unreached").inc()
+            logger.error(
+                "call %s of %s: NO emergency contact could be reached (none left to alert)",
+                call_id,
+                tenant.slug,
+            )
+        return 0
+
+    async def _under_way(self, tables: TenantTables, call_id: int) -> bool:
+        """Whether an alert of the call is delivered, sent or still to be sent."""
+        alert = tables.Alert
+        live = [
+            s.value
+            for s in (
+                AlertStatus.PENDING,
+                AlertStatus.SENDING,
+                AlertStatus.SENT,
+                AlertStatus.DELIVERED,
+                AlertStatus.ACKNOWLEDGED,
+            )
+        ]
+        return bool(
+            await alert.count().where((alert.call == call_id) & alert.status.is_in(live)).run()
+        )
 
     async def claim(
         self, tables: TenantTables, alert_id: int, now: datetime
@@ -184,6 +275,9 @@ class Outbox:
             )
             self._metrics.alerts.labels("opted_out").inc()
             result.opted_out += 1
+            result.passed_on += await self._pass_on(
+                tenant, tables, int(call["id"]), int(contact["id"]), now, final=True
+            )
             return
         marker = alert_marker(alert_id, str(call["sid"]))
         try:
@@ -203,7 +297,10 @@ class Outbox:
                 callback = public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
                 sid = await self._sender.send(tenant, contact["number"], body, callback)
         except SendError as error:
-            await self._failed(tables, alert_id, attempts, error, result, now)
+            if await self._failed(tables, alert_id, attempts, error, result, now):
+                result.passed_on += await self._pass_on(
+                    tenant, tables, int(call["id"]), int(contact["id"]), now, final=True
+                )
             return
         await self._finish(
             tables,
@@ -211,7 +308,8 @@ class Outbox:
             {
                 "status": AlertStatus.SENT.value,
                 "message_sid": sid,
-                "next_attempt_at": None,
+                # The acknowledgement deadline: see _unacknowledged.
+                "next_attempt_at": now + timedelta(seconds=self._settings.ack_s),
                 "error_code": None,
             },
         )
@@ -227,7 +325,8 @@ class Outbox:
         error: SendError,
         result: PassResult,
         now: datetime,
-    ) -> None:
+    ) -> bool:
+        """Record a failed attempt; ``True`` if the contact will not be reached (no retry)."""
         if error.code == OPTED_OUT:
             await self._finish(
                 tables,
@@ -240,7 +339,7 @@ class Outbox:
             )
             self._metrics.alerts.labels("opted_out").inc()
             result.opted_out += 1
-            return
+            return True
         if error.transient and attempts < self._settings.max_attempts:
             delay = min(self._settings.backoff_base_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
             await self._finish(
@@ -257,7 +356,7 @@ class Outbox:
             logger.warning(
                 "alert %s: attempt %d failed (%s), retry in %.0fs", alert_id, attempts, error, delay
             )
-            return
+            return False
         await self._finish(
             tables,
             alert_id,
@@ -266,6 +365,7 @@ class Outbox:
         self._metrics.alerts.labels("failed").inc()
         result.failed += 1
         logger.error("alert %s failed for good: %s", alert_id, error)
+        return True
 
     async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:
         """An SMS status callback: record Twilio's delivery outcome on the alert it belongs to."""
@@ -273,16 +373,27 @@ class Outbox:
         alert = tables.Alert
         sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
         code = params.get("ErrorCode", "")
-        values: dict[Any, Any] = {alert.updated_at: self._clock()}
-        if status in {"failed", "undelivered"}:
+        now = self._clock()
+        values: dict[Any, Any] = {alert.updated_at: now}
+        lost = status in {"failed", "undelivered"}
+        if lost:
             values[alert.status] = AlertStatus.FAILED.value
             values[alert.error_code] = int(code) if code.isdigit() else None
+            values[alert.next_attempt_at] = None
             self._metrics.alerts.labels("undelivered").inc()
-        elif status == "delivered":
-            values[alert.status] = AlertStatus.SENT.value
+        elif status == "delivered":  # the acknowledgement deadline still runs
+            values[alert.status] = AlertStatus.DELIVERED.value
             self._metrics.alerts.labels("delivered").inc()
-        rows = await alert.update(values).where(alert.message_sid == sid).returning(alert.id).run()
-        if status in {"failed", "undelivered"}:
+        where = alert.message_sid == sid
+        if not lost:  # a late receipt never undoes an acknowledgement
+            where &= alert.status != AlertStatus.ACKNOWLEDGED.value
+        rows = (
+            await alert.update(values)
+            .where(where)
+            .returning(alert.id, alert.call, alert.contact)
+            .run()
+        )
+        if lost:
             # Carrier-side (30003 unreachable, 30005 unknown, 30007 filtered, 30034 unregistered
             # 10DLC …): retrying the same text rarely helps; someone must look.
             logger.error(
@@ -295,6 +406,11 @@ class Outbox:
                 code or "?",
                 code or "",
             )
+            for row in rows:
+                await mark_degraded(tables, int(row["call"]), "alert-undelivered")
+                await self._pass_on(
+                    tenant, tables, int(row["call"]), int(row["contact"]), now, final=True
+                )
         else:
             logger.info("message %s of %s: %s", sid, tenant.slug, status or "no status")
         return bool(rows)

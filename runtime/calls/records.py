@@ -24,10 +24,12 @@ from runtime.tenants import TenantContact
 __all__ = [
     "RANK",
     "Escalation",
+    "alert_next_contacts",
     "as_utc",
     "call_by_sid",
     "consented_contacts",
     "insert_call",
+    "mark_degraded",
     "record_assessment",
     "sync_contacts",
     "transaction",
@@ -171,7 +173,7 @@ async def record_assessment(
     land together or not at all.
     """
     now = now or datetime.now(UTC)
-    call, verdict_event, alert = tables.Call, tables.VerdictEvent, tables.Alert
+    call, verdict_event = tables.Call, tables.VerdictEvent
     reasons = list(assessment.reasons)
     await verdict_event.insert(
         verdict_event(
@@ -202,21 +204,63 @@ async def record_assessment(
         return Escalation(before, before)
     written = 0
     if new == "scam":
-        for _, contact_id in await consented_contacts(tables, contacts):
-            inserted = (
-                await alert.insert(
-                    alert(
-                        call=call_id,
-                        contact=contact_id,
-                        kind=ALERT_KIND,
-                        status=AlertStatus.PENDING.value,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                .on_conflict(action="DO NOTHING")
-                .returning(alert.id)
-                .run()
-            )
-            written += len(inserted)
+        written = await alert_next_contacts(tables, call_id, contacts, after=None, now=now)
     return Escalation(before, new, written)
+
+
+async def alert_next_contacts(
+    tables: TenantTables,
+    call_id: int,
+    contacts: Sequence[TenantContact],
+    *,
+    after: int | None,
+    now: datetime,
+) -> int:
+    """Write the alerts of the next wave of the escalation chain; return how many were new.
+
+    A wave is the consenting contacts of the lowest priority above ``after`` (``None``: the
+    first wave). Contacts sharing a priority are alerted together. Rows are unique per call and
+    contact, so a wave passed on twice (a repeated callback, two processes) writes nothing more.
+    """
+    chosen = [
+        (c, contact_id)
+        for c, contact_id in await consented_contacts(tables, contacts)
+        if after is None or c.priority > after
+    ]
+    if not chosen:
+        return 0
+    wave = min(c.priority for c, _ in chosen)
+    alert = tables.Alert
+    written = 0
+    for c, contact_id in chosen:
+        if c.priority != wave:
+            continue
+        inserted = (
+            await alert.insert(
+                alert(
+                    call=call_id,
+                    contact=contact_id,
+                    kind=ALERT_KIND,
+                    status=AlertStatus.PENDING.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(alert.id)
+            .run()
+        )
+        written += len(inserted)
+    return written
+
+
+async def mark_degraded(tables: TenantTables, call_id: int, what: str) -> None:
+    """Add ``what`` to the call's degraded marks (shown in the call log), once."""
+    call = tables.Call
+    row = await call.select(call.degraded).where(call.id == call_id).first().run()
+    if row is None:
+        return
+    marks = [m for m in (row["degraded"] or "").split(",") if m]
+    if what not in marks:
+        marks.append(what)
+        await call.update({call.degraded: ",".join(marks)[:128]}).where(call.id == call_id).run()

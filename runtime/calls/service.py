@@ -24,6 +24,7 @@ from runtime.calls.records import (
     as_utc,
     call_by_sid,
     insert_call,
+    mark_degraded,
     record_assessment,
     transaction,
 )
@@ -451,14 +452,9 @@ class CallService:
 
     async def _mark_degraded(self, tenant: TenantRecord, sid: str, what: str) -> None:
         tables = self.tables(tenant)
-        call = tables.Call
-        row = await call.select(call.degraded).where(call.sid == sid).first().run()
-        if row is None:
-            return
-        marks = [m for m in (row["degraded"] or "").split(",") if m]
-        if what not in marks:
-            marks.append(what)
-            await call.update({call.degraded: ",".join(marks)[:128]}).where(call.sid == sid).run()
+        row = await call_by_sid(tables, sid)
+        if row is not None:
+            await mark_degraded(tables, int(row["id"]), what)
 
     # --- the person's leg: answered or not -----------------------------------------------
 

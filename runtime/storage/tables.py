@@ -49,11 +49,16 @@ SID_LENGTH = 34
 
 
 class AlertStatus(StrEnum):
-    """Life of an outbox row: ``pending`` → ``sending`` → ``sent`` | ``failed`` | ``opted_out``."""
+    """Life of an outbox row: ``pending`` → ``sending`` → ``sent`` → ``delivered`` (Twilio's
+    receipt) → ``acknowledged`` (the contact replied) | ``failed`` | ``opted_out``. A failed or
+    opted-out alert, or one not acknowledged in time, passes the call on to the next contacts in
+    priority order."""
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
+    DELIVERED = "delivered"
+    ACKNOWLEDGED = "acknowledged"
     FAILED = "failed"
     OPTED_OUT = "opted_out"
 

@@ -68,7 +68,9 @@ def make_settings(database_url: str, redis_url: str = "", **overrides: Any) -> S
         store=StoreSettings(redis_url=redis_url, timeout_s=1.0),
         twilio=TwilioSettings(public_url=PUBLIC, account_sid=sid("AC"), auth_token=PARENT_TOKEN),
         security=SecuritySettings(registry_key=(REGISTRY_KEY,), operator_token=OPERATOR),
-        alerts=AlertSettings(worker=False, lease_s=60.0, backoff_base_s=5.0),
+        # Tests share a database: an acknowledgement deadline that real time (or a test's jump
+        # two hours ahead) reaches would pass other tests' sent alerts on. The chain's tests set it.
+        alerts=AlertSettings(worker=False, lease_s=60.0, backoff_base_s=5.0, ack_s=86_400.0),
     )
     return settings.model_copy(update=overrides)
 

@@ -48,3 +48,22 @@ def test_segment_counting() -> None:
     assert sms_segments("ç" + "a" * 69) == ("UCS-2", 1)  # one ç: the whole text is UCS-2
     assert sms_segments("ç" + "a" * 70) == ("UCS-2", 2)
     assert to_gsm7("reçu à l\u2019hôpital \u2014 côté") == "recu à l'hopital - coté"
+
+
+@pytest.mark.parametrize("lang", ["fr-CA", "en-US"])
+def test_every_reason_fits_on_its_own(lang: str) -> None:
+    """``known_keys()`` is a set: the test above draws a different first reason in each run."""
+    for key in sorted(known_keys()):
+        why = reason(key, lang[:2])
+        body = alert_body(
+            lang=lang,
+            caller="+14385550123",
+            caller_name="SERVICE FRAUDE",
+            at=AT,
+            reasons=[why],
+            marker="#12345-abcdef",
+            region="CA-QC",
+        )
+        assert sms_segments(body) in {("GSM-7", 1), ("GSM-7", 2)}, body
+        assert to_gsm7(why) in body, key
+        assert ("Répondez OK" if lang == "fr-CA" else "Reply OK") in body

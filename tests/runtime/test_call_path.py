@@ -411,8 +411,14 @@ def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
 
         alert = _until(failed, "alert marked failed by the status callback")
         assert alert["error_code"] == 30003
-        assert 'ethiq_alerts_total{outcome="undelivered"}' in fresh.metrics()
-        assert "was NOT reached" in fresh.log.read_text()
+        metrics = fresh.metrics()
+        assert 'ethiq_alerts_total{outcome="undelivered"}' in metrics
+        assert 'ethiq_alerts_total{outcome="unreached"}' in metrics  # the only consenting one
+        log = fresh.log.read_text()
+        assert "was NOT reached" in log
+        assert "NO emergency contact could be reached" in log
+        marks = (fresh.row(report["call_sid"])["degraded"] or "").split(",")
+        assert {"alert-undelivered", "alert-unreached"} <= set(marks)
     finally:
         fresh.sandbox.control.sms_outcome(contact.number, "delivered")
 

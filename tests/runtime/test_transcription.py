@@ -36,7 +36,7 @@ async def rows(h: Harness, tenant: TenantRecord) -> dict[str, list[dict[str, Any
     }
 
 
-def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
+def test_scam_call_warns_once_and_alerts_the_contacts_in_priority_order(
     settings: Settings,
 ) -> None:
     async def scenario() -> None:
@@ -77,17 +77,34 @@ def test_scam_call_warns_once_and_queues_one_alert_per_consenting_contact(
             [(slug, conference, label, url)] = h.updater.announcements
             assert (slug, conference, label) == (tenant.slug, f"ethiq-{call_sid}", "person")
             assert url == f"{PUBLIC}{paths.WHISPER}?tenant={tenant.slug}&kind=live"
-            assert sorted(a["status"] for a in data["alerts"]) == ["pending", "pending"]
-            assert {a["call"] for a in data["alerts"]} == {call["id"]}
+            # The escalation chain starts with the first contact by priority: John (1).
+            [queued] = data["alerts"]
+            assert (queued["status"], queued["call"]) == ("pending", call["id"])
 
             result = await h.runtime.outbox.run_once()
-            assert (result.sent, result.failed) == (2, 0)
-            john, marie = h.sender.sent  # by priority: John (1), then Marie (2)
+            assert (result.sent, result.failed) == (1, 0)
+            [john] = h.sender.sent
             assert john["to"] == tenant.contacts[1].number
             assert "FRAUD ALERT" in john["body"]
+            assert "asks for a PIN or password" in john["body"] or "PIN" in john["body"]
+            assert (await h.runtime.outbox.run_once()).sent == 0
+            # John's phone is unreachable: Twilio says undelivered, Marie (2) is alerted next.
+            lost = {
+                "MessageSid": john["sid"],
+                "AccountSid": tenant.subaccount_sid,
+                "MessageStatus": "undelivered",
+                "ErrorCode": "30003",
+                "To": john["to"],
+                "From": tenant.phone_number,
+            }
+            query = f"tenant={tenant.slug}"
+            assert (
+                await h.webhook(paths.SMS_STATUS, lost, tenant.auth_token, query=query)
+            ).status_code == 204
+            assert (await h.runtime.outbox.run_once()).sent == 1
+            _, marie = h.sender.sent
             assert marie["to"] == tenant.contacts[0].number
             assert "ALERTE FRAUDE" in marie["body"]
-            assert "asks for a PIN or password" in john["body"] or "PIN" in john["body"]
             for message in (john, marie):
                 assert message["from"] == tenant.phone_number
                 assert message["account"] == tenant.subaccount_sid
