@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from runtime.alerts.messages import alert_body, alert_marker
 from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
 from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
@@ -384,9 +386,9 @@ class Outbox:
         elif status == "delivered":  # the acknowledgement deadline still runs
             values[alert.status] = AlertStatus.DELIVERED.value
             self._metrics.alerts.labels("delivered").inc()
-        where = alert.message_sid == sid
+        where: Combinable = alert.message_sid == sid
         if not lost:  # a late receipt never undoes an acknowledgement
-            where &= alert.status != AlertStatus.ACKNOWLEDGED.value
+            where = where & (alert.status != AlertStatus.ACKNOWLEDGED.value)
         rows = (
             await alert.update(values)
             .where(where)
