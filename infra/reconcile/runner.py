@@ -31,6 +31,7 @@ import yaml
 from infra.engine import OFFLINE
 from infra.reconcile.changes import (
     ALLOW_DESTROY,
+    PROGRAM_PATHS,
     ChangeSet,
     allows_destroy,
     applied_allows_destroy,
@@ -39,12 +40,13 @@ from infra.reconcile.changes import (
     removal_history,
     stack_name,
 )
+from infra.reconcile.git import first_parent_since as git_first_parent
 from infra.reconcile.git import resolve as git_resolve
 from infra.reconcile.processes import run_in_session
 from infra.reconcile.project import checkout, policy_packs, stack_workdir
 from infra.reconcile.redact import redact, scrub_paths, secret_values
 from infra.reconcile.report import FAILING, Operation, Report, StackResult, change_counts
-from infra.reconcile.worker import APPLIED_COMMIT, Job, Outcome
+from infra.reconcile.worker import APPLIED_COMMIT, UNFINISHED, Job, Outcome
 
 __all__ = [
     "Progress",
@@ -58,6 +60,7 @@ __all__ = [
 ]
 
 ChangeLabel = Literal["added", "changed", "removed", "checked"]
+_CANDIDATES = 64  # commits asked about as a whole before stacks are asked one by one
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ def converge(
     head_sha = git_resolve(repo, head)
     with _work_root(settings) as work:
         project = checkout(repo, head_sha, work / "head", settings.virtualenv)
-        applied = applied_commits(project, work / "inventory", settings)
+        candidates = git_first_parent(repo, head_sha, PROGRAM_PATHS, _CANDIDATES)
+        applied = applied_commits(project, work / "inventory", settings, candidates)
         changes = pending_changes(repo, head_sha, applied, everything=everything)
         report = Report(
             mode=mode,
@@ -203,10 +207,18 @@ def engine_settings(settings: Settings) -> dict[str, str]:
     return env
 
 
-def applied_commits(project: Path, work: Path, settings: Settings) -> dict[str, str | None]:
+def applied_commits(
+    project: Path, work: Path, settings: Settings, candidates: Sequence[str] = ()
+) -> dict[str, str | None]:
     """Every stack of the project in the backend → its ``ethiq:applied-commit`` (None: unset).
 
-    One ``pulumi stack ls`` and one ``pulumi stack tag ls`` per stack, a few at a time."""
+    Neither ``pulumi stack ls --json`` nor the Automation API returns tags, and each ``pulumi``
+    command costs its start-up (about 0.3 s of CPU), so tags are read per set, not per stack:
+    ``pulumi stack ls --tag NAME=VALUE`` (the supported query, pulumi/pulumi#2712) once for the
+    stacks that carry the tag at all, once for ``unfinished``, then once per ``candidates``
+    commit (newest first: the commits a stack at the head's program was applied at), stopping
+    when every tagged stack is placed. Only the stacks left over (applied before the program last
+    changed, or off the first-parent history; they run anyway) are asked one by one."""
     stack_workdir(project, work, "inventory", None, settings.virtualenv)
     env = engine_settings(settings)
 
@@ -224,15 +236,34 @@ def applied_commits(project: Path, work: Path, settings: Settings) -> dict[str, 
             raise InventoryError(f"pulumi {args[0]} {args[1]}: {scrub_paths(message)}")
         return done.stdout
 
-    names = [s["name"].rsplit("/", 1)[-1] for s in json.loads(pulumi("stack", "ls", "--json"))]
+    def listed(tag: str | None = None) -> set[str]:
+        query = ["--tag", tag] if tag else []
+        found = json.loads(pulumi("stack", "ls", "--json", *query) or "[]")
+        return {s["name"].rsplit("/", 1)[-1] for s in found}
 
-    def tag(name: str) -> str | None:
+    def tag_of(name: str) -> str | None:
         tags = json.loads(pulumi("stack", "tag", "ls", "--json", "--stack", name) or "{}")
         value = tags.get(APPLIED_COMMIT)
         return str(value) if value else None
 
-    with ThreadPoolExecutor(max_workers=max(4, settings.parallel)) as pool:
-        return dict(zip(names, pool.map(tag, names), strict=True))
+    width = max(4, settings.parallel)
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        everyone, tagged, unfinished = pool.map(
+            listed, [None, APPLIED_COMMIT, f"{APPLIED_COMMIT}={UNFINISHED}"]
+        )
+        applied: dict[str, str | None] = dict.fromkeys(everyone - tagged)
+        applied |= dict.fromkeys(unfinished & everyone, UNFINISHED)
+        left = (tagged - unfinished) & everyone
+        queue = list(candidates)
+        while left and queue:
+            batch, queue = queue[:width], queue[width:]
+            for commit, names in zip(
+                batch, pool.map(lambda c: listed(f"{APPLIED_COMMIT}={c}"), batch), strict=True
+            ):
+                applied |= dict.fromkeys(names & left, commit)
+                left -= names
+        applied |= dict(zip(sorted(left), pool.map(tag_of, sorted(left)), strict=True))
+    return {name: applied[name] for name in sorted(applied)}
 
 
 class InventoryError(RuntimeError):

@@ -43,6 +43,7 @@ from infra.reconcile.report import Operation, PolicyFinding, Step
 
 __all__ = [
     "APPLIED_COMMIT",
+    "UNFINISHED",
     "Job",
     "Outcome",
     "PolicyFinding",
