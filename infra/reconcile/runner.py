@@ -34,8 +34,8 @@ from infra.reconcile.changes import (
     PROGRAM_PATHS,
     ChangeSet,
     allows_destroy,
-    applied_allows_destroy,
     detect_changes,
+    last_committed_allows_destroy,
     pending_changes,
     removal_history,
     stack_name,
@@ -169,14 +169,16 @@ def _tasks(
     for change in changes.stacks:
         applied_commit = None
         if change.kind == "removed" and changes.base is None:
-            allowed, stack_file = applied_allows_destroy(repo, change)
+            allowed, stack_file = last_committed_allows_destroy(repo, changes.head, change.path)
             operation: Operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
         elif change.kind == "removed":
             assert changes.base is not None  # noqa: S101  # narrowed by the branch above
             history = removal_history(repo, changes.base, changes.head, change.path)
-            allowed = any(allows_destroy(text) for text in history)
+            allowing = [text for text in history if allows_destroy(text)]
+            allowed = bool(allowing)
             operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
-            stack_file = history[0] if history else None
+            # The newest version with the flag: a destroy applies it first to lift `protect`.
+            stack_file = allowing[0] if allowing else history[0] if history else None
         else:
             allowed, stack_file = True, (project / change.path).read_text()
             operation = "up" if mode == "apply" else "preview"
@@ -401,6 +403,7 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
         drifted=outcome.drifted,
         attempts=outcome.attempts,
         recovered=outcome.recovered,
+        unprotected=outcome.unprotected,
         steps=outcome.steps,
         policies=outcome.policies,
         error=outcome.error,
@@ -418,17 +421,25 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
                 "no stack in the backend: nothing to destroy",
             )
         elif not task.allowed:
-            planned = f" (it would destroy {folded['delete']} resource(s))" if folded else ""
+            kept = sum(1 for step in outcome.steps if step.protected)
+            planned = (
+                f" (a destroy would delete {folded['delete']} resource(s)"
+                + (f", {kept} of them protected: the phone number and subaccount" if kept else "")
+                + ")"
+                if folded
+                else ""
+            )
             result.status = "refused"
             which = (
-                "the version of it last applied does not carry"
+                "its file as last committed does not carry"
                 if task.from_backend
                 else "no committed version of it carries"
             )
             result.error = (
                 f"{task.path} was removed, but {which} `{ALLOW_DESTROY}: true`{planned}. "
-                "Restore the file, or commit and apply that flag first (its own reviewed "
-                "change), then remove the file." + (f"\n{outcome.error}" if outcome.error else "")
+                "Restore the file, or commit it with that flag (the same change may remove it): "
+                "the destroy then applies the flag first, which lifts the protection, and "
+                "releases the number." + (f"\n{outcome.error}" if outcome.error else "")
             )
         elif outcome.error is None:
             result.status = "destroyed"

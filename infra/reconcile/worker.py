@@ -90,6 +90,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     attempts: int = 0
     locked: bool = False  # gave up on a stack held by another update
     recovered: list[str] = msgspec.field(default_factory=list)  # stale locks, pending ops cleared
+    unprotected: list[str] = msgspec.field(default_factory=list)  # protect lifted before destroy
     steps: list[Step] = msgspec.field(default_factory=list)
     policies: list[PolicyFinding] = msgspec.field(default_factory=list)
     error: str | None = None
@@ -169,6 +170,49 @@ class _Recorder:
         return Outcome(changes=_ops(changes), steps=self.steps, policies=self.policies)
 
 
+def _state_resources(stack: auto.Stack) -> list[dict[str, Any]]:
+    """The stack's resources as its state holds them, without the stack and provider entries."""
+    resources = (stack.export_stack().deployment or {}).get("resources") or []
+    return [
+        r
+        for r in resources
+        if r.get("type") != "pulumi:pulumi:Stack"
+        and not str(r.get("type", "")).startswith("pulumi:providers:")
+    ]
+
+
+def _destroy_plan(stack: auto.Stack) -> Outcome:
+    """What a destroy deletes: every resource in the state, children first, the protected ones
+    flagged. The engine refuses to even plan a destroy through a protected resource, so a
+    refused removal would otherwise show nothing of the person's number it would release."""
+    steps = [
+        Step(op="delete", urn=r["urn"], type=r["type"], protected=bool(r.get("protect")))
+        for r in reversed(_state_resources(stack))
+    ]
+    return Outcome(changes={"delete": len(steps)} if steps else {}, steps=steps)
+
+
+def _destroy(
+    stack: auto.Stack, packs: dict[str, Any], record: _Recorder, out: Callable[[str], None]
+) -> Outcome:
+    """A removal allowed by the file as last committed (``ethiq:allowDestroy: true``) whose flag
+    was never applied leaves the number and subaccount protected, and the engine refuses to
+    delete them: apply that version first (the program drops ``protect``), then destroy, in
+    this one run."""
+    unprotected = [r["urn"] for r in _state_resources(stack) if r.get("protect")]
+    if unprotected:
+        stack.up(on_output=out, color="never", **packs)
+        still = [r["urn"] for r in _state_resources(stack) if r.get("protect")]
+        if still:
+            names = ", ".join(u.rsplit("::", 1)[-1] for u in still)
+            return Outcome(error=f"the stack file allowing the removal left {names} protected")
+    outcome = record.outcome(
+        stack.destroy(on_output=out, color="never", on_event=record).summary.resource_changes
+    )
+    outcome.unprotected = unprotected
+    return outcome
+
+
 def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     def out(line: str) -> None:
         log.write(line if line.endswith("\n") else line + "\n")
@@ -182,8 +226,10 @@ def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     if job.operation == "preview":
         return record.outcome(stack.preview(**common, **packs).change_summary)
     if job.operation == "destroy":
-        return record.outcome(stack.destroy(**common).summary.resource_changes)
+        return _destroy(stack, packs, record, out)
     if job.operation == "preview-destroy":
+        if any(r.get("protect") for r in _state_resources(stack)):
+            return _destroy_plan(stack)
         return record.outcome(stack.preview_destroy(**common).change_summary)
     if job.operation == "preview-refresh":
         common["on_event"] = record.refresh_event

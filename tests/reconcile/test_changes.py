@@ -9,8 +9,8 @@ import pytest
 
 from infra.reconcile.changes import (
     allows_destroy,
-    applied_allows_destroy,
     detect_changes,
+    last_committed_allows_destroy,
     pending_changes,
     removal_history,
     stack_name,
@@ -183,26 +183,33 @@ def test_pending_changes_compare_the_head_with_what_was_applied(repo: Path) -> N
     }
 
 
-def test_a_removal_is_allowed_by_the_version_last_applied(repo: Path) -> None:
+def test_a_removal_is_allowed_by_the_version_last_committed(repo: Path) -> None:
     path = "stacks/Pulumi.bravo.yaml"
     c1 = git_resolve(repo, "HEAD")
-    flagged = commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
-    commit(repo, "bravo goes", {path: None})
-    head = git_resolve(repo, "HEAD")
 
     def removal(applied: str | None) -> tuple[bool, str | None]:
-        changes = pending_changes(repo, "HEAD", {"alpha": head, "bravo": applied}).stacks
+        changes = pending_changes(repo, "HEAD", {"alpha": c1, "bravo": applied}).stacks
         [change] = [c for c in changes if c.stack == "bravo"]
         assert (change.kind, change.path) == ("removed", path)
-        allowed, text = applied_allows_destroy(repo, change)
-        return allowed, text
+        return last_committed_allows_destroy(repo, "HEAD", change.path)
 
-    # The flag was applied before the removal: allowed, with that version's config.
-    allowed, text = removal(flagged)
-    assert allowed
-    assert text is not None
-    assert "allowDestroy" in text
-    # The flag exists in history but was never applied (flag and removal merged at once, or
-    # its apply failed): refused, in the preview and the apply alike.
+    # Removed without the flag: refused, whatever was applied.
+    commit(repo, "bravo goes", {path: None})
     assert removal(c1) == (False, _file("bravo"))
-    assert removal("unfinished") == (False, None)
+    assert removal(None) == (False, _file("bravo"))
+    # The flag and the removal in one change (a squash of "may go" + "goes"), never applied:
+    # allowed, with the flagged version, which the destroy applies first.
+    commit(repo, "bravo is back", {path: _file("bravo")})
+    commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
+    commit(repo, "bravo goes", {path: None})
+    allowed, text = removal(c1)
+    assert allowed
+    assert text == _file("bravo", allow="true")
+    assert removal("unfinished") == (True, text)
+    # The flag set, then taken back, then the file removed: the last word counts.
+    commit(repo, "bravo is back, allowed", {path: _file("bravo", allow="true")})
+    commit(repo, "bravo stays after all", {path: _file("bravo")})
+    commit(repo, "bravo goes", {path: None})
+    assert removal(c1) == (False, _file("bravo"))
+    # A backend stack that never had a file here: refused.
+    assert last_committed_allows_destroy(repo, "HEAD", "stacks/Pulumi.ghost.yaml") == (False, None)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.engine import engine_env, pulumi
-from infra.reconcile import runner, scratch
+from infra.reconcile import scratch
 from infra.reconcile.changes import PROGRAM_PATHS
 from infra.reconcile.git import first_parent_since
 from infra.reconcile.project import checkout, stack_workdir
@@ -56,9 +56,9 @@ def test_applied_commits_are_read_per_set_not_per_stack(
 
     def counting(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         calls.append(command[1:4])
-        return real_run(command, **kwargs)  # type: ignore[no-any-return]
+        return real_run(command, **kwargs)
 
-    monkeypatch.setattr(runner.subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "run", counting)
     candidates = first_parent_since(repo, head, PROGRAM_PATHS, 64)
     found = applied_commits(project, tmp_path / "inventory", settings, candidates)
 
