@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import pulumi
 from pulumi import dynamic
+from pulumi.runtime import rpc
 
 from infra.providers.retry import ProvisioningError
 from runtime.storage import TENANT_MIGRATIONS, store_for_url, tenant_namespace
@@ -40,8 +41,17 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(work)
 
 
+# Set from the apply's environment: a pull request preview holds neither, so they are unknown
+# there (infra/program.py), and an unknown one is not a change (no stack file can change it).
+_CREDENTIALS = ("database_url", "registry_key")
+
+
 def _changed(olds: dict[str, Any], news: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    return [f for f in fields if olds.get(f) != news.get(f)]
+    return [
+        f
+        for f in fields
+        if olds.get(f) != news.get(f) and not (f in _CREDENTIALS and news.get(f) == rpc.UNKNOWN)
+    ]
 
 
 def _database_url(props: dict[str, Any]) -> str:

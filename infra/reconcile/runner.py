@@ -49,6 +49,8 @@ from infra.reconcile.report import FAILING, Operation, Report, StackResult, chan
 from infra.reconcile.worker import APPLIED_COMMIT, UNFINISHED, Job, Outcome
 
 __all__ = [
+    "APPLY_CREDENTIALS",
+    "CredentialsError",
     "Progress",
     "Settings",
     "Task",
@@ -60,6 +62,9 @@ __all__ = [
 ]
 
 ChangeLabel = Literal["added", "changed", "removed", "checked"]
+# What an up or destroy needs from the environment that a preview never has (the parent Twilio
+# token: tenant programs and providers read it from the environment only).
+APPLY_CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 _CANDIDATES = 64  # commits asked about as a whole before stacks are asked one by one
 
 
@@ -115,6 +120,8 @@ def reconcile(
     on_progress: Progress = _quiet,
 ) -> Report:
     """Preview or apply what changed between ``base`` and ``head`` in the stacks of ``repo``."""
+    if mode == "apply":
+        _require_apply_credentials(settings)
     started = time.perf_counter()
     changes = detect_changes(repo, base, head)
     report = Report(
@@ -144,6 +151,8 @@ def converge(
 ) -> Report:
     """Bring every stack of ``head`` (and every backend stack it no longer has) to ``head``:
     those whose applied commit differs in content, or all of them with ``everything``."""
+    if mode == "apply":
+        _require_apply_credentials(settings)
     started = time.perf_counter()
     head_sha = git_resolve(repo, head)
     with _work_root(settings) as work:
@@ -270,6 +279,20 @@ def applied_commits(
 
 class InventoryError(RuntimeError):
     """The backend could not be listed: nothing was run."""
+
+
+class CredentialsError(RuntimeError):
+    """An apply was asked for without the apply credentials (a preview's environment)."""
+
+
+def _require_apply_credentials(settings: Settings) -> None:
+    missing = [name for name in APPLY_CREDENTIALS if not settings.env.get(name)]
+    if missing:
+        raise CredentialsError(
+            f"{', '.join(missing)} not set: an apply needs the apply credentials, which a "
+            "preview's environment never holds; nothing was run. Apply from the environment "
+            "that holds them (CI: the tenants-apply workflow), or run --preview."
+        )
 
 
 def drift(

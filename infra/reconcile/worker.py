@@ -317,11 +317,53 @@ def _scratch_backend(job: Job) -> dict[str, str]:
         document = yaml.safe_load(stack_file.read_text()) or {}
         for key in ("encryptionsalt", "secretsprovider", "encryptedkey"):
             document.pop(key, None)
+        config = document.get("config")
+        config = config if isinstance(config, dict) else {}
+        for key in [k for k, v in config.items() if isinstance(v, dict) and "secure" in v]:
+            del config[key]  # a preview decrypts nothing: the program sees the value as unknown
         stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
     return {
         "PULUMI_BACKEND_URL": directory.resolve().as_uri(),
         "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
     }
+
+
+# How the engine marks a secret in an exported state (Pulumi's resource/sig "secret" value).
+_SIG, _SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+_PLACEHOLDER = '"[secret]"'
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every encrypted secret replaced by a plaintext placeholder secret."""
+    if isinstance(value, dict):
+        if value.get(_SIG) == _SECRET:
+            return {_SIG: _SECRET, "plaintext": _PLACEHOLDER}
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _preview_copy(stack: auto.Stack, job: Job) -> auto.Stack:
+    """The stack's state, its secrets replaced by placeholders, in a throwaway local backend.
+
+    ``pulumi stack export`` hands out the state with its secrets still encrypted, so a preview
+    needs only read access to the backend and no key: no passphrase, no KMS Decrypt, no apply
+    credential. A diff then compares the declared, non-secret fields exactly (what a stack file
+    can change) and never sees a secret (the providers never compare credentials), and the
+    preview can neither lock nor write the real stack."""
+    exported = stack.export_stack()
+    workspace = auto.LocalWorkspace(
+        work_dir=job.work_dir, env_vars=job.engine_env | _scratch_backend(job)
+    )
+    copy = auto.Stack.create(job.stack, workspace)
+    deployment = _without_secrets(dict(exported.deployment or {}))
+    deployment.pop("pending_operations", None)  # the next apply clears them for real
+    deployment["secrets_providers"] = (copy.export_stack().deployment or {}).get(
+        "secrets_providers"
+    )
+    copy.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+    return copy
 
 
 def _try_tag(stack: auto.Stack, value: str) -> None:
@@ -347,6 +389,9 @@ def run_job(job: Job) -> Outcome:
             )
         stack = auto.Stack.create(job.stack, workspace)
         created = True
+    else:
+        if job.operation in ("preview", "preview-destroy"):
+            stack = _preview_copy(stack, job)
     writes = job.operation in ("up", "destroy")
     with Path(job.log).open("a") as log:
         if job.operation == "up" and job.applied_commit:
