@@ -217,13 +217,17 @@ def pending_changes(
 
 
 def last_committed_allows_destroy(repo: Path, head: str, path: str) -> tuple[bool, str | None]:
-    """For a removal found by :func:`pending_changes`: whether the stack file, as last committed
-    before ``head`` removed it, carries the flag, and that version's text (None: no version).
+    """For a removal found by :func:`pending_changes`: whether the stack file, as the mainline
+    (``head``'s first-parent history) held it before the change that removed it, carries the
+    flag, and that version's text (None: no version).
 
     The flag need not have been applied: the destroy applies that version first (which lifts
-    ``protect`` from the number and subaccount), so a pull request may carry the flag and the
-    removal together, and its preview shows the destroy the apply will make."""
-    removed_by = git.git(repo, "rev-list", "-n", "1", head, "--", path).split()
+    ``protect`` from the number and subaccount). It must be on the mainline before the removal:
+    merged in an earlier change, or an earlier commit of the same push. A pull request's merge
+    commit and its squash both have the base as first parent, so its preview and the apply
+    after either merge give the same answer (a flag set inside the removing pull request counts
+    in neither)."""
+    removed_by = git.git(repo, "rev-list", "--first-parent", "-n", "1", head, "--", path).split()
     if not removed_by or not git.exists(repo, f"{removed_by[0]}^"):
         return False, None
     text = git.show(repo, f"{removed_by[0]}^", path)

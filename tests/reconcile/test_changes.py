@@ -213,3 +213,69 @@ def test_a_removal_is_allowed_by_the_version_last_committed(repo: Path) -> None:
     assert removal(c1) == (False, _file("bravo"))
     # A backend stack that never had a file here: refused.
     assert last_committed_allows_destroy(repo, "HEAD", "stacks/Pulumi.ghost.yaml") == (False, None)
+
+
+def _git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", *identity, "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _merge_and_squash(repo: Path, branch_files: list[dict[str, str | None]]) -> tuple[str, str]:
+    """A pull request of several commits, merged both ways from the same base: the merge commit
+    (what its preview runs on) and the squash (what main gets)."""
+    base = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "-b", "pr")
+    for i, files in enumerate(branch_files):
+        commit(repo, f"pr commit {i}", files)
+    _git(repo, "checkout", "-q", "--detach", base)
+    _git(repo, "merge", "-q", "--no-ff", "-m", "merge pr", "pr")
+    merged = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "--detach", base)
+    _git(repo, "merge", "-q", "--squash", "pr")
+    _git(repo, "commit", "-q", "-m", "squash pr")
+    squashed = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "branch", "-q", "-D", "pr")
+    return merged, squashed
+
+
+def _answer(repo: Path, head: str, applied: dict[str, str | None]) -> list[tuple[str, ...]]:
+    answer = []
+    for c in pending_changes(repo, head, applied).stacks:
+        allowed = last_committed_allows_destroy(repo, head, c.path) if c.kind == "removed" else ()
+        answer.append((c.stack, c.kind, c.reason, *map(str, allowed)))
+    return answer
+
+
+def test_a_merge_commit_and_a_squash_give_the_same_answer(repo: Path) -> None:
+    path = "stacks/Pulumi.bravo.yaml"
+    c1 = git_resolve(repo, "HEAD")
+    applied: dict[str, str | None] = {"alpha": c1, "bravo": c1}
+    # Several commits: alpha edited twice, bravo flagged then removed inside the pull request.
+    merged, squashed = _merge_and_squash(
+        repo,
+        [
+            {"stacks/Pulumi.alpha.yaml": _file("alpha", email="x@example.org")},
+            {path: _file("bravo", allow="true")},
+            {"stacks/Pulumi.alpha.yaml": _file("alpha", email="y@example.org")},
+            {path: None, "stacks/Pulumi.charlie.yaml": _file("charlie")},
+        ],
+    )
+    preview, apply = _answer(repo, merged, applied), _answer(repo, squashed, applied)
+    assert [row[:2] for row in preview] == [
+        ("alpha", "changed"),
+        ("bravo", "removed"),
+        ("charlie", "added"),
+    ]
+    # The flag set inside the removing pull request is in neither mainline: refused both ways.
+    assert preview == apply
+    assert preview[1][3] == "False"
+    # The flag merged first (not applied), the removal in a later pull request: allowed both ways.
+    commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
+    merged, squashed = _merge_and_squash(repo, [{path: None}, {"README.md": "bye bravo\n"}])
+    preview, apply = _answer(repo, merged, applied), _answer(repo, squashed, applied)
+    assert preview == apply
+    assert [row[3] for row in preview if row[0] == "bravo"] == ["True"]
