@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG
 
-from infra.providers.ownership import platform_id
+from infra.providers.ownership import STACK_ID, platform_id
 from infra.tenant import Tenant, TenantArgs
 from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
 
@@ -37,6 +37,9 @@ def main() -> Tenant:
         check_keys(_ethiq_keys())
         tenant = validate_tenant(stack, _tenant_values(config))
         runtime_url = _setting(config, "runtimeUrl", "ETHIQ_PUBLIC_URL")
+        adopt = config.get("adoptStackId")
+        if adopt is not None and not STACK_ID.match(adopt):
+            raise ConfigError("adoptStackId", f"{adopt!r} is not a stack id (8 hex digits)")
         twilio = {
             "account_sid": _env("TWILIO_ACCOUNT_SID"),
             "auth_token": _credential("TWILIO_AUTH_TOKEN"),
@@ -66,6 +69,7 @@ def main() -> Tenant:
             twilio=pulumi.Output.secret(pulumi.Output.all(**twilio)),
             database_url=database_url,
             registry_key=registry_key,
+            adopt_stack_id=adopt,
         ),
     )
     pulumi.export("phoneNumber", resource.phone_number)

@@ -24,10 +24,12 @@ state is what the real one would have, and a preview never writes to the real ba
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -170,9 +172,28 @@ class _Recorder:
         return Outcome(changes=_ops(changes), steps=self.steps, policies=self.policies)
 
 
+def _export_encrypted(stack: auto.Stack) -> auto.Deployment:
+    """``pulumi stack export`` as the CLI does it, secrets still encrypted: no key needed, and
+    no plaintext secret on its way (the Automation API's export adds ``--show-secrets``)."""
+    workspace = stack.workspace
+    env = {**os.environ, **(getattr(workspace, "env_vars", None) or {})}
+    done = subprocess.run(
+        ["pulumi", "stack", "export", "--stack", stack.name, "--non-interactive"],
+        cwd=getattr(workspace, "work_dir", None),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pulumi stack export: {error_summary(done.stderr)}")
+    state = json.loads(done.stdout)
+    return auto.Deployment(version=state.get("version"), deployment=state.get("deployment"))
+
+
 def _state_resources(stack: auto.Stack) -> list[dict[str, Any]]:
     """The stack's resources as its state holds them, without the stack and provider entries."""
-    resources = (stack.export_stack().deployment or {}).get("resources") or []
+    resources = (_export_encrypted(stack).deployment or {}).get("resources") or []
     return [
         r
         for r in resources
@@ -352,14 +373,14 @@ def _preview_copy(stack: auto.Stack, job: Job) -> auto.Stack:
     credential. A diff then compares the declared, non-secret fields exactly (what a stack file
     can change) and never sees a secret (the providers never compare credentials), and the
     preview can neither lock nor write the real stack."""
-    exported = stack.export_stack()
+    exported = _export_encrypted(stack)
     workspace = auto.LocalWorkspace(
         work_dir=job.work_dir, env_vars=job.engine_env | _scratch_backend(job)
     )
     copy = auto.Stack.create(job.stack, workspace)
     deployment = _without_secrets(dict(exported.deployment or {}))
     deployment.pop("pending_operations", None)  # the next apply clears them for real
-    deployment["secrets_providers"] = (copy.export_stack().deployment or {}).get(
+    deployment["secrets_providers"] = (_export_encrypted(copy).deployment or {}).get(
         "secrets_providers"
     )
     copy.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
