@@ -148,7 +148,12 @@ class _Recorder:
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
-            if meta.op.value not in _IN_SYNC and meta.type != "pulumi:pulumi:Stack":
+            # The stack and the provider instances are not resources a reviewer acts on (the
+            # dynamic provider "updates" whenever the stack's config changes, pulumi-python).
+            resource = meta.type != "pulumi:pulumi:Stack" and not meta.type.startswith(
+                "pulumi:providers:"
+            )
+            if meta.op.value not in _IN_SYNC and resource:
                 diffs = list(meta.diffs or meta.keys or [])
                 self.steps.append(Step(op=meta.op.value, urn=meta.urn, type=meta.type, diffs=diffs))
         if event.policy_event is not None:
@@ -191,13 +196,14 @@ def _export_encrypted(stack: auto.Stack) -> auto.Deployment:
     return auto.Deployment(version=state.get("version"), deployment=state.get("deployment"))
 
 
-def _state_resources(stack: auto.Stack) -> list[dict[str, Any]]:
-    """The stack's resources as its state holds them, without the stack and provider entries."""
+def _state_resources(stack: auto.Stack, *, with_stack: bool = False) -> list[dict[str, Any]]:
+    """The stack's resources as its state holds them, without the provider instances (and the
+    stack itself unless ``with_stack``)."""
     resources = (_export_encrypted(stack).deployment or {}).get("resources") or []
     return [
         r
         for r in resources
-        if r.get("type") != "pulumi:pulumi:Stack"
+        if (with_stack or r.get("type") != "pulumi:pulumi:Stack")
         and not str(r.get("type", "")).startswith("pulumi:providers:")
     ]
 
@@ -205,12 +211,15 @@ def _state_resources(stack: auto.Stack) -> list[dict[str, Any]]:
 def _destroy_plan(stack: auto.Stack) -> Outcome:
     """What a destroy deletes: every resource in the state, children first, the protected ones
     flagged. The engine refuses to even plan a destroy through a protected resource, so a
-    refused removal would otherwise show nothing of the person's number it would release."""
+    refused removal would otherwise show nothing of the person's number it would release.
+    Counted as the engine counts a destroy (the stack included)."""
+    resources = _state_resources(stack, with_stack=True)
     steps = [
         Step(op="delete", urn=r["urn"], type=r["type"], protected=bool(r.get("protect")))
-        for r in reversed(_state_resources(stack))
+        for r in reversed(resources)
+        if r["type"] != "pulumi:pulumi:Stack"
     ]
-    return Outcome(changes={"delete": len(steps)} if steps else {}, steps=steps)
+    return Outcome(changes={"delete": len(resources)} if resources else {}, steps=steps)
 
 
 def _destroy(
