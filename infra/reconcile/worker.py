@@ -62,6 +62,7 @@ UNFINISHED = "unfinished"  # the tag's value while an up runs
 # Op types a refresh reports for resources whose live state matches the state file.
 _IN_SYNC = frozenset({"same", "refresh", "read"})
 _MAX_ERROR_LINES = 20
+_MAX_LINE = 800  # an error that says what to do is long (ownership refusals)
 _SECTIONS = frozenset({"Diagnostics:", "Policies:", "Policy Violations:"})
 # How the file backend names a lock holder in its "the stack is currently locked" error.
 _LOCK_HOLDER = re.compile(r"created by (?P<user>\S*)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
@@ -124,9 +125,9 @@ def error_summary(text: str) -> str:
             inside = False
         elif inside:
             if line not in sections:
-                sections.append(line[:400])
+                sections.append(line[:_MAX_LINE])
         elif re.search(r"\berror\b", line, re.IGNORECASE) and line not in errors:
-            errors.append(line[:400])
+            errors.append(line[:_MAX_LINE])
     tail = [line for line in kept if not line.startswith("@ ")]
     return "\n".join(
         sections[-_MAX_ERROR_LINES:] or errors[:_MAX_ERROR_LINES] or tail[-_MAX_ERROR_LINES:]
