@@ -121,8 +121,8 @@ class TwilioProvider(dynamic.ResourceProvider):
             adopt = (
                 f" If it is this tenant's and its stack is gone (`pulumi stack rm --force`, a "
                 f"lost backend), adopt it: set `ethiq:adoptStackId: {tag.stack_id}` in "
-                f"stacks/Pulumi.{owner.stack}.yaml (a reviewed change; a new stack's first up "
-                "adopts what that stack id owns). Otherwise,"
+                f"stacks/Pulumi.{owner.stack}.yaml (a reviewed change; the next up adopts what "
+                "that stack id owns). Otherwise,"
                 if tag.stack_id is not None
                 else " Either"
             )

@@ -15,8 +15,8 @@ A tenant's resources carry ``<name>@<platform>#<stack id>.<generation>``:
 response, a crash); any other owner is refused with an error that names it. A stack removed from
 its backend while its resources lived on (``pulumi stack rm --force``, a lost backend) leaves
 them under its stack id: a new stack of that tenant adopts them only when its stack file says
-so (``ethiq:adoptStackId: <stack id>``, read on the stack's first ``up``), the GitOps form of
-``pulumi import``, which dynamic resources lack (pulumi/pulumi#16175).
+so (``ethiq:adoptStackId: <stack id>``: the next ``up`` makes it this stack's id), the GitOps
+form of ``pulumi import``, which dynamic resources lack (pulumi/pulumi#16175).
 """
 
 from __future__ import annotations
@@ -105,15 +105,21 @@ def new_generation() -> str:
 
 
 class _IdentityProvider(dynamic.ResourceProvider):
-    """Draws the stack id once (or takes the one to adopt); it never changes afterwards (state
-    only, nothing in Twilio)."""
+    """Draws the stack id once; only an ``adopt`` id differing from it changes it afterwards
+    (state only, nothing in Twilio)."""
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         outs = {**props, "stack_id": props.get("adopt") or secrets.token_hex(4)}
         return dynamic.CreateResult(id_=outs["stack_id"], outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        return dynamic.DiffResult(changes=False)
+        adopt = news.get("adopt")
+        return dynamic.DiffResult(changes=bool(adopt) and adopt != olds.get("stack_id"))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        # Only ``ethiq:adoptStackId`` changes the id: the stack's resources then carry that
+        # stack's identity (found ones are adopted, the stack's own retagged in place).
+        return dynamic.UpdateResult(outs={**olds, **news, "stack_id": news["adopt"]})
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         return dynamic.ReadResult(id_, props)
@@ -135,7 +141,7 @@ class StackIdentity(dynamic.Resource, module="ethiq", name="StackIdentity"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {"platform": platform_id(), "stack": stack, "stack_id": None}
-        if adopt:  # only then: a stack's state without it stays as it was
+        if adopt:  # only then: the state of a stack without it stays as it was
             props["adopt"] = adopt
         super().__init__(_IdentityProvider(), name, props, opts)
         self.owner: pulumi.Output[dict[str, str]] = pulumi.Output.all(
