@@ -176,7 +176,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     scratch.commit(repo, "bravo adopts what its removed stack left", adopt)
     adopted = world.apply()
     assert adopted.code == 0, adopted.stdout
-    assert adopted.statuses() == {"bravo": "created"}
+    assert adopted.statuses() == {"bravo": "updated"}  # the stack the refused run created
     assert [n["sid"] for n in world.numbers("bravo")] == [kept["sid"]]
     assert [a["sid"] for a in _accounts(world, "bravo") if a["status"] == "active"] == [live["sid"]]
     assert control.violations() == []
