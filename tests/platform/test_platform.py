@@ -300,7 +300,7 @@ def test_the_preview_runner_reads_no_platform_secret_and_decrypts_no_state(
 
     def statement(policy: dict[str, Any], action: str) -> dict[str, Any]:
         [found] = [s for s in policy["Statement"] if s["Action"] == action]
-        return found
+        return cast("dict[str, Any]", found)
 
     readable = statement(preview, "secretsmanager:GetSecretValue")["Resource"]
     assert readable == [r for r in readable if "runner" in r]  # its GitHub token only
