@@ -16,7 +16,7 @@ import typer
 
 from infra.reconcile.git import GitError, git
 from infra.reconcile.report import FAILING, Report, StackResult, to_json, to_markdown
-from infra.reconcile.runner import InventoryError, Settings, Task, converge
+from infra.reconcile.runner import CredentialsError, InventoryError, Settings, Task, converge
 from infra.reconcile.runner import drift as run_drift
 from infra.reconcile.runner import reconcile as run_reconcile
 
@@ -220,6 +220,8 @@ def _run(
         raise _fail(str(error)) from None
     except InventoryError as error:
         raise _fail(f"cannot list the backend's stacks: {error}") from None
+    except CredentialsError as error:
+        raise _fail(str(error)) from None
     _write(report, *outputs)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG
 
-from infra.providers.ownership import platform_id
+from infra.providers.ownership import STACK_ID, platform_id
 from infra.tenant import Tenant, TenantArgs
 from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
 
@@ -37,9 +37,12 @@ def main() -> Tenant:
         check_keys(_ethiq_keys())
         tenant = validate_tenant(stack, _tenant_values(config))
         runtime_url = _setting(config, "runtimeUrl", "ETHIQ_PUBLIC_URL")
+        adopt = config.get("adoptStackId")
+        if adopt is not None and not STACK_ID.match(adopt):
+            raise ConfigError("adoptStackId", f"{adopt!r} is not a stack id (8 hex digits)")
         twilio = {
             "account_sid": _env("TWILIO_ACCOUNT_SID"),
-            "auth_token": _env("TWILIO_AUTH_TOKEN"),
+            "auth_token": _credential("TWILIO_AUTH_TOKEN"),
             "base_url": os.environ.get("TWILIO_API_BASE_URL", ""),
         }
     except ConfigError as error:
@@ -48,8 +51,8 @@ def main() -> Tenant:
         platform_id()
     except ValueError as error:
         raise pulumi.RunError(str(error)) from None
-    database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL")
-    registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY")
+    database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL") or _preview_only()
+    registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY") or _preview_only()
     if database_url is None or registry_key is None:
         missing = (
             "ethiq:databaseUrl / DATABASE_URL"
@@ -63,9 +66,10 @@ def main() -> Tenant:
         TenantArgs(
             config=tenant,
             runtime_url=runtime_url,
-            twilio=pulumi.Output.secret(twilio),
+            twilio=pulumi.Output.secret(pulumi.Output.all(**twilio)),
             database_url=database_url,
             registry_key=registry_key,
+            adopt_stack_id=adopt,
         ),
     )
     pulumi.export("phoneNumber", resource.phone_number)
@@ -111,6 +115,36 @@ def _secret_setting(config: pulumi.Config, key: str, env: str) -> pulumi.Output[
         return secret
     value = os.environ.get(env)
     return pulumi.Output.secret(value) if value else None
+
+
+async def _unknown_value() -> Any:
+    return None
+
+
+async def _false() -> bool:
+    return False
+
+
+def _preview_only() -> pulumi.Output[Any] | None:
+    """In a preview, an unknown value for an apply credential the environment lacks.
+
+    Pull request previews run without the platform's database URL, registry key and Twilio
+    token, and decrypt no secret (the reconciler previews a copy of the state whose secrets are
+    placeholders); what depends on them shows as unknown, and the providers do not count an
+    unknown credential as a change. An ``up`` (not a dry run) still requires every one."""
+    if not pulumi.runtime.is_dry_run():
+        return None
+    return pulumi.Output.secret(pulumi.Output(set(), _unknown_value(), _false()))
+
+
+def _credential(name: str) -> str | pulumi.Output[Any]:
+    value = os.environ.get(name)
+    if value:
+        return value
+    unknown = _preview_only()
+    if unknown is None:
+        raise ConfigError(name, "is required in the environment (the parent Twilio account)")
+    return unknown
 
 
 def _env(name: str) -> str:

@@ -30,6 +30,7 @@ class TenantArgs:
     twilio: pulumi.Output[dict[str, str]]  # parent credentials (secret)
     database_url: pulumi.Output[str]  # secret
     registry_key: pulumi.Output[str]  # secret
+    adopt_stack_id: str | None = None  # a removed stack's resources to adopt (ownership.py)
 
 
 def sip_domain_name(tenant: str, subaccount_sid: str) -> str:
@@ -60,7 +61,9 @@ class Tenant(pulumi.ComponentResource):
         label = f"ethiq-{name}"
         urls = webhook_urls(args.runtime_url)
 
-        identity = StackIdentity(f"{name}-identity", stack=name, opts=child)
+        identity = StackIdentity(
+            f"{name}-identity", stack=name, adopt=args.adopt_stack_id, opts=child
+        )
         owner = identity.owner
         account = Subaccount(
             f"{name}-subaccount", friendly_name=label, owner=owner, credentials=creds, opts=kept

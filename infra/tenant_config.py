@@ -59,6 +59,7 @@ KNOWN_KEYS: Final = frozenset(
         "contacts",
         "retainData",
         "allowDestroy",  # removal and release of the number and subaccount (README)
+        "adoptStackId",  # a removed stack's resources, adopted by a new stack (README)
         "runtimeUrl",
         "databaseUrl",
         "registryKey",

@@ -149,8 +149,8 @@ class Platform(pulumi.ComponentResource):
             child,
         )
 
-        # Pull request previews: another instance, role and security group. It reads the values
-        # a diff compares, cannot reach the database, and gets no Twilio token from GitHub.
+        # Pull request previews: another instance, role and security group. It reads no platform
+        # secret and decrypts no state, cannot reach the database, and gets no Twilio token.
         preview_runner = CiRunner(
             f"{name}-preview",
             CiRunnerArgs(
@@ -160,8 +160,9 @@ class Platform(pulumi.ComponentResource):
                 label=config.preview_runner_label,
                 repository=config.github_repository,
                 github_token_secret_arn=secrets.runner_token.arn,
-                readable_secret_arns=[secrets.database_url.arn, secrets.registry_key.arn],
+                readable_secret_arns=[],
                 kms_key_arn=key.arn,
+                decrypt_any=False,
                 instance_type="t3.medium",
             ),
             child,

@@ -3,8 +3,12 @@ lives inside the platform network (a private subnet, no public address, no inbou
 access through SSM Session Manager).
 
 At boot it reads a GitHub token from Secrets Manager, asks GitHub for a registration token and
-registers with the label the workflows ask for (``runs-on: [self-hosted, <label>]``). Its role
-may read the secrets tenant stacks need (DATABASE_URL, ETHIQ_REGISTRY_KEY) and nothing else.
+registers with the label the workflows ask for (``runs-on: [self-hosted, <label>]``). The
+applying runner's role may read the secrets tenant stacks need (DATABASE_URL, ETHIQ_REGISTRY_KEY)
+and decrypt with the platform key; the preview runner's role reads its own GitHub token only, and
+may use the key for nothing else (``kms:EncryptionContext:SecretARN``), so it can decrypt neither
+those secrets nor a stack's state: previews need none of them (``ethiq reconcile --preview``
+previews a copy of the state whose secrets are placeholders).
 
 The runner's service runs as the unprivileged user ``runner``, so nothing a workflow does may need
 root: the boot script installs, as root, every Debian package ``tools/setup.sh`` would otherwise
@@ -19,6 +23,7 @@ import json
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -43,6 +48,9 @@ class CiRunnerArgs:
     github_token_secret_arn: pulumi.Input[str]
     readable_secret_arns: Sequence[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str]
+    # Decrypt anything the platform key protects (the stacks' state on awskms://); False: only
+    # the secrets above (Secrets Manager passes their ARN as the encryption context).
+    decrypt_any: bool = True
     instance_type: str = "t3.large"
     disk_gb: int = 60
 
@@ -107,6 +115,15 @@ class CiRunner(pulumi.ComponentResource):
             policy_arn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             opts=child,
         )
+        readable = [args.github_token_secret_arn, *args.readable_secret_arns]
+        decrypt: dict[str, Any] = {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": args.kms_key_arn,
+        }
+        if not args.decrypt_any:
+            # https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+            decrypt["Condition"] = {"StringEquals": {"kms:EncryptionContext:SecretARN": readable}}
         aws.iam.RolePolicy(
             f"{name}-secrets",
             role=role.id,
@@ -117,12 +134,9 @@ class CiRunner(pulumi.ComponentResource):
                         {
                             "Effect": "Allow",
                             "Action": "secretsmanager:GetSecretValue",
-                            "Resource": [
-                                args.github_token_secret_arn,
-                                *args.readable_secret_arns,
-                            ],
+                            "Resource": readable,
                         },
-                        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.kms_key_arn},
+                        decrypt,
                     ],
                 }
             ),

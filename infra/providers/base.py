@@ -122,12 +122,20 @@ class TwilioProvider(dynamic.ResourceProvider):
                 return item
             if tag.platform is not None and tag.platform != owner.platform:
                 continue  # another platform's tenant of the same name: it keeps its own
+            adopt = (
+                f" If it is this tenant's and its stack is gone (`pulumi stack rm --force`, a "
+                f"lost backend), adopt it: set `ethiq:adoptStackId: {tag.stack_id}` in "
+                f"stacks/Pulumi.{owner.stack}.yaml (a reviewed change; the next up adopts what "
+                "that stack id owns). Otherwise,"
+                if tag.stack_id is not None
+                else " Either"
+            )
             raise ProvisioningError(
                 f"the {self.kind} {item['sid']} ({item.get('twilio_name')!r}) belongs to "
                 f"{tag.describe()}, not to this stack ({owner.describe()}); refusing to adopt "
-                "it. Run this stack from the backend that owns it (the same PULUMI_BACKEND_URL), "
-                "move that stack's state here (`pulumi stack export` / `pulumi stack import`), "
-                "or choose another tenant name."
+                f"it.{adopt} run this stack from the backend that owns it (the same "
+                "PULUMI_BACKEND_URL), move that stack's state here (`pulumi stack export` / "
+                "`pulumi stack import`), or choose another tenant name."
             )
         return None
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import pulumi
 from pulumi import dynamic
+from pulumi.runtime import rpc
 
 from infra.providers import DRIFTED_SECRETS
 from infra.providers.retry import ProvisioningError
@@ -41,8 +42,27 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(work)
 
 
+# Set from the apply's environment: a pull request preview holds neither, so they are unknown
+# there (infra/program.py), and an unknown one is not a change (no stack file can change it).
+_CREDENTIALS = ("database_url", "registry_key")
+
+
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105  # Pulumi's secret marker key
+
+
+def _unknown(value: Any) -> bool:
+    """An unknown input as a dynamic provider's diff receives it (bare, or inside a secret)."""
+    if isinstance(value, dict) and _SECRET_SIG in value:
+        value = value.get("value")
+    return value is None or value == rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown)
+
+
 def _changed(olds: dict[str, Any], news: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    return [f for f in fields if olds.get(f) != news.get(f)]
+    return [
+        f
+        for f in fields
+        if olds.get(f) != news.get(f) and not (f in _CREDENTIALS and _unknown(news.get(f)))
+    ]
 
 
 def _database_url(props: dict[str, Any]) -> str:

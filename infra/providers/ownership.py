@@ -12,7 +12,11 @@ A tenant's resources carry ``<name>@<platform>#<stack id>.<generation>``:
   deleted).
 
 ``create`` adopts only a resource carrying this platform's and this stack's identity (a lost
-response, a crash); any other owner is refused with an error that names it.
+response, a crash); any other owner is refused with an error that names it. A stack removed from
+its backend while its resources lived on (``pulumi stack rm --force``, a lost backend) leaves
+them under its stack id: a new stack of that tenant adopts them only when its stack file says
+so (``ethiq:adoptStackId: <stack id>``: the next ``up`` makes it this stack's id), the GitOps
+form of ``pulumi import``, which dynamic resources lack (pulumi/pulumi#16175).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pulumi import dynamic
 
 __all__ = [
     "PLATFORM_ENV",
+    "STACK_ID",
     "Owner",
     "StackIdentity",
     "Tag",
@@ -37,6 +42,7 @@ __all__ = [
 ]
 
 PLATFORM_ENV: Final = "ETHIQ_PLATFORM_ID"
+STACK_ID: Final = re.compile(r"^[0-9a-f]{8}$")
 _PLATFORM = re.compile(r"^[a-z][a-z0-9-]{0,9}$")
 _TAG = re.compile(
     r"^(?P<name>.+)@(?P<platform>[a-z][a-z0-9-]{0,9})#(?P<stack_id>[0-9a-f]{8})\.(?P<gen>[0-9a-f]{4})$"
@@ -99,14 +105,21 @@ def new_generation() -> str:
 
 
 class _IdentityProvider(dynamic.ResourceProvider):
-    """Draws the stack id once; it never changes afterwards (state only, nothing in Twilio)."""
+    """Draws the stack id once; only an ``adopt`` id differing from it changes it afterwards
+    (state only, nothing in Twilio)."""
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        outs = {**props, "stack_id": secrets.token_hex(4)}
+        outs = {**props, "stack_id": props.get("adopt") or secrets.token_hex(4)}
         return dynamic.CreateResult(id_=outs["stack_id"], outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        return dynamic.DiffResult(changes=False)
+        adopt = news.get("adopt")
+        return dynamic.DiffResult(changes=bool(adopt) and adopt != olds.get("stack_id"))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        # Only ``ethiq:adoptStackId`` changes the id: the stack's resources then carry that
+        # stack's identity (found ones are adopted, the stack's own retagged in place).
+        return dynamic.UpdateResult(outs={**olds, **news, "stack_id": news["adopt"]})
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         return dynamic.ReadResult(id_, props)
@@ -120,14 +133,17 @@ class StackIdentity(dynamic.Resource, module="ethiq", name="StackIdentity"):
     stack_id: pulumi.Output[str]
 
     def __init__(
-        self, name: str, *, stack: str, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        *,
+        stack: str,
+        adopt: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            _IdentityProvider(),
-            name,
-            {"platform": platform_id(), "stack": stack, "stack_id": None},
-            opts,
-        )
+        props: dict[str, Any] = {"platform": platform_id(), "stack": stack, "stack_id": None}
+        if adopt:  # only then: the state of a stack without it stays as it was
+            props["adopt"] = adopt
+        super().__init__(_IdentityProvider(), name, props, opts)
         self.owner: pulumi.Output[dict[str, str]] = pulumi.Output.all(
             platform=self.platform, stack=self.stack, stack_id=self.stack_id
         )

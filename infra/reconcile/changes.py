@@ -1,15 +1,15 @@
 """Which tenant stacks need the engine, and whether a removal was allowed.
 
 Two ways to ask. :func:`pending_changes` compares the head with what the backend says was applied
-(each stack's ``ethiq:applied-commit`` tag): a stack needs work when it is not in the backend, has
-no recorded commit (never applied, or its last apply did not finish), or when its stack file or
-the program differs between that commit and the head; a backend stack without a file at the head
-is a removal, allowed only if the version of its file last applied carried
-``ethiq:allowDestroy: true``. The answer depends on trees and the backend, never on which commits
-a push or a squash merge contained, so a pull request's preview (of its merge commit) and the
-apply after the merge agree, and whatever a missed, failed or cancelled apply left undone is
-found again by the next run. Cost: one ``ls-tree`` for the head, and one ``ls-tree`` plus one
-``git diff`` per distinct applied commit (usually a handful).
+(each stack's ``ethiq:applied-commit`` tag): a stack needs work when it is not in the backend,
+has no recorded commit (never applied, or its last apply did not finish), or when its stack file
+or the program differs between that commit and the head; a backend stack without a file at the
+head is a removal, allowed only if its file as last committed carried ``ethiq:allowDestroy:
+true``. The answer depends on trees and the backend, never on which commits a push or a squash
+merge contained, so a pull request's preview (of its merge commit) and the apply after the merge
+agree, and whatever a missed, failed or cancelled apply left undone is found again by the next
+run. Cost: one ``ls-tree`` for the head, and one ``ls-tree`` plus one ``git diff`` per distinct
+applied commit (usually a handful).
 
 :func:`detect_changes` compares two revisions (``--base``): one ``git diff`` of two trees, one
 ``ls-tree`` of the stack directory, and per removed stack the history of that file.
@@ -35,8 +35,8 @@ __all__ = [
     "ChangeSet",
     "StackChange",
     "allows_destroy",
-    "applied_allows_destroy",
     "detect_changes",
+    "last_committed_allows_destroy",
     "pending_changes",
     "removal_history",
     "stack_config_dir",
@@ -216,10 +216,19 @@ def pending_changes(
     )
 
 
-def applied_allows_destroy(repo: Path, change: StackChange) -> tuple[bool, str | None]:
-    """For a removal found by :func:`pending_changes`: whether the version of the stack file
-    last applied carried the flag, and that version's text (None when it cannot be read)."""
-    if change.applied is None or not git.exists(repo, change.applied):
+def last_committed_allows_destroy(repo: Path, head: str, path: str) -> tuple[bool, str | None]:
+    """For a removal found by :func:`pending_changes`: whether the stack file, as the mainline
+    (``head``'s first-parent history) held it before the change that removed it, carries the
+    flag, and that version's text (None: no version).
+
+    The flag need not have been applied: the destroy applies that version first (which lifts
+    ``protect`` from the number and subaccount). It must be on the mainline before the removal:
+    merged in an earlier change, or an earlier commit of the same push. A pull request's merge
+    commit and its squash both have the base as first parent, so its preview and the apply
+    after either merge give the same answer (a flag set inside the removing pull request counts
+    in neither)."""
+    removed_by = git.git(repo, "rev-list", "--first-parent", "-n", "1", head, "--", path).split()
+    if not removed_by or not git.exists(repo, f"{removed_by[0]}^"):
         return False, None
-    text = git.show(repo, change.applied, change.path)
+    text = git.show(repo, f"{removed_by[0]}^", path)
     return (text is not None and allows_destroy(text)), text

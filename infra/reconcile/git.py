@@ -16,6 +16,7 @@ __all__ = [
     "changed_paths",
     "commits_touching",
     "exists",
+    "first_parent_since",
     "git",
     "list_dir",
     "paths_differing",
@@ -93,6 +94,16 @@ def changed_paths(repo: Path, base: str, head: str) -> list[tuple[str, str]]:
 def commits_touching(repo: Path, base: str, head: str, path: str) -> list[str]:
     """Commits in ``base..head`` that changed ``path``, newest first."""
     out = git(repo, "rev-list", f"{base}..{head}", "--", path)
+    return out.split()
+
+
+def first_parent_since(repo: Path, head: str, paths: tuple[str, ...], limit: int) -> list[str]:
+    """``head`` and its first-parent ancestors, newest first, back to the newest one that
+    changed ``paths`` (included), at most ``limit``: the commits at which ``paths`` were as at
+    ``head``. On a branch that main merges into, they are the heads of its pushes and merges."""
+    last = git(repo, "rev-list", "--first-parent", "-n", "1", head, "--", *paths).split()
+    span = f"{last[0]}^..{head}" if last and exists(repo, f"{last[0]}^") else head
+    out = git(repo, "rev-list", "--first-parent", "-n", str(limit), span)
     return out.split()
 
 

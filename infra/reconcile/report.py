@@ -47,6 +47,7 @@ class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
     urn: str
     type: str
     diffs: list[str] = msgspec.field(default_factory=list)  # properties that differ
+    protected: bool = False  # a delete of a resource under Pulumi's `protect` (number, subaccount)
 
 
 class FieldDrift(msgspec.Struct, kw_only=True):
@@ -99,6 +100,7 @@ class StackResult(msgspec.Struct, kw_only=True):
     duration_s: float = 0.0
     attempts: int = 0  # engine runs, retries on a locked stack included
     recovered: list[str] = msgspec.field(default_factory=list)  # stale lock, pending ops, orphans
+    unprotected: list[str] = msgspec.field(default_factory=list)  # URNs an up lifted protect of
     steps: list[Step] = msgspec.field(default_factory=list)  # per resource: op, type, properties
     policies: list[PolicyFinding] = msgspec.field(default_factory=list)
     error: str | None = None
@@ -173,9 +175,16 @@ def _destructive(report: Report) -> list[str]:
         for op, step in _folded_steps(r.steps):
             if _severity(op) > 1:
                 keys = f" (because of {', '.join(f'`{k}`' for k in step.diffs[:4])})"
+                would = "refused, a destroy would " if r.status == "refused" else ""
+                what = f"**{op.upper()}** `{_resource(step.urn)}` ({step.type})"
                 lines.append(
-                    f"> - `{r.stack}`: **{op.upper()}** `{_resource(step.urn)}` ({step.type})"
+                    f"> - `{r.stack}`: {would}{what}"
                     + (keys if step.diffs and op != "delete" else "")
+                    + (
+                        " · 🔒 **PROTECTED: a person's phone number or subaccount**"
+                        if step.protected
+                        else ""
+                    )
                 )
     return lines
 
@@ -247,6 +256,7 @@ def _resource_changes(r: StackResult) -> list[str]:
     for op, step in rows:
         shown = f"**{op.upper()}**" if _severity(op) > 1 else op
         props = ", ".join(f"`{k}`" for k in step.diffs[:8]) or "-"
+        shown += " 🔒 protected" if step.protected else ""
         lines.append(f"| `{_resource(step.urn)}` | {step.type} | {shown} | {props} |")
     return [*lines, "", "</details>"]
 
@@ -259,6 +269,11 @@ def _notes(report: Report) -> list[str]:
         for stack, f in findings:
             where = f" (`{_resource(f.urn)}`)" if f.urn else ""
             lines.append(f"- `{stack}` · {f.level} · `{f.policy}`{where}: {_cell(f.message, 300)}")
+    lifted = [r for r in report.results if r.unprotected]
+    if lifted:
+        lines += ["", "**Protection lifted before the destroy** (`ethiq:allowDestroy` applied)", ""]
+        for r in lifted:
+            lines.append(f"- `{r.stack}`: " + ", ".join(f"`{_resource(u)}`" for u in r.unprotected))
     recovered = [(r.stack, note) for r in report.results for note in r.recovered]
     if recovered:
         lines += ["", "**Recovered from an interrupted run**", ""]

@@ -31,22 +31,26 @@ import yaml
 from infra.engine import OFFLINE
 from infra.reconcile.changes import (
     ALLOW_DESTROY,
+    PROGRAM_PATHS,
     ChangeSet,
     allows_destroy,
-    applied_allows_destroy,
     detect_changes,
+    last_committed_allows_destroy,
     pending_changes,
     removal_history,
     stack_name,
 )
+from infra.reconcile.git import first_parent_since as git_first_parent
 from infra.reconcile.git import resolve as git_resolve
 from infra.reconcile.processes import run_in_session
 from infra.reconcile.project import checkout, policy_packs, stack_workdir
 from infra.reconcile.redact import redact, scrub_paths, secret_values
 from infra.reconcile.report import FAILING, Operation, Report, StackResult, change_counts
-from infra.reconcile.worker import APPLIED_COMMIT, Job, Outcome
+from infra.reconcile.worker import APPLIED_COMMIT, UNFINISHED, Job, Outcome
 
 __all__ = [
+    "APPLY_CREDENTIALS",
+    "CredentialsError",
     "Progress",
     "Settings",
     "Task",
@@ -58,6 +62,10 @@ __all__ = [
 ]
 
 ChangeLabel = Literal["added", "changed", "removed", "checked"]
+# What an up or destroy needs from the environment that a preview never has (the parent Twilio
+# token: tenant programs and providers read it from the environment only).
+APPLY_CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+_CANDIDATES = 64  # commits asked about as a whole before stacks are asked one by one
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,8 @@ def reconcile(
     on_progress: Progress = _quiet,
 ) -> Report:
     """Preview or apply what changed between ``base`` and ``head`` in the stacks of ``repo``."""
+    if mode == "apply":
+        _require_apply_credentials(settings)
     started = time.perf_counter()
     changes = detect_changes(repo, base, head)
     report = Report(
@@ -141,11 +151,14 @@ def converge(
 ) -> Report:
     """Bring every stack of ``head`` (and every backend stack it no longer has) to ``head``:
     those whose applied commit differs in content, or all of them with ``everything``."""
+    if mode == "apply":
+        _require_apply_credentials(settings)
     started = time.perf_counter()
     head_sha = git_resolve(repo, head)
     with _work_root(settings) as work:
         project = checkout(repo, head_sha, work / "head", settings.virtualenv)
-        applied = applied_commits(project, work / "inventory", settings)
+        candidates = git_first_parent(repo, head_sha, PROGRAM_PATHS, _CANDIDATES)
+        applied = applied_commits(project, work / "inventory", settings, candidates)
         changes = pending_changes(repo, head_sha, applied, everything=everything)
         report = Report(
             mode=mode,
@@ -165,14 +178,16 @@ def _tasks(
     for change in changes.stacks:
         applied_commit = None
         if change.kind == "removed" and changes.base is None:
-            allowed, stack_file = applied_allows_destroy(repo, change)
+            allowed, stack_file = last_committed_allows_destroy(repo, changes.head, change.path)
             operation: Operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
         elif change.kind == "removed":
             assert changes.base is not None  # noqa: S101  # narrowed by the branch above
             history = removal_history(repo, changes.base, changes.head, change.path)
-            allowed = any(allows_destroy(text) for text in history)
+            allowing = [text for text in history if allows_destroy(text)]
+            allowed = bool(allowing)
             operation = "destroy" if allowed and mode == "apply" else "preview-destroy"
-            stack_file = history[0] if history else None
+            # The newest version with the flag: a destroy applies it first to lift `protect`.
+            stack_file = allowing[0] if allowing else history[0] if history else None
         else:
             allowed, stack_file = True, (project / change.path).read_text()
             operation = "up" if mode == "apply" else "preview"
@@ -203,10 +218,18 @@ def engine_settings(settings: Settings) -> dict[str, str]:
     return env
 
 
-def applied_commits(project: Path, work: Path, settings: Settings) -> dict[str, str | None]:
+def applied_commits(
+    project: Path, work: Path, settings: Settings, candidates: Sequence[str] = ()
+) -> dict[str, str | None]:
     """Every stack of the project in the backend → its ``ethiq:applied-commit`` (None: unset).
 
-    One ``pulumi stack ls`` and one ``pulumi stack tag ls`` per stack, a few at a time."""
+    Neither ``pulumi stack ls --json`` nor the Automation API returns tags, and each ``pulumi``
+    command costs its start-up (about 0.3 s of CPU), so tags are read per set, not per stack:
+    ``pulumi stack ls --tag NAME=VALUE`` (the supported query, pulumi/pulumi#2712) once for the
+    stacks that carry the tag at all, once for ``unfinished``, then once per ``candidates``
+    commit (newest first: the commits a stack at the head's program was applied at), stopping
+    when every tagged stack is placed. Only the stacks left over (applied before the program last
+    changed, or off the first-parent history; they run anyway) are asked one by one."""
     stack_workdir(project, work, "inventory", None, settings.virtualenv)
     env = engine_settings(settings)
 
@@ -224,19 +247,52 @@ def applied_commits(project: Path, work: Path, settings: Settings) -> dict[str, 
             raise InventoryError(f"pulumi {args[0]} {args[1]}: {scrub_paths(message)}")
         return done.stdout
 
-    names = [s["name"].rsplit("/", 1)[-1] for s in json.loads(pulumi("stack", "ls", "--json"))]
+    def listed(tag: str | None = None) -> set[str]:
+        query = ["--tag", tag] if tag else []
+        found = json.loads(pulumi("stack", "ls", "--json", *query) or "[]")
+        return {s["name"].rsplit("/", 1)[-1] for s in found}
 
-    def tag(name: str) -> str | None:
+    def tag_of(name: str) -> str | None:
         tags = json.loads(pulumi("stack", "tag", "ls", "--json", "--stack", name) or "{}")
         value = tags.get(APPLIED_COMMIT)
         return str(value) if value else None
 
-    with ThreadPoolExecutor(max_workers=max(4, settings.parallel)) as pool:
-        return dict(zip(names, pool.map(tag, names), strict=True))
+    width = max(4, settings.parallel)
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        everyone, tagged, unfinished = pool.map(
+            listed, [None, APPLIED_COMMIT, f"{APPLIED_COMMIT}={UNFINISHED}"]
+        )
+        applied: dict[str, str | None] = dict.fromkeys(everyone - tagged)
+        applied |= dict.fromkeys(unfinished & everyone, UNFINISHED)
+        left = (tagged - unfinished) & everyone
+        queue = list(candidates)
+        while left and queue:
+            batch, queue = queue[:width], queue[width:]
+            for commit, names in zip(
+                batch, pool.map(lambda c: listed(f"{APPLIED_COMMIT}={c}"), batch), strict=True
+            ):
+                applied |= dict.fromkeys(names & left, commit)
+                left -= names
+        applied |= dict(zip(sorted(left), pool.map(tag_of, sorted(left)), strict=True))
+    return {name: applied[name] for name in sorted(applied)}
 
 
 class InventoryError(RuntimeError):
     """The backend could not be listed: nothing was run."""
+
+
+class CredentialsError(RuntimeError):
+    """An apply was asked for without the apply credentials (a preview's environment)."""
+
+
+def _require_apply_credentials(settings: Settings) -> None:
+    missing = [name for name in APPLY_CREDENTIALS if not settings.env.get(name)]
+    if missing:
+        raise CredentialsError(
+            f"{', '.join(missing)} not set: an apply needs the apply credentials, which a "
+            "preview's environment never holds; nothing was run. Apply from the environment "
+            "that holds them (CI: the tenants-apply workflow), or run --preview."
+        )
 
 
 def drift(
@@ -370,6 +426,7 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
         drifted=outcome.drifted,
         attempts=outcome.attempts,
         recovered=outcome.recovered,
+        unprotected=outcome.unprotected,
         steps=outcome.steps,
         policies=outcome.policies,
         error=outcome.error,
@@ -387,17 +444,25 @@ def _result(task: Task, outcome: Outcome) -> StackResult:
                 "no stack in the backend: nothing to destroy",
             )
         elif not task.allowed:
-            planned = f" (it would destroy {folded['delete']} resource(s))" if folded else ""
+            kept = sum(1 for step in outcome.steps if step.protected)
+            planned = (
+                f" (a destroy would delete {folded['delete']} resource(s)"
+                + (f", {kept} of them protected: the phone number and subaccount" if kept else "")
+                + ")"
+                if folded
+                else ""
+            )
             result.status = "refused"
             which = (
-                "the version of it last applied does not carry"
+                "its file as last committed does not carry"
                 if task.from_backend
                 else "no committed version of it carries"
             )
             result.error = (
                 f"{task.path} was removed, but {which} `{ALLOW_DESTROY}: true`{planned}. "
-                "Restore the file, or commit and apply that flag first (its own reviewed "
-                "change), then remove the file." + (f"\n{outcome.error}" if outcome.error else "")
+                "Restore the file, or commit it with that flag (the same change may remove it): "
+                "the destroy then applies the flag first, which lifts the protection, and "
+                "releases the number." + (f"\n{outcome.error}" if outcome.error else "")
             )
         elif outcome.error is None:
             result.status = "destroyed"

@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +47,7 @@ from infra.reconcile.report import Drift, FieldDrift, Operation, PolicyFinding, 
 
 __all__ = [
     "APPLIED_COMMIT",
+    "UNFINISHED",
     "Job",
     "Outcome",
     "PolicyFinding",
@@ -63,6 +65,7 @@ UNFINISHED = "unfinished"  # the tag's value while an up runs
 # Op types a refresh reports for resources whose live state matches the state file.
 _IN_SYNC = frozenset({"same", "refresh", "read"})
 _MAX_ERROR_LINES = 20
+_MAX_LINE = 800  # an error that says what to do is long (ownership refusals)
 _SECTIONS = frozenset({"Diagnostics:", "Policies:", "Policy Violations:"})
 # How the file backend names a lock holder in its "the stack is currently locked" error.
 _LOCK_HOLDER = re.compile(r"created by (?P<user>\S*)@(?P<host>\S+) \(pid (?P<pid>\d+)\)")
@@ -97,6 +100,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     attempts: int = 0
     locked: bool = False  # gave up on a stack held by another update
     recovered: list[str] = msgspec.field(default_factory=list)  # stale locks, pending ops cleared
+    unprotected: list[str] = msgspec.field(default_factory=list)  # protect lifted before destroy
     steps: list[Step] = msgspec.field(default_factory=list)
     policies: list[PolicyFinding] = msgspec.field(default_factory=list)
     error: str | None = None
@@ -128,9 +132,9 @@ def error_summary(text: str) -> str:
             inside = False
         elif inside:
             if line not in sections:
-                sections.append(line[:400])
+                sections.append(line[:_MAX_LINE])
         elif re.search(r"\berror\b", line, re.IGNORECASE) and line not in errors:
-            errors.append(line[:400])
+            errors.append(line[:_MAX_LINE])
     tail = [line for line in kept if not line.startswith("@ ")]
     return "\n".join(
         sections[-_MAX_ERROR_LINES:] or errors[:_MAX_ERROR_LINES] or tail[-_MAX_ERROR_LINES:]
@@ -205,7 +209,12 @@ class _Recorder:
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
-            if meta.op.value not in _IN_SYNC and meta.type != "pulumi:pulumi:Stack":
+            # The stack and the provider instances are not resources a reviewer acts on (the
+            # dynamic provider "updates" whenever the stack's config changes, pulumi-python).
+            resource = meta.type != "pulumi:pulumi:Stack" and not meta.type.startswith(
+                "pulumi:providers:"
+            )
+            if meta.op.value not in _IN_SYNC and resource:
                 diffs = list(meta.diffs or meta.keys or [])
                 self.steps.append(Step(op=meta.op.value, urn=meta.urn, type=meta.type, diffs=diffs))
         if event.policy_event is not None:
@@ -231,6 +240,72 @@ class _Recorder:
         return Outcome(changes=_ops(changes), steps=self.steps, policies=self.policies)
 
 
+def _export_encrypted(stack: auto.Stack) -> auto.Deployment:
+    """``pulumi stack export`` as the CLI does it, secrets still encrypted: no key needed, and
+    no plaintext secret on its way (the Automation API's export adds ``--show-secrets``)."""
+    workspace = stack.workspace
+    env = {**os.environ, **(getattr(workspace, "env_vars", None) or {})}
+    done = subprocess.run(
+        ["pulumi", "stack", "export", "--stack", stack.name, "--non-interactive"],
+        cwd=getattr(workspace, "work_dir", None),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pulumi stack export: {error_summary(done.stderr)}")
+    state = json.loads(done.stdout)
+    return auto.Deployment(version=state.get("version"), deployment=state.get("deployment"))
+
+
+def _state_resources(stack: auto.Stack, *, with_stack: bool = False) -> list[dict[str, Any]]:
+    """The stack's resources as its state holds them, without the provider instances (and the
+    stack itself unless ``with_stack``)."""
+    resources = (_export_encrypted(stack).deployment or {}).get("resources") or []
+    return [
+        r
+        for r in resources
+        if (with_stack or r.get("type") != "pulumi:pulumi:Stack")
+        and not str(r.get("type", "")).startswith("pulumi:providers:")
+    ]
+
+
+def _destroy_plan(stack: auto.Stack) -> Outcome:
+    """What a destroy deletes: every resource in the state, children first, the protected ones
+    flagged. The engine refuses to even plan a destroy through a protected resource, so a
+    refused removal would otherwise show nothing of the person's number it would release.
+    Counted as the engine counts a destroy (the stack included)."""
+    resources = _state_resources(stack, with_stack=True)
+    steps = [
+        Step(op="delete", urn=r["urn"], type=r["type"], protected=bool(r.get("protect")))
+        for r in reversed(resources)
+        if r["type"] != "pulumi:pulumi:Stack"
+    ]
+    return Outcome(changes={"delete": len(resources)} if resources else {}, steps=steps)
+
+
+def _destroy(
+    stack: auto.Stack, packs: dict[str, Any], record: _Recorder, out: Callable[[str], None]
+) -> Outcome:
+    """A removal allowed by the file as last committed (``ethiq:allowDestroy: true``) whose flag
+    was never applied leaves the number and subaccount protected, and the engine refuses to
+    delete them: apply that version first (the program drops ``protect``), then destroy, in
+    this one run."""
+    unprotected = [r["urn"] for r in _state_resources(stack) if r.get("protect")]
+    if unprotected:
+        stack.up(on_output=out, color="never", **packs)
+        still = [r["urn"] for r in _state_resources(stack) if r.get("protect")]
+        if still:
+            names = ", ".join(u.rsplit("::", 1)[-1] for u in still)
+            return Outcome(error=f"the stack file allowing the removal left {names} protected")
+    outcome = record.outcome(
+        stack.destroy(on_output=out, color="never", on_event=record).summary.resource_changes
+    )
+    outcome.unprotected = unprotected
+    return outcome
+
+
 def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     def out(line: str) -> None:
         log.write(line if line.endswith("\n") else line + "\n")
@@ -244,8 +319,10 @@ def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     if job.operation == "preview":
         return record.outcome(stack.preview(**common, **packs).change_summary)
     if job.operation == "destroy":
-        return record.outcome(stack.destroy(**common).summary.resource_changes)
+        return _destroy(stack, packs, record, out)
     if job.operation == "preview-destroy":
+        if any(r.get("protect") for r in _state_resources(stack)):
+            return _destroy_plan(stack)
         return record.outcome(stack.preview_destroy(**common).change_summary)
     if job.operation == "preview-refresh":
         common["on_event"] = record.refresh_event
@@ -333,11 +410,53 @@ def _scratch_backend(job: Job) -> dict[str, str]:
         document = yaml.safe_load(stack_file.read_text()) or {}
         for key in ("encryptionsalt", "secretsprovider", "encryptedkey"):
             document.pop(key, None)
+        config = document.get("config")
+        config = config if isinstance(config, dict) else {}
+        for key in [k for k, v in config.items() if isinstance(v, dict) and "secure" in v]:
+            del config[key]  # a preview decrypts nothing: the program sees the value as unknown
         stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
     return {
         "PULUMI_BACKEND_URL": directory.resolve().as_uri(),
         "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
     }
+
+
+# How the engine marks a secret in an exported state (Pulumi's resource/sig "secret" value).
+_SIG, _SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+_PLACEHOLDER = '"[secret]"'
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every encrypted secret replaced by a plaintext placeholder secret."""
+    if isinstance(value, dict):
+        if value.get(_SIG) == _SECRET:
+            return {_SIG: _SECRET, "plaintext": _PLACEHOLDER}
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _preview_copy(stack: auto.Stack, job: Job) -> auto.Stack:
+    """The stack's state, its secrets replaced by placeholders, in a throwaway local backend.
+
+    ``pulumi stack export`` hands out the state with its secrets still encrypted, so a preview
+    needs only read access to the backend and no key: no passphrase, no KMS Decrypt, no apply
+    credential. A diff then compares the declared, non-secret fields exactly (what a stack file
+    can change) and never sees a secret (the providers never compare credentials), and the
+    preview can neither lock nor write the real stack."""
+    exported = _export_encrypted(stack)
+    workspace = auto.LocalWorkspace(
+        work_dir=job.work_dir, env_vars=job.engine_env | _scratch_backend(job)
+    )
+    copy = auto.Stack.create(job.stack, workspace)
+    deployment = _without_secrets(dict(exported.deployment or {}))
+    deployment.pop("pending_operations", None)  # the next apply clears them for real
+    deployment["secrets_providers"] = (_export_encrypted(copy).deployment or {}).get(
+        "secrets_providers"
+    )
+    copy.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
+    return copy
 
 
 def _try_tag(stack: auto.Stack, value: str) -> None:
@@ -363,6 +482,9 @@ def run_job(job: Job) -> Outcome:
             )
         stack = auto.Stack.create(job.stack, workspace)
         created = True
+    else:
+        if job.operation in ("preview", "preview-destroy"):
+            stack = _preview_copy(stack, job)
     writes = job.operation in ("up", "destroy")
     with Path(job.log).open("a") as log:
         if job.operation == "up" and job.applied_commit:

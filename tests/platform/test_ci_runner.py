@@ -79,7 +79,15 @@ def test_previews_hold_no_apply_credential_and_forks_cannot_skip_the_check() -> 
     runs_code = jobs["preview"]
     assert runs_code["runs-on"] == [SELF_HOSTED, "ethiq-preview"]
     assert runs_code["environment"] == "tenants-preview"
-    assert "secrets.TWILIO_AUTH_TOKEN" not in yaml.safe_dump(runs_code)
+    text = yaml.safe_dump(runs_code)
+    for credential in (
+        "TWILIO_AUTH_TOKEN",
+        "DATABASE_URL",
+        "ETHIQ_REGISTRY_KEY",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "secretsmanager",
+    ):
+        assert credential not in text, credential  # a preview holds no apply credential
     assert "pull-requests" not in str(preview["permissions"])  # the code-running job reads only
     assert "--preview" in yaml.safe_dump(runs_code)
     assert "--base" not in yaml.safe_dump(runs_code)  # previewed against the backend

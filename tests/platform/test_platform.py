@@ -288,6 +288,29 @@ def test_the_ci_runners_are_private_and_labelled(monitor: RecordingMonitor) -> N
     assert groups["ethiq-preview-runner"].inputs.get("ingress", []) == []
 
 
+def test_the_preview_runner_reads_no_platform_secret_and_decrypts_no_state(
+    monitor: RecordingMonitor,
+) -> None:
+    policies = {
+        r.name: json.loads(reveal(r.inputs["policy"]))
+        for r in monitor.of_type("aws:iam/rolePolicy:RolePolicy")
+        if r.name.endswith("-secrets")
+    }
+    apply, preview = policies["ethiq-secrets"], policies["ethiq-preview-secrets"]
+
+    def statement(policy: dict[str, Any], action: str) -> dict[str, Any]:
+        [found] = [s for s in policy["Statement"] if s["Action"] == action]
+        return cast("dict[str, Any]", found)
+
+    readable = statement(preview, "secretsmanager:GetSecretValue")["Resource"]
+    assert readable == [r for r in readable if "runner" in r]  # its GitHub token only
+    decrypt = statement(preview, "kms:Decrypt")
+    assert decrypt["Condition"] == {"StringEquals": {"kms:EncryptionContext:SecretARN": readable}}
+    # The applying runner reads the database URL and registry key and decrypts the state.
+    assert len(statement(apply, "secretsmanager:GetSecretValue")["Resource"]) == 3
+    assert "Condition" not in statement(apply, "kms:Decrypt")
+
+
 def test_the_region_is_configurable(event_loop: asyncio.AbstractEventLoop) -> None:
     run = _up({"platform:region": "us-east-1", "platform:runnerLabel": "ethiq-us"})
     assert run.outputs["region"] == "us-east-1"

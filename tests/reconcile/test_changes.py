@@ -9,8 +9,8 @@ import pytest
 
 from infra.reconcile.changes import (
     allows_destroy,
-    applied_allows_destroy,
     detect_changes,
+    last_committed_allows_destroy,
     pending_changes,
     removal_history,
     stack_name,
@@ -183,26 +183,99 @@ def test_pending_changes_compare_the_head_with_what_was_applied(repo: Path) -> N
     }
 
 
-def test_a_removal_is_allowed_by_the_version_last_applied(repo: Path) -> None:
+def test_a_removal_is_allowed_by_the_version_last_committed(repo: Path) -> None:
     path = "stacks/Pulumi.bravo.yaml"
     c1 = git_resolve(repo, "HEAD")
-    flagged = commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
-    commit(repo, "bravo goes", {path: None})
-    head = git_resolve(repo, "HEAD")
 
     def removal(applied: str | None) -> tuple[bool, str | None]:
-        changes = pending_changes(repo, "HEAD", {"alpha": head, "bravo": applied}).stacks
+        changes = pending_changes(repo, "HEAD", {"alpha": c1, "bravo": applied}).stacks
         [change] = [c for c in changes if c.stack == "bravo"]
         assert (change.kind, change.path) == ("removed", path)
-        allowed, text = applied_allows_destroy(repo, change)
-        return allowed, text
+        return last_committed_allows_destroy(repo, "HEAD", change.path)
 
-    # The flag was applied before the removal: allowed, with that version's config.
-    allowed, text = removal(flagged)
-    assert allowed
-    assert text is not None
-    assert "allowDestroy" in text
-    # The flag exists in history but was never applied (flag and removal merged at once, or
-    # its apply failed): refused, in the preview and the apply alike.
+    # Removed without the flag: refused, whatever was applied.
+    commit(repo, "bravo goes", {path: None})
     assert removal(c1) == (False, _file("bravo"))
-    assert removal("unfinished") == (False, None)
+    assert removal(None) == (False, _file("bravo"))
+    # The flag and the removal in one change (a squash of "may go" + "goes"), never applied:
+    # allowed, with the flagged version, which the destroy applies first.
+    commit(repo, "bravo is back", {path: _file("bravo")})
+    commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
+    commit(repo, "bravo goes", {path: None})
+    allowed, text = removal(c1)
+    assert allowed
+    assert text == _file("bravo", allow="true")
+    assert removal("unfinished") == (True, text)
+    # The flag set, then taken back, then the file removed: the last word counts.
+    commit(repo, "bravo is back, allowed", {path: _file("bravo", allow="true")})
+    commit(repo, "bravo stays after all", {path: _file("bravo")})
+    commit(repo, "bravo goes", {path: None})
+    assert removal(c1) == (False, _file("bravo"))
+    # A backend stack that never had a file here: refused.
+    assert last_committed_allows_destroy(repo, "HEAD", "stacks/Pulumi.ghost.yaml") == (False, None)
+
+
+def _git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", *identity, "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _merge_and_squash(repo: Path, branch_files: list[dict[str, str | None]]) -> tuple[str, str]:
+    """A pull request of several commits, merged both ways from the same base: the merge commit
+    (what its preview runs on) and the squash (what main gets)."""
+    base = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "-b", "pr")
+    for i, files in enumerate(branch_files):
+        commit(repo, f"pr commit {i}", files)
+    _git(repo, "checkout", "-q", "--detach", base)
+    _git(repo, "merge", "-q", "--no-ff", "-m", "merge pr", "pr")
+    merged = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "--detach", base)
+    _git(repo, "merge", "-q", "--squash", "pr")
+    _git(repo, "commit", "-q", "-m", "squash pr")
+    squashed = git_resolve(repo, "HEAD")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "branch", "-q", "-D", "pr")
+    return merged, squashed
+
+
+def _answer(repo: Path, head: str, applied: dict[str, str | None]) -> list[tuple[str, ...]]:
+    answer = []
+    for c in pending_changes(repo, head, applied).stacks:
+        allowed = last_committed_allows_destroy(repo, head, c.path) if c.kind == "removed" else ()
+        answer.append((c.stack, c.kind, c.reason, *map(str, allowed)))
+    return answer
+
+
+def test_a_merge_commit_and_a_squash_give_the_same_answer(repo: Path) -> None:
+    path = "stacks/Pulumi.bravo.yaml"
+    c1 = git_resolve(repo, "HEAD")
+    applied: dict[str, str | None] = {"alpha": c1, "bravo": c1}
+    # Several commits: alpha edited twice, bravo flagged then removed inside the pull request.
+    merged, squashed = _merge_and_squash(
+        repo,
+        [
+            {"stacks/Pulumi.alpha.yaml": _file("alpha", email="x@example.org")},
+            {path: _file("bravo", allow="true")},
+            {"stacks/Pulumi.alpha.yaml": _file("alpha", email="y@example.org")},
+            {path: None, "stacks/Pulumi.charlie.yaml": _file("charlie")},
+        ],
+    )
+    preview, apply = _answer(repo, merged, applied), _answer(repo, squashed, applied)
+    assert [row[:2] for row in preview] == [
+        ("alpha", "changed"),
+        ("bravo", "removed"),
+        ("charlie", "added"),
+    ]
+    # The flag set inside the removing pull request is in neither mainline: refused both ways.
+    assert preview == apply
+    assert preview[1][3] == "False"
+    # The flag merged first (not applied), the removal in a later pull request: allowed both ways.
+    commit(repo, "bravo may go", {path: _file("bravo", allow="true")})
+    merged, squashed = _merge_and_squash(repo, [{path: None}, {"README.md": "bye bravo\n"}])
+    preview, apply = _answer(repo, merged, applied), _answer(repo, squashed, applied)
+    assert preview == apply
+    assert [row[3] for row in preview if row[0] == "bravo"] == ["True"]

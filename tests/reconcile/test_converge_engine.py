@@ -182,9 +182,9 @@ def test_reconcile_converges_on_the_backend(world: World) -> None:
     assert preview.report["base"] is None
     alpha = preview.by_stack()["alpha"]
     assert alpha["reason"] == "not in the backend yet"
-    assert len(alpha["steps"]) == 12
+    assert len(alpha["steps"]) == 11  # the stack and the provider instance are left out
     assert {s["op"] for s in alpha["steps"]} == {"create"}
-    assert "<code>alpha</code>: 12 resource change(s)" in preview.markdown
+    assert "<code>alpha</code>: 11 resource change(s)" in preview.markdown
     assert "contacts-consent" in {p["policy"] for p in alpha["policies"]}
     assert "· advisory · `contacts-consent`" in preview.markdown
     assert "[!CAUTION]" not in preview.markdown  # nothing is replaced or deleted
@@ -224,10 +224,9 @@ def test_reconcile_converges_on_the_backend(world: World) -> None:
     refused = world.apply()
     assert refused.code == 1
     assert refused.statuses() == {"bravo": "refused"}
-    assert "last applied does not carry `ethiq:allowDestroy: true`" in refused.markdown
-    # The number is protected until allowDestroy is applied, so the destroy plan itself stops
-    # at it: the report names the protected number.
-    assert "bravo-number" in refused.markdown
+    assert "as last committed does not carry `ethiq:allowDestroy: true`" in refused.markdown
+    # The report lists what a destroy would delete, the protected number among them.
+    assert "**DELETE** `bravo-number`" in refused.markdown
     assert len(world.numbers("bravo")) == 1
 
     # 5. kill -9 of `pulumi up` while a provider waits on Twilio: that run fails and leaves no

@@ -186,8 +186,12 @@ def test_reconcile_story(world: World) -> None:
     assert refused.statuses() == {"bravo": "refused"}
     bravo = refused.by_stack()["bravo"]
     assert "ethiq:allowDestroy: true" in bravo["error"]
-    # No plan: the number and subaccount are protected, so the engine refuses the destroy plan.
-    assert bravo["changes"] == {}
+    # The plan, read from the state (the engine will not plan through a protected resource).
+    assert bravo["changes"] == {"delete": 12}
+    assert {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")} == {
+        "bravo-number",
+        "bravo-subaccount",
+    }
     assert len(world.numbers("bravo")) == 1
     assert world.stack_exists("bravo")
 

@@ -86,6 +86,7 @@ def test_json_schema_round_trips() -> None:
         "duration_s": 8.2,
         "attempts": 1,
         "recovered": [],
+        "unprotected": [],
         "steps": [],
         "policies": [],
         "error": None,
@@ -103,6 +104,34 @@ def test_markdown_for_a_pr_comment() -> None:
     assert "removed \\| without permission" in text  # a | never breaks the table
     assert "<details><summary><code>bravo</code>: refused</summary>" in text
     assert "| `charlie` | changed | unchanged | =11 |" in text
+
+
+def test_a_refused_removal_shows_what_a_destroy_would_delete() -> None:
+    urn = "urn:pulumi:bravo::ethiq::ethiq:index:Tenant$pulumi-python:dynamic:Resource::"
+    report = _report("preview")
+    report.results[1].steps = [
+        Step(op="delete", urn=urn + "bravo-registration", type="pulumi-python:dynamic:Resource"),
+        Step(
+            op="delete",
+            urn=urn + "bravo-number",
+            type="pulumi-python:dynamic:Resource",
+            protected=True,
+        ),
+    ]
+    text = to_markdown(report)
+    assert "> [!CAUTION]" in text
+    assert "> - `bravo`: refused, a destroy would **DELETE** `bravo-registration`" in text
+    number = next(line for line in text.splitlines() if "`bravo-number`" in line)
+    assert "refused, a destroy would **DELETE**" in number
+    assert "🔒 **PROTECTED: a person's phone number or subaccount**" in number
+    assert "| `bravo-number` | pulumi-python:dynamic:Resource | **DELETE** 🔒 protected |" in text
+
+
+def test_markdown_names_the_protection_lifted_before_a_destroy() -> None:
+    report = _report()
+    report.results[1].status = "destroyed"
+    report.results[1].unprotected = ["urn:pulumi:bravo::ethiq::x::bravo-number"]
+    assert "- `bravo`: `bravo-number`" in to_markdown(report)
 
 
 def test_markdown_in_preview_says_would() -> None:
