@@ -16,11 +16,12 @@ demo: setup
 serve: setup
 	@$(BIN)/ethiq serve
 
-## lint: ruff, ruff format, mypy strict, gofmt, go vet, actionlint
+## lint: ruff, ruff format, mypy strict, import contracts, gofmt, go vet, actionlint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	@test -z "$$(gofmt -l tools/engine)" || { gofmt -l tools/engine; echo "gofmt: files above need formatting"; exit 1; }
 	cd tools/engine && GOFLAGS=-mod=mod go vet ./langhost
 	$(BIN)/actionlint
@@ -37,9 +38,9 @@ format: setup
 ## bench: provisioning time and Twilio calls for one tenant; screening speed vs a naive
 ## baseline; reconcile cost with 200 stacks of which 2 changed; voice webhook load vs ceiling
 bench: setup
-	$(BIN)/python -m infra.bench
+	$(BIN)/python -m tests.benchmarks.provisioning
 	$(BIN)/python -m runtime.screening.bench
-	$(BIN)/python -m infra.reconcile.bench
+	$(BIN)/python -m tests.benchmarks.reconcile_cost
 	$(BIN)/python -m tests.benchmarks.voice_load
 
 ## bench-scale: 5,000 tenants on one PostgreSQL (max_connections=100): connections used

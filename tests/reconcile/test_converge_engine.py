@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
+from ethiq.local import local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
-from infra.local import local_env
 from infra.providers.ownership import parse_tag
 from infra.reconcile import scratch
 from runtime.tenants import generate_key
