@@ -16,12 +16,13 @@ demo: setup
 serve: setup
 	@$(BIN)/ethiq serve
 
-## lint: ruff, ruff format, mypy strict, import contracts, gofmt, go vet, actionlint
+## lint: ruff, ruff format, mypy strict, import contracts, declared imports, gofmt, go vet, actionlint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/deptry .
 	@test -z "$$(gofmt -l tools/engine)" || { gofmt -l tools/engine; echo "gofmt: files above need formatting"; exit 1; }
 	cd tools/engine && GOFLAGS=-mod=mod go vet ./langhost
 	$(BIN)/actionlint
