@@ -35,7 +35,11 @@ async def _window_story(velocity: Velocity, now: list[float]) -> None:
 
 def test_the_in_process_window_forgets_calls_older_than_the_window() -> None:
     now = [0.0]
-    asyncio.run(_window_story(MemoryVelocity(WINDOW_S, clock=lambda: now[0]), now))
+    velocity = MemoryVelocity(WINDOW_S, clock=lambda: now[0])
+    asyncio.run(_window_story(velocity, now))
+    now[0] += WINDOW_S + 1
+    assert asyncio.run(velocity.count("+14385550111")) == 0
+    assert len(velocity) == 0  # a caller with no call left in the window is freed
 
 
 @pytest.mark.services
