@@ -16,11 +16,13 @@ demo: setup
 serve: setup
 	@$(BIN)/ethiq serve
 
-## lint: ruff, ruff format, mypy strict, gofmt, go vet, actionlint
+## lint: ruff, ruff format, mypy strict, import contracts, declared imports, gofmt, go vet, actionlint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 	@test -z "$$(gofmt -l tools/engine)" || { gofmt -l tools/engine; echo "gofmt: files above need formatting"; exit 1; }
 	cd tools/engine && GOFLAGS=-mod=mod go vet ./langhost
 	$(BIN)/actionlint
@@ -38,10 +40,10 @@ format: setup
 ## baseline; reconcile cost with 200 stacks of which 2 changed; reading 20 stacks' applied
 ## commits per set vs per stack; voice webhook load vs ceiling
 bench: setup
-	$(BIN)/python -m infra.bench
+	$(BIN)/python -m tests.benchmarks.provisioning
 	$(BIN)/python -m runtime.screening.bench
-	$(BIN)/python -m infra.reconcile.bench
-	$(BIN)/python -m infra.reconcile.inventory_bench
+	$(BIN)/python -m tests.benchmarks.reconcile_cost
+	$(BIN)/python -m tests.benchmarks.reconcile_inventory
 	$(BIN)/python -m tests.benchmarks.voice_load
 
 ## bench-scale: 5,000 tenants on one PostgreSQL (max_connections=100): connections used

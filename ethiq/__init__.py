@@ -1,1 +1,3 @@
-"""Ethiq: phone-fraud screening as code. The command line lives in :mod:`ethiq.cli`."""
+"""Ethiq: phone-fraud screening as code. The command line lives in :mod:`ethiq.cli`; beside it,
+the development tooling: the Twilio sandbox (:mod:`ethiq.sandbox`), local provisioning
+(:mod:`ethiq.local`) and the demo."""

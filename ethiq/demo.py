@@ -25,11 +25,11 @@ import httpx
 import msgspec
 import typer
 
+from ethiq.local import LocalPlatform
 from ethiq.sandbox.caller import CallScript, ScriptedSegment, parse_transcript, play_call, send_sms
 from ethiq.sandbox.client import SandboxControl
 from ethiq.sandbox.server import free_port, running_sandbox
 from infra.engine import EngineError
-from infra.local import LocalPlatform
 from infra.tenant_config import Contact, validate_tenant
 from runtime.tenants import generate_key
 

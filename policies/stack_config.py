@@ -1,7 +1,8 @@
 """The stack's config, as the engine hands it to the policy pack.
 
 The engine sends every policy pack the stack's config (``ConfigureStack``) but pulumi-policy
-1.21 keeps only the stack's tags from that call; :func:`capture` keeps the config too. Engines
+1.21 keeps only the stack's tags from that call; :func:`capture` keeps the config too (the patch
+is :func:`runtime.patches.capture_policy_stack_config`). Engines
 that boot packs without a language host pass it in ``PULUMI_CONFIG`` instead. Secret values
 (``ethiq:databaseUrl``, ``ethiq:registryKey``) are dropped on arrival: no rule needs them.
 """
@@ -13,7 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import policy as _policy
+from runtime.patches import capture_policy_stack_config
 
 __all__ = ["capture", "ethiq_values", "stack_config"]
 
@@ -23,19 +24,7 @@ _received: dict[str, str] = {}
 
 def capture() -> None:
     """Keep the stack config the engine sends (idempotent)."""
-    servicer: Any = _policy._PolicyAnalyzerServicer  # private: see the module docstring
-    original = servicer.ConfigureStack
-    if getattr(original, "_ethiq_capture", False):
-        return
-
-    def configure_stack(self: Any, request: Any, context: Any) -> Any:
-        secret = set(request.config_secret_keys)
-        _received.clear()
-        _received.update({k: v for k, v in request.config.items() if k not in secret})
-        return original(self, request, context)
-
-    configure_stack._ethiq_capture = True  # type: ignore[attr-defined]
-    servicer.ConfigureStack = configure_stack
+    capture_policy_stack_config(_received)
 
 
 def stack_config() -> dict[str, str]:

@@ -32,10 +32,10 @@ from pydantic_settings import (
 )
 
 from runtime.screening.risk import Sensitivity, parse_sensitivity
-from runtime.tenants.crypto import KEY_ENV
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "REGISTRY_KEY_ENV",
     "AlertSettings",
     "BillingSettings",
     "DatabaseSettings",
@@ -53,6 +53,8 @@ __all__ = [
 ]
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///.data/ethiq.sqlite"
+# Also read directly by runtime.tenants.crypto: the Pulumi providers build no Settings.
+REGISTRY_KEY_ENV: Final = "ETHIQ_REGISTRY_KEY"
 
 
 class SettingsError(ValueError):
@@ -160,7 +162,10 @@ class SecuritySettings(_Concern):
     """The registry key (decrypts tenants' tokens) and the operator API's bearer token."""
 
     registry_key: Annotated[tuple[str, ...], NoDecode] = _env(
-        KEY_ENV, (), "Fernet key(s), comma-separated (first encrypts; all decrypt)", repr=False
+        REGISTRY_KEY_ENV,
+        (),
+        "Fernet key(s), comma-separated (first encrypts; all decrypt)",
+        repr=False,
     )
     operator_token: str = _env(
         "ETHIQ_OPERATOR_TOKEN", "", "bearer token of the operator API", repr=False

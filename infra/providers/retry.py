@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from typing import TypeVar
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from runtime import retry
 
 __all__ = ["Backoff", "ProvisioningError", "call_twilio"]
 
@@ -53,14 +54,12 @@ class ProvisioningError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Backoff:
+class Backoff(retry.Backoff):
+    """Twilio's provisioning policy: full jitter, at most 8 s a wait, 6 attempts."""
+
     attempts: int = 6
     base_s: float = float(os.environ.get("ETHIQ_TWILIO_BACKOFF_BASE_S", "0.5"))
     max_s: float = 8.0
-
-    def delay(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
-        return random.uniform(0, min(self.max_s, self.base_s * 2**attempt))  # noqa: S311
 
 
 def call_twilio(

@@ -1,4 +1,10 @@
-"""Alerts to emergency contacts: the SMS outbox, its sender, and contacts' consent."""
+"""Alerts to emergency contacts: the SMS outbox, its sender, and contacts' consent.
+
+Exceptions::
+
+    SendError       Twilio refused a message (status, code) or did not answer (both None);
+                    ``transient`` tells the outbox whether to retry
+"""
 
 from __future__ import annotations
 

@@ -43,6 +43,7 @@ from runtime.alerts.messages import alert_body, alert_marker
 from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
 from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
 from runtime.metrics import Metrics
+from runtime.retry import Backoff
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore, TenantTables, bind_tables
 from runtime.storage.tables import AlertStatus
@@ -83,6 +84,10 @@ class Outbox:
         self._storage = storage
         self._sender = sender
         self._settings = settings
+        # When a failed alert is due again: the row's next_attempt_at, hence no jitter.
+        self._backoff = Backoff(
+            settings.max_attempts, settings.backoff_base_s, MAX_BACKOFF_S, jitter=False
+        )
         self._public = public_base_url
         self._metrics = metrics
         self._clock = clock
@@ -343,7 +348,7 @@ class Outbox:
             result.opted_out += 1
             return True
         if error.transient and attempts < self._settings.max_attempts:
-            delay = min(self._settings.backoff_base_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
+            delay = self._backoff.delay(attempts - 1)
             await self._finish(
                 tables,
                 alert_id,

@@ -1,4 +1,10 @@
-"""The call path of the runtime: pre-answer screening, transcripts, verdicts, call log."""
+"""The call path of the runtime: pre-answer screening, transcripts, verdicts, call log.
+
+Exceptions::
+
+    LookupError
+    └── NoConference    the call's conference is not (or no longer) in progress (calls.live)
+"""
 
 from __future__ import annotations
 

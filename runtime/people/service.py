@@ -65,7 +65,7 @@ class PersonRecord:
 
 
 class People:
-    """Built once per app (see :func:`runtime.people.web.people_plugin`)."""
+    """Built once per app (see :func:`runtime.web.people.people_web`)."""
 
     def __init__(
         self,

@@ -127,11 +127,6 @@ class TenantDirectory:
         for key in self._keys(tenant):
             self._known.put(key, tenant)
 
-    def forget(self) -> None:
-        """Drop what this process holds as current; the next lookup re-reads the generation."""
-        self._fresh.clear()
-        self._checked_at = -float("inf")
-
     @staticmethod
     def _keys(tenant: TenantRecord) -> tuple[str, ...]:
         return (

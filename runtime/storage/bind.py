@@ -12,12 +12,12 @@ forever in ``piccolo.table.TABLE_REGISTRY``. So each declared table gets ONE pic
 (:func:`_template`, made once) whose ``__init_subclass__`` is disabled, and a tenant's copy is a
 plain subclass of it carrying a shallow copy of its ``TableMeta`` with the tenant's engine:
 same columns, names, choices and defaults, microseconds to make, collected when no longer used.
-The copies of the most recent engines are cached.
+The copies of the most recent engines are cached. Both touch piccolo's internals: the patches
+are in :mod:`runtime.patches`.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, TypeVar, cast
@@ -25,6 +25,7 @@ from typing import Any, TypeVar, cast
 from piccolo.engine.base import Engine
 from piccolo.table import Table, create_table_class
 
+from runtime.patches import piccolo_meta_on, skip_piccolo_table_setup
 from runtime.storage import tables
 
 __all__ = ["TenantTables", "bind_table", "bind_tables"]
@@ -78,18 +79,13 @@ def _template(table: type[Table], engine_type: str) -> type[Table]:
         bases=(table,),
         class_kwargs={"tablename": table._meta.tablename, "db": _EngineType(engine_type)},
     )
-
-    def _skip_setup(cls: type[Table], /, **_: Any) -> None:
-        """Copies get their ``_meta`` from :func:`bind_table`; nothing to set up or register."""
-
-    template.__init_subclass__ = classmethod(_skip_setup)  # type: ignore[assignment,method-assign]
+    skip_piccolo_table_setup(template)
     return template
 
 
 def bind_table(table: type[T], engine: Engine[Any]) -> type[T]:
     """A subclass of ``table`` with the same table name, bound to ``engine``."""
     template = _template(table, engine.engine_type)
-    meta = copy.copy(template._meta)
-    meta._db = engine
+    meta = piccolo_meta_on(template, engine)
     bound = type(table.__name__, (template,), {"_meta": meta, "__module__": table.__module__})
     return cast("type[T]", bound)

@@ -3,6 +3,7 @@
 StorageError
 ├── InvalidSlug (also ValueError)       a slug that cannot name a tenant
 ├── UnsupportedDatabaseURL (ValueError) a URL whose scheme has no backend
+├── FieldTooLong (also ValueError)      text wider than its column (runtime.storage.widths)
 └── MigrationError                      migrations could not be found or applied
 """
 

@@ -12,10 +12,11 @@ the module named by ``PICCOLO_CONF``: one database per process. We need one per 
 3. Each pending migration's ``MigrationManager.run()`` executes, then its id is recorded. While
    it runs, piccolo must find our engine: the manager, the table classes it creates and its
    ``SchemaManager`` all call ``engine_finder()``, which always ends in
-   ``piccolo.conf.apps.Finder.get_engine``. :func:`_install_finder` wraps that one method: inside
-   :func:`apply_migrations` it returns the engine held by a ``ContextVar`` (so concurrent tasks
-   can migrate different tenants), everywhere else it is piccolo's own method, unchanged. It
-   refuses to install if the method is not the one it expects (review this on piccolo upgrades).
+   ``piccolo.conf.apps.Finder.get_engine``. :func:`runtime.patches.route_piccolo_migrations`
+   wraps that one method: inside :func:`apply_migrations` it returns the engine held by a
+   ``ContextVar`` (so concurrent tasks can migrate different tenants), everywhere else it is
+   piccolo's own method, unchanged. It refuses to install if the method is not the one it
+   expects (review :mod:`runtime.patches` on piccolo upgrades).
    A hand-written migration must create any table class it queries *inside* its raw function,
    as piccolo's operations do: a class defined at module level caches the engine of the first
    database it ran on (``TableMeta.db``) and would send later tenants' SQL there.
@@ -39,12 +40,13 @@ from typing import Any, Final, cast
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.tables import Migration
-from piccolo.conf.apps import Finder, MigrationModule
+from piccolo.conf.apps import MigrationModule
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table, create_table_class
 
+from runtime.patches import PatchMismatch, route_piccolo_migrations
 from runtime.storage.errors import MigrationError
 
 __all__ = [
@@ -99,7 +101,10 @@ async def apply_migrations(
 
     ``prepare`` runs first inside the same transaction (take a lock, create the schema).
     """
-    _install_finder()
+    try:
+        route_piccolo_migrations(_BOUND)
+    except PatchMismatch as error:
+        raise MigrationError(str(error)) from None
     modules = migrations.modules()
     bookkeeping = _migration_table(engine)
     token = _BOUND.set(engine)
@@ -174,25 +179,3 @@ def _write_transaction(engine: Engine[Any]) -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
-
-
-_PICCOLO_GET_ENGINE: Final = Finder.get_engine
-
-
-def _get_engine(self: Finder, module_name: str | None = None) -> Engine[Any] | None:
-    engine = _BOUND.get()
-    if engine is not None and module_name is None:
-        return engine
-    return _PICCOLO_GET_ENGINE(self, module_name)
-
-
-def _install_finder() -> None:
-    current = Finder.get_engine
-    if current is _get_engine:
-        return
-    if current is not _PICCOLO_GET_ENGINE or current.__module__ != "piccolo.conf.apps":
-        raise MigrationError(
-            "piccolo.conf.apps.Finder.get_engine is not piccolo's: review "
-            "runtime.storage.migrations before running migrations with this piccolo"
-        )
-    Finder.get_engine = _get_engine  # type: ignore[method-assign]

@@ -1,1 +1,5 @@
-"""Talking to Twilio: the REST client (outbound) and, as it lands, webhooks (inbound)."""
+"""Talking to Twilio: the REST client, webhook signatures, TwiML and the webhook paths.
+
+An adapter: it knows no domain or web code. The controller that answers Twilio's webhooks is
+:mod:`runtime.web.twilio_webhooks`.
+"""

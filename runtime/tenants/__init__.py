@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from runtime.tenants.crypto import KEY_ENV, TokenCipher, generate_key, key_from_env
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryError, RegistryKeyError
-from runtime.tenants.records import Language, TenantContact, TenantRecord, validate_e164
+from runtime.tenants.records import (
+    Language,
+    TenantContact,
+    TenantRecord,
+    to_e164,
+    validate_e164,
+)
 from runtime.tenants.registry import Registry
 
 __all__ = [
@@ -20,5 +26,6 @@ __all__ = [
     "TokenCipher",
     "generate_key",
     "key_from_env",
+    "to_e164",
     "validate_e164",
 ]

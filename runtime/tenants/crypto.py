@@ -12,11 +12,12 @@ from typing import Final
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from runtime.settings import REGISTRY_KEY_ENV
 from runtime.tenants.errors import RegistryKeyError
 
 __all__ = ["KEY_ENV", "TokenCipher", "generate_key", "key_from_env"]
 
-KEY_ENV: Final = "ETHIQ_REGISTRY_KEY"
+KEY_ENV: Final = REGISTRY_KEY_ENV
 
 
 def generate_key() -> str:

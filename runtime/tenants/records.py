@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal, get_args
+
+import phonenumbers
 
 from runtime.screening.risk import Sensitivity
 from runtime.storage.errors import InvalidSlug
@@ -14,19 +15,39 @@ from runtime.storage.tables import Contact
 from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
 
-__all__ = ["Language", "TenantContact", "TenantRecord", "validate_e164"]
+__all__ = ["Language", "TenantContact", "TenantRecord", "to_e164", "validate_e164"]
 
 Language = Literal["fr-CA", "en-US"]
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
-
-_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
+_E164_MAX: Final = 16  # "+" and at most 15 digits (ITU-T E.164); phonenumbers reads up to 17
 
 
 def validate_e164(number: str) -> str:
-    """Return ``number`` if it is E.164 (``+`` then 2 to 15 digits), else raise."""
-    if not isinstance(number, str) or not _E164.fullmatch(number):
+    """Return ``number`` if it is already E.164 as ``phonenumbers`` writes it (``+``, a country
+    code and at most 15 digits, nothing else), else raise."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except (phonenumbers.NumberParseException, TypeError):
+        parsed = None
+    if parsed is None or _e164(parsed) != number or len(number) > _E164_MAX:
         raise InvalidTenant(f"not an E.164 phone number: {number!r}")
     return number
+
+
+def to_e164(text: str, region: str | None = "CA") -> str:
+    """A number as a person types it (spaces, dashes, brackets; national digits are read as a
+    number of ``region``, none: only international form) in E.164, else raise."""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidTenant(f"not a phone number: {text!r}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidTenant(f"not a phone number: {text!r}")
+    return _e164(parsed)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _validate_language(language: str) -> None:

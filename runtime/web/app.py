@@ -15,18 +15,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from runtime.alerts import SmsSender
-from runtime.billing import Accounts, StripeWebhooks
+from runtime.billing import Accounts
 from runtime.calls.live import CallUpdater
 from runtime.email import Mailer
 from runtime.observability import init_error_tracking
-from runtime.people.web import people_web
 from runtime.settings import Settings, get_settings
-from runtime.telephony.webhooks import TwilioWebhooks
 from runtime.web.errors import exception_handlers
 from runtime.web.health import HealthController
 from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
+from runtime.web.people import people_web
 from runtime.web.state import Runtime
+from runtime.web.stripe_webhooks import StripeWebhooks
+from runtime.web.twilio_webhooks import TwilioWebhooks
 
 __all__ = ["create_app"]
 

@@ -17,12 +17,12 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.testing import TestClient
 
-from runtime.billing import Accounts, StripeWebhooks
-from runtime.billing.webhooks import SIGNATURE_HEADER
+from runtime.billing import Accounts
 from runtime.settings import Settings
 from runtime.storage import store_for_url
 from runtime.tenants.crypto import generate_key
 from runtime.web.app import create_app
+from runtime.web.stripe_webhooks import SIGNATURE_HEADER, StripeWebhooks
 from tests.servers import Server
 
 SECRET = "whsec_test_secret"  # noqa: S105 (a test signing secret)

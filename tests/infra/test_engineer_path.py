@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
+from ethiq.local import local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from infra.local import local_env
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server

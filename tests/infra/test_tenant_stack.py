@@ -15,9 +15,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from ethiq.local import POLICY, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
-from infra.local import POLICY, local_env
 from infra.providers.ownership import parse_tag
 from runtime.tenants import Registry, generate_key
 from tests.servers import Server

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from ethiq.local import local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import write_project
-from infra.local import local_env
 from runtime.tenants import generate_key
 from tests.infra.test_tenant_stack import ROOT, RUNTIME_URL, Workspace
 from tests.servers import Server

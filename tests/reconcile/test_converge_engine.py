@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,33 +23,18 @@ from typing import Any
 
 import pytest
 
+from ethiq.local import local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
-from infra.local import local_env
 from infra.providers.ownership import parse_tag
 from infra.reconcile import scratch
 from runtime.tenants import generate_key
+from tests.reconcile.helpers import ETHIQ, RUNTIME_URL, Run
 from tests.servers import Server
 
-ETHIQ = Path(sys.executable).parent / "ethiq"
-RUNTIME_URL = "https://runtime.ethiq.example"
 ROOT = Path(__file__).parents[2]
 
 pytestmark = [pytest.mark.engine, pytest.mark.services]
-
-
-@dataclass
-class Run:
-    code: int
-    report: dict[str, Any]
-    markdown: str
-    stdout: str
-
-    def by_stack(self) -> dict[str, dict[str, Any]]:
-        return {r["stack"]: r for r in self.report["results"]}
-
-    def statuses(self) -> dict[str, str]:
-        return {name: r["status"] for name, r in self.by_stack().items()}
 
 
 @dataclass

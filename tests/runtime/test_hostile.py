@@ -78,7 +78,7 @@ def test_log_lines_cannot_be_forged() -> None:
     config["handlers"]["console"]["stream"] = stream
     logging.config.dictConfig(config)
     try:
-        logging.getLogger("runtime.telephony.webhooks").warning(
+        logging.getLogger("runtime.web.twilio_webhooks").warning(
             "voice: call to unknown number %s", "+1\nINFO fake: admin logged in"
         )
     finally:

@@ -299,3 +299,34 @@ def test_contacts_sharing_a_priority_are_alerted_together(settings: Settings) ->
             assert (await h.runtime.outbox.run_once()).sent == 2
 
     asyncio.run(scenario())
+
+
+def test_retries_follow_the_exponential_schedule_then_fail(settings: Settings) -> None:
+    """Attempt n waits base * 2**(n-1), never more than an hour; the last attempt fails for good."""
+    alert_settings = settings.alerts.model_copy(
+        update={"backoff_base_s": 1000.0, "max_attempts": 5}
+    )
+
+    async def scenario() -> None:
+        async with harness(settings.model_copy(update={"alerts": alert_settings})) as h:
+            tenant = await scam_call(h)
+            rows = await alerts(h, tenant)
+            now = datetime.now(UTC).replace(microsecond=0)
+            waits = []
+            for _ in range(4):
+                h.sender.failures = [SendError("busy", status=429, code=20429)] * len(rows)
+                assert (await h.runtime.outbox.run_once(now)).retried == len(rows)
+                rows = await alerts(h, tenant)
+                due = {r["next_attempt_at"] for r in rows}
+                assert len(due) == 1
+                waits.append((due.pop() - now).total_seconds())
+                assert (await h.runtime.outbox.run_once(now)).retried == 0  # not due yet
+                now += timedelta(seconds=waits[-1])
+            assert waits == [1000.0, 2000.0, 3600.0, 3600.0]
+            h.sender.failures = [SendError("busy", status=429, code=20429)] * len(rows)
+            last = await h.runtime.outbox.run_once(now)
+            assert (last.failed, last.passed_on) == (1, 1)
+            # John failed for good: the call goes on to Marie, the next by priority.
+            assert [r["status"] for r in await alerts(h, tenant)] == ["failed", "pending"]
+
+    asyncio.run(scenario())

@@ -354,7 +354,7 @@ def test_a_rotated_token_becomes_one_loud_signal(settings: Settings) -> None:
     async def scenario() -> None:
         async with harness(settings) as h:
             handler = Collect(level=logging.ERROR)
-            logging.getLogger("runtime.telephony.webhooks").addHandler(handler)
+            logging.getLogger("runtime.web.twilio_webhooks").addHandler(handler)
             try:
                 tenant = await h.add_tenant()
                 rotated = "rotated-" + "z" * 24
@@ -367,7 +367,7 @@ def test_a_rotated_token_becomes_one_loud_signal(settings: Settings) -> None:
                     }
                     assert (await h.webhook(paths.VOICE, params, rotated)).status_code == 403
             finally:
-                logging.getLogger("runtime.telephony.webhooks").removeHandler(handler)
+                logging.getLogger("runtime.web.twilio_webhooks").removeHandler(handler)
             metrics = (await h.client.get("/metrics")).text
             assert "ethiq_signature_storms_total 1.0" in metrics
             assert 'ethiq_webhooks_rejected_total{endpoint="voice"} 7.0' in metrics

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from litestar import Request, Response
 
+from ethiq.sandbox import render
 from ethiq.sandbox.auth import authorize
 from ethiq.sandbox.context import Sandbox, sandbox_of
 from ethiq.sandbox.errors import invalid_parameter
@@ -20,12 +22,14 @@ __all__ = [
     "Params",
     "authorized",
     "json_response",
+    "page_response",
     "paging",
     "params_of",
     "query_of",
 ]
 
 AnyRequest = Request[Any, Any, Any]
+T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 
 
@@ -95,3 +99,27 @@ def paging(query: Params) -> Paging:
     if not 1 <= size <= MAX_PAGE_SIZE or number < 0:
         raise invalid_parameter("PageSize must be 1-1000 and Page at least 0")
     return Paging(page=number, page_size=size)
+
+
+def page_response(
+    key: str,
+    records: Sequence[T],
+    render_one: Callable[[T], dict[str, Any]],
+    *,
+    path: str,
+    pages: Paging,
+    filters: Mapping[str, str | None] | None = None,
+) -> Response[dict[str, Any]]:
+    """One page of ``records`` (already filtered) in Twilio's paging envelope; the filters that
+    were given are carried into the page URIs."""
+    return json_response(
+        render.page(
+            key,
+            records,
+            render_one,
+            path=path,
+            filters={k: v for k, v in (filters or {}).items() if v},
+            page_number=pages.page,
+            page_size=pages.page_size,
+        )
+    )

@@ -20,6 +20,7 @@ from ethiq.sandbox.routes.common import (
     Params,
     authorized,
     json_response,
+    page_response,
     paging,
     params_of,
     query_of,
@@ -67,17 +68,13 @@ async def list_conferences(request: AnyRequest, account_sid: str) -> Response[di
             and (name is None or c.friendly_name == name)
             and (status is None or c.status == status)
         ]
-        filters = {k: v for k, v in (("FriendlyName", name), ("Status", status)) if v}
-        return json_response(
-            render.page(
-                "conferences",
-                found,
-                render.conference,
-                path=f"/{API_VERSION}/Accounts/{account.sid}/Conferences.json",
-                filters=filters,
-                page_number=pages.page,
-                page_size=pages.page_size,
-            )
+        return page_response(
+            "conferences",
+            found,
+            render.conference,
+            path=f"/{API_VERSION}/Accounts/{account.sid}/Conferences.json",
+            pages=pages,
+            filters={"FriendlyName": name, "Status": status},
         )
 
 
@@ -167,17 +164,12 @@ async def list_participants(
     with sandbox.store.lock:
         room = _conference(sandbox, account.sid, conference_sid)
         found = [p for p in room.participants.values() if p.status != "complete"]
-        return json_response(
-            render.page(
-                "participants",
-                found,
-                render.participant,
-                path=f"/{API_VERSION}/Accounts/{account.sid}/Conferences/{room.sid}"
-                "/Participants.json",
-                filters={},
-                page_number=pages.page,
-                page_size=pages.page_size,
-            )
+        return page_response(
+            "participants",
+            found,
+            render.participant,
+            path=f"/{API_VERSION}/Accounts/{account.sid}/Conferences/{room.sid}/Participants.json",
+            pages=pages,
         )
 
 

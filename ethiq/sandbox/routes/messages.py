@@ -14,6 +14,7 @@ from ethiq.sandbox.routes.common import (
     AnyRequest,
     authorized,
     json_response,
+    page_response,
     paging,
     params_of,
     query_of,
@@ -110,17 +111,13 @@ async def list_messages(request: AnyRequest, account_sid: str) -> Response[dict[
             and (to is None or m.to == to)
             and (sender is None or m.from_ == sender)
         ]
-        filters = {k: v for k, v in (("To", to), ("From", sender)) if v}
-        return json_response(
-            render.page(
-                "messages",
-                found,
-                render.message,
-                path=f"/{API_VERSION}/Accounts/{account.sid}/Messages.json",
-                filters=filters,
-                page_number=pages.page,
-                page_size=pages.page_size,
-            )
+        return page_response(
+            "messages",
+            found,
+            render.message,
+            path=f"/{API_VERSION}/Accounts/{account.sid}/Messages.json",
+            pages=pages,
+            filters={"To": to, "From": sender},
         )
 
 

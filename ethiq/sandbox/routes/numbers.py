@@ -21,6 +21,7 @@ from ethiq.sandbox.routes.common import (
     Params,
     authorized,
     json_response,
+    page_response,
     paging,
     params_of,
     query_of,
@@ -194,17 +195,13 @@ async def list_numbers(request: AnyRequest, account_sid: str) -> Response[dict[s
             and (phone is None or digits in number.phone_number)
             and (name is None or number.friendly_name == name)
         ]
-        filters = {k: v for k, v in (("PhoneNumber", phone), ("FriendlyName", name)) if v}
-        return json_response(
-            render.page(
-                "incoming_phone_numbers",
-                found,
-                render.incoming_number,
-                path=f"/{API_VERSION}/Accounts/{account.sid}/IncomingPhoneNumbers.json",
-                filters=filters,
-                page_number=pages.page,
-                page_size=pages.page_size,
-            )
+        return page_response(
+            "incoming_phone_numbers",
+            found,
+            render.incoming_number,
+            path=f"/{API_VERSION}/Accounts/{account.sid}/IncomingPhoneNumbers.json",
+            pages=pages,
+            filters={"PhoneNumber": phone, "FriendlyName": name},
         )
 
 

@@ -16,6 +16,7 @@ from ethiq.sandbox.routes.common import (
     Params,
     authorized,
     json_response,
+    page_response,
     paging,
     params_of,
     query_of,
@@ -63,18 +64,7 @@ def _uri(account_sid: str, rest: str) -> str:
 def _page(
     request: AnyRequest, key: str, records: list[Any], render_one: Any, path: str
 ) -> Response[dict[str, Any]]:
-    pages = paging(query_of(request))
-    return json_response(
-        render.page(
-            key,
-            records,
-            render_one,
-            path=path,
-            filters={},
-            page_number=pages.page,
-            page_size=pages.page_size,
-        )
-    )
+    return page_response(key, records, render_one, path=path, pages=paging(query_of(request)))
 
 
 # --- domains -------------------------------------------------------------------------------

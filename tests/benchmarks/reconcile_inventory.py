@@ -4,7 +4,7 @@ Makes ``--stacks`` empty stacks on a local file backend, tags them with the comm
 repository the way applies would (most at the last push, a few at older ones, one unfinished),
 then reads every stack's ``ethiq:applied-commit`` twice in the same run: one ``pulumi stack tag
 ls`` per stack (the baseline), and :func:`infra.reconcile.runner.applied_commits` (``pulumi stack
-ls --tag`` per set). Both answers must be equal. Run: ``python -m infra.reconcile.inventory_bench``.
+ls --tag`` per set). Both answers must be equal. Run: ``python -m tests.benchmarks.reconcile_inventory``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
 from runtime.people.onboarding import STEPS
 from runtime.people.service import People, PersonRecord, UnknownTenant
-from runtime.tenants import InvalidTenant
+from runtime.tenants import InvalidTenant, to_e164
 
 __all__ = ["PeoplePages", "people_of"]
 
@@ -142,10 +142,8 @@ class PeoplePages(Controller):
         people, person = found
         platform = data.platform if data.platform in PLATFORMS else ""
         carrier = data.carrier if data.carrier in CARRIERS else ""
-        number = data.own_number.replace(" ", "").replace("-", "")
-        if len(number) == 10 and number.isdigit():  # noqa: PLR2004 (a North American number)
-            number = "+1" + number
         try:
+            number = to_e164(data.own_number)  # 10 digits are a North American number
             await people.update_phone(slug, number, platform, carrier)
         except InvalidTenant:
             return await self._person_page(request, people, person, error="bad_number", status=400)

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ethiq.local import LocalPlatform
 from ethiq.sandbox.server import running_sandbox
-from infra.local import LocalPlatform
 from infra.tenant_config import Contact, validate_tenant
 from runtime.tenants import generate_key
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.session.server_side import ServerSideSessionConfig
@@ -16,15 +15,14 @@ from litestar.types import ControllerRouterHandler
 
 from runtime.alerts import SmsSender, TwilioSmsSender
 from runtime.email import Mailer, SmtpMailer
-from runtime.people.operator import OnboardingOperator
-from runtime.people.pages import PeoplePages
-from runtime.people.service import People, web_secret
+from runtime.people.service import TEMPLATES, People, web_secret
 from runtime.telephony.twilio_api import TwilioCredentials
+from runtime.web.pages import PeoplePages
+from runtime.web.people_operator import OnboardingOperator
 from runtime.web.state import Runtime
 
 __all__ = ["PeopleWeb", "people_web"]
 
-TEMPLATES = Path(__file__).parent / "templates"
 # Machine-to-machine routes: Twilio signs its webhooks, the operator API has a bearer token.
 CSRF_EXEMPT = ["^/twilio/", "^/stripe/", "^/operator/", "^/health/", "^/metrics$", "^/schema"]
 # Only the pages have sessions: every other route (webhooks above all) never touches the session

@@ -13,10 +13,10 @@ from litestar.params import FromPath, JSONBody
 from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
-from runtime.people.pages import people_of
 from runtime.people.service import UnknownTenant
 from runtime.tenants import InvalidTenant, Language
 from runtime.web.operator import operator_guard
+from runtime.web.pages import people_of
 
 __all__ = ["OnboardingOperator"]
 

@@ -3,7 +3,7 @@
 Builds a scratch repository with the program and 200 stack files, commits a change to two of
 them, times change detection over the 200, then previews through the real engine (file backend,
 local Twilio sandbox, SQLite data layer) and prints wall time and engine invocations. Run:
-``python -m infra.reconcile.bench``.
+``python -m tests.benchmarks.reconcile_cost``.
 """
 
 from __future__ import annotations
