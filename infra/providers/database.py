@@ -267,9 +267,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 for i, c in enumerate(props["contacts"])
             ),
             # Text as the stack file has it (validated there); None: the platform default.
-            sensitivity=None if props.get("sensitivity") is None else parse_sensitivity(
-                str(props["sensitivity"])
-            ),
+            sensitivity=None
+            if props.get("sensitivity") is None
+            else parse_sensitivity(str(props["sensitivity"])),
         )
 
         async def apply() -> None:

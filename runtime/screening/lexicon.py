@@ -340,8 +340,10 @@ _LURE = (
         "prize",
         Group.LURE,
         1.3,
-        rf"(?:you ve|you have|you|vous avez|tu as|vous etes|you re|you are) {G2}(?:won|gagne"
-        r"|gagnee|remporte|the (?:lucky )?winner|le gagnant|la gagnante|selected|selectionne)",
+        # "won" but not "won t" (won't: normalised text has no apostrophes).
+        rf"(?:you ve|you have|you|vous avez|tu as|vous etes|you re|you are) {G2}(?:won(?! t\b)"
+        r"|gagne|gagnee|remporte|the (?:lucky )?winner|le gagnant|la gagnante|selected"
+        r"|selectionne)",
         r"grand prize|grand prix|gros lot|lottery|loterie|sweepstakes?|jackpot|prize money"
         r"|tiree? au sort|drawn|concours|claim your (?:prize|reward)|reclamer (?:votre|ton) prix"
         r"|prix en argent|lucky winner|heureux gagnant|heureuse gagnante|tirage",
@@ -363,7 +365,8 @@ _LURE = (
         rf"(?:never|pas encore|jamais) {G2}(?:met|rencontre|rencontres|vu en personne)"
         rf"|(?:we|on) {G2}(?:finally|enfin) {G2}(?:meet|se voir|se rencontre\w*|together|ensemble)"
         r"|meet (?:you )?in person|(?:rencontrer|voir) en personne"
-        rf"|(?:rencontre\w*|meet|voir|see) {G2}(?:en personne|in person)"
+        # Not "see you in person": what a doctor says about the next appointment.
+        rf"|(?:rencontre\w*|meet|voir) {G2}(?:en personne|in person)"
         rf"|(?:finally|enfin) {G2}(?:meet|rencontre\w*|together|ensemble|se voir)"
         r"|(?:when|quand) (?:we|on) (?:finally |va enfin )?(?:meet|se voir|se rencontrer)"
         r"|(?:met|rencontre|rencontres) (?:on|sur) (?:facebook|instagram|internet|le site|the site"
@@ -674,7 +677,8 @@ _REMOTE = (
         "computer_guidance",
         Group.REMOTE,
         1.2,
-        r"(?:in front of|devant) (?:your|the|a|votre|ton|l|un) (?:computer|laptop|pc|desktop"
+        # "your/the computer" (the one being taken over), not "sit in front of a computer".
+        r"(?:in front of|devant) (?:your|the|votre|ton|l) (?:computer|laptop|pc|desktop"
         r"|ordinateur|ordi)",
         rf"(?:open|opened|ouvrez|ouvre|ouvrir|launch|go to|click on|cliquez sur) {G3}(?:google"
         r" chrome|chrome|browser|new tab|internet explorer|microsoft edge|navigateur|command prompt"

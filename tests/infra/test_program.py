@@ -66,7 +66,6 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registered: list[tuple[str, str, str]] = []
-        self.mocks: Mocks | None = None
 
     def RegisterResource(self, request: Any) -> Any:
         try:
@@ -99,7 +98,6 @@ def monitor(
     monkeypatch.setenv("ETHIQ_REGISTRY_KEY", "unused-key")
     mocks = Mocks()
     recording = RecordingMonitor(mocks)
-    recording.mocks = mocks
     pulumi.runtime.set_mocks(mocks, project="ethiq", stack="acme", preview=False, monitor=recording)
     yield recording
     pulumi.runtime.set_all_config({})
@@ -219,5 +217,5 @@ def test_the_stack_sensitivity_reaches_the_registration(monitor: RecordingMonito
         return _run({**GOOD, "ethiq:sensitivity": "high"}).subaccount_sid
 
     run()
-    assert monitor.mocks is not None
+    assert isinstance(monitor.mocks, Mocks)
     assert monitor.mocks.inputs["TenantRegistration"]["sensitivity"] == "high"

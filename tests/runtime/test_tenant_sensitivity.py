@@ -85,7 +85,8 @@ def test_a_tenant_without_the_key_follows_the_platform_default(settings: Setting
         async with harness(high) as h:
             tenant = await h.add_tenant(make_tenant())
             stored = await h.runtime.registry.get(tenant.slug)
-            assert stored is not None and stored.sensitivity is None
+            assert stored is not None
+            assert stored.sensitivity is None
             assert await _verdict(h, tenant) == "scam"
 
     asyncio.run(scenario())
