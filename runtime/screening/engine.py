@@ -98,9 +98,10 @@ class ScreeningSession:
     _recent: deque[frozenset[Group]] = field(init=False)
 
     def __post_init__(self) -> None:
-        base = None if self.model is None else self.model.thresholds
-        self._thresholds = thresholds_for(self.sensitivity, base)
         self._french = is_french(self.lang)
+        # French calls keep the rule path's thresholds: no real French call chose the model's.
+        base = None if self.model is None or self._french else self.model.thresholds
+        self._thresholds = thresholds_for(self.sensitivity, base)
         self._recent = deque(maxlen=RECENT_SEGMENTS)
         if self.model is not None and not self._french:
             self._ngrams = NgramState(self.model.ngrams)

@@ -356,8 +356,8 @@ def _lowest(peaks: Sequence[float], budget: float, bounds: tuple[float, float]) 
 
 def select_thresholds(calls: Sequence[Call], peaks: Sequence[float]) -> Thresholds:
     """The lowest thresholds whose false alarms and warnings on the training calls' legitimate
-    calls (scored out of fold) stay within the budgets."""
-    legit = [peak for call, peak in zip(calls, peaks, strict=True) if not call.scam]
+    English calls (scored out of fold) stay within the budgets; French calls keep the rules'."""
+    legit = [p for call, p in zip(calls, peaks, strict=True) if not call.scam and call.english]
     if not legit:
         return Thresholds()
     scam = _lowest(legit, FALSE_ALARM_BUDGET, SCAM_RANGE)
@@ -387,7 +387,8 @@ def trained_on(model: LinearModel, ids: Iterable[str]) -> int:
 
 def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "normal") -> Outcome:
     """The real-time outcome of a replayed call under ``model`` (None: rules only)."""
-    thresholds = thresholds_for(sensitivity, None if model is None else model.thresholds)
+    base = None if model is None or not call.english else model.thresholds
+    thresholds = thresholds_for(sensitivity, base)
     rows = _rows(call, None if model is None else dict(model.ngrams))
     peak, verdict, detected = 0.0, "legit", None
     current = 0.0
