@@ -55,7 +55,9 @@ def add(
     ] = None,
     sensitivity: Annotated[
         str | None,
-        typer.Option(help="Screening sensitivity: low, normal, high or 0..1 (default: platform's)."),
+        typer.Option(
+            help="Screening sensitivity: low, normal, high or 0..1 (default: platform's)."
+        ),
     ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
