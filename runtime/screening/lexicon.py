@@ -349,6 +349,20 @@ _LURE = (
         r"|prix en argent|lucky winner|heureux gagnant|heureuse gagnante|tirage",
     ),
     cue(
+        "rate_reduction",
+        Group.LURE,
+        0.9,
+        # The "cardholder services" robocall: a lower rate or debt relief, for a fee or card data.
+        rf"(?:qualify|qualified|eligible|approved) {G2}(?:for )?(?:a |an )?(?:lower|reduced|zero|0"
+        r"|low) (?:\w+ )?(?:interest|rate|apr)",
+        r"cardholder services|card member services|(?:credit card|card) services (?:department"
+        r"|team)|interest rate reduction|(?:lower|reduce) your (?:credit card )?interest rate"
+        r"|debt relief program|student loan forgiveness",
+        rf"(?:admissible|eligible|qualifie|qualifiee) {G2}(?:a |pour )?(?:un )?"
+        r"(?:taux (?:d interet )?(?:plus bas|reduit|reduits)|reduction de (?:votre )?taux)",
+        r"(?:reduire|baisser) (?:votre|vos) taux d interet",
+    ),
+    cue(
         "endearment",
         Group.LURE,
         0.3,
@@ -720,6 +734,10 @@ _ROBOCALL = (
         r"(?:appuyez|appuyer|appuie|pesez|peser|pese|faites|faire|tapez|composez) (?:sur )?"
         r"(?:le |la )?(?:touche |carre |etoile )?(?:\d|un|deux|neuf|zero)"
         r" (?:pour|maintenant|si|ou|et)",
+        # A prompt may end the recording (or the segment): only as a request ("please press 1"),
+        # never "i ll just press one" (people on a call do press keys).
+        r"(?:please|simply) (?:press|dial) (?:\d|one|two|nine|zero)$"
+        r"|(?:appuyez|pesez|tapez|composez) (?:sur )?(?:le |la )?(?:touche )?(?:\d|un|deux|neuf)$",
     ),
     cue(
         "recorded_notice",
