@@ -53,6 +53,12 @@ def add(
         list[str] | None,
         typer.Option(help="Emergency contact +E164[:Name]; repeat for several, in priority order."),
     ] = None,
+    sensitivity: Annotated[
+        str | None,
+        typer.Option(
+            help="Screening sensitivity: low, normal, high or 0..1 (default: platform's)."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
@@ -65,6 +71,7 @@ def add(
             "near": ",".join(map(str, parse_near(near))) if near else None,
             "language": lang,
             "contacts": [parse_contact(c, country).as_config() for c in contact or []],
+            "sensitivity": sensitivity,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

@@ -26,6 +26,7 @@ TENANT_KEYS = {
     "contacts": list,
     "retainData": bool,
     "allowDestroy": bool,
+    "sensitivity": str,  # low, normal, high or 0..1 (a YAML number arrives as text too)
 }
 
 

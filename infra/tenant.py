@@ -137,6 +137,7 @@ class Tenant(pulumi.ComponentResource):
             language=config.language,
             region=config.region,
             contacts=[c.as_config() for c in config.contacts],
+            sensitivity=config.sensitivity,
             database_url=args.database_url,
             registry_key=args.registry_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),

@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import phonenumbers
 
+from runtime.screening.risk import parse_sensitivity
+
 __all__ = [
     "KNOWN_KEYS",
     "LANGUAGES",
@@ -27,6 +29,7 @@ __all__ = [
     "flag",
     "parse_contact",
     "parse_near",
+    "parse_sensitivity_key",
     "validate_tenant",
 ]
 
@@ -66,6 +69,7 @@ KNOWN_KEYS: Final = frozenset(
         "recordCalls",
         "recording",
         "recordingConsentAt",
+        "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
     }
 )
 
@@ -102,6 +106,8 @@ class TenantConfig:
     contacts: tuple[Contact, ...]
     retain_data: bool = True
     allow_destroy: bool = False  # the number and subaccount may be released (README)
+    # Screening sensitivity as ``ethiq eval --sensitivity`` prints it; None: platform default.
+    sensitivity: str | None = None
 
     @property
     def served(self) -> Region:
@@ -116,7 +122,7 @@ class TenantConfig:
             "ethiq:language": self.language,
             "ethiq:contacts": [c.as_config() for c in self.contacts],
             "ethiq:retainData": self.retain_data,
-        }
+        } | ({"ethiq:sensitivity": self.sensitivity} if self.sensitivity is not None else {})
 
 
 def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
@@ -147,7 +153,25 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     contacts = _contacts(values.get("contacts"), REGIONS[region].country)
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
-    return TenantConfig(name, email, region, near, language, contacts, retain, allow_destroy)
+    sensitivity = parse_sensitivity_key(values.get("sensitivity"))
+    return TenantConfig(
+        name, email, region, near, language, contacts, retain, allow_destroy, sensitivity
+    )
+
+
+def parse_sensitivity_key(value: Any) -> str | None:
+    """``ethiq:sensitivity``: ``low``, ``normal``, ``high`` or a number from 0 to 1 (None: the
+    platform's ``ETHIQ_SENSITIVITY``), as text the registry stores and the scorer reads."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError("sensitivity", f"must be low, normal, high or 0..1, not {value!r}")
+    text = value.strip().lower() if isinstance(value, str) else str(float(value))
+    try:
+        parsed = parse_sensitivity(text)
+    except ValueError as error:
+        raise ConfigError("sensitivity", str(error).removeprefix("sensitivity ")) from None
+    return str(parsed)  # one spelling per value ("0.70" is "0.7"), so refresh sees no drift
 
 
 def check_keys(keys: Iterable[str]) -> None:

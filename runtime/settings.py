@@ -183,7 +183,10 @@ class ScreeningSettings(_Concern):
     """How the runtime uses the fraud engine."""
 
     sensitivity: Sensitivity = _env(
-        "ETHIQ_SENSITIVITY", "normal", "verdict thresholds: low, normal, high or 0..1"
+        "ETHIQ_SENSITIVITY",
+        "normal",
+        "verdict thresholds: low, normal, high or 0..1 (the platform default; a tenant's "
+        "`ethiq:sensitivity` wins)",
     )
     max_sessions: int = _env(
         "ETHIQ_MAX_SESSIONS", 2048, "screening sessions kept in memory (LRU)", ge=1

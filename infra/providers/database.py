@@ -27,6 +27,7 @@ from pulumi.runtime import rpc
 
 from infra.providers import DRIFTED_SECRETS
 from infra.providers.retry import ProvisioningError
+from runtime.screening.risk import parse_sensitivity
 from runtime.storage import TENANT_MIGRATIONS, store_for_url, tenant_namespace
 from runtime.tenants import Registry, TenantContact, TenantRecord
 
@@ -212,6 +213,7 @@ _RECORD_FIELDS = (
     "language",
     "region",
     "contacts",
+    "sensitivity",
 )
 
 
@@ -255,6 +257,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 {"number": c.number, "name": c.name} if c.name else {"number": c.number}
                 for c in record.contacts
             ],
+            "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
         }
         outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
         # Secret values never reach a diff in clear: name the secret fields that drifted.
@@ -295,6 +298,10 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 )
                 for i, c in enumerate(props["contacts"])
             ),
+            # Text as the stack file has it (validated there); None: the platform default.
+            sensitivity=None
+            if props.get("sensitivity") is None
+            else parse_sensitivity(str(props["sensitivity"])),
         )
 
         async def apply() -> None:
@@ -327,6 +334,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         language: str,
         region: str,
         contacts: list[dict[str, str]],
+        sensitivity: str | None,
         database_url: pulumi.Input[str],
         registry_key: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -341,6 +349,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "language": language,
             "region": region,
             "contacts": contacts,
+            "sensitivity": sensitivity,
             "database_url": database_url,
             "registry_key": registry_key,
         }

@@ -51,6 +51,7 @@ class _Cached(msgspec.Struct, frozen=True):
     language: str
     region: str
     contacts: tuple[TenantContact, ...]
+    sensitivity: str | float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,7 @@ class TenantDirectory:
                 language=tenant.language,
                 region=tenant.region,
                 contacts=tenant.contacts,
+                sensitivity=tenant.sensitivity,
             )
         )
 
@@ -239,4 +241,5 @@ class TenantDirectory:
             language=cached.language,  # type: ignore[arg-type]  # validated by TenantRecord
             region=cached.region,
             contacts=cached.contacts,
+            sensitivity=cached.sensitivity,  # type: ignore[arg-type]  # validated by TenantRecord
         )

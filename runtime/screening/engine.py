@@ -13,10 +13,11 @@ rules' log-odds as one of its features; the reasons always come from the cues.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from runtime.screening import learned
-from runtime.screening.cues import Cue, Group, find_cues
+from runtime.screening.cues import ASKS, SETUPS, Cue, Group, find_cues
 from runtime.screening.explain import MAX_REASONS, is_french, reason
 from runtime.screening.learned import RULE_SCALE, LinearModel, NgramState, default_model
 from runtime.screening.lexicon import LEXICON
@@ -40,6 +41,10 @@ REPEAT_BONUS = 0.15  # per further segment where a cue comes back, up to MAX_REP
 MAX_REPEATS = 2
 WINDOW_CHARS = 160  # tail of previous text kept to catch cues spanning segments
 LEARNED_REASON = 1.0  # n-gram log-odds above which "sounds like known scam calls" is a reason
+# Scam cues come together; a long conversation touches money topics now and then. The learned
+# layer sees which cue families the last RECENT_SEGMENTS segments held (bounded state).
+RECENT_SEGMENTS = learned.RECENT_SEGMENTS
+_PATTERN = ASKS | SETUPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +95,25 @@ class ScreeningSession:
     _last: Assessment = field(init=False)
     _ngrams: NgramState | None = field(init=False, default=None)
     _french: bool = field(init=False, default=False)
+    _recent: deque[frozenset[Group]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._thresholds = thresholds_for(self.sensitivity)
         self._french = is_french(self.lang)
+        # French calls keep the rule path's thresholds: no real French call chose the model's.
+        base = None if self.model is None or self._french else self.model.thresholds
+        self._thresholds = thresholds_for(self.sensitivity, base)
+        self._recent = deque(maxlen=RECENT_SEGMENTS)
         if self.model is not None and not self._french:
             self._ngrams = NgramState(self.model.ngrams)
         self._metadata = {s.key: s.weight for s in metadata_signals(self.call)}
         self._caller_digits = "".join(ch for ch in self.call.from_ or "" if ch.isdigit())[-10:]
         # Metadata alone may already warrant a warning: then it is detected at the call's start.
         self._last = self._assess(0.0)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """This call's verdict thresholds: the model's (or the rules'), shifted by sensitivity."""
+        return self._thresholds
 
     @property
     def assessment(self) -> Assessment:
@@ -114,18 +128,21 @@ class ScreeningSession:
         window = f"{self._tail} {text}" if self._tail else text
         current_from = len(window) - len(text)
         factor = 1.0 if segment.speaker == "caller" else CALLEE_FACTOR
+        groups: set[Group] = set()
         for hit in find_cues(self.lexicon, window, current_from):
             key = hit.cue.key
             if key == "callback_number" and self._is_own_callback(hit.text):
                 continue
             if hit.cue.group is Group.MITIGATION and segment.speaker != "caller":
                 continue
+            groups.add(hit.cue.group)
             evidence = self._evidence.get(key)
             if evidence is None:
                 self._evidence[key] = _Evidence(hit.cue, factor)
             else:
                 evidence.factor = max(evidence.factor, factor)
                 evidence.segments += 1
+        self._recent.append(frozenset(groups & _PATTERN))
         self._tail = (
             window[-WINDOW_CHARS:].split(" ", 1)[-1] if len(window) > WINDOW_CHARS else window
         )
@@ -156,6 +173,11 @@ class ScreeningSession:
             features[f"cue:{key}"] = evidence.factor * learned.CUE_SCALE
             name = f"group:{evidence.cue.group}"
             features[name] = max(features.get(name, 0.0), evidence.factor)
+        recent = frozenset[Group]().union(*self._recent)
+        if recent:
+            features["recent:groups"] = len(recent) / 3.0
+            if recent & ASKS and recent & SETUPS:
+                features["recent:ask_with_setup"] = 1.0
         if self._french:
             features["lang:fr"] = 1.0
         if self._ngrams is not None:
@@ -173,7 +195,7 @@ class ScreeningSession:
             features = self._features(rule_logit)
             current = sigmoid(self.model.risk_logit(features))
             learned = self.model.contributions(features)
-            ngrams = learned.get("ngram:pos", 0.0) + learned.get("ngram:neg", 0.0)
+            ngrams = sum(v for k, v in learned.items() if k.startswith("ngram:"))
             if ngrams > LEARNED_REASON:
                 contributions["learned"] = ngrams
         self._peak = max(self._peak, current)

@@ -21,7 +21,7 @@ from runtime.screening.engine import ScreeningSession
 from runtime.screening.explain import is_french
 from runtime.screening.jsonl import decode_lines, read_lines
 from runtime.screening.model import CallRecord
-from runtime.screening.risk import Sensitivity, Thresholds, Verdict, thresholds_for
+from runtime.screening.risk import Sensitivity, Verdict
 
 __all__ = [
     "OWN_SET",
@@ -117,7 +117,6 @@ def evaluate_records(
     rules_only: bool = False,
 ) -> list[Outcome]:
     """Replay each call segment by segment and record both judgements."""
-    thresholds: Thresholds = thresholds_for(sensitivity)
     outcomes = []
     for record, labels in calls:
         session = (
@@ -136,7 +135,7 @@ def evaluate_records(
                 label=labels.label,
                 typology=labels.typology or "unknown",
                 verdict=final.verdict,
-                whole_call=thresholds.verdict(final.current_risk),
+                whole_call=session.thresholds.verdict(final.current_risk),
                 risk=final.risk,
                 detected_at=final.detected_at,
             )

@@ -54,6 +54,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     "suspension": ("threatens to suspend or block something", "menace de suspendre ou bloquer"),
     # Lures
     "prize": ("says you won a prize", "dit que vous avez gagné un prix"),
+    "rate_reduction": (
+        "offers a lower interest rate or debt relief",
+        "offre un taux d'intérêt réduit ou d'effacer vos dettes",
+    ),
     "endearment": ("uses terms of endearment", "utilise des mots doux"),
     "remote_romance": ("romance with someone never met", "relation avec une personne jamais vue"),
     "investment": ("promises guaranteed returns", "promet des rendements garantis"),

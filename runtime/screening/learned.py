@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Final
+
+from runtime.screening.risk import Thresholds
 
 __all__ = [
     "BUCKETS",
@@ -36,6 +39,7 @@ __all__ = [
 ]
 
 BUCKETS: Final = 1 << 20
+RECENT_SEGMENTS: Final = 8  # the window of the recent-evidence features (also the engine's)
 CUE_SCALE = 1.0  # same for the per-cue features: their families and the rule score carry most
 NGRAM_SCALE = 0.5  # smaller values regularise the n-gram features more than the cues
 RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the feature near unit scale
@@ -73,28 +77,44 @@ class NgramState:
     positive: float = 0.0
     negative: float = 0.0
     seen: set[int] = field(default_factory=set)
+    # The same sums over the last RECENT_SEGMENTS segments only: scam talk is dense, while a long
+    # conversation gathers scam-leaning words now and then (the call-wide sums keep growing).
+    recent: deque[tuple[float, float]] = field(
+        default_factory=lambda: deque(maxlen=RECENT_SEGMENTS)
+    )
 
     def add(self, tokens: list[str]) -> None:
         """Account for one more segment's tokens."""
         table, seen = self.table, self.seen
+        here: dict[int, float] = {}
         for bucket in hashed_grams(tokens, self.previous):
             weight = table.get(bucket)
-            if weight is None or bucket in seen:
+            if weight is None:
+                continue
+            here[bucket] = weight
+            if bucket in seen:
                 continue
             seen.add(bucket)
             if weight > 0:
                 self.positive += weight
             else:
                 self.negative -= weight
+        self.recent.append(
+            (sum(w for w in here.values() if w > 0), -sum(w for w in here.values() if w < 0))
+        )
         words = [word for word in tokens if word != "."]
         if words:
             self.previous = "0" if words[-1][0].isdigit() else words[-1]
 
     def features(self) -> dict[str, float]:
         """The two saturating n-gram features."""
+        recent_pos = sum(p for p, _ in self.recent)
+        recent_neg = sum(n for _, n in self.recent)
         return {
             "ngram:pos": NGRAM_SCALE * math.log1p(self.positive),
             "ngram:neg": NGRAM_SCALE * math.log1p(self.negative),
+            "ngram:recent_pos": NGRAM_SCALE * math.log1p(recent_pos),
+            "ngram:recent_neg": NGRAM_SCALE * math.log1p(recent_neg),
         }
 
 
@@ -106,6 +126,8 @@ class LinearModel:
     weights: Mapping[str, float]
     ngrams: Mapping[int, float]
     info: Mapping[str, object] = field(default_factory=dict)
+    # Verdict thresholds at normal sensitivity, chosen on the training calls (see ``train``).
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     def logit(self, features: Mapping[str, float]) -> float:
         """Log-odds of a scam for the features of the call so far."""
@@ -134,6 +156,10 @@ class LinearModel:
                 "format": _FORMAT,
                 "buckets": BUCKETS,
                 "info": dict(self.info),
+                "thresholds": {
+                    "suspicious": round(self.thresholds.suspicious, 4),
+                    "scam": round(self.thresholds.scam, 4),
+                },
                 "bias": round(self.bias, 5),
                 "weights": {name: round(w, 5) for name, w in sorted(self.weights.items())},
                 "ngrams": {str(b): round(w, 4) for b, w in sorted(self.ngrams.items())},
@@ -157,6 +183,7 @@ class LinearModel:
             weights={str(k): float(v) for k, v in data["weights"].items()},
             ngrams={int(k): float(v) for k, v in data["ngrams"].items()},
             info=dict(data.get("info") or {}),
+            thresholds=Thresholds(**data.get("thresholds", {})),
         )
 
 

@@ -340,11 +340,27 @@ _LURE = (
         "prize",
         Group.LURE,
         1.3,
-        rf"(?:you ve|you have|you|vous avez|tu as|vous etes|you re|you are) {G2}(?:won|gagne"
-        r"|gagnee|remporte|the (?:lucky )?winner|le gagnant|la gagnante|selected|selectionne)",
+        # "won" but not "won t" (won't: normalised text has no apostrophes).
+        rf"(?:you ve|you have|you|vous avez|tu as|vous etes|you re|you are) {G2}(?:won(?! t\b)"
+        r"|gagne|gagnee|remporte|the (?:lucky )?winner|le gagnant|la gagnante|selected"
+        r"|selectionne)",
         r"grand prize|grand prix|gros lot|lottery|loterie|sweepstakes?|jackpot|prize money"
         r"|tiree? au sort|drawn|concours|claim your (?:prize|reward)|reclamer (?:votre|ton) prix"
         r"|prix en argent|lucky winner|heureux gagnant|heureuse gagnante|tirage",
+    ),
+    cue(
+        "rate_reduction",
+        Group.LURE,
+        0.9,
+        # The "cardholder services" robocall: a lower rate or debt relief, for a fee or card data.
+        rf"(?:qualify|qualified|eligible|approved) {G2}(?:for )?(?:a |an )?(?:lower|reduced|zero|0"
+        r"|low) (?:\w+ )?(?:interest|rate|apr)",
+        r"cardholder services|card member services|(?:credit card|card) services (?:department"
+        r"|team)|interest rate reduction|(?:lower|reduce) your (?:credit card )?interest rate"
+        r"|debt relief program|student loan forgiveness",
+        rf"(?:admissible|eligible|qualifie|qualifiee) {G2}(?:a |pour )?(?:un )?"
+        r"(?:taux (?:d interet )?(?:plus bas|reduit|reduits)|reduction de (?:votre )?taux)",
+        r"(?:reduire|baisser) (?:votre|vos) taux d interet",
     ),
     cue(
         "endearment",
@@ -363,7 +379,8 @@ _LURE = (
         rf"(?:never|pas encore|jamais) {G2}(?:met|rencontre|rencontres|vu en personne)"
         rf"|(?:we|on) {G2}(?:finally|enfin) {G2}(?:meet|se voir|se rencontre\w*|together|ensemble)"
         r"|meet (?:you )?in person|(?:rencontrer|voir) en personne"
-        rf"|(?:rencontre\w*|meet|voir|see) {G2}(?:en personne|in person)"
+        # Not "see you in person": what a doctor says about the next appointment.
+        rf"|(?:rencontre\w*|meet|voir) {G2}(?:en personne|in person)"
         rf"|(?:finally|enfin) {G2}(?:meet|rencontre\w*|together|ensemble|se voir)"
         r"|(?:when|quand) (?:we|on) (?:finally |va enfin )?(?:meet|se voir|se rencontrer)"
         r"|(?:met|rencontre|rencontres) (?:on|sur) (?:facebook|instagram|internet|le site|the site"
@@ -674,7 +691,8 @@ _REMOTE = (
         "computer_guidance",
         Group.REMOTE,
         1.2,
-        r"(?:in front of|devant) (?:your|the|a|votre|ton|l|un) (?:computer|laptop|pc|desktop"
+        # "your/the computer" (the one being taken over), not "sit in front of a computer".
+        r"(?:in front of|devant) (?:your|the|votre|ton|l) (?:computer|laptop|pc|desktop"
         r"|ordinateur|ordi)",
         rf"(?:open|opened|ouvrez|ouvre|ouvrir|launch|go to|click on|cliquez sur) {G3}(?:google"
         r" chrome|chrome|browser|new tab|internet explorer|microsoft edge|navigateur|command prompt"
@@ -716,6 +734,10 @@ _ROBOCALL = (
         r"(?:appuyez|appuyer|appuie|pesez|peser|pese|faites|faire|tapez|composez) (?:sur )?"
         r"(?:le |la )?(?:touche |carre |etoile )?(?:\d|un|deux|neuf|zero)"
         r" (?:pour|maintenant|si|ou|et)",
+        # A prompt may end the recording (or the segment): only as a request ("please press 1"),
+        # never "i ll just press one" (people on a call do press keys).
+        r"(?:please|simply) (?:press|dial) (?:\d|one|two|nine|zero)$"
+        r"|(?:appuyez|pesez|tapez|composez) (?:sur )?(?:le |la )?(?:touche )?(?:\d|un|deux|neuf)$",
     ),
     cue(
         "recorded_notice",

@@ -25,7 +25,7 @@ from typing import Final
 
 from runtime.screening.data.generate import DEVSET
 from runtime.screening.engine import ScreeningSession
-from runtime.screening.evaluate import Labels, Outcome
+from runtime.screening.evaluate import OWN_SET, Labels, Outcome
 from runtime.screening.explain import is_french
 from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
 from runtime.screening.learned import (
@@ -55,6 +55,7 @@ FOLDS: Final = 5
 INNER_FOLDS: Final = 5
 L2: Final = 4.0  # ridge penalty, relative to one call's total weight of 1
 NEWTON_STEPS: Final = 12
+INNER_STEPS: Final = 3  # warm-started from the full fit, for the inner folds' thresholds
 MIN_DF: Final = 5  # an n-gram must appear in this many training calls
 ALPHA: Final = 1.0  # additive smoothing of n-gram document frequencies
 MIN_NGRAM_WEIGHT: Final = 1.0  # |log-ratio| below which an n-gram is noise
@@ -62,6 +63,12 @@ MAX_NGRAMS: Final = 3000
 CONVERGED: Final = 1e-6  # Newton step size (and weight magnitude) below which nothing changes
 FINAL_WEIGHT: Final = 0.8  # share of a call's weight on its whole-call snapshot
 LEGIT_WEIGHT: Final = 2.0  # a legitimate call weighs this many scam calls
+# Verdict thresholds are chosen on the training calls (scored out of fold), never on scored calls,
+# at the targets: at most 1 % of legitimate calls judged scam and 3 % warned.
+FALSE_ALARM_BUDGET: Final = 0.01
+WARNING_BUDGET: Final = 0.03
+SCAM_RANGE: Final = (0.5, 0.9)  # an alert never needs less than an even risk
+SUSPICIOUS_RANGE: Final = (0.3, 0.8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,7 @@ def load_calls(devset: Path = DEVSET, corpus: Path | None = DEFAULT_CORPUS) -> l
             labels = decode_lines(lines, Labels)
         except InvalidInput as error:
             raise InvalidInput([f"{path.name} {problem}" for problem in error.problems]) from None
-        source = "own-set" if path == devset else path.stem
+        source = OWN_SET if path == devset else path.stem
         calls += [replay(r, lab, source) for r, lab in zip(records, labels, strict=True)]
     return calls
 
@@ -212,9 +219,17 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
 
 
 def fit(
-    rows: Sequence[dict[str, float]], labels: Sequence[int], weights: Sequence[float], l2: float
+    rows: Sequence[dict[str, float]],
+    labels: Sequence[int],
+    weights: Sequence[float],
+    l2: float,
+    start: tuple[float, dict[str, float]] | None = None,
+    steps: int = NEWTON_STEPS,
 ) -> tuple[float, dict[str, float]]:
-    """L2-regularised logistic regression by Newton's method; returns (bias, weights)."""
+    """L2-regularised logistic regression by Newton's method; returns (bias, weights).
+
+    ``start`` warm-starts from a previous solution (a few steps then suffice).
+    """
     names = sorted({name for row in rows for name in row})
     index = {name: i + 1 for i, name in enumerate(names)}
     dim = len(names) + 1
@@ -223,7 +238,12 @@ def fit(
         for row in rows  # column 0 is the bias
     ]
     beta = [0.0] * dim
-    for _ in range(NEWTON_STEPS):
+    if start is not None:
+        beta[0] = start[0]
+        for name, value in start[1].items():
+            if name in index:
+                beta[index[name]] = value
+    for _ in range(steps):
         grad = [0.0] * dim
         hess = [[0.0] * dim for _ in range(dim)]
         for (cols, vals), y, w in zip(sparse, labels, weights, strict=True):
@@ -263,8 +283,11 @@ def train(calls: Sequence[Call], l2: float = L2) -> LinearModel:
     rows: list[dict[str, float]] = []
     labels: list[int] = []
     weights: list[float] = []
-    for call in calls:
+    owner: list[int] = []  # index of the call each row comes from
+    replays: list[list[dict[str, float]]] = []
+    for n, call in enumerate(calls):
         snapshots = _rows(call, inner[_inner_fold(call)])
+        replays.append(snapshots)
         picked = _sample(len(snapshots))
         total = 1.0 if call.scam else LEGIT_WEIGHT
         share = total * (1.0 - FINAL_WEIGHT) / max(len(picked) - 1, 1)
@@ -272,7 +295,11 @@ def train(calls: Sequence[Call], l2: float = L2) -> LinearModel:
             rows.append(snapshots[i])
             labels.append(int(call.scam))
             weights.append(total * FINAL_WEIGHT if i == len(snapshots) - 1 else share)
+            owner.append(n)
     bias, coefficients = fit(rows, labels, weights, l2)
+    thresholds = select_thresholds(
+        calls, _inner_peaks(calls, replays, rows, labels, weights, owner, l2, (bias, coefficients))
+    )
     info: dict[str, object] = {
         "trained_on": dict(sorted(_count(calls).items())),
         "l2": l2,
@@ -280,7 +307,62 @@ def train(calls: Sequence[Call], l2: float = L2) -> LinearModel:
         # Hashes of the training calls' ids (no text), so `ethiq eval FILE` can tell in-sample.
         "call_ids": sorted(_id_hash(call.record.id) for call in calls),
     }
-    return LinearModel(bias, coefficients, ngram_table(calls, of), info)
+    return LinearModel(bias, coefficients, ngram_table(calls, of), info, thresholds)
+
+
+def _inner_peaks(
+    calls: Sequence[Call],
+    replays: Sequence[list[dict[str, float]]],
+    rows: Sequence[dict[str, float]],
+    labels: Sequence[int],
+    weights: Sequence[float],
+    owner: Sequence[int],
+    l2: float,
+    start: tuple[float, dict[str, float]],
+) -> list[float]:
+    """Each training call's real-time peak risk under a regression fitted without its inner fold
+    (its n-grams already come from tables without it), so thresholds are chosen on calls the
+    model did not learn from."""
+    peaks = [0.0] * len(calls)
+    folds = [_inner_fold(call) for call in calls]
+    for k in range(INNER_FOLDS):
+        kept = [i for i, n in enumerate(owner) if folds[n] != k]
+        bias, coefficients = fit(
+            [rows[i] for i in kept],
+            [labels[i] for i in kept],
+            [weights[i] for i in kept],
+            l2,
+            start=start,
+            steps=INNER_STEPS,
+        )
+        model = LinearModel(bias, coefficients, {})
+        for n, snapshots in enumerate(replays):
+            if folds[n] == k:
+                peaks[n] = max(sigmoid(model.risk_logit(f)) for f in snapshots)
+    return peaks
+
+
+def _lowest(peaks: Sequence[float], budget: float, bounds: tuple[float, float]) -> float:
+    """The lowest threshold (0.01 steps, within ``bounds``) that at most ``budget`` of ``peaks``
+    reach."""
+    low, high = bounds
+    allowed = int(budget * len(peaks))
+    ranked = sorted(peaks, reverse=True)
+    if len(ranked) <= allowed:
+        return low
+    above = ranked[allowed]  # the highest peak that must stay below the threshold
+    return min(max(low, math.floor(above * 100 + 1) / 100), high)
+
+
+def select_thresholds(calls: Sequence[Call], peaks: Sequence[float]) -> Thresholds:
+    """The lowest thresholds whose false alarms and warnings on the training calls' legitimate
+    English calls (scored out of fold) stay within the budgets; French calls keep the rules'."""
+    legit = [p for call, p in zip(calls, peaks, strict=True) if not call.scam and call.english]
+    if not legit:
+        return Thresholds()
+    scam = _lowest(legit, FALSE_ALARM_BUDGET, SCAM_RANGE)
+    low, high = SUSPICIOUS_RANGE
+    return Thresholds(suspicious=_lowest(legit, WARNING_BUDGET, (low, min(high, scam))), scam=scam)
 
 
 def _count(calls: Iterable[Call]) -> dict[str, int]:
@@ -305,7 +387,8 @@ def trained_on(model: LinearModel, ids: Iterable[str]) -> int:
 
 def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "normal") -> Outcome:
     """The real-time outcome of a replayed call under ``model`` (None: rules only)."""
-    thresholds = thresholds_for(sensitivity)
+    base = None if model is None or not call.english else model.thresholds
+    thresholds = thresholds_for(sensitivity, base)
     rows = _rows(call, None if model is None else dict(model.ngrams))
     peak, verdict, detected = 0.0, "legit", None
     current = 0.0
@@ -385,6 +468,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     strongest = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))[:12]
     print(f"trained on {len(calls)} calls: {model.info['trained_on']}")
     print(f"{len(model.weights)} cue/rule weights, {len(model.ngrams)} hashed n-grams")
+    print(
+        f"thresholds at normal sensitivity: suspicious {model.thresholds.suspicious:.2f}, "
+        f"scam {model.thresholds.scam:.2f}"
+    )
     print("strongest:", ", ".join(f"{k} {v:+.2f}" for k, v in strongest))
     print(f"wrote {args.out}")
 

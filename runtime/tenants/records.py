@@ -8,7 +8,7 @@ from typing import Final, Literal, get_args
 
 import phonenumbers
 
-from runtime.screening.risk import Sensitivity
+from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.storage.errors import InvalidSlug
 from runtime.storage.names import validate_slug
 from runtime.storage.tables import Contact
@@ -101,6 +101,11 @@ class TenantRecord:
             raise InvalidTenant(str(error)) from error
         validate_e164(self.phone_number)
         _validate_language(self.language)
+        if self.sensitivity is not None:
+            try:
+                parse_sensitivity(str(self.sensitivity))
+            except ValueError as error:
+                raise InvalidTenant(f"tenant {self.slug!r}: {error}") from None
         if not self.auth_token:
             raise InvalidTenant(f"tenant {self.slug!r}: empty auth token")
         # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).

@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 from piccolo.querystring import QueryString
 
+from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.storage.bind import bind_table
 from runtime.storage.names import data_key, validate_slug
 from runtime.storage.tenant_store import TenantStore, store_for_url
@@ -39,6 +40,11 @@ _UNIQUE: Final = (
     ("subaccount_sid", "subaccount"),
     ("data_key", "data key (slug with '-' as '_')"),
 )
+
+
+def _sensitivity(stored: str | None) -> Sensitivity | None:
+    """The stored text (``low``/``normal``/``high`` or ``0..1``); None: the platform default."""
+    return None if stored is None else parse_sensitivity(stored)
 
 
 class Registry:
@@ -76,6 +82,7 @@ class Registry:
             "language": record.language,
             "region": record.region,
             "contacts": msgspec.json.encode(record.contacts).decode("utf-8"),
+            "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
             "created_at": now,
             "updated_at": now,
         }
@@ -187,6 +194,7 @@ class Registry:
                 contacts if isinstance(contacts, str | bytes) else msgspec.json.encode(contacts),
                 type=tuple[TenantContact, ...],
             ),
+            sensitivity=_sensitivity(row.get("sensitivity")),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

@@ -27,5 +27,7 @@ class Tenant(Table, tablename="tenant"):
     language = Varchar(length=5)
     region = Varchar(length=64, default="")
     contacts = JSON(default=[])
+    # Screening sensitivity as text (low, normal, high or 0..1); null: the platform default.
+    sensitivity = Varchar(length=16, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -12,6 +12,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from infra import program
 from infra.tenant import Tenant, sip_domain_name
+from infra.tenant_config import validate_tenant
 
 SUB_SID = "AC" + "1" * 32
 RUNTIME = "https://runtime.ethiq.example"
@@ -26,12 +27,16 @@ GOOD = {
 
 
 class Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.inputs: dict[str, dict[str, Any]] = {}  # last inputs of each resource kind
+
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         outs = dict(args.inputs)
         outs.pop("__provider", None)
         kind = args.typ.rsplit(":", 1)[-1]
+        self.inputs[kind] = dict(args.inputs)
         fake = {
             "TwilioSubaccount": {"sid": SUB_SID, "auth_token": "sub-token"},
             "TwilioPhoneNumber": {"sid": "PN" + "2" * 32, "phone_number": "+15145550100"},
@@ -170,6 +175,11 @@ def assert_true(value: object) -> None:
             "ethiq:langauge: is not a setting Ethiq knows; did you mean ethiq:language?",
         ),
         ({"ethiq:allowDestroy": "yes"}, "ethiq:allowDestroy: must be true or false"),
+        (
+            {"ethiq:sensitivity": "paranoid"},
+            "ethiq:sensitivity: must be low, normal, high or 0..1, not 'paranoid'",
+        ),
+        ({"ethiq:sensitivity": "1.5"}, "ethiq:sensitivity: must be between 0 and 1, not 1.5"),
     ],
 )
 def test_bad_config_names_the_file_and_the_key(
@@ -190,3 +200,22 @@ def test_a_bad_platform_id_is_a_clear_error(
         _run(GOOD)
     assert "ETHIQ_PLATFORM_ID='Prod Platform': 1-10 characters" in str(raised.value)
     assert monitor.registered == []
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"), [("high", "high"), (" Low ", "low"), ("0.70", "0.7"), (0.3, "0.3")]
+)
+def test_sensitivity_is_one_spelling_per_value(value: object, stored: str) -> None:
+    values = {"email": "a@example.org", "region": "CA-QC", "contacts": ["+15145550111"]}
+    assert validate_tenant("acme", {**values, "sensitivity": value}).sensitivity == stored
+    assert validate_tenant("acme", values).sensitivity is None  # the platform default
+
+
+def test_the_stack_sensitivity_reaches_the_registration(monitor: RecordingMonitor) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run({**GOOD, "ethiq:sensitivity": "high"}).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    assert monitor.mocks.inputs["TenantRegistration"]["sensitivity"] == "high"

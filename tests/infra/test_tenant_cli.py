@@ -46,6 +46,13 @@ def test_add_writes_the_stack_file(tmp_path: Path) -> None:
     }
 
 
+def test_add_writes_the_sensitivity_when_given(tmp_path: Path) -> None:
+    code, out, _ = _add(tmp_path, "--sensitivity", "high")
+    assert code == 0, out
+    config = yaml.safe_load((tmp_path / "Pulumi.acme.yaml").read_text())["config"]
+    assert config["ethiq:sensitivity"] == "high"
+
+
 @pytest.mark.parametrize(
     ("extra", "error"),
     [
@@ -56,6 +63,7 @@ def test_add_writes_the_stack_file(tmp_path: Path) -> None:
         (["--contact", "5145550111"], "must be in E.164 form"),
         (["--contact", "+15145550111"], "contacts[1]: +15145550111 is listed twice"),
         (["--near", "45.5"], "near: '45.5' is not LAT,LON"),
+        (["--sensitivity", "max"], "sensitivity: must be low, normal, high or 0..1, not 'max'"),
     ],
 )
 def test_bad_input_exits_2_naming_the_field_and_writes_nothing(

@@ -13,13 +13,32 @@ from runtime.screening import CallMeta, ScreeningSession, Segment
 from runtime.screening.data.generate import DEVSET
 from runtime.screening.evaluate import Labels
 from runtime.screening.jsonl import decode_lines, read_lines
-from runtime.screening.learned import BUCKETS, MODEL_FILE, LinearModel, NgramState, default_model
+from runtime.screening.learned import (
+    BUCKETS,
+    MODEL_FILE,
+    RECENT_SEGMENTS,
+    LinearModel,
+    NgramState,
+    default_model,
+)
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
 from runtime.screening.model import CallRecord
-from runtime.screening.train import replay, score, train
+from runtime.screening.risk import Thresholds
+from runtime.screening.train import (
+    FALSE_ALARM_BUDGET,
+    SCAM_RANGE,
+    WARNING_BUDGET,
+    replay,
+    score,
+    select_thresholds,
+    train,
+)
 
-_FEATURE = re.compile(r"(rule|rule:confident|lang:fr|ngram:(pos|neg)|(cue|group|meta):[a-z_]+)")
+_FEATURE = re.compile(
+    r"(rule|rule:confident|lang:fr|ngram:(recent_)?(pos|neg)|recent:(groups|ask_with_setup)"
+    r"|(cue|group|meta):[a-z_]+)"
+)
 
 
 def test_model_file_holds_weights_and_hashes_only() -> None:
@@ -51,7 +70,9 @@ def test_wrong_model_file_is_refused_clearly(tmp_path: Path) -> None:
 
 
 def test_round_trip() -> None:
-    model = LinearModel(-1.0, {"rule": 1.5, "cue:pin": 0.25}, {7: 1.25, 9: -2.0}, {"l2": 1.0})
+    model = LinearModel(
+        -1.0, {"rule": 1.5, "cue:pin": 0.25}, {7: 1.25, 9: -2.0}, {"l2": 1.0}, Thresholds(0.4, 0.7)
+    )
     again = LinearModel.from_json(model.to_json())
     assert again == model
 
@@ -61,7 +82,48 @@ def test_ngram_state_is_bounded_by_the_table() -> None:
     for _ in range(50):
         state.add(["words", "the", "table", "does", "not", "know"])
     assert state.seen == set()
-    assert state.features() == {"ngram:pos": 0.0, "ngram:neg": 0.0}
+    assert set(state.features().values()) == {0.0}
+    assert len(state.recent) == RECENT_SEGMENTS
+
+
+def test_recent_evidence_fades_while_the_call_wide_evidence_stays() -> None:
+    session = ScreeningSession(CallMeta(), "en-US", model=None)
+    session.feed(Segment(1.0, "caller", "this is your bank, read me the code we just sent you"))
+    assert session.features()["recent:ask_with_setup"] == 1.0
+    for i in range(RECENT_SEGMENTS):
+        session.feed(Segment(5.0 + i, "caller", "the weather is nice and the garden is green"))
+    features = session.features()
+    assert "recent:groups" not in features
+    assert "recent:ask_with_setup" not in features
+    assert features["cue:one_time_code"] == 1.0  # what was said still counts for the call
+
+
+def test_thresholds_are_the_lowest_within_the_budgets() -> None:
+    calls = [replay(r, lab, "own-set") for r, lab in _devset_sample()]
+    legit = [c for c in calls if not c.scam and c.english]
+    # English legitimate calls' out-of-fold peaks spread from 0.05 up; scams' and French calls'
+    # (which keep the rules' thresholds) do not matter.
+    peaks = []
+    rank = 0
+    for call in calls:
+        if call.scam or not call.english:
+            peaks.append(0.99)
+        else:
+            peaks.append(0.05 + 0.55 * rank / len(legit))
+            rank += 1
+    chosen = select_thresholds(calls, peaks)
+    legit_peaks = [p for c, p in zip(calls, peaks, strict=True) if not c.scam and c.english]
+
+    def share(threshold: float) -> float:
+        return sum(p >= threshold for p in legit_peaks) / len(legit_peaks)
+
+    assert share(chosen.scam) <= FALSE_ALARM_BUDGET
+    assert share(chosen.suspicious) <= WARNING_BUDGET
+    assert chosen.suspicious <= chosen.scam
+    # One step lower would break the budget (or the floor is reached).
+    assert chosen.scam == SCAM_RANGE[0] or share(chosen.scam - 0.01) > FALSE_ALARM_BUDGET
+    scams = [c for c in calls if c.scam]
+    assert select_thresholds(scams, [0.9] * len(scams)) == Thresholds()
 
 
 def _devset_sample() -> list[tuple[CallRecord, Labels]]:

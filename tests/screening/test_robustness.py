@@ -49,6 +49,16 @@ SCAMS = {
         "this is your electric company your power will be disconnected within 30 minutes due to "
         "an unpaid bill press 1 to speak to a billing agent to avoid disconnection",
     ),
+    "cardholder services robocall": (
+        "en-US",
+        "hi this is rachel from card member services you qualify for a lower interest rate on "
+        "your credit cards this is your final notice please press 1",
+    ),
+    "hydro disconnection robocall, prompt at the end": (
+        "fr-CA",
+        "ceci est un avis important d hydro votre electricite sera coupee aujourd hui faute de "
+        "paiement pour parler a un agent appuyez sur 1",
+    ),
     "warranty robocall": (
         "en-US",
         "we are calling about your car s extended warranty this is your final notice before we "
@@ -94,6 +104,16 @@ SCAMS = {
 }
 
 LEGIT = {
+    "a key pressed on a peer call": (
+        "en-US",
+        "my lawyer says it is urgent to sort out the will so if that is okay with you i ll just "
+        "press one",
+    ),
+    "friends about credit cards": (
+        "en-US",
+        "we were talking about how you can get a lower interest rate on a credit card if you call "
+        "them and ask but i just pay it off every month so it does not matter to me",
+    ),
     "pharmacy": (
         "en-US",
         "hi this is the pharmacy calling your prescription is ready for pickup we are open until "

@@ -1,0 +1,41 @@
+"""The tenant's screening sensitivity (``ethiq:sensitivity`` of its stack file).
+
+Null follows the platform default (``ETHIQ_SENSITIVITY``); otherwise ``low``, ``normal``,
+``high`` or a number from 0 to 1 as text, exactly as ``ethiq eval --sensitivity`` takes it.
+"""
+
+from __future__ import annotations
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Varchar
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-01T14:30:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "tenant screening sensitivity"
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
+    manager.add_column(
+        table_class_name="Tenant",
+        tablename="tenant",
+        column_name="sensitivity",
+        db_column_name="sensitivity",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+    return manager
