@@ -53,6 +53,17 @@ def add(
         list[str] | None,
         typer.Option(help="Emergency contact +E164[:Name]; repeat for several, in priority order."),
     ] = None,
+    person_name: Annotated[
+        str | None,
+        typer.Option(help="How alerts name the person (e.g. a first name); default: a relative."),
+    ] = None,
+    call_country: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A country beyond Canada and the US the person may call (ISO code, e.g. FR); "
+            "repeat for several."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
@@ -65,6 +76,8 @@ def add(
             "near": ",".join(map(str, parse_near(near))) if near else None,
             "language": lang,
             "contacts": [parse_contact(c, country).as_config() for c in contact or []],
+            "personName": person_name,
+            "callCountries": call_country or None,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

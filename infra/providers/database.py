@@ -187,6 +187,8 @@ _RECORD_FIELDS = (
     "region",
     "contacts",
     "sensitivity",
+    "person_name",
+    "call_countries",
 )
 
 
@@ -231,6 +233,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 for c in record.contacts
             ],
             "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
+            # Unset is None, as the program declares it: no drift on stacks that never set it.
+            "person_name": record.person_name or None,
+            "call_countries": list(record.call_countries) or None,
         }
         return dynamic.ReadResult(id_, {**props, **live})
 
@@ -267,9 +272,11 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 for i, c in enumerate(props["contacts"])
             ),
             # Text as the stack file has it (validated there); None: the platform default.
-            sensitivity=None if props.get("sensitivity") is None else parse_sensitivity(
-                str(props["sensitivity"])
-            ),
+            sensitivity=None
+            if props.get("sensitivity") is None
+            else parse_sensitivity(str(props["sensitivity"])),
+            person_name=props.get("person_name") or "",
+            call_countries=tuple(props.get("call_countries") or ()),
         )
 
         async def apply() -> None:
@@ -301,6 +308,8 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         region: str,
         contacts: list[dict[str, str]],
         sensitivity: str | None,
+        person_name: str | None,
+        call_countries: list[str] | None,
         database_url: pulumi.Input[str],
         registry_key: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -316,6 +325,8 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "region": region,
             "contacts": contacts,
             "sensitivity": sensitivity,
+            "person_name": person_name,
+            "call_countries": call_countries,
             "database_url": database_url,
             "registry_key": registry_key,
         }
