@@ -59,6 +59,17 @@ def add(
             help="Screening sensitivity: low, normal, high or 0..1 (default: platform's)."
         ),
     ] = None,
+    person_name: Annotated[
+        str | None,
+        typer.Option(help="How alerts name the person (e.g. a first name); default: a relative."),
+    ] = None,
+    call_country: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A country beyond Canada and the US the person may call (ISO code, e.g. FR); "
+            "repeat for several."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
@@ -72,6 +83,8 @@ def add(
             "language": lang,
             "contacts": [parse_contact(c, country).as_config() for c in contact or []],
             "sensitivity": sensitivity,
+            "personName": person_name,
+            "callCountries": call_country or None,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

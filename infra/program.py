@@ -27,6 +27,8 @@ TENANT_KEYS = {
     "retainData": bool,
     "allowDestroy": bool,
     "sensitivity": str,  # low, normal, high or 0..1 (a YAML number arrives as text too)
+    "personName": str,
+    "callCountries": str,  # a YAML list arrives as JSON text; `config set` gives "FR,GB"
 }
 
 

@@ -138,6 +138,8 @@ class Tenant(pulumi.ComponentResource):
             region=config.region,
             contacts=[c.as_config() for c in config.contacts],
             sensitivity=config.sensitivity,
+            person_name=config.person_name or None,
+            call_countries=list(config.call_countries) or None,
             database_url=args.database_url,
             registry_key=args.registry_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),

@@ -8,6 +8,7 @@ key and the reason.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ __all__ = [
     "TenantConfig",
     "check_keys",
     "flag",
+    "parse_call_countries",
     "parse_contact",
     "parse_near",
+    "parse_person_name",
     "parse_sensitivity_key",
     "validate_tenant",
 ]
@@ -70,6 +73,8 @@ KNOWN_KEYS: Final = frozenset(
         "recording",
         "recordingConsentAt",
         "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
+        "personName",  # the protected person's name, as alerts give it to their contacts
+        "callCountries",  # countries beyond Canada and the US the person's SIP app may call
     }
 )
 
@@ -108,6 +113,8 @@ class TenantConfig:
     allow_destroy: bool = False  # the number and subaccount may be released (README)
     # Screening sensitivity as ``ethiq eval --sensitivity`` prints it; None: platform default.
     sensitivity: str | None = None
+    person_name: str = ""  # "" : alerts say "your relative"
+    call_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, sorted
 
     @property
     def served(self) -> Region:
@@ -122,7 +129,11 @@ class TenantConfig:
             "ethiq:language": self.language,
             "ethiq:contacts": [c.as_config() for c in self.contacts],
             "ethiq:retainData": self.retain_data,
-        } | ({"ethiq:sensitivity": self.sensitivity} if self.sensitivity is not None else {})
+        } | (
+            ({"ethiq:sensitivity": self.sensitivity} if self.sensitivity is not None else {})
+            | ({"ethiq:personName": self.person_name} if self.person_name else {})
+            | ({"ethiq:callCountries": list(self.call_countries)} if self.call_countries else {})
+        )
 
 
 def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
@@ -155,8 +166,66 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
     return TenantConfig(
-        name, email, region, near, language, contacts, retain, allow_destroy, sensitivity
+        name,
+        email,
+        region,
+        near,
+        language,
+        contacts,
+        retain,
+        allow_destroy,
+        sensitivity,
+        parse_person_name(values.get("personName")),
+        parse_call_countries(values.get("callCountries")),
     )
+
+
+PERSON_NAME_MAX: Final = 40  # room for it twice in a two-segment alert
+
+
+def parse_person_name(value: Any) -> str:
+    """``ethiq:personName``: how alerts name the protected person ("Jeanne" rather than "your
+    relative"). Printable text, at most :data:`PERSON_NAME_MAX` characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError("personName", f"must be text, not {value!r}")
+    name = " ".join(value.split())
+    if len(name) > PERSON_NAME_MAX:
+        raise ConfigError(
+            "personName", f"is {len(name)} characters long; at most {PERSON_NAME_MAX} fit"
+        )
+    if not name.isprintable() or any(ch in name for ch in "<>{}"):
+        raise ConfigError("personName", f"{name!r} holds characters a text message cannot show")
+    return name
+
+
+def parse_call_countries(value: Any) -> tuple[str, ...]:
+    """``ethiq:callCountries``: countries beyond Canada and the US (always allowed) that the
+    person's SIP app may call, as ISO 3166-1 alpha-2 codes: a list, or ``FR,GB`` as
+    ``pulumi config set`` writes it. Premium-rate numbers stay refused everywhere."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise ConfigError("callCountries", f"{text!r} is not a list") from None
+        else:
+            value = [part for part in text.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("callCountries", f"must be a list of country codes, not {value!r}")
+    codes = set()
+    for raw in value:
+        code = raw.strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(
+                "callCountries", f"{raw!r} is not an ISO 3166-1 alpha-2 country code (e.g. FR)"
+            )
+        codes.add(code)
+    return tuple(sorted(codes - {"CA", "US"}))
 
 
 def parse_sensitivity_key(value: Any) -> str | None:

@@ -214,6 +214,8 @@ _RECORD_FIELDS = (
     "region",
     "contacts",
     "sensitivity",
+    "person_name",
+    "call_countries",
 )
 
 
@@ -258,6 +260,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
                 for c in record.contacts
             ],
             "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
+            # Unset is None, as the program declares it: no drift on stacks that never set it.
+            "person_name": record.person_name or None,
+            "call_countries": list(record.call_countries) or None,
         }
         outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
         # Secret values never reach a diff in clear: name the secret fields that drifted.
@@ -302,6 +307,8 @@ class RegistrationProvider(dynamic.ResourceProvider):
             sensitivity=None
             if props.get("sensitivity") is None
             else parse_sensitivity(str(props["sensitivity"])),
+            person_name=props.get("person_name") or "",
+            call_countries=tuple(props.get("call_countries") or ()),
         )
 
         async def apply() -> None:
@@ -335,6 +342,8 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         region: str,
         contacts: list[dict[str, str]],
         sensitivity: str | None,
+        person_name: str | None,
+        call_countries: list[str] | None,
         database_url: pulumi.Input[str],
         registry_key: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -350,6 +359,8 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "region": region,
             "contacts": contacts,
             "sensitivity": sensitivity,
+            "person_name": person_name,
+            "call_countries": call_countries,
             "database_url": database_url,
             "registry_key": registry_key,
         }

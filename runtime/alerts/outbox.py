@@ -300,6 +300,7 @@ class Outbox:
                     at=as_utc(call["started_at"]) or self._clock(),
                     reasons=list(call["reasons"] or []),
                     marker=marker,
+                    person_name=tenant.person_name or None,
                 )
                 callback = public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
                 sid = await self._sender.send(tenant, contact["number"], body, callback)

@@ -52,6 +52,8 @@ class _Cached(msgspec.Struct, frozen=True):
     region: str
     contacts: tuple[TenantContact, ...]
     sensitivity: str | float | None = None
+    person_name: str = ""
+    call_countries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,8 @@ class TenantDirectory:
                 region=tenant.region,
                 contacts=tenant.contacts,
                 sensitivity=tenant.sensitivity,
+                person_name=tenant.person_name,
+                call_countries=tenant.call_countries,
             )
         )
 
@@ -242,4 +246,6 @@ class TenantDirectory:
             region=cached.region,
             contacts=cached.contacts,
             sensitivity=cached.sensitivity,  # type: ignore[arg-type]  # validated by TenantRecord
+            person_name=cached.person_name,
+            call_countries=cached.call_countries,
         )

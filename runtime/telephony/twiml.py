@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any, Final
 
 import phonenumbers
@@ -240,13 +241,15 @@ EMERGENCY: Final = "911"
 HOME_REGIONS: Final = frozenset({"CA", "US"})
 
 
-def dial_target(dialled: str, *, allow_international: bool = False) -> str | None:
+def dial_target(dialled: str, *, countries: Collection[str] = ()) -> str | None:
     """What the person dialled, as Twilio must dial it: ``911``, or an E.164 number.
 
     NANP numbers are accepted as people dial them (``5145550123``, ``15145550123``,
-    ``1-800-…``, ``+1…``) and normalised with ``phonenumbers``; premium-rate numbers, and
-    numbers outside Canada and the US (including NANP ones such as +1 876, where "one ring"
-    callback scams live), are refused unless the tenant allows international calls.
+    ``1-800-…``, ``+1…``) and normalised with ``phonenumbers``; premium-rate numbers are
+    refused, and so are numbers outside Canada and the US (including NANP ones such as +1 876,
+    where "one ring" callback scams live) unless their country is one of the tenant's
+    ``countries`` (``ethiq:callCountries``). Twilio's Voice Geographic Permissions of the
+    account still apply on top (https://www.twilio.com/docs/voice/geographic-permissions).
     """
     digits = re.sub(r"[\s().-]", "", dialled)
     if digits == EMERGENCY:
@@ -261,13 +264,13 @@ def dial_target(dialled: str, *, allow_international: bool = False) -> str | Non
     if kind in {PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST}:
         return None
     region = phonenumbers.region_code_for_number(number)
-    if region not in HOME_REGIONS and not allow_international:
+    if region not in HOME_REGIONS and region not in countries:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def outbound_twiml(
-    to: str, caller_id: str, language: str, *, allow_international: bool = False
+    to: str, caller_id: str, language: str, *, countries: Collection[str] = ()
 ) -> str:
     """A call from the person's SIP app: dial the number they called, from their Ethiq number.
 
@@ -276,7 +279,7 @@ def outbound_twiml(
     (https://www.twilio.com/docs/voice/api/sip-registration#emergency-calling).
     """
     user = to.removeprefix("sips:").removeprefix("sip:").split("@", 1)[0].split(";", 1)[0]
-    target = dial_target(user, allow_international=allow_international)
+    target = dial_target(user, countries=countries)
     response = VoiceResponse()
     if target is None:
         _say(response, _REFUSED, language)

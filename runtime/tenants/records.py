@@ -91,6 +91,10 @@ class TenantRecord:
     contacts: tuple[TenantContact, ...] = ()
     # The tenant's screening sensitivity; None follows the platform default (ETHIQ_SENSITIVITY).
     sensitivity: Sensitivity | None = None
+    # How alerts name the protected person ("" : "your relative" / "votre proche").
+    person_name: str = ""
+    # Countries beyond Canada and the US the person's SIP app may call (ISO 3166-1 alpha-2).
+    call_countries: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -110,3 +114,4 @@ class TenantRecord:
             raise InvalidTenant(f"tenant {self.slug!r}: empty auth token")
         # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).
         object.__setattr__(self, "contacts", tuple(self.contacts))
+        object.__setattr__(self, "call_countries", tuple(self.call_countries))

@@ -47,6 +47,16 @@ def _sensitivity(stored: str | None) -> Sensitivity | None:
     return None if stored is None else parse_sensitivity(stored)
 
 
+def _countries(stored: Any) -> tuple[str, ...]:
+    """The stored JSON list (text on SQLite, decoded or not on PostgreSQL)."""
+    if not stored:
+        return ()
+    return msgspec.json.decode(
+        stored if isinstance(stored, str | bytes) else msgspec.json.encode(stored),
+        type=tuple[str, ...],
+    )
+
+
 class Registry:
     """Tenants of the platform. Build it with :meth:`for_url`; call :meth:`migrate` once."""
 
@@ -83,6 +93,8 @@ class Registry:
             "region": record.region,
             "contacts": msgspec.json.encode(record.contacts).decode("utf-8"),
             "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
+            "person_name": record.person_name,
+            "call_countries": msgspec.json.encode(record.call_countries).decode("utf-8"),
             "created_at": now,
             "updated_at": now,
         }
@@ -195,6 +207,8 @@ class Registry:
                 type=tuple[TenantContact, ...],
             ),
             sensitivity=_sensitivity(row.get("sensitivity")),
+            person_name=row.get("person_name") or "",
+            call_countries=_countries(row.get("call_countries")),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

@@ -29,5 +29,7 @@ class Tenant(Table, tablename="tenant"):
     contacts = JSON(default=[])
     # Screening sensitivity as text (low, normal, high or 0..1); null: the platform default.
     sensitivity = Varchar(length=16, null=True, default=None)
+    person_name = Varchar(length=40, default="")  # ethiq:personName, named in alerts
+    call_countries = JSON(default=[])  # ethiq:callCountries: ISO codes the SIP app may call
     created_at = Timestamptz()
     updated_at = Timestamptz()

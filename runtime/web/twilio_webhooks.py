@@ -283,5 +283,10 @@ class TwilioWebhooks(Controller):
         tenant = lookup.tenant
         _verify(runtime, request, tenant, params, "sip")
         return _xml(
-            twiml.outbound_twiml(params.get("To", ""), tenant.phone_number, tenant.language)
+            twiml.outbound_twiml(
+                params.get("To", ""),
+                tenant.phone_number,
+                tenant.language,
+                countries=tenant.call_countries,
+            )
         )

@@ -219,3 +219,51 @@ def test_the_stack_sensitivity_reaches_the_registration(monitor: RecordingMonito
     run()
     assert isinstance(monitor.mocks, Mocks)
     assert monitor.mocks.inputs["TenantRegistration"]["sensitivity"] == "high"
+
+
+def test_person_name_and_call_countries_as_the_cli_and_the_file_write_them() -> None:
+    values = {"email": "a@example.org", "region": "CA-QC", "contacts": ["+15145550111"]}
+    tenant = validate_tenant(
+        "acme", {**values, "personName": "  Jeanne   Tremblay ", "callCountries": "fr, gb,FR"}
+    )
+    assert (tenant.person_name, tenant.call_countries) == ("Jeanne Tremblay", ("FR", "GB"))
+    listed = validate_tenant("acme", {**values, "callCountries": '["GB", "US"]'})
+    assert listed.call_countries == ("GB",)  # Canada and the US are always allowed
+    assert validate_tenant("acme", {**values, "callCountries": ["be"]}).call_countries == ("BE",)
+    plain = validate_tenant("acme", values)
+    assert (plain.person_name, plain.call_countries) == ("", ())
+    assert "ethiq:personName" not in plain.as_stack_config()
+    assert tenant.as_stack_config()["ethiq:callCountries"] == ["FR", "GB"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"ethiq:personName": "J" * 41}, "ethiq:personName: is 41 characters long; at most 40 fit"),
+        ({"ethiq:personName": "Jo\x07"}, "ethiq:personName: 'Jo\\x07' holds characters"),
+        (
+            {"ethiq:callCountries": "FR,XX"},
+            "ethiq:callCountries: 'XX' is not an ISO 3166-1 alpha-2 country code (e.g. FR)",
+        ),
+        ({"ethiq:callCountries": "[FR"}, "ethiq:callCountries: '[FR' is not a list"),
+    ],
+)
+def test_bad_person_name_or_countries_name_the_key(
+    monitor: RecordingMonitor, extra: dict[str, str], message: str
+) -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        _run({**GOOD, **extra})
+    assert f"stacks/Pulumi.acme.yaml: {message}" in str(raised.value)
+    assert monitor.registered == []
+
+
+def test_person_name_and_countries_reach_the_registration(monitor: RecordingMonitor) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        config = {**GOOD, "ethiq:personName": "Jeanne", "ethiq:callCountries": '["FR"]'}
+        return _run(config).subaccount_sid
+
+    run()
+    assert monitor.mocks is not None
+    registration = monitor.mocks.inputs["TenantRegistration"]
+    assert (registration["person_name"], registration["call_countries"]) == ("Jeanne", ["FR"])

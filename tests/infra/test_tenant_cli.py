@@ -116,3 +116,55 @@ def test_list_and_remove(tmp_path: Path) -> None:
     again = runner.invoke(app, remove)
     assert again.exit_code == 2
     assert "no tenant 'acme'" in again.stderr
+
+
+def test_add_writes_the_person_name_and_call_countries(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    result = CliRunner().invoke(
+        app,
+        [
+            "tenant",
+            "add",
+            "acme",
+            "--email",
+            "a@example.org",
+            "--region",
+            "CA-QC",
+            "--contact",
+            "+15145550111:Marie",
+            "--person-name",
+            "Jeanne",
+            "--call-country",
+            "fr",
+            "--call-country",
+            "GB",
+            "--stacks-dir",
+            str(stacks),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((stacks / "Pulumi.acme.yaml").read_text())["config"]
+    assert written["ethiq:personName"] == "Jeanne"
+    assert written["ethiq:callCountries"] == ["FR", "GB"]
+    refused = CliRunner().invoke(
+        app,
+        [
+            "tenant",
+            "add",
+            "other",
+            "--email",
+            "a@example.org",
+            "--region",
+            "CA-QC",
+            "--contact",
+            "+15145550111",
+            "--call-country",
+            "Narnia",
+            "--stacks-dir",
+            str(stacks),
+        ],
+    )
+    assert refused.exit_code == 2
+    assert "callCountries: 'Narnia' is not an ISO 3166-1 alpha-2 country code" in refused.output
+    assert not (stacks / "Pulumi.other.yaml").exists()

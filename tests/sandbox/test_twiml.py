@@ -125,6 +125,8 @@ def test_numbers_dialled_from_the_app(dialled: str, target: str | None) -> None:
     assert twiml.dial_target(dialled) == target
 
 
-def test_international_only_when_allowed() -> None:
-    assert twiml.dial_target("+442071234567", allow_international=True) == "+442071234567"
-    assert twiml.dial_target("19005550123", allow_international=True) is None
+def test_international_only_to_the_countries_allowed() -> None:
+    assert twiml.dial_target("+442071234567", countries={"GB"}) == "+442071234567"
+    assert twiml.dial_target("+33142685300", countries={"GB"}) is None  # France: not allowed
+    assert twiml.dial_target("18765550123", countries={"GB"}) is None  # Jamaica still refused
+    assert twiml.dial_target("19005550123", countries={"GB", "US"}) is None  # premium, always
