@@ -4,7 +4,8 @@ Makes ``--stacks`` empty stacks on a local file backend, tags them with the comm
 repository the way applies would (most at the last push, a few at older ones, one unfinished),
 then reads every stack's ``ethiq:applied-commit`` twice in the same run: one ``pulumi stack tag
 ls`` per stack (the baseline), and :func:`infra.reconcile.runner.applied_commits` (``pulumi stack
-ls --tag`` per set). Both answers must be equal. Run: ``python -m tests.benchmarks.reconcile_inventory``.
+ls --tag`` per set). Both answers must be equal.
+Run: ``python -m tests.benchmarks.reconcile_inventory``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _per_stack(work: Path, env: dict[str, str], names: list[str]) -> dict[str, s
         return str(value) if value else None
 
     listed = json.loads(pulumi("stack", "ls", "--json", cwd=work, env=env).stdout)
-    assert sorted(s["name"] for s in listed) == sorted(names)  # noqa: S101
+    assert sorted(s["name"] for s in listed) == sorted(names)
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(zip(names, pool.map(tag, names), strict=True))
 
@@ -56,7 +57,7 @@ def main() -> None:
         for i, name in enumerate(names):
             pulumi("stack", "init", name, cwd=query, env=env)
             value: str | None = pushes[-1] if i % 5 else pushes[i % 2]  # most at the last push
-            value = UNFINISHED if i == 1 else None if i == 2 else value  # noqa: PLR2004
+            value = UNFINISHED if i == 1 else None if i == 2 else value
             if value is not None:
                 tag = ("stack", "tag", "set", APPLIED_COMMIT, value, "--stack", name)
                 pulumi(*tag, cwd=query, env=env)

@@ -264,6 +264,6 @@ def test_person_name_and_countries_reach_the_registration(monitor: RecordingMoni
         return _run(config).subaccount_sid
 
     run()
-    assert monitor.mocks is not None
+    assert isinstance(monitor.mocks, Mocks)
     registration = monitor.mocks.inputs["TenantRegistration"]
     assert (registration["person_name"], registration["call_countries"]) == ("Jeanne", ["FR"])

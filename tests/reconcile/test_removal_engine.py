@@ -20,9 +20,9 @@ import pytest
 from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
 from infra.reconcile import scratch
+from tests.reconcile.helpers import Run
 from tests.reconcile.test_converge_engine import (  # the same world, fixtures included
     ROOT,
-    Run,
     World,
     _tenant,
     sandbox,
