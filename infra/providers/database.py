@@ -19,6 +19,7 @@ import contextlib
 import io
 import os
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pulumi
@@ -28,7 +29,9 @@ from pulumi.runtime import rpc
 from infra.providers import DRIFTED_SECRETS
 from infra.providers.retry import ProvisioningError
 from runtime.screening.risk import parse_sensitivity
-from runtime.storage import TENANT_MIGRATIONS, store_for_url, tenant_namespace
+from runtime.storage import TENANT_MIGRATIONS, TenantStore, store_for_url, tenant_namespace
+from runtime.storage.bind import bind_table
+from runtime.storage.tables import Owner
 from runtime.tenants import Registry, TenantContact, TenantRecord
 
 __all__ = ["Registration", "TenantSchema"]
@@ -100,6 +103,35 @@ def _refuse_foreign(
         )
 
 
+async def _claim(store: TenantStore, slug: str, ours: str, previous: str | None) -> None:
+    """Record ``ours`` as the subaccount whose data the schema holds, or refuse another's.
+
+    A schema without an owner (made before owners were recorded) is claimed; one owned by
+    ``previous`` (this stack's own subaccount, closed and made again) is handed to ``ours``.
+    Anything else is a removed tenant's retained data: never given to a new tenant silently.
+    """
+    owner = bind_table(Owner, store.engine(slug))
+    held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}
+    if ours in held:
+        return
+    if held - {previous}:
+        raise ProvisioningError(
+            f"schema {tenant_namespace(slug)} holds the data of subaccount "
+            f"{', '.join(sorted(held))}, kept when that tenant was removed (retainData), not "
+            f"this stack's {ours}. To give it to this tenant (the same person returning), adopt "
+            "that tenant's resources with ethiq:adoptStackId, or have an operator hand the data "
+            "over (docs/runbooks.md, 'Retained data'); otherwise choose another tenant name."
+        )
+    await owner.delete(force=True)
+    await owner.insert(owner(subaccount_sid=ours, claimed_at=datetime.now(UTC)))
+
+
+async def _owned_by_another(store: TenantStore, slug: str, ours: str) -> bool:
+    owner = bind_table(Owner, store.engine(slug))
+    held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}
+    return bool(held) and ours not in held
+
+
 class TenantSchemaProvider(dynamic.ResourceProvider):
     """Creates ``tenant_<slug>`` and applies pending migrations; drops it on delete only when
     ``retain_data`` is false (the default keeps a removed tenant's data)."""
@@ -144,6 +176,10 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
                     return  # another stack's tenant now: never drop its data
             store = store_for_url(_database_url(props))
             try:
+                if "subaccount_sid" in props and await _owned_by_another(
+                    store, props["slug"], props["subaccount_sid"]
+                ):
+                    return  # another tenant's data now: never drop it
                 await store.drop(props["slug"])
             finally:
                 await store.close()
@@ -158,6 +194,7 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
             store = store_for_url(_database_url(props))
             try:
                 await store.ensure(props["slug"])
+                await _claim(store, props["slug"], props["subaccount_sid"], previous)
             finally:
                 await store.close()
 

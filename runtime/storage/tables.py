@@ -39,6 +39,7 @@ __all__ = [
     "ConsentKind",
     "Contact",
     "InboundMessage",
+    "Owner",
     "Segment",
     "VerdictEvent",
 ]
@@ -165,3 +166,13 @@ class InboundMessage(Table, tablename="inbound_message"):
     sid = Varchar(length=SID_LENGTH, unique=True)
     from_number = Varchar(length=32)
     received_at = Timestamptz()
+
+
+class Owner(Table, tablename="tenant_owner"):
+    """The subaccount whose tenant this data belongs to, written by the stack that created the
+    schema and checked by every later one: a removed tenant's retained data is never handed to
+    a new tenant of the same name (``infra.providers.database.TenantSchemaProvider``)."""
+
+    id = Serial(primary_key=True)
+    subaccount_sid = Varchar(length=SID_LENGTH, unique=True)
+    claimed_at = Timestamptz()

@@ -6,8 +6,8 @@ passphrase, database URL, registry key or Twilio token) shows the per-resource p
 nothing, and an apply under those credentials is refused; a removal without the flag is refused
 with its destroy plan, the protected number and subaccount flagged; the flag merged but never
 applied and the removal pushed together are applied then destroyed in one run; the same tenant
-name then starts afresh; a stack removed while its resources live on is refused its resources,
-with what to do.
+name then starts afresh (its data went with retainData false); a stack removed while its
+resources live on is refused its resources, with what to do.
 """
 
 from __future__ import annotations
@@ -124,10 +124,10 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     assert len(world.numbers("bravo")) == 1
 
     # 4. The flag merged (never applied) and the removal in the same push: the preview says it
-    #    would destroy, and the apply lifts the protection and destroys, in one run.
-    scratch.commit(
-        repo, "bravo may go", _tenant("bravo", "+15145550122", {"ethiq:allowDestroy": True})
-    )
+    #    would destroy, and the apply lifts the protection and destroys, in one run. The data
+    #    goes too (retainData false): kept data would stay bravo's, refused to a new tenant.
+    release = {"ethiq:allowDestroy": True, "ethiq:retainData": False}
+    scratch.commit(repo, "bravo may go", _tenant("bravo", "+15145550122", release))
     scratch.commit(repo, "bravo goes", {"stacks/Pulumi.bravo.yaml": None})
     planned = _as(world, preview_env, "reconcile", "--preview")
     assert planned.code == 0, planned.stdout

@@ -40,6 +40,7 @@ TENANT_TABLES = [
     "contact",
     "inbound_message",
     "migration",
+    "tenant_owner",
     "transcript_segment",
     "verdict",
 ]
