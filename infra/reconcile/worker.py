@@ -315,7 +315,11 @@ def _operate(stack: auto.Stack, job: Job, log: TextIO) -> Outcome:
     common: dict[str, Any] = {"on_output": out, "color": "never", "on_event": record}
     packs: dict[str, Any] = {"policy_packs": job.policy_packs} if job.policy_packs else {}
     if job.operation == "up":
-        return record.outcome(stack.up(**common, **packs).summary.resource_changes)
+        # Refresh first, as the Pulumi Kubernetes Operator's `refresh: true` does: what drifted
+        # in Twilio or the database since the last apply is read back, so this up repairs it.
+        # Previews never refresh: they hold no credential to read live state with.
+        summary = stack.up(**common, **packs, refresh=True).summary
+        return record.outcome(summary.resource_changes)
     if job.operation == "preview":
         return record.outcome(stack.preview(**common, **packs).change_summary)
     if job.operation == "destroy":

@@ -28,6 +28,7 @@ from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
 from infra.reconcile import scratch
+from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import generate_key
 from tests.reconcile.helpers import ETHIQ, RUNTIME_URL, Run
 from tests.servers import Server
@@ -244,14 +245,24 @@ def test_reconcile_converges_on_the_backend(world: World) -> None:
     control.clear_faults()
 
     # 6. The operator's deploy-all runs every stack at the head; it removes the stale lock,
-    #    clears the pending operation, and charlie converges with one number.
+    #    clears the pending operation, and charlie converges with one number. Meanwhile someone
+    #    pointed alpha's number elsewhere in the console: the apply refreshes first, so it
+    #    puts the runtime's URL back.
+    [number] = world.numbers("alpha")
+    creds = TwilioCredentials(
+        world.sandbox.account_sid, world.sandbox.auth_token, world.sandbox.base_url
+    )
+    console = make_client(creds, account_sid=number["account_sid"])
+    console.incoming_phone_numbers(number["sid"]).update(voice_url="https://attacker.example/v")
     recovered = world.ethiq("deploy-all")
     assert recovered.code == 1  # bravo's removal is still refused
     assert recovered.statuses() == {
-        "alpha": "unchanged",
+        "alpha": "updated",  # the drift repaired
         "bravo": "refused",
         "charlie": "updated",  # the killed run had created the stack
     }
+    [repaired] = world.numbers("alpha")
+    assert repaired["voice_url"] == f"{RUNTIME_URL}/twilio/voice"
     assert recovered.by_stack()["alpha"]["reason"] == "deploy-all"
     notes = " ".join(recovered.by_stack()["charlie"]["recovered"])
     assert "removed the stale lock" in notes
