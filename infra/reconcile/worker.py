@@ -357,8 +357,11 @@ def stale_locks(message: str, hostname: str | None = None) -> list[str]:
 
 
 def _clear_pending(stack: auto.Stack) -> list[str]:
-    """Drop the pending operations an interrupted update left in the state (export/import)."""
-    exported = stack.export_stack()
+    """Drop the pending operations an interrupted update left in the state (export/import).
+
+    The state goes out and back in with its secrets still encrypted: no plaintext secret is
+    ever written to a file on the way (the stack's own secrets provider reads them later)."""
+    exported = _export_encrypted(stack)
     deployment = dict(exported.deployment or {})
     pending = deployment.pop("pending_operations", None) or []
     if not pending:
