@@ -81,6 +81,7 @@ def test_the_stack_whose_subaccount_was_made_again_keeps_its_data(
 ) -> None:
     provider = TenantSchemaProvider()
     old = provider.create(_props(database_url, slug, OLD)).outs
+    assert old is not None
     _add_contact(database_url, slug)
     provider.update(slug, old, _props(database_url, slug, NEW))  # its state recorded OLD
     assert _owners_and_contacts(database_url, slug) == ({NEW}, 1)
