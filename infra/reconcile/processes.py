@@ -52,9 +52,12 @@ def _kill_session(sid: int) -> list[int]:
         for pid in members:
             try:
                 os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
             except ProcessLookupError:
-                pass
+                continue
+            # A killed process can still show as alive in the next sweep (SIGKILL is delivered
+            # asynchronously): signal it again, count it once.
+            if pid not in killed:
+                killed.append(pid)
     return killed
 
 
