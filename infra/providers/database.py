@@ -10,6 +10,11 @@ or unregister what another subaccount owns. Both implement ``read`` (drift): a d
 missing migration or a deleted or changed registry row shows in ``pulumi refresh`` and the next
 ``up`` repairs it. ``DATABASE_URL`` / ``ETHIQ_REGISTRY_KEY`` of the run win over the state's
 copies, so a rotated password or key works for refresh and destroy too.
+
+The data layer is imported inside the operations that use it, never at module level: the
+program and the engine's diffs of an unchanged stack never touch the database, and importing
+piccolo (with the code formatter it pulls in) and the registry would add about half a second to
+every ``pulumi`` command (``tests/infra/test_program_imports.py``).
 """
 
 from __future__ import annotations
@@ -18,21 +23,23 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 from pulumi import dynamic
 from pulumi.runtime import rpc
 
+import runtime
 from infra.providers import DRIFTED_SECRETS
 from infra.providers.retry import ProvisioningError
-from runtime.screening.risk import parse_sensitivity
-from runtime.storage import TENANT_MIGRATIONS, TenantStore, store_for_url, tenant_namespace
-from runtime.storage.bind import bind_table
-from runtime.storage.tables import Owner
-from runtime.tenants import Registry, TenantContact, TenantRecord
+
+if TYPE_CHECKING:
+    from runtime.storage import TenantStore
+    from runtime.tenants import Registry, TenantRecord
 
 __all__ = ["Registration", "TenantSchema"]
 
@@ -73,7 +80,15 @@ def _database_url(props: dict[str, Any]) -> str:
     return os.environ.get("DATABASE_URL") or str(props["database_url"])
 
 
+def _store(props: dict[str, Any]) -> TenantStore:
+    from runtime.storage import store_for_url
+
+    return store_for_url(_database_url(props))
+
+
 def _registry(props: dict[str, Any]) -> Registry:
+    from runtime.tenants import Registry
+
     key = os.environ.get("ETHIQ_REGISTRY_KEY") or str(props["registry_key"])
     return Registry.for_url(_database_url(props), key)
 
@@ -110,6 +125,9 @@ async def _claim(store: TenantStore, slug: str, ours: str, previous: str | None)
     ``previous`` (this stack's own subaccount, closed and made again) is handed to ``ours``.
     Anything else is a removed tenant's retained data: never given to a new tenant silently.
     """
+    from runtime.storage import bind_table, tenant_namespace
+    from runtime.storage.tables import Owner
+
     owner = bind_table(Owner, store.engine(slug))
     held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}
     if ours in held:
@@ -127,6 +145,9 @@ async def _claim(store: TenantStore, slug: str, ours: str, previous: str | None)
 
 
 async def _owned_by_another(store: TenantStore, slug: str, ours: str) -> bool:
+    from runtime.storage import bind_table
+    from runtime.storage.tables import Owner
+
     owner = bind_table(Owner, store.engine(slug))
     held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}
     return bool(held) and ours not in held
@@ -152,7 +173,7 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         async def applied() -> list[str] | None:
-            store = store_for_url(_database_url(props))
+            store = _store(props)
             try:
                 if not await store.exists(props["slug"]):
                     return None
@@ -174,7 +195,7 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
                 registered = await _registered_subaccount(props)
                 if registered is not None and registered != props["subaccount_sid"]:
                     return  # another stack's tenant now: never drop its data
-            store = store_for_url(_database_url(props))
+            store = _store(props)
             try:
                 if "subaccount_sid" in props and await _owned_by_another(
                     store, props["slug"], props["subaccount_sid"]
@@ -191,12 +212,14 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
         async def ensure() -> None:
             registered = await _registered_subaccount(props)
             _refuse_foreign(props["slug"], registered, props["subaccount_sid"], "schema", previous)
-            store = store_for_url(_database_url(props))
+            store = _store(props)
             try:
                 await store.ensure(props["slug"])
                 await _claim(store, props["slug"], props["subaccount_sid"], previous)
             finally:
                 await store.close()
+
+        from runtime.storage import tenant_namespace
 
         _run(ensure())
         return {
@@ -208,6 +231,17 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
             "registry_key": props["registry_key"],
             "subaccount_sid": props["subaccount_sid"],
         }
+
+
+_MIGRATIONS = Path(runtime.__file__).parent / "storage" / "piccolo_migrations"
+_MIGRATION_ID = re.compile(r'^ID = "([^"]+)"$', re.MULTILINE)
+
+
+def migration_ids() -> list[str]:
+    """The tenant schema's migration ids (``runtime.storage.TENANT_MIGRATIONS.ids()``), read
+    from the migration files rather than by importing them and piccolo."""
+    found = (_MIGRATION_ID.search(f.read_text()) for f in sorted(_MIGRATIONS.glob("*.py")))
+    return sorted(m.group(1) for m in found if m is not None)
 
 
 class TenantSchema(dynamic.Resource, module="ethiq", name="TenantSchema"):
@@ -231,7 +265,7 @@ class TenantSchema(dynamic.Resource, module="ethiq", name="TenantSchema"):
             "registry_key": registry_key,
             "retain_data": retain_data,
             # Adding a migration to the runtime changes this list, so `up` applies it.
-            "migrations": TENANT_MIGRATIONS.ids(),
+            "migrations": migration_ids(),
             "schema": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["database_url", "registry_key"])
@@ -322,6 +356,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
 
     @staticmethod
     def _upsert(props: dict[str, Any], previous: str | None = None) -> None:
+        from runtime.screening.risk import parse_sensitivity
+        from runtime.tenants import TenantContact, TenantRecord
+
         record = TenantRecord(
             slug=props["slug"],
             phone_number=props["phone_number"],

@@ -155,17 +155,26 @@ func (h *languageHost) GetProgramDependencies(
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
 
+// About reports the interpreter and its version with one small script. The SDK's toolchain
+// About also runs `python -m pip --version` (pip's import alone costs about half a second), and
+// the CLI asks for it on every `up`, `preview`, `refresh` and `destroy` to record the update's
+// environment; the pip version is not part of the answer anyway.
 func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	tc, err := resolveToolchain(req.GetInfo())
-	if err != nil {
+	var info struct {
+		Executable string `json:"executable"`
+		Version    string `json:"version"`
+	}
+	if err := pythonJSON(ctx, req.GetInfo(), aboutScript, &info); err != nil {
 		return nil, err
 	}
-	info, err := tc.About(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.AboutResponse{Executable: info.PythonExecutable, Version: info.PythonVersion.String()}, nil
+	return &pulumirpc.AboutResponse{Executable: info.Executable, Version: info.Version}, nil
 }
+
+// aboutScript prints the interpreter's path and version as JSON.
+const aboutScript = `
+import json, platform, sys
+print(json.dumps({"executable": sys.executable, "version": platform.python_version()}))
+`
 
 // pluginsScript prints the resource plugins of installed Pulumi packages as JSON.
 const pluginsScript = `
