@@ -9,6 +9,8 @@ import pytest
 
 from tests.servers import Server, create_database, postgres_server, redis_server
 
+pytest_plugins = ["tests.timings"]
+
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Server]:
