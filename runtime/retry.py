@@ -8,6 +8,8 @@ Who uses it:
   jittered, a lookup before retrying any write);
 - Twilio, alert SMS: :class:`runtime.alerts.outbox.Outbox` schedules the next attempt of an
   alert at ``now + delay`` (no jitter: a row's due time is what the operator API shows);
+- Pulumi, a locked stack: ``infra.reconcile.worker`` waits and retries the update (jittered:
+  two reconcilers that collided on a lock do not collide again);
 - Stripe: the official SDK retries its own requests (``max_network_retries`` in
   :class:`runtime.billing.StripeGateway`), honouring ``Stripe-Should-Retry`` with the same
   idempotency key; a second layer here would multiply the attempts;

@@ -44,6 +44,7 @@ from pulumi import automation as auto
 from infra.providers import DRIFTED_SECRETS
 from infra.reconcile.redact import redact, secret_values
 from infra.reconcile.report import Drift, FieldDrift, Operation, PolicyFinding, Step
+from runtime.retry import Backoff
 
 __all__ = [
     "APPLIED_COMMIT",
@@ -373,14 +374,19 @@ def _clear_pending(stack: auto.Stack) -> list[str]:
     ]
 
 
+_LOCK_WAIT_MAX_S = 60.0
+
+
 def _with_lock_retries(
     job: Job,
     attempt: Callable[[], Outcome],
     sleep: Callable[[float], None] = time.sleep,
     cancel: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run ``attempt``; while another update holds the lock, back off and retry. A lock whose
-    holders are all dead processes of this host is removed (``cancel``) and retried at once."""
+    """Run ``attempt``; while another update holds the lock, back off (jittered, so reconcilers
+    that collided do not collide again) and retry. A lock whose holders are all dead processes
+    of this host is removed (``cancel``) and retried at once."""
+    backoff = Backoff(attempts=job.lock_retries, base_s=job.lock_backoff_s, max_s=_LOCK_WAIT_MAX_S)
     recovered: list[str] = []
     tries = 0
     while True:
@@ -401,7 +407,7 @@ def _with_lock_retries(
                     error=f"stack {job.stack} is locked by another update; gave up after "
                     f"{tries} attempt(s)\n{error_summary(str(error))}",
                 )
-            sleep(job.lock_backoff_s * 2 ** (tries - 1))
+            sleep(backoff.delay(tries - 1))
         else:
             outcome.attempts = tries
             outcome.recovered = recovered + outcome.recovered

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import msgspec
+import pytest
 from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 
@@ -257,7 +259,10 @@ def test_only_dead_local_holders_make_a_lock_stale() -> None:
     assert stale_locks("Conflict: another update is in progress", host) == []
 
 
-def test_a_locked_stack_is_retried_with_backoff_then_reported() -> None:
+def test_a_locked_stack_is_retried_with_backoff_then_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(random, "uniform", lambda _low, high: high)  # the jitter's ceiling
     job = Job(stack="acme", operation="up", work_dir=".", log="x", lock_retries=2, lock_backoff_s=1)
     locked = CommandResult(
         stdout="", stderr="error: the stack is currently locked by 1 lock(s)", code=255
