@@ -27,10 +27,10 @@ from typing import Any, Final, Literal
 import yaml
 
 from infra.reconcile import git
+from infra.reconcile.program import is_program, program_paths
 
 __all__ = [
     "ALLOW_DESTROY",
-    "PROGRAM_PATHS",
     "ChangeKind",
     "ChangeSet",
     "StackChange",
@@ -43,16 +43,6 @@ __all__ = [
     "stack_name",
 ]
 
-# A change under any of these re-runs every stack: the program or its guard rails changed.
-PROGRAM_PATHS: Final = (
-    "infra/",
-    "policies/",
-    "runtime/",
-    "Pulumi.yaml",
-    "__main__.py",
-    "pyproject.toml",
-    "requirements.lock",
-)
 ALLOW_DESTROY: Final = "ethiq:allowDestroy"
 _STACK_FILE: Final = re.compile(r"Pulumi\.(.+)\.yaml")
 
@@ -94,10 +84,6 @@ def stack_config_dir(repo: Path, rev: str) -> str:
     return str(value).strip("/") if value else ""
 
 
-def _is_program(path: str) -> bool:
-    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PROGRAM_PATHS)
-
-
 def detect_changes(repo: Path, base: str, head: str) -> ChangeSet:
     """Stacks added, changed or removed between ``base`` and ``head`` (any revision names)."""
     base_sha, head_sha = git.resolve(repo, base), git.resolve(repo, head)
@@ -107,6 +93,7 @@ def detect_changes(repo: Path, base: str, head: str) -> ChangeSet:
         for path in git.list_dir(repo, head_sha, config_dir)
         if (name := stack_name(path, config_dir)) is not None
     }
+    program_files = program_paths(repo, head_sha)
     changes: dict[str, StackChange] = {}
     program: list[str] = []
     kinds: dict[str, ChangeKind] = {"A": "added", "D": "removed"}
@@ -115,7 +102,7 @@ def detect_changes(repo: Path, base: str, head: str) -> ChangeSet:
         if name is not None:
             kind = kinds.get(status, "changed")
             changes[name] = StackChange(name, kind, path, f"stack file {kind}")
-        elif _is_program(path):
+        elif is_program(path, program_files):
             program.append(path)
     if program:
         shown = ", ".join(program[:3]) + (" …" if len(program) > 3 else "")  # noqa: PLR2004
@@ -175,7 +162,8 @@ def pending_changes(
     def applied_tree(commit: str) -> tuple[dict[str, str], list[str]]:
         if commit not in trees:
             files = git.blobs(repo, commit, stack_config_dir(repo, commit))
-            trees[commit] = (files, git.paths_differing(repo, commit, head_sha, PROGRAM_PATHS))
+            differing = git.paths_differing(repo, commit, head_sha, program_paths(repo, head_sha))
+            trees[commit] = (files, differing)
         return trees[commit]
 
     changes: list[StackChange] = []

@@ -20,8 +20,10 @@ __all__ = [
     "git",
     "list_dir",
     "paths_differing",
+    "read_files",
     "resolve",
     "show",
+    "tree_files",
 ]
 
 
@@ -67,6 +69,35 @@ def blobs(repo: Path, rev: str, directory: str) -> dict[str, str]:
     out = git(repo, "ls-tree", "-z", rev, *where)
     entries = (line.split("\t", 1) for line in out.split("\0") if line)
     return {path: meta.split()[2] for meta, path in entries if meta.split()[1] == "blob"}
+
+
+def tree_files(repo: Path, rev: str) -> list[str]:
+    """Every file of the tree of ``rev``."""
+    return [p for p in git(repo, "ls-tree", "-r", "-z", "--name-only", rev).split("\0") if p]
+
+
+def read_files(repo: Path, rev: str, paths: list[str]) -> dict[str, str]:
+    """The text of each of ``paths`` at ``rev``, read by one ``git cat-file --batch``."""
+    request = "".join(f"{rev}:{path}\n" for path in paths).encode()
+    result = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch"],
+        input=request,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise GitError(f"git cat-file --batch: {result.stderr.decode().strip()}")
+    out, at, texts = result.stdout, 0, {}
+    for path in paths:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) < 3 or header[1] != b"blob":  # noqa: PLR2004  # "<sha> missing"
+            continue
+        size = int(header[2])
+        texts[path] = out[at : at + size].decode(errors="replace")
+        at += size + 1  # the blob, then a newline
+    return texts
 
 
 def paths_differing(repo: Path, base: str, head: str, paths: tuple[str, ...]) -> list[str]:

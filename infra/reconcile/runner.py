@@ -31,7 +31,6 @@ import yaml
 from infra.engine import OFFLINE
 from infra.reconcile.changes import (
     ALLOW_DESTROY,
-    PROGRAM_PATHS,
     ChangeSet,
     allows_destroy,
     detect_changes,
@@ -43,6 +42,7 @@ from infra.reconcile.changes import (
 from infra.reconcile.git import first_parent_since as git_first_parent
 from infra.reconcile.git import resolve as git_resolve
 from infra.reconcile.processes import run_in_session
+from infra.reconcile.program import program_paths
 from infra.reconcile.project import checkout, policy_packs, stack_workdir
 from infra.reconcile.redact import redact, scrub_paths, secret_values
 from infra.reconcile.report import FAILING, Operation, Report, StackResult, change_counts
@@ -157,7 +157,8 @@ def converge(
     head_sha = git_resolve(repo, head)
     with _work_root(settings) as work:
         project = checkout(repo, head_sha, work / "head", settings.virtualenv)
-        candidates = git_first_parent(repo, head_sha, PROGRAM_PATHS, _CANDIDATES)
+        program = program_paths(repo, head_sha)
+        candidates = git_first_parent(repo, head_sha, program, _CANDIDATES)
         applied = applied_commits(project, work / "inventory", settings, candidates)
         changes = pending_changes(repo, head_sha, applied, everything=everything)
         report = Report(

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from infra.engine import engine_env, pulumi
 from infra.reconcile import scratch
-from infra.reconcile.changes import PROGRAM_PATHS
 from infra.reconcile.git import first_parent_since
+from infra.reconcile.program import program_paths
 from infra.reconcile.project import checkout, stack_workdir
 from infra.reconcile.runner import Settings, applied_commits
 from infra.reconcile.worker import APPLIED_COMMIT, UNFINISHED
@@ -67,7 +67,7 @@ def main() -> None:
         baseline = _per_stack(query, env, names)
         baseline_s = time.perf_counter() - started
         started = time.perf_counter()
-        candidates = first_parent_since(repo, pushes[-1], PROGRAM_PATHS, 64)
+        candidates = first_parent_since(repo, pushes[-1], program_paths(repo, pushes[-1]), 64)
         grouped = applied_commits(project, work / "inventory", settings, candidates)
         grouped_s = time.perf_counter() - started
 

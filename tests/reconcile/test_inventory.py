@@ -10,8 +10,8 @@ import pytest
 
 from infra.engine import engine_env, pulumi
 from infra.reconcile import scratch
-from infra.reconcile.changes import PROGRAM_PATHS
 from infra.reconcile.git import first_parent_since
+from infra.reconcile.program import program_paths
 from infra.reconcile.project import checkout, stack_workdir
 from infra.reconcile.runner import Settings, applied_commits
 from infra.reconcile.worker import APPLIED_COMMIT, UNFINISHED
@@ -29,7 +29,7 @@ def test_applied_commits_are_read_per_set_not_per_stack(
     push = scratch.commit(repo, "a push", {"docs/b.md": "b\n"})
     head = scratch.commit(repo, "the head", {"docs/c.md": "c\n"})
     # The commits at which the program was as at the head, newest first.
-    assert first_parent_since(repo, head, PROGRAM_PATHS, 64) == [head, push, program]
+    assert first_parent_since(repo, head, program_paths(repo, head), 64) == [head, push, program]
 
     env = engine_env(tmp_path / "state", passphrase="test only")  # noqa: S106
     settings = Settings(env=env)
@@ -59,7 +59,7 @@ def test_applied_commits_are_read_per_set_not_per_stack(
         return real_run(command, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", counting)
-    candidates = first_parent_since(repo, head, PROGRAM_PATHS, 64)
+    candidates = first_parent_since(repo, head, program_paths(repo, head), 64)
     found = applied_commits(project, tmp_path / "inventory", settings, candidates)
 
     assert found == dict(sorted(tags.items()))
