@@ -16,7 +16,8 @@ demo: setup
 serve: setup
 	@$(BIN)/ethiq serve
 
-## lint: ruff, ruff format, mypy strict, import contracts, declared imports, gofmt, go vet, actionlint
+## lint: ruff, ruff format, mypy strict, import contracts, declared imports, gofmt, go vet, actionlint,
+## hadolint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -26,6 +27,7 @@ lint: setup
 	@test -z "$$(gofmt -l tools/engine)" || { gofmt -l tools/engine; echo "gofmt: files above need formatting"; exit 1; }
 	cd tools/engine && GOFLAGS=-mod=mod go vet ./langhost
 	$(BIN)/actionlint
+	$(BIN)/hadolint Dockerfile
 
 ## test: set up, lint, then the whole pytest suite (starts its own PostgreSQL and Redis)
 test: lint

@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from runtime.screening.risk import Sensitivity, parse_sensitivity
+from runtime.serving import PORT
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -234,7 +235,7 @@ class ServerSettings(_Concern):
     """Where ``ethiq serve`` listens."""
 
     host: str = _env("ETHIQ_HOST", "127.0.0.1", "address `ethiq serve` binds")
-    port: int = _env("ETHIQ_PORT", 8000, "port `ethiq serve` listens on", ge=1, le=65535)
+    port: int = _env("ETHIQ_PORT", PORT, "port `ethiq serve` listens on", ge=1, le=65535)
     workers: int = _env("ETHIQ_WORKERS", 1, "Granian worker processes", ge=1)
     max_body_bytes: int = _env(
         "ETHIQ_MAX_BODY_BYTES", 65_536, "largest request body accepted (413 beyond)", ge=1024

@@ -25,7 +25,8 @@ class PlatformConfig:
     vpc_cidr: str = "10.40.0.0/16"
     runner_label: str = "ethiq-platform"  # the runner that applies (reaches the database)
     preview_runner_label: str = "ethiq-preview"  # the runner that previews pull requests
-    runtime_count: int = 2
+    runtime_count: int = 2  # the fewest runtime tasks; autoscaling adds up to runtime_max_count
+    runtime_max_count: int = 10
     alarm_email: str | None = None
 
     @property
@@ -51,5 +52,6 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         runner_label=config.get("runnerLabel") or "ethiq-platform",
         preview_runner_label=config.get("previewRunnerLabel") or "ethiq-preview",
         runtime_count=config.get_int("runtimeCount") or 2,
+        runtime_max_count=config.get_int("runtimeMaxCount") or 10,
         alarm_email=config.get("alarmEmail"),
     )

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from runtime.serving import PORT
+
 __all__ = ["RUNTIME_PORT", "Firewall", "FirewallArgs"]
 
-RUNTIME_PORT = 8000
+RUNTIME_PORT = PORT  # the runtime's own declaration (runtime/serving.py)
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
 _IPV4_ANY, _IPV6_ANY = ["0.0.0.0/0"], ["::/0"]

@@ -131,6 +131,7 @@ class Platform(pulumi.ComponentResource):
                 metrics_remote_write_url=monitoring.remote_write_url,
                 metrics_workspace_arn=monitoring.workspace_arn,
                 desired_count=config.runtime_count,
+                max_count=max(config.runtime_max_count, config.runtime_count),
             ),
             child,
         )

@@ -19,12 +19,20 @@ import pulumi_aws as aws
 
 from infra.platform_stack.firewall import RUNTIME_PORT
 from infra.platform_stack.monitoring import collector_config, collector_container
+from runtime.serving import CONTAINER_HOST, LIVE_PATH
 
 __all__ = ["ERROR_RATE_THRESHOLD", "RuntimeService", "RuntimeServiceArgs"]
 
 ERROR_RATE_THRESHOLD = 5.0  # percent of requests answered 5xx, by the runtime or the ALB
 _CONTAINER = "runtime"
+# How the task serves: every interface of the task, on the port the load balancer targets.
+_SERVING = {"ETHIQ_HOST": CONTAINER_HOST, "ETHIQ_PORT": str(RUNTIME_PORT)}
 _TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# Target tracking: add tasks above 60 % average CPU, or above 3,000 requests per task per
+# minute (50 req/s, far below what one worker's voice webhook sustains in `make bench`, so a
+# burst of calls is absorbed while new tasks start).
+_CPU_TARGET = 60.0
+_REQUESTS_PER_TASK_PER_MINUTE = 3000.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,8 @@ class RuntimeServiceArgs:
     # Amazon Managed Prometheus: each task's collector sidecar writes here (None: no sidecar).
     metrics_remote_write_url: pulumi.Input[str] | None = None
     metrics_workspace_arn: pulumi.Input[str] | None = None
-    desired_count: int = 2
+    desired_count: int = 2  # also the autoscaling floor
+    max_count: int = 10
     cpu: int = 512
     memory: int = 1024
 
@@ -80,7 +89,11 @@ class RuntimeService(pulumi.ComponentResource):
             protocol="HTTP",
             deregistration_delay=20,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
-                path="/healthz", matcher="200", interval=15, healthy_threshold=2
+                # Liveness: ECS replaces a task that fails this (runtime/serving.py says why).
+                path=LIVE_PATH,
+                matcher="200",
+                interval=15,
+                healthy_threshold=2,
             ),
             opts=child,
         )
@@ -130,7 +143,7 @@ class RuntimeService(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )
-        aws.ecs.Service(
+        service = aws.ecs.Service(
             f"{name}-service",
             cluster=cluster.arn,
             task_definition=task.arn,
@@ -154,13 +167,64 @@ class RuntimeService(pulumi.ComponentResource):
                 )
             ],
             health_check_grace_period_seconds=30,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[https]),
+            # Autoscaling owns the count once the service runs; `up` must not reset it.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[https], ignore_changes=["desiredCount"]
+            ),
         )
+        self._autoscaling(name, args, cluster, service, alb, targets, child)
         self._error_rate_alarm(name, alb, args.alarm_topic_arn, child)
 
         self.url = pulumi.Output.from_input(f"https://{args.hostname}")
         self.load_balancer_dns_name = alb.dns_name
         self.register_outputs({"url": self.url, "loadBalancerDnsName": alb.dns_name})
+
+    @staticmethod
+    def _autoscaling(
+        name: str,
+        args: RuntimeServiceArgs,
+        cluster: aws.ecs.Cluster,
+        service: aws.ecs.Service,
+        alb: aws.lb.LoadBalancer,
+        targets: aws.lb.TargetGroup,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Scale the runtime between ``desired_count`` and ``max_count`` tasks on CPU and on
+        requests per task (Application Auto Scaling target tracking for ECS services)."""
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+            min_capacity=args.desired_count,
+            max_capacity=args.max_count,
+            opts=child,
+        )
+        metrics: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
+            "cpu": ("ECSServiceAverageCPUUtilization", _CPU_TARGET, None),
+            "requests": (
+                "ALBRequestCountPerTarget",
+                _REQUESTS_PER_TASK_PER_MINUTE,
+                pulumi.Output.concat(alb.arn_suffix, "/", targets.arn_suffix),
+            ),
+        }
+        for kind, (metric, value, label) in metrics.items():
+            aws.appautoscaling.Policy(
+                f"{name}-scale-on-{kind}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=value,
+                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type=metric, resource_label=label
+                    ),
+                    scale_in_cooldown=300,
+                    scale_out_cooldown=60,
+                ),
+                opts=child,
+            )
 
     @staticmethod
     def _certificate(
@@ -247,7 +311,8 @@ class RuntimeService(pulumi.ComponentResource):
                 "essential": True,
                 "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
                 "environment": [
-                    {"name": key, "value": value} for key, value in sorted(args.environment.items())
+                    {"name": key, "value": value}
+                    for key, value in sorted({**args.environment, **_SERVING}.items())
                 ],
                 "secrets": [
                     {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())

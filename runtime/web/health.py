@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get
 from piccolo.querystring import QueryString
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from runtime.serving import LIVE_PATH, READY_PATH
 from runtime.web.state import Runtime, runtime_of
 
 __all__ = ["HealthController"]
@@ -38,11 +39,11 @@ async def _store(runtime: Runtime) -> None:
 class HealthController(Controller):
     tags = ("health",)
 
-    @get("/health/live", summary="The process answers")
+    @get(LIVE_PATH, summary="The process answers")
     async def live(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/health/ready", summary="Each dependency's state; 503 if one is down or degraded")
+    @get(READY_PATH, summary="Each dependency's state; 503 if one is down or degraded")
     async def ready(self, request: AnyRequest) -> Response[dict[str, Any]]:
         runtime = runtime_of(request)
         database, store = await asyncio.gather(

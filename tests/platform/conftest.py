@@ -74,6 +74,9 @@ class Mocks(pulumi.runtime.Mocks):
             "SubnetGroup": {"name": name},
             "ParameterGroup": {"name": name},
             "LogGroup": {"name": f"/ecs/{name}"},
+            "TargetGroup": {"arnSuffix": f"targetgroup/{name}/0123456789abcdef"},
+            "Cluster": {"name": name},
+            "Service": {"name": name},
             "Workspace": {
                 "prometheusEndpoint": (
                     f"https://aps-workspaces.ca-central-1.amazonaws.com/workspaces/ws-{name}/"

@@ -15,6 +15,7 @@ from infra.platform_stack import program
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
 from infra.platform_stack.monitoring import RULES_FILE
 from infra.platform_stack.platform_component import Platform
+from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT
 from tests.platform.conftest import RecordingMonitor, is_secret, mock_monitor, reveal
 
 PASSWORD = "db-Pa55word-never-plain"  # noqa: S105 (test values)
@@ -341,3 +342,32 @@ def _strip_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip_secrets(v) for v in value]
     return value
+
+
+def test_the_load_balancer_probes_liveness_on_the_task_port(monitor: RecordingMonitor) -> None:
+    group = monitor.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert group["port"] == PORT
+    assert group["healthCheck"]["path"] == LIVE_PATH
+    [task] = monitor.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    runtime = next(
+        c for c in json.loads(task.inputs["containerDefinitions"]) if c["name"] == "runtime"
+    )
+    assert runtime["portMappings"] == [{"containerPort": PORT, "protocol": "tcp"}]
+    env = {e["name"]: e["value"] for e in runtime["environment"]}
+    assert env["ETHIQ_HOST"] == CONTAINER_HOST
+    assert env["ETHIQ_PORT"] == str(PORT)
+
+
+def test_the_service_scales_on_cpu_and_requests_between_its_floor_and_ceiling(
+    monitor: RecordingMonitor,
+) -> None:
+    target = monitor.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 10)
+    assert target["scalableDimension"] == "ecs:service:DesiredCount"
+    metrics = {
+        p.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"][
+            "predefinedMetricType"
+        ]
+        for p in monitor.of_type("aws:appautoscaling/policy:Policy")
+    }
+    assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
