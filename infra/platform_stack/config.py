@@ -27,6 +27,7 @@ class PlatformConfig:
     preview_runner_label: str = "ethiq-preview"  # the runner that previews pull requests
     runtime_count: int = 2  # the fewest runtime tasks; autoscaling adds up to runtime_max_count
     runtime_max_count: int = 10
+    github_oidc_provider_arn: str | None = None  # the account's GitHub OIDC provider
     alarm_email: str | None = None
 
     @property
@@ -53,5 +54,6 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         preview_runner_label=config.get("previewRunnerLabel") or "ethiq-preview",
         runtime_count=config.get_int("runtimeCount") or 2,
         runtime_max_count=config.get_int("runtimeMaxCount") or 10,
+        github_oidc_provider_arn=config.get("githubOidcProviderArn"),
         alarm_email=config.get("alarmEmail"),
     )

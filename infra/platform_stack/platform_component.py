@@ -29,6 +29,7 @@ class PlatformArgs:
 
 class Platform(pulumi.ComponentResource):
     runtime_url: pulumi.Output[str]
+    runtime_deploy: dict[str, pulumi.Output[str]]
     data_region: pulumi.Output[str]
     runner_label: pulumi.Output[str]
     preview_runner_label: pulumi.Output[str]
@@ -132,6 +133,8 @@ class Platform(pulumi.ComponentResource):
                 metrics_workspace_arn=monitoring.workspace_arn,
                 desired_count=config.runtime_count,
                 max_count=max(config.runtime_max_count, config.runtime_count),
+                github_repository=config.github_repository,
+                github_oidc_provider_arn=config.github_oidc_provider_arn,
             ),
             child,
         )
@@ -170,6 +173,7 @@ class Platform(pulumi.ComponentResource):
         )
 
         self.runtime_url = runtime.url
+        self.runtime_deploy = runtime.deploy
         self.data_region = pulumi.Output.from_input(config.region)
         self.runner_label = runner.label
         self.preview_runner_label = preview_runner.label
@@ -189,5 +193,6 @@ class Platform(pulumi.ComponentResource):
                 "loadBalancerDnsName": runtime.load_balancer_dns_name,
                 "alarmTopicArn": alarms.arn,
                 "secretArns": self.secret_arns,
+                "runtimeDeploy": self.runtime_deploy,
             }
         )

@@ -31,4 +31,6 @@ def main() -> Platform:
     pulumi.export("runnerLabel", platform.runner_label)
     pulumi.export("previewRunnerLabel", platform.preview_runner_label)
     pulumi.export("secretArns", platform.secret_arns)
+    # The runtime-image workflow's variables (RUNTIME_IMAGE_REPOSITORY, …; see the workflow).
+    pulumi.export("runtimeDeploy", platform.runtime_deploy)
     return platform

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.platform_stack.firewall import RUNTIME_PORT
+from infra.platform_stack.image import image_deployer, image_store
 from infra.platform_stack.monitoring import collector_config, collector_container
 from runtime.serving import CONTAINER_HOST, LIVE_PATH
 
@@ -45,7 +46,7 @@ class RuntimeServiceArgs:
     region: str
     hostname: str
     zone_id: str
-    image: str
+    image: str  # the first image only, then the runtime-image workflow's (platform_stack/image.py)
     kms_key_arn: pulumi.Input[str]
     # Environment variable → Secrets Manager reference (an ARN, or ``ARN:json-key::``).
     secrets: Mapping[str, pulumi.Input[str]]
@@ -54,6 +55,8 @@ class RuntimeServiceArgs:
     # Amazon Managed Prometheus: each task's collector sidecar writes here (None: no sidecar).
     metrics_remote_write_url: pulumi.Input[str] | None = None
     metrics_workspace_arn: pulumi.Input[str] | None = None
+    github_repository: str | None = None  # owner/name, whose workflow rolls out images
+    github_oidc_provider_arn: str | None = None  # None: no deployer role
     desired_count: int = 2  # also the autoscaling floor
     max_count: int = 10
     cpu: int = 512
@@ -63,6 +66,7 @@ class RuntimeServiceArgs:
 class RuntimeService(pulumi.ComponentResource):
     url: pulumi.Output[str]
     load_balancer_dns_name: pulumi.Output[str]
+    deploy: dict[str, pulumi.Output[str]]  # what the runtime-image workflow needs to know
 
     def __init__(
         self, name: str, args: RuntimeServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -137,7 +141,8 @@ class RuntimeService(pulumi.ComponentResource):
             opts=child,
         )
 
-        task = self._task_definition(name, args, child)
+        store = image_store(name, args.image, args.kms_key_arn, self)
+        task = self._task_definition(name, args, store.image, child)
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
@@ -173,6 +178,23 @@ class RuntimeService(pulumi.ComponentResource):
             ),
         )
         self._autoscaling(name, args, cluster, service, alb, targets, child)
+        self.deploy = {
+            "repository": store.repository.repository_url,
+            "parameter": store.parameter.name,
+            "cluster": cluster.name,
+            "service": service.name,
+        }
+        if args.github_repository and args.github_oidc_provider_arn:
+            role = image_deployer(
+                name,
+                github_repository=args.github_repository,
+                oidc_provider_arn=args.github_oidc_provider_arn,
+                store=store,
+                service_arn=service.id,  # an ECS service's id is its ARN
+                task=task,
+                parent=self,
+            )
+            self.deploy["role"] = role.arn
         self._error_rate_alarm(name, alb, args.alarm_topic_arn, child)
 
         self.url = pulumi.Output.from_input(f"https://{args.hostname}")
@@ -258,7 +280,7 @@ class RuntimeService(pulumi.ComponentResource):
 
     @staticmethod
     def _task_definition(
-        name: str, args: RuntimeServiceArgs, child: pulumi.ResourceOptions
+        name: str, args: RuntimeServiceArgs, image: pulumi.Input[str], child: pulumi.ResourceOptions
     ) -> aws.ecs.TaskDefinition:
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", retention_in_days=30, opts=child)
         assume = json.dumps(
@@ -307,7 +329,7 @@ class RuntimeService(pulumi.ComponentResource):
         containers: list[pulumi.Input[Any]] = [
             {
                 "name": _CONTAINER,
-                "image": args.image,
+                "image": image,
                 "essential": True,
                 "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
                 "environment": [

@@ -18,6 +18,7 @@ from pulumi.runtime.mocks import MockMonitor
 SECRET_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105
 ZONES = ["ca-central-1a", "ca-central-1b", "ca-central-1d"]
+DEPLOYED_IMAGE = "123456789012.dkr.ecr.ca-central-1.amazonaws.com/runtime@sha256:" + "ab" * 32
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ class Mocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        name = str(args.args.get("name", ""))
+        get_parameter = "aws:ssm/getParameter:getParameter"
+        if args.token == get_parameter and name.endswith("/runtime-image"):
+            return {"name": name, "value": DEPLOYED_IMAGE}, []  # what the workflow last rolled out
         results: dict[str, dict[str, Any]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": {"names": ZONES},
             "aws:ssm/getParameter:getParameter": {"name": "ami", "value": "ami-0debian12"},

@@ -16,7 +16,13 @@ from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
 from infra.platform_stack.monitoring import RULES_FILE
 from infra.platform_stack.platform_component import Platform
 from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT
-from tests.platform.conftest import RecordingMonitor, is_secret, mock_monitor, reveal
+from tests.platform.conftest import (
+    DEPLOYED_IMAGE,
+    RecordingMonitor,
+    is_secret,
+    mock_monitor,
+    reveal,
+)
 
 PASSWORD = "db-Pa55word-never-plain"  # noqa: S105 (test values)
 TOKEN = "twilio-auth-token-never-plain"  # noqa: S105
@@ -348,10 +354,7 @@ def test_the_load_balancer_probes_liveness_on_the_task_port(monitor: RecordingMo
     group = monitor.one("aws:lb/targetGroup:TargetGroup").inputs
     assert group["port"] == PORT
     assert group["healthCheck"]["path"] == LIVE_PATH
-    [task] = monitor.of_type("aws:ecs/taskDefinition:TaskDefinition")
-    runtime = next(
-        c for c in json.loads(task.inputs["containerDefinitions"]) if c["name"] == "runtime"
-    )
+    runtime = _runtime_container(monitor)
     assert runtime["portMappings"] == [{"containerPort": PORT, "protocol": "tcp"}]
     env = {e["name"]: e["value"] for e in runtime["environment"]}
     assert env["ETHIQ_HOST"] == CONTAINER_HOST
@@ -371,3 +374,61 @@ def test_the_service_scales_on_cpu_and_requests_between_its_floor_and_ceiling(
         for p in monitor.of_type("aws:appautoscaling/policy:Policy")
     }
     assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+
+def _runtime_container(monitor: RecordingMonitor) -> dict[str, Any]:
+    [task] = monitor.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    containers = json.loads(task.inputs["containerDefinitions"])
+    return cast(dict[str, Any], next(c for c in containers if c["name"] == "runtime"))
+
+
+def test_the_task_runs_the_deployed_image_not_the_first_one(monitor: RecordingMonitor) -> None:
+    # platform:image only seeds the parameter; an `up` after a rollout keeps the rolled-out image.
+    assert _runtime_container(monitor)["image"] == DEPLOYED_IMAGE
+    parameter = monitor.one("aws:ssm/parameter:Parameter").inputs
+    assert parameter["name"] == "/ethiq/runtime-image"
+    assert reveal(parameter["value"]) == CONFIG["platform:image"]
+    repository = monitor.one("aws:ecr/repository:Repository").inputs
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository["encryptionConfigurations"][0]["encryptionType"] == "KMS"
+    assert not [r for r in monitor.of_type("aws:iam/role:Role") if "image-deployer" in r.name]
+
+
+def test_the_image_deployer_is_trusted_from_the_deploy_environment_only(
+    event_loop: asyncio.AbstractEventLoop,
+) -> None:
+    provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    run = _up({"platform:githubOidcProviderArn": provider})
+    [role] = [r for r in run.monitor.of_type("aws:iam/role:Role") if "image-deployer" in r.name]
+    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Federated": provider}
+    assert statement["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:ethiq/ethiq:environment:runtime-image",
+    }
+    [policy] = [
+        p
+        for p in run.monitor.of_type("aws:iam/rolePolicy:RolePolicy")
+        if "image-deployer" in p.name
+    ]
+    actions = {
+        action
+        for s in json.loads(policy.inputs["policy"])["Statement"]
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions == {
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:CompleteLayerUpload",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+        "ssm:PutParameter",
+        "ecs:DescribeTaskDefinition",
+        "ecs:RegisterTaskDefinition",
+        "ecs:DescribeServices",
+        "ecs:UpdateService",
+        "iam:PassRole",
+    }
