@@ -21,7 +21,9 @@ _defaults = Settings.from_env({}).server
 
 def _logging() -> dict[str, Any]:
     config = cast("dict[str, Any]", copy.deepcopy(LOGGING_CONFIG))
-    config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO"}
+    # Not propagated: Litestar's own logging config gives the root logger a handler too, which
+    # printed every runtime line twice.
+    config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
     # Every line any handler writes is escaped (request values can never forge a log line).
     config.setdefault("filters", {})["escape"] = {"()": "runtime.web.limits.EscapingFilter"}
     for handler in config["handlers"].values():

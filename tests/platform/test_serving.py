@@ -101,12 +101,13 @@ def test_the_image_install_runs_ethiq_serve_with_runtime_dependencies_only(tmp_p
     }
     work = tmp_path / "work"
     work.mkdir()
+    log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [venv / "bin" / "ethiq", "serve"],
         cwd=work,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     try:
         wait_for_port(port, server)
@@ -117,3 +118,9 @@ def test_the_image_install_runs_ethiq_serve_with_runtime_dependencies_only(tmp_p
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
+    # Each line once: the runtime's logger used to reach Litestar's root handler as well.
+    lines = (tmp_path / "serve.log").read_text().splitlines()
+    migrations = [line for line in lines if "applied" in line and "migrations" in line]
+    assert migrations
+    assert len(migrations) == len({line.split("applied", 1)[1] for line in migrations})
