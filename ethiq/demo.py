@@ -274,7 +274,8 @@ def run_demo(progress: Any) -> dict[str, Any]:
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Run the whole product locally: sandbox, runtime, a tenant, a legit call and a scam call."""
+    """Run the whole product locally: sandbox, runtime, two tenants (fr-CA and en-US), a legit
+    call and a scam call."""
     started = time.perf_counter()
     progress = (lambda _line: None) if as_json else typer.echo
     try:
