@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ethiq import demo, engine_cli, pulumi_cli, reconcile_cli, runtime_cli, tenant_cli
+from ethiq import demo_cli, engine_cli, pulumi_cli, reconcile_cli, runtime_cli, tenant_cli
 from ethiq.sandbox import cli as sandbox_cli
 from runtime.screening import cli as screening_cli
 
@@ -28,7 +28,7 @@ app.command(
     add_help_option=False,
 )(pulumi_cli.pulumi)
 app.command("serve")(runtime_cli.serve)
-app.command("demo")(demo.demo)
-app.add_typer(demo.simulate_app, name="simulate")
+app.command("demo")(demo_cli.demo)
+app.add_typer(demo_cli.simulate_app, name="simulate")
 
 __all__ = ["app"]

@@ -1,15 +1,15 @@
-"""``ethiq demo`` and ``ethiq simulate call``: the whole product on this machine.
+"""What ``ethiq demo`` runs (:mod:`ethiq.demo_cli`): the whole product on this machine.
 
 The demo runs on the embedded defaults (SQLite, in-process store; no PostgreSQL, no Redis): it
 starts the local Twilio sandbox and the runtime under Granian, provisions an example tenant with
-the real Pulumi engine against the sandbox (its stack file lives in a temporary directory, never
-in ``stacks/``), records an emergency contact's consent by SMS, plays a legitimate call in French
+the real Pulumi engine against the sandbox (two example tenants, fr-CA and en-US; their stack
+files live in a temporary directory, never in ``stacks/``), records an emergency contact's
+consent by SMS, plays a legitimate call in French
 and a scam call in English exactly as Twilio would, prints what happened, and stops everything.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import sys
@@ -19,21 +19,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import msgspec
-import typer
 
 from ethiq.local import LocalPlatform
-from ethiq.sandbox.caller import CallScript, ScriptedSegment, parse_transcript, play_call, send_sms
-from ethiq.sandbox.client import SandboxControl
+from ethiq.sandbox.caller import CallScript, ScriptedSegment, play_call, send_sms
 from ethiq.sandbox.server import free_port, running_sandbox
-from infra.engine import EngineError
 from infra.tenant_config import Contact, validate_tenant
 from runtime.tenants import generate_key
 
-__all__ = ["demo", "simulate_app"]
+__all__ = ["run_demo"]
 
 READY_TIMEOUT_S = 90.0
 
@@ -269,90 +266,3 @@ def run_demo(progress: Any) -> dict[str, Any]:
         "calls": summaries,
         "twilio_contract_violations": violations,
     }
-
-
-def demo(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-) -> None:
-    """Run the whole product locally: sandbox, runtime, two tenants (fr-CA and en-US), a legit
-    call and a scam call."""
-    started = time.perf_counter()
-    progress = (lambda _line: None) if as_json else typer.echo
-    try:
-        summary = run_demo(progress)
-    except (EngineError, RuntimeError, LookupError, httpx.HTTPError) as error:
-        typer.secho(f"demo failed: {error}", err=True, fg="red")
-        raise typer.Exit(1) from error
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
-        return
-    typer.echo("")
-    for call in summary["calls"]:
-        typer.secho(
-            f"{call['label']} to {call['tenant']}: verdict {call['verdict']} "
-            f"(risk {call['risk']:.2f})",
-            bold=True,
-        )
-        typer.echo(
-            f"  the caller waits in a conference; the person's app {call['answer']['connected_to']}"
-            f" {'answers' if call['answer']['person_answered'] else 'does not answer'}"
-        )
-        previous = None
-        for step in call["timeline"]:  # a row per segment: show where the verdict changes
-            if step["verdict"] != previous:
-                typer.echo(
-                    f"  at {step['at_seconds']:5.1f}s -> {step['verdict']:<10} "
-                    f"{'; '.join(step['reasons'][:3])}"
-                )
-            previous = step["verdict"]
-        for said in call["live_warnings"]:
-            typer.echo(f"  the person (only) hears during the call: {said}")
-        for said in call["answer"]["heard_by_caller"]:
-            typer.echo(f"  the caller hears: {said}")
-        for alert in call["alerts"]:
-            typer.echo(f"  SMS to {alert['to']}: {alert['body']}")
-        if not call["alerts"]:
-            typer.echo("  no alert sent")
-    typer.secho(
-        f"demo done in {time.perf_counter() - started:.0f}s; everything stopped", fg="green"
-    )
-
-
-simulate_app = typer.Typer(help="Drive a running runtime as Twilio would, through the sandbox.")
-
-
-@simulate_app.command("call")
-def simulate_call(
-    to: Annotated[str, typer.Option(help="The tenant's number (E.164).")],
-    from_: Annotated[str, typer.Option("--from", help="The caller's number (E.164).")],
-    transcript: Annotated[
-        str | None,
-        typer.Option(help="A file, or the text itself: one segment per line, 'caller:'/'callee:'."),
-    ] = None,
-    stir: Annotated[
-        str | None, typer.Option(help="StirVerstat, e.g. TN-Validation-Failed.")
-    ] = None,
-    sandbox_url: Annotated[str, typer.Option(envvar="TWILIO_API_BASE_URL")] = "",
-    account_sid: Annotated[str, typer.Option(envvar="TWILIO_ACCOUNT_SID")] = "",
-    auth_token: Annotated[str, typer.Option(envvar="TWILIO_AUTH_TOKEN")] = "",
-) -> None:
-    """Signed voice webhook, transcription events, status callback; prints a JSON summary."""
-    if not (sandbox_url and account_sid and auth_token):
-        typer.secho(
-            "error: the sandbox's URL and parent credentials are required "
-            "(TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
-            err=True,
-        )
-        raise typer.Exit(2)
-    text = ""
-    if transcript:
-        path = Path(transcript)
-        text = path.read_text() if path.is_file() else transcript
-    script = CallScript(to, from_, parse_transcript(text), stir_verstat=stir)
-    try:
-        with SandboxControl(sandbox_url, account_sid, auth_token) as control:
-            summary = play_call(control, script)
-    except (LookupError, httpx.HTTPError) as error:
-        typer.secho(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
-    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))

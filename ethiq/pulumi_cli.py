@@ -12,14 +12,14 @@ from typing import Annotated
 
 import typer
 
-from infra.policy_guard import POLICY_COMMANDS
-
 __all__ = ["pulumi", "pulumi_command"]
 
 
 def pulumi_command(args: list[str], cwd: Path) -> list[str]:
     """The pulumi command line for ``args`` run in ``cwd``: the project's ``policies/`` pack is
     added to the commands that run policies."""
+    from infra.policy_guard import POLICY_COMMANDS  # it imports the pulumi SDK
+
     command = ["pulumi", *args]
     verb = next((a for a in args if not a.startswith("-")), "")
     project = next((d for d in (cwd, *cwd.parents) if (d / "Pulumi.yaml").is_file()), None)

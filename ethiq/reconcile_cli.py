@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from infra.reconcile.git import GitError, git
 from infra.reconcile.report import FAILING, Report, StackResult, to_json, to_markdown
-from infra.reconcile.runner import CredentialsError, InventoryError, Settings, Task, converge
-from infra.reconcile.runner import drift as run_drift
-from infra.reconcile.runner import reconcile as run_reconcile
+
+if TYPE_CHECKING:  # the runner (the Automation API) is imported when a command runs
+    from infra.reconcile.runner import Settings, Task
 
 __all__ = ["deploy_all", "drift", "reconcile"]
 
@@ -178,6 +178,8 @@ def _settings(
     lock_backoff: float,
     work_dir: Path | None,
 ) -> Settings:
+    from infra.reconcile.runner import Settings
+
     return Settings(
         env=dict(os.environ),
         parallel=parallel,
@@ -200,6 +202,9 @@ def _run(
     repo: Path,
     outputs: tuple[Path | None, Path | None],
 ) -> None:
+    from infra.reconcile.runner import CredentialsError, InventoryError, converge
+    from infra.reconcile.runner import reconcile as run_reconcile
+
     root = _repo_root(repo)
     mode: Literal["preview", "apply"] = "apply" if apply else "preview"
     try:
@@ -246,6 +251,9 @@ def drift(
     if not (root / "Pulumi.yaml").is_file():
         typer.secho(f"error: no Pulumi.yaml in {root}", err=True, fg="red")
         raise typer.Exit(2)
+    from infra.reconcile.runner import Settings
+    from infra.reconcile.runner import drift as run_drift
+
     settings = Settings(env=dict(os.environ), parallel=parallel, work_dir=work_dir)
     report = run_drift(root, stacks or (), settings=settings, on_progress=_progress)
     _write(report, json_out, markdown_out)

@@ -7,10 +7,6 @@ import socket
 from typing import Annotated, Any, cast
 
 import typer
-from granian import Granian
-from granian.constants import Interfaces
-from granian.http import HTTP1Settings
-from granian.log import LOGGING_CONFIG
 
 from runtime.settings import Settings, SettingsError
 
@@ -20,6 +16,8 @@ _defaults = Settings.from_env({}).server
 
 
 def _logging() -> dict[str, Any]:
+    from granian.log import LOGGING_CONFIG
+
     config = cast("dict[str, Any]", copy.deepcopy(LOGGING_CONFIG))
     # Not propagated: Litestar's own logging config gives the root logger a handler too, which
     # printed every runtime line twice.
@@ -76,6 +74,10 @@ def serve(
         raise typer.BadParameter("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
     if workers > 1 and not settings.store.redis_url:
         typer.echo("warning: several workers without REDIS_URL: each keeps its own store", err=True)
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
     typer.echo(f"Ethiq runtime on http://{host}:{port} (public URL {settings.twilio.public_url})")
     Granian(
         "runtime.web.app:create_app",

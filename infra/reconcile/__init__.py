@@ -7,24 +7,3 @@ left), ``processes`` keeps each worker in a session swept when it ends, ``runner
 them with bounded parallelism, ``report`` renders JSON and markdown. ``ethiq reconcile``,
 ``ethiq deploy-all`` and ``ethiq drift`` are the commands.
 """
-
-from __future__ import annotations
-
-from infra.reconcile.changes import ChangeSet, StackChange, detect_changes, pending_changes
-from infra.reconcile.report import Report, StackResult, to_json, to_markdown
-from infra.reconcile.runner import Settings, converge, drift, reconcile
-
-__all__ = [
-    "ChangeSet",
-    "Report",
-    "Settings",
-    "StackChange",
-    "StackResult",
-    "converge",
-    "detect_changes",
-    "drift",
-    "pending_changes",
-    "reconcile",
-    "to_json",
-    "to_markdown",
-]
