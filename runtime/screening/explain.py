@@ -110,6 +110,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         "sounds like a recorded notice",
         "ressemble à un message enregistré",
     ),
+    "robocall_followup": (
+        'follows up a recorded call ("you pressed 1")',
+        "fait suite à un appel enregistré (« vous avez appuyé sur 1 »)",
+    ),
     "learned": (
         "sounds like known scam calls",
         "ressemble à des appels frauduleux connus",
