@@ -561,6 +561,19 @@ _PAYMENT = (
         r"|epargnes?)",
         negatable=True,
     ),
+    # Pay or else: the payment comes with the threat or the deadline (utility cut, arrest).
+    cue(
+        "pay_or_else",
+        Group.PAYMENT,
+        1.2,
+        rf"unless (?:you |we receive (?:a |the |your )?)?(?:pay|payment|make {G2}payment)"
+        rf"|(?:pay|payment) {G3}(?:within|in the next|dans les (?:prochaines )?) ?\d+ (?:minutes"
+        r"|hours|heures)",
+        rf"(?:a moins (?:de|que vous) (?:ne )?(?:payer|payiez|paye|fassiez {G2}paiement))"
+        r"|(?:payer|payez|paiement) (?:\w+ ){0,3}(?:d ici|avant|dans les) (?:\w+ )?\d+ (?:minutes"
+        r"|heures)",
+        negatable=True,
+    ),
     cue(
         "upfront_fee",
         Group.PAYMENT,
