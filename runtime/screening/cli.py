@@ -28,15 +28,17 @@ from runtime.screening.evaluate import (
     summarise,
 )
 from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
-from runtime.screening.learned import default_model
+from runtime.screening.learned import LinearModel, default_model
 from runtime.screening.model import CallRecord
-from runtime.screening.risk import Sensitivity, parse_sensitivity
+from runtime.screening.risk import Sensitivity, Thresholds, parse_sensitivity
 from runtime.screening.train import (
     DEFAULT_CORPUS,
     FOLDS,
     cross_validate,
+    fold_models,
     leave_one_source_out,
     load_calls,
+    median_thresholds,
     trained_on,
 )
 
@@ -119,21 +121,58 @@ def _format_sweep(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _threshold_spread(models: list[LinearModel]) -> dict[str, object]:
+    """The folds' verdict thresholds beside the committed model's (which should be their median)."""
+    committed = default_model()
+
+    def pair(t: Thresholds) -> dict[str, float]:
+        return {"suspicious": round(t.suspicious, 2), "scam": round(t.scam, 2)}
+
+    return {
+        "folds": [pair(m.thresholds) for m in models],
+        "median": pair(median_thresholds(models)),
+        "committed": None if committed is None else pair(committed.thresholds),
+    }
+
+
+def _format_spread(spread: dict[str, object]) -> str:
+    folds: list[dict[str, float]] = spread["folds"]  # type: ignore[assignment]
+    median: dict[str, float] = spread["median"]  # type: ignore[assignment]
+    committed: dict[str, float] | None = spread["committed"]  # type: ignore[assignment]
+
+    def span(key: str) -> str:
+        values = [f[key] for f in folds]
+        return f"{min(values):.2f}-{max(values):.2f} (median {median[key]:.2f})"
+
+    line = (
+        f"verdict thresholds of English calls chosen by the {len(folds)} folds at normal "
+        f"sensitivity: suspicious {span('suspicious')}, scam {span('scam')}"
+    )
+    if committed is not None:
+        line += (
+            f"; committed model: suspicious {committed['suspicious']:.2f}, "
+            f"scam {committed['scam']:.2f}"
+        )
+    return line
+
+
 def _cross_validated(
     corpus: Path, levels: list[Sensitivity], by_source: bool
-) -> tuple[str, dict[Sensitivity, list[Outcome]], list[Outcome] | None]:
+) -> tuple[str, dict[Sensitivity, list[Outcome]], list[Outcome] | None, dict[str, object]]:
     if corpus != DEFAULT_CORPUS and not corpus.is_dir():
         typer.echo(f"corpus directory not found: {corpus}", err=True)
         raise typer.Exit(_INPUT_ERROR)
     if not corpus.is_dir():
         typer.echo(f"no corpus at {corpus}: cross-validating on the development set only", err=True)
     calls = load_calls(DEVSET, corpus if corpus.is_dir() else None)
-    by_level = cross_validate(calls, levels)
+    models = fold_models(calls)
+    by_level = cross_validate(calls, levels, models)
     mode = (
         f"cross-validated: {FOLDS} folds grouped by call, stratified by source; "
         f"{len(calls)} calls; each scored by a model trained without it"
     )
-    return mode, by_level, leave_one_source_out(calls) if by_source else None
+    loso = leave_one_source_out(calls) if by_source else None
+    return mode, by_level, loso, _threshold_spread(models)
 
 
 def _on_file(file: Path, levels: list[Sensitivity]) -> dict[Sensitivity, list[Outcome]]:
@@ -186,9 +225,10 @@ def evaluate(
         levels += [lv for lv in _LEVELS if lv != main_level]
     try:
         if file is None:
-            mode, by_level, loso = _cross_validated(corpus, levels, by_source)
+            mode, by_level, loso, spread = _cross_validated(corpus, levels, by_source)
         else:
-            mode, by_level, loso = f"committed model on {file.name}", _on_file(file, levels), None
+            mode, by_level = f"committed model on {file.name}", _on_file(file, levels)
+            loso, spread = None, None
     except InvalidInput as error:
         raise _refuse(error) from None
     except OSError as error:
@@ -211,9 +251,13 @@ def evaluate(
             document["by_sensitivity"] = sweep_rows
         if loso is not None:
             document["leave_one_source_out"] = as_dicts(summarise(loso))
+        if spread is not None:
+            document["thresholds"] = spread
         typer.echo(jsonlib.dumps(document, indent=2))
         return
     typer.echo(mode)
+    if spread is not None:
+        typer.echo(_format_spread(spread))
     typer.echo(format_table(slices))
     typer.echo("")
     typer.echo(format_reliability(table))

@@ -81,6 +81,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         "veut déplacer l'argent « à l'abri »",
     ),
     "upfront_fee": ("asks for a fee up front", "demande des frais à l'avance"),
+    "pay_or_else": (
+        "demands payment under a threat or a deadline",
+        "exige un paiement sous menace ou dans un délai",
+    ),
     "gift_card_mention": ("talks about gift cards", "parle de cartes-cadeaux"),
     "card_codes": (
         "asks for the numbers on the back of cards",
@@ -109,6 +113,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     "recorded_notice": (
         "sounds like a recorded notice",
         "ressemble à un message enregistré",
+    ),
+    "robocall_followup": (
+        'follows up a recorded call ("you pressed 1")',
+        "fait suite à un appel enregistré (« vous avez appuyé sur 1 »)",
     ),
     "learned": (
         "sounds like known scam calls",

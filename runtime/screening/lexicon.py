@@ -292,6 +292,8 @@ _THREAT = (
         r"|(?:be|get|etre) arrested",
         r"lawsuit|poursuite (?:judiciaire|contre vous)|legal action|recours (?:judiciaire|legal)"
         r"|criminal charges|accusations? criminelles?|charges against you|tax evasion"
+        r"|(?:registered|lodged|filed|pending|issued) against (?:you|your name)"
+        r"|(?:criminal|legal|court) case (?:\w+ ){0,3}against (?:you|your name)"
         r"|fraude fiscale|evasion fiscale",
         r"legal (?:proceedings|case|notice)|case (?:has been |was )?filed|(?:local )?(?:police"
         r"|authorities|sheriff) (?:\w+ ){0,3}(?:arrest|custody|warrant)|law enforcement"
@@ -559,6 +561,19 @@ _PAYMENT = (
         r"|epargnes?)",
         negatable=True,
     ),
+    # Pay or else: the payment comes with the threat or the deadline (utility cut, arrest).
+    cue(
+        "pay_or_else",
+        Group.PAYMENT,
+        1.2,
+        rf"unless (?:you |we receive (?:a |the |your )?)?(?:pay|payment|make {G2}payment)"
+        rf"|(?:pay|payment) {G3}(?:within|in the next|dans les (?:prochaines )?) ?\d+ (?:minutes"
+        r"|hours|heures)",
+        rf"(?:a moins (?:de|que vous) (?:ne )?(?:payer|payiez|paye|fassiez {G2}paiement))"
+        r"|(?:payer|payez|paiement) (?:\w+ ){0,3}(?:d ici|avant|dans les) (?:\w+ )?\d+ (?:minutes"
+        r"|heures)",
+        negatable=True,
+    ),
     cue(
         "upfront_fee",
         Group.PAYMENT,
@@ -752,6 +767,16 @@ _ROBOCALL = (
         r"|representant|representante|preposee?)",
         r"(?:to be |etre )?(?:removed|retire) (?:from|de) (?:our|the|notre|la) (?:\w+ )?(?:list"
         r"|liste)|(?:to|pour) (?:opt out|ne plus recevoir)",
+    ),
+    # The live part of a robocall scam starts when the person pressed 1 (or called back).
+    cue(
+        "robocall_followup",
+        Group.ROBOCALL,
+        0.8,
+        r"(?:received|got|get|had) (?:an|a|our|the) (?:automated|recorded|pre recorded|robo)"
+        r" ?(?:call|message|voice ?mail|notice)|(?:you|vous avez) (?:have )?(?:pressed|appuye"
+        r"|pese) (?:sur )?(?:the )?(?:1|one|un|le 1)\b",
+        r"(?:recu|eu) (?:un|le) (?:appel|message) (?:automatise|enregistre|automatique)",
     ),
 )
 

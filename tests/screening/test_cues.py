@@ -49,6 +49,11 @@ def keys(text: str) -> set[str]:
         ("if the teller asks, tell them it's for renovations", "coaching"),
         ("grand-maman c'est moi", "guess_who"),
         ("I'm in jail and need bail", "arrest_bail"),
+        ("a criminal case has been registered against your name", "legal_threat"),
+        ("you must have received an automated call and you pressed one", "robocall_followup"),
+        ("vous avez reçu un appel automatisé", "robocall_followup"),
+        ("your power will be disconnected unless you pay", "pay_or_else"),
+        ("il faut payer d'ici 30 minutes", "pay_or_else"),
     ],
 )
 def test_finds_typology_cues_in_both_languages(text: str, key: str) -> None:

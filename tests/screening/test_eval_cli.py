@@ -114,5 +114,11 @@ def test_cross_validated_figures_on_the_corpus() -> None:
     assert own["false_alarm_rate"] <= 0.02
     for lang in ("en", "fr"):
         assert slices[f"source:own-set lang:{lang}"]["false_alarm_rate"] <= 0.02
+        assert slices[f"source:own-set lang:{lang}"]["recall"] >= 0.95
     for name in ("source:youtube-scambait-scam", "source:switchboard-money-legit", "lang:fr"):
         assert name in slices
+    # The committed model's thresholds lie within what the folds chose (their median).
+    spread = document["thresholds"]
+    for key in ("suspicious", "scam"):
+        chosen = [fold[key] for fold in spread["folds"]]
+        assert min(chosen) <= spread["committed"][key] <= max(chosen)

@@ -29,6 +29,7 @@ from runtime.screening.train import (
     FALSE_ALARM_BUDGET,
     SCAM_RANGE,
     WARNING_BUDGET,
+    median_thresholds,
     replay,
     score,
     select_thresholds,
@@ -124,6 +125,22 @@ def test_thresholds_are_the_lowest_within_the_budgets() -> None:
     assert chosen.scam == SCAM_RANGE[0] or share(chosen.scam - 0.01) > FALSE_ALARM_BUDGET
     scams = [c for c in calls if c.scam]
     assert select_thresholds(scams, [0.9] * len(scams)) == Thresholds()
+
+
+def test_committed_thresholds_are_the_median_of_the_folds_choices() -> None:
+    def model(suspicious: float, scam: float) -> LinearModel:
+        return LinearModel(0.0, {}, {}, thresholds=Thresholds(suspicious, scam))
+
+    folds = [model(0.52, 0.62), model(0.49, 0.77), model(0.54, 0.73), model(0.52, 0.61)]
+    folds.append(model(0.60, 0.65))
+    assert median_thresholds(folds) == Thresholds(suspicious=0.52, scam=0.65)
+    # A warning never needs more risk than an alert.
+    assert median_thresholds([model(0.7, 0.6)]) == Thresholds(suspicious=0.6, scam=0.6)
+    committed = default_model()
+    assert committed is not None
+    spread = committed.info["fold_thresholds"]
+    assert isinstance(spread, list)
+    assert committed.thresholds == median_thresholds([model(**t) for t in spread])
 
 
 def _devset_sample() -> list[tuple[CallRecord, Labels]]:
