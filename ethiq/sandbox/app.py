@@ -21,6 +21,7 @@ from ethiq.sandbox.routes import (
     control,
     messages,
     numbers,
+    serverless,
     sip,
 )
 from ethiq.sandbox.settings import SandboxSettings
@@ -67,6 +68,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
             *messages.ROUTES,
             *calls.ROUTES,
             *conferences.ROUTES,
+            *serverless.ROUTES,
             *control.ROUTES,
         ],
         exception_handlers={TwilioApiError: _twilio_error, HTTPException: _http_error},

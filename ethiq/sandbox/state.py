@@ -15,6 +15,7 @@ from typing import Literal
 
 from ethiq.sandbox.formats import new_sid, new_token, now
 from ethiq.sandbox.inventory import Inventory
+from ethiq.sandbox.serverless import ServerlessState
 from ethiq.sandbox.settings import SandboxSettings
 
 __all__ = [
@@ -271,6 +272,7 @@ class Store:
             self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
             # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
             self.blocked_pairs: set[tuple[str, str]] = set()
+            self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
 
     @property
     def parent(self) -> Account:

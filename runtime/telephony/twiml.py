@@ -22,7 +22,9 @@ __all__ = [
     "conference_twiml",
     "connect_twiml",
     "dial_target",
+    "fallback_notice_twiml",
     "hangup_twiml",
+    "hosted_fallback_twiml",
     "message_twiml",
     "outbound_twiml",
     "reject_twiml",
@@ -230,6 +232,31 @@ def unavailable_twiml(language: str = "fr-CA") -> str:
     response = VoiceResponse()
     _say(response, _UNAVAILABLE, language)
     response.hangup()
+    return str(response)
+
+
+_SCREENING_DOWN = {
+    "fr": "Ethiq ne peut pas filtrer cet appel pour le moment. Soyez prudent.",
+    "en": "Ethiq cannot screen this call right now. Be careful.",
+}
+
+
+def hosted_fallback_twiml(sip_address: str, notice_url: str) -> str:
+    """The Twilio-hosted fallback (a static document, so no ``callerId``: Twilio then shows the
+    caller's number, and no ``action``: the runtime may be down): ring the person's SIP app,
+    TLS + SRTP, and before the bridge play ``notice_url`` to them only (``<Sip url>``, fetched
+    with GET as static assets are served)."""
+    response = VoiceResponse()
+    dial = Dial(timeout=RING_TIMEOUT_S)
+    dial.sip(secure_sip_uri(sip_address), url=notice_url, method="GET")
+    response.append(dial)
+    return str(response)
+
+
+def fallback_notice_twiml(language: str) -> str:
+    """Whispered to the person by the hosted fallback: this call is not screened."""
+    response = VoiceResponse()
+    _say(response, _SCREENING_DOWN, language)
     return str(response)
 
 
