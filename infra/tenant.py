@@ -11,6 +11,7 @@ from infra.providers.database import Registration, TenantSchema
 from infra.providers.ownership import StackIdentity
 from infra.providers.twilio_account import Subaccount
 from infra.providers.twilio_number import PhoneNumber
+from infra.providers.twilio_serverless import FALLBACK_PATH, HostedFallback, fallback_documents
 from infra.providers.twilio_sip import (
     CredentialListMapping,
     SipCredential,
@@ -68,18 +69,6 @@ class Tenant(pulumi.ComponentResource):
         account = Subaccount(
             f"{name}-subaccount", friendly_name=label, owner=owner, credentials=creds, opts=kept
         )
-        number = PhoneNumber(
-            f"{name}-number",
-            account_sid=account.sid,
-            friendly_name=label,
-            owner=owner,
-            country=config.served.country,
-            in_region=config.served.subdivision,
-            near=f"{config.near[0]},{config.near[1]}",
-            webhooks=urls,
-            credentials=creds,
-            opts=kept,
-        )
         domain = SipDomain(
             f"{name}-sip-domain",
             account_sid=account.sid,
@@ -116,6 +105,32 @@ class Tenant(pulumi.ComponentResource):
                 credentials=creds,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
             )
+        sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
+        # The voice fallback lives on Twilio, not on the runtime: it rings the person's app
+        # (unscreened) through a runtime, load balancer, DNS or certificate outage.
+        fallback = HostedFallback(
+            f"{name}-fallback",
+            account_sid=account.sid,
+            friendly_name=label,
+            owner=owner,
+            documents=sip_address.apply(lambda a: fallback_documents(a, config.language)),
+            credentials=creds,
+            opts=child,
+        )
+        number = PhoneNumber(
+            f"{name}-number",
+            account_sid=account.sid,
+            friendly_name=label,
+            owner=owner,
+            country=config.served.country,
+            in_region=config.served.subdivision,
+            near=f"{config.near[0]},{config.near[1]}",
+            webhooks=urls
+            | {"voice_fallback_url": pulumi.Output.concat(fallback.origin, FALLBACK_PATH)},
+            voice_fallback_method="GET",
+            credentials=creds,
+            opts=kept,
+        )
         schema = TenantSchema(
             f"{name}-schema",
             slug=name,
@@ -125,7 +140,6 @@ class Tenant(pulumi.ComponentResource):
             retain_data=config.retain_data,
             opts=child,
         )
-        sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
         Registration(
             f"{name}-registration",
             slug=name,

@@ -20,6 +20,7 @@ from policies.twilio_resources import (
     missing_secret_outputs,
 )
 from policies.webhooks import (
+    hosted_fallback_origins,
     insecure_webhook_urls,
     missing_runtime_url,
     mixed_webhook_origins,
@@ -31,6 +32,7 @@ __all__ = [
     "RECORDING_CONSENT",
     "SECRET_OUTPUTS",
     "SIP_DOMAIN",
+    "hosted_fallback_origins",
     "insecure_sip_domain",
     "insecure_webhook_urls",
     "missing_runtime_url",

@@ -15,6 +15,7 @@ from ethiq.sandbox.errors import TwilioApiError, error_body, not_found
 from ethiq.sandbox.gateway import Gateway
 from ethiq.sandbox.routes import (
     accounts,
+    addresses,
     auth_tokens,
     calls,
     conferences,
@@ -62,6 +63,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
+            *addresses.ROUTES,
             *auth_tokens.ROUTES,
             *numbers.ROUTES,
             *sip.ROUTES,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import mimetypes
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -171,7 +172,7 @@ class Served:
 
 def serve(
     state: ServerlessState,
-    tokens: dict[str, tuple[str, ...]],
+    tokens: Mapping[str, tuple[str, ...]],
     method: str,
     url: str,
     signature: str | None,

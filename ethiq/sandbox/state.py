@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from ethiq.sandbox.emergency import Address
 from ethiq.sandbox.formats import new_sid, new_token, now
 from ethiq.sandbox.inventory import Inventory
 from ethiq.sandbox.serverless import ServerlessState
@@ -73,6 +74,7 @@ class IncomingNumber:
     sms_method: str = "POST"
     sms_fallback_url: str | None = None
     sms_fallback_method: str = "POST"
+    emergency_address_sid: str | None = None  # an emergency-enabled Address (emergency.py)
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 
@@ -273,6 +275,7 @@ class Store:
             # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
             self.blocked_pairs: set[tuple[str, str]] = set()
             self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
+            self.addresses: dict[str, Address] = {}  # emergency addresses (emergency.py)
 
     @property
     def parent(self) -> Account:

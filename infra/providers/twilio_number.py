@@ -31,6 +31,8 @@ __all__ = ["SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
 
 SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in the region", None))
 _URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
+# GET for the Twilio-hosted fallback (static documents, infra/providers/twilio_serverless.py).
+_METHOD_FIELDS: Final = ("voice_fallback_method",)
 _NOT_AVAILABLE = 21422
 _NO_MATCH = 21452
 _NOT_FOUND = 404
@@ -38,7 +40,7 @@ _NOT_FOUND = 404
 
 class PhoneNumberProvider(TwilioProvider):
     kind = "phone number"
-    update_fields = ("friendly_name", *_URL_FIELDS)
+    update_fields = ("friendly_name", *_URL_FIELDS, *_METHOD_FIELDS)
     replace_fields = ("account_sid",)
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -143,7 +145,7 @@ def _webhooks(props: dict[str, Any]) -> dict[str, str]:
         "voice_url": props["voice_url"],
         "voice_method": "POST",
         "voice_fallback_url": props["voice_fallback_url"],
-        "voice_fallback_method": "POST",
+        "voice_fallback_method": props.get("voice_fallback_method") or "POST",
         "status_callback": props["status_callback"],
         "status_callback_method": "POST",
         "sms_url": props["sms_url"],
@@ -153,7 +155,7 @@ def _webhooks(props: dict[str, Any]) -> dict[str, str]:
 
 def _outs(number: IncomingPhoneNumberInstance) -> dict[str, Any]:
     """What Twilio holds, under the input names: a webhook changed in Twilio shows as drift."""
-    live = {field: getattr(number, field) for field in _URL_FIELDS}
+    live = {field: getattr(number, field) for field in (*_URL_FIELDS, *_METHOD_FIELDS)}
     return {
         "sid": number.sid,
         "phone_number": number.phone_number,
@@ -178,6 +180,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         near: pulumi.Input[str],
         webhooks: Mapping[str, pulumi.Input[str]],
         credentials: pulumi.Input[dict[str, str]],
+        voice_fallback_method: str = "POST",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -187,6 +190,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
             "country": country,
             "in_region": in_region,
             "near": near,
+            "voice_fallback_method": voice_fallback_method,
             CREDENTIALS: credentials,
             "sid": None,
             "phone_number": None,

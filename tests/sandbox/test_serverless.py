@@ -99,8 +99,8 @@ def test_a_runtime_outage_still_reaches_the_person_through_the_twilio_hosted_fal
     stopped = f"http://127.0.0.1:{free_port()}/twilio/voice"  # nothing listens: runtime down
     sub, number, sip = _tenant(parent, client_for, stopped, "")
     provider = HostedFallbackProvider()
-    created = provider.create(_props(sandbox, sub.sid, sip))
-    outs = created.outs
+    outs = provider.create(_props(sandbox, sub.sid, sip)).outs
+    assert outs is not None
     assert outs["origin"].endswith(".twil.io")
     assert outs["twilio_name"].startswith("ethiq-acme@local#1a2b3c4d.")
     client_for(sub.sid).incoming_phone_numbers(number.sid).update(
@@ -111,7 +111,8 @@ def test_a_runtime_outage_still_reaches_the_person_through_the_twilio_hosted_fal
     report = sandbox.control.inbound_call(number.phone_number, "+15145550111")
     caller, person = report["legs"][0], report["legs"][1]
     assert any("voice URL failed (11205)" in e for e in caller["events"])
-    assert person["to"] == f"{sip};secure=true" and person["label"] == "person"
+    assert person["to"] == f"{sip};secure=true"
+    assert person["label"] == "person"
     assert any("completed (200)" in e for e in person["events"])
     assert person["heard"] == ["Ethiq ne peut pas filtrer cet appel pour le moment. Soyez prudent."]
     assert caller["heard"] == []  # the caller hears ringing, then the person
@@ -127,13 +128,16 @@ def test_a_runtime_outage_still_reaches_the_person_through_the_twilio_hosted_fal
     service = client_for(sub.sid, sub.auth_token).serverless.v1.services(outs["sid"])
     service.environments(outs["environment_sid"]).deployments.create()  # an empty build
     drifted = provider.read(outs["sid"], props)
-    assert drifted.outs is not None and drifted.outs["documents"] == {}
+    assert drifted.outs is not None
+    assert drifted.outs["documents"] == {}
     assert provider.diff(outs["sid"], drifted.outs, _props(sandbox, sub.sid, sip)).changes
     provider.update(outs["sid"], drifted.outs, _props(sandbox, sub.sid, sip))
     third = sandbox.control.inbound_call(number.phone_number, "+15145550113")
     assert third["legs"][1]["status"] == "completed"
 
-    provider.delete(outs["sid"], {**props, **provider.read(outs["sid"], props).outs})
+    live = provider.read(outs["sid"], props).outs
+    assert live is not None
+    provider.delete(outs["sid"], {**props, **live})
     assert provider.read(outs["sid"], props).outs == {}
     gone = sandbox.control.inbound_call(number.phone_number, "+15145550114")
     assert len(gone["legs"]) == 1  # no fallback left: Twilio's application error
@@ -166,7 +170,7 @@ def test_a_protected_asset_answers_only_requests_twilio_signed() -> None:
     )
     url = "https://x-1234.twil.io/f.xml?CallSid=CA1"
     signed = RequestValidator("token-1").compute_signature(url, {})
-    tokens = {"AC1": ("token-1",)}
+    tokens: dict[str, tuple[str, ...]] = {"AC1": ("token-1",)}
     assert serve(state, tokens, "GET", url, signed).body == b"<Response/>"
     assert serve(state, tokens, "GET", url, "forged").status == 400
     assert serve(state, {"AC1": ("other",)}, "GET", url, signed).status == 400
