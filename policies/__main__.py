@@ -30,6 +30,7 @@ from pulumi_policy import (
 from policies import stack_config
 from policies.rules import (
     SIP_DOMAIN,
+    calls_without_emergency_address,
     hosted_fallback_origins,
     insecure_sip_domain,
     insecure_webhook_urls,
@@ -142,6 +143,12 @@ def _contacts_consent(args: StackValidationArgs, report: ReportViolation) -> Non
             report(message, registration.urn)
 
 
+def _emergency_address(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = [(r.resource_type, plain(r.props)) for r in args.resources]
+    for message in calls_without_emergency_address(resources):
+        report(message, None)
+
+
 def _schema(key: str, description: str) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={key: {"type": "string", "description": description}})
 
@@ -192,6 +199,12 @@ PolicyPack(
             name="call-recording",
             description="No call recording unless the region allows it and consent is recorded.",
             validate=_call_recording,
+        ),
+        StackValidationPolicy(
+            name="emergency-address",
+            description="A SIP app that may call out has the person's emergency address on the "
+            "number and emergency calling on the SIP domain (911 with the address).",
+            validate=_emergency_address,
         ),
         StackValidationPolicy(
             name="contacts-consent",

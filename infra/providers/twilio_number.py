@@ -33,6 +33,9 @@ SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in 
 _URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
 # GET for the Twilio-hosted fallback (static documents, infra/providers/twilio_serverless.py).
 _METHOD_FIELDS: Final = ("voice_fallback_method",)
+# The person's emergency address (twilio_address.py); "" while there is none. Twilio's contract
+# takes no empty EmergencyAddressSid, so only a set one is sent.
+_EMERGENCY = "emergency_address_sid"
 _NOT_AVAILABLE = 21422
 _NO_MATCH = 21452
 _NOT_FOUND = 404
@@ -40,7 +43,7 @@ _NOT_FOUND = 404
 
 class PhoneNumberProvider(TwilioProvider):
     kind = "phone number"
-    update_fields = ("friendly_name", *_URL_FIELDS, *_METHOD_FIELDS)
+    update_fields = ("friendly_name", *_URL_FIELDS, *_METHOD_FIELDS, _EMERGENCY)
     replace_fields = ("account_sid",)
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -141,7 +144,8 @@ class PhoneNumberProvider(TwilioProvider):
 
 
 def _webhooks(props: dict[str, Any]) -> dict[str, str]:
-    return {
+    emergency = props.get(_EMERGENCY) or ""
+    return ({_EMERGENCY: emergency} if emergency else {}) | {
         "voice_url": props["voice_url"],
         "voice_method": "POST",
         "voice_fallback_url": props["voice_fallback_url"],
@@ -161,6 +165,7 @@ def _outs(number: IncomingPhoneNumberInstance) -> dict[str, Any]:
         "phone_number": number.phone_number,
         "twilio_name": number.friendly_name,
         **live,
+        _EMERGENCY: number.emergency_address_sid or "",
     }
 
 
@@ -181,6 +186,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         webhooks: Mapping[str, pulumi.Input[str]],
         credentials: pulumi.Input[dict[str, str]],
         voice_fallback_method: str = "POST",
+        emergency_address_sid: pulumi.Input[str] = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -191,6 +197,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
             "in_region": in_region,
             "near": near,
             "voice_fallback_method": voice_fallback_method,
+            _EMERGENCY: emergency_address_sid,
             CREDENTIALS: credentials,
             "sid": None,
             "phone_number": None,
