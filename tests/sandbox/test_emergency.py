@@ -9,6 +9,10 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from ethiq.sandbox.server import SandboxHandle
+from infra.providers.base import CREDENTIALS
+from infra.providers.twilio_address import EmergencyAddressProvider
+
 ADDRESS = {
     "customer_name": "Lucie Tremblay",
     "street": "1234 rue Sainte-Catherine O",
@@ -61,3 +65,39 @@ def test_emergency_addresses_exist_only_where_twilio_registers_them(
     assert "US, Canada and the UK" in refused.value.msg
     with pytest.raises(TwilioRestException):
         tenant.addresses.create(**{**ADDRESS, "street": ""})
+
+
+def test_the_stacks_emergency_address_is_made_read_and_deleted_by_its_provider(
+    sandbox: SandboxHandle,
+    parent: Client,
+    client_for: Callable[..., Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in (
+        ("TWILIO_ACCOUNT_SID", sandbox.account_sid),
+        ("TWILIO_AUTH_TOKEN", sandbox.auth_token),
+        ("TWILIO_API_BASE_URL", sandbox.base_url),
+    ):
+        monkeypatch.setenv(name, value)
+    sub = parent.api.v2010.accounts.create(friendly_name="e911-stack")
+    props = {
+        "account_sid": sub.sid,
+        "friendly_name": "ethiq-acme",
+        "owner": {"platform": "local", "stack": "acme", "stack_id": "1a2b3c4d"},
+        "emergency_enabled": True,
+        **ADDRESS,
+        CREDENTIALS: {},
+    }
+    provider = EmergencyAddressProvider()
+    outs = provider.create(props).outs
+    assert outs is not None
+    live = client_for(sub.sid).addresses(outs["sid"]).fetch()
+    assert live.emergency_enabled is True
+    assert live.friendly_name == outs["twilio_name"]
+    # Changed in Twilio: read shows it, and the diff replaces the address (a new registration).
+    client_for(sub.sid).addresses(outs["sid"]).update(street="1 rue Ailleurs")
+    drifted = provider.read(outs["sid"], outs).outs
+    assert drifted is not None
+    assert provider.diff(outs["sid"], drifted, props).replaces == ["street"]
+    provider.delete(outs["sid"], outs)
+    assert provider.read(outs["sid"], outs).outs == {}
