@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["KEY", "EmergencyAddress", "parse_emergency_address"]
+__all__ = ["KEY", "AddressError", "EmergencyAddress", "parse_emergency_address"]
 
 KEY: Final = "emergencyAddress"
 _FIELDS: Final = ("name", "street", "city", "region", "postalCode")
@@ -39,6 +39,16 @@ _POSTAL: Final = {
     "US": re.compile(r"^(\d{5})(-\d{4})?$"),
 }
 _MAX = 128
+
+
+class AddressError(ValueError):
+    """A wrong field: ``key`` names it (``emergencyAddress.<field>``); tenant_config reports it
+    as its ConfigError."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,7 @@ class EmergencyAddress:
 def parse_emergency_address(
     value: Any, country: str, person_name: str = ""
 ) -> EmergencyAddress | None:
-    """The address, None when the key is absent; a :class:`ConfigError` naming the field."""
-    from infra.tenant_config import ConfigError  # noqa: PLC0415 - that module imports this one
-
+    """The address, None when the key is absent; an :class:`AddressError` naming the field."""
     if value in (None, ""):
         return None
     if isinstance(value, str):
@@ -85,26 +93,26 @@ def parse_emergency_address(
         except ValueError:
             value = None
     if not isinstance(value, Mapping):
-        raise ConfigError(KEY, "must be a mapping with street, city, region and postalCode")
+        raise AddressError(KEY, "must be a mapping with street, city, region and postalCode")
     unknown = sorted(set(map(str, value)) - set(_FIELDS))
     if unknown:
-        raise ConfigError(f"{KEY}.{unknown[0]}", f"unknown field (known: {', '.join(_FIELDS)})")
+        raise AddressError(f"{KEY}.{unknown[0]}", f"unknown field (known: {', '.join(_FIELDS)})")
     fields: dict[str, str] = {}
     for name in _FIELDS:
         raw = value.get(name, person_name if name == "name" else None)
         text = " ".join(str(raw).split()) if isinstance(raw, str | int) else ""
         if not text:
             extra = " (or set ethiq:personName)" if name == "name" else ""
-            raise ConfigError(f"{KEY}.{name}", f"is required{extra}")
+            raise AddressError(f"{KEY}.{name}", f"is required{extra}")
         if len(text) > _MAX or not text.isprintable():
-            raise ConfigError(f"{KEY}.{name}", f"{text!r} is not a printable text of ≤{_MAX}")
+            raise AddressError(f"{KEY}.{name}", f"{text!r} is not a printable text of ≤{_MAX}")
         fields[name] = text
     region = fields["region"].upper()
     if region not in _SUBDIVISIONS.get(country, frozenset()):
-        raise ConfigError(f"{KEY}.region", f"{fields['region']!r} is not a region of {country}")
+        raise AddressError(f"{KEY}.region", f"{fields['region']!r} is not a region of {country}")
     postal = _POSTAL[country].match(fields["postalCode"].upper())
     if postal is None:
-        raise ConfigError(
+        raise AddressError(
             f"{KEY}.postalCode", f"{fields['postalCode']!r} is not a postal code of {country}"
         )
     code = f"{postal[1]} {postal[2]}" if country == "CA" else postal[0]

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import phonenumbers
 
-from infra.emergency_address import EmergencyAddress, parse_emergency_address
+from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from runtime.screening.risk import parse_sensitivity
 
 __all__ = [
@@ -175,9 +175,12 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
     person_name = parse_person_name(values.get("personName"))
-    address = parse_emergency_address(
-        values.get("emergencyAddress"), REGIONS[region].country, person_name
-    )
+    try:
+        address = parse_emergency_address(
+            values.get("emergencyAddress"), REGIONS[region].country, person_name
+        )
+    except AddressError as error:
+        raise ConfigError(error.key, error.reason) from None
     return TenantConfig(
         name,
         email,
