@@ -156,6 +156,12 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
 
+    # No runtime answers at RUNTIME_URL: the stack's Twilio-hosted fallback rings the SIP app.
+    legs = control.inbound_call(out["phoneNumber"], "+15145550199")["legs"]
+    assert [(leg["to"], leg["status"]) for leg in legs[1:]] == [
+        (out["sipAddress"] + ";secure=true", "completed")
+    ]
+
     # 3. Secrets never appear in plaintext in the state.
     state = ws.pulumi("stack", "export").stdout
     subaccount = next(a for a in control.state()["accounts"] if a["sid"] == out["subaccountSid"])
