@@ -7,9 +7,12 @@ A fallback on the runtime's own origin dies with it (a runtime, load balancer, D
 outage); this one lives on Twilio, so the person is still reached (unscreened) when all of the
 runtime is down.
 
-TwiML Bins have no public API (Console only), so the stack deploys through the Functions &
-Assets API (https://www.twilio.com/docs/serverless/api), in the tenant's subaccount, with the
-subaccount's own credentials (the v1 APIs take the account from the credentials, not the path):
+TwiML Bins are made in the Console only (https://www.twilio.com/docs/serverless/twiml-bins; the
+SDK, generated from Twilio's OpenAPI, has no resource for them), so the stack deploys through
+the Functions & Assets API (https://www.twilio.com/docs/serverless/api), in the tenant's
+subaccount, with the subaccount's own credentials (the v1 APIs take the account from the
+credentials, not the path). Static assets rather than a Function: the TwiML needs no code, and
+what Twilio serves is exactly what was uploaded.
 
 1. a Service (``ethiq-fallback``; its friendly name carries the owner tag), one per subaccount;
 2. an Environment ``live``, whose ``*.twil.io`` domain is the fallback's origin;
