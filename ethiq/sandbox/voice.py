@@ -48,6 +48,8 @@ from ethiq.sandbox.serverless import RUNTIME_DOMAIN, serve
 from ethiq.sandbox.state import Account, Call, Conference, Participant, SipEndpoint
 from ethiq.sandbox.twiml import ANNOUNCE_VERBS, check_twiml, parse_twiml, transcription_problem
 
+EMERGENCY_NUMBERS = frozenset({"911", "933"})  # 933: Twilio's emergency address test (US)
+
 if TYPE_CHECKING:
     from ethiq.sandbox.context import Sandbox
 
@@ -517,6 +519,9 @@ class VoiceEngine:
         outcome, code = (
             self.sip_outcome(call.account_sid, to) if noun.tag == "Sip" else ("completed", 200)
         )
+        if noun.tag == "Number" and to in EMERGENCY_NUMBERS:
+            leg.label, heard = self._emergency(call, leg.from_, to)
+            leg.said.append(heard)
         self.stamp(leg, f"dialled {to}: {outcome} ({code})")
         extra = {"DialCallSid": leg.sid}
         if noun.tag == "Sip":
@@ -539,6 +544,57 @@ class VoiceEngine:
             leg.status, leg.end_time = "completed", now()
             self.stamp(leg, "hung up")
         return "completed", extra | {"DialCallDuration": "30"}
+
+    def _emergency(self, call: Call, caller_id: str, dialled: str) -> tuple[str, str]:
+        """Where Twilio routes 911 (or the 933 address test) from a SIP domain: with emergency
+        calling on the domain and a registered emergency address on the caller ID, to the
+        dispatcher serving that address, who sees it (933 reads it back); otherwise to a
+        national centre that must ask where the caller is.
+        https://www.twilio.com/docs/voice/sip/emergency-calling"""
+        host = call.from_.partition("@")[2].split(";", 1)[0]
+        with self.store.lock:
+            domain = next((d for d in self.store.domains.values() if d.domain_name == host), None)
+            number = self.store.number_by_phone(caller_id)
+            address = (
+                self.store.addresses.get(number.emergency_address_sid or "") if number else None
+            )
+        if domain is None or not domain.emergency_calling_enabled or address is None:
+            return "emergency-national-centre", "[national emergency centre: no address known]"
+        where = f"{address.street}, {address.city}, {address.region} {address.postal_code}"
+        return (
+            ("emergency-test", f"[933] {where}")
+            if dialled == "933"
+            else ("emergency-dispatcher", f"[dispatcher sees {caller_id} at {where}]")
+        )
+
+    async def from_sip(self, from_: str, to: str) -> dict[str, Any]:
+        """A call placed by a SIP app registered on one of our domains: the domain's voice URL
+        is requested (signed) with ``From``/``To`` as SIP URIs, and its TwiML runs."""
+        host = to.partition("@")[2].split(";", 1)[0]
+        with self.store.lock:
+            domain = next((d for d in self.store.domains.values() if d.domain_name == host), None)
+            if domain is None or not domain.voice_url:
+                raise LookupError(f"{host} is not a SIP domain with a voice URL")
+            account = self.store.accounts[domain.account_sid]
+            call = Call(
+                sid=new_sid("CA"),
+                account_sid=account.sid,
+                to=to,
+                from_=from_,
+                phone_number_sid=None,
+                label="sip-app",
+            )
+            self.store.calls[call.sid] = call
+        run = _Run(call, account, [], datetime.now(UTC))
+        params = self._base(call) | {"SipDomain": domain.domain_name, "SipDomainSid": domain.sid}
+        twiml = await self.fetch_twiml(call, account, domain.voice_url, params)
+        if twiml is None:
+            call.said.append("We are sorry, an application error has occurred. Goodbye.")
+        else:
+            await self._execute(run, domain.voice_url, twiml)
+        await self._hang_up(run)
+        await self.settle()
+        return self.report(call.sid)
 
     def sip_outcome(self, account_sid: str, uri: str) -> tuple[str, int]:  # noqa: PLR0911
         """What dialling ``uri`` gives: Twilio's status and the SIP response code."""
