@@ -70,11 +70,25 @@ def add(
             "repeat for several."
         ),
     ] = None,
+    emergency_address: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The person's address for 911, one FIELD=VALUE each: street, city, region, "
+            "postalCode (name: default the person's name). Without it the SIP app cannot "
+            "place calls."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
     target = stack_file(stacks_dir, name)
     try:
+        address: dict[str, str] = {}
+        for item in emergency_address or []:
+            field, sep, value = item.partition("=")
+            if not sep:
+                raise ConfigError("emergencyAddress", f"{item!r}: write FIELD=VALUE")
+            address[field.strip()] = value
         country = REGIONS[region].country if region in REGIONS else "CA"
         values: dict[str, Any] = {
             "email": email,
@@ -85,6 +99,7 @@ def add(
             "sensitivity": sensitivity,
             "personName": person_name,
             "callCountries": call_country or None,
+            "emergencyAddress": address or None,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

@@ -29,6 +29,7 @@ TENANT_KEYS = {
     "sensitivity": str,  # low, normal, high or 0..1 (a YAML number arrives as text too)
     "personName": str,
     "callCountries": str,  # a YAML list arrives as JSON text; `config set` gives "FR,GB"
+    "emergencyAddress": dict,  # the person's address for 911 (infra/emergency_address.py)
 }
 
 
@@ -96,7 +97,7 @@ def _tenant_values(config: pulumi.Config) -> dict[str, Any]:
             if kind is bool:
                 raw = config.get(key)
                 values[key] = None if raw is None else flag({key: raw}, key, default=False)
-            elif kind is list:
+            elif kind in (list, dict):
                 values[key] = config.get_object(key)
             else:
                 values[key] = config.get(key)

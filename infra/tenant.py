@@ -10,7 +10,9 @@ import pulumi
 from infra.providers.database import Registration, TenantSchema
 from infra.providers.ownership import StackIdentity
 from infra.providers.twilio_account import Subaccount
+from infra.providers.twilio_address import EmergencyAddress
 from infra.providers.twilio_number import PhoneNumber
+from infra.providers.twilio_serverless import FALLBACK_PATH, HostedFallback, fallback_documents
 from infra.providers.twilio_sip import (
     CredentialListMapping,
     SipCredential,
@@ -68,6 +70,36 @@ class Tenant(pulumi.ComponentResource):
         account = Subaccount(
             f"{name}-subaccount", friendly_name=label, owner=owner, credentials=creds, opts=kept
         )
+        domain_name = account.sid.apply(lambda sid: sip_domain_name(name, sid))
+        username = f"user_{name}"[:32]
+        # The voice fallback lives on Twilio, not on the runtime: it rings the person's app
+        # (unscreened) through a runtime, load balancer, DNS or certificate outage.
+        fallback = HostedFallback(
+            f"{name}-fallback",
+            account_sid=account.sid,
+            friendly_name=label,
+            owner=owner,
+            documents=domain_name.apply(
+                lambda d: fallback_documents(f"sip:{username}@{d}", config.language)
+            ),
+            credentials=creds,
+            opts=child,
+        )
+        # 911 from the SIP app reaches the dispatcher with the person's address; without one
+        # the app may not call out at all (no "calls" mapping; the emergency-address policy).
+        emergency = (
+            EmergencyAddress(
+                f"{name}-emergency-address",
+                account_sid=account.sid,
+                friendly_name=label,
+                owner=owner,
+                address=config.emergency_address.for_twilio(),
+                credentials=creds,
+                opts=child,
+            )
+            if config.emergency_address
+            else None
+        )
         number = PhoneNumber(
             f"{name}-number",
             account_sid=account.sid,
@@ -76,17 +108,21 @@ class Tenant(pulumi.ComponentResource):
             country=config.served.country,
             in_region=config.served.subdivision,
             near=f"{config.near[0]},{config.near[1]}",
-            webhooks=urls,
+            webhooks=urls
+            | {"voice_fallback_url": pulumi.Output.concat(fallback.origin, FALLBACK_PATH)},
+            voice_fallback_method="GET",
+            emergency_address_sid=emergency.sid if emergency else "",
             credentials=creds,
             opts=kept,
         )
         domain = SipDomain(
             f"{name}-sip-domain",
             account_sid=account.sid,
-            domain_name=account.sid.apply(lambda sid: sip_domain_name(name, sid)),
+            domain_name=domain_name,
             friendly_name=label,
             owner=owner,
             voice_url=urls["sip_voice_url"],
+            emergency_caller_sid=number.sid if emergency else "",
             credentials=creds,
             opts=child,
         )
@@ -102,11 +138,11 @@ class Tenant(pulumi.ComponentResource):
             f"{name}-sip-user",
             account_sid=account.sid,
             credential_list_sid=credential_list.sid,
-            username=f"user_{name}"[:32],
+            username=username,
             credentials=creds,
             opts=child,
         )
-        for mapping in ("calls", "registrations"):
+        for mapping in ("calls", "registrations") if emergency else ("registrations",):
             CredentialListMapping(
                 f"{name}-sip-{mapping}",
                 account_sid=account.sid,
@@ -116,6 +152,7 @@ class Tenant(pulumi.ComponentResource):
                 credentials=creds,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
             )
+        sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
         schema = TenantSchema(
             f"{name}-schema",
             slug=name,
@@ -125,7 +162,6 @@ class Tenant(pulumi.ComponentResource):
             retain_data=config.retain_data,
             opts=child,
         )
-        sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
         Registration(
             f"{name}-registration",
             slug=name,

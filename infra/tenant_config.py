@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import phonenumbers
 
+from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from runtime.screening.risk import parse_sensitivity
 
 __all__ = [
@@ -75,6 +76,7 @@ KNOWN_KEYS: Final = frozenset(
         "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
         "personName",  # the protected person's name, as alerts give it to their contacts
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call
+        "emergencyAddress",  # the person's address for 911 (infra/emergency_address.py)
     }
 )
 
@@ -115,6 +117,8 @@ class TenantConfig:
     sensitivity: str | None = None
     person_name: str = ""  # "" : alerts say "your relative"
     call_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, sorted
+    # None: the SIP app cannot call out (no 911 without the person's address).
+    emergency_address: EmergencyAddress | None = None
 
     @property
     def served(self) -> Region:
@@ -133,6 +137,11 @@ class TenantConfig:
             ({"ethiq:sensitivity": self.sensitivity} if self.sensitivity is not None else {})
             | ({"ethiq:personName": self.person_name} if self.person_name else {})
             | ({"ethiq:callCountries": list(self.call_countries)} if self.call_countries else {})
+            | (
+                {"ethiq:emergencyAddress": self.emergency_address.as_config()}
+                if self.emergency_address
+                else {}
+            )
         )
 
 
@@ -165,6 +174,13 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
+    person_name = parse_person_name(values.get("personName"))
+    try:
+        address = parse_emergency_address(
+            values.get("emergencyAddress"), REGIONS[region].country, person_name
+        )
+    except AddressError as error:
+        raise ConfigError(error.key, error.reason) from None
     return TenantConfig(
         name,
         email,
@@ -175,8 +191,9 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         retain,
         allow_destroy,
         sensitivity,
-        parse_person_name(values.get("personName")),
+        person_name,
         parse_call_countries(values.get("callCountries")),
+        address,
     )
 
 

@@ -30,6 +30,8 @@ from pulumi_policy import (
 from policies import stack_config
 from policies.rules import (
     SIP_DOMAIN,
+    calls_without_emergency_address,
+    hosted_fallback_origins,
     insecure_sip_domain,
     insecure_webhook_urls,
     missing_runtime_url,
@@ -47,6 +49,7 @@ from policies.values import UNKNOWN, plain
 
 _TWILIO = "pulumi-python:dynamic/ethiq:Twilio"
 _REGISTRATION = "pulumi-python:dynamic/ethiq:TenantRegistration"
+_HOSTED_FALLBACK = "pulumi-python:dynamic/ethiq:TwilioHostedFallback"
 
 
 def _setting(args: ResourceValidationArgs | StackValidationArgs, key: str, env: str) -> str:
@@ -88,15 +91,20 @@ def _secrets_stay_secret(args: ResourceValidationArgs, report: ReportViolation) 
 # --- stack policies --------------------------------------------------------------------------
 def _webhooks_point_at_runtime(args: StackValidationArgs, report: ReportViolation) -> None:
     twilio = [r for r in args.resources if r.resource_type.startswith(_TWILIO)]
+    fallbacks = [plain(r.props) for r in twilio if r.resource_type == _HOSTED_FALLBACK]
     runtime = _setting(args, "runtimeUrl", "ETHIQ_PUBLIC_URL")
     if not runtime:
         # Fail closed: without the operator's runtime URL nothing says where webhooks may go.
         report(missing_runtime_url(), None)
-        for message in mixed_webhook_origins({r.name: plain(r.props) for r in twilio}):
+        hosted = [o for f in fallbacks for o in hosted_fallback_origins([f], f.get("account_sid"))]
+        for message in mixed_webhook_origins({r.name: plain(r.props) for r in twilio}, hosted):
             report(message, None)
         return
     for resource in twilio:
-        for message in webhooks_off_runtime(plain(resource.props), runtime):
+        props = plain(resource.props)
+        # A number's fallback may be the Twilio-hosted one of its own subaccount only.
+        hosted = hosted_fallback_origins(fallbacks, props.get("account_sid"))
+        for message in webhooks_off_runtime(props, runtime, hosted):
             report(message, resource.urn)
 
 
@@ -135,6 +143,12 @@ def _contacts_consent(args: StackValidationArgs, report: ReportViolation) -> Non
             report(message, registration.urn)
 
 
+def _emergency_address(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = [(r.resource_type, plain(r.props)) for r in args.resources]
+    for message in calls_without_emergency_address(resources):
+        report(message, None)
+
+
 def _schema(key: str, description: str) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={key: {"type": "string", "description": description}})
 
@@ -153,7 +167,9 @@ PolicyPack(
         StackValidationPolicy(
             name="webhook-urls-runtime",
             description="Twilio webhooks point at the configured runtime (policy config "
-            "runtimeUrl, else ETHIQ_PUBLIC_URL); without one the stack is refused.",
+            "runtimeUrl, else ETHIQ_PUBLIC_URL), the voice fallback also at the tenant's own "
+            "Twilio-hosted fallback (*.twil.io, same subaccount); without a runtime URL the "
+            "stack is refused.",
             validate=_webhooks_point_at_runtime,
             config_schema=_schema("runtimeUrl", "The runtime's public base URL"),
         ),
@@ -183,6 +199,12 @@ PolicyPack(
             name="call-recording",
             description="No call recording unless the region allows it and consent is recorded.",
             validate=_call_recording,
+        ),
+        StackValidationPolicy(
+            name="emergency-address",
+            description="A SIP app that may call out has the person's emergency address on the "
+            "number and emergency calling on the SIP domain (911 with the address).",
+            validate=_emergency_address,
         ),
         StackValidationPolicy(
             name="contacts-consent",

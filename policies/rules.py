@@ -6,6 +6,7 @@ tests import them from.
 
 from __future__ import annotations
 
+from policies.emergency import calls_without_emergency_address
 from policies.recording import (
     RECORDING_CONSENT,
     recording_errors,
@@ -20,6 +21,7 @@ from policies.twilio_resources import (
     missing_secret_outputs,
 )
 from policies.webhooks import (
+    hosted_fallback_origins,
     insecure_webhook_urls,
     missing_runtime_url,
     mixed_webhook_origins,
@@ -31,6 +33,8 @@ __all__ = [
     "RECORDING_CONSENT",
     "SECRET_OUTPUTS",
     "SIP_DOMAIN",
+    "calls_without_emergency_address",
+    "hosted_fallback_origins",
     "insecure_sip_domain",
     "insecure_webhook_urls",
     "missing_runtime_url",

@@ -20,6 +20,8 @@ SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSipCredentialList": ("credentials",),
     f"{_DYNAMIC}TwilioSipCredential": ("credentials", "password"),
     f"{_DYNAMIC}TwilioSipMapping": ("credentials",),
+    f"{_DYNAMIC}TwilioHostedFallback": ("credentials",),
+    f"{_DYNAMIC}TwilioEmergencyAddress": ("credentials",),
     f"{_DYNAMIC}TenantSchema": ("database_url",),
     f"{_DYNAMIC}TenantRegistration": ("auth_token", "database_url", "registry_key"),
 }

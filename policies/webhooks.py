@@ -1,14 +1,17 @@
-"""Where Twilio posts call metadata, transcripts and SMS: https, and only to our runtime."""
+"""Where Twilio posts call metadata, transcripts and SMS: https, and only to our runtime (the
+voice fallback may also be the tenant's own Twilio-hosted one)."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 __all__ = [
+    "TWILIO_HOSTED",
+    "hosted_fallback_origins",
     "insecure_webhook_urls",
     "missing_runtime_url",
     "mixed_webhook_origins",
@@ -22,6 +25,9 @@ _WEBHOOK_KEY = re.compile(r"(url|callback)$", re.IGNORECASE)
 # the provider's Twilio credentials (with the API base URL) and the tenant database.
 _NOT_WEBHOOK = re.compile(r"^(credentials|database_?url|base_?url)$", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# The voice fallback URL (Twilio: VoiceFallbackUrl), the one webhook that may be Twilio-hosted.
+_FALLBACK_KEY = re.compile(r"^voice_?fallback_?url$", re.IGNORECASE)
+TWILIO_HOSTED = ".twil.io"  # Twilio Serverless domains
 
 
 def webhook_urls(props: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -47,15 +53,50 @@ def insecure_webhook_urls(props: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def webhooks_off_runtime(props: Mapping[str, Any], runtime_url: str) -> list[str]:
+def webhooks_off_runtime(
+    props: Mapping[str, Any], runtime_url: str, hosted: Collection[str] = ()
+) -> list[str]:
     """Every webhook URL must be under ``runtime_url`` (same origin, under its path): a URL
-    elsewhere would hand a person's calls and transcripts to someone else."""
+    elsewhere would hand a person's calls and transcripts to someone else.
+
+    One exception: the voice fallback URL may point at ``hosted``, the origins of the tenant's
+    own Twilio-hosted fallback (``https://<name>.twil.io`` of a Serverless service in the same
+    subaccount): it must outlive a runtime outage, so it cannot share the runtime's origin.
+    """
     runtime = urlsplit(runtime_url)
     return [
         f"{key} points at {value!r}, not at the runtime {runtime_url!r}"
+        + (" nor at this tenant's Twilio-hosted fallback" if _FALLBACK_KEY.match(key) else "")
         for key, value in webhook_urls(props)
-        if not _under(urlsplit(value), runtime)
+        if not _under(urlsplit(value), runtime) and not _hosted_fallback(key, value, hosted)
     ]
+
+
+def hosted_fallback_origins(
+    fallbacks: Collection[Mapping[str, Any]], account_sid: Any
+) -> list[str]:
+    """The origins of the Twilio-hosted fallbacks (their properties) living in ``account_sid``;
+    only ``https://*.twil.io`` ones count (Twilio Serverless domains)."""
+    return [
+        origin
+        for props in fallbacks
+        if props.get("account_sid") == account_sid
+        and isinstance(origin := props.get("origin"), str)
+        and _is_twilio_hosted(origin)
+    ]
+
+
+def _is_twilio_hosted(origin: str) -> bool:
+    parts = urlsplit(origin)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and host.endswith(TWILIO_HOSTED) and _port(parts) == 443  # noqa: PLR2004
+
+
+def _hosted_fallback(key: str, value: str, hosted: Collection[str]) -> bool:
+    if not _FALLBACK_KEY.match(key.rsplit(".", 1)[-1]):
+        return False
+    url = urlsplit(value)
+    return any(_is_twilio_hosted(o) and _origin(url) == _origin(urlsplit(o)) for o in hosted)
 
 
 def missing_runtime_url() -> str:
@@ -66,14 +107,19 @@ def missing_runtime_url() -> str:
     )
 
 
-def mixed_webhook_origins(urls: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Without a configured runtime URL, a stack's webhooks must at least agree on one origin.
+def mixed_webhook_origins(
+    urls: Mapping[str, Mapping[str, Any]], hosted: Collection[str] = ()
+) -> list[str]:
+    """Without a configured runtime URL, a stack's webhooks must at least agree on one origin
+    (a voice fallback on the tenant's Twilio-hosted ``hosted`` origins aside).
 
     ``urls`` maps each resource name to its properties.
     """
     origins: dict[str, list[str]] = {}
     for resource, props in urls.items():
         for key, value in webhook_urls(props):
+            if _hosted_fallback(key, value, hosted):
+                continue
             origins.setdefault(_origin(urlsplit(value)), []).append(f"{resource}.{key}")
     if len(origins) <= 1:
         return []

@@ -15,12 +15,14 @@ from ethiq.sandbox.errors import TwilioApiError, error_body, not_found
 from ethiq.sandbox.gateway import Gateway
 from ethiq.sandbox.routes import (
     accounts,
+    addresses,
     auth_tokens,
     calls,
     conferences,
     control,
     messages,
     numbers,
+    serverless,
     sip,
 )
 from ethiq.sandbox.settings import SandboxSettings
@@ -61,12 +63,14 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
+            *addresses.ROUTES,
             *auth_tokens.ROUTES,
             *numbers.ROUTES,
             *sip.ROUTES,
             *messages.ROUTES,
             *calls.ROUTES,
             *conferences.ROUTES,
+            *serverless.ROUTES,
             *control.ROUTES,
         ],
         exception_handlers={TwilioApiError: _twilio_error, HTTPException: _http_error},

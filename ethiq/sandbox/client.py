@@ -223,6 +223,12 @@ class SandboxControl:
         }
         return dict(self._call("POST", "/calls/inbound", payload, timeout=CALL_TIMEOUT_S))
 
+    def sip_call(self, from_: str, to: str) -> dict[str, Any]:
+        """The SIP app ``from_`` places a call to ``to`` through its domain's voice URL (the
+        runtime's ``/twilio/sip``); the report, as for an inbound call."""
+        payload = {"from": from_, "to": to}
+        return dict(self._call("POST", "/calls/from-sip", payload, timeout=CALL_TIMEOUT_S))
+
     def sip_endpoint(
         self, address: str, behaviour: str = "answer", *, secure_only: bool = True
     ) -> None:

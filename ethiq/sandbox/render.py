@@ -136,9 +136,11 @@ def incoming_number(record: IncomingNumber) -> dict[str, Any]:
         "voice_fallback_url": record.voice_fallback_url,
         "voice_method": record.voice_method,
         "voice_url": record.voice_url,
-        "emergency_status": "Inactive",
-        "emergency_address_sid": None,
-        "emergency_address_status": "unregistered",
+        "emergency_status": "Active" if record.emergency_address_sid else "Inactive",
+        "emergency_address_sid": record.emergency_address_sid,
+        "emergency_address_status": (
+            "registered" if record.emergency_address_sid else "unregistered"
+        ),
         "bundle_sid": None,
         "status": "in-use",
         "type": "local",

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from ethiq.sandbox.emergency import Address
 from ethiq.sandbox.formats import new_sid, new_token, now
 from ethiq.sandbox.inventory import Inventory
+from ethiq.sandbox.serverless import ServerlessState
 from ethiq.sandbox.settings import SandboxSettings
 
 __all__ = [
@@ -72,6 +74,7 @@ class IncomingNumber:
     sms_method: str = "POST"
     sms_fallback_url: str | None = None
     sms_fallback_method: str = "POST"
+    emergency_address_sid: str | None = None  # an emergency-enabled Address (emergency.py)
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 
@@ -271,6 +274,8 @@ class Store:
             self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
             # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
             self.blocked_pairs: set[tuple[str, str]] = set()
+            self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
+            self.addresses: dict[str, Address] = {}  # emergency addresses (emergency.py)
 
     @property
     def parent(self) -> Account:

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import msgspec
@@ -43,8 +44,11 @@ from twilio.request_validator import RequestValidator
 
 from ethiq.sandbox.formats import API_VERSION, new_sid, now
 from ethiq.sandbox.journal import Violation
+from ethiq.sandbox.serverless import RUNTIME_DOMAIN, serve
 from ethiq.sandbox.state import Account, Call, Conference, Participant, SipEndpoint
 from ethiq.sandbox.twiml import ANNOUNCE_VERBS, check_twiml, parse_twiml, transcription_problem
+
+EMERGENCY_NUMBERS = frozenset({"911", "933"})  # 933: Twilio's emergency address test (US)
 
 if TYPE_CHECKING:
     from ethiq.sandbox.context import Sandbox
@@ -140,21 +144,55 @@ class VoiceEngine:
         )
 
     async def post(
-        self, leg: Call | EventLog, account: Account, url: str, params: Mapping[str, str]
+        self,
+        leg: Call | EventLog,
+        account: Account,
+        url: str,
+        params: Mapping[str, str],
+        method: str = "POST",
     ) -> httpx.Response | None:
-        """A signed webhook, as Twilio signs it (the account's own auth token)."""
+        """A signed webhook, as Twilio signs it (the account's own auth token). With GET the
+        parameters travel in the query string, and the signature covers that whole URL.
+        https://www.twilio.com/docs/usage/security#validating-requests"""
         body = {k: v for k, v in params.items() if v is not None}
-        signature = RequestValidator(account.auth_token).compute_signature(url, body)
         label = body.get("TranscriptionEvent") or body.get("CallStatus") or ""
+        if method.upper() == "GET":
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(body)}" if body else url
+            body = {}
+        signature = RequestValidator(account.auth_token).compute_signature(url, body)
         try:
-            response = await self._client().post(
-                url, data=body, headers={"X-Twilio-Signature": signature}
-            )
+            if (urlsplit(url).hostname or "").endswith(RUNTIME_DOMAIN):
+                response = self._twilio_hosted(method, url, signature, body)
+            else:
+                response = await self._client().request(
+                    method.upper(),
+                    url,
+                    data=body or None,
+                    headers={"X-Twilio-Signature": signature},
+                )
         except httpx.HTTPError as error:
             self.stamp(leg, f"webhook {url} {label} -> error {type(error).__name__}")
             return None
         self.stamp(leg, f"webhook {url} {label} -> {response.status_code}")
         return response
+
+    def _twilio_hosted(
+        self, method: str, url: str, signature: str, body: dict[str, str]
+    ) -> httpx.Response:
+        """A ``*.twil.io`` URL is Twilio's own Serverless domain: served from this sandbox's
+        deployed assets (:mod:`ethiq.sandbox.serverless`), whatever happens to the runtime."""
+        with self.store.lock:
+            tokens = {
+                sid: tuple(t for t in (a.auth_token, a.secondary_auth_token) if t)
+                for sid, a in self.store.accounts.items()
+            }
+            served = serve(self.store.serverless, tokens, method, url, signature, body)
+        return httpx.Response(
+            served.status,
+            content=served.body,
+            headers={"content-type": served.content_type},
+            request=httpx.Request(method.upper(), url),
+        )
 
     def _base(self, call: Call) -> dict[str, str]:
         return {
@@ -168,12 +206,35 @@ class VoiceEngine:
         }
 
     async def fetch_twiml(
-        self, leg: Call, account: Account, url: str, params: Mapping[str, str]
+        self,
+        leg: Call,
+        account: Account,
+        url: str,
+        params: Mapping[str, str],
+        method: str = "POST",
     ) -> str | None:
-        response = await self.post(leg, account, url, params)
+        response = await self.post(leg, account, url, params, method)
         if response is None or response.status_code >= 400:  # noqa: PLR2004
             return None
         return response.text
+
+    async def _primary(
+        self, call: Call, account: Account, url: str | None, params: Mapping[str, str]
+    ) -> tuple[str | None, str | None]:
+        """The voice URL's TwiML, or the error Twilio reports for it: 11205 (no connection or
+        no answer in time), 11200 (an HTTP error status), 12100 (not a TwiML document)."""
+        if not url:
+            return None, "11200"
+        response = await self.post(call, account, url, params)
+        if response is None:
+            return None, "11205"
+        if response.status_code >= 400:  # noqa: PLR2004
+            return None, "11200"
+        root = parse_twiml(response.text)
+        if root is None or root.tag != "Response":
+            self._violation(url, "12100: the voice URL answered no TwiML document")
+            return None, "12100"
+        return response.text, None
 
     def checked(self, url: str, twiml: str, allowed: frozenset[str] | None = None) -> bool:
         """Record every problem; False when Twilio could not run the document at all."""
@@ -206,6 +267,7 @@ class VoiceEngine:
             )
             store.calls[call.sid] = call
             voice_url, fallback = number.voice_url, number.voice_fallback_url
+            fallback_method = number.voice_fallback_method
             status_callback = number.status_callback
         run = _Run(call, account, list(spec.segments), datetime.now(UTC))
         params = self._base(call) | {
@@ -215,13 +277,18 @@ class VoiceEngine:
         if call.caller_name:
             params["CallerName"] = call.caller_name
         params = {k: v for k, v in params.items() if v}
-        twiml = await self.fetch_twiml(call, account, voice_url, params) if voice_url else None
+        twiml, error = await self._primary(call, account, voice_url, params)
         source = voice_url or ""
-        if twiml is None and fallback:
-            # https://www.twilio.com/docs/usage/webhooks/voice-webhooks#fallback-urls
-            self.stamp(call, f"voice URL failed: fallback {fallback}")
-            fallback_params = params | {"ErrorCode": "11200", "ErrorUrl": voice_url or ""}
-            twiml = await self.fetch_twiml(call, account, fallback, fallback_params)
+        if error is not None and fallback:
+            # Twilio requests the fallback URL when it cannot retrieve (connection failure,
+            # timeout, HTTP error) or execute (invalid TwiML) the voice URL's TwiML, with the
+            # error's code and the URL that failed:
+            # https://www.twilio.com/docs/usage/security/availability-reliability#fallback-urls
+            self.stamp(call, f"voice URL failed ({error}): fallback {fallback}")
+            fallback_params = params | {"ErrorCode": error, "ErrorUrl": voice_url or ""}
+            twiml = await self.fetch_twiml(
+                call, account, fallback, fallback_params, fallback_method
+            )
             source = fallback
         if twiml is None:
             call.said.append("We are sorry, an application error has occurred. Goodbye.")
@@ -452,6 +519,9 @@ class VoiceEngine:
         outcome, code = (
             self.sip_outcome(call.account_sid, to) if noun.tag == "Sip" else ("completed", 200)
         )
+        if noun.tag == "Number" and to in EMERGENCY_NUMBERS:
+            leg.label, heard = self._emergency(call, leg.from_, to)
+            leg.said.append(heard)
         self.stamp(leg, f"dialled {to}: {outcome} ({code})")
         extra = {"DialCallSid": leg.sid}
         if noun.tag == "Sip":
@@ -463,7 +533,8 @@ class VoiceEngine:
         leg.status = "in-progress"
         if whisper := noun.get("url"):
             # Runs on the called party's leg after they answer, before the bridge.
-            document = await self.fetch_twiml(leg, run.account, whisper, self._base(leg))
+            method = noun.get("method", "POST")
+            document = await self.fetch_twiml(leg, run.account, whisper, self._base(leg), method)
             if document and self.checked(whisper, document):
                 leg.said += _said(document)
         try:
@@ -473,6 +544,57 @@ class VoiceEngine:
             leg.status, leg.end_time = "completed", now()
             self.stamp(leg, "hung up")
         return "completed", extra | {"DialCallDuration": "30"}
+
+    def _emergency(self, call: Call, caller_id: str, dialled: str) -> tuple[str, str]:
+        """Where Twilio routes 911 (or the 933 address test) from a SIP domain: with emergency
+        calling on the domain and a registered emergency address on the caller ID, to the
+        dispatcher serving that address, who sees it (933 reads it back); otherwise to a
+        national centre that must ask where the caller is.
+        https://www.twilio.com/docs/voice/sip/emergency-calling"""
+        host = call.from_.partition("@")[2].split(";", 1)[0]
+        with self.store.lock:
+            domain = next((d for d in self.store.domains.values() if d.domain_name == host), None)
+            number = self.store.number_by_phone(caller_id)
+            address = (
+                self.store.addresses.get(number.emergency_address_sid or "") if number else None
+            )
+        if domain is None or not domain.emergency_calling_enabled or address is None:
+            return "emergency-national-centre", "[national emergency centre: no address known]"
+        where = f"{address.street}, {address.city}, {address.region} {address.postal_code}"
+        return (
+            ("emergency-test", f"[933] {where}")
+            if dialled == "933"
+            else ("emergency-dispatcher", f"[dispatcher sees {caller_id} at {where}]")
+        )
+
+    async def from_sip(self, from_: str, to: str) -> dict[str, Any]:
+        """A call placed by a SIP app registered on one of our domains: the domain's voice URL
+        is requested (signed) with ``From``/``To`` as SIP URIs, and its TwiML runs."""
+        host = to.partition("@")[2].split(";", 1)[0]
+        with self.store.lock:
+            domain = next((d for d in self.store.domains.values() if d.domain_name == host), None)
+            if domain is None or not domain.voice_url:
+                raise LookupError(f"{host} is not a SIP domain with a voice URL")
+            account = self.store.accounts[domain.account_sid]
+            call = Call(
+                sid=new_sid("CA"),
+                account_sid=account.sid,
+                to=to,
+                from_=from_,
+                phone_number_sid=None,
+                label="sip-app",
+            )
+            self.store.calls[call.sid] = call
+        run = _Run(call, account, [], datetime.now(UTC))
+        params = self._base(call) | {"SipDomain": domain.domain_name, "SipDomainSid": domain.sid}
+        twiml = await self.fetch_twiml(call, account, domain.voice_url, params)
+        if twiml is None:
+            call.said.append("We are sorry, an application error has occurred. Goodbye.")
+        else:
+            await self._execute(run, domain.voice_url, twiml)
+        await self._hang_up(run)
+        await self.settle()
+        return self.report(call.sid)
 
     def sip_outcome(self, account_sid: str, uri: str) -> tuple[str, int]:  # noqa: PLR0911
         """What dialling ``uri`` gives: Twilio's status and the SIP response code."""

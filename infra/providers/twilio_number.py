@@ -34,6 +34,11 @@ __all__ = ["SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
 
 SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in the region", None))
 _URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
+# GET for the Twilio-hosted fallback (static documents, infra/providers/twilio_serverless.py).
+_METHOD_FIELDS: Final = ("voice_fallback_method",)
+# The person's emergency address (twilio_address.py); "" while there is none. Twilio's contract
+# takes no empty EmergencyAddressSid, so only a set one is sent.
+_EMERGENCY = "emergency_address_sid"
 _NOT_AVAILABLE = 21422
 _NO_MATCH = 21452
 _NOT_FOUND = 404
@@ -41,7 +46,7 @@ _NOT_FOUND = 404
 
 class PhoneNumberProvider(TwilioProvider):
     kind = "phone number"
-    update_fields = ("friendly_name", *_URL_FIELDS)
+    update_fields = ("friendly_name", *_URL_FIELDS, *_METHOD_FIELDS, _EMERGENCY)
     replace_fields = ("account_sid",)
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -142,11 +147,12 @@ class PhoneNumberProvider(TwilioProvider):
 
 
 def _webhooks(props: dict[str, Any]) -> dict[str, str]:
-    return {
+    emergency = props.get(_EMERGENCY) or ""
+    return ({_EMERGENCY: emergency} if emergency else {}) | {
         "voice_url": props["voice_url"],
         "voice_method": "POST",
         "voice_fallback_url": props["voice_fallback_url"],
-        "voice_fallback_method": "POST",
+        "voice_fallback_method": props.get("voice_fallback_method") or "POST",
         "status_callback": props["status_callback"],
         "status_callback_method": "POST",
         "sms_url": props["sms_url"],
@@ -156,12 +162,13 @@ def _webhooks(props: dict[str, Any]) -> dict[str, str]:
 
 def _outs(number: IncomingPhoneNumberInstance) -> dict[str, Any]:
     """What Twilio holds, under the input names: a webhook changed in Twilio shows as drift."""
-    live = {field: getattr(number, field) for field in _URL_FIELDS}
+    live = {field: getattr(number, field) for field in (*_URL_FIELDS, *_METHOD_FIELDS)}
     return {
         "sid": number.sid,
         "phone_number": number.phone_number,
         "twilio_name": number.friendly_name,
         **live,
+        _EMERGENCY: number.emergency_address_sid or "",
     }
 
 
@@ -181,6 +188,8 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         near: pulumi.Input[str],
         webhooks: Mapping[str, pulumi.Input[str]],
         credentials: pulumi.Input[dict[str, str]],
+        voice_fallback_method: str = "POST",
+        emergency_address_sid: pulumi.Input[str] = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -190,6 +199,8 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
             "country": country,
             "in_region": in_region,
             "near": near,
+            "voice_fallback_method": voice_fallback_method,
+            _EMERGENCY: emergency_address_sid,
             CREDENTIALS: credentials,
             "sid": None,
             "phone_number": None,

@@ -54,7 +54,13 @@ def _ignore_missing(action: Any) -> None:
 
 class SipDomainProvider(TwilioProvider):
     kind = "SIP domain"
-    update_fields = ("friendly_name", "voice_url", "secure", "sip_registration")
+    update_fields = (
+        "friendly_name",
+        "voice_url",
+        "secure",
+        "sip_registration",
+        "emergency_caller_sid",
+    )
     replace_fields = ("account_sid", "domain_name")
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -99,6 +105,11 @@ def _domain(domain: Any) -> dict[str, Any]:
         "voice_url": domain.voice_url,
         "secure": domain.secure,
         "sip_registration": domain.sip_registration,
+        # Emergency calling is on exactly when the tenant's number (with the person's
+        # emergency address) is the domain's emergency caller.
+        "emergency_caller_sid": (domain.emergency_caller_sid or "")
+        if domain.emergency_calling_enabled
+        else "",
     }
 
 
@@ -120,7 +131,15 @@ def _domain_settings(props: dict[str, Any]) -> dict[str, Any]:
         "voice_method": "POST",
         "sip_registration": True,
         "secure": True,
-    }
+    } | _emergency_settings(props.get("emergency_caller_sid") or "")
+
+
+def _emergency_settings(caller_sid: str) -> dict[str, Any]:
+    """Emergency calling from the SIP app, with the number that carries the emergency address
+    as the caller (https://www.twilio.com/docs/voice/sip/api/emergency-calling-api)."""
+    if not caller_sid:
+        return {"emergency_calling_enabled": False}
+    return {"emergency_calling_enabled": True, "emergency_caller_sid": caller_sid}
 
 
 def _named(item: Any) -> dict[str, Any]:
@@ -303,10 +322,12 @@ class SipDomain(dynamic.Resource, module="ethiq", name="TwilioSipDomain"):
         owner: pulumi.Input[dict[str, str]],
         voice_url: pulumi.Input[str],
         credentials: pulumi.Input[dict[str, str]],
+        emergency_caller_sid: pulumi.Input[str] = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "account_sid": account_sid,
+            "emergency_caller_sid": emergency_caller_sid,
             "domain_name": domain_name,
             "friendly_name": friendly_name,
             "owner": owner,

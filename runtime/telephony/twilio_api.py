@@ -15,7 +15,13 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-__all__ = ["DEFAULT_TIMEOUT_S", "BaseUrlHttpClient", "TwilioCredentials", "make_client"]
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "BaseUrlHttpClient",
+    "TwilioCredentials",
+    "make_client",
+    "routed",
+]
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -49,10 +55,19 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
         self._scheme, self._netloc = parts.scheme, parts.netloc
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, self.route(url), *args, **kwargs)
+
+    def route(self, url: str) -> str:
         parts = urlsplit(url)
         if parts.hostname and parts.hostname.endswith("twilio.com"):
-            url = urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
-        return super().request(method, url, *args, **kwargs)
+            return urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
+        return url
+
+
+def routed(url: str, base_url: str) -> str:
+    """``url`` as a request outside the SDK must send it (e.g. Serverless uploads, which the
+    SDK cannot make): unchanged for the real Twilio, on ``base_url`` otherwise."""
+    return BaseUrlHttpClient(base_url).route(url) if base_url else url
 
 
 def make_client(

@@ -22,7 +22,9 @@ __all__ = [
     "conference_twiml",
     "connect_twiml",
     "dial_target",
+    "fallback_notice_twiml",
     "hangup_twiml",
+    "hosted_fallback_twiml",
     "message_twiml",
     "outbound_twiml",
     "reject_twiml",
@@ -233,16 +235,45 @@ def unavailable_twiml(language: str = "fr-CA") -> str:
     return str(response)
 
 
+_SCREENING_DOWN = {
+    "fr": "Ethiq ne peut pas filtrer cet appel pour le moment. Soyez prudent.",
+    "en": "Ethiq cannot screen this call right now. Be careful.",
+}
+
+
+def hosted_fallback_twiml(sip_address: str, notice_url: str) -> str:
+    """The Twilio-hosted fallback (a static document, so no ``callerId``: Twilio then shows the
+    caller's number, and no ``action``: the runtime may be down): ring the person's SIP app,
+    TLS + SRTP, and before the bridge play ``notice_url`` to them only (``<Sip url>``, fetched
+    with GET as static assets are served)."""
+    response = VoiceResponse()
+    dial = Dial(timeout=RING_TIMEOUT_S)
+    dial.sip(secure_sip_uri(sip_address), url=notice_url, method="GET")
+    response.append(dial)
+    return str(response)
+
+
+def fallback_notice_twiml(language: str) -> str:
+    """Whispered to the person by the hosted fallback: this call is not screened."""
+    response = VoiceResponse()
+    _say(response, _SCREENING_DOWN, language)
+    return str(response)
+
+
 _REFUSED = {
     "fr": "Ce numéro ne peut pas être appelé depuis votre ligne Ethiq. Au revoir.",
     "en": "This number cannot be called from your Ethiq line. Goodbye.",
 }
 EMERGENCY: Final = "911"
+# 933: Twilio's emergency address test number (US), which reads back the address registered
+# for the caller ID without reaching a dispatcher:
+# https://www.twilio.com/docs/voice/tutorials/emergency-calling-for-programmable-voice
+EMERGENCY_NUMBERS: Final = frozenset({EMERGENCY, "933"})
 HOME_REGIONS: Final = frozenset({"CA", "US"})
 
 
 def dial_target(dialled: str, *, countries: Collection[str] = ()) -> str | None:
-    """What the person dialled, as Twilio must dial it: ``911``, or an E.164 number.
+    """What the person dialled, as Twilio must dial it: ``911`` (``933``), or an E.164 number.
 
     NANP numbers are accepted as people dial them (``5145550123``, ``15145550123``,
     ``1-800-…``, ``+1…``) and normalised with ``phonenumbers``; premium-rate numbers are
@@ -252,8 +283,8 @@ def dial_target(dialled: str, *, countries: Collection[str] = ()) -> str | None:
     account still apply on top (https://www.twilio.com/docs/voice/geographic-permissions).
     """
     digits = re.sub(r"[\s().-]", "", dialled)
-    if digits == EMERGENCY:
-        return EMERGENCY
+    if digits in EMERGENCY_NUMBERS:
+        return digits  # whatever the tenant's countries: emergency calls always go out
     try:
         number = phonenumbers.parse(digits, "CA")
     except phonenumbers.NumberParseException:
@@ -274,9 +305,10 @@ def outbound_twiml(
 ) -> str:
     """A call from the person's SIP app: dial the number they called, from their Ethiq number.
 
-    911 goes out like any number: Twilio routes it as an emergency call when the SIP domain has
-    emergency calling enabled and the caller ID (the tenant's number) has an emergency address
-    (https://www.twilio.com/docs/voice/api/sip-registration#emergency-calling).
+    911 (and 933) go out like any number, with the tenant's number as caller ID: Twilio routes
+    them as emergency calls when the SIP domain has emergency calling enabled and that number
+    has a registered emergency address, which gives the dispatcher the person's address
+    (https://www.twilio.com/docs/voice/sip/api/emergency-calling-api).
     """
     user = to.removeprefix("sips:").removeprefix("sip:").split("@", 1)[0].split(";", 1)[0]
     target = dial_target(user, countries=countries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,10 +13,17 @@ from pulumi.runtime.mocks import MockMonitor
 
 from infra import program
 from infra.tenant import Tenant, sip_domain_name
-from infra.tenant_config import validate_tenant
+from infra.tenant_config import ConfigError, validate_tenant
+from policies.rules import (
+    calls_without_emergency_address,
+    hosted_fallback_origins,
+    webhooks_off_runtime,
+)
 
 SUB_SID = "AC" + "1" * 32
 RUNTIME = "https://runtime.ethiq.example"
+HOSTED = "https://ethiq-fallback-1234.twil.io"
+ADDRESS_SID = "AD" + "7" * 32
 GOOD = {
     "ethiq:email": "famille@example.org",
     "ethiq:region": "CA-QC",
@@ -29,6 +37,7 @@ GOOD = {
 class Mocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.inputs: dict[str, dict[str, Any]] = {}  # last inputs of each resource kind
+        self.declared: list[tuple[str, dict[str, Any]]] = []  # (type, inputs) of each
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -37,6 +46,7 @@ class Mocks(pulumi.runtime.Mocks):
         outs.pop("__provider", None)
         kind = args.typ.rsplit(":", 1)[-1]
         self.inputs[kind] = dict(args.inputs)
+        self.declared.append((args.typ, dict(args.inputs)))
         fake = {
             "TwilioSubaccount": {"sid": SUB_SID, "auth_token": "sub-token"},
             "TwilioPhoneNumber": {"sid": "PN" + "2" * 32, "phone_number": "+15145550100"},
@@ -45,6 +55,8 @@ class Mocks(pulumi.runtime.Mocks):
             "TwilioSipCredential": {"sid": "CR" + "5" * 32, "password": "Generated1Password"},
             "TenantSchema": {"schema": "tenant_acme"},
             "StackIdentity": {"stack_id": "0123abcd"},
+            "TwilioHostedFallback": {"sid": "ZS" + "6" * 32, "origin": HOSTED},
+            "TwilioEmergencyAddress": {"sid": ADDRESS_SID},
         }.get(kind, {})
         outs |= fake
         return f"{args.name}-id", outs
@@ -135,8 +147,8 @@ def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> 
             "TwilioSipDomain",
             "TwilioSipCredentialList",
             "TwilioSipCredential",
-            "TwilioSipMapping",
-            "TwilioSipMapping",
+            "TwilioSipMapping",  # registrations only: no emergency address, no calls out
+            "TwilioHostedFallback",
             "TenantSchema",
             "TenantRegistration",
         ]
@@ -267,3 +279,79 @@ def test_person_name_and_countries_reach_the_registration(monitor: RecordingMoni
     assert isinstance(monitor.mocks, Mocks)
     registration = monitor.mocks.inputs["TenantRegistration"]
     assert (registration["person_name"], registration["call_countries"]) == ("Jeanne", ["FR"])
+
+
+ADDRESS = {
+    "street": "1234 rue Sainte-Catherine O",
+    "city": "Montréal",
+    "region": "qc",
+    "postalCode": "h3b1a1",
+}
+
+
+def test_the_emergency_address_lets_the_sip_app_call_out_with_911(
+    monitor: RecordingMonitor,
+) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        config = {
+            **GOOD,
+            "ethiq:personName": "Lucie",
+            "ethiq:emergencyAddress": json.dumps(ADDRESS),
+        }
+        return _run(config).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    mocks = monitor.mocks
+    address = mocks.inputs["TwilioEmergencyAddress"]
+    assert (address["customer_name"], address["region"], address["postal_code"]) == (
+        "Lucie",
+        "QC",
+        "H3B 1A1",
+    )
+    assert mocks.inputs["TwilioPhoneNumber"]["emergency_address_sid"] == ADDRESS_SID
+    assert mocks.inputs["TwilioSipDomain"]["emergency_caller_sid"] == "PN" + "2" * 32
+    mappings = [i["mapping"] for t, i in mocks.declared if t.endswith("TwilioSipMapping")]
+    assert sorted(mappings) == ["calls", "registrations"]
+    assert calls_without_emergency_address(mocks.declared) == []
+    # The number's fallback is the Twilio-hosted one, which the webhook policy accepts.
+    number = mocks.inputs["TwilioPhoneNumber"]
+    assert number["voice_fallback_url"] == HOSTED + "/fallback.xml"
+    fallback = mocks.inputs["TwilioHostedFallback"] | {"origin": HOSTED}  # an output
+    hosted = hosted_fallback_origins([fallback], number["account_sid"])
+    assert webhooks_off_runtime(number, RUNTIME, hosted) == []
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ({**ADDRESS, "postalCode": "90210"}, "emergencyAddress.postalCode"),
+        ({**ADDRESS, "region": "NY"}, "emergencyAddress.region"),
+        ({k: v for k, v in ADDRESS.items() if k != "street"}, "emergencyAddress.street"),
+        (ADDRESS, "emergencyAddress.name"),  # no name and no ethiq:personName
+        ({**ADDRESS, "floor": "2"}, "emergencyAddress.floor"),
+        ("1234 rue Sainte-Catherine", "emergencyAddress"),
+    ],
+)
+def test_a_bad_emergency_address_names_its_field(address: object, key: str) -> None:
+    values = {k.removeprefix("ethiq:"): v for k, v in GOOD.items()} | {"emergencyAddress": address}
+    values["contacts"] = json.loads(GOOD["ethiq:contacts"])  # as the program reads it
+    if key != "emergencyAddress.name":
+        values["personName"] = "Lucie"
+    with pytest.raises(ConfigError) as raised:
+        validate_tenant("acme", values)
+    assert raised.value.key == key
+
+
+def test_a_sip_app_that_calls_out_without_an_emergency_address_is_refused() -> None:
+    mapping = "pulumi-python:dynamic/ethiq:TwilioSipMapping"
+    stack = [
+        (mapping, {"mapping": "calls"}),
+        ("pulumi-python:dynamic/ethiq:TwilioPhoneNumber", {"emergency_address_sid": ""}),
+        ("pulumi-python:dynamic/ethiq:TwilioSipDomain", {"emergency_caller_sid": ""}),
+    ]
+    number, domain = calls_without_emergency_address(stack)
+    assert "set ethiq:emergencyAddress" in number
+    assert "emergency calling is not enabled on the SIP domain" in domain
+    assert calls_without_emergency_address([(mapping, {"mapping": "registrations"})]) == []

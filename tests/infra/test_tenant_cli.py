@@ -168,3 +168,26 @@ def test_add_writes_the_person_name_and_call_countries(tmp_path: Path) -> None:
     assert refused.exit_code == 2
     assert "callCountries: 'Narnia' is not an ISO 3166-1 alpha-2 country code" in refused.output
     assert not (stacks / "Pulumi.other.yaml").exists()
+
+
+def test_add_writes_the_emergency_address_or_names_its_bad_field(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    base = ["tenant", "add", "acme", "--email", "a@example.org", "--region", "CA-QC"]
+    base += ["--contact", "+15145550111", "--person-name", "Lucie", "--stacks-dir", str(stacks)]
+    address = ["street=1234 rue Sainte-Catherine O", "city=Montréal", "region=QC"]
+    flags = [x for field in address for x in ("--emergency-address", field)]
+    refused = CliRunner().invoke(app, [*base, *flags, "--emergency-address", "postalCode=1"])
+    assert refused.exit_code == 2
+    assert "emergencyAddress.postalCode" in refused.stderr
+    assert not (stacks / "Pulumi.acme.yaml").exists()
+    result = CliRunner().invoke(app, [*base, *flags, "--emergency-address", "postalCode=h3b1a1"])
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((stacks / "Pulumi.acme.yaml").read_text())["config"]
+    assert written["ethiq:emergencyAddress"] == {
+        "name": "Lucie",
+        "street": "1234 rue Sainte-Catherine O",
+        "city": "Montréal",
+        "region": "QC",
+        "postalCode": "H3B 1A1",
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -128,7 +129,11 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     [number] = ws.numbers_of(out["subaccountSid"])
     assert number["phone_number"] == out["phoneNumber"]
     assert number["voice_url"] == f"{RUNTIME_URL}/twilio/voice"
-    assert number["voice_fallback_url"] == f"{RUNTIME_URL}/twilio/voice/fallback"
+    # The fallback is Twilio-hosted (Serverless, in the subaccount): it outlives the runtime.
+    assert re.fullmatch(
+        r"https://ethiq-fallback-\d{4}\.twil\.io/fallback\.xml", number["voice_fallback_url"]
+    )
+    assert number["voice_fallback_method"] == "GET"
     assert number["status_callback"] == f"{RUNTIME_URL}/twilio/call-status"
     assert number["sms_url"] == f"{RUNTIME_URL}/twilio/sms"
     domains = [
@@ -150,6 +155,12 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     assert "12 unchanged" in second.stdout
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
+
+    # No runtime answers at RUNTIME_URL: the stack's Twilio-hosted fallback rings the SIP app.
+    legs = control.inbound_call(out["phoneNumber"], "+15145550199")["legs"]
+    assert [(leg["to"], leg["status"]) for leg in legs[1:]] == [
+        (out["sipAddress"] + ";secure=true", "completed")
+    ]
 
     # 3. Secrets never appear in plaintext in the state.
     state = ws.pulumi("stack", "export").stdout

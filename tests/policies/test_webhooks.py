@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from policies.rules import insecure_webhook_urls, mixed_webhook_origins, webhooks_off_runtime
+from policies.rules import (
+    hosted_fallback_origins,
+    insecure_webhook_urls,
+    mixed_webhook_origins,
+    webhooks_off_runtime,
+)
 
 RUNTIME = "https://runtime.ethiq.example"
 
@@ -84,3 +89,48 @@ def test_without_a_runtime_url_webhooks_agree_on_one_origin() -> None:
     [message] = mixed_webhook_origins(two)
     assert message.startswith("webhook URLs point at 2 different origins")
     assert "https://elsewhere.example (sip.voice_url)" in message
+
+
+HOSTED = {"account_sid": "AC1", "origin": "https://ethiq-fallback-1234.twil.io"}
+
+
+def test_the_voice_fallback_may_be_the_tenants_own_twilio_hosted_one() -> None:
+    hosted = hosted_fallback_origins([HOSTED], "AC1")
+    assert hosted == ["https://ethiq-fallback-1234.twil.io"]
+    number = {
+        "account_sid": "AC1",
+        "voice_url": RUNTIME + "/twilio/voice",
+        "voice_fallback_url": "https://ethiq-fallback-1234.twil.io/fallback.xml",
+    }
+    assert webhooks_off_runtime(number, RUNTIME, hosted) == []
+    assert mixed_webhook_origins({"number": number}, hosted) == []
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "key", "url"),
+    [
+        # Another subaccount's hosted fallback: not this tenant's.
+        (
+            [{**HOSTED, "account_sid": "AC2"}],
+            "voice_fallback_url",
+            "https://ethiq-fallback-1234.twil.io/f.xml",
+        ),
+        # A foreign domain posing as a hosted fallback.
+        (
+            [{**HOSTED, "origin": "https://evil.example"}],
+            "voice_fallback_url",
+            "https://evil.example/f.xml",
+        ),
+        ([HOSTED], "voice_fallback_url", "https://someone-else-9999.twil.io/f.xml"),
+        ([HOSTED], "voice_fallback_url", "http://ethiq-fallback-1234.twil.io/f.xml"),
+        # Only the voice fallback may be hosted: never the voice URL, status or SMS webhooks.
+        ([HOSTED], "voice_url", "https://ethiq-fallback-1234.twil.io/f.xml"),
+        ([HOSTED], "status_callback", "https://ethiq-fallback-1234.twil.io/f.xml"),
+    ],
+)
+def test_a_fallback_anywhere_else_is_refused(
+    fallbacks: list[dict[str, str]], key: str, url: str
+) -> None:
+    hosted = hosted_fallback_origins(fallbacks, "AC1")
+    [message] = webhooks_off_runtime({"account_sid": "AC1", key: url}, RUNTIME, hosted)
+    assert message.startswith(f"{key} points at {url!r}, not at the runtime")

@@ -453,3 +453,40 @@ def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
         "alert after START",
     )
     assert "ALERTE" in sent[0]["body"]
+
+
+def test_911_from_the_sip_app_reaches_a_dispatcher_only_with_the_persons_address(
+    fresh: World,
+) -> None:
+    """The SIP app dials 933 (Twilio's address test) through the runtime's ``/twilio/sip``:
+    without an emergency address the call goes to a national centre; once the stack's address
+    is on the number and emergency calling on the domain, 933 reads that address back."""
+    control, tenant = fresh.sandbox.control, fresh.tenant
+    domain_name = tenant.sip_address.partition("@")[2]
+    dial = f"sip:933@{domain_name}"
+    before = control.sip_call(tenant.sip_address, dial)
+    assert _leg(before, "emergency-national-centre")["from"] == tenant.phone_number
+
+    credentials = TwilioCredentials(
+        fresh.sandbox.account_sid, fresh.sandbox.auth_token, fresh.sandbox.base_url
+    )
+    client = make_client(credentials, account_sid=tenant.subaccount_sid)
+    address = client.addresses.create(
+        customer_name="Lucie",
+        street="1234 rue Sainte-Catherine O",
+        city="Montréal",
+        region="QC",
+        postal_code="H3B 1A1",
+        iso_country="CA",
+        emergency_enabled=True,
+    )
+    [number] = client.incoming_phone_numbers.list(phone_number=tenant.phone_number)
+    client.incoming_phone_numbers(number.sid).update(emergency_address_sid=address.sid)
+    [domain] = [d for d in client.sip.domains.list() if d.domain_name == domain_name]
+    client.sip.domains(domain.sid).update(
+        emergency_calling_enabled=True, emergency_caller_sid=number.sid
+    )
+    after = control.sip_call(tenant.sip_address, dial)
+    assert _leg(after, "emergency-test")["heard"] == [
+        "[933] 1234 rue Sainte-Catherine O, Montréal, QC H3B 1A1"
+    ]

@@ -61,3 +61,22 @@ def test_an_unknown_subaccount_is_refused_and_counted(settings: Settings) -> Non
             assert 'ethiq_webhooks_rejected_total{endpoint="sip"} 1.0' in metrics
 
     asyncio.run(scenario())
+
+
+def test_911_and_the_933_test_number_go_out_from_the_tenants_number(settings: Settings) -> None:
+    """Emergency calls pass whatever the tenant's allowed countries say, with the number that
+    carries the person's emergency address as caller ID (what the dispatcher sees)."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            for dialled in ("911", "933"):
+                params = _outbound(tenant.subaccount_sid, dialled)
+                response = await h.webhook(paths.SIP_OUTBOUND, params, tenant.auth_token)
+                root = parse_twiml(response.text)
+                assert root.findtext("Dial/Number") == dialled
+                dial = root.find("Dial")
+                assert dial is not None
+                assert dial.get("callerId") == tenant.phone_number
+
+    asyncio.run(scenario())

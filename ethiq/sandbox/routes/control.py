@@ -23,7 +23,7 @@ from ethiq.sandbox.routes.common import AnyRequest, json_response
 from ethiq.sandbox.state import Call, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
 
-__all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipEndpointSpec"]
+__all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipCallSpec", "SipEndpointSpec"]
 
 BASE = "/_sandbox"
 
@@ -185,6 +185,23 @@ async def inbound_call(request: AnyRequest, data: InboundCallSpec) -> dict[str, 
         raise invalid_parameter(str(error)) from None
 
 
+class SipCallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A call the SIP app ``from`` (``sip:user@domain``) places to ``to`` (``sip:N@domain``)."""
+
+    to: str
+    from_: str = msgspec.field(name="from")
+
+
+@post(f"{BASE}/calls/from-sip", status_code=200)
+async def sip_call(request: AnyRequest, data: SipCallSpec) -> dict[str, Any]:
+    """Place a call from a SIP app through its domain's voice URL, as Twilio would; report it."""
+    sandbox = _control(request)
+    try:
+        return await sandbox.voice.from_sip(data.from_, data.to)
+    except LookupError as error:
+        raise invalid_parameter(str(error)) from None
+
+
 @post(f"{BASE}/sip-endpoints", status_code=201)
 async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpointSpec:
     sandbox = _control(request)
@@ -252,6 +269,7 @@ ROUTES = [
     clear_faults,
     register_call,
     inbound_call,
+    sip_call,
     sip_endpoint,
     sms_outcome,
     inbound_sms,

@@ -16,6 +16,7 @@ from ethiq.sandbox.inventory import (
     AvailableNumber,
     SearchQuery,
 )
+from ethiq.sandbox.routes.addresses import apply_emergency_address
 from ethiq.sandbox.routes.common import (
     AnyRequest,
     Params,
@@ -176,6 +177,7 @@ async def buy_number(request: AnyRequest, account_sid: str) -> Response[dict[str
             region=chosen.region,
         )
         _apply(number, params)
+        apply_emergency_address(sandbox.store, number, params)
         sandbox.store.numbers[number.sid] = number
         return json_response(render.incoming_number(number), 201)
 
@@ -233,6 +235,7 @@ async def update_number(
             authorized(request, target_sid)
             number.account_sid = target_sid
         _apply(number, params)
+        apply_emergency_address(sandbox.store, number, params)
         number.date_updated = now()
         return json_response(render.incoming_number(number))
 

@@ -44,6 +44,7 @@ DOMAIN_FIELDS = {
     "VoiceUrl": "voice_url",
     "VoiceFallbackUrl": "voice_fallback_url",
     "VoiceStatusCallbackUrl": "voice_status_callback_url",
+    "EmergencyCallerSid": "emergency_caller_sid",
 }
 DOMAIN_METHODS = {
     "VoiceMethod": "voice_method",
