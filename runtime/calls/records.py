@@ -16,7 +16,7 @@ from typing import Any, Final
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from runtime.screening import Assessment
+from runtime.screening.engine import Assessment
 from runtime.storage import TenantTables, check_widths
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantContact

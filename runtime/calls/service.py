@@ -32,7 +32,9 @@ from runtime.calls.sessions import LiveSession, SessionCache
 from runtime.calls.tracks import speaker_for
 from runtime.calls.velocity import Velocity
 from runtime.metrics import Metrics
-from runtime.screening import Assessment, CallMeta, ScreeningSession, Segment, Sensitivity
+from runtime.screening.engine import Assessment, ScreeningSession
+from runtime.screening.model import CallMeta, Segment
+from runtime.screening.risk import Sensitivity
 from runtime.settings import Settings
 from runtime.storage import TenantStore, TenantTables, bind_tables
 from runtime.telephony import paths, twiml

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
-from runtime.screening import ScreeningSession
+from runtime.screening.engine import ScreeningSession
 
 __all__ = ["LiveSession", "SessionCache"]
 

@@ -2,23 +2,7 @@
 
 One pure core (:class:`ScreeningSession`) serves both the runtime, which feeds it final transcript
 segments as they arrive, and ``ethiq score``, which replays calls from JSONL files.
+
+Import from the modules (``engine``, ``model``, ``risk``): this package imports nothing, so the
+tenant program, which reads a sensitivity (``risk``), does not load the engine and its lexicon.
 """
-
-from __future__ import annotations
-
-from runtime.screening.engine import Assessment, ScreeningSession, score_call
-from runtime.screening.model import CallMeta, CallRecord, ScoreLine, Segment
-from runtime.screening.risk import Sensitivity, Thresholds, Verdict
-
-__all__ = [
-    "Assessment",
-    "CallMeta",
-    "CallRecord",
-    "ScoreLine",
-    "ScreeningSession",
-    "Segment",
-    "Sensitivity",
-    "Thresholds",
-    "Verdict",
-    "score_call",
-]

@@ -4,7 +4,7 @@ never one in use (runtime.calls.sessions)."""
 from __future__ import annotations
 
 from runtime.calls.sessions import LiveSession, SessionCache
-from runtime.screening import ScreeningSession
+from runtime.screening.engine import ScreeningSession
 from runtime.screening.model import CallMeta
 
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from runtime.calls.records import record_assessment, transaction
-from runtime.screening import Assessment
+from runtime.screening.engine import Assessment
 from runtime.settings import Settings
 from runtime.storage import TenantTables, bind_tables
 from tests.runtime.helpers import harness

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.screening import CallMeta, ScreeningSession, Segment
 from runtime.screening.data.generate import DEVSET
+from runtime.screening.engine import ScreeningSession
 from runtime.screening.evaluate import Labels
 from runtime.screening.jsonl import decode_lines, read_lines
 from runtime.screening.learned import (
@@ -23,7 +23,7 @@ from runtime.screening.learned import (
 )
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
-from runtime.screening.model import CallRecord
+from runtime.screening.model import CallMeta, CallRecord, Segment
 from runtime.screening.risk import Thresholds
 from runtime.screening.train import (
     FALSE_ALARM_BUDGET,

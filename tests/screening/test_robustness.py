@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.screening import CallMeta, ScreeningSession, Segment
+from runtime.screening.engine import ScreeningSession
 from runtime.screening.learned import default_model
+from runtime.screening.model import CallMeta, Segment
 
 UNKNOWN = CallMeta()  # every field null: a recording, an outside corpus
 

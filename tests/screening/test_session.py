@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.screening import CallMeta, ScreeningSession, Segment, Thresholds
-from runtime.screening.engine import WINDOW_CHARS
-from runtime.screening.risk import parse_sensitivity, thresholds_for
+from runtime.screening.engine import WINDOW_CHARS, ScreeningSession
+from runtime.screening.model import CallMeta, Segment
+from runtime.screening.risk import Thresholds, parse_sensitivity, thresholds_for
 
 UNKNOWN = CallMeta(from_="+14505550100", to="+14385550100", forwarded_from="+15145559876")
 
