@@ -225,6 +225,13 @@ class AlertSettings(_Concern):
         "the next contacts",
         gt=0,
     )
+    invite_reminder_s: float = _env(
+        "ETHIQ_INVITE_REMINDER_S",
+        172_800.0,
+        "a contact who has not answered their invitation this long after it was sent gets one "
+        "reminder",
+        gt=0,
+    )
     worker: bool = _env(
         "ETHIQ_OUTBOX_WORKER", True, "run the outbox in the app (`off`/`false`/`0`: elsewhere)"
     )

@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from runtime.alerts import SmsSender
+from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
 from runtime.email import Mail, Mailer, MailError
 from runtime.people.i18n import texts
@@ -25,7 +26,7 @@ from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Step
 from runtime.people.tables import LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
-from runtime.storage.bind import bind_table
+from runtime.storage.bind import bind_table, bind_tables
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA, validate_slug
 from runtime.storage.postgres import LOCK_CLASS
@@ -79,6 +80,7 @@ class People:
         sms: SmsSender | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        self._storage = storage
         self._engine = engine
         self._person = bind_table(Person, engine)
         self._step = bind_table(OnboardingStep, engine)
@@ -185,6 +187,23 @@ class People:
         rows = await s.select().where(s.slug == validate_slug(slug))
         done = {Step(r["step"]): (r["completed_at"], r["how"]) for r in rows if r["step"] in STEPS}
         return OnboardingStatus.of(slug, done)
+
+    async def contacts(self, slug: str) -> list[ContactView]:
+        """The tenant's declared contacts with their consent state (invited, accepted …)."""
+        tenant = await self._tenant(slug)
+        return await contact_views(bind_tables(self._storage.engine(slug)), tenant.contacts)
+
+    async def progress(self, slug: str) -> OnboardingStatus:
+        """Complete the current step when the tenant's data proves it (a contact said yes)."""
+        status = await self.status(slug)
+        if status.current is Step.CONTACTS_CONSENTED:
+            accepted = [v for v in await self.contacts(slug) if v.state is ContactState.ACCEPTED]
+            if accepted:
+                first = min(accepted, key=lambda v: v.at or datetime.now(UTC))
+                at = f" at {first.at:%Y-%m-%d %H:%M} UTC" if first.at else ""
+                how = f"{first.name} replied {first.how!r} by SMS{at}"
+                status = await self.complete(slug, Step.CONTACTS_CONSENTED, how)
+        return status
 
     async def complete(self, slug: str, step: Step, how: str) -> OnboardingStatus:
         """Record ``step`` as completed (once; in order); completes ``active`` after the last."""

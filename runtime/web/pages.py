@@ -205,7 +205,7 @@ class PeoplePages(Controller):
             tenant = await people.tenant(person.slug)
         except UnknownTenant:
             return _page("forbidden.html", request, lang, 404)
-        onboarding = await people.status(person.slug)
+        onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
         return _page(
@@ -216,6 +216,7 @@ class PeoplePages(Controller):
             person=person,
             number=number,
             onboarding=onboarding,
+            contacts=await people.contacts(person.slug),
             steps=STEPS,
             iphone_steps=t["iphone_steps"].format(number=number).split("|"),
             android_steps=t["android_steps"].format(number=number).split("|"),

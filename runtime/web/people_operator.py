@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 
+from runtime.alerts.invitations import ContactView
 from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
@@ -42,15 +43,33 @@ class StepOut(msgspec.Struct):
     by_person: bool
 
 
+class ContactOut(msgspec.Struct):
+    name: str
+    number: str
+    priority: int
+    language: str
+    state: str  # pending | invited | no_answer | accepted | refused | unreachable
+    at: datetime | None
+    how: str
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
     current: str | None
     what_to_do: str | None  # the current step's instruction, as the person's page words it
     steps: list[StepOut]
+    contacts: list[ContactOut] = msgspec.field(default_factory=list)
 
 
-def _out(status: OnboardingStatus) -> OnboardingOut:
+def _contacts(views: list[ContactView]) -> list[ContactOut]:
+    return [
+        ContactOut(v.name, v.number, v.priority, v.language, str(v.state), v.at, v.how)
+        for v in views
+    ]
+
+
+def _out(status: OnboardingStatus, contacts: list[ContactView] | None = None) -> OnboardingOut:
     current = status.current
     return OnboardingOut(
         slug=status.slug,
@@ -60,6 +79,7 @@ def _out(status: OnboardingStatus) -> OnboardingOut:
         steps=[
             StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
         ],
+        contacts=_contacts(contacts or []),
     )
 
 
@@ -87,14 +107,17 @@ class OnboardingOperator(Controller):
     @get("/", summary="Every enrolled tenant's onboarding: the current (stuck) step first")
     async def everyone(self, request: AnyRequest) -> list[OnboardingOut]:
         people = people_of(request)
-        return [_out(await people.status(slug)) for slug in await people.slugs()]
+        return [
+            _out(await people.progress(slug), await people.contacts(slug))
+            for slug in await people.slugs()
+        ]
 
-    @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps")
+    @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps and contacts' consent")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:
         people = people_of(request)
         if await people.person(slug) is None:
             raise NotFoundException(f"no person enrolled for {slug!r}")
-        return _out(await people.status(slug))
+        return _out(await people.progress(slug), await people.contacts(slug))
 
     @post("/{slug:str}/onboarding/{step:str}", summary="Record a step done outside the runtime")
     async def complete(

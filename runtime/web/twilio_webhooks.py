@@ -31,6 +31,19 @@ __all__ = ["TwilioWebhooks"]
 
 logger = logging.getLogger(__name__)
 
+
+async def _onboarding_progress(request: AnyRequest, tenant: TenantRecord) -> None:
+    """A contact's yes may complete the person's onboarding step: never fail the webhook."""
+    people = request.app.state.get("people")
+    if people is None:
+        return
+    try:
+        if await people.person(tenant.slug) is not None:
+            await people.progress(tenant.slug)
+    except Exception:
+        logger.exception("onboarding of %s not updated after an SMS", tenant.slug)
+
+
 XML = "application/xml"
 AnyRequest = Request[Any, Any, Any]
 
@@ -263,6 +276,7 @@ class TwilioWebhooks(Controller):
             runtime.calls.now(),
             params.get("MessageSid", "")[:34],
         )
+        await _onboarding_progress(request, tenant)
         return _xml(twiml.message_twiml(reply))
 
     @post(paths.SMS_STATUS, status_code=204, summary="SMS status callback: alert delivery")
@@ -270,7 +284,8 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
-        await runtime.outbox.delivery(tenant, params)
+        if not await runtime.outbox.delivery(tenant, params):
+            await runtime.invitations.delivery(tenant, params)
 
     @post(paths.SIP_OUTBOUND, status_code=200, summary="Call placed from the person's SIP app")
     async def sip_outbound(self, request: AnyRequest) -> Response[str]:
