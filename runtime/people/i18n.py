@@ -86,6 +86,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_conditional_off": "Arrêter ce renvoi",
         "source": "Source",
         "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
+        "test_title": "Vérifier le renvoi : l'appel d'essai",
+        "test_help": "Ethiq appelle votre cellulaire depuis votre numéro Ethiq. Ne répondez "
+        "pas : si le renvoi fonctionne, l'appel revient chez Ethiq et cette étape passe au vert.",
+        "test_button": "Lancer l'appel d'essai",
+        "test_need_number": "Enregistrez d'abord votre numéro de cellulaire ci-dessus.",
+        "test_calling": "Appel d'essai en cours (jusqu'à une minute). Rechargez la page ensuite.",
+        "test_refresh": "Recharger la page",
+        "test_passed": "L'appel d'essai est revenu chez Ethiq : le renvoi fonctionne.",
+        "test_failed_completed": "Quelqu'un a répondu à votre téléphone : le renvoi n'est pas "
+        "activé. Vérifiez le code composé, puis réessayez sans répondre.",
+        "test_failed_no-answer": "Votre téléphone a sonné sans renvoyer l'appel : le renvoi "
+        "n'est pas activé. Composez le code ci-dessus et réessayez.",
+        "test_failed_busy": "Votre ligne était occupée et l'appel n'a pas été renvoyé : "
+        "activez « renvoyer tous les appels » et réessayez.",
+        "test_failed_failed": "Impossible d'appeler votre numéro : vérifiez le numéro "
+        "enregistré ci-dessus.",
+        "test_failed_canceled": "L'appel d'essai a été annulé. Réessayez.",
+        "test_failed_forwarded-elsewhere": "L'appel a été renvoyé par un autre numéro que le "
+        "vôtre : vérifiez le numéro enregistré ci-dessus.",
+        "test_error": "L'appel d'essai n'a pas pu être lancé. Réessayez dans quelques minutes.",
         "sip_title": "Réglages de l'application SIP",
         "sip_link": "Voir les réglages SIP",
         "sip_fresh": "Pour votre sécurité, ces réglages demandent une connexion récente. "
@@ -184,6 +204,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_conditional_off": "Stop that forwarding",
         "source": "Source",
         "choose_carrier": "Choose your carrier above to see its codes.",
+        "test_title": "Check forwarding: the test call",
+        "test_help": "Ethiq calls your mobile from your Ethiq number. Do not answer: if "
+        "forwarding works, the call comes back to Ethiq and this step turns green.",
+        "test_button": "Start the test call",
+        "test_need_number": "First save your mobile number above.",
+        "test_calling": "Test call under way (up to a minute). Then reload the page.",
+        "test_refresh": "Reload the page",
+        "test_passed": "The test call came back to Ethiq: forwarding works.",
+        "test_failed_completed": "Someone answered your phone: forwarding is not on. Check the "
+        "code you dialled, then try again without answering.",
+        "test_failed_no-answer": "Your phone rang without forwarding the call: forwarding is "
+        "not on. Dial the code above and try again.",
+        "test_failed_busy": "Your line was busy and the call was not forwarded: turn on "
+        '"forward all calls" and try again.',
+        "test_failed_failed": "Your number could not be called: check the number saved above.",
+        "test_failed_canceled": "The test call was canceled. Try again.",
+        "test_failed_forwarded-elsewhere": "The call was forwarded by another number than "
+        "yours: check the number saved above.",
+        "test_error": "The test call could not be started. Try again in a few minutes.",
         "sip_title": "SIP app settings",
         "sip_link": "See the SIP settings",
         "sip_fresh": "For your safety, these settings need a recent sign-in. We will send you "

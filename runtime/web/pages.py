@@ -21,7 +21,7 @@ from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
 from runtime.people.onboarding import STEPS
-from runtime.people.service import People, PersonRecord, UnknownTenant
+from runtime.people.service import People, PersonRecord, TestCallError, UnknownTenant
 from runtime.tenants import InvalidTenant, to_e164
 
 __all__ = ["PeoplePages", "people_of"]
@@ -149,6 +149,20 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, error="bad_number", status=400)
         return Redirect(f"/people/{slug}?saved=1", status_code=303)
 
+    @post("/people/{slug:str}/forwarding/test", status_code=303)
+    async def forwarding_test(
+        self, request: AnyRequest, slug: FromPath[str]
+    ) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        try:
+            await people.start_forwarding_test(slug)
+        except (ValueError, TestCallError):
+            return await self._person_page(request, people, person, status=502, test_error=True)
+        return Redirect(f"/people/{slug}#test", status_code=303)
+
     @get("/people/{slug:str}/sip")
     async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
@@ -199,6 +213,8 @@ class PeoplePages(Controller):
         person: PersonRecord,
         error: str = "",
         status: int = 200,
+        *,
+        test_error: bool = False,
     ) -> Template:
         lang = _lang(request, person)
         try:
@@ -217,6 +233,8 @@ class PeoplePages(Controller):
             number=number,
             onboarding=onboarding,
             contacts=await people.contacts(person.slug),
+            test=await people.forwarding_test(person.slug),
+            test_error=test_error,
             steps=STEPS,
             iphone_steps=t["iphone_steps"].format(number=number).split("|"),
             android_steps=t["android_steps"].format(number=number).split("|"),

@@ -14,7 +14,7 @@ from runtime.alerts.invitations import ContactView
 from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
-from runtime.people.service import UnknownTenant
+from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
 from runtime.tenants import InvalidTenant, Language
 from runtime.web.operator import operator_guard
 from runtime.web.pages import people_of
@@ -53,6 +53,15 @@ class ContactOut(msgspec.Struct):
     how: str
 
 
+class ForwardingTestOut(msgspec.Struct):
+    call_sid: str
+    status: str  # calling | passed | failed
+    outcome: str
+    forwarded_from: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
@@ -60,6 +69,7 @@ class OnboardingOut(msgspec.Struct):
     what_to_do: str | None  # the current step's instruction, as the person's page words it
     steps: list[StepOut]
     contacts: list[ContactOut] = msgspec.field(default_factory=list)
+    forwarding_test: ForwardingTestOut | None = None  # the latest test call
 
 
 def _contacts(views: list[ContactView]) -> list[ContactOut]:
@@ -69,7 +79,24 @@ def _contacts(views: list[ContactView]) -> list[ContactOut]:
     ]
 
 
-def _out(status: OnboardingStatus, contacts: list[ContactView] | None = None) -> OnboardingOut:
+def _test(test: ForwardingTestRecord | None) -> ForwardingTestOut | None:
+    if test is None:
+        return None
+    return ForwardingTestOut(
+        test.call_sid,
+        test.status,
+        test.outcome,
+        test.forwarded_from,
+        test.started_at,
+        test.finished_at,
+    )
+
+
+def _out(
+    status: OnboardingStatus,
+    contacts: list[ContactView] | None = None,
+    test: ForwardingTestRecord | None = None,
+) -> OnboardingOut:
     current = status.current
     return OnboardingOut(
         slug=status.slug,
@@ -80,6 +107,7 @@ def _out(status: OnboardingStatus, contacts: list[ContactView] | None = None) ->
             StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
         ],
         contacts=_contacts(contacts or []),
+        forwarding_test=_test(test),
     )
 
 
@@ -117,7 +145,26 @@ class OnboardingOperator(Controller):
         people = people_of(request)
         if await people.person(slug) is None:
             raise NotFoundException(f"no person enrolled for {slug!r}")
-        return _out(await people.progress(slug), await people.contacts(slug))
+        return _out(
+            await people.progress(slug),
+            await people.contacts(slug),
+            await people.forwarding_test(slug),
+        )
+
+    @post("/{slug:str}/forwarding-test", summary="Call the person's number: does it forward?")
+    async def forwarding_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        try:
+            test = await people.start_forwarding_test(slug)
+        except ValueError as error:
+            raise ClientException(str(error), status_code=409) from None
+        except TestCallError as error:
+            raise ClientException(str(error), status_code=502) from None
+        out = _test(test)
+        assert out is not None  # noqa: S101 (just started)
+        return out
 
     @post("/{slug:str}/onboarding/{step:str}", summary="Record a step done outside the runtime")
     async def complete(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from runtime.alerts.sender import OPTED_OUT, SendError
+from runtime.people.i18n import TEXTS
 from runtime.settings import PeopleSettings, Settings
 from runtime.telephony import paths
 from runtime.tenants import TenantContact, TenantRecord
@@ -194,3 +195,11 @@ def test_refusals_failures_and_lost_answers(settings: Settings) -> None:
             assert await _scam_alerts(h, tenant) == []
 
     asyncio.run(run())
+
+
+def test_every_way_a_test_call_can_fail_is_explained_in_both_languages() -> None:
+    """Twilio's final call statuses (and a forward from another number) each say what to check."""
+    outcomes = ("completed", "no-answer", "busy", "failed", "canceled", "forwarded-elsewhere")
+    for language in ("fr-CA", "en-US"):
+        for outcome in outcomes:
+            assert TEXTS[language][f"test_failed_{outcome}"], (language, outcome)
