@@ -21,6 +21,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sent_title": "Vérifiez vos courriels",
         "sent_body": "Si cette adresse est inscrite, un lien de connexion vient d'y être envoyé. "
         "Il est valable {minutes} minutes, une seule fois.",
+        "too_many_title": "Trop de demandes",
+        "too_many_body": "Trop de liens de connexion ont été demandés. Réessayez dans "
+        "{minutes} minutes au plus.",
         "confirm_title": "Confirmer la connexion",
         "confirm_body": "Appuyez sur le bouton pour vous connecter à Ethiq.",
         "confirm_button": "Me connecter",
@@ -142,6 +145,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sent_title": "Check your email",
         "sent_body": "If this address is registered, a sign-in link has just been sent to it. "
         "It works once, for {minutes} minutes.",
+        "too_many_title": "Too many requests",
+        "too_many_body": "Too many sign-in links were asked for. Try again in {minutes} minutes "
+        "at most.",
         "confirm_title": "Confirm sign-in",
         "confirm_body": "Press the button to sign in to Ethiq.",
         "confirm_button": "Sign me in",

@@ -31,6 +31,7 @@ from runtime.people.forward_test import (
 from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Step
+from runtime.people.ratelimit import LoginLimiter
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
 from runtime.storage.bind import bind_table, bind_tables
@@ -49,6 +50,7 @@ __all__ = [
     "People",
     "PersonRecord",
     "TestCallError",
+    "TooManyLinks",
     "UnknownTenant",
     "web_secret",
 ]
@@ -61,6 +63,10 @@ TEMPLATES: Final = Path(__file__).parent / "templates"
 
 class UnknownTenant(LookupError):
     """No tenant with this slug in the registry."""
+
+
+class TooManyLinks(RuntimeError):
+    """Too many sign-in links asked for this address or from this source in the window."""
 
 
 def web_secret(settings: PeopleSettings, registry_key: tuple[str, ...]) -> bytes:
@@ -105,6 +111,7 @@ class People:
         mailer: Mailer,
         sms: SmsSender | None = None,
         caller: ForwardingCaller | None = None,
+        limiter: LoginLimiter | None = None,
     ) -> None:
         engine = storage.platform_engine()
         self._storage = storage
@@ -114,6 +121,12 @@ class People:
         self._link = bind_table(LoginLink, engine)
         self._test = bind_table(ForwardingTest, engine)
         self._caller = caller
+        self._limiter = limiter or LoginLimiter(
+            None,
+            per_address=settings.login_per_address,
+            per_source=settings.login_per_source,
+            window_s=settings.login_window_s,
+        )
         self._registry = registry
         self.settings = settings
         self.links = LinkSigner(secret, settings.login_ttl_s)
@@ -386,8 +399,13 @@ class People:
             except SendError as error:
                 logger.error("welcome SMS to %s not sent: %s", person.slug, error)
 
-    async def request_login(self, email: str) -> bool:
-        """Email a magic link if ``email`` belongs to someone; ``False`` (silently) if not."""
+    async def request_login(self, email: str, source: str = "") -> bool:
+        """Email a magic link if ``email`` belongs to someone; ``False`` (silently) if not.
+
+        Counted against the limits first, known address or not (the answer tells nothing);
+        :class:`TooManyLinks` past one of them."""
+        if not await self._limiter.allow(email, source):
+            raise TooManyLinks("too many sign-in links asked for")
         try:
             person = await self.by_email(email)
         except ValueError:

@@ -16,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 from runtime.alerts import SmsSender, TwilioSmsSender
 from runtime.email import Mailer, SmtpMailer
 from runtime.people.forward_test import TwilioForwardingCaller
+from runtime.people.ratelimit import LoginLimiter
 from runtime.people.service import TEMPLATES, People, web_secret
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.web.pages import PeoplePages
@@ -63,6 +64,12 @@ def people_web(
         mailer=mailer or SmtpMailer(people_settings),
         sms=sms or TwilioSmsSender(credentials),
         caller=TwilioForwardingCaller(credentials),
+        limiter=LoginLimiter(
+            runtime.redis,
+            per_address=people_settings.login_per_address,
+            per_source=people_settings.login_per_source,
+            window_s=people_settings.login_window_s,
+        ),
     )
     # Sessions live server-side in the runtime's store (Redis when configured).
     sessions: Store = (
