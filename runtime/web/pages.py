@@ -245,6 +245,7 @@ class PeoplePages(Controller):
             tenant = await people.tenant(person.slug)
         except UnknownTenant:
             return _page("forbidden.html", request, lang, 404)
+        test = await people.forwarding_test(person.slug)  # before progress (never older)
         onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
@@ -257,7 +258,7 @@ class PeoplePages(Controller):
             number=number,
             onboarding=onboarding,
             contacts=await people.contacts(person.slug),
-            test=await people.forwarding_test(person.slug),
+            test=test,
             test_error=test_error,
             steps=STEPS,
             iphone_steps=t["iphone_steps"].format(number=number).split("|"),
