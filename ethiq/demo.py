@@ -3,8 +3,9 @@
 The demo runs on the embedded defaults (SQLite, in-process store; no PostgreSQL, no Redis): it
 starts the local Twilio sandbox and the runtime under Granian, provisions an example tenant with
 the real Pulumi engine against the sandbox (two example tenants, fr-CA and en-US; their stack
-files live in a temporary directory, never in ``stacks/``), records an emergency contact's
-consent by SMS, plays a legitimate call in French
+files live in a temporary directory, never in ``stacks/``), invites each emergency contact by
+SMS and records their consent (double opt-in: invitation, reply, confirmation), plays a
+legitimate call in French
 and a scam call in English exactly as Twilio would, prints what happened, and stops everything.
 """
 
@@ -20,12 +21,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import msgspec
 
 from ethiq.local import LocalPlatform
 from ethiq.sandbox.caller import CallScript, ScriptedSegment, play_call, send_sms
+from ethiq.sandbox.client import SandboxControl
 from ethiq.sandbox.server import free_port, running_sandbox
 from infra.tenant_config import Contact, validate_tenant
 from runtime.tenants import generate_key
@@ -159,6 +162,24 @@ def _call_summary(runtime: RuntimeHandle, slug: str, played: dict[str, Any]) -> 
     }
 
 
+def _wait_text(control: SandboxControl, to: str, contains: str) -> str:
+    """The body of the first text sent to ``to`` containing ``contains`` (the outbox worker
+    sends it within a pass or two)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for message in control.messages():
+            if message["to"] == to and contains in message["body"]:
+                return str(message["body"])
+        time.sleep(0.1)
+    raise RuntimeError(f"no text to {to} containing {contains!r} within {READY_TIMEOUT_S}s")
+
+
+def _reply_text(twiml: str) -> str:
+    """The ``<Message>`` of the runtime's TwiML answer to a text (our own server's TwiML)."""
+    root = ElementTree.fromstring(twiml) if twiml.strip() else None  # noqa: S314
+    return (root.findtext("Message") or "") if root is not None else ""
+
+
 def _is_scam(runtime: RuntimeHandle, slug: str) -> Any:
     def check(call_sid: str) -> bool:
         calls = runtime.get(f"/tenants/{slug}/calls")
@@ -228,13 +249,23 @@ def run_demo(progress: Any) -> dict[str, Any]:
         progress(f"starting the runtime on {public} (SQLite, in-process store)")
         summaries = []
         with running_runtime(env, port, work / "runtime.log") as runtime:
+            invitations: dict[str, dict[str, str]] = {}
             for tenant in TENANTS:
                 number = numbers[tenant.name]["phoneNumber"]
+                invited = _wait_text(sandbox.control, tenant.contact.number, " Ref #i")
+                progress(f"SMS to {tenant.contact.name} ({tenant.contact.number}): {invited}")
                 progress(
-                    f"{tenant.contact.name} ({tenant.contact.number}) answers "
-                    f"{tenant.consent!r} to {tenant.name}'s number: consents to alerts"
+                    f"{tenant.contact.name} answers {tenant.consent!r} to {tenant.name}'s "
+                    "number: consents to alerts"
                 )
-                send_sms(sandbox.control, tenant.contact.number, number, tenant.consent)
+                reply = send_sms(sandbox.control, tenant.contact.number, number, tenant.consent)
+                # OUI is answered by the webhook; YES is Twilio's keyword (it auto-replies),
+                # so the runtime's confirmation comes from its outbox.
+                confirmed = _reply_text(reply) or _wait_text(
+                    sandbox.control, tenant.contact.number, "confirm"
+                )
+                progress(f"SMS to {tenant.contact.name}: {confirmed}")
+                invitations[tenant.name] = {"invitation": invited, "confirmation": confirmed}
             for tenant in TENANTS:
                 segments, caller, stir = CALLS[tenant.name]
                 script = CallScript(
@@ -260,6 +291,7 @@ def run_demo(progress: Any) -> dict[str, Any]:
                 "sip_address": numbers[t.name]["sipAddress"],
                 "language": t.language,
                 "contact": t.contact.number,
+                **invitations[t.name],
             }
             for t in TENANTS
         ],

@@ -226,6 +226,13 @@ class AlertSettings(_Concern):
         "the next contacts",
         gt=0,
     )
+    invite_reminder_s: float = _env(
+        "ETHIQ_INVITE_REMINDER_S",
+        172_800.0,
+        "a contact who has not answered their invitation this long after it was sent gets one "
+        "reminder",
+        gt=0,
+    )
     worker: bool = _env(
         "ETHIQ_OUTBOX_WORKER", True, "run the outbox in the app (`off`/`false`/`0`: elsewhere)"
     )
@@ -264,6 +271,15 @@ class PeopleSettings(_Concern):
     )
     fresh_login_s: int = _env(
         "ETHIQ_FRESH_LOGIN_S", 600, "SIP settings need a sign-in younger than this", ge=60
+    )
+    login_per_address: int = _env(
+        "ETHIQ_LOGIN_PER_ADDRESS", 5, "sign-in links one address may ask for per window", ge=1
+    )
+    login_per_source: int = _env(
+        "ETHIQ_LOGIN_PER_SOURCE", 20, "sign-in links one client IP may ask for per window", ge=1
+    )
+    login_window_s: int = _env(
+        "ETHIQ_LOGIN_WINDOW_S", 3600, "the window of the sign-in link limits", ge=60
     )
     smtp_host: str = _env("ETHIQ_SMTP_HOST", "127.0.0.1", "SMTP relay for welcome and login emails")
     smtp_port: int = _env("ETHIQ_SMTP_PORT", 25, "SMTP relay port", ge=1, le=65535)

@@ -50,4 +50,11 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     verdicts = [step["verdict"] for step in scam["timeline"]]
     assert verdicts.index("suspicious") < verdicts.index("scam")
 
+    # Each contact was invited in their language, then confirmed once they said yes.
+    lucie, george = summary["tenants"]
+    assert "Répondez OUI pour accepter" in lucie["invitation"]
+    assert lucie["confirmation"].startswith("Ethiq: Merci, c'est confirmé")
+    assert "Reply YES to accept" in george["invitation"]
+    assert george["confirmation"].startswith("Ethiq: Thank you, confirmed")
+
     assert summary["twilio_contract_violations"] == []

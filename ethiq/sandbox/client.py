@@ -236,6 +236,28 @@ class SandboxControl:
         payload = {"address": address, "behaviour": behaviour, "secure_only": secure_only}
         self._call("POST", "/sip-endpoints", payload)
 
+    def handset(
+        self,
+        number: str,
+        forwarding: str = "off",
+        forward_to: str | None = None,
+        *,
+        answers: bool = False,
+        ring_s: int = 20,
+        passes_forwarded_from: bool = True,
+    ) -> None:
+        """The phone at ``number``: call forwarding off, ``unconditional`` or ``no-answer``
+        (after ``ring_s``) to ``forward_to``; whether someone answers it when it rings."""
+        payload = {
+            "number": number,
+            "forwarding": forwarding,
+            "forward_to": forward_to,
+            "answers": answers,
+            "ring_s": ring_s,
+            "passes_forwarded_from": passes_forwarded_from,
+        }
+        self._call("POST", "/handsets", payload)
+
     def inbound_sms(self, from_: str, to: str, body: str) -> dict[str, Any]:
         """A text from ``from_`` to our number ``to``, handled as Twilio does (STOP/START/HELP
         blocks, unblocks and auto-replies itself) and forwarded to the number's SMS webhook."""

@@ -25,6 +25,7 @@ __all__ = [
     "Conference",
     "Credential",
     "CredentialList",
+    "Handset",
     "IncomingNumber",
     "Mapping",
     "MappingKind",
@@ -217,6 +218,25 @@ class Conference:
 
 
 @dataclass(slots=True)
+class Handset:
+    """A phone on the public network at a number we do not own (the protected person's own
+    mobile), as its carrier treats a call to it (set through the control API).
+
+    ``forwarding``: ``off``; ``unconditional`` (GSM ``**21*``: the network diverts every call
+    at once, the phone never rings); ``no-answer`` (``**61*``/``**004*``: the phone rings
+    ``ring_s`` seconds, then the network diverts it if nobody answered). ``answers``: someone
+    picks up when it rings. ``passes_forwarded_from``: the forwarding carrier tells the target
+    which number forwarded (Twilio's ``ForwardedFrom``); many do not.
+    """
+
+    forwarding: str = "off"
+    forward_to: str | None = None
+    answers: bool = False
+    ring_s: int = 20
+    passes_forwarded_from: bool = True
+
+
+@dataclass(slots=True)
 class SipEndpoint:
     """How the person's SIP app behaves when Twilio dials it (set through the control API).
 
@@ -270,6 +290,7 @@ class Store:
             self.opt_outs: set[str] = set()
             self.conferences: dict[str, Conference] = {}
             self.sip_endpoints: dict[str, SipEndpoint] = {}  # by "user@domain"
+            self.handsets: dict[str, Handset] = {}  # by E.164 number (numbers not ours)
             # How a recipient's carrier answers: (status, error code), default delivered.
             self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
             # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.

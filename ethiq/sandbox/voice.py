@@ -45,7 +45,7 @@ from twilio.request_validator import RequestValidator
 from ethiq.sandbox.formats import API_VERSION, new_sid, now
 from ethiq.sandbox.journal import Violation
 from ethiq.sandbox.serverless import RUNTIME_DOMAIN, serve
-from ethiq.sandbox.state import Account, Call, Conference, Participant, SipEndpoint
+from ethiq.sandbox.state import Account, Call, Conference, Handset, Participant, SipEndpoint
 from ethiq.sandbox.twiml import ANNOUNCE_VERBS, check_twiml, parse_twiml, transcription_problem
 
 EMERGENCY_NUMBERS = frozenset({"911", "933"})  # 933: Twilio's emergency address test (US)
@@ -245,7 +245,8 @@ class VoiceEngine:
 
     # --- an inbound call -----------------------------------------------------------------
 
-    async def inbound(self, spec: InboundCallSpec) -> dict[str, Any]:
+    async def inbound(self, spec: InboundCallSpec, *, settle: bool = True) -> dict[str, Any]:
+        """``settle``: wait for the work the call started (not from work already pending)."""
         store = self.store
         with store.lock:
             number = store.number_by_phone(spec.to)
@@ -310,8 +311,87 @@ class VoiceEngine:
                     "SequenceNumber": "0",
                 },
             )
-        await self.settle()
+        if settle:
+            await self.settle()
         return self.report(call.sid)
+
+    # --- a call the app places -----------------------------------------------------------
+
+    async def outbound(
+        self,
+        call: Call,
+        account: Account,
+        *,
+        twiml: str | None,
+        url: str | None,
+        status_callback: str | None,
+        timeout_s: int,
+    ) -> None:
+        """``POST /Calls`` to a phone on the network, as its handset and carrier treat it.
+
+        Unconditional forwarding diverts at once; forwarding on no answer after the phone rang
+        ``ring_s`` (if Twilio's ``Timeout`` lets it ring that long, else ``no-answer``). A
+        diverted call reaches the target number as an inbound call (its voice URL, with
+        ``ForwardedFrom`` if the carrier passes it); the placed call is answered when that one
+        is. Once answered, the call's own ``Twiml``/``Url`` runs; then the status callback.
+        """
+        with self.store.lock:
+            handset = self.store.handsets.get(call.to)
+        call.status = "ringing"
+        self.stamp(call, f"calling {call.to}")
+        divert = handset is not None and (
+            handset.forwarding == "unconditional"
+            or (
+                handset.forwarding == "no-answer"
+                and not handset.answers
+                and timeout_s > handset.ring_s
+            )
+        )
+        outcome = "no-answer"
+        if handset is not None and handset.answers and handset.forwarding != "unconditional":
+            outcome = "answered"
+            self.stamp(call, f"{call.to} answered")
+        elif divert and handset is not None:
+            outcome = await self._divert(call, handset)
+        if outcome == "answered":
+            call.status = "in-progress"
+            document = twiml
+            if document is None and url:
+                document = await self.fetch_twiml(call, account, url, self._base(call))
+            if document is not None:
+                await self._execute(_Run(call, account, [], datetime.now(UTC)), url or "", document)
+            call.status = "completed"
+        else:
+            call.status = outcome
+            self.stamp(call, outcome)
+        call.end_time = now()
+        if status_callback:
+            await self.post(
+                call,
+                account,
+                status_callback,
+                self._base(call)
+                | {
+                    "CallDuration": "5" if call.status == "completed" else "0",
+                    "Timestamp": now().strftime("%a, %d %b %Y %H:%M:%S +0000"),
+                    "SequenceNumber": "0",
+                },
+            )
+
+    async def _divert(self, call: Call, handset: Handset) -> str:
+        """The carrier forwards the call to ``handset.forward_to``: answered there or not."""
+        target = handset.forward_to or ""
+        self.stamp(call, f"{call.to} forwards ({handset.forwarding}) to {target}")
+        with self.store.lock:
+            ours = self.store.number_by_phone(target) is not None
+        if not ours:  # a phone we do not model: it rings out
+            return "no-answer"
+        forwarded_from = call.to if handset.passes_forwarded_from else None
+        spec = InboundCallSpec(to=target, from_=call.from_, forwarded_from=forwarded_from)
+        report = await self.inbound(spec, settle=False)
+        if not report["twiml"] or report["status"] in {"busy", "failed"}:
+            return "busy" if report["status"] == "busy" else "failed"
+        return "answered"
 
     async def _execute(self, run: _Run, url: str, twiml: str) -> None:
         """Run a document on the caller's leg; a redirect runs the new one instead."""

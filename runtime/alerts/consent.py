@@ -8,6 +8,7 @@ import unicodedata
 from datetime import datetime
 from typing import Final
 
+from runtime.alerts import invitations
 from runtime.alerts.messages import consent_reply
 from runtime.calls.records import sync_contacts, transaction
 from runtime.storage import TenantTables
@@ -169,4 +170,8 @@ async def record_reply(
         await consent.insert(
             consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
         ).run()
-    return reply
+        # An invited contact's first yes is confirmed (by this reply, or by the outbox).
+        confirmation = await invitations.answered(
+            tables, tenant, contact, contact_id, kind, now, twilio_replied=_twilio_handled(body)
+        )
+    return confirmation or reply

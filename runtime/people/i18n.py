@@ -21,6 +21,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sent_title": "Vérifiez vos courriels",
         "sent_body": "Si cette adresse est inscrite, un lien de connexion vient d'y être envoyé. "
         "Il est valable {minutes} minutes, une seule fois.",
+        "too_many_title": "Trop de demandes",
+        "too_many_body": "Trop de liens de connexion ont été demandés. Réessayez dans "
+        "{minutes} minutes au plus.",
         "confirm_title": "Confirmer la connexion",
         "confirm_body": "Appuyez sur le bouton pour vous connecter à Ethiq.",
         "confirm_button": "Me connecter",
@@ -52,7 +55,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ci-dessous.",
         "do_forwarding_verified": "Activez le renvoi de vos appels vers votre numéro Ethiq "
         "(instructions ci-dessous).",
-        "do_contacts_consented": "Vos proches répondent OUI au texto d'invitation.",
+        "do_contacts_consented": "Ethiq a envoyé un texto d'invitation à vos proches : il "
+        "suffit qu'un d'eux réponde OUI.",
+        "contacts_title": "Vos proches à prévenir",
+        "contacts_help": "Chaque proche reçoit un texto d'invitation et répond OUI pour recevoir "
+        "les alertes de fraude. Personne n'est alerté avant d'avoir accepté.",
+        "contacts_none": "Aucun proche inscrit pour l'instant.",
+        "state_pending": "Invitation en cours d'envoi",
+        "state_invited": "Invité, pas encore de réponse",
+        "state_no_answer": "Sans réponse après un rappel",
+        "state_accepted": "A accepté",
+        "state_refused": "A refusé",
+        "state_unreachable": "Texto non reçu : vérifiez le numéro",
         "do_test_call_passed": "Ethiq appelle votre numéro pour vérifier le renvoi.",
         "do_active": "Rien à faire.",
         "phone_title": "Votre téléphone",
@@ -75,6 +89,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_conditional_off": "Arrêter ce renvoi",
         "source": "Source",
         "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
+        "test_title": "Vérifier le renvoi : l'appel d'essai",
+        "test_help": "Ethiq appelle votre cellulaire depuis votre numéro Ethiq. Ne répondez "
+        "pas : si le renvoi fonctionne, l'appel revient chez Ethiq et cette étape passe au vert.",
+        "test_button": "Lancer l'appel d'essai",
+        "test_need_number": "Enregistrez d'abord votre numéro de cellulaire ci-dessus.",
+        "test_calling": "Appel d'essai en cours (jusqu'à une minute). Rechargez la page ensuite.",
+        "test_refresh": "Recharger la page",
+        "test_passed": "L'appel d'essai est revenu chez Ethiq : le renvoi fonctionne.",
+        "test_failed_completed": "Quelqu'un a répondu à votre téléphone : le renvoi n'est pas "
+        "activé. Vérifiez le code composé, puis réessayez sans répondre.",
+        "test_failed_no-answer": "Votre téléphone a sonné sans renvoyer l'appel : le renvoi "
+        "n'est pas activé. Composez le code ci-dessus et réessayez.",
+        "test_failed_busy": "Votre ligne était occupée et l'appel n'a pas été renvoyé : "
+        "activez « renvoyer tous les appels » et réessayez.",
+        "test_failed_failed": "Impossible d'appeler votre numéro : vérifiez le numéro "
+        "enregistré ci-dessus.",
+        "test_failed_canceled": "L'appel d'essai a été annulé. Réessayez.",
+        "test_failed_forwarded-elsewhere": "L'appel a été renvoyé par un autre numéro que le "
+        "vôtre : vérifiez le numéro enregistré ci-dessus.",
+        "test_error": "L'appel d'essai n'a pas pu être lancé. Réessayez dans quelques minutes.",
         "sip_title": "Réglages de l'application SIP",
         "sip_link": "Voir les réglages SIP",
         "sip_fresh": "Pour votre sécurité, ces réglages demandent une connexion récente. "
@@ -111,6 +145,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sent_title": "Check your email",
         "sent_body": "If this address is registered, a sign-in link has just been sent to it. "
         "It works once, for {minutes} minutes.",
+        "too_many_title": "Too many requests",
+        "too_many_body": "Too many sign-in links were asked for. Try again in {minutes} minutes "
+        "at most.",
         "confirm_title": "Confirm sign-in",
         "confirm_body": "Press the button to sign in to Ethiq.",
         "confirm_button": "Sign me in",
@@ -140,7 +177,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "do_number_provisioned": "Ethiq reserves your number; nothing to do.",
         "do_sip_app_configured": "Install a SIP app and enter the SIP settings below.",
         "do_forwarding_verified": "Forward your calls to your Ethiq number (steps below).",
-        "do_contacts_consented": "Your contacts reply YES to the invitation text.",
+        "do_contacts_consented": "Ethiq texted your contacts an invitation: one of them "
+        "replying YES is enough.",
+        "contacts_title": "Your emergency contacts",
+        "contacts_help": "Each contact gets an invitation text and replies YES to receive fraud "
+        "alerts. Nobody is alerted before they accept.",
+        "contacts_none": "No contact registered yet.",
+        "state_pending": "Invitation being sent",
+        "state_invited": "Invited, no answer yet",
+        "state_no_answer": "No answer after a reminder",
+        "state_accepted": "Accepted",
+        "state_refused": "Refused",
+        "state_unreachable": "Text not received: check the number",
         "do_test_call_passed": "Ethiq calls your number to check forwarding.",
         "do_active": "Nothing to do.",
         "phone_title": "Your phone",
@@ -162,6 +210,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_conditional_off": "Stop that forwarding",
         "source": "Source",
         "choose_carrier": "Choose your carrier above to see its codes.",
+        "test_title": "Check forwarding: the test call",
+        "test_help": "Ethiq calls your mobile from your Ethiq number. Do not answer: if "
+        "forwarding works, the call comes back to Ethiq and this step turns green.",
+        "test_button": "Start the test call",
+        "test_need_number": "First save your mobile number above.",
+        "test_calling": "Test call under way (up to a minute). Then reload the page.",
+        "test_refresh": "Reload the page",
+        "test_passed": "The test call came back to Ethiq: forwarding works.",
+        "test_failed_completed": "Someone answered your phone: forwarding is not on. Check the "
+        "code you dialled, then try again without answering.",
+        "test_failed_no-answer": "Your phone rang without forwarding the call: forwarding is "
+        "not on. Dial the code above and try again.",
+        "test_failed_busy": "Your line was busy and the call was not forwarded: turn on "
+        '"forward all calls" and try again.',
+        "test_failed_failed": "Your number could not be called: check the number saved above.",
+        "test_failed_canceled": "The test call was canceled. Try again.",
+        "test_failed_forwarded-elsewhere": "The call was forwarded by another number than "
+        "yours: check the number saved above.",
+        "test_error": "The test call could not be started. Try again in a few minutes.",
         "sip_title": "SIP app settings",
         "sip_link": "See the SIP settings",
         "sip_fresh": "For your safety, these settings need a recent sign-in. We will send you "

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.people.tables import LoginLink, OnboardingStep, Person
+from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
     app_name="people",
     migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
-    table_classes=[Person, OnboardingStep, LoginLink],
+    table_classes=[Person, OnboardingStep, LoginLink, ForwardingTest],
 )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,14 +19,22 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from runtime.alerts import SmsSender
+from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
 from runtime.email import Mail, Mailer, MailError
+from runtime.people.forward_test import (
+    FORWARD_TEST_TIMEOUT_S,
+    ForwardingCaller,
+    TestCallError,
+    outbound_twiml,
+)
 from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Step
-from runtime.people.tables import LoginLink, OnboardingStep, Person
+from runtime.people.ratelimit import LoginLimiter
+from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
-from runtime.storage.bind import bind_table
+from runtime.storage.bind import bind_table, bind_tables
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA, validate_slug
 from runtime.storage.postgres import LOCK_CLASS
@@ -35,7 +44,16 @@ from runtime.telephony.signatures import public_url as signed_url
 from runtime.tenants import Language, Registry, TenantRecord, validate_e164
 from runtime.tenants.records import LANGUAGES
 
-__all__ = ["PEOPLE_MIGRATIONS", "People", "PersonRecord", "UnknownTenant", "web_secret"]
+__all__ = [
+    "PEOPLE_MIGRATIONS",
+    "ForwardingTestRecord",
+    "People",
+    "PersonRecord",
+    "TestCallError",
+    "TooManyLinks",
+    "UnknownTenant",
+    "web_secret",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +63,10 @@ TEMPLATES: Final = Path(__file__).parent / "templates"
 
 class UnknownTenant(LookupError):
     """No tenant with this slug in the registry."""
+
+
+class TooManyLinks(RuntimeError):
+    """Too many sign-in links asked for this address or from this source in the window."""
 
 
 def web_secret(settings: PeopleSettings, registry_key: tuple[str, ...]) -> bytes:
@@ -64,6 +86,17 @@ class PersonRecord:
     carrier: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ForwardingTestRecord:
+    token: str
+    call_sid: str
+    status: str  # calling | passed | failed
+    outcome: str  # how it ended: forwarded, completed (answered), no-answer, busy, failed, …
+    forwarded_from: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
 class People:
     """Built once per app (see :func:`runtime.web.people.people_web`)."""
 
@@ -77,12 +110,23 @@ class People:
         public_url: str,
         mailer: Mailer,
         sms: SmsSender | None = None,
+        caller: ForwardingCaller | None = None,
+        limiter: LoginLimiter | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        self._storage = storage
         self._engine = engine
         self._person = bind_table(Person, engine)
         self._step = bind_table(OnboardingStep, engine)
         self._link = bind_table(LoginLink, engine)
+        self._test = bind_table(ForwardingTest, engine)
+        self._caller = caller
+        self._limiter = limiter or LoginLimiter(
+            None,
+            per_address=settings.login_per_address,
+            per_source=settings.login_per_source,
+            window_s=settings.login_window_s,
+        )
         self._registry = registry
         self.settings = settings
         self.links = LinkSigner(secret, settings.login_ttl_s)
@@ -186,6 +230,139 @@ class People:
         done = {Step(r["step"]): (r["completed_at"], r["how"]) for r in rows if r["step"] in STEPS}
         return OnboardingStatus.of(slug, done)
 
+    async def contacts(self, slug: str) -> list[ContactView]:
+        """The tenant's declared contacts with their consent state (invited, accepted …)."""
+        tenant = await self._tenant(slug)
+        return await contact_views(bind_tables(self._storage.engine(slug)), tenant.contacts)
+
+    async def progress(self, slug: str) -> OnboardingStatus:
+        """Complete the current step when the tenant's data proves it: a forwarding test call
+        came back, a contact said yes."""
+        status = await self.status(slug)
+        if status.current is Step.FORWARDING_VERIFIED:
+            test = await self.forwarding_test(slug)
+            if test is not None and test.status == "passed":
+                via = (
+                    f"ForwardedFrom {test.forwarded_from}"
+                    if test.forwarded_from
+                    else ("no ForwardedFrom: the carrier does not pass it")
+                )
+                at = f"{test.finished_at:%Y-%m-%d %H:%M} UTC" if test.finished_at else ""
+                ref = test.call_sid or test.token
+                how = f"test call {ref} came back to the Ethiq number {at} ({via})"
+                status = await self.complete(slug, Step.FORWARDING_VERIFIED, how)
+        if status.current is Step.CONTACTS_CONSENTED:
+            accepted = [v for v in await self.contacts(slug) if v.state is ContactState.ACCEPTED]
+            if accepted:
+                first = min(accepted, key=lambda v: v.at or datetime.now(UTC))
+                at = f" at {first.at:%Y-%m-%d %H:%M} UTC" if first.at else ""
+                how = f"{first.name} replied {first.how!r} by SMS{at}"
+                status = await self.complete(slug, Step.CONTACTS_CONSENTED, how)
+        return status
+
+    # --- forwarding test call --------------------------------------------------------------
+
+    async def start_forwarding_test(self, slug: str) -> ForwardingTestRecord:
+        """Call the person's own number from the Ethiq number (see :mod:`.forward_test`)."""
+        person, tenant = await self.person(slug), await self._tenant(slug)
+        if person is None or not person.own_number:
+            raise ValueError("the person's own number is not known yet")
+        if self._caller is None:
+            raise TestCallError("no way to place calls is configured")
+        # Recorded before the call is placed: it may come back before Twilio's answer does.
+        token = secrets.token_hex(16)
+        t = self._test
+        await t.insert(
+            t(
+                token=token,
+                slug=slug,
+                own_number=person.own_number,
+                status="calling",
+                started_at=datetime.now(UTC),
+            )
+        )
+        query = f"tenant={slug}&test={token}"
+        callback = signed_url(self._public, paths.FORWARD_TEST_STATUS, query)
+        try:
+            call_sid = await self._caller.call(
+                tenant, person.own_number, outbound_twiml(person.language), callback
+            )
+        except TestCallError:
+            await t.update(
+                {t.status: "failed", t.outcome: "not-placed", t.finished_at: datetime.now(UTC)}
+            ).where(t.token == token)
+            raise
+        await t.update({t.call_sid: call_sid}).where(t.token == token)
+        logger.info("forwarding test of %s: calling %s (%s)", slug, person.own_number, call_sid)
+        test = await self.forwarding_test(slug)
+        assert test is not None  # noqa: S101 (just written)
+        return test
+
+    async def forwarding_test(self, slug: str) -> ForwardingTestRecord | None:
+        """The latest forwarding test call of the tenant."""
+        t = self._test
+        row = (
+            await t.select()
+            .where(t.slug == validate_slug(slug))
+            .order_by(t.started_at, ascending=False)
+            .order_by(t._meta.primary_key, ascending=False)
+            .first()
+        )
+        if row is None:
+            return None
+        return ForwardingTestRecord(
+            row["token"],
+            row["call_sid"],
+            row["status"],
+            row["outcome"],
+            row["forwarded_from"],
+            row["started_at"],
+            row["finished_at"],
+        )
+
+    async def forwarding_arrived(self, tenant: TenantRecord, params: dict[str, str]) -> bool:
+        """A call from the Ethiq number to itself: the test call coming back, if one is under
+        way (``True``; the step is then green or says what came back instead)."""
+        test = await self.forwarding_test(tenant.slug)
+        if test is None or test.status != "calling":
+            return False
+        if datetime.now(UTC) - _aware(test.started_at) > timedelta(
+            seconds=FORWARD_TEST_TIMEOUT_S + 60
+        ):
+            return False
+        person = await self.person(tenant.slug)
+        forwarded_from = params.get("ForwardedFrom", "")
+        own = person.own_number if person is not None else ""
+        ok = not forwarded_from or forwarded_from == own
+        t = self._test
+        await t.update(
+            {
+                t.status: "passed" if ok else "failed",
+                t.outcome: "forwarded" if ok else "forwarded-elsewhere",
+                t.forwarded_from: forwarded_from[:32],
+                t.finished_at: datetime.now(UTC),
+            }
+        ).where((t.token == test.token) & (t.status == "calling"))
+        logger.info(
+            "forwarding test of %s came back (ForwardedFrom %s)",
+            tenant.slug,
+            forwarded_from or "missing",
+        )
+        await self.progress(tenant.slug)
+        return True
+
+    async def forwarding_status(
+        self, tenant: TenantRecord, token: str, params: dict[str, str]
+    ) -> None:
+        """Twilio's status callback of the test call: if it ended without coming back, how."""
+        status = params.get("CallStatus", "")
+        if status not in {"completed", "busy", "no-answer", "failed", "canceled"}:
+            return
+        t = self._test
+        await t.update(
+            {t.status: "failed", t.outcome: status, t.finished_at: datetime.now(UTC)}
+        ).where((t.token == token) & (t.slug == tenant.slug) & (t.status == "calling"))
+
     async def complete(self, slug: str, step: Step, how: str) -> OnboardingStatus:
         """Record ``step`` as completed (once; in order); completes ``active`` after the last."""
         status = await self.status(slug)
@@ -222,8 +399,13 @@ class People:
             except SendError as error:
                 logger.error("welcome SMS to %s not sent: %s", person.slug, error)
 
-    async def request_login(self, email: str) -> bool:
-        """Email a magic link if ``email`` belongs to someone; ``False`` (silently) if not."""
+    async def request_login(self, email: str, source: str = "") -> bool:
+        """Email a magic link if ``email`` belongs to someone; ``False`` (silently) if not.
+
+        Counted against the limits first, known address or not (the answer tells nothing);
+        :class:`TooManyLinks` past one of them."""
+        if not await self._limiter.allow(email, source):
+            raise TooManyLinks("too many sign-in links asked for")
         try:
             person = await self.by_email(email)
         except ValueError:
@@ -277,6 +459,10 @@ class People:
         if tenant is None:
             raise UnknownTenant(f"no tenant {slug!r}")
         return tenant
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _email(value: str) -> str:

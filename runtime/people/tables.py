@@ -1,7 +1,8 @@
 """Tables of piccolo app ``people``, in the platform database (next to the registry).
 
 They hold what the person's pages need across tenants: who may sign in for which tenant (the
-login email is the lookup key), the onboarding steps, and used magic links (single use).
+login email is the lookup key), the onboarding steps, used magic links (single use) and the
+forwarding test calls.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from piccolo.columns import Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["LoginLink", "OnboardingStep", "Person"]
+__all__ = ["ForwardingTest", "LoginLink", "OnboardingStep", "Person"]
 
 
 class Person(Table, tablename="person"):
@@ -42,3 +43,19 @@ class LoginLink(Table, tablename="login_link"):
     slug = Varchar(length=63)
     created_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class ForwardingTest(Table, tablename="forwarding_test"):
+    """A test call to the person's own number: ``calling`` until it comes back to the Ethiq
+    number (``passed``) or Twilio reports how the call ended without coming back (``failed``,
+    ``outcome`` = the call's status: ``completed`` (answered), ``no-answer``, ``busy``, …)."""
+
+    token = Varchar(length=32, unique=True)  # ours, in the status callback URL (signed)
+    call_sid = Varchar(length=34, default="")  # the outbound leg, once Twilio answered
+    slug = Varchar(length=63, index=True)
+    own_number = Varchar(length=16)
+    status = Varchar(length=16, default="calling")
+    outcome = Varchar(length=32, default="")
+    forwarded_from = Varchar(length=32, default="")
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

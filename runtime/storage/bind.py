@@ -44,6 +44,7 @@ class TenantTables:
     Consent: type[tables.Consent]
     Contact: type[tables.Contact]
     InboundMessage: type[tables.InboundMessage]
+    Invitation: type[tables.Invitation]
     Segment: type[tables.Segment]
     VerdictEvent: type[tables.VerdictEvent]
 
@@ -57,6 +58,7 @@ def bind_tables(engine: Engine[Any]) -> TenantTables:
         Consent=bind_table(tables.Consent, engine),
         Contact=bind_table(tables.Contact, engine),
         InboundMessage=bind_table(tables.InboundMessage, engine),
+        Invitation=bind_table(tables.Invitation, engine),
         Segment=bind_table(tables.Segment, engine),
         VerdictEvent=bind_table(tables.VerdictEvent, engine),
     )

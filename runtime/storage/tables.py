@@ -39,6 +39,8 @@ __all__ = [
     "ConsentKind",
     "Contact",
     "InboundMessage",
+    "Invitation",
+    "InvitationStatus",
     "Owner",
     "Segment",
     "VerdictEvent",
@@ -70,6 +72,20 @@ class ConsentKind(StrEnum):
     CONSENT = "consent"
     WITHDRAW = "withdraw"
     HELP = "help"
+
+
+class InvitationStatus(StrEnum):
+    """Life of an invitation row: ``pending`` → ``sending`` → ``sent`` → ``delivered`` |
+    ``failed`` | ``opted_out`` (the contact had texted STOP to this number: Twilio refuses, 21610)
+    | ``skipped`` (no longer needed when its turn came: the contact answered, or was removed)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    OPTED_OUT = "opted_out"
+    SKIPPED = "skipped"
 
 
 class Contact(Table, tablename="contact"):
@@ -166,6 +182,26 @@ class InboundMessage(Table, tablename="inbound_message"):
     sid = Varchar(length=SID_LENGTH, unique=True)
     from_number = Varchar(length=32)
     received_at = Timestamptz()
+
+
+class Invitation(Table, tablename="invitation"):
+    """One message of a contact's double opt-in (``invite``, ``reminder``, ``confirm``), an outbox
+    row like :class:`Alert`: ``key`` ("<contact id>:<kind>") makes each kind exist once per
+    contact, so a contact is invited, reminded and confirmed at most once. ``contact`` is the
+    contact's id (contacts are upserted by number, never deleted)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=48, unique=True)
+    contact = Integer(index=True)
+    kind = Varchar(length=16)
+    status = Varchar(length=16, choices=InvitationStatus, default=InvitationStatus.PENDING)
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    message_sid = Varchar(length=SID_LENGTH, null=True, default=None)
+    error_code = Integer(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
 
 
 class Owner(Table, tablename="tenant_owner"):

@@ -8,6 +8,7 @@ from typing import Final
 __all__ = [
     "CALL_STATUS",
     "DIAL_STATUS",
+    "FORWARD_TEST_STATUS",
     "PARTICIPANT_STATUS",
     "SIP_OUTBOUND",
     "SMS",
@@ -38,6 +39,8 @@ DIAL_STATUS: Final = "/twilio/dial-status"
 PARTICIPANT_STATUS: Final = "/twilio/participant-status"
 # ``<Record action>`` of a voicemail.
 VOICEMAIL: Final = "/twilio/voicemail"
+# Status callback of a forwarding test call (runtime.people.forward_test).
+FORWARD_TEST_STATUS: Final = "/twilio/forward-test-status"
 
 TWILIO_PATHS: Final = (
     VOICE,

@@ -21,7 +21,13 @@ from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
 from runtime.people.onboarding import STEPS
-from runtime.people.service import People, PersonRecord, UnknownTenant
+from runtime.people.service import (
+    People,
+    PersonRecord,
+    TestCallError,
+    TooManyLinks,
+    UnknownTenant,
+)
 from runtime.tenants import InvalidTenant, to_e164
 
 __all__ = ["PeoplePages", "people_of"]
@@ -77,6 +83,19 @@ def _session_slug(request: AnyRequest) -> str | None:
     return str(slug) if slug else None
 
 
+def _source(request: AnyRequest) -> str:
+    """The client's address as the server saw it (a proxy's forwarded headers are not
+    trusted here)."""
+    return request.client.host if request.client else ""
+
+
+def _too_many(request: AnyRequest, lang: str) -> Template:
+    t = texts(lang)
+    minutes = people_of(request).settings.login_window_s // 60
+    body = t["too_many_body"].format(minutes=minutes)
+    return _page("error.html", request, lang, 429, title=t["too_many_title"], body=body)
+
+
 class PeoplePages(Controller):
     include_in_schema = False
 
@@ -92,7 +111,9 @@ class PeoplePages(Controller):
         people = people_of(request)
         lang = _lang(request)
         try:
-            await people.request_login(data.email)
+            await people.request_login(data.email, _source(request))
+        except TooManyLinks:
+            return _too_many(request, lang)
         except MailError:
             return _page("error.html", request, lang, 503, title="—", body="email unavailable")
         minutes = people.settings.login_ttl_s // 60
@@ -149,6 +170,20 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, error="bad_number", status=400)
         return Redirect(f"/people/{slug}?saved=1", status_code=303)
 
+    @post("/people/{slug:str}/forwarding/test", status_code=303)
+    async def forwarding_test(
+        self, request: AnyRequest, slug: FromPath[str]
+    ) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        try:
+            await people.start_forwarding_test(slug)
+        except (ValueError, TestCallError):
+            return await self._person_page(request, people, person, status=502, test_error=True)
+        return Redirect(f"/people/{slug}#test", status_code=303)
+
     @get("/people/{slug:str}/sip")
     async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
@@ -171,8 +206,11 @@ class PeoplePages(Controller):
         if not isinstance(found, tuple):
             return found
         people, person = found
-        await people.request_login(person.email)
         lang = _lang(request, person)
+        try:
+            await people.request_login(person.email, _source(request))
+        except TooManyLinks:
+            return _too_many(request, lang)
         return _page("sent.html", request, lang, minutes=people.settings.login_ttl_s // 60)
 
     async def _own(
@@ -199,13 +237,16 @@ class PeoplePages(Controller):
         person: PersonRecord,
         error: str = "",
         status: int = 200,
+        *,
+        test_error: bool = False,
     ) -> Template:
         lang = _lang(request, person)
         try:
             tenant = await people.tenant(person.slug)
         except UnknownTenant:
             return _page("forbidden.html", request, lang, 404)
-        onboarding = await people.status(person.slug)
+        test = await people.forwarding_test(person.slug)  # before progress (never older)
+        onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
         return _page(
@@ -216,6 +257,9 @@ class PeoplePages(Controller):
             person=person,
             number=number,
             onboarding=onboarding,
+            contacts=await people.contacts(person.slug),
+            test=test,
+            test_error=test_error,
             steps=STEPS,
             iphone_steps=t["iphone_steps"].format(number=number).split("|"),
             android_steps=t["android_steps"].format(number=number).split("|"),

@@ -15,6 +15,8 @@ from litestar.types import ControllerRouterHandler
 
 from runtime.alerts import SmsSender, TwilioSmsSender
 from runtime.email import Mailer, SmtpMailer
+from runtime.people.forward_test import TwilioForwardingCaller
+from runtime.people.ratelimit import LoginLimiter
 from runtime.people.service import TEMPLATES, People, web_secret
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.web.pages import PeoplePages
@@ -50,6 +52,9 @@ def people_web(
     people_settings = settings.people
     secret = web_secret(people_settings, settings.security.registry_key)
     secure = settings.twilio.public_url.startswith("https://")
+    credentials = TwilioCredentials(
+        settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
+    )
     people = People(
         storage=runtime.storage,
         registry=runtime.registry,
@@ -57,13 +62,13 @@ def people_web(
         secret=secret,
         public_url=settings.twilio.public_url,
         mailer=mailer or SmtpMailer(people_settings),
-        sms=sms
-        or TwilioSmsSender(
-            TwilioCredentials(
-                settings.twilio.account_sid,
-                settings.twilio.auth_token,
-                settings.twilio.api_base_url,
-            )
+        sms=sms or TwilioSmsSender(credentials),
+        caller=TwilioForwardingCaller(credentials),
+        limiter=LoginLimiter(
+            runtime.redis,
+            per_address=people_settings.login_per_address,
+            per_source=people_settings.login_per_source,
+            window_s=people_settings.login_window_s,
         ),
     )
     # Sessions live server-side in the runtime's store (Redis when configured).

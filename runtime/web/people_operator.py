@@ -10,10 +10,11 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 
+from runtime.alerts.invitations import ContactView
 from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
-from runtime.people.service import UnknownTenant
+from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
 from runtime.tenants import InvalidTenant, Language
 from runtime.web.operator import operator_guard
 from runtime.web.pages import people_of
@@ -42,15 +43,60 @@ class StepOut(msgspec.Struct):
     by_person: bool
 
 
+class ContactOut(msgspec.Struct):
+    name: str
+    number: str
+    priority: int
+    language: str
+    state: str  # pending | invited | no_answer | accepted | refused | unreachable
+    at: datetime | None
+    how: str
+
+
+class ForwardingTestOut(msgspec.Struct):
+    call_sid: str
+    status: str  # calling | passed | failed
+    outcome: str
+    forwarded_from: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
     current: str | None
     what_to_do: str | None  # the current step's instruction, as the person's page words it
     steps: list[StepOut]
+    contacts: list[ContactOut] = msgspec.field(default_factory=list)
+    forwarding_test: ForwardingTestOut | None = None  # the latest test call
 
 
-def _out(status: OnboardingStatus) -> OnboardingOut:
+def _contacts(views: list[ContactView]) -> list[ContactOut]:
+    return [
+        ContactOut(v.name, v.number, v.priority, v.language, str(v.state), v.at, v.how)
+        for v in views
+    ]
+
+
+def _test(test: ForwardingTestRecord | None) -> ForwardingTestOut | None:
+    if test is None:
+        return None
+    return ForwardingTestOut(
+        test.call_sid,
+        test.status,
+        test.outcome,
+        test.forwarded_from,
+        test.started_at,
+        test.finished_at,
+    )
+
+
+def _out(
+    status: OnboardingStatus,
+    contacts: list[ContactView] | None = None,
+    test: ForwardingTestRecord | None = None,
+) -> OnboardingOut:
     current = status.current
     return OnboardingOut(
         slug=status.slug,
@@ -60,6 +106,8 @@ def _out(status: OnboardingStatus) -> OnboardingOut:
         steps=[
             StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
         ],
+        contacts=_contacts(contacts or []),
+        forwarding_test=_test(test),
     )
 
 
@@ -87,14 +135,33 @@ class OnboardingOperator(Controller):
     @get("/", summary="Every enrolled tenant's onboarding: the current (stuck) step first")
     async def everyone(self, request: AnyRequest) -> list[OnboardingOut]:
         people = people_of(request)
-        return [_out(await people.status(slug)) for slug in await people.slugs()]
+        return [
+            _out(await people.progress(slug), await people.contacts(slug))
+            for slug in await people.slugs()
+        ]
 
-    @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps")
+    @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps and contacts' consent")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:
         people = people_of(request)
         if await people.person(slug) is None:
             raise NotFoundException(f"no person enrolled for {slug!r}")
-        return _out(await people.status(slug))
+        test = await people.forwarding_test(slug)  # before progress: the steps are never older
+        return _out(await people.progress(slug), await people.contacts(slug), test)
+
+    @post("/{slug:str}/forwarding-test", summary="Call the person's number: does it forward?")
+    async def forwarding_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        try:
+            test = await people.start_forwarding_test(slug)
+        except ValueError as error:
+            raise ClientException(str(error), status_code=409) from None
+        except TestCallError as error:
+            raise ClientException(str(error), status_code=502) from None
+        out = _test(test)
+        assert out is not None  # noqa: S101 (just started)
+        return out
 
     @post("/{slug:str}/onboarding/{step:str}", summary="Record a step done outside the runtime")
     async def complete(

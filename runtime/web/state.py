@@ -15,6 +15,7 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
+from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.metrics import Metrics
@@ -42,9 +43,10 @@ class Runtime:
     blocklist: Blocklist
     calls: CallService
     outbox: Outbox
+    invitations: Invitations
     metrics: Metrics
     _stop: asyncio.Event | None = field(default=None)
-    _worker: asyncio.Task[None] | None = field(default=None)
+    _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -105,10 +107,11 @@ class Runtime:
             updater=updater or TwilioCallUpdater(credentials),
             metrics=metrics,
         )
+        sender = sender or TwilioSmsSender(credentials)
         outbox = Outbox(
             registry=registry,
             storage=storage,
-            sender=sender or TwilioSmsSender(credentials),
+            sender=sender,
             settings=settings.alerts,
             public_base_url=settings.twilio.public_url,
             metrics=metrics,
@@ -123,6 +126,13 @@ class Runtime:
             blocklist=blocklist,
             calls=calls,
             outbox=outbox,
+            invitations=Invitations(
+                registry=registry,
+                storage=storage,
+                sender=sender,
+                settings=settings.alerts,
+                public_base_url=settings.twilio.public_url,
+            ),
             metrics=metrics,
         )
 
@@ -133,13 +143,17 @@ class Runtime:
             logger.error("platform registry not ready at startup: %r", error)
         if self.settings.alerts.worker:
             self._stop = asyncio.Event()
-            self._worker = asyncio.create_task(self.outbox.run(self._stop), name="ethiq-outbox")
+            self._workers = [
+                asyncio.create_task(self.outbox.run(self._stop), name="ethiq-outbox"),
+                asyncio.create_task(self.invitations.run(self._stop), name="ethiq-invitations"),
+            ]
 
     async def shutdown(self) -> None:
-        if self._stop is not None and self._worker is not None:
+        if self._stop is not None:
             self._stop.set()
-            with suppress(Exception):
-                await asyncio.wait_for(self._worker, 15.0)
+            for worker in self._workers:
+                with suppress(Exception):
+                    await asyncio.wait_for(worker, 15.0)
         await self.registry.close()
         if self.redis is not None:
             with suppress(Exception):

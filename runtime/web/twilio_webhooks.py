@@ -20,6 +20,7 @@ from litestar import Controller, Request, Response, post
 from litestar.exceptions import PermissionDeniedException
 
 from runtime.alerts import record_reply
+from runtime.people.forward_test import arrival_twiml
 from runtime.routing import Lookup
 from runtime.telephony import paths, twiml
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, signature_valid
@@ -30,6 +31,34 @@ from runtime.web.state import Runtime, runtime_of
 __all__ = ["TwilioWebhooks"]
 
 logger = logging.getLogger(__name__)
+
+
+async def _test_call_back(
+    request: AnyRequest, tenant: TenantRecord, params: dict[str, str]
+) -> bool:
+    """Whether this call from the Ethiq number to itself is the forwarding test coming back."""
+    people = request.app.state.get("people")
+    if people is None:
+        return False
+    try:
+        arrived: bool = await people.forwarding_arrived(tenant, params)
+    except Exception:
+        logger.exception("forwarding test of %s not recorded", tenant.slug)
+        return False
+    return arrived
+
+
+async def _onboarding_progress(request: AnyRequest, tenant: TenantRecord) -> None:
+    """A contact's yes may complete the person's onboarding step: never fail the webhook."""
+    people = request.app.state.get("people")
+    if people is None:
+        return
+    try:
+        if await people.person(tenant.slug) is not None:
+            await people.progress(tenant.slug)
+    except Exception:
+        logger.exception("onboarding of %s not updated after an SMS", tenant.slug)
+
 
 XML = "application/xml"
 AnyRequest = Request[Any, Any, Any]
@@ -163,6 +192,11 @@ class TwilioWebhooks(Controller):
             )
             return _xml(twiml.reject_twiml())
         _verify(runtime, request, tenant, params, "voice")
+        if params.get("From") == tenant.phone_number and await _test_call_back(
+            request, tenant, params
+        ):
+            # The forwarding test call came back: words and <Hangup/>, never a <Dial> (no loop).
+            return _xml(arrival_twiml(tenant.language))
         answer = await runtime.calls.answer(tenant, params)
         degraded = list(answer.degraded)
         if lookup.degraded and "database" not in degraded:
@@ -263,6 +297,7 @@ class TwilioWebhooks(Controller):
             runtime.calls.now(),
             params.get("MessageSid", "")[:34],
         )
+        await _onboarding_progress(request, tenant)
         return _xml(twiml.message_twiml(reply))
 
     @post(paths.SMS_STATUS, status_code=204, summary="SMS status callback: alert delivery")
@@ -270,7 +305,17 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
-        await runtime.outbox.delivery(tenant, params)
+        if not await runtime.outbox.delivery(tenant, params):
+            await runtime.invitations.delivery(tenant, params)
+
+    @post(paths.FORWARD_TEST_STATUS, status_code=204, summary="How a forwarding test call ended")
+    async def forward_test_status(self, request: AnyRequest) -> None:
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "forward_test", by_query=True)
+        people = request.app.state.get("people")
+        if people is not None:
+            await people.forwarding_status(tenant, request.query_params.get("test", ""), params)
 
     @post(paths.SIP_OUTBOUND, status_code=200, summary="Call placed from the person's SIP app")
     async def sip_outbound(self, request: AnyRequest) -> Response[str]:

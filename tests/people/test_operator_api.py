@@ -125,3 +125,38 @@ def test_sign_in_over_http_needs_csrf_and_a_fresh_link(
             assert (await h.client.get(f"/people/{other.slug}")).status_code == 403
 
     asyncio.run(run())
+
+
+def test_sign_in_links_are_rate_limited_per_address_and_per_source(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    """In the process on SQLite, in Redis (shared by every worker) on PostgreSQL + Redis."""
+    inbox, _ = smtp
+    people = settings.people.model_copy(
+        update={"login_per_address": 2, "login_per_source": 3, "login_window_s": 3600}
+    )
+    limited = settings.model_copy(update={"people": people})
+
+    async def run() -> None:
+        async with harness(limited) as h:
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            email = f"{tenant.slug}@example.org"
+            body = {"slug": tenant.slug, "email": email, "language": "en-US"}
+            assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).status_code
+            await h.client.get("/")
+            csrf = h.client.cookies["csrftoken"]
+
+            async def ask(address: str) -> int:
+                form = {"email": address, "_csrf_token": csrf}
+                response = await h.client.post("/login", data=form)
+                return int(response.status_code)
+
+            assert [await ask(email), await ask(email)] == [200, 200]
+            refused = await h.client.post("/login", data={"email": email, "_csrf_token": csrf})
+            assert refused.status_code == 429
+            assert "Trop de liens de connexion" in refused.text  # no Accept-Language: French
+            assert len(inbox.messages(email)) == 3  # the welcome and two links, no third
+            # Another address from the same client: the source's limit (3) is reached too.
+            assert await ask(f"other-{tenant.slug}@example.org") == 429
+
+    asyncio.run(run())

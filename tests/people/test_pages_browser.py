@@ -24,7 +24,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from ethiq.sandbox.server import free_port
 from runtime.storage import store_for_url
-from runtime.tenants import Registry, TenantRecord
+from runtime.telephony import paths
+from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
+from runtime.tenants import Registry, TenantContact, TenantRecord
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY
 
@@ -36,7 +38,9 @@ CHROMIUM = shutil.which("chromium")
 SERVE = "from ethiq.cli import app; app()"  # `ethiq serve`, with this interpreter
 
 
-def _tenant(slug: str, number: str, sid_digit: str) -> TenantRecord:
+def _tenant(
+    slug: str, number: str, sid_digit: str, contacts: tuple[TenantContact, ...] = ()
+) -> TenantRecord:
     return TenantRecord(
         slug=slug,
         phone_number=number,
@@ -45,10 +49,20 @@ def _tenant(slug: str, number: str, sid_digit: str) -> TenantRecord:
         subaccount_sid="AC" + sid_digit * 32,
         auth_token="token-" + slug,
         language="fr-CA",
+        contacts=contacts,
+        person_name="Alice",
     )
 
 
-ALICE = _tenant("maison-tremblay", "+15145550123", "a")
+ALICE = _tenant(
+    "maison-tremblay",
+    "+15145550123",
+    "a",
+    (
+        TenantContact("+15145550161", "Marie", priority=1),
+        TenantContact("+15145550162", "Paul", priority=2),
+    ),
+)
 BOB = _tenant("famille-smith", "+12125550199", "b")
 
 
@@ -57,6 +71,7 @@ async def _register(database_url: str) -> None:
     await registry.migrate()
     for tenant in (ALICE, BOB):
         await registry.upsert(tenant)
+        await store_for_url(database_url).ensure(tenant.slug)
     await registry.close()
 
 
@@ -115,6 +130,17 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 )
                 assert enrolled.status_code == 201, enrolled.text
                 assert enrolled.json()["current"] == "sip_app_configured"
+            # Marie answers the invitation (a signed SMS webhook, as Twilio forwards it).
+            params = {
+                "MessageSid": "SM" + "c" * 32,
+                "AccountSid": ALICE.subaccount_sid,
+                "From": "+15145550161",
+                "To": ALICE.phone_number,
+                "Body": "OUI",
+            }
+            url = public_url(base, paths.SMS, "")
+            headers = {SIGNATURE_HEADER: sign(ALICE.auth_token, url, params)}
+            assert http.post(paths.SMS, data=params, headers=headers).status_code == 200
         yield base
     finally:
         server.terminate()
@@ -206,6 +232,11 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert "Fait — Compte créé" in body
     assert "Prochaine étape : Installez une application SIP" in body
     assert page.locator("[aria-current=step]").count() == 1
+    # Each contact's answer to their invitation (the worker is off here: Paul's is not sent).
+    contacts = page.locator("ol.contacts li").all_inner_texts()
+    assert "Marie · +15145550161 — A accepté" in contacts[0]
+    assert "« OUI »" in contacts[0]
+    assert "Paul · +15145550162 — Invitation en cours d'envoi" in contacts[1]
 
     # Their phone and carrier: the carrier's exact codes appear with the Ethiq number in them.
     page.get_by_label("Votre numéro de cellulaire").fill("514 555 0177")

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller as SmtpController
 
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
@@ -27,6 +28,7 @@ from runtime.storage import bind_tables, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord
+from tests.people.conftest import Inbox
 from tests.runtime.helpers import REGISTRY_KEY, parse_twiml, unique_caller
 
 READY_TIMEOUT_S = 120.0  # a loaded machine starts Granian workers slowly
@@ -150,6 +152,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     port = free_port()
     runtime_url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/ethiq.sqlite"
+    smtp = SmtpController(Inbox(), hostname="127.0.0.1", port=free_port())  # welcome emails
+    smtp.start()
     with running_sandbox() as sandbox:
         tenant = _provision(sandbox, runtime_url)
         asyncio.run(_register(database_url, tenant))
@@ -163,6 +167,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "TWILIO_AUTH_TOKEN": sandbox.auth_token,
             "TWILIO_API_BASE_URL": sandbox.base_url,
             "ETHIQ_OUTBOX_POLL_S": "0.1",
+            "ETHIQ_SMTP_PORT": str(smtp.port),
         }
         env.pop("REDIS_URL", None)
         log_path = tmp / "runtime.log"
@@ -196,6 +201,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         finally:
             server.terminate()
             server.wait(timeout=15)
+            smtp.stop()
 
 
 @pytest.fixture
@@ -490,3 +496,56 @@ def test_911_from_the_sip_app_reaches_a_dispatcher_only_with_the_persons_address
     assert _leg(after, "emergency-test")["heard"] == [
         "[933] 1234 rue Sainte-Catherine O, Montréal, QC H3B 1A1"
     ]
+
+
+def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world: World) -> None:
+    """The platform calls the person's own number (a handset the sandbox models, with its
+    carrier's forwarding): it comes back to the Ethiq number only when the phone forwards."""
+    control, tenant = world.sandbox.control, world.tenant
+    own = unique_caller()
+    auth = {"Authorization": "Bearer op-token"}
+    with httpx.Client(base_url=world.runtime_url, headers=auth, timeout=10.0) as http:
+        body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org", "own_number": own}
+        assert http.post("/operator/people/", json=body).status_code == 201
+        url = f"/operator/people/{tenant.slug}/onboarding"
+        assert http.post(f"{url}/sip_app_configured", json={"how": "test"}).status_code == 201
+
+        def test_call() -> dict[str, Any]:
+            started = http.post(f"/operator/people/{tenant.slug}/forwarding-test")
+            assert started.status_code == 201, started.text
+            sid = started.json()["call_sid"]
+
+            def ended() -> dict[str, Any] | None:
+                out: dict[str, Any] = http.get(url).json()
+                test = out["forwarding_test"]
+                return out if test["call_sid"] == sid and test["status"] != "calling" else None
+
+            done: dict[str, Any] = _until(ended, "forwarding test call ended")
+            return done
+
+        control.handset(own, "off")
+        failed = test_call()["forwarding_test"]
+        assert (failed["status"], failed["outcome"]) == ("failed", "no-answer")
+        # Forwarded only when unanswered, and the person picked up: they heard why.
+        control.handset(own, "no-answer", tenant.phone_number, answers=True)
+        answered = test_call()
+        assert answered["forwarding_test"]["outcome"] == "completed"
+        assert answered["current"] == "forwarding_verified"
+        [leg] = [c for c in control.state()["calls"] if c["to"] == own][-1:]
+        assert leg["from"] == tenant.phone_number  # the Ethiq number is the caller ID
+        # Unanswered, the carrier forwards it after ringing: it comes back with ForwardedFrom.
+        before = {c["sid"] for c in control.state()["calls"]}
+        control.handset(own, "no-answer", tenant.phone_number, ring_s=25)
+        passed = test_call()
+        assert passed["forwarding_test"]["status"] == "passed"
+        assert passed["forwarding_test"]["forwarded_from"] == own
+        step = next(s for s in passed["steps"] if s["step"] == "forwarding_verified")
+        assert step["done"], passed
+        assert f"ForwardedFrom {own}" in step["how"]
+        assert passed["current"] != "forwarding_verified"  # on to the contacts' consent
+    # The arrival was answered with words and <Hangup/>: nothing was dialled, nothing looped.
+    new = [c for c in control.state()["calls"] if c["sid"] not in before]
+    assert sorted(c["direction"] for c in new) == ["inbound", "outbound-api"]
+    [arrival] = [c for c in new if c["direction"] == "inbound"]
+    assert (arrival["from"], arrival["to"]) == (tenant.phone_number, tenant.phone_number)
+    assert control.violations() == []

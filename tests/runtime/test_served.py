@@ -200,7 +200,12 @@ def test_served_by_granian_end_to_end(sandbox: SandboxHandle, tmp_path: Path) ->
             assert "fraude" in said.text
 
             def alert_sent() -> list[dict[str, Any]]:
-                return [m for m in sandbox.control.messages() if m["to"] == contact.number]
+                # The contact may have been invited first (the invitation worker runs too).
+                return [
+                    m
+                    for m in sandbox.control.messages()
+                    if m["to"] == contact.number and "ALERTE" in m["body"]
+                ]
 
             [message] = _until(alert_sent, "alert SMS sent by the outbox worker")
             assert message["from"] == tenant.phone_number

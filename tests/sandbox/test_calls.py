@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -37,3 +39,26 @@ def test_unknown_call_is_404(tenant: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
         tenant.calls("CA" + "0" * 32).update(twiml="<Response/>")
     assert (caught.value.status, caught.value.code) == (404, 20404)
+
+
+def test_placing_a_call_needs_a_caller_id_of_the_account_and_reaches_the_handset(
+    tenant: Client, sandbox: SandboxHandle
+) -> None:
+    number = tenant.incoming_phone_numbers.create(phone_number="+15145550103")
+    twiml = "<Response><Say>Test</Say><Hangup/></Response>"
+    with pytest.raises(TwilioRestException) as caught:
+        tenant.calls.create(to="+15145550177", from_="+15145550999", twiml=twiml)
+    assert (caught.value.status, caught.value.code) == (400, 21210)
+    with pytest.raises(TwilioRestException) as caught:
+        tenant.calls.create(to="514", from_=number.phone_number, twiml=twiml)
+    assert (caught.value.status, caught.value.code) == (400, 21211)
+    # A phone that answers: the call's TwiML is what its owner hears.
+    sandbox.control.handset("+15145550177", answers=True)
+    call = tenant.calls.create(to="+15145550177", from_=number.phone_number, twiml=twiml)
+    assert (call.direction, call.status) == ("outbound-api", "queued")
+    deadline = time.monotonic() + 10.0
+    while tenant.calls(call.sid).fetch().status != "completed":  # placed asynchronously
+        assert time.monotonic() < deadline, "the placed call never ended"
+        time.sleep(0.02)
+    fetched = tenant.calls(call.sid).fetch()
+    assert (fetched._from, fetched.to) == (number.phone_number, "+15145550177")

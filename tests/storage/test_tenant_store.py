@@ -39,6 +39,7 @@ TENANT_TABLES = [
     "consent",
     "contact",
     "inbound_message",
+    "invitation",
     "migration",
     "tenant_owner",
     "transcript_segment",

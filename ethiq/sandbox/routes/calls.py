@@ -1,4 +1,5 @@
-"""Live calls (registered through the control API): updates and real-time transcriptions."""
+"""Calls: placing one (``POST /Calls``, to a phone the control API models as a handset), live
+calls' updates and real-time transcriptions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar import Response, get, post
 from ethiq.sandbox import render
 from ethiq.sandbox.context import Sandbox
 from ethiq.sandbox.errors import TwilioApiError, invalid_parameter, not_found
-from ethiq.sandbox.formats import API_VERSION, new_sid, now
+from ethiq.sandbox.formats import API_VERSION, is_e164, new_sid, now
 from ethiq.sandbox.routes.common import AnyRequest, authorized, json_response, params_of
 from ethiq.sandbox.state import Call, Transcription
 
@@ -17,6 +18,9 @@ __all__ = ["ROUTES"]
 
 ACCOUNT = f"/{API_VERSION}/Accounts/{{account_sid:str}}"
 NOT_IN_PROGRESS = 21220
+FROM_NOT_VERIFIED = 21210
+INVALID_TO = 21211
+MAX_TIMEOUT_S = 600
 LIVE = frozenset({"queued", "ringing", "in-progress"})
 
 
@@ -30,6 +34,58 @@ def _call(sandbox: Sandbox, account_sid: str, sid: str) -> Call:
 def _require_live(call: Call, action: str) -> None:
     if call.status not in LIVE:
         raise TwilioApiError(400, NOT_IN_PROGRESS, f"Call is not in-progress. Cannot {action}.")
+
+
+@post(f"{ACCOUNT}/Calls")
+async def create_call(request: AnyRequest, account_sid: str) -> Response[dict[str, Any]]:
+    """Twilio dials ``To`` from ``From`` (a number of the account: a caller ID Twilio has not
+    verified is refused, 21210); ``Twiml`` or ``Url`` runs when the call is answered.
+    https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource"""
+    sandbox, account = authorized(request, account_sid)
+    params = await params_of(request)
+    to, from_ = params.get("To") or "", params.get("From") or ""
+    twiml, url = params.get("Twiml"), params.get("Url")
+    if not is_e164(to):
+        raise TwilioApiError(400, INVALID_TO, f"Invalid 'To' Phone Number: {to}")
+    if not twiml and not url:
+        raise invalid_parameter("Either Url, Twiml or ApplicationSid is required")
+    try:
+        timeout = int(params.get("Timeout") or 60)
+    except ValueError:
+        raise invalid_parameter("Timeout must be an integer") from None
+    with sandbox.store.lock:
+        owned = sandbox.store.number_by_phone(from_)
+        if owned is None or owned.account_sid != account.sid:
+            raise TwilioApiError(
+                400,
+                FROM_NOT_VERIFIED,
+                f"The source phone number provided, {from_}, is not yet verified for your "
+                "account. You may only make calls from phone numbers that you've verified or "
+                "purchased from Twilio.",
+            )
+        call = Call(
+            sid=new_sid("CA"),
+            account_sid=account.sid,
+            to=to,
+            from_=from_,
+            phone_number_sid=owned.sid,
+            status="queued",
+            direction="outbound-api",
+            label="outbound",
+        )
+        sandbox.store.calls[call.sid] = call
+        body = render.call(call)
+    sandbox.voice.spawn(
+        sandbox.voice.outbound(
+            call,
+            account,
+            twiml=twiml,
+            url=url,
+            status_callback=params.get("StatusCallback"),
+            timeout_s=min(max(timeout, 1), MAX_TIMEOUT_S),
+        )
+    )
+    return json_response(body, 201)
 
 
 @get(f"{ACCOUNT}/Calls/{{sid:str}}")
@@ -113,4 +169,4 @@ async def stop_transcription(
         return json_response(render.transcription(found))
 
 
-ROUTES = [fetch_call, update_call, start_transcription, stop_transcription]
+ROUTES = [create_call, fetch_call, update_call, start_transcription, stop_transcription]

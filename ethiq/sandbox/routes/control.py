@@ -20,7 +20,7 @@ from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
 from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
-from ethiq.sandbox.state import Call, SipEndpoint
+from ethiq.sandbox.state import Call, Handset, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
 
 __all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipCallSpec", "SipEndpointSpec"]
@@ -213,6 +213,34 @@ async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpoin
     return data
 
 
+class HandsetSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A phone at ``number`` (not one of ours): its call forwarding and whether it answers."""
+
+    number: str
+    forwarding: str = "off"  # off, unconditional, no-answer
+    forward_to: str | None = None
+    answers: bool = False
+    ring_s: int = 20
+    passes_forwarded_from: bool = True
+
+
+FORWARDINGS = frozenset({"off", "unconditional", "no-answer"})
+
+
+@post(f"{BASE}/handsets", status_code=201)
+async def handset(request: AnyRequest, data: HandsetSpec) -> HandsetSpec:
+    sandbox = _control(request)
+    if data.forwarding not in FORWARDINGS:
+        raise invalid_parameter(f"forwarding must be one of {sorted(FORWARDINGS)}")
+    if data.forwarding != "off" and not data.forward_to:
+        raise invalid_parameter("forward_to is required when forwarding is on")
+    with sandbox.store.lock:
+        sandbox.store.handsets[data.number] = Handset(
+            data.forwarding, data.forward_to, data.answers, data.ring_s, data.passes_forwarded_from
+        )
+    return data
+
+
 class InboundSmsSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     from_: str = msgspec.field(name="from")
     to: str
@@ -271,6 +299,7 @@ ROUTES = [
     inbound_call,
     sip_call,
     sip_endpoint,
+    handset,
     sms_outcome,
     inbound_sms,
     add_opt_out,

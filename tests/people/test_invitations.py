@@ -1,0 +1,205 @@
+"""Contacts' double opt-in: invited once in their language, reminded once, confirmed once; the
+person's onboarding and the operator view follow each contact's answer. Over HTTP (Litestar's
+test client) with signed SMS webhooks, on SQLite and on PostgreSQL + Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from runtime.alerts.sender import OPTED_OUT, SendError
+from runtime.people.i18n import TEXTS
+from runtime.settings import PeopleSettings, Settings
+from runtime.telephony import paths
+from runtime.tenants import TenantContact, TenantRecord
+from tests.people.conftest import Inbox
+from tests.runtime.helpers import (
+    OPERATOR,
+    SCAM_LINES_FR,
+    Harness,
+    harness,
+    make_settings,
+    make_tenant,
+    parse_twiml,
+    sid,
+    unique_caller,
+)
+
+AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def settings(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp: tuple[Inbox, int],
+) -> Settings:
+    _, port = smtp
+    if request.param == "postgres":
+        base = make_settings(
+            request.getfixturevalue("postgres").url, request.getfixturevalue("redis").url
+        )
+    else:
+        base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
+    return base.model_copy(update={"people": PeopleSettings(smtp_port=port)})
+
+
+async def _text(h: Harness, tenant: TenantRecord, sender: str, body: str) -> str:
+    """A contact's SMS as Twilio forwards it (signed); the runtime's reply, if any."""
+    params = {
+        "MessageSid": sid("SM"),
+        "AccountSid": tenant.subaccount_sid,
+        "From": sender,
+        "To": tenant.phone_number,
+        "Body": body,
+    }
+    response = await h.webhook(paths.SMS, params, tenant.auth_token)
+    assert response.status_code == 200
+    return parse_twiml(response.text).findtext("Message") or ""
+
+
+async def _enrol(h: Harness, tenant: TenantRecord) -> str:
+    body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org"}
+    assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).status_code == 201
+    url = f"/operator/people/{tenant.slug}/onboarding"
+    for step in ("sip_app_configured", "forwarding_verified"):
+        done = await h.client.post(f"{url}/{step}", json={"how": "test"}, headers=AUTH)
+        assert done.status_code == 201
+    return url
+
+
+async def _view(h: Harness, url: str) -> dict[str, Any]:
+    response = await h.client.get(url, headers=AUTH)
+    assert response.status_code == 200
+    out: dict[str, Any] = response.json()
+    return out
+
+
+def _to(h: Harness, number: str) -> list[str]:
+    return [m["body"] for m in h.sender.sent if m["to"] == number]
+
+
+async def _scam_alerts(h: Harness, tenant: TenantRecord) -> list[str]:
+    """Numbers alerted for a new scam call (the alert rows written with its verdict)."""
+    call_sid, _ = await h.call(tenant)
+    for n, line in enumerate(SCAM_LINES_FR, 1):
+        await h.say(tenant, call_sid, n, line)
+    t = h.runtime.invitations.tables(tenant)
+    call = await t.Call.select(t.Call.id).where(t.Call.sid == call_sid).first()
+    assert call is not None
+    rows = await t.Alert.select(t.Alert.contact.number).where(t.Alert.call == call["id"])
+    return [str(r["contact.number"]) for r in rows]
+
+
+def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Settings) -> None:
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(person_name="Jeanne"))
+            marie, john = tenant.contacts  # fr-CA (priority 2), en-US (priority 1)
+            url = await _enrol(h, tenant)
+            invitations, now = h.runtime.invitations, datetime.now(UTC)
+            assert (await invitations.run_once(now)).sent >= 2
+            [fr] = _to(h, marie.number)
+            [en] = _to(h, john.number)
+            assert fr.startswith("Ethiq: Jeanne vous a choisi comme proche")
+            assert "Répondez OUI pour accepter, ARRET pour refuser" in fr
+            assert en.startswith("Ethiq: Jeanne chose you as an emergency contact")
+            assert "Reply YES to accept, STOP to refuse" in en
+            await invitations.run_once(now + timedelta(hours=1))  # sent once, never again
+            assert (len(_to(h, marie.number)), len(_to(h, john.number))) == (1, 1)
+            view = await _view(h, url)
+            assert [(c["name"], c["state"]) for c in view["contacts"]] == [
+                ("John", "invited"),
+                ("Marie", "invited"),
+            ]
+            assert view["current"] == "contacts_consented"
+            # Nobody said yes yet: a scam call alerts nobody.
+            assert await _scam_alerts(h, tenant) == []
+
+            # One reminder after ETHIQ_INVITE_REMINDER_S, once.
+            later = now + timedelta(seconds=settings.alerts.invite_reminder_s + 1)
+            await invitations.run_once(later)
+            await invitations.run_once(later + timedelta(days=3))
+            assert _to(h, marie.number)[1].startswith("Ethiq, rappel: Jeanne")
+            assert (len(_to(h, marie.number)), len(_to(h, john.number))) == (2, 2)
+            assert {c["state"] for c in (await _view(h, url))["contacts"]} == {"no_answer"}
+
+            # OUI is not a Twilio keyword: the webhook's reply is the confirmation.
+            reply = await _text(h, tenant, marie.number, "Oui")
+            assert reply.startswith("Ethiq: Merci, c'est confirmé")
+            assert "appel frauduleux vise Jeanne" in reply
+            view = await _view(h, url)
+            assert view["current"] == "test_call_passed"  # the step turned green
+            step = next(s for s in view["steps"] if s["step"] == "contacts_consented")
+            assert step["how"].startswith("Marie replied 'Oui' by SMS at ")
+            # YES is Twilio's: it already auto-replied, so ours goes through the outbox, once.
+            assert await _text(h, tenant, john.number, "YES") == ""
+            await invitations.run_once(later + timedelta(days=4))
+            await invitations.run_once(later + timedelta(days=5))
+            confirmations = [b for b in _to(h, john.number) if "confirmed" in b]
+            assert len(confirmations) == 1
+            assert "scam call targets Jeanne" in confirmations[0]
+            # A second yes is answered as before, not confirmed again.
+            assert "Merci" in await _text(h, tenant, marie.number, "OUI")
+            assert len([b for b in _to(h, marie.number) if "confirm" in b]) == 0
+            states = {c["name"]: (c["state"], c["how"]) for c in (await _view(h, url))["contacts"]}
+            assert states == {"John": ("accepted", "YES"), "Marie": ("accepted", "OUI")}
+            assert sorted(await _scam_alerts(h, tenant)) == [john.number]  # priority 1 first
+
+    asyncio.run(run())
+
+
+def test_refusals_failures_and_lost_answers(settings: Settings) -> None:
+    async def run() -> None:
+        contacts = tuple(
+            TenantContact(unique_caller(), name, priority=i, language="en-US")
+            for i, name in enumerate(("Stopped", "Lost", "Wrong", "Arret"))
+        )
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(contacts=contacts))
+            stopped, lost, wrong, arret = contacts
+            url = await _enrol(h, tenant)
+            invitations, now = h.runtime.invitations, datetime.now(UTC)
+            send, lost_answers = h.sender.send, [SendError("read timeout")]
+
+            async def twilio(tenant: TenantRecord, to: str, body: str, callback: str) -> str:
+                if to == stopped.number:  # had texted STOP to this number before
+                    raise SendError("unsubscribed recipient", status=400, code=OPTED_OUT)
+                if to == wrong.number:
+                    raise SendError("invalid To", status=400, code=21211)
+                message_sid = await send(tenant, to, body, callback)
+                if to == lost.number and lost_answers:  # Twilio took it, the answer was lost
+                    raise lost_answers.pop()
+                return message_sid
+
+            h.sender.send = twilio  # type: ignore[method-assign,assignment]
+            first = await invitations.run_once(now)
+            assert (first.failed, first.retried) == (2, 1)
+            # Due again after the backoff: found at Twilio by its reference, not sent twice.
+            assert (await invitations.run_once(now + timedelta(minutes=10))).sent >= 1
+            assert len(_to(h, lost.number)) == 1
+            assert _to(h, stopped.number) == []
+            assert "no" in (await _text(h, tenant, arret.number, "NO")).lower()
+            states = {c["name"]: c["state"] for c in (await _view(h, url))["contacts"]}
+            assert states == {
+                "Stopped": "refused",
+                "Lost": "invited",
+                "Wrong": "unreachable",
+                "Arret": "refused",
+            }
+            view = await _view(h, url)
+            assert view["current"] == "contacts_consented"  # nobody accepted: still to do
+            assert await _scam_alerts(h, tenant) == []
+
+    asyncio.run(run())
+
+
+def test_every_way_a_test_call_can_fail_is_explained_in_both_languages() -> None:
+    """Twilio's final call statuses (and a forward from another number) each say what to check."""
+    outcomes = ("completed", "no-answer", "busy", "failed", "canceled", "forwarded-elsewhere")
+    for language in ("fr-CA", "en-US"):
+        for outcome in outcomes:
+            assert TEXTS[language][f"test_failed_{outcome}"], (language, outcome)
