@@ -28,6 +28,7 @@ __all__ = [
     "TenantConfig",
     "check_keys",
     "flag",
+    "parse_a2p_campaign",
     "parse_call_countries",
     "parse_contact",
     "parse_near",
@@ -75,6 +76,7 @@ KNOWN_KEYS: Final = frozenset(
         "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
         "personName",  # the protected person's name, as alerts give it to their contacts
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call
+        "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
     }
 )
 
@@ -115,6 +117,7 @@ class TenantConfig:
     sensitivity: str | None = None
     person_name: str = ""  # "" : alerts say "your relative"
     call_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, sorted
+    a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
 
     @property
     def served(self) -> Region:
@@ -133,6 +136,7 @@ class TenantConfig:
             ({"ethiq:sensitivity": self.sensitivity} if self.sensitivity is not None else {})
             | ({"ethiq:personName": self.person_name} if self.person_name else {})
             | ({"ethiq:callCountries": list(self.call_countries)} if self.call_countries else {})
+            | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
         )
 
 
@@ -177,6 +181,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         sensitivity,
         parse_person_name(values.get("personName")),
         parse_call_countries(values.get("callCountries")),
+        parse_a2p_campaign(values.get("a2pCampaign")),
     )
 
 
@@ -226,6 +231,25 @@ def parse_call_countries(value: Any) -> tuple[str, ...]:
             )
         codes.add(code)
     return tuple(sorted(codes - {"CA", "US"}))
+
+
+_CAMPAIGN = re.compile(r"^QE[0-9a-f]{32}$")
+
+
+def parse_a2p_campaign(value: Any) -> str:
+    """``ethiq:a2pCampaign``: the SID of the US A2P 10DLC campaign (``QE`` and 32 hex digits)
+    registered for the tenant's Messaging Service, which US carriers require before a US long
+    code texts US recipients (policy ``us-a2p-registration``).
+    https://www.twilio.com/docs/messaging/compliance/a2p-10dlc"""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, str) or not _CAMPAIGN.match(value.strip()):
+        raise ConfigError(
+            "a2pCampaign",
+            f"{value!r} is not a US A2P campaign SID (QE and 32 hex digits, as the Console "
+            "shows under Messaging > Regulatory Compliance > Campaigns)",
+        )
+    return value.strip()
 
 
 def parse_sensitivity_key(value: Any) -> str | None:

@@ -30,6 +30,7 @@ from pulumi_policy import (
 from policies import stack_config
 from policies.rules import (
     SIP_DOMAIN,
+    canadian_a2p_filtering,
     insecure_sip_domain,
     insecure_webhook_urls,
     missing_runtime_url,
@@ -41,6 +42,7 @@ from policies.rules import (
     residency_errors,
     tenant_config_errors,
     unconsented_contacts,
+    unregistered_us_a2p,
     webhooks_off_runtime,
 )
 from policies.values import UNKNOWN, plain
@@ -135,6 +137,20 @@ def _contacts_consent(args: StackValidationArgs, report: ReportViolation) -> Non
             report(message, registration.urn)
 
 
+def _us_a2p(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        for message in unregistered_us_a2p(_stack_of(registration.urn), _values()):
+            report(message, registration.urn)
+
+
+def _canadian_a2p(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        for message in canadian_a2p_filtering(_values()):
+            report(message, registration.urn)
+
+
 def _schema(key: str, description: str) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={key: {"type": "string", "description": description}})
 
@@ -183,6 +199,19 @@ PolicyPack(
             name="call-recording",
             description="No call recording unless the region allows it and consent is recorded.",
             validate=_call_recording,
+        ),
+        StackValidationPolicy(
+            name="us-a2p-registration",
+            description="A US long code texts US recipients only with a registered A2P 10DLC "
+            "campaign (ethiq:a2pCampaign).",
+            validate=_us_a2p,
+        ),
+        StackValidationPolicy(
+            name="canadian-a2p-filtering",
+            description="Canadian carriers filter A2P texts from long codes: Twilio recommends "
+            "a short code or a verified toll-free number.",
+            validate=_canadian_a2p,
+            enforcement_level=EnforcementLevel.ADVISORY,
         ),
         StackValidationPolicy(
             name="contacts-consent",

@@ -6,6 +6,7 @@ tests import them from.
 
 from __future__ import annotations
 
+from policies.messaging import canadian_a2p_filtering, unregistered_us_a2p
 from policies.recording import (
     RECORDING_CONSENT,
     recording_errors,
@@ -31,6 +32,7 @@ __all__ = [
     "RECORDING_CONSENT",
     "SECRET_OUTPUTS",
     "SIP_DOMAIN",
+    "canadian_a2p_filtering",
     "insecure_sip_domain",
     "insecure_webhook_urls",
     "missing_runtime_url",
@@ -42,6 +44,7 @@ __all__ = [
     "residency_errors",
     "tenant_config_errors",
     "unconsented_contacts",
+    "unregistered_us_a2p",
     "webhook_urls",
     "webhooks_off_runtime",
 ]

@@ -20,6 +20,9 @@ SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSipCredentialList": ("credentials",),
     f"{_DYNAMIC}TwilioSipCredential": ("credentials", "password"),
     f"{_DYNAMIC}TwilioSipMapping": ("credentials",),
+    # Both sign with the subaccount's own token (messaging.twilio.com acts on the signer).
+    f"{_DYNAMIC}TwilioMessagingService": ("credentials", "auth_token"),
+    f"{_DYNAMIC}TwilioMessagingSender": ("credentials", "auth_token"),
     f"{_DYNAMIC}TenantSchema": ("database_url",),
     f"{_DYNAMIC}TenantRegistration": ("auth_token", "database_url", "registry_key"),
 }

@@ -20,6 +20,7 @@ from ethiq.sandbox.routes import (
     conferences,
     control,
     messages,
+    messaging,
     numbers,
     sip,
 )
@@ -65,6 +66,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
             *numbers.ROUTES,
             *sip.ROUTES,
             *messages.ROUTES,
+            *messaging.ROUTES,
             *calls.ROUTES,
             *conferences.ROUTES,
             *control.ROUTES,

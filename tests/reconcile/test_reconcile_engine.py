@@ -111,7 +111,7 @@ def test_reconcile_story(world: World) -> None:
     assert preview.code == 0, preview.stdout
     assert preview.statuses() == {"alpha": "created", "bravo": "created"}
     assert preview.by_stack()["alpha"]["operation"] == "preview"
-    assert preview.by_stack()["alpha"]["changes"]["create"] == 12
+    assert preview.by_stack()["alpha"]["changes"]["create"] == 14
     assert "would create" in preview.markdown
     assert control.writes() == []
     assert not world.stack_exists("alpha")
