@@ -1,25 +1,24 @@
 """Emergency contacts answer by SMS: YES/OUI consents, STOP/ARRET withdraws, HELP/AIDE explains;
 any other reply to an alert acknowledges it (the contact takes the call on: the escalation chain
-stops there)."""
+stops there). A keyword Twilio handled itself (its ``OptOutType``, or its default keywords; see
+:mod:`runtime.alerts.keywords`) is recorded as Twilio enforces it and never answered twice."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Final
 
-from runtime.alerts.keywords import DEFAULT_KEYWORDS, fold, is_opt_out, twilio_keyword
+from runtime.alerts.keywords import fold, is_opt_out, twilio_keyword
 from runtime.alerts.messages import consent_reply
 from runtime.calls.records import sync_contacts, transaction
 from runtime.storage import TenantTables
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantRecord
 
-__all__ = ["TWILIO_KEYWORDS", "keyword_kind", "record_consent_change", "record_reply"]
+__all__ = ["keyword_kind", "record_consent_change", "record_reply"]
 
-# Keywords Twilio itself handles on a number without a Messaging Service (runtime.alerts.keywords
-# holds both regimes): replying again would double-reply, and only its opt-in keywords lift its
-# block (sending to a blocked pair fails with 21610).
-TWILIO_KEYWORDS: Final = DEFAULT_KEYWORDS
+# The runtime's own reading of a reply (first word, accents and case ignored): what a contact
+# means when Twilio did not handle the message.
 
 _KEYWORDS: Final = {
     ConsentKind.CONSENT: {"YES", "Y", "OUI", "O", "START", "UNSTOP", "ACCEPTE", "OK"},
