@@ -54,8 +54,15 @@ def test_create_adopt_drift_and_delete(
     assert len(own.messaging.v1.services.list()) == 1
     # Changed in the Console: refresh sees it, the next update puts it back.
     own.messaging.v1.services(created.id).update(inbound_request_url="https://evil.example/")
-    read = provider.read(created.id, {**props, **(again.outs or {})})
-    assert read.outs["inbound_request_url"] == "https://evil.example/"
+    state = {**props, **(again.outs or {})}
+    read = provider.read(created.id, state)
+    assert (read.outs or {})["inbound_request_url"] == "https://evil.example/"
+    assert provider.diff(created.id, read.outs or {}, props).changes
+    provider.update(created.id, read.outs or {}, props)
+    assert (
+        own.messaging.v1.services(created.id).fetch().inbound_request_url
+        == (props["inbound_request_url"])
+    )
     # Another stack of the same tenant name is refused, naming the owner.
     with pytest.raises(ProvisioningError) as refused:
         provider.create({**props, "owner": {**OWNER, "stack_id": "ffffffff"}})
