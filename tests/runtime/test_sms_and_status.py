@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from runtime.alerts import keyword_kind
+from runtime.alerts.keywords import ADVANCED_OPT_OUT
+from runtime.alerts.messages import sms_segments
 from runtime.settings import Settings
 from runtime.storage import bind_tables
 from runtime.storage.tables import ConsentKind
@@ -142,3 +144,12 @@ def test_twilios_optouttype_decides_consent_for_a_tenant_on_a_messaging_service(
             ]
 
     asyncio.run(scenario())
+
+
+def test_the_advanced_opt_out_replies_fit_two_gsm7_segments() -> None:
+    """The replies an operator enters in the Console (Twilio sends them): cheap and unbroken."""
+    for language in ADVANCED_OPT_OUT:
+        assert set(language.replies) == set(language.keywords) == set(ConsentKind)
+        for reply in language.replies.values():
+            encoding, segments = sms_segments(reply)
+            assert (encoding, segments <= 2) == ("GSM-7", True), (language.language, reply)
