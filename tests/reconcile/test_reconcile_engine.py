@@ -172,6 +172,7 @@ def test_reconcile_story(world: World) -> None:
     # The plan, read from the state (the engine will not plan through a protected resource).
     assert bravo["changes"] == {"delete": 14}
     assert {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")} == {
+        "bravo-messaging",
         "bravo-number",
         "bravo-subaccount",
     }
