@@ -115,7 +115,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
         assert bravo["changes"] == {"delete": 14}
         protected = {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")}
         assert protected == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
-        assert "2 of them protected" in bravo["error"]
+        assert "3 of them protected" in bravo["error"]
         number = next(
             line for line in run.markdown.splitlines() if "**DELETE** `bravo-number`" in line
         )
