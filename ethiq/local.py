@@ -13,8 +13,9 @@ from ethiq.sandbox.server import SandboxHandle
 from infra.engine import engine_env, pulumi, write_project
 from infra.stack_files import write_stack_file
 from infra.tenant_config import TenantConfig
+from runtime.alerts.keywords import ADVANCED_OPT_OUT, OPT_OUT_TYPES
 
-__all__ = ["POLICY", "PROGRAM", "LocalPlatform", "local_env"]
+__all__ = ["POLICY", "PROGRAM", "LocalPlatform", "advanced_opt_out", "local_env"]
 
 ROOT = Path(__file__).parents[1]
 PROGRAM = ROOT  # the tenant program: the repository root (Pulumi.yaml), run under the pack
@@ -41,6 +42,21 @@ def local_env(
         "ETHIQ_PUBLIC_URL": runtime_url,
         "ETHIQ_DATA_REGION": LOCAL_DATA_REGION,
     }
+
+
+def advanced_opt_out(sandbox: SandboxHandle, service_sid: str) -> None:
+    """The operator's Console step (Advanced Opt-Out has no REST API), done on the sandbox:
+    the French and English keywords and replies of ``runtime.alerts.keywords``."""
+    types = {kind: name for name, kind in OPT_OUT_TYPES.items()}
+    languages = [
+        {
+            "language": language.language,
+            "keywords": {types[kind]: list(words) for kind, words in language.keywords.items()},
+            "replies": {types[kind]: reply for kind, reply in language.replies.items()},
+        }
+        for language in ADVANCED_OPT_OUT
+    ]
+    sandbox.control.advanced_opt_out(service_sid, languages)
 
 
 @dataclass
@@ -81,7 +97,10 @@ class LocalPlatform:
             cwd=self.project,
             env=self.env,
         )
-        return self.outputs(name)
+        outputs = self.outputs(name)
+        if outputs.get("messagingServiceSid"):
+            advanced_opt_out(self.sandbox, outputs["messagingServiceSid"])  # the Console step
+        return outputs
 
     def outputs(self, name: str) -> dict[str, Any]:
         out = pulumi(

@@ -82,6 +82,8 @@ def main() -> Tenant:
     pulumi.export("sipPassword", resource.sip_password)
     pulumi.export("subaccountSid", resource.subaccount_sid)
     pulumi.export("schema", resource.schema)
+    pulumi.export("messagingServiceSid", resource.messaging_service_sid)
+    pulumi.export("advancedOptOut", resource.advanced_opt_out)
     return resource
 
 

@@ -11,6 +11,7 @@ from infra.providers.database import Registration, TenantSchema
 from infra.providers.ownership import StackIdentity
 from infra.providers.twilio_account import Subaccount
 from infra.providers.twilio_address import EmergencyAddress
+from infra.providers.twilio_messaging import CONSOLE_STEP, MessagingSender, MessagingService
 from infra.providers.twilio_number import PhoneNumber
 from infra.providers.twilio_serverless import FALLBACK_PATH, HostedFallback, fallback_documents
 from infra.providers.twilio_sip import (
@@ -20,7 +21,8 @@ from infra.providers.twilio_sip import (
     SipDomain,
 )
 from infra.tenant_config import TenantConfig
-from runtime.telephony.paths import webhook_urls
+from runtime.telephony.paths import SMS_STATUS, webhook_urls
+from runtime.telephony.signatures import public_url
 
 __all__ = ["Tenant", "TenantArgs", "sip_domain_name"]
 
@@ -49,6 +51,8 @@ class Tenant(pulumi.ComponentResource):
     sip_password: pulumi.Output[str]
     subaccount_sid: pulumi.Output[str]
     schema: pulumi.Output[str]
+    messaging_service_sid: pulumi.Output[str]
+    advanced_opt_out: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -115,6 +119,27 @@ class Tenant(pulumi.ComponentResource):
             credentials=creds,
             opts=kept,
         )
+        # Its opt-outs and the Console's Advanced Opt-Out settings live in the service: kept too.
+        service = MessagingService(
+            f"{name}-messaging",
+            account_sid=account.sid,
+            auth_token=account.auth_token,
+            friendly_name=label,
+            owner=owner,
+            inbound_request_url=urls["sms_url"],
+            status_callback=public_url(args.runtime_url, SMS_STATUS, f"tenant={name}"),
+            credentials=creds,
+            opts=kept,
+        )
+        MessagingSender(
+            f"{name}-messaging-sender",
+            account_sid=account.sid,
+            auth_token=account.auth_token,
+            service_sid=service.sid,
+            phone_number_sid=number.sid,
+            credentials=creds,
+            opts=child,
+        )
         domain = SipDomain(
             f"{name}-sip-domain",
             account_sid=account.sid,
@@ -176,6 +201,7 @@ class Tenant(pulumi.ComponentResource):
             sensitivity=config.sensitivity,
             person_name=config.person_name or None,
             call_countries=list(config.call_countries) or None,
+            messaging_service_sid=service.sid,
             database_url=args.database_url,
             registry_key=args.registry_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),
@@ -187,6 +213,9 @@ class Tenant(pulumi.ComponentResource):
         self.sip_password = pulumi.Output.secret(credential.password)
         self.subaccount_sid = account.sid
         self.schema = schema.schema
+        self.messaging_service_sid = service.sid
+        # What the stack cannot declare (no REST resource): the operator's Console step.
+        self.advanced_opt_out = service.sid.apply(lambda sid: CONSOLE_STEP.format(sid=sid))
         self.register_outputs(
             {
                 "phoneNumber": self.phone_number,
@@ -195,5 +224,7 @@ class Tenant(pulumi.ComponentResource):
                 "sipPassword": self.sip_password,
                 "subaccountSid": self.subaccount_sid,
                 "schema": self.schema,
+                "messagingServiceSid": self.messaging_service_sid,
+                "advancedOptOut": self.advanced_opt_out,
             }
         )

@@ -29,6 +29,7 @@ __all__ = [
     "TenantConfig",
     "check_keys",
     "flag",
+    "parse_a2p_campaign",
     "parse_call_countries",
     "parse_contact",
     "parse_near",
@@ -77,6 +78,7 @@ KNOWN_KEYS: Final = frozenset(
         "personName",  # the protected person's name, as alerts give it to their contacts
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call
         "emergencyAddress",  # the person's address for 911 (infra/emergency_address.py)
+        "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
     }
 )
 
@@ -119,6 +121,7 @@ class TenantConfig:
     call_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, sorted
     # None: the SIP app cannot call out (no 911 without the person's address).
     emergency_address: EmergencyAddress | None = None
+    a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
 
     @property
     def served(self) -> Region:
@@ -142,6 +145,7 @@ class TenantConfig:
                 if self.emergency_address
                 else {}
             )
+            | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
         )
 
 
@@ -194,6 +198,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         person_name,
         parse_call_countries(values.get("callCountries")),
         address,
+        parse_a2p_campaign(values.get("a2pCampaign")),
     )
 
 
@@ -243,6 +248,25 @@ def parse_call_countries(value: Any) -> tuple[str, ...]:
             )
         codes.add(code)
     return tuple(sorted(codes - {"CA", "US"}))
+
+
+_CAMPAIGN = re.compile(r"^QE[0-9a-f]{32}$")
+
+
+def parse_a2p_campaign(value: Any) -> str:
+    """``ethiq:a2pCampaign``: the SID of the US A2P 10DLC campaign (``QE`` and 32 hex digits)
+    registered for the tenant's Messaging Service, which US carriers require before a US long
+    code texts US recipients (policy ``us-a2p-registration``).
+    https://www.twilio.com/docs/messaging/compliance/a2p-10dlc"""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, str) or not _CAMPAIGN.match(value.strip()):
+        raise ConfigError(
+            "a2pCampaign",
+            f"{value!r} is not a US A2P campaign SID (QE and 32 hex digits, as the Console "
+            "shows under Messaging > Regulatory Compliance > Campaigns)",
+        )
+    return value.strip()
 
 
 def parse_sensitivity_key(value: Any) -> str | None:

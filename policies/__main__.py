@@ -31,6 +31,7 @@ from policies import stack_config
 from policies.rules import (
     SIP_DOMAIN,
     calls_without_emergency_address,
+    canadian_a2p_filtering,
     hosted_fallback_origins,
     insecure_sip_domain,
     insecure_webhook_urls,
@@ -43,6 +44,7 @@ from policies.rules import (
     residency_errors,
     tenant_config_errors,
     unconsented_contacts,
+    unregistered_us_a2p,
     webhooks_off_runtime,
 )
 from policies.values import UNKNOWN, plain
@@ -149,6 +151,20 @@ def _emergency_address(args: StackValidationArgs, report: ReportViolation) -> No
         report(message, None)
 
 
+def _us_a2p(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        for message in unregistered_us_a2p(_stack_of(registration.urn), _values()):
+            report(message, registration.urn)
+
+
+def _canadian_a2p(args: StackValidationArgs, report: ReportViolation) -> None:
+    registration = _registration(args)
+    if registration is not None:
+        for message in canadian_a2p_filtering(_values()):
+            report(message, registration.urn)
+
+
 def _schema(key: str, description: str) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties={key: {"type": "string", "description": description}})
 
@@ -205,6 +221,19 @@ PolicyPack(
             description="A SIP app that may call out has the person's emergency address on the "
             "number and emergency calling on the SIP domain (911 with the address).",
             validate=_emergency_address,
+        ),
+        StackValidationPolicy(
+            name="us-a2p-registration",
+            description="A US long code texts US recipients only with a registered A2P 10DLC "
+            "campaign (ethiq:a2pCampaign).",
+            validate=_us_a2p,
+        ),
+        StackValidationPolicy(
+            name="canadian-a2p-filtering",
+            description="Canadian carriers filter A2P texts from long codes: Twilio recommends "
+            "a short code or a verified toll-free number.",
+            validate=_canadian_a2p,
+            enforcement_level=EnforcementLevel.ADVISORY,
         ),
         StackValidationPolicy(
             name="contacts-consent",

@@ -7,6 +7,7 @@ tests import them from.
 from __future__ import annotations
 
 from policies.emergency import calls_without_emergency_address
+from policies.messaging import canadian_a2p_filtering, unregistered_us_a2p
 from policies.recording import (
     RECORDING_CONSENT,
     recording_errors,
@@ -34,6 +35,7 @@ __all__ = [
     "SECRET_OUTPUTS",
     "SIP_DOMAIN",
     "calls_without_emergency_address",
+    "canadian_a2p_filtering",
     "hosted_fallback_origins",
     "insecure_sip_domain",
     "insecure_webhook_urls",
@@ -46,6 +48,7 @@ __all__ = [
     "residency_errors",
     "tenant_config_errors",
     "unconsented_contacts",
+    "unregistered_us_a2p",
     "webhook_urls",
     "webhooks_off_runtime",
 ]

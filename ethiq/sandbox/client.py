@@ -259,8 +259,9 @@ class SandboxControl:
         self._call("POST", "/handsets", payload)
 
     def inbound_sms(self, from_: str, to: str, body: str) -> dict[str, Any]:
-        """A text from ``from_`` to our number ``to``, handled as Twilio does (STOP/START/HELP
-        blocks, unblocks and auto-replies itself) and forwarded to the number's SMS webhook."""
+        """A text from ``from_`` to our number ``to``, handled as Twilio does (its keywords, or
+        the Messaging Service's Advanced Opt-Out ones, block, unblock and auto-reply) and
+        forwarded to the webhook (the service's, or the number's)."""
         return dict(self._call("POST", "/sms/inbound", {"from": from_, "to": to, "body": body}))
 
     def sms_outcome(
@@ -269,6 +270,11 @@ class SandboxControl:
         """Messages to ``phone_number`` end ``status`` (with Twilio's ``error_code``)."""
         payload = {"phone_number": phone_number, "status": status, "error_code": error_code}
         self._call("POST", "/sms-outcomes", payload)
+
+    def advanced_opt_out(self, service_sid: str, languages: list[dict[str, Any]]) -> None:
+        """The operator's Console step: the service's Advanced Opt-Out keywords and replies,
+        ``[{"language", "keywords": {"STOP": [...], ...}, "replies": {"STOP": ...}}]``."""
+        self._call("POST", f"/messaging-services/{service_sid}/opt-out", {"languages": languages})
 
     def opt_out(self, phone_number: str) -> None:
         """``phone_number`` replied STOP: sending to it fails with 21610."""

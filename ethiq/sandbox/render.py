@@ -233,7 +233,7 @@ def message(record: Message) -> dict[str, Any]:
         "account_sid": record.account_sid,
         "num_media": "0",
         "status": record.status,
-        "messaging_service_sid": None,
+        "messaging_service_sid": record.messaging_service_sid,
         "sid": record.sid,
         "date_sent": None,
         "date_created": format_date(record.date_created),

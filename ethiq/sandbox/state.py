@@ -30,6 +30,8 @@ __all__ = [
     "Mapping",
     "MappingKind",
     "Message",
+    "MessagingService",
+    "OptOutLanguage",
     "Participant",
     "SipDomain",
     "SipEndpoint",
@@ -145,8 +147,42 @@ class Message:
     from_: str
     body: str
     status_callback: str | None = None
+    messaging_service_sid: str | None = None
     status: str = "queued"
     direction: str = "outbound-api"
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+
+@dataclass(slots=True)
+class OptOutLanguage:
+    """One language of a service's Advanced Opt-Out (set in Twilio's Console only): keywords by
+    ``OptOutType`` (STOP, START, HELP) and the reply Twilio sends for each."""
+
+    language: str
+    keywords: dict[str, tuple[str, ...]]
+    replies: dict[str, str]
+
+
+@dataclass(slots=True)
+class MessagingService:
+    """A Messaging Service (messaging.twilio.com/v1/Services) and its sender pool."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+    inbound_request_url: str | None = None
+    inbound_method: str = "POST"
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status_callback: str | None = None
+    use_inbound_webhook_on_number: bool = False
+    sticky_sender: bool = True
+    area_code_geomatch: bool = True
+    smart_encoding: bool = True
+    usecase: str = "undeclared"
+    senders: dict[str, datetime] = field(default_factory=dict)  # number sid → added at
+    advanced_opt_out: tuple[OptOutLanguage, ...] = ()  # () : Twilio's default keywords
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 
@@ -285,6 +321,7 @@ class Store:
             self.credentials: dict[str, Credential] = {}
             self.mappings: dict[tuple[str, MappingKind, str], Mapping] = {}
             self.messages: dict[str, Message] = {}
+            self.messaging_services: dict[str, MessagingService] = {}
             self.calls: dict[str, Call] = {}
             self.transcriptions: dict[str, Transcription] = {}
             self.opt_outs: set[str] = set()
@@ -293,7 +330,8 @@ class Store:
             self.handsets: dict[str, Handset] = {}  # by E.164 number (numbers not ours)
             # How a recipient's carrier answers: (status, error code), default delivered.
             self.sms_outcomes: dict[str, tuple[str, int | None]] = {}
-            # (our number, recipient) pairs Twilio blocks after STOP (21610), lifted by START.
+            # (our number or its Messaging Service sid, recipient) pairs Twilio blocks after an
+            # opt-out keyword (21610), lifted by an opt-in keyword.
             self.blocked_pairs: set[tuple[str, str]] = set()
             self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
             self.addresses: dict[str, Address] = {}  # emergency addresses (emergency.py)
@@ -311,6 +349,20 @@ class Store:
     def release_numbers(self, account_sid: str) -> None:
         for sid in [s for s, n in self.numbers.items() if n.account_sid == account_sid]:
             del self.numbers[sid]
+            self.leave_services(sid)
+
+    def service_of(self, number_sid: str) -> MessagingService | None:
+        """The Messaging Service whose sender pool holds the number (at most one)."""
+        return next((m for m in self.messaging_services.values() if number_sid in m.senders), None)
+
+    def leave_services(self, number_sid: str) -> None:
+        for service in self.messaging_services.values():
+            service.senders.pop(number_sid, None)
+
+    def opt_out_scope(self, number: IncomingNumber) -> str:
+        """What an opt-out blocks: the whole Messaging Service of the number, else the number."""
+        service = self.service_of(number.sid)
+        return service.sid if service is not None else number.phone_number
 
     def new_account(self, friendly_name: str) -> Account:
         account = Account(

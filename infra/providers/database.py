@@ -287,6 +287,7 @@ _RECORD_FIELDS = (
     "sensitivity",
     "person_name",
     "call_countries",
+    "messaging_service_sid",
 )
 
 
@@ -334,6 +335,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
             # Unset is None, as the program declares it: no drift on stacks that never set it.
             "person_name": record.person_name or None,
             "call_countries": list(record.call_countries) or None,
+            "messaging_service_sid": record.messaging_service_sid,
         }
         outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
         # Secret values never reach a diff in clear: name the secret fields that drifted.
@@ -383,6 +385,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
             else parse_sensitivity(str(props["sensitivity"])),
             person_name=props.get("person_name") or "",
             call_countries=tuple(props.get("call_countries") or ()),
+            messaging_service_sid=props.get("messaging_service_sid") or "",
         )
 
         async def apply() -> None:
@@ -418,6 +421,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         sensitivity: str | None,
         person_name: str | None,
         call_countries: list[str] | None,
+        messaging_service_sid: pulumi.Input[str] = "",
         database_url: pulumi.Input[str],
         registry_key: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -435,6 +439,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "sensitivity": sensitivity,
             "person_name": person_name,
             "call_countries": call_countries,
+            "messaging_service_sid": messaging_service_sid,
             "database_url": database_url,
             "registry_key": registry_key,
         }

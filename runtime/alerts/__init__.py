@@ -8,7 +8,7 @@ Exceptions::
 
 from __future__ import annotations
 
-from runtime.alerts.consent import keyword_kind, record_reply
+from runtime.alerts.consent import keyword_kind, record_consent_change, record_reply
 from runtime.alerts.outbox import Outbox, PassResult
 from runtime.alerts.sender import SendError, SmsSender, TwilioSmsSender
 
@@ -19,5 +19,6 @@ __all__ = [
     "SmsSender",
     "TwilioSmsSender",
     "keyword_kind",
+    "record_consent_change",
     "record_reply",
 ]

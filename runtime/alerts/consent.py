@@ -1,33 +1,25 @@
 """Emergency contacts answer by SMS: YES/OUI consents, STOP/ARRET withdraws, HELP/AIDE explains;
 any other reply to an alert acknowledges it (the contact takes the call on: the escalation chain
-stops there)."""
+stops there). A keyword Twilio handled itself (its ``OptOutType``, or its default keywords; see
+:mod:`runtime.alerts.keywords`) is recorded as Twilio enforces it and never answered twice."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Final
 
 from runtime.alerts import invitations
+from runtime.alerts.keywords import fold, is_opt_out, twilio_keyword
 from runtime.alerts.messages import consent_reply
 from runtime.calls.records import sync_contacts, transaction
 from runtime.storage import TenantTables
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantRecord
 
-__all__ = ["TWILIO_KEYWORDS", "keyword_kind", "record_reply"]
+__all__ = ["keyword_kind", "record_consent_change", "record_reply"]
 
-# Keywords Twilio itself handles on a number without a Messaging Service: it blocks (or unblocks)
-# the pair, auto-replies, then forwards the message. Replying again would double-reply, and only
-# its opt-in keywords lift its block (sending to a blocked pair fails with 21610).
-# https://help.twilio.com/articles/223134027
-TWILIO_KEYWORDS: Final = {
-    ConsentKind.WITHDRAW: frozenset(
-        {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-    ),
-    ConsentKind.CONSENT: frozenset({"START", "YES", "UNSTOP"}),
-    ConsentKind.HELP: frozenset({"HELP", "INFO"}),
-}
+# The runtime's own reading of a reply (first word, accents and case ignored): what a contact
+# means when Twilio did not handle the message.
 
 _KEYWORDS: Final = {
     ConsentKind.CONSENT: {"YES", "Y", "OUI", "O", "START", "UNSTOP", "ACCEPTE", "OK"},
@@ -51,13 +43,8 @@ _KEYWORDS: Final = {
 }
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
-
-
 def _first_word(body: str) -> str:
-    words = _fold(body).replace(".", " ").replace("!", " ").split()
+    words = fold(body).replace(".", " ").replace("!", " ").split()
     return words[0] if words else ""
 
 
@@ -67,12 +54,9 @@ def keyword_kind(body: str) -> ConsentKind | None:
     return next((kind for kind, keywords in _KEYWORDS.items() if word in keywords), None)
 
 
-def _twilio_handled(body: str) -> bool:
-    word = _first_word(body)
-    return any(word in keywords for keywords in TWILIO_KEYWORDS.values())
-
-
-async def _blocked_by_twilio(tables: TenantTables, contact_id: int) -> bool:
+async def _blocked_by_twilio(
+    tables: TenantTables, contact_id: int, *, messaging_service: bool
+) -> bool:
     """The contact's latest opt-out or opt-in was a keyword Twilio enforces as an opt-out."""
     consent = tables.Consent
     row = (
@@ -89,7 +73,7 @@ async def _blocked_by_twilio(tables: TenantTables, contact_id: int) -> bool:
     return (
         row is not None
         and row["kind"] == ConsentKind.WITHDRAW.value
-        and _first_word(str(row["body"])) in TWILIO_KEYWORDS[ConsentKind.WITHDRAW]
+        and is_opt_out(str(row["body"]), messaging_service=messaging_service)
     )
 
 
@@ -115,6 +99,20 @@ async def _acknowledge(tables: TenantTables, contact_id: int, now: datetime) -> 
     return bool(rows)
 
 
+async def record_consent_change(
+    tables: TenantTables, contact_id: int, kind: ConsentKind, body: str, now: datetime
+) -> None:
+    """Record a consent change (opt-in, opt-out, help) of a contact, with the words they sent.
+
+    The one writer of consent rows: a keyword Twilio handled (``OptOutType``) lands here exactly
+    as Twilio enforces it, so an answer to an invitation (YES/OUI) goes through here too. The
+    caller holds the transaction.
+    """
+    await tables.Consent.insert(
+        tables.Consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
+    ).run()
+
+
 async def record_reply(
     tables: TenantTables,
     tenant: TenantRecord,
@@ -122,9 +120,14 @@ async def record_reply(
     body: str,
     now: datetime,
     message_sid: str = "",
+    opt_out_type: str | None = None,
 ) -> str | None:
     """Record a contact's reply (with its time) and return the reply text in their language;
     ``None`` when Twilio already answered the keyword itself.
+
+    ``opt_out_type`` is the ``OptOutType`` Twilio adds when its Advanced Opt-Out handled the
+    message: then the change recorded is Twilio's (``STOP`` withdraws, ``START`` consents), the
+    app's records agreeing with what Twilio blocks whatever the words.
 
     Idempotent by ``message_sid``: a replayed webhook (Twilio's retry, or a signed request
     captured and sent again) changes nothing, so an old "OUI" can never re-subscribe a contact
@@ -133,10 +136,12 @@ async def record_reply(
     contact = next((c for c in tenant.contacts if c.number == sender), None)
     if contact is None:
         return consent_reply("stranger", tenant.language)
-    kind = keyword_kind(body)
-    reply = None if _twilio_handled(body) else consent_reply(kind or "unknown", contact.language)
-    consent, seen = tables.Consent, tables.InboundMessage
-    async with transaction(consent._meta.db):
+    service = bool(tenant.messaging_service_sid)
+    handled = twilio_keyword(body, opt_out_type, messaging_service=service)
+    kind = handled or keyword_kind(body)
+    reply = None if handled else consent_reply(kind or "unknown", contact.language)
+    seen = tables.InboundMessage
+    async with transaction(tables.Consent._meta.db):
         if message_sid:
             first = (
                 await seen.insert(seen(sid=message_sid, from_number=sender, received_at=now))
@@ -152,26 +157,22 @@ async def record_reply(
             tables, contact_id, now
         ):
             if kind is not None:  # an "OK" or "OUI" is still a consent answer
-                await consent.insert(
-                    consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
-                ).run()
-            return (
-                None if _twilio_handled(body) else consent_reply("acknowledged", contact.language)
-            )
+                await record_consent_change(tables, contact_id, kind, body, now)
+            return None if handled else consent_reply("acknowledged", contact.language)
         if kind is None:
             return reply
         if (
             kind is ConsentKind.CONSENT
-            and not _twilio_handled(body)
-            and await _blocked_by_twilio(tables, contact_id)
+            and handled is None
+            and await _blocked_by_twilio(tables, contact_id, messaging_service=service)
         ):
-            # "OUI" after "STOP": Twilio keeps blocking every text until the contact sends START.
+            # "Oui merci" after "ARRET": Twilio keeps blocking every text until the contact
+            # sends an opt-in keyword alone (START always is one).
             return consent_reply("blocked", contact.language)
-        await consent.insert(
-            consent(contact=contact_id, kind=kind.value, at=now, body=body[:1600])
-        ).run()
-        # An invited contact's first yes is confirmed (by this reply, or by the outbox).
+        await record_consent_change(tables, contact_id, kind, body, now)
+        # An invited contact's first yes is confirmed: by this reply, or by the outbox when
+        # Twilio answered the keyword itself (its default handling or Advanced Opt-Out).
         confirmation = await invitations.answered(
-            tables, tenant, contact, contact_id, kind, now, twilio_replied=_twilio_handled(body)
+            tables, tenant, contact, contact_id, kind, now, twilio_replied=handled is not None
         )
     return confirmation or reply

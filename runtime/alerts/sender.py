@@ -1,4 +1,7 @@
-"""Sending SMS through a tenant's subaccount, from the tenant's number."""
+"""Sending SMS through a tenant's subaccount: through its Messaging Service when it has one
+(Twilio then applies the service's Advanced Opt-Out: a recipient who opted out gets 21610),
+else from the tenant's number.
+https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ __all__ = ["OPTED_OUT", "SendError", "SmsSender", "TwilioSmsSender"]
 
 T = TypeVar("T")
 
-OPTED_OUT = 21610  # the recipient replied STOP to this sender
+OPTED_OUT = 21610  # the recipient opted out (STOP, ARRET…) of this sender or service
 
 
 class SendError(Exception):
@@ -52,8 +55,13 @@ class TwilioSmsSender:
             client = make_client(
                 self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
             )
+            origin = (
+                {"messaging_service_sid": tenant.messaging_service_sid}
+                if tenant.messaging_service_sid
+                else {"from_": tenant.phone_number}
+            )
             message = client.messages.create(
-                to=to, from_=tenant.phone_number, body=body, status_callback=status_callback
+                to=to, body=body, status_callback=status_callback, **origin
             )
             return str(message.sid)
 
@@ -64,6 +72,7 @@ class TwilioSmsSender:
             client = make_client(
                 self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
             )
+            # The service's pool holds the tenant's number only: messages list under it.
             for message in client.messages.list(to=to, from_=tenant.phone_number, limit=50):
                 if marker in (message.body or ""):
                     return str(message.sid)

@@ -95,6 +95,9 @@ class TenantRecord:
     person_name: str = ""
     # Countries beyond Canada and the US the person's SIP app may call (ISO 3166-1 alpha-2).
     call_countries: tuple[str, ...] = ()
+    # The tenant's Messaging Service (MG…): alerts and replies are sent through it, and its
+    # Advanced Opt-Out keywords are what Twilio blocks on; "" sends from the number itself.
+    messaging_service_sid: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -95,6 +95,7 @@ class Registry:
             "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
             "person_name": record.person_name,
             "call_countries": msgspec.json.encode(record.call_countries).decode("utf-8"),
+            "messaging_service_sid": record.messaging_service_sid,
             "created_at": now,
             "updated_at": now,
         }
@@ -209,6 +210,7 @@ class Registry:
             sensitivity=_sensitivity(row.get("sensitivity")),
             person_name=row.get("person_name") or "",
             call_countries=_countries(row.get("call_countries")),
+            messaging_service_sid=row.get("messaging_service_sid") or "",
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

@@ -31,5 +31,6 @@ class Tenant(Table, tablename="tenant"):
     sensitivity = Varchar(length=16, null=True, default=None)
     person_name = Varchar(length=40, default="")  # ethiq:personName, named in alerts
     call_countries = JSON(default=[])  # ethiq:callCountries: ISO codes the SIP app may call
+    messaging_service_sid = Varchar(length=34, default="")  # MG…, "" before the tenant had one
     created_at = Timestamptz()
     updated_at = Timestamptz()

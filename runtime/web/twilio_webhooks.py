@@ -296,6 +296,9 @@ class TwilioWebhooks(Controller):
             params.get("Body", ""),
             runtime.calls.now(),
             params.get("MessageSid", "")[:34],
+            # Sent by Twilio when its Advanced Opt-Out handled a keyword (and answered it).
+            # https://help.twilio.com/articles/31560110671259
+            params.get("OptOutType") or None,
         )
         await _onboarding_progress(request, tenant)
         return _xml(twiml.message_twiml(reply))

@@ -144,6 +144,8 @@ def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> 
             "StackIdentity",
             "TwilioSubaccount",
             "TwilioPhoneNumber",
+            "TwilioMessagingService",
+            "TwilioMessagingSender",
             "TwilioSipDomain",
             "TwilioSipCredentialList",
             "TwilioSipCredential",

@@ -147,12 +147,18 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     record = _registered(ws, "acme")
     assert record.phone_number == out["phoneNumber"]
     assert record.subaccount_sid == out["subaccountSid"]
+    # Texts leave through the subaccount's Messaging Service, the number in its sender pool.
+    assert [
+        (m["sid"], m["senders"])
+        for m in control.state()["messaging_services"]
+        if m["account_sid"] == out["subaccountSid"]
+    ] == [(record.messaging_service_sid, [number["sid"]])]
 
     # 2. Nothing changed: no write reaches Twilio, the data layer is untouched.
     writes_before = len(control.writes())
     second = ws.pulumi("up", "--yes", "--skip-preview")
     assert len(control.writes()) == writes_before
-    assert "12 unchanged" in second.stdout
+    assert "14 unchanged" in second.stdout
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
 

@@ -79,7 +79,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         },
     )
     up = ws.pulumi("up", "--yes", "--skip-preview", *policy)
-    assert "12 created" in up.stdout
+    assert "14 created" in up.stdout
     assert "contacts-consent" in up.stdout  # advisory: reported, not blocking
     assert "emergency contact 2 (Paul, …0122) has not consented" in up.stdout
     assert "[mandatory]" not in up.stdout  # SIP, secrets, https, config: all pass
@@ -103,6 +103,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         ("data-residency", "the data of a US-NY tenant must stay in us-east-1, but the database"),
         ("call-recording", "call recording (ethiq:recordCalls) needs the tenant's recorded"),
         ("webhook-urls-runtime", "voice_url points at 'https://elsewhere.ethiq.example/twilio"),
+        ("us-a2p-registration", "would text US recipients (ethiq:contacts[0]) without A2P"),
     ]:
         assert f"[mandatory]  {rule}" in out
         assert message in out

@@ -112,10 +112,10 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
         assert run.code == 1
         assert run.statuses() == {"alpha": "updated", "bravo": "refused"}
         bravo = run.by_stack()["bravo"]
-        assert bravo["changes"] == {"delete": 12}
+        assert bravo["changes"] == {"delete": 14}
         protected = {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")}
-        assert protected == {"bravo-number", "bravo-subaccount"}
-        assert "2 of them protected" in bravo["error"]
+        assert protected == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
+        assert "3 of them protected" in bravo["error"]
         number = next(
             line for line in run.markdown.splitlines() if "**DELETE** `bravo-number`" in line
         )
@@ -138,8 +138,8 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     assert gone.code == 0, gone.stdout
     assert gone.statuses() == {"bravo": "destroyed"}
     lifted = {u.rsplit("::", 1)[-1] for u in gone.by_stack()["bravo"]["unprotected"]}
-    assert lifted == {"bravo-number", "bravo-subaccount"}
-    assert gone.by_stack()["bravo"]["changes"] == {"delete": 12}
+    assert lifted == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
+    assert gone.by_stack()["bravo"]["changes"] == {"delete": 14}
     assert "Protection lifted before the destroy" in gone.markdown
     assert world.numbers("bravo") == []
     [closed] = _accounts(world, "bravo")

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller as SmtpController
 
+from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
 from runtime.storage import bind_tables, store_for_url
@@ -120,6 +121,14 @@ def _provision(sandbox: SandboxHandle, public: str) -> TenantRecord:
         sms_url=urls["sms_url"],
         status_callback=urls["status_callback"],
     )
+    # Texts go through a Messaging Service with Advanced Opt-Out, as the tenant stack declares
+    # it (the service is the subaccount's own: made with its credentials), Console step done.
+    own = make_client(TwilioCredentials(sub.sid, sub.auth_token, sandbox.base_url))
+    service = own.messaging.v1.services.create(
+        friendly_name="call-path", inbound_request_url=urls["sms_url"]
+    )
+    own.messaging.v1.services(service.sid).phone_numbers.create(phone_number_sid=number.sid)
+    advanced_opt_out(sandbox, service.sid)
     slug = "path-" + sub.sid[-8:].lower()
     domain = client.sip.domains.create(
         domain_name=f"{slug}.sip.twilio.com",
@@ -135,6 +144,7 @@ def _provision(sandbox: SandboxHandle, public: str) -> TenantRecord:
         subaccount_sid=sub.sid,
         auth_token=sub.auth_token,
         contacts=(TenantContact(unique_caller(), "Marie", 1, "fr-CA"),),
+        messaging_service_sid=service.sid,
     )
 
 
@@ -223,7 +233,7 @@ def _seq(event: str) -> int:
 def test_warning_reaches_the_person_only_and_the_call_goes_on(fresh: World) -> None:
     contact = fresh.tenant.contacts[0]
     assert "Merci" in send_sms(
-        fresh.sandbox.control, contact.number, fresh.tenant.phone_number, "OUI"
+        fresh.sandbox.control, contact.number, fresh.tenant.phone_number, "Oui j'accepte"
     )
     report = fresh.call(SCAM)
     caller, person = _leg(report, "caller"), _leg(report, "person")
@@ -432,32 +442,34 @@ def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
 def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
     fresh: World,
 ) -> None:
-    """STOP: Twilio blocks and auto-replies; the runtime records it and stays silent. "OUI"
-    afterwards cannot lift Twilio's block, so the contact is told to send START instead of
-    being recorded as consenting while every alert would fail with 21610."""
+    """ARRÊT: the Messaging Service's Advanced Opt-Out blocks and answers in French; the runtime
+    records it from ``OptOutType`` and stays silent. "Oui merci" cannot lift Twilio's block (not
+    the whole body), so the contact is told what to send instead of being recorded as
+    consenting while every alert would fail with 21610; "OUI" alone does lift it."""
     control, tenant = fresh.sandbox.control, fresh.tenant
     contact = tenant.contacts[0].number
-    assert "Merci" in send_sms(control, contact, tenant.phone_number, "OUI")
-    stop = control.inbound_sms(contact, tenant.phone_number, "STOP")
+    assert "Merci" in send_sms(control, contact, tenant.phone_number, "Oui j'accepte")
+    stop = control.inbound_sms(contact, tenant.phone_number, "ARRÊT")
     assert stop["opt_out_type"] == "STOP"
-    assert stop["twilio_reply"]
+    assert "ne recevrez plus" in stop["twilio_reply"]
     assert parse_twiml(stop["reply_twiml"]).find("Message") is None  # no second reply
-    again = control.inbound_sms(contact, tenant.phone_number, "oui")
-    assert again["opt_out_type"] is None  # not a keyword Twilio knows: forwarded only
+    again = control.inbound_sms(contact, tenant.phone_number, "Oui merci")
+    assert again["opt_out_type"] is None  # not a keyword alone: forwarded only
     assert "START" in again["reply_twiml"]
     report = fresh.call(SCAM)  # a scam now alerts nobody: no consent, no 21610 attempt
     row = fresh.row(report["call_sid"])
     assert row["verdict"] == "scam"
     assert fresh.alerts(row["id"]) == []  # written with the verdict, in the same transaction
-    start = control.inbound_sms(contact, tenant.phone_number, "START")
+    start = control.inbound_sms(contact, tenant.phone_number, "oui")
     assert start["opt_out_type"] == "START"
     assert parse_twiml(start["reply_twiml"]).find("Message") is None
     before = {m["sid"] for m in control.messages()}
     fresh.call(SCAM)
     sent = _until(
         lambda: [m for m in control.messages() if m["sid"] not in before and m["to"] == contact],
-        "alert after START",
+        "alert after OUI",
     )
+    assert sent[0]["messaging_service_sid"] == tenant.messaging_service_sid
     assert "ALERTE" in sent[0]["body"]
 
 

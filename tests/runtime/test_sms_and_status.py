@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from runtime.alerts import keyword_kind
+from runtime.alerts.keywords import ADVANCED_OPT_OUT
+from runtime.alerts.messages import sms_segments
 from runtime.settings import Settings
 from runtime.storage import bind_tables
 from runtime.storage.tables import ConsentKind
 from runtime.telephony import paths
-from tests.runtime.helpers import harness, parse_twiml, sid, unique_caller
+from tests.runtime.helpers import harness, make_tenant, parse_twiml, sid, unique_caller
 
 
 @pytest.mark.parametrize(
@@ -99,3 +101,55 @@ def test_status_callbacks_complete_the_call_out_of_order(settings: Settings) -> 
             assert call["ended_at"].isoformat().startswith("2026-11-25T14:03:20")
 
     asyncio.run(scenario())
+
+
+def test_twilios_optouttype_decides_consent_for_a_tenant_on_a_messaging_service(
+    settings: Settings,
+) -> None:
+    """With Advanced Opt-Out, Twilio answers the keyword and says what it did (``OptOutType``):
+    the record follows Twilio's block, in French and English, and the runtime stays silent."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(messaging_service_sid=sid("MG")))
+            marie, john = tenant.contacts  # fr-CA, en-US
+
+            async def text(sender: str, body: str, opt_out_type: str = "") -> str:
+                params = {
+                    "MessageSid": sid("SM"),
+                    "AccountSid": tenant.subaccount_sid,
+                    "MessagingServiceSid": tenant.messaging_service_sid,
+                    "From": sender,
+                    "To": tenant.phone_number,
+                    "Body": body,
+                } | ({"OptOutType": opt_out_type} if opt_out_type else {})
+                response = await h.webhook(paths.SMS, params, tenant.auth_token)
+                assert response.status_code == 200
+                return parse_twiml(response.text).findtext("Message") or ""
+
+            assert await text(marie.number, "OUI", "START") == ""  # Twilio's reply only
+            assert await text(marie.number, "ARRÊT", "STOP") == ""
+            # Not the whole body: Twilio did not lift its block, so nothing is recorded as
+            # consent and the contact learns what Twilio needs.
+            assert "START" in await text(marie.number, "Oui merci")
+            assert await text(john.number, "STOP please") != ""  # not Twilio's: the app answers
+            assert "Reply YES" not in await text(john.number, "YES please")  # never blocked
+            t = bind_tables(h.runtime.storage.engine(tenant.slug))
+            rows: list[dict[str, Any]] = await t.Consent.select().order_by(t.Consent.id)
+            assert [(r["kind"], r["body"]) for r in rows] == [
+                ("consent", "OUI"),
+                ("withdraw", "ARRÊT"),
+                ("withdraw", "STOP please"),
+                ("consent", "YES please"),
+            ]
+
+    asyncio.run(scenario())
+
+
+def test_the_advanced_opt_out_replies_fit_two_gsm7_segments() -> None:
+    """The replies an operator enters in the Console (Twilio sends them): cheap and unbroken."""
+    for language in ADVANCED_OPT_OUT:
+        assert set(language.replies) == set(language.keywords) == set(ConsentKind)
+        for reply in language.replies.values():
+            encoding, segments = sms_segments(reply)
+            assert (encoding, segments <= 2) == ("GSM-7", True), (language.language, reply)

@@ -20,7 +20,7 @@ from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
 from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
-from ethiq.sandbox.state import Call, Handset, SipEndpoint
+from ethiq.sandbox.state import Call, Handset, OptOutLanguage, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
 
 __all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipCallSpec", "SipEndpointSpec"]
@@ -120,6 +120,16 @@ async def state(request: AnyRequest) -> dict[str, Any]:
                 for t in store.transcriptions.values()
             ],
             "opt_outs": sorted(store.opt_outs),
+            "messaging_services": [
+                {
+                    "sid": m.sid,
+                    "account_sid": m.account_sid,
+                    "friendly_name": m.friendly_name,
+                    "senders": sorted(m.senders),
+                    "advanced_opt_out": [o.language for o in m.advanced_opt_out],
+                }
+                for m in store.messaging_services.values()
+            ],
             "conferences": [
                 {
                     **render.conference(c),
@@ -285,6 +295,45 @@ async def add_opt_out(request: AnyRequest, data: OptOutSpec) -> dict[str, str]:
     return {"phone_number": data.phone_number}
 
 
+class OptOutLanguageSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    language: str
+    keywords: dict[str, list[str]]  # by OptOutType: STOP, START, HELP
+    replies: dict[str, str]
+
+
+class AdvancedOptOutSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    languages: list[OptOutLanguageSpec]
+
+
+_REQUIRED_KEYWORDS = {"STOP": "STOP", "START": "START", "HELP": "HELP"}
+
+
+@post(f"{BASE}/messaging-services/{{sid:str}}/opt-out", status_code=200)
+async def advanced_opt_out(
+    request: AnyRequest, sid: str, data: AdvancedOptOutSpec
+) -> dict[str, Any]:
+    """The Console step of Advanced Opt-Out (Twilio has no REST resource for it): the service's
+    keywords and replies per language. As in the Console, STOP, START and HELP cannot be
+    removed: they stay in the first language."""
+    sandbox = _control(request)
+    languages = []
+    for index, spec in enumerate(data.languages):
+        if set(spec.keywords) - set(_REQUIRED_KEYWORDS):
+            raise invalid_parameter("keywords are listed by STOP, START and HELP")
+        keywords = {kind: tuple(words) for kind, words in spec.keywords.items()}
+        if index == 0:
+            for kind, word in _REQUIRED_KEYWORDS.items():
+                if word not in keywords.get(kind, ()):
+                    keywords[kind] = (word, *keywords.get(kind, ()))
+        languages.append(OptOutLanguage(spec.language, keywords, dict(spec.replies)))
+    with sandbox.store.lock:
+        service = sandbox.store.messaging_services.get(sid)
+        if service is None:
+            raise invalid_parameter(f"no Messaging Service {sid}")
+        service.advanced_opt_out = tuple(languages)
+    return {"sid": sid, "languages": [lang.language for lang in languages]}
+
+
 ROUTES = [
     health,
     requests_log,
@@ -303,4 +352,5 @@ ROUTES = [
     sms_outcome,
     inbound_sms,
     add_opt_out,
+    advanced_opt_out,
 ]

@@ -19,7 +19,8 @@ from ethiq.sandbox.routes.common import (
     params_of,
     query_of,
 )
-from ethiq.sandbox.state import Message
+from ethiq.sandbox.routes.messaging import service_for_send
+from ethiq.sandbox.state import IncomingNumber, Message, MessagingService
 from ethiq.sandbox.voice import EventLog
 
 __all__ = ["ROUTES"]
@@ -38,16 +39,25 @@ async def send_message(request: AnyRequest, account_sid: str) -> Response[dict[s
     sandbox, account = authorized(request, account_sid)
     params = await params_of(request)
     to, sender, body = params.get("To"), params.get("From"), params.get("Body")
+    service_sid = params.get("MessagingServiceSid")
     if not to:
         raise TwilioApiError(400, TO_REQUIRED, "A 'To' phone number is required.")
     if not is_e164(to):
         raise TwilioApiError(400, INVALID_TO, f"Invalid 'To' Phone Number: {to}")
-    if not sender:
+    if not sender and not service_sid:
         raise TwilioApiError(400, FROM_REQUIRED, "A 'From' phone number is required.")
     if not body and "MediaUrl" not in params:
         raise TwilioApiError(400, BODY_REQUIRED, "Message body is required.")
     with sandbox.store.lock:
-        owned = sandbox.store.number_by_phone(sender)
+        service: MessagingService | None = None
+        owned: IncomingNumber | None
+        if service_sid and not sender:
+            # Twilio picks the sender from the service's pool.
+            # https://www.twilio.com/docs/messaging/services#sender-pool
+            service, owned = service_for_send(sandbox, account, service_sid)
+            sender = owned.phone_number
+        else:
+            owned = sandbox.store.number_by_phone(sender or "")
         if owned is None or owned.account_sid != account.sid or not owned.sms:
             raise TwilioApiError(
                 400,
@@ -55,15 +65,19 @@ async def send_message(request: AnyRequest, account_sid: str) -> Response[dict[s
                 f"The From phone number {sender} is not a valid, SMS-capable inbound phone "
                 "number or short code for your account.",
             )
-        if to in sandbox.store.opt_outs or (sender, to) in sandbox.store.blocked_pairs:
+        scope = sandbox.store.opt_out_scope(owned)
+        if to in sandbox.store.opt_outs or (scope, to) in sandbox.store.blocked_pairs:
             raise TwilioApiError(400, UNSUBSCRIBED, "Attempt to send to unsubscribed recipient")
         message = Message(
             sid=new_sid("SM"),
             account_sid=account.sid,
             to=to,
-            from_=sender,
+            from_=sender or "",
             body=body or "",
-            status_callback=params.get("StatusCallback"),
+            # The message's own callback, else the service's.
+            status_callback=params.get("StatusCallback")
+            or (service.status_callback if service else None),
+            messaging_service_sid=service.sid if service else None,
         )
         sandbox.store.messages[message.sid] = message
         outcome = sandbox.store.sms_outcomes.get(to, ("delivered", None))
@@ -136,7 +150,8 @@ async def fetch_message(
 ROUTES = [send_message, list_messages, fetch_message]
 
 
-# Twilio's own keyword handling on a number without a Messaging Service.
+# Twilio's own keyword handling on a number without a Messaging Service (or one whose Advanced
+# Opt-Out is not configured): English keywords, first word, no ``OptOutType`` in the webhook.
 # https://help.twilio.com/articles/223134027
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 OPT_IN = frozenset({"START", "YES", "UNSTOP"})
@@ -150,33 +165,61 @@ AUTO_REPLIES = {
 }
 
 
-async def inbound_sms(sandbox: Sandbox, sender: str, to: str, body: str) -> dict[str, Any]:
-    """A text from ``sender`` to our number ``to``: Twilio's keywords first (block, unblock,
-    auto-reply, ``OptOutType``), then the number's SMS webhook, signed."""
+def _default_keyword(body: str) -> tuple[str | None, str | None]:
     word = (body.strip().split() or [""])[0].upper().strip(".!")
     kind = "STOP" if word in OPT_OUT else "START" if word in OPT_IN else None
     kind = kind or ("HELP" if word in HELP else None)
+    return kind, AUTO_REPLIES[kind] if kind else None
+
+
+def _advanced_keyword(service: MessagingService, body: str) -> tuple[str | None, str | None]:
+    """Advanced Opt-Out: the whole body against the configured keywords, case ignored (accents
+    are not: Twilio documents no accent folding), and the reply of the keyword's language.
+    https://help.twilio.com/articles/31560110671259"""
+    whole = body.strip().casefold()
+    for language in service.advanced_opt_out:
+        for kind, words in language.keywords.items():
+            if whole in {w.casefold() for w in words}:
+                return kind, language.replies.get(kind)
+    return None, None
+
+
+async def inbound_sms(sandbox: Sandbox, sender: str, to: str, body: str) -> dict[str, Any]:
+    """A text from ``sender`` to our number ``to``, as Twilio handles it: keywords first (block,
+    unblock, auto-reply), then the webhook, signed: the Messaging Service's inbound URL (with
+    ``OptOutType`` when its Advanced Opt-Out handled a keyword), or the number's own when the
+    service says ``use_inbound_webhook_on_number`` or the number is in no service."""
     with sandbox.store.lock:
         number = sandbox.store.number_by_phone(to)
         if number is None:
             raise LookupError(f"{to} is not a number of any sandbox account")
         account = sandbox.store.accounts[number.account_sid]
+        service = sandbox.store.service_of(number.sid)
+        advanced = service is not None and bool(service.advanced_opt_out)
+        kind, twilio_reply = (
+            _advanced_keyword(service, body) if service and advanced else _default_keyword(body)
+        )
+        scope = sandbox.store.opt_out_scope(number)
         if kind == "STOP":
-            sandbox.store.blocked_pairs.add((to, sender))
+            sandbox.store.blocked_pairs.add((scope, sender))
         elif kind == "START":
-            sandbox.store.blocked_pairs.discard((to, sender))
-        if kind is not None:
+            sandbox.store.blocked_pairs.discard((scope, sender))
+        if twilio_reply:
             reply = Message(
                 sid=new_sid("SM"),
                 account_sid=account.sid,
                 to=sender,
                 from_=to,
-                body=AUTO_REPLIES[kind],
+                body=twilio_reply,
                 status="delivered",
                 direction="outbound-reply",
+                messaging_service_sid=service.sid if service else None,
             )
             sandbox.store.messages[reply.sid] = reply
-        sms_url = number.sms_url
+        if service is None or service.use_inbound_webhook_on_number:
+            webhook = number.sms_url
+        else:
+            webhook = service.inbound_request_url  # none: Twilio drops the message
     params = {
         "MessageSid": new_sid("SM"),
         "AccountSid": account.sid,
@@ -186,14 +229,19 @@ async def inbound_sms(sandbox: Sandbox, sender: str, to: str, body: str) -> dict
         "NumMedia": "0",
         "ApiVersion": API_VERSION,
     }
-    if kind is not None:
-        params["OptOutType"] = kind
+    if service is not None:
+        params["MessagingServiceSid"] = service.sid
+    opt_out_type = kind if advanced else None
+    if opt_out_type is not None:
+        params["OptOutType"] = opt_out_type
     answer = (
-        await sandbox.voice.post(EventLog(), account, sms_url or "", params) if sms_url else None
+        await sandbox.voice.post(EventLog(), account, webhook or "", params) if webhook else None
     )
     return {
-        "opt_out_type": kind,
-        "twilio_reply": AUTO_REPLIES[kind] if kind else None,
+        "keyword": kind,
+        "opt_out_type": opt_out_type,
+        "twilio_reply": twilio_reply,
+        "webhook": webhook,
         "status": answer.status_code if answer is not None else None,
         "reply_twiml": answer.text if answer is not None else "",
     }

@@ -246,6 +246,7 @@ async def release_number(request: AnyRequest, account_sid: str, sid: str) -> Non
     with sandbox.store.lock:
         _owned(sandbox, account.sid, sid)
         del sandbox.store.numbers[sid]
+        sandbox.store.leave_services(sid)  # a released number leaves its sender pool
 
 
 ROUTES = [search_local, buy_number, list_numbers, fetch_number, update_number, release_number]

@@ -1,0 +1,234 @@
+"""The tenant's Messaging Service: the number in its sender pool, its webhooks on the runtime.
+
+Every SMS of the tenant (alerts, replies to the person) is sent with ``messaging_service_sid``,
+so Twilio applies the service's Advanced Opt-Out: French and English keywords whose state Twilio
+enforces (a blocked contact gets 21610), answered by Twilio, forwarded with ``OptOutType``.
+https://www.twilio.com/docs/messaging/api/service-resource
+https://www.twilio.com/docs/messaging/api/phonenumber-resource
+https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out
+
+Two things are not declarable here, and the stack says so in its outputs:
+
+- **Advanced Opt-Out keywords** have no REST resource (the Messaging Services API, and the twilio
+  SDK generated from Twilio's OpenAPI, have none): an operator sets them once per service in the
+  Console (docs/runbooks.md, "Advanced Opt-Out"), from :data:`runtime.alerts.keywords.
+  ADVANCED_OPT_OUT`;
+- messaging.twilio.com URLs name no account: requests act on the account whose credentials sign
+  them, so this provider authenticates as the subaccount (its SID and auth token), as Twilio asks
+  for CRUD within a subaccount. https://www.twilio.com/docs/iam/api/subaccounts
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pulumi
+from pulumi import dynamic
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from infra.providers.base import CREDENTIALS, TwilioProvider, parent_credentials
+from infra.providers.ownership import parse_tag
+from infra.providers.retry import call_twilio
+from runtime.telephony.twilio_api import TwilioCredentials, make_client
+
+__all__ = ["CONSOLE_STEP", "MessagingSender", "MessagingService"]
+
+_NOT_FOUND = 404
+CONSOLE_STEP: Final = (
+    "Advanced Opt-Out is set in the Twilio Console only: Messaging > Services > {sid} > "
+    "Opt-Out Management, French and English keywords and replies as docs/runbooks.md "
+    "(Advanced Opt-Out) lists them"
+)
+_FIELDS: Final = ("inbound_request_url", "status_callback", "use_inbound_webhook_on_number")
+
+
+class _SubaccountProvider(TwilioProvider):
+    """Signs with the subaccount's own credentials (v1 APIs act on the signing account)."""
+
+    def client(self, props: dict[str, Any]) -> Client:
+        parent = parent_credentials(props)
+        own = TwilioCredentials(props["account_sid"], props["auth_token"], parent.base_url)
+        return make_client(own)
+
+
+def _fetched(get: Any) -> dict[str, Any] | None:
+    try:
+        result: dict[str, Any] | None = get()
+    except TwilioRestException as error:
+        if error.status == _NOT_FOUND:
+            return None
+        raise
+    return result
+
+
+def _service(service: Any) -> dict[str, Any]:
+    """What Twilio holds, under the input names: a webhook changed in Twilio shows as drift."""
+    return {
+        "sid": service.sid,
+        "twilio_name": service.friendly_name,
+        "inbound_request_url": service.inbound_request_url,
+        "status_callback": service.status_callback,
+        "use_inbound_webhook_on_number": service.use_inbound_webhook_on_number,
+    }
+
+
+def _settings(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "friendly_name": props["twilio_name"],
+        "inbound_request_url": props["inbound_request_url"],
+        "inbound_method": "POST",
+        "status_callback": props["status_callback"],
+        # The service's inbound URL, not the number's: one place for the webhook Twilio signs.
+        "use_inbound_webhook_on_number": False,
+        "usecase": "notifications",
+    }
+
+
+class MessagingServiceProvider(_SubaccountProvider):
+    kind = "Messaging Service"
+    update_fields = ("friendly_name", *_FIELDS)
+    replace_fields = ("account_sid",)
+
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
+        services = call_twilio(
+            lambda: client.messaging.v1.services.list(limit=100),
+            what="listing Messaging Services",
+        )
+        return [
+            _service(s)
+            for s in services
+            if parse_tag(s.friendly_name).name == props["friendly_name"]
+        ]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        return call_twilio(
+            lambda: _fetched(lambda: _service(client.messaging.v1.services(sid).fetch())),
+            what="reading the Messaging Service",
+        )
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: _service(client.messaging.v1.services.create(**_settings(props))),
+            what="creating the Messaging Service",
+            lookup=lambda: self.mine(client, props),
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        return call_twilio(
+            lambda: _service(client.messaging.v1.services(sid).update(**_settings(props))),
+            what="updating the Messaging Service",
+        )
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        def delete() -> None:
+            try:
+                client.messaging.v1.services(sid).delete()
+            except TwilioRestException as error:
+                if error.status != _NOT_FOUND:
+                    raise
+
+        call_twilio(delete, what="deleting the Messaging Service")
+
+
+class MessagingSenderProvider(_SubaccountProvider):
+    """The number in the service's sender pool (the pool entry's SID is the number's)."""
+
+    kind = "Messaging Service sender"
+    replace_fields = ("account_sid", "service_sid", "phone_number_sid")
+    tagged = False
+
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
+        pool = call_twilio(
+            client.messaging.v1.services(props["service_sid"]).phone_numbers.list,
+            what="listing the Messaging Service's senders",
+        )
+        return [{"sid": n.sid} for n in pool if n.sid == props["phone_number_sid"]]
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        pool = client.messaging.v1.services(props["service_sid"]).phone_numbers
+        return call_twilio(
+            lambda: _fetched(lambda: {"sid": pool(sid).fetch().sid}),
+            what="reading the Messaging Service's sender",
+        )
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        pool = client.messaging.v1.services(props["service_sid"]).phone_numbers
+        return call_twilio(
+            lambda: {"sid": pool.create(phone_number_sid=props["phone_number_sid"]).sid},
+            what="adding the number to the Messaging Service",
+            lookup=lambda: self.mine(client, props),
+        )
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        return {"sid": sid}  # every field replaces
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        def delete() -> None:
+            try:
+                client.messaging.v1.services(props["service_sid"]).phone_numbers(sid).delete()
+            except TwilioRestException as error:
+                if error.status != _NOT_FOUND:
+                    raise
+
+        call_twilio(delete, what="removing the number from the Messaging Service")
+
+
+def _options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    extra = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, "auth_token"])
+    return pulumi.ResourceOptions.merge(opts, extra)
+
+
+class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingService"):
+    sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        auth_token: pulumi.Input[str],
+        friendly_name: pulumi.Input[str],
+        owner: pulumi.Input[dict[str, str]],
+        inbound_request_url: pulumi.Input[str],
+        status_callback: pulumi.Input[str],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "friendly_name": friendly_name,
+            "owner": owner,
+            "inbound_request_url": inbound_request_url,
+            "status_callback": status_callback,
+            "use_inbound_webhook_on_number": False,
+            CREDENTIALS: credentials,
+            "sid": None,
+        }
+        super().__init__(MessagingServiceProvider(), name, props, _options(opts))
+
+
+class MessagingSender(dynamic.Resource, module="ethiq", name="TwilioMessagingSender"):
+    sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_sid: pulumi.Input[str],
+        auth_token: pulumi.Input[str],
+        service_sid: pulumi.Input[str],
+        phone_number_sid: pulumi.Input[str],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "service_sid": service_sid,
+            "phone_number_sid": phone_number_sid,
+            CREDENTIALS: credentials,
+            "sid": None,
+        }
+        super().__init__(MessagingSenderProvider(), name, props, _options(opts))

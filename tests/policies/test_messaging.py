@@ -1,0 +1,56 @@
+"""us-a2p-registration and canadian-a2p-filtering as plain functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.tenant_config import ConfigError, validate_tenant
+from policies.rules import canadian_a2p_filtering, unregistered_us_a2p
+
+CAMPAIGN = "QE" + "0123456789abcdef" * 2
+US: dict[str, Any] = {
+    "email": "famille@example.org",
+    "region": "US-NY",
+    "contacts": [{"number": "+15145550111", "name": "Marie"}, {"number": "+12125550123"}],
+}
+
+
+def test_a_us_long_code_texting_us_recipients_needs_a_campaign() -> None:
+    [message] = unregistered_us_a2p("acme", US)
+    assert "A2P 10DLC" in message
+    assert "ethiq:contacts[1]" in message
+    assert "ethiq:contacts[0]" not in message
+    assert "ethiq:a2pCampaign" in message
+    assert "stacks/Pulumi.acme.yaml" in message
+    assert unregistered_us_a2p("acme", {**US, "a2pCampaign": CAMPAIGN}) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {**US, "region": "CA-QC"},  # a Canadian long code: 10DLC does not apply
+        {**US, "contacts": [{"number": "+15145550111"}]},  # no US recipient
+        {**US, "a2pCampaign": "nope"},  # a bad value: tenant-config names it
+    ],
+)
+def test_no_campaign_is_asked_for_otherwise(values: dict[str, Any]) -> None:
+    assert unregistered_us_a2p("acme", values) == []
+
+
+def test_the_campaign_key_is_validated_by_name() -> None:
+    assert validate_tenant("acme", {**US, "a2pCampaign": CAMPAIGN}).a2p_campaign == CAMPAIGN
+    with pytest.raises(ConfigError) as refused:
+        validate_tenant("acme", {**US, "a2pCampaign": "CA123"})
+    assert refused.value.key == "a2pCampaign"
+    assert "QE and 32 hex digits" in refused.value.reason
+
+
+def test_canadian_recipients_are_told_what_twilio_recommends() -> None:
+    [message] = canadian_a2p_filtering(US)
+    assert "ethiq:contacts[0]" in message
+    assert "ethiq:contacts[1]" not in message
+    assert "short code" in message
+    assert "toll-free" in message
+    assert canadian_a2p_filtering({**US, "contacts": ["+12125550123:John"]}) == []

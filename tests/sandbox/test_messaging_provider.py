@@ -1,0 +1,92 @@
+"""The Messaging Service providers against the sandbox, without the engine: create, adopt what a
+lost response left, refuse another owner's service, drift in ``read``, the sender pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from twilio.rest import Client
+
+from ethiq.sandbox.server import SandboxHandle
+from infra.providers.retry import ProvisioningError
+from infra.providers.twilio_messaging import MessagingSenderProvider, MessagingServiceProvider
+
+OWNER = {"platform": "local", "stack": "acme", "stack_id": "1a2b3c4d"}
+
+
+@pytest.fixture
+def props(
+    sandbox: SandboxHandle, parent: Client, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    for name, value in (
+        ("TWILIO_ACCOUNT_SID", sandbox.account_sid),
+        ("TWILIO_AUTH_TOKEN", sandbox.auth_token),
+        ("TWILIO_API_BASE_URL", sandbox.base_url),
+    ):
+        monkeypatch.setenv(name, value)
+    sub = parent.api.v2010.accounts.create(friendly_name="acme")
+    return {
+        "account_sid": sub.sid,
+        "auth_token": sub.auth_token,
+        "friendly_name": "ethiq-acme",
+        "owner": OWNER,
+        "inbound_request_url": "https://runtime.example/twilio/sms",
+        "status_callback": "https://runtime.example/twilio/sms-status?tenant=acme",
+        "use_inbound_webhook_on_number": False,
+        "credentials": {},
+    }
+
+
+def test_create_adopt_drift_and_delete(
+    props: dict[str, Any], client_for: Any, sandbox: SandboxHandle
+) -> None:
+    provider = MessagingServiceProvider()
+    created = provider.create(props)
+    own = client_for(props["account_sid"], props["auth_token"])
+    live = own.messaging.v1.services(created.id).fetch()
+    assert live.inbound_request_url == props["inbound_request_url"]
+    assert live.status_callback == props["status_callback"]
+    assert live.friendly_name.startswith("ethiq-acme@local#1a2b3c4d.")
+    # A crashed run left it: the next create adopts it rather than making a second one.
+    again = provider.create(props)
+    assert again.id == created.id
+    assert len(own.messaging.v1.services.list()) == 1
+    # Changed in the Console: refresh sees it, the next update puts it back.
+    own.messaging.v1.services(created.id).update(inbound_request_url="https://evil.example/")
+    state = {**props, **(again.outs or {})}
+    read = provider.read(created.id, state)
+    assert (read.outs or {})["inbound_request_url"] == "https://evil.example/"
+    assert provider.diff(created.id, read.outs or {}, props).changes
+    provider.update(created.id, read.outs or {}, props)
+    assert (
+        own.messaging.v1.services(created.id).fetch().inbound_request_url
+        == (props["inbound_request_url"])
+    )
+    # Another stack of the same tenant name is refused, naming the owner.
+    with pytest.raises(ProvisioningError) as refused:
+        provider.create({**props, "owner": {**OWNER, "stack_id": "ffffffff"}})
+    assert "belongs to platform 'local', stack id 1a2b3c4d" in str(refused.value)
+    provider.delete(created.id, {**props, **(again.outs or {})})
+    assert own.messaging.v1.services.list() == []
+    assert provider.read(created.id, {**props, **(again.outs or {})}).id is None  # gone
+
+
+def test_the_number_joins_the_pool_once(props: dict[str, Any], client_for: Any) -> None:
+    own = client_for(props["account_sid"], props["auth_token"])
+    number = own.incoming_phone_numbers.create(phone_number="+15145550100")
+    service = MessagingServiceProvider().create(props)
+    sender = {
+        **props,
+        "service_sid": service.id,
+        "phone_number_sid": number.sid,
+    }
+    provider = MessagingSenderProvider()
+    assert provider.create(sender).id == number.sid
+    assert provider.create(sender).id == number.sid  # found in the pool: adopted, not added twice
+    assert [n.sid for n in own.messaging.v1.services(service.id).phone_numbers.list()] == [
+        number.sid
+    ]
+    assert provider.read(number.sid, {**sender, "sid": number.sid}).id == number.sid
+    provider.delete(number.sid, {**sender, "sid": number.sid})
+    assert provider.read(number.sid, {**sender, "sid": number.sid}).id is None
