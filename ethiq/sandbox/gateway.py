@@ -30,7 +30,7 @@ __all__ = ["DroppedResponse", "Gateway"]
 TWILIO_PREFIX = f"/{API_VERSION}/"
 # messaging.twilio.com (Messaging Services): no ``.json`` suffix, and outside the api v2010
 # contract, so logged and open to faults but not contract-checked.
-MESSAGING_PREFIX = "/v1/Services"
+MESSAGING_PREFIX = "/messaging/v1/Services"
 _ACCOUNT_IN_PATH = re.compile(rf"^/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})(?:/|\.json$)")
 
 

@@ -47,7 +47,11 @@ class TwilioCredentials:
 
 
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
-    """Sends every ``https://*.twilio.com`` request to ``base_url`` instead, same path."""
+    """Sends every ``https://*.twilio.com`` request to ``base_url`` instead. The path is kept;
+    a host other than ``api.twilio.com`` becomes its first segment, since one base URL stands in
+    for every Twilio host and their paths overlap (``messaging.twilio.com/v1/Services`` and
+    ``serverless.twilio.com/v1/Services``): ``https://messaging.twilio.com/v1/Services`` goes to
+    ``<base_url>/messaging/v1/Services``."""
 
     def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
         super().__init__(timeout=timeout)
@@ -59,8 +63,11 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
 
     def route(self, url: str) -> str:
         parts = urlsplit(url)
-        if parts.hostname and parts.hostname.endswith("twilio.com"):
-            return urlunsplit((self._scheme, self._netloc, parts.path, parts.query, ""))
+        host = parts.hostname or ""
+        if host.endswith(".twilio.com"):
+            product = host.removesuffix(".twilio.com")
+            path = parts.path if product == "api" else f"/{product}{parts.path}"
+            return urlunsplit((self._scheme, self._netloc, path, parts.query, ""))
         return url
 
 

@@ -23,8 +23,9 @@ from ethiq.sandbox.state import Account
 
 __all__ = ["ROUTES"]
 
-BASE = "/v1/AuthTokens"
-_URL = "https://accounts.twilio.com" + BASE
+BASE = "/accounts/v1/AuthTokens"  # accounts.twilio.com/v1/AuthTokens (one base URL: see
+# runtime.telephony.twilio_api.BaseUrlHttpClient)
+_URL = "https://accounts.twilio.com/v1/AuthTokens"
 
 
 def _iso(moment: datetime) -> str:

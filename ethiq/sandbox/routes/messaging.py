@@ -152,7 +152,7 @@ def _apply(service: MessagingService, params: Params) -> None:
         service.usecase = usecase
 
 
-@post("/v1/Services", status_code=201)
+@post("/messaging/v1/Services", status_code=201)
 async def create_service(request: AnyRequest) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     params = await params_of(request)
@@ -165,7 +165,7 @@ async def create_service(request: AnyRequest) -> Response[dict[str, Any]]:
         return json_response(_render(service), 201)
 
 
-@get("/v1/Services")
+@get("/messaging/v1/Services")
 async def list_services(request: AnyRequest) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     with sandbox.store.lock:
@@ -177,14 +177,14 @@ async def list_services(request: AnyRequest) -> Response[dict[str, Any]]:
     return json_response(_page("services", BASE, found, query_of(request)))
 
 
-@get("/v1/Services/{sid:str}")
+@get("/messaging/v1/Services/{sid:str}")
 async def fetch_service(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     with sandbox.store.lock:
         return json_response(_render(_service(sandbox, account, sid)))
 
 
-@post("/v1/Services/{sid:str}", status_code=200)
+@post("/messaging/v1/Services/{sid:str}", status_code=200)
 async def update_service(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     params = await params_of(request)
@@ -194,7 +194,7 @@ async def update_service(request: AnyRequest, sid: str) -> Response[dict[str, An
         return json_response(_render(service))
 
 
-@delete("/v1/Services/{sid:str}", status_code=204)
+@delete("/messaging/v1/Services/{sid:str}", status_code=204)
 async def delete_service(request: AnyRequest, sid: str) -> None:
     sandbox, account = _principal(request)
     with sandbox.store.lock:
@@ -202,7 +202,7 @@ async def delete_service(request: AnyRequest, sid: str) -> None:
         del sandbox.store.messaging_services[sid]
 
 
-@post("/v1/Services/{sid:str}/PhoneNumbers", status_code=201)
+@post("/messaging/v1/Services/{sid:str}/PhoneNumbers", status_code=201)
 async def add_sender(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     params = await params_of(request)
@@ -227,7 +227,7 @@ async def add_sender(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
         return json_response(_render_sender(service, number), 201)
 
 
-@get("/v1/Services/{sid:str}/PhoneNumbers")
+@get("/messaging/v1/Services/{sid:str}/PhoneNumbers")
 async def list_senders(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     with sandbox.store.lock:
@@ -241,7 +241,7 @@ async def list_senders(request: AnyRequest, sid: str) -> Response[dict[str, Any]
     return json_response(_page("phone_numbers", url, found, query_of(request)))
 
 
-@get("/v1/Services/{sid:str}/PhoneNumbers/{number_sid:str}")
+@get("/messaging/v1/Services/{sid:str}/PhoneNumbers/{number_sid:str}")
 async def fetch_sender(request: AnyRequest, sid: str, number_sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
     with sandbox.store.lock:
@@ -252,7 +252,7 @@ async def fetch_sender(request: AnyRequest, sid: str, number_sid: str) -> Respon
         return json_response(_render_sender(service, number))
 
 
-@delete("/v1/Services/{sid:str}/PhoneNumbers/{number_sid:str}", status_code=204)
+@delete("/messaging/v1/Services/{sid:str}/PhoneNumbers/{number_sid:str}", status_code=204)
 async def remove_sender(request: AnyRequest, sid: str, number_sid: str) -> None:
     sandbox, account = _principal(request)
     with sandbox.store.lock:

@@ -42,8 +42,11 @@ __all__ = ["ROUTES"]
 
 T = TypeVar("T")
 HOST = "https://serverless.twilio.com/v1"
-SERVICES = "/v1/Services"
+# One base URL stands in for every Twilio host: the host is the path's first segment
+# (runtime.telephony.twilio_api.BaseUrlHttpClient).
+SERVICES = "/serverless/v1/Services"
 SERVICE = f"{SERVICES}/{{service_sid:str}}"
+UPLOAD_SERVICE = "/serverless-upload/v1/Services/{service_sid:str}"
 _UNIQUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,49}$")
 _SUFFIX = re.compile(r"^[a-z0-9-]{1,16}$")
 _MAX_ASSET_BYTES = 25 * 1024 * 1024  # public and protected assets
@@ -73,7 +76,7 @@ def _page(
     more = (number + 1) * size < len(records)
 
     def url(page: int) -> str:
-        return f"{HOST}{path.removeprefix('/v1')}?PageSize={size}&Page={page}"
+        return f"{HOST}{path.removeprefix('/serverless/v1')}?PageSize={size}&Page={page}"
 
     return json_response(
         {
@@ -311,7 +314,7 @@ async def list_assets(request: AnyRequest, service_sid: str) -> Response[dict[st
         return _page("assets", f"{SERVICES}/{service.sid}/Assets", found, _asset_json, request)
 
 
-@post(f"{SERVICE}/Assets/{{asset_sid:str}}/Versions")
+@post(f"{UPLOAD_SERVICE}/Assets/{{asset_sid:str}}/Versions")
 async def upload_asset_version(
     request: AnyRequest, service_sid: str, asset_sid: str
 ) -> Response[dict[str, Any]]:
