@@ -75,8 +75,10 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
 
     # 1. A pull request's preview, with read access to the backend and nothing else: the
     #    per-resource plan, and not a byte of state, not a lock, not a Twilio request.
-    moved = {"ethiq:language": "en-US"}
-    scratch.commit(repo, "alpha speaks English", _tenant("alpha", "+15145550111", moved))
+    # A change the registration alone carries (a language change also redeploys the hosted
+    # fallback, whose notice is spoken in it).
+    moved = {"ethiq:sensitivity": "high"}
+    scratch.commit(repo, "alpha wants more warnings", _tenant("alpha", "+15145550111", moved))
     before, requests = _state_digest(world), len(control.requests())
     preview = _as(world, preview_env, "reconcile", "--preview")
     assert preview.code == 0, preview.stdout
@@ -84,7 +86,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     steps = {s["urn"].rsplit("::", 1)[-1]: s for s in preview.by_stack()["alpha"]["steps"]}
     assert steps["alpha-registration"]["op"] == "update"
     # The credentials it lacks are not changes.
-    assert set(steps) == {"alpha-registration"}, preview.by_stack()["alpha"]["steps"]
+    assert set(steps) == {"alpha-registration"}, steps
     assert "<code>alpha</code>: 1 resource change(s)" in preview.markdown
     assert _state_digest(world) == before
     assert len(control.requests()) == requests
