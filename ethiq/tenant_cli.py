@@ -78,6 +78,13 @@ def add(
             "place calls."
         ),
     ] = None,
+    a2p_campaign: Annotated[
+        str | None,
+        typer.Option(
+            help="The US A2P 10DLC campaign SID (QE...) registered for the tenant's Messaging "
+            "Service: a US region texting US contacts needs it."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
@@ -100,6 +107,7 @@ def add(
             "personName": person_name,
             "callCountries": call_country or None,
             "emergencyAddress": address or None,
+            "a2pCampaign": a2p_campaign,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

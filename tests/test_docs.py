@@ -65,7 +65,7 @@ def test_every_option_of_the_command_table_exists() -> None:
             continue  # `ethiq pulumi` hands its options to pulumi
         command, _ = _command(span.group(1).split()[1:])
         options = {o for param in command.params for o in [*param.opts, *param.secondary_opts]}
-        for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", span.group(1)):
+        for option in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", span.group(1)):
             assert option in options, f"{span.group(1)}: {command.name} has no {option}"
 
 

@@ -191,3 +191,19 @@ def test_add_writes_the_emergency_address_or_names_its_bad_field(tmp_path: Path)
         "region": "QC",
         "postalCode": "H3B 1A1",
     }
+
+
+def test_add_writes_the_a2p_campaign_or_refuses_a_malformed_one(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    base = ["tenant", "add", "nyc", "--email", "a@example.org", "--region", "US-NY"]
+    base += ["--contact", "+12125550111", "--stacks-dir", str(stacks)]
+    refused = CliRunner().invoke(app, [*base, "--a2p-campaign", "CM123"])
+    assert refused.exit_code == 2
+    assert "a2pCampaign: 'CM123' is not a US A2P campaign SID" in refused.stderr
+    assert not (stacks / "Pulumi.nyc.yaml").exists()
+    campaign = "QE" + "0123456789abcdef" * 2
+    result = CliRunner().invoke(app, [*base, "--a2p-campaign", campaign])
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((stacks / "Pulumi.nyc.yaml").read_text())["config"]
+    assert written["ethiq:a2pCampaign"] == campaign
