@@ -85,5 +85,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.rate_limited = Counter(
+            "ethiq_rate_limited_total",
+            "Requests refused by a rate limit: new calls over a tenant's limit (busy), "
+            "webhooks from a source with too many refused ones (429)",
+            ["limit"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -253,6 +253,25 @@ class ServerSettings(_Concern):
     header_timeout_s: float = _env(
         "ETHIQ_HEADER_TIMEOUT_S", 5.0, "time a client has to send its headers (Granian)", gt=0
     )
+    trusted_proxies: int = _env(
+        "ETHIQ_TRUSTED_PROXIES",
+        0,
+        "proxies in front whose X-Forwarded-For entry names the client (the load balancer: 1)",
+        ge=0,
+        le=5,
+    )
+    calls_per_tenant: int = _env(
+        "ETHIQ_CALLS_PER_TENANT",
+        30,
+        "new calls a tenant takes per minute; beyond, busy (its contacts always ring)",
+        ge=1,
+    )
+    rejects_per_source: int = _env(
+        "ETHIQ_REJECTS_PER_SOURCE",
+        60,
+        "refused webhooks (403) one client address may send per minute; beyond, 429",
+        ge=1,
+    )
 
 
 class PeopleSettings(_Concern):

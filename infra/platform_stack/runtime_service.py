@@ -26,8 +26,13 @@ __all__ = ["ERROR_RATE_THRESHOLD", "RuntimeService", "RuntimeServiceArgs"]
 
 ERROR_RATE_THRESHOLD = 5.0  # percent of requests answered 5xx, by the runtime or the ALB
 _CONTAINER = "runtime"
-# How the task serves: every interface of the task, on the port the load balancer targets.
-_SERVING = {"ETHIQ_HOST": CONTAINER_HOST, "ETHIQ_PORT": str(RUNTIME_PORT)}
+# How the task serves: every interface of the task, on the port the load balancer targets;
+# the load balancer appends the client's address to X-Forwarded-For (rate limits key on it).
+_SERVING = {
+    "ETHIQ_HOST": CONTAINER_HOST,
+    "ETHIQ_PORT": str(RUNTIME_PORT),
+    "ETHIQ_TRUSTED_PROXIES": "1",
+}
 _TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Target tracking: add tasks above 60 % average CPU, or above 3,000 requests per task per
 # minute (50 req/s, far below what one worker's voice webhook sustains in `make bench`, so a

@@ -15,6 +15,7 @@ __all__ = [
     "SMS_STATUS",
     "TRANSCRIPTION",
     "TWILIO_PATHS",
+    "TWILIO_PREFIX",
     "VOICE",
     "VOICEMAIL",
     "VOICE_FALLBACK",
@@ -22,6 +23,7 @@ __all__ = [
     "webhook_urls",
 ]
 
+TWILIO_PREFIX: Final = "/twilio/"  # every webhook of Twilio's is under it
 VOICE: Final = "/twilio/voice"
 VOICE_FALLBACK: Final = "/twilio/voice/fallback"
 CALL_STATUS: Final = "/twilio/call-status"

@@ -227,6 +227,14 @@ def reject_twiml(language: str = "fr-CA", *, say: bool = True) -> str:
     return str(response)
 
 
+def busy_twiml() -> str:
+    """A busy tone: Twilio does not answer the call, so the caller is not billed for it
+    (https://www.twilio.com/docs/voice/twiml/reject)."""
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return str(response)
+
+
 def unavailable_twiml(language: str = "fr-CA") -> str:
     """Nothing is known about the called number and the registry is down."""
     response = VoiceResponse()

@@ -72,8 +72,10 @@ def create_app(
         csrf_config=people.csrf_config,
         stores=people.stores,
         exception_handlers=exception_handlers,
-        # The body deadline first (outermost); sessions only wrap the pages' routes.
+        # Outermost first: a source past its refused-webhook limit costs nothing, then the
+        # body deadline; sessions only wrap the pages' routes.
         middleware=[
+            runtime.limits.middleware(),
             body_deadline(settings.server.body_timeout_s),
             people.session_config.middleware,
         ],

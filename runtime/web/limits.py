@@ -7,19 +7,38 @@
   to send the headers: ``ETHIQ_HEADER_TIMEOUT_S``).
 - Log lines: :class:`EscapingFilter`, on every handler of ``ethiq serve``, escapes control
   characters in each line, so a value from a request (a number, a body) can never forge one.
+- Rate limits (:class:`WebhookLimits`, counters shared through Redis): new calls per tenant
+  (``ETHIQ_CALLS_PER_TENANT`` a minute; beyond, a busy tone, except for the tenant's own
+  contacts), and refused Twilio webhooks per client address (``ETHIQ_REJECTS_PER_SOURCE`` a
+  minute; beyond, 429 before any lookup or signature check). The client address is the peer's,
+  or the load balancer's X-Forwarded-For entry (``ETHIQ_TRUSTED_PROXIES``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Final
 
 from litestar.exceptions import HTTPException
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEvent
+from redis.asyncio import Redis
 
-__all__ = ["EscapingFilter", "body_deadline"]
+from runtime.metrics import Metrics
+from runtime.ratelimit import WindowCounter
+from runtime.settings import ServerSettings
+from runtime.telephony.paths import TWILIO_PREFIX
+from runtime.tenants import TenantRecord
+
+__all__ = ["EscapingFilter", "WebhookLimits", "body_deadline", "client_source"]
+
+logger = logging.getLogger(__name__)
+_MINUTE: Final = 60
+_FORBIDDEN: Final = 403
+_MAX_BLOCKED: Final = 10_000
 
 _CONTROL: Final = {i: f"\\x{i:02x}" for i in range(32) if chr(i) not in "\t"} | {
     ord("\n"): "\\n",
@@ -73,3 +92,127 @@ class EscapingFilter(logging.Filter):
         if escaped != message or record.args:
             record.msg, record.args = escaped, None
         return True
+
+
+def client_source(scope: Scope, trusted_proxies: int) -> str:
+    """The client's address: the peer's, or, behind ``trusted_proxies`` proxies, the
+    X-Forwarded-For entry the outermost of them saw. Each proxy appends the address it received
+    the request from (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
+    x-forwarded-headers.html), so entries further left are the client's to forge."""
+    peer = scope.get("client")
+    host = str(peer[0]) if peer else ""
+    if trusted_proxies <= 0:
+        return host
+    values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
+    entries = [e.strip() for v in values for e in v.split(",") if e.strip()]
+    return entries[-trusted_proxies] if len(entries) >= trusted_proxies else host
+
+
+class WebhookLimits:
+    """The per-tenant call limit and the per-source guard of the Twilio webhooks."""
+
+    def __init__(
+        self,
+        redis: Redis | None,
+        settings: ServerSettings,
+        metrics: Metrics,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        timing = {"clock": clock} if clock else {}
+        self._calls = WindowCounter(redis, prefix="ethiq:calls", window_s=_MINUTE, **timing)
+        self._rejects = WindowCounter(redis, prefix="ethiq:rejects", window_s=_MINUTE, **timing)
+        self._settings = settings
+        self._metrics = metrics
+        self._blocked: dict[str, float] = {}  # source → end of its window (this process)
+        self._clock = clock or time.time
+
+    async def call_allowed(self, tenant: TenantRecord, caller: str) -> bool:
+        """Count one new call for ``tenant``. Past the limit, ``False``, unless ``caller`` is one
+        of its contacts: a flood of calls must not keep the family from getting through.
+        Counted after the signature check, so forged requests spend no tenant's budget."""
+        count = await self._calls.hit(tenant.slug)
+        if count <= self._settings.calls_per_tenant:
+            return True
+        if any(c.number == caller for c in tenant.contacts):
+            return True
+        self._metrics.rate_limited.labels("tenant_calls").inc()
+        if count == self._settings.calls_per_tenant + 1:
+            logger.error(
+                "tenant %s: over %d new calls this minute: further calls get a busy tone "
+                "(contacts still ring)",
+                tenant.slug,
+                self._settings.calls_per_tenant,
+            )
+        return False
+
+    def middleware(self) -> Callable[[ASGIApp], ASGIApp]:
+        """The source guard as a plain function (sentry-sdk's Litestar integration sets the
+        ``__call__`` of each middleware, which a bound method refuses)."""
+
+        def wrap(app: ASGIApp) -> ASGIApp:
+            return self._guard(app)
+
+        return wrap
+
+    def _guard(self, app: ASGIApp) -> ASGIApp:
+        """ASGI middleware over the Twilio webhooks: count each source's refused (403)
+        requests; past the limit, the source gets 429 for the rest of the minute at no cost.
+        The check is local (each process learns of a source on its first refusal past the
+        shared count), so an accepted webhook pays no extra round trip. Twilio answers a
+        failed voice webhook with the number's fallback URL, hosted on Twilio, so even a
+        misjudged Twilio address leaves calls connected."""
+
+        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+            if str(scope["type"]) != "http" or not str(scope["path"]).startswith(TWILIO_PREFIX):
+                await app(scope, receive, send)
+                return
+            source = client_source(scope, self._settings.trusted_proxies)
+            now = self._clock()
+            until = self._blocked.get(source)
+            if until is not None and now < until:
+                self._metrics.rate_limited.labels("source").inc()
+                await _too_many(send, until - now)
+                return
+            status = 0
+
+            async def recording(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = int(message["status"])
+                await send(message)
+
+            await app(scope, receive, recording)
+            if status == _FORBIDDEN and await self._rejects.hit(source) > (
+                self._settings.rejects_per_source
+            ):
+                if len(self._blocked) > _MAX_BLOCKED:
+                    self._blocked = {k: v for k, v in self._blocked.items() if v > now}
+                if source not in self._blocked:
+                    logger.warning(
+                        "webhooks: %s sent over %d refused requests this minute: 429 until "
+                        "the minute ends",
+                        source or "?",
+                        self._settings.rejects_per_source,
+                    )
+                self._blocked[source] = self._rejects.window_end()
+
+        return guarded
+
+
+async def _too_many(send: Send, retry_after_s: float) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 429,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"retry-after", str(max(1, round(retry_after_s))).encode()),
+        ],
+    }
+    await send(start)
+    body: HTTPResponseBodyEvent = {
+        "type": "http.response.body",
+        "body": b"too many refused requests",
+        "more_body": False,
+    }
+    await send(body)

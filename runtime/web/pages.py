@@ -29,6 +29,8 @@ from runtime.people.service import (
     UnknownTenant,
 )
 from runtime.tenants import InvalidTenant, to_e164
+from runtime.web.limits import client_source
+from runtime.web.state import runtime_of
 
 __all__ = ["PeoplePages", "people_of"]
 
@@ -84,9 +86,8 @@ def _session_slug(request: AnyRequest) -> str | None:
 
 
 def _source(request: AnyRequest) -> str:
-    """The client's address as the server saw it (a proxy's forwarded headers are not
-    trusted here)."""
-    return request.client.host if request.client else ""
+    """The client's address (behind the load balancer: the address it saw)."""
+    return client_source(request.scope, runtime_of(request).settings.server.trusted_proxies)
 
 
 def _too_many(request: AnyRequest, lang: str) -> Template:

@@ -24,6 +24,7 @@ from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.tenants import Registry, RegistryKeyError, TokenCipher
+from runtime.web.limits import WebhookLimits
 
 __all__ = ["Runtime", "runtime_of"]
 
@@ -45,6 +46,7 @@ class Runtime:
     outbox: Outbox
     invitations: Invitations
     metrics: Metrics
+    limits: WebhookLimits
     _stop: asyncio.Event | None = field(default=None)
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -134,6 +136,7 @@ class Runtime:
                 public_base_url=settings.twilio.public_url,
             ),
             metrics=metrics,
+            limits=WebhookLimits(redis, settings.server, metrics),
         )
 
     async def startup(self) -> None:

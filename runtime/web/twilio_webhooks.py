@@ -192,6 +192,8 @@ class TwilioWebhooks(Controller):
             )
             return _xml(twiml.reject_twiml())
         _verify(runtime, request, tenant, params, "voice")
+        if not await runtime.limits.call_allowed(tenant, params.get("From", "")):
+            return _xml(twiml.busy_twiml())
         if params.get("From") == tenant.phone_number and await _test_call_back(
             request, tenant, params
         ):

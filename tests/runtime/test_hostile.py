@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import logging.config
+from typing import Any
 
 import httpx
 
@@ -13,8 +14,10 @@ from ethiq.runtime_cli import _logging
 from runtime.settings import ServerSettings, Settings
 from runtime.storage import bind_tables
 from runtime.telephony import paths
+from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
 from runtime.web.app import create_app
-from tests.runtime.helpers import FakeSender, FakeUpdater, harness
+from runtime.web.limits import client_source
+from tests.runtime.helpers import PUBLIC, FakeSender, FakeUpdater, harness, parse_twiml
 
 
 def test_a_body_over_the_limit_is_refused(sqlite_settings: Settings) -> None:
@@ -86,3 +89,67 @@ def test_log_lines_cannot_be_forged() -> None:
     written = stream.getvalue()
     assert written.count("\n") == 1
     assert "+1\\nINFO fake: admin logged in" in written
+
+
+def _limited(settings: Settings, **server: object) -> Settings:
+    return settings.model_copy(update={"server": settings.server.model_copy(update=server)})
+
+
+def test_a_flood_of_calls_to_one_tenant_gets_a_busy_tone_but_its_contacts_ring(
+    settings: Settings,
+) -> None:
+    """On PostgreSQL + Redis the count is Redis's (every worker of every task shares it)."""
+
+    async def scenario() -> None:
+        async with harness(_limited(settings, calls_per_tenant=3)) as h:
+            flooded, quiet = await h.add_tenant(), await h.add_tenant()
+            for _ in range(3):
+                _, answer = await h.call(flooded)
+                assert "busy" not in answer.text
+            _, stranger = await h.call(flooded)
+            assert parse_twiml(stranger.text).find("Reject").get("reason") == "busy"  # type: ignore[union-attr]
+            _, contact = await h.call(flooded, caller=flooded.contacts[0].number)
+            assert parse_twiml(contact.text).find("Reject") is None
+            _, other = await h.call(quiet)  # another tenant keeps its own budget
+            assert parse_twiml(other.text).find("Reject") is None
+            metrics = h.runtime.metrics.render().decode()
+            assert 'ethiq_rate_limited_total{limit="tenant_calls"} 1.0' in metrics
+
+    asyncio.run(scenario())
+
+
+def test_a_source_of_refused_webhooks_gets_429_and_others_do_not(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with harness(_limited(settings, rejects_per_source=3, trusted_proxies=1)) as h:
+            tenant = await h.add_tenant()
+            params = {"AccountSid": tenant.subaccount_sid, "From": "+15145550199", "Body": "OUI"}
+            params["To"] = tenant.phone_number
+
+            async def post(source: str, token: str) -> int:
+                url = public_url(PUBLIC, paths.SMS)
+                headers = {SIGNATURE_HEADER: sign(token, url, params)}
+                # A client's own X-Forwarded-For entries are not trusted: the load balancer's is.
+                headers["X-Forwarded-For"] = f"10.9.9.9, {source}"
+                response = await h.client.post(paths.SMS, data=params, headers=headers)
+                return int(response.status_code)
+
+            assert [await post("198.51.100.7", "forged") for _ in range(4)] == [403] * 4
+            # Past the limit: 429 before any check, a good signature included.
+            assert await post("198.51.100.7", tenant.auth_token) == 429
+            assert await post("198.51.100.8", tenant.auth_token) == 200
+            metrics = h.runtime.metrics.render().decode()
+            assert 'ethiq_rate_limited_total{limit="source"} 1.0' in metrics
+
+    asyncio.run(scenario())
+
+
+def test_the_client_address_is_the_one_the_trusted_proxies_saw() -> None:
+    scope: Any = {
+        "client": ("10.0.0.5", 5000),
+        "headers": [(b"x-forwarded-for", b"1.1.1.1, 2.2.2.2")],
+    }
+    assert client_source(scope, 0) == "10.0.0.5"
+    assert client_source(scope, 1) == "2.2.2.2"
+    assert client_source(scope, 2) == "1.1.1.1"
+    assert client_source(scope, 3) == "10.0.0.5"  # fewer entries than proxies: the peer
+    assert all(p.startswith(paths.TWILIO_PREFIX) for p in paths.TWILIO_PATHS)

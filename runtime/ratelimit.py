@@ -1,0 +1,71 @@
+"""Fixed-window counters: the one mechanism behind every rate limit of the runtime.
+
+Counters live in Redis when the runtime has it (``INCR`` then ``EXPIRE … NX`` in one
+transaction, so every worker of every task shares them), else in the process (the embedded
+default, one worker), bounded in size. If Redis fails, a hit counts as zero and the failure is
+logged: an outage of the shared store must never refuse a call or lock people out.
+
+Users: sign-in links (:mod:`runtime.people.ratelimit`), new calls per tenant and rejected
+webhooks per source (:mod:`runtime.web.limits`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Final
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+__all__ = ["WindowCounter"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_KEYS: Final = 10_000  # in-process: ended windows are dropped past this many keys
+
+
+class WindowCounter:
+    """Hits per key in the current ``window_s``-second window."""
+
+    def __init__(
+        self,
+        redis: Redis | None,
+        *,
+        prefix: str,
+        window_s: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.window_s = window_s
+        self._clock = clock
+        self._memory: dict[str, tuple[int, float]] = {}  # key → (count, window end)
+
+    def window_end(self) -> float:
+        """When the current window ends (clock time)."""
+        return (self._clock() // self.window_s + 1) * self.window_s
+
+    async def hit(self, key: str) -> int:
+        """Count one hit for ``key``; its count in this window (0 when Redis failed)."""
+        full = f"{self._prefix}:{key}:{int(self._clock() // self.window_s)}"
+        if self._redis is None:
+            return self._hit_memory(full)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(full)
+                pipe.expire(full, self.window_s, nx=True)
+                count, _ = await pipe.execute()
+            return int(count)
+        except (RedisError, OSError) as error:
+            logger.error("rate limit %s unavailable (Redis: %r): allowing", self._prefix, error)
+            return 0
+
+    def _hit_memory(self, key: str) -> int:
+        now = self._clock()
+        if len(self._memory) > _MAX_KEYS:
+            self._memory = {k: v for k, v in self._memory.items() if v[1] > now}
+        count, ends = self._memory.get(key, (0, self.window_end()))
+        self._memory[key] = (count + 1, ends)
+        return count + 1
