@@ -13,7 +13,12 @@ from infra.providers.twilio_account import Subaccount
 from infra.providers.twilio_address import EmergencyAddress
 from infra.providers.twilio_messaging import CONSOLE_STEP, MessagingSender, MessagingService
 from infra.providers.twilio_number import PhoneNumber
-from infra.providers.twilio_serverless import FALLBACK_PATH, HostedFallback, fallback_documents
+from infra.providers.twilio_serverless import (
+    FALLBACK_PATH,
+    FallbackDeployment,
+    HostedFallback,
+    fallback_documents,
+)
 from infra.providers.twilio_sip import (
     CredentialListMapping,
     SipCredential,
@@ -83,6 +88,13 @@ class Tenant(pulumi.ComponentResource):
             account_sid=account.sid,
             friendly_name=label,
             owner=owner,
+            credentials=creds,
+            opts=child,
+        )
+        FallbackDeployment(
+            f"{name}-fallback-deployment",
+            fallback=fallback,
+            account_sid=account.sid,
             documents=domain_name.apply(
                 lambda d: fallback_documents(f"sip:{username}@{d}", config.language)
             ),
@@ -123,7 +135,6 @@ class Tenant(pulumi.ComponentResource):
         service = MessagingService(
             f"{name}-messaging",
             account_sid=account.sid,
-            auth_token=account.auth_token,
             friendly_name=label,
             owner=owner,
             inbound_request_url=urls["sms_url"],
@@ -134,7 +145,6 @@ class Tenant(pulumi.ComponentResource):
         MessagingSender(
             f"{name}-messaging-sender",
             account_sid=account.sid,
-            auth_token=account.auth_token,
             service_sid=service.sid,
             phone_number_sid=number.sid,
             credentials=creds,

@@ -21,10 +21,10 @@ SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSipCredential": ("credentials", "password"),
     f"{_DYNAMIC}TwilioSipMapping": ("credentials",),
     f"{_DYNAMIC}TwilioHostedFallback": ("credentials",),
+    f"{_DYNAMIC}TwilioFallbackDeployment": ("credentials",),
     f"{_DYNAMIC}TwilioEmergencyAddress": ("credentials",),
-    # Both sign with the subaccount's own token (messaging.twilio.com acts on the signer).
-    f"{_DYNAMIC}TwilioMessagingService": ("credentials", "auth_token"),
-    f"{_DYNAMIC}TwilioMessagingSender": ("credentials", "auth_token"),
+    f"{_DYNAMIC}TwilioMessagingService": ("credentials",),
+    f"{_DYNAMIC}TwilioMessagingSender": ("credentials",),
     f"{_DYNAMIC}TenantSchema": ("database_url",),
     f"{_DYNAMIC}TenantRegistration": ("auth_token", "database_url", "registry_key"),
 }

@@ -32,10 +32,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from infra.providers.ownership import Owner, new_generation, parse_tag
-from infra.providers.retry import ProvisioningError
+from infra.providers.retry import ProvisioningError, call_twilio
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 
-__all__ = ["CREDENTIALS", "TwilioProvider", "parent_credentials"]
+__all__ = ["CREDENTIALS", "SubaccountProvider", "TwilioProvider", "parent_credentials"]
 
 CREDENTIALS = "credentials"
 _AUTHENTICATE = 20003
@@ -219,6 +219,29 @@ class TwilioProvider(dynamic.ResourceProvider):
                 )
                 return
         self.remove(client, props["sid"], props)
+
+
+class SubaccountProvider(TwilioProvider):
+    """Signs with the subaccount's own credentials, as Twilio asks for CRUD within a subaccount
+    on the APIs whose URLs name no account (Messaging, Serverless: they act on the signing
+    account; https://www.twilio.com/docs/iam/api/subaccounts).
+
+    The subaccount's token is read through the parent at each run, never kept in the state: a
+    token rotated in the Console (a secondary token, promoted) is picked up by the next refresh,
+    update or destroy.
+    """
+
+    def subaccount_credentials(self, props: dict[str, Any]) -> TwilioCredentials:
+        parent = parent_credentials(props)
+        sid = str(props["account_sid"])
+        account = call_twilio(
+            lambda: make_client(parent).api.v2010.accounts(sid).fetch(),
+            what="reading the subaccount for its own credentials",
+        )
+        return TwilioCredentials(sid, account.auth_token, parent.base_url)
+
+    def client(self, props: dict[str, Any]) -> Client:
+        return make_client(self.subaccount_credentials(props))
 
 
 def _outputs(props: dict[str, Any], outs: dict[str, Any]) -> dict[str, Any]:

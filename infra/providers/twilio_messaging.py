@@ -14,8 +14,8 @@ Two things are not declarable here, and the stack says so in its outputs:
   Console (docs/runbooks.md, "Advanced Opt-Out"), from :data:`runtime.alerts.keywords.
   ADVANCED_OPT_OUT`;
 - messaging.twilio.com URLs name no account: requests act on the account whose credentials sign
-  them, so this provider authenticates as the subaccount (its SID and auth token), as Twilio asks
-  for CRUD within a subaccount. https://www.twilio.com/docs/iam/api/subaccounts
+  them, so this provider authenticates as the subaccount
+  (:class:`infra.providers.base.SubaccountProvider`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from pulumi import dynamic
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from infra.providers.base import CREDENTIALS, TwilioProvider, parent_credentials
+from infra.providers.base import CREDENTIALS, SubaccountProvider
 from infra.providers.ownership import parse_tag
 from infra.providers.retry import call_twilio
-from runtime.telephony.twilio_api import TwilioCredentials, make_client
 
 __all__ = ["CONSOLE_STEP", "MessagingSender", "MessagingService"]
 
@@ -41,15 +40,6 @@ CONSOLE_STEP: Final = (
     "(Advanced Opt-Out) lists them"
 )
 _FIELDS: Final = ("inbound_request_url", "status_callback", "use_inbound_webhook_on_number")
-
-
-class _SubaccountProvider(TwilioProvider):
-    """Signs with the subaccount's own credentials (v1 APIs act on the signing account)."""
-
-    def client(self, props: dict[str, Any]) -> Client:
-        parent = parent_credentials(props)
-        own = TwilioCredentials(props["account_sid"], props["auth_token"], parent.base_url)
-        return make_client(own)
 
 
 def _fetched(get: Any) -> dict[str, Any] | None:
@@ -85,7 +75,7 @@ def _settings(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class MessagingServiceProvider(_SubaccountProvider):
+class MessagingServiceProvider(SubaccountProvider):
     kind = "Messaging Service"
     update_fields = ("friendly_name", *_FIELDS)
     replace_fields = ("account_sid",)
@@ -131,7 +121,7 @@ class MessagingServiceProvider(_SubaccountProvider):
         call_twilio(delete, what="deleting the Messaging Service")
 
 
-class MessagingSenderProvider(_SubaccountProvider):
+class MessagingSenderProvider(SubaccountProvider):
     """The number in the service's sender pool (the pool entry's SID is the number's)."""
 
     kind = "Messaging Service sender"
@@ -175,7 +165,7 @@ class MessagingSenderProvider(_SubaccountProvider):
 
 
 def _options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    extra = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, "auth_token"])
+    extra = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS])
     return pulumi.ResourceOptions.merge(opts, extra)
 
 
@@ -187,7 +177,6 @@ class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingSe
         name: str,
         *,
         account_sid: pulumi.Input[str],
-        auth_token: pulumi.Input[str],
         friendly_name: pulumi.Input[str],
         owner: pulumi.Input[dict[str, str]],
         inbound_request_url: pulumi.Input[str],
@@ -197,7 +186,6 @@ class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingSe
     ) -> None:
         props = {
             "account_sid": account_sid,
-            "auth_token": auth_token,
             "friendly_name": friendly_name,
             "owner": owner,
             "inbound_request_url": inbound_request_url,
@@ -217,7 +205,6 @@ class MessagingSender(dynamic.Resource, module="ethiq", name="TwilioMessagingSen
         name: str,
         *,
         account_sid: pulumi.Input[str],
-        auth_token: pulumi.Input[str],
         service_sid: pulumi.Input[str],
         phone_number_sid: pulumi.Input[str],
         credentials: pulumi.Input[dict[str, str]],
@@ -225,7 +212,6 @@ class MessagingSender(dynamic.Resource, module="ethiq", name="TwilioMessagingSen
     ) -> None:
         props = {
             "account_sid": account_sid,
-            "auth_token": auth_token,
             "service_sid": service_sid,
             "phone_number_sid": phone_number_sid,
             CREDENTIALS: credentials,

@@ -14,14 +14,22 @@ subaccount, with the subaccount's own credentials (the v1 APIs take the account 
 credentials, not the path). Static assets rather than a Function: the TwiML needs no code, and
 what Twilio serves is exactly what was uploaded.
 
-1. a Service (``ethiq-fallback``; its friendly name carries the owner tag), one per subaccount;
-2. an Environment ``live``, whose ``*.twil.io`` domain is the fallback's origin;
-3. one Asset per document, and an Asset Version of each, uploaded (multipart) to
-   ``serverless-upload.twilio.com`` with visibility ``protected``: Twilio serves it only to
-   requests carrying a valid ``X-Twilio-Signature``, i.e. Twilio's own webhooks
-   (https://www.twilio.com/docs/serverless/functions-assets/visibility);
-4. a Build of those versions, waited for until ``completed``, and a Deployment of it to the
-   environment.
+Two resources, so that the number depends only on what never changes with the documents:
+
+- :class:`HostedFallback`: a Service (``ethiq-fallback``; its friendly name carries the owner
+  tag), one per subaccount, and its Environment ``live``, whose ``*.twil.io`` domain is the
+  fallback's origin (the number's voice fallback URL);
+- :class:`FallbackDeployment`: the documents. One Asset per document, and an Asset Version
+  of each, uploaded (multipart) to ``serverless-upload.twilio.com`` with visibility
+  ``protected``: Twilio serves it only to requests carrying a valid ``X-Twilio-Signature``,
+  i.e. Twilio's own webhooks (https://www.twilio.com/docs/serverless/functions-assets/visibility);
+  a Build of those versions, waited for until ``completed``, and a Deployment of it to the
+  environment.
+
+A language change redeploys the documents (the notice is spoken in it) and nothing else: had
+the number depended on one resource holding both, a preview would show it, and the messaging
+sender that depends on it, as changing, since the Python dynamic provider reports every output
+of an updated resource as unknown.
 
 Documents are static, so they are requested with GET (the number's ``VoiceFallbackMethod``);
 ``{origin}`` in a document is replaced with the environment's ``https://<domain>`` (the notice
@@ -44,7 +52,7 @@ from pulumi import dynamic
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from infra.providers.base import CREDENTIALS, TwilioProvider, parent_credentials
+from infra.providers.base import CREDENTIALS, SubaccountProvider
 from infra.providers.ownership import parse_tag
 from infra.providers.retry import ProvisioningError, call_twilio
 from runtime.telephony import twiml
@@ -53,6 +61,8 @@ from runtime.telephony.twilio_api import DEFAULT_TIMEOUT_S, TwilioCredentials, m
 __all__ = [
     "FALLBACK_PATH",
     "NOTICE_PATH",
+    "FallbackDeployment",
+    "FallbackDeploymentProvider",
     "HostedFallback",
     "HostedFallbackProvider",
     "fallback_documents",
@@ -85,24 +95,10 @@ def _ignore_missing(action: Any) -> None:
             raise
 
 
-class HostedFallbackProvider(TwilioProvider):
+class HostedFallbackProvider(SubaccountProvider):
     kind = "hosted fallback (Twilio Serverless service)"
-    update_fields = ("friendly_name", "documents")
+    update_fields = ("friendly_name",)
     replace_fields = ("account_sid",)
-
-    def _credentials(self, props: dict[str, Any]) -> TwilioCredentials:
-        """The subaccount's own credentials, read through the parent at each run (a rotated
-        subaccount token is picked up; nothing of it is kept in the state)."""
-        parent = parent_credentials(props)
-        sid = props["account_sid"]
-        account = call_twilio(
-            lambda: make_client(parent).api.v2010.accounts(sid).fetch(),
-            what="reading the subaccount for its Serverless credentials",
-        )
-        return TwilioCredentials(sid, account.auth_token, parent.base_url)
-
-    def client(self, props: dict[str, Any]) -> Client:
-        return make_client(self._credentials(props))
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         services = call_twilio(
@@ -123,18 +119,12 @@ class HostedFallbackProvider(TwilioProvider):
                 if error.status == _NOT_FOUND:
                     return None
                 raise
-            outs: dict[str, Any] = {"sid": service.sid, "twilio_name": service.friendly_name}
             environment = _environment(client, sid)
-            if environment is None:
-                return outs | {"documents": {}, "origin": None, "build_sid": None}
-            live = environment.build_sid
-            deployed = live is not None and live == props.get("build_sid")
-            return outs | {
-                "environment_sid": environment.sid,
-                "origin": f"https://{environment.domain_name}",
-                "build_sid": live,
-                # Content cannot be read back: the state's documents while its build is live.
-                "documents": props.get("documents") if deployed else {},
+            return {
+                "sid": service.sid,
+                "twilio_name": service.friendly_name,
+                "environment_sid": environment.sid if environment else None,
+                "origin": f"https://{environment.domain_name}" if environment else None,
             }
 
         return call_twilio(get, what="reading the hosted fallback")
@@ -150,7 +140,7 @@ class HostedFallbackProvider(TwilioProvider):
             what="creating the hosted fallback's Serverless service",
             lookup=lambda: self._service_of(client, props),
         )
-        return self._deploy(client, service.sid, props)
+        return self._with_environment(client, service.sid, props)
 
     def _service_of(self, client: Client, props: dict[str, Any]) -> Any:
         found = self.mine(client, props)
@@ -161,7 +151,7 @@ class HostedFallbackProvider(TwilioProvider):
             lambda: client.serverless.v1.services(sid).update(friendly_name=props["twilio_name"]),
             what="renaming the hosted fallback's service",
         )
-        return self._deploy(client, sid, props)
+        return self._with_environment(client, sid, props)
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         # Deleting a service deletes its assets, builds and environments (domain included).
@@ -178,16 +168,60 @@ class HostedFallbackProvider(TwilioProvider):
             if error.code != 20003 or not self._account_closed(props):  # noqa: PLR2004
                 raise
 
-    # --- one deployment ----------------------------------------------------------------------
-    def _deploy(self, client: Client, service_sid: str, props: dict[str, Any]) -> dict[str, Any]:
+    def _with_environment(
+        self, client: Client, service_sid: str, props: dict[str, Any]
+    ) -> dict[str, Any]:
         service = client.serverless.v1.services(service_sid)
         environment = _environment(client, service_sid) or call_twilio(
             lambda: service.environments.create(unique_name=ENVIRONMENT),
             what="creating the hosted fallback's environment",
             lookup=lambda: _environment(client, service_sid),
         )
-        origin = f"https://{environment.domain_name}"
-        credentials = self._credentials(props)
+        return {
+            "sid": service_sid,
+            "twilio_name": props["twilio_name"],
+            "environment_sid": environment.sid,
+            "origin": f"https://{environment.domain_name}",
+        }
+
+
+class FallbackDeploymentProvider(SubaccountProvider):
+    """The documents live in the service: deleting it (the fallback's delete) deletes them, and
+    Twilio has no call to delete a deployment, so this resource's own delete does nothing."""
+
+    kind = "hosted fallback's documents (Twilio Serverless deployment)"
+    update_fields = ("documents",)
+    replace_fields = ("account_sid", "service_sid", "environment_sid")
+    tagged = False  # builds and deployments have no friendly name
+
+    def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
+        return []  # each run deploys anew; a lost response leaves an unused build behind
+
+    def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        environment = _environment(client, props["service_sid"])
+        if environment is None:
+            return None
+        # Content cannot be read back: the state's documents while its build is live.
+        deployed = environment.build_sid == props.get("build_sid")
+        return {"sid": sid, "documents": props.get("documents") if deployed else {}}
+
+    def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        return self._deploy(props)
+
+    def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
+        return self._deploy(props)
+
+    def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
+        return None
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # see the class docstring; no request, so a closed subaccount is no error
+
+    def _deploy(self, props: dict[str, Any]) -> dict[str, Any]:
+        credentials = self.subaccount_credentials(props)
+        client = make_client(credentials)
+        service_sid, origin = props["service_sid"], props["origin"]
+        service = client.serverless.v1.services(service_sid)
         assets = {
             a.friendly_name: a.sid
             for a in call_twilio(lambda: service.assets.list(limit=100), what="listing assets")
@@ -207,18 +241,13 @@ class HostedFallbackProvider(TwilioProvider):
             what="building the hosted fallback",
         )
         _wait_for(client, service_sid, build.sid)
-        call_twilio(
-            lambda: service.environments(environment.sid).deployments.create(build_sid=build.sid),
+        deployment = call_twilio(
+            lambda: service.environments(props["environment_sid"]).deployments.create(
+                build_sid=build.sid
+            ),
             what="deploying the hosted fallback",
         )
-        return {
-            "sid": service_sid,
-            "twilio_name": props["twilio_name"],
-            "environment_sid": environment.sid,
-            "origin": origin,
-            "build_sid": build.sid,
-            "documents": props["documents"],
-        }
+        return {"sid": deployment.sid, "build_sid": build.sid, "documents": props["documents"]}
 
 
 def _environment(client: Client, service_sid: str) -> Any:
@@ -275,9 +304,11 @@ def _wait_for(client: Client, service_sid: str, build_sid: str) -> None:
 
 
 class HostedFallback(dynamic.Resource, module="ethiq", name="TwilioHostedFallback"):
-    """Set ``origin + FALLBACK_PATH`` as the number's voice fallback URL (method GET)."""
+    """Set ``origin + FALLBACK_PATH`` as the number's voice fallback URL (method GET); its
+    documents are a :class:`FallbackDeployment`."""
 
     sid: pulumi.Output[str]
+    environment_sid: pulumi.Output[str]
     origin: pulumi.Output[str]
 
     def __init__(
@@ -287,7 +318,6 @@ class HostedFallback(dynamic.Resource, module="ethiq", name="TwilioHostedFallbac
         account_sid: pulumi.Input[str],
         friendly_name: pulumi.Input[str],
         owner: pulumi.Input[dict[str, str]],
-        documents: pulumi.Input[Mapping[str, pulumi.Input[str]]],
         credentials: pulumi.Input[dict[str, str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -295,13 +325,45 @@ class HostedFallback(dynamic.Resource, module="ethiq", name="TwilioHostedFallbac
             "account_sid": account_sid,
             "friendly_name": friendly_name,
             "owner": owner,
-            "documents": documents,
             CREDENTIALS: credentials,
             "sid": None,
+            "environment_sid": None,
             "origin": None,
-            "build_sid": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS])
         super().__init__(
             HostedFallbackProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)
+        )
+
+
+class FallbackDeployment(dynamic.Resource, module="ethiq", name="TwilioFallbackDeployment"):
+    """The fallback's documents (:func:`fallback_documents`), built and deployed to its
+    environment."""
+
+    sid: pulumi.Output[str]
+    build_sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        fallback: HostedFallback,
+        account_sid: pulumi.Input[str],
+        documents: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        credentials: pulumi.Input[dict[str, str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "account_sid": account_sid,
+            "service_sid": fallback.sid,
+            "environment_sid": fallback.environment_sid,
+            "origin": fallback.origin,
+            "documents": documents,
+            CREDENTIALS: credentials,
+            "sid": None,
+            "build_sid": None,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS])
+        super().__init__(
+            FallbackDeploymentProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)
         )

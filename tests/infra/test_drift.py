@@ -186,6 +186,17 @@ def test_drift_is_reported_by_field_and_repaired(workspace: Workspace, tmp_path:
     repaired, _ = _drift(ws, tmp_path)
     assert repaired.returncode == 0, repaired.stdout
 
+    # --- The subaccount's own token rotated in the Console: the next refresh and update use the
+    #     new one (the state keeps none), and the registration carries it to the runtime, which
+    #     checks the subaccount's webhook signatures with it.
+    sub_sid = again["subaccountSid"]
+    old_token = _twilio(ws).api.v2010.accounts(sub_sid).fetch().auth_token
+    sub = make_client(TwilioCredentials(sub_sid, old_token, ws.sandbox.base_url))
+    new_token = sub.accounts.v1.secondary_auth_token().create().secondary_auth_token
+    sub.accounts.v1.auth_token_promotion().update()
+    ws.pulumi("up", "--yes", "--skip-preview", "--refresh")
+    assert _record(ws).auth_token == new_token
+
     # --- The parent token rotated (a secondary token, promoted: the old one stops working) -----
     parent = _twilio(ws)
     rotated = parent.accounts.v1.secondary_auth_token().create().secondary_auth_token

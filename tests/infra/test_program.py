@@ -55,7 +55,11 @@ class Mocks(pulumi.runtime.Mocks):
             "TwilioSipCredential": {"sid": "CR" + "5" * 32, "password": "Generated1Password"},
             "TenantSchema": {"schema": "tenant_acme"},
             "StackIdentity": {"stack_id": "0123abcd"},
-            "TwilioHostedFallback": {"sid": "ZS" + "6" * 32, "origin": HOSTED},
+            "TwilioHostedFallback": {
+                "sid": "ZS" + "6" * 32,
+                "environment_sid": "ZE" + "6" * 32,
+                "origin": HOSTED,
+            },
             "TwilioEmergencyAddress": {"sid": ADDRESS_SID},
         }.get(kind, {})
         outs |= fake
@@ -151,6 +155,7 @@ def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> 
             "TwilioSipCredential",
             "TwilioSipMapping",  # registrations only: no emergency address, no calls out
             "TwilioHostedFallback",
+            "TwilioFallbackDeployment",
             "TenantSchema",
             "TenantRegistration",
         ]
@@ -233,6 +238,28 @@ def test_the_stack_sensitivity_reaches_the_registration(monitor: RecordingMonito
     run()
     assert isinstance(monitor.mocks, Mocks)
     assert monitor.mocks.inputs["TenantRegistration"]["sensitivity"] == "high"
+
+
+def test_a_language_change_redeploys_only_the_fallback_documents(
+    monitor: RecordingMonitor,
+) -> None:
+    """What the number (and the messaging sender after it) depends on does not change with
+    the language: a preview would otherwise show them as changing, since the Python dynamic
+    provider reports every output of an updated resource as unknown."""
+    assert isinstance(monitor.mocks, Mocks)
+    declared: list[dict[str, dict[str, Any]]] = []
+    for language in ("fr-CA", "en-US"):
+
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
+        def run(language: str = language) -> pulumi.Output[Any]:
+            return _run({**GOOD, "ethiq:language": language}).subaccount_sid
+
+        run()
+        declared.append(dict(monitor.mocks.inputs))
+    french, english = declared
+    changed = {kind for kind in french if french[kind] != english[kind]}
+    assert changed == {"TwilioFallbackDeployment", "TenantRegistration"}
+    assert french["TwilioPhoneNumber"]["voice_fallback_url"] == HOSTED + "/fallback.xml"
 
 
 def test_person_name_and_call_countries_as_the_cli_and_the_file_write_them() -> None:

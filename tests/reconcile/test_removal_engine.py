@@ -75,19 +75,20 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
 
     # 1. A pull request's preview, with read access to the backend and nothing else: the
     #    per-resource plan, and not a byte of state, not a lock, not a Twilio request.
-    # A change the registration alone carries (a language change also redeploys the hosted
-    # fallback, whose notice is spoken in it).
-    moved = {"ethiq:sensitivity": "high"}
-    scratch.commit(repo, "alpha wants more warnings", _tenant("alpha", "+15145550111", moved))
+    #    A language change: the registration and the hosted fallback's documents (its notice
+    #    is spoken in it), nothing that the number or its messaging sender depends on.
+    moved = {"ethiq:language": "en-US"}
+    scratch.commit(repo, "alpha speaks English", _tenant("alpha", "+15145550111", moved))
     before, requests = _state_digest(world), len(control.requests())
     preview = _as(world, preview_env, "reconcile", "--preview")
     assert preview.code == 0, preview.stdout
     assert preview.statuses() == {"alpha": "updated"}
     steps = {s["urn"].rsplit("::", 1)[-1]: s for s in preview.by_stack()["alpha"]["steps"]}
     assert steps["alpha-registration"]["op"] == "update"
+    assert steps.get("alpha-fallback-deployment", {}).get("op") == "update", preview.stdout
     # The credentials it lacks are not changes.
-    assert set(steps) == {"alpha-registration"}, steps
-    assert "<code>alpha</code>: 1 resource change(s)" in preview.markdown
+    assert set(steps) == {"alpha-registration", "alpha-fallback-deployment"}, steps
+    assert "<code>alpha</code>: 2 resource change(s)" in preview.markdown
     assert _state_digest(world) == before
     assert len(control.requests()) == requests
     assert world.tag("alpha") == c1
@@ -114,7 +115,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
         assert run.code == 1
         assert run.statuses() == {"alpha": "updated", "bravo": "refused"}
         bravo = run.by_stack()["bravo"]
-        assert bravo["changes"] == {"delete": 14}
+        assert bravo["changes"] == {"delete": 15}
         protected = {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")}
         assert protected == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
         assert "3 of them protected" in bravo["error"]
@@ -141,7 +142,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     assert gone.statuses() == {"bravo": "destroyed"}
     lifted = {u.rsplit("::", 1)[-1] for u in gone.by_stack()["bravo"]["unprotected"]}
     assert lifted == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
-    assert gone.by_stack()["bravo"]["changes"] == {"delete": 14}
+    assert gone.by_stack()["bravo"]["changes"] == {"delete": 15}
     assert "Protection lifted before the destroy" in gone.markdown
     assert world.numbers("bravo") == []
     [closed] = _accounts(world, "bravo")
