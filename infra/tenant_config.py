@@ -100,9 +100,11 @@ class ConfigError(ValueError):
 class Contact:
     number: str  # E.164
     name: str = ""
+    language: str = ""  # "" : the tenant's (ethiq:language)
 
     def as_config(self) -> dict[str, str]:
-        return {"number": self.number, "name": self.name} if self.name else {"number": self.number}
+        values = {"number": self.number, "name": self.name, "language": self.language}
+        return {k: v for k, v in values.items() if v}
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     language = str(values.get("language") or _default_language(region))
     if language not in LANGUAGES:
         raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
-    contacts = _contacts(values.get("contacts"), REGIONS[region].country)
+    contacts = _contacts(values.get("contacts"), REGIONS[region].country, language)
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
@@ -324,27 +326,40 @@ CONTACT_NAME_MAX: Final = 100
 
 
 def parse_contact(text: str, country: str = "CA") -> Contact:
-    """``"+15145550111:Marie"`` → Contact; the number must be a valid E.164 number."""
-    number, _, name = text.partition(":")
-    return Contact(_e164(number.strip(), country, "contacts"), name.strip())
+    """``"+15145550111:Marie"`` or ``"+15145550111:John:en-US"`` → Contact; the number must be
+    a valid E.164 number, a last part that is a language is the contact's own."""
+    number, _, rest = text.partition(":")
+    name, _, language = rest.rpartition(":")
+    if not name and language not in LANGUAGES:
+        name, language = language, ""
+    elif language not in LANGUAGES:
+        name, language = rest, ""
+    return Contact(_e164(number.strip(), country, "contacts"), name.strip(), language)
 
 
-def _contacts(raw: Any, country: str) -> tuple[Contact, ...]:
+def _contacts(raw: Any, country: str, tenant_language: str) -> tuple[Contact, ...]:
     if raw is None:
         raise ConfigError("contacts", "at least one emergency contact is required")
     if not isinstance(raw, list):
-        raise ConfigError("contacts", "must be a list of {number, name}")
+        raise ConfigError("contacts", "must be a list of {number, name, language}")
     contacts: list[Contact] = []
     for index, item in enumerate(raw):
         if isinstance(item, str):
             contact = parse_contact(item, country)
         elif isinstance(item, Mapping) and isinstance(item.get("number"), str):
-            name = item.get("name", "")
+            name, language = item.get("name", ""), str(item.get("language") or "")
+            if language and language not in LANGUAGES:
+                raise ConfigError(
+                    f"contacts[{index}].language",
+                    f"{language!r} is not supported ({', '.join(LANGUAGES)})",
+                )
             contact = Contact(
-                _e164(item["number"], country, f"contacts[{index}].number"), str(name)
+                _e164(item["number"], country, f"contacts[{index}].number"), str(name), language
             )
         else:
             raise ConfigError(f"contacts[{index}]", "must have a number")
+        if contact.language == tenant_language:  # one spelling: the tenant's is the default
+            contact = Contact(contact.number, contact.name)
         if len(contact.name) > CONTACT_NAME_MAX:
             raise ConfigError(
                 f"contacts[{index}].name",

@@ -327,8 +327,12 @@ class RegistrationProvider(dynamic.ResourceProvider):
             "auth_token": record.auth_token,
             "language": record.language,
             "region": record.region,
+            # As the stack declares them: name and language only when set (the tenant's
+            # language is no contact's own).
             "contacts": [
-                {"number": c.number, "name": c.name} if c.name else {"number": c.number}
+                {"number": c.number}
+                | ({"name": c.name} if c.name else {})
+                | ({"language": c.language} if c.language != record.language else {})
                 for c in record.contacts
             ],
             "sensitivity": None if record.sensitivity is None else str(record.sensitivity),
@@ -375,7 +379,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
                     number=c["number"],
                     name=c.get("name", ""),
                     priority=i + 1,
-                    language=props["language"],
+                    language=c.get("language") or props["language"],
                 )
                 for i, c in enumerate(props["contacts"])
             ),

@@ -11,8 +11,8 @@ duplicate event or a second process write nothing more. The worker then, per row
   alert's reference (Twilio may have sent it before we could record it: a crash, a timeout after
   the write), and records that one instead of sending twice;
 - re-checks **consent** (a contact may have replied STOP since), then sends from the tenant's
-  number through its subaccount, in the contact row's language (the tenant's
-  ``ethiq:language``: the stack declares no per-contact language);
+  number through its subaccount, in the contact row's language (the contact's ``language`` in
+  the stack file, else the tenant's ``ethiq:language``);
 - records the outcome: ``sent`` (message sid), ``opted_out`` (21610, never retried), back to
   ``pending`` with exponential backoff (429, 5xx, no answer) until ``max_attempts``, else
   ``failed`` with Twilio's error code.

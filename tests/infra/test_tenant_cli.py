@@ -207,3 +207,18 @@ def test_add_writes_the_a2p_campaign_or_refuses_a_malformed_one(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     written = yaml.safe_load((stacks / "Pulumi.nyc.yaml").read_text())["config"]
     assert written["ethiq:a2pCampaign"] == campaign
+
+
+def test_a_contact_may_have_a_language_of_its_own(tmp_path: Path) -> None:
+    code, out, _ = _add(tmp_path, "--contact", "+14385550199:John:en-US")
+    assert code == 0, out
+    config = yaml.safe_load((tmp_path / "Pulumi.acme.yaml").read_text())["config"]
+    assert config["ethiq:contacts"] == [
+        {"number": "+15145550111", "name": "Marie"},
+        {"number": "+14385550199", "name": "John", "language": "en-US"},
+    ]
+    (tmp_path / "other").mkdir()
+    code, out, _ = _add(tmp_path / "other", "--contact", "+14385550199:Jo:en-US:x")
+    assert code == 0, out  # not a language: part of the name
+    written = yaml.safe_load((tmp_path / "other" / "Pulumi.acme.yaml").read_text())["config"]
+    assert written["ethiq:contacts"][1] == {"number": "+14385550199", "name": "Jo:en-US:x"}

@@ -90,3 +90,50 @@ def test_a_tenant_without_the_key_follows_the_platform_default(settings: Setting
             assert await _verdict(h, tenant) == "scam"
 
     asyncio.run(scenario())
+
+
+def test_a_contacts_own_language_reaches_the_registry_and_reads_back_unchanged(
+    settings: Settings,
+) -> None:
+    """A French tenant's son who reads English: his texts are in English, hers in French."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            template = make_tenant()
+            values = _stack_values("normal") | {
+                "contacts": [
+                    {"number": "+15145550111", "name": "Marie", "language": "fr-CA"},
+                    {"number": "+15145550122", "name": "John", "language": "en-US"},
+                ]
+            }
+            config = validate_tenant(template.slug, values)
+            contacts = [c.as_config() for c in config.contacts]
+            # The tenant's language is no contact's own: one spelling in the state.
+            assert contacts == [
+                {"number": "+15145550111", "name": "Marie"},
+                {"number": "+15145550122", "name": "John", "language": "en-US"},
+            ]
+            props = {
+                "slug": template.slug,
+                "phone_number": template.phone_number,
+                "sip_address": template.sip_address,
+                "sip_username": template.sip_username,
+                "subaccount_sid": template.subaccount_sid,
+                "auth_token": template.auth_token,
+                "language": config.language,
+                "region": config.region,
+                "contacts": contacts,
+                "sensitivity": None,
+                "database_url": settings.database.url,
+                "registry_key": REGISTRY_KEY,
+            }
+            provider = RegistrationProvider()
+            created = await asyncio.to_thread(provider.create, props)
+            record = await h.runtime.registry.get(template.slug)
+            assert record is not None
+            assert [c.language for c in record.contacts] == ["fr-CA", "en-US"]
+            read = await asyncio.to_thread(provider.read, created.id, dict(created.outs or {}))
+            assert read.outs is not None
+            assert read.outs["contacts"] == contacts  # no drift
+
+    asyncio.run(scenario())
