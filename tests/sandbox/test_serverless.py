@@ -23,6 +23,7 @@ from ethiq.sandbox.serverless import (
 from infra.providers.base import CREDENTIALS
 from infra.providers.twilio_serverless import (
     FALLBACK_PATH,
+    FallbackDeploymentProvider,
     HostedFallbackProvider,
     fallback_documents,
 )
@@ -64,12 +65,22 @@ def _props(sandbox: SandboxHandle, account_sid: str, sip: str) -> dict[str, Any]
         "account_sid": account_sid,
         "friendly_name": "ethiq-acme",
         "owner": OWNER,
-        "documents": fallback_documents(sip, "fr-CA"),
         CREDENTIALS: {
             "account_sid": sandbox.account_sid,
             "auth_token": sandbox.auth_token,
             "base_url": sandbox.base_url,
         },
+    }
+
+
+def _documents(props: dict[str, Any], service: dict[str, Any], sip: str) -> dict[str, Any]:
+    """The deployment's inputs: the service's outputs and the documents."""
+    keys = ("account_sid", CREDENTIALS)
+    return {k: props[k] for k in keys} | {
+        "service_sid": service["sid"],
+        "environment_sid": service["environment_sid"],
+        "origin": service["origin"],
+        "documents": fallback_documents(sip, "fr-CA"),
     }
 
 
@@ -103,6 +114,10 @@ def test_a_runtime_outage_still_reaches_the_person_through_the_twilio_hosted_fal
     assert outs is not None
     assert outs["origin"].endswith(".twil.io")
     assert outs["twilio_name"].startswith("ethiq-acme@local#1a2b3c4d.")
+    deployer = FallbackDeploymentProvider()
+    wanted = _documents(_props(sandbox, sub.sid, sip), outs, sip)
+    deployed = deployer.create(wanted).outs
+    assert deployed is not None
     client_for(sub.sid).incoming_phone_numbers(number.sid).update(
         voice_fallback_url=outs["origin"] + FALLBACK_PATH, voice_fallback_method="GET"
     )
@@ -127,11 +142,12 @@ def test_a_runtime_outage_still_reaches_the_person_through_the_twilio_hosted_fal
     props = {**_props(sandbox, sub.sid, sip), **outs}
     service = client_for(sub.sid, sub.auth_token).serverless.v1.services(outs["sid"])
     service.environments(outs["environment_sid"]).deployments.create()  # an empty build
-    drifted = provider.read(outs["sid"], props)
+    assert provider.read(outs["sid"], props).outs == {**props, **outs}  # the service is intact
+    drifted = deployer.read(deployed["sid"], {**wanted, **deployed})
     assert drifted.outs is not None
     assert drifted.outs["documents"] == {}
-    assert provider.diff(outs["sid"], drifted.outs, _props(sandbox, sub.sid, sip)).changes
-    provider.update(outs["sid"], drifted.outs, _props(sandbox, sub.sid, sip))
+    assert deployer.diff(deployed["sid"], drifted.outs, wanted).changes
+    deployer.update(deployed["sid"], drifted.outs, wanted)
     third = sandbox.control.inbound_call(number.phone_number, "+15145550113")
     assert third["legs"][1]["status"] == "completed"
 
