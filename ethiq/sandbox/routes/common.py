@@ -123,3 +123,37 @@ def page_response(
             page_size=pages.page_size,
         )
     )
+
+
+def v1_page_response(
+    key: str,
+    records: Sequence[T],
+    render_one: Callable[[T], dict[str, Any]],
+    *,
+    url: str,
+    pages: Paging,
+) -> Response[dict[str, Any]]:
+    """One page of ``records`` in the envelope of Twilio's v1 APIs (Messaging, Serverless):
+    the records under ``key`` and a ``meta`` with absolute page URLs, ``url`` being the list's
+    (https://www.twilio.com/docs/usage/twilios-response#pagination)."""
+    size, number = pages.page_size, pages.page
+    chunk = records[number * size : (number + 1) * size]
+    more = (number + 1) * size < len(records)
+
+    def page_url(page: int) -> str:
+        return f"{url}?PageSize={size}&Page={page}"
+
+    return json_response(
+        {
+            key: [render_one(r) for r in chunk],
+            "meta": {
+                "page": number,
+                "page_size": size,
+                "first_page_url": page_url(0),
+                "previous_page_url": page_url(number - 1) if number > 0 else None,
+                "url": page_url(number),
+                "next_page_url": page_url(number + 1) if more else None,
+                "key": key,
+            },
+        }
+    )

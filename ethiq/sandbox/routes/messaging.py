@@ -20,7 +20,15 @@ from ethiq.sandbox.auth import authenticate
 from ethiq.sandbox.context import Sandbox, sandbox_of
 from ethiq.sandbox.errors import TwilioApiError, invalid_parameter, not_found
 from ethiq.sandbox.formats import new_sid, now
-from ethiq.sandbox.routes.common import AnyRequest, Params, json_response, params_of, query_of
+from ethiq.sandbox.routes.common import (
+    AnyRequest,
+    Params,
+    json_response,
+    paging,
+    params_of,
+    query_of,
+    v1_page_response,
+)
 from ethiq.sandbox.state import Account, IncomingNumber, MessagingService
 
 __all__ = ["ROUTES", "service_for_send"]
@@ -99,24 +107,6 @@ def _render_sender(service: MessagingService, number: IncomingNumber) -> dict[st
     }
 
 
-def _page(key: str, url: str, records: list[dict[str, Any]], query: Params) -> dict[str, Any]:
-    """The v1 paging envelope (``meta``); one page holds everything the sandbox keeps."""
-    size = query.integer("PageSize") or 50
-    first = f"{url}?PageSize={size}&Page=0"
-    return {
-        key: records,
-        "meta": {
-            "page": 0,
-            "page_size": size,
-            "first_page_url": first,
-            "previous_page_url": None,
-            "url": first,
-            "next_page_url": None,
-            "key": key,
-        },
-    }
-
-
 def _principal(request: AnyRequest) -> tuple[Sandbox, Account]:
     sandbox = sandbox_of(request)
     with sandbox.store.lock:
@@ -174,7 +164,9 @@ async def list_services(request: AnyRequest) -> Response[dict[str, Any]]:
             for s in sandbox.store.messaging_services.values()
             if s.account_sid == account.sid
         ]
-    return json_response(_page("services", BASE, found, query_of(request)))
+    return v1_page_response(
+        "services", found, lambda r: r, url=BASE, pages=paging(query_of(request))
+    )
 
 
 @get("/messaging/v1/Services/{sid:str}")
@@ -238,7 +230,9 @@ async def list_senders(request: AnyRequest, sid: str) -> Response[dict[str, Any]
             if n in sandbox.store.numbers
         ]
     url = f"{BASE}/{sid}/PhoneNumbers"
-    return json_response(_page("phone_numbers", url, found, query_of(request)))
+    return v1_page_response(
+        "phone_numbers", found, lambda r: r, url=url, pages=paging(query_of(request))
+    )
 
 
 @get("/messaging/v1/Services/{sid:str}/PhoneNumbers/{number_sid:str}")

@@ -22,7 +22,15 @@ from ethiq.sandbox.auth import authenticate
 from ethiq.sandbox.context import Sandbox, sandbox_of
 from ethiq.sandbox.errors import TwilioApiError, invalid_parameter, not_found
 from ethiq.sandbox.formats import new_sid, now
-from ethiq.sandbox.routes.common import AnyRequest, Params, json_response, params_of, query_of
+from ethiq.sandbox.routes.common import (
+    AnyRequest,
+    Params,
+    json_response,
+    paging,
+    params_of,
+    query_of,
+    v1_page_response,
+)
 from ethiq.sandbox.serverless import (
     RUNTIME_DOMAIN,
     VISIBILITIES,
@@ -70,28 +78,8 @@ def _page(
     render: Callable[[T], dict[str, Any]],
     request: AnyRequest,
 ) -> Response[dict[str, Any]]:
-    query = query_of(request)
-    size, number = query.integer("PageSize") or 50, query.integer("Page") or 0
-    chunk = records[number * size : (number + 1) * size]
-    more = (number + 1) * size < len(records)
-
-    def url(page: int) -> str:
-        return f"{HOST}{path.removeprefix('/serverless/v1')}?PageSize={size}&Page={page}"
-
-    return json_response(
-        {
-            key: [render(r) for r in chunk],
-            "meta": {
-                "page": number,
-                "page_size": size,
-                "first_page_url": url(0),
-                "previous_page_url": url(number - 1) if number > 0 else None,
-                "url": url(number),
-                "next_page_url": url(number + 1) if more else None,
-                "key": key,
-            },
-        }
-    )
+    url = f"{HOST}{path.removeprefix('/serverless/v1')}"
+    return v1_page_response(key, records, render, url=url, pages=paging(query_of(request)))
 
 
 def _service_json(s: Service) -> dict[str, Any]:
