@@ -81,8 +81,9 @@ def add(
     a2p_campaign: Annotated[
         str | None,
         typer.Option(
-            help="The US A2P 10DLC campaign SID (QE...) registered for the tenant's Messaging "
-            "Service: a US region texting US contacts needs it."
+            help="The US A2P 10DLC campaign SID (QE...) registered on the tenant's Messaging "
+            "Service, or 'pending' before its first up: a US region texting US contacts needs "
+            "it."
         ),
     ] = None,
     stacks_dir: StacksDir = Path("stacks"),

@@ -84,6 +84,7 @@ def main() -> Tenant:
     pulumi.export("schema", resource.schema)
     pulumi.export("messagingServiceSid", resource.messaging_service_sid)
     pulumi.export("advancedOptOut", resource.advanced_opt_out)
+    pulumi.export("a2pCampaignStatus", resource.a2p_campaign_status)
     return resource
 
 

@@ -58,6 +58,7 @@ class Tenant(pulumi.ComponentResource):
     schema: pulumi.Output[str]
     messaging_service_sid: pulumi.Output[str]
     advanced_opt_out: pulumi.Output[str]
+    a2p_campaign_status: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -140,6 +141,7 @@ class Tenant(pulumi.ComponentResource):
             inbound_request_url=urls["sms_url"],
             status_callback=public_url(args.runtime_url, SMS_STATUS, f"tenant={name}"),
             credentials=creds,
+            a2p_campaign=config.a2p_campaign,
             opts=kept,
         )
         MessagingSender(
@@ -226,6 +228,8 @@ class Tenant(pulumi.ComponentResource):
         self.messaging_service_sid = service.sid
         # What the stack cannot declare (no REST resource): the operator's Console step.
         self.advanced_opt_out = service.sid.apply(lambda sid: CONSOLE_STEP.format(sid=sid))
+        # "" (no campaign needed), "pending", or Twilio's campaign status (VERIFIED, …).
+        self.a2p_campaign_status = service.a2p_campaign_status
         self.register_outputs(
             {
                 "phoneNumber": self.phone_number,
@@ -236,5 +240,6 @@ class Tenant(pulumi.ComponentResource):
                 "schema": self.schema,
                 "messagingServiceSid": self.messaging_service_sid,
                 "advancedOptOut": self.advanced_opt_out,
+                "a2pCampaignStatus": self.a2p_campaign_status,
             }
         )

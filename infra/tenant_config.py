@@ -253,20 +253,27 @@ def parse_call_countries(value: Any) -> tuple[str, ...]:
 
 
 _CAMPAIGN = re.compile(r"^QE[0-9a-f]{32}$")
+A2P_PENDING: Final = "pending"
 
 
 def parse_a2p_campaign(value: Any) -> str:
     """``ethiq:a2pCampaign``: the SID of the US A2P 10DLC campaign (``QE`` and 32 hex digits)
     registered for the tenant's Messaging Service, which US carriers require before a US long
     code texts US recipients (policy ``us-a2p-registration``).
-    https://www.twilio.com/docs/messaging/compliance/a2p-10dlc"""
+    https://www.twilio.com/docs/messaging/compliance/a2p-10dlc
+
+    A campaign is registered *on* a Messaging Service, which the stack's first ``up`` creates:
+    ``pending`` says so (a reviewed choice: texts to US recipients are not delivered until the
+    campaign is verified); the next ``up`` with the ``QE…`` SID checks it against Twilio."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
+    if isinstance(value, str) and value.strip().lower() == A2P_PENDING:
+        return A2P_PENDING
     if not isinstance(value, str) or not _CAMPAIGN.match(value.strip()):
         raise ConfigError(
             "a2pCampaign",
             f"{value!r} is not a US A2P campaign SID (QE and 32 hex digits, as the Console "
-            "shows under Messaging > Regulatory Compliance > Campaigns)",
+            f"shows under Messaging > Regulatory Compliance > Campaigns) nor {A2P_PENDING!r}",
         )
     return value.strip()
 

@@ -57,13 +57,15 @@ def unregistered_us_a2p(stack: str, values: Mapping[str, Any]) -> list[str]:
     except ConfigError:
         return []  # tenant-config names the bad value
     if campaign:
-        return []
+        return []  # a QE… SID (the provider checks it on Twilio), or pending, a reviewed choice
     which = ", ".join(f"ethiq:contacts[{i}]" for i in us)
     return [
         f"the tenant's US long code would text US recipients ({which}) without A2P 10DLC "
-        "registration: US carriers block that traffic. Register the brand and a campaign in "
-        "Twilio (Messaging > Regulatory Compliance), attach the tenant's Messaging Service to "
-        f"the campaign, then set ethiq:a2pCampaign: QE… in stacks/Pulumi.{stack}.yaml"
+        "registration: US carriers block that traffic. A campaign is registered on the "
+        "tenant's Messaging Service, which this stack creates: set ethiq:a2pCampaign: pending "
+        f"in stacks/Pulumi.{stack}.yaml and apply, register the campaign on the service the "
+        "stack outputs (messagingServiceSid; Messaging > Regulatory Compliance), then set "
+        "ethiq:a2pCampaign: QE… (docs/runbooks.md, US A2P 10DLC)"
     ]
 
 

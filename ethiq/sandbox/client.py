@@ -276,6 +276,13 @@ class SandboxControl:
         ``[{"language", "keywords": {"STOP": [...], ...}, "replies": {"STOP": ...}}]``."""
         self._call("POST", f"/messaging-services/{service_sid}/opt-out", {"languages": languages})
 
+    def a2p_campaign(self, service_sid: str, status: str = "VERIFIED") -> str:
+        """Register the service's A2P 10DLC campaign (or set its status); its ``QE…`` SID."""
+        answer = self._call(
+            "POST", f"/messaging-services/{service_sid}/a2p-campaign", {"status": status}
+        )
+        return str(answer["sid"])
+
     def opt_out(self, phone_number: str) -> None:
         """``phone_number`` replied STOP: sending to it fails with 21610."""
         self._call("POST", "/opt-outs", {"phone_number": phone_number})

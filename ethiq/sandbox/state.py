@@ -183,6 +183,8 @@ class MessagingService:
     usecase: str = "undeclared"
     senders: dict[str, datetime] = field(default_factory=dict)  # number sid → added at
     advanced_opt_out: tuple[OptOutLanguage, ...] = ()  # () : Twilio's default keywords
+    # Its US A2P 10DLC campaign (UsAppToPerson, QE…) and the campaign's status: one per service.
+    a2p_campaign: tuple[str, str] | None = None
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 

@@ -29,7 +29,7 @@ from twilio.rest import Client
 
 from infra.providers.base import CREDENTIALS, SubaccountProvider
 from infra.providers.ownership import parse_tag
-from infra.providers.retry import call_twilio
+from infra.providers.retry import ProvisioningError, call_twilio
 
 __all__ = ["CONSOLE_STEP", "MessagingSender", "MessagingService"]
 
@@ -75,10 +75,51 @@ def _settings(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _campaign_status(client: Client, service_sid: str, campaign: str) -> str:
+    """The status of the service's A2P 10DLC campaign ``campaign`` (``QE…``), checked on
+    Twilio (https://www.twilio.com/docs/messaging/api/usapptoperson-resource): a campaign that
+    is not this service's, or that failed vetting, stops the update with what to do."""
+    if not campaign.startswith("QE"):
+        return campaign  # "" (none) or "pending": nothing registered yet
+    try:
+        found = call_twilio(
+            lambda: client.messaging.v1.services(service_sid).us_app_to_person(campaign).fetch(),
+            what="reading the A2P 10DLC campaign",
+        )
+    except ProvisioningError as error:
+        if "HTTP 404" not in str(error):
+            raise
+        raise ProvisioningError(
+            f"the A2P 10DLC campaign {campaign} is not registered on this tenant's Messaging "
+            f"Service {service_sid}: register the campaign on that service (Messaging > "
+            "Regulatory Compliance), or correct ethiq:a2pCampaign"
+        ) from None
+    status = str(found.campaign_status or "")
+    if status == "FAILED":
+        raise ProvisioningError(
+            f"the A2P 10DLC campaign {campaign} failed vetting (Twilio: FAILED): fix and "
+            "resubmit it in the Console (Messaging > Regulatory Compliance > Campaigns); US "
+            "recipients get no texts until it is verified"
+        )
+    if status != "VERIFIED":
+        pulumi.log.warn(
+            f"the A2P 10DLC campaign {campaign} is {status or 'not verified yet'}: US "
+            "recipients get no texts until it is verified"
+        )
+    return status
+
+
 class MessagingServiceProvider(SubaccountProvider):
     kind = "Messaging Service"
-    update_fields = ("friendly_name", *_FIELDS)
+    update_fields = ("friendly_name", *_FIELDS, "a2p_campaign")
     replace_fields = ("account_sid",)
+
+    def _with_campaign(
+        self, client: Client, outs: dict[str, Any], props: dict[str, Any]
+    ) -> dict[str, Any]:
+        campaign = str(props.get("a2p_campaign") or "")
+        status = _campaign_status(client, outs["sid"], campaign)
+        return outs | {"a2p_campaign": campaign, "a2p_campaign_status": status}
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         services = call_twilio(
@@ -98,17 +139,19 @@ class MessagingServiceProvider(SubaccountProvider):
         )
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
-        return call_twilio(
+        outs = call_twilio(
             lambda: _service(client.messaging.v1.services.create(**_settings(props))),
             what="creating the Messaging Service",
             lookup=lambda: self.mine(client, props),
         )
+        return self._with_campaign(client, outs, props)
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        return call_twilio(
+        outs = call_twilio(
             lambda: _service(client.messaging.v1.services(sid).update(**_settings(props))),
             what="updating the Messaging Service",
         )
+        return self._with_campaign(client, outs, props)
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         def delete() -> None:
@@ -171,6 +214,7 @@ def _options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
 
 class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingService"):
     sid: pulumi.Output[str]
+    a2p_campaign_status: pulumi.Output[str]
 
     def __init__(
         self,
@@ -182,10 +226,13 @@ class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingSe
         inbound_request_url: pulumi.Input[str],
         status_callback: pulumi.Input[str],
         credentials: pulumi.Input[dict[str, str]],
+        a2p_campaign: str = "",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "account_sid": account_sid,
+            "a2p_campaign": a2p_campaign,
+            "a2p_campaign_status": None,
             "friendly_name": friendly_name,
             "owner": owner,
             "inbound_request_url": inbound_request_url,

@@ -24,7 +24,9 @@ def test_a_us_long_code_texting_us_recipients_needs_a_campaign() -> None:
     assert "ethiq:contacts[0]" not in message
     assert "ethiq:a2pCampaign" in message
     assert "stacks/Pulumi.acme.yaml" in message
+    assert "ethiq:a2pCampaign: pending" in message  # the campaign needs the stack's service
     assert unregistered_us_a2p("acme", {**US, "a2pCampaign": CAMPAIGN}) == []
+    assert unregistered_us_a2p("acme", {**US, "a2pCampaign": "pending"}) == []
 
 
 @pytest.mark.parametrize(
@@ -41,6 +43,7 @@ def test_no_campaign_is_asked_for_otherwise(values: dict[str, Any]) -> None:
 
 def test_the_campaign_key_is_validated_by_name() -> None:
     assert validate_tenant("acme", {**US, "a2pCampaign": CAMPAIGN}).a2p_campaign == CAMPAIGN
+    assert validate_tenant("acme", {**US, "a2pCampaign": " Pending"}).a2p_campaign == "pending"
     with pytest.raises(ConfigError) as refused:
         validate_tenant("acme", {**US, "a2pCampaign": "CA123"})
     assert refused.value.key == "a2pCampaign"

@@ -90,3 +90,31 @@ def test_the_number_joins_the_pool_once(props: dict[str, Any], client_for: Any) 
     assert provider.read(number.sid, {**sender, "sid": number.sid}).id == number.sid
     provider.delete(number.sid, {**sender, "sid": number.sid})
     assert provider.read(number.sid, {**sender, "sid": number.sid}).id is None
+
+
+def test_the_a2p_campaign_is_checked_on_the_service_it_belongs_to(
+    props: dict[str, Any], sandbox: SandboxHandle
+) -> None:
+    """A campaign is registered on the service the first up creates (``pending``); the next up
+    with its SID checks it there: another SID, or a failed campaign, stops with what to do."""
+    provider = MessagingServiceProvider()
+    pending = {**props, "a2p_campaign": "pending"}
+    created = provider.create(pending)
+    state = created.outs or {}
+    assert state["a2p_campaign_status"] == "pending"
+    campaign = sandbox.control.a2p_campaign(created.id, "IN_PROGRESS")  # the Console step
+    vetting = {**props, "a2p_campaign": campaign}
+    assert provider.diff(created.id, state, vetting).changes
+    assert (provider.update(created.id, state, vetting).outs or {})["a2p_campaign_status"] == (
+        "IN_PROGRESS"
+    )
+    with pytest.raises(ProvisioningError) as wrong:
+        provider.update(created.id, state, {**props, "a2p_campaign": "QE" + "0" * 32})
+    assert f"is not registered on this tenant's Messaging Service {created.id}" in str(wrong.value)
+    sandbox.control.a2p_campaign(created.id, "FAILED")
+    with pytest.raises(ProvisioningError) as failed:
+        provider.update(created.id, state, vetting)
+    assert "failed vetting" in str(failed.value)
+    sandbox.control.a2p_campaign(created.id, "VERIFIED")
+    verified = provider.update(created.id, state, vetting).outs or {}
+    assert verified["a2p_campaign_status"] == "VERIFIED"

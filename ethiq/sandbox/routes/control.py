@@ -308,6 +308,29 @@ class AdvancedOptOutSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 _REQUIRED_KEYWORDS = {"STOP": "STOP", "START": "START", "HELP": "HELP"}
 
 
+class CampaignSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    status: str = "VERIFIED"
+
+
+_CAMPAIGN_STATUSES = frozenset({"IN_PROGRESS", "VERIFIED", "FAILED", "PENDING"})
+
+
+@post(f"{BASE}/messaging-services/{{sid:str}}/a2p-campaign", status_code=200)
+async def a2p_campaign(request: AnyRequest, sid: str, data: CampaignSpec) -> dict[str, Any]:
+    """An A2P 10DLC campaign registered on the service (the Console's Regulatory Compliance
+    step and The Campaign Registry's vetting), or its status changed; one per service."""
+    sandbox = _control(request)
+    if data.status not in _CAMPAIGN_STATUSES:
+        raise invalid_parameter(f"status must be one of {sorted(_CAMPAIGN_STATUSES)}")
+    with sandbox.store.lock:
+        service = sandbox.store.messaging_services.get(sid)
+        if service is None:
+            raise invalid_parameter(f"no Messaging Service {sid}")
+        campaign = service.a2p_campaign[0] if service.a2p_campaign else new_sid("QE")
+        service.a2p_campaign = (campaign, data.status)
+    return {"sid": campaign, "status": data.status}
+
+
 @post(f"{BASE}/messaging-services/{{sid:str}}/opt-out", status_code=200)
 async def advanced_opt_out(
     request: AnyRequest, sid: str, data: AdvancedOptOutSpec
@@ -353,4 +376,5 @@ ROUTES = [
     inbound_sms,
     add_opt_out,
     advanced_opt_out,
+    a2p_campaign,
 ]

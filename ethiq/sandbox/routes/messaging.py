@@ -86,7 +86,9 @@ def _render(service: MessagingService) -> dict[str, Any]:
             "us_app_to_person": f"{url}/Compliance/Usa2p",
         },
         "usecase": service.usecase,
-        "us_app_to_person_registered": False,
+        # Twilio sets it once the service's campaign is verified.
+        "us_app_to_person_registered": service.a2p_campaign is not None
+        and service.a2p_campaign[1] == "VERIFIED",
         "use_inbound_webhook_on_number": service.use_inbound_webhook_on_number,
     }
 
@@ -194,6 +196,31 @@ async def delete_service(request: AnyRequest, sid: str) -> None:
         del sandbox.store.messaging_services[sid]
 
 
+@get("/messaging/v1/Services/{sid:str}/Compliance/Usa2p/{campaign_sid:str}")
+async def fetch_campaign(
+    request: AnyRequest, sid: str, campaign_sid: str
+) -> Response[dict[str, Any]]:
+    """The service's A2P 10DLC campaign, registered in the Console (the control API here);
+    https://www.twilio.com/docs/messaging/api/usapptoperson-resource. The sandbox keeps the
+    fields Ethiq reads."""
+    sandbox, account = _principal(request)
+    with sandbox.store.lock:
+        service = _service(sandbox, account, sid)
+        if service.a2p_campaign is None or service.a2p_campaign[0] != campaign_sid:
+            raise not_found(f"/v1/Services/{sid}/Compliance/Usa2p/{campaign_sid}")
+        campaign, status = service.a2p_campaign
+        return json_response(
+            {
+                "sid": campaign,
+                "account_sid": service.account_sid,
+                "messaging_service_sid": service.sid,
+                "campaign_status": status,
+                "us_app_to_person_usecase": "ACCOUNT_NOTIFICATION",
+                "url": f"{BASE}/{sid}/Compliance/Usa2p/{campaign}",
+            }
+        )
+
+
 @post("/messaging/v1/Services/{sid:str}/PhoneNumbers", status_code=201)
 async def add_sender(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
@@ -276,6 +303,7 @@ ROUTES = [
     fetch_service,
     update_service,
     delete_service,
+    fetch_campaign,
     add_sender,
     list_senders,
     fetch_sender,
