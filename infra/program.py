@@ -30,6 +30,7 @@ TENANT_KEYS = {
     "personName": str,
     "callCountries": str,  # a YAML list arrives as JSON text; `config set` gives "FR,GB"
     "emergencyAddress": dict,  # the person's address for 911 (infra/emergency_address.py)
+    "a2pCampaign": str,  # pending, or the US A2P 10DLC campaign (QE…) the provider checks
 }
 
 

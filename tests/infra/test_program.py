@@ -230,6 +230,16 @@ def test_sensitivity_is_one_spelling_per_value(value: object, stored: str) -> No
     assert validate_tenant("acme", values).sensitivity is None  # the platform default
 
 
+def test_the_a2p_campaign_reaches_the_messaging_service(monitor: RecordingMonitor) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run({**GOOD, "ethiq:a2pCampaign": "pending"}).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    assert monitor.mocks.inputs["TwilioMessagingService"]["a2p_campaign"] == "pending"
+
+
 def test_the_stack_sensitivity_reaches_the_registration(monitor: RecordingMonitor) -> None:
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -213,7 +214,19 @@ def test_served_by_granian_end_to_end(sandbox: SandboxHandle, tmp_path: Path) ->
             assert "ALERTE FRAUDE" in message["body"]
             assert caller in message["body"]
             assert sandbox.control.violations() == []  # every request met Twilio's contract
-    finally:
+
+        # Clients that drop their requests halfway through the body, then SIGTERM (as ECS
+        # stops a task): the runtime still stops, cleanly.
+        for _ in range(5):
+            with socket.create_connection(("127.0.0.1", port)) as dropped:
+                dropped.sendall(
+                    b"POST /twilio/voice HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\nTo=%2B1"
+                )
         server.terminate()
-        server.wait(timeout=15)
+        assert server.wait(timeout=30) == 0, (tmp_path / "runtime.log").read_text()[-3000:]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=15)
         log.close()
