@@ -75,6 +75,31 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "carrier_label": "Votre fournisseur",
         "save": "Enregistrer",
         "saved": "Enregistré.",
+        "prefs_title": "Vos préférences d'appel",
+        "trusted_title": "Numéros de confiance",
+        "trusted_help": "Ils sonnent toujours, même pendant vos heures de silence, sans être "
+        "filtrés. Mettez-y vos proches. Si le réseau indique que le numéro est usurpé, l'appel "
+        "est filtré comme les autres.",
+        "blocked_title": "Numéros bloqués",
+        "blocked_help": "Ces appels sont refusés sans sonner.",
+        "list_empty": "Aucun numéro.",
+        "number_label": "Numéro de téléphone",
+        "add_trusted": "Ajouter aux numéros de confiance",
+        "add_blocked": "Bloquer ce numéro",
+        "remove": "Retirer",
+        "remove_number": "Retirer {number}",
+        "quiet_title": "Heures de silence",
+        "quiet_help": "Pendant ces heures, votre téléphone ne sonne que pour vos numéros de "
+        "confiance. Les autres appelants peuvent laisser un message; Ethiq l'écoute quand même "
+        "et prévient vos proches si c'est une fraude.",
+        "quiet_none": "Aucune heure de silence.",
+        "quiet_now": "Heures de silence : {hours} (heure de {zone}).",
+        "quiet_from": "Début",
+        "quiet_to": "Fin",
+        "quiet_save": "Enregistrer les heures de silence",
+        "quiet_clear": "Supprimer les heures de silence",
+        "bad_time": "Heures non valides : choisissez un début et une fin différents.",
+        "list_full": "Cette liste est pleine : retirez d'abord un numéro.",
         "bad_number": "Ce numéro n'est pas valide : écrivez-le avec +1 et 10 chiffres.",
         "forwarding_title": "Renvoyer vos appels vers Ethiq",
         "iphone_steps": "Ouvrez Réglages|Touchez Téléphone|Touchez Renvoi d'appel|Activez "
@@ -197,6 +222,31 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "carrier_label": "Your carrier",
         "save": "Save",
         "saved": "Saved.",
+        "prefs_title": "Your call preferences",
+        "trusted_title": "Trusted numbers",
+        "trusted_help": "They always ring, even during your quiet hours, and are not screened. "
+        "Put your family here. If the network says the number is spoofed, the call is screened "
+        "like any other.",
+        "blocked_title": "Blocked numbers",
+        "blocked_help": "These calls are refused without ringing.",
+        "list_empty": "No numbers.",
+        "number_label": "Phone number",
+        "add_trusted": "Add to trusted numbers",
+        "add_blocked": "Block this number",
+        "remove": "Remove",
+        "remove_number": "Remove {number}",
+        "quiet_title": "Quiet hours",
+        "quiet_help": "During these hours your phone rings only for your trusted numbers. Other "
+        "callers may leave a message; Ethiq still listens to it and alerts your family if it "
+        "is a scam.",
+        "quiet_none": "No quiet hours.",
+        "quiet_now": "Quiet hours: {hours} ({zone} time).",
+        "quiet_from": "From",
+        "quiet_to": "To",
+        "quiet_save": "Save quiet hours",
+        "quiet_clear": "Remove quiet hours",
+        "bad_time": "Invalid hours: choose a different start and end.",
+        "list_full": "This list is full: remove a number first.",
         "bad_number": "This number is not valid: write it with +1 and 10 digits.",
         "forwarding_title": "Forward your calls to Ethiq",
         "iphone_steps": "Open Settings|Tap Phone|Tap Call Forwarding|Turn on Call "

@@ -16,6 +16,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from runtime.alerts.messages import zone_for
+from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
 from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
@@ -29,6 +31,7 @@ from runtime.people.service import (
     UnknownTenant,
 )
 from runtime.tenants import InvalidTenant, to_e164
+from runtime.web.state import runtime_of
 
 __all__ = ["PeoplePages", "people_of"]
 
@@ -44,6 +47,18 @@ def people_of(request: AnyRequest) -> People:
 @dataclass
 class LoginForm:
     email: str = ""
+
+
+@dataclass
+class NumberForm:
+    number: str = ""
+
+
+@dataclass
+class QuietForm:
+    starts: str = ""
+    ends: str = ""
+    action: str = "save"  # save | clear
 
 
 @dataclass
@@ -184,6 +199,76 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
 
+    @post("/people/{slug:str}/numbers/{kind:str}", status_code=303)
+    async def add_number(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        kind: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        """Put a number on the trusted or the blocked list (off the other one)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        if kind not in set(ListKind):
+            return _page("forbidden.html", request, _lang(request, person), 404)
+        blocklist = runtime_of(request).blocklist
+        try:
+            number = to_e164(data.number)
+            if kind == ListKind.BLOCKED:
+                await blocklist.add(slug, number)
+            else:
+                await blocklist.preferences.add(slug, ListKind.TRUSTED, number)
+        except InvalidTenant:
+            return await self._person_page(request, people, person, prefs_error="bad_number")
+        except InvalidPreference:
+            return await self._person_page(request, people, person, prefs_error="list_full")
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
+    @post("/people/{slug:str}/numbers/{kind:str}/remove", status_code=303)
+    async def remove_number(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        kind: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        if kind not in set(ListKind):
+            return _page("forbidden.html", request, _lang(request, found[1]), 404)
+        blocklist = runtime_of(request).blocklist
+        if kind == ListKind.BLOCKED:
+            await blocklist.remove(slug, data.number)
+        else:
+            await blocklist.preferences.remove(slug, ListKind.TRUSTED, data.number)
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
+    @post("/people/{slug:str}/quiet", status_code=303)
+    async def quiet_hours(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[QuietForm]
+    ) -> Template | Redirect:
+        """Quiet hours in the tenant's time zone (from its region), or none."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        preferences = runtime_of(request).blocklist.preferences
+        if data.action == "clear":
+            await preferences.set_quiet_hours(slug, None)
+        else:
+            tenant = await people.tenant(slug)
+            zone = zone_for(tenant.region)
+            try:
+                hours = parse_quiet_hours(data.starts, data.ends, zone.key if zone else "UTC")
+            except InvalidPreference:
+                return await self._person_page(request, people, person, prefs_error="bad_time")
+            await preferences.set_quiet_hours(slug, hours)
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
     @get("/people/{slug:str}/sip")
     async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
@@ -239,6 +324,7 @@ class PeoplePages(Controller):
         status: int = 200,
         *,
         test_error: bool = False,
+        prefs_error: str = "",
     ) -> Template:
         lang = _lang(request, person)
         try:
@@ -249,11 +335,18 @@ class PeoplePages(Controller):
         onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
+        preferences = runtime_of(request).blocklist.preferences
+        if prefs_error:
+            status = 400
         return _page(
             "person.html",
             request,
             lang,
             status,
+            trusted=await preferences.numbers(person.slug, ListKind.TRUSTED),
+            blocked=await runtime_of(request).blocklist.numbers(person.slug),
+            quiet=await preferences.quiet_hours(person.slug),
+            prefs_error=prefs_error,
             person=person,
             number=number,
             onboarding=onboarding,
@@ -266,6 +359,7 @@ class PeoplePages(Controller):
             carriers=sorted(CARRIERS.values(), key=lambda c: (c.country, c.name)),
             codes=codes_for(person.carrier, number) if person.carrier else None,
             saved=request.query_params.get("saved") == "1",
+            prefs_saved=request.query_params.get("saved") == "prefs",
             error=error,
         )
 

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from aiosmtpd.controller import Controller as SmtpController
 from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
 from runtime.storage import bind_tables, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
@@ -561,3 +563,47 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
     [arrival] = [c for c in new if c["direction"] == "inbound"]
     assert (arrival["from"], arrival["to"]) == (tenant.phone_number, tenant.phone_number)
     assert control.violations() == []
+
+
+def test_quiet_hours_and_trusted_numbers_as_twilio_runs_them(fresh: World) -> None:
+    """Quiet hours all day: a stranger's scam never rings the person, goes to a voicemail that
+    is transcribed, and still alerts the consenting contact; a trusted number rings through,
+    unscreened; a blocked number is refused (the preferences the person's page writes)."""
+    tenant, contact = fresh.tenant, fresh.tenant.contacts[0]
+    send_sms(fresh.sandbox.control, contact.number, tenant.phone_number, "Oui")
+    daughter, pest = unique_caller(), unique_caller()
+
+    async def prefer(hours: QuietHours | None) -> None:
+        store = store_for_url(fresh.database_url)
+        prefs = CallerPreferences(store.platform_engine())
+        await prefs.add(tenant.slug, ListKind.TRUSTED, daughter)
+        await prefs.add(tenant.slug, ListKind.BLOCKED, pest)
+        await prefs.set_quiet_hours(tenant.slug, hours)
+        await store.close()
+
+    asyncio.run(prefer(QuietHours(dt_time(0, 0), dt_time(23, 59, 59), "America/Toronto")))
+    try:
+        report = fresh.call(SCAM)
+        caller = _leg(report, "caller")
+        assert [leg["label"] for leg in report["legs"]] == ["caller"]  # nobody else was rung
+        assert "[beep]" in caller["heard"]
+        assert len([e for e in caller["events"] if "transcribed " in e]) == 4  # caller only
+        row = fresh.row(report["call_sid"])
+        assert (row["verdict"], row["outcome"]) == ("scam", "voicemail")
+
+        def alerted() -> list[dict[str, Any]]:
+            return [
+                m
+                for m in fresh.sandbox.control.messages()
+                if m["to"] == contact.number and report["call_sid"][-6:] in m["body"]
+            ]
+
+        _until(alerted, "the scam in quiet hours alerted the contact")
+        trusted = fresh.call(LEGIT, caller=daughter)
+        assert _leg(trusted, "person")["status"] == "completed"  # rang and answered
+        assert parse_twiml(trusted["twiml"][0]).find("Start/Transcription") is None
+        assert not [e for e in _leg(trusted, "caller")["events"] if "transcribed " in e]
+        refused = fresh.call(LEGIT, caller=pest)
+        assert parse_twiml(refused["twiml"][0]).find("Reject") is not None
+    finally:
+        asyncio.run(prefer(None))
