@@ -145,6 +145,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_srtp": "Chiffrement du son (SRTP)",
         "sip_srtp_value": "Obligatoire",
         "sip_password": "Mot de passe",
+        "sip_new_title": "Nouveau mot de passe SIP",
+        "sip_new_help": "Un nouveau mot de passe remplace l'ancien tout de suite : l'application "
+        "devra être reconfigurée. Il ne sera affiché qu'une fois.",
+        "sip_new_button": "Créer un nouveau mot de passe",
+        "sip_new_error": "Le mot de passe n'a pas pu être changé; l'ancien fonctionne encore. "
+        "Réessayez plus tard.",
+        "sip_new_once": "Voici votre nouveau mot de passe. Il ne sera plus jamais affiché : "
+        "entrez-le maintenant dans l'application (ou lisez le code QR). L'ancien ne fonctionne "
+        "plus.",
+        "sip_qr_label": "Code QR des réglages SIP, avec le mot de passe",
+        "sip_qr_help": "Pour les applications qui lisent un compte SIP (sip:utilisateur:mot de "
+        "passe@domaine) dans un code QR. Sinon, entrez les réglages ci-dessous.",
         "sip_password_value": "Jamais envoyé par courriel ni texto. Demandez-le à votre "
         "responsable Ethiq.",
         "back": "Retour à votre page",
@@ -290,6 +302,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_srtp": "Voice encryption (SRTP)",
         "sip_srtp_value": "Required",
         "sip_password": "Password",
+        "sip_new_title": "New SIP password",
+        "sip_new_help": "A new password replaces the old one at once: the app must be set up "
+        "again. It is shown only once.",
+        "sip_new_button": "Create a new password",
+        "sip_new_error": "The password could not be changed; the old one still works. Try "
+        "again later.",
+        "sip_new_once": "Here is your new password. It will never be shown again: enter it in "
+        "the app now (or scan the QR code). The old one no longer works.",
+        "sip_qr_label": "QR code of the SIP settings, with the password",
+        "sip_qr_help": "For apps that read a SIP account (sip:user:password@domain) from a QR "
+        "code. Otherwise, enter the settings below.",
         "sip_password_value": "Never sent by email or text. Ask your Ethiq administrator.",
         "back": "Back to your page",
         "language": "Français",

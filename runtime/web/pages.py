@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -30,12 +31,14 @@ from runtime.people.service import (
     TooManyLinks,
     UnknownTenant,
 )
+from runtime.people.sip import SipRotationError, qr_svg, sip_domain
 from runtime.tenants import InvalidTenant, to_e164
 from runtime.web.state import runtime_of
 
 __all__ = ["PeoplePages", "people_of"]
 
 AnyRequest = Request[Any, Any, Any]
+NO_STORE = CacheControlHeader(no_store=True)  # a page holding a password: no copy anywhere
 PLATFORMS = ("iphone", "android")
 
 
@@ -276,14 +279,50 @@ class PeoplePages(Controller):
             return found
         people, person = found
         lang = _lang(request, person)
-        login_at = int(request.session.get("login_at", 0))
-        if time.time() - login_at > people.settings.fresh_login_s:
+        if not self._fresh(request, people):
             return _page("sip_fresh.html", request, lang, slug=slug)
         tenant = await people.tenant(slug)
-        domain = tenant.sip_address.split("@", 1)[-1] if "@" in tenant.sip_address else ""
         return _page(
-            "sip.html", request, lang, slug=slug, domain=domain, username=tenant.sip_username
+            "sip.html",
+            request,
+            lang,
+            slug=slug,
+            domain=sip_domain(tenant),
+            username=tenant.sip_username,
+            rotate_error=request.query_params.get("error") == "rotate",
         )
+
+    @post("/people/{slug:str}/sip/password", status_code=200, cache_control=NO_STORE)
+    async def sip_password(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        """A new SIP password, shown in this one response (never stored, never cached) with
+        its QR code; the old password stops working at once."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        lang = _lang(request, person)
+        if not self._fresh(request, people):
+            return _page("sip_fresh.html", request, lang, slug=slug)
+        tenant = await people.tenant(slug)
+        try:
+            password = await people.rotate_sip_password(slug, "the person (page)")
+        except SipRotationError:
+            return Redirect(f"/people/{slug}/sip?error=rotate", status_code=303)
+        return _page(
+            "sip_password.html",
+            request,
+            lang,
+            slug=slug,
+            domain=sip_domain(tenant),
+            username=tenant.sip_username,
+            password=password,
+            qr=qr_svg(tenant, password),
+        )
+
+    @staticmethod
+    def _fresh(request: AnyRequest, people: People) -> bool:
+        login_at = int(request.session.get("login_at", 0))
+        return time.time() - login_at <= people.settings.fresh_login_s
 
     @post("/people/{slug:str}/sip/link", status_code=200)
     async def sip_link(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:

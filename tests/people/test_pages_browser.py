@@ -93,6 +93,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
         "ETHIQ_SMTP_HOST": "127.0.0.1",
         "ETHIQ_SMTP_PORT": str(smtp_port),
         "ETHIQ_OUTBOX_WORKER": "0",
+        # Twilio unreachable at once (a closed port): what the pages say when it is down.
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
     }
     env.pop("REDIS_URL", None)
     log_path = tmp / "runtime.log"
@@ -301,6 +303,11 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert "TLS" in settings
     assert "token-maison-tremblay" not in page.content()
     _accessible(page, "sip-settings")
+    # A new password needs Twilio; unreachable, the page says the old one still works (the
+    # password shown once: tests/runtime/test_call_path.py, against the sandbox).
+    page.get_by_role("button", name="Créer un nouveau mot de passe").click()
+    page.wait_for_url(re.compile(r"error=rotate"))
+    assert "l'ancien fonctionne encore" in page.get_by_role("alert").inner_text()
 
     # The link signed in once: a second use is refused.
     page.goto(link)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from runtime.storage import bind_tables, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord
-from tests.people.conftest import Inbox
+from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY, parse_twiml, unique_caller
 
 READY_TIMEOUT_S = 120.0  # a loaded machine starts Granian workers slowly
@@ -69,6 +70,7 @@ class World:
     database_url: str
     runtime_url: str
     log: Path
+    inbox: Inbox
 
     def call(self, lines: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
         return self.sandbox.control.inbound_call(
@@ -164,7 +166,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     port = free_port()
     runtime_url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/ethiq.sqlite"
-    smtp = SmtpController(Inbox(), hostname="127.0.0.1", port=free_port())  # welcome emails
+    inbox = Inbox()
+    smtp = SmtpController(inbox, hostname="127.0.0.1", port=free_port())  # people's emails
     smtp.start()
     with running_sandbox() as sandbox:
         tenant = _provision(sandbox, runtime_url)
@@ -209,7 +212,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     return False
 
             _until(live, "runtime listening")
-            yield World(sandbox, tenant, database_url, runtime_url, log_path)
+            yield World(sandbox, tenant, database_url, runtime_url, log_path, inbox)
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -607,3 +610,62 @@ def test_quiet_hours_and_trusted_numbers_as_twilio_runs_them(fresh: World) -> No
         assert parse_twiml(refused["twiml"][0]).find("Reject") is not None
     finally:
         asyncio.run(prefer(None))
+
+
+def test_a_new_sip_password_from_the_page_replaces_the_old_one(world: World) -> None:
+    """The person, freshly signed in, asks for a new SIP password: the page shows it once (not
+    cached) with its QR code; Twilio now accepts only it for the app's REGISTER; it is in no
+    log and no database (Twilio keeps the only other copy)."""
+    control, tenant = world.sandbox.control, world.tenant
+    credentials = TwilioCredentials(
+        world.sandbox.account_sid, world.sandbox.auth_token, world.sandbox.base_url
+    )
+    client = make_client(credentials, account_sid=tenant.subaccount_sid)
+    # What the stack made: the credential (first password), its list mapped for registrations.
+    [domain] = client.sip.domains.list()
+    first = "Stack1stPassword2026xyz"
+    cl = client.sip.credential_lists.create(friendly_name="call-path")
+    cl_creds = client.sip.credential_lists(cl.sid).credentials
+    cl_creds.create(username=tenant.sip_username, password=first)
+    mappings = client.sip.domains(domain.sid).auth.registrations.credential_list_mappings
+    mappings.create(credential_list_sid=cl.sid)
+    assert control.sip_register(domain.domain_name, tenant.sip_username, first) == 200
+
+    email = f"{tenant.slug}@example.org"
+    auth = {"Authorization": "Bearer op-token"}
+    with httpx.Client(base_url=world.runtime_url, timeout=15.0) as http:
+        body = {"slug": tenant.slug, "email": email}
+        assert http.post("/operator/people/", json=body, headers=auth).status_code == 201
+        http.get("/")
+        csrf = http.cookies["csrftoken"]
+        assert http.post("/login", data={"email": email, "_csrf_token": csrf}).status_code == 200
+        text, _ = parts(world.inbox.wait(email, "lien de connexion"))
+        path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+        assert http.post(path, data={"_csrf_token": csrf}).status_code == 303  # signed in
+        assert "Nouveau mot de passe SIP" in http.get(f"/people/{tenant.slug}/sip").text
+        forged = http.post(f"/people/{tenant.slug}/sip/password")  # no CSRF token
+        assert forged.status_code == 403
+        shown = http.post(f"/people/{tenant.slug}/sip/password", data={"_csrf_token": csrf})
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    password = re.search(r'id="sip-password">([A-Za-z0-9]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    assert password != first
+    assert "<svg" in shown.text  # the QR code, inline
+    assert control.sip_register(domain.domain_name, tenant.sip_username, first) == 401
+    assert control.sip_register(domain.domain_name, tenant.sip_username, password) == 200
+    # An operator can do the same (a person without a browser at hand): the page's one is void.
+    rotated = httpx.post(
+        f"{world.runtime_url}/operator/people/{tenant.slug}/sip-password", headers=auth
+    )
+    assert rotated.status_code == 201, rotated.text
+    assert rotated.headers["cache-control"] == "no-store"
+    by_operator = rotated.json()["password"]
+    assert control.sip_register(domain.domain_name, tenant.sip_username, password) == 401
+    assert control.sip_register(domain.domain_name, tenant.sip_username, by_operator) == 200
+    assert "SIP password of" in world.log.read_text()
+    data = Path(world.database_url.removeprefix("sqlite:///")).parent
+    for secret in (password, by_operator):
+        assert secret not in world.log.read_text()
+        for stored in data.rglob("*.sqlite*"):
+            assert secret.encode() not in stored.read_bytes(), stored
+    assert control.violations() == []
