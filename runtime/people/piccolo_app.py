@@ -9,12 +9,26 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from runtime.calls.preferences import CallerRule, QuietHoursRow
-from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
+from runtime.people.tables import (
+    ContactChange,
+    ForwardingTest,
+    LoginLink,
+    OnboardingStep,
+    Person,
+)
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
     app_name="people",
     migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
-    table_classes=[Person, OnboardingStep, LoginLink, ForwardingTest, CallerRule, QuietHoursRow],
+    table_classes=[
+        Person,
+        OnboardingStep,
+        LoginLink,
+        ForwardingTest,
+        CallerRule,
+        QuietHoursRow,
+        ContactChange,
+    ],
 )

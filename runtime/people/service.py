@@ -22,6 +22,7 @@ from runtime.alerts import SmsSender
 from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
 from runtime.email import Mail, Mailer, MailError
+from runtime.people.changes import ContactChanges
 from runtime.people.forward_test import (
     FORWARD_TEST_TIMEOUT_S,
     ForwardingCaller,
@@ -124,6 +125,7 @@ class People:
         self._test = bind_table(ForwardingTest, engine)
         self._caller = caller
         self._rotator = rotator
+        self.changes = ContactChanges(engine)  # contacts: requests the stack commit applies
         self._limiter = limiter or LoginLimiter(
             None,
             per_address=settings.login_per_address,

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from runtime.alerts.messages import zone_for
 from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
+from runtime.people.changes import Op
 from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
@@ -54,6 +55,12 @@ class LoginForm:
 
 @dataclass
 class NumberForm:
+    number: str = ""
+
+
+@dataclass
+class ContactForm:
+    name: str = ""
     number: str = ""
 
 
@@ -201,6 +208,48 @@ class PeoplePages(Controller):
         except (ValueError, TestCallError):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
+
+    @post("/people/{slug:str}/contacts", status_code=303)
+    async def add_contact(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[ContactForm]
+    ) -> Template | Redirect:
+        """Ask for a new emergency contact: a change of the stack, pending until applied."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        try:
+            number = to_e164(data.number)
+            await people.changes.request(slug, Op.ADD, number, data.name)
+        except InvalidTenant:
+            return await self._person_page(request, people, person, contacts_error="bad_number")
+        except ValueError:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        return Redirect(f"/people/{slug}?saved=contacts#contacts", status_code=303)
+
+    @post("/people/{slug:str}/contacts/{op:str}", status_code=303)
+    async def change_contact(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        op: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        """Remove a contact or move it up or down the alert order (a stack change too)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        if op not in {Op.REMOVE, Op.UP, Op.DOWN}:
+            return _page("forbidden.html", request, _lang(request, person), 404)
+        tenant = await people.tenant(slug)
+        if data.number not in {c.number for c in tenant.contacts}:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        try:
+            await people.changes.request(slug, Op(op), data.number)
+        except ValueError:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        return Redirect(f"/people/{slug}?saved=contacts#contacts", status_code=303)
 
     @post("/people/{slug:str}/numbers/{kind:str}", status_code=303)
     async def add_number(
@@ -364,6 +413,7 @@ class PeoplePages(Controller):
         *,
         test_error: bool = False,
         prefs_error: str = "",
+        contacts_error: str = "",
     ) -> Template:
         lang = _lang(request, person)
         try:
@@ -375,7 +425,7 @@ class PeoplePages(Controller):
         t = texts(lang)
         number = tenant.phone_number
         preferences = runtime_of(request).blocklist.preferences
-        if prefs_error:
+        if prefs_error or contacts_error:
             status = 400
         return _page(
             "person.html",
@@ -386,6 +436,9 @@ class PeoplePages(Controller):
             blocked=await runtime_of(request).blocklist.numbers(person.slug),
             quiet=await preferences.quiet_hours(person.slug),
             prefs_error=prefs_error,
+            contacts_error=contacts_error,
+            contacts_saved=request.query_params.get("saved") == "contacts",
+            changes=await people.changes.views(person.slug, tenant.contacts),
             person=person,
             number=number,
             onboarding=onboarding,

@@ -269,6 +269,14 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert page.get_by_label("Votre numéro de cellulaire").input_value() == "+15145550177"
     _accessible(page, "person")
 
+    # A contact change is a request: pending until the stack is committed and applied.
+    page.get_by_role("button", name="Descendre Marie dans l'ordre").click()
+    page.wait_for_url(re.compile(r"saved=contacts"))
+    assert (
+        "En attente — Descendre +15145550161"
+        in page.locator("ol[aria-labelledby=changes]").inner_text()
+    )
+
     # Preferences: a trusted number, a blocked one, quiet hours; the voice webhook obeys them
     # (a trusted caller rings the SIP app: tests/runtime/test_caller_preferences.py).
     page.get_by_label("Numéro de téléphone").first.fill("514 555 0188")
@@ -282,9 +290,8 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.get_by_label("Début").fill("00:00")
     page.get_by_label("Fin").fill("23:59")
     page.get_by_role("button", name="Enregistrer les heures de silence").click()
-    prefs = page.locator("ul.numbers").all_inner_texts()
-    assert "+15145550188" in prefs[0]
-    assert "+14385550199" in prefs[1]
+    assert "+15145550188" in page.locator("ul[aria-labelledby=trusted]").inner_text()
+    assert "+14385550199" in page.locator("ul[aria-labelledby=blocked]").inner_text()
     assert "Heures de silence : 00:00-23:59 (heure de America/Toronto)." in page.content()
     _accessible(page, "preferences")
     assert "<Reject" in _voice(served, "+14385550199")
@@ -295,7 +302,7 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.get_by_role("button", name="Retirer +15145550188").click()
     page.get_by_role("button", name="Supprimer les heures de silence").click()
     assert "Aucune heure de silence." in page.locator("main").inner_text()
-    assert "+15145550188" not in page.locator("ul.numbers").all_inner_texts()[0]
+    assert page.locator("ul[aria-labelledby=trusted]").count() == 0  # empty again
 
     page.get_by_role("link", name="Voir les réglages SIP").click()
     settings = page.locator("main").inner_text()
