@@ -148,9 +148,14 @@ class CallService:
         )
         assessment = session.assessment
         self._sessions.put(self._key(tenant, sid), LiveSession(session))
-        await self._try(
-            self._record_answer(tenant, params, assessment), self._db_timeout, "database", degraded
-        )
+        if "database" not in degraded:  # down a moment ago: do not spend a second budget on it
+            # (the first transcription event records the call when the database is back)
+            await self._try(
+                self._record_answer(tenant, params, assessment),
+                self._db_timeout,
+                "database",
+                degraded,
+            )
         if rules.quiet:
             # Quiet hours: the person is not rung; the caller may leave a message, transcribed
             # and scored like a conversation (a scam still alerts the contacts).
