@@ -22,7 +22,7 @@ import yaml
 
 from infra.reconcile.git import GitError, git
 from infra.stack_files import read_stack_values, stack_file
-from infra.tenant_config import ConfigError, Contact, validate_tenant
+from infra.tenant_config import ConfigError, validate_tenant
 from runtime.people.changes import ContactChanges, Op, apply_changes
 from runtime.storage import store_for_url
 
@@ -85,11 +85,8 @@ def _apply(
         try:
             tenant = validate_tenant(slug, read_stack_values(path))
             ops = [(op, number, name) for _, op, number, name in items]
-            after = apply_changes([(c.number, c.name) for c in tenant.contacts], ops)
-            values = read_stack_values(path) | {
-                "contacts": [Contact(n, name).as_config() for n, name in after]
-            }
-            changed = validate_tenant(slug, values)
+            after = apply_changes([c.as_config() for c in tenant.contacts], ops)
+            changed = validate_tenant(slug, read_stack_values(path) | {"contacts": after})
         except ConfigError as error:
             refusals[slug] = str(error)
             continue

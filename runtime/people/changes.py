@@ -12,7 +12,7 @@ contacts are what it expects (:meth:`ContactChanges.views`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -57,20 +57,21 @@ class ChangeView:
 
 
 def apply_changes(
-    contacts: Sequence[tuple[str, str]], changes: Sequence[tuple[Op, str, str]]
-) -> list[tuple[str, str]]:
-    """``(number, name)`` in priority order after ``(op, number, name)`` changes, in order.
+    contacts: Sequence[Mapping[str, str]], changes: Sequence[tuple[Op, str, str]]
+) -> list[dict[str, str]]:
+    """The stack's contact entries (``{"number", "name", …}``) in priority order after
+    ``(op, number, name)`` changes, in order; keys other than the name are kept as they are.
 
     Idempotent where it can be: adding a listed number renames it, removing an absent one does
     nothing; moving past either end stays put."""
-    result = list(contacts)
+    result = [dict(c) for c in contacts]
     for op, number, name in changes:
-        index = next((i for i, (n, _) in enumerate(result) if n == number), None)
+        index = next((i for i, c in enumerate(result) if c.get("number") == number), None)
         if op is Op.ADD:
             if index is None:
-                result.append((number, name))
-            else:
-                result[index] = (number, name or result[index][1])
+                result.append({"number": number, "name": name})
+            elif name:
+                result[index]["name"] = name
         elif index is None:
             continue
         elif op is Op.REMOVE:

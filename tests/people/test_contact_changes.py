@@ -188,13 +188,12 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
 
 
 def test_changes_apply_in_order_and_are_idempotent_where_they_can_be() -> None:
-    start = [(MARIE, "Marie"), (PAUL, "Paul")]
-    assert apply_changes(start, [(Op.ADD, JULIE, "Julie"), (Op.UP, JULIE, "")]) == [
-        (MARIE, "Marie"),
-        (JULIE, "Julie"),
-        (PAUL, "Paul"),
-    ]
-    assert apply_changes(start, [(Op.ADD, MARIE, "Maman")]) == [(MARIE, "Maman"), (PAUL, "Paul")]
+    marie = {"number": MARIE, "name": "Marie", "language": "en-US"}  # other keys are kept
+    paul, julie = {"number": PAUL, "name": "Paul"}, {"number": JULIE, "name": "Julie"}
+    start = [marie, paul]
+    added = apply_changes(start, [(Op.ADD, JULIE, "Julie"), (Op.UP, JULIE, "")])
+    assert added == [marie, julie, paul]
+    assert apply_changes(start, [(Op.ADD, MARIE, "Maman")]) == [{**marie, "name": "Maman"}, paul]
     assert apply_changes(start, [(Op.REMOVE, JULIE, ""), (Op.UP, MARIE, "")]) == start
     assert apply_changes(start, [(Op.DOWN, PAUL, "")]) == start
-    assert apply_changes(start, [(Op.DOWN, MARIE, "")]) == [(PAUL, "Paul"), (MARIE, "Marie")]
+    assert apply_changes(start, [(Op.DOWN, MARIE, "")]) == [paul, marie]
