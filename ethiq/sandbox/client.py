@@ -236,6 +236,11 @@ class SandboxControl:
         payload = {"address": address, "behaviour": behaviour, "secure_only": secure_only}
         self._call("POST", "/sip-endpoints", payload)
 
+    def sip_register(self, domain: str, username: str, password: str) -> int:
+        """A SIP app registers to ``domain``: 200 when Twilio would accept it, else 401/403/404."""
+        payload = {"domain": domain, "username": username, "password": password}
+        return int(self._call("POST", "/sip/register", payload)["status"])
+
     def handset(
         self,
         number: str,

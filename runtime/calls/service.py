@@ -19,6 +19,7 @@ import msgspec
 
 from runtime.calls.blocklist import Blocklist
 from runtime.calls.live import CallUpdater
+from runtime.calls.preferences import CallRules, spoofed
 from runtime.calls.records import (
     Escalation,
     as_utc,
@@ -64,6 +65,11 @@ _STATUS_RANK: Final = {
 _TERMINAL: Final = 3
 UNANSWERED: Final = frozenset({"no-answer", "busy", "failed", "canceled"})
 PARTICIPANT_TIMEOUT_S: Final = 6.0  # ringing the person in: one REST call, within Twilio's 15 s
+QUIET_HOURS: Final = "quiet_hours"  # a call's outcome when quiet hours sent it to voicemail
+_TRUSTED: Final = {
+    "fr-CA": "numéro de confiance : sonne toujours, pas filtré",
+    "en-US": "trusted number: always rings, not screened",
+}
 
 
 @dataclass(slots=True)
@@ -110,14 +116,28 @@ class CallService:
         sid, caller = params.get("CallSid", ""), params.get("From", "")
         degraded: list[str] = []
         store_timeout = self._settings.store.timeout_s
-        blocked = await self._try(
-            self._blocklist.contains(tenant.slug, caller), store_timeout, "store", degraded
+        # The person's preferences (see runtime.calls.preferences); unreadable: none apply,
+        # the call rings as any other (never lost).
+        rules = (
+            await self._try(
+                self._blocklist.rules(tenant.slug, caller, self._clock()),
+                self._db_timeout,
+                "database",
+                degraded,
+            )
+            or CallRules()
         )
-        if blocked:
+        if rules.blocked:
             await self._try(
                 self._record_blocked(tenant, params), self._db_timeout, "database", degraded
             )
             return Answer(twiml.reject_twiml(tenant.language, say=False), "blocked", degraded)
+        if rules.trusted and not spoofed(params.get("StirVerstat")):
+            await self._try(
+                self._record_trusted(tenant, params), self._db_timeout, "database", degraded
+            )
+            body = await self._connect(tenant, sid, caller, False, degraded, screened=False)
+            return Answer(body, "trusted", degraded)
         velocity = await self._try(
             self._velocity.hit(caller, tenant.slug), store_timeout, "store", degraded
         )
@@ -128,9 +148,25 @@ class CallService:
         )
         assessment = session.assessment
         self._sessions.put(self._key(tenant, sid), LiveSession(session))
-        await self._try(
-            self._record_answer(tenant, params, assessment), self._db_timeout, "database", degraded
-        )
+        if "database" not in degraded:  # down a moment ago: do not spend a second budget on it
+            # (the first transcription event records the call when the database is back)
+            await self._try(
+                self._record_answer(tenant, params, assessment),
+                self._db_timeout,
+                "database",
+                degraded,
+            )
+        if rules.quiet:
+            # Quiet hours: the person is not rung; the caller may leave a message, transcribed
+            # and scored like a conversation (a scam still alerts the contacts).
+            await self._try(
+                self._set_outcome(tenant, sid, QUIET_HOURS), self._db_timeout, "database", []
+            )
+            transcription = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}")
+            body = twiml.voicemail_twiml(
+                tenant.language, self._voicemail_url(tenant), transcription
+            )
+            return Answer(body, assessment.verdict, degraded)
         body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
         return Answer(body, assessment.verdict, degraded)
 
@@ -138,11 +174,21 @@ class CallService:
         return public_url(self._settings.twilio.public_url, path, query)
 
     async def _connect(
-        self, tenant: TenantRecord, sid: str, caller: str, risky: bool, degraded: list[str]
+        self,
+        tenant: TenantRecord,
+        sid: str,
+        caller: str,
+        risky: bool,
+        degraded: list[str],
+        *,
+        screened: bool = True,
     ) -> str:
         """Ring the person into the call's own conference; if that cannot be set up, ring the
-        SIP app directly (a live warning is then impossible, the call is still connected)."""
-        transcription = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}")
+        SIP app directly (a live warning is then impossible, the call is still connected).
+        ``screened=False`` (a trusted caller): no transcription."""
+        transcription = (
+            self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}") if screened else None
+        )
         dial_action = self._url(paths.DIAL_STATUS, f"tenant={tenant.slug}")
         try:
             await asyncio.wait_for(
@@ -232,6 +278,10 @@ class CallService:
     async def _record_blocked(self, tenant: TenantRecord, params: Mapping[str, str]) -> None:
         await insert_call(self.tables(tenant), **self._call_values(params, "blocked"))
 
+    async def _record_trusted(self, tenant: TenantRecord, params: Mapping[str, str]) -> None:
+        values = self._call_values(params, "ringing")
+        await insert_call(self.tables(tenant), **values, reasons=[_TRUSTED[tenant.language]])
+
     async def _record_answer(
         self, tenant: TenantRecord, params: Mapping[str, str], assessment: Assessment
     ) -> None:
@@ -288,7 +338,8 @@ class CallService:
                 escalation.after,
                 escalation.alerts,
             )
-        if escalation.newly_suspicious:
+        if escalation.newly_suspicious and call.get("outcome") != QUIET_HOURS:
+            # (in quiet hours the person is not on the call: nobody to warn, the alerts go)
             await self._warn(tenant, sid, call.get("from_number") or None)
         return escalation
 

@@ -1,4 +1,6 @@
-"""Piccolo app ``people``: people, onboarding steps and magic links (platform database)."""
+"""Piccolo app ``people``: people, onboarding steps, magic links and the person's call
+preferences (tables of :mod:`runtime.calls.preferences`, which the call path reads), all in the
+platform database."""
 
 from __future__ import annotations
 
@@ -6,12 +8,27 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
+from runtime.calls.preferences import CallerRule, QuietHoursRow
+from runtime.people.tables import (
+    ContactChange,
+    ForwardingTest,
+    LoginLink,
+    OnboardingStep,
+    Person,
+)
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
     app_name="people",
     migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
-    table_classes=[Person, OnboardingStep, LoginLink, ForwardingTest],
+    table_classes=[
+        Person,
+        OnboardingStep,
+        LoginLink,
+        ForwardingTest,
+        CallerRule,
+        QuietHoursRow,
+        ContactChange,
+    ],
 )

@@ -22,6 +22,7 @@ from runtime.alerts import SmsSender
 from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
 from runtime.email import Mail, Mailer, MailError
+from runtime.people.changes import ContactChanges
 from runtime.people.forward_test import (
     FORWARD_TEST_TIMEOUT_S,
     ForwardingCaller,
@@ -32,6 +33,7 @@ from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Step
 from runtime.people.ratelimit import LoginLimiter
+from runtime.people.sip import SipRotationError, SipRotator
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
 from runtime.storage.bind import bind_table, bind_tables
@@ -112,6 +114,7 @@ class People:
         sms: SmsSender | None = None,
         caller: ForwardingCaller | None = None,
         limiter: LoginLimiter | None = None,
+        rotator: SipRotator | None = None,
     ) -> None:
         engine = storage.platform_engine()
         self._storage = storage
@@ -121,6 +124,8 @@ class People:
         self._link = bind_table(LoginLink, engine)
         self._test = bind_table(ForwardingTest, engine)
         self._caller = caller
+        self._rotator = rotator
+        self.changes = ContactChanges(engine)  # contacts: requests the stack commit applies
         self._limiter = limiter or LoginLimiter(
             None,
             per_address=settings.login_per_address,
@@ -221,6 +226,16 @@ class People:
 
     async def tenant(self, slug: str) -> TenantRecord:
         return await self._tenant(slug)
+
+    async def rotate_sip_password(self, slug: str, by: str) -> str:
+        """A new password for the person's SIP app (see :mod:`.sip`), returned once: never
+        stored nor logged. :class:`SipRotationError` if Twilio refused (the old one works)."""
+        tenant = await self._tenant(slug)
+        if self._rotator is None:
+            raise SipRotationError("no way to reach Twilio is configured")
+        password = await self._rotator.rotate(tenant)
+        logger.info("SIP password of %s rotated by %s", slug, by)
+        return password
 
     # --- onboarding -----------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from piccolo.columns import Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["ForwardingTest", "LoginLink", "OnboardingStep", "Person"]
+__all__ = ["ContactChange", "ForwardingTest", "LoginLink", "OnboardingStep", "Person"]
 
 
 class Person(Table, tablename="person"):
@@ -59,3 +59,22 @@ class ForwardingTest(Table, tablename="forwarding_test"):
     forwarded_from = Varchar(length=32, default="")
     started_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+
+
+class ContactChange(Table, tablename="contact_change"):
+    """A change to a tenant's emergency contacts asked for on the person's page. The page never
+    writes the contacts themselves (the stack file declares them): ``ethiq people
+    commit-changes`` turns pending changes into a commit of the stack file (``committed``,
+    ``commit`` = its sha, ``expect`` = the contacts' numbers in order after it), or refuses one
+    the stack's rules reject (``refused``, ``detail`` says why); the reconcile applies it."""
+
+    slug = Varchar(length=63, index=True)
+    op = Varchar(length=8)  # add | remove | up | down
+    number = Varchar(length=16)
+    name = Varchar(length=100, default="")
+    state = Varchar(length=12, default="pending")
+    commit = Varchar(length=40, default="")
+    expect = Text(default="")  # comma-separated E.164 numbers
+    detail = Text(default="")
+    requested_at = Timestamptz()
+    done_at = Timestamptz(null=True, default=None)

@@ -194,11 +194,16 @@ def whisper_twiml(kind: str, language: str) -> str:
     return str(response)
 
 
-def voicemail_twiml(language: str, record_action_url: str) -> str:
+def voicemail_twiml(
+    language: str, record_action_url: str, transcription_url: str | None = None
+) -> str:
     """The person did not answer: the caller may leave a message. Real-time transcription,
     started by <Start> for the whole call, keeps running during <Record>, so a voicemail is
-    screened like a conversation (and alerts like one)."""
+    screened like a conversation (and alerts like one). ``transcription_url``: start it here
+    (the caller goes to voicemail at once, e.g. during the person's quiet hours)."""
     response = VoiceResponse()
+    if transcription_url:
+        _transcription(response, transcription_url, language)
     _say(response, _VOICEMAIL, language)
     response.record(
         action=record_action_url,

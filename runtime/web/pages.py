@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from runtime.alerts.messages import zone_for
+from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
+from runtime.people.changes import Op
 from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
@@ -28,6 +32,7 @@ from runtime.people.service import (
     TooManyLinks,
     UnknownTenant,
 )
+from runtime.people.sip import SipRotationError, qr_svg, sip_domain
 from runtime.tenants import InvalidTenant, to_e164
 from runtime.web.limits import client_source
 from runtime.web.state import runtime_of
@@ -35,6 +40,7 @@ from runtime.web.state import runtime_of
 __all__ = ["PeoplePages", "people_of"]
 
 AnyRequest = Request[Any, Any, Any]
+NO_STORE = CacheControlHeader(no_store=True)  # a page holding a password: no copy anywhere
 PLATFORMS = ("iphone", "android")
 
 
@@ -46,6 +52,24 @@ def people_of(request: AnyRequest) -> People:
 @dataclass
 class LoginForm:
     email: str = ""
+
+
+@dataclass
+class NumberForm:
+    number: str = ""
+
+
+@dataclass
+class ContactForm:
+    name: str = ""
+    number: str = ""
+
+
+@dataclass
+class QuietForm:
+    starts: str = ""
+    ends: str = ""
+    action: str = "save"  # save | clear
 
 
 @dataclass
@@ -185,6 +209,118 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
 
+    @post("/people/{slug:str}/contacts", status_code=303)
+    async def add_contact(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[ContactForm]
+    ) -> Template | Redirect:
+        """Ask for a new emergency contact: a change of the stack, pending until applied."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        try:
+            number = to_e164(data.number)
+            await people.changes.request(slug, Op.ADD, number, data.name)
+        except InvalidTenant:
+            return await self._person_page(request, people, person, contacts_error="bad_number")
+        except ValueError:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        return Redirect(f"/people/{slug}?saved=contacts#contacts", status_code=303)
+
+    @post("/people/{slug:str}/contacts/{op:str}", status_code=303)
+    async def change_contact(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        op: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        """Remove a contact or move it up or down the alert order (a stack change too)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        if op not in {Op.REMOVE, Op.UP, Op.DOWN}:
+            return _page("forbidden.html", request, _lang(request, person), 404)
+        tenant = await people.tenant(slug)
+        if data.number not in {c.number for c in tenant.contacts}:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        try:
+            await people.changes.request(slug, Op(op), data.number)
+        except ValueError:
+            return await self._person_page(request, people, person, contacts_error="bad_contact")
+        return Redirect(f"/people/{slug}?saved=contacts#contacts", status_code=303)
+
+    @post("/people/{slug:str}/numbers/{kind:str}", status_code=303)
+    async def add_number(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        kind: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        """Put a number on the trusted or the blocked list (off the other one)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        if kind not in set(ListKind):
+            return _page("forbidden.html", request, _lang(request, person), 404)
+        blocklist = runtime_of(request).blocklist
+        try:
+            number = to_e164(data.number)
+            if kind == ListKind.BLOCKED:
+                await blocklist.add(slug, number)
+            else:
+                await blocklist.preferences.add(slug, ListKind.TRUSTED, number)
+        except InvalidTenant:
+            return await self._person_page(request, people, person, prefs_error="bad_number")
+        except InvalidPreference:
+            return await self._person_page(request, people, person, prefs_error="list_full")
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
+    @post("/people/{slug:str}/numbers/{kind:str}/remove", status_code=303)
+    async def remove_number(
+        self,
+        request: AnyRequest,
+        slug: FromPath[str],
+        kind: FromPath[str],
+        data: URLEncodedBody[NumberForm],
+    ) -> Template | Redirect:
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        if kind not in set(ListKind):
+            return _page("forbidden.html", request, _lang(request, found[1]), 404)
+        blocklist = runtime_of(request).blocklist
+        if kind == ListKind.BLOCKED:
+            await blocklist.remove(slug, data.number)
+        else:
+            await blocklist.preferences.remove(slug, ListKind.TRUSTED, data.number)
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
+    @post("/people/{slug:str}/quiet", status_code=303)
+    async def quiet_hours(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[QuietForm]
+    ) -> Template | Redirect:
+        """Quiet hours in the tenant's time zone (from its region), or none."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        preferences = runtime_of(request).blocklist.preferences
+        if data.action == "clear":
+            await preferences.set_quiet_hours(slug, None)
+        else:
+            tenant = await people.tenant(slug)
+            zone = zone_for(tenant.region)
+            try:
+                hours = parse_quiet_hours(data.starts, data.ends, zone.key if zone else "UTC")
+            except InvalidPreference:
+                return await self._person_page(request, people, person, prefs_error="bad_time")
+            await preferences.set_quiet_hours(slug, hours)
+        return Redirect(f"/people/{slug}?saved=prefs#prefs", status_code=303)
+
     @get("/people/{slug:str}/sip")
     async def sip(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
         found = await self._own(request, slug)
@@ -192,14 +328,50 @@ class PeoplePages(Controller):
             return found
         people, person = found
         lang = _lang(request, person)
-        login_at = int(request.session.get("login_at", 0))
-        if time.time() - login_at > people.settings.fresh_login_s:
+        if not self._fresh(request, people):
             return _page("sip_fresh.html", request, lang, slug=slug)
         tenant = await people.tenant(slug)
-        domain = tenant.sip_address.split("@", 1)[-1] if "@" in tenant.sip_address else ""
         return _page(
-            "sip.html", request, lang, slug=slug, domain=domain, username=tenant.sip_username
+            "sip.html",
+            request,
+            lang,
+            slug=slug,
+            domain=sip_domain(tenant),
+            username=tenant.sip_username,
+            rotate_error=request.query_params.get("error") == "rotate",
         )
+
+    @post("/people/{slug:str}/sip/password", status_code=200, cache_control=NO_STORE)
+    async def sip_password(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        """A new SIP password, shown in this one response (never stored, never cached) with
+        its QR code; the old password stops working at once."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, person = found
+        lang = _lang(request, person)
+        if not self._fresh(request, people):
+            return _page("sip_fresh.html", request, lang, slug=slug)
+        tenant = await people.tenant(slug)
+        try:
+            password = await people.rotate_sip_password(slug, "the person (page)")
+        except SipRotationError:
+            return Redirect(f"/people/{slug}/sip?error=rotate", status_code=303)
+        return _page(
+            "sip_password.html",
+            request,
+            lang,
+            slug=slug,
+            domain=sip_domain(tenant),
+            username=tenant.sip_username,
+            password=password,
+            qr=qr_svg(tenant, password),
+        )
+
+    @staticmethod
+    def _fresh(request: AnyRequest, people: People) -> bool:
+        login_at = int(request.session.get("login_at", 0))
+        return time.time() - login_at <= people.settings.fresh_login_s
 
     @post("/people/{slug:str}/sip/link", status_code=200)
     async def sip_link(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
@@ -240,6 +412,8 @@ class PeoplePages(Controller):
         status: int = 200,
         *,
         test_error: bool = False,
+        prefs_error: str = "",
+        contacts_error: str = "",
     ) -> Template:
         lang = _lang(request, person)
         try:
@@ -250,11 +424,21 @@ class PeoplePages(Controller):
         onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
+        preferences = runtime_of(request).blocklist.preferences
+        if prefs_error or contacts_error:
+            status = 400
         return _page(
             "person.html",
             request,
             lang,
             status,
+            trusted=await preferences.numbers(person.slug, ListKind.TRUSTED),
+            blocked=await runtime_of(request).blocklist.numbers(person.slug),
+            quiet=await preferences.quiet_hours(person.slug),
+            prefs_error=prefs_error,
+            contacts_error=contacts_error,
+            contacts_saved=request.query_params.get("saved") == "contacts",
+            changes=await people.changes.views(person.slug, tenant.contacts),
             person=person,
             number=number,
             onboarding=onboarding,
@@ -267,6 +451,7 @@ class PeoplePages(Controller):
             carriers=sorted(CARRIERS.values(), key=lambda c: (c.country, c.name)),
             codes=codes_for(person.carrier, number) if person.carrier else None,
             saved=request.query_params.get("saved") == "1",
+            prefs_saved=request.query_params.get("saved") == "prefs",
             error=error,
         )
 

@@ -18,6 +18,7 @@ from runtime.email import Mailer, SmtpMailer
 from runtime.people.forward_test import TwilioForwardingCaller
 from runtime.people.ratelimit import LoginLimiter
 from runtime.people.service import TEMPLATES, People, web_secret
+from runtime.people.sip import TwilioSipRotator
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.web.pages import PeoplePages
 from runtime.web.people_operator import OnboardingOperator
@@ -64,6 +65,7 @@ def people_web(
         mailer=mailer or SmtpMailer(people_settings),
         sms=sms or TwilioSmsSender(credentials),
         caller=TwilioForwardingCaller(credentials),
+        rotator=TwilioSipRotator(credentials),
         limiter=LoginLimiter(
             runtime.redis,
             per_address=people_settings.login_per_address,

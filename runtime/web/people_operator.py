@@ -15,9 +15,10 @@ from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
 from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
+from runtime.people.sip import SipRotationError, sip_domain
 from runtime.tenants import InvalidTenant, Language
 from runtime.web.operator import operator_guard
-from runtime.web.pages import people_of
+from runtime.web.pages import NO_STORE, people_of
 
 __all__ = ["OnboardingOperator"]
 
@@ -60,6 +61,12 @@ class ForwardingTestOut(msgspec.Struct):
     forwarded_from: str
     started_at: datetime
     finished_at: datetime | None
+
+
+class SipPasswordOut(msgspec.Struct):
+    username: str
+    domain: str
+    password: str  # shown once: Twilio keeps the only other copy
 
 
 class OnboardingOut(msgspec.Struct):
@@ -162,6 +169,22 @@ class OnboardingOperator(Controller):
         out = _test(test)
         assert out is not None  # noqa: S101 (just started)
         return out
+
+    @post(
+        "/{slug:str}/sip-password",
+        summary="A new SIP password for the person's app (once)",
+        cache_control=NO_STORE,
+    )
+    async def sip_password(self, request: AnyRequest, slug: FromPath[str]) -> SipPasswordOut:
+        people = people_of(request)
+        try:
+            tenant = await people.tenant(slug)
+            password = await people.rotate_sip_password(slug, "an operator")
+        except UnknownTenant as error:
+            raise NotFoundException(str(error)) from None
+        except SipRotationError as error:
+            raise ClientException(str(error), status_code=502) from None
+        return SipPasswordOut(tenant.sip_username, sip_domain(tenant), password)
 
     @post("/{slug:str}/onboarding/{step:str}", summary="Record a step done outside the runtime")
     async def complete(

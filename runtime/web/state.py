@@ -18,6 +18,7 @@ from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
+from runtime.calls.preferences import CallerPreferences
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
@@ -91,7 +92,8 @@ class Runtime:
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
         )
         metrics = Metrics()
-        blocklist = Blocklist(store)
+        # Rows of the platform database; a 0.1.0 list still in the store moves there.
+        blocklist = Blocklist(CallerPreferences(storage.platform_engine()), legacy=store)
         directory = TenantDirectory(
             registry,
             store,

@@ -15,6 +15,7 @@ from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
+from runtime.people.sip import account_uri, new_password, qr_svg
 from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.tenants import Registry, TenantRecord
@@ -177,3 +178,20 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
     )
     assert all(c.source for c in CARRIERS.values())
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
+
+
+def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
+    tenant: TenantRecord,
+) -> None:
+    odd = replace(tenant, sip_username="a b@c")
+    assert account_uri(odd, "Pa:ss/1") == (
+        f"sip:a%20b%40c:Pa%3Ass%2F1@{tenant.slug}.sip.twilio.com;transport=tls"
+    )
+    assert qr_svg(tenant, "Secret123abc").startswith("<svg")
+    passwords = {new_password() for _ in range(50)}
+    assert len(passwords) == 50
+    for password in passwords:
+        assert len(password) >= 12
+        assert any(c.isupper() for c in password)
+        assert any(c.islower() for c in password)
+        assert any(c.isdigit() for c in password)

@@ -93,6 +93,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
         "ETHIQ_SMTP_HOST": "127.0.0.1",
         "ETHIQ_SMTP_PORT": str(smtp_port),
         "ETHIQ_OUTBOX_WORKER": "0",
+        # Twilio unreachable at once (a closed port): what the pages say when it is down.
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
     }
     env.pop("REDIS_URL", None)
     log_path = tmp / "runtime.log"
@@ -187,6 +189,22 @@ def _accessible(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
 
 
+def _voice(base: str, caller: str) -> str:
+    """The TwiML the runtime answers to a call from ``caller`` to Alice (signed as Twilio)."""
+    params = {
+        "CallSid": "CA" + caller[-10:].rjust(32, "0"),
+        "AccountSid": ALICE.subaccount_sid,
+        "From": caller,
+        "To": ALICE.phone_number,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
+    headers = {SIGNATURE_HEADER: sign(ALICE.auth_token, public_url(base, paths.VOICE, ""), params)}
+    answer = httpx.post(base + paths.VOICE, data=params, headers=headers, timeout=10.0)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
 def _link(inbox: Inbox, to: str, subject: str, count: int) -> str:
     text, html = parts(inbox.wait(to, subject, count))
     match = re.search(r"https?://\S+/login/\S+", text)
@@ -242,7 +260,7 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.get_by_label("Votre numéro de cellulaire").fill("514 555 0177")
     page.get_by_label("Votre téléphone", exact=True).select_option("android")
     page.get_by_label("Votre fournisseur").select_option("telus")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_url(re.compile(r"saved=1"))
     assert page.get_by_role("status").inner_text() == "Enregistré."
     codes = page.locator("code.dial").all_inner_texts()
@@ -251,12 +269,52 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert page.get_by_label("Votre numéro de cellulaire").input_value() == "+15145550177"
     _accessible(page, "person")
 
+    # A contact change is a request: pending until the stack is committed and applied.
+    page.get_by_role("button", name="Descendre Marie dans l'ordre").click()
+    page.wait_for_url(re.compile(r"saved=contacts"))
+    assert (
+        "En attente — Descendre +15145550161"
+        in page.locator("ol[aria-labelledby=changes]").inner_text()
+    )
+
+    # Preferences: a trusted number, a blocked one, quiet hours; the voice webhook obeys them
+    # (a trusted caller rings the SIP app: tests/runtime/test_caller_preferences.py).
+    page.get_by_label("Numéro de téléphone").first.fill("514 555 0188")
+    page.get_by_role("button", name="Ajouter aux numéros de confiance").click()
+    page.wait_for_url(re.compile(r"saved=prefs"))
+    page.get_by_label("Numéro de téléphone").nth(1).fill("not a number")
+    page.get_by_role("button", name="Bloquer ce numéro").click()
+    assert page.get_by_role("alert").inner_text().startswith("Ce numéro n'est pas valide")
+    page.get_by_label("Numéro de téléphone").nth(1).fill("+1 (438) 555-0199")
+    page.get_by_role("button", name="Bloquer ce numéro").click()
+    page.get_by_label("Début").fill("00:00")
+    page.get_by_label("Fin").fill("23:59")
+    page.get_by_role("button", name="Enregistrer les heures de silence").click()
+    assert "+15145550188" in page.locator("ul[aria-labelledby=trusted]").inner_text()
+    assert "+14385550199" in page.locator("ul[aria-labelledby=blocked]").inner_text()
+    assert "Heures de silence : 00:00-23:59 (heure de America/Toronto)." in page.content()
+    _accessible(page, "preferences")
+    assert "<Reject" in _voice(served, "+14385550199")
+    stranger = _voice(served, "+15145550100")  # quiet hours: a screened voicemail
+    assert "<Record" in stranger
+    assert "<Transcription" in stranger
+    assert "<Dial" not in stranger
+    page.get_by_role("button", name="Retirer +15145550188").click()
+    page.get_by_role("button", name="Supprimer les heures de silence").click()
+    assert "Aucune heure de silence." in page.locator("main").inner_text()
+    assert page.locator("ul[aria-labelledby=trusted]").count() == 0  # empty again
+
     page.get_by_role("link", name="Voir les réglages SIP").click()
     settings = page.locator("main").inner_text()
     assert "maison-tremblay.sip.twilio.com" in settings
     assert "TLS" in settings
     assert "token-maison-tremblay" not in page.content()
     _accessible(page, "sip-settings")
+    # A new password needs Twilio; unreachable, the page says the old one still works (the
+    # password shown once: tests/runtime/test_call_path.py, against the sandbox).
+    page.get_by_role("button", name="Créer un nouveau mot de passe").click()
+    page.wait_for_url(re.compile(r"error=rotate"))
+    assert "l'ancien fonctionne encore" in page.get_by_role("alert").inner_text()
 
     # The link signed in once: a second use is refused.
     page.goto(link)
@@ -290,3 +348,5 @@ def test_another_tenants_page_is_refused(
     with httpx.Client(base_url=served, follow_redirects=False) as http:
         assert http.get("/people/famille-smith").headers["location"] == "/"
         assert http.post("/login", data={"email": "bob@example.org"}).status_code == 403
+        forged = http.post("/people/famille-smith/numbers/blocked", data={"number": "+15145550100"})
+        assert forged.status_code == 403

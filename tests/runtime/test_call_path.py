@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,12 @@ from aiosmtpd.controller import Controller as SmtpController
 from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
 from runtime.storage import bind_tables, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord
-from tests.people.conftest import Inbox
+from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY, parse_twiml, unique_caller
 
 READY_TIMEOUT_S = 120.0  # a loaded machine starts Granian workers slowly
@@ -67,6 +70,7 @@ class World:
     database_url: str
     runtime_url: str
     log: Path
+    inbox: Inbox
 
     def call(self, lines: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
         return self.sandbox.control.inbound_call(
@@ -162,7 +166,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     port = free_port()
     runtime_url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/ethiq.sqlite"
-    smtp = SmtpController(Inbox(), hostname="127.0.0.1", port=free_port())  # welcome emails
+    inbox = Inbox()
+    smtp = SmtpController(inbox, hostname="127.0.0.1", port=free_port())  # people's emails
     smtp.start()
     with running_sandbox() as sandbox:
         tenant = _provision(sandbox, runtime_url)
@@ -207,7 +212,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     return False
 
             _until(live, "runtime listening")
-            yield World(sandbox, tenant, database_url, runtime_url, log_path)
+            yield World(sandbox, tenant, database_url, runtime_url, log_path, inbox)
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -560,4 +565,107 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
     assert sorted(c["direction"] for c in new) == ["inbound", "outbound-api"]
     [arrival] = [c for c in new if c["direction"] == "inbound"]
     assert (arrival["from"], arrival["to"]) == (tenant.phone_number, tenant.phone_number)
+    assert control.violations() == []
+
+
+def test_quiet_hours_and_trusted_numbers_as_twilio_runs_them(fresh: World) -> None:
+    """Quiet hours all day: a stranger's scam never rings the person, goes to a voicemail that
+    is transcribed, and still alerts the consenting contact; a trusted number rings through,
+    unscreened; a blocked number is refused (the preferences the person's page writes)."""
+    tenant, contact = fresh.tenant, fresh.tenant.contacts[0]
+    send_sms(fresh.sandbox.control, contact.number, tenant.phone_number, "Oui")
+    daughter, pest = unique_caller(), unique_caller()
+
+    async def prefer(hours: QuietHours | None) -> None:
+        store = store_for_url(fresh.database_url)
+        prefs = CallerPreferences(store.platform_engine())
+        await prefs.add(tenant.slug, ListKind.TRUSTED, daughter)
+        await prefs.add(tenant.slug, ListKind.BLOCKED, pest)
+        await prefs.set_quiet_hours(tenant.slug, hours)
+        await store.close()
+
+    asyncio.run(prefer(QuietHours(dt_time(0, 0), dt_time(23, 59, 59), "America/Toronto")))
+    try:
+        report = fresh.call(SCAM)
+        caller = _leg(report, "caller")
+        assert [leg["label"] for leg in report["legs"]] == ["caller"]  # nobody else was rung
+        assert "[beep]" in caller["heard"]
+        assert len([e for e in caller["events"] if "transcribed " in e]) == 4  # caller only
+        row = fresh.row(report["call_sid"])
+        assert (row["verdict"], row["outcome"]) == ("scam", "voicemail")
+
+        def alerted() -> list[dict[str, Any]]:
+            return [
+                m
+                for m in fresh.sandbox.control.messages()
+                if m["to"] == contact.number and report["call_sid"][-6:] in m["body"]
+            ]
+
+        _until(alerted, "the scam in quiet hours alerted the contact")
+        trusted = fresh.call(LEGIT, caller=daughter)
+        assert _leg(trusted, "person")["status"] == "completed"  # rang and answered
+        assert parse_twiml(trusted["twiml"][0]).find("Start/Transcription") is None
+        assert not [e for e in _leg(trusted, "caller")["events"] if "transcribed " in e]
+        refused = fresh.call(LEGIT, caller=pest)
+        assert parse_twiml(refused["twiml"][0]).find("Reject") is not None
+    finally:
+        asyncio.run(prefer(None))
+
+
+def test_a_new_sip_password_from_the_page_replaces_the_old_one(world: World) -> None:
+    """The person, freshly signed in, asks for a new SIP password: the page shows it once (not
+    cached) with its QR code; Twilio now accepts only it for the app's REGISTER; it is in no
+    log and no database (Twilio keeps the only other copy)."""
+    control, tenant = world.sandbox.control, world.tenant
+    credentials = TwilioCredentials(
+        world.sandbox.account_sid, world.sandbox.auth_token, world.sandbox.base_url
+    )
+    client = make_client(credentials, account_sid=tenant.subaccount_sid)
+    # What the stack made: the credential (first password), its list mapped for registrations.
+    [domain] = client.sip.domains.list()
+    first = "Stack1stPassword2026xyz"
+    cl = client.sip.credential_lists.create(friendly_name="call-path")
+    cl_creds = client.sip.credential_lists(cl.sid).credentials
+    cl_creds.create(username=tenant.sip_username, password=first)
+    mappings = client.sip.domains(domain.sid).auth.registrations.credential_list_mappings
+    mappings.create(credential_list_sid=cl.sid)
+    assert control.sip_register(domain.domain_name, tenant.sip_username, first) == 200
+
+    email = f"{tenant.slug}@example.org"
+    auth = {"Authorization": "Bearer op-token"}
+    with httpx.Client(base_url=world.runtime_url, timeout=15.0) as http:
+        body = {"slug": tenant.slug, "email": email}
+        assert http.post("/operator/people/", json=body, headers=auth).status_code == 201
+        http.get("/")
+        csrf = http.cookies["csrftoken"]
+        assert http.post("/login", data={"email": email, "_csrf_token": csrf}).status_code == 200
+        text, _ = parts(world.inbox.wait(email, "lien de connexion"))
+        path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+        assert http.post(path, data={"_csrf_token": csrf}).status_code == 303  # signed in
+        assert "Nouveau mot de passe SIP" in http.get(f"/people/{tenant.slug}/sip").text
+        forged = http.post(f"/people/{tenant.slug}/sip/password")  # no CSRF token
+        assert forged.status_code == 403
+        shown = http.post(f"/people/{tenant.slug}/sip/password", data={"_csrf_token": csrf})
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    password = re.search(r'id="sip-password">([A-Za-z0-9]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    assert password != first
+    assert "<svg" in shown.text  # the QR code, inline
+    assert control.sip_register(domain.domain_name, tenant.sip_username, first) == 401
+    assert control.sip_register(domain.domain_name, tenant.sip_username, password) == 200
+    # An operator can do the same (a person without a browser at hand): the page's one is void.
+    rotated = httpx.post(
+        f"{world.runtime_url}/operator/people/{tenant.slug}/sip-password", headers=auth
+    )
+    assert rotated.status_code == 201, rotated.text
+    assert rotated.headers["cache-control"] == "no-store"
+    by_operator = rotated.json()["password"]
+    assert control.sip_register(domain.domain_name, tenant.sip_username, password) == 401
+    assert control.sip_register(domain.domain_name, tenant.sip_username, by_operator) == 200
+    assert "SIP password of" in world.log.read_text()
+    data = Path(world.database_url.removeprefix("sqlite:///")).parent
+    for secret in (password, by_operator):
+        assert secret not in world.log.read_text()
+        for stored in data.rglob("*.sqlite*"):
+            assert secret.encode() not in stored.read_bytes(), stored
     assert control.violations() == []

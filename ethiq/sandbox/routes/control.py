@@ -20,7 +20,7 @@ from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
 from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
-from ethiq.sandbox.state import Call, Handset, OptOutLanguage, SipEndpoint
+from ethiq.sandbox.state import Call, Credential, Handset, OptOutLanguage, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
 
 __all__ = ["ROUTES", "CallSpec", "OptOutSpec", "SipCallSpec", "SipEndpointSpec"]
@@ -223,6 +223,41 @@ async def sip_endpoint(request: AnyRequest, data: SipEndpointSpec) -> SipEndpoin
     return data
 
 
+class SipRegisterSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A SIP app's REGISTER to ``domain`` (``x.sip.twilio.com``) with its digest credentials."""
+
+    domain: str
+    username: str
+    password: str
+
+
+@post(f"{BASE}/sip/register", status_code=200)
+async def sip_register(request: AnyRequest, data: SipRegisterSpec) -> dict[str, Any]:
+    """Twilio accepts a REGISTER only on a domain with registration on, from a credential of a
+    list mapped to the domain's *registrations* (calls mappings do not count); anything else is
+    challenged again (401). https://www.twilio.com/docs/voice/sip/register-sip-endpoints"""
+    store = _control(request).store
+    with store.lock:
+        domain = next((d for d in store.domains.values() if d.domain_name == data.domain), None)
+        if domain is None:
+            return {"status": 404, "reason": "no such SIP domain"}
+        if not domain.sip_registration:
+            return {"status": 403, "reason": "registration is off on this domain"}
+        lists = {k[2] for k in store.mappings if k[0] == domain.sid and k[1] == "registrations"}
+        digest = Credential.digest(data.password)
+        ok = any(
+            c.credential_list_sid in lists
+            and c.username == data.username
+            and c.password_sha256 == digest
+            for c in store.credentials.values()
+        )
+    return (
+        {"status": 200, "reason": "registered"}
+        if ok
+        else {"status": 401, "reason": "bad credentials"}
+    )
+
+
 class HandsetSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A phone at ``number`` (not one of ours): its call forwarding and whether it answers."""
 
@@ -371,6 +406,7 @@ ROUTES = [
     inbound_call,
     sip_call,
     sip_endpoint,
+    sip_register,
     handset,
     sms_outcome,
     inbound_sms,
