@@ -117,6 +117,8 @@ class Tenant(pulumi.ComponentResource):
             voice_fallback_method="GET",
             emergency_address_sid=emergency.sid if emergency else "",
             credentials=creds,
+            tenant=name,
+            database_url=args.database_url,
             opts=kept,
         )
         # Its opt-outs and the Console's Advanced Opt-Out settings live in the service: kept too.

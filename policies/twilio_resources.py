@@ -15,7 +15,7 @@ SIP_DOMAIN: Final = f"{_DYNAMIC}TwilioSipDomain"
 # delete), the subaccount's auth token, the SIP password, the database URL and registry key.
 SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSubaccount": ("credentials", "auth_token"),
-    f"{_DYNAMIC}TwilioPhoneNumber": ("credentials",),
+    f"{_DYNAMIC}TwilioPhoneNumber": ("credentials", "database_url"),
     SIP_DOMAIN: ("credentials",),
     f"{_DYNAMIC}TwilioSipCredentialList": ("credentials",),
     f"{_DYNAMIC}TwilioSipCredential": ("credentials", "password"),
