@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ethiq import demo_cli, engine_cli, pulumi_cli, reconcile_cli, runtime_cli, tenant_cli
+from ethiq import (
+    billing_cli,
+    demo_cli,
+    engine_cli,
+    pulumi_cli,
+    reconcile_cli,
+    runtime_cli,
+    tenant_cli,
+)
 from ethiq.sandbox import cli as sandbox_cli
 from runtime.screening import cli as screening_cli
 
@@ -16,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(engine_cli.app, name="engine")
 app.add_typer(tenant_cli.app, name="tenant")
+app.add_typer(billing_cli.app, name="billing")
 app.command("score")(screening_cli.score)
 app.command("eval")(screening_cli.evaluate)
 app.command("sandbox")(sandbox_cli.sandbox)

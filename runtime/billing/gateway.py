@@ -112,3 +112,12 @@ class StripeGateway:
             }
         )
         return VerificationLink(session.id, session.url or "", session.status)
+
+    def redact_verification(self, session_id: str) -> str:
+        """Have Stripe erase what a verification collected (document images, selfie, extracted
+        data, its reports and events); the session keeps its status. Returns the redaction's
+        status (``processing``, then ``redacted``). Redacting twice is harmless.
+        https://docs.stripe.com/api/identity/verification_sessions/redact"""
+        session = self._client.v1.identity.verification_sessions.redact(session_id)
+        redaction = getattr(session, "redaction", None)
+        return str(getattr(redaction, "status", "") or "processing")
