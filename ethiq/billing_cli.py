@@ -66,3 +66,51 @@ def purge_kyc(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("verified-in-person")
+def verified_in_person(
+    tenant: Annotated[str, typer.Argument(help="The tenant (stack name).")],
+    operator: Annotated[
+        str, typer.Option("--operator", help="Who checked the person's ID, face to face.")
+    ],
+) -> None:
+    """Record that an operator verified the person's identity in person (for someone who
+    refuses or cannot pass the selfie check); the activation gate accepts it like Stripe's."""
+    from runtime.billing import Accounts
+    from runtime.settings import Settings, SettingsError
+    from runtime.storage import store_for_url
+    from runtime.storage.names import validate_slug
+
+    try:
+        settings = Settings.from_env()
+        slug = validate_slug(tenant)
+    except (SettingsError, ValueError) as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    if not operator.strip():
+        typer.secho("error: --operator names who verified the person", err=True, fg="red")
+        raise typer.Exit(2)
+
+    async def record() -> bool:
+        store = store_for_url(settings.database.url)
+        try:
+            await store.ensure_platform()
+            accounts = Accounts(store)
+            if await accounts.get(slug) is None:
+                return False
+            await accounts.record_verification(
+                slug, f"operator:{operator.strip()}", "verified", datetime.now(UTC)
+            )
+            return True
+        finally:
+            await store.close()
+
+    if not asyncio.run(record()):
+        typer.secho(
+            f"error: tenant {slug!r} has no billing account (its checkout opens one)",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(2)
+    typer.echo(f"{slug}: identity verified in person by {operator.strip()}")

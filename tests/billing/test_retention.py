@@ -125,3 +125,18 @@ def test_the_command_as_documented(tmp_path: Path, stripe_mock: str) -> None:
     assert "old-verified\tvs_old\tverified\t" in run.stdout
     assert "2 verification(s) redacted" in run.stderr
     assert _ids(url)["old-verified"] == ("", "verified")
+
+
+def test_an_operator_records_an_in_person_verification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["billing", "verified-in-person", "nobody", "--operator", "Lise"])
+    assert unknown.exit_code == 2
+    assert "has no billing account" in unknown.output
+    done = runner.invoke(app, ["billing", "verified-in-person", "checking", "--operator", "Lise"])
+    assert done.exit_code == 0, done.output
+    assert _ids(url)["checking"] == ("operator:Lise", "verified")
