@@ -30,6 +30,7 @@ TENANT_KEYS = {
     "personName": str,
     "callCountries": str,  # a YAML list arrives as JSON text; `config set` gives "FR,GB"
     "emergencyAddress": dict,  # the person's address for 911 (infra/emergency_address.py)
+    "spendLimit": str,  # USD a month (a YAML number arrives as text too)
 }
 
 

@@ -22,6 +22,7 @@ SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSipMapping": ("credentials",),
     f"{_DYNAMIC}TwilioHostedFallback": ("credentials",),
     f"{_DYNAMIC}TwilioEmergencyAddress": ("credentials",),
+    f"{_DYNAMIC}TwilioUsageTrigger": ("credentials",),
     # Both sign with the subaccount's own token (messaging.twilio.com acts on the signer).
     f"{_DYNAMIC}TwilioMessagingService": ("credentials", "auth_token"),
     f"{_DYNAMIC}TwilioMessagingSender": ("credentials", "auth_token"),
