@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ethiq import (
+    billing_cli,
     demo_cli,
     engine_cli,
     people_cli,
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(engine_cli.app, name="engine")
 app.add_typer(tenant_cli.app, name="tenant")
 app.add_typer(people_cli.app, name="people")
+app.add_typer(billing_cli.app, name="billing")
 app.command("score")(screening_cli.score)
 app.command("eval")(screening_cli.evaluate)
 app.command("sandbox")(sandbox_cli.sandbox)

@@ -3,9 +3,12 @@ backend, and the local Twilio sandbox. Used by the demo and the provisioning ben
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +17,45 @@ from infra.engine import engine_env, pulumi, write_project
 from infra.stack_files import write_stack_file
 from infra.tenant_config import TenantConfig
 from runtime.alerts.keywords import ADVANCED_OPT_OUT, OPT_OUT_TYPES
+from runtime.billing import Accounts
+from runtime.storage import store_for_url
 
-__all__ = ["POLICY", "PROGRAM", "LocalPlatform", "advanced_opt_out", "local_env"]
+__all__ = [
+    "LOCAL_TERMS",
+    "POLICY",
+    "PROGRAM",
+    "LocalPlatform",
+    "activate_locally",
+    "advanced_opt_out",
+    "local_env",
+]
 
 ROOT = Path(__file__).parents[1]
 PROGRAM = ROOT  # the tenant program: the repository root (Pulumi.yaml), run under the pack
 POLICY = ("--policy-pack", str(ROOT / "policies"))
 LOCAL_DATA_REGION = "ca-central-1"  # where the local database is deemed to live (residency)
+LOCAL_TERMS = "local-demo"  # the terms version local tenants are recorded as accepting
+
+
+def activate_locally(database_url: str, tenants: Iterable[str]) -> None:
+    """Record each tenant's person as verified and the terms as accepted, as Stripe's webhooks
+    and the terms page would: what the activation-gate policy lets a number purchase through
+    on. Local setups only (the demo, tests, benchmarks); the verification id says so."""
+
+    async def record() -> None:
+        store = store_for_url(database_url)
+        try:
+            await store.ensure_platform()
+            accounts = Accounts(store)
+            now = datetime.now(UTC)
+            for tenant in tenants:
+                await accounts.open(tenant, f"cus_local_{tenant}", "solo")
+                await accounts.record_verification(tenant, "local-setup", "verified", now)
+                await accounts.accept_terms(tenant, LOCAL_TERMS, now)
+        finally:
+            await store.close()
+
+    asyncio.run(record())
 
 
 def local_env(
@@ -81,8 +116,10 @@ class LocalPlatform:
         )
 
     def add(self, tenant: TenantConfig) -> None:
-        """Write the tenant's stack file and create its stack."""
+        """Write the tenant's stack file, record its person as verified (the local stand-in
+        for Stripe Identity and the terms page) and create its stack."""
         write_stack_file(self.project / "stacks", tenant)
+        activate_locally(self.database_url, [tenant.name])
         pulumi("stack", "init", tenant.name, cwd=self.project, env=self.env)
 
     def up(self, name: str) -> dict[str, Any]:

@@ -25,8 +25,9 @@ from infra.providers.twilio_sip import (
     SipCredentialList,
     SipDomain,
 )
+from infra.providers.twilio_usage import UsageTrigger
 from infra.tenant_config import TenantConfig
-from runtime.telephony.paths import SMS_STATUS, webhook_urls
+from runtime.telephony.paths import SMS_STATUS, USAGE, webhook_urls
 from runtime.telephony.signatures import public_url
 
 __all__ = ["Tenant", "TenantArgs", "sip_domain_name"]
@@ -130,6 +131,8 @@ class Tenant(pulumi.ComponentResource):
             voice_fallback_method="GET",
             emergency_address_sid=emergency.sid if emergency else "",
             credentials=creds,
+            tenant=name,
+            database_url=args.database_url,
             opts=kept,
         )
         # Its opt-outs and the Console's Advanced Opt-Out settings live in the service: kept too.
@@ -188,6 +191,21 @@ class Tenant(pulumi.ComponentResource):
                 mapping=mapping,
                 credentials=creds,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[credential]),
+            )
+        # Twilio's way to cap an end user's usage: Usage Triggers on their subaccount's monthly
+        # spend, at 80 % (a notice) and 100 % (the limit); calls still connect over it.
+        for percent in (80, 100) if config.spend_limit else ():
+            UsageTrigger(
+                f"{name}-spend-{percent}",
+                account_sid=account.sid,
+                friendly_name=f"{label}-spend-{percent}",
+                owner=owner,
+                amount_usd=(config.spend_limit or 0) * percent / 100,
+                callback_url=public_url(
+                    args.runtime_url, USAGE, f"tenant={name}&threshold={percent}"
+                ),
+                credentials=creds,
+                opts=child,
             )
         sip_address = pulumi.Output.concat("sip:", credential.username, "@", domain.domain_name)
         schema = TenantSchema(

@@ -79,6 +79,7 @@ KNOWN_KEYS: Final = frozenset(
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call
         "emergencyAddress",  # the person's address for 911 (infra/emergency_address.py)
         "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
+        "spendLimit",  # USD a month the subaccount may spend: Usage Triggers at 80 % and 100 %
     }
 )
 
@@ -124,6 +125,7 @@ class TenantConfig:
     # None: the SIP app cannot call out (no 911 without the person's address).
     emergency_address: EmergencyAddress | None = None
     a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
+    spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
 
     @property
     def served(self) -> Region:
@@ -148,6 +150,7 @@ class TenantConfig:
                 else {}
             )
             | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
+            | ({"ethiq:spendLimit": self.spend_limit} if self.spend_limit is not None else {})
         )
 
 
@@ -201,7 +204,25 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         parse_call_countries(values.get("callCountries")),
         address,
         parse_a2p_campaign(values.get("a2pCampaign")),
+        parse_spend_limit(values.get("spendLimit")),
     )
+
+
+SPEND_LIMIT_MAX: Final = 1000.0  # USD a month: beyond it a typo, not a plan
+
+
+def parse_spend_limit(value: Any) -> float | None:
+    """``ethiq:spendLimit``: what the tenant's subaccount may spend in a month, in USD (Twilio
+    bills in USD), above 0 and at most ``SPEND_LIMIT_MAX``; absent: no Usage Triggers."""
+    if value is None or value == "":
+        return None
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError("spendLimit", f"{value!r} is not an amount in USD") from None
+    if not 0 < amount <= SPEND_LIMIT_MAX:
+        raise ConfigError("spendLimit", f"must be above 0 and at most {SPEND_LIMIT_MAX:.0f} USD")
+    return round(amount, 2)
 
 
 PERSON_NAME_MAX: Final = 40  # room for it twice in a two-segment alert

@@ -30,6 +30,7 @@ from pulumi_policy import (
 from policies import stack_config
 from policies.rules import (
     SIP_DOMAIN,
+    activation_errors,
     calls_without_emergency_address,
     canadian_a2p_filtering,
     hosted_fallback_origins,
@@ -52,6 +53,7 @@ from policies.values import UNKNOWN, plain
 _TWILIO = "pulumi-python:dynamic/ethiq:Twilio"
 _REGISTRATION = "pulumi-python:dynamic/ethiq:TenantRegistration"
 _HOSTED_FALLBACK = "pulumi-python:dynamic/ethiq:TwilioHostedFallback"
+_NUMBER = "pulumi-python:dynamic/ethiq:TwilioPhoneNumber"
 
 
 def _setting(args: ResourceValidationArgs | StackValidationArgs, key: str, env: str) -> str:
@@ -88,6 +90,12 @@ def _sip_domain_secure(args: ResourceValidationArgs, report: ReportViolation) ->
 def _secrets_stay_secret(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for message in missing_secret_outputs(args.resource_type, args.opts.additional_secret_outputs):
         report(message, None)
+
+
+def _activation_gate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == _NUMBER:
+        for message in activation_errors(_stack_of(args.urn), plain(args.props)):
+            report(message, None)
 
 
 # --- stack policies --------------------------------------------------------------------------
@@ -193,6 +201,12 @@ PolicyPack(
             name="sip-domain-secure",
             description="SIP domains use TLS and SRTP (secure) with registration on.",
             validate=_sip_domain_secure,
+        ),
+        ResourceValidationPolicy(
+            name="activation-gate",
+            description="A tenant's number is bought only once the person's identity is "
+            "verified (KYC) and the terms they accepted are recorded (version and when).",
+            validate=_activation_gate,
         ),
         ResourceValidationPolicy(
             name="secret-outputs",

@@ -6,6 +6,7 @@ tests import them from.
 
 from __future__ import annotations
 
+from policies.activation import activation_errors
 from policies.emergency import calls_without_emergency_address
 from policies.messaging import canadian_a2p_filtering, unregistered_us_a2p
 from policies.recording import (
@@ -34,6 +35,7 @@ __all__ = [
     "RECORDING_CONSENT",
     "SECRET_OUTPUTS",
     "SIP_DOMAIN",
+    "activation_errors",
     "calls_without_emergency_address",
     "canadian_a2p_filtering",
     "hosted_fallback_origins",

@@ -15,7 +15,7 @@ SIP_DOMAIN: Final = f"{_DYNAMIC}TwilioSipDomain"
 # delete), the subaccount's auth token, the SIP password, the database URL and registry key.
 SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioSubaccount": ("credentials", "auth_token"),
-    f"{_DYNAMIC}TwilioPhoneNumber": ("credentials",),
+    f"{_DYNAMIC}TwilioPhoneNumber": ("credentials", "database_url"),
     SIP_DOMAIN: ("credentials",),
     f"{_DYNAMIC}TwilioSipCredentialList": ("credentials",),
     f"{_DYNAMIC}TwilioSipCredential": ("credentials", "password"),
@@ -23,6 +23,7 @@ SECRET_OUTPUTS: Final[Mapping[str, tuple[str, ...]]] = {
     f"{_DYNAMIC}TwilioHostedFallback": ("credentials",),
     f"{_DYNAMIC}TwilioFallbackDeployment": ("credentials",),
     f"{_DYNAMIC}TwilioEmergencyAddress": ("credentials",),
+    f"{_DYNAMIC}TwilioUsageTrigger": ("credentials",),
     f"{_DYNAMIC}TwilioMessagingService": ("credentials",),
     f"{_DYNAMIC}TwilioMessagingSender": ("credentials",),
     f"{_DYNAMIC}TenantSchema": ("database_url",),

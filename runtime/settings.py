@@ -336,6 +336,13 @@ class BillingSettings(_Concern):
         "signing secret of the Stripe webhook endpoint (empty: webhooks refused with 503)",
         repr=False,
     )
+    kyc_retention_days: int = _env(
+        "ETHIQ_KYC_RETENTION_DAYS",
+        30,
+        "days Stripe keeps a finished identity verification's documents before Ethiq redacts "
+        "them (docs/privacy.md)",
+        ge=1,
+    )
 
 
 _CONCERNS: Final[dict[str, type[_Concern]]] = {

@@ -25,6 +25,7 @@ from ethiq.sandbox.routes import (
     numbers,
     serverless,
     sip,
+    usage,
 )
 from ethiq.sandbox.settings import SandboxSettings
 from ethiq.sandbox.state import Store
@@ -73,6 +74,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
             *calls.ROUTES,
             *conferences.ROUTES,
             *serverless.ROUTES,
+            *usage.ROUTES,
             *control.ROUTES,
         ],
         exception_handlers={TwilioApiError: _twilio_error, HTTPException: _http_error},

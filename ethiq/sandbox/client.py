@@ -288,6 +288,29 @@ class SandboxControl:
         )
         return str(answer["sid"])
 
+    def record_usage(
+        self,
+        account_sid: str,
+        category: str,
+        *,
+        count: float = 1,
+        usage: float = 0,
+        price: float = 0,
+        at: str = "",
+    ) -> list[dict[str, Any]]:
+        """What an account's calls and texts consumed; fires the Usage Triggers it makes cross
+        (routes/usage.py) and returns them."""
+        payload = {
+            "account_sid": account_sid,
+            "category": category,
+            "count": count,
+            "usage": usage,
+            "price": price,
+            "at": at,
+        }
+        fired: list[dict[str, Any]] = self._call("POST", "/usage", payload)["fired"]
+        return fired
+
     def opt_out(self, phone_number: str) -> None:
         """``phone_number`` replied STOP: sending to it fails with 21610."""
         self._call("POST", "/opt-outs", {"phone_number": phone_number})

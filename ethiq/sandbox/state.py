@@ -11,7 +11,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ethiq.sandbox.emergency import Address
 from ethiq.sandbox.formats import new_sid, new_token, now
@@ -337,6 +337,7 @@ class Store:
             self.blocked_pairs: set[tuple[str, str]] = set()
             self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
             self.addresses: dict[str, Address] = {}  # emergency addresses (emergency.py)
+            self.usage: Any = None  # Usage Triggers and usage (routes/usage.py)
 
     @property
     def parent(self) -> Account:

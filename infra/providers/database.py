@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from runtime.storage import TenantStore
     from runtime.tenants import Registry, TenantRecord
 
-__all__ = ["Registration", "TenantSchema"]
+__all__ = ["Registration", "TenantSchema", "billing_activation"]
 
 T = TypeVar("T")
 
@@ -91,6 +91,27 @@ def _registry(props: dict[str, Any]) -> Registry:
 
     key = os.environ.get("ETHIQ_REGISTRY_KEY") or str(props["registry_key"])
     return Registry.for_url(_database_url(props), key)
+
+
+def billing_activation(props: dict[str, Any]) -> Any:
+    """The tenant's recorded KYC and terms (:func:`runtime.billing.activation.read_activation`),
+    read when its stack is about to buy the number: unknown in a preview that holds no database
+    URL (a pull request's), and a failed read stops the run (the gate fails closed)."""
+    url = os.environ.get("DATABASE_URL") or props.get("database_url")
+    if _unknown(url):
+        return rpc.UNKNOWN
+    if isinstance(url, dict):
+        url = url.get("value")
+    from runtime.billing.activation import read_activation
+
+    try:
+        return _run(read_activation(str(url), str(props["tenant"])))
+    except Exception as error:  # any failure: the purchase waits
+        raise ProvisioningError(
+            f"could not read tenant {props['tenant']!r}'s billing account, which its number "
+            f"purchase is gated on ({type(error).__name__}: {error}); run the update again "
+            "once the platform database answers"
+        ) from None
 
 
 async def _registered_subaccount(props: dict[str, Any]) -> str | None:

@@ -23,6 +23,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
+from infra.providers.database import billing_activation
 from infra.providers.ownership import parse_tag
 from infra.providers.retry import ProvisioningError, call_twilio
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the resource classes cost ~0.3 s to import: types only
     from twilio.rest.api.v2010.account.incoming_phone_number import IncomingPhoneNumberInstance
 
 
-__all__ = ["SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
+__all__ = ["ACTIVATION", "HELD", "SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
 
 SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in the region", None))
 _URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
@@ -39,6 +40,11 @@ _METHOD_FIELDS: Final = ("voice_fallback_method",)
 # The person's emergency address (twilio_address.py); "" while there is none. Twilio's contract
 # takes no empty EmergencyAddressSid, so only a set one is sent.
 _EMERGENCY = "emergency_address_sid"
+# What the purchase was gated on (runtime/billing/activation.py), an input the provider's check
+# adds: the activation-gate policy reads it before the engine buys the number.
+ACTIVATION: Final = "activation"
+# A number in the state from before the gate: it was bought then, nothing is bought now.
+HELD: Final = {"source": "held", "note": "number bought before activation gating"}
 _NOT_AVAILABLE = 21422
 _NO_MATCH = 21452
 _NOT_FOUND = 404
@@ -48,6 +54,16 @@ class PhoneNumberProvider(TwilioProvider):
     kind = "phone number"
     update_fields = ("friendly_name", *_URL_FIELDS, *_METHOD_FIELDS, _EMERGENCY)
     replace_fields = ("account_sid",)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        """Add what buying the number is gated on. The engine checks (then runs the policies
+        on) a resource's inputs before every step, with no old inputs when it is about to be
+        created: only then is the tenant's billing account read. A number already bought keeps
+        the record of its purchase, so a later change of KYC status never blocks the stack
+        (e.g. adding an emergency contact)."""
+        if olds:
+            return dynamic.CheckResult({**news, ACTIVATION: olds.get(ACTIVATION) or HELD}, [])
+        return dynamic.CheckResult({**news, ACTIVATION: billing_activation(news)}, [])
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         found = call_twilio(
@@ -188,6 +204,8 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         near: pulumi.Input[str],
         webhooks: Mapping[str, pulumi.Input[str]],
         credentials: pulumi.Input[dict[str, str]],
+        tenant: str,
+        database_url: pulumi.Input[str],
         voice_fallback_method: str = "POST",
         emergency_address_sid: pulumi.Input[str] = "",
         opts: pulumi.ResourceOptions | None = None,
@@ -202,11 +220,14 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
             "voice_fallback_method": voice_fallback_method,
             _EMERGENCY: emergency_address_sid,
             CREDENTIALS: credentials,
+            # Where the provider's check reads the tenant's billing account (secret).
+            "tenant": tenant,
+            "database_url": database_url,
             "sid": None,
             "phone_number": None,
         }
         props |= {field: webhooks[field] for field in _URL_FIELDS}
-        secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS])
+        secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, "database_url"])
         super().__init__(
             PhoneNumberProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)
         )

@@ -52,12 +52,38 @@ class Accounts:
         assert account is not None  # noqa: S101 (just written)
         return account
 
+    async def exist(self) -> bool:
+        """Whether the platform database has billing tables yet (made by its migrations)."""
+        return bool(await self._accounts.table_exists())
+
     async def get(self, tenant: str) -> Account | None:
         row = await self._accounts.select().where(self._accounts.tenant == tenant).first()
         return _account(row) if row else None
 
+    async def all(self) -> list[Account]:
+        return [_account(r) for r in await self._accounts.select().order_by(self._accounts.tenant)]
+
     async def accept_terms(self, tenant: str, version: str, at: datetime) -> None:
-        await self._update(tenant, terms_version=version, terms_accepted_at=at)
+        if not version.strip():
+            raise ValueError("a terms version is required")
+        await self._update(tenant, terms_version=version.strip(), terms_accepted_at=at)
+
+    async def record_verification(
+        self, tenant: str, verification_id: str, status: str, at: datetime
+    ) -> None:
+        """Record an identity verification's outcome outside Stripe's webhooks (an operator's
+        in-person check, or the local demo's setup: ``verification_id`` names how)."""
+        await self._update(
+            tenant, verification_id=verification_id, kyc_status=status, kyc_updated_at=at
+        )
+
+    async def forget_verification(self, tenant: str, verification_id: str) -> None:
+        """Drop the pointer to a verification whose data Stripe has redacted (the status and
+        its date stay: they are the evidence the number was bought under)."""
+        t = self._accounts
+        await t.update({t.verification_id: "", t.updated_at: datetime.now(UTC)}).where(
+            (t.tenant == tenant) & (t.verification_id == verification_id)
+        )
 
     async def apply_event(self, event_id: str, event_type: str, tenant: str, **values: Any) -> bool:
         """Record Stripe event ``event_id`` and apply ``values`` to the tenant's account, in one

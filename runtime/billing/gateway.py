@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe
 
-from runtime.billing.plans import PLANS, Plan
+from runtime.billing.plans import PLANS, TERMS_VERSION, Plan
 
 __all__ = ["CheckoutLink", "StripeGateway", "VerificationLink"]
 
@@ -88,7 +88,10 @@ class StripeGateway:
     def checkout(
         self, tenant: str, customer_id: str, price_id: str, *, success_url: str, cancel_url: str
     ) -> CheckoutLink:
-        """A hosted Checkout page that collects the card and starts the subscription."""
+        """A hosted Checkout page that collects the card, the person's acceptance of the terms
+        (``consent_collection.terms_of_service``: Checkout will not complete without it) and
+        starts the subscription. The version accepted travels in the session's metadata.
+        https://docs.stripe.com/payments/checkout/customization/policies"""
         params: dict[str, Any] = {
             "mode": "subscription",
             "customer": customer_id,
@@ -96,6 +99,8 @@ class StripeGateway:
             "success_url": success_url,
             "cancel_url": cancel_url,
             "client_reference_id": tenant,
+            "consent_collection": {"terms_of_service": "required"},
+            "metadata": {"tenant": tenant, "terms_version": TERMS_VERSION},
             "subscription_data": {"metadata": {"tenant": tenant}},
         }
         session = self._client.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
@@ -112,3 +117,12 @@ class StripeGateway:
             }
         )
         return VerificationLink(session.id, session.url or "", session.status)
+
+    def redact_verification(self, session_id: str) -> str:
+        """Have Stripe erase what a verification collected (document images, selfie, extracted
+        data, its reports and events); the session keeps its status. Returns the redaction's
+        status (``processing``, then ``redacted``). Redacting twice is harmless.
+        https://docs.stripe.com/api/identity/verification_sessions/redact"""
+        session = self._client.v1.identity.verification_sessions.redact(session_id)
+        redaction = getattr(session, "redaction", None)
+        return str(getattr(redaction, "status", "") or "processing")

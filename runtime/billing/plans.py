@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["PLANS", "Plan", "PlanId", "plan"]
+__all__ = ["PLANS", "TERMS_VERSION", "Plan", "PlanId", "plan"]
+
+# The version of the terms of service the person accepts on Stripe Checkout (the terms page's
+# URL is set in Stripe's Dashboard, which Checkout's consent collection requires). A new
+# version of the text gets a new value here; the account records the version accepted.
+TERMS_VERSION: Final = "2026-12"
 
 PlanId = Literal["solo", "family"]
 

@@ -43,6 +43,19 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "next_step": "Prochaine étape",
         "all_done": "Tout est prêt : votre protection est active.",
         "step_account_created": "Compte créé",
+        "step_identity_verified": "Identité vérifiée",
+        "step_terms_accepted": "Conditions acceptées",
+        "do_identity_verified": "Vérifiez votre identité : une pièce d'identité avec photo et "
+        "un égoportrait, sur la page sécurisée de Stripe (lien envoyé par Ethiq). Ethiq ne voit "
+        "jamais vos documents.",
+        "do_identity_verified_requires_input": "La vérification de votre identité n'a pas "
+        "abouti (document illisible ou expiré, égoportrait différent). Recommencez avec le "
+        "nouveau lien d'Ethiq, ou demandez à Ethiq une vérification en personne.",
+        "do_identity_verified_processing": "Stripe vérifie vos documents (en général moins "
+        "d'une minute) : revenez sur cette page dans un instant.",
+        "do_identity_verified_canceled": "Le lien de vérification a expiré ou a été annulé : "
+        "demandez-en un nouveau à Ethiq.",
+        "do_terms_accepted": "Lisez et acceptez les conditions du service.",
         "step_number_provisioned": "Numéro Ethiq attribué",
         "step_sip_app_configured": "Application téléphonique (SIP) configurée",
         "step_forwarding_verified": "Renvoi d'appels vérifié",
@@ -226,6 +239,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "next_step": "Next step",
         "all_done": "All set: your protection is active.",
         "step_account_created": "Account created",
+        "step_identity_verified": "Identity verified",
+        "step_terms_accepted": "Terms accepted",
+        "do_identity_verified": "Verify your identity: a photo ID and a selfie, on Stripe's "
+        "secure page (link sent by Ethiq). Ethiq never sees your documents.",
+        "do_identity_verified_requires_input": "Your identity check did not succeed (an "
+        "unreadable or expired document, a selfie that does not match). Try again with Ethiq's "
+        "new link, or ask Ethiq to verify you in person.",
+        "do_identity_verified_processing": "Stripe is checking your documents (usually under a "
+        "minute): come back to this page shortly.",
+        "do_identity_verified_canceled": "The verification link expired or was cancelled: ask "
+        "Ethiq for a new one.",
+        "do_terms_accepted": "Read and accept the terms of service.",
         "step_number_provisioned": "Ethiq number assigned",
         "step_sip_app_configured": "Phone app (SIP) set up",
         "step_forwarding_verified": "Call forwarding verified",

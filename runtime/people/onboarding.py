@@ -1,9 +1,15 @@
 """Onboarding as a state machine per tenant.
 
-account created → number provisioned → SIP app configured → forwarding verified → contacts
-consented → test call passed → active. A step completes at most once, only after every step
-before it (its record says when and how); ``active`` completes by itself when the others have.
-The first step not completed is the *current* one: the pages list it with what to do.
+account created → identity verified → terms accepted → number provisioned → SIP app configured
+→ forwarding verified → contacts consented → test call passed → active. A step completes at most
+once, only after every step before it (its record says when and how); ``active`` completes by
+itself when the others have. The first step not completed is the *current* one: the pages list
+it with what to do, and a failed, pending or expired identity verification says what to do
+about it (:attr:`StepState.todo`).
+
+The number is bought only after the two billing steps (the ``activation-gate`` policy reads the
+same record, ``runtime/billing/activation.py``). They complete from billing's record, which the
+web layer passes in as a :class:`Standing` (people does not import billing).
 """
 
 from __future__ import annotations
@@ -13,11 +19,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["STEPS", "OnboardingStatus", "Step", "StepOutOfOrder", "StepState"]
+__all__ = [
+    "IDENTITY_ISSUES",
+    "STEPS",
+    "OnboardingStatus",
+    "Standing",
+    "Step",
+    "StepOutOfOrder",
+    "StepState",
+    "identity_issue",
+]
 
 
 class Step(StrEnum):
     ACCOUNT_CREATED = "account_created"
+    IDENTITY_VERIFIED = "identity_verified"
+    TERMS_ACCEPTED = "terms_accepted"
     NUMBER_PROVISIONED = "number_provisioned"
     SIP_APP_CONFIGURED = "sip_app_configured"
     FORWARDING_VERIFIED = "forwarding_verified"
@@ -30,8 +47,36 @@ STEPS: Final[tuple[Step, ...]] = tuple(Step)
 
 # Who completes each step: the system (✅ in the brief) or the person (phones and law require it).
 BY_PERSON: Final[frozenset[Step]] = frozenset(
-    {Step.SIP_APP_CONFIGURED, Step.FORWARDING_VERIFIED, Step.CONTACTS_CONSENTED}
+    {
+        Step.IDENTITY_VERIFIED,
+        Step.TERMS_ACCEPTED,
+        Step.SIP_APP_CONFIGURED,
+        Step.FORWARDING_VERIFIED,
+        Step.CONTACTS_CONSENTED,
+    }
 )
+
+# Stripe Identity statuses that need the person (or an operator) to act, each with its own
+# "what to do" text (https://docs.stripe.com/identity/how-sessions-work): ``requires_input`` is
+# a failed check or an abandoned session, ``canceled`` an expired or cancelled one.
+IDENTITY_ISSUES: Final[frozenset[str]] = frozenset({"requires_input", "processing", "canceled"})
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Billing's record of the person's identity verification and accepted terms."""
+
+    kyc_status: str
+    kyc_updated_at: datetime | None
+    verification_id: str
+    terms_version: str
+    terms_accepted_at: datetime | None
+
+
+def identity_issue(standing: Standing | None) -> str:
+    """Why the identity step is not done yet (``""``: nothing started or nothing wrong)."""
+    status = standing.kyc_status if standing else ""
+    return status if status in IDENTITY_ISSUES else ""
 
 
 class StepOutOfOrder(ValueError):
@@ -43,6 +88,12 @@ class StepState:
     step: Step
     completed_at: datetime | None
     how: str
+    issue: str = ""  # a pending step's problem (IDENTITY_ISSUES), chooses what to do
+
+    @property
+    def todo(self) -> str:
+        """The catalogue key of what to do (``do_<step>``, or ``do_<step>_<issue>``)."""
+        return f"do_{self.step}_{self.issue}" if self.issue else f"do_{self.step}"
 
     @property
     def done(self) -> bool:
@@ -61,11 +112,18 @@ class OnboardingStatus:
     steps: tuple[StepState, ...]
 
     @classmethod
-    def of(cls, slug: str, done: dict[Step, tuple[datetime, str]]) -> OnboardingStatus:
-        return cls(
-            slug,
-            tuple(StepState(s, *(done.get(s, (None, "")))) for s in STEPS),
-        )
+    def of(
+        cls,
+        slug: str,
+        done: dict[Step, tuple[datetime, str]],
+        issues: dict[Step, str] | None = None,
+    ) -> OnboardingStatus:
+        issues = issues or {}
+        states = []
+        for s in STEPS:
+            at, how = done.get(s, (None, ""))
+            states.append(StepState(s, at, how, "" if s in done else issues.get(s, "")))
+        return cls(slug, tuple(states))
 
     @property
     def current(self) -> Step | None:

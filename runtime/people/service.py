@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from runtime.people.forward_test import (
 )
 from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
-from runtime.people.onboarding import STEPS, OnboardingStatus, Step
+from runtime.people.onboarding import STEPS, OnboardingStatus, Standing, Step, identity_issue
 from runtime.people.ratelimit import LoginLimiter
 from runtime.people.sip import SipRotationError, SipRotator
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
@@ -115,8 +116,10 @@ class People:
         caller: ForwardingCaller | None = None,
         limiter: LoginLimiter | None = None,
         rotator: SipRotator | None = None,
+        standing: Callable[[str], Awaitable[Standing | None]] | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        self._standing = standing
         self._storage = storage
         self._engine = engine
         self._person = bind_table(Person, engine)
@@ -190,9 +193,7 @@ class People:
             values=[p.email, p.language, p.own_number, p.updated_at],
         )
         await self.complete(slug, Step.ACCOUNT_CREATED, f"enrolled with {email}")
-        await self.complete(
-            slug, Step.NUMBER_PROVISIONED, f"{tenant.phone_number} in the platform registry"
-        )
+        await self._billing_steps(slug, tenant)
         person = await self.person(slug)
         assert person is not None  # noqa: S101 (just written)
         await self.welcome(person, tenant)
@@ -243,7 +244,43 @@ class People:
         s = self._step
         rows = await s.select().where(s.slug == validate_slug(slug))
         done = {Step(r["step"]): (r["completed_at"], r["how"]) for r in rows if r["step"] in STEPS}
-        return OnboardingStatus.of(slug, done)
+        issues: dict[Step, str] = {}
+        if Step.IDENTITY_VERIFIED not in done and self._standing is not None:
+            issues[Step.IDENTITY_VERIFIED] = identity_issue(await self._standing(slug))
+        return OnboardingStatus.of(slug, done, issues)
+
+    async def _billing_steps(self, slug: str, tenant: TenantRecord) -> OnboardingStatus:
+        """Complete identity, terms and number from billing's record and the registry.
+
+        A registered tenant without any billing account bought its number before activation
+        gating: both steps are recorded as such (the number's state says "held" likewise);
+        otherwise each completes only once billing recorded it, and the number step after
+        them (the stack could buy the number only then)."""
+        status = await self.status(slug)
+        standing = None if self._standing is None else await self._standing(slug)
+        if status.current is Step.IDENTITY_VERIFIED:
+            if standing is None:
+                how = "no billing account: the number predates identity checks"
+                status = await self.complete(slug, Step.IDENTITY_VERIFIED, how)
+            elif standing.kyc_status == "verified":
+                when = standing.kyc_updated_at
+                at = f" at {when:%Y-%m-%d %H:%M} UTC" if when else ""
+                how = f"verification {standing.verification_id or '(redacted)'} verified{at}"
+                status = await self.complete(slug, Step.IDENTITY_VERIFIED, how)
+        if status.current is Step.TERMS_ACCEPTED:
+            if standing is None:
+                how = "no billing account: the number predates recorded terms"
+                status = await self.complete(slug, Step.TERMS_ACCEPTED, how)
+            elif standing.terms_version and standing.terms_accepted_at:
+                how = (
+                    f"terms {standing.terms_version} accepted at "
+                    f"{standing.terms_accepted_at:%Y-%m-%d %H:%M} UTC"
+                )
+                status = await self.complete(slug, Step.TERMS_ACCEPTED, how)
+        if status.current is Step.NUMBER_PROVISIONED and tenant.phone_number:
+            how = f"{tenant.phone_number} in the platform registry"
+            status = await self.complete(slug, Step.NUMBER_PROVISIONED, how)
+        return status
 
     async def contacts(self, slug: str) -> list[ContactView]:
         """The tenant's declared contacts with their consent state (invited, accepted …)."""
@@ -252,8 +289,10 @@ class People:
 
     async def progress(self, slug: str) -> OnboardingStatus:
         """Complete the current step when the tenant's data proves it: a forwarding test call
-        came back, a contact said yes."""
+        came back, a contact said yes, billing recorded the identity check or the terms."""
         status = await self.status(slug)
+        if status.current in (Step.IDENTITY_VERIFIED, Step.TERMS_ACCEPTED):
+            status = await self._billing_steps(slug, await self._tenant(slug))
         if status.current is Step.FORWARDING_VERIFIED:
             test = await self.forwarding_test(slug)
             if test is not None and test.status == "passed":

@@ -16,6 +16,7 @@ __all__ = [
     "TRANSCRIPTION",
     "TWILIO_PATHS",
     "TWILIO_PREFIX",
+    "USAGE",
     "VOICE",
     "VOICEMAIL",
     "VOICE_FALLBACK",
@@ -43,6 +44,8 @@ PARTICIPANT_STATUS: Final = "/twilio/participant-status"
 VOICEMAIL: Final = "/twilio/voicemail"
 # Status callback of a forwarding test call (runtime.people.forward_test).
 FORWARD_TEST_STATUS: Final = "/twilio/forward-test-status"
+# A subaccount's spend Usage Trigger fired (``?tenant=<slug>&threshold=<percent>``).
+USAGE: Final = "/twilio/usage"
 
 TWILIO_PATHS: Final = (
     VOICE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.config.csrf import CSRFConfig
@@ -14,8 +15,10 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from runtime.alerts import SmsSender, TwilioSmsSender
+from runtime.billing import Accounts
 from runtime.email import Mailer, SmtpMailer
 from runtime.people.forward_test import TwilioForwardingCaller
+from runtime.people.onboarding import Standing
 from runtime.people.ratelimit import LoginLimiter
 from runtime.people.service import TEMPLATES, People, web_secret
 from runtime.people.sip import TwilioSipRotator
@@ -72,6 +75,7 @@ def people_web(
             per_source=people_settings.login_per_source,
             window_s=people_settings.login_window_s,
         ),
+        standing=_standing(Accounts(runtime.storage)),
     )
     # Sessions live server-side in the runtime's store (Redis when configured).
     sessions: Store = (
@@ -101,3 +105,21 @@ def people_web(
         ),
         stores={"sessions": sessions},
     )
+
+
+def _standing(accounts: Accounts) -> Callable[[str], Awaitable[Standing | None]]:
+    """Billing's record of a tenant, as the onboarding steps read it."""
+
+    async def read(slug: str) -> Standing | None:
+        account = await accounts.get(slug)
+        if account is None:
+            return None
+        return Standing(
+            account.kyc_status,
+            account.kyc_updated_at,
+            account.verification_id,
+            account.terms_version,
+            account.terms_accepted_at,
+        )
+
+    return read

@@ -105,11 +105,12 @@ def _out(
     test: ForwardingTestRecord | None = None,
 ) -> OnboardingOut:
     current = status.current
+    todo = next((s.todo for s in status.steps if s.step == current), "")
     return OnboardingOut(
         slug=status.slug,
         active=status.active,
         current=None if current is None else str(current),
-        what_to_do=None if current is None else texts("en-US")[f"do_{current}"],
+        what_to_do=None if current is None else texts("en-US")[todo],
         steps=[
             StepOut(str(s.step), s.done, s.completed_at, s.how, s.by_person) for s in status.steps
         ],

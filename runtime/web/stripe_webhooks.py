@@ -41,7 +41,15 @@ def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]
             "kyc_updated_at": datetime.now(UTC),
         }
     if event_type == "checkout.session.completed":
-        return tenant, {"subscription_id": obj.get("subscription") or ""}
+        completed: dict[str, Any] = {"subscription_id": obj.get("subscription") or ""}
+        # Checkout completes only once the person ticked the terms (consent_collection).
+        consent = (obj.get("consent") or {}).get("terms_of_service")
+        if consent == "accepted" and metadata.get("terms_version"):
+            completed |= {
+                "terms_version": str(metadata["terms_version"]),
+                "terms_accepted_at": datetime.now(UTC),
+            }
+        return tenant, completed
     if event_type.startswith("customer.subscription."):
         values: dict[str, Any] = {
             "subscription_id": obj.get("id", ""),

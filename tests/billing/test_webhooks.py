@@ -18,6 +18,7 @@ from litestar.datastructures import State
 from litestar.testing import TestClient
 
 from runtime.billing import Accounts
+from runtime.billing.plans import TERMS_VERSION
 from runtime.settings import Settings
 from runtime.storage import store_for_url
 from runtime.tenants.crypto import generate_key
@@ -91,6 +92,45 @@ def test_identity_then_terms_allow_activation(app: tuple[TestClient[Litestar], A
     assert not account.may_activate  # terms not accepted yet
     client.app.state.portal.call(accounts.accept_terms, "acme", "2026-12", datetime.now(UTC))
     assert _account(client, accounts).may_activate
+
+
+def test_terms_accepted_on_checkout_are_recorded_with_their_version(
+    app: tuple[TestClient[Litestar], Accounts],
+) -> None:
+    client, accounts = app
+    session = {
+        "id": "cs_1",
+        "object": "checkout.session",
+        "client_reference_id": "acme",
+        "subscription": "sub_1",
+        "metadata": {"tenant": "acme", "terms_version": TERMS_VERSION},
+        "consent": {"terms_of_service": "accepted"},
+    }
+    before = datetime.now(UTC)
+    body, headers = _signed(_event("evt_c1", "checkout.session.completed", session))
+    assert client.post("/stripe/webhook", content=body, headers=headers).status_code == 200
+    account = _account(client, accounts)
+    assert account.terms_version == TERMS_VERSION
+    assert account.terms_accepted_at is not None
+    assert account.terms_accepted_at >= before.replace(microsecond=0)
+    assert account.subscription_id == "sub_1"
+    assert not account.may_activate  # identity not verified yet
+
+
+def test_a_checkout_without_consent_records_no_terms(
+    app: tuple[TestClient[Litestar], Accounts],
+) -> None:
+    client, accounts = app
+    session = {
+        "id": "cs_2",
+        "object": "checkout.session",
+        "client_reference_id": "acme",
+        "metadata": {"tenant": "acme", "terms_version": TERMS_VERSION},
+        "consent": None,
+    }
+    body, headers = _signed(_event("evt_c2", "checkout.session.completed", session))
+    assert client.post("/stripe/webhook", content=body, headers=headers).status_code == 200
+    assert _account(client, accounts).terms_version == ""
 
 
 def test_a_retried_event_is_applied_once(app: tuple[TestClient[Litestar], Accounts]) -> None:

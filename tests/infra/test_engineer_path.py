@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
-from ethiq.local import local_env
+from ethiq.local import activate_locally, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, generate_key
@@ -133,6 +133,7 @@ def clone(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Clone:
     (root / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)  # built by setup
     sandbox.control.reset()
     key = generate_key()
+    activate_locally(postgres.url, ["acme"])  # the person verified, the terms accepted
     return Clone(root, _env(tmp_path / "state", sandbox, postgres.url, key), sandbox, postgres.url)
 
 

@@ -394,3 +394,34 @@ def test_a_sip_app_that_calls_out_without_an_emergency_address_is_refused() -> N
     assert "set ethiq:emergencyAddress" in number
     assert "emergency calling is not enabled on the SIP domain" in domain
     assert calls_without_emergency_address([(mapping, {"mapping": "registrations"})]) == []
+
+
+def test_a_spend_limit_declares_usage_triggers_at_80_and_100_percent(
+    monitor: RecordingMonitor,
+) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run({**GOOD, "ethiq:spendLimit": "25"}).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    triggers = [i for t, i in monitor.mocks.declared if t.endswith("TwilioUsageTrigger")]
+    assert sorted(t["trigger_value"] for t in triggers) == ["20.00", "25.00"]
+    for trigger in triggers:
+        assert trigger["account_sid"] == SUB_SID  # the tenant's own subaccount
+        assert (trigger["usage_category"], trigger["trigger_by"], trigger["recurring"]) == (
+            "totalprice",
+            "price",
+            "monthly",
+        )
+        assert trigger["callback_url"].startswith(f"{RUNTIME}/twilio/usage?tenant=acme&threshold=")
+        assert webhooks_off_runtime(trigger, RUNTIME, []) == []  # the webhook policy passes
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "lots", "5000"])
+def test_a_bad_spend_limit_names_its_key(limit: str) -> None:
+    values = {k.removeprefix("ethiq:"): v for k, v in GOOD.items()} | {"spendLimit": limit}
+    values["contacts"] = json.loads(GOOD["ethiq:contacts"])  # as the program reads it
+    with pytest.raises(ConfigError) as caught:
+        validate_tenant("acme", values)
+    assert caught.value.key == "spendLimit"

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from ethiq.local import POLICY, local_env
+from ethiq.local import POLICY, activate_locally, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
@@ -74,6 +74,8 @@ def workspace(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> Works
         registry_key=generate_key(),
     ) | {"ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05"}
     sandbox.control.reset()
+    # Their people are verified and accepted the terms (the activation-gate policy).
+    activate_locally(postgres.url, ["acme", "bravo", "charlie", "delta"])
     return Workspace(project, env, sandbox, postgres.url)
 
 

@@ -6,12 +6,15 @@ import asyncio
 import re
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from runtime.billing import Accounts
 from runtime.email import SmtpMailer
 from runtime.people.forwarding import CARRIERS, codes_for
+from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
@@ -19,6 +22,7 @@ from runtime.people.sip import account_uri, new_password, qr_svg
 from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.tenants import Registry, TenantRecord
+from runtime.web.people import _standing
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY
 from tests.storage.conftest import unique_number, unique_slug
@@ -78,12 +82,16 @@ def test_enrol_records_the_systems_steps_and_sends_a_french_welcome(
     inbox, _ = smtp
     email = f"Lise.{tenant.slug}@Example.org "
     status = asyncio.run(people.enroll(tenant.slug, email, "fr-CA"))
+    # No billing account: the tenant's number predates identity checks, and says so.
     assert [s.step for s in status.steps if s.done] == [
         Step.ACCOUNT_CREATED,
+        Step.IDENTITY_VERIFIED,
+        Step.TERMS_ACCEPTED,
         Step.NUMBER_PROVISIONED,
     ]
     assert status.current is Step.SIP_APP_CONFIGURED
-    assert tenant.phone_number in status.steps[1].how
+    assert "predates identity checks" in status.steps[1].how
+    assert tenant.phone_number in status.steps[3].how
     welcome = inbox.wait(email.strip().lower(), "Bienvenue")
     assert welcome["Content-Language"] == "fr-CA"
     text, html = parts(welcome)
@@ -100,12 +108,12 @@ def test_steps_complete_in_order_once_and_active_follows(
         await people.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US")
         with pytest.raises(StepOutOfOrder, match="sip_app_configured"):
             await people.complete(tenant.slug, Step.TEST_CALL_PASSED, "too early")
-        for step in STEPS[2:-1]:
+        for step in STEPS[4:-1]:
             status = await people.complete(tenant.slug, step, f"{step} by test")
         assert status.active
         assert status.steps[-1].how == "every step before it completed"
         again = await people.complete(tenant.slug, Step.SIP_APP_CONFIGURED, "twice")
-        assert again.steps[2].how == "sip_app_configured by test"  # the first record stays
+        assert again.steps[4].how == "sip_app_configured by test"  # the first record stays
 
     asyncio.run(run())
 
@@ -195,3 +203,54 @@ def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
         assert any(c.isupper() for c in password)
         assert any(c.islower() for c in password)
         assert any(c.isdigit() for c in password)
+
+
+def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do(
+    database_url: str, tenant: TenantRecord, smtp: tuple[Inbox, int]
+) -> None:
+    """The billing steps complete from billing's record (the web layer's reader, on the real
+    ``billing_account`` table); a failed or expired check names what to do in both languages."""
+    _, port = smtp
+    storage = store_for_url(database_url)
+    accounts = Accounts(storage)
+    service = People(
+        storage=storage,
+        registry=Registry(storage, REGISTRY_KEY),
+        settings=PeopleSettings(smtp_port=port, login_ttl_s=60),
+        secret=b"k" * 32,
+        public_url="https://ethiq.example.org",
+        mailer=SmtpMailer(PeopleSettings(smtp_port=port)),
+        standing=_standing(accounts),
+    )
+
+    async def run() -> None:
+        await storage.ensure_platform()
+        await Registry(storage, REGISTRY_KEY).upsert(tenant)
+        await service.migrate()
+        await accounts.open(tenant.slug, f"cus_{tenant.slug}", "family")
+        at = datetime.now(UTC)
+        await accounts.record_verification(tenant.slug, "vs_1", "requires_input", at)
+        status = await service.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US")
+        assert status.current is Step.IDENTITY_VERIFIED  # the number step waits for it
+        [identity] = [s for s in status.steps if s.step is Step.IDENTITY_VERIFIED]
+        assert identity.todo == "do_identity_verified_requires_input"
+        for language in ("fr-CA", "en-US"):
+            assert texts(language)[identity.todo]
+        assert "did not succeed" in texts("en-US")[identity.todo]
+
+        await accounts.record_verification(tenant.slug, "vs_1", "canceled", at)
+        status = await service.progress(tenant.slug)
+        assert status.steps[1].todo == "do_identity_verified_canceled"  # expired: a new link
+
+        await accounts.record_verification(tenant.slug, "vs_2", "verified", at)
+        status = await service.progress(tenant.slug)
+        assert status.current is Step.TERMS_ACCEPTED
+        assert status.steps[1].how.startswith("verification vs_2 verified at ")
+
+        await accounts.accept_terms(tenant.slug, "2026-12", at)
+        status = await service.progress(tenant.slug)
+        assert status.current is Step.SIP_APP_CONFIGURED
+        assert status.steps[2].how.startswith("terms 2026-12 accepted at ")
+        assert tenant.phone_number in status.steps[3].how
+
+    asyncio.run(run())

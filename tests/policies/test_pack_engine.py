@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ethiq.local import local_env
+from ethiq.local import activate_locally, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import write_project
 from runtime.tenants import generate_key
@@ -63,6 +63,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     ws, policy = workspace, _policy(tmp_path)
+    activate_locally(ws.database_url, ["acme"])  # bravo's person is not verified
     _stack(
         ws,
         "acme",
@@ -104,6 +105,9 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         ("call-recording", "call recording (ethiq:recordCalls) needs the tenant's recorded"),
         ("webhook-urls-runtime", "voice_url points at 'https://elsewhere.ethiq.example/twilio"),
         ("us-a2p-registration", "would text US recipients (ethiq:contacts[0]) without A2P"),
+        # A resource policy: in an up it stops the purchase before the engine buys the number.
+        ("activation-gate", "tenant 'bravo' may not buy its number before the person's identity"),
+        ("activation-gate", "before the person accepts the terms"),
     ]:
         assert f"[mandatory]  {rule}" in out
         assert message in out

@@ -41,7 +41,7 @@ def test_insecure_sip_domains_are_reported(props: dict[str, object], messages: l
         ("TwilioSubaccount", ["credentials"], ["auth_token"]),
         ("TenantRegistration", ["database_url", "registry_key"], ["auth_token"]),
         ("TenantSchema", [], ["database_url"]),
-        ("TwilioPhoneNumber", [], ["credentials"]),
+        ("TwilioPhoneNumber", ["credentials"], ["database_url"]),
     ],
 )
 def test_outputs_that_must_be_secret_are_reported(

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ethiq.local import local_env
+from ethiq.local import activate_locally, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
@@ -109,6 +109,7 @@ def world(tmp_path: Path, sandbox: SandboxHandle, postgres: Server) -> World:
         registry_key=generate_key(),
     ) | {"ETHIQ_TWILIO_BACKOFF_BASE_S": "0.05", "ETHIQ_DATA_REGION": "ca-central-1"}
     sandbox.control.reset()
+    activate_locally(postgres.url, ["acme", "alpha", "bravo", "charlie", "delta"])
     scratch.init_repo(tmp_path / "repo")
     return World(tmp_path / "repo", env, sandbox, tmp_path)
 

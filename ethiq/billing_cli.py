@@ -1,0 +1,116 @@
+"""``ethiq billing``: the platform's billing and identity records (runs against the platform
+database and Stripe named by the runtime's settings)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Billing and identity records (Stripe).", no_args_is_help=True)
+
+__all__ = ["app"]
+
+
+@app.command("purge-kyc")
+def purge_kyc(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what is due; redact nothing.")
+    ] = False,
+) -> None:
+    """Redact at Stripe every identity verification that ended ETHIQ_KYC_RETENTION_DAYS ago
+    and forget its id (docs/privacy.md); the worker runs the same function daily."""
+    from runtime.billing.gateway import StripeGateway
+    from runtime.billing.retention import purge_kyc as purge
+    from runtime.settings import Settings, SettingsError
+    from runtime.storage import store_for_url
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    billing = settings.billing
+    if not billing.stripe_api_key and not dry_run:
+        typer.secho("error: STRIPE_API_KEY is required to redact", err=True, fg="red")
+        raise typer.Exit(2)
+    gateway = StripeGateway(billing.stripe_api_key, base_url=billing.stripe_api_base_url)
+
+    async def run() -> list[str]:
+        from runtime.billing import Accounts
+
+        store = store_for_url(settings.database.url)
+        try:
+            await store.ensure_platform()
+            purged = await purge(
+                Accounts(store),
+                gateway.redact_verification,
+                now=datetime.now(UTC),
+                keep=timedelta(days=billing.kyc_retention_days),
+                dry_run=dry_run,
+            )
+        finally:
+            await store.close()
+        return [f"{p.tenant}\t{p.verification_id}\t{p.kyc_status}\t{p.outcome}" for p in purged]
+
+    lines = asyncio.run(run())
+    for line in lines:
+        typer.echo(line)
+    failed = [line for line in lines if "\tfailed: " in line]
+    typer.echo(
+        f"{len(lines)} verification(s) {'due' if dry_run else 'redacted'}"
+        + (f", {len(failed)} failed (retried by the next run)" if failed else ""),
+        err=True,
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("verified-in-person")
+def verified_in_person(
+    tenant: Annotated[str, typer.Argument(help="The tenant (stack name).")],
+    operator: Annotated[
+        str, typer.Option("--operator", help="Who checked the person's ID, face to face.")
+    ],
+) -> None:
+    """Record that an operator verified the person's identity in person (for someone who
+    refuses or cannot pass the selfie check); the activation gate accepts it like Stripe's."""
+    from runtime.billing import Accounts
+    from runtime.settings import Settings, SettingsError
+    from runtime.storage import store_for_url
+    from runtime.storage.names import validate_slug
+
+    try:
+        settings = Settings.from_env()
+        slug = validate_slug(tenant)
+    except (SettingsError, ValueError) as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    if not operator.strip():
+        typer.secho("error: --operator names who verified the person", err=True, fg="red")
+        raise typer.Exit(2)
+
+    async def record() -> bool:
+        store = store_for_url(settings.database.url)
+        try:
+            await store.ensure_platform()
+            accounts = Accounts(store)
+            if await accounts.get(slug) is None:
+                return False
+            await accounts.record_verification(
+                slug, f"operator:{operator.strip()}", "verified", datetime.now(UTC)
+            )
+            return True
+        finally:
+            await store.close()
+
+    if not asyncio.run(record()):
+        typer.secho(
+            f"error: tenant {slug!r} has no billing account (its checkout opens one)",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(2)
+    typer.echo(f"{slug}: identity verified in person by {operator.strip()}")

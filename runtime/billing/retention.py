@@ -1,0 +1,80 @@
+"""KYC retention: what a finished identity verification leaves, and for how long.
+
+Stripe Identity holds what the person showed (document images, selfie, the data read from the
+document) on Ethiq's behalf; Ethiq keeps only ids, statuses and dates (``billing_account``). The
+outcome is all Ethiq needs once the number is bought, so ``ETHIQ_KYC_RETENTION_DAYS`` (30) after
+a verification ended (``verified``, or failed and left: ``requires_input``, ``canceled``) the
+purge asks Stripe to redact the session and forgets its id; the status and its date stay, as
+the record of what the number was bought under. ``docs/privacy.md`` gives the legal basis.
+
+:func:`purge_kyc` is a plain callable: ``ethiq billing purge-kyc`` runs it now, and the job
+engine's worker schedules it daily (it is idempotent: a redaction Stripe already made is
+harmless, and a failed one is retried by the next run, nothing forgotten before Stripe agreed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import stripe
+
+from runtime.billing.accounts import Account, Accounts
+
+__all__ = ["FINISHED", "Purged", "due_for_purge", "purge_kyc"]
+
+logger = logging.getLogger(__name__)
+
+# Statuses after which nothing more is collected (``processing`` is still being checked).
+FINISHED: Final = frozenset({"verified", "requires_input", "canceled"})
+_STRIPE_SESSION: Final = "vs_"  # only Stripe's sessions hold data at Stripe
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    tenant: str
+    verification_id: str
+    kyc_status: str
+    outcome: str  # Stripe's redaction status, or "failed: <reason>" (retried next run)
+
+
+def due_for_purge(accounts: list[Account], now: datetime, keep: timedelta) -> list[Account]:
+    """Accounts whose Stripe verification ended more than ``keep`` ago and is not redacted."""
+    return [
+        a
+        for a in accounts
+        if a.verification_id.startswith(_STRIPE_SESSION)
+        and a.kyc_status in FINISHED
+        and a.kyc_updated_at is not None
+        and now - a.kyc_updated_at >= keep
+    ]
+
+
+async def purge_kyc(
+    accounts: Accounts,
+    redact: Callable[[str], str],
+    *,
+    now: datetime,
+    keep: timedelta,
+    dry_run: bool = False,
+) -> list[Purged]:
+    """Redact (``redact``: :meth:`StripeGateway.redact_verification`) every verification due,
+    then forget its id; a failed redaction keeps the id, so the next run tries again."""
+    done = []
+    for account in due_for_purge(await accounts.all(), now, keep):
+        session = account.verification_id
+        if dry_run:
+            outcome = "due"
+        else:
+            try:
+                outcome = redact(session)
+            except stripe.StripeError as error:
+                outcome = f"failed: {error.user_message or type(error).__name__}"
+                logger.error("KYC purge of %s (%s) failed: %s", account.tenant, session, outcome)
+            else:
+                await accounts.forget_verification(account.tenant, session)
+        done.append(Purged(account.tenant, session, account.kyc_status, outcome))
+    return done

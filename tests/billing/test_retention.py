@@ -1,0 +1,142 @@
+"""KYC retention: finished verifications are redacted at Stripe (stripe-mock validates the
+call) and forgotten after ETHIQ_KYC_RETENTION_DAYS; the rest is kept; failures are retried."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import stripe
+from typer.testing import CliRunner
+
+from ethiq.cli import app
+from runtime.billing import Accounts, StripeGateway
+from runtime.billing.retention import purge_kyc
+from runtime.storage import store_for_url
+
+ETHIQ = Path(sys.executable).parent / "ethiq"
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+KEEP = timedelta(days=30)
+
+
+def _seed(url: str) -> None:
+    async def seed() -> None:
+        store = store_for_url(url)
+        await store.ensure_platform()
+        accounts = Accounts(store)
+        for tenant, session, status, age in [
+            ("old-verified", "vs_old", "verified", 40),
+            ("old-failed", "vs_failed", "requires_input", 31),
+            ("recent", "vs_recent", "verified", 10),
+            ("checking", "vs_checking", "processing", 90),
+            ("in-person", "operator:lise", "verified", 400),  # nothing at Stripe
+        ]:
+            await accounts.open(tenant, f"cus_{tenant}", "solo")
+            await accounts.record_verification(tenant, session, status, NOW - timedelta(age))
+        await store.close()
+
+    asyncio.run(seed())
+
+
+def _ids(url: str) -> dict[str, tuple[str, str]]:
+    async def read() -> dict[str, tuple[str, str]]:
+        store = store_for_url(url)
+        try:
+            return {
+                a.tenant: (a.verification_id, a.kyc_status) for a in await Accounts(store).all()
+            }
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_finished_verifications_are_redacted_once_and_forgotten(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    gateway = StripeGateway("sk_test_123", base_url=stripe_mock)
+
+    async def purge(redact: object) -> list[tuple[str, str]]:
+        store = store_for_url(url)
+        try:
+            done = await purge_kyc(Accounts(store), redact, now=NOW, keep=KEEP)  # type: ignore[arg-type]
+        finally:
+            await store.close()
+        return [(p.tenant, p.outcome) for p in done]
+
+    def refuse(session: str) -> str:
+        raise stripe.APIConnectionError("Stripe is unreachable")  # type: ignore[no-untyped-call]
+
+    # Stripe down: nothing is forgotten, so the next run tries again.
+    failed = asyncio.run(purge(refuse))
+    assert sorted(t for t, _ in failed) == ["old-failed", "old-verified"]
+    assert all(outcome.startswith("failed: ") for _, outcome in failed)
+    assert _ids(url)["old-verified"] == ("vs_old", "verified")
+
+    done = asyncio.run(purge(gateway.redact_verification))
+    assert sorted(t for t, _ in done) == ["old-failed", "old-verified"]
+    ids = _ids(url)
+    assert ids["old-verified"] == ("", "verified")  # the outcome stays, the pointer goes
+    assert ids["old-failed"] == ("", "requires_input")
+    assert ids["recent"] == ("vs_recent", "verified")
+    assert ids["checking"] == ("vs_checking", "processing")
+    assert ids["in-person"] == ("operator:lise", "verified")
+    assert asyncio.run(purge(gateway.redact_verification)) == []  # idempotent
+
+
+def test_the_command_refuses_without_a_key_and_lists_in_a_dry_run(
+    tmp_path: Path, stripe_mock: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STRIPE_API_BASE_URL", stripe_mock)
+    monkeypatch.delenv("STRIPE_API_KEY", raising=False)
+    runner = CliRunner()
+    refused = runner.invoke(app, ["billing", "purge-kyc"])
+    assert refused.exit_code == 2
+    assert "STRIPE_API_KEY is required" in refused.output
+    dry = runner.invoke(app, ["billing", "purge-kyc", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "old-verified\tvs_old\tverified\tdue" in dry.output
+    assert "2 verification(s) due" in dry.output
+    assert _ids(url)["old-verified"] == ("vs_old", "verified")
+
+
+def test_the_command_as_documented(tmp_path: Path, stripe_mock: str) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "STRIPE_API_BASE_URL": stripe_mock,
+        "STRIPE_API_KEY": "sk_test_123",
+    }
+    run = subprocess.run(
+        [ETHIQ, "billing", "purge-kyc"], env=env, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert "old-verified\tvs_old\tverified\t" in run.stdout
+    assert "2 verification(s) redacted" in run.stderr
+    assert _ids(url)["old-verified"] == ("", "verified")
+
+
+def test_an_operator_records_an_in_person_verification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["billing", "verified-in-person", "nobody", "--operator", "Lise"])
+    assert unknown.exit_code == 2
+    assert "has no billing account" in unknown.output
+    done = runner.invoke(app, ["billing", "verified-in-person", "checking", "--operator", "Lise"])
+    assert done.exit_code == 0, done.output
+    assert _ids(url)["checking"] == ("operator:Lise", "verified")

@@ -1,0 +1,129 @@
+"""Usage Triggers in the sandbox, through the official SDK: created on a subaccount, fired once
+per period when recorded usage crosses the value, signed with the subaccount's token."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from ethiq.sandbox.server import SandboxHandle
+
+
+class Hooks:
+    """A loopback receiver keeping each request's form and signature."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str], str]] = []
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                signature = self.headers.get("X-Twilio-Signature") or ""
+                hooks.received.append((self.path, dict(parse_qsl(body)), signature))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/usage"
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    receiver = Hooks()
+    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def sub(parent: Client, client_for: Callable[..., Client]) -> tuple[Any, Client]:
+    account = parent.api.v2010.accounts.create(friendly_name="acme")
+    return account, client_for(account.sid, account.auth_token)
+
+
+def test_a_monthly_spend_trigger_fires_once_per_month_signed(
+    sandbox: SandboxHandle, sub: tuple[Any, Client], hooks: Hooks
+) -> None:
+    account, own = sub
+    trigger = own.usage.triggers.create(
+        callback_url=hooks.url,
+        trigger_value="8",
+        usage_category="totalprice",
+        trigger_by="price",
+        recurring="monthly",
+        friendly_name="spend-100",
+    )
+    assert trigger.sid.startswith("UT")
+    assert (trigger.trigger_value, trigger.recurring, trigger.callback_method) == (
+        "8",
+        "monthly",
+        "POST",
+    )
+    control = sandbox.control
+    assert control.record_usage(account.sid, "calls-inbound", usage=20, price=5, at=_at(3)) == []
+    [fired] = control.record_usage(account.sid, "sms-outbound", price=4, at=_at(4))
+    assert fired["status"] == 200
+    # Same month, more spend: a trigger fires once per period.
+    assert control.record_usage(account.sid, "sms-outbound", price=4, at=_at(5)) == []
+    [(path, form, signature)] = hooks.received
+    assert path == "/usage"
+    assert form["UsageTriggerSid"] == trigger.sid
+    assert form["AccountSid"] == account.sid
+    assert (form["CurrentValue"], form["TriggerValue"], form["TriggerBy"]) == ("9", "8", "price")
+    assert (form["Recurring"], form["UsageCategory"]) == ("monthly", "totalprice")
+    assert form["IdempotencyToken"]
+    # Signed with the subaccount's own token, as Twilio signs every webhook of an account.
+    assert RequestValidator(account.auth_token).validate(hooks.url, form, signature)
+    assert own.usage.triggers(trigger.sid).fetch().date_fired is not None
+    # The next month starts from zero.
+    assert control.record_usage(
+        account.sid, "sms-outbound", price=9, at="2026-12-02T00:00:00+00:00"
+    )
+    assert len(hooks.received) == 2
+
+
+def _at(day: int) -> str:
+    return f"2026-11-{day:02d}T12:00:00+00:00"
+
+
+def test_offsets_updates_filters_and_delete(
+    sandbox: SandboxHandle, sub: tuple[Any, Client], hooks: Hooks, parent: Client
+) -> None:
+    account, own = sub
+    sandbox.control.record_usage(account.sid, "calls-inbound", usage=30)
+    minutes = own.usage.triggers.create(
+        callback_url=hooks.url, trigger_value="+60", usage_category="calls-inbound"
+    )
+    assert minutes.trigger_by == "usage"  # Twilio's default
+    assert minutes.trigger_value == "90"  # 60 above the usage at creation (alltime)
+    assert minutes.current_value == "30"
+    updated = own.usage.triggers(minutes.sid).update(
+        callback_url="https://runtime.example/twilio/usage", friendly_name="minutes"
+    )
+    assert (updated.callback_url, updated.friendly_name) == (
+        "https://runtime.example/twilio/usage",
+        "minutes",
+    )
+    assert [t.sid for t in own.usage.triggers.list(usage_category="calls-inbound")] == [minutes.sid]
+    assert own.usage.triggers.list(usage_category="sms") == []
+    # Another account's trigger is not found, even by the parent's subaccount client.
+    other = parent.api.v2010.accounts.create(friendly_name="other")
+    with pytest.raises(TwilioRestException) as caught:
+        parent.api.v2010.accounts(other.sid).usage.triggers(minutes.sid).fetch()
+    assert caught.value.status == 404
+    own.usage.triggers(minutes.sid).delete()
+    assert own.usage.triggers.list() == []
