@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ethiq import demo_cli, engine_cli, pulumi_cli, reconcile_cli, runtime_cli, tenant_cli
+from ethiq import (
+    demo_cli,
+    engine_cli,
+    ops_cli,
+    pulumi_cli,
+    reconcile_cli,
+    runtime_cli,
+    tenant_cli,
+)
 from ethiq.sandbox import cli as sandbox_cli
 from runtime.screening import cli as screening_cli
 
@@ -30,5 +38,10 @@ app.command(
 app.command("serve")(runtime_cli.serve)
 app.command("demo")(demo_cli.demo)
 app.add_typer(demo_cli.simulate_app, name="simulate")
+app.command("block")(ops_cli.block)
+app.command("unblock")(ops_cli.unblock)
+app.command("blocks")(ops_cli.blocks)
+app.add_typer(ops_cli.incident_app, name="incident")
+app.command("kpi")(ops_cli.kpi)
 
 __all__ = ["app"]

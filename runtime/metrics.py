@@ -85,5 +85,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.campaign_callers = Counter(
+            "ethiq_campaign_callers_total",
+            "Callers that reached ETHIQ_CAMPAIGN_TENANTS tenants within the velocity window "
+            "(counted once per caller and window)",
+            registry=self.registry,
+        )
+        self.platform_blocks = Counter(
+            "ethiq_platform_blocks_total",
+            "Platform-wide blocks of a caller by operators, by action (block, unblock)",
+            ["action"],
+            registry=self.registry,
+        )
+        self.incidents = Counter(
+            "ethiq_incidents_total",
+            "Incident records, by event (opened, closed) and source (alertmanager, runtime)",
+            ["event", "source"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

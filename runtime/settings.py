@@ -141,6 +141,12 @@ class StoreSettings(_Concern):
     velocity_window_s: int = _env(
         "ETHIQ_VELOCITY_WINDOW_S", 600, "window of the cross-tenant caller velocity", ge=1
     )
+    campaign_tenants: int = _env(
+        "ETHIQ_CAMPAIGN_TENANTS",
+        5,
+        "distinct tenants one caller reaches within the velocity window to be a campaign",
+        ge=2,
+    )
 
 
 class TwilioSettings(_Concern):

@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from runtime.calls.blocklist import Blocklist
+from runtime.calls.campaigns import Campaigns
 from runtime.calls.live import CallUpdater
 from runtime.calls.records import (
     Escalation,
@@ -85,6 +86,7 @@ class CallService:
         velocity: Velocity,
         updater: CallUpdater,
         metrics: Metrics,
+        campaigns: Campaigns | None = None,
         sessions: SessionCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -94,6 +96,7 @@ class CallService:
         self._velocity = velocity
         self._updater = updater
         self._metrics = metrics
+        self._campaigns = campaigns
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
 
@@ -121,6 +124,8 @@ class CallService:
         velocity = await self._try(
             self._velocity.hit(caller, tenant.slug), store_timeout, "store", degraded
         )
+        if velocity is not None and velocity >= self._settings.store.campaign_tenants:
+            await self._try(self._campaign(caller, velocity), store_timeout, "store", degraded)
         session = ScreeningSession(
             self._meta(tenant, params, velocity),
             tenant.language,
@@ -133,6 +138,22 @@ class CallService:
         )
         body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
         return Answer(body, assessment.verdict, degraded)
+
+    async def _campaign(self, caller: str, tenants: int) -> None:
+        """A caller reaching many tenants within the velocity window: counted and logged once
+        per window (the operator's alert), listed for the operator's view."""
+        if self._campaigns is None or not caller.startswith("+"):
+            return  # withheld callers all share one placeholder: not one campaign
+        if await self._campaigns.flag(caller, tenants):
+            self._metrics.campaign_callers.inc()
+            logger.warning(
+                "campaign: caller %s reached %d tenants within %d s; if it is a scam, block "
+                "it on every tenant: ethiq block %s --reason '...'",
+                caller,
+                tenants,
+                self._settings.store.velocity_window_s,
+                caller,
+            )
 
     def _url(self, path: str, query: str) -> str:
         return public_url(self._settings.twilio.public_url, path, query)

@@ -13,7 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["STEPS", "OnboardingStatus", "Step", "StepOutOfOrder", "StepState"]
+__all__ = [
+    "BY_OPERATOR",
+    "STEPS",
+    "OnboardingStatus",
+    "Step",
+    "StepOutOfOrder",
+    "StepState",
+    "by_operator",
+]
 
 
 class Step(StrEnum):
@@ -32,6 +40,16 @@ STEPS: Final[tuple[Step, ...]] = tuple(Step)
 BY_PERSON: Final[frozenset[Step]] = frozenset(
     {Step.SIP_APP_CONFIGURED, Step.FORWARDING_VERIFIED, Step.CONTACTS_CONSENTED}
 )
+
+
+# A step recorded by hand through the operator route (a manual intervention, counted by the
+# KPI): its record's "how" starts with this.
+BY_OPERATOR: Final = "by an operator: "
+
+
+def by_operator(how: str) -> bool:
+    """Whether a step record was written by an operator rather than by the system."""
+    return how.startswith(BY_OPERATOR)
 
 
 class StepOutOfOrder(ValueError):

@@ -21,6 +21,7 @@ from runtime.email import Mailer
 from runtime.observability import init_error_tracking
 from runtime.settings import Settings, get_settings
 from runtime.web.errors import exception_handlers
+from runtime.web.fleet_operator import FleetOperator
 from runtime.web.health import HealthController
 from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
@@ -55,6 +56,7 @@ def create_app(
             StripeWebhooks,
             HealthController,
             OperatorController,
+            FleetOperator,
             *people.route_handlers,
         ],
         # people.startup migrates its tables in the platform database the registry just made.

@@ -17,7 +17,9 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
+from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
+from runtime.fleet import Fleet
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
@@ -45,6 +47,7 @@ class Runtime:
     outbox: Outbox
     invitations: Invitations
     metrics: Metrics
+    fleet: Fleet
     _stop: asyncio.Event | None = field(default=None)
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -74,6 +77,8 @@ class Runtime:
         redis: Redis | None = None
         store: Store
         velocity: Velocity
+        campaigns: Campaigns
+        window_s = settings.store.velocity_window_s
         if settings.store.redis_url:
             redis = Redis.from_url(
                 settings.store.redis_url,
@@ -81,10 +86,12 @@ class Runtime:
                 socket_timeout=settings.store.timeout_s,
             )
             store = RedisStore(redis, namespace="ethiq")
-            velocity = RedisVelocity(redis, settings.store.velocity_window_s)
+            velocity = RedisVelocity(redis, window_s)
+            campaigns = RedisCampaigns(redis, window_s)
         else:
             store = MemoryStore()
-            velocity = MemoryVelocity(settings.store.velocity_window_s)
+            velocity = MemoryVelocity(window_s)
+            campaigns = MemoryCampaigns(window_s)
         credentials = TwilioCredentials(
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
         )
@@ -106,6 +113,7 @@ class Runtime:
             velocity=velocity,
             updater=updater or TwilioCallUpdater(credentials),
             metrics=metrics,
+            campaigns=campaigns,
         )
         sender = sender or TwilioSmsSender(credentials)
         outbox = Outbox(
@@ -134,6 +142,7 @@ class Runtime:
                 public_base_url=settings.twilio.public_url,
             ),
             metrics=metrics,
+            fleet=Fleet(storage=storage, blocklist=blocklist, campaigns=campaigns, metrics=metrics),
         )
 
     async def startup(self) -> None:
@@ -141,6 +150,7 @@ class Runtime:
             await asyncio.wait_for(self.registry.migrate(), 30.0)
         except Exception as error:
             logger.error("platform registry not ready at startup: %r", error)
+        await self.fleet.startup()
         if self.settings.alerts.worker:
             self._stop = asyncio.Event()
             self._workers = [
@@ -154,6 +164,7 @@ class Runtime:
             for worker in self._workers:
                 with suppress(Exception):
                     await asyncio.wait_for(worker, 15.0)
+        await self.fleet.incidents.drain()
         await self.registry.close()
         if self.redis is not None:
             with suppress(Exception):

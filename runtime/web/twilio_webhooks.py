@@ -203,6 +203,7 @@ class TwilioWebhooks(Controller):
             degraded.append("database")
         for dependency in degraded:
             runtime.metrics.degraded.labels(dependency).inc()
+            runtime.fleet.incidents.degraded(dependency)  # opened in the background, once
         if degraded:
             logger.error(
                 "voice: call %s of %s answered degraded (%s)",

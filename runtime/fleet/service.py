@@ -1,0 +1,90 @@
+"""The operators' side across tenants, built once per app: platform blocks, campaign callers,
+incidents and KPIs. Its tables are piccolo app ``fleet`` in the platform database, migrated at
+start-up after the registry (under the platform schema's advisory lock on PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Final
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from runtime.calls import Blocklist
+from runtime.calls.campaigns import CampaignCaller, Campaigns
+from runtime.fleet.blocks import PlatformBlocks
+from runtime.fleet.incidents import Incidents
+from runtime.fleet.kpi import (
+    Kpis,
+    Provisioned,
+    incident_kpi,
+    onboarding_kpi,
+    onboarding_rows,
+    provisioning_kpi,
+)
+from runtime.metrics import Metrics
+from runtime.storage.migrations import MigrationSet, apply_migrations
+from runtime.storage.names import PLATFORM_SCHEMA
+from runtime.storage.postgres import LOCK_CLASS
+from runtime.storage.tenant_store import TenantStore
+
+__all__ = ["FLEET_MIGRATIONS", "Fleet"]
+
+logger = logging.getLogger(__name__)
+
+FLEET_MIGRATIONS: Final = MigrationSet("fleet", "runtime.fleet.piccolo_migrations")
+
+
+class Fleet:
+    def __init__(
+        self,
+        *,
+        storage: TenantStore,
+        blocklist: Blocklist,
+        campaigns: Campaigns,
+        metrics: Metrics,
+    ) -> None:
+        self._storage = storage
+        self.blocks = PlatformBlocks(storage, blocklist, metrics)
+        self.incidents = Incidents(storage, metrics)
+        self.campaigns = campaigns
+
+    async def migrate(self) -> list[str]:
+        engine = self._storage.platform_engine()
+
+        async def lock() -> None:
+            if isinstance(engine, PostgresEngine):
+                await engine.run_querystring(
+                    QueryString(
+                        "SELECT pg_advisory_xact_lock({}, hashtext({}))",
+                        LOCK_CLASS,
+                        PLATFORM_SCHEMA,
+                    )
+                )
+
+        return await apply_migrations(engine, FLEET_MIGRATIONS, lock)
+
+    async def startup(self) -> None:
+        """Migrate, then write the platform blocks to the store the call path reads (the
+        in-process store starts empty; Redis may have lost them)."""
+        try:
+            await self.migrate()
+            await self.blocks.sync()
+        except Exception as error:
+            logger.error("platform blocks not loaded at startup: %r", error)
+
+    async def campaign_callers(self) -> list[tuple[CampaignCaller, bool]]:
+        """Recent campaign callers, each with whether it is blocked platform-wide."""
+        blocked = {b.number for b in await self.blocks.active()}
+        return [(c, c.caller in blocked) for c in await self.campaigns.recent()]
+
+    async def kpis(self, provisioned: Iterable[Provisioned] = ()) -> Kpis:
+        incidents = self.incidents
+        return Kpis(
+            onboarding=onboarding_kpi(await onboarding_rows(self._storage)),
+            incidents=incident_kpi(
+                await incidents.closed(), len(await incidents.recent(open_only=True))
+            ),
+            provisioning=provisioning_kpi(provisioned),
+        )
