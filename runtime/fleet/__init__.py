@@ -1,30 +1,15 @@
 """Operators across tenants: platform-wide blocks (audited), campaign callers, incidents, KPIs.
 
+``blocks`` (:class:`PlatformBlocks`), ``incidents`` (:class:`Incidents`, Alertmanager's
+payload), ``kpi`` (the four KPIs, pure), ``service`` (:class:`Fleet`, built once per app),
+``tables``, ``templates/`` (the operator page's). Their routes are in the web layer:
+:mod:`runtime.web.fleet_operator` (API), :mod:`runtime.web.operator_pages` (page). Nothing is
+imported here, so ``ethiq kpi`` loads only what it computes with.
+
 Exceptions::
 
     LookupError
-    ├── NotBlocked     the number is not blocked platform-wide (fleet.blocks)
-    └── NoIncident     no (open) incident with this id (fleet.incidents)
+    ├── NotBlocked     the number is not blocked platform-wide (blocks)
+    └── NoIncident     no (open) incident with this id (incidents)
     ValueError         who or why missing or too long, a number not in E.164
 """
-
-from __future__ import annotations
-
-from runtime.fleet.blocks import BlockRecord, NotBlocked, PlatformBlocks
-from runtime.fleet.incidents import AlertmanagerPayload, IncidentRecord, Incidents, NoIncident
-from runtime.fleet.kpi import Kpis, Provisioned
-from runtime.fleet.service import FLEET_MIGRATIONS, Fleet
-
-__all__ = [
-    "FLEET_MIGRATIONS",
-    "AlertmanagerPayload",
-    "BlockRecord",
-    "Fleet",
-    "IncidentRecord",
-    "Incidents",
-    "Kpis",
-    "NoIncident",
-    "NotBlocked",
-    "PlatformBlocks",
-    "Provisioned",
-]

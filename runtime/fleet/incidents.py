@@ -169,7 +169,7 @@ class Incidents:
                 self.open(
                     f"runtime:degraded:{dependency}",
                     source="runtime",
-                    title=f"Calls answered without the {dependency}: screening degraded",
+                    title=f"Calls answered degraded: {dependency} unavailable",
                     severity="page",
                     detail="docs/runbooks.md#ethiqdegradedanswers",
                 ),

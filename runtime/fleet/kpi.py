@@ -16,15 +16,14 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
-from runtime.fleet.incidents import IncidentRecord
 from runtime.people.onboarding import Step, by_operator
-from runtime.people.tables import OnboardingStep
-from runtime.storage.bind import bind_table
-from runtime.storage.tenant_store import TenantStore
+
+if TYPE_CHECKING:  # kept light: `ethiq kpi` imports this module
+    from runtime.fleet.incidents import IncidentRecord
 
 __all__ = [
     "PROVISIONING_TARGET_S",
@@ -35,7 +34,6 @@ __all__ = [
     "ProvisioningKpi",
     "incident_kpi",
     "onboarding_kpi",
-    "onboarding_rows",
     "provisioning_kpi",
 ]
 
@@ -112,13 +110,6 @@ def provisioning_kpi(created: Iterable[Provisioned]) -> ProvisioningKpi:
         max_s=max(durations),
         within_target=sum(d < PROVISIONING_TARGET_S for d in durations) / len(durations),
     )
-
-
-async def onboarding_rows(storage: TenantStore) -> list[dict[str, Any]]:
-    """Every recorded onboarding step (platform database)."""
-    s = bind_table(OnboardingStep, storage.platform_engine())
-    rows: list[dict[str, Any]] = await s.select(s.slug, s.step, s.how, s.completed_at)
-    return rows
 
 
 def onboarding_kpi(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
@@ -20,20 +21,22 @@ from runtime.fleet.kpi import (
     Provisioned,
     incident_kpi,
     onboarding_kpi,
-    onboarding_rows,
     provisioning_kpi,
 )
 from runtime.metrics import Metrics
+from runtime.people.tables import OnboardingStep
+from runtime.storage.bind import bind_table
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA
 from runtime.storage.postgres import LOCK_CLASS
 from runtime.storage.tenant_store import TenantStore
 
-__all__ = ["FLEET_MIGRATIONS", "Fleet"]
+__all__ = ["FLEET_MIGRATIONS", "FLEET_TEMPLATES", "Fleet"]
 
 logger = logging.getLogger(__name__)
 
 FLEET_MIGRATIONS: Final = MigrationSet("fleet", "runtime.fleet.piccolo_migrations")
+FLEET_TEMPLATES: Final = Path(__file__).parent / "templates"  # the operator page's
 
 
 class Fleet:
@@ -79,10 +82,16 @@ class Fleet:
         blocked = {b.number for b in await self.blocks.active()}
         return [(c, c.caller in blocked) for c in await self.campaigns.recent()]
 
+    async def onboarding_rows(self) -> list[dict[str, Any]]:
+        """Every recorded onboarding step (the people app's table, same database)."""
+        s = bind_table(OnboardingStep, self._storage.platform_engine())
+        rows: list[dict[str, Any]] = await s.select(s.slug, s.step, s.how, s.completed_at)
+        return rows
+
     async def kpis(self, provisioned: Iterable[Provisioned] = ()) -> Kpis:
         incidents = self.incidents
         return Kpis(
-            onboarding=onboarding_kpi(await onboarding_rows(self._storage)),
+            onboarding=onboarding_kpi(await self.onboarding_rows()),
             incidents=incident_kpi(
                 await incidents.closed(), len(await incidents.recent(open_only=True))
             ),

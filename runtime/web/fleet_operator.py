@@ -12,8 +12,10 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from runtime.fleet import AlertmanagerPayload, BlockRecord, IncidentRecord, Kpis, NoIncident
-from runtime.fleet import NotBlocked as _NotBlocked
+from runtime.fleet.blocks import BlockRecord
+from runtime.fleet.blocks import NotBlocked as _NotBlocked
+from runtime.fleet.incidents import AlertmanagerPayload, IncidentRecord, NoIncident
+from runtime.fleet.kpi import Kpis
 from runtime.web.operator import operator_guard
 from runtime.web.state import runtime_of
 

@@ -19,7 +19,7 @@ from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
-from runtime.fleet import Fleet
+from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
