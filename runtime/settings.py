@@ -308,6 +308,12 @@ class ObservabilitySettings(_Concern):
     environment: str = _env(
         "ETHIQ_ENVIRONMENT", "development", "environment name reported with errors"
     )
+    metrics_tenants: int = _env(
+        "ETHIQ_METRICS_TENANTS",
+        100,
+        "tenants with a label of their own on the call and verdict counters (later: _other)",
+        ge=0,
+    )
 
 
 class BillingSettings(_Concern):

@@ -300,7 +300,9 @@ class CallService:
         if call is None:
             return nothing
         if escalation.escalated:
-            self._metrics.verdicts.labels(str(escalation.after)).inc()
+            self._metrics.verdicts.labels(
+                str(escalation.after), self._metrics.tenant(tenant.slug), tenant.region
+            ).inc()
             logger.info(
                 "call %s of %s: verdict %s -> %s, %d alert(s) queued",
                 sid,

@@ -95,7 +95,7 @@ class Runtime:
         credentials = TwilioCredentials(
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
         )
-        metrics = Metrics()
+        metrics = Metrics(settings.observability.metrics_tenants)
         blocklist = Blocklist(store)
         directory = TenantDirectory(
             registry,

@@ -14,6 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
+from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
 from tests.runtime.helpers import OPERATOR, harness, make_settings, unique_caller
@@ -112,7 +113,9 @@ def test_a_platform_block_rejects_the_caller_on_every_tenant_and_is_audited(
             assert calls.json()[0]["status"] == "blocked"
             registry = h.runtime.metrics.registry
             assert _value(registry, "ethiq_platform_blocks_total", action="block") == 1
-            assert _value(registry, "ethiq_calls_total", verdict="blocked") == 2
+            for tenant in (first, second):
+                labels = {"verdict": "blocked", "tenant": tenant.slug, "region": tenant.region}
+                assert _value(registry, "ethiq_calls_total", **labels) == 1
             campaigns = await h.client.get("/operator/campaigns", headers=AUTH)
             assert caller not in [c["caller"] for c in campaigns.json()]  # rejected first
 
@@ -261,3 +264,19 @@ def test_onboarding_kpis_count_successes_stalls_and_manual_steps() -> None:
     ]
     assert provisioning.within_target == 1.0
     assert provisioning.max_s == 22.0
+
+
+def test_tenant_labels_stop_at_the_cap() -> None:
+    metrics = Metrics(tenant_labels=2)
+    labels = [metrics.tenant(slug) for slug in ("acme", "bravo", "charlie", "acme", "delta")]
+    assert labels == ["acme", "bravo", OTHER_TENANTS, "acme", OTHER_TENANTS]
+    for slug in ("acme", "bravo", "charlie", "delta"):
+        metrics.calls.labels("legit", metrics.tenant(slug), "QC").inc()
+    tenants = {
+        s.labels["tenant"]
+        for family in metrics.registry.collect()
+        if family.name == "ethiq_calls"
+        for s in family.samples
+        if s.name == "ethiq_calls_total"
+    }
+    assert tenants == {"acme", "bravo", OTHER_TENANTS}
