@@ -147,6 +147,12 @@ class StoreSettings(_Concern):
         "distinct tenants one caller reaches within the velocity window to be a campaign",
         ge=2,
     )
+    scam_surge: int = _env(
+        "ETHIQ_SCAM_SURGE",
+        10,
+        "scam verdicts across tenants within the velocity window that the runtime logs as a surge",
+        ge=1,
+    )
 
 
 class TwilioSettings(_Concern):

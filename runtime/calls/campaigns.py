@@ -17,7 +17,9 @@ from typing import Final, Protocol, cast
 
 from redis.asyncio import Redis
 
-__all__ = ["CampaignCaller", "Campaigns", "MemoryCampaigns", "RedisCampaigns"]
+from runtime.calls.velocity import Velocity
+
+__all__ = ["CampaignCaller", "Campaigns", "MemoryCampaigns", "RedisCampaigns", "ScamSurge"]
 
 KEEP_S: Final = 86_400
 
@@ -114,3 +116,23 @@ class RedisCampaigns:
             CampaignCaller(caller, int(n or 0), float(score))
             for caller, (_, score), n in zip(callers, scored, most, strict=True)
         ]
+
+
+class ScamSurge:
+    """Scam verdicts across every tenant within the velocity window, counted with the velocity's
+    own backend (one "caller", the calls as its "tenants") and flagged once per window when they
+    reach ``threshold``: the runtime's log line beside the ``EthiqScamSurge`` alert."""
+
+    KEY: Final = "scam-verdicts"
+
+    def __init__(self, velocity: Velocity, flags: Campaigns, threshold: int) -> None:
+        self._velocity = velocity
+        self._flags = flags
+        self._threshold = threshold
+
+    async def scam(self, tenant: str, call_sid: str) -> int | None:
+        """Count one scam verdict; the count if this one starts a surge in the window."""
+        count = await self._velocity.hit(self.KEY, f"{tenant}:{call_sid}")
+        if count >= self._threshold and await self._flags.flag(self.KEY, count):
+            return count
+        return None

@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from runtime.calls.blocklist import Blocklist
-from runtime.calls.campaigns import Campaigns
+from runtime.calls.campaigns import Campaigns, ScamSurge
 from runtime.calls.live import CallUpdater
 from runtime.calls.records import (
     Escalation,
@@ -87,6 +87,7 @@ class CallService:
         updater: CallUpdater,
         metrics: Metrics,
         campaigns: Campaigns | None = None,
+        surge: ScamSurge | None = None,
         sessions: SessionCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -97,6 +98,7 @@ class CallService:
         self._updater = updater
         self._metrics = metrics
         self._campaigns = campaigns
+        self._surge = surge
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
 
@@ -313,7 +315,29 @@ class CallService:
             )
         if escalation.newly_suspicious:
             await self._warn(tenant, sid, call.get("from_number") or None)
+        if escalation.escalated and escalation.after == "scam":
+            await self._scam_surge(tenant, sid)
         return escalation
+
+    async def _scam_surge(self, tenant: TenantRecord, sid: str) -> None:
+        """Count the scam verdict across tenants; log once per window when they surge."""
+        if self._surge is None:
+            return
+        try:
+            surging = await asyncio.wait_for(
+                self._surge.scam(tenant.slug, sid), self._settings.store.timeout_s
+            )
+        except Exception as error:
+            logger.error("scam surge count unavailable (store): %r", error)
+            return
+        if surging is not None:
+            logger.warning(
+                "scam surge: %d scam verdicts across tenants within %d s (threshold %d): a "
+                "campaign may be under way; see the campaign callers on the operator page",
+                surging,
+                self._settings.store.velocity_window_s,
+                self._settings.store.scam_surge,
+            )
 
     async def _store_and_assess(
         self,

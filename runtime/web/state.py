@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
-from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns
+from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
@@ -88,10 +88,18 @@ class Runtime:
             store = RedisStore(redis, namespace="ethiq")
             velocity = RedisVelocity(redis, window_s)
             campaigns = RedisCampaigns(redis, window_s)
+            surge = ScamSurge(
+                RedisVelocity(redis, window_s, prefix="ethiq:surge:"),
+                RedisCampaigns(redis, window_s, prefix="ethiq:surge"),
+                settings.store.scam_surge,
+            )
         else:
             store = MemoryStore()
             velocity = MemoryVelocity(window_s)
             campaigns = MemoryCampaigns(window_s)
+            surge = ScamSurge(
+                MemoryVelocity(window_s), MemoryCampaigns(window_s), settings.store.scam_surge
+            )
         credentials = TwilioCredentials(
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
         )
@@ -114,6 +122,7 @@ class Runtime:
             updater=updater or TwilioCallUpdater(credentials),
             metrics=metrics,
             campaigns=campaigns,
+            surge=surge,
         )
         sender = sender or TwilioSmsSender(credentials)
         outbox = Outbox(

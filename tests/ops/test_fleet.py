@@ -17,7 +17,13 @@ from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
 from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
-from tests.runtime.helpers import OPERATOR, harness, make_settings, unique_caller
+from tests.runtime.helpers import (
+    OPERATOR,
+    SCAM_LINES_FR,
+    harness,
+    make_settings,
+    unique_caller,
+)
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 
@@ -30,7 +36,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         )
     else:
         base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
-    store = base.store.model_copy(update={"campaign_tenants": 3})
+    store = base.store.model_copy(update={"campaign_tenants": 3, "scam_surge": 2})
     return base.model_copy(update={"store": store})
 
 
@@ -81,6 +87,44 @@ def test_a_caller_reaching_many_tenants_is_flagged_once(settings: Settings) -> N
             assert found["tenants"] == 4
             assert found["blocked"] is False
             assert other not in [c["caller"] for c in listed]
+
+    asyncio.run(run())
+
+
+def test_a_surge_of_scam_verdicts_across_tenants_is_logged_once(settings: Settings) -> None:
+    if not settings.store.redis_url:
+        pytest.skip("the in-process shapes are the campaign test's; this one proves Redis's")
+    lines = _Lines()
+    service_logger = logging.getLogger("runtime.calls.service")
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(3)]
+            service_logger.addHandler(lines)
+            try:
+                for tenant in tenants:  # three scams on three tenants; the second one surges
+                    call_sid, _ = await h.call(tenant)
+                    for sequence, line in enumerate(SCAM_LINES_FR, start=1):
+                        assert (await h.say(tenant, call_sid, sequence, line)).is_success
+            finally:
+                service_logger.removeHandler(lines)
+            scams = h.runtime.metrics.registry
+            assert (
+                sum(
+                    _value(
+                        scams,
+                        "ethiq_call_verdicts_total",
+                        verdict="scam",
+                        tenant=t.slug,
+                        region="QC",
+                    )
+                    for t in tenants
+                )
+                == 3
+            )
+        surges = [line for line in lines.lines if line.startswith("scam surge")]
+        assert len(surges) == 1, lines.lines
+        assert surges[0].startswith("scam surge: 2 scam verdicts across tenants within 600 s")
 
     asyncio.run(run())
 
