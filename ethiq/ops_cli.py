@@ -167,12 +167,12 @@ def _report_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def provisioned(paths: list[Path]) -> list[Provisioned]:
-    """Stacks created by ``apply`` runs in reconcile JSON reports, oldest report first."""
+def _created(paths: list[Path]) -> list[tuple[str, list[Provisioned]]]:
+    """Per reconcile JSON report of an ``apply`` run: its head and the stacks it created."""
     from infra.reconcile.report import Report
     from runtime.fleet.kpi import Provisioned
 
-    found: list[tuple[str, Provisioned]] = []
+    found: list[tuple[str, list[Provisioned]]] = []
     for file in _report_files(paths):
         try:
             report = msgspec.json.decode(file.read_bytes(), type=Report)
@@ -180,10 +180,47 @@ def provisioned(paths: list[Path]) -> list[Provisioned]:
             raise _fail(f"{file} is not a reconcile JSON report: {error}") from None
         if report.mode != "apply":
             continue
-        for result in report.results:
-            if result.status == "created":
-                found.append((file.name, Provisioned(result.stack, result.duration_s, file.name)))
-    return [p for _, p in sorted(found, key=lambda item: item[0])]
+        created = [
+            Provisioned(r.stack, r.duration_s, file.name)
+            for r in report.results
+            if r.status == "created"
+        ]
+        found.append((report.head or "", created))
+    return found
+
+
+def provisioned(paths: list[Path]) -> list[Provisioned]:
+    """Stacks created by ``apply`` runs in reconcile JSON reports."""
+    return [p for _, created in _created(paths) for p in created]
+
+
+def _record(paths: list[Path]) -> None:
+    """Write the reports' creations to the platform database (``DATABASE_URL``)."""
+    import asyncio
+
+    from runtime.fleet.service import migrate, record_provisioning
+    from runtime.settings import Settings, SettingsError
+    from runtime.storage import store_for_url
+
+    try:
+        database_url = Settings.from_env().database.url
+    except SettingsError as error:
+        raise _fail(str(error)) from None
+    reports = _created(paths)
+
+    async def write() -> int:
+        storage = store_for_url(database_url)
+        try:
+            await migrate(storage)
+            return sum([await record_provisioning(storage, h, c) for h, c in reports])
+        finally:
+            await storage.close()
+
+    try:
+        count = asyncio.run(write())
+    except Exception as error:
+        raise _fail(f"provisioning times not recorded: {error}") from None
+    typer.echo(f"{count} provisioning time(s) recorded from {len(reports)} apply report(s)")
 
 
 def kpi(
@@ -195,15 +232,29 @@ def kpi(
             "them: provisioning times come from these.",
         ),
     ] = None,
+    record: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--record",
+            help="Record these reports' provisioning times in the platform database "
+            "(DATABASE_URL) instead, as the apply workflow does; prints no KPI.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     url: Url = "",
 ) -> None:
-    """The four KPIs, measured: provisioning time per tenant (reconcile reports), onboarding
-    success and manual steps (the onboarding records), incident time to resolve."""
+    """The four KPIs, measured: provisioning time per tenant (recorded reconcile reports, and
+    --reports), onboarding success and manual steps (the onboarding records), incident time to
+    resolve."""
     from runtime.fleet.kpi import Kpis, provisioning_kpi
 
+    if record:
+        _record(record)
+        return
     measured = msgspec.convert(_call(url, "GET", "/operator/kpi"), Kpis)
-    measured.provisioning = provisioning_kpi(provisioned(reports or []))
+    measured.provisioning = provisioning_kpi(
+        [*measured.provisioning.tenants, *provisioned(reports or [])]
+    )
     if as_json:
         typer.echo(msgspec.json.encode(measured).decode())
         return
@@ -235,7 +286,7 @@ def _print_kpis(k: Kpis) -> None:
             f"{_share(p.within_target)} within target"
         )
     else:
-        typer.echo("  no tenant created in the reports given (--reports)")
+        typer.echo("  no tenant creation recorded or in the reports given (--reports)")
     typer.echo(
         f"Onboarding ({o.started} started: {o.active} active, {o.stalled} stalled, "
         f"{o.in_progress} in progress)"

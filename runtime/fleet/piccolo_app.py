@@ -1,4 +1,4 @@
-"""Piccolo app ``fleet``: platform-wide blocks and incidents (platform database)."""
+"""Piccolo app ``fleet``: platform blocks, incidents, provisioning times (platform database)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.fleet.tables import Incident, PlatformBlock
+from runtime.fleet.tables import Incident, PlatformBlock, Provisioning
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
     app_name="fleet",
     migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
-    table_classes=[PlatformBlock, Incident],
+    table_classes=[PlatformBlock, Incident, Provisioning],
 )

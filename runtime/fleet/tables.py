@@ -6,10 +6,10 @@ block and, once lifted, its unblock: the audit trail is the table) and incident 
 
 from __future__ import annotations
 
-from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns import Float, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["Incident", "PlatformBlock"]
+__all__ = ["Incident", "PlatformBlock", "Provisioning"]
 
 
 class PlatformBlock(Table, tablename="platform_block"):
@@ -39,3 +39,14 @@ class Incident(Table, tablename="incident"):
     closed_at = Timestamptz(null=True, default=None)
     closed_by = Varchar(length=64, default="")
     resolution = Text(default="")
+
+
+class Provisioning(Table, tablename="provisioning"):
+    """A tenant's stack created by a reconcile apply, from its report (``ethiq kpi --record``,
+    run by the apply workflow): the provisioning-time KPI."""
+
+    key = Varchar(length=128, unique=True)  # "<stack>@<head>": a report recorded twice is once
+    stack = Varchar(length=63, index=True)
+    head = Varchar(length=64)
+    duration_s = Float()
+    recorded_at = Timestamptz()

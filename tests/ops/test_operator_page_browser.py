@@ -23,6 +23,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from ethiq.ops_cli import provisioned
 from ethiq.sandbox.server import free_port
 from infra.reconcile.report import Report, StackResult, to_json
 from runtime.storage import store_for_url
@@ -41,6 +42,19 @@ SERVE = "from ethiq.cli import app; app()"
 ETHIQ = str(Path(sys.executable).parent / "ethiq")
 CAMPAIGN_CALLER = "+14385550142"
 SCAMMER = "+14385550177"
+DATABASE_URL: dict[str, str] = {}  # the served runtime's, by its base URL
+REPORT = Report(
+    mode="apply",
+    head="abc123",
+    results=[
+        StackResult(
+            stack="fleet-alpha", change="added", status="created", operation="up", duration_s=21.4
+        ),
+        StackResult(
+            stack="fleet-bravo", change="changed", status="updated", operation="up", duration_s=3.0
+        ),
+    ],
+)
 
 
 def _tenant(slug: str, number: str, digit: str) -> TenantRecord:
@@ -100,8 +114,10 @@ def _call(http: httpx.Client, base: str, tenant: TenantRecord, caller: str, sid:
     return answer.text
 
 
-def _ethiq(base: str, *args: str) -> str:
+def _ethiq(base: str, *args: str, database: bool = False) -> str:
     env = {**os.environ, "ETHIQ_PUBLIC_URL": base, "ETHIQ_OPERATOR_TOKEN": OPERATOR}
+    if database:
+        env["DATABASE_URL"] = DATABASE_URL[base]
     done = subprocess.run(
         [ETHIQ, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -116,6 +132,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/ethiq.sqlite"
+    DATABASE_URL[base] = database_url
     asyncio.run(_register(database_url))
     env = {
         **os.environ,
@@ -195,6 +212,11 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 headers=auth,
             )
             assert opened.status_code == 200, opened.text
+        # A reconcile report as `ethiq reconcile --apply --json` writes it: one tenant created,
+        # recorded as the apply workflow does it (straight to the platform database).
+        (tmp / "report.json").write_bytes(to_json(REPORT))
+        recorded = _ethiq(base, "kpi", "--record", str(tmp / "report.json"), database=True)
+        assert recorded.startswith("1 provisioning time(s) recorded from 1 apply report(s)")
         yield base
     finally:
         server.terminate()
@@ -228,43 +250,24 @@ def _accessible(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
 
 
-def test_the_documented_commands_block_list_and_measure(served: str, tmp_path: Path) -> None:
+def test_the_documented_commands_block_list_and_measure(served: str) -> None:
     shown = _ethiq(served, "block", SCAMMER, "--reason", "bank impersonation", "--by", "dana")
     assert f"{SCAMMER}  blocked" in shown
     assert "by dana: bank impersonation" in shown
     listed = _ethiq(served, "incident", "list")
     assert "[alertmanager] EthiqWebhookSlow: p99 of voice webhooks is 3s  (open)" in listed
-    # A reconcile report as `ethiq reconcile --apply --json` writes it: one tenant created.
-    report = Report(
-        mode="apply",
-        head="abc123",
-        results=[
-            StackResult(
-                stack="fleet-alpha",
-                change="added",
-                status="created",
-                operation="up",
-                duration_s=21.4,
-            ),
-            StackResult(
-                stack="fleet-bravo",
-                change="changed",
-                status="updated",
-                operation="up",
-                duration_s=3.0,
-            ),
-        ],
-    )
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "report.json").write_bytes(to_json(report))
-    kpis = _ethiq(served, "kpi", "--reports", str(reports))
+    kpis = _ethiq(served, "kpi")
     assert "fleet-alpha" in kpis
     assert "21.4 s" in kpis
     assert "fleet-bravo" not in kpis  # an update is not a provisioning
     assert "Onboarding (1 started: 0 active, 0 stalled, 1 in progress)" in kpis
     assert "Incidents (2 open, 0 closed" in kpis
     assert "[runtime] Calls answered degraded: conference unavailable  (open)" in listed
+    # Reports given on the command line (a file or a directory of them) add to what is recorded.
+    report = Path(DATABASE_URL[served].removeprefix("sqlite:///")).parent / "report.json"
+    assert [(p.stack, p.duration_s) for p in provisioned([report.parent])] == [
+        ("fleet-alpha", 21.4)
+    ]
     with httpx.Client(base_url=served) as http:  # the block holds on a tenant it never called
         assert "<Reject" in _call(http, served, TENANTS[2], SCAMMER, "CA" + "6" * 32)
 
@@ -301,6 +304,7 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert any(SCAMMER in row and "fleet-bravo" in row for row in scams), scams
     assert all(row.split("\t")[-1].strip() for row in scams), "every scam call has reasons"
     assert "Onboarding success" in body
+    assert "median 21 s, max 21 s (target < 30 s)" in body  # the recorded report
     _accessible(page, "ops-home")
 
     page.get_by_label(f"Why block {CAMPAIGN_CALLER}").fill("campaign across 3 tenants")
