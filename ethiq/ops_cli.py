@@ -17,6 +17,9 @@ import httpx
 import msgspec
 import typer
 
+from runtime.fleet.kpi import format_duration as _duration
+from runtime.fleet.kpi import format_share as _share
+
 if TYPE_CHECKING:  # imported when a command runs
     from runtime.fleet.kpi import Kpis, Provisioned
 
@@ -259,20 +262,6 @@ def kpi(
         typer.echo(msgspec.json.encode(measured).decode())
         return
     _print_kpis(measured)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:  # noqa: PLR2004
-        return f"{seconds:.1f} s"
-    if seconds < 7200:  # noqa: PLR2004
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f} %"
 
 
 def _print_kpis(k: Kpis) -> None:

@@ -32,6 +32,8 @@ __all__ = [
     "OnboardingKpi",
     "Provisioned",
     "ProvisioningKpi",
+    "format_duration",
+    "format_share",
     "incident_kpi",
     "onboarding_kpi",
     "provisioning_kpi",
@@ -165,6 +167,22 @@ def incident_kpi(records: Iterable[IncidentRecord], open_count: int) -> Incident
         max_resolve_s=max(durations),
         within_target=sum(d <= RESOLVE_TARGET_S for d in durations) / len(durations),
     )
+
+
+def format_duration(seconds: float | None) -> str:
+    """``21.4 s``, ``35 min``, ``2.5 h`` (``-`` when not measured)."""
+    if seconds is None:
+        return "-"
+    if seconds < 120:  # noqa: PLR2004
+        return f"{seconds:.1f} s"
+    if seconds < 7200:  # noqa: PLR2004
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def format_share(value: float | None) -> str:
+    """``97.5 %`` (``-`` when nothing was counted)."""
+    return "-" if value is None else f"{value * 100:.1f} %"
 
 
 def _aware(at: datetime) -> datetime:

@@ -27,6 +27,7 @@ from litestar.response import Redirect, Template
 
 from runtime.fleet.blocks import NotBlocked
 from runtime.fleet.incidents import NoIncident
+from runtime.fleet.kpi import format_duration, format_share
 from runtime.web.health import readiness
 from runtime.web.pages import people_of
 from runtime.web.state import Runtime, runtime_of
@@ -90,20 +91,6 @@ def _key(session_id: str) -> str:
     return f"ops-session:{_digest(session_id)}"
 
 
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f} %"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:  # noqa: PLR2004
-        return f"{seconds:.0f} s"
-    if seconds < 7200:  # noqa: PLR2004
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 async def _operator(request: AnyRequest) -> str | None:
     """The signed-in operator's name, if the cookie names a live session of the current token."""
     runtime = runtime_of(request)
@@ -123,7 +110,7 @@ async def _operator(request: AnyRequest) -> str | None:
 def _page(name: str, status: int = 200, **context: Any) -> Template:
     return Template(
         template_name=name,
-        context={"share": _share, "duration": _duration, **context},
+        context={"share": format_share, "duration": format_duration, **context},
         status_code=status,
     )
 
