@@ -8,6 +8,7 @@ from ethiq import (
     billing_cli,
     demo_cli,
     engine_cli,
+    ops_cli,
     people_cli,
     pulumi_cli,
     reconcile_cli,
@@ -41,5 +42,10 @@ app.command(
 app.command("serve")(runtime_cli.serve)
 app.command("demo")(demo_cli.demo)
 app.add_typer(demo_cli.simulate_app, name="simulate")
+app.command("block")(ops_cli.block)
+app.command("unblock")(ops_cli.unblock)
+app.command("blocks")(ops_cli.blocks)
+app.add_typer(ops_cli.incident_app, name="incident")
+app.command("kpi")(ops_cli.kpi)
 
 __all__ = ["app"]

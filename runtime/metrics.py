@@ -1,27 +1,43 @@
-"""Prometheus metrics of the runtime, on a registry of their own (one per app instance)."""
+"""Prometheus metrics of the runtime, on a registry of their own (one per app instance).
+
+Cardinality is bounded on purpose. Only the call and verdict counters carry a tenant: the first
+``ETHIQ_METRICS_TENANTS`` (100) tenants a process sees get a label of their own, every later one
+is counted as ``_other``. A tenant has one region, so each of those two counters holds at most
+(cap + regions) times verdicts series per process whatever the fleet's size (100 tenants, 5
+verdicts: about 550); the call log has the rest. Regions are the few the platform serves.
+Every other metric is per endpoint, dependency, outcome or code.
+"""
 
 from __future__ import annotations
 
+from typing import Final
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-__all__ = ["Metrics"]
+__all__ = ["OTHER_TENANTS", "Metrics"]
+
+OTHER_TENANTS: Final = "_other"  # the tenant label of tenants beyond the cap
 
 
 class Metrics:
     """Calls by verdict, webhook latency, degraded answers, alerts sent/failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, tenant_labels: int = 100) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._tenant_labels = tenant_labels
+        self._tenants: set[str] = set()
         self.calls = Counter(
             "ethiq_calls_total",
-            "Calls answered, by pre-answer verdict (blocked, unknown, legit, suspicious, scam)",
-            ["verdict"],
+            "Calls answered, by pre-answer verdict (blocked, unknown, legit, suspicious, scam), "
+            "tenant (the first ETHIQ_METRICS_TENANTS, then _other) and region",
+            ["verdict", "tenant", "region"],
             registry=self.registry,
         )
         self.verdicts = Counter(
             "ethiq_call_verdicts_total",
-            "Calls whose verdict escalated during the call, by new verdict",
-            ["verdict"],
+            "Calls whose verdict escalated during the call, by new verdict, tenant (capped as "
+            "ethiq_calls_total) and region",
+            ["verdict", "tenant", "region"],
             registry=self.registry,
         )
         self.webhook_seconds = Histogram(
@@ -92,6 +108,33 @@ class Metrics:
             ["limit"],
             registry=self.registry,
         )
+        self.campaign_callers = Counter(
+            "ethiq_campaign_callers_total",
+            "Callers that reached ETHIQ_CAMPAIGN_TENANTS tenants within the velocity window "
+            "(counted once per caller and window)",
+            registry=self.registry,
+        )
+        self.platform_blocks = Counter(
+            "ethiq_platform_blocks_total",
+            "Platform-wide blocks of a caller by operators, by action (block, unblock)",
+            ["action"],
+            registry=self.registry,
+        )
+        self.incidents = Counter(
+            "ethiq_incidents_total",
+            "Incident records, by event (opened, closed) and source (alertmanager, runtime)",
+            ["event", "source"],
+            registry=self.registry,
+        )
+
+    def tenant(self, slug: str) -> str:
+        """``slug`` as a label value while under the cap, else ``_other``."""
+        if slug in self._tenants:
+            return slug
+        if len(self._tenants) < self._tenant_labels:
+            self._tenants.add(slug)
+            return slug
+        return OTHER_TENANTS
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

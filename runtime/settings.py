@@ -141,6 +141,18 @@ class StoreSettings(_Concern):
     velocity_window_s: int = _env(
         "ETHIQ_VELOCITY_WINDOW_S", 600, "window of the cross-tenant caller velocity", ge=1
     )
+    campaign_tenants: int = _env(
+        "ETHIQ_CAMPAIGN_TENANTS",
+        5,
+        "distinct tenants one caller reaches within the velocity window to be a campaign",
+        ge=2,
+    )
+    scam_surge: int = _env(
+        "ETHIQ_SCAM_SURGE",
+        10,
+        "scam verdicts across tenants within the velocity window that the runtime logs as a surge",
+        ge=1,
+    )
 
 
 class TwilioSettings(_Concern):
@@ -320,6 +332,12 @@ class ObservabilitySettings(_Concern):
     sentry_dsn: str = _env("SENTRY_DSN", "", "Sentry DSN (empty: no error tracking)", repr=False)
     environment: str = _env(
         "ETHIQ_ENVIRONMENT", "development", "environment name reported with errors"
+    )
+    metrics_tenants: int = _env(
+        "ETHIQ_METRICS_TENANTS",
+        100,
+        "tenants with a label of their own on the call and verdict counters (later: _other)",
+        ge=0,
     )
 
 

@@ -29,6 +29,7 @@ class PlatformConfig:
     runtime_max_count: int = 10
     github_oidc_provider_arn: str | None = None  # the account's GitHub OIDC provider
     alarm_email: str | None = None
+    operator_token: pulumi.Output[str] | None = None  # ETHIQ_OPERATOR_TOKEN: operator API, page
 
     @property
     def public_url(self) -> str:
@@ -56,4 +57,5 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         runtime_max_count=config.get_int("runtimeMaxCount") or 10,
         github_oidc_provider_arn=config.get("githubOidcProviderArn"),
         alarm_email=config.get("alarmEmail"),
+        operator_token=config.get_secret("operatorToken"),
     )

@@ -81,8 +81,14 @@ class Platform(pulumi.ComponentResource):
                 registry_key=config.registry_key,
                 twilio_account_sid=config.twilio_account_sid,
                 twilio_auth_token=config.twilio_auth_token,
+                operator_token=config.operator_token,
             ),
             child,
+        )
+        operator_secret: dict[str, pulumi.Input[str]] = (
+            {}
+            if secrets.operator_token is None
+            else {"ETHIQ_OPERATOR_TOKEN": secrets.operator_token.arn}
         )
         alarms = aws.sns.Topic(f"{name}-alarms", kms_master_key_id="alias/aws/sns", opts=child)
         if config.alarm_email:
@@ -122,6 +128,7 @@ class Platform(pulumi.ComponentResource):
                         secrets.twilio.arn, ":account_sid::"
                     ),
                     "TWILIO_AUTH_TOKEN": pulumi.Output.concat(secrets.twilio.arn, ":auth_token::"),
+                    **operator_secret,
                 },
                 environment={
                     "ETHIQ_PUBLIC_URL": config.public_url,

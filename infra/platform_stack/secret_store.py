@@ -22,6 +22,7 @@ class SecretsArgs:
     registry_key: pulumi.Output[str]
     twilio_account_sid: pulumi.Output[str]
     twilio_auth_token: pulumi.Output[str]
+    operator_token: pulumi.Output[str] | None = None
 
 
 class PlatformSecrets(pulumi.ComponentResource):
@@ -29,6 +30,7 @@ class PlatformSecrets(pulumi.ComponentResource):
     registry_key: aws.secretsmanager.Secret
     twilio: aws.secretsmanager.Secret  # JSON: {"account_sid": ..., "auth_token": ...}
     runner_token: aws.secretsmanager.Secret
+    operator_token: aws.secretsmanager.Secret | None  # only with platform:operatorToken
 
     def __init__(
         self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
@@ -70,6 +72,15 @@ class PlatformSecrets(pulumi.ComponentResource):
             "ci-runner-github-token",
             "GitHub token the CI runner registers with (set out of band)",
             None,
+        )
+        self.operator_token = (
+            None
+            if args.operator_token is None
+            else secret(
+                "operator-token",
+                "ETHIQ_OPERATOR_TOKEN (the runtime's operator API and page)",
+                args.operator_token,
+            )
         )
         self.register_outputs(
             {

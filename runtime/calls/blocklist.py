@@ -1,31 +1,42 @@
-"""Per-tenant blocklist of caller numbers: the person's page and the operator API edit it, the
-voice webhook rejects blocked callers before anything else.
+"""Blocklists of caller numbers: each tenant's own, and the platform's.
 
-The numbers are rows of the platform database (:class:`~runtime.calls.preferences.CallerRule`,
-kind ``blocked``), so they survive restarts on every backend. Releases up to 0.1.0 kept them in
-the shared store (one JSON list per tenant, lost with an in-process store); such a list is
-moved into the database the first time the tenant's blocklist is read or written.
+- **A tenant's list**: the person's page and the operator API edit it. The numbers are rows of
+  the platform database (:class:`~runtime.calls.preferences.CallerRule`, kind ``blocked``), so
+  they survive restarts on every backend. Releases up to 0.1.0 kept them in the shared store (one
+  JSON list per tenant, lost with an in-process store); such a list is moved into the database
+  the first time the tenant's blocklist is read or written.
+- **The platform's list**: callers an operator blocked on every tenant at once. Its durable
+  record and audit trail live in :mod:`runtime.fleet.blocks`, which copies the active numbers
+  into the shared store (one JSON list) at start-up and after each change.
+
+The voice webhook rejects a caller on either list before anything else (:meth:`rules`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 import msgspec
 from litestar.stores.base import Store
 
 from runtime.calls.preferences import CallerPreferences, CallRules, ListKind
 
-__all__ = ["Blocklist"]
+__all__ = ["PLATFORM_KEY", "Blocklist"]
 
 logger = logging.getLogger(__name__)
 
+# Tenant slugs are [a-z0-9-]: "*" names no tenant.
+PLATFORM_KEY: Final = "blocklist:*"
+
 
 class Blocklist:
-    def __init__(self, preferences: CallerPreferences, legacy: Store | None = None) -> None:
+    def __init__(self, preferences: CallerPreferences, store: Store) -> None:
         self._preferences = preferences
-        self._legacy = legacy
+        self._store = store
         self._adopted: set[str] = set()
 
     @property
@@ -39,10 +50,10 @@ class Blocklist:
 
     async def _adopt(self, slug: str) -> None:
         """Move a list the store still holds (0.1.0) into the database, once per process."""
-        if self._legacy is None or slug in self._adopted:
+        if slug in self._adopted:
             return
         try:
-            raw = await self._legacy.get(self._key(slug))
+            raw = await self._store.get(self._key(slug))
         except Exception as error:  # the store is down: try again on the next read
             logger.warning("blocklist of %s: the store's old list not read (%r)", slug, error)
             return
@@ -50,7 +61,7 @@ class Blocklist:
             numbers = msgspec.json.decode(raw, type=list[str])
             for number in numbers:
                 await self._preferences.add(slug, ListKind.BLOCKED, number)
-            await self._legacy.delete(self._key(slug))
+            await self._store.delete(self._key(slug))
             logger.info("blocklist of %s: %d number(s) moved to the database", slug, len(numbers))
         self._adopted.add(slug)
 
@@ -59,7 +70,8 @@ class Blocklist:
         return await self._preferences.numbers(slug, ListKind.BLOCKED)
 
     async def contains(self, slug: str, number: str) -> bool:
-        return number in await self.numbers(slug)
+        """Blocked for this tenant, or on every tenant."""
+        return number in await self.numbers(slug) or number in await self.platform_numbers()
 
     async def add(self, slug: str, number: str) -> list[str]:
         await self._adopt(slug)
@@ -70,6 +82,23 @@ class Blocklist:
         return await self._preferences.remove(slug, ListKind.BLOCKED, number)
 
     async def rules(self, slug: str, caller: str, at: datetime) -> CallRules:
-        """Everything the preferences say about ``caller`` now (the voice webhook's read)."""
+        """Everything the preferences say about ``caller`` now (the voice webhook's read),
+        a caller blocked on every tenant included. The platform's list unreadable (the store
+        is down): the tenant's own rules still apply, and the failure is logged."""
         await self._adopt(slug)
-        return await self._preferences.for_call(slug, caller, at)
+        rules = await self._preferences.for_call(slug, caller, at)
+        try:
+            everywhere = caller in await self.platform_numbers()
+        except Exception as error:
+            logger.error("platform blocklist unavailable (store): %r", error)
+            everywhere = False
+        return dataclasses.replace(rules, blocked=True) if everywhere else rules
+
+    async def platform_numbers(self) -> list[str]:
+        """Callers blocked on every tenant."""
+        raw = await self._store.get(PLATFORM_KEY)
+        return [] if raw is None else sorted(msgspec.json.decode(raw, type=list[str]))
+
+    async def set_platform(self, numbers: Iterable[str]) -> None:
+        """Replace the platform-wide list (written from its durable record only)."""
+        await self._store.set(PLATFORM_KEY, msgspec.json.encode(sorted(set(numbers))))

@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from runtime.calls.blocklist import Blocklist
+from runtime.calls.campaigns import Campaigns, ScamSurge
 from runtime.calls.live import CallUpdater
 from runtime.calls.preferences import CallRules, spoofed
 from runtime.calls.records import (
@@ -91,6 +92,8 @@ class CallService:
         velocity: Velocity,
         updater: CallUpdater,
         metrics: Metrics,
+        campaigns: Campaigns | None = None,
+        surge: ScamSurge | None = None,
         sessions: SessionCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -100,6 +103,8 @@ class CallService:
         self._velocity = velocity
         self._updater = updater
         self._metrics = metrics
+        self._campaigns = campaigns
+        self._surge = surge
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
 
@@ -141,6 +146,8 @@ class CallService:
         velocity = await self._try(
             self._velocity.hit(caller, tenant.slug), store_timeout, "store", degraded
         )
+        if velocity is not None and velocity >= self._settings.store.campaign_tenants:
+            await self._try(self._campaign(caller, velocity), store_timeout, "store", degraded)
         session = ScreeningSession(
             self._meta(tenant, params, velocity),
             tenant.language,
@@ -169,6 +176,22 @@ class CallService:
             return Answer(body, assessment.verdict, degraded)
         body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
         return Answer(body, assessment.verdict, degraded)
+
+    async def _campaign(self, caller: str, tenants: int) -> None:
+        """A caller reaching many tenants within the velocity window: counted and logged once
+        per window (the operator's alert), listed for the operator's view."""
+        if self._campaigns is None or not caller.startswith("+"):
+            return  # withheld callers all share one placeholder: not one campaign
+        if await self._campaigns.flag(caller, tenants):
+            self._metrics.campaign_callers.inc()
+            logger.warning(
+                "campaign: caller %s reached %d tenants within %d s; if it is a scam, block "
+                "it on every tenant: ethiq block %s --reason '...'",
+                caller,
+                tenants,
+                self._settings.store.velocity_window_s,
+                caller,
+            )
 
     def _url(self, path: str, query: str) -> str:
         return public_url(self._settings.twilio.public_url, path, query)
@@ -329,7 +352,9 @@ class CallService:
         if call is None:
             return nothing
         if escalation.escalated:
-            self._metrics.verdicts.labels(str(escalation.after)).inc()
+            self._metrics.verdicts.labels(
+                str(escalation.after), self._metrics.tenant(tenant.slug), tenant.region
+            ).inc()
             logger.info(
                 "call %s of %s: verdict %s -> %s, %d alert(s) queued",
                 sid,
@@ -341,7 +366,29 @@ class CallService:
         if escalation.newly_suspicious and call.get("outcome") != QUIET_HOURS:
             # (in quiet hours the person is not on the call: nobody to warn, the alerts go)
             await self._warn(tenant, sid, call.get("from_number") or None)
+        if escalation.escalated and escalation.after == "scam":
+            await self._scam_surge(tenant, sid)
         return escalation
+
+    async def _scam_surge(self, tenant: TenantRecord, sid: str) -> None:
+        """Count the scam verdict across tenants; log once per window when they surge."""
+        if self._surge is None:
+            return
+        try:
+            surging = await asyncio.wait_for(
+                self._surge.scam(tenant.slug, sid), self._settings.store.timeout_s
+            )
+        except Exception as error:
+            logger.error("scam surge count unavailable (store): %r", error)
+            return
+        if surging is not None:
+            logger.warning(
+                "scam surge: %d scam verdicts across tenants within %d s (threshold %d): a "
+                "campaign may be under way; see the campaign callers on the operator page",
+                surging,
+                self._settings.store.velocity_window_s,
+                self._settings.store.scam_surge,
+            )
 
     async def _store_and_assess(
         self,

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "BY_OPERATOR",
     "IDENTITY_ISSUES",
     "STEPS",
     "OnboardingStatus",
@@ -27,6 +28,7 @@ __all__ = [
     "Step",
     "StepOutOfOrder",
     "StepState",
+    "by_operator",
     "identity_issue",
 ]
 
@@ -77,6 +79,16 @@ def identity_issue(standing: Standing | None) -> str:
     """Why the identity step is not done yet (``""``: nothing started or nothing wrong)."""
     status = standing.kyc_status if standing else ""
     return status if status in IDENTITY_ISSUES else ""
+
+
+# A step recorded by hand through the operator route (a manual intervention, counted by the
+# KPI): its record's "how" starts with this.
+BY_OPERATOR: Final = "by an operator: "
+
+
+def by_operator(how: str) -> bool:
+    """Whether a step record was written by an operator rather than by the system."""
+    return how.startswith(BY_OPERATOR)
 
 
 class StepOutOfOrder(ValueError):

@@ -3,6 +3,7 @@
     PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new storage --auto
     PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new tenants --auto
     PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new people --auto
+    PICCOLO_CONF=runtime.storage.piccolo_conf piccolo migrations new fleet --auto
 
 Nothing at run time reads it: tenants' and the registry's migrations are applied per engine by
 :mod:`runtime.storage.migrations`. Auto migrations compare tables with the migration files, so
@@ -23,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "runtime.storage.piccolo_app",
         "runtime.tenants.piccolo_app",
         "runtime.people.piccolo_app",
+        "runtime.fleet.piccolo_app",
     ]
 )

@@ -13,17 +13,23 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from runtime.alerts import SmsSender
 from runtime.billing import Accounts
 from runtime.calls.live import CallUpdater
 from runtime.email import Mailer
+from runtime.fleet.service import FLEET_TEMPLATES
 from runtime.observability import init_error_tracking
+from runtime.people.service import TEMPLATES as PEOPLE_TEMPLATES
 from runtime.settings import Settings, get_settings
 from runtime.web.errors import exception_handlers
+from runtime.web.fleet_operator import FleetOperator
 from runtime.web.health import HealthController
 from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
+from runtime.web.operator_pages import OperatorPages
 from runtime.web.people import people_web
 from runtime.web.state import Runtime
 from runtime.web.stripe_webhooks import StripeWebhooks
@@ -55,6 +61,8 @@ def create_app(
             StripeWebhooks,
             HealthController,
             OperatorController,
+            FleetOperator,
+            OperatorPages,
             *people.route_handlers,
         ],
         # people.startup migrates its tables in the platform database the registry just made.
@@ -68,7 +76,11 @@ def create_app(
                 "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
             }
         ),
-        template_config=people.template_config,
+        # The people's templates and the operators' (names prefixed ops_).
+        template_config=TemplateConfig(
+            directory=[PEOPLE_TEMPLATES, FLEET_TEMPLATES],
+            engine=JinjaTemplateEngine,
+        ),
         csrf_config=people.csrf_config,
         stores=people.stores,
         exception_handlers=exception_handlers,

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from runtime.serving import LIVE_PATH, READY_PATH
 from runtime.web.state import Runtime, runtime_of
 
-__all__ = ["HealthController"]
+__all__ = ["HealthController", "readiness"]
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -36,6 +36,26 @@ async def _store(runtime: Runtime) -> None:
     await runtime.store.get("health:ready")
 
 
+async def readiness(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    """Each dependency's state (``up``, ``down``, ``degraded``), as ``/health/ready`` and the
+    operator page show it."""
+    database, store = await asyncio.gather(
+        _check(_database(runtime), runtime.settings.database.timeout_s),
+        _check(_store(runtime), runtime.settings.store.timeout_s),
+    )
+    pool = runtime.storage.pool_stats()
+    if pool is not None:
+        database["pool"] = {"open": pool.size, "idle": pool.idle, "max": pool.max_size}
+        if database["status"] == "up" and not pool.healthy:
+            # The probe got through, yet real work failed on the connection level
+            # moments ago (timeouts, an exhausted pool): not ready yet.
+            database = {**database, "status": "degraded", "error": pool.last_error}
+    return {
+        "database": database,
+        "store": {**store, "backend": "redis" if runtime.redis is not None else "memory"},
+    }
+
+
 class HealthController(Controller):
     tags = ("health",)
 
@@ -45,22 +65,7 @@ class HealthController(Controller):
 
     @get(READY_PATH, summary="Each dependency's state; 503 if one is down or degraded")
     async def ready(self, request: AnyRequest) -> Response[dict[str, Any]]:
-        runtime = runtime_of(request)
-        database, store = await asyncio.gather(
-            _check(_database(runtime), runtime.settings.database.timeout_s),
-            _check(_store(runtime), runtime.settings.store.timeout_s),
-        )
-        pool = runtime.storage.pool_stats()
-        if pool is not None:
-            database["pool"] = {"open": pool.size, "idle": pool.idle, "max": pool.max_size}
-            if database["status"] == "up" and not pool.healthy:
-                # The probe got through, yet real work failed on the connection level
-                # moments ago (timeouts, an exhausted pool): not ready yet.
-                database = {**database, "status": "degraded", "error": pool.last_error}
-        checks = {
-            "database": database,
-            "store": {**store, "backend": "redis" if runtime.redis is not None else "memory"},
-        }
+        checks = await readiness(runtime_of(request))
         ok = all(c["status"] == "up" for c in checks.values())
         return Response(
             {"status": "ready" if ok else "degraded", "checks": checks},

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from runtime.alerts.invitations import ContactView
 from runtime.email import MailError
 from runtime.people.i18n import texts
-from runtime.people.onboarding import OnboardingStatus, Step, StepOutOfOrder
+from runtime.people.onboarding import BY_OPERATOR, OnboardingStatus, Step, StepOutOfOrder
 from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
 from runtime.people.sip import SipRotationError, sip_domain
 from runtime.tenants import InvalidTenant, Language
@@ -205,6 +205,7 @@ class OnboardingOperator(Controller):
                 f"unknown step {step!r}: one of {[str(s) for s in Step]}"
             ) from None
         try:
-            return _out(await people.complete(slug, parsed, data.how))
+            # Marked as the operator's: the KPI counts onboardings that needed a manual step.
+            return _out(await people.complete(slug, parsed, BY_OPERATOR + data.how))
         except StepOutOfOrder as error:
             raise ClientException(str(error), status_code=409) from None

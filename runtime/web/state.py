@@ -17,8 +17,10 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
+from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.calls.preferences import CallerPreferences
+from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
@@ -48,6 +50,7 @@ class Runtime:
     invitations: Invitations
     metrics: Metrics
     limits: WebhookLimits
+    fleet: Fleet
     _stop: asyncio.Event | None = field(default=None)
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -77,6 +80,8 @@ class Runtime:
         redis: Redis | None = None
         store: Store
         velocity: Velocity
+        campaigns: Campaigns
+        window_s = settings.store.velocity_window_s
         if settings.store.redis_url:
             redis = Redis.from_url(
                 settings.store.redis_url,
@@ -84,16 +89,27 @@ class Runtime:
                 socket_timeout=settings.store.timeout_s,
             )
             store = RedisStore(redis, namespace="ethiq")
-            velocity = RedisVelocity(redis, settings.store.velocity_window_s)
+            velocity = RedisVelocity(redis, window_s)
+            campaigns = RedisCampaigns(redis, window_s)
+            surge = ScamSurge(
+                RedisVelocity(redis, window_s, prefix="ethiq:surge:"),
+                RedisCampaigns(redis, window_s, prefix="ethiq:surge"),
+                settings.store.scam_surge,
+            )
         else:
             store = MemoryStore()
-            velocity = MemoryVelocity(settings.store.velocity_window_s)
+            velocity = MemoryVelocity(window_s)
+            campaigns = MemoryCampaigns(window_s)
+            surge = ScamSurge(
+                MemoryVelocity(window_s), MemoryCampaigns(window_s), settings.store.scam_surge
+            )
         credentials = TwilioCredentials(
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
         )
-        metrics = Metrics()
-        # Rows of the platform database; a 0.1.0 list still in the store moves there.
-        blocklist = Blocklist(CallerPreferences(storage.platform_engine()), legacy=store)
+        metrics = Metrics(settings.observability.metrics_tenants)
+        # Rows of the platform database (a 0.1.0 list still in the store moves there), and
+        # the platform-wide list in the store.
+        blocklist = Blocklist(CallerPreferences(storage.platform_engine()), store)
         directory = TenantDirectory(
             registry,
             store,
@@ -110,6 +126,8 @@ class Runtime:
             velocity=velocity,
             updater=updater or TwilioCallUpdater(credentials),
             metrics=metrics,
+            campaigns=campaigns,
+            surge=surge,
         )
         sender = sender or TwilioSmsSender(credentials)
         outbox = Outbox(
@@ -139,6 +157,7 @@ class Runtime:
             ),
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
+            fleet=Fleet(storage=storage, blocklist=blocklist, campaigns=campaigns, metrics=metrics),
         )
 
     async def startup(self) -> None:
@@ -146,6 +165,7 @@ class Runtime:
             await asyncio.wait_for(self.registry.migrate(), 30.0)
         except Exception as error:
             logger.error("platform registry not ready at startup: %r", error)
+        await self.fleet.startup()
         if self.settings.alerts.worker:
             self._stop = asyncio.Event()
             self._workers = [
@@ -159,6 +179,7 @@ class Runtime:
             for worker in self._workers:
                 with suppress(Exception):
                     await asyncio.wait_for(worker, 15.0)
+        await self.fleet.incidents.drain()
         await self.registry.close()
         if self.redis is not None:
             with suppress(Exception):

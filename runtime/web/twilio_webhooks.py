@@ -186,7 +186,7 @@ class TwilioWebhooks(Controller):
                     "voice: registry down and %s never seen: cannot route", params.get("To")
                 )
                 return _xml(twiml.unavailable_twiml())
-            runtime.metrics.calls.labels("unknown").inc()
+            runtime.metrics.calls.labels("unknown", "", "").inc()
             logger.warning(
                 "voice: call %s to unknown number %s", params.get("CallSid"), params.get("To")
             )
@@ -205,6 +205,7 @@ class TwilioWebhooks(Controller):
             degraded.append("database")
         for dependency in degraded:
             runtime.metrics.degraded.labels(dependency).inc()
+            runtime.fleet.incidents.degraded(dependency)  # opened in the background, once
         if degraded:
             logger.error(
                 "voice: call %s of %s answered degraded (%s)",
@@ -212,7 +213,9 @@ class TwilioWebhooks(Controller):
                 tenant.slug,
                 ", ".join(degraded),
             )
-        runtime.metrics.calls.labels(answer.verdict).inc()
+        runtime.metrics.calls.labels(
+            answer.verdict, runtime.metrics.tenant(tenant.slug), tenant.region
+        ).inc()
         return _xml(answer.twiml)
 
     @post(paths.VOICE_FALLBACK, status_code=200, summary="Twilio's fallback: connect, no screening")

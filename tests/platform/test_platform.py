@@ -27,6 +27,7 @@ from tests.platform.conftest import (
 PASSWORD = "db-Pa55word-never-plain"  # noqa: S105 (test values)
 TOKEN = "twilio-auth-token-never-plain"  # noqa: S105
 REGISTRY_KEY = "registry-key-never-plain"
+OPERATOR_TOKEN = "operator-token-never-plain"  # noqa: S105
 CONFIG = {
     "platform:hostname": "hooks.ethiq.example",
     "platform:zoneId": "Z0HOSTED",
@@ -36,14 +37,16 @@ CONFIG = {
     "platform:registryKey": REGISTRY_KEY,
     "platform:twilioAccountSid": "AC" + "0" * 32,
     "platform:twilioAuthToken": TOKEN,
+    "platform:operatorToken": OPERATOR_TOKEN,
 }
 SECRET_KEYS = [
     "platform:dbPassword",
     "platform:registryKey",
     "platform:twilioAccountSid",
     "platform:twilioAuthToken",
+    "platform:operatorToken",
 ]
-PLAINTEXT = (PASSWORD, TOKEN, REGISTRY_KEY)
+PLAINTEXT = (PASSWORD, TOKEN, REGISTRY_KEY, OPERATOR_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,8 @@ def test_the_resource_graph(monitor: RecordingMonitor) -> None:
     assert count["aws:ecs/taskDefinition:TaskDefinition"] == 1
     assert count["aws:rds/instance:Instance"] == 1
     assert count["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
-    assert count["aws:secretsmanager/secret:Secret"] == 4
-    assert count["aws:secretsmanager/secretVersion:SecretVersion"] == 3  # runner token: by hand
+    assert count["aws:secretsmanager/secret:Secret"] == 5
+    assert count["aws:secretsmanager/secretVersion:SecretVersion"] == 4  # runner token: by hand
     assert count["aws:cloudwatch/metricAlarm:MetricAlarm"] == 1
     assert count["aws:ec2/instance:Instance"] == 2  # the CI runners: apply, preview
     # Subnets in two zones, private ones apart from public ones.
@@ -254,6 +257,7 @@ def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
     assert {s["name"] for s in container["secrets"]} == {
         "DATABASE_URL",
         "ETHIQ_REGISTRY_KEY",
+        "ETHIQ_OPERATOR_TOKEN",
         "TWILIO_ACCOUNT_SID",
         "TWILIO_AUTH_TOKEN",
     }

@@ -20,7 +20,8 @@ def test_liveness_readiness_metrics_and_schema(settings: Settings) -> None:
             tenant = await h.add_tenant()
             await h.call(tenant)
             metrics = await h.client.get("/metrics")
-            assert 'ethiq_calls_total{verdict="legit"} 1.0' in metrics.text
+            labels = f'region="{tenant.region}",tenant="{tenant.slug}",verdict="legit"'
+            assert f"ethiq_calls_total{{{labels}}} 1.0" in metrics.text
             assert 'ethiq_webhook_seconds_count{endpoint="voice"} 1.0' in metrics.text
             schema = (await h.client.get("/schema/openapi.json")).json()
             assert "/twilio/voice" in schema["paths"]

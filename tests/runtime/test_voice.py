@@ -106,7 +106,8 @@ def test_unknown_number_is_politely_refused(settings: Settings) -> None:
             assert root.find("Hangup") is not None
             assert root.find("Dial") is None
             assert (
-                'ethiq_calls_total{verdict="unknown"} 1.0' in (await h.client.get("/metrics")).text
+                'ethiq_calls_total{region="",tenant="",verdict="unknown"} 1.0'
+                in (await h.client.get("/metrics")).text
             )
 
     asyncio.run(scenario())

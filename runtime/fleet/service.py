@@ -1,0 +1,145 @@
+"""The operators' side across tenants, built once per app: platform blocks, campaign callers,
+incidents and KPIs. Its tables are piccolo app ``fleet`` in the platform database, migrated at
+start-up after the registry (under the platform schema's advisory lock on PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from runtime.calls import Blocklist
+from runtime.calls.campaigns import CampaignCaller, Campaigns
+from runtime.fleet.blocks import PlatformBlocks
+from runtime.fleet.incidents import Incidents
+from runtime.fleet.kpi import (
+    Kpis,
+    Provisioned,
+    incident_kpi,
+    onboarding_kpi,
+    provisioning_kpi,
+)
+from runtime.fleet.tables import Provisioning
+from runtime.metrics import Metrics
+from runtime.people.tables import OnboardingStep
+from runtime.storage.bind import bind_table
+from runtime.storage.migrations import MigrationSet, apply_migrations
+from runtime.storage.names import PLATFORM_SCHEMA
+from runtime.storage.postgres import LOCK_CLASS
+from runtime.storage.tenant_store import TenantStore
+
+__all__ = [
+    "FLEET_MIGRATIONS",
+    "FLEET_TEMPLATES",
+    "Fleet",
+    "migrate",
+    "record_provisioning",
+    "recorded_provisioning",
+]
+
+logger = logging.getLogger(__name__)
+
+FLEET_MIGRATIONS: Final = MigrationSet("fleet", "runtime.fleet.piccolo_migrations")
+FLEET_TEMPLATES: Final = Path(__file__).parent / "templates"  # the operator page's
+
+
+class Fleet:
+    def __init__(
+        self,
+        *,
+        storage: TenantStore,
+        blocklist: Blocklist,
+        campaigns: Campaigns,
+        metrics: Metrics,
+    ) -> None:
+        self._storage = storage
+        self.blocks = PlatformBlocks(storage, blocklist, metrics)
+        self.incidents = Incidents(storage, metrics)
+        self.campaigns = campaigns
+
+    async def migrate(self) -> list[str]:
+        return await migrate(self._storage)
+
+    async def startup(self) -> None:
+        """Migrate, then write the platform blocks to the store the call path reads (the
+        in-process store starts empty; Redis may have lost them)."""
+        try:
+            await self.migrate()
+            await self.blocks.sync()
+        except Exception as error:
+            logger.error("platform blocks not loaded at startup: %r", error)
+
+    async def campaign_callers(self) -> list[tuple[CampaignCaller, bool]]:
+        """Recent campaign callers, each with whether it is blocked platform-wide."""
+        blocked = {b.number for b in await self.blocks.active()}
+        return [(c, c.caller in blocked) for c in await self.campaigns.recent()]
+
+    async def onboarding_rows(self) -> list[dict[str, Any]]:
+        """Every recorded onboarding step (the people app's table, same database)."""
+        s = bind_table(OnboardingStep, self._storage.platform_engine())
+        rows: list[dict[str, Any]] = await s.select(s.slug, s.step, s.how, s.completed_at)
+        return rows
+
+    async def kpis(self, provisioned: Iterable[Provisioned] = ()) -> Kpis:
+        """The KPIs from the records; ``provisioned`` (reports read elsewhere) come last."""
+        incidents = self.incidents
+        return Kpis(
+            onboarding=onboarding_kpi(await self.onboarding_rows()),
+            incidents=incident_kpi(
+                await incidents.closed(), len(await incidents.recent(open_only=True))
+            ),
+            provisioning=provisioning_kpi(
+                [*await recorded_provisioning(self._storage), *provisioned]
+            ),
+        )
+
+
+async def migrate(storage: TenantStore) -> list[str]:
+    """Apply the app's migrations to the platform database (idempotent, under its lock)."""
+    engine = storage.platform_engine()
+
+    async def lock() -> None:
+        if isinstance(engine, PostgresEngine):
+            await engine.run_querystring(
+                QueryString(
+                    "SELECT pg_advisory_xact_lock({}, hashtext({}))",
+                    LOCK_CLASS,
+                    PLATFORM_SCHEMA,
+                )
+            )
+
+    return await apply_migrations(engine, FLEET_MIGRATIONS, lock)
+
+
+async def record_provisioning(
+    storage: TenantStore, head: str, created: Iterable[Provisioned]
+) -> int:
+    """Record the stacks a reconcile apply at ``head`` created (once per stack and head)."""
+    table = bind_table(Provisioning, storage.platform_engine())
+    count = 0
+    for item in created:
+        row = table(
+            key=f"{item.stack}@{head}"[:128],
+            stack=item.stack[:63],
+            head=head[:64],
+            duration_s=item.duration_s,
+            recorded_at=datetime.now(UTC),
+        )
+        await table.insert(row).on_conflict(target=table.key, action="DO NOTHING")
+        count += 1
+    return count
+
+
+async def recorded_provisioning(storage: TenantStore) -> list[Provisioned]:
+    """Every recorded creation, oldest first (the KPI keeps each tenant's latest)."""
+    table = bind_table(Provisioning, storage.platform_engine())
+    rows = await table.select().order_by(table.recorded_at)
+    return [
+        Provisioned(r["stack"], float(r["duration_s"]), f"applied at {r['head'][:12]}")
+        for r in rows
+    ]

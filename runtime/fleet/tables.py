@@ -1,0 +1,52 @@
+"""Tables of piccolo app ``fleet``, in the platform database (next to the registry).
+
+What operators do and see across tenants: platform-wide blocks of a caller (each row is one
+block and, once lifted, its unblock: the audit trail is the table) and incident records.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import Float, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+__all__ = ["Incident", "PlatformBlock", "Provisioning"]
+
+
+class PlatformBlock(Table, tablename="platform_block"):
+    """A caller blocked on every tenant: who, when, why; and who lifted it, when, why."""
+
+    number = Varchar(length=16, index=True)
+    blocked_at = Timestamptz()
+    blocked_by = Varchar(length=64)
+    reason = Text()
+    unblocked_at = Timestamptz(null=True, default=None)
+    unblocked_by = Varchar(length=64, default="")
+    unblock_reason = Text(default="")
+
+
+class Incident(Table, tablename="incident"):
+    """Something went wrong for people: opened automatically (an alert firing, a dependency
+    degrading), closed by an operator with what was done. Time to resolve = closed - opened."""
+
+    fingerprint = Varchar(length=128, index=True)  # one open incident per fingerprint
+    source = Varchar(length=16)  # alertmanager | runtime
+    title = Varchar(length=200)
+    severity = Varchar(length=16, default="")
+    detail = Text(default="")
+    opened_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    alert_resolved_at = Timestamptz(null=True, default=None)  # the alert said resolved
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, default="")
+    resolution = Text(default="")
+
+
+class Provisioning(Table, tablename="provisioning"):
+    """A tenant's stack created by a reconcile apply, from its report (``ethiq kpi --record``,
+    run by the apply workflow): the provisioning-time KPI."""
+
+    key = Varchar(length=128, unique=True)  # "<stack>@<head>": a report recorded twice is once
+    stack = Varchar(length=63, index=True)
+    head = Varchar(length=64)
+    duration_s = Float()
+    recorded_at = Timestamptz()

@@ -1,0 +1,326 @@
+"""Operators across tenants, through the operator API of the real app: a campaign caller is
+flagged, counted and logged once; a platform-wide block rejects the caller on every tenant,
+survives a restart and keeps its audit trail; Alertmanager's webhook opens incidents that only
+an operator closes; the KPIs are computed from those records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
+from runtime.metrics import OTHER_TENANTS, Metrics
+from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
+from runtime.settings import Settings
+from tests.runtime.helpers import (
+    OPERATOR,
+    SCAM_LINES_FR,
+    harness,
+    make_settings,
+    unique_caller,
+)
+
+AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    if request.param == "postgres":
+        base = make_settings(
+            request.getfixturevalue("postgres").url, request.getfixturevalue("redis").url
+        )
+    else:
+        base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
+    store = base.store.model_copy(update={"campaign_tenants": 3, "scam_surge": 2})
+    return base.model_copy(update={"store": store})
+
+
+def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    return registry.get_sample_value(name, labels) or 0.0
+
+
+class _Lines(logging.Handler):
+    """Log lines of one logger (Litestar's logging config replaces the root's handlers, so
+    pytest's caplog misses them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_a_caller_reaching_many_tenants_is_flagged_once(settings: Settings) -> None:
+    lines = _Lines()
+    service_logger = logging.getLogger("runtime.calls.service")
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(4)]
+            caller, other = unique_caller(), unique_caller()
+            registry = h.runtime.metrics.registry
+            service_logger.addHandler(lines)
+            try:
+                for tenant in tenants[:2]:
+                    await h.call(tenant, caller)
+                await h.call(tenants[0], other)
+                assert _value(registry, "ethiq_campaign_callers_total") == 0
+                await h.call(tenants[2], caller)  # the third tenant: a campaign
+                assert _value(registry, "ethiq_campaign_callers_total") == 1
+                await h.call(tenants[3], caller)  # still the same window: counted once
+                assert _value(registry, "ethiq_campaign_callers_total") == 1
+            finally:
+                service_logger.removeHandler(lines)
+            logged = [line for line in lines.lines if "campaign" in line]
+            assert len(logged) == 1
+            assert f"caller {caller} reached 3 tenants" in logged[0]
+            assert f"ethiq block {caller}" in logged[0]
+            assert (await h.client.get("/operator/campaigns")).status_code == 401
+            listed = (await h.client.get("/operator/campaigns", headers=AUTH)).json()
+            [found] = [c for c in listed if c["caller"] == caller]
+            assert found["tenants"] == 4
+            assert found["blocked"] is False
+            assert other not in [c["caller"] for c in listed]
+
+    asyncio.run(run())
+
+
+def test_a_surge_of_scam_verdicts_across_tenants_is_logged_once(settings: Settings) -> None:
+    if not settings.store.redis_url:
+        pytest.skip("the in-process shapes are the campaign test's; this one proves Redis's")
+    lines = _Lines()
+    service_logger = logging.getLogger("runtime.calls.service")
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(3)]
+            service_logger.addHandler(lines)
+            try:
+                for tenant in tenants:  # three scams on three tenants; the second one surges
+                    call_sid, _ = await h.call(tenant)
+                    for sequence, line in enumerate(SCAM_LINES_FR, start=1):
+                        assert (await h.say(tenant, call_sid, sequence, line)).is_success
+            finally:
+                service_logger.removeHandler(lines)
+            scams = h.runtime.metrics.registry
+            assert (
+                sum(
+                    _value(
+                        scams,
+                        "ethiq_call_verdicts_total",
+                        verdict="scam",
+                        tenant=t.slug,
+                        region="QC",
+                    )
+                    for t in tenants
+                )
+                == 3
+            )
+        surges = [line for line in lines.lines if line.startswith("scam surge")]
+        assert len(surges) == 1, lines.lines
+        assert surges[0].startswith("scam surge: 2 scam verdicts across tenants within 600 s")
+
+    asyncio.run(run())
+
+
+def test_a_platform_block_rejects_the_caller_on_every_tenant_and_is_audited(
+    settings: Settings,
+) -> None:
+    caller = unique_caller()
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            first, second = await h.add_tenant(), await h.add_tenant()
+            url = "/operator/blocks"
+            body = {"number": caller, "by": "dana", "reason": "campaign: bank impersonation"}
+            assert (await h.client.post(url, json=body)).status_code == 401
+            refused = await h.client.post(url, json={**body, "reason": " "}, headers=AUTH)
+            assert refused.status_code == 400
+            assert "reason" in refused.json()["detail"]
+            bad = await h.client.post(url, json={**body, "number": "514"}, headers=AUTH)
+            assert bad.status_code == 400
+            blocked = await h.client.post(url, json=body, headers=AUTH)
+            assert blocked.status_code == 201, blocked.text
+            assert blocked.json()["active"] is True
+            for tenant in (first, second):
+                _, answer = await h.call(tenant, caller)
+                assert "<Reject" in answer.text
+            _, answer = await h.call(first, unique_caller())
+            assert "<Reject" not in answer.text
+            calls = await h.client.get(f"/operator/tenants/{second.slug}/calls", headers=AUTH)
+            assert calls.json()[0]["status"] == "blocked"
+            registry = h.runtime.metrics.registry
+            assert _value(registry, "ethiq_platform_blocks_total", action="block") == 1
+            for tenant in (first, second):
+                labels = {"verdict": "blocked", "tenant": tenant.slug, "region": tenant.region}
+                assert _value(registry, "ethiq_calls_total", **labels) == 1
+            campaigns = await h.client.get("/operator/campaigns", headers=AUTH)
+            assert caller not in [c["caller"] for c in campaigns.json()]  # rejected first
+
+        # A restart (a new process: the in-process store starts empty) still blocks it.
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            _, answer = await h.call(tenant, caller)
+            assert "<Reject" in answer.text
+            unblock = f"/operator/blocks/{caller}/unblock"
+            lifted = await h.client.post(
+                unblock, json={"by": "sam", "reason": "number reassigned"}, headers=AUTH
+            )
+            assert lifted.status_code == 200, lifted.text
+            assert lifted.json()["active"] is False
+            again = await h.client.post(unblock, json={"by": "sam", "reason": "x"}, headers=AUTH)
+            assert again.status_code == 404
+            _, answer = await h.call(tenant, caller)
+            assert "<Reject" not in answer.text
+            active = (await h.client.get(url, headers=AUTH)).json()
+            assert caller not in [b["number"] for b in active]
+            trail = (await h.client.get(url + "?history=true", headers=AUTH)).json()
+            [record] = [b for b in trail if b["number"] == caller]
+            assert record["blocked_by"] == "dana"
+            assert record["reason"] == "campaign: bank impersonation"
+            assert record["unblocked_by"] == "sam"
+            assert record["unblock_reason"] == "number reassigned"
+            assert record["unblocked_at"] >= record["blocked_at"]
+
+    asyncio.run(run())
+
+
+def _alert(
+    status: str, fingerprint: str, starts: str, ends: str = "0001-01-01T00:00:00Z"
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "labels": {"alertname": "EthiqDegradedAnswers", "severity": "page", "dependency": "store"},
+        "annotations": {
+            "summary": "Calls answered without store for 5 minutes",
+            "runbook_url": "docs/runbooks.md#ethiqdegradedanswers",
+        },
+        "startsAt": starts,
+        "endsAt": ends,
+        "generatorURL": "http://prometheus/graph",
+        "fingerprint": fingerprint,
+    }
+
+
+def test_alertmanager_opens_incidents_that_an_operator_closes(settings: Settings) -> None:
+    fingerprint = f"f{datetime.now(UTC).timestamp():.0f}{unique_caller()[-4:]}"
+    starts = (datetime.now(UTC) - timedelta(minutes=20)).isoformat().replace("+00:00", "Z")
+
+    def notification(status: str, ends: str = "0001-01-01T00:00:00Z") -> dict[str, Any]:
+        return {
+            "version": "4",
+            "groupKey": '{}:{alertname="EthiqDegradedAnswers"}',
+            "truncatedAlerts": 0,
+            "status": status,
+            "receiver": "ethiq-incidents",
+            "groupLabels": {"alertname": "EthiqDegradedAnswers"},
+            "commonLabels": {},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager",
+            "alerts": [_alert(status, fingerprint, starts, ends)],
+        }
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            url = "/operator/incidents/alertmanager"
+            assert (await h.client.post(url, json=notification("firing"))).status_code == 401
+            opened = await h.client.post(url, json=notification("firing"), headers=AUTH)
+            assert opened.status_code == 200, opened.text
+            [incident_id] = opened.json()["incidents"]
+            repeated = await h.client.post(url, json=notification("firing"), headers=AUTH)
+            assert repeated.json()["incidents"] == [incident_id]  # one incident per alert
+            ends = datetime.now(UTC).isoformat()
+            resolved = await h.client.post(url, json=notification("resolved", ends), headers=AUTH)
+            assert resolved.json()["incidents"] == [incident_id]
+            listed = (await h.client.get("/operator/incidents?open=true", headers=AUTH)).json()
+            [incident] = [i for i in listed if i["id"] == incident_id]
+            assert incident["open"] is True  # the alert resolved; the operator has not closed it
+            assert incident["alert_resolved_at"] is not None
+            assert incident["title"].startswith("EthiqDegradedAnswers: Calls answered without")
+            assert incident["opened_at"].startswith(starts[:16])
+
+            close = f"/operator/incidents/{incident_id}/close"
+            empty = await h.client.post(close, json={"by": "dana", "resolution": ""}, headers=AUTH)
+            assert empty.status_code == 400
+            closed = await h.client.post(
+                close, json={"by": "dana", "resolution": "Redis failed over"}, headers=AUTH
+            )
+            assert closed.status_code == 200, closed.text
+            assert closed.json()["closed_by"] == "dana"
+            assert 20 * 60 <= closed.json()["resolve_s"] < 25 * 60
+            twice = await h.client.post(
+                close, json={"by": "dana", "resolution": "again"}, headers=AUTH
+            )
+            assert twice.status_code == 404
+            kpi = (await h.client.get("/operator/kpi", headers=AUTH)).json()["incidents"]
+            assert kpi["closed"] >= 1
+            assert kpi["max_resolve_s"] >= 20 * 60
+
+            # A new firing of the same alert after the close is a new incident.
+            again = await h.client.post(url, json=notification("firing"), headers=AUTH)
+            assert again.json()["incidents"] != [incident_id]
+
+    asyncio.run(run())
+
+
+def test_onboarding_kpis_count_successes_stalls_and_manual_steps() -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def steps(
+        slug: str, started: datetime, upto: int, manual: Step | None = None
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                "slug": slug,
+                "step": str(step),
+                "how": (BY_OPERATOR + "done by hand") if step is manual else "by the system",
+                "completed_at": started + timedelta(hours=i),
+            }
+            for i, step in enumerate(STEPS[:upto])
+        ]
+
+    rows = [
+        *steps("done-alone", now - timedelta(days=10), len(STEPS)),
+        *steps("done-helped", now - timedelta(days=9), len(STEPS), Step.SIP_APP_CONFIGURED),
+        *steps("stalled", now - timedelta(days=8), 3),
+        *steps("recent", now - timedelta(days=1), 2),
+    ]
+    kpi = onboarding_kpi(rows, now=now)
+    assert (kpi.started, kpi.active, kpi.stalled, kpi.in_progress) == (4, 2, 1, 1)
+    assert kpi.success_rate == pytest.approx(2 / 3)
+    assert kpi.manual == 1
+    assert kpi.manual_share == pytest.approx(1 / 4)
+    assert kpi.median_to_active_s == (len(STEPS) - 1) * 3600
+    assert onboarding_kpi([], now=now).success_rate is None
+
+    provisioning = provisioning_kpi(
+        [Provisioned("acme", 41.0), Provisioned("bravo", 12.5), Provisioned("acme", 22.0)]
+    )
+    assert [(p.stack, p.duration_s) for p in provisioning.tenants] == [
+        ("acme", 22.0),
+        ("bravo", 12.5),
+    ]
+    assert provisioning.within_target == 1.0
+    assert provisioning.max_s == 22.0
+
+
+def test_tenant_labels_stop_at_the_cap() -> None:
+    metrics = Metrics(tenant_labels=2)
+    labels = [metrics.tenant(slug) for slug in ("acme", "bravo", "charlie", "acme", "delta")]
+    assert labels == ["acme", "bravo", OTHER_TENANTS, "acme", OTHER_TENANTS]
+    for slug in ("acme", "bravo", "charlie", "delta"):
+        metrics.calls.labels("legit", metrics.tenant(slug), "QC").inc()
+    tenants = {
+        s.labels["tenant"]
+        for family in metrics.registry.collect()
+        if family.name == "ethiq_calls"
+        for s in family.samples
+        if s.name == "ethiq_calls_total"
+    }
+    assert tenants == {"acme", "bravo", OTHER_TENANTS}
