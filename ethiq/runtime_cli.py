@@ -23,6 +23,8 @@ def _logging() -> dict[str, Any]:
     # Not propagated: Litestar's own logging config gives the root logger a handler too, which
     # printed every runtime line twice.
     config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    # A line per job started and ended is noise; its warnings and errors are kept.
+    config["loggers"]["procrastinate"] = {"handlers": ["console"], "level": "WARNING"}
     # Every line any handler writes is escaped (request values can never forge a log line).
     config.setdefault("filters", {})["escape"] = {"()": "runtime.web.limits.EscapingFilter"}
     for handler in config["handlers"].values():
@@ -125,9 +127,7 @@ def worker(
     import asyncio
     import logging.config
 
-    config = _logging()
-    config["loggers"]["procrastinate"] = {"handlers": ["console"], "level": "WARNING"}
-    logging.config.dictConfig(config)
+    logging.config.dictConfig(_logging())
     settings = settings.model_copy(
         update={"worker": settings.worker.model_copy(update={"concurrency": concurrency})}
     )

@@ -97,6 +97,7 @@ class AlertJobs:
         self.app = procrastinate.App(connector=connector)
         self._opened = False
         self._inline: asyncio.Task[None] | None = None
+        self._stopping = False
 
         @self.app.task(name=DELIVER, queue=QUEUE)
         async def deliver(slug: str) -> None:
@@ -220,22 +221,28 @@ class AlertJobs:
         """Run a worker inside this process (``ethiq serve``), restarted if it fails."""
 
         async def supervise() -> None:
-            while True:
+            while not self._stopping:
                 try:
                     await self.run(name="ethiq-serve", install_signal_handlers=False)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
+                    if self._stopping:
+                        return
                     logger.exception("in-process job worker failed; restarting")
                 await asyncio.sleep(_RESTART_S)
 
+        self._stopping = False
         self._inline = asyncio.create_task(supervise(), name="ethiq-jobs")
 
-    async def stop_inline(self, timeout_s: float = 15.0) -> None:
+    async def stop_inline(self) -> None:
+        """Stop this process's worker: running jobs get ``shutdown_graceful_timeout``, then are
+        cancelled (their rows' leases hand them to the next worker)."""
         if self._inline is not None:
+            self._stopping = True
             self._inline.cancel()
-            with suppress(BaseException):
-                await asyncio.wait_for(self._inline, timeout_s)
+            grace = self._settings.worker.job_timeout_s + 5.0
+            await asyncio.wait([self._inline], timeout=grace)
             self._inline = None
 
     @property
