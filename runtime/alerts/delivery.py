@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
@@ -56,9 +56,15 @@ class Outcome(StrEnum):
 class LeasedDelivery:
     """Claim, send once, finish: shared by every outbox table."""
 
-    def __init__(self, settings: AlertSettings, sender: SmsSender) -> None:
+    def __init__(
+        self,
+        settings: AlertSettings,
+        sender: SmsSender,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._settings = settings
         self._sender = sender
+        self._clock = clock
         # When a failed row is due again: its next_attempt_at, hence no jitter.
         self._backoff = Backoff(
             settings.max_attempts, settings.backoff_base_s, MAX_BACKOFF_S, jitter=False
@@ -86,14 +92,20 @@ class LeasedDelivery:
     async def claim(
         self, table: type[Table], row_id: int, now: datetime, *returning: Column
     ) -> Mapping[str, Any] | None:
-        """Take the row for one attempt (a lease); ``None`` if someone else holds it."""
+        """Take the row for one attempt (a lease); ``None`` if someone else holds it.
+
+        The lease runs from the claim itself, never from an older ``now`` (a pass's start, many
+        sends ago): a lease that ends while its send is still in flight lets another worker
+        send the same row again."""
         attempts = _col(table, "attempts")
+        leased_from = max(now, self._clock())
         rows = (
             await table.update(
                 {
                     _col(table, "status"): SENDING,
                     attempts: attempts + 1,
-                    _col(table, "next_attempt_at"): now + timedelta(seconds=self._settings.lease_s),
+                    _col(table, "next_attempt_at"): leased_from
+                    + timedelta(seconds=self._settings.lease_s),
                     _col(table, "updated_at"): now,
                 }
             )

@@ -261,7 +261,7 @@ class Invitations:
         self._registry = registry
         self._storage = storage
         self._settings = settings
-        self._leased = LeasedDelivery(settings, sender)
+        self._leased = LeasedDelivery(settings, sender, clock)
         self._public = public_base_url
         self._clock = clock
 

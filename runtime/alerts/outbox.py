@@ -73,7 +73,7 @@ class Outbox:
         self._registry = registry
         self._storage = storage
         self._settings = settings
-        self._leased = LeasedDelivery(settings, sender)
+        self._leased = LeasedDelivery(settings, sender, clock)
         self._public = public_base_url
         self._metrics = metrics
         self._clock = clock

@@ -12,7 +12,7 @@ from tests.runtime.helpers import OPERATOR, REGISTRY_KEY, harness, unique_caller
 async def _until_ready(client: Any) -> Any:
     for _ in range(200):
         ready = await client.get("/health/ready")
-        if ready.status_code == 200:  # noqa: PLR2004
+        if ready.status_code == 200:
             return ready
         await asyncio.sleep(0.05)
     return ready
