@@ -174,8 +174,14 @@ def test_postgres_frozen_twice_then_everything_works(servers: tuple[Server, Serv
 def test_redis_frozen_then_everything_works(servers: tuple[Server, Server]) -> None:
     pg, cache = servers
 
+    settings = make_settings(pg.url, cache.url)
+    # Ready needs a job worker on PostgreSQL: one runs in the process.
+    settings = settings.model_copy(
+        update={"alerts": settings.alerts.model_copy(update={"worker": True})}
+    )
+
     async def scenario() -> None:
-        async with harness(make_settings(pg.url, cache.url)) as h:
+        async with harness(settings) as h:
             tenant = await h.add_tenant()
             assert await _fully_working(h, tenant)
             async with _stalled(cache) as rest:
