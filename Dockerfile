@@ -1,4 +1,7 @@
-# The runtime's image: `ethiq serve` (the default command) answers every tenant's webhooks.
+# The runtime's image: `ethiq serve` (the default command) answers every tenant's webhooks;
+# `ethiq worker` (run the image with the command `worker`) runs the background jobs on
+# PostgreSQL (alert outbox, invitations). The HEALTHCHECK probes the web liveness path: a worker
+# container declares its own check (or none) where it is run.
 # Multi-stage: the build stage installs the package with its runtime dependencies only (the
 # lock's pins as constraints, no dev extra) into /opt/ethiq; the final stage copies that
 # environment and runs as an unprivileged user. The port, the bind address and the health path

@@ -40,6 +40,7 @@ app.command(
     add_help_option=False,
 )(pulumi_cli.pulumi)
 app.command("serve")(runtime_cli.serve)
+app.command("worker")(runtime_cli.worker)
 app.command("demo")(demo_cli.demo)
 app.add_typer(demo_cli.simulate_app, name="simulate")
 app.command("block")(ops_cli.block)

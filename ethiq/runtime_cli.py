@@ -1,4 +1,4 @@
-"""``ethiq serve``: the shared runtime (Litestar) under Granian."""
+"""``ethiq serve``: the shared runtime (Litestar) under Granian; ``ethiq worker``: its jobs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import typer
 
 from runtime.settings import Settings, SettingsError
 
-__all__ = ["serve"]
+__all__ = ["serve", "worker"]
 
 _defaults = Settings.from_env({}).server
+_worker_defaults = Settings.from_env({}).worker
 
 
 def _logging() -> dict[str, Any]:
@@ -22,6 +23,8 @@ def _logging() -> dict[str, Any]:
     # Not propagated: Litestar's own logging config gives the root logger a handler too, which
     # printed every runtime line twice.
     config["loggers"]["runtime"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    # A line per job started and ended is noise; its warnings and errors are kept.
+    config["loggers"]["procrastinate"] = {"handlers": ["console"], "level": "WARNING"}
     # Every line any handler writes is escaped (request values can never forge a log line).
     config.setdefault("filters", {})["escape"] = {"()": "runtime.web.limits.EscapingFilter"}
     for handler in config["handlers"].values():
@@ -91,3 +94,56 @@ def serve(
             header_read_timeout=int(settings.server.header_timeout_s * 1000)
         ),
     ).serve()
+
+
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option(envvar="ETHIQ_WORKER_CONCURRENCY", min=1, help="Tenants' jobs run at once."),
+    ] = _worker_defaults.concurrency,
+) -> None:
+    """Run the background jobs for every tenant: the alert outbox (sends, retries, escalation
+    to the next contact), contact invitations and their reminders.
+
+    Needs a PostgreSQL DATABASE_URL (the job queue is procrastinate's, in that database); run as
+    many as the load needs. Stops gracefully on SIGTERM/SIGINT. With the embedded default
+    (SQLite), `ethiq serve` runs these jobs itself.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    if not settings.database.url.startswith(("postgresql://", "postgres://")):
+        typer.echo(
+            "error: `ethiq worker` needs a PostgreSQL DATABASE_URL; with the embedded database "
+            "`ethiq serve` runs the jobs itself",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if not settings.security.registry_key:
+        typer.echo("error: ETHIQ_REGISTRY_KEY is not set: the worker cannot read tokens", err=True)
+        raise typer.Exit(2)
+    import asyncio
+    import logging.config
+
+    logging.config.dictConfig(_logging())
+    settings = settings.model_copy(
+        update={"worker": settings.worker.model_copy(update={"concurrency": concurrency})}
+    )
+    typer.echo(f"Ethiq worker ({concurrency} jobs at once)")
+    asyncio.run(_work(settings))
+
+
+async def _work(settings: Settings) -> None:
+    import asyncio
+
+    from runtime.web.state import Runtime
+
+    runtime = Runtime.build(settings)
+    try:
+        await asyncio.wait_for(runtime.registry.migrate(), 30.0)
+        await runtime.jobs.run()
+    finally:
+        await runtime.jobs.close()
+        await runtime.registry.close()

@@ -49,6 +49,7 @@ __all__ = [
     "SettingsError",
     "StoreSettings",
     "TwilioSettings",
+    "WorkerSettings",
     "get_settings",
     "markdown_table",
 ]
@@ -218,9 +219,14 @@ class ScreeningSettings(_Concern):
 
 
 class AlertSettings(_Concern):
-    """The SMS outbox."""
+    """The SMS outbox (alerts and invitations)."""
 
-    poll_interval_s: float = _env("ETHIQ_OUTBOX_POLL_S", 2.0, "pause between outbox passes", gt=0)
+    poll_interval_s: float = _env(
+        "ETHIQ_OUTBOX_POLL_S",
+        2.0,
+        "how often a job worker looks for jobs (PostgreSQL's LISTEN/NOTIFY wakes it sooner)",
+        gt=0,
+    )
     lease_s: float = _env(
         "ETHIQ_OUTBOX_LEASE_S", 60.0, "a claimed alert is re-claimable after this", gt=0
     )
@@ -246,8 +252,51 @@ class AlertSettings(_Concern):
         gt=0,
     )
     worker: bool = _env(
-        "ETHIQ_OUTBOX_WORKER", True, "run the outbox in the app (`off`/`false`/`0`: elsewhere)"
+        "ETHIQ_OUTBOX_WORKER",
+        True,
+        "`ethiq serve` also runs the background jobs (alert outbox, invitations); `off`: only "
+        "`ethiq worker` processes run them (PostgreSQL)",
     )
+
+
+class WorkerSettings(_Concern):
+    """The job worker (``ethiq worker``, or inside ``ethiq serve``): procrastinate's options."""
+
+    concurrency: int = _env(
+        "ETHIQ_WORKER_CONCURRENCY", 10, "jobs (tenants) one worker process runs at once", ge=1
+    )
+    job_timeout_s: float = _env(
+        "ETHIQ_WORKER_JOB_TIMEOUT_S",
+        60.0,
+        "one tenant's delivery job is cut off after this (its rows' leases let another resume)",
+        gt=0,
+    )
+    sweep: str = _env(
+        "ETHIQ_WORKER_SWEEP",
+        "*/5 * * * *",
+        "cron (a 6th field: seconds) of the sweep that queues a job for every tenant, "
+        "recovering work whose job was lost",
+    )
+    heartbeat_s: float = _env(
+        "ETHIQ_WORKER_HEARTBEAT_S",
+        10.0,
+        "a worker's heartbeat; one silent for 3 beats is stalled (jobs recovered, "
+        "`/health/ready` degraded)",
+        gt=0,
+    )
+
+    @field_validator("sweep")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter  # noqa: PLC0415 - only when the variable is set
+
+        if not croniter.is_valid(value):
+            raise ValueError("not a cron expression (5 fields, or 6 with seconds)")
+        return value
+
+    @property
+    def stalled_s(self) -> float:
+        return 3 * self.heartbeat_s
 
 
 class ServerSettings(_Concern):
@@ -370,6 +419,7 @@ _CONCERNS: Final[dict[str, type[_Concern]]] = {
     "security": SecuritySettings,
     "screening": ScreeningSettings,
     "alerts": AlertSettings,
+    "worker": WorkerSettings,
     "server": ServerSettings,
     "people": PeopleSettings,
     "observability": ObservabilitySettings,
@@ -388,6 +438,7 @@ class Settings(BaseModel):
     security: SecuritySettings = Field(default_factory=SecuritySettings.model_construct)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings.model_construct)
     alerts: AlertSettings = Field(default_factory=AlertSettings.model_construct)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings.model_construct)
     server: ServerSettings = Field(default_factory=ServerSettings.model_construct)
     people: PeopleSettings = Field(default_factory=PeopleSettings.model_construct)
     observability: ObservabilitySettings = Field(

@@ -7,10 +7,11 @@ send, asking for OUI/YES or ARRET/STOP. One *reminder* follows ``ETHIQ_INVITE_RE
 the invitation when no answer came. A yes is recorded by :func:`runtime.alerts.consent.
 record_reply` (when, and the words) and answered by a *confirmation* text.
 
-The three messages are outbox rows (table ``invitation``) delivered like alerts: one row per
-contact and kind (its unique ``key``), claimed with a lease, looked up at Twilio by its reference
-before a re-claimed row is sent again, retried with backoff on 429/5xx/no answer. Each is sent
-at most once per contact, and an invitation cut short by a crash is neither lost nor doubled.
+The three messages are outbox rows (table ``invitation``), one row per contact and kind (its
+unique ``key``), delivered like alerts by :class:`runtime.alerts.delivery.LeasedDelivery`
+(claimed with a lease, looked up at Twilio by its reference before a re-claimed row is sent
+again, retried with backoff on 429/5xx/no answer). Each is sent at most once per contact, and an
+invitation cut short by a crash is neither lost nor doubled.
 
 Twilio's keywords (https://help.twilio.com/articles/223134027): on a number without a Messaging
 Service, Twilio itself handles START/YES/UNSTOP (opt-in), STOP and its synonyms, HELP/INFO: it
@@ -25,19 +26,17 @@ generic, ours is the one that names the person.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import to_gsm7
-from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
+from runtime.alerts.sender import SendError, SmsSender
 from runtime.calls.records import as_utc, latest_consent, sync_contacts
-from runtime.retry import Backoff
 from runtime.screening.explain import is_french
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore, TenantTables, bind_tables
@@ -57,8 +56,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-MAX_BACKOFF_S: Final = 3600.0
 
 
 class Kind(StrEnum):
@@ -263,27 +260,16 @@ class Invitations:
     ) -> None:
         self._registry = registry
         self._storage = storage
-        self._sender = sender
         self._settings = settings
-        self._backoff = Backoff(
-            settings.max_attempts, settings.backoff_base_s, MAX_BACKOFF_S, jitter=False
-        )
+        self._leased = LeasedDelivery(settings, sender, clock)
         self._public = public_base_url
         self._clock = clock
 
     def tables(self, tenant: TenantRecord) -> TenantTables:
         return bind_tables(self._storage.engine(tenant.slug))
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("invitation pass failed")
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._settings.poll_interval_s)
-
     async def run_once(self, now: datetime | None = None) -> InvitePass:
+        """One pass over every tenant (tests, one-shot runs; the jobs run one tenant each)."""
         result = InvitePass()
         for tenant in await self._registry.list():
             try:
@@ -293,25 +279,57 @@ class Invitations:
                 result.errors += 1
         return result
 
-    async def tenant_pass(self, tenant: TenantRecord, result: InvitePass, now: datetime) -> None:
+    async def tenant_pass(
+        self, tenant: TenantRecord, result: InvitePass, now: datetime
+    ) -> datetime | None:
+        """Queue invitations and reminders, deliver the due rows; return when something of the
+        tenant is due next (a retry, a lease, a reminder)."""
         if not tenant.contacts:
-            return
+            return None
         tables = self.tables(tenant)
         ids = await self._contact_ids(tables, tenant.contacts)
         await self._queue_new(tables, ids, result, now)
         await self._queue_reminders(tables, ids, result, now)
         inv = tables.Invitation
-        due = (
-            await inv.select(inv.id)
-            .where(self._due(tables, now))
-            .order_by(inv.id)
-            .limit(self._settings.batch)
-            .run()
-        )
-        for row in due:
-            claimed = await self._claim(tables, int(row["id"]), now)
+        due = await self._leased.due_ids(inv, now)
+        for row_id in due:
+            claimed = await self._leased.claim(inv, row_id, now, inv.contact, inv.kind)
             if claimed is not None:
                 await self._deliver(tenant, tables, claimed, result, now)
+        if len(due) >= self._settings.batch:
+            return now
+        retry = await self._leased.next_attempt(inv)
+        reminder = await self._next_reminder(tables, ids)
+        return min((t for t in (retry, reminder) if t is not None), default=None)
+
+    async def _next_reminder(self, tables: TenantTables, ids: Mapping[str, int]) -> datetime | None:
+        """When the next reminder falls due: the oldest invitation sent, not answered and not
+        reminded yet, plus ``invite_reminder_s``."""
+        inv = tables.Invitation
+        contacts = list(ids.values())
+        sent = await inv.select(inv.contact, inv.sent_at).where(
+            (inv.kind == Kind.INVITE.value)
+            & inv.contact.is_in(contacts)
+            & inv.status.is_in([InvitationStatus.SENT.value, InvitationStatus.DELIVERED.value])
+        )
+        if not sent:
+            return None
+        reminded = {
+            int(r["contact"])
+            for r in await inv.select(inv.contact).where(
+                (inv.kind == Kind.REMINDER.value) & inv.contact.is_in(contacts)
+            )
+        }
+        waiting = [
+            as_utc(r["sent_at"])
+            for r in sent
+            if int(r["contact"]) not in reminded
+            and await latest_consent(tables, int(r["contact"])) is None
+        ]
+        first = min((t for t in waiting if t is not None), default=None)
+        if first is None:
+            return None
+        return first + timedelta(seconds=self._settings.invite_reminder_s)
 
     async def _contact_ids(
         self, tables: TenantTables, contacts: Sequence[TenantContact]
@@ -374,42 +392,10 @@ class Invitations:
             ):
                 result.queued += 1
 
-    def _due(self, tables: TenantTables, now: datetime) -> Any:
-        inv = tables.Invitation
-        pending = (inv.status == InvitationStatus.PENDING.value) & (
-            inv.next_attempt_at.is_null() | (inv.next_attempt_at <= now)
-        )
-        expired = (inv.status == InvitationStatus.SENDING.value) & (inv.next_attempt_at <= now)
-        return pending | expired
-
-    async def _claim(
-        self, tables: TenantTables, row_id: int, now: datetime
-    ) -> Mapping[str, Any] | None:
-        """One conditional update takes the row for one attempt (see the alert outbox)."""
-        inv = tables.Invitation
-        rows = (
-            await inv.update(
-                {
-                    inv.status: InvitationStatus.SENDING.value,
-                    inv.attempts: inv.attempts + 1,
-                    inv.next_attempt_at: now + timedelta(seconds=self._settings.lease_s),
-                    inv.updated_at: now,
-                }
-            )
-            .where((inv.id == row_id) & self._due(tables, now))
-            .returning(inv.id, inv.contact, inv.kind, inv.attempts)
-            .run()
-        )
-        return rows[0] if rows else None
-
-    async def _finish(self, tables: TenantTables, row_id: int, values: dict[str, Any]) -> None:
-        inv = tables.Invitation
-        values = {**values, "updated_at": self._clock()}
-        await (
-            inv.update({inv._meta.get_column_by_name(k): v for k, v in values.items()})
-            .where((inv.id == row_id) & (inv.status == InvitationStatus.SENDING.value))
-            .run()
-        )
+    async def _finish(
+        self, tables: TenantTables, row_id: int, values: dict[str, Any], now: datetime
+    ) -> None:
+        await self._leased.finish(tables.Invitation, row_id, values, now)
 
     async def _deliver(
         self,
@@ -436,19 +422,29 @@ class Invitations:
         moot = answer != "consent" if kind is Kind.CONFIRM else answer is not None
         if declared is None or moot:
             await self._finish(
-                tables, row_id, {"status": InvitationStatus.SKIPPED.value, "next_attempt_at": None}
+                tables,
+                row_id,
+                {"status": InvitationStatus.SKIPPED.value, "next_attempt_at": None},
+                self._clock(),
             )
             result.skipped += 1
             return
         ref = marker(row_id)
         try:
-            sid = await self._sender.find(tenant, declared.number, ref) if attempts > 1 else None
-            if sid is None:
-                body = invitation_body(kind, declared.language, tenant.person_name, ref)
-                callback = public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
-                sid = await self._sender.send(tenant, declared.number, body, callback)
+            sid = await self._leased.send(
+                tenant,
+                declared.number,
+                reference=ref,
+                attempts=attempts,
+                body=lambda: invitation_body(kind, declared.language, tenant.person_name, ref),
+                status_callback=public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}"),
+            )
         except SendError as error:
-            await self._failed(tables, row_id, attempts, error, result, now)
+            outcome = await self._leased.failed(tables.Invitation, row_id, attempts, error, now)
+            if outcome is Outcome.RETRY:
+                result.retried += 1
+            else:
+                result.failed += 1
             return
         await self._finish(
             tables,
@@ -460,44 +456,10 @@ class Invitations:
                 "next_attempt_at": None,
                 "error_code": None,
             },
+            self._clock(),
         )
         result.sent += 1
         logger.info("%s of %s to contact %s sent (%s)", kind, tenant.slug, claimed["contact"], sid)
-
-    async def _failed(
-        self,
-        tables: TenantTables,
-        row_id: int,
-        attempts: int,
-        error: SendError,
-        result: InvitePass,
-        now: datetime,
-    ) -> None:
-        if error.code == OPTED_OUT:  # the contact texted STOP to this number before
-            status = InvitationStatus.OPTED_OUT
-        elif error.transient and attempts < self._settings.max_attempts:
-            delay = self._backoff.delay(attempts - 1)
-            await self._finish(
-                tables,
-                row_id,
-                {
-                    "status": InvitationStatus.PENDING.value,
-                    "error_code": error.code,
-                    "next_attempt_at": now + timedelta(seconds=delay),
-                },
-            )
-            result.retried += 1
-            logger.warning("invitation %s: attempt %d failed (%s)", row_id, attempts, error)
-            return
-        else:
-            status = InvitationStatus.FAILED
-            logger.error("invitation %s failed for good: %s", row_id, error)
-        await self._finish(
-            tables,
-            row_id,
-            {"status": status.value, "error_code": error.code, "next_attempt_at": None},
-        )
-        result.failed += 1
 
     async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:
         """An SMS status callback for an invitation text: ``delivered``, or lost (the contact

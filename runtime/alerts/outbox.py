@@ -2,20 +2,13 @@
 
 Rows are written by the call path in the same transaction as the ``scam`` verdict
 (:func:`runtime.calls.records.record_assessment`); the unique index (call, contact) makes a
-duplicate event or a second process write nothing more. The worker then, per row:
-
-- **claims** it with one conditional update: ``pending`` and due, or ``sending`` whose lease
-  expired → ``sending``, ``attempts + 1``, ``next_attempt_at = now + lease``. Only one claimer
-  wins; a process killed after claiming leaves a row another pass re-claims after the lease.
-- before sending a re-claimed row (attempt > 1), **looks for a message already sent** with the
-  alert's reference (Twilio may have sent it before we could record it: a crash, a timeout after
-  the write), and records that one instead of sending twice;
-- re-checks **consent** (a contact may have replied STOP since), then sends from the tenant's
-  number through its subaccount, in the contact row's language (the contact's ``language`` in
-  the stack file, else the tenant's ``ethiq:language``);
-- records the outcome: ``sent`` (message sid), ``opted_out`` (21610, never retried), back to
-  ``pending`` with exponential backoff (429, 5xx, no answer) until ``max_attempts``, else
-  ``failed`` with Twilio's error code.
+duplicate event or a second process write nothing more. The background jobs
+(:mod:`runtime.alerts.jobs`) then deliver each due row through
+:class:`runtime.alerts.delivery.LeasedDelivery` (claim with a lease, look for a message already
+sent before re-sending, finish, backoff). Before sending, the outbox re-checks **consent** (a
+contact may have replied STOP since), then sends from the tenant's number through its
+subaccount, in the contact row's language (the contact's ``language`` in the stack file, else
+the tenant's ``ethiq:language``).
 
 Alerts follow the contacts' priority order, an escalation chain: the call's verdict alerts the
 first wave (the consenting contacts of the lowest priority). An alert that fails for good, is
@@ -30,21 +23,19 @@ degraded (``alert-unreached``) and an error is logged.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import alert_body, alert_marker
-from runtime.alerts.sender import OPTED_OUT, SendError, SmsSender
+from runtime.alerts.sender import SendError, SmsSender
 from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
 from runtime.metrics import Metrics
-from runtime.retry import Backoff
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore, TenantTables, bind_tables
 from runtime.storage.tables import AlertStatus
@@ -55,8 +46,6 @@ from runtime.tenants import Registry, TenantRecord
 __all__ = ["Outbox", "PassResult"]
 
 logger = logging.getLogger(__name__)
-
-MAX_BACKOFF_S = 3600.0
 
 
 @dataclass(slots=True)
@@ -83,60 +72,55 @@ class Outbox:
     ) -> None:
         self._registry = registry
         self._storage = storage
-        self._sender = sender
         self._settings = settings
-        # When a failed alert is due again: the row's next_attempt_at, hence no jitter.
-        self._backoff = Backoff(
-            settings.max_attempts, settings.backoff_base_s, MAX_BACKOFF_S, jitter=False
-        )
+        self._leased = LeasedDelivery(settings, sender, clock)
         self._public = public_base_url
         self._metrics = metrics
         self._clock = clock
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Run passes until ``stop`` is set (the app's background task)."""
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("outbox pass failed")
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._settings.poll_interval_s)
-
     async def run_once(self, now: datetime | None = None) -> PassResult:
-        """One pass over every tenant's due alerts (as of ``now``, default: the clock)."""
+        """One pass over every tenant's due alerts (as of ``now``, default: the clock): tests
+        and one-shot runs; the jobs of :mod:`runtime.alerts.jobs` run one tenant each."""
         result = PassResult()
         for tenant in await self._registry.list():
             try:
-                await self._tenant_pass(tenant, result, now or self._clock())
+                await self.tenant_pass(tenant, result, now or self._clock())
             except Exception:
                 logger.exception("outbox: tenant %s skipped this pass", tenant.slug)
                 result.errors += 1
         return result
 
-    def _due(self, tables: TenantTables, now: datetime) -> Any:
-        alert = tables.Alert
-        pending = (alert.status == AlertStatus.PENDING.value) & (
-            alert.next_attempt_at.is_null() | (alert.next_attempt_at <= now)
-        )
-        expired = (alert.status == AlertStatus.SENDING.value) & (alert.next_attempt_at <= now)
-        return pending | expired
-
-    async def _tenant_pass(self, tenant: TenantRecord, result: PassResult, now: datetime) -> None:
+    async def tenant_pass(
+        self, tenant: TenantRecord, result: PassResult, now: datetime
+    ) -> datetime | None:
+        """Deliver the tenant's due alerts and pass on the unacknowledged ones; return when
+        something of the tenant is due next (a retry, a lease, an acknowledgement deadline)."""
         tables = bind_tables(self._storage.engine(tenant.slug))
-        alert = tables.Alert
-        due = (
-            await alert.select(alert.id)
-            .where(self._due(tables, now))
-            .order_by(alert.id)
-            .limit(self._settings.batch)
-            .run()
-        )
-        for row in due:
-            claimed = await self.claim(tables, int(row["id"]), now)
+        due = await self._leased.due_ids(tables.Alert, now)
+        for alert_id in due:
+            claimed = await self.claim(tables, alert_id, now)
             if claimed is not None:
                 await self._deliver(tenant, tables, claimed, result, now)
         await self._unacknowledged(tenant, tables, result, now)
+        if len(due) >= self._settings.batch:
+            return now  # more are due than one batch
+        return await self._next_due(tables)
+
+    async def _next_due(self, tables: TenantTables) -> datetime | None:
+        alert = tables.Alert
+        retry = await self._leased.next_attempt(alert)
+        row = (
+            await alert.select(alert.next_attempt_at)
+            .where(
+                alert.status.is_in([AlertStatus.SENT.value, AlertStatus.DELIVERED.value])
+                & alert.next_attempt_at.is_not_null()
+            )
+            .order_by(alert.next_attempt_at)
+            .first()
+            .run()
+        )
+        deadline = None if row is None else as_utc(row["next_attempt_at"])
+        return min((t for t in (retry, deadline) if t is not None), default=None)
 
     async def _unacknowledged(
         self, tenant: TenantRecord, tables: TenantTables, result: PassResult, now: datetime
@@ -222,29 +206,10 @@ class Outbox:
     ) -> Mapping[str, Any] | None:
         """Take the row for one delivery attempt (lease); ``None`` if someone else holds it."""
         alert = tables.Alert
-        rows = (
-            await alert.update(
-                {
-                    alert.status: AlertStatus.SENDING.value,
-                    alert.attempts: alert.attempts + 1,
-                    alert.next_attempt_at: now + timedelta(seconds=self._settings.lease_s),
-                    alert.updated_at: now,
-                }
-            )
-            .where((alert.id == alert_id) & self._due(tables, now))
-            .returning(alert.id, alert.call, alert.contact, alert.attempts)
-            .run()
-        )
-        return rows[0] if rows else None
+        return await self._leased.claim(alert, alert_id, now, alert.call, alert.contact)
 
     async def _finish(self, tables: TenantTables, alert_id: int, values: dict[str, Any]) -> None:
-        alert = tables.Alert
-        values = {**values, "updated_at": self._clock()}
-        await (
-            alert.update({alert._meta.get_column_by_name(k): v for k, v in values.items()})
-            .where((alert.id == alert_id) & (alert.status == AlertStatus.SENDING.value))
-            .run()
-        )
+        await self._leased.finish(tables.Alert, alert_id, values, self._clock())
 
     async def _deliver(
         self,
@@ -289,11 +254,12 @@ class Outbox:
             return
         marker = alert_marker(alert_id, str(call["sid"]))
         try:
-            sid = (
-                await self._sender.find(tenant, contact["number"], marker) if attempts > 1 else None
-            )
-            if sid is None:
-                body = alert_body(
+            sid = await self._leased.send(
+                tenant,
+                contact["number"],
+                reference=marker,
+                attempts=attempts,
+                body=lambda: alert_body(
                     lang=str(contact["language"]),
                     region=tenant.region,
                     caller=str(call["from_number"]),
@@ -302,9 +268,9 @@ class Outbox:
                     reasons=list(call["reasons"] or []),
                     marker=marker,
                     person_name=tenant.person_name or None,
-                )
-                callback = public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
-                sid = await self._sender.send(tenant, contact["number"], body, callback)
+                ),
+                status_callback=public_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}"),
+            )
         except SendError as error:
             if await self._failed(tables, alert_id, attempts, error, result, now):
                 result.passed_on += await self._pass_on(
@@ -336,44 +302,15 @@ class Outbox:
         now: datetime,
     ) -> bool:
         """Record a failed attempt; ``True`` if the contact will not be reached (no retry)."""
-        if error.code == OPTED_OUT:
-            await self._finish(
-                tables,
-                alert_id,
-                {
-                    "status": AlertStatus.OPTED_OUT.value,
-                    "error_code": error.code,
-                    "next_attempt_at": None,
-                },
-            )
-            self._metrics.alerts.labels("opted_out").inc()
-            result.opted_out += 1
-            return True
-        if error.transient and attempts < self._settings.max_attempts:
-            delay = self._backoff.delay(attempts - 1)
-            await self._finish(
-                tables,
-                alert_id,
-                {
-                    "status": AlertStatus.PENDING.value,
-                    "error_code": error.code,
-                    "next_attempt_at": now + timedelta(seconds=delay),
-                },
-            )
-            self._metrics.alerts.labels("retried").inc()
+        outcome = await self._leased.failed(tables.Alert, alert_id, attempts, error, now)
+        self._metrics.alerts.labels(outcome.value).inc()
+        if outcome is Outcome.RETRY:
             result.retried += 1
-            logger.warning(
-                "alert %s: attempt %d failed (%s), retry in %.0fs", alert_id, attempts, error, delay
-            )
             return False
-        await self._finish(
-            tables,
-            alert_id,
-            {"status": AlertStatus.FAILED.value, "error_code": error.code, "next_attempt_at": None},
-        )
-        self._metrics.alerts.labels("failed").inc()
-        result.failed += 1
-        logger.error("alert %s failed for good: %s", alert_id, error)
+        if outcome is Outcome.OPTED_OUT:
+            result.opted_out += 1
+        else:
+            result.failed += 1
         return True
 
     async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:

@@ -175,6 +175,11 @@ class Registry:
                 _log.error("registry: tenant %r left out: %s", row["slug"], error)
         return records
 
+    async def slugs(self) -> builtins.list[str]:
+        """Every tenant's slug (nothing decrypted: the job sweep's cheap listing)."""
+        t = self._table
+        return [str(r["slug"]) for r in await t.select(t.slug).order_by(t.slug)]
+
     async def close(self) -> None:
         """Close connection pools, if any were started."""
         await self._store.close()

@@ -31,17 +31,33 @@ async def _database(runtime: Runtime) -> None:
     await runtime.storage.platform_engine().run_querystring(QueryString("SELECT 1 AS ok"))
 
 
+async def _off() -> dict[str, Any]:
+    return {"status": "off"}
+
+
+async def _worker(runtime: Runtime) -> None:
+    if not await runtime.jobs.healthy():
+        raise WorkerStalled
+
+
+class WorkerStalled(Exception):
+    """No job worker has sent a heartbeat lately (alerts are not being sent)."""
+
+
 async def _store(runtime: Runtime) -> None:
     await runtime.store.set("health:ready", b"1", 10)
     await runtime.store.get("health:ready")
 
 
 async def readiness(runtime: Runtime) -> dict[str, dict[str, Any]]:
-    """Each dependency's state (``up``, ``down``, ``degraded``), as ``/health/ready`` and the
-    operator page show it."""
-    database, store = await asyncio.gather(
+    """Each dependency's state (``up``, ``down``, ``degraded``, or ``off`` when not expected),
+    as ``/health/ready`` and the operator page show it."""
+    database, store, worker = await asyncio.gather(
         _check(_database(runtime), runtime.settings.database.timeout_s),
         _check(_store(runtime), runtime.settings.store.timeout_s),
+        _check(_worker(runtime), runtime.settings.database.timeout_s)
+        if runtime.jobs.expected
+        else _off(),
     )
     pool = runtime.storage.pool_stats()
     if pool is not None:
@@ -53,6 +69,12 @@ async def readiness(runtime: Runtime) -> dict[str, dict[str, Any]]:
     return {
         "database": database,
         "store": {**store, "backend": "redis" if runtime.redis is not None else "memory"},
+        # Alerts: the job worker (in this process, or `ethiq worker` heartbeats).
+        "worker": {
+            **worker,
+            "status": "degraded" if worker["status"] == "down" else worker["status"],
+            "queue": "postgres" if runtime.jobs.durable else "in-process",
+        },
     }
 
 
@@ -66,7 +88,7 @@ class HealthController(Controller):
     @get(READY_PATH, summary="Each dependency's state; 503 if one is down or degraded")
     async def ready(self, request: AnyRequest) -> Response[dict[str, Any]]:
         checks = await readiness(runtime_of(request))
-        ok = all(c["status"] == "up" for c in checks.values())
+        ok = all(c["status"] in {"up", "off"} for c in checks.values())
         return Response(
             {"status": "ready" if ok else "degraded", "checks": checks},
             status_code=200 if ok else 503,

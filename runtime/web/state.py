@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
+from runtime.alerts.jobs import AlertJobs
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -48,11 +49,10 @@ class Runtime:
     calls: CallService
     outbox: Outbox
     invitations: Invitations
+    jobs: AlertJobs
     metrics: Metrics
     limits: WebhookLimits
     fleet: Fleet
-    _stop: asyncio.Event | None = field(default=None)
-    _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -138,6 +138,13 @@ class Runtime:
             public_base_url=settings.twilio.public_url,
             metrics=metrics,
         )
+        invitations = Invitations(
+            registry=registry,
+            storage=storage,
+            sender=sender,
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+        )
         return cls(
             settings=settings,
             storage=storage,
@@ -148,12 +155,12 @@ class Runtime:
             blocklist=blocklist,
             calls=calls,
             outbox=outbox,
-            invitations=Invitations(
+            invitations=invitations,
+            jobs=AlertJobs(
+                settings=settings,
                 registry=registry,
-                storage=storage,
-                sender=sender,
-                settings=settings.alerts,
-                public_base_url=settings.twilio.public_url,
+                outbox=outbox,
+                invitations=invitations,
             ),
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
@@ -167,18 +174,16 @@ class Runtime:
             logger.error("platform registry not ready at startup: %r", error)
         await self.fleet.startup()
         if self.settings.alerts.worker:
-            self._stop = asyncio.Event()
-            self._workers = [
-                asyncio.create_task(self.outbox.run(self._stop), name="ethiq-outbox"),
-                asyncio.create_task(self.invitations.run(self._stop), name="ethiq-invitations"),
-            ]
+            self.jobs.start_inline()
+        elif not self.jobs.durable:
+            logger.error(
+                "ETHIQ_OUTBOX_WORKER is off on the embedded database: no process delivers "
+                "alerts (`ethiq worker` needs PostgreSQL)"
+            )
 
     async def shutdown(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-            for worker in self._workers:
-                with suppress(Exception):
-                    await asyncio.wait_for(worker, 15.0)
+        await self.jobs.stop_inline()
+        await self.jobs.close()
         await self.fleet.incidents.drain()
         await self.registry.close()
         if self.redis is not None:

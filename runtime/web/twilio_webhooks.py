@@ -216,6 +216,8 @@ class TwilioWebhooks(Controller):
         runtime.metrics.calls.labels(
             answer.verdict, runtime.metrics.tenant(tenant.slug), tenant.region
         ).inc()
+        if answer.verdict == "scam":  # alerts were written with the verdict
+            await runtime.jobs.notify(tenant.slug)
         return _xml(answer.twiml)
 
     @post(paths.VOICE_FALLBACK, status_code=200, summary="Twilio's fallback: connect, no screening")
@@ -277,7 +279,9 @@ class TwilioWebhooks(Controller):
         started = time.perf_counter()
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "transcription", by_query=True)
-        await runtime.calls.transcription(tenant, params)
+        escalation = await runtime.calls.transcription(tenant, params)
+        if escalation.alerts:  # committed with the verdict: the tenant's job sends them
+            await runtime.jobs.notify(tenant.slug)
         runtime.metrics.webhook_seconds.labels("transcription").observe(
             time.perf_counter() - started
         )
@@ -306,6 +310,7 @@ class TwilioWebhooks(Controller):
             params.get("OptOutType") or None,
         )
         await _onboarding_progress(request, tenant)
+        await runtime.jobs.notify(tenant.slug)  # a confirmation may have been queued
         return _xml(twiml.message_twiml(reply))
 
     @post(paths.SMS_STATUS, status_code=204, summary="SMS status callback: alert delivery")
@@ -315,6 +320,8 @@ class TwilioWebhooks(Controller):
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
         if not await runtime.outbox.delivery(tenant, params):
             await runtime.invitations.delivery(tenant, params)
+        if params.get("MessageStatus") in {"failed", "undelivered"}:
+            await runtime.jobs.notify(tenant.slug)  # the call may have passed to the next contact
 
     @post(paths.FORWARD_TEST_STATUS, status_code=204, summary="How a forwarding test call ended")
     async def forward_test_status(self, request: AnyRequest) -> None:

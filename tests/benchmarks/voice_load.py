@@ -224,9 +224,11 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
         if server.poll() is not None:
             sys.exit(f"granian exited with {server.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            checks = httpx.get(url, timeout=2).json()["checks"]
+            # No job worker runs here (ETHIQ_OUTBOX_WORKER=0): the call path's own are enough.
+            if checks["database"]["status"] == checks["store"]["status"] == "up":
                 return
-        except httpx.TransportError:
+        except (httpx.TransportError, ValueError, KeyError):
             pass
         time.sleep(0.1)
     sys.exit("the runtime did not become ready")

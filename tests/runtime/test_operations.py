@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from runtime.settings import SecuritySettings, Settings
 from tests.runtime.helpers import OPERATOR, REGISTRY_KEY, harness, unique_caller
+
+
+async def _until_ready(client: Any) -> Any:
+    for _ in range(200):
+        ready = await client.get("/health/ready")
+        if ready.status_code == 200:
+            return ready
+        await asyncio.sleep(0.05)
+    return ready
 
 
 def test_liveness_readiness_metrics_and_schema(settings: Settings) -> None:
@@ -13,9 +23,21 @@ def test_liveness_readiness_metrics_and_schema(settings: Settings) -> None:
         async with harness(settings) as h:
             assert (await h.client.get("/health/live")).json() == {"status": "ok"}
             ready = await h.client.get("/health/ready")
+            if h.runtime.jobs.durable:
+                # No job worker heartbeats on PostgreSQL: alerts would wait, so not ready.
+                assert ready.status_code == 503, ready.text
+                assert ready.json()["checks"]["worker"]["status"] == "degraded"
+            else:  # the embedded default with the worker off: nothing to see, not a fault
+                assert ready.json()["checks"]["worker"]["status"] == "off"
+                assert ready.status_code == 200, ready.text
+        # With a worker in the process (ETHIQ_OUTBOX_WORKER on), ready.
+        inline = settings.alerts.model_copy(update={"worker": True})
+        async with harness(settings.model_copy(update={"alerts": inline})) as h:
+            ready = await _until_ready(h.client)
             assert ready.status_code == 200, ready.text
             checks = ready.json()["checks"]
             assert checks["database"]["status"] == checks["store"]["status"] == "up"
+            assert checks["worker"]["status"] == "up"
             assert checks["store"]["backend"] == ("redis" if settings.store.redis_url else "memory")
             tenant = await h.add_tenant()
             await h.call(tenant)

@@ -35,6 +35,27 @@ def test_the_outbox_worker_can_be_turned_off(value: str) -> None:
     assert Settings.from_env({}).alerts.worker is True
 
 
+def test_the_sweep_schedule_is_checked_as_cron() -> None:
+    assert Settings.from_env({"ETHIQ_WORKER_SWEEP": "* * * * * */2"}).worker.sweep.endswith("*/2")
+    with pytest.raises(SettingsError, match="ETHIQ_WORKER_SWEEP='every 5 minutes'"):
+        Settings.from_env({"ETHIQ_WORKER_SWEEP": "every 5 minutes"})
+
+
+def test_ethiq_worker_refuses_the_embedded_database() -> None:
+    env = os.environ | {"DATABASE_URL": "sqlite:///x.sqlite", "ETHIQ_REGISTRY_KEY": "k"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ethiq"), "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "needs a PostgreSQL DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_ethiq_serve_refuses_a_bad_setting_before_starting() -> None:
     env = os.environ | {"ETHIQ_DB_TIMEOUT_S": "soon", "ETHIQ_REGISTRY_KEY": "k"}
     result = subprocess.run(

@@ -1,0 +1,277 @@
+"""Background work on a job engine (procrastinate): one delivery job per tenant.
+
+The outbox rows (alerts, invitations) stay the durable record, written in the same transaction
+as the verdict or the consent that causes them. Jobs only say *which tenant to look at, when*:
+
+- ``ethiq.alerts.deliver(slug)``: one tenant's due alerts and invitations (claims, sends,
+  retries, acknowledgement deadlines passing a call on, invitation reminders), bounded by
+  ``ETHIQ_WORKER_JOB_TIMEOUT_S``. It ends by queueing the tenant's next wake-up (the earliest
+  retry, lease, deadline or reminder) as a scheduled job. Queued with a *queueing lock* per
+  tenant (one waiting job per tenant and time), so a burst of webhooks queues one job; jobs of
+  different tenants run side by side (``ETHIQ_WORKER_CONCURRENCY`` per process, any number of
+  processes), so a stuck tenant holds one slot for at most its timeout and blocks nobody.
+  Two jobs of one tenant may still overlap (a webhook's and a wake-up): the rows' leases make
+  that harmless, which is also why no procrastinate ``lock`` is used (a killed worker's job
+  would hold it until recovered).
+- ``ethiq.alerts.sweep`` (periodic, ``ETHIQ_WORKER_SWEEP``, deferred once per tick for the
+  whole cluster): gives up the jobs of stalled workers (no heartbeat for 3 beats: killed,
+  frozen) and queues a job for every tenant, so work whose job was lost (a process killed
+  between its commit and its defer, a new contact declared by a stack) is found again. Every
+  worker also sweeps once when it starts.
+
+The webhooks that write outbox rows queue the tenant's job right after their commit
+(:meth:`AlertJobs.notify`, best effort: the sweep is the safety net).
+
+On PostgreSQL the queue lives in procrastinate's tables (``procrastinate_jobs``…, created on
+first use under an advisory lock); ``ethiq worker`` processes run it, and ``ethiq serve`` too
+unless ``ETHIQ_OUTBOX_WORKER=off``. The embedded default (SQLite) has no shared database to
+queue in: ``ethiq serve`` runs the same jobs through procrastinate's in-memory connector, in
+its own process. Nothing durable is lost with it, since each start sweeps every tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import procrastinate
+import psycopg
+from procrastinate import PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Status
+from procrastinate.schema import SchemaManager
+from procrastinate.testing import InMemoryConnector
+
+from runtime.alerts.invitations import Invitations, InvitePass
+from runtime.alerts.outbox import Outbox, PassResult
+from runtime.settings import Settings
+from runtime.tenants import Registry
+
+__all__ = ["QUEUE", "AlertJobs"]
+
+logger = logging.getLogger(__name__)
+
+QUEUE: Final = "alerts"
+DELIVER: Final = "ethiq.alerts.deliver"
+SWEEP: Final = "ethiq.alerts.sweep"
+_POSTGRES: Final = ("postgresql://", "postgres://")
+_SCHEMA_LOCK: Final = 0x45544849  # "ETHI": one process creates procrastinate's tables
+_RESTART_S: Final = 5.0
+
+
+class AlertJobs:
+    """The alert jobs: queue them (every process), run them (workers)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registry: Registry,
+        outbox: Outbox,
+        invitations: Invitations,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._outbox = outbox
+        self._invitations = invitations
+        self._clock = clock
+        self._url = settings.database.url
+        #: The queue is shared by processes (PostgreSQL), or this process's own (SQLite).
+        self.durable = self._url.startswith(_POSTGRES)
+        connector: Any
+        if self.durable:
+            connector = PsycopgConnector(
+                conninfo=self._url,
+                min_size=1,
+                # The worker's jobs, its LISTEN connection and heartbeat, the deferrals.
+                max_size=settings.worker.concurrency + 3,
+                timeout=settings.database.acquire_timeout_s * 5,
+            )
+        else:
+            connector = InMemoryConnector()
+        self.app = procrastinate.App(connector=connector)
+        self._opened = False
+        self._inline: asyncio.Task[None] | None = None
+        self._stopping = False
+
+        @self.app.task(name=DELIVER, queue=QUEUE)
+        async def deliver(slug: str) -> None:
+            await self.deliver(slug)
+
+        @self.app.periodic(cron=settings.worker.sweep, periodic_id="sweep")
+        @self.app.task(name=SWEEP, queue=QUEUE, queueing_lock=SWEEP)
+        async def sweep(timestamp: int) -> None:
+            await self.sweep()
+
+        self._deliver = deliver
+
+    # --- queueing -----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect (and, on PostgreSQL, create procrastinate's tables on first use)."""
+        if self._opened:
+            return
+        if self.durable:
+            await self._ensure_schema()
+        await self.app.open_async()
+        self._opened = True
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        if self._opened:
+            self._opened = False
+            with suppress(Exception):
+                await asyncio.wait_for(self.app.close_async(), timeout_s)
+
+    async def kick(self, slug: str, at: datetime | None = None) -> bool:
+        """Queue the tenant's delivery job, now or ``at``; ``False`` if one is already queued
+        for that time."""
+        await self.open()
+        now = self._clock()
+        soon = at is None or at <= now
+        lock = slug if soon or at is None else f"{slug}@{int(at.timestamp())}"
+        job = self._deliver.configure(queueing_lock=lock, schedule_at=None if soon else at)
+        try:
+            await job.defer_async(slug=slug)
+        except AlreadyEnqueued:
+            return False
+        return True
+
+    async def notify(self, slug: str) -> None:
+        """After a webhook committed outbox rows: queue the tenant's job (best effort, bounded:
+        a failure is logged and left to the sweep)."""
+        try:
+            await asyncio.wait_for(self.kick(slug), self._settings.database.timeout_s)
+        except Exception as error:
+            logger.warning("alert job of %s not queued (the sweep will): %r", slug, error)
+
+    # --- the jobs ------------------------------------------------------------------------
+
+    async def deliver(self, slug: str) -> datetime | None:
+        """One tenant's due work; returns (and queues) its next wake-up."""
+        tenant = await self._registry.get(slug)
+        if tenant is None:
+            return None
+        now = self._clock()
+        wakes: list[datetime | None] = []
+        failed: BaseException | None = None
+        try:
+            async with asyncio.timeout(self._settings.worker.job_timeout_s):
+                try:
+                    wakes.append(await self._outbox.tenant_pass(tenant, PassResult(), now))
+                except Exception as error:
+                    logger.exception("alert job of %s: the outbox failed", slug)
+                    failed = error
+                wakes.append(await self._invitations.tenant_pass(tenant, InvitePass(), now))
+        except Exception as error:
+            logger.exception("alert job of %s failed or ran out of time", slug)
+            failed = error
+        if failed is not None:  # look again after a while, and let the job show as failed
+            wakes.append(now + timedelta(seconds=self._settings.worker.job_timeout_s))
+        wake = min((w for w in wakes if w is not None), default=None)
+        if wake is not None:
+            await self.kick(slug, max(wake, now + timedelta(seconds=1)))
+        if failed is not None:
+            raise failed
+        return wake
+
+    async def sweep(self) -> int:
+        """Give up stalled workers' jobs, queue a job per tenant; return how many were queued."""
+        await self.open()
+        manager = self.app.job_manager
+        if self.durable:
+            stalled = await manager.get_stalled_jobs(
+                seconds_since_heartbeat=self._settings.worker.stalled_s
+            )
+            for job in stalled:
+                await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                logger.warning("job %s of a stalled worker given up (%s)", job.id, job.call_string)
+        queued = 0
+        for slug in await self._registry.slugs():
+            queued += await self.kick(slug)
+        return queued
+
+    # --- running -------------------------------------------------------------------------
+
+    async def run(
+        self, *, name: str = "ethiq-worker", install_signal_handlers: bool = True
+    ) -> None:
+        """Run a worker until stopped (``ethiq worker``: SIGTERM/SIGINT end it gracefully)."""
+        await self.open()
+        await self.sweep()
+        worker = self._settings.worker
+        await self.app.run_worker_async(
+            queues=[QUEUE],
+            name=name,
+            concurrency=worker.concurrency,
+            fetch_job_polling_interval=self._settings.alerts.poll_interval_s,
+            abort_job_polling_interval=max(self._settings.alerts.poll_interval_s, 5.0),
+            delete_jobs="successful",
+            install_signal_handlers=install_signal_handlers,
+            update_heartbeat_interval=worker.heartbeat_s,
+            stalled_worker_timeout=worker.stalled_s,
+            shutdown_graceful_timeout=worker.job_timeout_s,
+        )
+
+    def start_inline(self) -> None:
+        """Run a worker inside this process (``ethiq serve``), restarted if it fails."""
+
+        async def supervise() -> None:
+            while not self._stopping:
+                try:
+                    await self.run(name="ethiq-serve", install_signal_handlers=False)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    if self._stopping:
+                        return
+                    logger.exception("in-process job worker failed; restarting")
+                await asyncio.sleep(_RESTART_S)
+
+        self._stopping = False
+        self._inline = asyncio.create_task(supervise(), name="ethiq-jobs")
+
+    async def stop_inline(self) -> None:
+        """Stop this process's worker: running jobs get ``shutdown_graceful_timeout``, then are
+        cancelled (their rows' leases hand them to the next worker)."""
+        if self._inline is not None:
+            self._stopping = True
+            self._inline.cancel()
+            grace = self._settings.worker.job_timeout_s + 5.0
+            await asyncio.wait([self._inline], timeout=grace)
+            self._inline = None
+
+    @property
+    def expected(self) -> bool:
+        """Whether a worker should be seen from here: always on PostgreSQL (``ethiq worker``
+        processes or this one), else only when this process runs one."""
+        return self.durable or self._inline is not None
+
+    async def healthy(self) -> bool:
+        """Whether a worker runs: a worker heartbeat newer than 3 beats (PostgreSQL), or this
+        process's own worker task alive (the embedded default)."""
+        if not self.durable:
+            return self._inline is not None and not self._inline.done()
+        await self.open()
+        row = await self.app.connector.execute_query_one_async(
+            "SELECT count(*) AS alive FROM procrastinate_workers "
+            "WHERE last_heartbeat > NOW() - make_interval(secs => %(stalled)s)",
+            stalled=self._settings.worker.stalled_s,
+        )
+        return bool(row and row["alive"])
+
+    async def _ensure_schema(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
+            await conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+            try:
+                cursor = await conn.execute("SELECT to_regclass('procrastinate_jobs') AS t")
+                found = await cursor.fetchone()
+                if found is None or found[0] is None:
+                    logger.info("creating procrastinate's job tables")
+                    await conn.execute(SchemaManager.get_schema())
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))

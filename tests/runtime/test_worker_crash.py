@@ -1,0 +1,164 @@
+"""Exactly-once alerts with several ``ethiq worker`` processes, one killed with SIGKILL mid-send.
+
+Real PostgreSQL (procrastinate's queue and the outbox rows), the Twilio sandbox, the documented
+command. Three tenants' scam calls leave three alerts. A first worker takes one and is killed
+(``kill -9``) while Twilio is still answering its request, which Twilio completes anyway: the
+message exists, the row says ``sending``. Two more workers then run side by side: the stalled
+worker's job is given up, the rows are found again, and the killed row is re-claimed after its
+lease and recorded from the message Twilio already sent, never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ethiq.sandbox.server import SandboxHandle, running_sandbox
+from runtime.storage import bind_tables, store_for_url
+from runtime.tenants import TenantRecord
+from tests.runtime.helpers import PUBLIC, REGISTRY_KEY, SCAM_LINES_FR, harness, make_settings
+from tests.runtime.test_served import _tenant_in_sandbox
+from tests.runtime.test_transcription import consent_all
+from tests.servers import Server
+
+pytestmark = pytest.mark.services
+
+ETHIQ = str(Path(sys.executable).parent / "ethiq")
+DEADLINE_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxHandle]:
+    with running_sandbox() as handle:
+        yield handle
+
+
+def _until(check: Callable[[], Any], what: str) -> Any:
+    """Poll ``check`` until it returns something truthy (a state to reach, not a timing)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {DEADLINE_S}s")
+
+
+def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [ETHIQ, "worker", "--concurrency", "2"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+async def _scam_calls(database_url: str, tenants: list[TenantRecord]) -> None:
+    async with harness(make_settings(database_url)) as h:
+        for tenant in tenants:
+            await h.add_tenant(tenant)
+            await consent_all(h, tenant)
+            call_sid, _ = await h.call(tenant)
+            for n, line in enumerate(SCAM_LINES_FR, 1):
+                await h.say(tenant, call_sid, n, line)
+
+
+async def _alerts(database_url: str, tenants: list[TenantRecord]) -> list[dict[str, Any]]:
+    store = store_for_url(database_url)
+    try:
+        found = []
+        for tenant in tenants:
+            t = bind_tables(store.engine(tenant.slug))
+            found += [{**row, "tenant": tenant} for row in await t.Alert.select()]
+        return found
+    finally:
+        await store.close()
+
+
+def test_alerts_exactly_once_with_workers_and_a_kill_9(
+    postgres: Server, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    tenants = []
+    for _ in range(3):
+        tenant = _tenant_in_sandbox(sandbox, PUBLIC)
+        [contact] = tenant.contacts
+        tenants.append(dataclasses.replace(tenant, contacts=(contact,)))
+    asyncio.run(_scam_calls(postgres.url, tenants))
+    assert len(asyncio.run(_alerts(postgres.url, tenants))) == 3
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres.url,
+        "ETHIQ_PUBLIC_URL": PUBLIC,
+        "ETHIQ_REGISTRY_KEY": REGISTRY_KEY,
+        "TWILIO_ACCOUNT_SID": sandbox.account_sid,
+        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
+        "TWILIO_API_BASE_URL": sandbox.base_url,
+        # Longer than the sandbox takes to answer here, shorter than the test.
+        "ETHIQ_OUTBOX_LEASE_S": "5",
+        "ETHIQ_OUTBOX_POLL_S": "0.2",
+        "ETHIQ_WORKER_HEARTBEAT_S": "0.5",
+        "ETHIQ_WORKER_SWEEP": "* * * * * */2",
+    }
+    env.pop("REDIS_URL", None)
+    # Twilio takes a second to answer the first send: the first worker is killed meanwhile.
+    slow = sandbox.control.delay(1.0, method="POST", path="*/Messages.json")
+    first = _worker(env, tmp_path / "first.log")
+    others: list[subprocess.Popen[bytes]] = []
+    try:
+        # The fault is spent (gone) once the request arrived.
+        _until(
+            lambda: (
+                all(f.id != slow.id for f in sandbox.control.faults()) or first.poll() is not None
+            ),
+            "the first worker sending",
+        )
+        assert first.poll() is None, (tmp_path / "first.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        others = [_worker(env, tmp_path / f"worker-{n}.log") for n in (2, 3)]
+
+        seen: list[dict[str, Any]] = []
+
+        def all_sent() -> list[dict[str, Any]] | None:
+            for worker in others:
+                assert worker.poll() is None, "a worker exited"
+            seen[:] = asyncio.run(_alerts(postgres.url, tenants))
+            return seen if all(r["status"] == "sent" for r in seen) else None
+
+        try:
+            rows = _until(all_sent, "every alert sent")
+        except AssertionError as error:
+            shown = [{k: v for k, v in r.items() if k != "tenant"} for r in seen]
+            raise AssertionError(f"{error}: {shown}") from None
+        messages = [m for m in sandbox.control.messages() if "ALERTE" in m["body"]]
+        # Exactly one message per alert, and each row records that message.
+        assert len(messages) == 3, [m["body"] for m in messages]
+        assert sorted(r["message_sid"] for r in rows) == sorted(m["sid"] for m in messages)
+        for row in rows:
+            [message] = [m for m in messages if m["sid"] == row["message_sid"]]
+            assert message["to"] == row["tenant"].contacts[0].number
+            assert message["from"] == row["tenant"].phone_number
+        # The killed worker's alerts (it ran two jobs) were claimed again after their lease,
+        # once each: taken over and recorded, not re-sent.
+        attempts = sorted(r["attempts"] for r in rows)
+        assert attempts[-1] == 2, attempts
+        assert attempts[0] == 1, attempts
+        assert sandbox.control.violations() == []
+    finally:
+        for worker in [first, *others]:
+            if worker.poll() is None:
+                worker.terminate()
+        for worker in [first, *others]:
+            worker.wait(timeout=30)
+    # SIGTERM ends a worker gracefully (exit 0), its jobs finished or handed back.
+    assert [w.returncode for w in others] == [0, 0], [
+        (tmp_path / f"worker-{n}.log").read_text() for n in (2, 3)
+    ]
