@@ -34,6 +34,8 @@ from runtime.screening.risk import Sensitivity, Thresholds, parse_sensitivity
 from runtime.screening.train import (
     DEFAULT_CORPUS,
     FOLDS,
+    INNER_FOLDS,
+    L2_GRID,
     cross_validate,
     fold_models,
     leave_one_source_out,
@@ -132,6 +134,11 @@ def _threshold_spread(models: list[LinearModel]) -> dict[str, object]:
         "folds": [pair(m.thresholds) for m in models],
         "median": pair(median_thresholds(models)),
         "committed": None if committed is None else pair(committed.thresholds),
+        # The ridge penalty each fold chose by inner cross-validation on its training calls.
+        "l2_grid": list(L2_GRID),
+        "fold_l2": [m.info.get("l2") for m in models],
+        "fold_l2_inner_recall": [m.info.get("l2_inner_recall") for m in models],
+        "committed_l2": None if committed is None else committed.info.get("l2"),
     }
 
 
@@ -153,7 +160,34 @@ def _format_spread(spread: dict[str, object]) -> str:
             f"; committed model: suspicious {committed['suspicious']:.2f}, "
             f"scam {committed['scam']:.2f}"
         )
+    grid = ", ".join(f"{v:g}" for v in spread["l2_grid"])  # type: ignore[attr-defined]
+    chosen = ", ".join(f"{v:g}" for v in spread["fold_l2"])  # type: ignore[attr-defined]
+    line += (
+        f"\nridge penalty chosen by each fold among {grid} (nested: an inner {INNER_FOLDS}-fold "
+        f"cross-validation on that fold's training calls only): {chosen}"
+    )
+    if spread["committed_l2"] is not None:
+        line += f"; committed model: {spread['committed_l2']:g}"
     return line
+
+
+def _sole_sources(outcomes: list[Outcome]) -> list[str]:
+    """Why a left-out source can score low: no other real source has calls of its label."""
+    real = {(o.source, o.label) for o in outcomes if o.source != OWN_SET}
+    notes = []
+    for label in sorted({lab for _, lab in real}):
+        sources = sorted(src for src, lab in real if lab == label)
+        if len(sources) == 1:
+            notes.append(
+                f"note: {sources[0]} is the only real source of {label} calls: left out, it is "
+                f"scored by a model that learned {label} calls from the own set's alone"
+            )
+    return notes
+
+
+def _format_loso(outcomes: list[Outcome]) -> str:
+    lines = ["leave one source out: each source scored by a model trained on the others"]
+    return "\n".join([*lines, *_sole_sources(outcomes), format_table(summarise(outcomes))])
 
 
 def _cross_validated(
@@ -266,5 +300,4 @@ def evaluate(
         typer.echo(_format_sweep(sweep_rows))
     if loso is not None:
         typer.echo("")
-        typer.echo("leave one source out: each source scored by a model trained on the others")
-        typer.echo(format_table(summarise(loso)))
+        typer.echo(_format_loso(loso))

@@ -118,6 +118,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         'follows up a recorded call ("you pressed 1")',
         "fait suite à un appel enregistré (« vous avez appuyé sur 1 »)",
     ),
+    "notice_followup": (
+        "follows up a call, text or pop-up you did not ask for",
+        "fait suite à un appel, un texto ou une alerte que vous n'avez pas demandé",
+    ),
     "learned": (
         "sounds like known scam calls",
         "ressemble à des appels frauduleux connus",

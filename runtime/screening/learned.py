@@ -85,9 +85,16 @@ class NgramState:
 
     def add(self, tokens: list[str]) -> None:
         """Account for one more segment's tokens."""
+        self.add_buckets(hashed_grams(tokens, self.previous))
+        words = [word for word in tokens if word != "."]
+        if words:
+            self.previous = "0" if words[-1][0].isdigit() else words[-1]
+
+    def add_buckets(self, buckets: Iterable[int]) -> None:
+        """Account for one more segment given its n-gram buckets (training hashes them once)."""
         table, seen = self.table, self.seen
         here: dict[int, float] = {}
-        for bucket in hashed_grams(tokens, self.previous):
+        for bucket in buckets:
             weight = table.get(bucket)
             if weight is None:
                 continue
@@ -102,9 +109,6 @@ class NgramState:
         self.recent.append(
             (sum(w for w in here.values() if w > 0), -sum(w for w in here.values() if w < 0))
         )
-        words = [word for word in tokens if word != "."]
-        if words:
-            self.previous = "0" if words[-1][0].isdigit() else words[-1]
 
     def features(self) -> dict[str, float]:
         """The two saturating n-gram features."""

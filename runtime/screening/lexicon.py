@@ -778,6 +778,26 @@ _ROBOCALL = (
         r"|pese) (?:sur )?(?:the )?(?:1|one|un|le 1)\b",
         r"(?:recu|eu) (?:un|le) (?:appel|message) (?:automatise|enregistre|automatique)",
     ),
+    # The call-back half of a notice scam: someone reports the unsolicited call, text, voicemail
+    # or pop-up that sent them here ("I got a message saying my account...", "told to call back").
+    cue(
+        "notice_followup",
+        Group.ROBOCALL,
+        0.8,
+        r"(?:received|got|get|had|getting) (?:a |an |this |these |some )?(?:phone )?(?:call|message"
+        r"|text|voice ?mail|notification|letter|email|pop ?up|alert)s? (?:\w+ ){0,4}(?:saying"
+        r"|telling me|that said|about (?:my|your|you)|regarding (?:my|your)|from (?:this|your)"
+        r" number|from you guys)",
+        r"(?:said|says|saying|telling me|tells me) (?:that )?(?:it s|its|it is|it was|my \w+"
+        r" (?:is|was|has)) (?:been )?(?:locked|blocked|hacked|infected)",
+        r"(?:told|asked) (?:me |us )?to call (?:back|this number)|missed call from (?:this|your)"
+        r" number",
+        rf"(?:recu|eu) (?:un|une|des|le|ce) (?:appel|message|texto|courriel|avis|lettre"
+        rf"|notification|fenetre)s? {G4}(?:disant|qui disait|me disant|qui dit|concernant (?:mon"
+        r"|ma|mes|votre)|au sujet de (?:mon|ma|mes|votre)|de ce numero)",
+        r"(?:on m a|on m avait|il m a|elle m a) (?:dit|demande) de (?:rappeler|vous appeler"
+        r"|appeler ce numero)|appel manque (?:de|du) ce numero",
+    ),
 )
 
 _MITIGATION = (
