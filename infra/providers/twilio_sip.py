@@ -6,8 +6,6 @@ generated here to Twilio's rules and leaves only as a Pulumi secret.
 
 from __future__ import annotations
 
-import secrets
-import string
 from typing import Any
 
 import pulumi
@@ -18,30 +16,16 @@ from twilio.rest import Client
 from infra.providers.base import CREDENTIALS, TwilioProvider
 from infra.providers.ownership import parse_tag
 from infra.providers.retry import call_twilio
+from runtime.telephony.passwords import new_sip_password
 
 __all__ = [
     "CredentialListMapping",
     "SipCredential",
     "SipCredentialList",
     "SipDomain",
-    "generate_password",
 ]
 
 _NOT_FOUND = 404
-_PASSWORD_LENGTH = 24
-
-
-def generate_password(length: int = _PASSWORD_LENGTH) -> str:
-    """Twilio's rules: at least 12 characters with a lowercase, an uppercase letter and a digit."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if (
-            any(c.islower() for c in password)
-            and any(c.isupper() for c in password)
-            and any(c.isdigit() for c in password)
-        ):
-            return password
 
 
 def _ignore_missing(action: Any) -> None:
@@ -221,7 +205,7 @@ class CredentialProvider(TwilioProvider):
         return self.make(client, props)
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
-        password = generate_password()
+        password = new_sip_password()
         created = call_twilio(
             lambda: {
                 "sid": client.sip.credential_lists(props["credential_list_sid"])
@@ -237,7 +221,7 @@ class CredentialProvider(TwilioProvider):
         return created
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        password = generate_password()
+        password = new_sip_password()
         call_twilio(
             lambda: (
                 client.sip.credential_lists(props["credential_list_sid"])

@@ -15,14 +15,13 @@ https://www.twilio.com/docs/voice/sip/api/sip-credential-resource
 from __future__ import annotations
 
 import asyncio
-import secrets
-import string
-from typing import Final, Protocol
+from typing import Protocol
 from urllib.parse import quote
 
 import segno
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from runtime.telephony.passwords import new_sip_password
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import TenantRecord
 
@@ -31,30 +30,13 @@ __all__ = [
     "SipRotator",
     "TwilioSipRotator",
     "account_uri",
-    "new_password",
     "qr_svg",
     "sip_domain",
 ]
 
-_PASSWORD_LENGTH: Final = 24
-
 
 class SipRotationError(Exception):
     """Twilio refused or could not be reached: the old password still works."""
-
-
-def new_password(length: int = _PASSWORD_LENGTH) -> str:
-    """Twilio's rules: at least 12 characters with a lowercase, an uppercase letter and a digit
-    (letters and digits only: easy to type on a phone if the QR code cannot be used)."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if (
-            any(c.islower() for c in password)
-            and any(c.isupper() for c in password)
-            and any(c.isdigit() for c in password)
-        ):
-            return password
 
 
 def sip_domain(tenant: TenantRecord) -> str:
@@ -92,7 +74,7 @@ class TwilioSipRotator:
         self._timeout_s = timeout_s
 
     async def rotate(self, tenant: TenantRecord) -> str:
-        password = new_password()
+        password = new_sip_password()
         domain_name = sip_domain(tenant)
 
         def run() -> None:

@@ -120,7 +120,7 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "notice_followup": (
         "follows up a call, text or pop-up you did not ask for",
-        "fait suite à un appel, un texto ou une alerte que vous n'avez pas demandé",
+        "fait suite à un appel ou un texto non sollicité",
     ),
     "learned": (
         "sounds like known scam calls",

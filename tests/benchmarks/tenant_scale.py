@@ -153,7 +153,7 @@ async def _play(
         logging.getLogger(name).setLevel(logging.WARNING)
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        h = Harness(app, client, sender, updater)  # type: ignore[arg-type]  # same post() API
+        h = Harness(app, client, sender, updater)
         sampler = asyncio.create_task(_sample_connections(pg.url, stop, peak))
 
         async def timed(kind: str, request: Awaitable[Any], ok: int) -> None:

@@ -18,9 +18,10 @@ from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
-from runtime.people.sip import account_uri, new_password, qr_svg
+from runtime.people.sip import account_uri, qr_svg
 from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
+from runtime.telephony.passwords import new_sip_password
 from runtime.tenants import Registry, TenantRecord
 from runtime.web.people import _standing
 from tests.people.conftest import Inbox, parts
@@ -196,7 +197,7 @@ def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
         f"sip:a%20b%40c:Pa%3Ass%2F1@{tenant.slug}.sip.twilio.com;transport=tls"
     )
     assert qr_svg(tenant, "Secret123abc").startswith("<svg")
-    passwords = {new_password() for _ in range(50)}
+    passwords = {new_sip_password() for _ in range(50)}
     assert len(passwords) == 50
     for password in passwords:
         assert len(password) >= 12

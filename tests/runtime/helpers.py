@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from runtime.alerts import SendError
 from runtime.settings import (
@@ -161,7 +161,7 @@ class FakeUpdater:
 @dataclass
 class Harness:
     app: Litestar
-    client: AsyncTestClient[Litestar]
+    client: httpx.AsyncClient
     sender: FakeSender
     updater: FakeUpdater
 
@@ -242,7 +242,13 @@ def parse_twiml(text: str) -> ET.Element:
 async def harness(settings: Settings) -> AsyncIterator[Harness]:
     sender, updater = FakeSender(), FakeUpdater()
     app = create_app(settings, sender=sender, updater=updater)
-    async with AsyncTestClient(app, base_url="http://internal.test:8000") as client:
+    # The app's start-up runs in this event loop (Litestar's AsyncTestClient would run it in a
+    # portal thread's loop, and a Redis connection opened there fails in this one).
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://internal.test:8000") as client,
+    ):
         yield Harness(app, client, sender, updater)
 
 

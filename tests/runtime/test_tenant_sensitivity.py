@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from infra.providers.database import RegistrationProvider
-from infra.tenant_config import validate_tenant
+from infra.tenant_config import TenantConfig, validate_tenant
 from runtime.settings import Settings
 from runtime.storage import bind_tables
 from runtime.tenants import TenantRecord
@@ -28,11 +28,9 @@ def _stack_values(sensitivity: str) -> dict[str, Any]:
     }
 
 
-async def _register(h: Harness, settings: Settings, sensitivity: str) -> TenantRecord:
-    """Register a tenant the way `up` does: its stack values through the provider."""
-    template = make_tenant()
-    config = validate_tenant(template.slug, _stack_values(sensitivity))
-    props = {
+def _props(template: TenantRecord, config: TenantConfig, settings: Settings) -> dict[str, Any]:
+    """The registration's inputs as the program gives them for ``config``."""
+    return {
         "slug": template.slug,
         "phone_number": template.phone_number,
         "sip_address": template.sip_address,
@@ -46,6 +44,13 @@ async def _register(h: Harness, settings: Settings, sensitivity: str) -> TenantR
         "database_url": settings.database.url,
         "registry_key": REGISTRY_KEY,
     }
+
+
+async def _register(h: Harness, settings: Settings, sensitivity: str) -> TenantRecord:
+    """Register a tenant the way `up` does: its stack values through the provider."""
+    template = make_tenant()
+    config = validate_tenant(template.slug, _stack_values(sensitivity))
+    props = _props(template, config, settings)
     # The provider runs its own event loop (as in the engine's provider process).
     await asyncio.to_thread(RegistrationProvider().create, props)
     record = await h.runtime.registry.get(template.slug)
@@ -113,20 +118,7 @@ def test_a_contacts_own_language_reaches_the_registry_and_reads_back_unchanged(
                 {"number": "+15145550111", "name": "Marie"},
                 {"number": "+15145550122", "name": "John", "language": "en-US"},
             ]
-            props = {
-                "slug": template.slug,
-                "phone_number": template.phone_number,
-                "sip_address": template.sip_address,
-                "sip_username": template.sip_username,
-                "subaccount_sid": template.subaccount_sid,
-                "auth_token": template.auth_token,
-                "language": config.language,
-                "region": config.region,
-                "contacts": contacts,
-                "sensitivity": None,
-                "database_url": settings.database.url,
-                "registry_key": REGISTRY_KEY,
-            }
+            props = _props(template, config, settings)
             provider = RegistrationProvider()
             created = await asyncio.to_thread(provider.create, props)
             record = await h.runtime.registry.get(template.slug)
