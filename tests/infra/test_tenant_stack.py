@@ -160,7 +160,7 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     writes_before = len(control.writes())
     second = ws.pulumi("up", "--yes", "--skip-preview")
     assert len(control.writes()) == writes_before
-    assert "14 unchanged" in second.stdout
+    assert "15 unchanged" in second.stdout
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
 
