@@ -24,6 +24,7 @@ import contextlib
 import io
 import os
 import re
+import threading
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +47,32 @@ __all__ = ["Registration", "TenantSchema", "billing_activation"]
 T = TypeVar("T")
 
 
+_IMPORTING = threading.Lock()
+_loaded = False
+
+
+def _data_layer() -> None:
+    """Import the data layer (piccolo underneath) once, one thread at a time.
+
+    The Python provider host serves resources from a thread pool: the number's activation check
+    and the schema importing piccolo for the first time at once saw it partially initialised
+    (``ImportError: cannot import name 'JSON' from partially initialized module``)."""
+    global _loaded  # noqa: PLW0603 (once per provider process)
+    if _loaded:
+        return
+    with _IMPORTING:
+        import runtime.billing.activation
+        import runtime.screening.risk
+        import runtime.storage
+        import runtime.tenants  # noqa: F401
+
+        _loaded = True
+
+
 def _run(work: Coroutine[Any, Any, T]) -> T:
     """Run ``work`` to completion, keeping piccolo's progress prints off the provider's stdout
     (the engine reads the provider's stdout)."""
+    _data_layer()
     with contextlib.redirect_stdout(io.StringIO()):
         return asyncio.run(work)
 
@@ -102,6 +126,7 @@ def billing_activation(props: dict[str, Any]) -> Any:
         return rpc.UNKNOWN
     if isinstance(url, dict):
         url = url.get("value")
+    _data_layer()
     from runtime.billing.activation import read_activation
 
     try:
@@ -240,6 +265,7 @@ class TenantSchemaProvider(dynamic.ResourceProvider):
             finally:
                 await store.close()
 
+        _data_layer()
         from runtime.storage import tenant_namespace
 
         _run(ensure())
@@ -383,6 +409,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
 
     @staticmethod
     def _upsert(props: dict[str, Any], previous: str | None = None) -> None:
+        _data_layer()
         from runtime.screening.risk import parse_sensitivity
         from runtime.tenants import TenantContact, TenantRecord
 
