@@ -143,6 +143,7 @@ async def _work(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     try:
         await asyncio.wait_for(runtime.registry.migrate(), 30.0)
+        await asyncio.wait_for(runtime.fleet.migrate(), 30.0)  # the on-call's alerts
         await runtime.jobs.run()
     finally:
         await runtime.jobs.close()

@@ -126,6 +126,13 @@ class Metrics:
             ["event", "source"],
             registry=self.registry,
         )
+        self.operator_alerts = Counter(
+            "ethiq_operator_alerts_total",
+            "Messages to the on-call operator, by channel (email, sms) and outcome (queued, "
+            "held for the digest by the hourly limit, sent, retried, failed)",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
 
     def tenant(self, slug: str) -> str:
         """``slug`` as a label value while under the cap, else ``_other``."""

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Final, Literal
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -89,6 +90,14 @@ class _Concern(BaseSettings):
 
 def _env(name: str, default: Any, description: str, **kwargs: Any) -> Any:
     return Field(default, validation_alias=name, description=description, **kwargs)
+
+
+def _valid_cron(value: str) -> str:
+    from croniter import croniter  # noqa: PLC0415 - only when a cron is validated
+
+    if not croniter.is_valid(value):
+        raise ValueError("not a cron expression (5 fields, or 6 with seconds)")
+    return value
 
 
 class DatabaseSettings(_Concern):
@@ -183,6 +192,12 @@ class SecuritySettings(_Concern):
     )
     operator_token: str = _env(
         "ETHIQ_OPERATOR_TOKEN", "", "bearer token of the operator API", repr=False
+    )
+    operator_sign_ins: int = _env(
+        "ETHIQ_OPERATOR_SIGN_INS",
+        10,
+        "sign-in attempts on the operator page per client address per 15 minutes",
+        ge=1,
     )
 
     @field_validator("registry_key", mode="before")
@@ -288,15 +303,63 @@ class WorkerSettings(_Concern):
     @field_validator("sweep")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from croniter import croniter  # noqa: PLC0415 - only when the variable is set
-
-        if not croniter.is_valid(value):
-            raise ValueError("not a cron expression (5 fields, or 6 with seconds)")
-        return value
+        return _valid_cron(value)
 
     @property
     def stalled_s(self) -> float:
         return 3 * self.heartbeat_s
+
+
+class OncallSettings(_Concern):
+    """Who hears of operator alerts (incidents, campaign callers, scam surges) and how often."""
+
+    email: str = _env(
+        "ETHIQ_ONCALL_EMAIL", "", "the on-call operator's email (empty: no operator email)"
+    )
+    sms: str = _env(
+        "ETHIQ_ONCALL_SMS", "", "the on-call operator's phone, E.164 (empty: no operator SMS)"
+    )
+    sms_from: str = _env(
+        "ETHIQ_ONCALL_SMS_FROM",
+        "",
+        "the parent account's number (E.164) or Messaging Service (MG…) that texts the on-call",
+    )
+    per_hour: int = _env(
+        "ETHIQ_ONCALL_PER_HOUR",
+        6,
+        "operator alerts sent per channel per hour; more wait for the digest (never dropped)",
+        ge=1,
+    )
+    digest: str = _env(
+        "ETHIQ_ONCALL_DIGEST",
+        "0 8 * * 1",
+        "cron (UTC) of the operators' digest email: the week's incidents, held alerts, campaign "
+        "callers and blocks",
+    )
+
+    @field_validator("sms", "sms_from")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        if not value or value.startswith("MG"):
+            return value
+        try:
+            parsed = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as error:
+            raise ValueError(f"not an E.164 number: {error}") from None
+        if not phonenumbers.is_valid_number(parsed):
+            raise ValueError("not a valid E.164 number")
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    @field_validator("digest")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return _valid_cron(value)
+
+    @property
+    def channels(self) -> list[tuple[str, str]]:
+        """(channel, recipient) of each configured way to reach the on-call operator."""
+        wanted = [("email", self.email), ("sms", self.sms if self.sms_from else "")]
+        return [(channel, to) for channel, to in wanted if to]
 
 
 class ServerSettings(_Concern):
@@ -420,6 +483,7 @@ _CONCERNS: Final[dict[str, type[_Concern]]] = {
     "screening": ScreeningSettings,
     "alerts": AlertSettings,
     "worker": WorkerSettings,
+    "oncall": OncallSettings,
     "server": ServerSettings,
     "people": PeopleSettings,
     "observability": ObservabilitySettings,
@@ -439,6 +503,7 @@ class Settings(BaseModel):
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings.model_construct)
     alerts: AlertSettings = Field(default_factory=AlertSettings.model_construct)
     worker: WorkerSettings = Field(default_factory=WorkerSettings.model_construct)
+    oncall: OncallSettings = Field(default_factory=OncallSettings.model_construct)
     server: ServerSettings = Field(default_factory=ServerSettings.model_construct)
     people: PeopleSettings = Field(default_factory=PeopleSettings.model_construct)
     observability: ObservabilitySettings = Field(

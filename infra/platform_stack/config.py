@@ -30,6 +30,19 @@ class PlatformConfig:
     github_oidc_provider_arn: str | None = None  # the account's GitHub OIDC provider
     alarm_email: str | None = None
     operator_token: pulumi.Output[str] | None = None  # ETHIQ_OPERATOR_TOKEN: operator API, page
+    # Who hears of incidents (ETHIQ_ONCALL_*); the email defaults to alarm_email.
+    oncall_email: str | None = None
+    oncall_sms: str | None = None
+    oncall_sms_from: str | None = None  # a number (or MG… service) of the parent account
+
+    @property
+    def oncall_environment(self) -> dict[str, str]:
+        values = {
+            "ETHIQ_ONCALL_EMAIL": self.oncall_email or self.alarm_email,
+            "ETHIQ_ONCALL_SMS": self.oncall_sms,
+            "ETHIQ_ONCALL_SMS_FROM": self.oncall_sms_from,
+        }
+        return {key: value for key, value in values.items() if value}
 
     @property
     def public_url(self) -> str:
@@ -58,4 +71,7 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         github_oidc_provider_arn=config.get("githubOidcProviderArn"),
         alarm_email=config.get("alarmEmail"),
         operator_token=config.get_secret("operatorToken"),
+        oncall_email=config.get("oncallEmail"),
+        oncall_sms=config.get("oncallSms"),
+        oncall_sms_from=config.get("oncallSmsFrom"),
     )

@@ -134,6 +134,7 @@ class Platform(pulumi.ComponentResource):
                     "ETHIQ_PUBLIC_URL": config.public_url,
                     "ETHIQ_DATA_REGION": config.region,
                     "REDIS_URL": cache.url,
+                    **config.oncall_environment,
                 },
                 alarm_topic_arn=alarms.arn,
                 metrics_remote_write_url=monitoring.remote_write_url,

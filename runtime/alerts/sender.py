@@ -46,34 +46,52 @@ class SmsSender(Protocol):
 
 
 class TwilioSmsSender:
+    """People's messages go through their tenant's subaccount; the operators' own (the on-call
+    alerts, which belong to no tenant) through the parent account (``account_sid=None``)."""
+
     def __init__(self, credentials: TwilioCredentials, timeout_s: float = 10.0) -> None:
         self._credentials = credentials
         self._timeout_s = timeout_s
 
     async def send(self, tenant: TenantRecord, to: str, body: str, status_callback: str) -> str:
+        origin = (
+            tenant.messaging_service_sid if tenant.messaging_service_sid else tenant.phone_number
+        )
+        return await self.send_as(tenant.subaccount_sid, origin, to, body, status_callback)
+
+    async def find(self, tenant: TenantRecord, to: str, marker: str) -> str | None:
+        # The service's pool holds the tenant's number only: messages list under it.
+        return await self.find_as(tenant.subaccount_sid, tenant.phone_number, to, marker)
+
+    async def send_as(
+        self, account_sid: str | None, origin: str, to: str, body: str, status_callback: str = ""
+    ) -> str:
+        """Send from ``origin`` (a number, or a Messaging Service ``MG…``) of the account."""
+
         def run() -> str:
             client = make_client(
-                self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
+                self._credentials, account_sid=account_sid, timeout=self._timeout_s
             )
-            origin = (
-                {"messaging_service_sid": tenant.messaging_service_sid}
-                if tenant.messaging_service_sid
-                else {"from_": tenant.phone_number}
+            sender = (
+                {"messaging_service_sid": origin} if origin.startswith("MG") else {"from_": origin}
             )
-            message = client.messages.create(
-                to=to, body=body, status_callback=status_callback, **origin
-            )
+            callback = {"status_callback": status_callback} if status_callback else {}
+            message = client.messages.create(to=to, body=body, **sender, **callback)
             return str(message.sid)
 
         return await self._call(run)
 
-    async def find(self, tenant: TenantRecord, to: str, marker: str) -> str | None:
+    async def find_as(
+        self, account_sid: str | None, origin: str, to: str, marker: str
+    ) -> str | None:
+        """The sid of a message the account sent ``to`` whose body contains ``marker``."""
+
         def run() -> str | None:
             client = make_client(
-                self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
+                self._credentials, account_sid=account_sid, timeout=self._timeout_s
             )
-            # The service's pool holds the tenant's number only: messages list under it.
-            for message in client.messages.list(to=to, from_=tenant.phone_number, limit=50):
+            listed = {} if origin.startswith("MG") else {"from_": origin}
+            for message in client.messages.list(to=to, limit=50, **listed):
                 if marker in (message.body or ""):
                     return str(message.sid)
             return None

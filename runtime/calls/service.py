@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,6 +106,8 @@ class CallService:
         self._metrics = metrics
         self._campaigns = campaigns
         self._surge = surge
+        #: Tells the on-call operator (what, subject, text): set by the app (the fleet's).
+        self.tell_operators: Callable[[str, str, str], Awaitable[int]] | None = None
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
 
@@ -192,6 +195,24 @@ class CallService:
                 self._settings.store.velocity_window_s,
                 caller,
             )
+            window = self._settings.store.velocity_window_s
+            await self._tell(
+                f"campaign:{caller}:{int(time.time() // window)}",
+                f"campaign caller {caller} reached {tenants} tenants",
+                f"The caller {caller} reached {tenants} tenants within {window} s.\n"
+                f"If it is a scam, block it on every tenant: ethiq block {caller} --reason '…'",
+            )
+
+    async def _tell(self, what: str, subject: str, text: str) -> None:
+        """Tell the on-call operator, bounded; a failure is logged, never the call's."""
+        if self.tell_operators is None:
+            return
+        try:
+            await asyncio.wait_for(
+                self.tell_operators(what, subject, text), self._settings.database.timeout_s
+            )
+        except Exception as error:
+            logger.error("on-call not told (%s): %r", subject, error)
 
     def _url(self, path: str, query: str) -> str:
         return public_url(self._settings.twilio.public_url, path, query)
@@ -388,6 +409,14 @@ class CallService:
                 surging,
                 self._settings.store.velocity_window_s,
                 self._settings.store.scam_surge,
+            )
+            window = self._settings.store.velocity_window_s
+            await self._tell(
+                f"surge:{int(time.time() // window)}",
+                f"scam surge: {surging} scam verdicts within {window} s",
+                f"{surging} calls were judged scam across tenants within {window} s "
+                f"(threshold {self._settings.store.scam_surge}): a campaign may be under way.\n"
+                "See the campaign callers on the operator page (/ops).",
             )
 
     async def _store_and_assess(

@@ -19,6 +19,7 @@ from typing import Any, Final
 import msgspec
 
 from runtime.fleet.blocks import MAX_NAME
+from runtime.fleet.oncall import Oncall
 from runtime.fleet.tables import Incident
 from runtime.metrics import Metrics
 from runtime.storage.bind import bind_table
@@ -81,9 +82,12 @@ class IncidentRecord:
 
 
 class Incidents:
-    def __init__(self, storage: TenantStore, metrics: Metrics) -> None:
+    def __init__(
+        self, storage: TenantStore, metrics: Metrics, oncall: Oncall | None = None
+    ) -> None:
         self._table = bind_table(Incident, storage.platform_engine())
         self._metrics = metrics
+        self._oncall = oncall
         self._degraded_tried: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -120,7 +124,31 @@ class Incidents:
         logger.warning("incident opened (%s): %s", source, title)
         created = await self._open_row(fingerprint)
         assert created is not None  # noqa: S101 - just inserted
+        await self._tell(created)
         return created, True
+
+    async def _tell(self, incident: IncidentRecord) -> None:
+        """The on-call operator hears of a new incident (never fails the recording)."""
+        if self._oncall is None:
+            return
+        body = "\n".join(
+            line
+            for line in (
+                f"Incident {incident.id} opened ({incident.source}"
+                + (f", {incident.severity}" if incident.severity else "")
+                + f") at {_aware(incident.opened_at):%Y-%m-%d %H:%M} UTC:",
+                incident.title,
+                f"Runbook: {incident.detail}" if incident.detail else "",
+                f"When it is handled: ethiq incident close {incident.id} --resolution '…'",
+            )
+            if line
+        )
+        try:
+            await self._oncall.tell(
+                f"incident:{incident.id}", f"incident {incident.id}: {incident.title}", body
+            )
+        except Exception as error:
+            logger.error("on-call not told of incident %d: %r", incident.id, error)
 
     async def alertmanager(self, payload: AlertmanagerPayload) -> list[IncidentRecord]:
         """Apply one Alertmanager notification: firing alerts open (or refresh) incidents,

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
+from procrastinate.exceptions import AlreadyEnqueued
 
+from runtime.alerts.jobs import QUEUE, AlertJobs
 from runtime.calls import Blocklist
 from runtime.calls.campaigns import CampaignCaller, Campaigns
+from runtime.email import Mailer
 from runtime.fleet.blocks import PlatformBlocks
+from runtime.fleet.digest import digest_text
 from runtime.fleet.incidents import Incidents
 from runtime.fleet.kpi import (
     Kpis,
@@ -24,9 +29,11 @@ from runtime.fleet.kpi import (
     onboarding_kpi,
     provisioning_kpi,
 )
+from runtime.fleet.oncall import DIGEST_DAYS, Oncall, OncallSms
 from runtime.fleet.tables import Provisioning
 from runtime.metrics import Metrics
 from runtime.people.tables import OnboardingStep
+from runtime.settings import Settings
 from runtime.storage.bind import bind_table
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA
@@ -44,6 +51,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+ONCALL_JOB: Final = "ethiq.fleet.oncall"
+ONCALL_TICK: Final = "ethiq.fleet.oncall_tick"
+DIGEST_JOB: Final = "ethiq.fleet.digest"
 FLEET_MIGRATIONS: Final = MigrationSet("fleet", "runtime.fleet.piccolo_migrations")
 FLEET_TEMPLATES: Final = Path(__file__).parent / "templates"  # the operator page's
 
@@ -56,11 +66,66 @@ class Fleet:
         blocklist: Blocklist,
         campaigns: Campaigns,
         metrics: Metrics,
+        settings: Settings,
+        sms: OncallSms,
+        mailer: Mailer,
     ) -> None:
         self._storage = storage
         self.blocks = PlatformBlocks(storage, blocklist, metrics)
-        self.incidents = Incidents(storage, metrics)
+        self.oncall = Oncall(
+            storage=storage, settings=settings, sms=sms, mailer=mailer, metrics=metrics
+        )
+        self.incidents = Incidents(storage, metrics, self.oncall)
         self.campaigns = campaigns
+        self._digest_cron = settings.oncall.digest
+
+    def schedule(self, jobs: AlertJobs) -> None:
+        """Run the on-call's jobs on the job engine: a delivery job queued whenever an alert
+        is written and every minute (retries), and the digest on its cron."""
+
+        @jobs.app.task(name=ONCALL_JOB, queue=QUEUE, queueing_lock=ONCALL_JOB)
+        async def oncall() -> None:
+            await self.oncall.deliver()
+
+        @jobs.app.periodic(cron="* * * * *", periodic_id="oncall")
+        @jobs.app.task(name=ONCALL_TICK, queue=QUEUE, queueing_lock=ONCALL_TICK)
+        async def tick(timestamp: int) -> None:  # retries, and what a lost kick left
+            await self.oncall.deliver()
+
+        @jobs.app.periodic(cron=self._digest_cron, periodic_id="digest")
+        @jobs.app.task(name=DIGEST_JOB, queue=QUEUE, queueing_lock=DIGEST_JOB)
+        async def digest(timestamp: int) -> None:
+            await self.digest(datetime.fromtimestamp(timestamp, UTC))
+
+        async def kick() -> None:
+            await jobs.open()
+            with suppress(AlreadyEnqueued):
+                await oncall.defer_async()
+
+        self.oncall.kick = kick
+
+    async def digest(self, at: datetime) -> bool:
+        """Queue the operators' digest of the ``DIGEST_DAYS`` before ``at`` (once per
+        ``at``); ``False`` if it was queued before or no email is configured."""
+        since = at - timedelta(days=DIGEST_DAYS)
+        text = digest_text(
+            since=since,
+            until=at,
+            incidents=await self.incidents.recent(limit=500),
+            held=await self.oncall.held(),
+            callers=await self.campaign_callers(),
+            blocks=await self.blocks.active(),
+        )
+        written = await self.oncall.tell(
+            f"digest:{at:%Y-%m-%dT%H:%M}",
+            f"weekly digest {since:%Y-%m-%d} to {at:%Y-%m-%d}",
+            text,
+            channels=("email",),
+            limited=False,
+        )
+        if written:
+            await self.oncall.digested()
+        return bool(written)
 
     async def migrate(self) -> list[str]:
         return await migrate(self._storage)

@@ -1,15 +1,16 @@
 """Tables of piccolo app ``fleet``, in the platform database (next to the registry).
 
 What operators do and see across tenants: platform-wide blocks of a caller (each row is one
-block and, once lifted, its unblock: the audit trail is the table) and incident records.
+block and, once lifted, its unblock: the audit trail is the table), incident records and the
+messages that tell the on-call operator.
 """
 
 from __future__ import annotations
 
-from piccolo.columns import Float, Text, Timestamptz, Varchar
+from piccolo.columns import Float, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["Incident", "PlatformBlock", "Provisioning"]
+__all__ = ["Incident", "OperatorAlert", "PlatformBlock", "Provisioning"]
 
 
 class PlatformBlock(Table, tablename="platform_block"):
@@ -50,3 +51,23 @@ class Provisioning(Table, tablename="provisioning"):
     head = Varchar(length=64)
     duration_s = Float()
     recorded_at = Timestamptz()
+
+
+class OperatorAlert(Table, tablename="operator_alert"):
+    """One message to the on-call operator on one channel (an outbox row, delivered like
+    people's alerts: leased, retried). ``key`` ("<channel>:<what>") makes each exist once:
+    an incident seen again, or a caller flagged by two processes, is told once. Over the hourly
+    limit a row is ``held``: the next digest lists it (never dropped), then it is ``digested``."""
+
+    key = Varchar(length=200, unique=True)
+    channel = Varchar(length=8)  # email | sms
+    recipient = Varchar(length=254)
+    subject = Varchar(length=200)
+    body = Text()
+    status = Varchar(length=16, default="pending")  # + sending, sent, failed, held, digested
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    message_sid = Varchar(length=200, null=True, default=None)  # Twilio sid or Message-ID
+    error_code = Integer(null=True, default=None)
+    created_at = Timestamptz(index=True)
+    updated_at = Timestamptz()

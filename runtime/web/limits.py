@@ -33,10 +33,11 @@ from runtime.settings import ServerSettings
 from runtime.telephony.paths import TWILIO_PREFIX
 from runtime.tenants import TenantRecord
 
-__all__ = ["EscapingFilter", "WebhookLimits", "body_deadline", "client_source"]
+__all__ = ["SIGN_IN_WINDOW_S", "EscapingFilter", "WebhookLimits", "body_deadline", "client_source"]
 
 logger = logging.getLogger(__name__)
 _MINUTE: Final = 60
+SIGN_IN_WINDOW_S: Final = 900  # the operator page's sign-in limit: 15 minutes
 _FORBIDDEN: Final = 403
 _MAX_BLOCKED: Final = 10_000
 
@@ -122,6 +123,9 @@ class WebhookLimits:
         timing = {"clock": clock} if clock else {}
         self._calls = WindowCounter(redis, prefix="ethiq:calls", window_s=_MINUTE, **timing)
         self._rejects = WindowCounter(redis, prefix="ethiq:rejects", window_s=_MINUTE, **timing)
+        self._sign_ins = WindowCounter(
+            redis, prefix="ethiq:ops-sign-in", window_s=SIGN_IN_WINDOW_S, **timing
+        )
         self._settings = settings
         self._metrics = metrics
         self._blocked: dict[str, float] = {}  # source → end of its window (this process)
@@ -144,6 +148,15 @@ class WebhookLimits:
                 tenant.slug,
                 self._settings.calls_per_tenant,
             )
+        return False
+
+    async def sign_in_allowed(self, source: str, limit: int) -> bool:
+        """Count one attempt to sign in to the operator page from ``source``; ``False`` past
+        ``limit`` in the window, right token or not: guessing the token stays out of reach."""
+        if await self._sign_ins.hit(source or "?") <= limit:
+            return True
+        self._metrics.rate_limited.labels("operator_sign_in").inc()
+        logger.warning("operator page: sign-in attempts from %s over the limit", source or "?")
         return False
 
     def middleware(self) -> Callable[[ASGIApp], ASGIApp]:

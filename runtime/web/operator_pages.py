@@ -29,6 +29,7 @@ from runtime.fleet.blocks import NotBlocked
 from runtime.fleet.incidents import NoIncident
 from runtime.fleet.kpi import format_duration, format_share
 from runtime.web.health import readiness
+from runtime.web.limits import client_source
 from runtime.web.pages import people_of
 from runtime.web.state import Runtime, runtime_of
 
@@ -140,6 +141,11 @@ class OperatorPages(Controller):
             return _login_page(
                 "The operator page is disabled: ETHIQ_OPERATOR_TOKEN is not set.", 503
             )
+        source = client_source(request.scope, runtime.settings.server.trusted_proxies)
+        if not await runtime.limits.sign_in_allowed(
+            source, runtime.settings.security.operator_sign_ins
+        ):
+            return _login_page("Too many sign-in attempts from here: try again later.", 429)
         name = data.name.strip()
         if not hmac.compare_digest(data.token.encode("utf-8"), token.encode("utf-8")):
             logger.warning("operator page: refused sign-in (wrong token) for %r", name[:64])

@@ -21,6 +21,7 @@ from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity,
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.calls.preferences import CallerPreferences
+from runtime.email import Mailer, SmtpMailer
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.routing import TenantDirectory
@@ -61,6 +62,7 @@ class Runtime:
         *,
         sender: SmsSender | None = None,
         updater: CallUpdater | None = None,
+        mailer: Mailer | None = None,
     ) -> Runtime:
         if not settings.security.registry_key:
             raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
@@ -145,6 +147,23 @@ class Runtime:
             settings=settings.alerts,
             public_base_url=settings.twilio.public_url,
         )
+        jobs = AlertJobs(
+            settings=settings,
+            registry=registry,
+            outbox=outbox,
+            invitations=invitations,
+        )
+        fleet = Fleet(
+            storage=storage,
+            blocklist=blocklist,
+            campaigns=campaigns,
+            metrics=metrics,
+            settings=settings,
+            sms=TwilioSmsSender(credentials),  # the parent account's: operators are no tenant
+            mailer=mailer or SmtpMailer(settings.people),
+        )
+        fleet.schedule(jobs)
+        calls.tell_operators = fleet.oncall.tell
         return cls(
             settings=settings,
             storage=storage,
@@ -156,15 +175,10 @@ class Runtime:
             calls=calls,
             outbox=outbox,
             invitations=invitations,
-            jobs=AlertJobs(
-                settings=settings,
-                registry=registry,
-                outbox=outbox,
-                invitations=invitations,
-            ),
+            jobs=jobs,
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
-            fleet=Fleet(storage=storage, blocklist=blocklist, campaigns=campaigns, metrics=metrics),
+            fleet=fleet,
         )
 
     async def startup(self) -> None:

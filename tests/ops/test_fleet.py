@@ -324,3 +324,37 @@ def test_tenant_labels_stop_at_the_cap() -> None:
         if s.name == "ethiq_calls_total"
     }
     assert tenants == {"acme", "bravo", OTHER_TENANTS}
+
+
+def test_operator_sign_in_attempts_are_limited_per_address(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
+    settings = base.model_copy(
+        update={
+            "security": base.security.model_copy(update={"operator_sign_ins": 3}),
+            # The test client speaks plain HTTP: cookies without ``Secure``.
+            "twilio": base.twilio.model_copy(update={"public_url": "http://internal.test:8000"}),
+        }
+    )
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            assert (await h.client.get("/ops/")).status_code == 200
+            csrf = h.client.cookies["csrftoken"]
+
+            async def sign_in(token: str) -> int:
+                form = {"name": "dana", "token": token, "_csrf_token": csrf}
+                answer = await h.client.post("/ops/login", data=form, follow_redirects=False)
+                return answer.status_code
+
+            assert [await sign_in("guess") for _ in range(3)] == [401, 401, 401]
+            assert await sign_in(OPERATOR) == 429  # past the limit even the right token waits
+            limited = _value(
+                h.runtime.metrics.registry,
+                "ethiq_rate_limited_total",
+                limit="operator_sign_in",
+            )
+            assert limited == 1
+
+    asyncio.run(run())

@@ -38,6 +38,9 @@ CONFIG = {
     "platform:twilioAccountSid": "AC" + "0" * 32,
     "platform:twilioAuthToken": TOKEN,
     "platform:operatorToken": OPERATOR_TOKEN,
+    "platform:alarmEmail": "alarms@ops.ethiq.example",
+    "platform:oncallSms": "+15145550123",
+    "platform:oncallSmsFrom": "+15145550100",
 }
 SECRET_KEYS = [
     "platform:dbPassword",
@@ -265,6 +268,12 @@ def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["ETHIQ_PUBLIC_URL"] == "https://hooks.ethiq.example"
     assert env["REDIS_URL"].startswith("rediss://")
+    # The on-call operator: the alarms' email unless platform:oncallEmail names another.
+    assert env["ETHIQ_ONCALL_EMAIL"] == "alarms@ops.ethiq.example"
+    assert (env["ETHIQ_ONCALL_SMS"], env["ETHIQ_ONCALL_SMS_FROM"]) == (
+        "+15145550123",
+        "+15145550100",
+    )
     # No plaintext secret anywhere outside a secret-marked value.
     for resource in monitor.registered:
         visible = json.dumps(_strip_secrets(resource.inputs))
