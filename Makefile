@@ -29,9 +29,11 @@ lint: setup
 	$(BIN)/actionlint
 	$(BIN)/hadolint Dockerfile
 
-## test: set up, lint, then the whole pytest suite (starts its own PostgreSQL and Redis)
+## test: set up, lint, then the whole pytest suite (starts its own PostgreSQL and Redis) on
+## TEST_WORKERS processes (default 2), each running whole test files
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## format: apply ruff's formatting and import order
 format: setup
