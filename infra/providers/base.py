@@ -24,16 +24,18 @@ read/delete:
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 from pulumi import dynamic
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from infra.providers.ownership import Owner, new_generation, parse_tag
 from infra.providers.retry import ProvisioningError, call_twilio
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
+
+if TYPE_CHECKING:  # the SDK's client loads requests: ~0.2 s per process, types only
+    from twilio.rest import Client
 
 __all__ = ["CREDENTIALS", "SubaccountProvider", "TwilioProvider", "parent_credentials"]
 

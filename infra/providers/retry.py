@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from runtime import retry
@@ -72,6 +71,8 @@ def call_twilio(
 ) -> T:
     """Run ``action`` until it succeeds, adopting what ``lookup`` finds after an uncertain write."""
     policy = backoff or Backoff()
+    from requests import RequestException  # noqa: PLC0415 - the SDK's transport, on first call
+
     for attempt in range(policy.attempts):
         uncertain = attempt > 0 and lookup is not None
         if uncertain and lookup is not None and (found := lookup()) is not None:
@@ -84,7 +85,7 @@ def call_twilio(
             if not retryable:
                 raise ProvisioningError.from_twilio(what, error) from None
             last: Exception = error
-        except requests.RequestException as error:  # no complete response: maybe committed
+        except RequestException as error:  # no complete response: maybe committed
             last = error
         sleep(policy.delay(attempt))
     raise ProvisioningError(

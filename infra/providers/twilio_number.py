@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Final
 import pulumi
 from pulumi import dynamic
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
 from infra.providers.database import billing_activation
@@ -28,6 +27,7 @@ from infra.providers.ownership import parse_tag
 from infra.providers.retry import ProvisioningError, call_twilio
 
 if TYPE_CHECKING:  # the resource classes cost ~0.3 s to import: types only
+    from twilio.rest import Client
     from twilio.rest.api.v2010.account.incoming_phone_number import IncomingPhoneNumberInstance
 
 

@@ -6,17 +6,19 @@ generated here to Twilio's rules and leaves only as a Pulumi secret.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi import dynamic
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from infra.providers.base import CREDENTIALS, TwilioProvider
 from infra.providers.ownership import parse_tag
 from infra.providers.retry import call_twilio
 from runtime.telephony.passwords import new_sip_password
+
+if TYPE_CHECKING:  # the SDK's client loads requests: ~0.2 s per process, types only
+    from twilio.rest import Client
 
 __all__ = [
     "CredentialListMapping",

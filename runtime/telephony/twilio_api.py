@@ -8,18 +8,17 @@ untouched, so code never knows which one it talks to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
-    "BaseUrlHttpClient",
     "TwilioCredentials",
     "make_client",
+    "route",
     "routed",
 ]
 
@@ -46,35 +45,27 @@ class TwilioCredentials:
         }
 
 
-class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
-    """Sends every ``https://*.twilio.com`` request to ``base_url`` instead. The path is kept;
-    a host other than ``api.twilio.com`` becomes its first segment, since one base URL stands in
-    for every Twilio host and their paths overlap (``messaging.twilio.com/v1/Services`` and
-    ``serverless.twilio.com/v1/Services``): ``https://messaging.twilio.com/v1/Services`` goes to
-    ``<base_url>/messaging/v1/Services``."""
+def route(url: str, base_url: str) -> str:
+    """Where a ``https://*.twilio.com`` request goes when ``base_url`` stands in for Twilio.
 
-    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
-        super().__init__(timeout=timeout)
-        parts = urlsplit(base_url)
-        self._scheme, self._netloc = parts.scheme, parts.netloc
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        return super().request(method, self.route(url), *args, **kwargs)
-
-    def route(self, url: str) -> str:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host.endswith(".twilio.com"):
-            product = host.removesuffix(".twilio.com")
-            path = parts.path if product == "api" else f"/{product}{parts.path}"
-            return urlunsplit((self._scheme, self._netloc, path, parts.query, ""))
+    The path is kept; a host other than ``api.twilio.com`` becomes its first segment, since one
+    base URL stands in for every Twilio host and their paths overlap
+    (``messaging.twilio.com/v1/Services`` and ``serverless.twilio.com/v1/Services``):
+    ``https://messaging.twilio.com/v1/Services`` goes to ``<base_url>/messaging/v1/Services``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.endswith(".twilio.com"):
         return url
+    base = urlsplit(base_url)
+    product = host.removesuffix(".twilio.com")
+    path = parts.path if product == "api" else f"/{product}{parts.path}"
+    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
 
 def routed(url: str, base_url: str) -> str:
     """``url`` as a request outside the SDK must send it (e.g. Serverless uploads, which the
     SDK cannot make): unchanged for the real Twilio, on ``base_url`` otherwise."""
-    return BaseUrlHttpClient(base_url).route(url) if base_url else url
+    return route(url, base_url) if base_url else url
 
 
 def make_client(
@@ -84,7 +75,13 @@ def make_client(
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Client:
     """A client authenticated as the parent account, acting in ``account_sid`` when given
-    (a tenant's subaccount)."""
+    (a tenant's subaccount). The SDK loads here, on first use (see
+    :mod:`runtime.telephony.twilio_http`)."""
+    from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415
+    from twilio.rest import Client  # noqa: PLC0415
+
+    from runtime.telephony.twilio_http import BaseUrlHttpClient  # noqa: PLC0415
+
     http_client = (
         BaseUrlHttpClient(credentials.base_url, timeout)
         if credentials.base_url

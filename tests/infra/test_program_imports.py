@@ -1,6 +1,7 @@
 """Every ``pulumi`` command starts the tenant program, the policy pack and the provider process,
 and each imports what its modules import. The data layer (piccolo, the registry) and the Twilio
-SDK's resource classes cost about a second of CPU per process, for code that only a create,
+SDK's client (its resource classes, its HTTP layer and `requests`) cost about a second of CPU per
+process, for code that only a create,
 update, read or delete runs: none of them may load when the program or a provider module is
 imported (``python -m tests.benchmarks.provisioning`` prints the cost of an up)."""
 
@@ -15,7 +16,16 @@ import infra.providers
 from infra.providers.database import migration_ids
 from runtime.storage import TENANT_MIGRATIONS
 
-HEAVY = ("piccolo", "black", "asyncpg", "runtime.storage", "runtime.tenants", "twilio.rest.api")
+HEAVY = (
+    "piccolo",
+    "black",
+    "asyncpg",
+    "runtime.storage",
+    "runtime.tenants",
+    "twilio.rest",
+    "twilio.http",
+    "requests",
+)
 
 PROVIDERS = sorted(
     f"infra.providers.{m.name}" for m in pkgutil.iter_modules(infra.providers.__path__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.rest import Client
 
-from runtime.telephony.twilio_api import BaseUrlHttpClient
+from runtime.telephony.twilio_http import BaseUrlHttpClient
 
 __all__ = ["sdk_client"]
 

@@ -24,7 +24,7 @@ from ethiq.sandbox.state import Account
 __all__ = ["ROUTES"]
 
 BASE = "/accounts/v1/AuthTokens"  # accounts.twilio.com/v1/AuthTokens (one base URL: see
-# runtime.telephony.twilio_api.BaseUrlHttpClient)
+# runtime.telephony.twilio_http.BaseUrlHttpClient)
 _URL = "https://accounts.twilio.com/v1/AuthTokens"
 
 

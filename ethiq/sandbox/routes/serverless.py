@@ -51,7 +51,7 @@ __all__ = ["ROUTES"]
 T = TypeVar("T")
 HOST = "https://serverless.twilio.com/v1"
 # One base URL stands in for every Twilio host: the host is the path's first segment
-# (runtime.telephony.twilio_api.BaseUrlHttpClient).
+# (runtime.telephony.twilio_http.BaseUrlHttpClient).
 SERVICES = "/serverless/v1/Services"
 SERVICE = f"{SERVICES}/{{service_sid:str}}"
 UPLOAD_SERVICE = "/serverless-upload/v1/Services/{service_sid:str}"

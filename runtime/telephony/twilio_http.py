@@ -1,0 +1,29 @@
+"""The SDK's HTTP client, sent to a base URL (the local Twilio sandbox) when one is configured.
+
+Apart from :mod:`runtime.telephony.twilio_api` so that importing credentials or the routing rule
+costs nothing: the SDK's HTTP layer loads ``requests`` (about 0.2 s of CPU), which a Pulumi
+program or provider process importing a provider module must not pay for a no-op ``up``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+
+from runtime.telephony.twilio_api import DEFAULT_TIMEOUT_S, route
+
+__all__ = ["BaseUrlHttpClient"]
+
+
+class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
+    """Sends every ``https://*.twilio.com`` request to ``base_url`` instead
+    (:func:`runtime.telephony.twilio_api.route`)."""
+
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        super().__init__(timeout=timeout)
+        self._base_url = base_url
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, route(url, self._base_url), *args, **kwargs)
