@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+
+from runtime.telephony.base_url import route
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -18,7 +19,6 @@ __all__ = [
     "DEFAULT_TIMEOUT_S",
     "TwilioCredentials",
     "make_client",
-    "route",
     "routed",
 ]
 
@@ -43,23 +43,6 @@ class TwilioCredentials:
             "auth_token": self.auth_token,
             "base_url": self.base_url,
         }
-
-
-def route(url: str, base_url: str) -> str:
-    """Where a ``https://*.twilio.com`` request goes when ``base_url`` stands in for Twilio.
-
-    The path is kept; a host other than ``api.twilio.com`` becomes its first segment, since one
-    base URL stands in for every Twilio host and their paths overlap
-    (``messaging.twilio.com/v1/Services`` and ``serverless.twilio.com/v1/Services``):
-    ``https://messaging.twilio.com/v1/Services`` goes to ``<base_url>/messaging/v1/Services``."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host.endswith(".twilio.com"):
-        return url
-    base = urlsplit(base_url)
-    product = host.removesuffix(".twilio.com")
-    path = parts.path if product == "api" else f"/{product}{parts.path}"
-    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
 
 def routed(url: str, base_url: str) -> str:

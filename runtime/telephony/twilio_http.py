@@ -12,16 +12,16 @@ from typing import Any
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from runtime.telephony.twilio_api import DEFAULT_TIMEOUT_S, route
+from runtime.telephony.base_url import route
 
 __all__ = ["BaseUrlHttpClient"]
 
 
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
     """Sends every ``https://*.twilio.com`` request to ``base_url`` instead
-    (:func:`runtime.telephony.twilio_api.route`)."""
+    (:func:`runtime.telephony.base_url.route`)."""
 
-    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self._base_url = base_url
 

@@ -13,5 +13,8 @@ def sdk_client(
     base_url: str, username: str, password: str, account_sid: str | None = None
 ) -> Client:
     return Client(
-        username, password, account_sid=account_sid, http_client=BaseUrlHttpClient(base_url)
+        username,
+        password,
+        account_sid=account_sid,
+        http_client=BaseUrlHttpClient(base_url, timeout=10.0),
     )
