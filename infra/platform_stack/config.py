@@ -27,6 +27,8 @@ class PlatformConfig:
     preview_runner_label: str = "ethiq-preview"  # the runner that previews pull requests
     runtime_count: int = 2  # the fewest runtime tasks; autoscaling adds up to runtime_max_count
     runtime_max_count: int = 10
+    worker_count: int = 1  # `ethiq worker` tasks (0: the web tasks run the jobs)
+    worker_max_count: int = 4
     github_oidc_provider_arn: str | None = None  # the account's GitHub OIDC provider
     alarm_email: str | None = None
     operator_token: pulumi.Output[str] | None = None  # ETHIQ_OPERATOR_TOKEN: operator API, page
@@ -68,6 +70,8 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         preview_runner_label=config.get("previewRunnerLabel") or "ethiq-preview",
         runtime_count=config.get_int("runtimeCount") or 2,
         runtime_max_count=config.get_int("runtimeMaxCount") or 10,
+        worker_count=_count(config, "workerCount", 1),
+        worker_max_count=config.get_int("workerMaxCount") or 4,
         github_oidc_provider_arn=config.get("githubOidcProviderArn"),
         alarm_email=config.get("alarmEmail"),
         operator_token=config.get_secret("operatorToken"),
@@ -75,3 +79,9 @@ def load_config(config: pulumi.Config | None = None) -> PlatformConfig:
         oncall_sms=config.get("oncallSms"),
         oncall_sms_from=config.get("oncallSmsFrom"),
     )
+
+
+def _count(config: pulumi.Config, key: str, default: int) -> int:
+    """An optional count where 0 is a value, not the default."""
+    value = config.get_int(key)
+    return default if value is None else value

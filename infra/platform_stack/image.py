@@ -69,7 +69,7 @@ def image_deployer(
     github_repository: str,
     oidc_provider_arn: str,
     store: ImageStore,
-    service_arn: pulumi.Input[str],
+    service_arns: list[pulumi.Input[str]],
     task: aws.ecs.TaskDefinition,
     parent: pulumi.Resource,
 ) -> aws.iam.Role:
@@ -96,7 +96,7 @@ def image_deployer(
     policy = pulumi.Output.all(
         store.repository.arn,
         store.parameter.arn,
-        service_arn,
+        pulumi.Output.all(*service_arns),
         task.execution_role_arn,
         task.task_role_arn,
     ).apply(

@@ -141,6 +141,8 @@ class Platform(pulumi.ComponentResource):
                 metrics_workspace_arn=monitoring.workspace_arn,
                 desired_count=config.runtime_count,
                 max_count=max(config.runtime_max_count, config.runtime_count),
+                worker_count=config.worker_count,
+                worker_max_count=config.worker_max_count,
                 github_repository=config.github_repository,
                 github_oidc_provider_arn=config.github_oidc_provider_arn,
             ),

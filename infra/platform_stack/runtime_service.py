@@ -5,6 +5,10 @@ address Twilio signs requests for); port 80 only redirects to https. Tasks run i
 subnets without public addresses; their credentials come from Secrets Manager at start, never
 from the task definition's plain environment. A CloudWatch alarm watches the share of 5xx answers;
 an optional collector sidecar sends the runtime's metrics to Prometheus (monitoring.py).
+
+A second service of the same image runs the job worker (``ethiq worker``: the alert outbox,
+invitations, operator alerts), without a load balancer, scaled on CPU; the web tasks then leave
+the jobs to it (``ETHIQ_OUTBOX_WORKER=off``). ``worker_count=0`` keeps the jobs in the web tasks.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from infra.platform_stack.image import image_deployer, image_store
 from infra.platform_stack.monitoring import collector_config, collector_container
 from runtime.serving import CONTAINER_HOST, LIVE_PATH
 
-__all__ = ["ERROR_RATE_THRESHOLD", "RuntimeService", "RuntimeServiceArgs"]
+__all__ = ["ERROR_RATE_THRESHOLD", "WORKER_CONTAINER", "RuntimeService", "RuntimeServiceArgs"]
 
 ERROR_RATE_THRESHOLD = 5.0  # percent of requests answered 5xx, by the runtime or the ALB
 _CONTAINER = "runtime"
+WORKER_CONTAINER = "worker"
 # How the task serves: every interface of the task, on the port the load balancer targets;
 # the load balancer appends the client's address to X-Forwarded-For (rate limits key on it).
 _SERVING = {
@@ -66,6 +71,18 @@ class RuntimeServiceArgs:
     max_count: int = 10
     cpu: int = 512
     memory: int = 1024
+    # The job worker's tasks (0: the web tasks run the jobs), scaled on CPU up to the ceiling.
+    worker_count: int = 1
+    worker_max_count: int = 4
+    worker_cpu: int = 256
+    worker_memory: int = 512
+
+
+@dataclass(frozen=True)
+class _Roles:
+    logs: aws.cloudwatch.LogGroup
+    execution: aws.iam.Role  # pulls the image, reads the secrets
+    task: aws.iam.Role  # what the app itself may do
 
 
 class RuntimeService(pulumi.ComponentResource):
@@ -147,7 +164,8 @@ class RuntimeService(pulumi.ComponentResource):
         )
 
         store = image_store(name, args.image, args.kms_key_arn, self)
-        task = self._task_definition(name, args, store.image, child)
+        roles = self._roles(name, args, child)
+        task = self._task_definition(name, args, store.image, roles, child)
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
@@ -189,13 +207,18 @@ class RuntimeService(pulumi.ComponentResource):
             "cluster": cluster.name,
             "service": service.name,
         }
+        services: list[pulumi.Input[str]] = [service.id]  # an ECS service's id is its ARN
+        if args.worker_count > 0:  # its tasks share the roles the deployer may pass
+            _, worker = self._worker(name, args, store.image, roles, cluster, child)
+            self.deploy["workerService"] = worker.name
+            services.append(worker.id)
         if args.github_repository and args.github_oidc_provider_arn:
             role = image_deployer(
                 name,
                 github_repository=args.github_repository,
                 oidc_provider_arn=args.github_oidc_provider_arn,
                 store=store,
-                service_arn=service.id,  # an ECS service's id is its ARN
+                service_arns=services,
                 task=task,
                 parent=self,
             )
@@ -254,6 +277,84 @@ class RuntimeService(pulumi.ComponentResource):
             )
 
     @staticmethod
+    def _worker(
+        name: str,
+        args: RuntimeServiceArgs,
+        image: pulumi.Input[str],
+        roles: _Roles,
+        cluster: aws.ecs.Cluster,
+        child: pulumi.ResourceOptions,
+    ) -> tuple[aws.ecs.TaskDefinition, aws.ecs.Service]:
+        """``ethiq worker`` tasks: the same image, secrets and environment as the web tasks, no
+        port and no load balancer (they only reach PostgreSQL, Redis, Twilio and SMTP), scaled
+        on CPU between ``worker_count`` and ``worker_max_count``."""
+        container = RuntimeService._container(
+            args, image, roles.logs, WORKER_CONTAINER, args.environment
+        )
+        container["command"] = ["worker"]  # the image's entry point is `ethiq`
+        task = aws.ecs.TaskDefinition(
+            f"{name}-worker-task",
+            family=f"{name}-worker",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.worker_cpu),
+            memory=str(args.worker_memory),
+            execution_role_arn=roles.execution.arn,
+            task_role_arn=roles.task.arn,
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=pulumi.Output.json_dumps([container]),
+            opts=child,
+        )
+        service = aws.ecs.Service(
+            f"{name}-worker",
+            cluster=cluster.arn,
+            task_definition=task.arn,
+            launch_type="FARGATE",
+            desired_count=args.worker_count,
+            # A rollout starts new workers before stopping old ones: jobs hold leases, so two
+            # generations side by side never send twice (runtime/alerts/delivery.py).
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args.private_subnet_ids,
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            opts=pulumi.ResourceOptions(parent=child.parent, ignore_changes=["desiredCount"]),
+        )
+        target = aws.appautoscaling.Target(
+            f"{name}-worker-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+            min_capacity=args.worker_count,
+            max_capacity=max(args.worker_max_count, args.worker_count),
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-worker-scale-on-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=_CPU_TARGET,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                scale_in_cooldown=300,
+                scale_out_cooldown=60,
+            ),
+            opts=child,
+        )
+        return task, service
+
+    @staticmethod
     def _certificate(
         name: str, args: RuntimeServiceArgs, child: pulumi.ResourceOptions
     ) -> pulumi.Output[str]:
@@ -284,9 +385,8 @@ class RuntimeService(pulumi.ComponentResource):
         return validation.certificate_arn
 
     @staticmethod
-    def _task_definition(
-        name: str, args: RuntimeServiceArgs, image: pulumi.Input[str], child: pulumi.ResourceOptions
-    ) -> aws.ecs.TaskDefinition:
+    def _roles(name: str, args: RuntimeServiceArgs, child: pulumi.ResourceOptions) -> _Roles:
+        """The log group and the roles both services' tasks share."""
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", retention_in_days=30, opts=child)
         assume = json.dumps(
             {
@@ -331,30 +431,52 @@ class RuntimeService(pulumi.ComponentResource):
             opts=child,
         )
         task_role = aws.iam.Role(f"{name}-task", assume_role_policy=assume, opts=child)
-        containers: list[pulumi.Input[Any]] = [
-            {
-                "name": _CONTAINER,
-                "image": image,
-                "essential": True,
-                "portMappings": [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}],
-                "environment": [
-                    {"name": key, "value": value}
-                    for key, value in sorted({**args.environment, **_SERVING}.items())
-                ],
-                "secrets": [
-                    {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())
-                ],
-                "readonlyRootFilesystem": True,
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": logs.name,
-                        "awslogs-region": args.region,
-                        "awslogs-stream-prefix": _CONTAINER,
-                    },
+        return _Roles(logs, execution, task_role)
+
+    @staticmethod
+    def _container(
+        args: RuntimeServiceArgs,
+        image: pulumi.Input[str],
+        logs: aws.cloudwatch.LogGroup,
+        name: str,
+        environment: Mapping[str, pulumi.Input[str]],
+    ) -> dict[str, Any]:
+        return {
+            "name": name,
+            "image": image,
+            "essential": True,
+            "environment": [
+                {"name": key, "value": value} for key, value in sorted(environment.items())
+            ],
+            "secrets": [
+                {"name": key, "valueFrom": ref} for key, ref in sorted(args.secrets.items())
+            ],
+            "readonlyRootFilesystem": True,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": logs.name,
+                    "awslogs-region": args.region,
+                    "awslogs-stream-prefix": name,
                 },
-            }
-        ]
+            },
+        }
+
+    @staticmethod
+    def _task_definition(
+        name: str,
+        args: RuntimeServiceArgs,
+        image: pulumi.Input[str],
+        roles: _Roles,
+        child: pulumi.ResourceOptions,
+    ) -> aws.ecs.TaskDefinition:
+        logs, execution, task_role = roles.logs, roles.execution, roles.task
+        environment = {**args.environment, **_SERVING}
+        if args.worker_count > 0:
+            environment["ETHIQ_OUTBOX_WORKER"] = "off"  # the worker service runs the jobs
+        runtime = RuntimeService._container(args, image, logs, _CONTAINER, environment)
+        runtime["portMappings"] = [{"containerPort": RUNTIME_PORT, "protocol": "tcp"}]
+        containers: list[pulumi.Input[Any]] = [runtime]
         if args.metrics_remote_write_url is not None and args.metrics_workspace_arn is not None:
             aws.iam.RolePolicy(
                 f"{name}-remote-write",

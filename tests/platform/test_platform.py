@@ -101,8 +101,8 @@ def test_the_resource_graph(monitor: RecordingMonitor) -> None:
     assert count["aws:acm/certificate:Certificate"] == 1
     assert count["aws:acm/certificateValidation:CertificateValidation"] == 1
     assert count["aws:ecs/cluster:Cluster"] == 1
-    assert count["aws:ecs/service:Service"] == 1
-    assert count["aws:ecs/taskDefinition:TaskDefinition"] == 1
+    assert count["aws:ecs/service:Service"] == 2  # the web tasks, the job worker
+    assert count["aws:ecs/taskDefinition:TaskDefinition"] == 2
     assert count["aws:rds/instance:Instance"] == 1
     assert count["aws:elasticache/replicationGroup:ReplicationGroup"] == 1
     assert count["aws:secretsmanager/secret:Secret"] == 5
@@ -178,7 +178,7 @@ def test_tls_only_on_443_and_http_redirects(monitor: RecordingMonitor) -> None:
     assert cert == {"domainName": "hooks.ethiq.example", "validationMethod": "DNS"}
     alb = monitor.one("aws:lb/loadBalancer:LoadBalancer").inputs
     assert alb["dropInvalidHeaderFields"] is True
-    service = monitor.one("aws:ecs/service:Service").inputs
+    service = _web(monitor, "aws:ecs/service:Service").inputs
     assert service["launchType"] == "FARGATE"
     assert service["networkConfiguration"]["assignPublicIp"] is False
 
@@ -219,7 +219,7 @@ def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
     policy = json.loads(monitor.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "aps.amazonaws.com"}
     # Every runtime task runs a collector that scrapes its /metrics and writes to the workspace.
-    task = monitor.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    task = _web(monitor, "aws:ecs/taskDefinition:TaskDefinition").inputs
     containers = {c["name"]: c for c in json.loads(reveal(task["containerDefinitions"]))}
     collector = containers["metrics-collector"]
     assert collector["essential"] is False
@@ -254,7 +254,7 @@ def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:
         assert secret.inputs["kmsKeyId"]
 
     # The runtime gets its credentials from Secrets Manager references, not from plain values.
-    task = monitor.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    task = _web(monitor, "aws:ecs/taskDefinition:TaskDefinition").inputs
     container, collector = json.loads(reveal(task["containerDefinitions"]))
     assert "secrets" not in collector  # the metrics sidecar holds no credential
     assert {s["name"] for s in container["secrets"]} == {
@@ -377,7 +377,7 @@ def test_the_load_balancer_probes_liveness_on_the_task_port(monitor: RecordingMo
 def test_the_service_scales_on_cpu_and_requests_between_its_floor_and_ceiling(
     monitor: RecordingMonitor,
 ) -> None:
-    target = monitor.one("aws:appautoscaling/target:Target").inputs
+    target = _web(monitor, "aws:appautoscaling/target:Target").inputs
     assert (target["minCapacity"], target["maxCapacity"]) == (2, 10)
     assert target["scalableDimension"] == "ecs:service:DesiredCount"
     metrics = {
@@ -385,14 +385,51 @@ def test_the_service_scales_on_cpu_and_requests_between_its_floor_and_ceiling(
             "predefinedMetricType"
         ]
         for p in monitor.of_type("aws:appautoscaling/policy:Policy")
+        if "worker" not in p.name
     }
     assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
 
 
+def _web(monitor: RecordingMonitor, type_: str) -> Any:
+    """The web tasks' resource of ``type_`` (the job worker's names say ``worker``)."""
+    [found] = [r for r in monitor.of_type(type_) if "worker" not in r.name]
+    return found
+
+
 def _runtime_container(monitor: RecordingMonitor) -> dict[str, Any]:
-    [task] = monitor.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    task = _web(monitor, "aws:ecs/taskDefinition:TaskDefinition")
     containers = json.loads(task.inputs["containerDefinitions"])
     return cast(dict[str, Any], next(c for c in containers if c["name"] == "runtime"))
+
+
+def test_a_worker_service_runs_the_jobs_and_the_web_tasks_leave_them(
+    monitor: RecordingMonitor,
+) -> None:
+    [task] = [
+        t for t in monitor.of_type("aws:ecs/taskDefinition:TaskDefinition") if "worker" in t.name
+    ]
+    [worker] = json.loads(reveal(task.inputs["containerDefinitions"]))
+    assert worker["command"] == ["worker"]  # `ethiq worker`: the image's entry point is ethiq
+    assert worker["image"] == DEPLOYED_IMAGE
+    assert "portMappings" not in worker  # nothing connects to it
+    runtime = _runtime_container(monitor)
+    assert {s["name"] for s in worker["secrets"]} == {s["name"] for s in runtime["secrets"]}
+    assert (
+        task.inputs["taskRoleArn"]
+        == _web(monitor, "aws:ecs/taskDefinition:TaskDefinition").inputs["taskRoleArn"]
+    )
+    web_env = {e["name"]: e["value"] for e in runtime["environment"]}
+    worker_env = {e["name"]: e["value"] for e in worker["environment"]}
+    assert web_env["ETHIQ_OUTBOX_WORKER"] == "off"
+    assert "ETHIQ_OUTBOX_WORKER" not in worker_env
+    assert "ETHIQ_PORT" not in worker_env
+    [service] = [s for s in monitor.of_type("aws:ecs/service:Service") if "worker" in s.name]
+    assert "loadBalancers" not in service.inputs or not service.inputs["loadBalancers"]
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    [target] = [
+        t for t in monitor.of_type("aws:appautoscaling/target:Target") if "worker" in t.name
+    ]
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 4)
 
 
 def test_the_task_runs_the_deployed_image_not_the_first_one(monitor: RecordingMonitor) -> None:
