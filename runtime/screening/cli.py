@@ -211,7 +211,12 @@ def _cross_validated(
     return mode, by_level, loso, _threshold_spread(models)
 
 
-def _on_file(file: Path, levels: list[Sensitivity]) -> dict[Sensitivity, list[Outcome]]:
+def _on_file(
+    file: Path, levels: list[Sensitivity], l2: float | None
+) -> dict[Sensitivity, list[Outcome]]:
+    if l2 is not None:
+        typer.echo("--l2 applies to cross-validation (ethiq eval without FILE) only", err=True)
+        raise typer.Exit(_INPUT_ERROR)
     by_level = {lv: evaluate_file(file, lv) for lv in levels}
     model = default_model()
     seen = trained_on(model, (o.id for o in by_level[levels[0]])) if model else 0
@@ -268,14 +273,11 @@ def evaluate(
     levels: list[Sensitivity] = [main_level]
     if sweep:
         levels += [lv for lv in _LEVELS if lv != main_level]
-    if file is not None and l2 is not None:
-        typer.echo("--l2 applies to cross-validation (ethiq eval without FILE) only", err=True)
-        raise typer.Exit(_INPUT_ERROR)
     try:
         if file is None:
             mode, by_level, loso, spread = _cross_validated(corpus, levels, by_source, l2)
         else:
-            mode, by_level = f"committed model on {file.name}", _on_file(file, levels)
+            mode, by_level = f"committed model on {file.name}", _on_file(file, levels, l2)
             loso, spread = None, None
     except InvalidInput as error:
         raise _refuse(error) from None

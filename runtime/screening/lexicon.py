@@ -817,7 +817,7 @@ _ROBOCALL = (
         r"(?:recu|eu) (?:un|le) (?:appel|message) (?:automatise|enregistre|automatique)",
     ),
     # The call-back half of a notice scam: someone reports the unsolicited call, text, voicemail
-    # or pop-up that sent them here ("I got a message saying my account...", "told to call back").
+    # or pop-up that sent them here ("I got a message saying my account...", "asked to ring you").
     cue(
         "notice_followup",
         Group.ROBOCALL,
