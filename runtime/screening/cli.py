@@ -191,7 +191,7 @@ def _format_loso(outcomes: list[Outcome]) -> str:
 
 
 def _cross_validated(
-    corpus: Path, levels: list[Sensitivity], by_source: bool
+    corpus: Path, levels: list[Sensitivity], by_source: bool, l2: float | None
 ) -> tuple[str, dict[Sensitivity, list[Outcome]], list[Outcome] | None, dict[str, object]]:
     if corpus != DEFAULT_CORPUS and not corpus.is_dir():
         typer.echo(f"corpus directory not found: {corpus}", err=True)
@@ -199,17 +199,24 @@ def _cross_validated(
     if not corpus.is_dir():
         typer.echo(f"no corpus at {corpus}: cross-validating on the development set only", err=True)
     calls = load_calls(DEVSET, corpus if corpus.is_dir() else None)
-    models = fold_models(calls)
+    models = fold_models(calls, l2)
     by_level = cross_validate(calls, levels, models)
     mode = (
         f"cross-validated: {FOLDS} folds grouped by call, stratified by source; "
         f"{len(calls)} calls; each scored by a model trained without it"
     )
-    loso = leave_one_source_out(calls) if by_source else None
+    if l2 is not None:
+        mode += f"; ridge penalty fixed at {l2:g} in every fold"
+    loso = leave_one_source_out(calls, l2) if by_source else None
     return mode, by_level, loso, _threshold_spread(models)
 
 
-def _on_file(file: Path, levels: list[Sensitivity]) -> dict[Sensitivity, list[Outcome]]:
+def _on_file(
+    file: Path, levels: list[Sensitivity], l2: float | None
+) -> dict[Sensitivity, list[Outcome]]:
+    if l2 is not None:
+        typer.echo("--l2 applies to cross-validation (ethiq eval without FILE) only", err=True)
+        raise typer.Exit(_INPUT_ERROR)
     by_level = {lv: evaluate_file(file, lv) for lv in levels}
     model = default_model()
     seen = trained_on(model, (o.id for o in by_level[levels[0]])) if model else 0
@@ -250,6 +257,15 @@ def evaluate(
         str,
         typer.Option(help="Tenant sensitivity of the main table: low, normal, high or 0..1."),
     ] = "normal",
+    l2: Annotated[
+        float | None,
+        typer.Option(
+            "--l2",
+            min=0.001,
+            help="Fix the ridge penalty in every fold instead of each fold's nested choice "
+            "(cross-validates the committed model's penalty).",
+        ),
+    ] = None,
 ) -> None:
     """Print recall, false alarms, warnings, time to detect and calibration, per source,
     language and typology: cross-validated (never in-sample) unless FILE is given."""
@@ -259,9 +275,9 @@ def evaluate(
         levels += [lv for lv in _LEVELS if lv != main_level]
     try:
         if file is None:
-            mode, by_level, loso, spread = _cross_validated(corpus, levels, by_source)
+            mode, by_level, loso, spread = _cross_validated(corpus, levels, by_source, l2)
         else:
-            mode, by_level = f"committed model on {file.name}", _on_file(file, levels)
+            mode, by_level = f"committed model on {file.name}", _on_file(file, levels, l2)
             loso, spread = None, None
     except InvalidInput as error:
         raise _refuse(error) from None

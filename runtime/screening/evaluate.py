@@ -33,8 +33,10 @@ __all__ = [
     "evaluate_records",
     "format_reliability",
     "format_table",
+    "real_scam_typologies",
     "reliability",
     "summarise",
+    "typology_name",
 ]
 
 
@@ -170,7 +172,25 @@ def summarise(outcomes: list[Outcome]) -> list[Slice]:
         by_typology.setdefault((outcome.label, outcome.typology), []).append(outcome)
     for label, typology in sorted(by_typology, key=lambda key: (key[0] != "scam", key[1])):
         slices.append(_slice(f"{label}:{typology}", by_typology[label, typology]))
-    return slices
+    return slices + real_scam_typologies(outcomes)
+
+
+def typology_name(typology: str) -> str:
+    """A typology without its source's prefix (``youtube_scambait:tech_support``): real sources
+    label the same typologies of the domain notes under their own namespace."""
+    return typology.rsplit(":", 1)[-1]
+
+
+def real_scam_typologies(outcomes: list[Outcome]) -> list[Slice]:
+    """Recall per typology on the real scams only (every source but the own set), merged across
+    sources, so the weak typologies on real speech stand out from the templates' figures."""
+    real: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.label == "scam" and o.source != OWN_SET:
+            real.setdefault(typology_name(o.typology), []).append(o)
+    if not real or all(o.source == outcomes[0].source for o in outcomes):
+        return []
+    return [_slice(f"real scams:{t}", real[t]) for t in sorted(real)]
 
 
 def evaluate_file(

@@ -48,6 +48,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         "justifie une voix ou un numéro différent",
     ),
     # Threats
+    "case_file": (
+        "speaks of an official case or file in your name",
+        "parle d'un dossier officiel à votre nom",
+    ),
     "legal_threat": ("threatens arrest or legal action", "menace d'arrestation ou de poursuites"),
     "disconnection": ("threatens to cut off a service", "menace de couper un service"),
     "overdue": ("claims you owe money", "dit que vous devez de l'argent"),

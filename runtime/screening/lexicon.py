@@ -82,6 +82,24 @@ _AUTHORITY = (
         r"|department of (?:justice|treasury|revenue|homeland security|social)|crime agency"
         r"|(?:federal|government|state) (?:agency|department|officer|grant)|legal department"
         r"|securite sociale|assurance emploi|prestations? (?:du gouvernement|gouvernementales?)",
+        # Tax and police agencies as speech recognisers spell them ("HM Revenue & Customs").
+        r"(?:hm|her majesty s|inland|inline) revenue|revenue (?:and |n )?customs?"
+        r"|national crime agency|(?:us |united states |federal )?marshals? service|fbi"
+        r"|federal bureau|drug enforcement|homeland security|ministry of justice"
+        r"|ministere (?:de la justice|du revenu)|agence des services frontaliers"
+        r"|(?:bureau|service) (?:federal|des enquetes)",
+    ),
+    # An official file opened on the person: a case, its number, its officer. Weak alone (real
+    # help desks give case numbers), it is the setup of the government-impersonation call.
+    cue(
+        "case_file",
+        Group.AUTHORITY,
+        0.5,
+        r"(?:case|file|docket|reference) (?:officer|number|id|file|reference|worker)s?"
+        r"|(?:your|the|a) case (?:against|registered|filed|pending|opened)"
+        r"|(?:numero|no) (?:de |du )?(?:dossier|cas|reference)"
+        r"|(?:agent|agente|officier|responsable) (?:\w+ )?(?:de|du) (?:votre |ton )?dossier"
+        r"|(?:votre|ton) dossier (?:criminel|fiscal|judiciaire|au nom)",
     ),
     cue(
         "tech_company",
@@ -215,6 +233,9 @@ _PROBLEM = (
         0.8,
         r"refunds?|refunded|remboursements?|faire rembourser|trop rembourse|overpaid|overpayment"
         r"|(?:renewed|renouvele|renouvelle) automatiquement|(?:auto|automatically) renew\w*"
+        # Compensation claims for mis-sold insurance ("PPI") and the like, owed to the person.
+        r"|(?:ppi|payment protection|mis ?sold|missold) (?:\w+ )?(?:insurance|compensation|claims?"
+        r"|refunds?)|(?:your|votre|ton) (?:compensation|indemnisation|dedommagement)"
         r"|abonnement (?:s est )?renouvele|subscription (?:has |was )?renewed",
         r"(?:compensation|dedommagement|indemnisation) (?:\w+ ){0,3}(?:claim|owed|due|entitled"
         r"|eligible|payment|reclamer|droit)|(?:you re|you are|vous etes) (?:entitled|eligible"
@@ -299,6 +320,13 @@ _THREAT = (
         r"|authorities|sheriff) (?:\w+ ){0,3}(?:arrest|custody|warrant)|law enforcement"
         r"|federal (?:crime|case|charges)|(?:arrested|deported|expulse|arrete) (?:\w+ ){0,3}"
         r"(?:within|today|aujourd hui)|enforcement (?:action|officers?)",
+        # Court talk aimed at the person: a criminal file, a lawyer to defend them, a summons.
+        r"criminal (?:lawyer|attorney|case|investigation|complaint|charges?|record|offen[cs]e)"
+        r"|represent you (?:\w+ ){0,3}(?:court|courthouse|tribunal|hearing)"
+        r"|court (?:hearing|date|summons|appearance)|summons|subpoena"
+        r"|(?:citation|assignation) a comparaitre|comparaitre (?:devant|au|a la)"
+        r"|avocat (?:criminaliste|de la defense)|casier judiciaire|dossier criminel"
+        r"|plainte (?:criminelle|au criminel|deposee contre vous)",
     ),
     cue(
         "disconnection",
@@ -360,6 +388,11 @@ _LURE = (
         r"cardholder services|card member services|(?:credit card|card) services (?:department"
         r"|team)|interest rate reduction|(?:lower|reduce) your (?:credit card )?interest rate"
         r"|debt relief program|student loan forgiveness",
+        # Debt-help cold calls: a "programme" that wipes or merges what the person owes.
+        r"debt (?:helpline|relief|consolidation|management|solution)s?|unsecured debts?"
+        r"|(?:write|wipe|cancel) off (?:\w+ ){0,2}debts?"
+        r"|(?:effacer|eponger|consolider|regrouper) (?:vos |tes |toutes vos )?dettes"
+        r"|(?:allegement|effacement|consolidation|regroupement) (?:de |des )?dettes?",
         rf"(?:admissible|eligible|qualifie|qualifiee) {G2}(?:a |pour )?(?:un )?"
         r"(?:taux (?:d interet )?(?:plus bas|reduit|reduits)|reduction de (?:votre )?taux)",
         r"(?:reduire|baisser) (?:votre|vos) taux d interet",
@@ -736,6 +769,11 @@ _CALLBACK = (
         0.4,
         rf"(?:call|calls|appelez|appelle|rappelez|rappelle|composez|compose|joindre|reach|dial)"
         rf" {G4}1?\d{{10}}",
+        # A number read with pauses or written with dashes stays in groups of 3, 3 and 4 digits.
+        rf"(?:call|calls|appelez|appelle|rappelez|rappelle|composez|compose|joindre|reach|dial)"
+        rf" {G4}(?:1 )?\d{{3}} \d{{3}} \d{{4}}",
+        r"(?:our|the|this|a|notre|le) toll free (?:number|line)|(?:at|on|to) (?:our|the) toll free"
+        r"|(?:numero|ligne) sans frais",
     ),
 )
 
@@ -779,7 +817,7 @@ _ROBOCALL = (
         r"(?:recu|eu) (?:un|le) (?:appel|message) (?:automatise|enregistre|automatique)",
     ),
     # The call-back half of a notice scam: someone reports the unsolicited call, text, voicemail
-    # or pop-up that sent them here ("I got a message saying my account...", "told to call back").
+    # or pop-up that sent them here ("I got a message saying my account...", "asked to ring you").
     cue(
         "notice_followup",
         Group.ROBOCALL,
@@ -790,13 +828,17 @@ _ROBOCALL = (
         r" number|from you guys)",
         r"(?:said|says|saying|telling me|tells me) (?:that )?(?:it s|its|it is|it was|my \w+"
         r" (?:is|was|has)) (?:been )?(?:locked|blocked|hacked|infected)",
-        r"(?:told|asked) (?:me |us )?to call (?:back|this number)|missed call from (?:this|your)"
-        r" number",
+        r"(?:told|asked|instructed|directed) (?:me |us )?to (?:call|ring|phone|contact)"
+        r" (?:you|back|this number|the number|that number)",
+        # Someone returning a call they never expected: a missed call seen on their phone.
+        r"(?:had|got|have|saw|see|noticed|there (?:was|were)) (?:a |an |\d+ |some |several )?"
+        r"missed (?:phone )?calls?",
         rf"(?:recu|eu) (?:un|une|des|le|ce) (?:appel|message|texto|courriel|avis|lettre"
         rf"|notification|fenetre)s? {G4}(?:disant|qui disait|me disant|qui dit|concernant (?:mon"
         r"|ma|mes|votre)|au sujet de (?:mon|ma|mes|votre)|de ce numero)",
         r"(?:on m a|on m avait|il m a|elle m a) (?:dit|demande) de (?:rappeler|vous appeler"
-        r"|appeler ce numero)|appel manque (?:de|du) ce numero",
+        r"|appeler ce numero)",
+        r"(?:eu|vu|recu|j ai|il y avait) (?:un |des |\d+ |plusieurs )?appels? manques?",
     ),
 )
 

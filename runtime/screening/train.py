@@ -547,10 +547,13 @@ def _folds(calls: Sequence[Call]) -> list[int]:
     return [fold_of[call.group] for call in calls]
 
 
-def fold_models(calls: Sequence[Call]) -> list[LinearModel]:
-    """The model of each cross-validation fold, trained on the calls of the other folds."""
+def fold_models(calls: Sequence[Call], l2: float | None = None) -> list[LinearModel]:
+    """The model of each cross-validation fold, trained on the calls of the other folds
+    (``l2``: that ridge penalty in every fold instead of each fold's nested choice)."""
     folds = _folds(calls)
-    return [train([c for c, f in zip(calls, folds, strict=True) if f != k]) for k in range(FOLDS)]
+    return [
+        train([c for c, f in zip(calls, folds, strict=True) if f != k], l2) for k in range(FOLDS)
+    ]
 
 
 def median_thresholds(models: Sequence[LinearModel]) -> Thresholds:
@@ -585,11 +588,11 @@ def cross_validate(
     return {s: [o for o in outcomes if o is not None] for s, outcomes in results.items()}
 
 
-def leave_one_source_out(calls: Sequence[Call]) -> list[Outcome]:
+def leave_one_source_out(calls: Sequence[Call], l2: float | None = None) -> list[Outcome]:
     """Each source scored by a model trained on every other source (new kinds of calls)."""
     outcomes = []
     for source in sorted({call.source for call in calls}):
-        model = train([c for c in calls if c.source != source])
+        model = train([c for c in calls if c.source != source], l2)
         outcomes += [score(c, model) for c in calls if c.source == source]
     return outcomes
 
