@@ -72,6 +72,7 @@ class ContactChange(Table, tablename="contact_change"):
     op = Varchar(length=8)  # add | remove | up | down
     number = Varchar(length=16)
     name = Varchar(length=100, default="")
+    language = Varchar(length=8, default="")  # a new contact's own; "" : the tenant's
     state = Varchar(length=12, default="pending")
     commit = Varchar(length=40, default="")
     expect = Text(default="")  # comma-separated E.164 numbers

@@ -63,6 +63,7 @@ class NumberForm:
 class ContactForm:
     name: str = ""
     number: str = ""
+    language: str = ""  # the contact's own; "" : the person's
 
 
 @dataclass
@@ -220,7 +221,7 @@ class PeoplePages(Controller):
         people, person = found
         try:
             number = to_e164(data.number)
-            await people.changes.request(slug, Op.ADD, number, data.name)
+            await people.changes.request(slug, Op.ADD, number, data.name, data.language)
         except InvalidTenant:
             return await self._person_page(request, people, person, contacts_error="bad_number")
         except ValueError:
