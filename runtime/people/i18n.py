@@ -18,6 +18,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "connecter, sans mot de passe.",
         "email_label": "Adresse courriel",
         "send_link": "M'envoyer le lien",
+        "sms_login_title": "Ou par texto",
+        "sms_login_help": "Entrez le numéro de votre cellulaire, celui que vous avez donné à "
+        "Ethiq. Nous vous enverrons le lien par texto.",
+        "send_sms_link": "M'envoyer le lien par texto",
+        "bad_phone": "Ce n'est pas un numéro de téléphone. Exemple : 514 555 0123.",
+        "sent_sms_title": "Regardez vos textos",
+        "sent_sms_body": "Si ce numéro est inscrit, un lien de connexion vient d'y être envoyé "
+        "par texto. Il est valable {minutes} minutes, une seule fois.",
+        "login_sms": "Ethiq: votre lien de connexion (valable {minutes} min, une seule fois): "
+        "{link} Pas demandé? Ignorez ce texto.",
         "sent_title": "Vérifiez vos courriels",
         "sent_body": "Si cette adresse est inscrite, un lien de connexion vient d'y être envoyé. "
         "Il est valable {minutes} minutes, une seule fois.",
@@ -215,6 +225,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "password needed.",
         "email_label": "Email address",
         "send_link": "Send me the link",
+        "sms_login_title": "Or by text message",
+        "sms_login_help": "Enter your mobile number, the one you gave Ethiq. We will text you "
+        "the link.",
+        "send_sms_link": "Text me the link",
+        "bad_phone": "This is not a phone number. Example: 514 555 0123.",
+        "sent_sms_title": "Check your text messages",
+        "sent_sms_body": "If this number is registered, a sign-in link has just been texted to "
+        "it. It works once, for {minutes} minutes.",
+        "login_sms": "Ethiq: your sign-in link (works once, for {minutes} min): {link} Did not "
+        "ask? Ignore this text.",
         "sent_title": "Check your email",
         "sent_body": "If this address is registered, a sign-in link has just been sent to it. "
         "It works once, for {minutes} minutes.",

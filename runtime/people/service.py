@@ -466,15 +466,50 @@ class People:
             return False
         if person is None:
             return False
-        token, claims = self.links.issue(person.slug)
-        l = self._link  # noqa: E741
-        await l.insert(l(nonce=claims.nonce, slug=person.slug, created_at=datetime.now(UTC)))
         t = texts(person.language)
-        link = f"{self._public}/login/{token}"
+        link = await self._new_link(person.slug)
         minutes = self.settings.login_ttl_s // 60
         body = t["login_body"].format(link=link, minutes=minutes)
         await self._mail(person, t["login_subject"], body, link)
         return True
+
+    async def request_sms_login(self, number: str, source: str = "") -> bool:
+        """Text a magic link to ``number`` if it is a person's own (from their Ethiq number);
+        ``False`` (silently) if not. The same limits (the number is the address) and the same
+        signed, expiring, single-use links as by email.
+
+        The number is the one the person gave on their page or at enrolment, the one the
+        forwarding test proves; several people sharing one each get their own link."""
+        number = validate_e164(number)
+        if not await self._limiter.allow(number, source):
+            raise TooManyLinks("too many sign-in links asked for")
+        if self._sms is None:
+            return False
+        p = self._person
+        rows = await p.select().where(p.own_number == number).order_by(p.slug).limit(5)
+        sent = False
+        for person in map(_record, rows):
+            tenant = await self._registry.get(person.slug)
+            if tenant is None:
+                continue
+            t = texts(person.language)
+            link = await self._new_link(person.slug)
+            body = t["login_sms"].format(link=link, minutes=self.settings.login_ttl_s // 60)
+            callback = signed_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
+            try:
+                await self._sms.send(tenant, number, body, callback)
+            except SendError as error:  # e.g. 21610: the person had texted STOP
+                logger.error("sign-in SMS to the person of %s not sent: %s", person.slug, error)
+                continue
+            sent = True
+        return sent
+
+    async def _new_link(self, slug: str) -> str:
+        """A new magic link for ``slug``, recorded so that it can be used once."""
+        token, claims = self.links.issue(slug)
+        l = self._link  # noqa: E741
+        await l.insert(l(nonce=claims.nonce, slug=slug, created_at=datetime.now(UTC)))
+        return f"{self._public}/login/{token}"
 
     async def check(self, token: str) -> str:
         """The slug of a genuine, unexpired link not used yet (without using it)."""

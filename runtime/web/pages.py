@@ -55,6 +55,11 @@ class LoginForm:
 
 
 @dataclass
+class PhoneLoginForm:
+    number: str = ""
+
+
+@dataclass
 class NumberForm:
     number: str = ""
 
@@ -144,6 +149,24 @@ class PeoplePages(Controller):
             return _page("error.html", request, lang, 503, title="—", body="email unavailable")
         minutes = people.settings.login_ttl_s // 60
         return _page("sent.html", request, lang, minutes=minutes)
+
+    @post("/login/sms", status_code=200)
+    async def send_sms_link(
+        self, request: AnyRequest, data: URLEncodedBody[PhoneLoginForm]
+    ) -> Template:
+        """A sign-in link by SMS to the person's own number (same tokens as by email)."""
+        people = people_of(request)
+        lang = _lang(request)
+        try:
+            number = to_e164(data.number)
+        except InvalidTenant:
+            return _page("landing.html", request, lang, 400, error="bad_phone")
+        try:
+            await people.request_sms_login(number, _source(request))
+        except TooManyLinks:
+            return _too_many(request, lang)
+        minutes = people.settings.login_ttl_s // 60
+        return _page("sent.html", request, lang, minutes=minutes, by_sms=True)
 
     @get("/login/{token:str}")
     async def confirm(self, request: AnyRequest, token: FromPath[str]) -> Template:
