@@ -203,8 +203,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_qr_label": "Code QR des réglages SIP, avec le mot de passe",
         "sip_qr_help": "Pour les applications qui lisent un compte SIP (sip:utilisateur:mot de "
         "passe@domaine) dans un code QR. Sinon, entrez les réglages ci-dessous.",
-        "sip_password_value": "Jamais envoyé par courriel ni texto. Demandez-le à votre "
-        "responsable Ethiq.",
+        "sip_password_value": "Jamais envoyé par courriel ni texto. Créez-le ci-dessous : il "
+        "est affiché une seule fois.",
         "back": "Retour à votre page",
         "language": "English",
         "welcome_subject": "Bienvenue chez Ethiq",
@@ -404,7 +404,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_qr_label": "QR code of the SIP settings, with the password",
         "sip_qr_help": "For apps that read a SIP account (sip:user:password@domain) from a QR "
         "code. Otherwise, enter the settings below.",
-        "sip_password_value": "Never sent by email or text. Ask your Ethiq administrator.",
+        "sip_password_value": "Never sent by email or text. Create it below: it is shown only "
+        "once.",
         "back": "Back to your page",
         "language": "Français",
         "welcome_subject": "Welcome to Ethiq",
