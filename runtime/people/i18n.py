@@ -18,6 +18,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "connecter, sans mot de passe.",
         "email_label": "Adresse courriel",
         "send_link": "M'envoyer le lien",
+        "signup_title": "Demander la protection Ethiq",
+        "signup_help": "Pour vous ou pour un proche. Nous vous écrirons pour préparer la "
+        "protection : un numéro Ethiq, le renvoi de vos appels et vos proches à prévenir.",
+        "signup_name_label": "Nom de la personne à protéger",
+        "signup_language_label": "Langue des appels et des messages",
+        "signup_send": "Envoyer la demande",
+        "signup_thanks": "Merci, votre demande est reçue. Nous vous écrirons bientôt pour la "
+        "suite.",
+        "signup_invalid": "La demande est incomplète : vérifiez le nom et l'adresse courriel.",
+        "signup_link": "Pas encore protégé? Demandez la protection Ethiq",
         "sms_login_title": "Ou par texto",
         "sms_login_help": "Entrez le numéro de votre cellulaire, celui que vous avez donné à "
         "Ethiq. Nous vous enverrons le lien par texto.",
@@ -225,6 +235,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "password needed.",
         "email_label": "Email address",
         "send_link": "Send me the link",
+        "signup_title": "Ask for Ethiq protection",
+        "signup_help": "For you or for a relative. We will write to you to set it up: an Ethiq "
+        "number, forwarding your calls and the family members to warn.",
+        "signup_name_label": "Name of the person to protect",
+        "signup_language_label": "Language of calls and messages",
+        "signup_send": "Send the request",
+        "signup_thanks": "Thank you, your request is received. We will write to you soon about "
+        "the next steps.",
+        "signup_invalid": "The request is incomplete: check the name and the email address.",
+        "signup_link": "Not protected yet? Ask for Ethiq protection",
         "sms_login_title": "Or by text message",
         "sms_login_help": "Enter your mobile number, the one you gave Ethiq. We will text you "
         "the link.",

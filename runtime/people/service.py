@@ -34,6 +34,8 @@ from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Standing, Step, identity_issue
 from runtime.people.ratelimit import LoginLimiter
+from runtime.people.signups import SignupRequests
+from runtime.people.signups import valid_email as _email
 from runtime.people.sip import SipRotationError, SipRotator
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
@@ -129,6 +131,7 @@ class People:
         self._caller = caller
         self._rotator = rotator
         self.changes = ContactChanges(engine)  # contacts: requests the stack commit applies
+        self.signups = SignupRequests(engine)  # requests for protection: an operator acts
         self._limiter = limiter or LoginLimiter(
             None,
             per_address=settings.login_per_address,
@@ -473,6 +476,11 @@ class People:
         await self._mail(person, t["login_subject"], body, link)
         return True
 
+    async def allow_request(self, address: str, source: str) -> bool:
+        """Count one request of a form that makes Ethiq write or send (sign-up) against the
+        sign-in links' limits."""
+        return await self._limiter.allow(address, source)
+
     async def request_sms_login(self, number: str, source: str = "") -> bool:
         """Text a magic link to ``number`` if it is a person's own (from their Ethiq number);
         ``False`` (silently) if not. The same limits (the number is the address) and the same
@@ -552,14 +560,6 @@ class People:
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _email(value: str) -> str:
-    email = value.strip().lower()
-    local, at, domain = email.partition("@")
-    if not at or not local or "." not in domain or len(email) > 254 or " " in email:  # noqa: PLR2004
-        raise ValueError(f"not an email address: {value!r}")
-    return email
 
 
 def _record(row: dict[str, Any]) -> PersonRecord:

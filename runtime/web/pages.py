@@ -60,6 +60,14 @@ class PhoneLoginForm:
 
 
 @dataclass
+class SignupForm:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass
 class NumberForm:
     number: str = ""
 
@@ -149,6 +157,28 @@ class PeoplePages(Controller):
             return _page("error.html", request, lang, 503, title="—", body="email unavailable")
         minutes = people.settings.login_ttl_s // 60
         return _page("sent.html", request, lang, minutes=minutes)
+
+    @get("/signup")
+    async def signup_page(self, request: AnyRequest) -> Template:
+        return _page("signup.html", request, _lang(request))
+
+    @post("/signup", status_code=200)
+    async def signup(self, request: AnyRequest, data: URLEncodedBody[SignupForm]) -> Template:
+        """A request for protection: recorded for an operator, who writes the stack (a form
+        never creates a tenant). Counted against the sign-in links' limits (its email)."""
+        people = people_of(request)
+        lang = data.language if data.language in LANGUAGES else _lang(request)
+        try:
+            phone = to_e164(data.phone)
+        except InvalidTenant:
+            return _page("signup.html", request, lang, 400, error="bad_phone", form=data)
+        if not await people.allow_request(data.email, _source(request)):
+            return _too_many(request, lang)
+        try:
+            await people.signups.request(data.name, data.email, phone, lang)
+        except ValueError:
+            return _page("signup.html", request, lang, 400, error="signup_invalid", form=data)
+        return _page("signup.html", request, lang, thanks=True)
 
     @post("/login/sms", status_code=200)
     async def send_sms_link(

@@ -218,3 +218,50 @@ def test_sign_in_link_by_sms_to_the_persons_own_number(settings: Settings) -> No
             assert len(texts_to(own)) == 2
 
     asyncio.run(run())
+
+
+def test_a_signup_is_a_request_the_operator_turns_into_a_stack(settings: Settings) -> None:
+    """The sign-up page records a request (no tenant, no number bought); the operator lists it
+    with the `ethiq tenant add` to run, then marks it done."""
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            page = await h.client.get("/signup?lang=en-US")
+            assert page.status_code == 200
+            assert "Ask for Ethiq protection" in page.text
+            csrf = h.client.cookies["csrftoken"]
+            form = {
+                "name": "Hélène Tremblay",
+                "email": "Helene@Example.org",
+                "phone": "514 555 0144",
+                "language": "fr-CA",
+            }
+            forged = await h.client.post("/signup", data=form)
+            assert forged.status_code == 403  # no CSRF token
+            bad = await h.client.post("/signup", data={**form, "phone": "x", "_csrf_token": csrf})
+            assert bad.status_code == 400
+            assert 'value="Hélène Tremblay"' in bad.text  # what was typed is kept
+            for _ in range(2):  # asking twice is one request
+                sent = await h.client.post("/signup", data={**form, "_csrf_token": csrf})
+                assert sent.status_code == 200
+                assert "Merci, votre demande est reçue" in sent.text  # in the chosen language
+            assert (await h.client.get("/operator/people/signups")).status_code == 401
+            listed = await h.client.get("/operator/people/signups", headers=AUTH)
+            [request] = listed.json()
+            assert (request["name"], request["email"], request["phone"]) == (
+                "Hélène Tremblay",
+                "helene@example.org",
+                "+15145550144",
+            )
+            assert request["command"] == (
+                "ethiq tenant add helene-tremblay --email helene@example.org --lang fr-CA "
+                "--person-name 'Hélène Tremblay' --region REGION"
+            )
+            # No tenant until its stack is applied.
+            assert await h.runtime.registry.get("helene-tremblay") is None
+            done = f"/operator/people/signups/{request['id']}/done"
+            assert (await h.client.post(done, headers=AUTH)).status_code == 204
+            assert (await h.client.post(done, headers=AUTH)).status_code == 404
+            assert (await h.client.get("/operator/people/signups", headers=AUTH)).json() == []
+
+    asyncio.run(run())

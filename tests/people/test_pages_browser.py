@@ -221,7 +221,7 @@ def _link(inbox: Inbox, to: str, subject: str, count: int) -> str:
 def _sign_in(page: Page, base: str, inbox: Inbox, email: str, subject: str, count: int) -> None:
     page.goto(base + "/")
     page.get_by_label(re.compile("courriel|Email", re.IGNORECASE)).fill(email)
-    page.get_by_role("button").click()
+    page.get_by_role("button", name=re.compile("^(M'envoyer le lien|Send me the link)$")).click()
     page.wait_for_url(re.compile(r"/login"))
     page.goto(_link(inbox, email, subject, count))
     page.get_by_role("button").click()
@@ -241,7 +241,7 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
     _accessible(page, "login")
     page.get_by_label("Adresse courriel").fill("Alice@Example.org")
-    page.get_by_role("button", name="M'envoyer le lien").click()
+    page.get_by_role("button", name="M'envoyer le lien", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez vos courriels"
     _accessible(page, "login-sent")
 
@@ -338,6 +338,10 @@ def test_another_tenants_page_is_refused(
 ) -> None:
     inbox, _ = smtp
     page = _phone(browser, "en-US")
+    page.goto(served + "/")
+    page.get_by_role("link", name="Not protected yet? Ask for Ethiq protection").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Ask for Ethiq protection"
+    _accessible(page, "signup")
     _sign_in(page, served, inbox, "bob@example.org", "sign-in link", 1)
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
     for path in ("/people/maison-tremblay", "/people/maison-tremblay/sip"):
