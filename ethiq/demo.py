@@ -11,14 +11,16 @@ and a scam call in English exactly as Twilio would, prints what happened, and st
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -27,6 +29,7 @@ import httpx
 import msgspec
 
 from ethiq.local import LocalPlatform
+from ethiq.mailsink import running_mail_sink
 from ethiq.sandbox.caller import CallScript, ScriptedSegment, play_call, send_sms
 from ethiq.sandbox.client import SandboxControl
 from ethiq.sandbox.server import free_port, running_sandbox
@@ -212,9 +215,52 @@ CALLS = {
 }
 
 
-def run_demo(progress: Any) -> dict[str, Any]:
-    """Everything the demo does; returns the summary document."""
-    with tempfile.TemporaryDirectory(prefix="ethiq-demo-") as tmp, running_sandbox() as sandbox:
+def _mail_printer(progress: Any) -> Callable[[EmailMessage], None]:
+    """What the demo's mail sink does with each email: one line with its links."""
+
+    def deliver(message: EmailMessage) -> None:
+        body = message.get_body(preferencelist=("plain",))
+        text = str(body.get_content()) if body is not None else ""
+        links = " ".join(re.findall(r"https?://\S+", text))
+        progress(f"email to {message['To']}: {message['Subject']}: {links}")
+
+    return deliver
+
+
+def _serve_pages(runtime: RuntimeHandle, progress: Any) -> None:
+    """Enrol each demo tenant's person (welcome email and SMS) and ask for a sign-in link for
+    each, as a person would on the page: the links arrive by email, printed by the sink."""
+    auth = {"Authorization": f"Bearer {runtime.operator_token}"}
+    with httpx.Client(base_url=runtime.url, timeout=15.0) as http:
+        for n, tenant in enumerate(TENANTS):
+            email = f"{tenant.name}@example.org"
+            body = {
+                "slug": tenant.name,
+                "email": email,
+                "language": tenant.language,
+                "own_number": f"+1514555017{n}",
+            }
+            http.post("/operator/people/", json=body, headers=auth).raise_for_status()
+            http.get("/")
+            form = {"email": email, "_csrf_token": http.cookies["csrftoken"]}
+            http.post(f"/login?lang={tenant.language}", data=form).raise_for_status()
+    progress(f"the people's pages: {runtime.url}/ (sign in), {runtime.url}/signup (ask for it)")
+
+
+def run_demo(
+    progress: Any, keep: Callable[[dict[str, Any], RuntimeHandle], None] | None = None
+) -> dict[str, Any]:
+    """Everything the demo does; returns the summary document. With ``keep`` (``--serve``),
+    the people's pages are served too (emails printed by a local mail sink), and ``keep`` is
+    called with the summary while everything still runs (it returns to stop it all)."""
+    sink: AbstractContextManager[int | None] = (
+        running_mail_sink(_mail_printer(progress)) if keep else nullcontext(None)
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="ethiq-demo-") as tmp,
+        running_sandbox() as sandbox,
+        sink as smtp_port,
+    ):
         work = Path(tmp)
         (work / "data").mkdir()
         port = free_port()
@@ -246,6 +292,8 @@ def run_demo(progress: Any) -> dict[str, Any]:
 
         env = dict(platform.env) | {"ETHIQ_OPERATOR_TOKEN": secrets.token_urlsafe(24)}
         env.pop("REDIS_URL", None)
+        if smtp_port is not None:
+            env |= {"ETHIQ_SMTP_HOST": "127.0.0.1", "ETHIQ_SMTP_PORT": str(smtp_port)}
         progress(f"starting the runtime on {public} (SQLite, in-process store)")
         summaries = []
         with running_runtime(env, port, work / "runtime.log") as runtime:
@@ -282,7 +330,20 @@ def run_demo(progress: Any) -> dict[str, Any]:
                     {"tenant": tenant.name, "label": tenant.label}
                     | _call_summary(runtime, tenant.name, played)
                 )
-        violations = msgspec.to_builtins(sandbox.control.violations())
+            violations = msgspec.to_builtins(sandbox.control.violations())
+            summary = _summary(numbers, invitations, summaries, violations)
+            if keep is not None:
+                _serve_pages(runtime, progress)
+                keep(summary, runtime)
+    return summary
+
+
+def _summary(
+    numbers: dict[str, dict[str, Any]],
+    invitations: dict[str, dict[str, str]],
+    summaries: list[dict[str, Any]],
+    violations: Any,
+) -> dict[str, Any]:
     return {
         "tenants": [
             {

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,20 +18,54 @@ __all__ = ["demo", "simulate_app"]
 
 def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then keep everything running for a browser: the people's pages, their "
+            "sign-in links printed here (a local mail sink); Ctrl-C stops.",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole product locally: sandbox, runtime, two tenants (fr-CA and en-US), a legit
     call and a scam call."""
     import httpx
 
-    from ethiq.demo import run_demo
+    from ethiq.demo import RuntimeHandle, run_demo
 
     started = time.perf_counter()
     progress = (lambda _line: None) if as_json else typer.echo
+
+    def keep(summary: dict[str, Any], runtime: RuntimeHandle) -> None:
+        _show(summary, as_json)
+        typer.secho(f"serving on {runtime.url}/ until Ctrl-C", bold=True)
+
+        def stop(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # Ctrl-C, or SIGTERM (a supervisor; a background job, whose SIGINT is ignored): both
+        # leave through the context managers, which stop the runtime and the sandbox.
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+
     try:
-        summary = run_demo(progress)
+        summary = run_demo(progress, keep if serve else None)
     except (EngineError, RuntimeError, LookupError, httpx.HTTPError) as error:
         typer.secho(f"demo failed: {error}", err=True, fg="red")
         raise typer.Exit(1) from error
+    if not serve:
+        _show(summary, as_json)
+    if not as_json:
+        typer.secho(
+            f"demo done in {time.perf_counter() - started:.0f}s; everything stopped", fg="green"
+        )
+
+
+def _show(summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
         return
@@ -61,9 +96,6 @@ def demo(
             typer.echo(f"  SMS to {alert['to']}: {alert['body']}")
         if not call["alerts"]:
             typer.echo("  no alert sent")
-    typer.secho(
-        f"demo done in {time.perf_counter() - started:.0f}s; everything stopped", fg="green"
-    )
 
 
 simulate_app = typer.Typer(help="Drive a running runtime as Twilio would, through the sandbox.")

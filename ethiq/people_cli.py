@@ -23,7 +23,7 @@ import yaml
 from infra.reconcile.git import GitError, git
 from infra.stack_files import read_stack_values, stack_file
 from infra.tenant_config import ConfigError, validate_tenant
-from runtime.people.changes import ContactChanges, Op, apply_changes
+from runtime.people.changes import Change, ContactChanges, apply_changes
 from runtime.storage import store_for_url
 
 __all__ = ["app", "commit_changes"]
@@ -72,7 +72,7 @@ async def _run(database_url: str, repo: Path, branch: str, push: str | None) -> 
 
 
 def _apply(
-    stacks: Path, pending: dict[str, list[tuple[int, Op, str, str]]]
+    stacks: Path, pending: dict[str, list[tuple[int, Change]]]
 ) -> tuple[dict[str, str], dict[str, tuple[list[str], str]]]:
     """Write each tenant's new stack file; (slug → refusal or "", slug → (numbers, summary))."""
     refusals: dict[str, str] = {}
@@ -84,7 +84,7 @@ def _apply(
             continue
         try:
             tenant = validate_tenant(slug, read_stack_values(path))
-            ops = [(op, number, name) for _, op, number, name in items]
+            ops = [change for _, change in items]
             after = apply_changes([c.as_config() for c in tenant.contacts], ops)
             changed = validate_tenant(slug, read_stack_values(path) | {"contacts": after})
         except ConfigError as error:
@@ -95,7 +95,7 @@ def _apply(
             done[slug] = ([c.number for c in tenant.contacts], "no change")
             continue
         _write_contacts(path, [c.as_config() for c in changed.contacts])
-        summary = ", ".join(f"{op} {number}" for op, number, _ in ops)
+        summary = ", ".join(f"{op} {number}" for op, number, *_ in ops)
         done[slug] = ([c.number for c in changed.contacts], summary)
     return refusals, done
 

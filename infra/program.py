@@ -81,7 +81,6 @@ def main() -> Tenant:
     pulumi.export("phoneNumber", resource.phone_number)
     pulumi.export("sipAddress", resource.sip_address)
     pulumi.export("sipUsername", resource.sip_username)
-    pulumi.export("sipPassword", resource.sip_password)
     pulumi.export("subaccountSid", resource.subaccount_sid)
     pulumi.export("schema", resource.schema)
     pulumi.export("messagingServiceSid", resource.messaging_service_sid)

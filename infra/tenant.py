@@ -54,7 +54,6 @@ class Tenant(pulumi.ComponentResource):
     phone_number: pulumi.Output[str]
     sip_address: pulumi.Output[str]
     sip_username: pulumi.Output[str]
-    sip_password: pulumi.Output[str]
     subaccount_sid: pulumi.Output[str]
     schema: pulumi.Output[str]
     messaging_service_sid: pulumi.Output[str]
@@ -240,7 +239,6 @@ class Tenant(pulumi.ComponentResource):
         self.phone_number = number.phone_number
         self.sip_address = sip_address
         self.sip_username = credential.username
-        self.sip_password = pulumi.Output.secret(credential.password)
         self.subaccount_sid = account.sid
         self.schema = schema.schema
         self.messaging_service_sid = service.sid
@@ -253,7 +251,6 @@ class Tenant(pulumi.ComponentResource):
                 "phoneNumber": self.phone_number,
                 "sipAddress": self.sip_address,
                 "sipUsername": self.sip_username,
-                "sipPassword": self.sip_password,
                 "subaccountSid": self.subaccount_sid,
                 "schema": self.schema,
                 "messagingServiceSid": self.messaging_service_sid,

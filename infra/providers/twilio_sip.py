@@ -207,32 +207,23 @@ class CredentialProvider(TwilioProvider):
         return self.make(client, props)
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        # Twilio requires a password at creation; this one is known to nobody and kept nowhere.
+        # The person's app gets its password from the runtime (runtime/people/sip.py: set
+        # through Twilio's API, shown once), so the stack holds no SIP secret that a rotation
+        # would make stale.
         password = new_sip_password()
-        created = call_twilio(
+        return call_twilio(
             lambda: {
                 "sid": client.sip.credential_lists(props["credential_list_sid"])
                 .credentials.create(username=props["username"], password=password)
                 .sid,
-                "password": password,
             },
             what="creating the SIP credential",
             lookup=lambda: self.mine(client, props),
         )
-        if "password" not in created:  # adopted after a lost response: set a password we know
-            return self.change(client, created["sid"], props)
-        return created
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        password = new_sip_password()
-        call_twilio(
-            lambda: (
-                client.sip.credential_lists(props["credential_list_sid"])
-                .credentials(sid)
-                .update(password=password)
-            ),
-            what="setting the SIP password",
-        )
-        return {"sid": sid, "password": password}
+        return {"sid": sid}  # nothing to update: every field replaces
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         call_twilio(
@@ -350,9 +341,12 @@ class SipCredentialList(dynamic.Resource, module="ethiq", name="TwilioSipCredent
 
 
 class SipCredential(dynamic.Resource, module="ethiq", name="TwilioSipCredential"):
+    """No ``password`` output: see :meth:`CredentialProvider.make`. Stacks made before kept one
+    (the first password); it stays a secret output of their state until the credential is
+    replaced, and the stack no longer exports it."""
+
     sid: pulumi.Output[str]
     username: pulumi.Output[str]
-    password: pulumi.Output[str]
 
     def __init__(
         self,
@@ -370,7 +364,6 @@ class SipCredential(dynamic.Resource, module="ethiq", name="TwilioSipCredential"
             "username": username,
             CREDENTIALS: credentials,
             "sid": None,
-            "password": None,
         }
         super().__init__(CredentialProvider(), name, props, _options(opts, "password"))
 

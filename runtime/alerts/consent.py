@@ -11,7 +11,7 @@ from typing import Final
 from runtime.alerts import invitations
 from runtime.alerts.keywords import fold, is_opt_out, twilio_keyword
 from runtime.alerts.messages import consent_reply
-from runtime.calls.records import sync_contacts, transaction
+from runtime.calls.records import latest_consent, sync_contacts, transaction
 from runtime.storage import TenantTables
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantRecord
@@ -75,6 +75,21 @@ async def _blocked_by_twilio(
         and row["kind"] == ConsentKind.WITHDRAW.value
         and is_opt_out(str(row["body"]), messaging_service=messaging_service)
     )
+
+
+async def _unchanged_yes(
+    tables: TenantTables, contact_id: int, handled: ConsentKind | None, service: bool
+) -> str:
+    """Why a yes changes nothing (the reply's kind), or "" when it is recorded."""
+    if handled is None and await _blocked_by_twilio(tables, contact_id, messaging_service=service):
+        # "Oui merci" after "ARRET": Twilio keeps blocking every text until the contact sends
+        # an opt-in keyword alone (START always is one).
+        return "blocked"
+    if await latest_consent(tables, contact_id) == "consent":
+        # A second yes: the consent in force keeps its date and words, and nothing is confirmed
+        # again (Twilio, if it handled the keyword, answered already).
+        return "already"
+    return ""
 
 
 async def _acknowledge(tables: TenantTables, contact_id: int, now: datetime) -> bool:
@@ -161,18 +176,22 @@ async def record_reply(
             return None if handled else consent_reply("acknowledged", contact.language)
         if kind is None:
             return reply
-        if (
-            kind is ConsentKind.CONSENT
-            and handled is None
-            and await _blocked_by_twilio(tables, contact_id, messaging_service=service)
+        if kind is ConsentKind.CONSENT and (
+            unchanged := await _unchanged_yes(tables, contact_id, handled, service)
         ):
-            # "Oui merci" after "ARRET": Twilio keeps blocking every text until the contact
-            # sends an opt-in keyword alone (START always is one).
-            return consent_reply("blocked", contact.language)
+            return None if handled else consent_reply(unchanged, contact.language)
         await record_consent_change(tables, contact_id, kind, body, now)
-        # An invited contact's first yes is confirmed: by this reply, or by the outbox when
-        # Twilio answered the keyword itself (its default handling or Advanced Opt-Out).
+        # An invited contact's first yes is confirmed once: by this reply; by Twilio's Advanced
+        # Opt-Out reply (``OptOutType``: the configured confirmation, ours in words); or by the
+        # outbox after Twilio's generic default reply.
         confirmation = await invitations.answered(
-            tables, tenant, contact, contact_id, kind, now, twilio_replied=handled is not None
+            tables,
+            tenant,
+            contact,
+            contact_id,
+            kind,
+            now,
+            twilio_replied=handled is not None,
+            twilio_confirmed=handled is ConsentKind.CONSENT and bool(opt_out_type),
         )
     return confirmation or reply

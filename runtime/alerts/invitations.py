@@ -20,8 +20,10 @@ contact's YES gets Twilio's generic "re-subscribed" reply, which says nothing of
 confirmation (what they will receive, for whom, how to stop) follows as its own message. A French
 OUI is not a Twilio keyword: our confirmation is the only reply. With a Messaging Service whose
 Advanced Opt-Out declares OUI/ARRET (https://www.twilio.com/docs/messaging/tutorials/advanced-
-opt-out), Twilio answers with the service's configured confirmation: configure it empty or
-generic, ours is the one that names the person.
+opt-out), Twilio answers with the service's configured opt-in reply, which the Console step sets
+to our confirmation's words (:mod:`runtime.alerts.keywords`): that reply is the confirmation
+(recorded as sent), so the contact gets one text, not two. A second yes changes nothing and is
+not confirmed again.
 """
 
 from __future__ import annotations
@@ -79,11 +81,15 @@ _TEXTS: Final = {
         "Ethiq reminder: {person} chose you as an emergency contact for scam calls. Reply YES "
         "to receive these alerts, STOP to refuse.",
     ),
+    # What Twilio asks of a double opt-in confirmation: brand and program, what and how often,
+    # "message and data rates may apply", help and opt-out (https://www.twilio.com/docs/api/
+    # errors/30540).
     Kind.CONFIRM: (
-        "Ethiq: Merci, c'est confirmé. Vous recevrez un texto si un appel frauduleux vise "
-        "{person}. Répondez ARRET pour ne plus en recevoir, AIDE pour de l'aide.",
-        "Ethiq: Thank you, confirmed. You will get a text if a scam call targets {person}. "
-        "Reply STOP to stop, HELP for help.",
+        "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
+        "si un appel frauduleux vise {person}. Frais de messagerie possibles. Répondez ARRET "
+        "pour ne plus en recevoir, AIDE pour de l'aide.",
+        "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
+        "targets {person}. Msg&data rates may apply. Reply STOP to stop, HELP for help.",
     ),
 }
 
@@ -145,21 +151,26 @@ async def answered(
     now: datetime,
     *,
     twilio_replied: bool,
+    twilio_confirmed: bool = False,
 ) -> str | None:
     """The hook of :func:`runtime.alerts.consent.record_reply` once it recorded an answer.
 
-    The first yes of an invited contact is confirmed once. When Twilio already auto-replied to
-    the keyword (``twilio_replied``: YES/START on a number without Advanced Opt-Out), the
-    confirmation is queued in the outbox (a webhook reply would be a second answer to the same
-    text): ``None``. Otherwise the confirmation is the webhook's reply: its text is returned.
-    ``None`` too when there is nothing to confirm (not invited, or confirmed already).
+    The first yes of an invited contact is confirmed once. When Twilio's Advanced Opt-Out
+    answered it (``twilio_confirmed``: its configured opt-in reply is our confirmation text,
+    see :mod:`runtime.alerts.keywords`), that reply is the confirmation: recorded as sent,
+    nothing more is sent. When Twilio auto-replied with its generic default text
+    (``twilio_replied``: YES/START without Advanced Opt-Out), the confirmation is queued in the
+    outbox (a webhook reply would be a second answer to the same text): ``None``. Otherwise the
+    confirmation is the webhook's reply: its text is returned. ``None`` too when there is
+    nothing to confirm (not invited, or confirmed already).
     """
     if kind is not ConsentKind.CONSENT:
         return None
     inv = tables.Invitation
     if not await inv.count().where(inv.key == _key(contact_id, Kind.INVITE)).run():
         return None
-    status = InvitationStatus.PENDING if twilio_replied else InvitationStatus.SENT
+    pending = twilio_replied and not twilio_confirmed
+    status = InvitationStatus.PENDING if pending else InvitationStatus.SENT
     if not await _queue(tables, contact_id, Kind.CONFIRM, now, status):
         return None
     if twilio_replied:

@@ -164,11 +164,19 @@ def alert_body(
 
 
 _REPLIES = {
+    # Also Twilio's Advanced Opt-Out reply to OUI/YES (runtime.alerts.keywords): the one
+    # confirmation then, so it says what was agreed to, how often, the cost and how to stop.
     "consent": (
-        "Merci. Vous recevrez les alertes de fraude Ethiq pour votre proche. "
-        "Répondez ARRET pour ne plus les recevoir, AIDE pour de l'aide.",
-        "Thank you. You will receive Ethiq fraud alerts for your relative. "
-        "Reply STOP to stop them, HELP for help.",
+        "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
+        "si un appel frauduleux vise votre proche. Frais de messagerie possibles. Répondez "
+        "ARRET pour ne plus en recevoir, AIDE pour de l'aide.",
+        "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
+        "targets your relative. Msg&data rates may apply. Reply STOP to stop, HELP for help.",
+    ),
+    "already": (
+        "Ethiq: c'est déjà confirmé, vous recevez les alertes de fraude pour votre proche. "
+        "Répondez ARRET pour ne plus en recevoir.",
+        "Ethiq: already confirmed, you receive fraud alerts for your relative. Reply STOP to stop.",
     ),
     "withdraw": (
         "Vous ne recevrez plus d'alertes Ethiq. Répondez OUI pour les recevoir de nouveau.",

@@ -25,9 +25,11 @@ from runtime.storage.bind import bind_table
 from runtime.storage.names import validate_slug
 from runtime.storage.widths import width
 from runtime.tenants import TenantContact, validate_e164
+from runtime.tenants.records import LANGUAGES
 
 __all__ = [
     "MAX_PENDING",
+    "Change",
     "ChangeView",
     "ContactChanges",
     "Op",
@@ -56,22 +58,29 @@ class ChangeView:
     requested_at: datetime
 
 
-def apply_changes(
-    contacts: Sequence[Mapping[str, str]], changes: Sequence[tuple[Op, str, str]]
-) -> list[dict[str, str]]:
-    """The stack's contact entries (``{"number", "name", …}``) in priority order after
-    ``(op, number, name)`` changes, in order; keys other than the name are kept as they are.
+Change = tuple[Op, str, str, str]  # (op, number, name, language)
 
-    Idempotent where it can be: adding a listed number renames it, removing an absent one does
-    nothing; moving past either end stays put."""
+
+def apply_changes(
+    contacts: Sequence[Mapping[str, str]], changes: Sequence[Change]
+) -> list[dict[str, str]]:
+    """The stack's contact entries (``{"number", "name", "language"?}``) in priority order
+    after ``(op, number, name, language)`` changes, in order; other keys are kept as they are.
+    A language is written as asked (the stack's rules drop the tenant's own: one spelling).
+
+    Idempotent where it can be: adding a listed number renames it (and sets its language),
+    removing an absent one does nothing; moving past either end stays put."""
     result = [dict(c) for c in contacts]
-    for op, number, name in changes:
+    for op, number, name, language in changes:
         index = next((i for i, c in enumerate(result) if c.get("number") == number), None)
         if op is Op.ADD:
+            entry = {"number": number, "name": name} if index is None else result[index]
+            if name:
+                entry["name"] = name
+            if language:
+                entry["language"] = language
             if index is None:
-                result.append({"number": number, "name": name})
-            elif name:
-                result[index]["name"] = name
+                result.append(entry)
         elif index is None:
             continue
         elif op is Op.REMOVE:
@@ -89,9 +98,14 @@ class ContactChanges:
     def __init__(self, engine: Engine[Any]) -> None:
         self._change = bind_table(ContactChange, engine)
 
-    async def request(self, slug: str, op: Op, number: str, name: str = "") -> None:
-        """Record a change asked for on the page (validated; never applied here)."""
+    async def request(
+        self, slug: str, op: Op, number: str, name: str = "", language: str = ""
+    ) -> None:
+        """Record a change asked for on the page (validated; never applied here); ``language``
+        is a new contact's own ("" : the tenant's)."""
         validate_e164(number)
+        if language and (op is not Op.ADD or language not in LANGUAGES):
+            raise ValueError(f"a new contact's language is one of {', '.join(LANGUAGES)}")
         name = " ".join(name.split())
         if op is Op.ADD and not name:
             raise ValueError("a new contact needs a name")
@@ -102,19 +116,19 @@ class ContactChanges:
         pending = await c.count().where((c.slug == slug) & (c.state == "pending"))
         if pending >= MAX_PENDING:
             raise ValueError(f"at most {MAX_PENDING} changes may wait at once")
-        row = c(slug=slug, op=str(op), number=number, name=name)
+        row = c(slug=slug, op=str(op), number=number, name=name, language=language)
         row.requested_at = datetime.now(UTC)
         await c.insert(row)
 
-    async def pending(self) -> dict[str, list[tuple[int, Op, str, str]]]:
-        """Pending changes by tenant, each in the order asked: ``(id, op, number, name)``."""
+    async def pending(self) -> dict[str, list[tuple[int, Change]]]:
+        """Pending changes by tenant, each in the order asked: ``(id, (op, number, name,
+        language))``."""
         c = self._change
         rows = await c.select().where(c.state == "pending").order_by(c._meta.primary_key)
-        out: dict[str, list[tuple[int, Op, str, str]]] = {}
+        out: dict[str, list[tuple[int, Change]]] = {}
         for r in rows:
-            out.setdefault(r["slug"], []).append(
-                (int(r["id"]), Op(r["op"]), r["number"], r["name"])
-            )
+            change = (Op(r["op"]), r["number"], r["name"], r["language"])
+            out.setdefault(r["slug"], []).append((int(r["id"]), change))
         return out
 
     async def committed(self, ids: Sequence[int], commit: str, expect: Sequence[str]) -> None:

@@ -18,6 +18,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "connecter, sans mot de passe.",
         "email_label": "Adresse courriel",
         "send_link": "M'envoyer le lien",
+        "signup_title": "Demander la protection Ethiq",
+        "signup_help": "Pour vous ou pour un proche. Nous vous écrirons pour préparer la "
+        "protection : un numéro Ethiq, le renvoi de vos appels et vos proches à prévenir.",
+        "signup_name_label": "Nom de la personne à protéger",
+        "signup_language_label": "Langue des appels et des messages",
+        "signup_send": "Envoyer la demande",
+        "signup_thanks": "Merci, votre demande est reçue. Nous vous écrirons bientôt pour la "
+        "suite.",
+        "signup_invalid": "La demande est incomplète : vérifiez le nom et l'adresse courriel.",
+        "signup_link": "Pas encore protégé? Demandez la protection Ethiq",
+        "sms_login_title": "Ou par texto",
+        "sms_login_help": "Entrez le numéro de votre cellulaire, celui que vous avez donné à "
+        "Ethiq. Nous vous enverrons le lien par texto.",
+        "send_sms_link": "M'envoyer le lien par texto",
+        "bad_phone": "Ce n'est pas un numéro de téléphone. Exemple : 514 555 0123.",
+        "sent_sms_title": "Regardez vos textos",
+        "sent_sms_body": "Si ce numéro est inscrit, un lien de connexion vient d'y être envoyé "
+        "par texto. Il est valable {minutes} minutes, une seule fois.",
+        "login_sms": "Ethiq: votre lien de connexion (valable {minutes} min, une seule fois): "
+        "{link} Pas demandé? Ignorez ce texto.",
         "sent_title": "Vérifiez vos courriels",
         "sent_body": "Si cette adresse est inscrite, un lien de connexion vient d'y être envoyé. "
         "Il est valable {minutes} minutes, une seule fois.",
@@ -100,6 +120,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "contact_remove_short": "Retirer",
         "contact_name_label": "Nom du nouveau proche",
         "contact_number_label": "Son numéro de cellulaire",
+        "contact_language_label": "Sa langue (pour l'invitation et les alertes)",
         "contact_add": "Ajouter ce proche",
         "changes_title": "Vos demandes de changement",
         "change_pending": "En attente",
@@ -192,8 +213,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_qr_label": "Code QR des réglages SIP, avec le mot de passe",
         "sip_qr_help": "Pour les applications qui lisent un compte SIP (sip:utilisateur:mot de "
         "passe@domaine) dans un code QR. Sinon, entrez les réglages ci-dessous.",
-        "sip_password_value": "Jamais envoyé par courriel ni texto. Demandez-le à votre "
-        "responsable Ethiq.",
+        "sip_password_value": "Jamais envoyé par courriel ni texto. Créez-le ci-dessous : il "
+        "est affiché une seule fois.",
         "back": "Retour à votre page",
         "language": "English",
         "welcome_subject": "Bienvenue chez Ethiq",
@@ -214,6 +235,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "password needed.",
         "email_label": "Email address",
         "send_link": "Send me the link",
+        "signup_title": "Ask for Ethiq protection",
+        "signup_help": "For you or for a relative. We will write to you to set it up: an Ethiq "
+        "number, forwarding your calls and the family members to warn.",
+        "signup_name_label": "Name of the person to protect",
+        "signup_language_label": "Language of calls and messages",
+        "signup_send": "Send the request",
+        "signup_thanks": "Thank you, your request is received. We will write to you soon about "
+        "the next steps.",
+        "signup_invalid": "The request is incomplete: check the name and the email address.",
+        "signup_link": "Not protected yet? Ask for Ethiq protection",
+        "sms_login_title": "Or by text message",
+        "sms_login_help": "Enter your mobile number, the one you gave Ethiq. We will text you "
+        "the link.",
+        "send_sms_link": "Text me the link",
+        "bad_phone": "This is not a phone number. Example: 514 555 0123.",
+        "sent_sms_title": "Check your text messages",
+        "sent_sms_body": "If this number is registered, a sign-in link has just been texted to "
+        "it. It works once, for {minutes} minutes.",
+        "login_sms": "Ethiq: your sign-in link (works once, for {minutes} min): {link} Did not "
+        "ask? Ignore this text.",
         "sent_title": "Check your email",
         "sent_body": "If this address is registered, a sign-in link has just been sent to it. "
         "It works once, for {minutes} minutes.",
@@ -293,6 +334,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "contact_remove_short": "Remove",
         "contact_name_label": "New contact's name",
         "contact_number_label": "Their mobile number",
+        "contact_language_label": "Their language (for the invitation and alerts)",
         "contact_add": "Add this contact",
         "changes_title": "Your change requests",
         "change_pending": "Pending",
@@ -382,7 +424,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_qr_label": "QR code of the SIP settings, with the password",
         "sip_qr_help": "For apps that read a SIP account (sip:user:password@domain) from a QR "
         "code. Otherwise, enter the settings below.",
-        "sip_password_value": "Never sent by email or text. Ask your Ethiq administrator.",
+        "sip_password_value": "Never sent by email or text. Create it below: it is shown only "
+        "once.",
         "back": "Back to your page",
         "language": "Français",
         "welcome_subject": "Welcome to Ethiq",

@@ -15,6 +15,7 @@ from runtime.people.tables import (
     LoginLink,
     OnboardingStep,
     Person,
+    SignupRequest,
 )
 
 __all__ = ["APP_CONFIG"]
@@ -30,5 +31,6 @@ APP_CONFIG = AppConfig(
         CallerRule,
         QuietHoursRow,
         ContactChange,
+        SignupRequest,
     ],
 )

@@ -34,6 +34,8 @@ from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, OnboardingStatus, Standing, Step, identity_issue
 from runtime.people.ratelimit import LoginLimiter
+from runtime.people.signups import SignupRequests
+from runtime.people.signups import valid_email as _email
 from runtime.people.sip import SipRotationError, SipRotator
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
 from runtime.settings import PeopleSettings
@@ -129,6 +131,7 @@ class People:
         self._caller = caller
         self._rotator = rotator
         self.changes = ContactChanges(engine)  # contacts: requests the stack commit applies
+        self.signups = SignupRequests(engine)  # requests for protection: an operator acts
         self._limiter = limiter or LoginLimiter(
             None,
             per_address=settings.login_per_address,
@@ -466,15 +469,55 @@ class People:
             return False
         if person is None:
             return False
-        token, claims = self.links.issue(person.slug)
-        l = self._link  # noqa: E741
-        await l.insert(l(nonce=claims.nonce, slug=person.slug, created_at=datetime.now(UTC)))
         t = texts(person.language)
-        link = f"{self._public}/login/{token}"
+        link = await self._new_link(person.slug)
         minutes = self.settings.login_ttl_s // 60
         body = t["login_body"].format(link=link, minutes=minutes)
         await self._mail(person, t["login_subject"], body, link)
         return True
+
+    async def allow_request(self, address: str, source: str) -> bool:
+        """Count one request of a form that makes Ethiq write or send (sign-up) against the
+        sign-in links' limits."""
+        return await self._limiter.allow(address, source)
+
+    async def request_sms_login(self, number: str, source: str = "") -> bool:
+        """Text a magic link to ``number`` if it is a person's own (from their Ethiq number);
+        ``False`` (silently) if not. The same limits (the number is the address) and the same
+        signed, expiring, single-use links as by email.
+
+        The number is the one the person gave on their page or at enrolment, the one the
+        forwarding test proves; several people sharing one each get their own link."""
+        number = validate_e164(number)
+        if not await self._limiter.allow(number, source):
+            raise TooManyLinks("too many sign-in links asked for")
+        if self._sms is None:
+            return False
+        p = self._person
+        rows = await p.select().where(p.own_number == number).order_by(p.slug).limit(5)
+        sent = False
+        for person in map(_record, rows):
+            tenant = await self._registry.get(person.slug)
+            if tenant is None:
+                continue
+            t = texts(person.language)
+            link = await self._new_link(person.slug)
+            body = t["login_sms"].format(link=link, minutes=self.settings.login_ttl_s // 60)
+            callback = signed_url(self._public, paths.SMS_STATUS, f"tenant={tenant.slug}")
+            try:
+                await self._sms.send(tenant, number, body, callback)
+            except SendError as error:  # e.g. 21610: the person had texted STOP
+                logger.error("sign-in SMS to the person of %s not sent: %s", person.slug, error)
+                continue
+            sent = True
+        return sent
+
+    async def _new_link(self, slug: str) -> str:
+        """A new magic link for ``slug``, recorded so that it can be used once."""
+        token, claims = self.links.issue(slug)
+        l = self._link  # noqa: E741
+        await l.insert(l(nonce=claims.nonce, slug=slug, created_at=datetime.now(UTC)))
+        return f"{self._public}/login/{token}"
 
     async def check(self, token: str) -> str:
         """The slug of a genuine, unexpired link not used yet (without using it)."""
@@ -517,14 +560,6 @@ class People:
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _email(value: str) -> str:
-    email = value.strip().lower()
-    local, at, domain = email.partition("@")
-    if not at or not local or "." not in domain or len(email) > 254 or " " in email:  # noqa: PLR2004
-        raise ValueError(f"not an email address: {value!r}")
-    return email
 
 
 def _record(row: dict[str, Any]) -> PersonRecord:

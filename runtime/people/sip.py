@@ -1,14 +1,14 @@
 """A new SIP password for the person's app, shown once with a QR code; never stored.
 
-Why the runtime rotates it, not the stack: the stack owns the credential's identity (username,
-list, mappings), and its first password is a Pulumi secret of the stack. A stack-driven rotation
-would write every new password into Pulumi state (encrypted, but in every checkpoint kept) and
-still need a channel to hand it to the person. Here the runtime sets a fresh password through
-Twilio's API (``credentials(sid).update(password=...)``) and returns it in one page response
-(``Cache-Control: no-store``): Twilio keeps the only copy, which its API never returns. The
-stack tolerates it: the password is not an input of the stack's credential, so ``pulumi up``
-never diffs or resets it (the ``sipPassword`` stack output stays the first password, stale
-after a rotation); replacing the credential (a new username) makes a new one.
+Why the runtime sets it, not the stack: the stack owns the credential's identity (username,
+list, mappings). A stack-driven password would be written into Pulumi state (encrypted, but in
+every checkpoint kept) and still need a channel to hand it to the person, and any copy the stack
+kept would be stale after the first change. So the stack creates the credential with a password
+nobody knows and keeps none (no input, no output); the runtime sets a fresh one through Twilio's
+API (``credentials(sid).update(password=...)``) when the person (or an operator) asks, and
+returns it in one page response (``Cache-Control: no-store``): Twilio keeps the only copy, which
+its API never returns. ``pulumi up`` never diffs or resets it; replacing the credential (a new
+username) makes a new unknown one, and the person creates a password again.
 https://www.twilio.com/docs/voice/sip/api/sip-credential-resource
 """
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from piccolo.columns import Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["ContactChange", "ForwardingTest", "LoginLink", "OnboardingStep", "Person"]
+__all__ = [
+    "ContactChange",
+    "ForwardingTest",
+    "LoginLink",
+    "OnboardingStep",
+    "Person",
+    "SignupRequest",
+]
 
 
 class Person(Table, tablename="person"):
@@ -72,9 +79,23 @@ class ContactChange(Table, tablename="contact_change"):
     op = Varchar(length=8)  # add | remove | up | down
     number = Varchar(length=16)
     name = Varchar(length=100, default="")
+    language = Varchar(length=8, default="")  # a new contact's own; "" : the tenant's
     state = Varchar(length=12, default="pending")
     commit = Varchar(length=40, default="")
     expect = Text(default="")  # comma-separated E.164 numbers
     detail = Text(default="")
+    requested_at = Timestamptz()
+    done_at = Timestamptz(null=True, default=None)
+
+
+class SignupRequest(Table, tablename="signup_request"):
+    """A request for protection from the sign-up page (:mod:`runtime.people.signups`): an
+    operator turns it into a stack; never a tenant by itself."""
+
+    name = Varchar(length=100)
+    email = Varchar(length=254, index=True)
+    phone = Varchar(length=16)
+    language = Varchar(length=5)
+    state = Varchar(length=8, default="pending")  # pending | done
     requested_at = Timestamptz()
     done_at = Timestamptz(null=True, default=None)

@@ -55,6 +55,19 @@ class LoginForm:
 
 
 @dataclass
+class PhoneLoginForm:
+    number: str = ""
+
+
+@dataclass
+class SignupForm:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass
 class NumberForm:
     number: str = ""
 
@@ -63,6 +76,7 @@ class NumberForm:
 class ContactForm:
     name: str = ""
     number: str = ""
+    language: str = ""  # the contact's own; "" : the person's
 
 
 @dataclass
@@ -144,6 +158,46 @@ class PeoplePages(Controller):
         minutes = people.settings.login_ttl_s // 60
         return _page("sent.html", request, lang, minutes=minutes)
 
+    @get("/signup")
+    async def signup_page(self, request: AnyRequest) -> Template:
+        return _page("signup.html", request, _lang(request))
+
+    @post("/signup", status_code=200)
+    async def signup(self, request: AnyRequest, data: URLEncodedBody[SignupForm]) -> Template:
+        """A request for protection: recorded for an operator, who writes the stack (a form
+        never creates a tenant). Counted against the sign-in links' limits (its email)."""
+        people = people_of(request)
+        lang = data.language if data.language in LANGUAGES else _lang(request)
+        try:
+            phone = to_e164(data.phone)
+        except InvalidTenant:
+            return _page("signup.html", request, lang, 400, error="bad_phone", form=data)
+        if not await people.allow_request(data.email, _source(request)):
+            return _too_many(request, lang)
+        try:
+            await people.signups.request(data.name, data.email, phone, lang)
+        except ValueError:
+            return _page("signup.html", request, lang, 400, error="signup_invalid", form=data)
+        return _page("signup.html", request, lang, thanks=True)
+
+    @post("/login/sms", status_code=200)
+    async def send_sms_link(
+        self, request: AnyRequest, data: URLEncodedBody[PhoneLoginForm]
+    ) -> Template:
+        """A sign-in link by SMS to the person's own number (same tokens as by email)."""
+        people = people_of(request)
+        lang = _lang(request)
+        try:
+            number = to_e164(data.number)
+        except InvalidTenant:
+            return _page("landing.html", request, lang, 400, error="bad_phone")
+        try:
+            await people.request_sms_login(number, _source(request))
+        except TooManyLinks:
+            return _too_many(request, lang)
+        minutes = people.settings.login_ttl_s // 60
+        return _page("sent.html", request, lang, minutes=minutes, by_sms=True)
+
     @get("/login/{token:str}")
     async def confirm(self, request: AnyRequest, token: FromPath[str]) -> Template:
         people = people_of(request)
@@ -220,7 +274,7 @@ class PeoplePages(Controller):
         people, person = found
         try:
             number = to_e164(data.number)
-            await people.changes.request(slug, Op.ADD, number, data.name)
+            await people.changes.request(slug, Op.ADD, number, data.name, data.language)
         except InvalidTenant:
             return await self._person_page(request, people, person, contacts_error="bad_number")
         except ValueError:

@@ -69,6 +69,16 @@ class SipPasswordOut(msgspec.Struct):
     password: str  # shown once: Twilio keeps the only other copy
 
 
+class SignupOut(msgspec.Struct):
+    id: int
+    name: str
+    email: str
+    phone: str
+    language: str
+    requested_at: datetime
+    command: str  # the `ethiq tenant add` that starts the stack (choose the name and region)
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
@@ -147,6 +157,18 @@ class OnboardingOperator(Controller):
             _out(await people.progress(slug), await people.contacts(slug))
             for slug in await people.slugs()
         ]
+
+    @get("/signups", summary="Requests for protection from the sign-up page, still to act on")
+    async def signups(self, request: AnyRequest) -> list[SignupOut]:
+        return [
+            SignupOut(s.id, s.name, s.email, s.phone, s.language, s.requested_at, s.command())
+            for s in await people_of(request).signups.pending()
+        ]
+
+    @post("/signups/{request_id:int}/done", status_code=204, summary="A request handled")
+    async def signup_done(self, request: AnyRequest, request_id: FromPath[int]) -> None:
+        if not await people_of(request).signups.done(request_id):
+            raise NotFoundException(f"no pending sign-up request {request_id}")
 
     @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps and contacts' consent")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:

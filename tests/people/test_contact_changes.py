@@ -106,7 +106,12 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
             assert forged.status_code == 403  # no CSRF token
             asked = await h.client.post(
                 url,
-                data={"name": "Julie", "number": "514 555 0163", "_csrf_token": csrf},
+                data={
+                    "name": "Julie",
+                    "number": "514 555 0163",
+                    "language": "en-US",  # not the person's: her invitation is in English
+                    "_csrf_token": csrf,
+                },
                 follow_redirects=False,
             )
             assert asked.status_code == 303, asked.text
@@ -121,6 +126,16 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
                 f"{url}/remove", data={"number": "+15145559999", "_csrf_token": csrf}
             )
             assert stranger.status_code == 400  # not one of the tenant's (applied) contacts
+            unknown = await h.client.post(
+                url,
+                data={
+                    "name": "Zoe",
+                    "number": "+15145550164",
+                    "language": "xx",
+                    "_csrf_token": csrf,
+                },
+            )
+            assert unknown.status_code == 400  # not a language the service speaks
             page = (await h.client.get(f"/people/{tenant.slug}")).text
             assert _changes(page) == [
                 f"En attente — Descendre {PAUL}",
@@ -153,7 +168,7 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
         _git(remote, "show", f"people-changes:stacks/Pulumi.{tenant.slug}.yaml")
     )
     assert pushed["config"]["ethiq:contacts"] == [
-        {"number": JULIE, "name": "Julie"},
+        {"number": JULIE, "name": "Julie", "language": "en-US"},
         {"number": PAUL, "name": "Paul"},
     ]
     assert pushed["encryptionsalt"] == "v1:keep-me"
@@ -191,9 +206,14 @@ def test_changes_apply_in_order_and_are_idempotent_where_they_can_be() -> None:
     marie = {"number": MARIE, "name": "Marie", "language": "en-US"}  # other keys are kept
     paul, julie = {"number": PAUL, "name": "Paul"}, {"number": JULIE, "name": "Julie"}
     start = [marie, paul]
-    added = apply_changes(start, [(Op.ADD, JULIE, "Julie"), (Op.UP, JULIE, "")])
+    added = apply_changes(start, [(Op.ADD, JULIE, "Julie", ""), (Op.UP, JULIE, "", "")])
     assert added == [marie, julie, paul]
-    assert apply_changes(start, [(Op.ADD, MARIE, "Maman")]) == [{**marie, "name": "Maman"}, paul]
-    assert apply_changes(start, [(Op.REMOVE, JULIE, ""), (Op.UP, MARIE, "")]) == start
-    assert apply_changes(start, [(Op.DOWN, PAUL, "")]) == start
-    assert apply_changes(start, [(Op.DOWN, MARIE, "")]) == [paul, marie]
+    renamed = apply_changes(start, [(Op.ADD, MARIE, "Maman", "")])
+    assert renamed == [{**marie, "name": "Maman"}, paul]
+    assert apply_changes(start, [(Op.ADD, PAUL, "", "en-US")]) == [
+        marie,
+        {**paul, "language": "en-US"},
+    ]
+    assert apply_changes(start, [(Op.REMOVE, JULIE, "", ""), (Op.UP, MARIE, "", "")]) == start
+    assert apply_changes(start, [(Op.DOWN, PAUL, "", "")]) == start
+    assert apply_changes(start, [(Op.DOWN, MARIE, "", "")]) == [paul, marie]

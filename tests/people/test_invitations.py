@@ -47,8 +47,11 @@ def settings(
     return base.model_copy(update={"people": PeopleSettings(smtp_port=port)})
 
 
-async def _text(h: Harness, tenant: TenantRecord, sender: str, body: str) -> str:
-    """A contact's SMS as Twilio forwards it (signed); the runtime's reply, if any."""
+async def _text(
+    h: Harness, tenant: TenantRecord, sender: str, body: str, opt_out_type: str = ""
+) -> str:
+    """A contact's SMS as Twilio forwards it (signed); the runtime's reply, if any.
+    ``opt_out_type``: Twilio's Advanced Opt-Out handled (and answered) the keyword."""
     params = {
         "MessageSid": sid("SM"),
         "AccountSid": tenant.subaccount_sid,
@@ -56,6 +59,8 @@ async def _text(h: Harness, tenant: TenantRecord, sender: str, body: str) -> str
         "To": tenant.phone_number,
         "Body": body,
     }
+    if opt_out_type:
+        params["OptOutType"] = opt_out_type
     response = await h.webhook(paths.SMS, params, tenant.auth_token)
     assert response.status_code == 200
     return parse_twiml(response.text).findtext("Message") or ""
@@ -97,11 +102,14 @@ async def _scam_alerts(h: Harness, tenant: TenantRecord) -> list[str]:
 def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Settings) -> None:
     async def run() -> None:
         async with harness(settings) as h:
-            tenant = await h.add_tenant(make_tenant(person_name="Jeanne"))
-            marie, john = tenant.contacts  # fr-CA (priority 2), en-US (priority 1)
+            lea = TenantContact(unique_caller(), "Lea", priority=3, language="fr-CA")
+            tenant = await h.add_tenant(
+                make_tenant(person_name="Jeanne", contacts=(*make_tenant().contacts, lea))
+            )
+            marie, john, lea = tenant.contacts  # fr-CA (priority 2), en-US (1), fr-CA (3)
             url = await _enrol(h, tenant)
             invitations, now = h.runtime.invitations, datetime.now(UTC)
-            assert (await invitations.run_once(now)).sent >= 2
+            assert (await invitations.run_once(now)).sent >= 3
             [fr] = _to(h, marie.number)
             [en] = _to(h, john.number)
             assert fr.startswith("Ethiq: Jeanne vous a choisi comme proche")
@@ -114,6 +122,7 @@ def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Setting
             assert [(c["name"], c["state"]) for c in view["contacts"]] == [
                 ("John", "invited"),
                 ("Marie", "invited"),
+                ("Lea", "invited"),
             ]
             assert view["current"] == "contacts_consented"
             # Nobody said yes yet: a scam call alerts nobody.
@@ -125,12 +134,17 @@ def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Setting
             await invitations.run_once(later + timedelta(days=3))
             assert _to(h, marie.number)[1].startswith("Ethiq, rappel: Jeanne")
             assert (len(_to(h, marie.number)), len(_to(h, john.number))) == (2, 2)
+            assert len(_to(h, lea.number)) == 2
             assert {c["state"] for c in (await _view(h, url))["contacts"]} == {"no_answer"}
 
             # OUI is not a Twilio keyword: the webhook's reply is the confirmation.
             reply = await _text(h, tenant, marie.number, "Oui")
             assert reply.startswith("Ethiq: Merci, c'est confirmé")
             assert "appel frauduleux vise Jeanne" in reply
+            # What was agreed to, how often, the cost, how to stop (Twilio's error 30540).
+            assert "seulement si" in reply
+            assert "Frais de messagerie" in reply
+            assert "ARRET" in reply
             view = await _view(h, url)
             assert view["current"] == "test_call_passed"  # the step turned green
             step = next(s for s in view["steps"] if s["step"] == "contacts_consented")
@@ -142,11 +156,26 @@ def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Setting
             confirmations = [b for b in _to(h, john.number) if "confirmed" in b]
             assert len(confirmations) == 1
             assert "scam call targets Jeanne" in confirmations[0]
-            # A second yes is answered as before, not confirmed again.
-            assert "Merci" in await _text(h, tenant, marie.number, "OUI")
+            assert "Msg&data rates may apply" in confirmations[0]
+            # OUI through Advanced Opt-Out: Twilio's configured reply (our words) was the
+            # confirmation; nothing more is sent.
+            assert await _text(h, tenant, lea.number, "OUI", opt_out_type="START") == ""
+            await invitations.run_once(later + timedelta(days=6))
+            assert len(_to(h, lea.number)) == 2  # invitation and reminder only
+            # A second yes changes nothing: not confirmed again, the first answer stays.
+            again = await _text(h, tenant, marie.number, "OUI")
+            assert again.startswith("Ethiq: c'est déjà confirmé")
+            assert "ARRET" in again
+            assert await _text(h, tenant, john.number, "YES") == ""  # Twilio answered
+            await invitations.run_once(later + timedelta(days=7))
+            assert len([b for b in _to(h, john.number) if "confirmed" in b]) == 1
             assert len([b for b in _to(h, marie.number) if "confirm" in b]) == 0
             states = {c["name"]: (c["state"], c["how"]) for c in (await _view(h, url))["contacts"]}
-            assert states == {"John": ("accepted", "YES"), "Marie": ("accepted", "OUI")}
+            assert states == {
+                "John": ("accepted", "YES"),
+                "Marie": ("accepted", "Oui"),
+                "Lea": ("accepted", "OUI"),
+            }
             assert sorted(await _scam_alerts(h, tenant)) == [john.number]  # priority 1 first
 
     asyncio.run(run())

@@ -160,3 +160,108 @@ def test_sign_in_links_are_rate_limited_per_address_and_per_source(
             assert await ask(f"other-{tenant.slug}@example.org") == 429
 
     asyncio.run(run())
+
+
+def test_sign_in_link_by_sms_to_the_persons_own_number(settings: Settings) -> None:
+    """The same single-use link as by email, texted from the person's Ethiq number to their
+    own; counted against the same limits; an unknown number gets the same answer, no text."""
+    people = settings.people.model_copy(update={"login_per_address": 2, "login_window_s": 3600})
+    limited = settings.model_copy(update={"people": people})
+
+    async def run() -> None:
+        async with harness(limited) as h:
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            own = "+14385550177"
+            body = {
+                "slug": tenant.slug,
+                "email": f"{tenant.slug}@example.org",
+                "language": "en-US",
+                "own_number": own,
+            }
+            assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).status_code
+            landing = await h.client.get("/?lang=en-US")
+            assert "Text me the link" in landing.text
+            csrf = h.client.cookies["csrftoken"]
+
+            async def ask(number: str) -> int:
+                form = {"number": number, "_csrf_token": csrf}
+                response = await h.client.post("/login/sms?lang=en-US", data=form)
+                return int(response.status_code)
+
+            def texts_to(number: str) -> list[dict[str, str]]:
+                return [m for m in h.sender.sent if m["to"] == number and "sign-in" in m["body"]]
+
+            forged = await h.client.post("/login/sms", data={"number": own})
+            assert forged.status_code == 403  # no CSRF token
+            assert await ask("(438) 555-0177") == 200  # as a person types it
+            [sms] = texts_to(own)
+            assert sms["from"] == tenant.phone_number
+            assert "works once" in sms["body"]
+            path = re.search(r"https?://[^/]+(/login/\S+)", sms["body"]).group(1)  # type: ignore[union-attr]
+            assert (await h.client.get(path)).status_code == 200
+            signed_in = await h.client.post(
+                path, data={"_csrf_token": csrf}, follow_redirects=False
+            )
+            assert signed_in.headers["location"] == f"/people/{tenant.slug}"
+            assert (await h.client.post(path, data={"_csrf_token": csrf})).status_code == 400
+
+            stranger = "+14385550178"
+            assert await ask(stranger) == 200  # the same answer: tells nothing
+            assert texts_to(stranger) == []
+            bad = await h.client.post(
+                "/login/sms?lang=en-US", data={"number": "hello", "_csrf_token": csrf}
+            )
+            assert bad.status_code == 400
+            assert "not a phone number" in bad.text
+            assert await ask(own) == 200
+            assert await ask(own) == 429  # the number's limit (2), as an address's
+            assert len(texts_to(own)) == 2
+
+    asyncio.run(run())
+
+
+def test_a_signup_is_a_request_the_operator_turns_into_a_stack(settings: Settings) -> None:
+    """The sign-up page records a request (no tenant, no number bought); the operator lists it
+    with the `ethiq tenant add` to run, then marks it done."""
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            page = await h.client.get("/signup?lang=en-US")
+            assert page.status_code == 200
+            assert "Ask for Ethiq protection" in page.text
+            csrf = h.client.cookies["csrftoken"]
+            form = {
+                "name": "Hélène Tremblay",
+                "email": "Helene@Example.org",
+                "phone": "514 555 0144",
+                "language": "fr-CA",
+            }
+            forged = await h.client.post("/signup", data=form)
+            assert forged.status_code == 403  # no CSRF token
+            bad = await h.client.post("/signup", data={**form, "phone": "x", "_csrf_token": csrf})
+            assert bad.status_code == 400
+            assert 'value="Hélène Tremblay"' in bad.text  # what was typed is kept
+            for _ in range(2):  # asking twice is one request
+                sent = await h.client.post("/signup", data={**form, "_csrf_token": csrf})
+                assert sent.status_code == 200
+                assert "Merci, votre demande est reçue" in sent.text  # in the chosen language
+            assert (await h.client.get("/operator/people/signups")).status_code == 401
+            listed = await h.client.get("/operator/people/signups", headers=AUTH)
+            [request] = listed.json()
+            assert (request["name"], request["email"], request["phone"]) == (
+                "Hélène Tremblay",
+                "helene@example.org",
+                "+15145550144",
+            )
+            assert request["command"] == (
+                "ethiq tenant add helene-tremblay --email helene@example.org --lang fr-CA "
+                "--person-name 'Hélène Tremblay' --region REGION"
+            )
+            # No tenant until its stack is applied.
+            assert await h.runtime.registry.get("helene-tremblay") is None
+            done = f"/operator/people/signups/{request['id']}/done"
+            assert (await h.client.post(done, headers=AUTH)).status_code == 204
+            assert (await h.client.post(done, headers=AUTH)).status_code == 404
+            assert (await h.client.get("/operator/people/signups", headers=AUTH)).json() == []
+
+    asyncio.run(run())

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -23,12 +24,16 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ethiq.sandbox.server import free_port
+from runtime.people.i18n import texts
+from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.telephony import paths
+from runtime.telephony.passwords import new_sip_password
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
 from runtime.tenants import Registry, TenantContact, TenantRecord
 from tests.people.conftest import Inbox, parts
-from tests.runtime.helpers import REGISTRY_KEY
+from tests.runtime.helpers import OPERATOR as HARNESS_OPERATOR
+from tests.runtime.helpers import REGISTRY_KEY, harness, make_settings, make_tenant
 
 pytestmark = pytest.mark.browser
 
@@ -216,7 +221,7 @@ def _link(inbox: Inbox, to: str, subject: str, count: int) -> str:
 def _sign_in(page: Page, base: str, inbox: Inbox, email: str, subject: str, count: int) -> None:
     page.goto(base + "/")
     page.get_by_label(re.compile("courriel|Email", re.IGNORECASE)).fill(email)
-    page.get_by_role("button").click()
+    page.get_by_role("button", name=re.compile("^(M'envoyer le lien|Send me the link)$")).click()
     page.wait_for_url(re.compile(r"/login"))
     page.goto(_link(inbox, email, subject, count))
     page.get_by_role("button").click()
@@ -236,7 +241,7 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert page.get_by_role("heading", level=1).inner_text() == "Se connecter"
     _accessible(page, "login")
     page.get_by_label("Adresse courriel").fill("Alice@Example.org")
-    page.get_by_role("button", name="M'envoyer le lien").click()
+    page.get_by_role("button", name="M'envoyer le lien", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez vos courriels"
     _accessible(page, "login-sent")
 
@@ -333,6 +338,10 @@ def test_another_tenants_page_is_refused(
 ) -> None:
     inbox, _ = smtp
     page = _phone(browser, "en-US")
+    page.goto(served + "/")
+    page.get_by_role("link", name="Not protected yet? Ask for Ethiq protection").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Ask for Ethiq protection"
+    _accessible(page, "signup")
     _sign_in(page, served, inbox, "bob@example.org", "sign-in link", 1)
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
     for path in ("/people/maison-tremblay", "/people/maison-tremblay/sip"):
@@ -350,3 +359,52 @@ def test_another_tenants_page_is_refused(
         assert http.post("/login", data={"email": "bob@example.org"}).status_code == 403
         forged = http.post("/people/famille-smith/numbers/blocked", data={"number": "+15145550100"})
         assert forged.status_code == 403
+
+
+def test_the_new_sip_password_page_is_accessible(
+    browser: Browser, smtp: tuple[Inbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page that shows a new SIP password once, as the runtime's own route renders it
+    (signed in, CSRF, the real QR code). Twilio setting the password is proven against the
+    sandbox (tests/runtime/test_call_path.py); here a stand-in rotator answers (the served
+    runtime above has Twilio unreachable)."""
+    inbox, port = smtp
+    base = make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite")
+    twilio = base.twilio.model_copy(update={"public_url": "http://internal.test:8000"})
+    settings = base.model_copy(update={"twilio": twilio, "people": PeopleSettings(smtp_port=port)})
+    password = new_sip_password()
+
+    class Rotator:
+        async def rotate(self, tenant: TenantRecord) -> str:
+            return password
+
+    async def shown() -> str:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant())
+            email = f"{tenant.slug}@example.org"
+            body = {"slug": tenant.slug, "email": email}
+            auth = {"Authorization": f"Bearer {HARNESS_OPERATOR}"}
+            assert (await h.client.post("/operator/people/", json=body, headers=auth)).status_code
+            monkeypatch.setattr(h.app.state.people, "_rotator", Rotator())
+            await h.client.get("/")
+            csrf = str(h.client.cookies["csrftoken"])
+            await h.client.post("/login", data={"email": email, "_csrf_token": csrf})
+            text, _ = parts(inbox.wait(email, "lien de connexion"))
+            path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+            assert (await h.client.post(path, data={"_csrf_token": csrf})).status_code in {200, 303}
+            url = f"/people/{tenant.slug}/sip/password"
+            response = await h.client.post(url, data={"_csrf_token": csrf})
+            assert response.status_code == 200, response.text
+            assert response.headers["cache-control"] == "no-store"
+            return response.text
+
+    # Playwright's sync API runs an event loop in this thread: the app runs in another.
+    with ThreadPoolExecutor(1) as pool:
+        html = pool.submit(asyncio.run, shown()).result()
+    page = _phone(browser)
+    page.set_content(html)
+    assert page.locator("html").get_attribute("lang") == "fr-CA"
+    assert page.locator("#sip-password").inner_text() == password
+    assert page.get_by_role("img", name=texts("fr-CA")["sip_qr_label"]).count() == 1  # the QR
+    _accessible(page, "sip-password")
+    page.context.close()

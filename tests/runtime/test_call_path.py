@@ -453,7 +453,7 @@ def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
     consenting while every alert would fail with 21610; "OUI" alone does lift it."""
     control, tenant = fresh.sandbox.control, fresh.tenant
     contact = tenant.contacts[0].number
-    assert "Merci" in send_sms(control, contact, tenant.phone_number, "Oui j'accepte")
+    assert "confirmé" in send_sms(control, contact, tenant.phone_number, "Oui j'accepte")
     stop = control.inbound_sms(contact, tenant.phone_number, "ARRÊT")
     assert stop["opt_out_type"] == "STOP"
     assert "ne recevrez plus" in stop["twilio_reply"]
