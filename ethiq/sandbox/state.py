@@ -150,6 +150,7 @@ class Message:
     messaging_service_sid: str | None = None
     status: str = "queued"
     direction: str = "outbound-api"
+    error_code: int | None = None  # why it ended undelivered or failed
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 

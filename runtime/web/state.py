@@ -17,12 +17,14 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
+from runtime.alerts.notices import Notices
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.calls.preferences import CallerPreferences
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
+from runtime.people.reach import person_recipient
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -49,6 +51,7 @@ class Runtime:
     calls: CallService
     outbox: Outbox
     invitations: Invitations
+    notices: Notices
     jobs: AlertJobs
     metrics: Metrics
     limits: WebhookLimits
@@ -145,6 +148,14 @@ class Runtime:
             settings=settings.alerts,
             public_base_url=settings.twilio.public_url,
         )
+        notices = Notices(
+            storage=storage,
+            sender=sender,
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+            metrics=metrics,
+            person=person_recipient(storage.platform_engine()),
+        )
         return cls(
             settings=settings,
             storage=storage,
@@ -156,11 +167,13 @@ class Runtime:
             calls=calls,
             outbox=outbox,
             invitations=invitations,
+            notices=notices,
             jobs=AlertJobs(
                 settings=settings,
                 registry=registry,
                 outbox=outbox,
                 invitations=invitations,
+                notices=notices,
             ),
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
