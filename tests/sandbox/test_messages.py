@@ -56,7 +56,7 @@ def test_sender_must_be_the_accounts_sms_number(tenant: Client) -> None:
     assert caught.value.code == 21606
 
 
-def _final(tenant: Client, sid: str) -> tuple[str, int | None]:
+def final_status(tenant: Client, sid: str) -> tuple[str, int | None]:
     """The message's status once Twilio is done with it (the sandbox settles at once)."""
     deadline = time.monotonic() + 10.0
     while time.monotonic() < deadline:
@@ -79,15 +79,15 @@ def test_unregistered_us_long_code_to_us_fails_30034(
     new_york, montreal = "+12125550188", CONTACT
     blocked = tenant.messages.create(to=new_york, from_=us, body="Ethiq alert")
     assert blocked.status == "queued"  # accepted: the failure comes after
-    assert _final(tenant, blocked.sid) == ("failed", 30034)
+    assert final_status(tenant, blocked.sid) == ("failed", 30034)
     canada = tenant.messages.create(to=montreal, from_=us, body="Ethiq alert")
-    assert _final(tenant, canada.sid) == ("delivered", None)
+    assert final_status(tenant, canada.sid) == ("delivered", None)
     service = tenant.messaging.v1.services.create(friendly_name="us")
     number_sid = tenant.incoming_phone_numbers.list(phone_number=us)[0].sid
     tenant.messaging.v1.services(service.sid).phone_numbers.create(phone_number_sid=number_sid)
     sandbox.control.a2p_campaign(service.sid, "IN_PROGRESS")
     pending = tenant.messages.create(to=new_york, messaging_service_sid=service.sid, body="x")
-    assert _final(tenant, pending.sid) == ("failed", 30034)  # not approved yet
+    assert final_status(tenant, pending.sid) == ("failed", 30034)  # not approved yet
     sandbox.control.a2p_campaign(service.sid, "VERIFIED")
     sent = tenant.messages.create(to=new_york, messaging_service_sid=service.sid, body="x")
-    assert _final(tenant, sent.sid) == ("delivered", None)
+    assert final_status(tenant, sent.sid) == ("delivered", None)
