@@ -86,6 +86,14 @@ def add(
             "it."
         ),
     ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            help="local (a long code in the region, the default) or toll-free (a toll-free "
+            "number, texting US and Canadian contacts once its Toll-Free Verification is "
+            "approved)."
+        ),
+    ] = None,
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml for a new tenant (validated; nothing written on error)."""
@@ -109,6 +117,7 @@ def add(
             "callCountries": call_country or None,
             "emergencyAddress": address or None,
             "a2pCampaign": a2p_campaign,
+            "sender": sender,
         }
         tenant = validate_tenant(name, values)
     except ConfigError as error:

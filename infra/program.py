@@ -32,6 +32,7 @@ TENANT_KEYS = {
     "emergencyAddress": dict,  # the person's address for 911 (infra/emergency_address.py)
     "a2pCampaign": str,  # pending, or the US A2P 10DLC campaign (QE…) the provider checks
     "spendLimit": str,  # USD a month (a YAML number arrives as text too)
+    "sender": str,  # local or toll-free
 }
 
 

@@ -26,7 +26,7 @@ from infra.providers.twilio_sip import (
     SipDomain,
 )
 from infra.providers.twilio_usage import UsageTrigger
-from infra.tenant_config import TenantConfig
+from infra.tenant_config import SENDER_TOLL_FREE, TenantConfig
 from runtime.telephony.paths import SMS_STATUS, USAGE, webhook_urls
 from runtime.telephony.signatures import public_url
 
@@ -129,6 +129,7 @@ class Tenant(pulumi.ComponentResource):
             | {"voice_fallback_url": pulumi.Output.concat(fallback.origin, FALLBACK_PATH)},
             voice_fallback_method="GET",
             emergency_address_sid=emergency.sid if emergency else "",
+            toll_free=config.sender == SENDER_TOLL_FREE,
             credentials=creds,
             tenant=name,
             database_url=args.database_url,
@@ -152,6 +153,7 @@ class Tenant(pulumi.ComponentResource):
             service_sid=service.sid,
             phone_number_sid=number.sid,
             credentials=creds,
+            toll_free=config.sender == SENDER_TOLL_FREE,
             opts=child,
         )
         domain = SipDomain(

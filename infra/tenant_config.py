@@ -34,6 +34,7 @@ __all__ = [
     "parse_contact",
     "parse_near",
     "parse_person_name",
+    "parse_sender",
     "parse_sensitivity_key",
     "validate_tenant",
 ]
@@ -80,6 +81,7 @@ KNOWN_KEYS: Final = frozenset(
         "emergencyAddress",  # the person's address for 911 (infra/emergency_address.py)
         "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
         "spendLimit",  # USD a month the subaccount may spend: Usage Triggers at 80 % and 100 %
+        "sender",  # local (a long code in the region, default) or toll-free (verified)
     }
 )
 
@@ -126,6 +128,7 @@ class TenantConfig:
     emergency_address: EmergencyAddress | None = None
     a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
     spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
+    sender: str = "local"  # or "toll-free": a toll-free number, Toll-Free Verified
 
     @property
     def served(self) -> Region:
@@ -151,6 +154,7 @@ class TenantConfig:
             )
             | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
             | ({"ethiq:spendLimit": self.spend_limit} if self.spend_limit is not None else {})
+            | ({"ethiq:sender": self.sender} if self.sender != SENDER_LOCAL else {})
         )
 
 
@@ -205,6 +209,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         address,
         parse_a2p_campaign(values.get("a2pCampaign")),
         parse_spend_limit(values.get("spendLimit")),
+        parse_sender(values.get("sender")),
     )
 
 
@@ -271,6 +276,26 @@ def parse_call_countries(value: Any) -> tuple[str, ...]:
             )
         codes.add(code)
     return tuple(sorted(codes - {"CA", "US"}))
+
+
+SENDER_LOCAL: Final = "local"
+SENDER_TOLL_FREE: Final = "toll-free"
+
+
+def parse_sender(value: Any) -> str:
+    """``ethiq:sender``: what the tenant's number is. ``local`` (default): a long code in the
+    region, which needs A2P 10DLC to text US numbers and which Canadian carriers filter.
+    ``toll-free``: a toll-free number, which texts US and Canadian numbers once its Toll-Free
+    Verification is approved (Twilio's advice for Canada; the alternative to 10DLC).
+    https://www.twilio.com/docs/messaging/compliance/toll-free/console-onboarding"""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return SENDER_LOCAL
+    text = str(value).strip().lower()
+    if text not in {SENDER_LOCAL, SENDER_TOLL_FREE}:
+        raise ConfigError(
+            "sender", f"{value!r} is neither {SENDER_LOCAL!r} nor {SENDER_TOLL_FREE!r}"
+        )
+    return text
 
 
 _CAMPAIGN = re.compile(r"^QE[0-9a-f]{32}$")

@@ -20,7 +20,13 @@ from typing import Any
 
 import phonenumbers
 
-from infra.tenant_config import REGIONS, ConfigError, parse_a2p_campaign
+from infra.tenant_config import (
+    REGIONS,
+    SENDER_TOLL_FREE,
+    ConfigError,
+    parse_a2p_campaign,
+    parse_sender,
+)
 
 __all__ = ["canadian_a2p_filtering", "unregistered_us_a2p"]
 
@@ -45,9 +51,19 @@ def _sender_country(values: Mapping[str, Any]) -> str | None:
     return region.country if region else None
 
 
+def _toll_free(values: Mapping[str, Any]) -> bool:
+    """``ethiq:sender: toll-free``: no long code, the provider checks the Toll-Free
+    Verification on Twilio instead (infra/providers/twilio_messaging.py)."""
+    try:
+        return parse_sender(values.get("sender")) == SENDER_TOLL_FREE
+    except ConfigError:
+        return False  # tenant-config names the bad value
+
+
 def unregistered_us_a2p(stack: str, values: Mapping[str, Any]) -> list[str]:
-    """A US long code texting US recipients needs a registered A2P 10DLC campaign."""
-    if _sender_country(values) != "US":
+    """A US long code texting US recipients needs a registered A2P 10DLC campaign (or the
+    tenant texts from a verified toll-free number)."""
+    if _sender_country(values) != "US" or _toll_free(values):
         return []
     us = [index for index, country in _recipient_countries(values) if country == "US"]
     if not us:
@@ -72,11 +88,11 @@ def unregistered_us_a2p(stack: str, values: Mapping[str, Any]) -> list[str]:
 def canadian_a2p_filtering(values: Mapping[str, Any]) -> list[str]:
     """Canadian recipients of a long code: carriers filter A2P traffic; say what Twilio advises."""
     canadian = [index for index, country in _recipient_countries(values) if country == "CA"]
-    if not canadian:
+    if not canadian or _toll_free(values):
         return []
     which = ", ".join(f"ethiq:contacts[{i}]" for i in canadian)
     return [
         f"alerts to Canadian recipients ({which}) leave from a long code, whose A2P traffic "
         "Canadian carriers filter (no 10DLC registration exists in Canada): Twilio recommends "
-        "a short code, or a verified toll-free number, in the tenant's Messaging Service"
+        "a short code, or a verified toll-free number (ethiq:sender: toll-free)"
     ]

@@ -75,6 +75,20 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.notices = Counter(
+            "ethiq_person_notices_total",
+            "Texts to the protected person (missed calls) by outcome (sent, delivered, "
+            "undelivered, failed, retried, opted_out, skipped: no own number given)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.sender_blocked = Counter(
+            "ethiq_sms_sender_blocked_total",
+            "Texts Twilio refused to carry because the tenant's sender is not registered for "
+            "the recipient (30034 unregistered A2P 10DLC, 30032 unverified toll-free), by code",
+            ["code"],
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "ethiq_webhooks_rejected_total",
             "Webhooks refused (bad signature, wrong account, unknown tenant)",

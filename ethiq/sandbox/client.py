@@ -288,6 +288,18 @@ class SandboxControl:
         )
         return str(answer["sid"])
 
+    def tollfree_verification(
+        self, phone_number: str, status: str = "TWILIO_APPROVED", rejection_reason: str = ""
+    ) -> str:
+        """Submit the toll-free number's Toll-Free Verification (or set its review's outcome:
+        PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED); its ``HH…`` SID."""
+        answer = self._call(
+            "POST",
+            f"/numbers/{phone_number}/tollfree-verification",
+            {"status": status, "rejection_reason": rejection_reason},
+        )
+        return str(answer["sid"])
+
     def record_usage(
         self,
         account_sid: str,

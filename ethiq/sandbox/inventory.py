@@ -1,4 +1,5 @@
-"""A deterministic inventory of local numbers per country and region, and the search over it.
+"""A deterministic inventory of local numbers per country and region, toll-free numbers, and the
+search over them.
 
 Numbers are 555-01xx lines (reserved for fiction in the North American plan) in real area codes,
 placed a few miles around their city so that ``NearLatLong`` + ``Distance`` searches behave like
@@ -48,6 +49,10 @@ _CITIES = (
 )
 
 
+# Toll-free codes (North America-wide: Twilio sells them under US and CA). No region, no place.
+TOLL_FREE_CODES = (833, 844, 855)
+
+
 @dataclass(frozen=True, slots=True)
 class AvailableNumber:
     phone_number: str
@@ -63,6 +68,7 @@ class AvailableNumber:
     sms: bool
     mms: bool
     address_requirements: str
+    toll_free: bool = False
 
     @property
     def area_code(self) -> int:
@@ -86,6 +92,7 @@ class SearchQuery:
     sms_enabled: bool | None = None
     mms_enabled: bool | None = None
     exclude_address_requirements: frozenset[str] = frozenset()
+    toll_free: bool = False  # AvailablePhoneNumbers/{country}/TollFree rather than /Local
 
 
 def distance_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -121,6 +128,27 @@ def _numbers_for(city: _City) -> Iterable[AvailableNumber]:
             )
 
 
+def _toll_free() -> Iterable[AvailableNumber]:
+    for code in TOLL_FREE_CODES:
+        for index in range(NUMBERS_PER_AREA_CODE):
+            yield AvailableNumber(
+                phone_number=f"+1{code}555{100 + index:04d}",
+                iso_country="US",
+                region="",
+                locality="",
+                rate_center="",
+                postal_code="",
+                lata=None,
+                latitude=0.0,
+                longitude=0.0,
+                voice=True,
+                sms=True,
+                mms=False,
+                address_requirements="none",
+                toll_free=True,
+            )
+
+
 def _contains_pattern(contains: str) -> re.Pattern[str]:
     # Twilio: digits and letters (keypad) with '*' matching any one digit; letters kept literal.
     return re.compile(re.escape(contains).replace(r"\*", r"\d"))
@@ -130,7 +158,8 @@ class Inventory:
     """Every number Twilio could sell here, in a stable order; ownership is tracked elsewhere."""
 
     def __init__(self) -> None:
-        self._numbers = tuple(number for city in _CITIES for number in _numbers_for(city))
+        local = (number for city in _CITIES for number in _numbers_for(city))
+        self._numbers = (*local, *_toll_free())
         self._by_number = {number.phone_number: number for number in self._numbers}
 
     def get(self, phone_number: str) -> AvailableNumber | None:
@@ -152,7 +181,9 @@ class Inventory:
 
 def _matches(number: AvailableNumber, query: SearchQuery, contains: re.Pattern[str] | None) -> bool:
     checks = (
-        number.iso_country == query.country,
+        number.toll_free == query.toll_free,
+        # Toll-free numbers reach the whole North American plan: listed under US and CA.
+        number.iso_country == query.country or (number.toll_free and query.country == "CA"),
         query.area_code is None or number.area_code == query.area_code,
         contains is None or contains.search(number.phone_number) is not None,
         query.in_region is None or number.region.upper() == query.in_region.upper(),

@@ -237,7 +237,7 @@ def message(record: Message) -> dict[str, Any]:
         "sid": record.sid,
         "date_sent": None,
         "date_created": format_date(record.date_created),
-        "error_code": None,
+        "error_code": record.error_code,
         "price_unit": "USD",
         "api_version": API_VERSION,
         "subresource_uris": {"media": f"{base}/Media.json"},

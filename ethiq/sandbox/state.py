@@ -78,6 +78,9 @@ class IncomingNumber:
     sms_fallback_url: str | None = None
     sms_fallback_method: str = "POST"
     emergency_address_sid: str | None = None  # an emergency-enabled Address (emergency.py)
+    toll_free: bool = False
+    # A toll-free number's Toll-Free Verification (HH…), its status and rejection reason.
+    tollfree_verification: tuple[str, str, str] | None = None
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 
@@ -150,6 +153,7 @@ class Message:
     messaging_service_sid: str | None = None
     status: str = "queued"
     direction: str = "outbound-api"
+    error_code: int | None = None  # why it ended undelivered or failed
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
 

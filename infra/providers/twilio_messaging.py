@@ -111,6 +111,47 @@ def _campaign_status(client: Client, service_sid: str, campaign: str) -> str:
     return status
 
 
+TOLLFREE_APPROVED: Final = "TWILIO_APPROVED"
+TOLLFREE_REJECTED: Final = "TWILIO_REJECTED"
+TOLLFREE_NONE: Final = "NOT_SUBMITTED"
+
+
+def _tollfree_status(client: Client, number_sid: str) -> str:
+    """The Toll-Free Verification status of the tenant's toll-free number, checked on Twilio
+    (https://www.twilio.com/docs/messaging/api/tollfree-verification-resource); an unverified
+    toll-free number's texts to the US and Canada fail (30032). Like the A2P 10DLC campaign:
+    approved passes, under review warns on every ``up``, rejected stops the update with what
+    to do. None submitted yet warns: it is submitted for the number this ``up`` buys."""
+    found = call_twilio(
+        lambda: client.messaging.v1.tollfree_verifications.list(
+            tollfree_phone_number_sid=number_sid, limit=1
+        ),
+        what="reading the Toll-Free Verification",
+    )
+    if not found:
+        pulumi.log.warn(
+            f"no Toll-Free Verification was submitted for the tenant's toll-free number "
+            f"{number_sid}: submit it (Messaging > Regulatory Compliance > Toll-Free "
+            "Verifications); US and Canadian recipients get no texts until it is approved"
+        )
+        return TOLLFREE_NONE
+    verification = found[0]
+    status = str(verification.status or "")
+    if status == TOLLFREE_REJECTED:
+        raise ProvisioningError(
+            f"the Toll-Free Verification {verification.sid} of the tenant's number was rejected "
+            f"({verification.rejection_reason or 'no reason given'}): fix and resubmit it in "
+            "the Console (Messaging > Regulatory Compliance > Toll-Free Verifications); US and "
+            "Canadian recipients get no texts until it is approved"
+        )
+    if status != TOLLFREE_APPROVED:
+        pulumi.log.warn(
+            f"the Toll-Free Verification {verification.sid} is {status or 'not reviewed yet'}: "
+            "US and Canadian recipients get no texts until it is approved"
+        )
+    return status
+
+
 class MessagingServiceProvider(SubaccountProvider):
     kind = "Messaging Service"
     update_fields = ("friendly_name", *_FIELDS, "a2p_campaign")
@@ -170,8 +211,25 @@ class MessagingSenderProvider(SubaccountProvider):
     """The number in the service's sender pool (the pool entry's SID is the number's)."""
 
     kind = "Messaging Service sender"
+    update_fields = ("toll_free",)
     replace_fields = ("account_sid", "service_sid", "phone_number_sid")
     tagged = False
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        """As every resource, and a toll-free sender not approved yet is read again on every
+        ``up`` (its review goes on at Twilio)."""
+        result = super().diff(_id, olds, news)
+        pending = news.get("toll_free") and olds.get("toll_free_status") != TOLLFREE_APPROVED
+        if pending and not result.changes:
+            return dynamic.DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        return result
+
+    def _verified(
+        self, client: Client, outs: dict[str, Any], props: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not props.get("toll_free"):
+            return outs
+        return outs | {"toll_free_status": _tollfree_status(client, props["phone_number_sid"])}
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         pool = call_twilio(
@@ -189,14 +247,15 @@ class MessagingSenderProvider(SubaccountProvider):
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         pool = client.messaging.v1.services(props["service_sid"]).phone_numbers
-        return call_twilio(
+        outs = call_twilio(
             lambda: {"sid": pool.create(phone_number_sid=props["phone_number_sid"]).sid},
             what="adding the number to the Messaging Service",
             lookup=lambda: self.mine(client, props),
         )
+        return self._verified(client, outs, props)
 
     def change(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any]:
-        return {"sid": sid}  # every field replaces
+        return self._verified(client, {"sid": sid}, props)  # the other fields replace
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
         def delete() -> None:
@@ -257,13 +316,16 @@ class MessagingSender(dynamic.Resource, module="ethiq", name="TwilioMessagingSen
         service_sid: pulumi.Input[str],
         phone_number_sid: pulumi.Input[str],
         credentials: pulumi.Input[dict[str, str]],
+        toll_free: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {
+        props: dict[str, Any] = {
             "account_sid": account_sid,
             "service_sid": service_sid,
             "phone_number_sid": phone_number_sid,
             CREDENTIALS: credentials,
             "sid": None,
         }
+        if toll_free:  # only then: a local tenant's inputs stay as they were
+            props |= {"toll_free": True, "toll_free_status": None}
         super().__init__(MessagingSenderProvider(), name, props, _options(opts))

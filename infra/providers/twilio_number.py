@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the resource classes cost ~0.3 s to import: types only
     from twilio.rest.api.v2010.account.incoming_phone_number import IncomingPhoneNumberInstance
 
 
-__all__ = ["ACTIVATION", "HELD", "SEARCH_STEPS", "PhoneNumber", "PhoneNumberProvider"]
+__all__ = ["ACTIVATION", "HELD", "SEARCH_STEPS", "TOLL_FREE", "PhoneNumber", "PhoneNumberProvider"]
 
 SEARCH_STEPS: Final = (("within 25 miles", 25), ("within 100 miles", 100), ("in the region", None))
 _URL_FIELDS: Final = ("voice_url", "voice_fallback_url", "status_callback", "sms_url")
@@ -45,6 +45,9 @@ _EMERGENCY = "emergency_address_sid"
 ACTIVATION: Final = "activation"
 # A number in the state from before the gate: it was bought then, nothing is bought now.
 HELD: Final = {"source": "held", "note": "number bought before activation gating"}
+# ethiq:sender toll-free: the number is bought among toll-free ones (kept when the key changes,
+# like ``near``: people forward their calls to it).
+TOLL_FREE: Final = "toll_free"
 _NOT_AVAILABLE = 21422
 _NO_MATCH = 21452
 _NOT_FOUND = 404
@@ -109,7 +112,22 @@ class PhoneNumberProvider(TwilioProvider):
         )
 
     def candidates(self, client: Client, props: dict[str, Any]) -> list[str]:
-        """Numbers to try, from the first search step that finds any."""
+        """Numbers to try, from the first search step that finds any (a toll-free number has
+        no place: one search, https://www.twilio.com/docs/phone-numbers/api/availablephonenumbertollfree-resource)."""
+        if props.get(TOLL_FREE):
+            found = call_twilio(
+                lambda: client.available_phone_numbers(props["country"]).toll_free.list(
+                    voice_enabled=True, sms_enabled=True, limit=20
+                ),
+                what="searching for a toll-free number",
+            )
+            if found:
+                return [n.phone_number for n in found if n.phone_number]
+            raise ProvisioningError(
+                f"no Twilio toll-free number with voice and SMS in {props['country']}: ask "
+                "Twilio about inventory, or set ethiq:sender: local",
+                _NO_MATCH,
+            )
         for _label, distance in SEARCH_STEPS:
             criteria: dict[str, Any] = {
                 "in_region": props["in_region"],
@@ -208,6 +226,7 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
         database_url: pulumi.Input[str],
         voice_fallback_method: str = "POST",
         emergency_address_sid: pulumi.Input[str] = "",
+        toll_free: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -227,6 +246,8 @@ class PhoneNumber(dynamic.Resource, module="ethiq", name="TwilioPhoneNumber"):
             "phone_number": None,
         }
         props |= {field: webhooks[field] for field in _URL_FIELDS}
+        if toll_free:  # only then: a local tenant's inputs stay as they were
+            props[TOLL_FREE] = True
         secret = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, "database_url"])
         super().__init__(
             PhoneNumberProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret)

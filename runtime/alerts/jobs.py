@@ -3,8 +3,9 @@
 The outbox rows (alerts, invitations) stay the durable record, written in the same transaction
 as the verdict or the consent that causes them. Jobs only say *which tenant to look at, when*:
 
-- ``ethiq.alerts.deliver(slug)``: one tenant's due alerts and invitations (claims, sends,
-  retries, acknowledgement deadlines passing a call on, invitation reminders), bounded by
+- ``ethiq.alerts.deliver(slug)``: one tenant's due alerts, invitations and notices to the
+  person (claims, sends, retries, acknowledgement deadlines passing a call on, invitation
+  reminders), bounded by
   ``ETHIQ_WORKER_JOB_TIMEOUT_S``. It ends by queueing the tenant's next wake-up (the earliest
   retry, lease, deadline or reminder) as a scheduled job. Queued with a *queueing lock* per
   tenant (one waiting job per tenant and time), so a burst of webhooks queues one job; jobs of
@@ -47,6 +48,7 @@ from procrastinate.schema import SchemaManager
 from procrastinate.testing import InMemoryConnector
 
 from runtime.alerts.invitations import Invitations, InvitePass
+from runtime.alerts.notices import NoticePass, Notices
 from runtime.alerts.outbox import Outbox, PassResult
 from runtime.settings import Settings
 from runtime.tenants import Registry
@@ -73,12 +75,14 @@ class AlertJobs:
         registry: Registry,
         outbox: Outbox,
         invitations: Invitations,
+        notices: Notices | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
         self._registry = registry
         self._outbox = outbox
         self._invitations = invitations
+        self._notices = notices
         self._clock = clock
         self._url = settings.database.url
         #: The queue is shared by processes (PostgreSQL), or this process's own (SQLite).
@@ -167,6 +171,8 @@ class AlertJobs:
                     logger.exception("alert job of %s: the outbox failed", slug)
                     failed = error
                 wakes.append(await self._invitations.tenant_pass(tenant, InvitePass(), now))
+                if self._notices is not None:
+                    wakes.append(await self._notices.tenant_pass(tenant, NoticePass(), now))
         except Exception as error:
             logger.exception("alert job of %s failed or ran out of time", slug)
             failed = error

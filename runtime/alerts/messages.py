@@ -14,6 +14,7 @@ __all__ = [
     "alert_body",
     "alert_marker",
     "consent_reply",
+    "missed_call_body",
     "sms_segments",
     "to_gsm7",
     "translate_reasons",
@@ -156,6 +157,48 @@ def alert_body(
                 f"Ethiq FRAUD ALERT: {person} got a likely scam call from {who} on "
                 f"{local:%b %d} at {local:%H:%M}. Why: {why}. Call {person}; check no money, "
                 f"card, code or PIN was given. Reply OK if you call. Ref {marker}"
+            )
+        body = to_gsm7(body)
+        if sms_segments(body)[1] <= MAX_SEGMENTS:
+            return body
+    return body
+
+
+# What the call's verdict means to the person, French then English.
+_VERDICTS = {
+    "scam": ("fraude probable, ne rappelez pas ce numéro", "likely scam, do not call back"),
+    "suspicious": ("suspect, méfiez-vous avant de rappeler", "suspicious, be careful calling back"),
+}
+_NO_SIGN = ("aucun signe de fraude détecté", "no sign of fraud detected")
+
+
+def missed_call_body(
+    *,
+    lang: str,
+    caller: str,
+    caller_name: str | None,
+    at: datetime,
+    verdict: str | None,
+    marker: str,
+    region: str = "",
+) -> str:
+    """The person's missed call: who, when (the tenant's time zone), Ethiq's verdict, and that
+    a voicemail was left. GSM-7 and one or two segments (a caller name is cut to fit)."""
+    local = _local(at, region)
+    french = is_french(lang)
+    said = _VERDICTS.get(verdict or "", _NO_SIGN)[0 if french else 1]
+    name = (caller_name or "").strip()
+    for width in (len(name), 24, 0):
+        who = f"{name[:width]} ({caller})" if name and width else (caller or "?")
+        if french:
+            body = (
+                f"Ethiq: appel manqué de {who} le {local:%d/%m} à {local:%H:%M}. Verdict: "
+                f"{said}. Un message vocal a été laissé. Réf {marker}"
+            )
+        else:
+            body = (
+                f"Ethiq: missed call from {who} on {local:%b %d} at {local:%H:%M}. Verdict: "
+                f"{said}. They left a voicemail. Ref {marker}"
             )
         body = to_gsm7(body)
         if sms_segments(body)[1] <= MAX_SEGMENTS:

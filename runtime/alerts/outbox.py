@@ -33,7 +33,7 @@ from piccolo.custom_types import Combinable
 
 from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import alert_body, alert_marker
-from runtime.alerts.sender import SendError, SmsSender
+from runtime.alerts.sender import SENDER_NOT_REGISTERED, SendError, SmsSender
 from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
@@ -326,12 +326,13 @@ class Outbox:
             values[alert.status] = AlertStatus.FAILED.value
             values[alert.error_code] = int(code) if code.isdigit() else None
             values[alert.next_attempt_at] = None
-            self._metrics.alerts.labels("undelivered").inc()
         elif status == "delivered":  # the acknowledgement deadline still runs
             values[alert.status] = AlertStatus.DELIVERED.value
             self._metrics.alerts.labels("delivered").inc()
         where: Combinable = alert.message_sid == sid
-        if not lost:  # a late receipt never undoes an acknowledgement
+        if lost:  # a repeated callback is news once (logged, counted, passed on)
+            where = where & (alert.status != AlertStatus.FAILED.value)
+        else:  # a late receipt never undoes an acknowledgement
             where = where & (alert.status != AlertStatus.ACKNOWLEDGED.value)
         rows = (
             await alert.update(values)
@@ -339,9 +340,22 @@ class Outbox:
             .returning(alert.id, alert.call, alert.contact)
             .run()
         )
-        if lost:
+        if lost and rows:
+            self._metrics.alerts.labels("undelivered").inc()
             # Carrier-side (30003 unreachable, 30005 unknown, 30007 filtered, 30034 unregistered
             # 10DLC …): retrying the same text rarely helps; someone must look.
+            blocked = SENDER_NOT_REGISTERED.get(int(code)) if code.isdigit() else None
+            if blocked:
+                self._metrics.sender_blocked.labels(code).inc()
+                logger.error(
+                    "tenant %s cannot text %s: Twilio blocked the sender (error %s): %s. Every "
+                    "alert to such numbers fails until it is registered (docs/runbooks.md, "
+                    "'US tenants'); passing the call on to the next contact",
+                    tenant.slug,
+                    params.get("To", "?"),
+                    code,
+                    blocked,
+                )
             logger.error(
                 "alert %s of %s to %s was %s (Twilio error %s): the contact was NOT reached; "
                 "see https://www.twilio.com/docs/api/errors/%s",

@@ -14,11 +14,21 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import TenantRecord
 
-__all__ = ["OPTED_OUT", "SendError", "SmsSender", "TwilioSmsSender"]
+__all__ = ["OPTED_OUT", "SENDER_NOT_REGISTERED", "SendError", "SmsSender", "TwilioSmsSender"]
 
 T = TypeVar("T")
 
 OPTED_OUT = 21610  # the recipient opted out (STOP, ARRET…) of this sender or service
+# Status-callback errors that say the *sender* may not text these recipients: every message of
+# the tenant to them fails alike until an operator registers it; retrying never helps.
+SENDER_NOT_REGISTERED = {
+    # A US long code in no approved A2P 10DLC campaign, texting a US number: Twilio blocks it.
+    # https://www.twilio.com/docs/api/errors/30034
+    30034: "its US number is not in an approved A2P 10DLC campaign (ethiq:a2pCampaign)",
+    # A toll-free number whose Toll-Free Verification is not approved.
+    # https://www.twilio.com/docs/api/errors/30032
+    30032: "its toll-free number is not verified (Toll-Free Verification)",
+}
 
 
 class SendError(Exception):

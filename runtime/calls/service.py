@@ -44,7 +44,7 @@ from runtime.telephony import paths, twiml
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord
 
-__all__ = ["Answer", "CallService"]
+__all__ = ["MISSED_CALL", "Answer", "CallService"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ _TERMINAL: Final = 3
 UNANSWERED: Final = frozenset({"no-answer", "busy", "failed", "canceled"})
 PARTICIPANT_TIMEOUT_S: Final = 6.0  # ringing the person in: one REST call, within Twilio's 15 s
 QUIET_HOURS: Final = "quiet_hours"  # a call's outcome when quiet hours sent it to voicemail
+MISSED_CALL: Final = "missed-call"  # the person's notice of a call that reached voicemail
 _TRUSTED: Final = {
     "fr-CA": "numéro de confiance : sonne toujours, pas filtré",
     "en-US": "trusted number: always rings, not screened",
@@ -632,7 +633,15 @@ class CallService:
         return twiml.hangup_twiml()
 
     async def voicemail(self, tenant: TenantRecord, params: Mapping[str, str]) -> str:
+        """``<Record action>``: the caller left a message (Twilio requests the action when the
+        recording ends, ``Digits=hangup`` when the caller hung up; not for an empty recording:
+        https://www.twilio.com/docs/voice/twiml/record#attributes-action). The person missed it:
+        a missed-call text to them is written once per call (a retried request finds it),
+        except in their quiet hours, which a text would break."""
         sid = params.get("CallSid", "")
+        tables = self.tables(tenant)
+        call = await call_by_sid(tables, sid)
+        quiet = call is not None and call.get("outcome") == QUIET_HOURS
         await self._set_outcome(tenant, sid, "voicemail")
         logger.info(
             "call %s of %s: voicemail left (%s s)",
@@ -640,16 +649,29 @@ class CallService:
             tenant.slug,
             params.get("RecordingDuration", "?"),
         )
+        if call is not None and not quiet:
+            now = self._clock()
+            notice = tables.Notice
+            await (
+                notice.insert(
+                    notice(
+                        key=f"{MISSED_CALL}:{sid}",
+                        call=int(call["id"]),
+                        kind=MISSED_CALL,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                .on_conflict(action="DO NOTHING")
+                .run()
+            )
         return twiml.hangup_twiml()
 
     async def _unanswered(self, tenant: TenantRecord, sid: str, status: str) -> None:
         self._metrics.unanswered.labels(status).inc()
         await self._set_outcome(tenant, sid, status)
-        # A missed-call SMS needs the person's own mobile number, which tenants do not declare
-        # yet: say so rather than text the Ethiq number itself.
         logger.warning(
-            "call %s of %s: the person did not answer (%s); no own number is known for the "
-            "person, so no missed-call SMS was sent",
+            "call %s of %s: the person did not answer (%s); the caller goes to voicemail",
             sid,
             tenant.slug,
             status,

@@ -45,6 +45,7 @@ class TenantTables:
     Contact: type[tables.Contact]
     InboundMessage: type[tables.InboundMessage]
     Invitation: type[tables.Invitation]
+    Notice: type[tables.Notice]
     Segment: type[tables.Segment]
     VerdictEvent: type[tables.VerdictEvent]
 
@@ -59,6 +60,7 @@ def bind_tables(engine: Engine[Any]) -> TenantTables:
         Contact=bind_table(tables.Contact, engine),
         InboundMessage=bind_table(tables.InboundMessage, engine),
         Invitation=bind_table(tables.Invitation, engine),
+        Notice=bind_table(tables.Notice, engine),
         Segment=bind_table(tables.Segment, engine),
         VerdictEvent=bind_table(tables.VerdictEvent, engine),
     )

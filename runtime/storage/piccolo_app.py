@@ -12,6 +12,7 @@ from runtime.storage.tables import (
     Consent,
     Contact,
     Invitation,
+    Notice,
     Segment,
     VerdictEvent,
 )
@@ -21,5 +22,5 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name="storage",
     migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
-    table_classes=[Contact, Call, Segment, VerdictEvent, Alert, Consent, Invitation],
+    table_classes=[Contact, Call, Segment, VerdictEvent, Alert, Consent, Invitation, Notice],
 )

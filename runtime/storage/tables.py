@@ -41,6 +41,8 @@ __all__ = [
     "InboundMessage",
     "Invitation",
     "InvitationStatus",
+    "Notice",
+    "NoticeStatus",
     "Owner",
     "Segment",
     "VerdictEvent",
@@ -78,6 +80,19 @@ class InvitationStatus(StrEnum):
     """Life of an invitation row: ``pending`` → ``sending`` → ``sent`` → ``delivered`` |
     ``failed`` | ``opted_out`` (the contact had texted STOP to this number: Twilio refuses, 21610)
     | ``skipped`` (no longer needed when its turn came: the contact answered, or was removed)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    OPTED_OUT = "opted_out"
+    SKIPPED = "skipped"
+
+
+class NoticeStatus(StrEnum):
+    """Life of a notice to the person: ``pending`` → ``sending`` → ``sent`` → ``delivered`` |
+    ``failed`` | ``opted_out`` | ``skipped`` (nobody to text: the person gave no own number)."""
 
     PENDING = "pending"
     SENDING = "sending"
@@ -200,6 +215,26 @@ class Invitation(Table, tablename="invitation"):
     message_sid = Varchar(length=SID_LENGTH, null=True, default=None)
     error_code = Integer(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Notice(Table, tablename="person_notice"):
+    """A text to the protected person themself (``missed-call``: their app did not answer and
+    the caller reached voicemail), an outbox row like :class:`Alert`. ``key``
+    ("<kind>:<call sid>") makes it exist once per call, however often Twilio retries the
+    webhook that writes it. The recipient (the person's own number and language) is read when
+    it is sent."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=48, unique=True)
+    call = Integer(index=True)
+    kind = Varchar(length=16)
+    status = Varchar(length=16, choices=NoticeStatus, default=NoticeStatus.PENDING)
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    message_sid = Varchar(length=SID_LENGTH, null=True, default=None)
+    error_code = Integer(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
+from runtime.alerts.notices import Notices
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -24,6 +25,7 @@ from runtime.calls.preferences import CallerPreferences
 from runtime.email import Mailer, SmtpMailer
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
+from runtime.people.reach import person_recipient
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -50,6 +52,7 @@ class Runtime:
     calls: CallService
     outbox: Outbox
     invitations: Invitations
+    notices: Notices
     jobs: AlertJobs
     metrics: Metrics
     limits: WebhookLimits
@@ -147,11 +150,20 @@ class Runtime:
             settings=settings.alerts,
             public_base_url=settings.twilio.public_url,
         )
+        notices = Notices(
+            storage=storage,
+            sender=sender,
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+            metrics=metrics,
+            person=person_recipient(storage.platform_engine()),
+        )
         jobs = AlertJobs(
             settings=settings,
             registry=registry,
             outbox=outbox,
             invitations=invitations,
+            notices=notices,
         )
         fleet = Fleet(
             storage=storage,
@@ -175,6 +187,7 @@ class Runtime:
             calls=calls,
             outbox=outbox,
             invitations=invitations,
+            notices=notices,
             jobs=jobs,
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),

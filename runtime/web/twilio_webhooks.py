@@ -264,7 +264,9 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "voicemail", by_query=True)
-        return _xml(await runtime.calls.voicemail(tenant, params))
+        answer = await runtime.calls.voicemail(tenant, params)
+        await runtime.jobs.notify(tenant.slug)  # the person's missed-call text
+        return _xml(answer)
 
     @post(paths.CALL_STATUS, status_code=204, summary="Call status callback: complete the call log")
     async def call_status(self, request: AnyRequest) -> None:
@@ -318,8 +320,9 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
-        if not await runtime.outbox.delivery(tenant, params):
-            await runtime.invitations.delivery(tenant, params)
+        for outbox in (runtime.outbox, runtime.invitations, runtime.notices):
+            if await outbox.delivery(tenant, params):  # the row the message belongs to
+                break
         if params.get("MessageStatus") in {"failed", "undelivered"}:
             await runtime.jobs.notify(tenant.slug)  # the call may have passed to the next contact
 

@@ -207,6 +207,12 @@ def test_add_writes_the_a2p_campaign_or_refuses_a_malformed_one(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     written = yaml.safe_load((stacks / "Pulumi.nyc.yaml").read_text())["config"]
     assert written["ethiq:a2pCampaign"] == campaign
+    # Or a toll-free verified sender, instead of a campaign.
+    toll_free = [*base[:2], "nyc-tf", *base[3:], "--sender", "toll-free"]
+    result = CliRunner().invoke(app, toll_free)
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((stacks / "Pulumi.nyc-tf.yaml").read_text())["config"]
+    assert written["ethiq:sender"] == "toll-free"
 
 
 def test_a_contact_may_have_a_language_of_its_own(tmp_path: Path) -> None:

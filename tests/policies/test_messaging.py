@@ -57,3 +57,18 @@ def test_canadian_recipients_are_told_what_twilio_recommends() -> None:
     assert "short code" in message
     assert "toll-free" in message
     assert canadian_a2p_filtering({**US, "contacts": ["+12125550123:John"]}) == []
+
+
+def test_a_toll_free_sender_is_the_alternative_for_both_countries() -> None:
+    """``ethiq:sender: toll-free``: neither 10DLC nor Canadian long-code filtering applies (the
+    provider checks the number's Toll-Free Verification on Twilio instead)."""
+    toll_free = {**US, "sender": "Toll-Free"}
+    assert unregistered_us_a2p("acme", toll_free) == []
+    assert canadian_a2p_filtering(toll_free) == []
+    config = validate_tenant("acme", toll_free)
+    assert config.sender == "toll-free"
+    assert config.as_stack_config()["ethiq:sender"] == "toll-free"
+    assert "ethiq:sender" not in validate_tenant("acme", US).as_stack_config()
+    with pytest.raises(ConfigError) as refused:
+        validate_tenant("acme", {**US, "sender": "short-code"})
+    assert refused.value.key == "sender"

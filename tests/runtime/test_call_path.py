@@ -291,6 +291,19 @@ def test_a_safe_call_is_just_connected(fresh: World) -> None:
 def test_unanswered_call_goes_to_voicemail_screened_like_a_call(
     fresh: World, behaviour: str
 ) -> None:
+    own = unique_caller()  # the person's own mobile number, where the missed-call text goes
+    body = {
+        "slug": fresh.tenant.slug,
+        "email": f"{fresh.tenant.slug}@example.org",
+        "own_number": own,
+    }
+    enrolled = httpx.post(
+        f"{fresh.runtime_url}/operator/people/",
+        json=body,
+        headers={"Authorization": "Bearer op-token"},
+        timeout=10.0,
+    )
+    assert enrolled.status_code == 201, enrolled.text
     fresh.person(behaviour)
     report = fresh.call(SCAM)
     caller, person = _leg(report, "caller"), _leg(report, "person")
@@ -311,7 +324,16 @@ def test_unanswered_call_goes_to_voicemail_screened_like_a_call(
     assert row["verdict"] == "scam"
     status = {"offline": "failed"}.get(behaviour, behaviour)
     assert f'ethiq_calls_unanswered_total{{status="{status}"}}' in fresh.metrics()
-    assert "no missed-call SMS was sent" in fresh.log.read_text()
+
+    # The person learns of it by text, once, from Twilio's point of view (the sandbox's log).
+    def missed() -> list[dict[str, Any]]:
+        texts = [m for m in fresh.sandbox.control.messages() if m["to"] == own]
+        return [m for m in texts if "appel manqué" in m["body"]]
+
+    texts = _until(missed, "missed-call text sent")
+    assert len(texts) == 1
+    assert "fraude probable" in texts[0]["body"]
+    assert "message vocal" in texts[0]["body"]
 
 
 def test_insecure_sip_uri_is_refused_by_an_encrypted_app(world: World) -> None:

@@ -4,8 +4,11 @@ the escalation chain (contacts in priority order: John 1, then Marie 2)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from runtime.alerts import SendError
 from runtime.settings import Settings
@@ -187,29 +190,45 @@ def test_sms_status_callbacks_record_delivery(settings: Settings) -> None:
     asyncio.run(scenario())
 
 
-def test_undelivered_alerts_go_down_the_chain_until_nobody_is_left(settings: Settings) -> None:
+def test_undelivered_alerts_go_down_the_chain_until_nobody_is_left(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """John's alert fails with 30034 (Twilio blocks a US long code in no approved A2P 10DLC
+    campaign, texting a US number: https://www.twilio.com/docs/api/errors/30034): permanent, so
+    Marie is alerted at once, and the operator is told the sender must be registered."""
+
     async def scenario() -> None:
         async with harness(settings) as h:
             tenant = await scam_call(h)
             await h.runtime.outbox.run_once()
             [to_john] = h.sender.sent
-            assert await status_callback(h, tenant, to_john, "undelivered", "30003") == 204
+            assert await status_callback(h, tenant, to_john, "failed", "30034") == 204
             assert (await call_row(h, tenant))["degraded"] == "alert-undelivered"
             assert (await h.runtime.outbox.run_once()).sent == 1
             _, to_marie = h.sender.sent
             assert to_marie["to"] == tenant.contacts[0].number
             assert await status_callback(h, tenant, to_marie, "failed", "30005") == 204
             statuses = [(r["status"], r["error_code"]) for r in await alerts(h, tenant)]
-            assert statuses == [("failed", 30003), ("failed", 30005)]
+            assert statuses == [("failed", 30034), ("failed", 30005)]
             assert (await call_row(h, tenant))["degraded"] == "alert-undelivered,alert-unreached"
+            # A repeated callback passes nothing on twice, nor counts twice.
+            assert await status_callback(h, tenant, to_john, "failed", "30034") == 204
+            assert len(await alerts(h, tenant)) == 2
             metrics = (await h.client.get("/metrics")).text
             assert 'ethiq_alerts_total{outcome="passed_on"} 1.0' in metrics
             assert 'ethiq_alerts_total{outcome="unreached"} 1.0' in metrics
-            # A repeated callback passes nothing on twice.
-            assert await status_callback(h, tenant, to_john, "undelivered", "30003") == 204
-            assert len(await alerts(h, tenant)) == 2
+            assert 'ethiq_alerts_total{outcome="undelivered"} 2.0' in metrics
+            assert 'ethiq_sms_sender_blocked_total{code="30034"} 1.0' in metrics
 
-    asyncio.run(scenario())
+    logger = logging.getLogger("runtime.alerts.outbox")  # the app's logging does not propagate
+    logger.addHandler(caplog.handler)
+    try:
+        asyncio.run(scenario())
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "not in an approved A2P 10DLC campaign" in caplog.text
+    blocked = {id(r) for r in caplog.records if "Twilio blocked the sender" in r.getMessage()}
+    assert len(blocked) == 1  # (a record may reach caplog twice: by propagation too)
 
 
 def chain_settings(settings: Settings) -> Settings:

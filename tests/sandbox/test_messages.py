@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -51,3 +54,40 @@ def test_sender_must_be_the_accounts_sms_number(tenant: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
         tenant.messages.create(to=CONTACT, from_="+15145550150", body="hi")
     assert caught.value.code == 21606
+
+
+def final_status(tenant: Client, sid: str) -> tuple[str, int | None]:
+    """The message's status once Twilio is done with it (the sandbox settles at once)."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        message = tenant.messages(sid).fetch()
+        if message.status not in {"queued", "sent"}:
+            return str(message.status), message.error_code
+        time.sleep(0.02)
+    raise AssertionError(f"message {sid} still {message.status}")
+
+
+def test_unregistered_us_long_code_to_us_fails_30034(
+    parent: Client, client_for: Callable[..., Client], sandbox: SandboxHandle
+) -> None:
+    """Twilio blocks A2P traffic from a US long code in no approved 10DLC campaign to US-bound
+    numbers: the request is accepted, the message then fails with 30034. Canada is not
+    filtered; a verified campaign on the number's Messaging Service lifts the block."""
+    sub = parent.api.v2010.accounts.create(friendly_name="us-tenant")
+    tenant = client_for(sub.sid, sub.auth_token)  # its own service: its own credentials
+    us = str(tenant.incoming_phone_numbers.create(phone_number="+12125550100").phone_number)
+    new_york, montreal = "+12125550188", CONTACT
+    blocked = tenant.messages.create(to=new_york, from_=us, body="Ethiq alert")
+    assert blocked.status == "queued"  # accepted: the failure comes after
+    assert final_status(tenant, blocked.sid) == ("failed", 30034)
+    canada = tenant.messages.create(to=montreal, from_=us, body="Ethiq alert")
+    assert final_status(tenant, canada.sid) == ("delivered", None)
+    service = tenant.messaging.v1.services.create(friendly_name="us")
+    number_sid = tenant.incoming_phone_numbers.list(phone_number=us)[0].sid
+    tenant.messaging.v1.services(service.sid).phone_numbers.create(phone_number_sid=number_sid)
+    sandbox.control.a2p_campaign(service.sid, "IN_PROGRESS")
+    pending = tenant.messages.create(to=new_york, messaging_service_sid=service.sid, body="x")
+    assert final_status(tenant, pending.sid) == ("failed", 30034)  # not approved yet
+    sandbox.control.a2p_campaign(service.sid, "VERIFIED")
+    sent = tenant.messages.create(to=new_york, messaging_service_sid=service.sid, body="x")
+    assert final_status(tenant, sent.sid) == ("delivered", None)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers as p
 import pytest
 from twilio.rest import Client
 
 from ethiq.sandbox.server import SandboxHandle
 from infra.providers.retry import ProvisioningError
 from infra.providers.twilio_messaging import MessagingSenderProvider, MessagingServiceProvider
+from infra.providers.twilio_number import PhoneNumberProvider
+from tests.sandbox.test_messages import final_status
 
 OWNER = {"platform": "local", "stack": "acme", "stack_id": "1a2b3c4d"}
 
@@ -118,3 +121,46 @@ def test_the_a2p_campaign_is_checked_on_the_service_it_belongs_to(
     sandbox.control.a2p_campaign(created.id, "VERIFIED")
     verified = provider.update(created.id, state, vetting).outs or {}
     assert verified["a2p_campaign_status"] == "VERIFIED"
+
+
+def test_a_toll_free_sender_is_bought_and_its_verification_checked(
+    props: dict[str, Any], client_for: Any, sandbox: SandboxHandle
+) -> None:
+    """``ethiq:sender: toll-free``: the number is a toll-free one; its Toll-Free Verification
+    is read on every up until approved: none or under review warns, rejected stops with what
+    to do, approved passes and the diff settles. Until then Twilio fails its texts (30032)."""
+    own = client_for(props["account_sid"], props["auth_token"])
+    numbers = PhoneNumberProvider().candidates(own, {"country": "CA", "toll_free": True})
+    assert numbers
+    assert all(p.number_type(p.parse(n)) == p.PhoneNumberType.TOLL_FREE for n in numbers)
+    number = own.incoming_phone_numbers.create(phone_number=numbers[0])
+    service = MessagingServiceProvider().create(props)
+    sender = {
+        **props,
+        "service_sid": service.id,
+        "phone_number_sid": number.sid,
+        "toll_free": True,
+    }
+    provider = MessagingSenderProvider()
+    created = provider.create(sender)  # nothing submitted yet: a warning, not a stop
+    state = {**sender, **(created.outs or {})}
+    assert state["toll_free_status"] == "NOT_SUBMITTED"
+    blocked = own.messages.create(to="+14385550123", from_=number.phone_number, body="x")
+    assert final_status(own, blocked.sid) == ("failed", 30032)
+    assert provider.diff(created.id, state, sender).changes  # read again on the next up
+    sandbox.control.tollfree_verification(number.phone_number, "IN_REVIEW")
+    assert (provider.update(created.id, state, sender).outs or {})["toll_free_status"] == (
+        "IN_REVIEW"
+    )
+    sandbox.control.tollfree_verification(
+        number.phone_number, "TWILIO_REJECTED", "Opt-in evidence missing"
+    )
+    with pytest.raises(ProvisioningError) as rejected:
+        provider.update(created.id, state, sender)
+    assert "was rejected (Opt-in evidence missing)" in str(rejected.value)
+    sandbox.control.tollfree_verification(number.phone_number, "TWILIO_APPROVED")
+    approved = {**state, **(provider.update(created.id, state, sender).outs or {})}
+    assert approved["toll_free_status"] == "TWILIO_APPROVED"
+    assert not provider.diff(created.id, approved, sender).changes
+    sent = own.messages.create(to="+12125550188", from_=number.phone_number, body="x")
+    assert final_status(own, sent.sid) == ("delivered", None)

@@ -41,6 +41,7 @@ TENANT_TABLES = [
     "inbound_message",
     "invitation",
     "migration",
+    "person_notice",
     "tenant_owner",
     "transcript_segment",
     "verdict",

@@ -20,6 +20,7 @@ from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
 from ethiq.sandbox.routes import messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
+from ethiq.sandbox.routes.messaging import TOLLFREE_STATUSES
 from ethiq.sandbox.state import Call, Credential, Handset, OptOutLanguage, SipEndpoint
 from ethiq.sandbox.voice import InboundCallSpec
 
@@ -366,6 +367,30 @@ async def a2p_campaign(request: AnyRequest, sid: str, data: CampaignSpec) -> dic
     return {"sid": campaign, "status": data.status}
 
 
+class TollfreeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    status: str = "TWILIO_APPROVED"
+    rejection_reason: str = ""
+
+
+@post(f"{BASE}/numbers/{{phone:str}}/tollfree-verification", status_code=200)
+async def tollfree_verification(
+    request: AnyRequest, phone: str, data: TollfreeSpec
+) -> dict[str, Any]:
+    """A Toll-Free Verification submitted for our toll-free number ``phone`` (the Console's
+    step), or its review's outcome; one per number."""
+    sandbox = _control(request)
+    if data.status not in TOLLFREE_STATUSES:
+        raise invalid_parameter(f"status must be one of {sorted(TOLLFREE_STATUSES)}")
+    with sandbox.store.lock:
+        number = sandbox.store.number_by_phone(phone)
+        if number is None or not number.toll_free:
+            raise invalid_parameter(f"{phone} is not a toll-free number of any account")
+        previous = number.tollfree_verification
+        sid = previous[0] if previous else new_sid("HH")
+        number.tollfree_verification = (sid, data.status, data.rejection_reason)
+    return {"sid": sid, "status": data.status}
+
+
 @post(f"{BASE}/messaging-services/{{sid:str}}/opt-out", status_code=200)
 async def advanced_opt_out(
     request: AnyRequest, sid: str, data: AdvancedOptOutSpec
@@ -413,4 +438,5 @@ ROUTES = [
     add_opt_out,
     advanced_opt_out,
     a2p_campaign,
+    tollfree_verification,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from litestar import Response, get, post
 
 from ethiq.sandbox import render
@@ -32,6 +33,11 @@ FROM_REQUIRED = 21603
 TO_REQUIRED = 21604
 FROM_NOT_OURS = 21606
 UNSUBSCRIBED = 21610
+UNREGISTERED_10DLC = 30034
+UNVERIFIED_TOLL_FREE = 30032
+# "U.S.-bound" for A2P 10DLC: the US and its territories; Canada is not filtered.
+# https://help.twilio.com/articles/14910496447771
+_US_BOUND = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
 
 @post(f"{ACCOUNT}/Messages")
@@ -81,10 +87,43 @@ async def send_message(request: AnyRequest, account_sid: str) -> Response[dict[s
         )
         sandbox.store.messages[message.sid] = message
         outcome = sandbox.store.sms_outcomes.get(to, ("delivered", None))
+        if _unregistered_10dlc(sandbox, owned, to):
+            outcome = ("failed", UNREGISTERED_10DLC)
+        elif _unverified_toll_free(owned, to):
+            outcome = ("failed", UNVERIFIED_TOLL_FREE)
         rendered = render.message(message)
-    if message.status_callback:
-        sandbox.voice.spawn(_deliver(sandbox, message, *outcome))
+    sandbox.voice.spawn(_deliver(sandbox, message, *outcome))
     return json_response(rendered, 201)
+
+
+def _unverified_toll_free(sender: IncomingNumber, to: str) -> bool:
+    """Whether Twilio blocks the message of a toll-free number whose Toll-Free Verification is
+    not approved, to a US or Canadian number: accepted, then failed with 30032.
+    https://www.twilio.com/docs/api/errors/30032"""
+    if not sender.toll_free:
+        return False
+    verification = sender.tollfree_verification
+    if verification is not None and verification[1] == "TWILIO_APPROVED":
+        return False
+    return _region(to) in {*_US_BOUND, "CA"}
+
+
+def _region(to: str) -> str | None:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(to))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _unregistered_10dlc(sandbox: Sandbox, sender: IncomingNumber, to: str) -> bool:
+    """Whether Twilio blocks the message as unregistered A2P 10DLC traffic: a US local number
+    that is not the sender of a Messaging Service with a verified campaign, texting a US-bound
+    number. Twilio accepts the request (201) and the message then fails with 30034.
+    https://www.twilio.com/docs/api/errors/30034"""
+    if sender.iso_country != "US" or sender.toll_free or _region(to) not in _US_BOUND:
+        return False
+    service = sandbox.store.service_of(sender.sid)
+    return service is None or service.a2p_campaign is None or service.a2p_campaign[1] != "VERIFIED"
 
 
 async def _deliver(sandbox: Sandbox, message: Message, status: str, code: int | None) -> None:
@@ -94,8 +133,13 @@ async def _deliver(sandbox: Sandbox, message: Message, status: str, code: int | 
     with sandbox.store.lock:
         account = sandbox.store.accounts[message.account_sid]
     leg = EventLog()
-    for step in ("sent", status):
+    # "failed": Twilio never sent it (blocked, e.g. 30034), so no "sent" before it.
+    for step in (status,) if status == "failed" else ("sent", status):
         message.status = step
+        if step in {"undelivered", "failed"}:
+            message.error_code = code
+        if not message.status_callback:
+            continue
         params = {
             "MessageSid": message.sid,
             "SmsSid": message.sid,

@@ -221,6 +221,57 @@ async def fetch_campaign(
         )
 
 
+TOLLFREE = "https://messaging.twilio.com/v1/Tollfree/Verifications"
+TOLLFREE_STATUSES = frozenset({"PENDING_REVIEW", "IN_REVIEW", "TWILIO_APPROVED", "TWILIO_REJECTED"})
+
+
+def _verification(number: IncomingNumber) -> dict[str, Any]:
+    assert number.tollfree_verification is not None  # noqa: S101 - callers filter
+    sid, status, reason = number.tollfree_verification
+    return {
+        "sid": sid,
+        "account_sid": number.account_sid,
+        "tollfree_phone_number_sid": number.sid,
+        "tollfree_phone_number": number.phone_number,
+        "status": status,
+        "rejection_reason": reason or None,
+        "error_code": None,
+        "url": f"{TOLLFREE}/{sid}",
+    }
+
+
+@get("/messaging/v1/Tollfree/Verifications")
+async def list_tollfree_verifications(request: AnyRequest) -> Response[dict[str, Any]]:
+    """The account's Toll-Free Verifications, by number or status.
+    https://www.twilio.com/docs/messaging/api/tollfree-verification-resource"""
+    sandbox, account = _principal(request)
+    query = query_of(request)
+    number_sid, status = query.get("TollfreePhoneNumberSid"), query.get("Status")
+    with sandbox.store.lock:
+        found = [
+            n
+            for n in sandbox.store.numbers.values()
+            if n.account_sid == account.sid
+            and n.tollfree_verification is not None
+            and (number_sid is None or n.sid == number_sid)
+            and (status is None or n.tollfree_verification[1] == status)
+        ]
+        return v1_page_response(
+            "verifications", found, _verification, url=TOLLFREE, pages=paging(query)
+        )
+
+
+@get("/messaging/v1/Tollfree/Verifications/{sid:str}")
+async def fetch_tollfree_verification(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
+    sandbox, account = _principal(request)
+    with sandbox.store.lock:
+        for number in sandbox.store.numbers.values():
+            verification = number.tollfree_verification
+            if number.account_sid == account.sid and verification and verification[0] == sid:
+                return json_response(_verification(number))
+    raise not_found(f"/v1/Tollfree/Verifications/{sid}")
+
+
 @post("/messaging/v1/Services/{sid:str}/PhoneNumbers", status_code=201)
 async def add_sender(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
     sandbox, account = _principal(request)
@@ -298,6 +349,8 @@ def service_for_send(
 
 
 ROUTES = [
+    list_tollfree_verifications,
+    fetch_tollfree_verification,
     create_service,
     list_services,
     fetch_service,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from litestar import Response, delete, get, post
@@ -92,9 +93,24 @@ def _search_query(country: str, query: Params) -> SearchQuery:
 async def search_local(
     request: AnyRequest, account_sid: str, country: str
 ) -> Response[dict[str, Any]]:
+    return _search(request, account_sid, country, "Local")
+
+
+@get(f"{ACCOUNT}/AvailablePhoneNumbers/{{country:str}}/TollFree")
+async def search_toll_free(
+    request: AnyRequest, account_sid: str, country: str
+) -> Response[dict[str, Any]]:
+    """Toll-free numbers (no region or place to search by).
+    https://www.twilio.com/docs/phone-numbers/api/availablephonenumbertollfree-resource"""
+    return _search(request, account_sid, country, "TollFree")
+
+
+def _search(
+    request: AnyRequest, account_sid: str, country: str, kind: str
+) -> Response[dict[str, Any]]:
     sandbox, _ = authorized(request, account_sid)
     query = query_of(request)
-    search = _search_query(country, query)
+    search = dataclasses.replace(_search_query(country, query), toll_free=kind == "TollFree")
     size = paging(query).page_size
     with sandbox.store.lock:
         found = sandbox.store.inventory.search(search, sandbox.store.taken_numbers())
@@ -104,7 +120,7 @@ async def search_local(
         {
             "available_phone_numbers": [render.available_number(n) for n in found],
             "uri": f"/{API_VERSION}/Accounts/{account_sid}/AvailablePhoneNumbers/"
-            f"{country}/Local.json",
+            f"{country}/{kind}.json",
         }
     )
 
@@ -175,6 +191,7 @@ async def buy_number(request: AnyRequest, account_sid: str) -> Response[dict[str
             address_requirements=chosen.address_requirements,
             iso_country=chosen.iso_country,
             region=chosen.region,
+            toll_free=chosen.toll_free,
         )
         _apply(number, params)
         apply_emergency_address(sandbox.store, number, params)
@@ -249,4 +266,12 @@ async def release_number(request: AnyRequest, account_sid: str, sid: str) -> Non
         sandbox.store.leave_services(sid)  # a released number leaves its sender pool
 
 
-ROUTES = [search_local, buy_number, list_numbers, fetch_number, update_number, release_number]
+ROUTES = [
+    search_local,
+    search_toll_free,
+    buy_number,
+    list_numbers,
+    fetch_number,
+    update_number,
+    release_number,
+]
