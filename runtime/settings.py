@@ -277,6 +277,17 @@ class WorkerSettings(_Concern):
         "cron (a 6th field: seconds) of the sweep that queues a job for every tenant, "
         "recovering work whose job was lost",
     )
+    metering: str = _env(
+        "ETHIQ_WORKER_METERING",
+        "*/15 * * * *",
+        "cron of the metering job: each tenant's usage against its plan, the 80 %/100 % "
+        "notices, last month's overage settled",
+    )
+    kyc_purge: str = _env(
+        "ETHIQ_WORKER_KYC_PURGE",
+        "30 3 * * *",
+        "cron of the KYC purge job (`ethiq billing purge-kyc`, docs/privacy.md)",
+    )
     heartbeat_s: float = _env(
         "ETHIQ_WORKER_HEARTBEAT_S",
         10.0,
@@ -285,7 +296,7 @@ class WorkerSettings(_Concern):
         gt=0,
     )
 
-    @field_validator("sweep")
+    @field_validator("sweep", "metering", "kyc_purge")
     @classmethod
     def _cron(cls, value: str) -> str:
         from croniter import croniter  # noqa: PLC0415 - only when the variable is set

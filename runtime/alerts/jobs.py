@@ -95,6 +95,9 @@ class AlertJobs:
         else:
             connector = InMemoryConnector()
         self.app = procrastinate.App(connector=connector)
+        #: The queues workers run: the alerts', and those of jobs registered on ``app`` by
+        #: the domains above (billing's scheduled jobs, ``runtime/billing/jobs.py``).
+        self.queues: list[str] = [QUEUE]
         self._opened = False
         self._inline: asyncio.Task[None] | None = None
         self._stopping = False
@@ -205,7 +208,7 @@ class AlertJobs:
         await self.sweep()
         worker = self._settings.worker
         await self.app.run_worker_async(
-            queues=[QUEUE],
+            queues=self.queues,
             name=name,
             concurrency=worker.concurrency,
             fetch_job_polling_interval=self._settings.alerts.poll_interval_s,

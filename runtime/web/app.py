@@ -52,7 +52,7 @@ def create_app(
         environment=settings.observability.environment,
         release=f"ethiq@{version('ethiq')}",
     )
-    runtime = Runtime.build(settings, sender=sender, updater=updater)
+    runtime = Runtime.build(settings, sender=sender, updater=updater, mailer=mailer)
     people = people_web(runtime, mailer=mailer, sms=sender)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -17,15 +18,21 @@ from redis.asyncio import Redis
 from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
+from runtime.billing import Accounts, StripeGateway
+from runtime.billing import jobs as billing_jobs
+from runtime.billing.quotas import SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
 from runtime.calls.preferences import CallerPreferences
+from runtime.email import Mailer, SmtpMailer
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
+from runtime.people.tables import Person
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
+from runtime.storage.bind import bind_table
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.tenants import Registry, RegistryKeyError, TokenCipher
 from runtime.web.limits import WebhookLimits
@@ -53,6 +60,7 @@ class Runtime:
     metrics: Metrics
     limits: WebhookLimits
     fleet: Fleet
+    quotas: Quotas
 
     @classmethod
     def build(
@@ -61,6 +69,7 @@ class Runtime:
         *,
         sender: SmsSender | None = None,
         updater: CallUpdater | None = None,
+        mailer: Mailer | None = None,
     ) -> Runtime:
         if not settings.security.registry_key:
             raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
@@ -145,6 +154,41 @@ class Runtime:
             settings=settings.alerts,
             public_base_url=settings.twilio.public_url,
         )
+        fleet = Fleet(storage=storage, blocklist=blocklist, campaigns=campaigns, metrics=metrics)
+        jobs = AlertJobs(
+            settings=settings,
+            registry=registry,
+            outbox=outbox,
+            invitations=invitations,
+        )
+        billing = settings.billing
+        gateway = (
+            StripeGateway(billing.stripe_api_key, base_url=billing.stripe_api_base_url)
+            if billing.stripe_api_key
+            else None
+        )
+        accounts = Accounts(storage)
+        quotas = Quotas(
+            storage=storage,
+            registry=registry,
+            accounts=accounts,
+            sender=sender,
+            mailer=mailer or SmtpMailer(settings.people),
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+            recipient=_person_reader(storage),
+            operator=_operator_hook(fleet),
+            billing=gateway,
+        )
+        billing_jobs.schedule(
+            jobs.app,
+            quotas=quotas,
+            accounts=accounts,
+            redact=None if gateway is None else gateway.redact_verification,
+            worker=settings.worker,
+            billing=billing,
+        )
+        jobs.queues.append(billing_jobs.QUEUE)
         return cls(
             settings=settings,
             storage=storage,
@@ -156,15 +200,11 @@ class Runtime:
             calls=calls,
             outbox=outbox,
             invitations=invitations,
-            jobs=AlertJobs(
-                settings=settings,
-                registry=registry,
-                outbox=outbox,
-                invitations=invitations,
-            ),
+            jobs=jobs,
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
-            fleet=Fleet(storage=storage, blocklist=blocklist, campaigns=campaigns, metrics=metrics),
+            fleet=fleet,
+            quotas=quotas,
         )
 
     async def startup(self) -> None:
@@ -189,6 +229,46 @@ class Runtime:
         if self.redis is not None:
             with suppress(Exception):
                 await self.redis.aclose()
+
+
+def _person_reader(storage: TenantStore) -> RecipientOf:
+    """The person's language, email and own number (the people's record), for their notices."""
+    person = bind_table(Person, storage.platform_engine())
+
+    async def read(slug: str) -> Recipient | None:
+        row = await (
+            person.select(person.language, person.email, person.own_number)
+            .where(person.slug == slug)
+            .first()
+        )
+        if row is None:
+            return None
+        return Recipient(str(row["language"]), str(row["email"]), str(row["own_number"]))
+
+    return read
+
+
+def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
+    """A quota notice for the operators: an incident (one per notice key), on the ops page."""
+
+    async def tell(record: NoticeRecord) -> int:
+        if record.metric == SPEND:
+            amounts = f"{record.used / 100:.2f} of {record.allowed / 100:.2f} USD"
+        else:
+            amounts = f"{record.used} of {record.allowed}"
+        incident, _ = await fleet.incidents.open(
+            f"quota:{record.key}",
+            source="quota",
+            title=(
+                f"Tenant {record.tenant} at {record.threshold} % of its {record.metric} in "
+                f"{record.period} ({amounts})"
+            ),
+            severity="warning" if record.threshold >= 100 else "info",  # noqa: PLR2004
+            detail=f"{record.source}; calls are still connected and screened",
+        )
+        return incident.id
+
+    return tell
 
 
 def runtime_of(request: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
