@@ -19,6 +19,9 @@ as the verdict or the consent that causes them. Jobs only say *which tenant to l
   between its commit and its defer, a new contact declared by a stack) is found again. Every
   worker also sweeps once when it starts.
 
+Billing registers its periodic jobs (metering, the KYC purge) on the same app, on queue
+``billing`` (:attr:`AlertJobs.queues`): one job engine, one set of workers.
+
 The webhooks that write outbox rows queue the tenant's job right after their commit
 (:meth:`AlertJobs.notify`, best effort: the sweep is the safety net).
 
