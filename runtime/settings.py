@@ -414,6 +414,20 @@ class BillingSettings(_Concern):
         "signing secret of the Stripe webhook endpoint (empty: webhooks refused with 503)",
         repr=False,
     )
+    payment_grace_days: int = _env(
+        "ETHIQ_PAYMENT_GRACE_DAYS",
+        14,
+        "days a failed payment leaves the service whole (the person is told at once); alerts "
+        "are suspended after them, and only once that notice was sent",
+        ge=1,
+    )
+    number_retention_days: int = _env(
+        "ETHIQ_NUMBER_RETENTION_DAYS",
+        30,
+        "days a canceled subscription keeps its number (calls still connected) before its "
+        "release is due",
+        ge=1,
+    )
     kyc_retention_days: int = _env(
         "ETHIQ_KYC_RETENTION_DAYS",
         30,

@@ -39,7 +39,8 @@ from typing import Any, Final, Protocol
 from runtime.alerts.delivery import LeasedDelivery
 from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
-from runtime.billing.accounts import Accounts
+from runtime.billing.accounts import Account, Accounts
+from runtime.billing.lifecycle import Standing, standing
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
@@ -53,6 +54,7 @@ from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantRecord
 
 __all__ = [
+    "PAYMENT",
     "SPEND",
     "Crossing",
     "MeterPass",
@@ -66,6 +68,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SPEND: Final = "spend"  # the Usage Triggers' metric: the subaccount's spend, in US cents
+PAYMENT: Final = "payment"  # a failed payment: ``allowed`` = the grace period's days
+_TOLD: Final = ("sent", "delivered")
 _WHAT: Final = {
     "screened_minutes": ("minutes d'appels filtrés", "screened call minutes"),
     "alerts": ("alertes par texto", "text alerts"),
@@ -148,6 +152,19 @@ def overage_of(each: Plan, usage: Usage) -> Overage:
 def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple[str, str]:
     """The person's notice (subject, text) in their language."""
     fr = is_french(language)
+    if record.metric == PAYMENT:
+        due = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+        subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
+        text = (
+            "Ethiq: le paiement de votre abonnement a échoué. Tout continue: mettez à jour votre "
+            f"carte d'ici le {due.isoformat()}, sinon les alertes à vos proches seront "
+            "suspendues. Vos appels resteront connectés et filtrés."
+            if fr
+            else "Ethiq: your subscription's payment failed. Everything still works: update "
+            f"your card by {due.isoformat()}, or alerts to your contacts will be suspended. "
+            "Your calls will still be connected and screened."
+        )
+        return subject, text
     french_what, english_what = _WHAT.get(record.metric, (record.metric, record.metric))
     what = french_what if fr else english_what
     used, allowed = record.used, record.allowed
@@ -197,9 +214,13 @@ class Quotas:
         recipient: RecipientOf,
         operator: OperatorHook,
         billing: Billing | None = None,
+        grace: timedelta = timedelta(days=14),
+        retention: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         engine = storage.platform_engine()
+        self._grace = grace
+        self._retention = retention
         self._storage = storage
         self._notices = bind_table(QuotaNotice, engine)
         self._periods = bind_table(UsagePeriod, engine)
@@ -330,6 +351,8 @@ class Quotas:
                 if tenant is None:  # no number yet: nothing is used
                     continue
                 each = plan(account.plan)
+                if account.past_due_since is not None and account.canceled_at is None:
+                    result.notices += await self._payment_due(tenant.slug, account)
                 usage = await usage_of(self._storage, tenant.slug, now)
                 await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
                 known = {r.key for r in await self.notices(tenant.slug)}
@@ -351,6 +374,32 @@ class Quotas:
             await self._tell_operator(_record(row))
         result.delivered = await self.deliver(now)
         return result
+
+    async def _payment_due(self, slug: str, account: Account) -> int:
+        """The person and the operator told of a failed payment, once per grace period."""
+        assert account.past_due_since is not None  # noqa: S101 (the caller checked)
+        day = account.past_due_since.astimezone(UTC).date().isoformat()
+        crossing = Crossing(day, PAYMENT, 0, 0, self._grace.days)
+        return int(await self.record(slug, crossing, "stripe") is not None)
+
+    async def standing(self, slug: str, now: datetime | None = None) -> Standing | None:
+        """Where the tenant's subscription stands (``None``: no billing account)."""
+        account = await self._accounts.get(slug)
+        if account is None:
+            return None
+        notified = False
+        if account.past_due_since is not None:
+            day = account.past_due_since.astimezone(UTC).date().isoformat()
+            n = self._notices
+            row = await n.select(n.status).where(n.key == f"{slug}:{day}:{PAYMENT}:0").first()
+            notified = row is not None and row["status"] in _TOLD
+        return standing(
+            account,
+            now or self._clock(),
+            grace=self._grace,
+            retention=self._retention,
+            notified=notified,
+        )
 
     async def _closed(self, slug: str, period: str) -> bool:
         p = self._periods
@@ -479,6 +528,26 @@ class Quotas:
         )
         logger.info("quota notice %s sent by %s (%s)", record.key, record.channel, sid)
         return 1
+
+    async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:
+        """An SMS status callback for a notice text: ``delivered``, or lost (``failed`` with
+        Twilio's error code); ``False`` when the message is not a notice."""
+        n = self._notices
+        status, code = params.get("MessageStatus", ""), params.get("ErrorCode", "")
+        values: dict[Any, Any] = {n.updated_at: self._clock()}
+        if status in {"failed", "undelivered"}:
+            values[n.status] = "failed"
+            values[n.error_code] = int(code) if code.isdigit() else None
+        elif status == "delivered":
+            values[n.status] = "delivered"
+        else:
+            return False
+        rows = (
+            await n.update(values)
+            .where((n.tenant == tenant.slug) & (n.message_sid == params.get("MessageSid", "")))
+            .returning(n._meta.primary_key)
+        )
+        return bool(rows)
 
     async def _person(self, slug: str) -> Recipient | None:
         try:

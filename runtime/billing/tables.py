@@ -31,6 +31,10 @@ class BillingAccount(Table, tablename="billing_account"):
     kyc_updated_at = Timestamptz(null=True, default=None)
     terms_version = Varchar(length=32, default="")
     terms_accepted_at = Timestamptz(null=True, default=None)
+    # The subscription's lifecycle (runtime/billing/lifecycle.py): since when a payment is
+    # due (Stripe's past_due/unpaid; cleared when active again), and when it was canceled.
+    past_due_since = Timestamptz(null=True, default=None)
+    canceled_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
 
 
@@ -47,8 +51,8 @@ class QuotaNotice(Table, tablename="quota_notice"):
 
     key = Varchar(length=128, unique=True)  # "<tenant>:<period>:<metric>:<threshold>"
     tenant = Varchar(length=63, index=True)
-    period = Varchar(length=7)  # "YYYY-MM", UTC
-    metric = Varchar(length=32)  # screened_minutes | contacts | alerts | spend
+    period = Varchar(length=10)  # "YYYY-MM" (UTC); a payment's: the day it fell due
+    metric = Varchar(length=32)  # screened_minutes | contacts | alerts | spend | payment
     threshold = SmallInt()  # percent: 80 | 100
     used = Integer()  # in the metric's unit
     allowed = Integer()  # the limit (spend: US cents)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -20,7 +21,7 @@ from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
-from runtime.billing.quotas import SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
+from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -179,6 +180,8 @@ class Runtime:
             recipient=_person_reader(storage),
             operator=_operator_hook(fleet),
             billing=gateway,
+            grace=timedelta(days=billing.payment_grace_days),
+            retention=timedelta(days=billing.number_retention_days),
         )
         billing_jobs.schedule(
             jobs.app,
@@ -252,6 +255,15 @@ def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
     """A quota notice for the operators: an incident (one per notice key), on the ops page."""
 
     async def tell(record: NoticeRecord) -> int:
+        if record.metric == PAYMENT:
+            title = (
+                f"Tenant {record.tenant}: payment failed on {record.period}; alerts suspended "
+                f"after {record.allowed} days of grace, once the person was told"
+            )
+            incident, _ = await fleet.incidents.open(
+                f"quota:{record.key}", source="billing", title=title, severity="info"
+            )
+            return incident.id
         if record.metric == SPEND:
             amounts = f"{record.used / 100:.2f} of {record.allowed / 100:.2f} USD"
         else:

@@ -318,8 +318,11 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
-        if not await runtime.outbox.delivery(tenant, params):
+        # The message is an alert's, an invitation's or a quota notice's.
+        if not await runtime.outbox.delivery(tenant, params) and not (
             await runtime.invitations.delivery(tenant, params)
+        ):
+            await runtime.quotas.delivery(tenant, params)
         if params.get("MessageStatus") in {"failed", "undelivered"}:
             await runtime.jobs.notify(tenant.slug)  # the call may have passed to the next contact
 

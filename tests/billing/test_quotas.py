@@ -8,17 +8,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
 from runtime.billing import Accounts
 from runtime.billing.jobs import METER, PURGE_KYC
+from runtime.billing.lifecycle import Phase
 from runtime.email import Mail
 from runtime.people.tables import Person
 from runtime.settings import BillingSettings, Settings
 from runtime.storage import bind_tables
 from runtime.storage.bind import bind_table
+from runtime.telephony import paths
 from runtime.tenants import TenantRecord
 from tests.runtime.helpers import (
     Harness,
@@ -122,6 +125,16 @@ def test_notices_once_per_period_to_person_and_operator_and_overage_settled(
             assert sms["from"] == solo.phone_number
             assert "vous avez utilisé 500 de vos 600 minutes" in sms["body"]
             assert sms["body"].endswith(f"Ref #q{eighty.id}")
+            # Twilio's status callback, as for alerts: the notice shows delivered.
+            receipt = {
+                "AccountSid": solo.subaccount_sid,
+                "MessageSid": sms["sid"],
+                "MessageStatus": "delivered",
+            }
+            query = f"tenant={solo.slug}"
+            response = await h.webhook(paths.SMS_STATUS, receipt, solo.auth_token, query=query)
+            assert response.status_code == 204
+            assert [n.status for n in await quotas.notices(solo.slug)] == ["delivered"]
             assert [n.threshold for n in await quotas.notices(family.slug)] == [80, 100]
             assert [m.to for m in mailer.sent] == [f"{family.slug}@example.org"] * 2
             assert mailer.sent[1].language == "en-US"
@@ -217,5 +230,68 @@ def test_metering_and_kyc_purge_are_periodic_jobs_of_the_worker(
             account = await accounts.get(tenant.slug)
             assert account is not None
             assert (account.verification_id, account.kyc_status) == ("", "verified")
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_payment_is_told_first_and_alerts_are_suspended_only_after(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+    mailer = FakeMailer()
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=mailer) as h:
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            quotas = h.runtime.quotas
+            failed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+            # What a past_due webhook records (test_webhooks.py), at a known time.
+            await accounts._lifecycle(tenant.slug, "past_due", failed)
+            late = failed + timedelta(days=settings.billing.payment_grace_days, hours=1)
+            # Nobody to tell (no person recorded yet): past the grace, alerts stay on.
+            await quotas.meter(failed + timedelta(hours=1))
+            standing = await quotas.standing(tenant.slug, late)
+            assert standing is not None
+            assert (standing.phase, standing.alerts) == (Phase.GRACE, True)
+            assert mailer.sent == []
+            # The person's record arrives; a new grace period (paid, then failed again).
+            await accounts._lifecycle(tenant.slug, "active", failed)
+            again = failed + timedelta(days=1)
+            await accounts._lifecycle(tenant.slug, "past_due", again)
+            await _person(h, tenant, "en-US", "")
+            await quotas.meter(again + timedelta(hours=1))
+            [mail] = mailer.sent
+            assert "payment failed" in mail.text
+            assert "by 2026-11-18" in mail.text  # 14 days after it fell due
+            assert "still be connected and screened" in mail.text
+            during = await quotas.standing(tenant.slug, again + timedelta(days=13))
+            assert during is not None
+            assert (during.phase, during.alerts, during.calls_connected) == (
+                Phase.GRACE,
+                True,
+                True,
+            )
+            after = await quotas.standing(tenant.slug, again + timedelta(days=15))
+            assert after is not None
+            assert (after.phase, after.alerts, after.keep_number) == (
+                Phase.ALERTS_SUSPENDED,
+                False,
+                True,
+            )
+            await quotas.meter(again + timedelta(days=2))
+            assert len(mailer.sent) == 1  # told once per grace period
+            recent = await h.runtime.fleet.incidents.recent()
+            incidents = [i for i in recent if i.source == "billing"]
+            assert [tenant.slug in i.title for i in incidents] == [True, True]
+            # Canceled: the number is kept for the retention period, then its release is due.
+            await accounts._lifecycle(tenant.slug, "canceled", again)
+            kept = await quotas.standing(tenant.slug, again + timedelta(days=29))
+            gone = await quotas.standing(tenant.slug, again + timedelta(days=31))
+            assert kept is not None
+            assert gone is not None
+            assert (kept.phase, kept.keep_number) == (Phase.RETAINED, True)
+            assert (gone.phase, gone.keep_number) == (Phase.RELEASE_DUE, False)
 
     asyncio.run(scenario())

@@ -1,4 +1,5 @@
-"""Quota notices and metered usage periods (runtime/billing/tables.py)."""
+"""Quota notices, metered usage periods and the subscription lifecycle's dates
+(runtime/billing/tables.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-02T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "quota notices and usage periods"
+DESCRIPTION = "quota notices, usage periods, subscription lifecycle"
 
 
 def _params(**overrides: Any) -> dict[str, Any]:
@@ -38,7 +39,7 @@ _TABLES: dict[str, tuple[str, list[tuple[str, type[Any], dict[str, Any]]]]] = {
         [
             ("key", Varchar, _params(length=128, unique=True)),
             ("tenant", Varchar, _params(length=63, index=True)),
-            ("period", Varchar, _params(length=7)),
+            ("period", Varchar, _params(length=10)),
             ("metric", Varchar, _params(length=32)),
             ("threshold", SmallInt, _params(default=0)),
             ("used", Integer, _params(default=0)),
@@ -93,4 +94,15 @@ async def forwards() -> MigrationManager:
                 params=params,
                 schema=None,
             )
+    for column_name in ("past_due_since", "canceled_at"):
+        manager.add_column(
+            table_class_name="BillingAccount",
+            tablename="billing_account",
+            column_name=column_name,
+            db_column_name=column_name,
+            column_class_name="Timestamptz",
+            column_class=Timestamptz,
+            params=_NULL_TIME,
+            schema=None,
+        )
     return manager
