@@ -144,8 +144,6 @@ async def _work(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     try:
         await asyncio.wait_for(runtime.registry.migrate(), 30.0)
-        # The quota notices' incidents live in the fleet's tables.
-        await asyncio.wait_for(runtime.fleet.migrate(), 30.0)
         await runtime.jobs.run()
     finally:
         await runtime.jobs.close()

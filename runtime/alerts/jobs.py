@@ -19,8 +19,8 @@ as the verdict or the consent that causes them. Jobs only say *which tenant to l
   between its commit and its defer, a new contact declared by a stack) is found again. Every
   worker also sweeps once when it starts.
 
-Billing registers its periodic jobs (metering, the KYC purge) on the same app, on queue
-``billing`` (:attr:`AlertJobs.queues`): one job engine, one set of workers.
+Billing registers its periodic jobs (metering, the KYC purge) on the same app and queue: one
+job engine, one set of workers.
 
 The webhooks that write outbox rows queue the tenant's job right after their commit
 (:meth:`AlertJobs.notify`, best effort: the sweep is the safety net).
@@ -98,8 +98,7 @@ class AlertJobs:
         else:
             connector = InMemoryConnector()
         self.app = procrastinate.App(connector=connector)
-        #: The queues workers run: the alerts', and those of jobs registered on ``app`` by
-        #: the domains above (billing's scheduled jobs, ``runtime/billing/jobs.py``).
+        #: The queues workers run (billing's scheduled jobs use the alerts' queue too).
         self.queues: list[str] = [QUEUE]
         self._opened = False
         self._inline: asyncio.Task[None] | None = None

@@ -8,8 +8,8 @@
 
 Both are deferred once per tick for the whole cluster (procrastinate's periodic deferrer keeps
 one job per task and timestamp) and hold a queueing lock, so a slow run is never doubled. Both
-are idempotent: a run cut short is finished by the next one. They run on queue ``billing``,
-which every worker (``ethiq worker``, or the one inside ``ethiq serve``) also listens to.
+are idempotent: a run cut short is finished by the next one. They run on the alerts' queue,
+which every worker (``ethiq worker``, or the one inside ``ethiq serve``) runs.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ __all__ = ["METER", "PURGE_KYC", "QUEUE", "schedule"]
 
 logger = logging.getLogger(__name__)
 
-QUEUE: Final = "billing"
+QUEUE: Final = "alerts"  # the job app's one queue: every worker runs it
 METER: Final = "ethiq.billing.meter"
 PURGE_KYC: Final = "ethiq.billing.purge_kyc"
 

@@ -191,7 +191,6 @@ class Runtime:
             worker=settings.worker,
             billing=billing,
         )
-        jobs.queues.append(billing_jobs.QUEUE)
         return cls(
             settings=settings,
             storage=storage,
