@@ -103,7 +103,8 @@ def worker(
     ] = _worker_defaults.concurrency,
 ) -> None:
     """Run the background jobs for every tenant: the alert outbox (sends, retries, escalation
-    to the next contact), contact invitations and their reminders.
+    to the next contact), contact invitations and their reminders; billing's scheduled jobs
+    (metering and quota notices, the KYC purge).
 
     Needs a PostgreSQL DATABASE_URL (the job queue is procrastinate's, in that database); run as
     many as the load needs. Stops gracefully on SIGTERM/SIGINT. With the embedded default

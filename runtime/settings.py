@@ -292,6 +292,17 @@ class WorkerSettings(_Concern):
         "cron (a 6th field: seconds) of the sweep that queues a job for every tenant, "
         "recovering work whose job was lost",
     )
+    metering: str = _env(
+        "ETHIQ_WORKER_METERING",
+        "*/15 * * * *",
+        "cron of the metering job: each tenant's usage against its plan, the 80 %/100 % "
+        "notices, last month's overage settled",
+    )
+    kyc_purge: str = _env(
+        "ETHIQ_WORKER_KYC_PURGE",
+        "30 3 * * *",
+        "cron of the KYC purge job (`ethiq billing purge-kyc`, docs/privacy.md)",
+    )
     heartbeat_s: float = _env(
         "ETHIQ_WORKER_HEARTBEAT_S",
         10.0,
@@ -300,7 +311,7 @@ class WorkerSettings(_Concern):
         gt=0,
     )
 
-    @field_validator("sweep")
+    @field_validator("sweep", "metering", "kyc_purge")
     @classmethod
     def _cron(cls, value: str) -> str:
         return _valid_cron(value)
@@ -465,6 +476,20 @@ class BillingSettings(_Concern):
         "",
         "signing secret of the Stripe webhook endpoint (empty: webhooks refused with 503)",
         repr=False,
+    )
+    payment_grace_days: int = _env(
+        "ETHIQ_PAYMENT_GRACE_DAYS",
+        14,
+        "days a failed payment leaves the service whole (the person is told at once); alerts "
+        "are suspended after them, and only once that notice was sent",
+        ge=1,
+    )
+    number_retention_days: int = _env(
+        "ETHIQ_NUMBER_RETENTION_DAYS",
+        30,
+        "days a canceled subscription keeps its number (calls still connected) before its "
+        "release is due",
+        ge=1,
     )
     kyc_retention_days: int = _env(
         "ETHIQ_KYC_RETENTION_DAYS",

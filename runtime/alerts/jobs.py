@@ -20,6 +20,9 @@ as the verdict or the consent that causes them. Jobs only say *which tenant to l
   between its commit and its defer, a new contact declared by a stack) is found again. Every
   worker also sweeps once when it starts.
 
+Billing registers its periodic jobs (metering, the KYC purge) on the same app and queue: one
+job engine, one set of workers.
+
 The webhooks that write outbox rows queue the tenant's job right after their commit
 (:meth:`AlertJobs.notify`, best effort: the sweep is the safety net).
 
@@ -99,6 +102,8 @@ class AlertJobs:
         else:
             connector = InMemoryConnector()
         self.app = procrastinate.App(connector=connector)
+        #: The queues workers run (billing's scheduled jobs use the alerts' queue too).
+        self.queues: list[str] = [QUEUE]
         self._opened = False
         self._inline: asyncio.Task[None] | None = None
         self._stopping = False
@@ -211,7 +216,7 @@ class AlertJobs:
         await self.sweep()
         worker = self._settings.worker
         await self.app.run_worker_async(
-            queues=[QUEUE],
+            queues=self.queues,
             name=name,
             concurrency=worker.concurrency,
             fetch_job_polling_interval=self._settings.alerts.poll_interval_s,

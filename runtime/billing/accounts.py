@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from piccolo.columns import Column
 
@@ -12,7 +12,10 @@ from runtime.billing.tables import BillingAccount, StripeEvent
 from runtime.storage import TenantStore
 from runtime.storage.bind import bind_table
 
-__all__ = ["Account", "Accounts"]
+__all__ = ["GOOD_STANDING", "PAST_DUE", "Account", "Accounts"]
+
+PAST_DUE: Final = frozenset({"past_due", "unpaid"})  # Stripe: an invoice is unpaid
+GOOD_STANDING: Final = frozenset({"active", "trialing"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,8 @@ class Account:
     kyc_updated_at: datetime | None
     terms_version: str
     terms_accepted_at: datetime | None
+    past_due_since: datetime | None = None
+    canceled_at: datetime | None = None
 
     @property
     def may_activate(self) -> bool:
@@ -101,7 +106,23 @@ class Accounts:
                 return False
             if values:
                 await self._update(tenant, **values)
+            status = values.get("subscription_status")
+            if status:
+                await self._lifecycle(tenant, str(status), datetime.now(UTC))
         return True
+
+    async def _lifecycle(self, tenant: str, status: str, at: datetime) -> None:
+        """The lifecycle's dates from Stripe's subscription status: the first ``past_due`` (or
+        ``unpaid``) starts the grace period, ``active`` again ends it; ``canceled`` starts the
+        number's retention. A repeated status keeps the first date."""
+        t = self._accounts
+        mine = t.tenant == tenant
+        if status in PAST_DUE:
+            await t.update({t.past_due_since: at}).where(mine & t.past_due_since.is_null())
+        elif status in GOOD_STANDING:
+            await t.update({t.past_due_since: None}).where(mine)
+        if status == "canceled":
+            await t.update({t.canceled_at: at}).where(mine & t.canceled_at.is_null())
 
     async def _update(self, tenant: str, **values: Any) -> None:
         t = self._accounts

@@ -126,3 +126,18 @@ class StripeGateway:
         session = self._client.v1.identity.verification_sessions.redact(session_id)
         redaction = getattr(session, "redaction", None)
         return str(getattr(redaction, "status", "") or "processing")
+
+    def bill_overage(self, customer_id: str, amount_cents: int, description: str, key: str) -> str:
+        """A pending invoice item on the customer, added to their next subscription invoice:
+        a month's screened minutes past the plan (``key``: one per tenant and month, so a
+        retried settlement never bills twice). https://docs.stripe.com/api/invoiceitems/create"""
+        item = self._client.v1.invoice_items.create(
+            {
+                "customer": customer_id,
+                "amount": amount_cents,
+                "currency": "cad",
+                "description": description,
+            },
+            {"idempotency_key": key},
+        )
+        return item.id

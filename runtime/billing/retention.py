@@ -8,12 +8,14 @@ purge asks Stripe to redact the session and forgets its id; the status and its d
 the record of what the number was bought under. ``docs/privacy.md`` gives the legal basis.
 
 :func:`purge_kyc` is a plain callable: ``ethiq billing purge-kyc`` runs it now, and the job
-engine's worker schedules it daily (it is idempotent: a redaction Stripe already made is
-harmless, and a failed one is retried by the next run, nothing forgotten before Stripe agreed).
+worker runs it daily (``runtime/billing/jobs.py``). It is idempotent: a redaction Stripe
+already made is harmless, and a failed one is retried by the next run, nothing forgotten
+before Stripe agreed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,7 +72,8 @@ async def purge_kyc(
             outcome = "due"
         else:
             try:
-                outcome = redact(session)
+                # Stripe's SDK is synchronous: off the event loop (the worker runs other jobs).
+                outcome = await asyncio.to_thread(redact, session)
             except stripe.StripeError as error:
                 outcome = f"failed: {error.user_message or type(error).__name__}"
                 logger.error("KYC purge of %s (%s) failed: %s", account.tenant, session, outcome)

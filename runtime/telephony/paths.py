@@ -55,6 +55,7 @@ TWILIO_PATHS: Final = (
     SIP_OUTBOUND,
     TRANSCRIPTION,
     SMS_STATUS,
+    USAGE,
 )
 
 

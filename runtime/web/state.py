@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -18,6 +20,9 @@ from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
 from runtime.alerts.notices import Notices
+from runtime.billing import Accounts, StripeGateway
+from runtime.billing import jobs as billing_jobs
+from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -26,9 +31,11 @@ from runtime.email import Mailer, SmtpMailer
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
+from runtime.people.tables import Person
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
+from runtime.storage.bind import bind_table
 from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.tenants import Registry, RegistryKeyError, TokenCipher
 from runtime.web.limits import WebhookLimits
@@ -57,6 +64,7 @@ class Runtime:
     metrics: Metrics
     limits: WebhookLimits
     fleet: Fleet
+    quotas: Quotas
 
     @classmethod
     def build(
@@ -176,6 +184,35 @@ class Runtime:
         )
         fleet.schedule(jobs)
         calls.tell_operators = fleet.oncall.tell
+        billing = settings.billing
+        gateway = (
+            StripeGateway(billing.stripe_api_key, base_url=billing.stripe_api_base_url)
+            if billing.stripe_api_key
+            else None
+        )
+        accounts = Accounts(storage)
+        quotas = Quotas(
+            storage=storage,
+            registry=registry,
+            accounts=accounts,
+            sender=sender,
+            mailer=mailer or SmtpMailer(settings.people),
+            settings=settings.alerts,
+            public_base_url=settings.twilio.public_url,
+            recipient=_person_reader(storage),
+            operator=_operator_hook(fleet),
+            billing=gateway,
+            grace=timedelta(days=billing.payment_grace_days),
+            retention=timedelta(days=billing.number_retention_days),
+        )
+        billing_jobs.schedule(
+            jobs.app,
+            quotas=quotas,
+            accounts=accounts,
+            redact=None if gateway is None else gateway.redact_verification,
+            worker=settings.worker,
+            billing=billing,
+        )
         return cls(
             settings=settings,
             storage=storage,
@@ -192,6 +229,7 @@ class Runtime:
             metrics=metrics,
             limits=WebhookLimits(redis, settings.server, metrics),
             fleet=fleet,
+            quotas=quotas,
         )
 
     async def startup(self) -> None:
@@ -216,6 +254,55 @@ class Runtime:
         if self.redis is not None:
             with suppress(Exception):
                 await self.redis.aclose()
+
+
+def _person_reader(storage: TenantStore) -> RecipientOf:
+    """The person's language, email and own number (the people's record), for their notices."""
+    person = bind_table(Person, storage.platform_engine())
+
+    async def read(slug: str) -> Recipient | None:
+        row = await (
+            person.select(person.language, person.email, person.own_number)
+            .where(person.slug == slug)
+            .first()
+        )
+        if row is None:
+            return None
+        return Recipient(str(row["language"]), str(row["email"]), str(row["own_number"]))
+
+    return read
+
+
+def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
+    """A quota notice for the operators: an incident (one per notice key), on the ops page."""
+
+    async def tell(record: NoticeRecord) -> int:
+        if record.metric == PAYMENT:
+            title = (
+                f"Tenant {record.tenant}: payment failed on {record.period}; alerts suspended "
+                f"after {record.allowed} days of grace, once the person was told"
+            )
+            incident, _ = await fleet.incidents.open(
+                f"quota:{record.key}", source="billing", title=title, severity="info"
+            )
+            return incident.id
+        if record.metric == SPEND:
+            amounts = f"{record.used / 100:.2f} of {record.allowed / 100:.2f} USD"
+        else:
+            amounts = f"{record.used} of {record.allowed}"
+        incident, _ = await fleet.incidents.open(
+            f"quota:{record.key}",
+            source="quota",
+            title=(
+                f"Tenant {record.tenant} at {record.threshold} % of its {record.metric} in "
+                f"{record.period} ({amounts})"
+            ),
+            severity="warning" if record.threshold >= 100 else "info",  # noqa: PLR2004
+            detail=f"{record.source}; calls are still connected and screened",
+        )
+        return incident.id
+
+    return tell
 
 
 def runtime_of(request: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, Response, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException, ValidationException
 
 from runtime.alerts import record_reply
 from runtime.people.forward_test import arrival_twiml
@@ -320,7 +320,8 @@ class TwilioWebhooks(Controller):
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms_status", by_query=True)
-        for outbox in (runtime.outbox, runtime.invitations, runtime.notices):
+        # The message is an alert's, an invitation's, a person's notice's or a quota notice's.
+        for outbox in (runtime.outbox, runtime.invitations, runtime.notices, runtime.quotas):
             if await outbox.delivery(tenant, params):  # the row the message belongs to
                 break
         if params.get("MessageStatus") in {"failed", "undelivered"}:
@@ -334,6 +335,29 @@ class TwilioWebhooks(Controller):
         people = request.app.state.get("people")
         if people is not None:
             await people.forwarding_status(tenant, request.query_params.get("test", ""), params)
+
+    @post(paths.USAGE, status_code=204, summary="A spend Usage Trigger of the subaccount fired")
+    async def usage(self, request: AnyRequest) -> None:
+        """The tenant's monthly spend reached ``threshold`` % of its limit. Twilio signs the
+        callback with the subaccount's token and sends ``AccountSid``, ``UsageTriggerSid``,
+        ``DateFired``, ``CurrentValue``, ``TriggerValue``, ``IdempotencyToken``…
+        (https://www.twilio.com/docs/usage/api/usage-trigger). Recorded once per month and
+        threshold (a repeat answers 204 too, so Twilio stops); the operator is told."""
+        runtime = runtime_of(request)
+        params = await _params(request)
+        tenant = await _tenant_or_403(runtime, request, params, "usage", by_query=True)
+        raw = request.query_params.get("threshold", "")
+        try:
+            recorded = await runtime.quotas.spend_fired(tenant, params, int(raw))
+        except ValueError:
+            raise ValidationException(f"threshold {raw!r} is not 80 or 100") from None
+        logger.info(
+            "usage trigger %s of %s (%s %%): %s",
+            params.get("UsageTriggerSid"),
+            tenant.slug,
+            raw,
+            "recorded" if recorded is not None else "already recorded",
+        )
 
     @post(paths.SIP_OUTBOUND, status_code=200, summary="Call placed from the person's SIP app")
     async def sip_outbound(self, request: AnyRequest) -> Response[str]:

@@ -30,7 +30,9 @@ def stripe_mock() -> Iterator[str]:
         pytest.fail("stripe-mock is missing: run `make setup`")
     port = free_port()
     process = subprocess.Popen(
-        [str(STRIPE_MOCK), "-http-addr", f"127.0.0.1:{port}"],
+        # Its HTTPS listener defaults to :12112, which a second test session on the machine
+        # already holds: an empty port lets the system choose one.
+        [str(STRIPE_MOCK), "-http-addr", f"127.0.0.1:{port}", "-https-addr", "127.0.0.1:"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -157,6 +157,29 @@ def test_a_retried_event_is_applied_once(app: tuple[TestClient[Litestar], Accoun
     assert (account.plan, account.subscription_status) == ("family", "past_due")
 
 
+def test_the_subscription_lifecycle_is_recorded_from_its_statuses(
+    app: tuple[TestClient[Litestar], Accounts],
+) -> None:
+    """A failed payment starts the grace period once (a repeat keeps its date), a paid one
+    ends it, a cancellation starts the number's retention."""
+    client, accounts = app
+    subscription = {"id": "sub_1", "object": "subscription", "metadata": {"tenant": "acme"}}
+
+    def status(event_id: str, value: str, kind: str = "updated") -> Any:
+        event = _event(event_id, f"customer.subscription.{kind}", subscription | {"status": value})
+        body, headers = _signed(event)
+        assert client.post("/stripe/webhook", content=body, headers=headers).status_code == 200
+        return _account(client, accounts)
+
+    assert status("evt_l1", "active").past_due_since is None
+    first = status("evt_l2", "past_due").past_due_since
+    assert first is not None
+    assert status("evt_l3", "unpaid").past_due_since == first  # the same unpaid period
+    assert status("evt_l4", "active").past_due_since is None  # paid: grace over
+    canceled = status("evt_l5", "canceled", kind="deleted")
+    assert (canceled.subscription_status, canceled.canceled_at is not None) == ("canceled", True)
+
+
 @pytest.mark.parametrize(
     ("secret", "age_s"),
     [("whsec_someone_else", 0), (SECRET, 3600)],

@@ -16,6 +16,7 @@ import httpx
 from litestar import Litestar
 
 from runtime.alerts import SendError
+from runtime.email import Mailer
 from runtime.settings import (
     AlertSettings,
     DatabaseSettings,
@@ -239,9 +240,9 @@ def parse_twiml(text: str) -> ET.Element:
 
 
 @asynccontextmanager
-async def harness(settings: Settings) -> AsyncIterator[Harness]:
+async def harness(settings: Settings, *, mailer: Mailer | None = None) -> AsyncIterator[Harness]:
     sender, updater = FakeSender(), FakeUpdater()
-    app = create_app(settings, sender=sender, updater=updater)
+    app = create_app(settings, sender=sender, updater=updater, mailer=mailer)
     # The app's start-up runs in this event loop (Litestar's AsyncTestClient would run it in a
     # portal thread's loop, and a Redis connection opened there fails in this one).
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]

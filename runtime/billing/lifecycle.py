@@ -1,0 +1,71 @@
+"""Where a tenant's subscription stands, from what Stripe's webhooks recorded.
+
+Stripe retries a failed payment (Smart Retries) and marks the subscription ``past_due``, then
+``unpaid`` or ``canceled`` as the Dashboard's settings say
+(https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses). Ethiq answers:
+
+- **grace**: from the first ``past_due``, ``ETHIQ_PAYMENT_GRACE_DAYS`` (14) with everything on;
+  the person is told at once (a ``payment`` notice, :mod:`runtime.billing.quotas`);
+- **alerts suspended** after the grace, and only once that notice was sent: a person is never
+  cut off without having been told. Calls are still connected and screened (safety first);
+- **retained**: a canceled subscription keeps its number ``ETHIQ_NUMBER_RETENTION_DAYS`` (30),
+  calls still connected, time to export the data or come back; then its **release is due**
+  (a reviewed change to the stack: numbers are protected, never released by a webhook).
+
+:func:`standing` is a pure function of the recorded dates, so every reader (the metering job,
+the pages, the operator) computes the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from runtime.billing.accounts import Account
+
+__all__ = ["Phase", "Standing", "standing"]
+
+
+class Phase(StrEnum):
+    ACTIVE = "active"
+    GRACE = "grace"
+    ALERTS_SUSPENDED = "alerts_suspended"
+    RETAINED = "retained"
+    RELEASE_DUE = "release_due"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    phase: Phase
+    until: datetime | None  # when the phase ends by itself (grace, retention)
+    alerts: bool  # whether alerts go to the contacts
+    keep_number: bool  # whether the number must stay bought
+
+    @property
+    def calls_connected(self) -> bool:
+        """Always: no billing state ever drops a call (until the number is released)."""
+        return True
+
+
+def standing(
+    account: Account,
+    now: datetime,
+    *,
+    grace: timedelta,
+    retention: timedelta,
+    notified: bool,
+) -> Standing:
+    """The account's phase at ``now``; ``notified``: the payment notice of the current
+    grace period was sent to the person."""
+    if account.canceled_at is not None:
+        end = account.canceled_at + retention
+        if now < end:
+            return Standing(Phase.RETAINED, end, alerts=False, keep_number=True)
+        return Standing(Phase.RELEASE_DUE, None, alerts=False, keep_number=False)
+    if account.past_due_since is not None:
+        end = account.past_due_since + grace
+        if now < end or not notified:
+            return Standing(Phase.GRACE, end, alerts=True, keep_number=True)
+        return Standing(Phase.ALERTS_SUSPENDED, None, alerts=False, keep_number=True)
+    return Standing(Phase.ACTIVE, None, alerts=True, keep_number=True)

@@ -1,0 +1,601 @@
+"""Quotas: the 80 % and 100 % notices, once per period, and the overage, never dropped.
+
+Two sources cross a threshold:
+
+- **metering** (:meth:`Quotas.meter`, a periodic job of ``ethiq worker``): the month's usage
+  from the tenant's call logs against its plan (``metering.py``): screened minutes, alerts,
+  contacts;
+- **Twilio's spend Usage Triggers** (:meth:`Quotas.spend_fired`, from the ``/twilio/usage``
+  webhook once verified): the subaccount's monthly spend reached 80 % or 100 % of
+  ``ethiq:spendLimit``. https://www.twilio.com/docs/usage/api/usage-trigger
+
+Each crossing is one ``quota_notice`` row (its key: tenant, period, metric, threshold), so a
+repeated callback or a second metering run records nothing more. A new row tells the operator
+(an incident through the ``operator`` hook the app wires to the fleet's incidents; a failed
+attempt is retried by the next metering run) and, for the plan's own limits, the person: one
+SMS to their own number when they gave one, else an email, in their language, delivered like
+alerts (claimed with a lease, looked up before a re-send, retried with backoff). Spend is
+Ethiq's cost, not a unit the person bought: the operator alone hears of it.
+
+Over a limit nothing is cut: calls are still connected and screened, alerts still sent (the
+call path never reads a quota). Each month's overage (screened minutes past the plan's) is
+recorded in ``usage_period`` with the plan's rule: ``absorb`` (recorded, free) or ``bill``
+(a Stripe invoice item once the month has ended, with an idempotency key per tenant and month).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+from typing import Any, Final, Protocol
+
+from runtime.alerts.delivery import LeasedDelivery
+from runtime.alerts.messages import to_gsm7
+from runtime.alerts.sender import SendError, SmsSender
+from runtime.billing.accounts import Account, Accounts
+from runtime.billing.lifecycle import Standing, standing
+from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
+from runtime.billing.plans import Plan, plan
+from runtime.billing.tables import QuotaNotice, UsagePeriod
+from runtime.email import Mail, Mailer, MailError
+from runtime.screening.explain import is_french
+from runtime.settings import AlertSettings
+from runtime.storage import TenantStore
+from runtime.storage.bind import bind_table
+from runtime.telephony import paths
+from runtime.telephony.signatures import public_url
+from runtime.tenants import Registry, TenantRecord
+
+__all__ = [
+    "PAYMENT",
+    "SPEND",
+    "Crossing",
+    "MeterPass",
+    "NoticeRecord",
+    "Overage",
+    "Quotas",
+    "Recipient",
+    "notice_text",
+]
+
+logger = logging.getLogger(__name__)
+
+SPEND: Final = "spend"  # the Usage Triggers' metric: the subaccount's spend, in US cents
+PAYMENT: Final = "payment"  # a failed payment: ``allowed`` = the grace period's days
+_TOLD: Final = ("sent", "delivered")
+_WHAT: Final = {
+    "screened_minutes": ("minutes d'appels filtrés", "screened call minutes"),
+    "alerts": ("alertes par texto", "text alerts"),
+    "contacts": ("proches à prévenir", "emergency contacts"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who the person is for their notices (the people's record)."""
+
+    language: str
+    email: str
+    own_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """A threshold crossed, whatever measured it (a metering :class:`Notice`, a trigger)."""
+
+    period: str
+    metric: str  # a plan's metric, or SPEND
+    threshold: int
+    used: int
+    allowed: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    id: int
+    key: str
+    tenant: str
+    period: str
+    metric: str
+    threshold: int
+    used: int
+    allowed: int
+    source: str
+    channel: str
+    status: str
+    incident: int | None
+
+
+class Billing(Protocol):
+    """What settling a billed overage needs of Stripe (:class:`StripeGateway`)."""
+
+    def bill_overage(
+        self, customer_id: str, amount_cents: int, description: str, key: str
+    ) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Overage:
+    period: str
+    minutes: int
+    rule: str
+    amount_cents: int
+
+
+@dataclass(slots=True)
+class MeterPass:
+    tenants: int = 0
+    notices: int = 0
+    delivered: int = 0
+    closed: int = 0
+    errors: int = 0
+
+
+RecipientOf = Callable[[str], Awaitable[Recipient | None]]
+OperatorHook = Callable[[NoticeRecord], Awaitable[int]]
+
+
+def overage_of(each: Plan, usage: Usage) -> Overage:
+    """Screened minutes past the plan's, and what they cost under its rule."""
+    minutes = max(0, usage.screened_minutes - each.screened_minutes)
+    amount = minutes * each.overage_cents if each.overage == "bill" else 0
+    return Overage(usage.period, minutes, each.overage, amount)
+
+
+def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple[str, str]:
+    """The person's notice (subject, text) in their language."""
+    fr = is_french(language)
+    if record.metric == PAYMENT:
+        due = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+        subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
+        text = (
+            "Ethiq: le paiement de votre abonnement a échoué. Tout continue: mettez à jour votre "
+            f"carte d'ici le {due.isoformat()}, sinon les alertes à vos proches seront "
+            "suspendues. Vos appels resteront connectés et filtrés."
+            if fr
+            else "Ethiq: your subscription's payment failed. Everything still works: update "
+            f"your card by {due.isoformat()}, or alerts to your contacts will be suspended. "
+            "Your calls will still be connected and screened."
+        )
+        return subject, text
+    french_what, english_what = _WHAT.get(record.metric, (record.metric, record.metric))
+    what = french_what if fr else english_what
+    used, allowed = record.used, record.allowed
+    if record.threshold < THRESHOLDS[-1]:
+        subject = "Ethiq: 80 % de votre forfait" if fr else "Ethiq: 80% of your plan"
+        text = (
+            f"Ethiq: vous avez utilisé {used} de vos {allowed} {what} ce mois-ci (80 %). "
+            "Vos appels restent filtrés comme d'habitude."
+            if fr
+            else f"Ethiq: you have used {used} of your {allowed} {what} this month (80%). "
+            "Your calls are still screened as usual."
+        )
+        return subject, text
+    billed = each is not None and each.overage == "bill" and record.metric == "screened_minutes"
+    if billed and each is not None:
+        extra = (
+            f"Chaque minute de plus est facturée {each.overage_cents} cents."
+            if fr
+            else f"Each extra minute is billed {each.overage_cents} cents."
+        )
+    else:
+        extra = "Le dépassement est inclus, sans frais." if fr else "Any overage is free of charge."
+    subject = "Ethiq: limite de votre forfait atteinte" if fr else "Ethiq: plan limit reached"
+    text = (
+        f"Ethiq: vous avez atteint la limite de votre forfait: {used} {what} sur {allowed} ce "
+        f"mois-ci. Vos appels restent connectés et filtrés, les alertes partent toujours. {extra}"
+        if fr
+        else f"Ethiq: you reached your plan's limit: {used} of {allowed} {what} this month. "
+        f"Your calls are still connected and screened, and alerts still go out. {extra}"
+    )
+    return subject, text
+
+
+class Quotas:
+    """Records notices and usage periods (platform database); tells the operator and the person."""
+
+    def __init__(
+        self,
+        *,
+        storage: TenantStore,
+        registry: Registry,
+        accounts: Accounts,
+        sender: SmsSender,
+        mailer: Mailer,
+        settings: AlertSettings,
+        public_base_url: str,
+        recipient: RecipientOf,
+        operator: OperatorHook,
+        billing: Billing | None = None,
+        grace: timedelta = timedelta(days=14),
+        retention: timedelta = timedelta(days=30),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        engine = storage.platform_engine()
+        self._grace = grace
+        self._retention = retention
+        self._storage = storage
+        self._notices = bind_table(QuotaNotice, engine)
+        self._periods = bind_table(UsagePeriod, engine)
+        self._registry = registry
+        self._accounts = accounts
+        self._leased = LeasedDelivery(settings, sender, clock)
+        self._mailer = mailer
+        self._public = public_base_url
+        self._recipient = recipient
+        self._operator = operator
+        self._billing = billing
+        self._clock = clock
+
+    # --- recording ------------------------------------------------------------------------
+
+    async def record(
+        self, slug: str, notice: Notice | Crossing, source: str, detail: str = ""
+    ) -> NoticeRecord | None:
+        """Record a threshold crossed; the new row (operator told), or ``None`` if known."""
+        crossing = (
+            Crossing(notice.period, notice.metric, notice.threshold, notice.used, notice.limit)
+            if isinstance(notice, Notice)
+            else notice
+        )
+        period, metric, threshold = crossing.period, crossing.metric, crossing.threshold
+        used, allowed = crossing.used, crossing.allowed
+        channel = "none"
+        if metric != SPEND:
+            person = await self._person(slug)
+            if person is not None:
+                channel = "sms" if person.own_number else "email" if person.email else "none"
+        now = self._clock()
+        n = self._notices
+        rows = (
+            await n.insert(
+                n(
+                    key=f"{slug}:{period}:{metric}:{threshold}",
+                    tenant=slug,
+                    period=period,
+                    metric=metric,
+                    threshold=threshold,
+                    used=used,
+                    allowed=allowed,
+                    source=source,
+                    detail=detail,
+                    channel=channel,
+                    status="pending" if channel != "none" else "skipped",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            .on_conflict(target=n.key, action="DO NOTHING")
+            .returning(n._meta.primary_key)
+        )
+        if not rows:
+            return None
+        record = await self._get(int(rows[0]["id"]))
+        logger.warning(
+            "quota: tenant %s reached %d%% of its %s in %s (%d of %d, %s)",
+            slug,
+            threshold,
+            metric,
+            period,
+            used,
+            allowed,
+            source,
+        )
+        return await self._tell_operator(record)
+
+    async def spend_fired(
+        self, tenant: TenantRecord, params: Mapping[str, str], threshold: int
+    ) -> NoticeRecord | None:
+        """A spend Usage Trigger fired (signature and account already verified): record it
+        once per month and threshold; ``None`` for a repeated callback."""
+        if threshold not in THRESHOLDS:
+            raise ValueError(f"threshold {threshold} is not one of {THRESHOLDS}")
+        fired = _when(params.get("DateFired", "")) or self._clock()
+        current = _cents(params.get("CurrentValue", ""))
+        trigger = _cents(params.get("TriggerValue", ""))
+        allowed = trigger * 100 // threshold  # the limit the trigger is a share of
+        detail = json.dumps(
+            {
+                k: params.get(k, "")
+                for k in (
+                    "UsageTriggerSid",
+                    "IdempotencyToken",
+                    "DateFired",
+                    "UsageCategory",
+                    "TriggerBy",
+                    "TriggerValue",
+                    "CurrentValue",
+                )
+            },
+            sort_keys=True,
+        )
+        period = month_of(fired)[0]
+        return await self.record(
+            tenant.slug,
+            Crossing(period, SPEND, threshold, current, allowed),
+            "usage_trigger",
+            detail,
+        )
+
+    async def notices(self, slug: str) -> list[NoticeRecord]:
+        n = self._notices
+        return [
+            _record(r)
+            for r in await n.select().where(n.tenant == slug).order_by(n._meta.primary_key)
+        ]
+
+    async def periods(self, slug: str) -> list[dict[str, Any]]:
+        p = self._periods
+        rows: list[dict[str, Any]] = await p.select().where(p.tenant == slug).order_by(p.period)
+        return rows
+
+    # --- metering -------------------------------------------------------------------------
+
+    async def meter(self, now: datetime | None = None) -> MeterPass:
+        """Every account's month so far: notices due, the usage period; close last month's
+        (its overage billed or absorbed); retry operator notices; deliver the person's."""
+        now = now or self._clock()
+        result = MeterPass()
+        if not await self._accounts.exist():
+            return result
+        for account in await self._accounts.all():
+            try:
+                tenant = await self._registry.get(account.tenant)
+                if tenant is None:  # no number yet: nothing is used
+                    continue
+                each = plan(account.plan)
+                if account.past_due_since is not None and account.canceled_at is None:
+                    result.notices += await self._payment_due(tenant.slug, account)
+                usage = await usage_of(self._storage, tenant.slug, now)
+                await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
+                known = {r.key for r in await self.notices(tenant.slug)}
+                for notice in notices_due(each, usage, _keys(tenant.slug, known)):
+                    if await self.record(tenant.slug, notice, "metering") is not None:
+                        result.notices += 1
+                last = month_of(month_of(now)[1] - timedelta(microseconds=1))[1]
+                if not await self._closed(tenant.slug, month_of(last)[0]):
+                    final = await usage_of(self._storage, tenant.slug, last)
+                    result.closed += await self._settle(
+                        tenant.slug, account.customer_id, each, final, final=True
+                    )
+                result.tenants += 1
+            except Exception:
+                logger.exception("metering of %s failed (next run retries)", account.tenant)
+                result.errors += 1
+        n = self._notices
+        for row in await n.select().where(n.incident.is_null()):
+            await self._tell_operator(_record(row))
+        result.delivered = await self.deliver(now)
+        return result
+
+    async def _payment_due(self, slug: str, account: Account) -> int:
+        """The person and the operator told of a failed payment, once per grace period."""
+        assert account.past_due_since is not None  # noqa: S101 (the caller checked)
+        day = account.past_due_since.astimezone(UTC).date().isoformat()
+        crossing = Crossing(day, PAYMENT, 0, 0, self._grace.days)
+        return int(await self.record(slug, crossing, "stripe") is not None)
+
+    async def standing(self, slug: str, now: datetime | None = None) -> Standing | None:
+        """Where the tenant's subscription stands (``None``: no billing account)."""
+        account = await self._accounts.get(slug)
+        if account is None:
+            return None
+        notified = False
+        if account.past_due_since is not None:
+            day = account.past_due_since.astimezone(UTC).date().isoformat()
+            n = self._notices
+            row = await n.select(n.status).where(n.key == f"{slug}:{day}:{PAYMENT}:0").first()
+            notified = row is not None and row["status"] in _TOLD
+        return standing(
+            account,
+            now or self._clock(),
+            grace=self._grace,
+            retention=self._retention,
+            notified=notified,
+        )
+
+    async def _closed(self, slug: str, period: str) -> bool:
+        p = self._periods
+        row = await p.select(p.closed).where(p.key == f"{slug}:{period}").first()
+        return bool(row and row["closed"])
+
+    async def _settle(
+        self, slug: str, customer_id: str, each: Plan, usage: Usage, *, final: bool
+    ) -> int:
+        """Write the period's usage and overage; when ``final``, settle it (bill or absorb)
+        and close it. 1 if it closed."""
+        over = overage_of(each, usage)
+        p = self._periods
+        key = f"{slug}:{usage.period}"
+        values: dict[Any, Any] = {
+            p.plan: each.id,
+            p.screened_minutes: usage.screened_minutes,
+            p.alerts: usage.alerts,
+            p.contacts: usage.contacts,
+            p.overage_minutes: over.minutes,
+            p.rule: over.rule,
+            p.amount_cents: over.amount_cents,
+            p.updated_at: self._clock(),
+        }
+        await p.insert(
+            p(
+                key=key,
+                tenant=slug,
+                period=usage.period,
+                **{c._meta.name: v for c, v in values.items()},
+            )
+        ).on_conflict(target=p.key, action="DO NOTHING")
+        await p.update(values).where((p.key == key) & p.closed.eq(False))
+        if not final:
+            return 0
+        invoice_item = ""
+        if over.amount_cents > 0:
+            if self._billing is None:
+                logger.error(
+                    "overage of %s in %s (%d cents) not billed: no Stripe key; left open",
+                    slug,
+                    usage.period,
+                    over.amount_cents,
+                )
+                return 0
+            billing = self._billing
+            invoice_item = await asyncio.to_thread(
+                billing.bill_overage,
+                customer_id,
+                over.amount_cents,
+                f"Ethiq: {over.minutes} screened minutes over the plan in {usage.period}",
+                f"overage-{slug}-{usage.period}",
+            )
+        elif over.minutes:
+            logger.info(
+                "overage of %s in %s absorbed: %d minutes", slug, usage.period, over.minutes
+            )
+        await p.update({p.closed: True, p.invoice_item: invoice_item}).where(p.key == key)
+        return 1
+
+    # --- telling ---------------------------------------------------------------------------
+
+    async def _tell_operator(self, record: NoticeRecord) -> NoticeRecord:
+        try:
+            incident = await self._operator(record)
+        except Exception:
+            logger.exception("quota notice %s: operator not told (next run retries)", record.key)
+            return record
+        n = self._notices
+        await n.update({n.incident: incident}).where(n._meta.primary_key == record.id)
+        return await self._get(record.id)
+
+    async def deliver(self, now: datetime | None = None) -> int:
+        """Send the person's due notices; how many were sent."""
+        now = now or self._clock()
+        n = self._notices
+        sent = 0
+        for row_id in await self._leased.due_ids(n, now):
+            claimed = await self._leased.claim(n, row_id, now)
+            if claimed is None:
+                continue
+            record = await self._get(row_id)
+            sent += await self._send(record, int(claimed["attempts"]), now)
+        return sent
+
+    async def _send(self, record: NoticeRecord, attempts: int, now: datetime) -> int:
+        n = self._notices
+        tenant = await self._registry.get(record.tenant)
+        person = await self._person(record.tenant)
+        to = ""
+        if person is not None:
+            to = person.own_number if record.channel == "sms" else person.email
+        if tenant is None or person is None or not to:
+            await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
+            return 0
+        account = await self._accounts.get(record.tenant)
+        each = None if account is None else plan(account.plan)
+        subject, text = notice_text(record, person.language, each)
+        ref = f"#q{record.id}"
+        try:
+            if record.channel == "sms":
+                sid = await self._leased.send(
+                    tenant,
+                    to,
+                    reference=ref,
+                    attempts=attempts,
+                    body=lambda: to_gsm7(f"{text} Ref {ref}"),
+                    status_callback=public_url(
+                        self._public, paths.SMS_STATUS, f"tenant={tenant.slug}"
+                    ),
+                )
+            else:
+                body = html.escape(text)
+                sid = await self._mailer.send(
+                    Mail(to, subject, text, f"<p>{body}</p>", person.language)
+                )
+        except (SendError, MailError) as error:
+            failure = error if isinstance(error, SendError) else SendError(str(error))
+            await self._leased.failed(n, record.id, attempts, failure, now)
+            return 0
+        await self._leased.finish(
+            n,
+            record.id,
+            {"status": "sent", "message_sid": sid, "sent_at": now, "next_attempt_at": None},
+            self._clock(),
+        )
+        logger.info("quota notice %s sent by %s (%s)", record.key, record.channel, sid)
+        return 1
+
+    async def delivery(self, tenant: TenantRecord, params: Mapping[str, str]) -> bool:
+        """An SMS status callback for a notice text: ``delivered``, or lost (``failed`` with
+        Twilio's error code); ``False`` when the message is not a notice."""
+        n = self._notices
+        status, code = params.get("MessageStatus", ""), params.get("ErrorCode", "")
+        values: dict[Any, Any] = {n.updated_at: self._clock()}
+        if status in {"failed", "undelivered"}:
+            values[n.status] = "failed"
+            values[n.error_code] = int(code) if code.isdigit() else None
+        elif status == "delivered":
+            values[n.status] = "delivered"
+        else:
+            return False
+        rows = (
+            await n.update(values)
+            .where((n.tenant == tenant.slug) & (n.message_sid == params.get("MessageSid", "")))
+            .returning(n._meta.primary_key)
+        )
+        return bool(rows)
+
+    async def _person(self, slug: str) -> Recipient | None:
+        try:
+            return await self._recipient(slug)
+        except Exception:
+            logger.exception("quota notice of %s: the person could not be read", slug)
+            return None
+
+    async def _get(self, row_id: int) -> NoticeRecord:
+        n = self._notices
+        row = await n.select().where(n._meta.primary_key == row_id).first()
+        assert row is not None  # noqa: S101 (just written)
+        return _record(row)
+
+
+def _keys(slug: str, known: set[str]) -> list[str]:
+    """Notice keys (``metering.Notice.key``: period:metric:threshold) of the tenant's rows."""
+    prefix = f"{slug}:"
+    return [k[len(prefix) :] for k in known if k.startswith(prefix)]
+
+
+def _cents(value: str) -> int:
+    try:
+        return int((Decimal(value or "0") * 100).to_integral_value())
+    except InvalidOperation:
+        return 0
+
+
+def _when(value: str) -> datetime | None:
+    """Twilio's ``DateFired`` (RFC 2822, GMT)."""
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _record(row: Mapping[str, Any]) -> NoticeRecord:
+    return NoticeRecord(
+        id=int(row["id"]),
+        key=str(row["key"]),
+        tenant=str(row["tenant"]),
+        period=str(row["period"]),
+        metric=str(row["metric"]),
+        threshold=int(row["threshold"]),
+        used=int(row["used"]),
+        allowed=int(row["allowed"]),
+        source=str(row["source"]),
+        channel=str(row["channel"]),
+        status=str(row["status"]),
+        incident=None if row["incident"] is None else int(row["incident"]),
+    )
