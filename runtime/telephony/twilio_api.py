@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from twilio.http import AsyncHttpClient, HttpClient
+from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "AsyncBaseUrlHttpClient",
     "BaseUrlHttpClient",
     "TwilioCredentials",
+    "make_async_http_client",
     "make_client",
     "routed",
 ]
@@ -77,19 +81,41 @@ def routed(url: str, base_url: str) -> str:
     return BaseUrlHttpClient(base_url).route(url) if base_url else url
 
 
+class AsyncBaseUrlHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # untyped SDK
+    """The SDK's asynchronous client (one kept-alive connection pool), routed like
+    :class:`BaseUrlHttpClient` when a base URL stands in for Twilio."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(pool_connections=True)
+        self._router = BaseUrlHttpClient(base_url) if base_url else None
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if self._router is not None:
+            url = self._router.route(url)
+        return await super().request(method, url, *args, **kwargs)
+
+
+def make_async_http_client(credentials: TwilioCredentials) -> AsyncHttpClient:
+    """An asynchronous transport for :func:`make_client` (``*_async`` methods of the SDK).
+    Make it inside the event loop that uses it; ``await close()`` it when done."""
+    return AsyncBaseUrlHttpClient(credentials.base_url)
+
+
 def make_client(
     credentials: TwilioCredentials,
     *,
     account_sid: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    http_client: HttpClient | None = None,
 ) -> Client:
     """A client authenticated as the parent account, acting in ``account_sid`` when given
-    (a tenant's subaccount)."""
-    http_client = (
-        BaseUrlHttpClient(credentials.base_url, timeout)
-        if credentials.base_url
-        else TwilioHttpClient(timeout=timeout)
-    )
+    (a tenant's subaccount); ``http_client`` replaces the default (blocking) transport."""
+    if http_client is None:
+        http_client = (
+            BaseUrlHttpClient(credentials.base_url, timeout)
+            if credentials.base_url
+            else TwilioHttpClient(timeout=timeout)
+        )
     return Client(
         credentials.account_sid,
         credentials.auth_token,
