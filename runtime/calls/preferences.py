@@ -153,7 +153,7 @@ class CallerPreferences:
         """Whether ``number`` is on the tenant's ``kind`` list (one indexed read)."""
         r = self._rule
         key = _key(validate_slug(slug), kind, number)
-        return bool(await r.select(r.id).where(r.key == key).first())
+        return bool(await r.select(r.key).where(r.key == key).first())
 
     async def add(self, slug: str, kind: ListKind, number: str) -> list[str]:
         """Put ``number`` (E.164) on the ``kind`` list, off the other one; the list after."""
