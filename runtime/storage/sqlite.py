@@ -4,7 +4,8 @@
 ``acme-nord`` in ``.data/tenant_acme_nord.sqlite``. Inspecting a tenant never creates its file;
 only :meth:`SQLiteTenantStore.ensure` (or using its engine) does.
 
-**One connection per file and event loop, kept open** (:class:`SharedSQLiteEngine`). piccolo's
+**One connection per file and event loop, kept open** (:class:`SharedSQLiteEngine`, for
+long-running processes: the runtime builds its store with a pool size). piccolo's
 engine opens a connection, and so an aiosqlite thread, for every query outside a transaction and
 for every transaction, which costs more than the query. Here each file has one connection, in
 autocommit mode, and a lock: a transaction holds it from ``BEGIN`` to its end, a lone query for
@@ -178,10 +179,13 @@ class SharedSQLiteEngine(SQLiteEngine):
 class SQLiteTenantStore:
     """:class:`~runtime.storage.tenant_store.TenantStore` on SQLite files in one directory."""
 
-    def __init__(self, platform_path: Path) -> None:
+    def __init__(self, platform_path: Path, *, keep_open: bool = False) -> None:
+        """``keep_open``: one kept-open connection per file (long-running processes, which
+        :meth:`close` the store); otherwise piccolo's connection per query (one-shot callers)."""
+        self._keep_open = keep_open
         self._platform_path = platform_path
         self._directory = platform_path.parent
-        self._engines: dict[Path, SharedSQLiteEngine] = {}
+        self._engines: dict[Path, SQLiteEngine] = {}
         self._open = _Open()
 
     def path(self, slug: str) -> Path:
@@ -206,7 +210,7 @@ class SQLiteTenantStore:
     async def drop(self, slug: str) -> None:
         path = self.path(slug)
         engine = self._engines.pop(path, None)
-        if engine is not None:
+        if isinstance(engine, SharedSQLiteEngine):
             await engine.close()
         for suffix in _SUFFIXES:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -237,10 +241,15 @@ class SQLiteTenantStore:
     async def close(self) -> None:
         """Close the connections this event loop opened."""
         for engine in list(self._engines.values()):
-            await engine.close()
+            if isinstance(engine, SharedSQLiteEngine):
+                await engine.close()
 
     def _engine_for(self, path: Path) -> SQLiteEngine:
         engine = self._engines.get(path)
         if engine is None:
-            engine = self._engines[path] = SharedSQLiteEngine(str(path), self._open)
+            engine = self._engines[path] = (
+                SharedSQLiteEngine(str(path), self._open)
+                if self._keep_open
+                else SQLiteEngine(path=str(path))
+            )
         return engine
