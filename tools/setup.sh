@@ -81,4 +81,14 @@ if [[ ! -x $venv/bin/stripe-mock || "$(cat $venv/.stripe-mock-stamp 2>/dev/null)
   echo "$want_mock" >"$venv/.stripe-mock-stamp"
 fi
 
+# vegeta (open-loop load at a fixed request rate, for the voice benchmark's p99), pinned in
+# tools/vegeta/go.mod; rebuilt on pin change.
+want_vegeta=$(stamp_of tools/vegeta/go.mod tools/vegeta/go.sum)
+if [[ ! -x $venv/bin/vegeta || "$(cat $venv/.vegeta-stamp 2>/dev/null)" != "$want_vegeta" ]]; then
+  echo "  building vegeta"
+  (cd tools/vegeta && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
+    -o "$root/$venv/bin/vegeta" github.com/tsenart/vegeta/v12)
+  echo "$want_vegeta" >"$venv/.vegeta-stamp"
+fi
+
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

@@ -10,17 +10,20 @@ https://www.twilio.com/docs/voice/api/conference-participant-resource
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections import OrderedDict
+from collections.abc import Awaitable, Sequence
+from typing import Final, Protocol, TypeVar
 
+from twilio.http import AsyncHttpClient
 from twilio.rest import Client
 
-from runtime.telephony.twilio_api import TwilioCredentials, make_client
+from runtime.telephony.twilio_api import TwilioCredentials, make_async_http_client, make_client
 from runtime.tenants import TenantRecord
 
 __all__ = ["CallUpdater", "NoConference", "TwilioCallUpdater"]
 
 T = TypeVar("T")
+CLIENTS: Final = 1024  # SDK clients kept (one per subaccount; a few objects each)
 
 
 class NoConference(LookupError):
@@ -53,20 +56,38 @@ class CallUpdater(Protocol):
 
 
 class TwilioCallUpdater:
+    """Twilio's REST API through the SDK's asynchronous methods, on one HTTP connection pool
+    per event loop (kept alive between calls): the voice webhook rings the person in on every
+    call, so a thread and a new TLS connection per request would cost more than screening."""
+
     def __init__(self, credentials: TwilioCredentials, timeout_s: float = 5.0) -> None:
         self._credentials = credentials
         self._timeout_s = timeout_s
+        self._http: dict[asyncio.AbstractEventLoop, AsyncHttpClient] = {}
+        self._clients: OrderedDict[tuple[asyncio.AbstractEventLoop, str], Client] = OrderedDict()
 
     def _client(self, tenant: TenantRecord) -> Client:
-        return make_client(
-            self._credentials, account_sid=tenant.subaccount_sid, timeout=self._timeout_s
-        )
+        loop = asyncio.get_running_loop()
+        key = (loop, tenant.subaccount_sid)
+        client = self._clients.get(key)
+        if client is None:
+            http = self._http.get(loop)
+            if http is None:
+                http = self._http[loop] = make_async_http_client(self._credentials)
+            client = self._clients[key] = make_client(
+                self._credentials, account_sid=tenant.subaccount_sid, http_client=http
+            )
+            if len(self._clients) > CLIENTS:
+                self._clients.popitem(last=False)
+        else:
+            self._clients.move_to_end(key)
+        return client
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        return await asyncio.wait_for(asyncio.to_thread(work), self._timeout_s + 1.0)
+    async def _run(self, work: Awaitable[T]) -> T:
+        return await asyncio.wait_for(work, self._timeout_s)
 
     async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
-        await self._run(lambda: self._client(tenant).calls(call_sid).update(twiml=twiml))
+        await self._run(self._client(tenant).calls(call_sid).update_async(twiml=twiml))
 
     async def add_participant(
         self,
@@ -80,38 +101,51 @@ class TwilioCallUpdater:
         status_callback: str,
         events: Sequence[str],
     ) -> str:
-        def run() -> str:
-            # A friendly name in the path creates the conference if it does not exist yet.
-            participant = (
-                self._client(tenant)
-                .conferences(conference)
-                .participants.create(
-                    from_=from_,
-                    to=to,
-                    label=label,
-                    timeout=timeout_s,
-                    status_callback=status_callback,
-                    status_callback_method="POST",
-                    status_callback_event=list(events),
-                    start_conference_on_enter=True,
-                    end_conference_on_exit=False,
-                    beep="false",
-                    early_media=True,
-                )
+        # A friendly name in the path creates the conference if it does not exist yet.
+        participant = await self._run(
+            self._client(tenant)
+            .conferences(conference)
+            .participants.create_async(
+                from_=from_,
+                to=to,
+                label=label,
+                timeout=timeout_s,
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=list(events),
+                start_conference_on_enter=True,
+                end_conference_on_exit=False,
+                beep="false",
+                early_media=True,
             )
-            return str(participant.call_sid)
-
-        return await self._run(run)
+        )
+        return str(participant.call_sid)
 
     async def announce(self, tenant: TenantRecord, conference: str, label: str, url: str) -> None:
-        def run() -> None:
+        async def run() -> None:
             client = self._client(tenant)
             # Participant updates need the conference's sid (CF…), not its friendly name.
-            found = client.conferences.list(friendly_name=conference, status="in-progress", limit=1)
+            found = await client.conferences.list_async(
+                friendly_name=conference, status="in-progress", limit=1
+            )
             if not found:
                 raise NoConference(conference)
-            client.conferences(found[0].sid).participants(label).update(
-                announce_url=url, announce_method="POST"
+            await (
+                client.conferences(found[0].sid)
+                .participants(label)
+                .update_async(announce_url=url, announce_method="POST")
             )
 
-        await self._run(run)
+        await self._run(run())
+
+    async def close(self) -> None:
+        """Close the HTTP connections of this event loop (others can only be dropped)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        for owner, http in list(self._http.items()):
+            del self._http[owner]
+            if owner is loop:
+                await http.close()
+        self._clients.clear()

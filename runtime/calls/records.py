@@ -15,9 +15,10 @@ from typing import Any, Final
 
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.utils.encoding import dump_json
 
 from runtime.screening.engine import Assessment
-from runtime.storage import TenantTables, check_widths
+from runtime.storage import TenantTables, check_widths, raw_fetch
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantContact
 
@@ -30,6 +31,7 @@ __all__ = [
     "consented_contacts",
     "insert_call",
     "mark_degraded",
+    "record_answered_call",
     "record_assessment",
     "sync_contacts",
     "transaction",
@@ -103,6 +105,64 @@ async def insert_call(tables: TenantTables, **values: Any) -> int | None:
         .run()
     )
     return int(rows[0]["id"]) if rows else None
+
+
+# A new call and its first verdict (from metadata) in one statement: on PostgreSQL the answer
+# costs one round trip, and a single statement is atomic without BEGIN/COMMIT.
+_ANSWER_SQL: Final = (
+    'WITH c AS (INSERT INTO {schema}."call" ("sid", "from_number", "to_number", '
+    '"forwarded_from", "stir_verstat", "caller_name", "status", "direction", "started_at", '
+    '"verdict", "risk", "reasons") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '
+    '$12::json) ON CONFLICT ("sid") DO NOTHING RETURNING "id") '
+    'INSERT INTO {schema}."verdict" ("call", "segment", "at_seconds", "risk", "verdict", '
+    '"reasons", "created_at") SELECT "id", NULL, 0, $11, $10, $12::json, $13 FROM c '
+    'RETURNING "call"'
+)
+
+
+async def record_answered_call(
+    tables: TenantTables,
+    values: dict[str, Any],
+    assessment: Assessment,
+    contacts: Sequence[TenantContact],
+    now: datetime,
+) -> None:
+    """Record a call the voice webhook answers, with the verdict of its metadata (a retried
+    webhook writes nothing more). On PostgreSQL one statement; elsewhere, or when the verdict
+    is already ``scam`` (its alerts are written too), :func:`insert_call` and
+    :func:`record_assessment` in one transaction."""
+    fetch = raw_fetch(tables.Call._meta.db)
+    if fetch is None or assessment.verdict == ALERT_KIND:
+        async with transaction(tables.Call._meta.db):
+            call_id = await insert_call(tables, **values)
+            if call_id is None:  # a retried webhook: the first one recorded everything
+                return
+            await record_assessment(
+                tables,
+                call_id=call_id,
+                assessment=assessment,
+                at_seconds=0.0,
+                contacts=contacts,
+                now=now,
+            )
+        return
+    check_widths(tables.Call, values, _CALL_PARAMS)
+    await fetch(
+        _ANSWER_SQL,
+        values["sid"],
+        values["from_number"],
+        values["to_number"],
+        values["forwarded_from"],
+        values["stir_verstat"],
+        values["caller_name"],
+        values["status"],
+        values["direction"],
+        values["started_at"],
+        assessment.verdict,
+        assessment.risk,
+        dump_json(list(assessment.reasons)),
+        now,
+    )
 
 
 async def sync_contacts(tables: TenantTables, contacts: Sequence[TenantContact]) -> dict[str, int]:

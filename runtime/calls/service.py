@@ -28,6 +28,7 @@ from runtime.calls.records import (
     call_by_sid,
     insert_call,
     mark_degraded,
+    record_answered_call,
     record_assessment,
     transaction,
 )
@@ -114,6 +115,10 @@ class CallService:
 
     def now(self) -> datetime:
         return self._clock()
+
+    @property
+    def updater(self) -> CallUpdater:
+        return self._updater
 
     def tables(self, tenant: TenantRecord) -> TenantTables:
         return bind_tables(self._storage.engine(tenant.slug))
@@ -330,19 +335,13 @@ class CallService:
     async def _record_answer(
         self, tenant: TenantRecord, params: Mapping[str, str], assessment: Assessment
     ) -> None:
-        tables = self.tables(tenant)
-        async with transaction(tables.Call._meta.db):
-            call_id = await insert_call(tables, **self._call_values(params, "ringing"))
-            if call_id is None:  # a retried webhook: the first one recorded everything
-                return
-            await record_assessment(
-                tables,
-                call_id=call_id,
-                assessment=assessment,
-                at_seconds=0.0,
-                contacts=tenant.contacts,
-                now=self._clock(),
-            )
+        await record_answered_call(
+            self.tables(tenant),
+            self._call_values(params, "ringing"),
+            assessment,
+            tenant.contacts,
+            self._clock(),
+        )
 
     # --- transcription -------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from runtime.storage.migrations import (
     apply_migrations,
 )
 from runtime.storage.names import data_key, tenant_namespace, validate_slug
-from runtime.storage.postgres import PoolLimits, PoolStats
+from runtime.storage.postgres import PoolLimits, PoolStats, RawFetch, raw_fetch
 from runtime.storage.tenant_store import TenantStore, sqlite_path, store_for_url
 from runtime.storage.widths import FieldTooLong, check_widths, width
 
@@ -30,6 +30,7 @@ __all__ = [
     "MigrationSet",
     "PoolLimits",
     "PoolStats",
+    "RawFetch",
     "StorageError",
     "TenantStore",
     "TenantTables",
@@ -40,6 +41,7 @@ __all__ = [
     "bind_tables",
     "check_widths",
     "data_key",
+    "raw_fetch",
     "sqlite_path",
     "store_for_url",
     "tenant_namespace",

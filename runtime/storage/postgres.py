@@ -29,7 +29,7 @@ import asyncio
 import contextvars
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -46,7 +46,7 @@ from runtime.storage.migrations import (
 )
 from runtime.storage.names import PLATFORM_SCHEMA, quote_ident, tenant_namespace
 
-__all__ = ["PoolLimits", "PoolStats", "PostgresTenantStore"]
+__all__ = ["PoolLimits", "PoolStats", "PostgresTenantStore", "RawFetch", "raw_fetch"]
 
 # First key of the two-int advisory locks serialising DDL on one schema across processes.
 LOCK_CLASS: Final = 0x45544851  # "ETHQ"
@@ -56,6 +56,9 @@ POOL_CLOSE_S: Final = 5.0
 ENGINE_CACHE: Final = 1024
 # A pool stays reported unhealthy this long after a connection-level failure.
 UNHEALTHY_FOR_S: Final = 5.0
+# Prepared statements kept per connection: the call path's schema-qualified statements are
+# per tenant (a few each), so the busy tenants' stay prepared; an idle tenant costs none.
+STATEMENT_CACHE: Final = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ class _Connections:
                     command_timeout=self._limits.statement_timeout_s,
                     timeout=self._limits.acquire_timeout_s,  # connecting
                     server_settings=self._server_settings(),
+                    statement_cache_size=STATEMENT_CACHE,
                     reset=_no_reset,
                 )
                 self._pools[loop] = pool
@@ -290,6 +294,7 @@ class _SchemaEngine(PostgresEngine):
         self.begin_sql = (
             "BEGIN" if schema is None else f"BEGIN; SET LOCAL search_path TO {quote_ident(schema)}"
         )
+        self._raw: dict[str, str] = {}  # fetch_raw's statements, schema filled in
 
     # piccolo reads ``engine.pool``; connections are the store's, never the engine's.
     @property
@@ -321,6 +326,31 @@ class _SchemaEngine(PostgresEngine):
         async with self.transaction():
             return await super().run_ddl(ddl, in_pool)
 
+    async def fetch_raw(self, sql: str, *args: Any) -> list[Any]:
+        """One statement straight on asyncpg (prepared once per connection), where piccolo's
+        query building would cost more than the database: ``{schema}`` in ``sql`` is this
+        engine's schema. Inside a transaction of this engine, on its connection; otherwise
+        alone (one round trip: no BEGIN/COMMIT, as a single statement is atomic by itself)."""
+        text = self._raw.get(sql)
+        if text is None:
+            text = self._raw[sql] = sql.replace("{schema}", quote_ident(self.schema or ""))
+        current = self.current_transaction.get()
+        if current is not None:
+            rows: list[Any] = await current.connection.fetch(text, *args)
+            return rows
+        connections = self.connections
+        connection = await connections.acquire()
+        broken = False
+        try:
+            rows = await connection.fetch(text, *args)
+        except (asyncio.CancelledError, TimeoutError, asyncpg.InterfaceError, OSError) as error:
+            broken = True
+            connections.failed(error)
+            raise
+        finally:
+            await connections.release(connection, broken=broken)
+        return rows
+
     async def get_new_connection(self) -> Any:  # pragma: no cover - only batch() uses it
         raise NotImplementedError("tenant engines run inside transactions on shared connections")
 
@@ -329,6 +359,15 @@ class _SchemaEngine(PostgresEngine):
 
     async def close_connection_pool(self) -> None:
         return None
+
+
+RawFetch = Callable[..., Awaitable[list[Any]]]
+
+
+def raw_fetch(engine: Any) -> RawFetch | None:
+    """``engine``'s :meth:`_SchemaEngine.fetch_raw` (``None``: not a PostgreSQL store's engine,
+    e.g. SQLite, where piccolo's queries cost no round trip)."""
+    return engine.fetch_raw if isinstance(engine, _SchemaEngine) else None
 
 
 class PostgresTenantStore:

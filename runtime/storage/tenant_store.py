@@ -78,13 +78,14 @@ def store_for_url(
 
     ``pool_size`` > 0 gives the store ONE lazily started pool of at most that many PostgreSQL
     connections per event loop, shared by every tenant (long-running processes: the runtime);
-    0 opens a connection per transaction (one-shot callers: providers, commands). ``limits``
+    0 opens a connection per transaction (one-shot callers: providers, commands); on SQLite,
+    > 0 keeps one connection per file open, 0 opens one per query. ``limits``
     bounds every wait (:class:`~runtime.storage.postgres.PoolLimits`).
     """
     if database_url.startswith(_POSTGRES_SCHEMES):
         return PostgresTenantStore(database_url, pool_size, limits)
     if database_url.startswith(_SQLITE_PREFIX):
-        return SQLiteTenantStore(sqlite_path(database_url))
+        return SQLiteTenantStore(sqlite_path(database_url), keep_open=pool_size > 0)
     scheme = database_url.split(":", 1)[0] if ":" in database_url else database_url[:16]
     raise UnsupportedDatabaseURL(
         f"unsupported database URL scheme {scheme!r}: use postgresql://… or sqlite:///path"

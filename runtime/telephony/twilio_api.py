@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 from runtime.telephony.base_url import route
 
 if TYPE_CHECKING:
+    from twilio.http import AsyncHttpClient, HttpClient
     from twilio.rest import Client
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
     "TwilioCredentials",
+    "make_async_http_client",
     "make_client",
     "routed",
 ]
@@ -51,25 +53,35 @@ def routed(url: str, base_url: str) -> str:
     return route(url, base_url) if base_url else url
 
 
+def make_async_http_client(credentials: TwilioCredentials) -> AsyncHttpClient:
+    """An asynchronous transport for :func:`make_client` (``*_async`` methods of the SDK).
+    Make it inside the event loop that uses it; ``await close()`` it when done."""
+    from runtime.telephony.twilio_http import AsyncBaseUrlHttpClient  # noqa: PLC0415
+
+    return AsyncBaseUrlHttpClient(credentials.base_url)
+
+
 def make_client(
     credentials: TwilioCredentials,
     *,
     account_sid: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    http_client: HttpClient | None = None,
 ) -> Client:
     """A client authenticated as the parent account, acting in ``account_sid`` when given
-    (a tenant's subaccount). The SDK loads here, on first use (see
-    :mod:`runtime.telephony.twilio_http`)."""
+    (a tenant's subaccount); ``http_client`` replaces the default (blocking) transport. The
+    SDK loads here, on first use (see :mod:`runtime.telephony.twilio_http`)."""
     from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415
     from twilio.rest import Client  # noqa: PLC0415
 
     from runtime.telephony.twilio_http import BaseUrlHttpClient  # noqa: PLC0415
 
-    http_client = (
-        BaseUrlHttpClient(credentials.base_url, timeout)
-        if credentials.base_url
-        else TwilioHttpClient(timeout=timeout)
-    )
+    if http_client is None:
+        http_client = (
+            BaseUrlHttpClient(credentials.base_url, timeout)
+            if credentials.base_url
+            else TwilioHttpClient(timeout=timeout)
+        )
     return Client(
         credentials.account_sid,
         credentials.auth_token,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 from runtime.telephony.base_url import route
 
-__all__ = ["BaseUrlHttpClient"]
+__all__ = ["AsyncBaseUrlHttpClient", "BaseUrlHttpClient"]
 
 
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
@@ -27,3 +28,17 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         return super().request(method, route(url, self._base_url), *args, **kwargs)
+
+
+class AsyncBaseUrlHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # untyped SDK
+    """The SDK's asynchronous client (one kept-alive connection pool), routed like
+    :class:`BaseUrlHttpClient` when a base URL stands in for Twilio."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(pool_connections=True)
+        self._base_url = base_url
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if self._base_url:
+            url = route(url, self._base_url)
+        return await super().request(method, url, *args, **kwargs)

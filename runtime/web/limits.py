@@ -9,9 +9,10 @@
   characters in each line, so a value from a request (a number, a body) can never forge one.
 - Rate limits (:class:`WebhookLimits`, counters shared through Redis): new calls per tenant
   (``ETHIQ_CALLS_PER_TENANT`` a minute; beyond, a busy tone, except for the tenant's own
-  contacts), and refused Twilio webhooks per client address (``ETHIQ_REJECTS_PER_SOURCE`` a
-  minute; beyond, 429 before any lookup or signature check). The client address is the peer's,
-  or the load balancer's X-Forwarded-For entry (``ETHIQ_TRUSTED_PROXIES``).
+  contacts and the person's trusted numbers), and refused Twilio webhooks per client address
+  (``ETHIQ_REJECTS_PER_SOURCE`` a minute; beyond, 429 before any lookup or signature check).
+  The client address is the peer's, or the load balancer's X-Forwarded-For entry
+  (``ETHIQ_TRUSTED_PROXIES``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from litestar.exceptions import HTTPException
@@ -131,15 +132,27 @@ class WebhookLimits:
         self._blocked: dict[str, float] = {}  # source → end of its window (this process)
         self._clock = clock or time.time
 
-    async def call_allowed(self, tenant: TenantRecord, caller: str) -> bool:
+    async def call_allowed(
+        self,
+        tenant: TenantRecord,
+        caller: str,
+        trusted: Callable[[], Awaitable[bool]] | None = None,
+    ) -> bool:
         """Count one new call for ``tenant``. Past the limit, ``False``, unless ``caller`` is one
-        of its contacts: a flood of calls must not keep the family from getting through.
-        Counted after the signature check, so forged requests spend no tenant's budget."""
+        of its contacts or ``trusted()`` says the person trusts it (asked only then): a flood
+        of calls must not keep the family from getting through. Counted after the signature
+        check, so forged requests spend no tenant's budget."""
         count = await self._calls.hit(tenant.slug)
         if count <= self._settings.calls_per_tenant:
             return True
         if any(c.number == caller for c in tenant.contacts):
             return True
+        if trusted is not None:
+            try:
+                if await trusted():
+                    return True
+            except Exception as error:  # unreadable: the limit applies, as to anyone
+                logger.error("tenant %s: trusted numbers unreadable (%r)", tenant.slug, error)
         self._metrics.rate_limited.labels("tenant_calls").inc()
         if count == self._settings.calls_per_tenant + 1:
             logger.error(

@@ -122,7 +122,11 @@ class Runtime:
         metrics = Metrics(settings.observability.metrics_tenants)
         # Rows of the platform database (a 0.1.0 list still in the store moves there), and
         # the platform-wide list in the store.
-        blocklist = Blocklist(CallerPreferences(storage.platform_engine()), store)
+        blocklist = Blocklist(
+            CallerPreferences(storage.platform_engine()),
+            store,
+            platform_ttl_s=settings.store.routing_check_s,
+        )
         directory = TenantDirectory(
             registry,
             store,
@@ -251,6 +255,10 @@ class Runtime:
         await self.jobs.close()
         await self.fleet.incidents.drain()
         await self.registry.close()
+        close = getattr(self.calls.updater, "close", None)
+        if close is not None:
+            with suppress(Exception):
+                await close()
         if self.redis is not None:
             with suppress(Exception):
                 await self.redis.aclose()

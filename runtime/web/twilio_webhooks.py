@@ -10,6 +10,7 @@ tenant A therefore never opens tenant B's data, whatever the payload says.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -20,6 +21,7 @@ from litestar import Controller, Request, Response, post
 from litestar.exceptions import PermissionDeniedException, ValidationException
 
 from runtime.alerts import record_reply
+from runtime.calls.preferences import ListKind, spoofed
 from runtime.people.forward_test import arrival_twiml
 from runtime.routing import Lookup
 from runtime.telephony import paths, twiml
@@ -192,7 +194,18 @@ class TwilioWebhooks(Controller):
             )
             return _xml(twiml.reject_twiml())
         _verify(runtime, request, tenant, params, "voice")
-        if not await runtime.limits.call_allowed(tenant, params.get("From", "")):
+        caller = params.get("From", "")
+
+        async def trusted() -> bool:  # a trusted caller ID STIR/SHAKEN refuted is not believed
+            if spoofed(params.get("StirVerstat")):
+                return False
+            preferences = runtime.blocklist.preferences
+            return await asyncio.wait_for(
+                preferences.listed(tenant.slug, ListKind.TRUSTED, caller),
+                runtime.settings.database.timeout_s,
+            )
+
+        if not await runtime.limits.call_allowed(tenant, caller, trusted if caller else None):
             return _xml(twiml.busy_twiml())
         if params.get("From") == tenant.phone_number and await _test_call_back(
             request, tenant, params

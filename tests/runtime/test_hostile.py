@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from ethiq.runtime_cli import _logging
+from runtime.calls.preferences import ListKind
 from runtime.settings import ServerSettings, Settings
 from runtime.storage import bind_tables
 from runtime.telephony import paths
@@ -98,7 +99,8 @@ def _limited(settings: Settings, **server: object) -> Settings:
 def test_a_flood_of_calls_to_one_tenant_gets_a_busy_tone_but_its_contacts_ring(
     settings: Settings,
 ) -> None:
-    """On PostgreSQL + Redis the count is Redis's (every worker of every task shares it)."""
+    """On PostgreSQL + Redis the count is Redis's (every worker of every task shares it).
+    The person's trusted numbers ring too, unless STIR/SHAKEN refutes the caller ID."""
 
     async def scenario() -> None:
         async with harness(_limited(settings, calls_per_tenant=3)) as h:
@@ -110,10 +112,16 @@ def test_a_flood_of_calls_to_one_tenant_gets_a_busy_tone_but_its_contacts_ring(
             assert parse_twiml(stranger.text).find("Reject").get("reason") == "busy"  # type: ignore[union-attr]
             _, contact = await h.call(flooded, caller=flooded.contacts[0].number)
             assert parse_twiml(contact.text).find("Reject") is None
+            friend = "+15145550177"
+            await h.runtime.blocklist.preferences.add(flooded.slug, ListKind.TRUSTED, friend)
+            _, trusted = await h.call(flooded, caller=friend)
+            assert parse_twiml(trusted.text).find("Reject") is None
+            _, forged = await h.call(flooded, caller=friend, StirVerstat="TN-Validation-Failed-A")
+            assert parse_twiml(forged.text).find("Reject").get("reason") == "busy"  # type: ignore[union-attr]
             _, other = await h.call(quiet)  # another tenant keeps its own budget
             assert parse_twiml(other.text).find("Reject") is None
             metrics = h.runtime.metrics.render().decode()
-            assert 'ethiq_rate_limited_total{limit="tenant_calls"} 1.0' in metrics
+            assert 'ethiq_rate_limited_total{limit="tenant_calls"} 2.0' in metrics
 
     asyncio.run(scenario())
 
