@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
+from redis import Redis
 
 from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
 from runtime.metrics import OTHER_TENANTS, Metrics
@@ -31,9 +32,11 @@ AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
 def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     if request.param == "postgres":
-        base = make_settings(
-            request.getfixturevalue("postgres").url, request.getfixturevalue("redis").url
-        )
+        # A Redis database of this module's own, emptied: the surge count spans every tenant,
+        # so other modules' scam verdicts within the window would count too.
+        redis_url = request.getfixturevalue("redis").url.rsplit("/", 1)[0] + "/7"
+        Redis.from_url(redis_url).flushdb()
+        base = make_settings(request.getfixturevalue("postgres").url, redis_url)
     else:
         base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
     store = base.store.model_copy(update={"campaign_tenants": 3, "scam_surge": 2})

@@ -117,8 +117,13 @@ def test_the_image_install_runs_ethiq_serve_with_runtime_dependencies_only(tmp_p
         assert (ready.status_code, ready.json()["status"]) == (200, "ready")
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        try:
+            server.wait(timeout=30)  # a graceful stop, or the test fails (after a kill)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+            log.close()
     # Each line once: the runtime's logger used to reach Litestar's root handler as well.
     lines = (tmp_path / "serve.log").read_text().splitlines()
     migrations = [line for line in lines if "applied" in line and "migrations" in line]

@@ -111,7 +111,7 @@ def test_settings_from_the_environment() -> None:
         "TWILIO_AUTH_TOKEN": "t",
         "TWILIO_API_BASE_URL": "http://127.0.0.1:8765",
         "ETHIQ_REGISTRY_KEY": "k1, k2",
-        "ETHIQ_OPERATOR_TOKEN": "op",
+        "ETHIQ_OPERATOR_TOKEN": "op-token-7f3a",
     }
     settings = Settings.from_env(env)
     assert settings.database.url == "postgresql://db/ethiq"
@@ -120,7 +120,7 @@ def test_settings_from_the_environment() -> None:
     assert settings.twilio.api_base_url == "http://127.0.0.1:8765"
     assert settings.security.registry_key == ("k1", "k2")
     assert settings.security.operator_token == env["ETHIQ_OPERATOR_TOKEN"]
-    assert "op" not in repr(settings.security)
+    assert "op-token-7f3a" not in repr(settings.security)
     assert "k1" not in repr(settings)
     defaults = Settings.from_env({})
     assert defaults.database.url == "sqlite:///.data/ethiq.sqlite"
