@@ -281,9 +281,11 @@ def test_postgres_registry_lives_in_the_platform_schema(postgres: Server) -> Non
     assert asyncio.run(scenario()) == [
         "billing_account",
         "migration",
+        "quota_notice",
         "registry_generation",
         "stripe_event",
         "tenant",
+        "usage_period",
     ]
 
 
@@ -301,9 +303,11 @@ def test_sqlite_registry_lives_in_the_platform_file(tmp_path: Path) -> None:
     assert asyncio.run(scenario()) == [
         "billing_account",
         "migration",
+        "quota_notice",
         "registry_generation",
         "stripe_event",
         "tenant",
+        "usage_period",
     ]
     assert [p.name for p in tmp_path.iterdir()] == ["ethiq.sqlite"]
 
