@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -44,6 +44,7 @@ _TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # burst of calls is absorbed while new tasks start).
 _CPU_TARGET = 60.0
 _REQUESTS_PER_TASK_PER_MINUTE = 3000.0
+_ON_CPU: Final = {"cpu": ("ECSServiceAverageCPUUtilization", _CPU_TARGET, None)}
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,23 @@ class RuntimeService(pulumi.ComponentResource):
                 parent=self, depends_on=[https], ignore_changes=["desiredCount"]
             ),
         )
-        self._autoscaling(name, args, cluster, service, alb, targets, child)
+        # On CPU and on requests per task.
+        self._autoscaling(
+            name,
+            cluster,
+            service,
+            args.desired_count,
+            args.max_count,
+            {
+                **_ON_CPU,
+                "requests": (
+                    "ALBRequestCountPerTarget",
+                    _REQUESTS_PER_TASK_PER_MINUTE,
+                    pulumi.Output.concat(alb.arn_suffix, "/", targets.arn_suffix),
+                ),
+            },
+            child,
+        )
         self.deploy = {
             "repository": store.repository.repository_url,
             "parameter": store.parameter.name,
@@ -231,36 +248,29 @@ class RuntimeService(pulumi.ComponentResource):
 
     @staticmethod
     def _autoscaling(
-        name: str,
-        args: RuntimeServiceArgs,
+        prefix: str,
         cluster: aws.ecs.Cluster,
         service: aws.ecs.Service,
-        alb: aws.lb.LoadBalancer,
-        targets: aws.lb.TargetGroup,
+        floor: int,
+        ceiling: int,
+        metrics: Mapping[str, tuple[str, float, pulumi.Input[str] | None]],
         child: pulumi.ResourceOptions,
     ) -> None:
-        """Scale the runtime between ``desired_count`` and ``max_count`` tasks on CPU and on
-        requests per task (Application Auto Scaling target tracking for ECS services)."""
+        """Keep ``service`` between ``floor`` and ``ceiling`` tasks, tracking each of
+        ``metrics`` (kind → predefined metric, target, resource label): Application Auto
+        Scaling target tracking for ECS services."""
         target = aws.appautoscaling.Target(
-            f"{name}-scaling",
+            f"{prefix}-scaling",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-            min_capacity=args.desired_count,
-            max_capacity=args.max_count,
+            min_capacity=floor,
+            max_capacity=max(ceiling, floor),
             opts=child,
         )
-        metrics: dict[str, tuple[str, float, pulumi.Input[str] | None]] = {
-            "cpu": ("ECSServiceAverageCPUUtilization", _CPU_TARGET, None),
-            "requests": (
-                "ALBRequestCountPerTarget",
-                _REQUESTS_PER_TASK_PER_MINUTE,
-                pulumi.Output.concat(alb.arn_suffix, "/", targets.arn_suffix),
-            ),
-        }
         for kind, (metric, value, label) in metrics.items():
             aws.appautoscaling.Policy(
-                f"{name}-scale-on-{kind}",
+                f"{prefix}-scale-on-{kind}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,
@@ -292,20 +302,13 @@ class RuntimeService(pulumi.ComponentResource):
             args, image, roles.logs, WORKER_CONTAINER, args.environment
         )
         container["command"] = ["worker"]  # the image's entry point is `ethiq`
-        task = aws.ecs.TaskDefinition(
+        task = RuntimeService._fargate_task(
             f"{name}-worker-task",
-            family=f"{name}-worker",
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(args.worker_cpu),
-            memory=str(args.worker_memory),
-            execution_role_arn=roles.execution.arn,
-            task_role_arn=roles.task.arn,
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            container_definitions=pulumi.Output.json_dumps([container]),
-            opts=child,
+            f"{name}-worker",
+            (args.worker_cpu, args.worker_memory),
+            roles,
+            [container],
+            child,
         )
         service = aws.ecs.Service(
             f"{name}-worker",
@@ -327,30 +330,14 @@ class RuntimeService(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=child.parent, ignore_changes=["desiredCount"]),
         )
-        target = aws.appautoscaling.Target(
-            f"{name}-worker-scaling",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-            min_capacity=args.worker_count,
-            max_capacity=max(args.worker_max_count, args.worker_count),
-            opts=child,
-        )
-        aws.appautoscaling.Policy(
-            f"{name}-worker-scale-on-cpu",
-            policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace,
-            scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
-            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=_CPU_TARGET,
-                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ECSServiceAverageCPUUtilization"
-                ),
-                scale_in_cooldown=300,
-                scale_out_cooldown=60,
-            ),
-            opts=child,
+        RuntimeService._autoscaling(
+            f"{name}-worker",
+            cluster,
+            service,
+            args.worker_count,
+            args.worker_max_count,
+            _ON_CPU,
+            child,
         )
         return task, service
 
@@ -470,7 +457,7 @@ class RuntimeService(pulumi.ComponentResource):
         roles: _Roles,
         child: pulumi.ResourceOptions,
     ) -> aws.ecs.TaskDefinition:
-        logs, execution, task_role = roles.logs, roles.execution, roles.task
+        logs, task_role = roles.logs, roles.task
         environment = {**args.environment, **_SERVING}
         if args.worker_count > 0:
             environment["ETHIQ_OUTBOX_WORKER"] = "off"  # the worker service runs the jobs
@@ -502,19 +489,33 @@ class RuntimeService(pulumi.ComponentResource):
                     )
                 )
             )
+        return RuntimeService._fargate_task(
+            f"{name}-task", f"{name}-runtime", (args.cpu, args.memory), roles, containers, child
+        )
+
+    @staticmethod
+    def _fargate_task(
+        name: str,
+        family: str,
+        size: tuple[int, int],  # CPU units, MiB
+        roles: _Roles,
+        containers: Sequence[pulumi.Input[Any]],
+        child: pulumi.ResourceOptions,
+    ) -> aws.ecs.TaskDefinition:
+        cpu, memory = size
         return aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=f"{name}-runtime",
+            name,
+            family=family,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(args.cpu),
-            memory=str(args.memory),
-            execution_role_arn=execution.arn,
-            task_role_arn=task_role.arn,
+            cpu=str(cpu),
+            memory=str(memory),
+            execution_role_arn=roles.execution.arn,
+            task_role_arn=roles.task.arn,
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
-            container_definitions=pulumi.Output.json_dumps(containers),
+            container_definitions=pulumi.Output.json_dumps(list(containers)),
             opts=child,
         )
 
