@@ -374,14 +374,18 @@ class CallService:
             return nothing
         if escalation.escalated:
             self._metrics.verdicts.labels(
-                str(escalation.after), self._metrics.tenant(tenant.slug), tenant.region
+                str(escalation.after),
+                self._metrics.tenant(tenant.slug),
+                tenant.region,
+                assessed.typology,
             ).inc()
             logger.info(
-                "call %s of %s: verdict %s -> %s, %d alert(s) queued",
+                "call %s of %s: verdict %s -> %s (%s), %d alert(s) queued",
                 sid,
                 tenant.slug,
                 escalation.before,
                 escalation.after,
+                assessed.typology,
                 escalation.alerts,
             )
         if escalation.newly_suspicious and call.get("outcome") != QUIET_HOURS:
@@ -496,7 +500,7 @@ class CallService:
             now=received,
         )
         self._sessions.put(key, live)
-        return _Assessed(call, escalation)
+        return _Assessed(call, escalation, assessment.typology)
 
     async def _rebuild(self, tenant: TenantRecord, call: Mapping[str, Any]) -> LiveSession:
         """A session for a call this process does not hold (restart, eviction, other worker)."""
@@ -721,6 +725,7 @@ class CallService:
 class _Assessed:
     call: Mapping[str, Any] | None  # None: nothing to act on (a retry, a partial result)
     escalation: Escalation
+    typology: str = ""  # the kind of scam the cues point to (runtime.screening.typology)
 
 
 class _Data(msgspec.Struct):
