@@ -18,6 +18,7 @@ import phonenumbers
 
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from runtime.screening.risk import parse_sensitivity
+from runtime.tenants.regions import REGIONS, Region
 
 __all__ = [
     "KNOWN_KEYS",
@@ -40,23 +41,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Region:
-    """A region the platform serves: where numbers are bought and where data lives."""
-
-    country: str  # ISO 3166-1 alpha-2, as Twilio's AvailablePhoneNumbers wants it
-    subdivision: str  # Twilio's InRegion
-    centre: tuple[float, float]  # default place to search numbers near
-    data_region: str  # where the tenant's data lives (residency)
-
-
-REGIONS: Final[Mapping[str, Region]] = {
-    "CA-QC": Region("CA", "QC", (45.5017, -73.5673), "ca-central-1"),
-    "CA-ON": Region("CA", "ON", (43.6532, -79.3832), "ca-central-1"),
-    "CA-BC": Region("CA", "BC", (49.2827, -123.1207), "ca-central-1"),
-    "US-NY": Region("US", "NY", (40.7128, -74.0060), "us-east-1"),
-    "US-CA": Region("US", "CA", (37.7749, -122.4194), "us-west-2"),
-}
 LANGUAGES: Final = ("fr-CA", "en-US")
 # Every ethiq:* key a stack file may hold (the tenant's own, the operator's, the policies').
 KNOWN_KEYS: Final = frozenset(

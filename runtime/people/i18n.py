@@ -23,6 +23,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "protection : un numéro Ethiq, le renvoi de vos appels et vos proches à prévenir.",
         "signup_name_label": "Nom de la personne à protéger",
         "signup_language_label": "Langue des appels et des messages",
+        "signup_region_label": "Où habite la personne à protéger",
+        "signup_ack_subject": "Votre demande de protection Ethiq est reçue",
+        "signup_ack_body": "Bonjour,\n\nNous avons bien reçu votre demande de protection pour "
+        "{name}. Un conseiller Ethiq vous écrira bientôt pour la préparer : le numéro Ethiq, le "
+        "renvoi de vos appels et les proches à prévenir. Rien n'est acheté ni facturé avant "
+        "votre accord.\n\nVous pourrez ensuite vous connecter ici :\n{link}\n\nSi vous "
+        "n'avez rien demandé, ignorez ce courriel.",
         "signup_send": "Envoyer la demande",
         "signup_thanks": "Merci, votre demande est reçue. Nous vous écrirons bientôt pour la "
         "suite.",
@@ -240,6 +247,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "number, forwarding your calls and the family members to warn.",
         "signup_name_label": "Name of the person to protect",
         "signup_language_label": "Language of calls and messages",
+        "signup_region_label": "Where the person to protect lives",
+        "signup_ack_subject": "Your request for Ethiq protection is received",
+        "signup_ack_body": "Hello,\n\nWe received your request for protection for {name}. An "
+        "Ethiq advisor will write to you soon to set it up: the Ethiq number, forwarding your "
+        "calls and the relatives to alert. Nothing is bought or charged before you agree.\n\n"
+        "You will then sign in here:\n{link}\n\nIf you did not ask for this, ignore this "
+        "email.",
         "signup_send": "Send the request",
         "signup_thanks": "Thank you, your request is received. We will write to you soon about "
         "the next steps.",

@@ -541,15 +541,30 @@ class People:
             raise BadLink("this link was already used")
         return claims.slug
 
-    async def _mail(self, person: PersonRecord, subject: str, body: str, link: str) -> None:
-        html = self._emails.get_template("message.html").render(
-            language=person.language, subject=subject, paragraphs=body.split("\n\n"), link=link
-        )
+    async def acknowledge_signup(self, name: str, email: str, language: str) -> None:
+        """Write back to whoever asked for protection on the sign-up page: received, and what
+        comes next (an operator prepares the stack; nothing is bought or charged before)."""
+        t = texts(language)
+        link = f"{self._public}/?lang={language}"
+        body = t["signup_ack_body"].format(name=" ".join(name.split()), link=link)
         try:
-            await self._mailer.send(Mail(person.email, subject, body, html, person.language))
+            await self._send_mail(_email(email), language, t["signup_ack_subject"], body, link)
+        except MailError as error:
+            logger.error("sign-up acknowledgement not sent: %s", error)
+            raise
+
+    async def _mail(self, person: PersonRecord, subject: str, body: str, link: str) -> None:
+        try:
+            await self._send_mail(person.email, person.language, subject, body, link)
         except MailError as error:
             logger.error("email to the person of %s not sent: %s", person.slug, error)
             raise
+
+    async def _send_mail(self, to: str, language: str, subject: str, body: str, link: str) -> None:
+        html = self._emails.get_template("message.html").render(
+            language=language, subject=subject, paragraphs=body.split("\n\n"), link=link
+        )
+        await self._mailer.send(Mail(to, subject, body, html, language))
 
     async def _tenant(self, slug: str) -> TenantRecord:
         tenant = await self._registry.get(slug)

@@ -8,6 +8,7 @@ slug with 403.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from runtime.people.service import (
 )
 from runtime.people.sip import SipRotationError, qr_svg, sip_domain
 from runtime.tenants import InvalidTenant, to_e164
+from runtime.tenants.regions import REGIONS
 from runtime.web.limits import client_source
 from runtime.web.state import runtime_of
 
@@ -65,6 +67,7 @@ class SignupForm:
     email: str = ""
     phone: str = ""
     language: str = ""
+    region: str = ""
 
 
 @dataclass
@@ -160,7 +163,7 @@ class PeoplePages(Controller):
 
     @get("/signup")
     async def signup_page(self, request: AnyRequest) -> Template:
-        return _page("signup.html", request, _lang(request))
+        return _page("signup.html", request, _lang(request), regions=REGIONS)
 
     @post("/signup", status_code=200)
     async def signup(self, request: AnyRequest, data: URLEncodedBody[SignupForm]) -> Template:
@@ -171,13 +174,26 @@ class PeoplePages(Controller):
         try:
             phone = to_e164(data.phone)
         except InvalidTenant:
-            return _page("signup.html", request, lang, 400, error="bad_phone", form=data)
+            return _page(
+                "signup.html", request, lang, 400, error="bad_phone", form=data, regions=REGIONS
+            )
         if not await people.allow_request(data.email, _source(request)):
             return _too_many(request, lang)
         try:
-            await people.signups.request(data.name, data.email, phone, lang)
+            new = await people.signups.request(data.name, data.email, phone, lang, data.region)
         except ValueError:
-            return _page("signup.html", request, lang, 400, error="signup_invalid", form=data)
+            return _page(
+                "signup.html",
+                request,
+                lang,
+                400,
+                error="signup_invalid",
+                form=data,
+                regions=REGIONS,
+            )
+        if new:  # asking twice writes once
+            with contextlib.suppress(MailError):  # logged; the request waits for an operator
+                await people.acknowledge_signup(data.name, data.email, lang)
         return _page("signup.html", request, lang, thanks=True)
 
     @post("/login/sms", status_code=200)
