@@ -48,12 +48,14 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 async def _subscription(h: Harness, tenant: TenantRecord, event_id: str, status: str) -> None:
-    """What Stripe sends when the subscription's status changes (signed as Stripe signs)."""
+    """What Stripe sends when the subscription changes (signed as Stripe signs): here on the
+    Family plan's price, the account having opened on Solo."""
     obj = {
         "id": f"sub_{tenant.slug}",
         "object": "subscription",
         "status": status,
         "metadata": {"tenant": tenant.slug},
+        "items": {"data": [{"price": {"metadata": {"plan": "family"}}}]},
     }
     body, headers = _signed(_event(event_id, "customer.subscription.updated", obj))
     response = await h.client.post("/stripe/webhook", content=body, headers=headers)
@@ -102,6 +104,8 @@ def test_alerts_are_suspended_past_the_grace_and_resume_for_new_calls(settings: 
             assert standing is not None
             assert standing.phase is Phase.GRACE
             await h.runtime.quotas.meter(datetime.now(UTC))  # the payment notice, by email
+            periods = await h.runtime.quotas.periods(tenant.slug)
+            assert {p["plan"] for p in periods} == {"family"}  # the plan Stripe changed to
             assert [m.subject for m in mailer.sent if "paiement" in m.text] == [
                 "Ethiq: paiement refusé"
             ]
