@@ -114,7 +114,9 @@ def _release_refusal(stack: str) -> str | None:
     from runtime.settings import Settings  # noqa: PLC0415
 
     try:
-        retention = timedelta(days=Settings.from_env().billing.number_retention_days)
+        # Only the setting this needs: the rest of the engine's environment is not the runtime's.
+        days = {k: v for k, v in os.environ.items() if k == "ETHIQ_NUMBER_RETENTION_DAYS"}
+        retention = timedelta(days=Settings.from_env(days).billing.number_retention_days)
         work = read_release_refusal(str(url), stack, datetime.now(UTC), retention)
         # The program runs inside the engine's event loop: the read gets a loop of its own.
         with ThreadPoolExecutor(1) as pool, contextlib.redirect_stdout(io.StringIO()):
