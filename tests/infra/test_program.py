@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -476,7 +477,12 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
         finally:
             await store.close()
 
-    asyncio.run(seed(canceled))
+    def record(when: datetime) -> None:
+        # In a thread: this module's event loop is Pulumi's mocks' (asyncio.run would unset it).
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, seed(when)).result()
+
+    record(canceled)
     release = {**GOOD, "ethiq:allowDestroy": "true"}
     with pytest.raises(pulumi.RunError) as raised:
         _run(release)
@@ -487,7 +493,7 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
     assert f"kept until {kept}" in str(raised.value)
     assert monitor.registered == []  # nothing declared, nothing unprotected
 
-    asyncio.run(seed(datetime.now(UTC) - timedelta(days=31)))  # the retention is over
+    record(datetime.now(UTC) - timedelta(days=31))  # the retention is over
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:
