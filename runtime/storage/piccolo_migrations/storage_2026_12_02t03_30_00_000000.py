@@ -1,6 +1,7 @@
 """An alert's ``suspended`` status: not sent, the tenant's subscription did not cover alerts.
 
-Choices are not a database constraint in piccolo, so this changes the recorded column only.
+Choices are not a database constraint in piccolo: this runs no SQL. It keeps piccolo's record
+of the schema level with the table, so that ``migrations new --auto`` finds nothing to do.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from enum import Enum
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Varchar
 
-ID = "2026-12-02T03:00:00:000000"
+ID = "2026-12-02T03:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "alert status suspended"
 
