@@ -17,6 +17,7 @@ from typing import Any, Final
 import phonenumbers
 
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
+from runtime.billing.plans import PLANS
 from runtime.screening.risk import parse_sensitivity
 from runtime.tenants.regions import REGIONS, Region
 
@@ -35,6 +36,7 @@ __all__ = [
     "parse_contact",
     "parse_near",
     "parse_person_name",
+    "parse_plan",
     "parse_sender",
     "parse_sensitivity_key",
     "validate_tenant",
@@ -66,6 +68,7 @@ KNOWN_KEYS: Final = frozenset(
         "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
         "spendLimit",  # USD a month the subaccount may spend: Usage Triggers at 80 % and 100 %
         "sender",  # local (a long code in the region, default) or toll-free (verified)
+        "plan",  # the plan the subscription pays for (ethiq billing changes proposes it)
     }
 )
 
@@ -113,6 +116,7 @@ class TenantConfig:
     a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
     spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
     sender: str = "local"  # or "toll-free": a toll-free number, Toll-Free Verified
+    plan: str = ""  # a key of runtime.billing.plans.PLANS; "" : not declared (the account's)
 
     @property
     def served(self) -> Region:
@@ -139,6 +143,7 @@ class TenantConfig:
             | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
             | ({"ethiq:spendLimit": self.spend_limit} if self.spend_limit is not None else {})
             | ({"ethiq:sender": self.sender} if self.sender != SENDER_LOCAL else {})
+            | ({"ethiq:plan": self.plan} if self.plan else {})
         )
 
 
@@ -168,6 +173,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     if language not in LANGUAGES:
         raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
     contacts = _contacts(values.get("contacts"), REGIONS[region].country, language)
+    plan = parse_plan(values.get("plan"), len(contacts))
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
@@ -194,7 +200,27 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         parse_a2p_campaign(values.get("a2pCampaign")),
         parse_spend_limit(values.get("spendLimit")),
         parse_sender(values.get("sender")),
+        plan,
     )
+
+
+def parse_plan(value: Any, contacts: int) -> str:
+    """``ethiq:plan``: the plan the tenant's subscription pays for (``solo``, ``family``);
+    its declared contacts must fit it (a downgrade names the contacts to remove first).
+    Absent: not declared, the billing account's plan counts alone."""
+    if value is None or value == "":
+        return ""
+    name = str(value).strip().lower()
+    if name not in PLANS:
+        raise ConfigError("plan", f"{value!r} is not a plan ({', '.join(PLANS)})")
+    allowed = PLANS[name].contacts
+    if contacts > allowed:
+        raise ConfigError(
+            "plan",
+            f"{name} allows {allowed} emergency contacts and the stack declares {contacts}: "
+            "remove some from ethiq:contacts first",
+        )
+    return name
 
 
 SPEND_LIMIT_MAX: Final = 1000.0  # USD a month: beyond it a typo, not a plan

@@ -71,7 +71,8 @@ class Metrics:
         self.alerts = Counter(
             "ethiq_alerts_total",
             "SMS alerts by outcome (sent, delivered, undelivered, failed, retried, opted_out, "
-            "passed_on to the next contacts, unreached: nobody left)",
+            "passed_on to the next contacts, unreached: nobody left, suspended: the "
+            "subscription's standing suspends alerts)",
             ["outcome"],
             registry=self.registry,
         )

@@ -491,6 +491,12 @@ class BillingSettings(_Concern):
         "release is due",
         ge=1,
     )
+    standing_cache_s: float = _env(
+        "ETHIQ_STANDING_CACHE_S",
+        60.0,
+        "seconds the alert outbox keeps a tenant's subscription standing before reading it again",
+        ge=0,
+    )
     kyc_retention_days: int = _env(
         "ETHIQ_KYC_RETENTION_DAYS",
         30,

@@ -61,6 +61,21 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden_body": "Cette page appartient à un autre compte.",
         "logout": "Se déconnecter",
         "your_page": "Votre protection Ethiq",
+        "plan_title": "Votre forfait",
+        "plan_name": "Forfait {name}",
+        "plan_period": "ce mois-ci ({period})",
+        "meter_screened_minutes": "Minutes d'appels filtrés",
+        "meter_alerts": "Alertes par texto à vos proches",
+        "meter_contacts": "Proches à prévenir",
+        "meter_of": "{used} sur {limit} ({percent} %)",
+        "plan_over": "Au-delà d'une limite, vos appels restent connectés et filtrés.",
+        "standing_grace": "Paiement en retard : les alertes à vos proches continuent jusqu'au "
+        "{date}. Mettez votre carte à jour d'ici là.",
+        "standing_alerts_suspended": "Paiement en retard : les alertes à vos proches sont "
+        "suspendues jusqu'au paiement. Vos appels restent connectés et filtrés.",
+        "standing_retained": "Abonnement annulé : votre numéro est gardé jusqu'au {date}; les "
+        "alertes à vos proches sont arrêtées. Vos appels restent connectés et filtrés.",
+        "standing_release_due": "Abonnement annulé : votre numéro Ethiq sera bientôt libéré.",
         "your_number": "Votre numéro Ethiq",
         "checklist": "Étapes de la mise en service",
         "done": "Fait",
@@ -285,6 +300,21 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden_body": "This page belongs to another account.",
         "logout": "Sign out",
         "your_page": "Your Ethiq protection",
+        "plan_title": "Your plan",
+        "plan_name": "{name} plan",
+        "plan_period": "this month ({period})",
+        "meter_screened_minutes": "Screened call minutes",
+        "meter_alerts": "Text alerts to your contacts",
+        "meter_contacts": "Emergency contacts",
+        "meter_of": "{used} of {limit} ({percent}%)",
+        "plan_over": "Past a limit, your calls are still connected and screened.",
+        "standing_grace": "Payment overdue: alerts to your contacts continue until {date}. "
+        "Update your card by then.",
+        "standing_alerts_suspended": "Payment overdue: alerts to your contacts are suspended "
+        "until you pay. Your calls are still connected and screened.",
+        "standing_retained": "Subscription canceled: your number is kept until {date}; alerts "
+        "to your contacts have stopped. Your calls are still connected and screened.",
+        "standing_release_due": "Subscription canceled: your Ethiq number will soon be released.",
         "your_number": "Your Ethiq number",
         "checklist": "Setup steps",
         "done": "Done",

@@ -9,6 +9,7 @@ slug with 403.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from runtime.alerts.messages import zone_for
+from runtime.billing.quotas import Overview
 from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
 from runtime.people.changes import Op
@@ -40,6 +42,8 @@ from runtime.web.limits import client_source
 from runtime.web.state import runtime_of
 
 __all__ = ["PeoplePages", "people_of"]
+
+logger = logging.getLogger(__name__)
 
 AnyRequest = Request[Any, Any, Any]
 NO_STORE = CacheControlHeader(no_store=True)  # a page holding a password: no copy anywhere
@@ -119,6 +123,16 @@ def _page(name: str, request: AnyRequest, lang: str, status: int = 200, **contex
         },
         status_code=status,
     )
+
+
+async def _plan(request: AnyRequest, slug: str) -> Overview | None:
+    """The person's plan, use and standing; ``None`` (no section) without a billing account
+    or when the platform database does not answer: the rest of the page still shows."""
+    try:
+        return await runtime_of(request).quotas.overview(slug)
+    except Exception:
+        logger.exception("plan of %s not shown", slug)
+        return None
 
 
 def _session_slug(request: AnyRequest) -> str | None:
@@ -502,6 +516,7 @@ class PeoplePages(Controller):
             request,
             lang,
             status,
+            plan=await _plan(request, person.slug),
             trusted=await preferences.numbers(person.slug, ListKind.TRUSTED),
             blocked=await runtime_of(request).blocklist.numbers(person.slug),
             quiet=await preferences.quiet_hours(person.slug),

@@ -23,6 +23,7 @@ from runtime.alerts.notices import Notices
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
+from runtime.billing.standings import Standings
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -65,6 +66,7 @@ class Runtime:
     limits: WebhookLimits
     fleet: Fleet
     quotas: Quotas
+    standings: Standings
 
     @classmethod
     def build(
@@ -209,6 +211,8 @@ class Runtime:
             grace=timedelta(days=billing.payment_grace_days),
             retention=timedelta(days=billing.number_retention_days),
         )
+        standings = Standings(quotas.standing, billing.standing_cache_s)
+        outbox.alerts_on = standings.alerts_on
         billing_jobs.schedule(
             jobs.app,
             quotas=quotas,
@@ -234,6 +238,7 @@ class Runtime:
             limits=WebhookLimits(redis, settings.server, metrics),
             fleet=fleet,
             quotas=quotas,
+            standings=standings,
         )
 
     async def startup(self) -> None:
