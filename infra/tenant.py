@@ -158,16 +158,17 @@ class Tenant(pulumi.ComponentResource):
             a2p_campaign=config.a2p_campaign,
             opts=kept,
         )
-        sender = MessagingSender(
+        us_texting, verification = self._us_texting(name, args, account.sid, service, number, label)
+        MessagingSender(
             f"{name}-messaging-sender",
             account_sid=account.sid,
             service_sid=service.sid,
             phone_number_sid=number.sid,
             credentials=creds,
             toll_free=config.sender == SENDER_TOLL_FREE,
-            opts=child,
+            # A toll-free sender reads the verification the stack submits: after it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=verification),
         )
-        us_texting = self._us_texting(name, args, account.sid, service, number, sender, label)
         domain = SipDomain(
             f"{name}-sip-domain",
             account_sid=account.sid,
@@ -283,15 +284,14 @@ class Tenant(pulumi.ComponentResource):
         account_sid: pulumi.Output[str],
         service: MessagingService,
         number: PhoneNumber,
-        sender: MessagingSender,
         label: str,
-    ) -> pulumi.Output[str]:
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
         """The US texting registration the stack makes (``ethiq:usTexting``): a Toll-Free
         Verification of a toll-free sender, else the A2P 10DLC brand and the service's
         campaign under it. Its one-line status: ``pending registration`` until approved."""
         config, creds = args.config, args.twilio
         if config.us_texting is None or args.us_texting_identity is None:
-            return pulumi.Output.from_input("")
+            return pulumi.Output.from_input(""), []
         business = config.us_texting.business
         campaign = campaign_for(business["website"])
         child = pulumi.ResourceOptions(parent=self)
@@ -304,9 +304,9 @@ class Tenant(pulumi.ComponentResource):
                 campaign=campaign,
                 identity=args.us_texting_identity,
                 credentials=creds,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[sender]),
+                opts=child,
             )
-            return verification.status.apply(us_texting_status)
+            return verification.status.apply(us_texting_status), [verification]
         brand = A2PBrand(
             f"{name}-a2p-brand",
             account_sid=account_sid,
@@ -324,8 +324,7 @@ class Tenant(pulumi.ComponentResource):
             brand_status=brand.status,
             campaign=campaign,
             credentials=creds,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[sender]),
+            opts=child,
         )
-        return pulumi.Output.all(brand.status, registered.status).apply(
-            lambda s: us_texting_status(*s)
-        )
+        status = pulumi.Output.all(brand.status, registered.status)
+        return status.apply(lambda s: us_texting_status(*s)), []

@@ -130,12 +130,17 @@ class _Pending(SubaccountProvider):
 
     tagged = False
     approved: str = ""
+    # Twilio holds one per service or number: a replacement deletes the old one first.
+    one_at_a_time: bool = False
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         result = super().diff(_id, olds, news)
-        if olds.get("status") != self.approved and not result.changes:
-            return dynamic.DiffResult(changes=True, replaces=[], delete_before_replace=False)
-        return result
+        pending = olds.get("status") != self.approved
+        return dynamic.DiffResult(
+            changes=bool(result.changes) or pending,
+            replaces=result.replaces,
+            delete_before_replace=self.one_at_a_time and bool(result.replaces),
+        )
 
     def find(self, client: Client, props: dict[str, Any]) -> list[dict[str, Any]]:
         return []  # nothing to adopt: each is made once per resource, its SID kept in the state
@@ -323,6 +328,7 @@ class A2PCampaignProvider(_Pending):
     update_fields = ("brand_status",)
     replace_fields = ("account_sid", "service_sid", "brand_sid", "campaign")
     approved = CAMPAIGN_VERIFIED
+    one_at_a_time = True
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         if props.get("brand_status") != BRAND_APPROVED:
@@ -388,6 +394,7 @@ class TollfreeVerificationProvider(_Pending):
     kind = "Toll-Free Verification"
     replace_fields = ("account_sid", "phone_number_sid", "business", IDENTITY)
     approved = TOLLFREE_APPROVED
+    one_at_a_time = True
 
     def make(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         identity, business = _identity(props), props["business"]

@@ -127,6 +127,10 @@ def test_a2p_brand_then_campaign_until_verified(
     assert not campaigns.diff(waiting.id, campaign, news).changes
     sent = own.messages.create(to="+12125550188", messaging_service_sid=service, body="x")
     assert final_status(own, sent.sid) == ("delivered", None)
+    # New campaign texts replace it, the old one first (Twilio holds one per service).
+    reworded = news | {"campaign": {**news["campaign"], "description": "Fraud alerts."}}
+    replace = campaigns.diff(waiting.id, campaign, reworded)
+    assert (replace.replaces, replace.delete_before_replace) == (["campaign"], True)
     # Delete: the campaign goes (Twilio then blocks again); no API deletes a brand.
     campaigns.delete(waiting.id, campaign)
     assert campaigns.read(waiting.id, campaign).id is None
