@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
-from pulumi.runtime.config import CONFIG
+from pulumi.runtime.config import CONFIG, get_config, is_config_secret
 
 from infra.providers.ownership import STACK_ID, platform_id
 from infra.tenant import Tenant, TenantArgs
 from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
+from infra.us_texting import IDENTITY_KEY, UsTextingError, parse_identity
+from infra.us_texting import KEY as US_TEXTING
 
 __all__ = ["TENANT_KEYS", "main"]
 
@@ -39,6 +41,7 @@ TENANT_KEYS = {
     "spendLimit": str,  # USD a month (a YAML number arrives as text too)
     "sender": str,  # local or toll-free
     "plan": str,  # solo or family (runtime/billing/plans.py)
+    "usTexting": dict,  # the business US texting is registered for (infra/us_texting.py)
 }
 
 
@@ -53,6 +56,7 @@ def main() -> Tenant:
         adopt = config.get("adoptStackId")
         if adopt is not None and not STACK_ID.match(adopt):
             raise ConfigError("adoptStackId", f"{adopt!r} is not a stack id (8 hex digits)")
+        identity = _us_texting_identity(tenant.us_texting is not None)
         twilio = {
             "account_sid": _env("TWILIO_ACCOUNT_SID"),
             "auth_token": _credential("TWILIO_AUTH_TOKEN"),
@@ -87,6 +91,7 @@ def main() -> Tenant:
             database_url=database_url,
             registry_key=registry_key,
             adopt_stack_id=adopt,
+            us_texting_identity=identity,
         ),
     )
     pulumi.export("phoneNumber", resource.phone_number)
@@ -97,6 +102,7 @@ def main() -> Tenant:
     pulumi.export("messagingServiceSid", resource.messaging_service_sid)
     pulumi.export("advancedOptOut", resource.advanced_opt_out)
     pulumi.export("a2pCampaignStatus", resource.a2p_campaign_status)
+    pulumi.export("usTexting", resource.us_texting)
     return resource
 
 
@@ -127,6 +133,23 @@ def _release_refusal(stack: str) -> str | None:
             f"({type(error).__name__}; its text may hold the URL's password, so it is not shown); "
             "run again once the platform database answers"
         )
+
+
+def _us_texting_identity(needed: bool) -> pulumi.Output[dict[str, Any]] | None:
+    """``ethiq:usTextingIdentity``, which must be a secret: checked here, kept secret."""
+    key = f"ethiq:{IDENTITY_KEY}"
+    raw = get_config(key)
+    if not needed:
+        if raw is not None:
+            raise ConfigError(IDENTITY_KEY, f"is set without ethiq:{US_TEXTING}")
+        return None
+    if raw is None:
+        raise ConfigError(IDENTITY_KEY, f"is required with ethiq:{US_TEXTING} (a secret)")
+    try:
+        identity = parse_identity(raw, secret=is_config_secret(key))
+    except UsTextingError as error:
+        raise ConfigError(error.key, error.reason) from None
+    return pulumi.Output.secret(identity)
 
 
 def _ethiq_keys() -> list[str]:

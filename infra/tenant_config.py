@@ -17,6 +17,7 @@ from typing import Any, Final
 import phonenumbers
 
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
+from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
 from runtime.billing.plans import PLANS
 from runtime.screening.risk import parse_sensitivity
 from runtime.tenants.regions import REGIONS, Region
@@ -69,6 +70,8 @@ KNOWN_KEYS: Final = frozenset(
         "spendLimit",  # USD a month the subaccount may spend: Usage Triggers at 80 % and 100 %
         "sender",  # local (a long code in the region, default) or toll-free (verified)
         "plan",  # the plan the subscription pays for (ethiq billing changes proposes it)
+        "usTexting",  # the business the stack registers US texting for (infra/us_texting.py)
+        "usTextingIdentity",  # its EIN and address: a secret (infra/us_texting.py)
     }
 )
 
@@ -117,6 +120,8 @@ class TenantConfig:
     spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
     sender: str = "local"  # or "toll-free": a toll-free number, Toll-Free Verified
     plan: str = ""  # a key of runtime.billing.plans.PLANS; "" : not declared (the account's)
+    # The business the stack registers US texting for (A2P 10DLC or Toll-Free Verification).
+    us_texting: UsTexting | None = None
 
     @property
     def served(self) -> Region:
@@ -144,6 +149,7 @@ class TenantConfig:
             | ({"ethiq:spendLimit": self.spend_limit} if self.spend_limit is not None else {})
             | ({"ethiq:sender": self.sender} if self.sender != SENDER_LOCAL else {})
             | ({"ethiq:plan": self.plan} if self.plan else {})
+            | ({"ethiq:usTexting": self.us_texting.as_config()} if self.us_texting else {})
         )
 
 
@@ -184,6 +190,23 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         )
     except AddressError as error:
         raise ConfigError(error.key, error.reason) from None
+    try:
+        us_texting = parse_us_texting(values.get("usTexting"))
+    except UsTextingError as error:
+        raise ConfigError(error.key, error.reason) from None
+    campaign = parse_a2p_campaign(values.get("a2pCampaign"))
+    sender = parse_sender(values.get("sender"))
+    if us_texting is not None and sender != SENDER_TOLL_FREE and REGIONS[region].country != "US":
+        raise ConfigError(
+            "usTexting",
+            "a long code outside the US has no A2P 10DLC to register: remove it, or text from "
+            "a toll-free number (ethiq:sender: toll-free), whose verification it then submits",
+        )
+    if us_texting is not None and campaign:
+        raise ConfigError(
+            "a2pCampaign",
+            "the stack registers the campaign itself (ethiq:usTexting): remove ethiq:a2pCampaign",
+        )
     return TenantConfig(
         name,
         email,
@@ -197,10 +220,11 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         person_name,
         parse_call_countries(values.get("callCountries")),
         address,
-        parse_a2p_campaign(values.get("a2pCampaign")),
+        campaign,
         parse_spend_limit(values.get("spendLimit")),
-        parse_sender(values.get("sender")),
+        sender,
         plan,
+        us_texting,
     )
 
 

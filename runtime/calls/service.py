@@ -639,8 +639,9 @@ class CallService:
         """``<Record action>``: the caller left a message (Twilio requests the action when the
         recording ends, ``Digits=hangup`` when the caller hung up; not for an empty recording:
         https://www.twilio.com/docs/voice/twiml/record#attributes-action). The person missed it:
-        a missed-call text to them is written once per call (a retried request finds it),
-        except in their quiet hours, which a text would break."""
+        a missed-call text to them is written once per call (a retried request finds it). In
+        their quiet hours, which a text would break, it waits for their end (the row's
+        ``next_attempt_at``: the delivery job wakes for it, and a restart's sweep finds it)."""
         sid = params.get("CallSid", "")
         tables = self.tables(tenant)
         call = await call_by_sid(tables, sid)
@@ -652,8 +653,9 @@ class CallService:
             tenant.slug,
             params.get("RecordingDuration", "?"),
         )
-        if call is not None and not quiet:
+        if call is not None:
             now = self._clock()
+            not_before = await self._after_quiet_hours(tenant, sid, now) if quiet else None
             notice = tables.Notice
             await (
                 notice.insert(
@@ -661,6 +663,7 @@ class CallService:
                         key=f"{MISSED_CALL}:{sid}",
                         call=int(call["id"]),
                         kind=MISSED_CALL,
+                        next_attempt_at=not_before,
                         created_at=now,
                         updated_at=now,
                     )
@@ -669,6 +672,33 @@ class CallService:
                 .run()
             )
         return twiml.hangup_twiml()
+
+    async def _after_quiet_hours(
+        self, tenant: TenantRecord, sid: str, now: datetime
+    ) -> datetime | None:
+        """When the quiet hours that sent call ``sid`` to voicemail end (the tenant's zone);
+        None (text at once) when they ended meanwhile, were removed, or cannot be read."""
+        hours = await self._try(
+            self._blocklist.preferences.quiet_hours(tenant.slug), self._db_timeout, "database", []
+        )
+        if hours is None:
+            logger.warning(
+                "call %s of %s: voicemail in quiet hours, which are gone or unreadable now: "
+                "the missed-call text goes at once",
+                sid,
+                tenant.slug,
+            )
+            return None
+        if not hours.contains(now):
+            return None  # they ended while the caller spoke: the person is up
+        end = hours.end_after(now)
+        logger.info(
+            "call %s of %s: missed-call text deferred to the end of quiet hours (%s)",
+            sid,
+            tenant.slug,
+            end.isoformat(),
+        )
+        return end
 
     async def _unanswered(self, tenant: TenantRecord, sid: str, status: str) -> None:
         self._metrics.unanswered.labels(status).inc()

@@ -501,3 +501,59 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
 
     run()
     assert monitor.registered != []
+
+
+US_TEXTING = {
+    "name": "Ethiq Inc.",
+    "type": "Corporation",
+    "industry": "TECHNOLOGY",
+    "website": "https://ethiq.example",
+    "email": "compliance@ethiq.example",
+    "contact": {
+        "firstName": "Ada",
+        "lastName": "Tremblay",
+        "email": "ada@ethiq.example",
+        "phone": "+12125550100",
+        "title": "CEO",
+    },
+}
+US_IDENTITY = '{"ein": "12-3456789", "address": {"street": "1 Main St", "city": "Albany", ' + (
+    '"region": "NY", "postalCode": "12207"}}'
+)
+US = {
+    **GOOD,
+    "ethiq:region": "US-NY",
+    "ethiq:near": "40.7128,-74.0060",
+    "ethiq:language": "en-US",
+    "ethiq:contacts": '[{"number": "+12125550111", "name": "Mary"}]',
+    "ethiq:usTexting": json.dumps(US_TEXTING),
+    "ethiq:usTextingIdentity": US_IDENTITY,
+}
+
+
+def test_us_texting_is_registered_by_the_stack_with_a_secret_identity(
+    monitor: RecordingMonitor,
+) -> None:
+    """A US long code: the A2P brand (the identity a secret input) and the service's campaign
+    under it; the tenant's ``usTexting`` says it is pending until vetting ends."""
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        pulumi.runtime.set_all_config(US, secret_keys=["ethiq:usTextingIdentity"])
+
+        def check(status: str) -> None:
+            assert status == "pending registration"
+
+        return program.main().us_texting.apply(check)
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    brand = monitor.mocks.inputs["TwilioA2PBrand"]
+    assert brand["business"]["name"] == "Ethiq Inc."
+    assert "12-3456789" not in json.dumps(brand["business"])  # only in the secret identity
+    assert "TwilioA2PCampaign" in monitor.mocks.inputs
+    assert "TwilioTollfreeVerification" not in monitor.mocks.inputs
+    # In plain text, the identity is refused before anything is declared.
+    pulumi.runtime.set_all_config(US)
+    with pytest.raises(pulumi.RunError, match="usTextingIdentity: must be a secret"):
+        program.main()
