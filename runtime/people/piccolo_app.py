@@ -11,10 +11,12 @@ from piccolo.conf.apps import AppConfig
 from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.people.tables import (
     ContactChange,
+    ErasureRequest,
     ForwardingTest,
     LoginLink,
     OnboardingStep,
     Person,
+    PrivacyAudit,
     SignupRequest,
 )
 
@@ -32,5 +34,7 @@ APP_CONFIG = AppConfig(
         QuietHoursRow,
         ContactChange,
         SignupRequest,
+        ErasureRequest,
+        PrivacyAudit,
     ],
 )

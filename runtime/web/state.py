@@ -32,6 +32,8 @@ from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
 from runtime.people.tables import Person
+from runtime.privacy.jobs import PrivacyJobs
+from runtime.privacy.service import Privacy
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -65,6 +67,7 @@ class Runtime:
     limits: WebhookLimits
     fleet: Fleet
     quotas: Quotas
+    privacy: PrivacyJobs
 
     @classmethod
     def build(
@@ -217,6 +220,12 @@ class Runtime:
             worker=settings.worker,
             billing=billing,
         )
+        privacy = PrivacyJobs(
+            jobs,
+            Privacy(storage=storage, registry=registry, settings=settings.privacy),
+            settings.worker,
+            timeout_s=settings.database.timeout_s,
+        )
         return cls(
             settings=settings,
             storage=storage,
@@ -234,6 +243,7 @@ class Runtime:
             limits=WebhookLimits(redis, settings.server, metrics),
             fleet=fleet,
             quotas=quotas,
+            privacy=privacy,
         )
 
     async def startup(self) -> None:
