@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
-from runtime.people.service import PEOPLE_MIGRATIONS
+from runtime.people.service import migrate_people
 from runtime.people.tables import ErasureRequest
 from runtime.privacy.jobs import ERASE, RETENTION
 from runtime.privacy.service import EXPORT_FORMAT, Privacy
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
-from runtime.storage import apply_migrations, bind_table, bind_tables, store_for_url
+from runtime.storage import bind_table, bind_tables, store_for_url
 from runtime.tenants import Registry, TenantRecord
 from tests.people.conftest import Inbox, parts
 from tests.runtime import helpers
@@ -251,7 +251,7 @@ def test_transcripts_expire_per_region_and_the_call_and_verdict_stay(database_ur
 
 
 async def _people_tables(storage: Any) -> None:
-    await apply_migrations(storage.platform_engine(), PEOPLE_MIGRATIONS)
+    await migrate_people(storage.platform_engine())
 
 
 async def _call_with_segments(
