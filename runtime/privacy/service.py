@@ -156,6 +156,10 @@ class Privacy:
                 "usage_periods": platform.pop("usage_period"),
                 "quota_notices": platform.pop("quota_notice"),
             },
+            "privacy": {
+                "erasure_requests": [_jsonable(r) for r in await self.requests(slug)],
+                "audit": [_jsonable(a) for a in await self.audit(slug)],
+            },
         }
         counts = {
             "calls": len(calls),
