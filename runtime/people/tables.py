@@ -122,7 +122,7 @@ class PrivacyAudit(Table, tablename="privacy_audit"):
     run, a retention purge. Counts only: never a name, number, address or transcript."""
 
     slug = Varchar(length=63, index=True)
-    action = Varchar(length=16)  # export | erase | retention
+    action = Varchar(length=16)  # export | erase_request | erase | retention
     actor = Varchar(length=64)  # person | worker | an operator's name
     at = Timestamptz(index=True)
     counts = JSON(default={})  # table -> rows (exported, erased, emptied)

@@ -194,6 +194,7 @@ class Privacy:
             .first()
         )
         assert created is not None  # noqa: S101 (just written)
+        await self._audited(slug, "erase_request", by, {"request": int(created["id"])})
         logger.info("erasure of %s requested by %s (request %s)", slug, by, created["id"])
         return int(created["id"])
 
