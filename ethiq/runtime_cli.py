@@ -104,7 +104,8 @@ def worker(
 ) -> None:
     """Run the background jobs for every tenant: the alert outbox (sends, retries, escalation
     to the next contact), contact invitations and their reminders; billing's scheduled jobs
-    (metering and quota notices, the KYC purge).
+    (metering and quota notices, the KYC purge); the privacy jobs (erasure requests, transcript
+    retention).
 
     Needs a PostgreSQL DATABASE_URL (the job queue is procrastinate's, in that database); run as
     many as the load needs. Stops gracefully on SIGTERM/SIGINT. With the embedded default
@@ -139,12 +140,15 @@ def worker(
 async def _work(settings: Settings) -> None:
     import asyncio
 
+    from runtime.people.service import migrate_people
     from runtime.web.state import Runtime
 
     runtime = Runtime.build(settings)
     try:
         await asyncio.wait_for(runtime.registry.migrate(), 30.0)
         await asyncio.wait_for(runtime.fleet.migrate(), 30.0)  # the on-call's alerts
+        # The privacy jobs' erasure requests and audit, and the people the notices reach.
+        await asyncio.wait_for(migrate_people(runtime.storage.platform_engine()), 30.0)
         await runtime.jobs.run()
     finally:
         await runtime.jobs.close()

@@ -62,6 +62,7 @@ KNOWN_KEYS: Final = frozenset(
         "recordCalls",
         "recording",
         "recordingConsentAt",
+        "consentNotice",  # only what the region decides (policies/recording.py, consent-notice)
         "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
         "personName",  # the protected person's name, as alerts give it to their contacts
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call

@@ -10,10 +10,12 @@ from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.people.service import PEOPLE_MIGRATIONS
 from runtime.people.tables import (
     ContactChange,
+    ErasureRequest,
     ForwardingTest,
     LoginLink,
     OnboardingStep,
     Person,
+    PrivacyAudit,
     SignupRequest,
 )
 
@@ -31,5 +33,7 @@ APP_CONFIG = AppConfig(
         QuietHoursRow,
         ContactChange,
         SignupRequest,
+        ErasureRequest,
+        PrivacyAudit,
     ],
 )

@@ -42,6 +42,7 @@ from runtime.screening.risk import Sensitivity
 from runtime.settings import Settings
 from runtime.storage import TenantStore, TenantTables, bind_tables
 from runtime.telephony import paths, twiml
+from runtime.telephony.consent import needs_consent_notice
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord
 
@@ -180,7 +181,10 @@ class CallService:
             )
             transcription = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}")
             body = twiml.voicemail_twiml(
-                tenant.language, self._voicemail_url(tenant), transcription
+                tenant.language,
+                self._voicemail_url(tenant),
+                transcription,
+                consent_notice=needs_consent_notice(tenant.region),
             )
             return Answer(body, assessment.verdict, degraded)
         body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
@@ -275,12 +279,14 @@ class CallService:
                 transcription_url=transcription,
                 dial_action_url=dial_action,
                 whisper_url=self._whisper_url(tenant, "pre") if risky else None,
+                consent_notice=needs_consent_notice(tenant.region),
             )
         return twiml.conference_twiml(
             call_sid=sid,
             language=tenant.language,
             transcription_url=transcription,
             dial_action_url=dial_action,
+            consent_notice=needs_consent_notice(tenant.region),
         )
 
     @property

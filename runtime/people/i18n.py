@@ -238,6 +238,29 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_password_value": "Jamais envoyé par courriel ni texto. Créez-le ci-dessous : il "
         "est affiché une seule fois.",
         "back": "Retour à votre page",
+        "privacy_title": "Vos données",
+        "privacy_link": "Télécharger ou effacer vos données",
+        "privacy_help": "Téléchargez tout ce qu'Ethiq garde sur vous : votre profil, vos "
+        "proches et leurs consentements, vos appels avec leurs verdicts, leurs raisons et leurs "
+        "transcriptions, les alertes envoyées et votre abonnement.",
+        "privacy_download": "Télécharger mes données (JSON)",
+        "privacy_retention": "Les transcriptions de vos appels sont effacées après {days} jours; "
+        "l'appel et son verdict restent.",
+        "erase_title": "Effacer votre historique",
+        "erase_help": "Efface vos appels, leurs transcriptions et verdicts, les alertes "
+        "envoyées, les messages reçus et les proches que vous avez déjà retirés. Ce qui reste : "
+        "votre compte, les proches encore déclarés (pour leur écrire, leur consentement doit "
+        "être gardé; retirez-les d'abord pour les effacer aussi) et les dossiers de facturation "
+        "(obligation comptable). Les sauvegardes sont effacées à la fin de leur durée de "
+        "conservation ({backup_days} jours).",
+        "erase_confirm_label": "Pour confirmer, écrivez EFFACER",
+        "erase_word": "EFFACER",
+        "erase_button": "Effacer mon historique",
+        "erase_bad_word": "Le mot de confirmation ne correspond pas : rien n'a été effacé.",
+        "erase_requested": "Votre demande d'effacement est enregistrée. Elle est traitée en "
+        "arrière-plan, en quelques minutes.",
+        "erase_state_pending": "Demande d'effacement du {at} : en cours",
+        "erase_state_done": "Demande d'effacement du {at} : faite le {done}",
         "language": "English",
         "welcome_subject": "Bienvenue chez Ethiq",
         "welcome_body": "Bonjour,\n\nVotre protection Ethiq est en préparation. Votre numéro "
@@ -471,6 +494,28 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_password_value": "Never sent by email or text. Create it below: it is shown only "
         "once.",
         "back": "Back to your page",
+        "privacy_title": "Your data",
+        "privacy_link": "Download or erase your data",
+        "privacy_help": "Download everything Ethiq keeps about you: your profile, your contacts "
+        "and their consent, your calls with their verdicts, reasons and transcripts, the alerts "
+        "sent and your subscription.",
+        "privacy_download": "Download my data (JSON)",
+        "privacy_retention": "Your calls' transcripts are erased after {days} days; the call "
+        "and its verdict stay.",
+        "erase_title": "Erase your history",
+        "erase_help": "Erases your calls, their transcripts and verdicts, the alerts sent, the "
+        "messages received and the contacts you already removed. What stays: your account, "
+        "the contacts still declared (texting them needs their consent kept; remove them first "
+        "to erase them too) and billing records (accounting law). Backups are erased at the end "
+        "of their retention ({backup_days} days).",
+        "erase_confirm_label": "To confirm, type ERASE",
+        "erase_word": "ERASE",
+        "erase_button": "Erase my history",
+        "erase_bad_word": "The confirmation word does not match: nothing was erased.",
+        "erase_requested": "Your erasure request is recorded. It runs in the background, within "
+        "minutes.",
+        "erase_state_pending": "Erasure requested on {at}: in progress",
+        "erase_state_done": "Erasure requested on {at}: done on {done}",
         "language": "Français",
         "welcome_subject": "Welcome to Ethiq",
         "welcome_body": "Hello,\n\nYour Ethiq protection is being set up. Your Ethiq number is "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import jinja2
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
@@ -57,6 +58,7 @@ __all__ = [
     "TestCallError",
     "TooManyLinks",
     "UnknownTenant",
+    "migrate_people",
     "web_secret",
 ]
 
@@ -150,18 +152,7 @@ class People:
 
     async def migrate(self) -> list[str]:
         """Apply the app's migrations to the platform database (after the registry's)."""
-
-        async def lock() -> None:
-            if isinstance(self._engine, PostgresEngine):
-                await self._engine.run_querystring(
-                    QueryString(
-                        "SELECT pg_advisory_xact_lock({}, hashtext({}))",
-                        LOCK_CLASS,
-                        PLATFORM_SCHEMA,
-                    )
-                )
-
-        return await apply_migrations(self._engine, PEOPLE_MIGRATIONS, lock)
+        return await migrate_people(self._engine)
 
     # --- people ---------------------------------------------------------------------------
 
@@ -571,6 +562,24 @@ class People:
         if tenant is None:
             raise UnknownTenant(f"no tenant {slug!r}")
         return tenant
+
+
+async def migrate_people(engine: Engine[Any]) -> list[str]:
+    """Apply the people app's migrations to the platform database ``engine`` (after the
+    registry's), under the platform schema's advisory lock on PostgreSQL: the pages' start-up
+    and ``ethiq worker`` (whose privacy jobs use its tables) both run it."""
+
+    async def lock() -> None:
+        if isinstance(engine, PostgresEngine):
+            await engine.run_querystring(
+                QueryString(
+                    "SELECT pg_advisory_xact_lock({}, hashtext({}))",
+                    LOCK_CLASS,
+                    PLATFORM_SCHEMA,
+                )
+            )
+
+    return await apply_migrations(engine, PEOPLE_MIGRATIONS, lock)
 
 
 def _aware(at: datetime) -> datetime:

@@ -9,15 +9,17 @@ slug with 403.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from runtime.alerts.messages import zone_for
 from runtime.billing.quotas import Overview
@@ -91,6 +93,11 @@ class QuietForm:
     starts: str = ""
     ends: str = ""
     action: str = "save"  # save | clear
+
+
+@dataclass
+class EraseForm:
+    confirm: str = ""
 
 
 @dataclass
@@ -450,6 +457,81 @@ class PeoplePages(Controller):
             username=tenant.sip_username,
             password=password,
             qr=qr_svg(tenant, password),
+        )
+
+    @get("/people/{slug:str}/privacy")
+    async def privacy(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        """Download one's data, ask for the erasure of one's history (see docs/privacy.md)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        return await self._privacy_page(request, found[1])
+
+    @post("/people/{slug:str}/privacy/export", status_code=200, cache_control=NO_STORE)
+    async def export(
+        self, request: AnyRequest, slug: FromPath[str]
+    ) -> Response[bytes] | Template | Redirect:
+        """The tenant's data as a JSON file (a POST with the CSRF token: a download is an
+        access to personal data, audited; never cached)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        document = await runtime_of(request).privacy.privacy.export(slug, "person")
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        return Response(
+            json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="ethiq-{slug}-{day}.json"'},
+        )
+
+    @post("/people/{slug:str}/privacy/erase", status_code=303)
+    async def erase(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[EraseForm]
+    ) -> Template | Redirect:
+        """A confirmed erasure request: the confirmation word typed (either language's), then
+        the request recorded and its job queued; the worker erases (idempotent, audited)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        person = found[1]
+        typed = data.confirm.strip().upper()
+        if typed not in {texts(lang)["erase_word"] for lang in LANGUAGES}:
+            return await self._privacy_page(request, person, bad_word=True, status=400)
+        jobs = runtime_of(request).privacy
+        request_id = await jobs.privacy.request_erasure(slug, "person")
+        await jobs.erase_soon(request_id)
+        return Redirect(f"/people/{slug}/privacy?erase=requested#erase", status_code=303)
+
+    async def _privacy_page(
+        self,
+        request: AnyRequest,
+        person: PersonRecord,
+        *,
+        bad_word: bool = False,
+        status: int = 200,
+    ) -> Template:
+        lang = _lang(request, person)
+        privacy = runtime_of(request).privacy.privacy
+        tenant = await people_of(request).tenant(person.slug)
+        requests = [
+            {
+                "state": r["state"],
+                "at": f"{r['requested_at']:%Y-%m-%d %H:%M}",
+                "done": f"{r['done_at']:%Y-%m-%d %H:%M}" if r["done_at"] else "",
+            }
+            for r in await privacy.requests(person.slug)
+        ]
+        return _page(
+            "privacy.html",
+            request,
+            lang,
+            status,
+            slug=person.slug,
+            retention_days=privacy.settings.transcript_days(tenant.region),
+            backup_days=privacy.settings.backup_days,
+            requests=requests,
+            requested=request.query_params.get("erase") == "requested",
+            bad_word=bad_word,
         )
 
     @staticmethod

@@ -33,6 +33,8 @@ from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
 from runtime.people.tables import Person
+from runtime.privacy.jobs import PrivacyJobs
+from runtime.privacy.service import Privacy
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -67,6 +69,7 @@ class Runtime:
     fleet: Fleet
     quotas: Quotas
     standings: Standings
+    privacy: PrivacyJobs
 
     @classmethod
     def build(
@@ -221,6 +224,12 @@ class Runtime:
             worker=settings.worker,
             billing=billing,
         )
+        privacy = PrivacyJobs(
+            jobs,
+            Privacy(storage=storage, registry=registry, settings=settings.privacy),
+            settings.worker,
+            timeout_s=settings.database.timeout_s,
+        )
         return cls(
             settings=settings,
             storage=storage,
@@ -239,6 +248,7 @@ class Runtime:
             fleet=fleet,
             quotas=quotas,
             standings=standings,
+            privacy=privacy,
         )
 
     async def startup(self) -> None:
