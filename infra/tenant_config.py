@@ -19,8 +19,8 @@ import phonenumbers
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
 from runtime.billing.plans import PLANS
+from runtime.regions import REGIONS, Region
 from runtime.screening.risk import parse_sensitivity
-from runtime.tenants.regions import REGIONS, Region
 
 __all__ = [
     "KNOWN_KEYS",

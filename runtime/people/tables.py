@@ -98,7 +98,7 @@ class SignupRequest(Table, tablename="signup_request"):
     email = Varchar(length=254, index=True)
     phone = Varchar(length=16)
     language = Varchar(length=5)
-    region = Varchar(length=8, default="")  # a key of runtime.tenants.regions.REGIONS
+    region = Varchar(length=8, default="")  # a key of runtime.regions.REGIONS
     state = Varchar(length=8, default="pending")  # pending | done
     requested_at = Timestamptz()
     done_at = Timestamptz(null=True, default=None)

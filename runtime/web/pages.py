@@ -38,8 +38,8 @@ from runtime.people.service import (
     UnknownTenant,
 )
 from runtime.people.sip import SipRotationError, qr_svg, sip_domain
+from runtime.regions import REGIONS
 from runtime.tenants import InvalidTenant, to_e164
-from runtime.tenants.regions import REGIONS
 from runtime.web.limits import client_source
 from runtime.web.state import runtime_of
 
