@@ -433,7 +433,10 @@ class PeopleSettings(_Concern):
         "ETHIQ_SESSION_TTL_S", 8 * 3600, "a page session lasts this long", ge=60
     )
     fresh_login_s: int = _env(
-        "ETHIQ_FRESH_LOGIN_S", 600, "SIP settings need a sign-in younger than this", ge=60
+        "ETHIQ_FRESH_LOGIN_S",
+        600,
+        "SIP settings, one's data download and erasure need a sign-in younger than this",
+        ge=60,
     )
     login_per_address: int = _env(
         "ETHIQ_LOGIN_PER_ADDRESS", 5, "sign-in links one address may ask for per window", ge=1

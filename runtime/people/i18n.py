@@ -214,9 +214,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "test_error": "L'appel d'essai n'a pas pu être lancé. Réessayez dans quelques minutes.",
         "sip_title": "Réglages de l'application SIP",
         "sip_link": "Voir les réglages SIP",
-        "sip_fresh": "Pour votre sécurité, ces réglages demandent une connexion récente. "
+        "fresh_needed": "Pour votre sécurité, cette page demande une connexion récente. "
         "Nous vous envoyons un nouveau lien.",
-        "sip_fresh_button": "M'envoyer un lien",
+        "fresh_button": "M'envoyer un lien",
         "sip_domain": "Domaine",
         "sip_username": "Nom d'utilisateur",
         "sip_transport": "Transport",
@@ -471,9 +471,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "test_error": "The test call could not be started. Try again in a few minutes.",
         "sip_title": "SIP app settings",
         "sip_link": "See the SIP settings",
-        "sip_fresh": "For your safety, these settings need a recent sign-in. We will send you "
+        "fresh_needed": "For your safety, this page needs a recent sign-in. We will send you "
         "a new link.",
-        "sip_fresh_button": "Send me a link",
+        "fresh_button": "Send me a link",
         "sip_domain": "Domain",
         "sip_username": "Username",
         "sip_transport": "Transport",

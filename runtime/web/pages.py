@@ -117,6 +117,12 @@ def _lang(request: AnyRequest, person: PersonRecord | None = None) -> str:
     return negotiate(None, request.headers.get("accept-language"), default)
 
 
+def _stale(slug: str) -> dict[str, str]:
+    """The fresh-sign-in page's context for the privacy actions (a download of one's data and
+    an erasure are as sensitive as the SIP password: a session left open is not enough)."""
+    return {"slug": slug, "heading": "privacy_title"}
+
+
 def _page(name: str, request: AnyRequest, lang: str, status: int = 200, **context: Any) -> Template:
     other = "en-US" if lang == "fr-CA" else "fr-CA"
     return Template(
@@ -420,7 +426,7 @@ class PeoplePages(Controller):
         people, person = found
         lang = _lang(request, person)
         if not self._fresh(request, people):
-            return _page("sip_fresh.html", request, lang, slug=slug)
+            return _page("fresh.html", request, lang, slug=slug, heading="sip_title")
         tenant = await people.tenant(slug)
         return _page(
             "sip.html",
@@ -442,7 +448,7 @@ class PeoplePages(Controller):
         people, person = found
         lang = _lang(request, person)
         if not self._fresh(request, people):
-            return _page("sip_fresh.html", request, lang, slug=slug)
+            return _page("fresh.html", request, lang, slug=slug, heading="sip_title")
         tenant = await people.tenant(slug)
         try:
             password = await people.rotate_sip_password(slug, "the person (page)")
@@ -476,6 +482,8 @@ class PeoplePages(Controller):
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found
+        if not self._fresh(request, found[0]):
+            return _page("fresh.html", request, _lang(request, found[1]), 403, **_stale(slug))
         document = await runtime_of(request).privacy.privacy.export(slug, "person")
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         return Response(
@@ -494,6 +502,8 @@ class PeoplePages(Controller):
         if not isinstance(found, tuple):
             return found
         person = found[1]
+        if not self._fresh(request, found[0]):
+            return _page("fresh.html", request, _lang(request, person), 403, **_stale(slug))
         typed = data.confirm.strip().upper()
         if typed not in {texts(lang)["erase_word"] for lang in LANGUAGES}:
             return await self._privacy_page(request, person, bad_word=True, status=400)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from runtime.privacy.service import EXPORT_FORMAT, Privacy
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
 from runtime.storage import bind_table, bind_tables, store_for_url
 from runtime.tenants import Registry, TenantRecord
+from runtime.web import pages
 from tests.people.conftest import Inbox, parts
 from tests.runtime import helpers
 from tests.runtime.helpers import (
@@ -86,7 +89,7 @@ async def _counts(h: Harness, tenant: TenantRecord) -> dict[str, int]:
 
 
 def test_a_person_downloads_and_erases_only_their_own_tenants_data(
-    settings: Settings, smtp: tuple[Inbox, int]
+    settings: Settings, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox, _ = smtp
     mine, other = make_tenant(region="CA-QC"), make_tenant(region="US-CA", language="en-US")
@@ -151,6 +154,21 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             forged = await h.client.post(f"{base}/erase", data={"confirm": "EFFACER"})
             assert forged.status_code == 403
             assert await _counts(h, mine) == before
+            # A session signed in long ago is not enough: a fresh sign-in first, as for the SIP
+            # password (ETHIQ_FRESH_LOGIN_S). The pages' clock moves past it.
+            later = time.time() + settings.people.fresh_login_s + 1
+            with monkeypatch.context() as clock:
+                clock.setattr(pages, "time", SimpleNamespace(time=lambda: later))
+                for action, data in (("export", {}), ("erase", {"confirm": "EFFACER"})):
+                    stale = await h.client.post(
+                        f"{base}/{action}", data={**data, "_csrf_token": csrf}
+                    )
+                    assert stale.status_code == 403
+                    assert "demande une connexion récente" in stale.text
+            assert await _counts(h, mine) == before
+            assert [a["action"] for a in await h.runtime.privacy.privacy.audit(mine.slug)] == [
+                "export"  # the download above; the stale ones read nothing
+            ]
 
             # One declared contact was removed from the stack since: it goes with the history.
             kept, removed = mine.contacts[0], mine.contacts[1]
