@@ -33,7 +33,7 @@ from pydantic_settings import (
 )
 
 from runtime.screening.risk import Sensitivity, parse_sensitivity
-from runtime.serving import PORT
+from runtime.serving import PORT, WORKER_METRICS_PORT
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -302,6 +302,21 @@ class WorkerSettings(_Concern):
         "ETHIQ_WORKER_KYC_PURGE",
         "30 3 * * *",
         "cron of the KYC purge job (`ethiq billing purge-kyc`, docs/privacy.md)",
+    )
+    pool_size: int = _env(
+        "ETHIQ_JOBS_POOL_SIZE",
+        4,
+        "procrastinate's PostgreSQL pool per process (deferring, fetching and finishing jobs, "
+        "heartbeats; a worker holds one more for LISTEN); the jobs' own queries use "
+        "ETHIQ_DB_POOL_SIZE (docs/architecture.md: connections)",
+        ge=1,
+    )
+    metrics_port: int = _env(
+        "ETHIQ_WORKER_METRICS_PORT",
+        WORKER_METRICS_PORT,
+        "port of `ethiq worker`'s Prometheus `/metrics` (on ETHIQ_HOST; 0: none)",
+        ge=0,
+        le=65535,
     )
     heartbeat_s: float = _env(
         "ETHIQ_WORKER_HEARTBEAT_S",

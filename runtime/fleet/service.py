@@ -164,8 +164,9 @@ class Fleet:
         )
 
 
-async def migrate(storage: TenantStore) -> list[str]:
-    """Apply the app's migrations to the platform database (idempotent, under its lock)."""
+async def migrate(storage: TenantStore, migrations: MigrationSet = FLEET_MIGRATIONS) -> list[str]:
+    """Apply the fleet app's (or another platform app's) migrations to the platform database
+    (idempotent, under the platform schema's lock; after the registry's)."""
     engine = storage.platform_engine()
 
     async def lock() -> None:
@@ -178,7 +179,7 @@ async def migrate(storage: TenantStore) -> list[str]:
                 )
             )
 
-    return await apply_migrations(engine, FLEET_MIGRATIONS, lock)
+    return await apply_migrations(engine, migrations, lock)
 
 
 async def record_provisioning(

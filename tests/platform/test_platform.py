@@ -15,7 +15,7 @@ from infra.platform_stack import program
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
 from infra.platform_stack.monitoring import RULES_FILE
 from infra.platform_stack.platform_component import Platform
-from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT
+from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT, WORKER_METRICS_PORT
 from tests.platform.conftest import (
     DEPLOYED_IMAGE,
     RecordingMonitor,
@@ -408,7 +408,9 @@ def test_a_worker_service_runs_the_jobs_and_the_web_tasks_leave_them(
     [task] = [
         t for t in monitor.of_type("aws:ecs/taskDefinition:TaskDefinition") if "worker" in t.name
     ]
-    [worker] = json.loads(reveal(task.inputs["containerDefinitions"]))
+    containers = {c["name"]: c for c in json.loads(reveal(task.inputs["containerDefinitions"]))}
+    assert set(containers) == {"worker", "metrics-collector"}
+    worker = containers["worker"]
     assert worker["command"] == ["worker"]  # `ethiq worker`: the image's entry point is ethiq
     assert worker["image"] == DEPLOYED_IMAGE
     assert "portMappings" not in worker  # nothing connects to it
@@ -423,6 +425,19 @@ def test_a_worker_service_runs_the_jobs_and_the_web_tasks_leave_them(
     assert web_env["ETHIQ_OUTBOX_WORKER"] == "off"
     assert "ETHIQ_OUTBOX_WORKER" not in worker_env
     assert "ETHIQ_PORT" not in worker_env
+    # Its collector scrapes the worker's own metrics port, under a job of its own.
+    config = yaml.safe_load(
+        next(
+            e["value"]
+            for e in containers["metrics-collector"]["environment"]
+            if e["name"] == "AOT_CONFIG_CONTENT"
+        )
+    )
+    [job] = config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert job["job_name"] == "ethiq-worker"
+    port = worker_env["ETHIQ_WORKER_METRICS_PORT"]
+    assert job["static_configs"] == [{"targets": [f"localhost:{port}"]}]
+    assert int(port) == WORKER_METRICS_PORT
     [service] = [s for s in monitor.of_type("aws:ecs/service:Service") if "worker" in s.name]
     assert "loadBalancers" not in service.inputs or not service.inputs["loadBalancers"]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
