@@ -510,7 +510,7 @@ def test_the_image_deployer_is_trusted_from_the_deploy_environment_only(
 def test_the_runtime_at_its_ceilings_fits_the_database_connections() -> None:
     """10 web tasks (1 process: 10 pool + 4 procrastinate) and 4 workers (10 + 4 + LISTEN),
     doubled mid-rollout, plus the headroom: within the 450 the database declares."""
-    defaults = {f.name: f.default for f in dataclasses.fields(PlatformConfig)}
+    defaults: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(PlatformConfig)}
     budget = ConnectionBudget(
         web_tasks=defaults["runtime_max_count"],
         worker_tasks=defaults["worker_max_count"],
