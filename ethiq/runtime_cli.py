@@ -159,13 +159,15 @@ async def _work(settings: Settings) -> None:
                 port, addr=settings.server.host, registry=runtime.metrics.registry
             )
         except OSError as error:
+            # Metrics never stop the jobs: a second worker on one host (its port taken) runs
+            # without them. (In the platform each worker task has its own network.)
             typer.echo(
-                f"error: cannot serve the worker's metrics on {settings.server.host}:{port}: "
-                f"{error.strerror} (ETHIQ_WORKER_METRICS_PORT)",
+                f"warning: worker metrics not served on {settings.server.host}:{port}: "
+                f"{error.strerror}; set ETHIQ_WORKER_METRICS_PORT to a free port (0: none)",
                 err=True,
             )
-            raise typer.Exit(2) from None
-        typer.echo(f"worker metrics on http://{settings.server.host}:{port}/metrics")
+        else:
+            typer.echo(f"worker metrics on http://{settings.server.host}:{port}/metrics")
 
     async def measure() -> None:
         """Refresh the queue's lag and the worker's health every heartbeat."""

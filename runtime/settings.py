@@ -314,7 +314,8 @@ class WorkerSettings(_Concern):
     metrics_port: int = _env(
         "ETHIQ_WORKER_METRICS_PORT",
         WORKER_METRICS_PORT,
-        "port of `ethiq worker`'s Prometheus `/metrics` (on ETHIQ_HOST; 0: none)",
+        "port of `ethiq worker`'s Prometheus `/metrics` (on ETHIQ_HOST; 0: none; a port "
+        "already taken, e.g. by another worker on the host: a warning, no metrics)",
         ge=0,
         le=65535,
     )
