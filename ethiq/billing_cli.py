@@ -4,8 +4,10 @@ database and Stripe named by the runtime's settings)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -114,3 +116,91 @@ def verified_in_person(
         )
         raise typer.Exit(2)
     typer.echo(f"{slug}: identity verified in person by {operator.strip()}")
+
+
+@app.command("changes")
+def changes(
+    stacks: Annotated[
+        Path, typer.Option("--stacks", help="The stack files' directory (the GitOps checkout's).")
+    ] = Path("stacks"),
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Write the changes into the stack files, for a pull request."),
+    ] = False,
+) -> None:
+    """The stack changes the subscriptions call for (runtime/billing/desired.py): a Stripe plan
+    change as ``ethiq:plan``, a canceled subscription whose number's retention is over as
+    ``ethiq:allowDestroy: true`` (its release, reviewed; the stack file's removal follows).
+    Lists them; ``--write`` writes them, each file validated first and written all at once."""
+    from infra.stack_files import read_stack_values, stack_file
+    from runtime.billing import Accounts
+    from runtime.billing.desired import proposals
+    from runtime.settings import Settings, SettingsError
+    from runtime.storage import store_for_url
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        typer.secho(f"error: {error}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    if not stacks.is_dir():
+        typer.secho(f"error: {stacks} is not a directory of stack files", err=True, fg="red")
+        raise typer.Exit(2)
+    values = {
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml"): read_stack_values(path)
+        for path in stacks.glob("Pulumi.*.yaml")
+    }
+    retention = timedelta(days=settings.billing.number_retention_days)
+
+    async def read() -> list[Any]:
+        store = store_for_url(settings.database.url)
+        try:
+            accounts = Accounts(store)
+            if not await accounts.exist():
+                return []
+            return proposals(await accounts.all(), values, datetime.now(UTC), retention)
+        finally:
+            await store.close()
+
+    found = asyncio.run(read())
+    refused = 0
+    for slug in sorted({p.tenant for p in found}):
+        mine = {p.key: p for p in found if p.tenant == slug}
+        for p in mine.values():
+            typer.echo(f"{slug}\tethiq:{p.key}: {_yaml_value(p.value)}\t{p.why}")
+        if write:
+            refusal = _write(stack_file(stacks, slug), slug, values[slug], mine)
+            if refusal:
+                refused += 1
+                typer.secho(f"{slug}: refused: {refusal}", err=True, fg="red")
+            else:
+                typer.echo(f"{slug}: wrote {stack_file(stacks, slug).name}", err=True)
+    if not found:
+        typer.echo("no change: every stack says what its subscription says", err=True)
+    if refused:
+        raise typer.Exit(1)
+
+
+def _write(path: Path, slug: str, values: dict[str, Any], changes: dict[str, Any]) -> str:
+    """Set the changed keys only (secrets, salt and every other key stay), once the result
+    validates, all at once; the refusal (``""``: written)."""
+    import yaml
+
+    from infra.tenant_config import ConfigError, validate_tenant
+
+    try:
+        validate_tenant(slug, values | {key: p.value for key, p in changes.items()})
+    except ConfigError as error:
+        return f"ethiq:{error.key}: {error.reason}"
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.setdefault("config", {})
+    for key, p in changes.items():
+        config[f"ethiq:{key}"] = p.value
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    os.replace(tmp, path)
+    return ""
+
+
+def _yaml_value(value: object) -> str:
+    return "true" if value is True else str(value)

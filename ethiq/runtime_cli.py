@@ -104,7 +104,8 @@ def worker(
 ) -> None:
     """Run the background jobs for every tenant: the alert outbox (sends, retries, escalation
     to the next contact), contact invitations and their reminders; billing's scheduled jobs
-    (metering and quota notices, the KYC purge).
+    (metering and quota notices, the KYC purge); the privacy jobs (erasure requests, transcript
+    retention).
 
     Needs a PostgreSQL DATABASE_URL (the job queue is procrastinate's, in that database); run as
     many as the load needs. Migrates the platform tables its jobs read; serves Prometheus
@@ -143,9 +144,8 @@ async def _work(settings: Settings) -> None:
 
     from prometheus_client import start_http_server
 
-    from runtime.fleet.service import migrate
     from runtime.metrics import WorkerMetrics
-    from runtime.people.service import PEOPLE_MIGRATIONS
+    from runtime.people.service import migrate_people
     from runtime.web.state import Runtime
 
     runtime = Runtime.build(settings)
@@ -189,8 +189,9 @@ async def _work(settings: Settings) -> None:
         # Every platform table a job reads, so a fresh database with only workers works: the
         # registry (and billing's tables, its migrations), the fleet's, the people's.
         await asyncio.wait_for(runtime.registry.migrate(), 30.0)
-        await asyncio.wait_for(migrate(runtime.storage), 30.0)
-        await asyncio.wait_for(migrate(runtime.storage, PEOPLE_MIGRATIONS), 30.0)
+        await asyncio.wait_for(runtime.fleet.migrate(), 30.0)  # the on-call's alerts
+        # The privacy jobs' erasure requests and audit, and the people the notices reach.
+        await asyncio.wait_for(migrate_people(runtime.storage.platform_engine()), 30.0)
         measuring = asyncio.create_task(measure(), name="ethiq-worker-metrics")
         await runtime.jobs.run(metrics=metrics)
     finally:

@@ -5,15 +5,22 @@ Run by the engine through ``infra/__main__.py``; importable for unit tests with 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
-from pulumi.runtime.config import CONFIG
+from pulumi.runtime.config import CONFIG, get_config, is_config_secret
 
 from infra.providers.ownership import STACK_ID, platform_id
 from infra.tenant import Tenant, TenantArgs
 from infra.tenant_config import ConfigError, check_keys, flag, validate_tenant
+from infra.us_texting import IDENTITY_KEY, UsTextingError, parse_identity
+from infra.us_texting import KEY as US_TEXTING
 
 __all__ = ["TENANT_KEYS", "main"]
 
@@ -33,6 +40,8 @@ TENANT_KEYS = {
     "a2pCampaign": str,  # pending, or the US A2P 10DLC campaign (QE…) the provider checks
     "spendLimit": str,  # USD a month (a YAML number arrives as text too)
     "sender": str,  # local or toll-free
+    "plan": str,  # solo or family (runtime/billing/plans.py)
+    "usTexting": dict,  # the business US texting is registered for (infra/us_texting.py)
 }
 
 
@@ -47,6 +56,7 @@ def main() -> Tenant:
         adopt = config.get("adoptStackId")
         if adopt is not None and not STACK_ID.match(adopt):
             raise ConfigError("adoptStackId", f"{adopt!r} is not a stack id (8 hex digits)")
+        identity = _us_texting_identity(tenant.us_texting is not None)
         twilio = {
             "account_sid": _env("TWILIO_ACCOUNT_SID"),
             "auth_token": _credential("TWILIO_AUTH_TOKEN"),
@@ -58,6 +68,10 @@ def main() -> Tenant:
         platform_id()
     except ValueError as error:
         raise pulumi.RunError(str(error)) from None
+    if tenant.allow_destroy:
+        refusal = _release_refusal(stack)
+        if refusal is not None:
+            raise pulumi.RunError(f"{where}: ethiq:allowDestroy: {refusal}")
     database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL") or _preview_only()
     registry_key = _secret_setting(config, "registryKey", "ETHIQ_REGISTRY_KEY") or _preview_only()
     if database_url is None or registry_key is None:
@@ -77,6 +91,7 @@ def main() -> Tenant:
             database_url=database_url,
             registry_key=registry_key,
             adopt_stack_id=adopt,
+            us_texting_identity=identity,
         ),
     )
     pulumi.export("phoneNumber", resource.phone_number)
@@ -87,7 +102,54 @@ def main() -> Tenant:
     pulumi.export("messagingServiceSid", resource.messaging_service_sid)
     pulumi.export("advancedOptOut", resource.advanced_opt_out)
     pulumi.export("a2pCampaignStatus", resource.a2p_campaign_status)
+    pulumi.export("usTexting", resource.us_texting)
     return resource
+
+
+def _release_refusal(stack: str) -> str | None:
+    """Why the subscription's standing still keeps the number (``None``: it may go).
+
+    Read from the platform database when the run has its URL (an apply); a pull request's
+    preview has none and lets it pass, the apply decides. A read that fails refuses: a number
+    is never released on a guess (runtime/billing/desired.py)."""
+    url = os.environ.get("DATABASE_URL") or CONFIG.get().get("ethiq:databaseUrl")
+    if not url:
+        return None
+    # The data layer, only for a release: every other run of the program stays without it.
+    from runtime.billing.desired import read_release_refusal  # noqa: PLC0415
+    from runtime.settings import Settings  # noqa: PLC0415
+
+    try:
+        # Only the setting this needs: the rest of the engine's environment is not the runtime's.
+        days = {k: v for k, v in os.environ.items() if k == "ETHIQ_NUMBER_RETENTION_DAYS"}
+        retention = timedelta(days=Settings.from_env(days).billing.number_retention_days)
+        work = read_release_refusal(str(url), stack, datetime.now(UTC), retention)
+        # The program runs inside the engine's event loop: the read gets a loop of its own.
+        with ThreadPoolExecutor(1) as pool, contextlib.redirect_stdout(io.StringIO()):
+            return pool.submit(asyncio.run, work).result()
+    except Exception as error:
+        return (
+            f"the billing account, which a number's release is gated on, could not be read "
+            f"({type(error).__name__}; its text may hold the URL's password, so it is not shown); "
+            "run again once the platform database answers"
+        )
+
+
+def _us_texting_identity(needed: bool) -> pulumi.Output[dict[str, Any]] | None:
+    """``ethiq:usTextingIdentity``, which must be a secret: checked here, kept secret."""
+    key = f"ethiq:{IDENTITY_KEY}"
+    raw = get_config(key)
+    if not needed:
+        if raw is not None:
+            raise ConfigError(IDENTITY_KEY, f"is set without ethiq:{US_TEXTING}")
+        return None
+    if raw is None:
+        raise ConfigError(IDENTITY_KEY, f"is required with ethiq:{US_TEXTING} (a secret)")
+    try:
+        identity = parse_identity(raw, secret=is_config_secret(key))
+    except UsTextingError as error:
+        raise ConfigError(error.key, error.reason) from None
+    return pulumi.Output.secret(identity)
 
 
 def _ethiq_keys() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -13,6 +14,12 @@ from infra.providers.twilio_account import Subaccount
 from infra.providers.twilio_address import EmergencyAddress
 from infra.providers.twilio_messaging import CONSOLE_STEP, MessagingSender, MessagingService
 from infra.providers.twilio_number import PhoneNumber
+from infra.providers.twilio_registration import (
+    A2PBrand,
+    A2PCampaign,
+    TollfreeVerification,
+    us_texting_status,
+)
 from infra.providers.twilio_serverless import (
     FALLBACK_PATH,
     FallbackDeployment,
@@ -27,6 +34,7 @@ from infra.providers.twilio_sip import (
 )
 from infra.providers.twilio_usage import UsageTrigger
 from infra.tenant_config import SENDER_TOLL_FREE, TenantConfig
+from infra.us_texting import campaign_for
 from runtime.telephony.paths import SMS_STATUS, USAGE, webhook_urls
 from runtime.telephony.signatures import public_url
 
@@ -41,6 +49,8 @@ class TenantArgs:
     database_url: pulumi.Output[str]  # secret
     registry_key: pulumi.Output[str]  # secret
     adopt_stack_id: str | None = None  # a removed stack's resources to adopt (ownership.py)
+    # ethiq:usTextingIdentity (secret: EIN and address), with ethiq:usTexting only.
+    us_texting_identity: pulumi.Output[dict[str, Any]] | None = None
 
 
 def sip_domain_name(tenant: str, subaccount_sid: str) -> str:
@@ -59,6 +69,7 @@ class Tenant(pulumi.ComponentResource):
     messaging_service_sid: pulumi.Output[str]
     advanced_opt_out: pulumi.Output[str]
     a2p_campaign_status: pulumi.Output[str]
+    us_texting: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -147,6 +158,7 @@ class Tenant(pulumi.ComponentResource):
             a2p_campaign=config.a2p_campaign,
             opts=kept,
         )
+        us_texting, verification = self._us_texting(name, args, account.sid, service, number, label)
         MessagingSender(
             f"{name}-messaging-sender",
             account_sid=account.sid,
@@ -154,7 +166,8 @@ class Tenant(pulumi.ComponentResource):
             phone_number_sid=number.sid,
             credentials=creds,
             toll_free=config.sender == SENDER_TOLL_FREE,
-            opts=child,
+            # A toll-free sender reads the verification the stack submits: after it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=verification),
         )
         domain = SipDomain(
             f"{name}-sip-domain",
@@ -248,6 +261,8 @@ class Tenant(pulumi.ComponentResource):
         self.advanced_opt_out = service.sid.apply(lambda sid: CONSOLE_STEP.format(sid=sid))
         # "" (no campaign needed), "pending", or Twilio's campaign status (VERIFIED, …).
         self.a2p_campaign_status = service.a2p_campaign_status
+        # "" (nothing declared), "pending registration", "verified" or "failed (reason)".
+        self.us_texting = us_texting
         self.register_outputs(
             {
                 "phoneNumber": self.phone_number,
@@ -258,5 +273,58 @@ class Tenant(pulumi.ComponentResource):
                 "messagingServiceSid": self.messaging_service_sid,
                 "advancedOptOut": self.advanced_opt_out,
                 "a2pCampaignStatus": self.a2p_campaign_status,
+                "usTexting": self.us_texting,
             }
         )
+
+    def _us_texting(
+        self,
+        name: str,
+        args: TenantArgs,
+        account_sid: pulumi.Output[str],
+        service: MessagingService,
+        number: PhoneNumber,
+        label: str,
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+        """The US texting registration the stack makes (``ethiq:usTexting``): a Toll-Free
+        Verification of a toll-free sender, else the A2P 10DLC brand and the service's
+        campaign under it. Its one-line status: ``pending registration`` until approved."""
+        config, creds = args.config, args.twilio
+        if config.us_texting is None or args.us_texting_identity is None:
+            return pulumi.Output.from_input(""), []
+        business = config.us_texting.business
+        campaign = campaign_for(business["website"])
+        child = pulumi.ResourceOptions(parent=self)
+        if config.sender == SENDER_TOLL_FREE:
+            verification = TollfreeVerification(
+                f"{name}-tollfree-verification",
+                account_sid=account_sid,
+                phone_number_sid=number.sid,
+                business=business,
+                campaign=campaign,
+                identity=args.us_texting_identity,
+                credentials=creds,
+                opts=child,
+            )
+            return verification.status.apply(us_texting_status), [verification]
+        brand = A2PBrand(
+            f"{name}-a2p-brand",
+            account_sid=account_sid,
+            friendly_name=label,
+            business=business,
+            identity=args.us_texting_identity,
+            credentials=creds,
+            opts=child,
+        )
+        registered = A2PCampaign(
+            f"{name}-a2p-campaign",
+            account_sid=account_sid,
+            service_sid=service.sid,
+            brand_sid=brand.sid,
+            brand_status=brand.status,
+            campaign=campaign,
+            credentials=creds,
+            opts=child,
+        )
+        status = pulumi.Output.all(brand.status, registered.status)
+        return status.apply(lambda s: us_texting_status(*s)), []

@@ -17,7 +17,10 @@ from typing import Any, Final
 import phonenumbers
 
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
+from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
+from runtime.billing.plans import PLANS
 from runtime.screening.risk import parse_sensitivity
+from runtime.tenants.regions import REGIONS, Region
 
 __all__ = [
     "KNOWN_KEYS",
@@ -34,29 +37,13 @@ __all__ = [
     "parse_contact",
     "parse_near",
     "parse_person_name",
+    "parse_plan",
     "parse_sender",
     "parse_sensitivity_key",
     "validate_tenant",
 ]
 
 
-@dataclass(frozen=True)
-class Region:
-    """A region the platform serves: where numbers are bought and where data lives."""
-
-    country: str  # ISO 3166-1 alpha-2, as Twilio's AvailablePhoneNumbers wants it
-    subdivision: str  # Twilio's InRegion
-    centre: tuple[float, float]  # default place to search numbers near
-    data_region: str  # where the tenant's data lives (residency)
-
-
-REGIONS: Final[Mapping[str, Region]] = {
-    "CA-QC": Region("CA", "QC", (45.5017, -73.5673), "ca-central-1"),
-    "CA-ON": Region("CA", "ON", (43.6532, -79.3832), "ca-central-1"),
-    "CA-BC": Region("CA", "BC", (49.2827, -123.1207), "ca-central-1"),
-    "US-NY": Region("US", "NY", (40.7128, -74.0060), "us-east-1"),
-    "US-CA": Region("US", "CA", (37.7749, -122.4194), "us-west-2"),
-}
 LANGUAGES: Final = ("fr-CA", "en-US")
 # Every ethiq:* key a stack file may hold (the tenant's own, the operator's, the policies').
 KNOWN_KEYS: Final = frozenset(
@@ -75,6 +62,7 @@ KNOWN_KEYS: Final = frozenset(
         "recordCalls",
         "recording",
         "recordingConsentAt",
+        "consentNotice",  # only what the region decides (policies/recording.py, consent-notice)
         "sensitivity",  # screening thresholds: low, normal, high or 0..1 (ethiq eval --sensitivity)
         "personName",  # the protected person's name, as alerts give it to their contacts
         "callCountries",  # countries beyond Canada and the US the person's SIP app may call
@@ -82,6 +70,9 @@ KNOWN_KEYS: Final = frozenset(
         "a2pCampaign",  # the US A2P 10DLC campaign (QE…) of a US tenant's Messaging Service
         "spendLimit",  # USD a month the subaccount may spend: Usage Triggers at 80 % and 100 %
         "sender",  # local (a long code in the region, default) or toll-free (verified)
+        "plan",  # the plan the subscription pays for (ethiq billing changes proposes it)
+        "usTexting",  # the business the stack registers US texting for (infra/us_texting.py)
+        "usTextingIdentity",  # its EIN and address: a secret (infra/us_texting.py)
     }
 )
 
@@ -129,6 +120,9 @@ class TenantConfig:
     a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
     spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
     sender: str = "local"  # or "toll-free": a toll-free number, Toll-Free Verified
+    plan: str = ""  # a key of runtime.billing.plans.PLANS; "" : not declared (the account's)
+    # The business the stack registers US texting for (A2P 10DLC or Toll-Free Verification).
+    us_texting: UsTexting | None = None
 
     @property
     def served(self) -> Region:
@@ -155,6 +149,8 @@ class TenantConfig:
             | ({"ethiq:a2pCampaign": self.a2p_campaign} if self.a2p_campaign else {})
             | ({"ethiq:spendLimit": self.spend_limit} if self.spend_limit is not None else {})
             | ({"ethiq:sender": self.sender} if self.sender != SENDER_LOCAL else {})
+            | ({"ethiq:plan": self.plan} if self.plan else {})
+            | ({"ethiq:usTexting": self.us_texting.as_config()} if self.us_texting else {})
         )
 
 
@@ -184,6 +180,7 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     if language not in LANGUAGES:
         raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
     contacts = _contacts(values.get("contacts"), REGIONS[region].country, language)
+    plan = parse_plan(values.get("plan"), len(contacts))
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
@@ -194,6 +191,23 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         )
     except AddressError as error:
         raise ConfigError(error.key, error.reason) from None
+    try:
+        us_texting = parse_us_texting(values.get("usTexting"))
+    except UsTextingError as error:
+        raise ConfigError(error.key, error.reason) from None
+    campaign = parse_a2p_campaign(values.get("a2pCampaign"))
+    sender = parse_sender(values.get("sender"))
+    if us_texting is not None and sender != SENDER_TOLL_FREE and REGIONS[region].country != "US":
+        raise ConfigError(
+            "usTexting",
+            "a long code outside the US has no A2P 10DLC to register: remove it, or text from "
+            "a toll-free number (ethiq:sender: toll-free), whose verification it then submits",
+        )
+    if us_texting is not None and campaign:
+        raise ConfigError(
+            "a2pCampaign",
+            "the stack registers the campaign itself (ethiq:usTexting): remove ethiq:a2pCampaign",
+        )
     return TenantConfig(
         name,
         email,
@@ -207,10 +221,31 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         person_name,
         parse_call_countries(values.get("callCountries")),
         address,
-        parse_a2p_campaign(values.get("a2pCampaign")),
+        campaign,
         parse_spend_limit(values.get("spendLimit")),
-        parse_sender(values.get("sender")),
+        sender,
+        plan,
+        us_texting,
     )
+
+
+def parse_plan(value: Any, contacts: int) -> str:
+    """``ethiq:plan``: the plan the tenant's subscription pays for (``solo``, ``family``);
+    its declared contacts must fit it (a downgrade names the contacts to remove first).
+    Absent: not declared, the billing account's plan counts alone."""
+    if value is None or value == "":
+        return ""
+    name = str(value).strip().lower()
+    if name not in PLANS:
+        raise ConfigError("plan", f"{value!r} is not a plan ({', '.join(PLANS)})")
+    allowed = PLANS[name].contacts
+    if contacts > allowed:
+        raise ConfigError(
+            "plan",
+            f"{name} allows {allowed} emergency contacts and the stack declares {contacts}: "
+            "remove some from ethiq:contacts first",
+        )
+    return name
 
 
 SPEND_LIMIT_MAX: Final = 1000.0  # USD a month: beyond it a typo, not a plan

@@ -33,6 +33,7 @@ from policies.rules import (
     activation_errors,
     calls_without_emergency_address,
     canadian_a2p_filtering,
+    consent_notice_errors,
     hosted_fallback_origins,
     insecure_sip_domain,
     insecure_webhook_urls,
@@ -146,6 +147,15 @@ def _call_recording(args: StackValidationArgs, report: ReportViolation) -> None:
         report(message, registration.urn if registration else None)
 
 
+def _consent_notice(args: StackValidationArgs, report: ReportViolation) -> None:
+    values, registration = _values(), _registration(args)
+    region = plain(registration.props).get("region") if registration else values.get("region")
+    if region is None or region is UNKNOWN:
+        return  # not a tenant stack, or not known before the apply
+    for message in consent_notice_errors(region, values):
+        report(message, registration.urn if registration else None)
+
+
 def _contacts_consent(args: StackValidationArgs, report: ReportViolation) -> None:
     registration = _registration(args)
     if registration is not None:
@@ -229,6 +239,12 @@ PolicyPack(
             name="call-recording",
             description="No call recording unless the region allows it and consent is recorded.",
             validate=_call_recording,
+        ),
+        StackValidationPolicy(
+            name="consent-notice",
+            description="Where every party must consent, callers hear that the call is "
+            "transcribed before it is; a stack cannot turn the notice off.",
+            validate=_consent_notice,
         ),
         StackValidationPolicy(
             name="emergency-address",

@@ -72,12 +72,16 @@ def unregistered_us_a2p(stack: str, values: Mapping[str, Any]) -> list[str]:
         campaign = parse_a2p_campaign(values.get("a2pCampaign"))
     except ConfigError:
         return []  # tenant-config names the bad value
-    if campaign:
-        return []  # a QE… SID (the provider checks it on Twilio), or pending, a reviewed choice
+    if campaign or values.get("usTexting"):
+        # a QE… SID (the provider checks it on Twilio), pending (a reviewed choice), or the
+        # business the stack registers the brand and campaign for (ethiq:usTexting)
+        return []
     which = ", ".join(f"ethiq:contacts[{i}]" for i in us)
     return [
         f"the tenant's US long code would text US recipients ({which}) without A2P 10DLC "
-        "registration: US carriers block that traffic. A campaign is registered on the "
+        "registration: US carriers block that traffic. Declare the business the stack "
+        "registers it for (ethiq:usTexting and the secret ethiq:usTextingIdentity; "
+        "docs/runbooks.md, US A2P 10DLC), or register it yourself: a campaign is registered on the "
         "tenant's Messaging Service, which this stack creates: set ethiq:a2pCampaign: pending "
         f"in stacks/Pulumi.{stack}.yaml and apply, register the campaign on the service the "
         "stack outputs (messagingServiceSid; Messaging > Regulatory Compliance), then set "

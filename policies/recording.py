@@ -3,7 +3,8 @@
 Ethiq's tenant is a party to every screened call, so where one party's consent suffices the
 tenant's recorded consent (``ethiq:recordingConsentAt``) is enough. Where every party must
 consent, the caller (possibly a fraudster) cannot be asked before screening starts: recording
-is refused there. The table is this platform's conservative reading, reviewed like code.
+is refused there. The table is :mod:`runtime.telephony.consent`'s, which the call path reads too
+(it tells callers in those regions that the call is transcribed).
 """
 
 from __future__ import annotations
@@ -11,30 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from enum import Enum
 from typing import Any, Final
+
+from runtime.telephony.consent import CONSENT_RULES, Consent, consent_rule
 
 __all__ = [
     "RECORDING_CONSENT",
     "Consent",
+    "consent_notice_errors",
     "recording_errors",
     "recording_properties",
     "recording_requested",
 ]
 
 
-class Consent(Enum):
-    ONE_PARTY = "one-party consent"
-    ALL_PARTY = "all-party consent"
-
-
-RECORDING_CONSENT: Final[Mapping[str, Consent]] = {
-    "CA-QC": Consent.ONE_PARTY,  # Criminal Code s. 184(2)(a), federal
-    "CA-ON": Consent.ONE_PARTY,
-    "CA-BC": Consent.ONE_PARTY,
-    "US-NY": Consent.ONE_PARTY,  # NY Penal Law 250.00
-    "US-CA": Consent.ALL_PARTY,  # California Penal Code 632
-}
+RECORDING_CONSENT: Final[Mapping[str, Consent]] = CONSENT_RULES  # one table, shared
 
 _FLAGS: Final = ("recordCalls", "recording")
 # Twilio's record / recording settings, whatever the casing: record, recordCalls, recording_enabled
@@ -102,3 +94,32 @@ def _moment(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def consent_notice_errors(region: Any, values: Mapping[str, Any]) -> list[str]:
+    """The consent notice is the region's law, not a tenant's choice: every served region has
+    a rule, and ``ethiq:consentNotice`` (if set) can only say what the region decides. The
+    runtime reads the region alone (:func:`runtime.telephony.consent.needs_consent_notice`),
+    so a stack file never claims a notice is off where callers must hear it, or on where
+    none is played."""
+    rule = consent_rule(str(region or ""))
+    if rule is None:
+        return [
+            f"no consent rule for region {region!r}: add it to runtime/telephony/consent.py, "
+            "so calls there know whether the caller must hear the consent notice"
+        ]
+    given = values.get("consentNotice")
+    if given is None or given == "":
+        return []
+    wanted = rule is Consent.ALL_PARTY
+    if _enabled(given) and not wanted:
+        return [
+            f"ethiq:consentNotice {given!r}: in {region} ({rule.value}) no consent notice is "
+            "played; the region decides it, remove the key"
+        ]
+    if not _enabled(given) and wanted:
+        return [
+            f"ethiq:consentNotice cannot be turned off in {region}: {rule.value} is required, "
+            "so every caller hears the consent notice before transcription starts"
+        ]
+    return []

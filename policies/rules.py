@@ -11,6 +11,7 @@ from policies.emergency import calls_without_emergency_address
 from policies.messaging import canadian_a2p_filtering, unregistered_us_a2p
 from policies.recording import (
     RECORDING_CONSENT,
+    consent_notice_errors,
     recording_errors,
     recording_properties,
     recording_requested,
@@ -38,6 +39,7 @@ __all__ = [
     "activation_errors",
     "calls_without_emergency_address",
     "canadian_a2p_filtering",
+    "consent_notice_errors",
     "hosted_fallback_origins",
     "insecure_sip_domain",
     "insecure_webhook_urls",

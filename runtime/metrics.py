@@ -36,8 +36,8 @@ class Metrics:
         self.verdicts = Counter(
             "ethiq_call_verdicts_total",
             "Calls whose verdict escalated during the call, by new verdict, tenant (capped as "
-            "ethiq_calls_total) and region",
-            ["verdict", "tenant", "region"],
+            "ethiq_calls_total), region and typology (the kind of scam its cues point to)",
+            ["verdict", "tenant", "region", "typology"],
             registry=self.registry,
         )
         self.webhook_seconds = Histogram(
@@ -71,7 +71,8 @@ class Metrics:
         self.alerts = Counter(
             "ethiq_alerts_total",
             "SMS alerts by outcome (sent, delivered, undelivered, failed, retried, opted_out, "
-            "passed_on to the next contacts, unreached: nobody left)",
+            "passed_on to the next contacts, unreached: nobody left, suspended: the "
+            "subscription's standing suspends alerts)",
             ["outcome"],
             registry=self.registry,
         )

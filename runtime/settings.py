@@ -18,6 +18,7 @@ checks they agree).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -43,6 +44,7 @@ __all__ = [
     "DatabaseSettings",
     "ObservabilitySettings",
     "PeopleSettings",
+    "PrivacySettings",
     "ScreeningSettings",
     "SecuritySettings",
     "ServerSettings",
@@ -53,6 +55,7 @@ __all__ = [
     "WorkerSettings",
     "get_settings",
     "markdown_table",
+    "retention_table",
 ]
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///.data/ethiq.sqlite"
@@ -303,6 +306,12 @@ class WorkerSettings(_Concern):
         "30 3 * * *",
         "cron of the KYC purge job (`ethiq billing purge-kyc`, docs/privacy.md)",
     )
+    privacy: str = _env(
+        "ETHIQ_WORKER_PRIVACY",
+        "45 3 * * *",
+        "cron of the privacy job: transcripts past their region's retention emptied, erasure "
+        "requests not finished yet run again (docs/privacy.md)",
+    )
     pool_size: int = _env(
         "ETHIQ_JOBS_POOL_SIZE",
         4,
@@ -327,7 +336,7 @@ class WorkerSettings(_Concern):
         gt=0,
     )
 
-    @field_validator("sweep", "metering", "kyc_purge")
+    @field_validator("sweep", "metering", "kyc_purge", "privacy")
     @classmethod
     def _cron(cls, value: str) -> str:
         return _valid_cron(value)
@@ -507,6 +516,12 @@ class BillingSettings(_Concern):
         "release is due",
         ge=1,
     )
+    standing_cache_s: float = _env(
+        "ETHIQ_STANDING_CACHE_S",
+        60.0,
+        "seconds the alert outbox keeps a tenant's subscription standing before reading it again",
+        ge=0,
+    )
     kyc_retention_days: int = _env(
         "ETHIQ_KYC_RETENTION_DAYS",
         30,
@@ -514,6 +529,56 @@ class BillingSettings(_Concern):
         "them (docs/privacy.md)",
         ge=1,
     )
+
+
+class PrivacySettings(_Concern):
+    """People's data rights and retention (docs/privacy.md)."""
+
+    transcript_retention: str = _env(
+        "ETHIQ_TRANSCRIPT_RETENTION_DAYS",
+        "CA=90,US=30",
+        "days a call's transcript is kept, per region: `REGION=DAYS` pairs, the most specific "
+        "match wins (`US-CA=30,US=60,CA=90`), a region matching none gets the shortest; the "
+        "call log row and its verdict stay",
+    )
+
+    backup_days: int = _env(
+        "ETHIQ_BACKUP_RETENTION_DAYS",
+        14,
+        "days the platform database's backups are kept (the platform stack's backup "
+        "retention): erased data is gone from every backup that much later",
+        ge=1,
+    )
+
+    @field_validator("transcript_retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        retention_table(value)
+        return value
+
+    def transcript_days(self, region: str) -> int:
+        """Days transcripts of a tenant in ``region`` (``CA-QC``) are kept."""
+        table = retention_table(self.transcript_retention)
+        key = region.strip().upper()
+        while key:
+            if key in table:
+                return table[key]
+            key = key.rpartition("-")[0]
+        return min(table.values())
+
+
+def retention_table(value: str) -> dict[str, int]:
+    """``CA=90,US-CA=30`` → ``{"CA": 90, "US-CA": 30}``; ``ValueError`` saying what is wrong."""
+    table: dict[str, int] = {}
+    for pair in value.split(","):
+        region, sep, days = pair.strip().partition("=")
+        region = region.strip().upper()
+        if not sep or not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", region):
+            raise ValueError(f"{pair.strip()!r} is not REGION=DAYS (e.g. CA=90 or US-CA=30)")
+        if not days.strip().isdigit() or int(days) < 1:
+            raise ValueError(f"{pair.strip()!r}: days must be a whole number, at least 1")
+        table[region] = int(days)
+    return table
 
 
 _CONCERNS: Final[dict[str, type[_Concern]]] = {
@@ -529,6 +594,7 @@ _CONCERNS: Final[dict[str, type[_Concern]]] = {
     "people": PeopleSettings,
     "observability": ObservabilitySettings,
     "billing": BillingSettings,
+    "privacy": PrivacySettings,
 }
 
 
@@ -551,6 +617,7 @@ class Settings(BaseModel):
         default_factory=ObservabilitySettings.model_construct
     )
     billing: BillingSettings = Field(default_factory=BillingSettings.model_construct)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings.model_construct)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

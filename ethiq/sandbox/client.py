@@ -281,12 +281,25 @@ class SandboxControl:
         ``[{"language", "keywords": {"STOP": [...], ...}, "replies": {"STOP": ...}}]``."""
         self._call("POST", f"/messaging-services/{service_sid}/opt-out", {"languages": languages})
 
-    def a2p_campaign(self, service_sid: str, status: str = "VERIFIED") -> str:
-        """Register the service's A2P 10DLC campaign (or set its status); its ``QE…`` SID."""
+    def a2p_campaign(
+        self, service_sid: str, status: str = "VERIFIED", failure_reason: str = ""
+    ) -> str:
+        """Register the service's A2P 10DLC campaign (or set its vetting's outcome, with TCR's
+        reason when FAILED); its ``QE…`` SID."""
         answer = self._call(
-            "POST", f"/messaging-services/{service_sid}/a2p-campaign", {"status": status}
+            "POST",
+            f"/messaging-services/{service_sid}/a2p-campaign",
+            {"status": status, "failure_reason": failure_reason},
         )
         return str(answer["sid"])
+
+    def a2p_brand(self, brand_sid: str, status: str = "APPROVED", failure_reason: str = "") -> None:
+        """The Campaign Registry's vetting of brand ``BN…``: APPROVED, or FAILED with a reason."""
+        self._call(
+            "POST",
+            f"/a2p/brands/{brand_sid}",
+            {"status": status, "failure_reason": failure_reason},
+        )
 
     def tollfree_verification(
         self, phone_number: str, status: str = "TWILIO_APPROVED", rejection_reason: str = ""

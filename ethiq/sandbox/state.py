@@ -342,6 +342,7 @@ class Store:
             self.serverless = ServerlessState()  # Functions & Assets (serverless.py)
             self.addresses: dict[str, Address] = {}  # emergency addresses (emergency.py)
             self.usage: Any = None  # Usage Triggers and usage (routes/usage.py)
+            self.compliance: Any = None  # Trust Hub, A2P, toll-free (routes/compliance.py)
 
     @property
     def parent(self) -> Account:

@@ -10,6 +10,12 @@ mobile number and language, from the people's records (a :data:`PersonLookup` th
 wires, since people's tables sit above this package). A person who gave no own number gets
 nothing: the row is ``skipped`` and logged. The verdict is the call's at that moment, so a
 voicemail screened as a scam says so.
+
+A voicemail left in the person's quiet hours is texted when they end, not during them: the call
+path writes the row with ``next_attempt_at`` at that end (the tenant's zone,
+:meth:`runtime.calls.preferences.QuietHours.end_after`). The row is not due before it,
+:meth:`Notices.tenant_pass` returns it as the tenant's next wake-up, and the sweep of a
+restarted worker finds it again; the lease sends it once.
 """
 
 from __future__ import annotations

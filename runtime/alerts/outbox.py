@@ -19,12 +19,22 @@ receipt, which not every carrier returns:
 https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks) only
 says the phone got it, not that someone read it. When nobody is left, the call is marked
 degraded (``alert-unreached``) and an error is logged.
+
+**Billing standing.** A tenant whose subscription no longer covers alerts (after the payment
+grace period *and* the person's notice, or once canceled: :mod:`runtime.billing.lifecycle`)
+gets no text to its contacts: each due alert is finished ``suspended`` (counted as outcome
+``suspended``, the call marked ``alerts-suspended`` in the call log) and not passed on. The
+call itself was connected and screened as always. ``suspended`` is final: once the payment is
+back, new verdicts alert again, but the alerts of the suspended weeks are never sent late (a
+warning about a call long over would alarm the contacts for nothing). The standing is asked
+once per pass with alerts due, through a cache (:class:`runtime.billing.standings.Standings`)
+that fails open.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,9 +53,12 @@ from runtime.telephony import paths
 from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantRecord
 
-__all__ = ["Outbox", "PassResult"]
+__all__ = ["AlertsOn", "Outbox", "PassResult"]
 
 logger = logging.getLogger(__name__)
+
+#: Whether a tenant's contacts may be texted at a time (its billing standing).
+AlertsOn = Callable[[str, datetime], Awaitable[bool]]
 
 
 @dataclass(slots=True)
@@ -56,6 +69,7 @@ class PassResult:
     opted_out: int = 0
     errors: int = 0  # tenants whose data could not be read
     passed_on: int = 0  # alerts written for the next contacts of a chain
+    suspended: int = 0  # not sent: the tenant's subscription does not cover alerts now
 
 
 class Outbox:
@@ -77,6 +91,8 @@ class Outbox:
         self._public = public_base_url
         self._metrics = metrics
         self._clock = clock
+        #: The billing standing's answer (set once billing is built); ``None``: always on.
+        self.alerts_on: AlertsOn | None = None
 
     async def run_once(self, now: datetime | None = None) -> PassResult:
         """One pass over every tenant's due alerts (as of ``now``, default: the clock): tests
@@ -97,10 +113,15 @@ class Outbox:
         something of the tenant is due next (a retry, a lease, an acknowledgement deadline)."""
         tables = bind_tables(self._storage.engine(tenant.slug))
         due = await self._leased.due_ids(tables.Alert, now)
+        covered = not due or self.alerts_on is None or await self.alerts_on(tenant.slug, now)
         for alert_id in due:
             claimed = await self.claim(tables, alert_id, now)
-            if claimed is not None:
+            if claimed is None:
+                continue
+            if covered:
                 await self._deliver(tenant, tables, claimed, result, now)
+            else:
+                await self._suspend(tenant, tables, claimed, result)
         await self._unacknowledged(tenant, tables, result, now)
         if len(due) >= self._settings.batch:
             return now  # more are due than one batch
@@ -212,6 +233,28 @@ class Outbox:
 
     async def _finish(self, tables: TenantTables, alert_id: int, values: dict[str, Any]) -> None:
         await self._leased.finish(tables.Alert, alert_id, values, self._clock())
+
+    async def _suspend(
+        self,
+        tenant: TenantRecord,
+        tables: TenantTables,
+        claimed: Mapping[str, Any],
+        result: PassResult,
+    ) -> None:
+        """Finish a claimed alert unsent: the tenant's standing suspends alerts."""
+        alert_id = int(claimed["id"])
+        await self._finish(
+            tables, alert_id, {"status": AlertStatus.SUSPENDED.value, "next_attempt_at": None}
+        )
+        await mark_degraded(tables, int(claimed["call"]), "alerts-suspended")
+        self._metrics.alerts.labels("suspended").inc()
+        result.suspended += 1
+        logger.warning(
+            "alert %s of %s not sent: the subscription's standing suspends alerts "
+            "(the call was connected and screened)",
+            alert_id,
+            tenant.slug,
+        )
 
     async def _deliver(
         self,

@@ -24,10 +24,12 @@ OPTED_OUT = 21610  # the recipient opted out (STOP, ARRET…) of this sender or 
 SENDER_NOT_REGISTERED = {
     # A US long code in no approved A2P 10DLC campaign, texting a US number: Twilio blocks it.
     # https://www.twilio.com/docs/api/errors/30034
-    30034: "its US number is not in an approved A2P 10DLC campaign (ethiq:a2pCampaign)",
+    30034: "its US number is not in an approved A2P 10DLC campaign: US texting pending "
+    "registration (the stack's usTexting output, ethiq:usTexting)",
     # A toll-free number whose Toll-Free Verification is not approved.
     # https://www.twilio.com/docs/api/errors/30032
-    30032: "its toll-free number is not verified (Toll-Free Verification)",
+    30032: "its toll-free number is not verified: US texting pending registration (the "
+    "stack's usTexting output, Toll-Free Verification)",
 }
 
 

@@ -4,13 +4,20 @@ a tenant's activation is gated on.
 
 Exceptions: Stripe's own (``stripe.StripeError`` and subclasses) pass through the gateway;
 the webhook answers 400 on a bad signature and never applies an event twice.
+
+The names below load on first use: the tenant program validates ``ethiq:plan`` against
+:mod:`runtime.billing.plans` and must not load the data layer or Stripe's SDK for it.
 """
 
 from __future__ import annotations
 
-from runtime.billing.accounts import Account, Accounts
-from runtime.billing.gateway import CheckoutLink, StripeGateway, VerificationLink
-from runtime.billing.plans import PLANS, Plan, plan
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runtime.billing.accounts import Account, Accounts
+    from runtime.billing.gateway import CheckoutLink, StripeGateway, VerificationLink
+    from runtime.billing.plans import PLANS, Plan, plan
 
 __all__ = [
     "PLANS",
@@ -22,3 +29,21 @@ __all__ = [
     "VerificationLink",
     "plan",
 ]
+
+_WHERE = {
+    "Account": "accounts",
+    "Accounts": "accounts",
+    "CheckoutLink": "gateway",
+    "StripeGateway": "gateway",
+    "VerificationLink": "gateway",
+    "PLANS": "plans",
+    "Plan": "plans",
+    "plan": "plans",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -57,9 +57,11 @@ __all__ = [
     "PAYMENT",
     "SPEND",
     "Crossing",
+    "Meter",
     "MeterPass",
     "NoticeRecord",
     "Overage",
+    "Overview",
     "Quotas",
     "Recipient",
     "notice_text",
@@ -136,6 +138,33 @@ class MeterPass:
     delivered: int = 0
     closed: int = 0
     errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """One of a plan's limits and the month's use of it."""
+
+    metric: str  # screened_minutes | alerts | contacts
+    used: int
+    limit: int
+
+    @property
+    def percent(self) -> int:
+        return self.used * 100 // self.limit if self.limit else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the pages show of a tenant's subscription: its plan, this month's use against the
+    plan's limits, and where the subscription stands."""
+
+    tenant: str
+    plan: Plan
+    period: str
+    meters: tuple[Meter, ...]
+    standing: Standing
+    subscription_status: str
+    metered_at: datetime | None  # None: counted live; else the last metering run's time
 
 
 RecipientOf = Callable[[str], Awaitable[Recipient | None]]
@@ -401,6 +430,73 @@ class Quotas:
             notified=notified,
         )
 
+    async def overview(self, slug: str, now: datetime | None = None) -> Overview | None:
+        """The person's page: this month's use counted live from the tenant's tables (three
+        counts), the plan's limits and the standing; ``None`` without a billing account."""
+        now = now or self._clock()
+        account = await self._accounts.get(slug)
+        found = await self.standing(slug, now)
+        if account is None or found is None:
+            return None
+        usage = await usage_of(self._storage, slug, now)
+        each = plan(account.plan)
+        return Overview(
+            slug,
+            each,
+            usage.period,
+            _meters(each, usage.screened_minutes, usage.alerts, usage.contacts),
+            found,
+            account.subscription_status,
+            None,
+        )
+
+    async def overviews(self, slugs: list[str], now: datetime | None = None) -> list[Overview]:
+        """The operator page: every listed tenant's month as the last metering run recorded it
+        (``usage_period``) and its standing, in three queries whatever the number of tenants."""
+        now = now or self._clock()
+        if not slugs or not await self._accounts.exist():
+            return []
+        wanted = set(slugs)
+        accounts = [a for a in await self._accounts.all() if a.tenant in wanted]
+        period = month_of(now)[0]
+        p, n = self._periods, self._notices
+        rows = await p.select().where((p.period == period) & p.tenant.is_in(list(wanted)))
+        used = {r["tenant"]: r for r in rows}
+        told = {
+            r["key"]
+            for r in await n.select(n.key).where(
+                (n.metric == PAYMENT) & n.status.is_in(list(_TOLD)) & n.tenant.is_in(list(wanted))
+            )
+        }
+        found = []
+        for account in accounts:
+            each = plan(account.plan)
+            row = used.get(account.tenant) or {}
+            notified = False
+            if account.past_due_since is not None:
+                day = account.past_due_since.astimezone(UTC).date().isoformat()
+                notified = f"{account.tenant}:{day}:{PAYMENT}:0" in told
+            where = standing(
+                account, now, grace=self._grace, retention=self._retention, notified=notified
+            )
+            found.append(
+                Overview(
+                    account.tenant,
+                    each,
+                    period,
+                    _meters(
+                        each,
+                        int(row.get("screened_minutes", 0)),
+                        int(row.get("alerts", 0)),
+                        int(row.get("contacts", 0)),
+                    ),
+                    where,
+                    account.subscription_status,
+                    row.get("updated_at"),
+                )
+            )
+        return found
+
     async def _closed(self, slug: str, period: str) -> bool:
         p = self._periods
         row = await p.select(p.closed).where(p.key == f"{slug}:{period}").first()
@@ -561,6 +657,14 @@ class Quotas:
         row = await n.select().where(n._meta.primary_key == row_id).first()
         assert row is not None  # noqa: S101 (just written)
         return _record(row)
+
+
+def _meters(each: Plan, minutes: int, alerts: int, contacts: int) -> tuple[Meter, ...]:
+    return (
+        Meter("screened_minutes", minutes, each.screened_minutes),
+        Meter("alerts", alerts, each.alerts),
+        Meter("contacts", contacts, each.contacts),
+    )
 
 
 def _keys(slug: str, known: set[str]) -> list[str]:

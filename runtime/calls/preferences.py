@@ -19,7 +19,7 @@ What each one does to a call (the call path applies it, :mod:`runtime.calls.serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -100,6 +100,16 @@ class QuietHours:
         if self.starts < self.ends:
             return self.starts <= local < self.ends
         return local >= self.starts or local < self.ends
+
+    def end_after(self, at: datetime) -> datetime:
+        """The first end of the quiet hours after ``at`` (aware), in UTC: the local ``ends``
+        today, else tomorrow, in their zone (a DST change shifts it as the wall clock does)."""
+        zone = ZoneInfo(self.zone)
+        local = at.astimezone(zone)
+        end = datetime.combine(local.date(), self.ends, tzinfo=zone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.ends, tzinfo=zone)
+        return end.astimezone(UTC)
 
     def label(self) -> str:
         return f"{self.starts:%H:%M}-{self.ends:%H:%M}"

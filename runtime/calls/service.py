@@ -45,6 +45,7 @@ from runtime.screening.risk import Sensitivity
 from runtime.settings import Settings
 from runtime.storage import RawFetch, TenantStore, TenantTables, bind_tables, raw_fetch
 from runtime.telephony import paths, twiml
+from runtime.telephony.consent import needs_consent_notice
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord
 
@@ -183,7 +184,10 @@ class CallService:
             )
             transcription = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}")
             body = twiml.voicemail_twiml(
-                tenant.language, self._voicemail_url(tenant), transcription
+                tenant.language,
+                self._voicemail_url(tenant),
+                transcription,
+                consent_notice=needs_consent_notice(tenant.region),
             )
             return Answer(body, assessment.verdict, degraded)
         body = await self._connect(tenant, sid, caller, assessment.verdict != "legit", degraded)
@@ -278,12 +282,14 @@ class CallService:
                 transcription_url=transcription,
                 dial_action_url=dial_action,
                 whisper_url=self._whisper_url(tenant, "pre") if risky else None,
+                consent_notice=needs_consent_notice(tenant.region),
             )
         return twiml.conference_twiml(
             call_sid=sid,
             language=tenant.language,
             transcription_url=transcription,
             dial_action_url=dial_action,
+            consent_notice=needs_consent_notice(tenant.region),
         )
 
     @property
@@ -384,14 +390,18 @@ class CallService:
             return nothing
         if escalation.escalated:
             self._metrics.verdicts.labels(
-                str(escalation.after), self._metrics.tenant(tenant.slug), tenant.region
+                str(escalation.after),
+                self._metrics.tenant(tenant.slug),
+                tenant.region,
+                assessed.typology,
             ).inc()
             logger.info(
-                "call %s of %s: verdict %s -> %s, %d alert(s) queued",
+                "call %s of %s: verdict %s -> %s (%s), %d alert(s) queued",
                 sid,
                 tenant.slug,
                 escalation.before,
                 escalation.after,
+                assessed.typology,
                 escalation.alerts,
             )
         if escalation.newly_suspicious and call.get("outcome") != QUIET_HOURS:
@@ -527,7 +537,7 @@ class CallService:
             return _Assessed(None, Escalation(None, None))
         live.fed_upto, escalation = written
         self._sessions.put(key, live)
-        return _Assessed(call, escalation)
+        return _Assessed(call, escalation, assessment.typology)
 
     async def _store_and_assess(
         self,
@@ -583,7 +593,7 @@ class CallService:
             now=received,
         )
         self._sessions.put(key, live)
-        return _Assessed(call, escalation)
+        return _Assessed(call, escalation, assessment.typology)
 
     async def _rebuild(self, tenant: TenantRecord, call: Mapping[str, Any]) -> LiveSession:
         """A session for a call this process does not hold (restart, eviction, other worker)."""
@@ -722,8 +732,9 @@ class CallService:
         """``<Record action>``: the caller left a message (Twilio requests the action when the
         recording ends, ``Digits=hangup`` when the caller hung up; not for an empty recording:
         https://www.twilio.com/docs/voice/twiml/record#attributes-action). The person missed it:
-        a missed-call text to them is written once per call (a retried request finds it),
-        except in their quiet hours, which a text would break."""
+        a missed-call text to them is written once per call (a retried request finds it). In
+        their quiet hours, which a text would break, it waits for their end (the row's
+        ``next_attempt_at``: the delivery job wakes for it, and a restart's sweep finds it)."""
         sid = params.get("CallSid", "")
         tables = self.tables(tenant)
         call = await call_by_sid(tables, sid)
@@ -735,8 +746,9 @@ class CallService:
             tenant.slug,
             params.get("RecordingDuration", "?"),
         )
-        if call is not None and not quiet:
+        if call is not None:
             now = self._clock()
+            not_before = await self._after_quiet_hours(tenant, sid, now) if quiet else None
             notice = tables.Notice
             await (
                 notice.insert(
@@ -744,6 +756,7 @@ class CallService:
                         key=f"{MISSED_CALL}:{sid}",
                         call=int(call["id"]),
                         kind=MISSED_CALL,
+                        next_attempt_at=not_before,
                         created_at=now,
                         updated_at=now,
                     )
@@ -752,6 +765,33 @@ class CallService:
                 .run()
             )
         return twiml.hangup_twiml()
+
+    async def _after_quiet_hours(
+        self, tenant: TenantRecord, sid: str, now: datetime
+    ) -> datetime | None:
+        """When the quiet hours that sent call ``sid`` to voicemail end (the tenant's zone);
+        None (text at once) when they ended meanwhile, were removed, or cannot be read."""
+        hours = await self._try(
+            self._blocklist.preferences.quiet_hours(tenant.slug), self._db_timeout, "database", []
+        )
+        if hours is None:
+            logger.warning(
+                "call %s of %s: voicemail in quiet hours, which are gone or unreadable now: "
+                "the missed-call text goes at once",
+                sid,
+                tenant.slug,
+            )
+            return None
+        if not hours.contains(now):
+            return None  # they ended while the caller spoke: the person is up
+        end = hours.end_after(now)
+        logger.info(
+            "call %s of %s: missed-call text deferred to the end of quiet hours (%s)",
+            sid,
+            tenant.slug,
+            end.isoformat(),
+        )
+        return end
 
     async def _unanswered(self, tenant: TenantRecord, sid: str, status: str) -> None:
         self._metrics.unanswered.labels(status).inc()
@@ -808,6 +848,7 @@ class CallService:
 class _Assessed:
     call: Mapping[str, Any] | None  # None: nothing to act on (a retry, a partial result)
     escalation: Escalation
+    typology: str = ""  # the kind of scam the cues point to (runtime.screening.typology)
 
 
 class _Data(msgspec.Struct):

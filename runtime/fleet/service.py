@@ -164,9 +164,8 @@ class Fleet:
         )
 
 
-async def migrate(storage: TenantStore, migrations: MigrationSet = FLEET_MIGRATIONS) -> list[str]:
-    """Apply the fleet app's (or another platform app's) migrations to the platform database
-    (idempotent, under the platform schema's lock; after the registry's)."""
+async def migrate(storage: TenantStore) -> list[str]:
+    """Apply the app's migrations to the platform database (idempotent, under its lock)."""
     engine = storage.platform_engine()
 
     async def lock() -> None:
@@ -179,7 +178,7 @@ async def migrate(storage: TenantStore, migrations: MigrationSet = FLEET_MIGRATI
                 )
             )
 
-    return await apply_migrations(engine, migrations, lock)
+    return await apply_migrations(engine, FLEET_MIGRATIONS, lock)
 
 
 async def record_provisioning(

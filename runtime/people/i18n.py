@@ -23,6 +23,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "protection : un numéro Ethiq, le renvoi de vos appels et vos proches à prévenir.",
         "signup_name_label": "Nom de la personne à protéger",
         "signup_language_label": "Langue des appels et des messages",
+        "signup_region_label": "Où habite la personne à protéger",
+        "signup_ack_subject": "Votre demande de protection Ethiq est reçue",
+        "signup_ack_body": "Bonjour,\n\nNous avons bien reçu votre demande de protection pour "
+        "{name}. Un conseiller Ethiq vous écrira bientôt pour la préparer : le numéro Ethiq, le "
+        "renvoi de vos appels et les proches à prévenir. Rien n'est acheté ni facturé avant "
+        "votre accord.\n\nVous pourrez ensuite vous connecter ici :\n{link}\n\nSi vous "
+        "n'avez rien demandé, ignorez ce courriel.",
         "signup_send": "Envoyer la demande",
         "signup_thanks": "Merci, votre demande est reçue. Nous vous écrirons bientôt pour la "
         "suite.",
@@ -54,6 +61,21 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden_body": "Cette page appartient à un autre compte.",
         "logout": "Se déconnecter",
         "your_page": "Votre protection Ethiq",
+        "plan_title": "Votre forfait",
+        "plan_name": "Forfait {name}",
+        "plan_period": "ce mois-ci ({period})",
+        "meter_screened_minutes": "Minutes d'appels filtrés",
+        "meter_alerts": "Alertes par texto à vos proches",
+        "meter_contacts": "Proches à prévenir",
+        "meter_of": "{used} sur {limit} ({percent} %)",
+        "plan_over": "Au-delà d'une limite, vos appels restent connectés et filtrés.",
+        "standing_grace": "Paiement en retard : les alertes à vos proches continuent jusqu'au "
+        "{date}. Mettez votre carte à jour d'ici là.",
+        "standing_alerts_suspended": "Paiement en retard : les alertes à vos proches sont "
+        "suspendues jusqu'au paiement. Vos appels restent connectés et filtrés.",
+        "standing_retained": "Abonnement annulé : votre numéro est gardé jusqu'au {date}; les "
+        "alertes à vos proches sont arrêtées. Vos appels restent connectés et filtrés.",
+        "standing_release_due": "Abonnement annulé : votre numéro Ethiq sera bientôt libéré.",
         "your_number": "Votre numéro Ethiq",
         "checklist": "Étapes de la mise en service",
         "done": "Fait",
@@ -216,6 +238,29 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_password_value": "Jamais envoyé par courriel ni texto. Créez-le ci-dessous : il "
         "est affiché une seule fois.",
         "back": "Retour à votre page",
+        "privacy_title": "Vos données",
+        "privacy_link": "Télécharger ou effacer vos données",
+        "privacy_help": "Téléchargez tout ce qu'Ethiq garde sur vous : votre profil, vos "
+        "proches et leurs consentements, vos appels avec leurs verdicts, leurs raisons et leurs "
+        "transcriptions, les alertes envoyées et votre abonnement.",
+        "privacy_download": "Télécharger mes données (JSON)",
+        "privacy_retention": "Les transcriptions de vos appels sont effacées après {days} jours; "
+        "l'appel et son verdict restent.",
+        "erase_title": "Effacer votre historique",
+        "erase_help": "Efface vos appels, leurs transcriptions et verdicts, les alertes "
+        "envoyées, les messages reçus et les proches que vous avez déjà retirés. Ce qui reste : "
+        "votre compte, les proches encore déclarés (pour leur écrire, leur consentement doit "
+        "être gardé; retirez-les d'abord pour les effacer aussi) et les dossiers de facturation "
+        "(obligation comptable). Les sauvegardes sont effacées à la fin de leur durée de "
+        "conservation ({backup_days} jours).",
+        "erase_confirm_label": "Pour confirmer, écrivez EFFACER",
+        "erase_word": "EFFACER",
+        "erase_button": "Effacer mon historique",
+        "erase_bad_word": "Le mot de confirmation ne correspond pas : rien n'a été effacé.",
+        "erase_requested": "Votre demande d'effacement est enregistrée. Elle est traitée en "
+        "arrière-plan, en quelques minutes.",
+        "erase_state_pending": "Demande d'effacement du {at} : en cours",
+        "erase_state_done": "Demande d'effacement du {at} : faite le {done}",
         "language": "English",
         "welcome_subject": "Bienvenue chez Ethiq",
         "welcome_body": "Bonjour,\n\nVotre protection Ethiq est en préparation. Votre numéro "
@@ -240,6 +285,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "number, forwarding your calls and the family members to warn.",
         "signup_name_label": "Name of the person to protect",
         "signup_language_label": "Language of calls and messages",
+        "signup_region_label": "Where the person to protect lives",
+        "signup_ack_subject": "Your request for Ethiq protection is received",
+        "signup_ack_body": "Hello,\n\nWe received your request for protection for {name}. An "
+        "Ethiq advisor will write to you soon to set it up: the Ethiq number, forwarding your "
+        "calls and the relatives to alert. Nothing is bought or charged before you agree.\n\n"
+        "You will then sign in here:\n{link}\n\nIf you did not ask for this, ignore this "
+        "email.",
         "signup_send": "Send the request",
         "signup_thanks": "Thank you, your request is received. We will write to you soon about "
         "the next steps.",
@@ -271,6 +323,21 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden_body": "This page belongs to another account.",
         "logout": "Sign out",
         "your_page": "Your Ethiq protection",
+        "plan_title": "Your plan",
+        "plan_name": "{name} plan",
+        "plan_period": "this month ({period})",
+        "meter_screened_minutes": "Screened call minutes",
+        "meter_alerts": "Text alerts to your contacts",
+        "meter_contacts": "Emergency contacts",
+        "meter_of": "{used} of {limit} ({percent}%)",
+        "plan_over": "Past a limit, your calls are still connected and screened.",
+        "standing_grace": "Payment overdue: alerts to your contacts continue until {date}. "
+        "Update your card by then.",
+        "standing_alerts_suspended": "Payment overdue: alerts to your contacts are suspended "
+        "until you pay. Your calls are still connected and screened.",
+        "standing_retained": "Subscription canceled: your number is kept until {date}; alerts "
+        "to your contacts have stopped. Your calls are still connected and screened.",
+        "standing_release_due": "Subscription canceled: your Ethiq number will soon be released.",
         "your_number": "Your Ethiq number",
         "checklist": "Setup steps",
         "done": "Done",
@@ -427,6 +494,28 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_password_value": "Never sent by email or text. Create it below: it is shown only "
         "once.",
         "back": "Back to your page",
+        "privacy_title": "Your data",
+        "privacy_link": "Download or erase your data",
+        "privacy_help": "Download everything Ethiq keeps about you: your profile, your contacts "
+        "and their consent, your calls with their verdicts, reasons and transcripts, the alerts "
+        "sent and your subscription.",
+        "privacy_download": "Download my data (JSON)",
+        "privacy_retention": "Your calls' transcripts are erased after {days} days; the call "
+        "and its verdict stay.",
+        "erase_title": "Erase your history",
+        "erase_help": "Erases your calls, their transcripts and verdicts, the alerts sent, the "
+        "messages received and the contacts you already removed. What stays: your account, "
+        "the contacts still declared (texting them needs their consent kept; remove them first "
+        "to erase them too) and billing records (accounting law). Backups are erased at the end "
+        "of their retention ({backup_days} days).",
+        "erase_confirm_label": "To confirm, type ERASE",
+        "erase_word": "ERASE",
+        "erase_button": "Erase my history",
+        "erase_bad_word": "The confirmation word does not match: nothing was erased.",
+        "erase_requested": "Your erasure request is recorded. It runs in the background, within "
+        "minutes.",
+        "erase_state_pending": "Erasure requested on {at}: in progress",
+        "erase_state_done": "Erasure requested on {at}: done on {done}",
         "language": "Français",
         "welcome_subject": "Welcome to Ethiq",
         "welcome_body": "Hello,\n\nYour Ethiq protection is being set up. Your Ethiq number is "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import jinja2
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
@@ -57,6 +58,7 @@ __all__ = [
     "TestCallError",
     "TooManyLinks",
     "UnknownTenant",
+    "migrate_people",
     "web_secret",
 ]
 
@@ -150,18 +152,7 @@ class People:
 
     async def migrate(self) -> list[str]:
         """Apply the app's migrations to the platform database (after the registry's)."""
-
-        async def lock() -> None:
-            if isinstance(self._engine, PostgresEngine):
-                await self._engine.run_querystring(
-                    QueryString(
-                        "SELECT pg_advisory_xact_lock({}, hashtext({}))",
-                        LOCK_CLASS,
-                        PLATFORM_SCHEMA,
-                    )
-                )
-
-        return await apply_migrations(self._engine, PEOPLE_MIGRATIONS, lock)
+        return await migrate_people(self._engine)
 
     # --- people ---------------------------------------------------------------------------
 
@@ -541,21 +532,54 @@ class People:
             raise BadLink("this link was already used")
         return claims.slug
 
-    async def _mail(self, person: PersonRecord, subject: str, body: str, link: str) -> None:
-        html = self._emails.get_template("message.html").render(
-            language=person.language, subject=subject, paragraphs=body.split("\n\n"), link=link
-        )
+    async def acknowledge_signup(self, name: str, email: str, language: str) -> None:
+        """Write back to whoever asked for protection on the sign-up page: received, and what
+        comes next (an operator prepares the stack; nothing is bought or charged before)."""
+        t = texts(language)
+        link = f"{self._public}/?lang={language}"
+        body = t["signup_ack_body"].format(name=" ".join(name.split()), link=link)
         try:
-            await self._mailer.send(Mail(person.email, subject, body, html, person.language))
+            await self._send_mail(_email(email), language, t["signup_ack_subject"], body, link)
+        except MailError as error:
+            logger.error("sign-up acknowledgement not sent: %s", error)
+            raise
+
+    async def _mail(self, person: PersonRecord, subject: str, body: str, link: str) -> None:
+        try:
+            await self._send_mail(person.email, person.language, subject, body, link)
         except MailError as error:
             logger.error("email to the person of %s not sent: %s", person.slug, error)
             raise
+
+    async def _send_mail(self, to: str, language: str, subject: str, body: str, link: str) -> None:
+        html = self._emails.get_template("message.html").render(
+            language=language, subject=subject, paragraphs=body.split("\n\n"), link=link
+        )
+        await self._mailer.send(Mail(to, subject, body, html, language))
 
     async def _tenant(self, slug: str) -> TenantRecord:
         tenant = await self._registry.get(slug)
         if tenant is None:
             raise UnknownTenant(f"no tenant {slug!r}")
         return tenant
+
+
+async def migrate_people(engine: Engine[Any]) -> list[str]:
+    """Apply the people app's migrations to the platform database ``engine`` (after the
+    registry's), under the platform schema's advisory lock on PostgreSQL: the pages' start-up
+    and ``ethiq worker`` (whose privacy jobs use its tables) both run it."""
+
+    async def lock() -> None:
+        if isinstance(engine, PostgresEngine):
+            await engine.run_querystring(
+                QueryString(
+                    "SELECT pg_advisory_xact_lock({}, hashtext({}))",
+                    LOCK_CLASS,
+                    PLATFORM_SCHEMA,
+                )
+            )
+
+    return await apply_migrations(engine, PEOPLE_MIGRATIONS, lock)
 
 
 def _aware(at: datetime) -> datetime:

@@ -2,7 +2,8 @@
 
 A tenant is a stack (``stacks/Pulumi.<tenant>.yaml``), reviewed and applied by the GitOps flow,
 and its number costs money: a web form must not create one. The page records who asks (name,
-email, mobile number, language) as ``pending``; an operator lists the pending requests
+email, mobile number, language, region) as ``pending`` and writes back to say what comes next;
+an operator lists the pending requests
 (``GET /operator/people/signups``, each with the ``ethiq tenant add`` command that starts the
 stack), contacts the person, writes the stack and marks the request done.
 """
@@ -22,6 +23,7 @@ from runtime.storage.bind import bind_table
 from runtime.storage.widths import width
 from runtime.tenants import validate_e164
 from runtime.tenants.records import LANGUAGES
+from runtime.tenants.regions import REGIONS
 
 __all__ = ["MAX_PENDING", "Signup", "SignupRequests", "valid_email"]
 
@@ -35,14 +37,15 @@ class Signup:
     email: str
     phone: str
     language: str
+    region: str
     requested_at: datetime
 
     def command(self) -> str:
         """The ``ethiq tenant add`` that starts this person's stack (the operator chooses the
-        tenant name and the region, and adds the contacts the person gives)."""
+        tenant name, and adds the contacts the person gives)."""
         slug = _slug(self.name) or "TENANT"
         args = ["ethiq", "tenant", "add", slug, "--email", self.email, "--lang", self.language]
-        args += ["--person-name", self.name, "--region", "REGION"]
+        args += ["--person-name", self.name, "--region", self.region or "REGION"]
         return shlex.join(args)
 
 
@@ -66,7 +69,7 @@ class SignupRequests:
     def __init__(self, engine: Engine[Any]) -> None:
         self._row = bind_table(SignupRequest, engine)
 
-    async def request(self, name: str, email: str, phone: str, language: str) -> bool:
+    async def request(self, name: str, email: str, phone: str, language: str, region: str) -> bool:
         """Record a request (validated); ``False`` when this email already waits (one request
         per person: asking twice changes nothing)."""
         name = " ".join(name.split())
@@ -76,12 +79,14 @@ class SignupRequests:
         validate_e164(phone)
         if language not in LANGUAGES:
             raise ValueError(f"a language among {', '.join(LANGUAGES)}")
+        if region not in REGIONS:
+            raise ValueError(f"a region among {', '.join(REGIONS)}")
         r = self._row
         if await r.count().where((r.email == email) & (r.state == "pending")):
             return False
         if await r.count().where(r.state == "pending") >= MAX_PENDING:
             raise ValueError("too many requests are waiting")
-        row = r(name=name, email=email, phone=phone, language=language)
+        row = r(name=name, email=email, phone=phone, language=language, region=region)
         row.requested_at = datetime.now(UTC)
         await r.insert(row)
         return True
@@ -91,7 +96,13 @@ class SignupRequests:
         rows = await r.select().where(r.state == "pending").order_by(r._meta.primary_key)
         return [
             Signup(
-                int(x["id"]), x["name"], x["email"], x["phone"], x["language"], x["requested_at"]
+                int(x["id"]),
+                x["name"],
+                x["email"],
+                x["phone"],
+                x["language"],
+                x["region"],
+                x["requested_at"],
             )
             for x in rows
         ]

@@ -33,6 +33,7 @@ from runtime.screening.risk import (
     sigmoid,
     thresholds_for,
 )
+from runtime.screening.typology import typology
 
 __all__ = ["Assessment", "ScreeningSession", "score_call"]
 
@@ -61,6 +62,8 @@ class Assessment:
     reasons: tuple[str, ...]
     current_risk: float
     detected_at: float | None
+    # Which kind of scam the cues point to (:mod:`.typology`); ``""`` while the call is legit.
+    typology: str = ""
 
 
 @dataclass(slots=True)
@@ -209,6 +212,7 @@ class ScreeningSession:
             reasons=self._reasons(contributions, verdict),
             current_risk=current,
             detected_at=self._detected_at,
+            typology="" if verdict == "legit" else typology(contributions),
         )
 
     def _reasons(self, contributions: dict[str, float], verdict: Verdict) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Final, cast
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -86,6 +87,11 @@ class MigrationSet:
     def ids(self) -> list[str]:
         """Every migration id, in the order they apply."""
         return sorted(self.modules())
+
+    @property
+    def folder(self) -> Path:
+        """The package's folder, where piccolo's ``migrations new`` writes."""
+        return Path(next(iter(importlib.import_module(self.package).__path__)))
 
 
 TENANT_MIGRATIONS: Final = MigrationSet("storage", "runtime.storage.piccolo_migrations")

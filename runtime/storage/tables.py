@@ -57,7 +57,8 @@ class AlertStatus(StrEnum):
     """Life of an outbox row: ``pending`` → ``sending`` → ``sent`` → ``delivered`` (Twilio's
     receipt) → ``acknowledged`` (the contact replied) | ``failed`` | ``opted_out``. A failed or
     opted-out alert, or one not acknowledged in time, passes the call on to the next contacts in
-    priority order."""
+    priority order. ``suspended``: not sent, the tenant's subscription did not cover alerts
+    then (runtime/billing/lifecycle.py); final, never sent late."""
 
     PENDING = "pending"
     SENDING = "sending"
@@ -66,6 +67,7 @@ class AlertStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     FAILED = "failed"
     OPTED_OUT = "opted_out"
+    SUSPENDED = "suspended"
 
 
 class ConsentKind(StrEnum):

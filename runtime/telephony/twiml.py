@@ -28,6 +28,7 @@ __all__ = [
     "message_twiml",
     "outbound_twiml",
     "reject_twiml",
+    "say_consent_notice",
     "secure_sip_uri",
     "unavailable_twiml",
     "voicemail_twiml",
@@ -63,6 +64,19 @@ _UNAVAILABLE = {
     "en": "Sorry, we cannot take your call right now. Goodbye.",
 }
 
+
+# Told to the caller before the transcription starts where every party must consent
+# (runtime/telephony/consent.py): what is done, by whom, why, and how they consent.
+_CONSENT_NOTICE = {
+    "fr": (
+        "Cet appel est filtré par Ethiq contre la fraude : vos paroles sont transcrites "
+        "pendant l'appel. En restant en ligne, vous y consentez."
+    ),
+    "en": (
+        "This call is screened by Ethiq against fraud: what you say is transcribed during "
+        "the call. By staying on the line, you agree."
+    ),
+}
 
 _VOICEMAIL = {
     "fr": "La personne que vous appelez n'est pas disponible. Laissez un message après le bip.",
@@ -110,7 +124,23 @@ def secure_sip_uri(address: str) -> str:
     return uri if "secure=true" in params else f"{uri};secure=true"
 
 
-def _transcription(response: VoiceResponse, url: str, language: str) -> None:
+def say_consent_notice(response: VoiceResponse, language: str) -> None:
+    """The consent notice, in the tenant's language first, then the other one, each with its
+    own explicit voice (callers of a Quebec number may speak either)."""
+    first = _lang(language)
+    for lang in (first, "en" if first == "fr" else "fr"):
+        locale, voice = VOICES[lang]
+        response.say(_CONSENT_NOTICE[lang], voice=voice, language=locale)
+
+
+def _transcription(
+    response: VoiceResponse, url: str, language: str, *, notice: bool = False
+) -> None:
+    """``<Start><Transcription>``; with ``notice``, the consent notice comes first: TwiML verbs
+    run in order, and ``<Start>`` only begins the transcription when it is reached
+    (https://www.twilio.com/docs/voice/twiml/transcription)."""
+    if notice:
+        say_consent_notice(response, language)
     start = Start()
     start.transcription(
         status_callback_url=url,
@@ -129,8 +159,10 @@ def conference_twiml(
     language: str,
     transcription_url: str | None,
     dial_action_url: str,
+    consent_notice: bool = False,
 ) -> str:
-    """Transcribe the call, put the caller in the call's own conference.
+    """Transcribe the call, put the caller in the call's own conference (``consent_notice``:
+    the caller is told first, see :func:`_transcription`).
 
     The person joins it as a participant the runtime creates (labelled ``person``), so that a
     warning can later be announced to the person's participant only: updating the call itself
@@ -141,7 +173,7 @@ def conference_twiml(
     """
     response = VoiceResponse()
     if transcription_url:
-        _transcription(response, transcription_url, language)
+        _transcription(response, transcription_url, language, notice=consent_notice)
     dial = Dial(action=dial_action_url, method="POST")
     dial.conference(
         conference_name(call_sid),
@@ -162,6 +194,7 @@ def connect_twiml(
     transcription_url: str | None,
     dial_action_url: str | None = None,
     whisper_url: str | None = None,
+    consent_notice: bool = False,
 ) -> str:
     """Ring the SIP app directly (``<Dial><Sip>``): the fallback and the degraded path, when no
     conference can be set up. ``timeout`` + ``action``: an unanswered call goes to voicemail
@@ -169,7 +202,7 @@ def connect_twiml(
     plays that document on the person's leg before bridging (the caller does not hear it)."""
     response = VoiceResponse()
     if transcription_url:
-        _transcription(response, transcription_url, language)
+        _transcription(response, transcription_url, language, notice=consent_notice)
     options: dict[str, Any] = {"timeout": RING_TIMEOUT_S}
     if caller_id:
         options["caller_id"] = caller_id
@@ -195,7 +228,11 @@ def whisper_twiml(kind: str, language: str) -> str:
 
 
 def voicemail_twiml(
-    language: str, record_action_url: str, transcription_url: str | None = None
+    language: str,
+    record_action_url: str,
+    transcription_url: str | None = None,
+    *,
+    consent_notice: bool = False,
 ) -> str:
     """The person did not answer: the caller may leave a message. Real-time transcription,
     started by <Start> for the whole call, keeps running during <Record>, so a voicemail is
@@ -203,7 +240,7 @@ def voicemail_twiml(
     (the caller goes to voicemail at once, e.g. during the person's quiet hours)."""
     response = VoiceResponse()
     if transcription_url:
-        _transcription(response, transcription_url, language)
+        _transcription(response, transcription_url, language, notice=consent_notice)
     _say(response, _VOICEMAIL, language)
     response.record(
         action=record_action_url,

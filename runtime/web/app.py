@@ -73,6 +73,7 @@ def create_app(
                 "runtime": runtime,
                 "people": people.people,
                 "billing_accounts": Accounts(runtime.storage),
+                "standings": runtime.standings,
                 "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
             }
         ),

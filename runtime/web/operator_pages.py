@@ -25,6 +25,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from runtime.billing.quotas import Overview
 from runtime.fleet.blocks import NotBlocked
 from runtime.fleet.incidents import NoIncident
 from runtime.fleet.kpi import format_duration, format_share
@@ -242,6 +243,7 @@ class OperatorPages(Controller):
         incidents = await fleet.incidents.recent(open_only=True)
         rows = await self._tenant_rows(request, shown)
         scams = await self._scams(runtime, shown)
+        plans = await self._plans(runtime, shown)
         done = {
             "blocked": "Blocked on every tenant.",
             "unblocked": "Block lifted.",
@@ -265,6 +267,7 @@ class OperatorPages(Controller):
             tenants=rows,
             more_tenants=len(tenants) > len(shown),
             scams=scams,
+            plans=plans,
         )
 
     @staticmethod
@@ -279,6 +282,16 @@ class OperatorPages(Controller):
                 onboarding = "active" if status.active else f"at step: {status.current}"
             rows.append(_TenantRow(tenant.slug, tenant.phone_number, tenant.region, onboarding))
         return rows
+
+    @staticmethod
+    async def _plans(runtime: Runtime, tenants: list[Any]) -> list[Overview]:
+        """Each shown tenant's plan, month as last metered, and standing (none on failure:
+        the rest of the page still shows)."""
+        try:
+            return await runtime.quotas.overviews([t.slug for t in tenants])
+        except Exception:
+            logger.exception("ops page: plans and quotas not shown")
+            return []
 
     @staticmethod
     async def _scams(runtime: Runtime, tenants: list[Any]) -> list[_Scam]:

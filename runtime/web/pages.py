@@ -8,16 +8,21 @@ slug with 403.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from runtime.alerts.messages import zone_for
+from runtime.billing.quotas import Overview
 from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
 from runtime.people.changes import Op
@@ -34,10 +39,13 @@ from runtime.people.service import (
 )
 from runtime.people.sip import SipRotationError, qr_svg, sip_domain
 from runtime.tenants import InvalidTenant, to_e164
+from runtime.tenants.regions import REGIONS
 from runtime.web.limits import client_source
 from runtime.web.state import runtime_of
 
 __all__ = ["PeoplePages", "people_of"]
+
+logger = logging.getLogger(__name__)
 
 AnyRequest = Request[Any, Any, Any]
 NO_STORE = CacheControlHeader(no_store=True)  # a page holding a password: no copy anywhere
@@ -65,6 +73,7 @@ class SignupForm:
     email: str = ""
     phone: str = ""
     language: str = ""
+    region: str = ""
 
 
 @dataclass
@@ -84,6 +93,11 @@ class QuietForm:
     starts: str = ""
     ends: str = ""
     action: str = "save"  # save | clear
+
+
+@dataclass
+class EraseForm:
+    confirm: str = ""
 
 
 @dataclass
@@ -116,6 +130,16 @@ def _page(name: str, request: AnyRequest, lang: str, status: int = 200, **contex
         },
         status_code=status,
     )
+
+
+async def _plan(request: AnyRequest, slug: str) -> Overview | None:
+    """The person's plan, use and standing; ``None`` (no section) without a billing account
+    or when the platform database does not answer: the rest of the page still shows."""
+    try:
+        return await runtime_of(request).quotas.overview(slug)
+    except Exception:
+        logger.exception("plan of %s not shown", slug)
+        return None
 
 
 def _session_slug(request: AnyRequest) -> str | None:
@@ -160,7 +184,7 @@ class PeoplePages(Controller):
 
     @get("/signup")
     async def signup_page(self, request: AnyRequest) -> Template:
-        return _page("signup.html", request, _lang(request))
+        return _page("signup.html", request, _lang(request), regions=REGIONS)
 
     @post("/signup", status_code=200)
     async def signup(self, request: AnyRequest, data: URLEncodedBody[SignupForm]) -> Template:
@@ -171,13 +195,26 @@ class PeoplePages(Controller):
         try:
             phone = to_e164(data.phone)
         except InvalidTenant:
-            return _page("signup.html", request, lang, 400, error="bad_phone", form=data)
+            return _page(
+                "signup.html", request, lang, 400, error="bad_phone", form=data, regions=REGIONS
+            )
         if not await people.allow_request(data.email, _source(request)):
             return _too_many(request, lang)
         try:
-            await people.signups.request(data.name, data.email, phone, lang)
+            new = await people.signups.request(data.name, data.email, phone, lang, data.region)
         except ValueError:
-            return _page("signup.html", request, lang, 400, error="signup_invalid", form=data)
+            return _page(
+                "signup.html",
+                request,
+                lang,
+                400,
+                error="signup_invalid",
+                form=data,
+                regions=REGIONS,
+            )
+        if new:  # asking twice writes once
+            with contextlib.suppress(MailError):  # logged; the request waits for an operator
+                await people.acknowledge_signup(data.name, data.email, lang)
         return _page("signup.html", request, lang, thanks=True)
 
     @post("/login/sms", status_code=200)
@@ -422,6 +459,81 @@ class PeoplePages(Controller):
             qr=qr_svg(tenant, password),
         )
 
+    @get("/people/{slug:str}/privacy")
+    async def privacy(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        """Download one's data, ask for the erasure of one's history (see docs/privacy.md)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        return await self._privacy_page(request, found[1])
+
+    @post("/people/{slug:str}/privacy/export", status_code=200, cache_control=NO_STORE)
+    async def export(
+        self, request: AnyRequest, slug: FromPath[str]
+    ) -> Response[bytes] | Template | Redirect:
+        """The tenant's data as a JSON file (a POST with the CSRF token: a download is an
+        access to personal data, audited; never cached)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        document = await runtime_of(request).privacy.privacy.export(slug, "person")
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        return Response(
+            json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="ethiq-{slug}-{day}.json"'},
+        )
+
+    @post("/people/{slug:str}/privacy/erase", status_code=303)
+    async def erase(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[EraseForm]
+    ) -> Template | Redirect:
+        """A confirmed erasure request: the confirmation word typed (either language's), then
+        the request recorded and its job queued; the worker erases (idempotent, audited)."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        person = found[1]
+        typed = data.confirm.strip().upper()
+        if typed not in {texts(lang)["erase_word"] for lang in LANGUAGES}:
+            return await self._privacy_page(request, person, bad_word=True, status=400)
+        jobs = runtime_of(request).privacy
+        request_id = await jobs.privacy.request_erasure(slug, "person")
+        await jobs.erase_soon(request_id)
+        return Redirect(f"/people/{slug}/privacy?erase=requested#erase", status_code=303)
+
+    async def _privacy_page(
+        self,
+        request: AnyRequest,
+        person: PersonRecord,
+        *,
+        bad_word: bool = False,
+        status: int = 200,
+    ) -> Template:
+        lang = _lang(request, person)
+        privacy = runtime_of(request).privacy.privacy
+        tenant = await people_of(request).tenant(person.slug)
+        requests = [
+            {
+                "state": r["state"],
+                "at": f"{r['requested_at']:%Y-%m-%d %H:%M}",
+                "done": f"{r['done_at']:%Y-%m-%d %H:%M}" if r["done_at"] else "",
+            }
+            for r in await privacy.requests(person.slug)
+        ]
+        return _page(
+            "privacy.html",
+            request,
+            lang,
+            status,
+            slug=person.slug,
+            retention_days=privacy.settings.transcript_days(tenant.region),
+            backup_days=privacy.settings.backup_days,
+            requests=requests,
+            requested=request.query_params.get("erase") == "requested",
+            bad_word=bad_word,
+        )
+
     @staticmethod
     def _fresh(request: AnyRequest, people: People) -> bool:
         login_at = int(request.session.get("login_at", 0))
@@ -486,6 +598,7 @@ class PeoplePages(Controller):
             request,
             lang,
             status,
+            plan=await _plan(request, person.slug),
             trusted=await preferences.numbers(person.slug, ListKind.TRUSTED),
             blocked=await runtime_of(request).blocklist.numbers(person.slug),
             quiet=await preferences.quiet_hours(person.slug),

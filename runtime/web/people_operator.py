@@ -75,8 +75,9 @@ class SignupOut(msgspec.Struct):
     email: str
     phone: str
     language: str
+    region: str  # where the person lives, as they said (a key of the served regions)
     requested_at: datetime
-    command: str  # the `ethiq tenant add` that starts the stack (choose the name and region)
+    command: str  # the `ethiq tenant add` that starts the stack (choose the tenant's name)
 
 
 class OnboardingOut(msgspec.Struct):
@@ -161,7 +162,9 @@ class OnboardingOperator(Controller):
     @get("/signups", summary="Requests for protection from the sign-up page, still to act on")
     async def signups(self, request: AnyRequest) -> list[SignupOut]:
         return [
-            SignupOut(s.id, s.name, s.email, s.phone, s.language, s.requested_at, s.command())
+            SignupOut(
+                s.id, s.name, s.email, s.phone, s.language, s.region, s.requested_at, s.command()
+            )
             for s in await people_of(request).signups.pending()
         ]
 

@@ -23,6 +23,7 @@ from runtime.alerts.notices import Notices
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
+from runtime.billing.standings import Standings
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -32,6 +33,8 @@ from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
 from runtime.people.tables import Person
+from runtime.privacy.jobs import PrivacyJobs
+from runtime.privacy.service import Privacy
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -65,6 +68,8 @@ class Runtime:
     limits: WebhookLimits
     fleet: Fleet
     quotas: Quotas
+    standings: Standings
+    privacy: PrivacyJobs
 
     @classmethod
     def build(
@@ -209,6 +214,8 @@ class Runtime:
             grace=timedelta(days=billing.payment_grace_days),
             retention=timedelta(days=billing.number_retention_days),
         )
+        standings = Standings(quotas.standing, billing.standing_cache_s)
+        outbox.alerts_on = standings.alerts_on
         billing_jobs.schedule(
             jobs.app,
             quotas=quotas,
@@ -216,6 +223,12 @@ class Runtime:
             redact=None if gateway is None else gateway.redact_verification,
             worker=settings.worker,
             billing=billing,
+        )
+        privacy = PrivacyJobs(
+            jobs,
+            Privacy(storage=storage, registry=registry, settings=settings.privacy),
+            settings.worker,
+            timeout_s=settings.database.timeout_s,
         )
         return cls(
             settings=settings,
@@ -234,6 +247,8 @@ class Runtime:
             limits=WebhookLimits(redis, settings.server, metrics),
             fleet=fleet,
             quotas=quotas,
+            standings=standings,
+            privacy=privacy,
         )
 
     async def startup(self) -> None:

@@ -18,6 +18,7 @@ from litestar import Controller, Request, post
 from litestar.exceptions import HTTPException
 
 from runtime.billing.accounts import Accounts
+from runtime.billing.standings import Standings
 
 __all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of"]
 
@@ -89,4 +90,7 @@ class StripeWebhooks(Controller):
             return {"status": "ignored"}
         tenant, values = effect
         applied = await accounts.apply_event(event.id, event.type, tenant, **values)
+        standings: Standings | None = state.get("standings")
+        if applied and standings is not None:  # this process's outbox reads it at once
+            standings.forget(tenant)
         return {"status": "applied" if applied else "duplicate"}

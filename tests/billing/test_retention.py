@@ -4,6 +4,7 @@ call) and forgotten after ETHIQ_KYC_RETENTION_DAYS; the rest is kept; failures a
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -16,8 +17,11 @@ from typer.testing import CliRunner
 
 from ethiq.cli import app
 from runtime.billing import Accounts, StripeGateway
+from runtime.billing.jobs import run_kyc_purge
 from runtime.billing.retention import purge_kyc
+from runtime.billing.tables import BillingAccount
 from runtime.storage import store_for_url
+from runtime.storage.bind import bind_table
 
 ETHIQ = Path(sys.executable).parent / "ethiq"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -140,3 +144,38 @@ def test_an_operator_records_an_in_person_verification(
     done = runner.invoke(app, ["billing", "verified-in-person", "checking", "--operator", "Lise"])
     assert done.exit_code == 0, done.output
     assert _ids(url)["checking"] == ("operator:Lise", "verified")
+
+
+def test_the_daily_purge_without_a_stripe_key_skips_quietly_unless_something_is_due(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The embedded default has no Stripe key: one INFO line, no error, unless a Stripe
+    verification is actually due (then nobody redacts it: that is an error)."""
+
+    async def scenario() -> None:
+        store = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite")
+        try:
+            # Billing's own table is all this needs (the platform's migrations take seconds).
+            await bind_table(BillingAccount, store.platform_engine()).create_table()
+            accounts = Accounts(store)
+
+            async def purge() -> list[tuple[int, str]]:
+                caplog.clear()
+                with caplog.at_level("INFO", logger="runtime.billing.jobs"):
+                    assert await run_kyc_purge(accounts, None, now=NOW, keep=KEEP) == 0
+                return [(r.levelno, r.getMessage()) for r in caplog.records]
+
+            await accounts.open("local", "cus_local", "solo")
+            await accounts.record_verification("local", "local-setup", "verified", NOW - KEEP * 2)
+            [(level, message)] = await purge()
+            assert level == logging.INFO
+            assert "no Stripe key" in message
+            await accounts.open("paid", "cus_paid", "solo")
+            await accounts.record_verification("paid", "vs_due", "verified", NOW - KEEP * 2)
+            [(level, message)] = await purge()
+            assert level == logging.ERROR
+            assert "1 Stripe verification(s) due" in message
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -19,6 +22,10 @@ from policies.rules import (
     hosted_fallback_origins,
     webhooks_off_runtime,
 )
+from runtime.billing import Accounts
+from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.storage import store_for_url
+from runtime.storage.bind import bind_table
 
 SUB_SID = "AC" + "1" * 32
 RUNTIME = "https://runtime.ethiq.example"
@@ -439,3 +446,114 @@ def test_a_bad_spend_limit_names_its_key(limit: str) -> None:
     with pytest.raises(ConfigError) as caught:
         validate_tenant("acme", values)
     assert caught.value.key == "spendLimit"
+
+
+def test_a_number_is_not_released_while_the_subscription_keeps_it(
+    monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``ethiq:allowDestroy: true`` lifts the number's protection: refused during the retention
+    period of a canceled subscription (runtime/billing/desired.py), let through once due."""
+    url = f"sqlite:///{tmp_path}/platform.sqlite"
+    monkeypatch.setenv("DATABASE_URL", url)
+    canceled = datetime.now(UTC) - timedelta(days=3)
+
+    async def seed(when: datetime) -> None:
+        store = store_for_url(url)
+        try:
+            engine = store.platform_engine()
+            await bind_table(BillingAccount, engine).create_table(if_not_exists=True)
+            await bind_table(StripeEvent, engine).create_table(if_not_exists=True)
+            accounts = Accounts(store)
+            await accounts.open("acme", "cus_acme", "solo")
+            await accounts.apply_event(
+                f"evt_{when.timestamp()}",
+                "customer.subscription.deleted",
+                "acme",
+                subscription_id="sub_acme",
+                subscription_status="canceled",
+            )
+            table = bind_table(BillingAccount, engine)
+            await table.update({table.canceled_at: when}).where(table.tenant == "acme")
+        finally:
+            await store.close()
+
+    def record(when: datetime) -> None:
+        # In a thread: this module's event loop is Pulumi's mocks' (asyncio.run would unset it).
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, seed(when)).result()
+
+    record(canceled)
+    release = {**GOOD, "ethiq:allowDestroy": "true"}
+    with pytest.raises(pulumi.RunError) as raised:
+        _run(release)
+    kept = (canceled + timedelta(days=30)).date().isoformat()
+    assert f"ethiq:allowDestroy: the subscription was canceled on {canceled.date()}" in str(
+        raised.value
+    )
+    assert f"kept until {kept}" in str(raised.value)
+    assert monitor.registered == []  # nothing declared, nothing unprotected
+
+    record(datetime.now(UTC) - timedelta(days=31))  # the retention is over
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run(release).subaccount_sid
+
+    run()
+    assert monitor.registered != []
+
+
+US_TEXTING = {
+    "name": "Ethiq Inc.",
+    "type": "Corporation",
+    "industry": "TECHNOLOGY",
+    "website": "https://ethiq.example",
+    "email": "compliance@ethiq.example",
+    "contact": {
+        "firstName": "Ada",
+        "lastName": "Tremblay",
+        "email": "ada@ethiq.example",
+        "phone": "+12125550100",
+        "title": "CEO",
+    },
+}
+US_IDENTITY = '{"ein": "12-3456789", "address": {"street": "1 Main St", "city": "Albany", ' + (
+    '"region": "NY", "postalCode": "12207"}}'
+)
+US = {
+    **GOOD,
+    "ethiq:region": "US-NY",
+    "ethiq:near": "40.7128,-74.0060",
+    "ethiq:language": "en-US",
+    "ethiq:contacts": '[{"number": "+12125550111", "name": "Mary"}]',
+    "ethiq:usTexting": json.dumps(US_TEXTING),
+    "ethiq:usTextingIdentity": US_IDENTITY,
+}
+
+
+def test_us_texting_is_registered_by_the_stack_with_a_secret_identity(
+    monitor: RecordingMonitor,
+) -> None:
+    """A US long code: the A2P brand (the identity a secret input) and the service's campaign
+    under it; the tenant's ``usTexting`` says it is pending until vetting ends."""
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        pulumi.runtime.set_all_config(US, secret_keys=["ethiq:usTextingIdentity"])
+
+        def check(status: str) -> None:
+            assert status == "pending registration"
+
+        return program.main().us_texting.apply(check)
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    brand = monitor.mocks.inputs["TwilioA2PBrand"]
+    assert brand["business"]["name"] == "Ethiq Inc."
+    assert "12-3456789" not in json.dumps(brand["business"])  # only in the secret identity
+    assert "TwilioA2PCampaign" in monitor.mocks.inputs
+    assert "TwilioTollfreeVerification" not in monitor.mocks.inputs
+    # In plain text, the identity is refused before anything is declared.
+    pulumi.runtime.set_all_config(US)
+    with pytest.raises(pulumi.RunError, match="usTextingIdentity: must be a secret"):
+        program.main()

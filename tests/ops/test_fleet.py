@@ -120,6 +120,7 @@ def test_a_surge_of_scam_verdicts_across_tenants_is_logged_once(settings: Settin
                         verdict="scam",
                         tenant=t.slug,
                         region="QC",
+                        typology="bank_impersonation",  # the bank's "fraud department"
                     )
                     for t in tenants
                 )

@@ -220,9 +220,13 @@ def test_sign_in_link_by_sms_to_the_persons_own_number(settings: Settings) -> No
     asyncio.run(run())
 
 
-def test_a_signup_is_a_request_the_operator_turns_into_a_stack(settings: Settings) -> None:
-    """The sign-up page records a request (no tenant, no number bought); the operator lists it
-    with the `ethiq tenant add` to run, then marks it done."""
+def test_a_signup_is_a_request_the_operator_turns_into_a_stack(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    """The sign-up page records a request (no tenant, no number bought) and writes back, in
+    the person's language; the operator lists it with the `ethiq tenant add` to run, then
+    marks it done."""
+    inbox, _ = smtp
 
     async def run() -> None:
         async with harness(settings) as h:
@@ -235,16 +239,27 @@ def test_a_signup_is_a_request_the_operator_turns_into_a_stack(settings: Setting
                 "email": "Helene@Example.org",
                 "phone": "514 555 0144",
                 "language": "fr-CA",
+                "region": "CA-QC",
             }
             forged = await h.client.post("/signup", data=form)
             assert forged.status_code == 403  # no CSRF token
             bad = await h.client.post("/signup", data={**form, "phone": "x", "_csrf_token": csrf})
             assert bad.status_code == 400
             assert 'value="Hélène Tremblay"' in bad.text  # what was typed is kept
+            assert '<option value="CA-QC" selected>Québec</option>' in bad.text
+            elsewhere = {**form, "region": "FR-IDF", "_csrf_token": csrf}
+            assert (await h.client.post("/signup", data=elsewhere)).status_code == 400
+            before = len(inbox.messages("helene@example.org"))  # the module's inbox
             for _ in range(2):  # asking twice is one request
                 sent = await h.client.post("/signup", data={**form, "_csrf_token": csrf})
                 assert sent.status_code == 200
                 assert "Merci, votre demande est reçue" in sent.text  # in the chosen language
+            ack = inbox.wait("helene@example.org", "demande de protection", before + 1)
+            text, html = parts(ack)
+            assert "pour Hélène Tremblay" in text
+            assert "Rien n'est acheté ni facturé avant votre accord" in text
+            assert "/?lang=fr-CA" in html
+            assert len(inbox.messages("helene@example.org")) == before + 1  # written once
             assert (await h.client.get("/operator/people/signups")).status_code == 401
             listed = await h.client.get("/operator/people/signups", headers=AUTH)
             [request] = listed.json()
@@ -255,7 +270,7 @@ def test_a_signup_is_a_request_the_operator_turns_into_a_stack(settings: Setting
             )
             assert request["command"] == (
                 "ethiq tenant add helene-tremblay --email helene@example.org --lang fr-CA "
-                "--person-name 'Hélène Tremblay' --region REGION"
+                "--person-name 'Hélène Tremblay' --region CA-QC"
             )
             # No tenant until its stack is applied.
             assert await h.runtime.registry.get("helene-tremblay") is None

@@ -8,6 +8,7 @@ server, axe-core on every page (no serious or critical violation), another tenan
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -344,7 +345,30 @@ def test_another_tenants_page_is_refused(
     _accessible(page, "signup")
     _sign_in(page, served, inbox, "bob@example.org", "sign-in link", 1)
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
-    for path in ("/people/maison-tremblay", "/people/maison-tremblay/sip"):
+    # Bob's own data: a download (a JSON attachment of his tenant only), then an erasure
+    # asked for with the typed word (a wrong word first).
+    page.get_by_role("link", name="Download or erase your data").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your data"
+    _accessible(page, "privacy")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my data (JSON)").click()
+    saved = Path(download.value.path())
+    assert download.value.suggested_filename.startswith("ethiq-famille-smith-")
+    exported = json.loads(saved.read_text())
+    assert exported["tenant"] == "famille-smith"
+    assert "+15145550123" not in saved.read_text()  # nothing of Alice's
+    page.get_by_label("To confirm, type ERASE").fill("yes")
+    page.get_by_role("button", name="Erase my history").click()
+    assert "nothing was erased" in page.get_by_role("alert").inner_text()
+    page.get_by_label("To confirm, type ERASE").fill("ERASE")
+    page.get_by_role("button", name="Erase my history").click()
+    assert "erasure request is recorded" in page.get_by_role("status").inner_text()
+    assert "in progress" in page.locator("#erasures").inner_text()
+    for path in (
+        "/people/maison-tremblay",
+        "/people/maison-tremblay/sip",
+        "/people/maison-tremblay/privacy",
+    ):
         response = page.goto(served + path)
         assert response is not None
         assert response.status == 403

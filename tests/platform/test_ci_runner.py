@@ -115,3 +115,20 @@ def test_apply_converges_on_the_backend() -> None:
     assert 'ethiq "${command[@]}" --head' in runs
     assert "--base" not in runs  # never before..sha: what a missed run left would be lost
     assert "command=(deploy-all --apply)" in runs
+
+
+def test_people_changes_become_a_pull_request_that_runs_the_checks() -> None:
+    [job] = _workflow(ROOT / ".github" / "workflows" / "people-changes.yml")["jobs"].values()
+    assert job["runs-on"] == [SELF_HOSTED, "ethiq-platform"]  # the database is private
+    text = yaml.safe_dump(job)
+    for credential in ("TWILIO_AUTH_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "ETHIQ_REGISTRY_KEY"):
+        assert credential not in text, credential  # it commits; the apply applies
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "ethiq people commit-changes --repo . --branch people-changes --push origin" in runs
+    assert "gh pr create --head people-changes --base main" in runs
+    # Pushed and opened with the App's token: GitHub runs no workflow for GITHUB_TOKEN's events,
+    # so the preview and the required check would never run on the pull request.
+    assert "GITHUB_TOKEN" not in text
+    assert "github.token" not in text
+    [checkout] = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert "steps.app.outputs" in checkout["with"]["token"]  # the App's, made in the first step

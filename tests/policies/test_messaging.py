@@ -72,3 +72,37 @@ def test_a_toll_free_sender_is_the_alternative_for_both_countries() -> None:
     with pytest.raises(ConfigError) as refused:
         validate_tenant("acme", {**US, "sender": "short-code"})
     assert refused.value.key == "sender"
+
+
+def test_a_us_tenant_declaring_its_business_passes_and_needs_no_campaign_sid() -> None:
+    """``ethiq:usTexting``: the stack registers the brand and campaign itself."""
+    business = {
+        "name": "Ethiq Inc.",
+        "type": "Corporation",
+        "industry": "TECHNOLOGY",
+        "website": "https://ethiq.example",
+        "email": "compliance@ethiq.example",
+        "contact": {
+            "firstName": "Ada",
+            "lastName": "Tremblay",
+            "email": "ada@ethiq.example",
+            "phone": "+12125550100",
+            "title": "CEO",
+        },
+    }
+    assert unregistered_us_a2p("acme", {**US, "usTexting": business}) == []
+    assert "ethiq:usTexting" in unregistered_us_a2p("acme", US)[0]
+    config = validate_tenant("acme", {**US, "usTexting": business})
+    assert config.us_texting is not None
+    assert config.as_stack_config()["ethiq:usTexting"]["name"] == "Ethiq Inc."
+    with pytest.raises(ConfigError) as both:
+        validate_tenant("acme", {**US, "usTexting": business, "a2pCampaign": "pending"})
+    assert both.value.key == "a2pCampaign"
+    with pytest.raises(ConfigError) as bad:
+        validate_tenant("acme", {**US, "usTexting": {**business, "website": "http://x"}})
+    assert "https://" in bad.value.reason
+    canadian = {**US, "region": "CA-QC", "contacts": ["+15145550111"]}
+    with pytest.raises(ConfigError) as nothing:
+        validate_tenant("acme", {**canadian, "usTexting": business})
+    assert "toll-free" in nothing.value.reason
+    assert validate_tenant("acme", {**canadian, "usTexting": business, "sender": "toll-free"})

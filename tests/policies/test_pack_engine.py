@@ -93,6 +93,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
             "region": "US-NY",  # served, but its data region is us-east-1
             "contacts": [{"number": "+12125550123", "name": "Ann", "consented": True}],
             "recordCalls": True,  # without recorded consent
+            "consentNotice": True,  # New York is one-party: no notice is played there
             "runtimeUrl": "https://elsewhere.ethiq.example",  # not the platform's runtime
         },
     )
@@ -103,6 +104,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
     for rule, message in [
         ("data-residency", "the data of a US-NY tenant must stay in us-east-1, but the database"),
         ("call-recording", "call recording (ethiq:recordCalls) needs the tenant's recorded"),
+        ("consent-notice", "ethiq:consentNotice True: in US-NY (one-party consent) no consent"),
         ("webhook-urls-runtime", "voice_url points at 'https://elsewhere.ethiq.example/twilio"),
         ("us-a2p-registration", "would text US recipients (ethiq:contacts[0]) without A2P"),
         # A resource policy: in an up it stops the purchase before the engine buys the number.

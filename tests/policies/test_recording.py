@@ -1,4 +1,5 @@
-"""call-recording as plain functions: jurisdiction per region, recorded consent."""
+"""call-recording and consent-notice as plain functions: jurisdiction per region, recorded
+consent, the consent notice no stack can turn off."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from infra.tenant_config import REGIONS
+from infra.tenant_config import KNOWN_KEYS, REGIONS
 from policies.rules import (
     RECORDING_CONSENT,
+    consent_notice_errors,
     recording_errors,
     recording_properties,
     recording_requested,
@@ -67,3 +69,26 @@ def test_resource_properties_that_turn_recording_on_are_found() -> None:
     }
     assert recording_properties(props) == ["record", "dial.recording_enabled"]
     assert recording_requested({"recording": True}) == ["ethiq:recording"]
+
+
+def test_a_tenant_in_an_all_party_region_cannot_turn_the_consent_notice_off() -> None:
+    for off in (False, "false", "off", "none"):
+        [error] = consent_notice_errors("US-CA", {"consentNotice": off})
+        assert "ethiq:consentNotice cannot be turned off in US-CA: all-party consent" in error
+    assert consent_notice_errors("US-CA", {}) == []  # the region decides: the notice plays
+    assert consent_notice_errors("US-CA", {"consentNotice": True}) == []
+    assert "consentNotice" in KNOWN_KEYS  # the key a stack would try it with is a known one
+
+
+@pytest.mark.parametrize("region", ["CA-QC", "CA-ON", "CA-BC", "US-NY"])
+def test_one_party_regions_play_no_notice_and_a_stack_cannot_claim_one(region: str) -> None:
+    assert consent_notice_errors(region, {}) == []
+    assert consent_notice_errors(region, {"consentNotice": False}) == []
+    [error] = consent_notice_errors(region, {"consentNotice": True})
+    assert f"in {region} (one-party consent) no consent notice is played" in error
+
+
+def test_a_region_without_a_consent_rule_is_refused() -> None:
+    [error] = consent_notice_errors("MX-CMX", {})
+    assert "no consent rule for region 'MX-CMX'" in error
+    assert all(consent_notice_errors(region, {}) == [] for region in REGIONS)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,34 @@ def test_a_safe_call_is_just_connected(fresh: World) -> None:
     transcribed = [e for e in _leg(report, "caller")["events"] if "transcribed " in e]
     assert len(transcribed) == 2  # both sides, once connected
     assert fresh.row(report["call_sid"])["verdict"] == "legit"
+
+
+def test_in_an_all_party_consent_region_the_caller_is_told_before_transcription(
+    world: World,
+) -> None:
+    """California: the sandbox plays the runtime's TwiML; the caller hears the notice in both
+    languages (English first, the tenant's), and only then does the transcription start."""
+    tenant = replace(_provision(world.sandbox, world.runtime_url), region="US-CA")
+    tenant = replace(tenant, language="en-US")
+    asyncio.run(_register(world.database_url, tenant))
+    world.sandbox.control.sip_endpoint(tenant.sip_address, "answer")
+    report = world.sandbox.control.inbound_call(
+        tenant.phone_number, unique_caller(), _segments(LEGIT)
+    )
+    caller = _leg(report, "caller")
+    english, french = caller["heard"][:2]
+    assert [english[:30], french[:30]] == [
+        "This call is screened by Ethiq",
+        "Cet appel est filtré par Ethiq",
+    ]
+    assert "transcribed" in english
+    assert "transcrites" in french
+    said = [_seq(e) for e in caller["events"] if e.split(" ", 2)[1] == "say"]
+    started = next(_seq(e) for e in caller["events"] if "transcription started" in e)
+    assert len(said) == 2
+    assert max(said) < started
+    assert [e for e in caller["events"] if "transcribed " in e]  # screened as any call
+    assert world.sandbox.control.violations() == []
 
 
 @pytest.mark.parametrize("behaviour", ["no-answer", "busy", "offline"])

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from runtime.alerts.messages import MAX_SEGMENTS, missed_call_body, sms_segments
+from runtime.alerts.notices import NoticePass
+from runtime.calls.preferences import QuietHours, parse_quiet_hours
 from runtime.people.tables import Person
 from runtime.settings import Settings
 from runtime.storage import bind_table, bind_tables
@@ -103,6 +106,93 @@ def test_a_voicemail_texts_the_person_once_in_their_language(settings: Settings)
             assert 'ethiq_person_notices_total{outcome="sent"} 1.0' in metrics
 
     asyncio.run(scenario())
+
+
+async def _quiet_voicemail(h: Harness, tenant: TenantRecord) -> str:
+    """A caller sent straight to voicemail by the quiet hours leaves a message (the ``<Record>``
+    action, posted twice: a retry)."""
+    call_sid, answered = await h.call(tenant)
+    assert "<Record" in answered.text
+    assert "<Dial" not in answered.text
+    assert (await h.say(tenant, call_sid, 1, "Hi, it's the pharmacy, call us back.")).status_code
+    record = {
+        "AccountSid": tenant.subaccount_sid,
+        "CallSid": call_sid,
+        "CallStatus": "completed",
+        "RecordingSid": "RE" + "3" * 32,
+        "RecordingDuration": "7",
+        "Digits": "hangup",
+    }
+    for _ in range(2):
+        done = await h.webhook(
+            paths.VOICEMAIL, record, tenant.auth_token, query=f"tenant={tenant.slug}"
+        )
+        assert done.status_code == 200
+    return call_sid
+
+
+def _around_now(zone: str) -> QuietHours:
+    now = datetime.now(UTC).astimezone(ZoneInfo(zone))
+    starts, ends = now - timedelta(hours=1), now + timedelta(hours=1)
+
+    def minute(at: datetime) -> time:
+        return at.time().replace(second=0, microsecond=0)
+
+    return QuietHours(minute(starts), minute(ends), zone)
+
+
+def test_a_voicemail_in_quiet_hours_is_texted_once_when_they_end(settings: Settings) -> None:
+    """Not during the quiet hours, but at their end in the tenant's zone, exactly once, by a
+    runtime started after the one that took the voicemail (the row is the durable record)."""
+    zone = "America/Vancouver"  # not the platform's default zone: the tenant's own counts
+    hours = _around_now(zone)
+    own = unique_caller()
+
+    async def voicemail() -> tuple[str, datetime]:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            await _person(h, tenant, own, "en-US")
+            await h.runtime.blocklist.preferences.set_quiet_hours(tenant.slug, hours)
+            await _quiet_voicemail(h, tenant)
+            await h.runtime.jobs.deliver(tenant.slug)
+            assert [m for m in h.sender.sent if m["to"] == own] == []  # not in quiet hours
+            tables = bind_tables(h.runtime.storage.engine(tenant.slug))
+            [row] = await tables.Notice.select().run()
+            end = hours.end_after(datetime.now(UTC))
+            assert row["status"] == "pending"
+            assert row["next_attempt_at"].astimezone(UTC) == end
+            # The tenant's delivery job is told to wake then.
+            wake = await h.runtime.notices.tenant_pass(tenant, NoticePass(), datetime.now(UTC))
+            assert wake == end
+            return tenant.slug, end
+
+    async def after_restart(slug: str, end: datetime) -> None:
+        async with harness(settings) as h:
+            tenant = await h.runtime.registry.get(slug)
+            assert tenant is not None
+            notices = h.runtime.notices
+            early = await notices.tenant_pass(tenant, NoticePass(), end - timedelta(seconds=1))
+            assert early == end
+            assert h.sender.sent == []
+            for _ in range(2):  # two jobs at the end of quiet hours: one text
+                await notices.tenant_pass(tenant, NoticePass(), end)
+            [text] = [m for m in h.sender.sent if m["to"] == own]
+            assert "missed call" in text["body"].lower()
+            tables = bind_tables(h.runtime.storage.engine(tenant.slug))
+            [row] = await tables.Notice.select().run()
+            assert (row["status"], row["message_sid"]) == ("sent", text["sid"])
+
+    slug, end = asyncio.run(voicemail())
+    asyncio.run(after_restart(slug, end))
+
+
+def test_quiet_hours_end_in_their_zone_today_or_tomorrow() -> None:
+    night = parse_quiet_hours("22:00", "07:00", "America/Toronto")
+    evening = datetime(2026, 3, 7, 23, 30, tzinfo=ZoneInfo("America/Toronto"))
+    # The night spans the spring-forward change: 07:00 EDT is 11:00 UTC (not 12:00).
+    assert night.end_after(evening) == datetime(2026, 3, 8, 11, 0, tzinfo=UTC)
+    early = datetime(2026, 3, 9, 6, 0, tzinfo=ZoneInfo("America/Toronto"))
+    assert night.end_after(early) == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
 
 
 def test_no_own_number_no_text_and_it_is_said(

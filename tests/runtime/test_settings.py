@@ -87,3 +87,20 @@ def test_ethiq_serve_refuses_a_busy_port() -> None:
         )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_transcript_retention_is_per_region_most_specific_first() -> None:
+    privacy = Settings.from_env(
+        {"ETHIQ_TRANSCRIPT_RETENTION_DAYS": "CA=90, us=60, US-CA=30"}
+    ).privacy
+    assert [privacy.transcript_days(r) for r in ("CA-QC", "US-NY", "US-CA", "MX-CMX")] == [
+        90,
+        60,
+        30,
+        30,  # a region matching none: the shortest
+    ]
+    defaults = Settings.from_env({}).privacy
+    assert (defaults.transcript_days("CA-ON"), defaults.transcript_days("US-NY")) == (90, 30)
+    for bad in ("CA:90", "CA=0", "CA=ninety", "Canada=90"):
+        with pytest.raises(SettingsError, match="ETHIQ_TRANSCRIPT_RETENTION_DAYS="):
+            Settings.from_env({"ETHIQ_TRANSCRIPT_RETENTION_DAYS": bad})

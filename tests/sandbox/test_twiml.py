@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from ethiq.sandbox.twiml import (
@@ -91,6 +93,21 @@ def test_every_document_the_runtime_writes_is_valid(language: str) -> None:
             whisper_url=URL,
         ),
         twiml.voicemail_twiml(language, URL),
+        twiml.voicemail_twiml(language, URL, URL, consent_notice=True),
+        twiml.conference_twiml(
+            call_sid="CA" + "0" * 32,
+            language=language,
+            transcription_url=URL,
+            dial_action_url=URL,
+            consent_notice=True,
+        ),
+        twiml.connect_twiml(
+            sip_address=SIP,
+            caller_id=None,
+            language=language,
+            transcription_url=URL,
+            consent_notice=True,
+        ),
         twiml.reject_twiml(language),
         twiml.reject_twiml(language, say=False),
         twiml.unavailable_twiml(language),
@@ -130,3 +147,30 @@ def test_international_only_to_the_countries_allowed() -> None:
     assert twiml.dial_target("+33142685300", countries={"GB"}) is None  # France: not allowed
     assert twiml.dial_target("18765550123", countries={"GB"}) is None  # Jamaica still refused
     assert twiml.dial_target("19005550123", countries={"GB", "US"}) is None  # premium, always
+
+
+@pytest.mark.parametrize(("language", "first"), [("fr-CA", "fr-CA"), ("en-US", "en-US")])
+def test_the_consent_notice_is_said_in_both_languages_before_transcription(
+    language: str, first: str
+) -> None:
+    """Where every party must consent, the caller hears the notice (the tenant's language
+    first, each with its own voice) and only then does <Start><Transcription> begin."""
+    document = twiml.conference_twiml(
+        call_sid="CA" + "0" * 32,
+        language=language,
+        transcription_url=URL,
+        dial_action_url=URL,
+        consent_notice=True,
+    )
+    assert check_twiml(document) == []
+    root = ET.fromstring(document)  # noqa: S314 (our own TwiML)
+    assert [child.tag for child in root] == ["Say", "Say", "Start", "Dial"]
+    says = [(say.get("language"), say.get("voice")) for say in root.iter("Say")]
+    second = "en-US" if first == "fr-CA" else "fr-CA"
+    assert says == [(first, twiml.VOICES[first[:2]][1]), (second, twiml.VOICES[second[:2]][1])]
+    assert "transcrit" in " ".join(s.text or "" for s in root.iter("Say"))
+    assert "transcribed" in " ".join(s.text or "" for s in root.iter("Say"))
+    plain = twiml.conference_twiml(
+        call_sid="CA" + "0" * 32, language=language, transcription_url=URL, dial_action_url=URL
+    )
+    assert "<Say" not in plain  # elsewhere the call starts with the transcription

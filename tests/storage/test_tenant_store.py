@@ -14,6 +14,8 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.table import create_table_class
 
+from ethiq.piccolo import conf as piccolo_conf
+from ethiq.piccolo.storage import APP_CONFIG
 from runtime.storage import (
     TENANT_MIGRATIONS,
     InvalidSlug,
@@ -21,14 +23,12 @@ from runtime.storage import (
     UnsupportedDatabaseURL,
     bind_table,
     bind_tables,
-    piccolo_conf,
     sqlite_path,
     store_for_url,
     tables,
     tenant_namespace,
 )
 from runtime.storage.names import quote_ident
-from runtime.storage.piccolo_app import APP_CONFIG
 from runtime.storage.sqlite import SQLiteTenantStore
 from tests.servers import Server
 from tests.storage.conftest import unique_slug
@@ -334,7 +334,7 @@ def test_engine_lookup_outside_migrations_is_piccolos(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Migrating a tenant leaves piccolo's ``engine_finder()`` to ``PICCOLO_CONF``."""
-    monkeypatch.setenv("PICCOLO_CONF", "runtime.storage.piccolo_conf")
+    monkeypatch.setenv("PICCOLO_CONF", "ethiq.piccolo.conf")
     store = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite")
 
     async def scenario() -> Engine[Any] | None:

@@ -18,7 +18,7 @@ from ethiq.sandbox.errors import TwilioApiError, authenticate_error, invalid_par
 from ethiq.sandbox.faults import FaultSpec
 from ethiq.sandbox.formats import is_e164, new_sid
 from ethiq.sandbox.journal import RequestEntry, Violation
-from ethiq.sandbox.routes import messages
+from ethiq.sandbox.routes import compliance, messages
 from ethiq.sandbox.routes.common import AnyRequest, json_response
 from ethiq.sandbox.routes.messaging import TOLLFREE_STATUSES
 from ethiq.sandbox.state import Call, Credential, Handset, OptOutLanguage, SipEndpoint
@@ -346,6 +346,30 @@ _REQUIRED_KEYWORDS = {"STOP": "STOP", "START": "START", "HELP": "HELP"}
 
 class CampaignSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: str = "VERIFIED"
+    failure_reason: str = ""  # TCR's reason, when FAILED
+
+
+class BrandSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    status: str = "APPROVED"
+    failure_reason: str = ""
+
+
+_BRAND_STATUSES = frozenset({"PENDING", "IN_REVIEW", "APPROVED", "FAILED", "SUSPENDED"})
+
+
+@post(f"{BASE}/a2p/brands/{{sid:str}}", status_code=200)
+async def a2p_brand(request: AnyRequest, sid: str, data: BrandSpec) -> dict[str, Any]:
+    """The Campaign Registry's vetting of a brand registered through the API: its outcome."""
+    sandbox = _control(request)
+    if data.status not in _BRAND_STATUSES:
+        raise invalid_parameter(f"status must be one of {sorted(_BRAND_STATUSES)}")
+    with sandbox.store.lock:
+        brand = compliance.compliance(sandbox).brands.get(sid)
+        if brand is None:
+            raise invalid_parameter(f"no brand registration {sid}")
+        brand.status = data.status
+        brand.failure_reason = data.failure_reason or None
+    return {"sid": sid, "status": data.status}
 
 
 _CAMPAIGN_STATUSES = frozenset({"IN_PROGRESS", "VERIFIED", "FAILED", "PENDING"})
@@ -364,6 +388,10 @@ async def a2p_campaign(request: AnyRequest, sid: str, data: CampaignSpec) -> dic
             raise invalid_parameter(f"no Messaging Service {sid}")
         campaign = service.a2p_campaign[0] if service.a2p_campaign else new_sid("QE")
         service.a2p_campaign = (campaign, data.status)
+        registered = compliance.compliance(sandbox).campaigns
+        brand = registered.get(campaign, ("", []))[0]
+        failed = data.status == "FAILED" and data.failure_reason
+        registered[campaign] = (brand, [{"description": data.failure_reason}] if failed else [])
     return {"sid": campaign, "status": data.status}
 
 
@@ -437,6 +465,7 @@ ROUTES = [
     inbound_sms,
     add_opt_out,
     advanced_opt_out,
+    a2p_brand,
     a2p_campaign,
     tollfree_verification,
 ]

@@ -29,6 +29,7 @@ from ethiq.sandbox.routes.common import (
     query_of,
     v1_page_response,
 )
+from ethiq.sandbox.routes.compliance import TOLLFREE, campaign_json, tollfree_json
 from ethiq.sandbox.state import Account, IncomingNumber, MessagingService
 
 __all__ = ["ROUTES", "service_for_send"]
@@ -200,44 +201,33 @@ async def delete_service(request: AnyRequest, sid: str) -> None:
 async def fetch_campaign(
     request: AnyRequest, sid: str, campaign_sid: str
 ) -> Response[dict[str, Any]]:
-    """The service's A2P 10DLC campaign, registered in the Console (the control API here);
-    https://www.twilio.com/docs/messaging/api/usapptoperson-resource. The sandbox keeps the
-    fields Ethiq reads."""
+    """The service's A2P 10DLC campaign (``routes/compliance.py``);
+    https://www.twilio.com/docs/messaging/api/usapptoperson-resource."""
     sandbox, account = _principal(request)
     with sandbox.store.lock:
         service = _service(sandbox, account, sid)
         if service.a2p_campaign is None or service.a2p_campaign[0] != campaign_sid:
             raise not_found(f"/v1/Services/{sid}/Compliance/Usa2p/{campaign_sid}")
-        campaign, status = service.a2p_campaign
-        return json_response(
-            {
-                "sid": campaign,
-                "account_sid": service.account_sid,
-                "messaging_service_sid": service.sid,
-                "campaign_status": status,
-                "us_app_to_person_usecase": "ACCOUNT_NOTIFICATION",
-                "url": f"{BASE}/{sid}/Compliance/Usa2p/{campaign}",
-            }
+        return json_response(campaign_json(sandbox, service))
+
+
+@get("/messaging/v1/Services/{sid:str}/Compliance/Usa2p")
+async def list_campaigns(request: AnyRequest, sid: str) -> Response[dict[str, Any]]:
+    """The service's campaigns (at most one)."""
+    sandbox, account = _principal(request)
+    with sandbox.store.lock:
+        service = _service(sandbox, account, sid)
+        found = [service] if service.a2p_campaign is not None else []
+        return v1_page_response(
+            "compliance",
+            found,
+            lambda s: campaign_json(sandbox, s),
+            url=f"{BASE}/{sid}/Compliance/Usa2p",
+            pages=paging(query_of(request)),
         )
 
 
-TOLLFREE = "https://messaging.twilio.com/v1/Tollfree/Verifications"
 TOLLFREE_STATUSES = frozenset({"PENDING_REVIEW", "IN_REVIEW", "TWILIO_APPROVED", "TWILIO_REJECTED"})
-
-
-def _verification(number: IncomingNumber) -> dict[str, Any]:
-    assert number.tollfree_verification is not None  # noqa: S101 - callers filter
-    sid, status, reason = number.tollfree_verification
-    return {
-        "sid": sid,
-        "account_sid": number.account_sid,
-        "tollfree_phone_number_sid": number.sid,
-        "tollfree_phone_number": number.phone_number,
-        "status": status,
-        "rejection_reason": reason or None,
-        "error_code": None,
-        "url": f"{TOLLFREE}/{sid}",
-    }
 
 
 @get("/messaging/v1/Tollfree/Verifications")
@@ -257,7 +247,7 @@ async def list_tollfree_verifications(request: AnyRequest) -> Response[dict[str,
             and (status is None or n.tollfree_verification[1] == status)
         ]
         return v1_page_response(
-            "verifications", found, _verification, url=TOLLFREE, pages=paging(query)
+            "verifications", found, tollfree_json, url=TOLLFREE, pages=paging(query)
         )
 
 
@@ -268,7 +258,7 @@ async def fetch_tollfree_verification(request: AnyRequest, sid: str) -> Response
         for number in sandbox.store.numbers.values():
             verification = number.tollfree_verification
             if number.account_sid == account.sid and verification and verification[0] == sid:
-                return json_response(_verification(number))
+                return json_response(tollfree_json(number))
     raise not_found(f"/v1/Tollfree/Verifications/{sid}")
 
 
@@ -357,6 +347,7 @@ ROUTES = [
     update_service,
     delete_service,
     fetch_campaign,
+    list_campaigns,
     add_sender,
     list_senders,
     fetch_sender,

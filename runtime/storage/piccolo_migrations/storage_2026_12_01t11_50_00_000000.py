@@ -2,67 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.indexes import IndexMethod
+
+from runtime.storage.migration_ops import new_table
 
 ID = "2026-12-01T11:50:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "inbound messages by MessageSid"
 
-_COMMON = {
-    "primary_key": False,
-    "index": False,
-    "index_method": IndexMethod.btree,
-    "choices": None,
-    "db_column_name": None,
-    "secret": False,
-}
-
 
 async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="storage", description=DESCRIPTION)
-    table: dict[str, Any] = {
-        "table_class_name": "InboundMessage",
-        "tablename": "inbound_message",
-        "schema": None,
-    }
-    manager.add_table(
-        class_name="InboundMessage", tablename="inbound_message", schema=None, columns=None
-    )
-    manager.add_column(
-        **table,
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={**_COMMON, "null": False, "primary_key": True, "unique": False},
-    )
-    manager.add_column(
-        **table,
-        column_name="sid",
-        db_column_name="sid",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={**_COMMON, "length": 34, "default": "", "null": False, "unique": True},
-    )
-    manager.add_column(
-        **table,
-        column_name="from_number",
-        db_column_name="from_number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={**_COMMON, "length": 32, "default": "", "null": False, "unique": False},
-    )
-    manager.add_column(
-        **table,
-        column_name="received_at",
-        db_column_name="received_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={**_COMMON, "default": TimestamptzNow(), "null": False, "unique": False},
-    )
+    message = new_table(manager, "InboundMessage", "inbound_message")
+    message.column("id", Serial, primary_key=True)
+    message.column("sid", Varchar, length=34, default="", unique=True)
+    message.column("from_number", Varchar, length=32, default="")
+    message.column("received_at", Timestamptz, default=TimestamptzNow())
     return manager

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Varchar
-from piccolo.columns.indexes import IndexMethod
+
+from runtime.storage.migration_ops import table
 
 ID = "2026-12-01T14:30:00:000000"
 VERSION = "1.38.0"
@@ -17,25 +18,5 @@ DESCRIPTION = "tenant screening sensitivity"
 
 async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="sensitivity",
-        db_column_name="sensitivity",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
+    table(manager, "Tenant", "tenant").column("sensitivity", Varchar, length=16, null=True)
     return manager

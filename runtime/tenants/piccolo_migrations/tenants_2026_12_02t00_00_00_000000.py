@@ -3,106 +3,56 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.indexes import IndexMethod
+
+from runtime.storage.migration_ops import new_table, table
 
 ID = "2026-12-02T00:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "quota notices, usage periods, subscription lifecycle"
 
 
-def _params(**overrides: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "default": "",
-        "null": False,
-        "primary_key": False,
-        "unique": False,
-        "index": False,
-        "index_method": IndexMethod.btree,
-        "choices": None,
-        "db_column_name": None,
-        "secret": False,
-    }
-    return params | overrides
-
-
-_NOW = _params(default=TimestamptzNow())
-_NULL_TIME = _params(default=None, null=True)
-
-_TABLES: dict[str, tuple[str, list[tuple[str, type[Any], dict[str, Any]]]]] = {
-    "QuotaNotice": (
-        "quota_notice",
-        [
-            ("key", Varchar, _params(length=128, unique=True)),
-            ("tenant", Varchar, _params(length=63, index=True)),
-            ("period", Varchar, _params(length=10)),
-            ("metric", Varchar, _params(length=32)),
-            ("threshold", SmallInt, _params(default=0)),
-            ("used", Integer, _params(default=0)),
-            ("allowed", Integer, _params(default=0)),
-            ("source", Varchar, _params(length=16)),
-            ("detail", Text, _params()),
-            ("incident", Integer, _params(default=None, null=True)),
-            ("channel", Varchar, _params(length=8, default="none")),
-            ("status", Varchar, _params(length=16, default="pending")),
-            ("attempts", SmallInt, _params(default=0)),
-            ("next_attempt_at", Timestamptz, _NULL_TIME),
-            ("message_sid", Varchar, _params(length=255, default=None, null=True)),
-            ("error_code", Integer, _params(default=None, null=True)),
-            ("created_at", Timestamptz, _NOW),
-            ("updated_at", Timestamptz, _NOW),
-            ("sent_at", Timestamptz, _NULL_TIME),
-        ],
-    ),
-    "UsagePeriod": (
-        "usage_period",
-        [
-            ("key", Varchar, _params(length=72, unique=True)),
-            ("tenant", Varchar, _params(length=63, index=True)),
-            ("period", Varchar, _params(length=7)),
-            ("plan", Varchar, _params(length=32)),
-            ("screened_minutes", Integer, _params(default=0)),
-            ("alerts", Integer, _params(default=0)),
-            ("contacts", Integer, _params(default=0)),
-            ("overage_minutes", Integer, _params(default=0)),
-            ("rule", Varchar, _params(length=8)),
-            ("amount_cents", Integer, _params(default=0)),
-            ("invoice_item", Varchar, _params(length=255)),
-            ("closed", Boolean, _params(default=False)),
-            ("updated_at", Timestamptz, _NOW),
-        ],
-    ),
-}
-
-
 async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
-    for class_name, (tablename, columns) in _TABLES.items():
-        manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
-        for column_name, column_class, params in columns:
-            manager.add_column(
-                table_class_name=class_name,
-                tablename=tablename,
-                column_name=column_name,
-                db_column_name=column_name,
-                column_class_name=column_class.__name__,
-                column_class=column_class,
-                params=params,
-                schema=None,
-            )
-    for column_name in ("past_due_since", "canceled_at"):
-        manager.add_column(
-            table_class_name="BillingAccount",
-            tablename="billing_account",
-            column_name=column_name,
-            db_column_name=column_name,
-            column_class_name="Timestamptz",
-            column_class=Timestamptz,
-            params=_NULL_TIME,
-            schema=None,
-        )
+    notice = new_table(manager, "QuotaNotice", "quota_notice")
+    notice.column("key", Varchar, length=128, default="", unique=True)
+    notice.column("tenant", Varchar, length=63, default="", index=True)
+    notice.column("period", Varchar, length=10, default="")
+    notice.column("metric", Varchar, length=32, default="")
+    notice.column("threshold", SmallInt, default=0)
+    notice.column("used", Integer, default=0)
+    notice.column("allowed", Integer, default=0)
+    notice.column("source", Varchar, length=16, default="")
+    notice.column("detail", Text, default="")
+    notice.column("incident", Integer, null=True)
+    notice.column("channel", Varchar, length=8, default="none")
+    notice.column("status", Varchar, length=16, default="pending")
+    notice.column("attempts", SmallInt, default=0)
+    notice.column("next_attempt_at", Timestamptz, null=True)
+    notice.column("message_sid", Varchar, length=255, null=True)
+    notice.column("error_code", Integer, null=True)
+    notice.column("created_at", Timestamptz, default=TimestamptzNow())
+    notice.column("updated_at", Timestamptz, default=TimestamptzNow())
+    notice.column("sent_at", Timestamptz, null=True)
+
+    period = new_table(manager, "UsagePeriod", "usage_period")
+    period.column("key", Varchar, length=72, default="", unique=True)
+    period.column("tenant", Varchar, length=63, default="", index=True)
+    period.column("period", Varchar, length=7, default="")
+    period.column("plan", Varchar, length=32, default="")
+    period.column("screened_minutes", Integer, default=0)
+    period.column("alerts", Integer, default=0)
+    period.column("contacts", Integer, default=0)
+    period.column("overage_minutes", Integer, default=0)
+    period.column("rule", Varchar, length=8, default="")
+    period.column("amount_cents", Integer, default=0)
+    period.column("invoice_item", Varchar, length=255, default="")
+    period.column("closed", Boolean, default=False)
+    period.column("updated_at", Timestamptz, default=TimestamptzNow())
+
+    account = table(manager, "BillingAccount", "billing_account")
+    account.column("past_due_since", Timestamptz, null=True)
+    account.column("canceled_at", Timestamptz, null=True)
     return manager

@@ -4,25 +4,26 @@ platform database."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from piccolo.conf.apps import AppConfig
 
 from runtime.calls.preferences import CallerRule, QuietHoursRow
+from runtime.people.service import PEOPLE_MIGRATIONS
 from runtime.people.tables import (
     ContactChange,
+    ErasureRequest,
     ForwardingTest,
     LoginLink,
     OnboardingStep,
     Person,
+    PrivacyAudit,
     SignupRequest,
 )
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
-    app_name="people",
-    migrations_folder_path=Path(__file__).parent / "piccolo_migrations",
+    app_name=PEOPLE_MIGRATIONS.app_name,
+    migrations_folder_path=PEOPLE_MIGRATIONS.folder,
     table_classes=[
         Person,
         OnboardingStep,
@@ -32,5 +33,7 @@ APP_CONFIG = AppConfig(
         QuietHoursRow,
         ContactChange,
         SignupRequest,
+        ErasureRequest,
+        PrivacyAudit,
     ],
 )

@@ -1,0 +1,105 @@
+"""The subscription as desired state: `ethiq billing changes` proposes a Stripe plan change as
+``ethiq:plan`` and a due release as ``ethiq:allowDestroy: true`` in the stack files, never a
+release still inside the retention period, and refuses a plan the declared contacts exceed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from ethiq.cli import app
+from runtime.billing import Accounts
+from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.storage import store_for_url
+from runtime.storage.bind import bind_table
+
+NOW = datetime.now(UTC)
+SALT = "v1:c2FsdA==:v1:abc:def"
+
+
+def _stack(path: Path, contacts: int, **extra: Any) -> None:
+    config = {
+        "ethiq:email": f"{path.stem}@example.org",
+        "ethiq:region": "CA-QC",
+        "ethiq:contacts": [f"+1514555011{n}" for n in range(contacts)],
+        "ethiq:databaseUrl": {"secure": "v1:AAAA:opaque"},  # must survive the rewrite
+        **{f"ethiq:{k}": v for k, v in extra.items()},
+    }
+    path.write_text(yaml.safe_dump({"encryptionsalt": SALT, "config": config}, sort_keys=False))
+
+
+def _seed(url: str) -> None:
+    async def seed() -> None:
+        store = store_for_url(url)
+        try:
+            # Billing's tables are all this needs (the platform's migrations take seconds).
+            table = bind_table(BillingAccount, store.platform_engine())
+            await table.create_table()
+            await bind_table(StripeEvent, store.platform_engine()).create_table()
+            accounts = Accounts(store)
+            for tenant, plan, canceled in [
+                ("upgraded", "family", None),
+                ("downgraded", "solo", None),  # three contacts: more than Solo allows
+                ("released", "solo", NOW - timedelta(days=31)),
+                ("retained", "solo", NOW - timedelta(days=3)),
+                ("local", "solo", None),  # no subscription: set up by hand, not governed
+            ]:
+                await accounts.open(tenant, f"cus_{tenant}", plan)
+                if tenant != "local":
+                    await table.update(
+                        {
+                            table.subscription_id: f"sub_{tenant}",
+                            table.subscription_status: "canceled" if canceled else "active",
+                            table.canceled_at: canceled,
+                        }
+                    ).where(table.tenant == tenant)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+
+
+def test_the_command_as_documented_proposes_plans_and_due_releases(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    _stack(stacks / "Pulumi.upgraded.yaml", 3, plan="solo")
+    _stack(stacks / "Pulumi.downgraded.yaml", 3, plan="family")
+    _stack(stacks / "Pulumi.released.yaml", 1, plan="solo")
+    _stack(stacks / "Pulumi.retained.yaml", 1, plan="solo")
+    _stack(stacks / "Pulumi.local.yaml", 1)
+    before = {p.name: p.read_text() for p in stacks.iterdir()}
+    # In process (the command line as the README gives it): `ethiq` takes seconds to start.
+    runner = CliRunner()
+    env = {"DATABASE_URL": url}
+
+    listed = runner.invoke(app, ["billing", "changes", "--stacks", str(stacks)], env=env)
+    assert listed.exit_code == 0, listed.output
+    lines = sorted(listed.stdout.splitlines())
+    assert [line.split("\t")[:2] for line in lines] == [
+        ["downgraded", "ethiq:plan: solo"],
+        ["released", "ethiq:allowDestroy: true"],
+        ["upgraded", "ethiq:plan: family"],
+    ]
+    assert {p.name: p.read_text() for p in stacks.iterdir()} == before  # listing writes nothing
+
+    written = runner.invoke(
+        app, ["billing", "changes", "--stacks", str(stacks), "--write"], env=env
+    )
+    assert written.exit_code == 1  # one refusal
+    assert "downgraded: refused: ethiq:plan: solo allows 2 emergency contacts" in written.stderr
+    after = {f.stem[len("Pulumi.") :]: yaml.safe_load(f.read_text()) for f in stacks.glob("*")}
+    assert after["upgraded"]["config"]["ethiq:plan"] == "family"
+    assert after["released"]["config"]["ethiq:allowDestroy"] is True
+    assert after["upgraded"]["encryptionsalt"] == SALT
+    assert after["released"]["config"]["ethiq:databaseUrl"] == {"secure": "v1:AAAA:opaque"}
+    for untouched in ("downgraded", "retained", "local"):
+        assert (stacks / f"Pulumi.{untouched}.yaml").read_text() == before[
+            f"Pulumi.{untouched}.yaml"
+        ]

@@ -1,0 +1,358 @@
+"""Privacy rights: a person downloads their data and erases their history from their page (only
+their own tenant's, never another's), transcripts expire per region, erasure is a job of the
+worker; callers in all-party-consent regions hear the consent notice first."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from procrastinate.periodic import PeriodicDeferrer
+
+from runtime.people.service import migrate_people
+from runtime.people.tables import ErasureRequest
+from runtime.privacy.jobs import ERASE, RETENTION
+from runtime.privacy.service import EXPORT_FORMAT, Privacy
+from runtime.settings import PeopleSettings, PrivacySettings, Settings
+from runtime.storage import bind_table, bind_tables, store_for_url
+from runtime.tenants import Registry, TenantRecord
+from tests.people.conftest import Inbox, parts
+from tests.runtime import helpers
+from tests.runtime.helpers import (
+    OPERATOR,
+    REGISTRY_KEY,
+    SCAM_LINES_FR,
+    Harness,
+    harness,
+    make_settings,
+    make_tenant,
+    parse_twiml,
+    sid,
+)
+from tests.runtime.test_transcription import consent_all
+
+AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Pages on plain http (their cookies are not Secure), webhooks signed for that URL."""
+    _, port = smtp
+    monkeypatch.setattr(helpers, "PUBLIC", "http://internal.test:8000")
+    base = make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite")
+    twilio = base.twilio.model_copy(update={"public_url": helpers.PUBLIC})
+    return base.model_copy(update={"twilio": twilio, "people": PeopleSettings(smtp_port=port)})
+
+
+async def _sign_in(h: Harness, inbox: Inbox, tenant: TenantRecord) -> str:
+    email = f"{tenant.slug}@example.org"
+    body = {"slug": tenant.slug, "email": email}
+    assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).status_code == 201
+    await h.client.get("/")
+    csrf = str(h.client.cookies["csrftoken"])
+    await h.client.post("/login", data={"email": email, "_csrf_token": csrf})
+    text, _ = parts(inbox.wait(email, "lien de connexion"))
+    path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+    assert (await h.client.post(path, data={"_csrf_token": csrf})).status_code in {200, 303}
+    return csrf
+
+
+async def _scam_call(h: Harness, tenant: TenantRecord) -> str:
+    """A call whose transcript is a scam: segments, a verdict timeline and alerts."""
+    await consent_all(h, tenant)
+    call_sid, answer = await h.call(tenant)
+    assert answer.status_code == 200
+    for sequence, line in enumerate(SCAM_LINES_FR, start=1):
+        assert (await h.say(tenant, call_sid, sequence, line)).status_code == 204
+    return call_sid
+
+
+async def _counts(h: Harness, tenant: TenantRecord) -> dict[str, int]:
+    t = bind_tables(h.runtime.storage.engine(tenant.slug))
+    return {
+        "calls": await t.Call.count(),
+        "segments": await t.Segment.count(),
+        "verdicts": await t.VerdictEvent.count(),
+        "alerts": await t.Alert.count(),
+        "contacts": await t.Contact.count(),
+        "consents": await t.Consent.count(),
+    }
+
+
+def test_a_person_downloads_and_erases_only_their_own_tenants_data(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    mine, other = make_tenant(region="CA-QC"), make_tenant(region="US-CA", language="en-US")
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            for tenant in (mine, other):
+                await h.add_tenant(tenant)
+            my_call, other_call = await _scam_call(h, mine), await _scam_call(h, other)
+            csrf = await _sign_in(h, inbox, mine)
+            base = f"/people/{mine.slug}/privacy"
+
+            page = await h.client.get(base)
+            assert page.status_code == 200
+            assert 'action="/people/' + mine.slug + '/privacy/erase"' in page.text
+            assert "90 jours" in page.text  # Quebec: ETHIQ_TRANSCRIPT_RETENTION_DAYS' CA
+            assert (await h.client.post(f"{base}/export")).status_code == 403  # no CSRF token
+            theirs = await h.client.post(
+                f"/people/{other.slug}/privacy/export", data={"_csrf_token": csrf}
+            )
+            assert theirs.status_code == 403
+            assert other.phone_number not in theirs.text
+
+            download = await h.client.post(f"{base}/export", data={"_csrf_token": csrf})
+            assert download.status_code == 200
+            assert download.headers["content-disposition"].startswith(
+                f'attachment; filename="ethiq-{mine.slug}-'
+            )
+            assert download.headers["content-type"].startswith("application/json")
+            assert "no-store" in download.headers["cache-control"]
+            data = download.json()
+            assert (data["format"], data["tenant"]) == (EXPORT_FORMAT, mine.slug)
+            assert data["profile"]["person"]["email"] == f"{mine.slug}@example.org"
+            [call] = data["calls"]
+            assert (call["sid"], call["verdict"]) == (my_call, "scam")
+            assert call["reasons"]
+            assert call["verdict_timeline"]
+            assert [s["text"] for s in call["transcript"]] == list(SCAM_LINES_FR)
+            assert {a["contact_number"] for a in data["alerts"]} <= {
+                c.number for c in mine.contacts
+            }
+            assert data["alerts"]
+            assert data["consent_records"]
+            assert set(data["billing"]) == {"account", "usage_periods", "quota_notices"}
+            # Nothing of the other tenant, nor any secret, is in the file.
+            for foreign in (other_call, other.phone_number, other.slug, "US-CA"):
+                assert foreign not in download.text
+            assert mine.auth_token not in download.text
+
+            # Erasure: the typed word is required (either language's), CSRF-safe.
+            before = await _counts(h, mine)
+            assert (before["calls"], before["segments"], before["alerts"]) == (
+                1,
+                3,
+                1,
+            )  # the first contact in the chain
+            wrong = await h.client.post(
+                f"{base}/erase", data={"confirm": "oui", "_csrf_token": csrf}
+            )
+            assert wrong.status_code == 400
+            assert "a été effacé" in wrong.text  # nothing was
+            forged = await h.client.post(f"{base}/erase", data={"confirm": "EFFACER"})
+            assert forged.status_code == 403
+            assert await _counts(h, mine) == before
+
+            # One declared contact was removed from the stack since: it goes with the history.
+            kept, removed = mine.contacts[0], mine.contacts[1]
+            await h.runtime.registry.upsert(replace(mine, contacts=(kept,)))
+            asked = await h.client.post(
+                f"{base}/erase",
+                data={"confirm": " effacer ", "_csrf_token": csrf},
+                follow_redirects=False,
+            )
+            assert asked.status_code == 303
+            assert (await h.client.get(asked.headers["location"])).text.count("en cours") == 1
+            # The worker's daily job runs requests whose job never ran (none runs in the test).
+            await h.runtime.privacy.run_due()
+            after = await _counts(h, mine)
+            assert after == {
+                "calls": 0,
+                "segments": 0,
+                "verdicts": 0,
+                "alerts": 0,
+                "contacts": 1,  # still declared: kept with its consent
+                "consents": 1,
+            }
+            assert (await _counts(h, other))["segments"] == 3  # the other tenant is untouched
+            assert "faite le" in (await h.client.get(base)).text
+
+            # Audited with counts only; a second run (a retried job) erases nothing more.
+            privacy = h.runtime.privacy.privacy
+            [request] = await privacy.requests(mine.slug)
+            again = await privacy.erase(int(request["id"]))
+            assert again.erased == {}
+            audit = await privacy.audit(mine.slug)
+            assert [(a["action"], a["actor"]) for a in audit] == [
+                ("export", "person"),
+                ("erase_request", "person"),  # who asked, when
+                ("erase", "worker"),  # when it was done, what was erased
+            ]
+            erased = audit[2]["counts"]
+            assert (erased["call"], erased["transcript_segment"]) == (1, 3)
+            assert (erased["contact"], erased["contacts_kept"]) == (1, 1)
+            text = json.dumps(audit, default=str)
+            for personal in (kept.number, removed.number, mine.phone_number, "@example.org"):
+                assert personal not in text
+
+            # A caller of the all-party-consent tenant hears the notice before transcription.
+            _, answer = await h.call(other)
+            root = parse_twiml(answer.text)
+            assert [child.tag for child in root][:3] == ["Say", "Say", "Start"]
+            assert "transcribed" in (root[0].text or "")
+            _, plain = await h.call(mine)
+            assert parse_twiml(plain.text)[0].tag == "Start"  # Quebec: one-party consent
+
+    asyncio.run(scenario())
+
+
+def test_transcripts_expire_per_region_and_the_call_and_verdict_stay(tmp_path: Path) -> None:
+    """On SQLite (the embedded default); on PostgreSQL, the worker test below runs it."""
+    database_url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    now = datetime.now(UTC)
+    quebec, new_york = make_tenant(region="CA-QC"), make_tenant(region="US-NY")
+
+    async def scenario() -> None:
+        storage = store_for_url(database_url)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        privacy = Privacy(
+            storage=storage,
+            registry=registry,
+            settings=PrivacySettings(transcript_retention="CA=90,US=30"),
+            clock=lambda: now,
+        )
+        await _people_tables(storage)
+        for tenant in (quebec, new_york):
+            await registry.upsert(tenant)
+            await storage.ensure(tenant.slug)
+            await _call_with_segments(storage, tenant, now, ages_days=(100, 40, 1))
+        result = await privacy.purge_transcripts()
+        assert (result.segments, result.errors) == (1 + 2, 0)
+        assert await _ages(storage, quebec, now) == [40, 1]  # 90 days in Canada
+        assert await _ages(storage, new_york, now) == [1]  # 30 in the US
+        for tenant in (quebec, new_york):
+            t = bind_tables(storage.engine(tenant.slug))
+            assert await t.Call.count() == 1
+            verdicts = await t.VerdictEvent.select().output(load_json=True)
+            assert len(verdicts) == 3  # every verdict stays, with its reasons
+            assert all(v["reasons"] == ["gift cards"] for v in verdicts)
+        again = await privacy.purge_transcripts()
+        assert again.segments == 0
+        [audit] = await privacy.audit(new_york.slug)
+        assert (audit["action"], audit["counts"]) == ("retention", {"transcript_segment": 2})
+        await storage.close()
+
+    asyncio.run(scenario())
+
+
+async def _people_tables(storage: Any) -> None:
+    await migrate_people(storage.platform_engine())
+
+
+async def _call_with_segments(
+    storage: Any, tenant: TenantRecord, now: datetime, ages_days: tuple[int, ...]
+) -> None:
+    t = bind_tables(storage.engine(tenant.slug))
+    started = now - timedelta(days=max(ages_days))
+    await t.Call.insert(
+        t.Call(
+            sid=sid("CA"),
+            from_number="+15145550199",
+            to_number=tenant.phone_number,
+            started_at=started,
+            verdict="scam",
+            reasons=["gift cards"],
+        )
+    )
+    call_id = (await t.Call.select(t.Call.id).first())["id"]  # type: ignore[index]
+    for sequence, age in enumerate(ages_days, start=1):
+        at = now - timedelta(days=age)
+        await t.Segment.insert(
+            t.Segment(
+                call=call_id,
+                track="inbound_track",
+                sequence=sequence,
+                text=f"said {age} days ago",
+                final=True,
+                received_at=at,
+            )
+        )
+        segment = await t.Segment.select(t.Segment.id).where(t.Segment.sequence == sequence).first()
+        assert segment is not None
+        await t.VerdictEvent.insert(
+            t.VerdictEvent(
+                call=call_id,
+                segment=segment["id"],
+                risk=0.9,
+                verdict="scam",
+                reasons=["gift cards"],
+                created_at=at,
+            )
+        )
+
+
+async def _ages(storage: Any, tenant: TenantRecord, now: datetime) -> list[int]:
+    t = bind_tables(storage.engine(tenant.slug))
+    rows = await t.Segment.select(t.Segment.received_at).order_by(t.Segment.received_at)
+    return [
+        round((now - r["received_at"].replace(tzinfo=UTC)).total_seconds() / 86400) for r in rows
+    ]
+
+
+@pytest.mark.services
+def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
+    """On PostgreSQL, as `ethiq worker` runs them: the page's request is a queued job; a
+    request whose job was lost is run by the daily job."""
+    settings = make_settings(postgres.url)
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            jobs = h.runtime.jobs
+            periodic = {
+                key: task.cron
+                for key, task in jobs.app.periodic_registry.periodic_tasks.items()
+                if key[0] == RETENTION
+            }
+            assert periodic == {(RETENTION, "privacy"): settings.worker.privacy}
+            tenant = await h.add_tenant(make_tenant(region="CA-QC"))
+            await _scam_call(h, tenant)
+            privacy = h.runtime.privacy
+            queued = await privacy.privacy.request_erasure(tenant.slug)
+            assert await privacy.privacy.request_erasure(tenant.slug) == queued  # joins it
+            assert await privacy.erase_soon(queued)
+            assert not await privacy.erase_soon(queued)  # one job per request
+            await jobs.app.run_worker_async(
+                queues=jobs.queues, wait=False, install_signal_handlers=False
+            )
+            [done] = await privacy.privacy.requests(tenant.slug)
+            assert (done["state"], done["erased"]["call"]) == ("done", 1)
+            assert (await _counts(h, tenant))["segments"] == 0
+
+            # A crash lost the job of a second request: the periodic job runs it, after the
+            # transcript retention (a US tenant's 40-day-old segment goes, yesterday's stays).
+            await _scam_call(h, tenant)
+            lost = await privacy.privacy.request_erasure(tenant.slug)
+            us = await h.add_tenant(make_tenant(region="US-NY"))
+            now = datetime.now(UTC)
+            await _call_with_segments(h.runtime.storage, us, now, ages_days=(40, 1))
+            tick = int(datetime.now(UTC).timestamp())
+            await PeriodicDeferrer(jobs.app.periodic_registry).defer_jobs(
+                [
+                    (task, tick)
+                    for key, task in jobs.app.periodic_registry.periodic_tasks.items()
+                    if key[0] == RETENTION
+                ]
+            )
+            await jobs.app.run_worker_async(
+                queues=jobs.queues, wait=False, install_signal_handlers=False
+            )
+            r = bind_table(ErasureRequest, h.runtime.storage.platform_engine())
+            row = await r.select(r.state).where(r._meta.primary_key == lost).first()
+            assert row is not None
+            assert row["state"] == "done"
+            assert (await _counts(h, tenant))["calls"] == 0
+            assert await _ages(h.runtime.storage, us, now) == [1]
+            assert ((await _counts(h, us))["calls"], (await _counts(h, us))["verdicts"]) == (1, 2)
+            assert ERASE.startswith("ethiq.privacy.")
+
+    asyncio.run(scenario())
