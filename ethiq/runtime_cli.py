@@ -108,8 +108,9 @@ def worker(
     retention).
 
     Needs a PostgreSQL DATABASE_URL (the job queue is procrastinate's, in that database); run as
-    many as the load needs. Stops gracefully on SIGTERM/SIGINT. With the embedded default
-    (SQLite), `ethiq serve` runs these jobs itself.
+    many as the load needs. Migrates the platform tables its jobs read; serves Prometheus
+    metrics on ETHIQ_HOST:ETHIQ_WORKER_METRICS_PORT. Stops gracefully on SIGTERM/SIGINT. With
+    the embedded default (SQLite), `ethiq serve` runs these jobs itself.
     """
     try:
         settings = Settings.from_env()
@@ -139,17 +140,66 @@ def worker(
 
 async def _work(settings: Settings) -> None:
     import asyncio
+    from contextlib import suppress
 
+    from prometheus_client import start_http_server
+
+    from runtime.metrics import WorkerMetrics
     from runtime.people.service import migrate_people
     from runtime.web.state import Runtime
 
     runtime = Runtime.build(settings)
+    metrics = WorkerMetrics(runtime.metrics.registry)
+    server = None
+    port = settings.worker.metrics_port
+    if port:
+        # A thread of its own: a scrape never waits on a busy event loop, nor blocks it.
+        try:
+            server, _ = start_http_server(
+                port, addr=settings.server.host, registry=runtime.metrics.registry
+            )
+        except OSError as error:
+            # Metrics never stop the jobs: a second worker on one host (its port taken) runs
+            # without them. (In the platform each worker task has its own network.)
+            typer.echo(
+                f"warning: worker metrics not served on {settings.server.host}:{port}: "
+                f"{error.strerror}; set ETHIQ_WORKER_METRICS_PORT to a free port (0: none)",
+                err=True,
+            )
+        else:
+            typer.echo(f"worker metrics on http://{settings.server.host}:{port}/metrics")
+
+    async def measure() -> None:
+        """Refresh the queue's lag and the worker's health every heartbeat."""
+        while True:
+            try:
+                lag, waiting = await runtime.jobs.queue_lag()
+                metrics.queue_lag.set(lag)
+                metrics.waiting.set(waiting)
+                pool = runtime.storage.pool_stats()
+                healthy = await runtime.jobs.healthy() and (pool is None or pool.healthy)
+                metrics.healthy.set(1 if healthy else 0)
+            except Exception as error:
+                metrics.healthy.set(0)
+                typer.echo(f"warning: worker metrics not refreshed: {error!r}", err=True)
+            await asyncio.sleep(settings.worker.heartbeat_s)
+
+    measuring: asyncio.Task[None] | None = None
     try:
+        # Every platform table a job reads, so a fresh database with only workers works: the
+        # registry (and billing's tables, its migrations), the fleet's, the people's.
         await asyncio.wait_for(runtime.registry.migrate(), 30.0)
         await asyncio.wait_for(runtime.fleet.migrate(), 30.0)  # the on-call's alerts
         # The privacy jobs' erasure requests and audit, and the people the notices reach.
         await asyncio.wait_for(migrate_people(runtime.storage.platform_engine()), 30.0)
-        await runtime.jobs.run()
+        measuring = asyncio.create_task(measure(), name="ethiq-worker-metrics")
+        await runtime.jobs.run(metrics=metrics)
     finally:
+        if measuring is not None:
+            measuring.cancel()
+            with suppress(asyncio.CancelledError):
+                await measuring
         await runtime.jobs.close()
         await runtime.registry.close()
+        if server is not None:
+            server.shutdown()

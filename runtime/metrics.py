@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["OTHER_TENANTS", "Metrics"]
+__all__ = ["OTHER_TENANTS", "Metrics", "WorkerMetrics"]
 
 OTHER_TENANTS: Final = "_other"  # the tenant label of tenants beyond the cap
 
@@ -149,6 +149,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.outbox_lag = Histogram(
+            "ethiq_outbox_lag_seconds",
+            "From an alert written (with its verdict) to its first send attempt",
+            buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+            registry=self.registry,
+        )
+
     def tenant(self, slug: str) -> str:
         """``slug`` as a label value while under the cap, else ``_other``."""
         if slug in self._tenants:
@@ -160,3 +167,37 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class WorkerMetrics:
+    """What ``ethiq worker`` adds to its registry (the runtime's own :class:`Metrics`, whose
+    alert counters its jobs move): job outcomes and durations per task, the queue's lag, and
+    the worker's health, refreshed every heartbeat."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.jobs = Counter(
+            "ethiq_jobs_total",
+            "Jobs run by this worker, by task and outcome (succeeded, failed, aborted)",
+            ["task", "outcome"],
+            registry=registry,
+        )
+        self.job_seconds = Histogram(
+            "ethiq_job_seconds",
+            "Time one job ran, by task",
+            ["task"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
+            registry=registry,
+        )
+        self.queue_lag = Gauge(
+            "ethiq_job_queue_lag_seconds",
+            "Age of the oldest job due and not yet started (0: none waiting)",
+            registry=registry,
+        )
+        self.waiting = Gauge(
+            "ethiq_jobs_waiting", "Jobs due and not yet started, every worker's", registry=registry
+        )
+        self.healthy = Gauge(
+            "ethiq_worker_healthy",
+            "1 while a worker heartbeat is fresh and this process's database pool is healthy",
+            registry=registry,
+        )

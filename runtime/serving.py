@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CONTAINER_HOST", "LIVE_PATH", "PORT", "READY_PATH"]
+__all__ = ["CONTAINER_HOST", "LIVE_PATH", "PORT", "READY_PATH", "WORKER_METRICS_PORT"]
 
 PORT: Final = 8000
+# ``ethiq worker`` serves no webhooks: its ``/metrics`` has a port of its own (its task's collector
+# sidecar scrapes it on localhost, like the web tasks' one scrapes :data:`PORT`).
+WORKER_METRICS_PORT: Final = 9464
 # Inside a container the runtime must listen on every interface (the load balancer reaches the
 # task's address); on a laptop ``ethiq serve`` keeps its loopback default.
 CONTAINER_HOST: Final = "0.0.0.0"  # noqa: S104

@@ -34,7 +34,7 @@ from pydantic_settings import (
 )
 
 from runtime.screening.risk import Sensitivity, parse_sensitivity
-from runtime.serving import PORT
+from runtime.serving import PORT, WORKER_METRICS_PORT
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -311,6 +311,22 @@ class WorkerSettings(_Concern):
         "45 3 * * *",
         "cron of the privacy job: transcripts past their region's retention emptied, erasure "
         "requests not finished yet run again (docs/privacy.md)",
+    )
+    pool_size: int = _env(
+        "ETHIQ_JOBS_POOL_SIZE",
+        4,
+        "procrastinate's PostgreSQL pool per process (deferring, fetching and finishing jobs, "
+        "heartbeats; a worker holds one more for LISTEN); the jobs' own queries use "
+        "ETHIQ_DB_POOL_SIZE (docs/architecture.md: connections)",
+        ge=1,
+    )
+    metrics_port: int = _env(
+        "ETHIQ_WORKER_METRICS_PORT",
+        WORKER_METRICS_PORT,
+        "port of `ethiq worker`'s Prometheus `/metrics` (on ETHIQ_HOST; 0: none; a port "
+        "already taken, e.g. by another worker on the host: a warning, no metrics)",
+        ge=0,
+        le=65535,
     )
     heartbeat_s: float = _env(
         "ETHIQ_WORKER_HEARTBEAT_S",

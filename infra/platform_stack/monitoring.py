@@ -23,6 +23,8 @@ import yaml
 __all__ = [
     "COLLECTOR_IMAGE",
     "RULES_FILE",
+    "SCRAPE_JOB",
+    "WORKER_SCRAPE_JOB",
     "Monitoring",
     "MonitoringArgs",
     "collector_config",
@@ -34,6 +36,7 @@ RULES_FILE = Path(__file__).resolve().parents[2] / "ops/prometheus/ethiq-rules.y
 # Pinned like every other tool; AWS publishes the collector on its public ECR gallery.
 COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 SCRAPE_JOB = "ethiq-runtime"  # the job name the rules' `up{job=...}` expects
+WORKER_SCRAPE_JOB = "ethiq-worker"  # `ethiq worker` tasks: their own /metrics port
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def rules_for_workspace(repository: str, rules_file: Path = RULES_FILE) -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
-def collector_config(remote_write_url: str, region: str, port: int) -> str:
-    """The sidecar's configuration: scrape the runtime next door, write to the workspace."""
+def collector_config(remote_write_url: str, region: str, port: int, job: str = SCRAPE_JOB) -> str:
+    """The sidecar's configuration: scrape the runtime (or the worker) next door on ``port``,
+    write to the workspace."""
     config = {
         "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
         "receivers": {
@@ -66,7 +70,7 @@ def collector_config(remote_write_url: str, region: str, port: int) -> str:
                     "global": {"scrape_interval": "15s", "scrape_timeout": "10s"},
                     "scrape_configs": [
                         {
-                            "job_name": SCRAPE_JOB,
+                            "job_name": job,
                             "metrics_path": "/metrics",
                             "static_configs": [{"targets": [f"localhost:{port}"]}],
                         }

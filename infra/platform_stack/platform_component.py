@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from infra.platform_stack.cache import Cache, CacheArgs
 from infra.platform_stack.config import PlatformConfig
+from infra.platform_stack.connections import ConnectionBudget
 from infra.platform_stack.database import Database, DatabaseArgs
 from infra.platform_stack.firewall import Firewall, FirewallArgs
 from infra.platform_stack.monitoring import Monitoring, MonitoringArgs
@@ -17,6 +18,7 @@ from infra.platform_stack.network import Network, NetworkArgs
 from infra.platform_stack.runner import CiRunner, CiRunnerArgs
 from infra.platform_stack.runtime_service import RuntimeService, RuntimeServiceArgs
 from infra.platform_stack.secret_store import PlatformSecrets, SecretsArgs
+from runtime.settings import Settings
 
 __all__ = ["Platform", "PlatformArgs"]
 
@@ -54,16 +56,23 @@ class Platform(pulumi.ComponentResource):
         firewall = Firewall(
             name, FirewallArgs(vpc_id=network.vpc_id, vpc_cidr=config.vpc_cidr), child
         )
-        database = Database(
-            name,
-            DatabaseArgs(
-                subnet_ids=network.private_subnet_ids,
-                security_group_id=firewall.database.id,
-                kms_key_arn=key.arn,
-                password=config.db_password,
-            ),
-            child,
+        database_args = DatabaseArgs(
+            subnet_ids=network.private_subnet_ids,
+            security_group_id=firewall.database.id,
+            kms_key_arn=key.arn,
+            password=config.db_password,
         )
+        # The tasks at their ceilings (and mid-rollout) must fit the database's connections:
+        # refused here, at preview, rather than as "too many clients" under load.
+        ConnectionBudget(
+            web_tasks=max(config.runtime_max_count, config.runtime_count),
+            worker_tasks=max(config.worker_max_count, config.worker_count)
+            if config.worker_count > 0
+            else 0,
+            max_connections=database_args.max_connections,
+            settings=Settings.from_env({}),
+        ).check()
+        database = Database(name, database_args, child)
         cache = Cache(
             name,
             CacheArgs(

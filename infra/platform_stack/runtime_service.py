@@ -23,8 +23,12 @@ import pulumi_aws as aws
 
 from infra.platform_stack.firewall import RUNTIME_PORT
 from infra.platform_stack.image import image_deployer, image_store
-from infra.platform_stack.monitoring import collector_config, collector_container
-from runtime.serving import CONTAINER_HOST, LIVE_PATH
+from infra.platform_stack.monitoring import (
+    WORKER_SCRAPE_JOB,
+    collector_config,
+    collector_container,
+)
+from runtime.serving import CONTAINER_HOST, LIVE_PATH, WORKER_METRICS_PORT
 
 __all__ = ["ERROR_RATE_THRESHOLD", "WORKER_CONTAINER", "RuntimeService", "RuntimeServiceArgs"]
 
@@ -298,16 +302,30 @@ class RuntimeService(pulumi.ComponentResource):
         """``ethiq worker`` tasks: the same image, secrets and environment as the web tasks, no
         port and no load balancer (they only reach PostgreSQL, Redis, Twilio and SMTP), scaled
         on CPU between ``worker_count`` and ``worker_max_count``."""
+        # Its /metrics (job outcomes, queue lag, health) on localhost, for the task's collector.
+        environment = {**args.environment, "ETHIQ_WORKER_METRICS_PORT": str(WORKER_METRICS_PORT)}
         container = RuntimeService._container(
-            args, image, roles.logs, WORKER_CONTAINER, args.environment
+            args, image, roles.logs, WORKER_CONTAINER, environment
         )
         container["command"] = ["worker"]  # the image's entry point is `ethiq`
+        containers: list[pulumi.Input[Any]] = [container]
+        if args.metrics_remote_write_url is not None and args.metrics_workspace_arn is not None:
+            # The task role (shared) may already write to the workspace (_task_definition).
+            containers.append(
+                pulumi.Output.all(args.metrics_remote_write_url, roles.logs.name).apply(
+                    lambda a: collector_container(
+                        collector_config(a[0], args.region, WORKER_METRICS_PORT, WORKER_SCRAPE_JOB),
+                        a[1],
+                        args.region,
+                    )
+                )
+            )
         task = RuntimeService._fargate_task(
             f"{name}-worker-task",
             f"{name}-worker",
             (args.worker_cpu, args.worker_memory),
             roles,
-            [container],
+            containers,
             child,
         )
         service = aws.ecs.Service(

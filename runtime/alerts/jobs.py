@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -53,6 +54,7 @@ from procrastinate.testing import InMemoryConnector
 from runtime.alerts.invitations import Invitations, InvitePass
 from runtime.alerts.notices import NoticePass, Notices
 from runtime.alerts.outbox import Outbox, PassResult
+from runtime.metrics import WorkerMetrics
 from runtime.settings import Settings
 from runtime.tenants import Registry
 
@@ -95,8 +97,10 @@ class AlertJobs:
             connector = PsycopgConnector(
                 conninfo=self._url,
                 min_size=1,
-                # The worker's jobs, its LISTEN connection and heartbeat, the deferrals.
-                max_size=settings.worker.concurrency + 3,
+                # Deferrals, fetches, finishes, heartbeats: short queries, so a few connections
+                # serve any concurrency; LISTEN takes one more, outside the pool. Bounded so
+                # that N web + M worker processes fit max_connections (docs/architecture.md).
+                max_size=settings.worker.pool_size,
                 timeout=settings.database.acquire_timeout_s * 5,
             )
         else:
@@ -209,13 +213,19 @@ class AlertJobs:
     # --- running -------------------------------------------------------------------------
 
     async def run(
-        self, *, name: str = "ethiq-worker", install_signal_handlers: bool = True
+        self,
+        *,
+        name: str = "ethiq-worker",
+        install_signal_handlers: bool = True,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
-        """Run a worker until stopped (``ethiq worker``: SIGTERM/SIGINT end it gracefully)."""
+        """Run a worker until stopped (``ethiq worker``: SIGTERM/SIGINT end it gracefully);
+        ``metrics`` counts its jobs' outcomes and durations."""
         await self.open()
         await self.sweep()
         worker = self._settings.worker
         await self.app.run_worker_async(
+            worker_middleware=[] if metrics is None else [_measured(metrics)],
             queues=self.queues,
             name=name,
             concurrency=worker.concurrency,
@@ -275,6 +285,26 @@ class AlertJobs:
         )
         return bool(row and row["alive"])
 
+    async def queue_lag(self) -> tuple[float, int]:
+        """Seconds the oldest due job of this worker's queues has waited, and how many wait
+        (PostgreSQL; the embedded queue reports none). A job waits from its ``schedule_at``,
+        or from its deferral."""
+        if not self.durable:
+            return 0.0, 0
+        await self.open()
+        row = await self.app.connector.execute_query_one_async(
+            "SELECT count(*) AS waiting, coalesce(extract(epoch FROM now() - "
+            "min(coalesce(j.scheduled_at, e.at))), 0)::float AS lag "
+            "FROM procrastinate_jobs j LEFT JOIN procrastinate_events e "
+            "ON e.job_id = j.id AND e.type = 'deferred' "
+            "WHERE j.status = 'todo' AND j.queue_name = ANY(%(queues)s) "
+            "AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())",
+            queues=self.queues,
+        )
+        if not row:
+            return 0.0, 0
+        return max(float(row["lag"]), 0.0), int(row["waiting"])
+
     async def _ensure_schema(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
             await conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
@@ -286,3 +316,24 @@ class AlertJobs:
                     await conn.execute(SchemaManager.get_schema())
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
+def _measured(metrics: WorkerMetrics) -> Callable[..., Awaitable[Any]]:
+    """A procrastinate worker middleware: each job's outcome and duration, by task."""
+
+    async def middleware(call_next: Callable[[], Awaitable[Any]], context: Any, _: Any) -> Any:
+        task = context.job.task_name
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            result = await call_next()
+            outcome = "succeeded"
+            return result
+        except asyncio.CancelledError:
+            outcome = "aborted"
+            raise
+        finally:
+            metrics.jobs.labels(task, outcome).inc()
+            metrics.job_seconds.labels(task).observe(time.perf_counter() - started)
+
+    return middleware

@@ -227,7 +227,9 @@ class Outbox:
     ) -> Mapping[str, Any] | None:
         """Take the row for one delivery attempt (lease); ``None`` if someone else holds it."""
         alert = tables.Alert
-        return await self._leased.claim(alert, alert_id, now, alert.call, alert.contact)
+        return await self._leased.claim(
+            alert, alert_id, now, alert.call, alert.contact, alert.created_at
+        )
 
     async def _finish(self, tables: TenantTables, alert_id: int, values: dict[str, Any]) -> None:
         await self._leased.finish(tables.Alert, alert_id, values, self._clock())
@@ -263,6 +265,9 @@ class Outbox:
         now: datetime,
     ) -> None:
         alert_id, attempts = int(claimed["id"]), int(claimed["attempts"])
+        written = as_utc(claimed.get("created_at"))
+        if attempts == 1 and written is not None:  # the outbox's lag, first attempts only
+            self._metrics.outbox_lag.observe(max((now - written).total_seconds(), 0.0))
         call = (
             await tables.Call.select()
             .where(tables.Call.id == claimed["call"])

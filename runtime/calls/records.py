@@ -8,7 +8,8 @@ warning, one set of alerts, written in the same transaction as the verdict row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -18,21 +19,24 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.utils.encoding import dump_json
 
 from runtime.screening.engine import Assessment
-from runtime.storage import TenantTables, check_widths, raw_fetch
+from runtime.storage import RawFetch, TenantTables, check_widths, raw_fetch
 from runtime.storage.tables import AlertStatus, ConsentKind
 from runtime.tenants import TenantContact
 
 __all__ = [
     "RANK",
     "Escalation",
+    "StoredSegment",
     "alert_next_contacts",
     "as_utc",
     "call_by_sid",
     "consented_contacts",
     "insert_call",
     "mark_degraded",
+    "read_for_segment",
     "record_answered_call",
     "record_assessment",
+    "store_final_segment",
     "sync_contacts",
     "transaction",
 ]
@@ -163,6 +167,105 @@ async def record_answered_call(
         dump_json(list(assessment.reasons)),
         now,
     )
+
+
+# A final transcript segment on PostgreSQL, in two statements (no BEGIN/COMMIT, each atomic by
+# itself). First a read: the call, whether this segment is already stored (Twilio's retry), and
+# the final segments the caller's session has not been fed. Then, once the session has scored
+# the text, one write: the segment, its verdict row and the call's risk or new verdict commit
+# together, and only if the segment was new. An escalation to ``scam`` writes alerts too: it
+# keeps the transactional path (:func:`record_assessment`).
+_SEGMENT_READ_SQL: Final = (
+    'SELECT c."id", c."started_at", c."outcome", c."from_number", c."to_number", '
+    'c."forwarded_from", c."stir_verstat", c."caller_name", c."verdict", c."risk", '
+    'EXISTS (SELECT 1 FROM {schema}."transcript_segment" s WHERE s."call" = c."id" '
+    'AND s."track" = $2 AND s."sequence" = $3) AS "seen", '
+    '(SELECT coalesce(json_agg(json_build_array(s."id", s."track", s."text", s."t_seconds") '
+    'ORDER BY s."id"), \'[]\') FROM {schema}."transcript_segment" s WHERE s."call" = c."id" '
+    'AND s."final" AND s."id" > $4) AS "unfed" '
+    'FROM {schema}."call" c WHERE c."sid" = $1'
+)
+_SEGMENT_INSERT: Final = (
+    'WITH s AS (INSERT INTO {schema}."transcript_segment" ("call", "track", "sequence", "text", '
+    '"confidence", "final", "t_seconds", "received_at") VALUES ($1, $2, $3, $4, $5, true, $6, '
+    '$7) ON CONFLICT DO NOTHING RETURNING "id"), '
+    'v AS (INSERT INTO {schema}."verdict" ("call", "segment", "at_seconds", "risk", "verdict", '
+    '"reasons", "created_at") SELECT $1, s."id", $6, $8, $9, $10::json, $7 FROM s), '
+)
+# The verdict stays: the call's risk only rises.
+_SEGMENT_RISK_SQL: Final = (  # constants only: no input in the text
+    _SEGMENT_INSERT  # noqa: S608
+    + 'u AS (UPDATE {schema}."call" SET "risk" = $8 WHERE "id" = $1 '
+    'AND ("risk" IS NULL OR "risk" < $8) AND EXISTS (SELECT 1 FROM s)) '
+    'SELECT s."id", 0::bigint AS "won" FROM s'
+)
+# The verdict rises, unless another event or process moved it first ($11: the one we read).
+_SEGMENT_ESCALATE_SQL: Final = (
+    _SEGMENT_INSERT  # noqa: S608
+    + 'u AS (UPDATE {schema}."call" SET "verdict" = $9, "risk" = $8, '
+    '"reasons" = $10::json WHERE "id" = $1 AND "verdict" IS NOT DISTINCT FROM $11::varchar '
+    'AND EXISTS (SELECT 1 FROM s) RETURNING "id") '
+    'SELECT s."id", (SELECT count(*) FROM u) AS "won" FROM s'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSegment:
+    """What the segment read found: the call (``None``: no such call), whether the segment is
+    already stored, and the unfed final segments (id, track, text, t_seconds) by id."""
+
+    call: dict[str, Any] | None
+    seen: bool = False
+    unfed: tuple[tuple[int, str, str, float], ...] = ()
+
+
+async def read_for_segment(
+    fetch: RawFetch, sid: str, track: str, sequence: int, fed_upto: int
+) -> StoredSegment:
+    """The read of a final segment on PostgreSQL (one statement)."""
+    rows = await fetch(_SEGMENT_READ_SQL, sid, track, sequence, fed_upto)
+    if not rows:
+        return StoredSegment(None)
+    row = dict(rows[0])
+    unfed = tuple(
+        (int(i), str(t), str(text), float(at)) for i, t, text, at in json.loads(row.pop("unfed"))
+    )
+    return StoredSegment(row, bool(row.pop("seen")), unfed)
+
+
+async def store_final_segment(
+    fetch: RawFetch,
+    *,
+    call: Mapping[str, Any],
+    segment: Mapping[str, Any],
+    assessment: Assessment,
+) -> tuple[int, Escalation] | None:
+    """Write a final segment with its verdict row and the call's risk or verdict (one
+    statement); ``None`` if the segment was stored meanwhile (nothing written). Not for an
+    escalation to ``scam``, whose alerts need :func:`record_assessment`."""
+    before: str | None = call["verdict"]
+    escalating = RANK[assessment.verdict] > RANK[before]
+    args: list[Any] = [
+        call["id"],
+        segment["track"],
+        segment["sequence"],
+        segment["text"],
+        segment["confidence"],
+        segment["t_seconds"],
+        segment["received_at"],
+        assessment.risk,
+        assessment.verdict,
+        dump_json(list(assessment.reasons)),
+    ]
+    if escalating:
+        rows = await fetch(_SEGMENT_ESCALATE_SQL, *args, before)
+    else:
+        rows = await fetch(_SEGMENT_RISK_SQL, *args)
+    if not rows:
+        return None
+    won = bool(rows[0]["won"])
+    escalation = Escalation(before, assessment.verdict) if won else Escalation(before, before)
+    return int(rows[0]["id"]), escalation
 
 
 async def sync_contacts(tables: TenantTables, contacts: Sequence[TenantContact]) -> dict[str, int]:

@@ -23,13 +23,16 @@ from runtime.calls.campaigns import Campaigns, ScamSurge
 from runtime.calls.live import CallUpdater
 from runtime.calls.preferences import CallRules, spoofed
 from runtime.calls.records import (
+    RANK,
     Escalation,
     as_utc,
     call_by_sid,
     insert_call,
     mark_degraded,
+    read_for_segment,
     record_answered_call,
     record_assessment,
+    store_final_segment,
     transaction,
 )
 from runtime.calls.sessions import LiveSession, SessionCache
@@ -40,7 +43,7 @@ from runtime.screening.engine import Assessment, ScreeningSession
 from runtime.screening.model import CallMeta, Segment
 from runtime.screening.risk import Sensitivity
 from runtime.settings import Settings
-from runtime.storage import TenantStore, TenantTables, bind_tables
+from runtime.storage import RawFetch, TenantStore, TenantTables, bind_tables, raw_fetch
 from runtime.telephony import paths, twiml
 from runtime.telephony.consent import needs_consent_notice
 from runtime.telephony.signatures import public_url
@@ -366,10 +369,17 @@ class CallService:
         key = self._key(tenant, sid)
         # The segment, the verdict it leads to and the alerts commit together or not at all:
         # if anything fails, Twilio's retry of this event finds no segment and redoes the work.
+        fetch = raw_fetch(tables.Call._meta.db)
         async with self._sessions.lock(key):
             try:
-                async with transaction(tables.Call._meta.db):
-                    assessed = await self._store_and_assess(tenant, tables, key, params)
+                fast = None
+                if fetch is not None and params.get("Final", "").lower() == "true":
+                    fast = await self._final_segment(tenant, tables, fetch, key, params)
+                if fast is not None:
+                    assessed = fast
+                else:
+                    async with transaction(tables.Call._meta.db):
+                        assessed = await self._store_and_assess(tenant, tables, key, params)
             except BaseException:
                 # The session may have been fed text that did not commit: rebuild it from
                 # what is stored on the next event.
@@ -429,6 +439,106 @@ class CallService:
                 "See the campaign callers on the operator page (/ops).",
             )
 
+    def _segment_values(
+        self, sid: str, params: Mapping[str, str], started_at: datetime | None
+    ) -> dict[str, Any]:
+        """The segment row of a transcription event (``call`` left to the caller)."""
+        text, confidence = _transcript(params.get("TranscriptionData", ""))
+        limit = self._settings.screening.max_segment_chars
+        if len(text) > limit:  # speech segments are sentences; a huge one is hostile or broken
+            logger.warning("call %s: transcript segment of %d characters cut", sid, len(text))
+            text = text[:limit]
+        received = self._clock()
+        at = _parse_iso(params.get("Timestamp")) or received
+        started = as_utc(started_at) or received
+        try:
+            sequence = int(params.get("SequenceId", "0"))
+        except ValueError:
+            sequence = 0
+        return {
+            "track": params.get("Track", "")[:16],
+            "sequence": sequence,
+            "text": text,
+            "confidence": confidence,
+            "final": params.get("Final", "").lower() == "true",
+            "t_seconds": max(0.0, (at - started).total_seconds()),
+            "received_at": received,
+        }
+
+    async def _final_segment(
+        self,
+        tenant: TenantRecord,
+        tables: TenantTables,
+        fetch: RawFetch,
+        key: str,
+        params: Mapping[str, str],
+    ) -> _Assessed | None:
+        """A final segment on PostgreSQL in two round trips (``records.read_for_segment``,
+        ``records.store_final_segment``); an escalation to ``scam`` writes its alerts in one
+        transaction. ``None``: not for this path (no call row yet, no text), nothing done."""
+        sid = params.get("CallSid", "")
+        text, _ = _transcript(params.get("TranscriptionData", ""))
+        if not text.strip():
+            return None
+        try:
+            sequence = int(params.get("SequenceId", "0"))
+        except ValueError:
+            sequence = 0
+        live = self._sessions.get(key)
+        track = params.get("Track", "")[:16]
+        stored = await read_for_segment(
+            fetch, sid, track, sequence, 0 if live is None else live.fed_upto
+        )
+        call = stored.call
+        if call is None:
+            return None
+        if stored.seen:  # Twilio's retry of a segment we have
+            return _Assessed(None, Escalation(None, None))
+        values = self._segment_values(sid, params, call["started_at"])
+        live = live or await self._rebuild(tenant, call)
+        assessment = live.session.assessment
+        for segment_id, row_track, row_text, t_seconds in stored.unfed:
+            if segment_id <= live.fed_upto:
+                continue
+            speaker = speaker_for(row_track, self._settings.twilio.caller_track)
+            assessment = live.session.feed(Segment(t_seconds, speaker, row_text))
+            live.fed_upto = segment_id
+        speaker = speaker_for(values["track"], self._settings.twilio.caller_track)
+        assessment = live.session.feed(Segment(values["t_seconds"], speaker, values["text"]))
+        if assessment.verdict == "scam" and RANK["scam"] > RANK[call["verdict"]]:
+            async with transaction(tables.Call._meta.db):
+                segment = tables.Segment
+                inserted = (
+                    await segment.insert(segment(call=call["id"], **values))
+                    .on_conflict(action="DO NOTHING")
+                    .returning(segment.id)
+                    .run()
+                )
+                if not inserted:
+                    written = None
+                else:
+                    segment_id = int(inserted[0]["id"])
+                    escalation = await record_assessment(
+                        tables,
+                        call_id=call["id"],
+                        assessment=assessment,
+                        at_seconds=values["t_seconds"],
+                        contacts=tenant.contacts,
+                        segment_id=segment_id,
+                        now=values["received_at"],
+                    )
+                    written = (segment_id, escalation)
+        else:
+            written = await store_final_segment(
+                fetch, call=call, segment=values, assessment=assessment
+            )
+        if written is None:  # stored meanwhile by another event: the session saw it twice
+            self._sessions.drop(key)
+            return _Assessed(None, Escalation(None, None))
+        live.fed_upto, escalation = written
+        self._sessions.put(key, live)
+        return _Assessed(call, escalation, assessment.typology)
+
     async def _store_and_assess(
         self,
         tenant: TenantRecord,
@@ -446,39 +556,16 @@ class CallService:
             )
             call = await call_by_sid(tables, sid)
             assert call is not None  # noqa: S101 - just inserted
-        text, confidence = _transcript(params.get("TranscriptionData", ""))
-        limit = self._settings.screening.max_segment_chars
-        if len(text) > limit:  # speech segments are sentences; a huge one is hostile or broken
-            logger.warning("call %s: transcript segment of %d characters cut", sid, len(text))
-            text = text[:limit]
-        final = params.get("Final", "").lower() == "true"
-        received = self._clock()
-        at = _parse_iso(params.get("Timestamp")) or received
-        started = as_utc(call["started_at"]) or received
-        t_seconds = max(0.0, (at - started).total_seconds())
+        values = self._segment_values(sid, params, call["started_at"])
+        t_seconds, received = values["t_seconds"], values["received_at"]
         segment = tables.Segment
-        try:
-            sequence = int(params.get("SequenceId", "0"))
-        except ValueError:
-            sequence = 0
         inserted = (
-            await segment.insert(
-                segment(
-                    call=call["id"],
-                    track=params.get("Track", "")[:16],
-                    sequence=sequence,
-                    text=text,
-                    confidence=confidence,
-                    final=final,
-                    t_seconds=t_seconds,
-                    received_at=received,
-                )
-            )
+            await segment.insert(segment(call=call["id"], **values))
             .on_conflict(action="DO NOTHING")
             .returning(segment.id)
             .run()
         )
-        if not inserted or not final or not text.strip():
+        if not inserted or not values["final"] or not values["text"].strip():
             return _Assessed(None, Escalation(None, None))  # a retry we have, or a partial
         live = self._sessions.get(key) or await self._rebuild(tenant, call)
         rows = (

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from runtime.metrics import Metrics
+from runtime.metrics import Metrics, WorkerMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "ops/prometheus/ethiq-rules.yml"
@@ -48,9 +48,17 @@ def _dashboard_exprs() -> list[str]:
     return [t["expr"] for panel in dashboard["panels"] for t in panel.get("targets", [])]
 
 
+def _exported() -> list[Any]:
+    """Every metric family a runtime exports: ``ethiq serve``'s, and ``ethiq worker``'s (the
+    same, plus its own on the same registry)."""
+    metrics = Metrics()
+    WorkerMetrics(metrics.registry)
+    return list(metrics.registry.collect())
+
+
 def _exported_metric_names() -> set[str]:
     names: set[str] = set()
-    for family in Metrics().registry.collect():
+    for family in _exported():
         names.add(family.name)
         names.update(sample.name for sample in family.samples)
         if family.type == "histogram":
@@ -125,7 +133,7 @@ def test_rules_and_dashboard_name_only_exported_metrics() -> None:
     assert used <= exported, f"not exported by the runtime: {sorted(used - exported)}"
     panels_metrics = {m for e in _dashboard_exprs() for m in METRIC_RE.findall(e)}
     families = {name.removesuffix("_bucket") for name in panels_metrics}
-    exported_families = {f.name for f in Metrics().registry.collect()}
+    exported_families = {f.name for f in _exported()}
     missing = {f for f in exported_families if not any(m.startswith(f) for m in families)}
     assert not missing, f"metrics with no dashboard panel: {sorted(missing)}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any, cast
@@ -12,10 +13,13 @@ import pytest
 import yaml
 
 from infra.platform_stack import program
+from infra.platform_stack.config import PlatformConfig
+from infra.platform_stack.connections import ConnectionBudget, ConnectionBudgetError
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
 from infra.platform_stack.monitoring import RULES_FILE
 from infra.platform_stack.platform_component import Platform
-from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT
+from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT, WORKER_METRICS_PORT
+from runtime.settings import Settings
 from tests.platform.conftest import (
     DEPLOYED_IMAGE,
     RecordingMonitor,
@@ -143,7 +147,11 @@ def test_database_and_cache_are_private_and_encrypted(monitor: RecordingMonitor)
     assert db["deletionProtection"] is True
     assert db["skipFinalSnapshot"] is False
     params = monitor.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]
-    assert [(p["name"], p["value"]) for p in params] == [("rds.force_ssl", "1")]
+    assert [(p["name"], p["value"]) for p in params] == [
+        ("rds.force_ssl", "1"),
+        ("max_connections", "450"),
+    ]
+    assert params[1]["applyMethod"] == "pending-reboot"  # a static parameter
     redis = monitor.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
     assert redis["atRestEncryptionEnabled"] is True
     assert redis["transitEncryptionEnabled"] is True
@@ -408,7 +416,9 @@ def test_a_worker_service_runs_the_jobs_and_the_web_tasks_leave_them(
     [task] = [
         t for t in monitor.of_type("aws:ecs/taskDefinition:TaskDefinition") if "worker" in t.name
     ]
-    [worker] = json.loads(reveal(task.inputs["containerDefinitions"]))
+    containers = {c["name"]: c for c in json.loads(reveal(task.inputs["containerDefinitions"]))}
+    assert set(containers) == {"worker", "metrics-collector"}
+    worker = containers["worker"]
     assert worker["command"] == ["worker"]  # `ethiq worker`: the image's entry point is ethiq
     assert worker["image"] == DEPLOYED_IMAGE
     assert "portMappings" not in worker  # nothing connects to it
@@ -423,6 +433,19 @@ def test_a_worker_service_runs_the_jobs_and_the_web_tasks_leave_them(
     assert web_env["ETHIQ_OUTBOX_WORKER"] == "off"
     assert "ETHIQ_OUTBOX_WORKER" not in worker_env
     assert "ETHIQ_PORT" not in worker_env
+    # Its collector scrapes the worker's own metrics port, under a job of its own.
+    config = yaml.safe_load(
+        next(
+            e["value"]
+            for e in containers["metrics-collector"]["environment"]
+            if e["name"] == "AOT_CONFIG_CONTENT"
+        )
+    )
+    [job] = config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert job["job_name"] == "ethiq-worker"
+    port = worker_env["ETHIQ_WORKER_METRICS_PORT"]
+    assert job["static_configs"] == [{"targets": [f"localhost:{port}"]}]
+    assert int(port) == WORKER_METRICS_PORT
     [service] = [s for s in monitor.of_type("aws:ecs/service:Service") if "worker" in s.name]
     assert "loadBalancers" not in service.inputs or not service.inputs["loadBalancers"]
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
@@ -482,3 +505,30 @@ def test_the_image_deployer_is_trusted_from_the_deploy_environment_only(
         "ecs:UpdateService",
         "iam:PassRole",
     }
+
+
+def test_the_runtime_at_its_ceilings_fits_the_database_connections() -> None:
+    """10 web tasks (1 process: 10 pool + 4 procrastinate) and 4 workers (10 + 4 + LISTEN),
+    doubled mid-rollout, plus the headroom: within the 450 the database declares."""
+    defaults: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(PlatformConfig)}
+    budget = ConnectionBudget(
+        web_tasks=defaults["runtime_max_count"],
+        worker_tasks=defaults["worker_max_count"],
+        max_connections=DatabaseArgs.max_connections,
+        settings=Settings.from_env({}),
+    )
+    assert (budget.per_web_process, budget.per_worker_process) == (14, 15)
+    assert budget.peak == 2 * (10 * 14 + 4 * 15) + 10 == 410
+    budget.check()
+    # The web tasks running the jobs themselves hold procrastinate's LISTEN connection too.
+    inline = dataclasses.replace(budget, worker_tasks=0)
+    assert inline.per_web_process == 15
+
+
+def test_ceilings_beyond_the_database_connections_are_refused_at_preview(
+    event_loop: asyncio.AbstractEventLoop,
+) -> None:
+    with pytest.raises(ConnectionBudgetError, match=r"platform:runtimeMaxCount") as refused:
+        _up({"platform:runtimeMaxCount": "20"})
+    assert "up to 690 database connections" in str(refused.value)
+    assert "max_connections 450" in str(refused.value)
