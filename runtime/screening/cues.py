@@ -88,11 +88,19 @@ _NEGATION: Final = re.compile(
 _POST_VERBAL: Final = re.compile(r"\b(?:pas|jamais|aucun|aucune|ni)\b")
 _NEGATION_REACH: Final = 8  # words before a cue in which a negation applies to it
 _POST_VERBAL_REACH: Final = 4
+# Characters before a cue that the negation check reads: the reach in words plus room for the
+# benign idioms it skips. Bounded, so a long unpunctuated segment with many negated matches
+# costs its length, not its length squared (one check per match used to read the whole prefix).
+NEGATION_CONTEXT: Final = 240
 
 
 def _negated(window: str, start: int, current_from: int) -> bool:
     """Whether a negation precedes ``start`` in the same segment (or in the tail it spans)."""
     context_start = current_from if start >= current_from else 0
+    if start - context_start > NEGATION_CONTEXT:
+        # Cut at a word boundary: a partial first word could read as a negation ("n", "ne").
+        cut = window.find(" ", start - NEGATION_CONTEXT, start)
+        context_start = start if cut < 0 else cut + 1
     sentence = window[context_start:start].rsplit(" . ", 1)[-1]
     words = _BENIGN.sub(" ", sentence).split()
     near = " ".join(words[-_POST_VERBAL_REACH:])
