@@ -53,6 +53,7 @@ __all__ = [
     "cross_validate",
     "fit",
     "fold_models",
+    "fold_of",
     "leave_one_source_out",
     "load_calls",
     "main",
@@ -545,6 +546,11 @@ def _folds(calls: Sequence[Call]) -> list[int]:
         for i, group in enumerate(sorted(members)):
             fold_of.setdefault(group, i % FOLDS)
     return [fold_of[call.group] for call in calls]
+
+
+def fold_of(calls: Sequence[Call]) -> dict[str, int]:
+    """The cross-validation fold of each call, by id (for per-fold figures)."""
+    return {call.record.id: fold for call, fold in zip(calls, _folds(calls), strict=True)}
 
 
 def fold_models(calls: Sequence[Call], l2: float | None = None) -> list[LinearModel]:
