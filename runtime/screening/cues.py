@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["ASKS", "SETUPS", "Cue", "Group", "Hit", "cue", "find_cues"]
+__all__ = [
+    "ACCOUNT_PROBLEMS",
+    "AGENCIES",
+    "ASKS",
+    "LEGAL_PROBLEMS",
+    "PRETEXT_PAIRS",
+    "SERVICE_DESK",
+    "SETUPS",
+    "Cue",
+    "Group",
+    "Hit",
+    "cue",
+    "find_cues",
+]
 
 
 class Group(StrEnum):
@@ -41,6 +54,27 @@ ASKS: Final = frozenset({Group.PAYMENT, Group.CREDENTIAL, Group.REMOTE, Group.RO
 SETUPS: Final = frozenset(
     {Group.AUTHORITY, Group.PROBLEM, Group.THREAT, Group.LURE, Group.PRESSURE, Group.SECRECY}
 )
+# The other half of the pattern, before any ask: the caller presents as an institution and tells
+# the person of a problem that institution does not phone people about: a company's service desk
+# (a tech company, a support or refund line) and a problem with their own account, device, order
+# or subscription; an agency (tax office, police, an official case file) and a legal threat, a
+# suspension or their identity used in a crime. Real scam calls are often cut, or handed over,
+# before the ask comes. Pairs of sets of lexicon keys: one of each side, both said by the caller.
+SERVICE_DESK: Final = frozenset({"tech_company", "support_line"})
+ACCOUNT_PROBLEMS: Final = frozenset(
+    {
+        "account_problem",
+        "computer_problem",
+        "identity_problem",
+        "refund_pretext",
+        "unwanted_order",
+        "verification_pretext",
+        "warranty",
+    }
+)
+AGENCIES: Final = frozenset({"government", "police", "case_file", "investigator"})
+LEGAL_PROBLEMS: Final = frozenset({"identity_problem", "legal_threat", "suspension"})
+PRETEXT_PAIRS: Final = ((SERVICE_DESK, ACCOUNT_PROBLEMS), (AGENCIES, LEGAL_PROBLEMS))
 
 
 @dataclass(frozen=True, slots=True)

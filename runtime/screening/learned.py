@@ -43,6 +43,7 @@ RECENT_SEGMENTS: Final = 8  # the window of the recent-evidence features (also t
 CUE_SCALE = 1.0  # same for the per-cue features: their families and the rule score carry most
 NGRAM_SCALE = 0.5  # smaller values regularise the n-gram features more than the cues
 RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the feature near unit scale
+FLOORED: Final = "pattern:pretext_pair"  # a feature under which the rules are a floor
 MODEL_FILE: Final = Path(__file__).with_name("data") / "model.json"
 _FORMAT: Final = "ethiq-screening-linear/1"
 
@@ -142,10 +143,13 @@ class LinearModel:
         """The call's log-odds: the model's, with the rules as a floor where data is silent.
 
         No real French scam and few recorded robocalls exist to learn from, so for French calls
-        and calls with a robocall cue the rules' own log-odds is a floor (the rule path).
+        and calls with a robocall cue the rules' own log-odds is a floor (the rule path). So it
+        is for a pretext pair (an institution and a problem it never phones about): the training
+        scams that have one always reach their ask, so the model learns it from the ask alone,
+        and the n-grams of real speech learned from legitimate calls would drown it.
         """
         learned = self.logit(features)
-        if features.get("lang:fr") or features.get("group:robocall"):
+        if features.get("lang:fr") or features.get("group:robocall") or features.get(FLOORED):
             return max(learned, features["rule"] / RULE_SCALE)
         return learned
 
