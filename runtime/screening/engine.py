@@ -163,14 +163,14 @@ class ScreeningSession:
 
     def features(self) -> dict[str, float]:
         """The learned layer's features for the call so far (training replays calls with it)."""
-        return self._features(self._rule_logit())
+        return self._features(self._rule_logit(pretext_pair=False))
 
-    def _rule_logit(self) -> float:
+    def _rule_logit(self, pretext_pair: bool) -> float:
         by_group: dict[Group, list[float]] = {}
         for evidence in self._evidence.values():
             by_group.setdefault(evidence.cue.group, []).append(evidence.strength)
         groups = {group: diminishing(values) for group, values in by_group.items()}
-        return combine(groups, sum(self._metadata.values()), self._pretext_pair())
+        return combine(groups, sum(self._metadata.values()), pretext_pair and self._pretext_pair())
 
     def _pretext_pair(self) -> bool:
         """Whether the caller (not the person repeating it) claimed an institution and a problem
@@ -194,7 +194,7 @@ class ScreeningSession:
             if recent & ASKS and recent & SETUPS:
                 features["recent:ask_with_setup"] = 1.0
         if self._pretext_pair():
-            features["pattern:pretext_pair"] = 1.0
+            features[learned.PRETEXT_FLOOR] = 1.0
         if self._french:
             features["lang:fr"] = 1.0
         if self._ngrams is not None:
@@ -207,11 +207,11 @@ class ScreeningSession:
             contributions[key] = evidence.strength
         if self._pretext_pair():
             contributions["pretext_pair"] = PRETEXT_PAIR
-        rule_logit = self._rule_logit()
         if self.model is None:
-            current = sigmoid(rule_logit)
+            current = sigmoid(self._rule_logit(pretext_pair=True))
         else:
-            features = self._features(rule_logit)
+            # The model is fitted on the rules without the pretext pair, which is its floor.
+            features = self._features(self._rule_logit(pretext_pair=False))
             current = sigmoid(self.model.risk_logit(features))
             learned = self.model.contributions(features)
             ngrams = sum(v for k, v in learned.items() if k.startswith("ngram:"))
