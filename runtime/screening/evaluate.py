@@ -209,11 +209,11 @@ def format_spread_table(rows: list[dict[str, object]]) -> str:
         each = "/".join("-" if v is None else f"{v * 100:.0f}" for v in values)  # type: ignore[attr-defined]
         return f"{min(known) * 100:.1f}-{max(known) * 100:.1f}% ({each})"
 
-    lines = [f"{'slice':<44}{'recall':<30}{'false':<30}{'warn':<30}"]
+    lines = [f"{'slice':<44}{'recall':<36}{'false':<36}{'warn'}"]
     for row in rows:
         lines.append(
             f"{str(row['name'])[:43]:<44}"
-            + "".join(f"{cell(row[rate]):<30}" for rate in _SPREAD_RATES)
+            + " ".join(f"{cell(row[rate]):<35}" for rate in _SPREAD_RATES).rstrip()
         )
     return "\n".join(lines)
 
