@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,9 @@ from runtime.screening.evaluate import (
     Outcome,
     as_dicts,
     evaluate_file,
+    fold_spread,
     format_reliability,
+    format_spread_table,
     format_table,
     reliability,
     summarise,
@@ -38,6 +40,7 @@ from runtime.screening.train import (
     L2_GRID,
     cross_validate,
     fold_models,
+    fold_of,
     leave_one_source_out,
     load_calls,
     median_thresholds,
@@ -185,14 +188,30 @@ def _sole_sources(outcomes: list[Outcome]) -> list[str]:
     return notes
 
 
-def _format_loso(outcomes: list[Outcome]) -> str:
+def _format_loso(outcomes: list[Outcome], spread: list[dict[str, object]]) -> str:
     lines = ["leave one source out: each source scored by a model trained on the others"]
-    return "\n".join([*lines, *_sole_sources(outcomes), format_table(summarise(outcomes))])
+    table = format_table(summarise(outcomes))
+    return "\n".join(
+        [*lines, *_sole_sources(outcomes), table, "", _SPREAD_LOSO, format_spread_table(spread)]
+    )
+
+
+_SPREAD_CV = "spread across the folds (each fold's held-out calls; a fold is a fifth of a source)"
+_SPREAD_LOSO = (
+    "spread of the left-out sources' figures over the same fifths of their calls (one model per "
+    "source: the spread is that of the calls, not of retraining)"
+)
 
 
 def _cross_validated(
     corpus: Path, levels: list[Sensitivity], by_source: bool, l2: float | None
-) -> tuple[str, dict[Sensitivity, list[Outcome]], list[Outcome] | None, dict[str, object]]:
+) -> tuple[
+    str,
+    dict[Sensitivity, list[Outcome]],
+    list[Outcome] | None,
+    dict[str, object],
+    dict[str, int],
+]:
     if corpus != DEFAULT_CORPUS and not corpus.is_dir():
         typer.echo(f"corpus directory not found: {corpus}", err=True)
         raise typer.Exit(_INPUT_ERROR)
@@ -208,7 +227,7 @@ def _cross_validated(
     if l2 is not None:
         mode += f"; ridge penalty fixed at {l2:g} in every fold"
     loso = leave_one_source_out(calls, l2) if by_source else None
-    return mode, by_level, loso, _threshold_spread(models)
+    return mode, by_level, loso, _threshold_spread(models), fold_of(calls)
 
 
 def _on_file(
@@ -275,45 +294,64 @@ def evaluate(
         levels += [lv for lv in _LEVELS if lv != main_level]
     try:
         if file is None:
-            mode, by_level, loso, spread = _cross_validated(corpus, levels, by_source, l2)
+            mode, by_level, loso, spread, folds = _cross_validated(corpus, levels, by_source, l2)
         else:
             mode, by_level = f"committed model on {file.name}", _on_file(file, levels, l2)
-            loso, spread = None, None
+            loso, spread, folds = None, None, {}
     except InvalidInput as error:
         raise _refuse(error) from None
     except OSError as error:
         typer.echo(f"cannot read {error.filename or file}: {error.strerror}", err=True)
         raise typer.Exit(_INPUT_ERROR) from None
     outcomes = by_level[main_level]
-    slices = summarise(outcomes)
-    table = reliability(outcomes)
     sweep_rows = (
-        _sweep_rows({lv: by_level[lv] for lv in _LEVELS if lv in by_level}) if sweep else []
+        _sweep_rows({lv: by_level[lv] for lv in _LEVELS if lv in by_level}) if sweep else None
     )
-    if as_json:
+    report = _Report(mode, main_level, outcomes, folds, spread, sweep_rows, loso)
+    typer.echo(jsonlib.dumps(report.document(), indent=2) if as_json else report.text())
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What ``ethiq eval`` prints, as text or as one JSON document."""
+
+    mode: str
+    level: Sensitivity
+    outcomes: list[Outcome]
+    folds: dict[str, int]
+    spread: dict[str, object] | None
+    sweep_rows: list[dict[str, object]] | None
+    loso: list[Outcome] | None
+
+    def document(self) -> dict[str, object]:
         document: dict[str, object] = {
-            "mode": mode,
-            "sensitivity": main_level,
-            "slices": as_dicts(slices),
-            "reliability": [asdict(b) for b in table],
+            "mode": self.mode,
+            "sensitivity": self.level,
+            "slices": as_dicts(summarise(self.outcomes)),
+            "reliability": [asdict(b) for b in reliability(self.outcomes)],
         }
-        if sweep:
-            document["by_sensitivity"] = sweep_rows
-        if loso is not None:
-            document["leave_one_source_out"] = as_dicts(summarise(loso))
-        if spread is not None:
-            document["thresholds"] = spread
-        typer.echo(jsonlib.dumps(document, indent=2))
-        return
-    typer.echo(mode)
-    if spread is not None:
-        typer.echo(_format_spread(spread))
-    typer.echo(format_table(slices))
-    typer.echo("")
-    typer.echo(format_reliability(table))
-    if sweep:
-        typer.echo("")
-        typer.echo(_format_sweep(sweep_rows))
-    if loso is not None:
-        typer.echo("")
-        typer.echo(_format_loso(loso))
+        if self.sweep_rows is not None:
+            document["by_sensitivity"] = self.sweep_rows
+        if self.folds:
+            document["fold_spread"] = fold_spread(self.outcomes, self.folds)
+        if self.loso is not None:
+            document["leave_one_source_out"] = as_dicts(summarise(self.loso))
+            document["leave_one_source_out_spread"] = fold_spread(self.loso, self.folds)
+        if self.spread is not None:
+            document["thresholds"] = self.spread
+        return document
+
+    def text(self) -> str:
+        parts = [self.mode]
+        if self.spread is not None:
+            parts.append(_format_spread(self.spread))
+        parts.append(format_table(summarise(self.outcomes)))
+        if self.folds:
+            spread = format_spread_table(fold_spread(self.outcomes, self.folds))
+            parts += ["", _SPREAD_CV, spread]
+        parts += ["", format_reliability(reliability(self.outcomes))]
+        if self.sweep_rows is not None:
+            parts += ["", _format_sweep(self.sweep_rows)]
+        if self.loso is not None:
+            parts += ["", _format_loso(self.loso, fold_spread(self.loso, self.folds))]
+        return "\n".join(parts)

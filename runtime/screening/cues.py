@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["ASKS", "SETUPS", "Cue", "Group", "Hit", "cue", "find_cues"]
+__all__ = [
+    "ACCOUNT_PROBLEMS",
+    "AGENCIES",
+    "ASKS",
+    "LEGAL_PROBLEMS",
+    "PRETEXT_PAIRS",
+    "SERVICE_DESK",
+    "SETUPS",
+    "Cue",
+    "Group",
+    "Hit",
+    "cue",
+    "find_cues",
+]
 
 
 class Group(StrEnum):
@@ -41,6 +54,27 @@ ASKS: Final = frozenset({Group.PAYMENT, Group.CREDENTIAL, Group.REMOTE, Group.RO
 SETUPS: Final = frozenset(
     {Group.AUTHORITY, Group.PROBLEM, Group.THREAT, Group.LURE, Group.PRESSURE, Group.SECRECY}
 )
+# The other half of the pattern, before any ask: the caller presents as an institution and tells
+# the person of a problem that institution does not phone people about: a company's service desk
+# (a tech company, a support or refund line) and a problem with their own account, device, order
+# or subscription; an agency (tax office, police, an official case file) and a legal threat, a
+# suspension or their identity used in a crime. Real scam calls are often cut, or handed over,
+# before the ask comes. Pairs of sets of lexicon keys: one of each side, both said by the caller.
+SERVICE_DESK: Final = frozenset({"tech_company", "support_line"})
+ACCOUNT_PROBLEMS: Final = frozenset(
+    {
+        "account_problem",
+        "computer_problem",
+        "identity_problem",
+        "refund_pretext",
+        "unwanted_order",
+        "verification_pretext",
+        "warranty",
+    }
+)
+AGENCIES: Final = frozenset({"government", "police", "case_file", "investigator"})
+LEGAL_PROBLEMS: Final = frozenset({"identity_problem", "legal_threat", "suspension"})
+PRETEXT_PAIRS: Final = ((SERVICE_DESK, ACCOUNT_PROBLEMS), (AGENCIES, LEGAL_PROBLEMS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +122,19 @@ _NEGATION: Final = re.compile(
 _POST_VERBAL: Final = re.compile(r"\b(?:pas|jamais|aucun|aucune|ni)\b")
 _NEGATION_REACH: Final = 8  # words before a cue in which a negation applies to it
 _POST_VERBAL_REACH: Final = 4
+# Characters before a cue that the negation check reads: the reach in words plus room for the
+# benign idioms it skips. Bounded, so a long unpunctuated segment with many negated matches
+# costs its length, not its length squared (one check per match used to read the whole prefix).
+NEGATION_CONTEXT: Final = 240
 
 
 def _negated(window: str, start: int, current_from: int) -> bool:
     """Whether a negation precedes ``start`` in the same segment (or in the tail it spans)."""
     context_start = current_from if start >= current_from else 0
+    if start - context_start > NEGATION_CONTEXT:
+        # Cut at a word boundary: a partial first word could read as a negation ("n", "ne").
+        cut = window.find(" ", start - NEGATION_CONTEXT, start)
+        context_start = start if cut < 0 else cut + 1
     sentence = window[context_start:start].rsplit(" . ", 1)[-1]
     words = _BENIGN.sub(" ", sentence).split()
     near = " ".join(words[-_POST_VERBAL_REACH:])

@@ -17,7 +17,14 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from runtime.screening import learned
-from runtime.screening.cues import ASKS, SETUPS, Cue, Group, find_cues
+from runtime.screening.cues import (
+    ASKS,
+    PRETEXT_PAIRS,
+    SETUPS,
+    Cue,
+    Group,
+    find_cues,
+)
 from runtime.screening.explain import MAX_REASONS, is_french, reason
 from runtime.screening.learned import RULE_SCALE, LinearModel, NgramState, default_model
 from runtime.screening.lexicon import LEXICON
@@ -25,6 +32,7 @@ from runtime.screening.metadata import metadata_signals
 from runtime.screening.model import CallMeta, CallRecord, ScoreLine, Segment
 from runtime.screening.normalize import normalize
 from runtime.screening.risk import (
+    PRETEXT_PAIR,
     Sensitivity,
     Thresholds,
     Verdict,
@@ -158,14 +166,21 @@ class ScreeningSession:
 
     def features(self) -> dict[str, float]:
         """The learned layer's features for the call so far (training replays calls with it)."""
-        return self._features(self._rule_logit())
+        return self._features(self._rule_logit(pretext_pair=False))
 
-    def _rule_logit(self) -> float:
+    def _rule_logit(self, pretext_pair: bool) -> float:
         by_group: dict[Group, list[float]] = {}
         for evidence in self._evidence.values():
             by_group.setdefault(evidence.cue.group, []).append(evidence.strength)
         groups = {group: diminishing(values) for group, values in by_group.items()}
-        return combine(groups, sum(self._metadata.values()))
+        return combine(groups, sum(self._metadata.values()), pretext_pair and self._pretext_pair())
+
+    def _pretext_pair(self) -> bool:
+        """Whether the caller (not the person repeating it) claimed an institution and a problem
+        it does not phone about (``PRETEXT_PAIRS``); a source without speaker turns marks
+        everyone the caller, so there it is anyone on the call."""
+        said = {key for key, e in self._evidence.items() if e.factor >= 1.0}
+        return any(said & who and said & what for who, what in PRETEXT_PAIRS)
 
     def _features(self, rule_logit: float) -> dict[str, float]:
         # A hinge lets the model trust confident rules more than their log-odds alone say.
@@ -181,6 +196,8 @@ class ScreeningSession:
             features["recent:groups"] = len(recent) / 3.0
             if recent & ASKS and recent & SETUPS:
                 features["recent:ask_with_setup"] = 1.0
+        if self._pretext_pair():
+            features[learned.PRETEXT_FLOOR] = 1.0
         if self._french:
             features["lang:fr"] = 1.0
         if self._ngrams is not None:
@@ -191,11 +208,13 @@ class ScreeningSession:
         contributions = dict(self._metadata)
         for key, evidence in self._evidence.items():
             contributions[key] = evidence.strength
-        rule_logit = self._rule_logit()
+        if self._pretext_pair():
+            contributions["pretext_pair"] = PRETEXT_PAIR
         if self.model is None:
-            current = sigmoid(rule_logit)
+            current = sigmoid(self._rule_logit(pretext_pair=True))
         else:
-            features = self._features(rule_logit)
+            # The model is fitted on the rules without the pretext pair, which is its floor.
+            features = self._features(self._rule_logit(pretext_pair=False))
             current = sigmoid(self.model.risk_logit(features))
             learned = self.model.contributions(features)
             ngrams = sum(v for k, v in learned.items() if k.startswith("ngram:"))

@@ -10,7 +10,7 @@ precision for speed. Cross-validated outcomes (:mod:`.train`) use the same slice
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,7 +31,9 @@ __all__ = [
     "as_dicts",
     "evaluate_file",
     "evaluate_records",
+    "fold_spread",
     "format_reliability",
+    "format_spread_table",
     "format_table",
     "real_scam_typologies",
     "reliability",
@@ -173,6 +175,47 @@ def summarise(outcomes: list[Outcome]) -> list[Slice]:
     for label, typology in sorted(by_typology, key=lambda key: (key[0] != "scam", key[1])):
         slices.append(_slice(f"{label}:{typology}", by_typology[label, typology]))
     return slices + real_scam_typologies(outcomes)
+
+
+_SPREAD_RATES = ("recall", "false_alarm_rate", "warning_rate")
+
+
+def fold_spread(outcomes: list[Outcome], fold_of: Mapping[str, int]) -> list[dict[str, object]]:
+    """Each source's (and the real calls') rates in each cross-validation fold, so a change can
+    be told from fold noise: a fold holds a fifth of each source's calls."""
+    folds = sorted(set(fold_of.values()))
+    per_fold = [
+        {s.name: s for s in summarise([o for o in outcomes if fold_of[o.id] == k])} for k in folds
+    ]
+    rows: list[dict[str, object]] = []
+    for whole in summarise(outcomes):
+        if not (whole.name == "real calls (corpus)" or whole.name.startswith("source:")):
+            continue
+        row: dict[str, object] = {"name": whole.name}
+        for rate in _SPREAD_RATES:
+            values = [getattr(f[whole.name], rate) if whole.name in f else None for f in per_fold]
+            row[rate] = values if any(v is not None for v in values) else None
+        rows.append(row)
+    return rows
+
+
+def format_spread_table(rows: list[dict[str, object]]) -> str:
+    """Per-fold rates as ``min-max`` with each fold's value."""
+
+    def cell(values: object) -> str:
+        if values is None:
+            return "-"
+        known = [v for v in values if v is not None]  # type: ignore[attr-defined]
+        each = "/".join("-" if v is None else f"{v * 100:.0f}" for v in values)  # type: ignore[attr-defined]
+        return f"{min(known) * 100:.1f}-{max(known) * 100:.1f}% ({each})"
+
+    lines = [f"{'slice':<44}{'recall':<36}{'false':<36}{'warn'}"]
+    for row in rows:
+        lines.append(
+            f"{str(row['name'])[:43]:<44}"
+            + " ".join(f"{cell(row[rate]):<35}" for rate in _SPREAD_RATES).rstrip()
+        )
+    return "\n".join(lines)
 
 
 def typology_name(typology: str) -> str:

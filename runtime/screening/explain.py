@@ -126,6 +126,10 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
         "follows up a call, text or pop-up you did not ask for",
         "fait suite à un appel ou un texto non sollicité",
     ),
+    "pretext_pair": (
+        "a company or an agency calling about a problem it never phones people about",
+        "une entreprise ou un organisme qui appelle pour un problème dont il n'appelle jamais",
+    ),
     "learned": (
         "sounds like known scam calls",
         "ressemble à des appels frauduleux connus",

@@ -27,11 +27,12 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from runtime.screening.risk import Thresholds
+from runtime.screening.risk import PRETEXT_PAIR, Thresholds
 
 __all__ = [
     "BUCKETS",
     "MODEL_FILE",
+    "PRETEXT_FLOOR",
     "LinearModel",
     "NgramState",
     "default_model",
@@ -43,6 +44,8 @@ RECENT_SEGMENTS: Final = 8  # the window of the recent-evidence features (also t
 CUE_SCALE = 1.0  # same for the per-cue features: their families and the rule score carry most
 NGRAM_SCALE = 0.5  # smaller values regularise the n-gram features more than the cues
 RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the feature near unit scale
+# A marker, not a weight: under it the rules are a floor (``risk_logit``); never fitted.
+PRETEXT_FLOOR: Final = "floor:pretext_pair"
 MODEL_FILE: Final = Path(__file__).with_name("data") / "model.json"
 _FORMAT: Final = "ethiq-screening-linear/1"
 
@@ -142,11 +145,18 @@ class LinearModel:
         """The call's log-odds: the model's, with the rules as a floor where data is silent.
 
         No real French scam and few recorded robocalls exist to learn from, so for French calls
-        and calls with a robocall cue the rules' own log-odds is a floor (the rule path).
+        and calls with a robocall cue the rules' own log-odds is a floor (the rule path). So it
+        is, with the pair's term, for a pretext pair (an institution and a problem it never
+        phones about): the training scams that have one always reach their ask, so a model
+        would learn it from the ask alone. The model is fitted on the rules without the pair
+        (``features``), so the pair moves no threshold chosen on legitimate calls.
         """
         learned = self.logit(features)
+        rules = features["rule"] / RULE_SCALE
+        if features.get(PRETEXT_FLOOR):
+            return max(learned, rules + PRETEXT_PAIR)
         if features.get("lang:fr") or features.get("group:robocall"):
-            return max(learned, features["rule"] / RULE_SCALE)
+            return max(learned, rules)
         return learned
 
     def contributions(self, features: Mapping[str, float]) -> dict[str, float]:

@@ -18,6 +18,7 @@ from typing import Final, Literal
 from runtime.screening.cues import ASKS, SETUPS, Group
 
 __all__ = [
+    "PRETEXT_PAIR",
     "PRIOR",
     "Sensitivity",
     "Thresholds",
@@ -35,6 +36,9 @@ Sensitivity = Literal["low", "normal", "high"] | float
 PRIOR: Final = -3.0  # log-odds of a scam before any evidence (about 5 %)
 DECAY: Final = 0.4  # weight of the n-th strongest cue of a group: DECAY ** n
 ASK_WITH_SETUP: Final = 1.8
+# An institution's claim with a problem it does not phone about, both from the caller (see
+# ``cues.PRETEXT_PAIRS``): the pretext pair without its ask yet weighs like an ask with a setup.
+PRETEXT_PAIR: Final = 1.8
 FULL_PATTERN: Final = 0.5  # ask + pretext + pressure/secrecy: all four of the FTC's signs
 MITIGATION_FLOOR: Final = -2.5
 SENSITIVITY_STEP: Final = 0.85  # log-odds threshold shift per sensitivity step
@@ -109,9 +113,10 @@ def diminishing(strengths: Iterable[float]) -> float:
     return sum(value * DECAY**rank for rank, value in enumerate(ordered))
 
 
-def combine(groups: Mapping[Group, float], metadata: float) -> float:
-    """Log-odds of a scam from per-group scores (already diminished) and the metadata score."""
-    total = PRIOR + metadata
+def combine(groups: Mapping[Group, float], metadata: float, pretext_pair: bool = False) -> float:
+    """Log-odds of a scam from per-group scores (already diminished) and the metadata score;
+    ``pretext_pair``: the caller claimed an institution and a problem it does not phone about."""
+    total = PRIOR + metadata + (PRETEXT_PAIR if pretext_pair else 0.0)
     for group, score in groups.items():
         total += max(score, MITIGATION_FLOOR) if group is Group.MITIGATION else score
     present = {group for group, score in groups.items() if score > 0}

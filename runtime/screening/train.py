@@ -36,6 +36,7 @@ from runtime.screening.explain import is_french
 from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
 from runtime.screening.learned import (
     MODEL_FILE,
+    PRETEXT_FLOOR,
     RULE_SCALE,
     LinearModel,
     NgramState,
@@ -43,7 +44,7 @@ from runtime.screening.learned import (
 )
 from runtime.screening.model import CallRecord
 from runtime.screening.normalize import normalize
-from runtime.screening.risk import Sensitivity, Thresholds, sigmoid, thresholds_for
+from runtime.screening.risk import PRETEXT_PAIR, Sensitivity, Thresholds, sigmoid, thresholds_for
 
 __all__ = [
     "DEFAULT_CORPUS",
@@ -53,6 +54,7 @@ __all__ = [
     "cross_validate",
     "fit",
     "fold_models",
+    "fold_of",
     "leave_one_source_out",
     "load_calls",
     "main",
@@ -260,11 +262,12 @@ class _Design:
         weights: Sequence[float],
         parts: Sequence[int] | None = None,
     ) -> _Design:
-        names = sorted({name for row in rows for name in row})
+        # Markers such as PRETEXT_FLOOR steer risk_logit and are never fitted.
+        names = sorted({name for row in rows for name in row if not name.startswith("floor:")})
         index = {name: i + 1 for i, name in enumerate(names)}
         sparse = []
         for row in rows:
-            pairs = sorted((index[k], v) for k, v in row.items())
+            pairs = sorted((index[k], v) for k, v in row.items() if k in index)
             sparse.append(([0, *(c for c, _ in pairs)], [1.0, *(v for _, v in pairs)]))
         return cls(names, sparse, labels, weights, parts or [0] * len(rows))
 
@@ -506,6 +509,12 @@ def trained_on(model: LinearModel, ids: Iterable[str]) -> int:
 # --- scoring held-out calls as the runtime would ------------------------------------------------
 
 
+def _rules_logit(features: dict[str, float]) -> float:
+    """The rule path's log-odds (the features hold the rules without the pretext pair)."""
+    pair = PRETEXT_PAIR if features.get(PRETEXT_FLOOR) else 0.0
+    return features["rule"] / RULE_SCALE + pair
+
+
 def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "normal") -> Outcome:
     """The real-time outcome of a replayed call under ``model`` (None: rules only)."""
     base = None if model is None or not call.english else model.thresholds
@@ -514,7 +523,7 @@ def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "nor
     peak, verdict, detected = 0.0, "legit", None
     current = 0.0
     for t, features in zip(call.times, rows, strict=True):
-        logit = features["rule"] / RULE_SCALE if model is None else model.risk_logit(features)
+        logit = _rules_logit(features) if model is None else model.risk_logit(features)
         current = sigmoid(logit)
         peak = max(peak, current)
         verdict = Thresholds.worst(verdict, thresholds.verdict(current))  # type: ignore[arg-type]
@@ -545,6 +554,11 @@ def _folds(calls: Sequence[Call]) -> list[int]:
         for i, group in enumerate(sorted(members)):
             fold_of.setdefault(group, i % FOLDS)
     return [fold_of[call.group] for call in calls]
+
+
+def fold_of(calls: Sequence[Call]) -> dict[str, int]:
+    """The cross-validation fold of each call, by id (for per-fold figures)."""
+    return {call.record.id: fold for call, fold in zip(calls, _folds(calls), strict=True)}
 
 
 def fold_models(calls: Sequence[Call], l2: float | None = None) -> list[LinearModel]:

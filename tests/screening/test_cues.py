@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.screening import cues
 from runtime.screening.cues import Group, find_cues
+from runtime.screening.engine import ScreeningSession
 from runtime.screening.explain import known_keys
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
-from runtime.screening.model import CallMeta
+from runtime.screening.model import CallMeta, Segment
 from runtime.screening.normalize import normalize
 
 
@@ -138,3 +140,28 @@ def test_every_signal_has_a_human_reason() -> None:
     )
     meta_keys = {signal.key for signal in metadata_signals(meta)}
     assert lexicon_keys | meta_keys <= known_keys()
+
+
+def test_negation_check_reads_a_bounded_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long unpunctuated segment full of negated requests (a recorded disclaimer, a run-on
+    transcript) costs its length: each match's negation check reads a bounded context, where it
+    used to read the whole segment before it (quadratic: 14,000 words took 30 s)."""
+    read: list[int] = []
+    benign = cues._BENIGN
+
+    class Counting:
+        def sub(self, repl: str, string: str) -> str:
+            read.append(len(string))
+            return benign.sub(repl, string)
+
+    monkeypatch.setattr(cues, "_BENIGN", Counting())
+    text = "we will never ask for your pin or your password or your card number " * 300
+    session = ScreeningSession(CallMeta(), "en", model=None)
+    session.feed(Segment(1.0, "caller", text))
+    assert len(read) > 100  # every match was checked: all of them are negated
+    assert max(read) <= cues.NEGATION_CONTEXT
+    assert session.assessment.verdict == "legit"
+    # A negation still reaches a request right after it, however long the segment before it.
+    far = "so yeah we went to the lake and had dinner " * 200 + "we will never ask for your pin"
+    assert "pin" not in keys(far)
+    assert "pin" in keys("so yeah we went to the lake and had dinner " * 200 + "tell me your pin")

@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 
 from runtime.screening import cli
 from runtime.screening.data.generate import DEVSET
-from runtime.screening.evaluate import OWN_SET, Outcome, summarise
+from runtime.screening.evaluate import (
+    OWN_SET,
+    Outcome,
+    fold_spread,
+    format_spread_table,
+    summarise,
+)
 from runtime.screening.train import DEFAULT_CORPUS
 from tests.screening.test_score_cli import EXAMPLES
 
@@ -122,6 +128,23 @@ def test_real_scams_are_sliced_by_typology_across_sources() -> None:
     assert not any(name.startswith("real scams:bank") for name in slices)
 
 
+def test_fold_spread_gives_each_folds_rates() -> None:
+    def outcome(id_: str, source: str, label: str, verdict: str) -> Outcome:
+        return Outcome(id_, source, "en", label, "x", verdict, verdict, 0.5, None)  # type: ignore[arg-type]
+
+    outcomes = [
+        outcome("a", OWN_SET, "scam", "scam"),
+        outcome("b", OWN_SET, "scam", "legit"),
+        outcome("c", "calls", "legit", "scam"),
+        outcome("d", "calls", "legit", "legit"),
+    ]
+    rows = {r["name"]: r for r in fold_spread(outcomes, {"a": 0, "b": 1, "c": 0, "d": 1})}
+    assert rows[f"source:{OWN_SET}"]["recall"] == [1.0, 0.0]
+    assert rows["source:calls"]["false_alarm_rate"] == [1.0, 0.0]
+    assert rows["source:calls"]["recall"] is None
+    assert "0.0-100.0% (100/0)" in format_spread_table(list(rows.values()))
+
+
 @needs_corpus
 def test_cross_validated_figures_on_the_corpus() -> None:
     """Regression floor on the honest (cross-validated) figures; the targets are in the docs."""
@@ -154,3 +177,13 @@ def test_cross_validated_figures_on_the_corpus() -> None:
     for key in ("suspicious", "scam"):
         chosen = [fold[key] for fold in spread["folds"]]
         assert min(chosen) <= spread["committed"][key] <= max(chosen)
+    # Each fold's figures, so a change can be told from fold noise: the whole lies within them.
+    per_fold = {row["name"]: row for row in document["fold_spread"]}
+    for name, rate in (
+        ("real calls (corpus)", "recall"),
+        ("source:switchboard-money-legit", "false_alarm_rate"),
+    ):
+        values = per_fold[name][rate]
+        assert len(values) == 5
+        assert min(values) <= slices[name][rate] <= max(values)
+    assert per_fold["source:switchboard-money-legit"]["recall"] is None

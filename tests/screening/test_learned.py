@@ -38,7 +38,7 @@ from runtime.screening.train import (
 
 _FEATURE = re.compile(
     r"(rule|rule:confident|lang:fr|ngram:(recent_)?(pos|neg)|recent:(groups|ask_with_setup)"
-    r"|(cue|group|meta):[a-z_]+)"
+    r"|pattern:pretext_pair|(cue|group|meta):[a-z_]+)"
 )
 
 

@@ -208,3 +208,47 @@ def test_unknown_caller_id_is_not_evidence() -> None:
 def test_committed_model_is_used_by_default() -> None:
     assert default_model() is not None
     assert ScreeningSession(UNKNOWN, "en-US").model is default_model()
+
+
+# An institution calling about a problem it never phones about, cut before any ask: the pretext
+# pair. Written for these tests; one sentence each side, no request.
+PRETEXT_PAIRS = {
+    "service desk and an order": (
+        "en-US",
+        "hello you are speaking with the billing department of amazon there is an order of a "
+        "laptop placed on your account for 899 dollars did you authorize this purchase",
+    ),
+    "soutien technique et virus": (
+        "fr-CA",
+        "bonjour ici le soutien technique de microsoft votre ordinateur nous envoie des erreurs il"
+        " est infecte par un virus",
+    ),
+    "agency and a legal threat": (
+        "en-US",
+        "this is officer brown with the federal tax office there is a warrant for your arrest "
+        "for tax fraud under your name",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRETEXT_PAIRS))
+def test_pretext_pair_warns_before_any_ask(name: str) -> None:
+    lang, text = PRETEXT_PAIRS[name]
+    rules = run(chunks(text), lang, model=None).assessment
+    assert rules.verdict != "legit"
+    full = run(chunks(text), lang).assessment
+    # The rules are a floor for it: the learned layer never judges it lower than they do.
+    assert full.risk >= rules.risk
+    assert full.verdict != "legit"
+
+
+def test_pretext_pair_needs_the_caller_to_say_both() -> None:
+    """The protected person telling of an order and of the support line is no pretext pair."""
+    _, text = PRETEXT_PAIRS["service desk and an order"]
+    as_caller = run(chunks(text), model=None).assessment
+    as_callee = run(chunks(text, speaker="callee"), model=None).assessment
+    assert as_callee.risk < as_caller.risk
+    assert as_callee.verdict == "legit"
+    assert "a company or an agency calling about a problem it never phones people about" in (
+        as_caller.reasons
+    )
