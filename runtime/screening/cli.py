@@ -23,11 +23,13 @@ from runtime.screening.evaluate import (
     as_dicts,
     evaluate_file,
     fold_spread,
+    format_attribution,
     format_reliability,
     format_spread_table,
     format_table,
     reliability,
     summarise,
+    typology_attribution,
 )
 from runtime.screening.jsonl import InvalidInput, decode_lines, read_lines
 from runtime.screening.learned import LinearModel, default_model
@@ -339,6 +341,7 @@ class _Report:
             document["leave_one_source_out_spread"] = fold_spread(self.loso, self.folds)
         if self.spread is not None:
             document["thresholds"] = self.spread
+        document["typology_attribution"] = asdict(typology_attribution(self.outcomes))
         return document
 
     def text(self) -> str:
@@ -349,6 +352,9 @@ class _Report:
         if self.folds:
             spread = format_spread_table(fold_spread(self.outcomes, self.folds))
             parts += ["", _SPREAD_CV, spread]
+        attribution = typology_attribution(self.outcomes)
+        if attribution.flagged:
+            parts += ["", format_attribution(attribution)]
         parts += ["", format_reliability(reliability(self.outcomes))]
         if self.sweep_rows is not None:
             parts += ["", _format_sweep(self.sweep_rows)]

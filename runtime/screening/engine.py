@@ -204,10 +204,20 @@ class ScreeningSession:
             features.update(self._ngrams.features())
         return features
 
-    def _assess(self, t: float) -> Assessment:
+    @property
+    def typology(self) -> str:
+        """The kind of scam the evidence so far points to (:mod:`.typology`), whatever the
+        verdict (the assessment's is ``""`` while legit)."""
+        return typology(self._cue_contributions())
+
+    def _cue_contributions(self) -> dict[str, float]:
         contributions = dict(self._metadata)
         for key, evidence in self._evidence.items():
             contributions[key] = evidence.strength
+        return contributions
+
+    def _assess(self, t: float) -> Assessment:
+        contributions = self._cue_contributions()
         if self._pretext_pair():
             contributions["pretext_pair"] = PRETEXT_PAIR
         if self.model is None:

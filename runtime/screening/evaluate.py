@@ -22,6 +22,7 @@ from runtime.screening.explain import is_french
 from runtime.screening.jsonl import decode_lines, read_lines
 from runtime.screening.model import CallRecord
 from runtime.screening.risk import Sensitivity, Verdict
+from runtime.screening.typology import of_label
 
 __all__ = [
     "OWN_SET",
@@ -65,6 +66,7 @@ class Outcome:
     whole_call: Verdict
     risk: float
     detected_at: float | None
+    attributed: str = ""  # the typology the engine names (runtime.screening.typology); "" if legit
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,7 @@ def evaluate_records(
                 whole_call=session.thresholds.verdict(final.current_risk),
                 risk=final.risk,
                 detected_at=final.detected_at,
+                attributed=final.typology,
             )
         )
     return outcomes
@@ -234,6 +237,43 @@ def real_scam_typologies(outcomes: list[Outcome]) -> list[Slice]:
     if not real or all(o.source == outcomes[0].source for o in outcomes):
         return []
     return [_slice(f"real scams:{t}", real[t]) for t in sorted(real)]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    flagged: int  # real scams the engine did not judge legit
+    agree: int  # of them, those whose named typology is their label's
+    rate: float | None
+    by_label: dict[str, tuple[int, int]]  # label → (agree, flagged)
+
+
+def typology_attribution(outcomes: list[Outcome]) -> Attribution:
+    """How often the typology the engine names for a flagged real scam is its label's (the
+    corpus's names, :func:`runtime.screening.typology.of_label`): what the operators' trend
+    alert counts by. Labels the engine has no typology for (``other``) count as misses."""
+    flagged = [
+        o for o in outcomes if o.label == "scam" and o.source != OWN_SET and o.verdict != "legit"
+    ]
+    by_label: dict[str, list[bool]] = {}
+    for o in flagged:
+        want = of_label(typology_name(o.typology))
+        by_label.setdefault(want, []).append(o.attributed == want)
+    agree = sum(sum(hits) for hits in by_label.values())
+    return Attribution(
+        flagged=len(flagged),
+        agree=agree,
+        rate=_rate(agree, len(flagged)),
+        by_label={k: (sum(v), len(v)) for k, v in sorted(by_label.items())},
+    )
+
+
+def format_attribution(attribution: Attribution) -> str:
+    parts = ", ".join(f"{k} {hit}/{n}" for k, (hit, n) in attribution.by_label.items())
+    percent = "-" if attribution.rate is None else f"{attribution.rate:.1%}"
+    return (
+        f"typology named for the real scams flagged: {attribution.agree}/{attribution.flagged}"
+        f" agree with the label ({percent}): {parts}"
+    )
 
 
 def evaluate_file(

@@ -96,6 +96,7 @@ class Call:
     times: tuple[float, ...]  # 0.0 (metadata only), then each segment's t
     base: tuple[dict[str, float], ...]  # features without n-grams, one per entry of ``times``
     grams: tuple[tuple[int, ...], ...]  # n-gram buckets of each segment (hashed once)
+    attributed: str = ""  # the typology the whole call's cues point to (model-independent)
 
     @property
     def scam(self) -> bool:
@@ -129,7 +130,16 @@ def replay(record: CallRecord, labels: Labels, source: str) -> Call:
         words = [t for t in tokens if t != "."]
         if words:
             previous = "0" if words[-1][0].isdigit() else words[-1]
-    return Call(record, labels, source, _group(record), tuple(times), tuple(base), tuple(grams))
+    return Call(
+        record,
+        labels,
+        source,
+        _group(record),
+        tuple(times),
+        tuple(base),
+        tuple(grams),
+        session.typology,
+    )
 
 
 def load_calls(devset: Path = DEVSET, corpus: Path | None = DEFAULT_CORPUS) -> list[Call]:
@@ -539,6 +549,7 @@ def score(call: Call, model: LinearModel | None, sensitivity: Sensitivity = "nor
         whole_call=thresholds.verdict(current),
         risk=peak,
         detected_at=detected,
+        attributed="" if verdict == "legit" else call.attributed,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Final
 from runtime.screening.cues import ASKS
 from runtime.screening.lexicon import LEXICON
 
-__all__ = ["CUE_TYPOLOGY", "GENERIC_CUES", "Typology", "typology"]
+__all__ = ["CUE_TYPOLOGY", "GENERIC_CUES", "Typology", "of_label", "typology"]
 
 
 class Typology(StrEnum):
@@ -134,3 +134,20 @@ def typology(contributions: Mapping[str, float]) -> Typology:
         return Typology.OTHER
     order = list(Typology)
     return max(weights, key=lambda kind: (weights[kind], -order.index(kind)))
+
+
+# Evaluation sets' typology labels that name one of ours differently.
+_LABELS: Final[Mapping[str, Typology]] = {
+    "fake_order_amazon_paypal": Typology.REFUND,
+    "refund_subscription": Typology.REFUND,
+    "auto_warranty": Typology.WARRANTY,
+    "grandparent_emergency": Typology.GRANDPARENT,
+}
+
+
+def of_label(label: str) -> str:
+    """Our typology for an evaluation set's label (without its source prefix); ``other`` for
+    a label we have no typology for."""
+    if label in _LABELS:
+        return _LABELS[label]
+    return label if label in set(Typology) else Typology.OTHER

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from runtime.screening.engine import ScreeningSession
+from runtime.screening.evaluate import OWN_SET, Outcome, typology_attribution
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.model import CallMeta, Segment
-from runtime.screening.typology import CUE_TYPOLOGY, GENERIC_CUES, Typology, typology
+from runtime.screening.typology import CUE_TYPOLOGY, GENERIC_CUES, Typology, of_label, typology
 
 UNKNOWN = CallMeta(from_="+14505550100", to="+14385550100", forwarded_from="+15145559876")
 
@@ -82,3 +85,31 @@ def test_calls_get_the_typology_their_cues_point_to(
 def test_a_legit_call_has_no_typology() -> None:
     verdict, kind = _judge(["hi mom, just calling to say we land at six, see you at dinner"])
     assert (verdict, kind) == ("legit", "")
+
+
+def test_eval_counts_how_often_the_named_typology_is_the_labels() -> None:
+    def outcome(label: str, typology_label: str, verdict: str, named: str, source: str) -> Any:
+        return Outcome(
+            id=f"{typology_label}-{named}",
+            source=source,
+            language="en",
+            label=label,
+            typology=f"real:{typology_label}",
+            verdict=verdict,  # type: ignore[arg-type]
+            whole_call=verdict,  # type: ignore[arg-type]
+            risk=0.9,
+            detected_at=1.0,
+            attributed=named,
+        )
+
+    outcomes = [
+        outcome("scam", "refund_subscription", "scam", "refund_order", "real"),  # an alias
+        outcome("scam", "fake_order_amazon_paypal", "suspicious", "tech_support", "real"),
+        outcome("scam", "tech_support", "legit", "", "real"),  # missed: not counted
+        outcome("scam", "tech_support", "scam", "tech_support", OWN_SET),  # the templates
+        outcome("legit", "peer_call", "scam", "bank_impersonation", "real"),  # a false alarm
+    ]
+    found = typology_attribution(outcomes)
+    assert (found.flagged, found.agree, found.rate) == (2, 1, 0.5)
+    assert found.by_label == {"refund_order": (1, 2)}
+    assert of_label("youtube_scambait") == "other"
