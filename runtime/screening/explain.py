@@ -128,7 +128,7 @@ _REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "pretext_pair": (
         "a company or an agency calling about a problem it never phones people about",
-        "une entreprise ou un organisme qui appelle pour un problème dont il n'appelle jamais",
+        "un service qui appelle pour un problème dont il n'appelle jamais",
     ),
     "learned": (
         "sounds like known scam calls",
