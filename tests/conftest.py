@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import Server, create_database, postgres_server, redis_server
+from tests.servers import (
+    Server,
+    create_database,
+    postgres_server,
+    redis_server,
+    stripe_mock_server,
+)
 
 pytest_plugins = ["tests.timings"]
 
@@ -31,6 +37,16 @@ def postgres(postgres_cluster: Server) -> Server:
     """A database of its own for each test module, on the session's server: modules never see
     each other's tenants, registries or keys."""
     return create_database(postgres_cluster, f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def stripe_mock() -> Iterator[str]:
+    """The base URL of Stripe's own mock server on a free loopback port."""
+    try:
+        with stripe_mock_server() as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

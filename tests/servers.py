@@ -238,3 +238,41 @@ def redis_server() -> Iterator[Server]:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+STRIPE_MOCK = Path(__file__).resolve().parents[1] / ".venv/bin/stripe-mock"
+STRIPE_READY_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def stripe_mock_server() -> Iterator[str]:
+    """The base URL of a running stripe-mock, Stripe's own mock server (built by setup): it
+    answers every endpoint of Stripe's OpenAPI specification and validates each request's
+    parameters against it, but keeps no state (it answers with fixtures)."""
+    if not STRIPE_MOCK.exists():
+        raise RuntimeError("stripe-mock is missing: run `make setup`")
+    port = free_port()
+    process = subprocess.Popen(
+        # Its HTTPS listener defaults to :12112, which a second test session on the machine
+        # already holds: an empty port lets the system choose one.
+        [str(STRIPE_MOCK), "-http-addr", f"127.0.0.1:{port}", "-https-addr", "127.0.0.1:"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + STRIPE_READY_TIMEOUT_S
+    try:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    err = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"stripe-mock did not start: {err[-2000:]}") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from runtime.billing.accounts import Account, Accounts
     from runtime.billing.gateway import CheckoutLink, StripeGateway, VerificationLink
     from runtime.billing.plans import PLANS, Plan, plan
+    from runtime.billing.start import StartLinks, start_billing
 
 __all__ = [
     "PLANS",
@@ -25,9 +26,11 @@ __all__ = [
     "Accounts",
     "CheckoutLink",
     "Plan",
+    "StartLinks",
     "StripeGateway",
     "VerificationLink",
     "plan",
+    "start_billing",
 ]
 
 _WHERE = {
@@ -38,6 +41,8 @@ _WHERE = {
     "VerificationLink": "gateway",
     "PLANS": "plans",
     "Plan": "plans",
+    "StartLinks": "start",
+    "start_billing": "start",
     "plan": "plans",
 }
 

@@ -24,6 +24,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "signup_name_label": "Nom de la personne à protéger",
         "signup_language_label": "Langue des appels et des messages",
         "signup_region_label": "Où habite la personne à protéger",
+        "billing_links_subject": "Ethiq : vérifiez votre identité et choisissez votre forfait",
+        "billing_links_body": "Bonjour,\n\nAvant qu'Ethiq vous attribue votre numéro, la loi "
+        "et notre service demandent deux étapes, sur les pages sécurisées de Stripe (Ethiq ne "
+        "voit jamais votre carte ni vos documents) :\n\n{steps}\n\nDès qu'elles sont faites, "
+        "nous préparons votre numéro Ethiq et vous écrivons.",
+        "billing_links_identity": "1. Vérifiez votre identité (une pièce d'identité avec photo "
+        "et un égoportrait) :\n{link}",
+        "billing_links_checkout": "2. Choisissez votre forfait, entrez votre carte et acceptez "
+        "les conditions du service :\n{link}",
+        "billing_links_nothing": "Tout est déjà fait de votre côté.",
         "signup_ack_subject": "Votre demande de protection Ethiq est reçue",
         "signup_ack_body": "Bonjour,\n\nNous avons bien reçu votre demande de protection pour "
         "{name}. Un conseiller Ethiq vous écrira bientôt pour la préparer : le numéro Ethiq, le "
@@ -286,6 +296,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "signup_name_label": "Name of the person to protect",
         "signup_language_label": "Language of calls and messages",
         "signup_region_label": "Where the person to protect lives",
+        "billing_links_subject": "Ethiq: verify your identity and choose your plan",
+        "billing_links_body": "Hello,\n\nBefore Ethiq gives you your number, the law and our "
+        "service need two steps, on Stripe's secure pages (Ethiq never sees your card or your "
+        "documents):\n\n{steps}\n\nOnce they are done, we prepare your Ethiq number and "
+        "write to you.",
+        "billing_links_identity": "1. Verify your identity (a photo ID and a selfie):\n{link}",
+        "billing_links_checkout": "2. Choose your plan, enter your card and accept the terms of "
+        "service:\n{link}",
+        "billing_links_nothing": "Everything is already done on your side.",
         "signup_ack_subject": "Your request for Ethiq protection is received",
         "signup_ack_body": "Hello,\n\nWe received your request for protection for {name}. An "
         "Ethiq advisor will write to you soon to set it up: the Ethiq number, forwarding your "

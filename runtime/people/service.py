@@ -532,11 +532,36 @@ class People:
             raise BadLink("this link was already used")
         return claims.slug
 
+    def landing_url(self, language: str) -> str:
+        """The pages' front door, where Stripe's hosted pages send the person back."""
+        return f"{self._public}/?lang={language}"
+
+    async def send_billing_links(
+        self, email: str, language: str, *, verification_url: str, checkout_url: str
+    ) -> None:
+        """Email the person Stripe's hosted links (runtime.billing.start; "" : that step needs
+        nothing): what to do on each, and that Ethiq never sees the card or the documents."""
+        t = texts(language)
+        steps = []
+        if verification_url:
+            steps.append(t["billing_links_identity"].format(link=verification_url))
+        if checkout_url:
+            steps.append(t["billing_links_checkout"].format(link=checkout_url))
+        if not steps:
+            steps.append(t["billing_links_nothing"])
+        body = t["billing_links_body"].format(steps="\n\n".join(steps))
+        link = verification_url or checkout_url or self.landing_url(language)
+        try:
+            await self._send_mail(email, language, t["billing_links_subject"], body, link)
+        except MailError as error:
+            logger.error("Stripe links not sent: %s", error)
+            raise
+
     async def acknowledge_signup(self, name: str, email: str, language: str) -> None:
         """Write back to whoever asked for protection on the sign-up page: received, and what
         comes next (an operator prepares the stack; nothing is bought or charged before)."""
         t = texts(language)
-        link = f"{self._public}/?lang={language}"
+        link = self.landing_url(language)
         body = t["signup_ack_body"].format(name=" ".join(name.split()), link=link)
         try:
             await self._send_mail(_email(email), language, t["signup_ack_subject"], body, link)

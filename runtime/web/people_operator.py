@@ -11,14 +11,18 @@ from litestar.exceptions import ClientException, NotFoundException, ValidationEx
 from litestar.params import FromPath, JSONBody
 
 from runtime.alerts.invitations import ContactView
+from runtime.billing.start import start_billing
 from runtime.email import MailError
 from runtime.people.i18n import texts
 from runtime.people.onboarding import BY_OPERATOR, OnboardingStatus, Step, StepOutOfOrder
 from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
+from runtime.people.signups import valid_email
 from runtime.people.sip import SipRotationError, sip_domain
+from runtime.storage import InvalidSlug, validate_slug
 from runtime.tenants import InvalidTenant, Language
 from runtime.web.operator import operator_guard
 from runtime.web.pages import NO_STORE, people_of
+from runtime.web.state import runtime_of
 
 __all__ = ["OnboardingOperator"]
 
@@ -67,6 +71,19 @@ class SipPasswordOut(msgspec.Struct):
     username: str
     domain: str
     password: str  # shown once: Twilio keeps the only other copy
+
+
+class BillingStartIn(msgspec.Struct):
+    email: str
+    language: Language
+    plan: str  # solo or family (runtime/billing/plans.py)
+
+
+class BillingStartOut(msgspec.Struct):
+    checkout_url: str  # "": the subscription already runs
+    verification_url: str  # "": nothing for the person to do at Stripe Identity
+    verification_status: str
+    emailed: bool  # the links reached the person's email
 
 
 class SignupOut(msgspec.Struct):
@@ -172,6 +189,48 @@ class OnboardingOperator(Controller):
     async def signup_done(self, request: AnyRequest, request_id: FromPath[int]) -> None:
         if not await people_of(request).signups.done(request_id):
             raise NotFoundException(f"no pending sign-up request {request_id}")
+
+    @post(
+        "/{slug:str}/billing",
+        status_code=200,
+        summary="Before the stack buys the number: email the person Stripe's links (card and "
+        "terms on Checkout, identity on Stripe Identity) for the tenant name its stack will have",
+    )
+    async def billing(
+        self, request: AnyRequest, slug: FromPath[str], data: JSONBody[BillingStartIn]
+    ) -> BillingStartOut:
+        state = runtime_of(request)
+        if state.stripe is None:
+            raise ClientException("Stripe is not configured (STRIPE_API_KEY)", status_code=503)
+        people = people_of(request)
+        try:
+            validate_slug(slug)
+            email = valid_email(data.email)
+            links = await start_billing(
+                state.stripe,
+                state.accounts,
+                tenant=slug,
+                email=email,
+                language=data.language,
+                plan_id=data.plan,
+                return_url=people.landing_url(data.language),
+            )
+        except (InvalidSlug, KeyError, ValueError) as error:
+            raise ValidationException(str(error).strip("'\"")) from None
+        try:
+            await people.send_billing_links(
+                email,
+                data.language,
+                verification_url=links.verification_url,
+                checkout_url=links.checkout_url,
+            )
+        except MailError:
+            emailed = False
+        else:
+            emailed = True
+        return BillingStartOut(
+            links.checkout_url, links.verification_url, links.verification_status, emailed
+        )
 
     @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps and contacts' consent")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:

@@ -69,6 +69,8 @@ class Runtime:
     fleet: Fleet
     quotas: Quotas
     standings: Standings
+    accounts: Accounts
+    stripe: StripeGateway | None  # None: no STRIPE_API_KEY (the embedded default)
     privacy: PrivacyJobs
 
     @classmethod
@@ -248,6 +250,8 @@ class Runtime:
             fleet=fleet,
             quotas=quotas,
             standings=standings,
+            accounts=accounts,
+            stripe=gateway,
             privacy=privacy,
         )
 

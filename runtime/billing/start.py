@@ -1,0 +1,76 @@
+"""The person's first steps with Stripe, before their tenant exists: a card and the terms on
+Stripe Checkout, their identity on Stripe Identity.
+
+A tenant's stack buys its number only once both are recorded (the ``activation-gate`` policy),
+so nothing of the tenant can send the person these links: the operator starts them, from the
+sign-up request, for the tenant name its stack will have (``POST
+/operator/people/{slug}/billing``). The billing account is opened with a Stripe customer if it
+has none; a step already done (an active subscription, a verified identity) gets no new link.
+Stripe's webhooks then record what the person did (:mod:`runtime.web.stripe_webhooks`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Final
+
+from runtime.billing.accounts import Accounts
+from runtime.billing.gateway import StripeGateway
+from runtime.billing.plans import plan
+
+__all__ = ["StartLinks", "start_billing"]
+
+# A subscription in one of these states needs no new Checkout.
+_SUBSCRIBED: Final = frozenset({"active", "trialing", "past_due"})
+
+
+@dataclass(frozen=True, slots=True)
+class StartLinks:
+    checkout_url: str  # "": the subscription already runs
+    verification_url: str  # "": nothing for the person to do (verified, or Stripe gave none)
+    verification_status: str  # Stripe Identity's status of the session ("verified" if done)
+
+
+async def start_billing(
+    gateway: StripeGateway,
+    accounts: Accounts,
+    *,
+    tenant: str,
+    email: str,
+    language: str,
+    plan_id: str,
+    return_url: str,
+) -> StartLinks:
+    """Open ``tenant``'s account if needed and make the hosted links still needed. The Stripe
+    SDK is synchronous: its calls run in a thread, off the event loop."""
+    chosen = plan(plan_id)
+    account = await accounts.get(tenant)
+    if account is None:
+        customer = await asyncio.to_thread(gateway.create_customer, tenant, email, language)
+        account = await accounts.open(tenant, customer, chosen.id)
+    checkout_url = ""
+    if account.subscription_status not in _SUBSCRIBED:
+        prices = await asyncio.to_thread(gateway.ensure_catalogue)
+        checkout = await asyncio.to_thread(
+            partial(
+                gateway.checkout,
+                tenant,
+                account.customer_id,
+                prices[chosen.lookup_key],
+                success_url=return_url,
+                cancel_url=return_url,
+            )
+        )
+        checkout_url = checkout.url
+    if account.kyc_status == "verified":
+        return StartLinks(checkout_url, "", "verified")
+    verification = await asyncio.to_thread(
+        partial(gateway.verify_identity, tenant, return_url=return_url)
+    )
+    await accounts.record_verification(
+        tenant, verification.session_id, verification.status, datetime.now(UTC)
+    )
+    return StartLinks(checkout_url, verification.url, verification.status)
