@@ -113,3 +113,28 @@ def test_eval_counts_how_often_the_named_typology_is_the_labels() -> None:
     assert (found.flagged, found.agree, found.rate) == (2, 1, 0.5)
     assert found.by_label == {"refund_order": (1, 2)}
     assert of_label("youtube_scambait") == "other"
+
+
+def test_weights_add_up_per_typology_and_ties_go_to_the_first() -> None:
+    # Two weaker cues of one typology outweigh one stronger of another (they add up).
+    assert typology({"computer_problem": 0.6, "tech_company": 0.0, "prize": 1.0}) == "prize"
+    assert typology({"computer_problem": 0.6, "unwanted_order": 0.5, "refund_pretext": 0.5}) == (
+        "refund_order"
+    )
+    # A pretext counts whole: 1.0 of a pretext beats 1.9 of requests (0.57) and 0.9 of another.
+    assert typology({"warranty": 1.0, "utility": 0.9}) == "warranty"
+    assert typology({"bank": 0.5, "remote_access": 1.9}) == "tech_support"  # 0.57 > 0.5
+    assert typology({"bank": 0.6, "remote_access": 1.9}) == "bank_impersonation"
+    # Nothing counts at zero; a tie goes to the first typology in the declared order.
+    assert typology({"bank": 0.0}) == Typology.OTHER
+    assert typology({"prize": 1.0, "grandparent_missing": 0.0, "arrest_bail": 1.0}) == (
+        "grandparent"
+    )
+    assert typology({"investment": 1.0, "prize": 1.0}) == "prize"
+
+
+def test_evaluation_labels_map_to_our_typologies() -> None:
+    assert of_label("tech_support") == "tech_support"
+    assert of_label("refund_subscription") == of_label("fake_order_amazon_paypal") == "refund_order"
+    assert of_label("auto_warranty") == "warranty"
+    assert of_label("something_else") == "other"
