@@ -142,6 +142,9 @@ class Platform(pulumi.ComponentResource):
                 environment={
                     "ETHIQ_PUBLIC_URL": config.public_url,
                     "ETHIQ_DATA_REGION": config.region,
+                    # What the privacy page tells people: erased data leaves the backups when
+                    # the database's own backups expire (docs/privacy.md).
+                    "ETHIQ_BACKUP_RETENTION_DAYS": str(database_args.backup_days),
                     "REDIS_URL": cache.url,
                     **config.oncall_environment,
                 },

@@ -380,6 +380,9 @@ def test_the_load_balancer_probes_liveness_on_the_task_port(monitor: RecordingMo
     env = {e["name"]: e["value"] for e in runtime["environment"]}
     assert env["ETHIQ_HOST"] == CONTAINER_HOST
     assert env["ETHIQ_PORT"] == str(PORT)
+    # The privacy page's backup window is the database's own.
+    database = monitor.one("aws:rds/instance:Instance").inputs
+    assert int(env["ETHIQ_BACKUP_RETENTION_DAYS"]) == database["backupRetentionPeriod"] == 14
 
 
 def test_the_service_scales_on_cpu_and_requests_between_its_floor_and_ceiling(
