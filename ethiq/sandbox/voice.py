@@ -127,9 +127,12 @@ class VoiceEngine:
         task.add_done_callback(self._pending.discard)
 
     async def settle(self) -> None:
-        """Let every piece of started work finish (and whatever it started in turn)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Let every piece of started work finish (and whatever it started in turn), but the
+        work settling: a placed call whose forwarded arrival dials on waits for that call's
+        own work, never for itself."""
+        me = asyncio.current_task()
+        while others := [task for task in self._pending if task is not me]:
+            await asyncio.gather(*others, return_exceptions=True)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -327,7 +330,8 @@ class VoiceEngine:
         status_callback: str | None,
         timeout_s: int,
     ) -> None:
-        """``POST /Calls`` to a phone on the network, as its handset and carrier treat it.
+        """``POST /Calls`` to a phone on the network, as its handset and carrier treat it, or
+        to a SIP address (see :meth:`sip_outcome`).
 
         Unconditional forwarding diverts at once; forwarding on no answer after the phone rang
         ``ring_s`` (if Twilio's ``Timeout`` lets it ring that long, else ``no-answer``). A
@@ -348,7 +352,14 @@ class VoiceEngine:
             )
         )
         outcome = "no-answer"
-        if handset is not None and handset.answers and handset.forwarding != "unconditional":
+        if call.to.startswith(("sip:", "sips:")):
+            # A SIP address, a registered endpoint of a domain included, is called like a
+            # number (https://www.twilio.com/docs/voice/api/sip-making-calls): the endpoint
+            # answers, or the call ends failed / busy / no-answer as a <Dial><Sip> would.
+            status, code = self.sip_outcome(call.account_sid, call.to)
+            outcome = "answered" if status == "completed" else status
+            self.stamp(call, f"{call.to}: {outcome} ({code})")
+        elif handset is not None and handset.answers and handset.forwarding != "unconditional":
             outcome = "answered"
             self.stamp(call, f"{call.to} answered")
         elif divert and handset is not None:

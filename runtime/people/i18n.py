@@ -116,8 +116,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "step_active": "Protection active",
         "do_account_created": "Ethiq crée votre compte.",
         "do_number_provisioned": "Ethiq réserve votre numéro; rien à faire.",
-        "do_sip_app_configured": "Installez une application SIP et entrez les réglages SIP "
-        "ci-dessous.",
+        "do_sip_app_configured": "Installez une application SIP, entrez les réglages SIP, puis "
+        "faites-la sonner depuis la page des réglages.",
         "do_forwarding_verified": "Activez le renvoi de vos appels vers votre numéro Ethiq "
         "(instructions ci-dessous).",
         "do_contacts_consented": "Ethiq a envoyé un texto d'invitation à vos proches : il "
@@ -132,7 +132,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "state_accepted": "A accepté",
         "state_refused": "A refusé",
         "state_unreachable": "Texto non reçu : vérifiez le numéro",
-        "do_test_call_passed": "Ethiq appelle votre numéro pour vérifier le renvoi.",
+        "do_test_call_passed": "Lancez l'appel d'essai complet et répondez dans l'application.",
         "do_active": "Rien à faire.",
         "phone_title": "Votre téléphone",
         "own_number_label": "Votre numéro de cellulaire (ex. +15145550100)",
@@ -233,6 +233,36 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_srtp": "Chiffrement du son (SRTP)",
         "sip_srtp_value": "Obligatoire",
         "sip_password": "Mot de passe",
+        "full_test_title": "L'appel d'essai complet",
+        "full_test_help": "Une fois le renvoi en place, Ethiq appelle votre cellulaire : le "
+        "renvoi l'envoie à votre numéro Ethiq, qui fait sonner votre application. Ne répondez "
+        "pas sur votre cellulaire; répondez dans l'application.",
+        "full_test_button": "Lancer l'appel d'essai complet",
+        "full_test_calling": "Appel d'essai complet en cours (jusqu'à une minute) : répondez "
+        "dans l'application, puis rechargez la page.",
+        "full_test_passed": "Vous avez répondu dans l'application : tout le parcours fonctionne.",
+        "full_test_failed_app-no-answer": "L'appel est bien revenu chez Ethiq, mais "
+        "l'application a sonné sans réponse. Réessayez et répondez dans l'application.",
+        "full_test_failed_app-busy": "L'appel est bien revenu chez Ethiq, mais l'application "
+        "était occupée. Réessayez.",
+        "full_test_failed_app-failed": "L'appel est bien revenu chez Ethiq, mais "
+        "l'application n'a pas pu être jointe : vérifiez qu'elle est connectée (page des "
+        "réglages SIP).",
+        "app_test_title": "Vérifier l'application : l'appel d'essai",
+        "app_test_help": "Ethiq fait sonner votre application depuis votre numéro Ethiq. "
+        "Répondez dans l'application : si vous entendez le message d'Ethiq, elle est prête.",
+        "app_test_button": "Faire sonner mon application",
+        "app_test_calling": "Votre application sonne (jusqu'à une minute) : répondez-y, puis "
+        "rechargez la page.",
+        "app_test_passed": "Vous avez répondu dans l'application : elle est prête.",
+        "app_test_failed_no-answer": "L'application a sonné sans réponse. Réessayez et "
+        "répondez dans l'application.",
+        "app_test_failed_busy": "L'application était occupée. Réessayez quand vous n'êtes pas "
+        "en ligne.",
+        "app_test_failed_failed": "L'application n'a pas pu être jointe : ouvrez-la, vérifiez "
+        "qu'elle est connectée (domaine, nom d'utilisateur, mot de passe, TLS et SRTP "
+        "ci-dessus), puis réessayez.",
+        "app_test_failed": "L'appel d'essai n'a pas abouti. Réessayez.",
         "sip_new_title": "Nouveau mot de passe SIP",
         "sip_new_help": "Un nouveau mot de passe remplace l'ancien tout de suite : l'application "
         "devra être reconfigurée. Il ne sera affiché qu'une fois.",
@@ -386,7 +416,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "step_active": "Protection active",
         "do_account_created": "Ethiq creates your account.",
         "do_number_provisioned": "Ethiq reserves your number; nothing to do.",
-        "do_sip_app_configured": "Install a SIP app and enter the SIP settings below.",
+        "do_sip_app_configured": "Install a SIP app, enter the SIP settings, then ring it from "
+        "the settings page.",
         "do_forwarding_verified": "Forward your calls to your Ethiq number (steps below).",
         "do_contacts_consented": "Ethiq texted your contacts an invitation: one of them "
         "replying YES is enough.",
@@ -400,7 +431,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "state_accepted": "Accepted",
         "state_refused": "Refused",
         "state_unreachable": "Text not received: check the number",
-        "do_test_call_passed": "Ethiq calls your number to check forwarding.",
+        "do_test_call_passed": "Start the full test call and answer it in the app.",
         "do_active": "Nothing to do.",
         "phone_title": "Your phone",
         "own_number_label": "Your mobile number (e.g. +15145550100)",
@@ -499,6 +530,33 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "sip_srtp": "Voice encryption (SRTP)",
         "sip_srtp_value": "Required",
         "sip_password": "Password",
+        "full_test_title": "The full test call",
+        "full_test_help": "Once forwarding is on, Ethiq calls your mobile: forwarding sends it "
+        "to your Ethiq number, which rings your app. Do not answer on your mobile; answer in "
+        "the app.",
+        "full_test_button": "Start the full test call",
+        "full_test_calling": "Full test call under way (up to a minute): answer in the app, "
+        "then reload the page.",
+        "full_test_passed": "You answered in the app: the whole path works.",
+        "full_test_failed_app-no-answer": "The call came back to Ethiq, but the app rang "
+        "without an answer. Try again and answer in the app.",
+        "full_test_failed_app-busy": "The call came back to Ethiq, but the app was busy. Try "
+        "again.",
+        "full_test_failed_app-failed": "The call came back to Ethiq, but the app could not be "
+        "reached: check that it is signed in (SIP settings page).",
+        "app_test_title": "Check the app: the test call",
+        "app_test_help": "Ethiq rings your app from your Ethiq number. Answer in the app: if "
+        "you hear Ethiq's message, it is ready.",
+        "app_test_button": "Ring my app",
+        "app_test_calling": "Your app is ringing (up to a minute): answer it, then reload the "
+        "page.",
+        "app_test_passed": "You answered in the app: it is ready.",
+        "app_test_failed_no-answer": "The app rang without an answer. Try again and answer in "
+        "the app.",
+        "app_test_failed_busy": "The app was busy. Try again when you are not on a call.",
+        "app_test_failed_failed": "The app could not be reached: open it, check that it is "
+        "signed in (domain, username, password, TLS and SRTP above), then try again.",
+        "app_test_failed": "The test call did not go through. Try again.",
         "sip_new_title": "New SIP password",
         "sip_new_help": "A new password replaces the old one at once: the app must be set up "
         "again. It is shown only once.",

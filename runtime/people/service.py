@@ -26,9 +26,16 @@ from runtime.alerts.sender import SendError
 from runtime.email import Mail, Mailer, MailError
 from runtime.people.changes import ContactChanges
 from runtime.people.forward_test import (
+    APP,
+    END_TO_END,
     FORWARD_TEST_TIMEOUT_S,
+    FORWARDING,
     ForwardingCaller,
     TestCallError,
+    app_twiml,
+    arrival_twiml,
+    end_to_end_arrival_twiml,
+    end_to_end_twiml,
     outbound_twiml,
 )
 from runtime.people.i18n import texts
@@ -47,6 +54,7 @@ from runtime.storage.postgres import LOCK_CLASS
 from runtime.storage.tenant_store import TenantStore
 from runtime.telephony import paths
 from runtime.telephony.signatures import public_url as signed_url
+from runtime.telephony.twiml import secure_sip_uri
 from runtime.tenants import Language, Registry, TenantRecord, validate_e164
 from runtime.tenants.records import LANGUAGES
 
@@ -102,6 +110,7 @@ class ForwardingTestRecord:
     forwarded_from: str
     started_at: datetime
     finished_at: datetime | None
+    kind: str = FORWARDING
 
 
 class People:
@@ -282,11 +291,18 @@ class People:
         return await contact_views(bind_tables(self._storage.engine(slug)), tenant.contacts)
 
     async def progress(self, slug: str) -> OnboardingStatus:
-        """Complete the current step when the tenant's data proves it: a forwarding test call
-        came back, a contact said yes, billing recorded the identity check or the terms."""
+        """Complete the current step when the tenant's data proves it: the SIP app answered
+        its test call, a forwarding test call came back, a contact said yes, the end-to-end
+        test call was answered in the app, billing recorded the identity check or the terms."""
         status = await self.status(slug)
         if status.current in (Step.IDENTITY_VERIFIED, Step.TERMS_ACCEPTED):
             status = await self._billing_steps(slug, await self._tenant(slug))
+        if status.current is Step.SIP_APP_CONFIGURED:
+            app = await self.app_test(slug)
+            if app is not None and app.status == "passed":
+                at = f" at {app.finished_at:%Y-%m-%d %H:%M} UTC" if app.finished_at else ""
+                how = f"test call {app.call_sid or app.token} answered by the SIP app{at}"
+                status = await self.complete(slug, Step.SIP_APP_CONFIGURED, how)
         if status.current is Step.FORWARDING_VERIFIED:
             test = await self.forwarding_test(slug)
             if test is not None and test.status == "passed":
@@ -306,52 +322,94 @@ class People:
                 at = f" at {first.at:%Y-%m-%d %H:%M} UTC" if first.at else ""
                 how = f"{first.name} replied {first.how!r} by SMS{at}"
                 status = await self.complete(slug, Step.CONTACTS_CONSENTED, how)
+        if status.current is Step.TEST_CALL_PASSED:
+            full = await self.end_to_end_test(slug)
+            if full is not None and full.status == "passed":
+                at = f" at {full.finished_at:%Y-%m-%d %H:%M} UTC" if full.finished_at else ""
+                via = f" from {full.forwarded_from}" if full.forwarded_from else ""
+                ref = full.call_sid or full.token
+                how = f"test call {ref} forwarded{via}, answered in the SIP app{at}"
+                status = await self.complete(slug, Step.TEST_CALL_PASSED, how)
         return status
 
     # --- forwarding test call --------------------------------------------------------------
 
     async def start_forwarding_test(self, slug: str) -> ForwardingTestRecord:
         """Call the person's own number from the Ethiq number (see :mod:`.forward_test`)."""
-        person, tenant = await self.person(slug), await self._tenant(slug)
+        person = await self.person(slug)
         if person is None or not person.own_number:
             raise ValueError("the person's own number is not known yet")
+        return await self._start_test(
+            slug, FORWARDING, person.own_number, outbound_twiml(person.language)
+        )
+
+    async def start_end_to_end_test(self, slug: str) -> ForwardingTestRecord:
+        """Call the person's own number; forwarded back, the call rings their app."""
+        person = await self.person(slug)
+        if person is None or not person.own_number:
+            raise ValueError("the person's own number is not known yet")
+        return await self._start_test(
+            slug, END_TO_END, person.own_number, end_to_end_twiml(person.language)
+        )
+
+    async def start_app_test(self, slug: str) -> ForwardingTestRecord:
+        """Ring the person's SIP app from the Ethiq number: answering it proves the app is set
+        up (registered with the right password, reachable, accepting encrypted media)."""
+        person, tenant = await self.person(slug), await self._tenant(slug)
+        if person is None:
+            raise ValueError(f"no person enrolled for {slug!r}")
+        to = secure_sip_uri(tenant.sip_address)
+        return await self._start_test(slug, APP, to, app_twiml(person.language))
+
+    async def _start_test(self, slug: str, kind: str, to: str, twiml: str) -> ForwardingTestRecord:
+        tenant = await self._tenant(slug)
         if self._caller is None:
             raise TestCallError("no way to place calls is configured")
         # Recorded before the call is placed: it may come back before Twilio's answer does.
         token = secrets.token_hex(16)
         t = self._test
+        own = "" if kind == APP else to
+        now = datetime.now(UTC)
         await t.insert(
-            t(
-                token=token,
-                slug=slug,
-                own_number=person.own_number,
-                status="calling",
-                started_at=datetime.now(UTC),
-            )
+            t(token=token, kind=kind, slug=slug, own_number=own, status="calling", started_at=now)
         )
         query = f"tenant={slug}&test={token}"
         callback = signed_url(self._public, paths.FORWARD_TEST_STATUS, query)
         try:
-            call_sid = await self._caller.call(
-                tenant, person.own_number, outbound_twiml(person.language), callback
-            )
+            call_sid = await self._caller.call(tenant, to, twiml, callback)
         except TestCallError:
             await t.update(
                 {t.status: "failed", t.outcome: "not-placed", t.finished_at: datetime.now(UTC)}
             ).where(t.token == token)
             raise
         await t.update({t.call_sid: call_sid}).where(t.token == token)
-        logger.info("forwarding test of %s: calling %s (%s)", slug, person.own_number, call_sid)
-        test = await self.forwarding_test(slug)
+        logger.info("%s test of %s: calling %s (%s)", kind, slug, to, call_sid)
+        test = await self._latest_test(slug, kind)
         assert test is not None  # noqa: S101 (just written)
         return test
 
     async def forwarding_test(self, slug: str) -> ForwardingTestRecord | None:
         """The latest forwarding test call of the tenant."""
+        return await self._latest_test(slug, FORWARDING)
+
+    async def app_test(self, slug: str) -> ForwardingTestRecord | None:
+        """The latest test call to the tenant's SIP app."""
+        return await self._latest_test(slug, APP)
+
+    async def end_to_end_test(self, slug: str) -> ForwardingTestRecord | None:
+        """The latest end-to-end test call of the tenant."""
+        return await self._latest_test(slug, END_TO_END)
+
+    async def _latest_test(
+        self, slug: str, *kinds: str, calling: bool = False
+    ) -> ForwardingTestRecord | None:
         t = self._test
+        where = (t.slug == validate_slug(slug)) & t.kind.is_in(list(kinds))
+        if calling:
+            where &= t.status == "calling"
         row = (
             await t.select()
-            .where(t.slug == validate_slug(slug))
+            .where(where)
             .order_by(t.started_at, ascending=False)
             .order_by(t._meta.primary_key, ascending=False)
             .first()
@@ -366,50 +424,87 @@ class People:
             row["forwarded_from"],
             row["started_at"],
             row["finished_at"],
+            row["kind"],
         )
 
-    async def forwarding_arrived(self, tenant: TenantRecord, params: dict[str, str]) -> bool:
-        """A call from the Ethiq number to itself: the test call coming back, if one is under
-        way (``True``; the step is then green or says what came back instead)."""
-        test = await self.forwarding_test(tenant.slug)
-        if test is None or test.status != "calling":
-            return False
+    async def forwarding_arrived(self, tenant: TenantRecord, params: dict[str, str]) -> str | None:
+        """A call from the Ethiq number to itself: a test call coming back, if one is under way.
+        Its answer (``None``: no test under way): words and ``<Hangup>`` for the forwarding
+        test (its step is then green or says what came back instead), ringing the app for the
+        end-to-end one (:func:`end_to_end_arrival_twiml`)."""
+        test = await self._latest_test(tenant.slug, FORWARDING, END_TO_END, calling=True)
+        if test is None:
+            return None
         if datetime.now(UTC) - _aware(test.started_at) > timedelta(
             seconds=FORWARD_TEST_TIMEOUT_S + 60
         ):
-            return False
+            return None
         person = await self.person(tenant.slug)
         forwarded_from = params.get("ForwardedFrom", "")
         own = person.own_number if person is not None else ""
         ok = not forwarded_from or forwarded_from == own
         t = self._test
-        await t.update(
-            {
+        ringing_app = ok and test.kind == END_TO_END
+        update: dict[Any, Any] = {t.forwarded_from: forwarded_from[:32]}
+        if ringing_app:  # still calling: the app's answer decides (the <Dial> action)
+            update[t.outcome] = "forwarded"
+        else:
+            update |= {
                 t.status: "passed" if ok else "failed",
                 t.outcome: "forwarded" if ok else "forwarded-elsewhere",
-                t.forwarded_from: forwarded_from[:32],
                 t.finished_at: datetime.now(UTC),
             }
-        ).where((t.token == test.token) & (t.status == "calling"))
+        await t.update(update).where((t.token == test.token) & (t.status == "calling"))
         logger.info(
-            "forwarding test of %s came back (ForwardedFrom %s)",
+            "%s test of %s came back (ForwardedFrom %s)",
+            test.kind,
             tenant.slug,
             forwarded_from or "missing",
         )
+        if ringing_app:
+            query = f"tenant={tenant.slug}&test={test.token}"
+            action = signed_url(self._public, paths.FORWARD_TEST_STATUS, query)
+            return end_to_end_arrival_twiml(tenant.sip_address, action)
         await self.progress(tenant.slug)
-        return True
+        return arrival_twiml(tenant.language)
 
     async def forwarding_status(
         self, tenant: TenantRecord, token: str, params: dict[str, str]
     ) -> None:
-        """Twilio's status callback of the test call: if it ended without coming back, how."""
-        status = params.get("CallStatus", "")
+        """Twilio's status callback of a test call once it ended, or the ``<Dial action>`` of
+        the end-to-end test's arrival (``DialCallStatus``: ``completed`` once the app answered).
+
+        A forwarding test that ended without coming back failed, with how it ended; so did an
+        end-to-end test that never came back (once back, the app's answer decides). A call to
+        the app that ended ``completed`` was answered there: Twilio reports an unanswered one
+        as ``no-answer``, ``busy`` or ``failed``
+        (https://www.twilio.com/docs/voice/api/call-resource#call-status-values)."""
+        dialled = params.get("DialCallStatus")
+        status = dialled or params.get("CallStatus", "")
         if status not in {"completed", "busy", "no-answer", "failed", "canceled"}:
             return
         t = self._test
+        where = (t.token == token) & (t.slug == tenant.slug) & (t.status == "calling")
+        row = await t.select(t.kind, t.outcome).where(where).first()
+        if row is None:
+            return
+        kind = row["kind"]
+        if kind == END_TO_END and row["outcome"] == "forwarded" and dialled is None:
+            return  # back and ringing the app: its <Dial action> says how that went
+        if dialled is not None and kind != END_TO_END:
+            return
+        answered = status == "completed" and (kind == APP or dialled is not None)
+        outcome = ("app-" + status) if dialled is not None else status
         await t.update(
-            {t.status: "failed", t.outcome: status, t.finished_at: datetime.now(UTC)}
-        ).where((t.token == token) & (t.slug == tenant.slug) & (t.status == "calling"))
+            {
+                t.status: "passed" if answered else "failed",
+                t.outcome: "answered" if answered else outcome,
+                t.finished_at: datetime.now(UTC),
+            }
+        ).where(where)
+        if answered:
+            logger.info("%s test of %s: the SIP app answered", kind, tenant.slug)
+            await self.progress(tenant.slug)
 
     async def complete(self, slug: str, step: Step, how: str) -> OnboardingStatus:
         """Record ``step`` as completed (once; in order); completes ``active`` after the last."""

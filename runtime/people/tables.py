@@ -55,11 +55,16 @@ class LoginLink(Table, tablename="login_link"):
 
 
 class ForwardingTest(Table, tablename="forwarding_test"):
-    """A test call to the person's own number: ``calling`` until it comes back to the Ethiq
-    number (``passed``) or Twilio reports how the call ended without coming back (``failed``,
-    ``outcome`` = the call's status: ``completed`` (answered), ``no-answer``, ``busy``, …)."""
+    """A test call placed for the person's onboarding, of one ``kind``:
+
+    - ``forwarding``: to the person's own number, ``calling`` until it comes back to the Ethiq
+      number (``passed``) or Twilio reports how the call ended without coming back (``failed``,
+      ``outcome`` = the call's status: ``completed`` (answered), ``no-answer``, ``busy``, …);
+    - ``app``: to the person's SIP app, ``passed`` once the app answered (Twilio's final status
+      ``completed``), else ``failed`` with the status (``no-answer``, ``busy``, ``failed``)."""
 
     token = Varchar(length=32, unique=True)  # ours, in the status callback URL (signed)
+    kind = Varchar(length=16, default="forwarding")
     call_sid = Varchar(length=34, default="")  # the outbound leg, once Twilio answered
     slug = Varchar(length=63, index=True)
     own_number = Varchar(length=16)

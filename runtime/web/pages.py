@@ -306,6 +306,21 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
 
+    @post("/people/{slug:str}/test-call", status_code=303)
+    async def end_to_end_test(
+        self, request: AnyRequest, slug: FromPath[str]
+    ) -> Template | Redirect:
+        """The full test call: the person's number, forwarded, rings their app."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, _ = found
+        try:
+            await people.start_end_to_end_test(slug)
+        except (ValueError, TestCallError):
+            return Redirect(f"/people/{slug}?error=full#full-test", status_code=303)
+        return Redirect(f"/people/{slug}#full-test", status_code=303)
+
     @post("/people/{slug:str}/contacts", status_code=303)
     async def add_contact(
         self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[ContactForm]
@@ -428,6 +443,7 @@ class PeoplePages(Controller):
         if not self._fresh(request, people):
             return _page("fresh.html", request, lang, slug=slug, heading="sip_title")
         tenant = await people.tenant(slug)
+        error = request.query_params.get("error")
         return _page(
             "sip.html",
             request,
@@ -435,8 +451,23 @@ class PeoplePages(Controller):
             slug=slug,
             domain=sip_domain(tenant),
             username=tenant.sip_username,
-            rotate_error=request.query_params.get("error") == "rotate",
+            rotate_error=error == "rotate",
+            app_test=await people.app_test(slug),
+            app_test_error=error == "test",
         )
+
+    @post("/people/{slug:str}/sip/test", status_code=303)
+    async def app_test(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
+        """Ring the person's SIP app: answering it completes the onboarding step."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, _ = found
+        try:
+            await people.start_app_test(slug)
+        except (ValueError, TestCallError):
+            return Redirect(f"/people/{slug}/sip?error=test#test", status_code=303)
+        return Redirect(f"/people/{slug}/sip#test", status_code=303)
 
     @post("/people/{slug:str}/sip/password", status_code=200, cache_control=NO_STORE)
     async def sip_password(self, request: AnyRequest, slug: FromPath[str]) -> Template | Redirect:
@@ -597,6 +628,7 @@ class PeoplePages(Controller):
         except UnknownTenant:
             return _page("forbidden.html", request, lang, 404)
         test = await people.forwarding_test(person.slug)  # before progress (never older)
+        full_test = await people.end_to_end_test(person.slug)
         onboarding = await people.progress(person.slug)
         t = texts(lang)
         number = tenant.phone_number
@@ -622,6 +654,8 @@ class PeoplePages(Controller):
             contacts=await people.contacts(person.slug),
             test=test,
             test_error=test_error,
+            full_test=full_test,
+            full_test_error=request.query_params.get("error") == "full",
             steps=STEPS,
             iphone_steps=t["iphone_steps"].format(number=number).split("|"),
             android_steps=t["android_steps"].format(number=number).split("|"),

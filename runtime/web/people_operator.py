@@ -104,7 +104,9 @@ class OnboardingOut(msgspec.Struct):
     what_to_do: str | None  # the current step's instruction, as the person's page words it
     steps: list[StepOut]
     contacts: list[ContactOut] = msgspec.field(default_factory=list)
-    forwarding_test: ForwardingTestOut | None = None  # the latest test call
+    forwarding_test: ForwardingTestOut | None = None  # the latest test call to their number
+    app_test: ForwardingTestOut | None = None  # the latest test call to their SIP app
+    test_call: ForwardingTestOut | None = None  # the latest end-to-end test call
 
 
 def _contacts(views: list[ContactView]) -> list[ContactOut]:
@@ -131,6 +133,8 @@ def _out(
     status: OnboardingStatus,
     contacts: list[ContactView] | None = None,
     test: ForwardingTestRecord | None = None,
+    app_test: ForwardingTestRecord | None = None,
+    test_call: ForwardingTestRecord | None = None,
 ) -> OnboardingOut:
     current = status.current
     todo = next((s.todo for s in status.steps if s.step == current), "")
@@ -144,6 +148,8 @@ def _out(
         ],
         contacts=_contacts(contacts or []),
         forwarding_test=_test(test),
+        app_test=_test(app_test),
+        test_call=_test(test_call),
     )
 
 
@@ -237,8 +243,10 @@ class OnboardingOperator(Controller):
         people = people_of(request)
         if await people.person(slug) is None:
             raise NotFoundException(f"no person enrolled for {slug!r}")
-        test = await people.forwarding_test(slug)  # before progress: the steps are never older
-        return _out(await people.progress(slug), await people.contacts(slug), test)
+        # The tests before progress: the steps are never older than the tests shown.
+        test, app = await people.forwarding_test(slug), await people.app_test(slug)
+        full = await people.end_to_end_test(slug)
+        return _out(await people.progress(slug), await people.contacts(slug), test, app, full)
 
     @post("/{slug:str}/forwarding-test", summary="Call the person's number: does it forward?")
     async def forwarding_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
@@ -249,6 +257,34 @@ class OnboardingOperator(Controller):
             test = await people.start_forwarding_test(slug)
         except ValueError as error:
             raise ClientException(str(error), status_code=409) from None
+        except TestCallError as error:
+            raise ClientException(str(error), status_code=502) from None
+        out = _test(test)
+        assert out is not None  # noqa: S101 (just started)
+        return out
+
+    @post("/{slug:str}/test-call", summary="The end-to-end test: their number rings their app?")
+    async def test_call(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        try:
+            test = await people.start_end_to_end_test(slug)
+        except ValueError as error:
+            raise ClientException(str(error), status_code=409) from None
+        except TestCallError as error:
+            raise ClientException(str(error), status_code=502) from None
+        out = _test(test)
+        assert out is not None  # noqa: S101 (just started)
+        return out
+
+    @post("/{slug:str}/app-test", summary="Ring the person's SIP app: is it set up?")
+    async def app_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
+        people = people_of(request)
+        if await people.person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        try:
+            test = await people.start_app_test(slug)
         except TestCallError as error:
             raise ClientException(str(error), status_code=502) from None
         out = _test(test)

@@ -22,7 +22,6 @@ from litestar.exceptions import PermissionDeniedException, ValidationException
 
 from runtime.alerts import record_reply
 from runtime.calls.preferences import ListKind, spoofed
-from runtime.people.forward_test import arrival_twiml
 from runtime.routing import Lookup
 from runtime.telephony import paths, twiml
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, signature_valid
@@ -37,17 +36,18 @@ logger = logging.getLogger(__name__)
 
 async def _test_call_back(
     request: AnyRequest, tenant: TenantRecord, params: dict[str, str]
-) -> bool:
-    """Whether this call from the Ethiq number to itself is the forwarding test coming back."""
+) -> str | None:
+    """The answer to this call from the Ethiq number to itself if it is a test call coming
+    back (``None``: it is not, screen it like any call)."""
     people = request.app.state.get("people")
     if people is None:
-        return False
+        return None
     try:
-        arrived: bool = await people.forwarding_arrived(tenant, params)
+        answer: str | None = await people.forwarding_arrived(tenant, params)
     except Exception:
         logger.exception("forwarding test of %s not recorded", tenant.slug)
-        return False
-    return arrived
+        return None
+    return answer
 
 
 async def _onboarding_progress(request: AnyRequest, tenant: TenantRecord) -> None:
@@ -207,11 +207,11 @@ class TwilioWebhooks(Controller):
 
         if not await runtime.limits.call_allowed(tenant, caller, trusted if caller else None):
             return _xml(twiml.busy_twiml())
-        if params.get("From") == tenant.phone_number and await _test_call_back(
-            request, tenant, params
+        if params.get("From") == tenant.phone_number and (
+            back := await _test_call_back(request, tenant, params)
         ):
-            # The forwarding test call came back: words and <Hangup/>, never a <Dial> (no loop).
-            return _xml(arrival_twiml(tenant.language))
+            # A test call came back: words and <Hangup/>, or ringing the app; never a number.
+            return _xml(back)
         answer = await runtime.calls.answer(tenant, params)
         degraded = list(answer.degraded)
         if lookup.degraded and "database" not in degraded:
@@ -340,14 +340,17 @@ class TwilioWebhooks(Controller):
         if params.get("MessageStatus") in {"failed", "undelivered"}:
             await runtime.jobs.notify(tenant.slug)  # the call may have passed to the next contact
 
-    @post(paths.FORWARD_TEST_STATUS, status_code=204, summary="How a forwarding test call ended")
-    async def forward_test_status(self, request: AnyRequest) -> None:
+    @post(paths.FORWARD_TEST_STATUS, status_code=200, summary="How a test call ended")
+    async def forward_test_status(self, request: AnyRequest) -> Response[str]:
+        """The status callback of a test call, and the ``<Dial action>`` of the end-to-end
+        test's arrival: TwiML, which ends the arrival once the app's call ended."""
         runtime = runtime_of(request)
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "forward_test", by_query=True)
         people = request.app.state.get("people")
         if people is not None:
             await people.forwarding_status(tenant, request.query_params.get("test", ""), params)
+        return _xml(twiml.hangup_twiml())
 
     @post(paths.USAGE, status_code=204, summary="A spend Usage Trigger of the subaccount fired")
     async def usage(self, request: AnyRequest) -> None:

@@ -321,6 +321,10 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.get_by_role("button", name="Créer un nouveau mot de passe").click()
     page.wait_for_url(re.compile(r"error=rotate"))
     assert "l'ancien fonctionne encore" in page.get_by_role("alert").inner_text()
+    # So does ringing the app (its answer completes the step: tests/runtime/test_call_path.py).
+    page.get_by_role("button", name="Faire sonner mon application").click()
+    page.wait_for_url(re.compile(r"error=test"))
+    assert "n'a pas pu être lancé" in page.get_by_role("alert").inner_text()
 
     # The link signed in once: a second use is refused.
     page.goto(link)

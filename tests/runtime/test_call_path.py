@@ -575,7 +575,38 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
         body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org", "own_number": own}
         assert http.post("/operator/people/", json=body).status_code == 201
         url = f"/operator/people/{tenant.slug}/onboarding"
-        assert http.post(f"{url}/sip_app_configured", json={"how": "test"}).status_code == 201
+
+        def app_test() -> dict[str, Any]:
+            started = http.post(f"/operator/people/{tenant.slug}/app-test")
+            assert started.status_code == 201, started.text
+            sid = started.json()["call_sid"]
+
+            def ended() -> dict[str, Any] | None:
+                out: dict[str, Any] = http.get(url).json()
+                test = out["app_test"]
+                return out if test["call_sid"] == sid and test["status"] != "calling" else None
+
+            done: dict[str, Any] = _until(ended, "app test call ended")
+            return done
+
+        # The SIP app first: Twilio rings it; an app not signed in cannot be reached.
+        control.sip_endpoint(tenant.sip_address, "offline")
+        offline = app_test()
+        assert (offline["app_test"]["status"], offline["app_test"]["outcome"]) == (
+            "failed",
+            "failed",
+        )
+        assert offline["current"] == "sip_app_configured"
+        control.sip_endpoint(tenant.sip_address, "answer")
+        answered_app = app_test()
+        assert answered_app["app_test"]["status"] == "passed"
+        step = next(s for s in answered_app["steps"] if s["step"] == "sip_app_configured")
+        assert "answered by the SIP app" in step["how"], step
+        assert not step["how"].startswith("by an operator")
+        assert answered_app["current"] == "forwarding_verified"
+        [ring] = [c for c in control.state()["calls"] if c["to"].startswith("sip:")][-1:]
+        assert ring["to"].endswith(";secure=true")
+        assert ring["from"] == tenant.phone_number
 
         def test_call() -> dict[str, Any]:
             started = http.post(f"/operator/people/{tenant.slug}/forwarding-test")
@@ -610,11 +641,52 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
         assert step["done"], passed
         assert f"ForwardedFrom {own}" in step["how"]
         assert passed["current"] != "forwarding_verified"  # on to the contacts' consent
-    # The arrival was answered with words and <Hangup/>: nothing was dialled, nothing looped.
-    new = [c for c in control.state()["calls"] if c["sid"] not in before]
-    assert sorted(c["direction"] for c in new) == ["inbound", "outbound-api"]
-    [arrival] = [c for c in new if c["direction"] == "inbound"]
-    assert (arrival["from"], arrival["to"]) == (tenant.phone_number, tenant.phone_number)
+        # The arrival was answered with words and <Hangup/>: nothing was dialled, no loop.
+        new = [c for c in control.state()["calls"] if c["sid"] not in before]
+        assert sorted(c["direction"] for c in new) == ["inbound", "outbound-api"]
+        [arrival] = [c for c in new if c["direction"] == "inbound"]
+        assert (arrival["from"], arrival["to"]) == (tenant.phone_number, tenant.phone_number)
+
+        # The full test: forwarded back, the call rings the app; answering there ends it.
+        send_sms(control, tenant.contacts[0].number, tenant.phone_number, "Oui")
+        consented = _until(
+            lambda: (o := http.get(url).json())["current"] == "test_call_passed" and o,
+            "contact consented",
+        )
+        assert consented["test_call"] is None
+
+        def full_test() -> dict[str, Any]:
+            started = http.post(f"/operator/people/{tenant.slug}/test-call")
+            assert started.status_code == 201, started.text
+            sid = started.json()["call_sid"]
+
+            def ended() -> dict[str, Any] | None:
+                out: dict[str, Any] = http.get(url).json()
+                test = out["test_call"]
+                return out if test["call_sid"] == sid and test["status"] != "calling" else None
+
+            done: dict[str, Any] = _until(ended, "full test call ended")
+            return done
+
+        control.sip_endpoint(tenant.sip_address, "no-answer")
+        missed = full_test()
+        assert (missed["test_call"]["status"], missed["test_call"]["outcome"]) == (
+            "failed",
+            "app-no-answer",
+        )
+        assert missed["test_call"]["forwarded_from"] == own  # it did come back
+        control.sip_endpoint(tenant.sip_address, "answer")
+        before = {c["sid"] for c in control.state()["calls"]}
+        full = full_test()
+        assert full["test_call"]["status"] == "passed", full
+        step = next(s for s in full["steps"] if s["step"] == "test_call_passed")
+        assert f"forwarded from {own}, answered in the SIP app" in step["how"]
+        assert full["active"]
+        # Three legs: the test call, its arrival, and the arrival ringing the app, only.
+        new = [c for c in control.state()["calls"] if c["sid"] not in before]
+        assert sorted(c["to"].split(";")[0] for c in new) == sorted(
+            [own, tenant.phone_number, tenant.sip_address]
+        ), new
     assert control.violations() == []
 
 

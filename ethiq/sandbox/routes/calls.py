@@ -36,16 +36,23 @@ def _require_live(call: Call, action: str) -> None:
         raise TwilioApiError(400, NOT_IN_PROGRESS, f"Call is not in-progress. Cannot {action}.")
 
 
+MAX_SIP_URI = 255  # a SIP URI's body is "under 255 characters"
+
+
 @post(f"{ACCOUNT}/Calls")
 async def create_call(request: AnyRequest, account_sid: str) -> Response[dict[str, Any]]:
-    """Twilio dials ``To`` from ``From`` (a number of the account: a caller ID Twilio has not
-    verified is refused, 21210); ``Twiml`` or ``Url`` runs when the call is answered.
+    """Twilio dials ``To`` (a number or a SIP address) from ``From`` (a number of the account:
+    a caller ID Twilio has not verified is refused, 21210); ``Twiml`` or ``Url`` runs when the
+    call is answered.
     https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource"""
     sandbox, account = authorized(request, account_sid)
     params = await params_of(request)
     to, from_ = params.get("To") or "", params.get("From") or ""
     twiml, url = params.get("Twiml"), params.get("Url")
-    if not is_e164(to):
+    # ``To`` is a phone number, a SIP address or a client: a SIP URI's body is "under 255
+    # characters" (https://www.twilio.com/docs/voice/api/sip-making-calls).
+    sip = to.startswith(("sip:", "sips:")) and len(to) < MAX_SIP_URI
+    if not sip and not is_e164(to):
         raise TwilioApiError(400, INVALID_TO, f"Invalid 'To' Phone Number: {to}")
     if not twiml and not url:
         raise invalid_parameter("Either Url, Twiml or ApplicationSid is required")
