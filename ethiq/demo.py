@@ -4,7 +4,8 @@ The demo runs on the embedded defaults (SQLite, in-process store; no PostgreSQL,
 starts the local Twilio sandbox and the runtime under Granian, provisions an example tenant with
 the real Pulumi engine against the sandbox (two example tenants, fr-CA and en-US; their stack
 files live in a temporary directory, never in ``stacks/``), invites each emergency contact by
-SMS and records their consent (double opt-in: invitation, reply, confirmation), plays a
+SMS and records their consent (double opt-in: invitation, reply, confirmation), onboards each
+person (welcome, their SIP app and forwarding, the three test calls, to active), plays a
 legitimate call in French
 and a scam call in English exactly as Twilio would, prints what happened, and stops everything.
 """
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -227,20 +228,70 @@ def _mail_printer(progress: Any) -> Callable[[EmailMessage], None]:
     return deliver
 
 
-def _serve_pages(runtime: RuntimeHandle, progress: Any) -> None:
-    """Enrol each demo tenant's person (welcome email and SMS) and ask for a sign-in link for
-    each, as a person would on the page: the links arrive by email, printed by the sink."""
+# The onboarding's test calls, in order, with the operator route that starts each and the key
+# of its latest result in the onboarding view.
+TEST_CALLS = (
+    ("app-test", "app_test", "the SIP app rings"),
+    ("forwarding-test", "forwarding_test", "the person's own number, forwarded"),
+    ("test-call", "test_call", "the full test: their number, forwarded, rings the app"),
+)
+
+
+def _onboard(
+    runtime: RuntimeHandle,
+    control: SandboxControl,
+    tenant: DemoTenant,
+    own_number: str,
+    numbers: dict[str, Any],
+    progress: Any,
+) -> dict[str, Any]:
+    """The person's onboarding as it goes for real: enrolled (welcome by email and SMS), their
+    SIP app signed in and their phone forwarding to the Ethiq number (what they do by hand,
+    here the sandbox's handset and app), then the test calls; returns the steps and how long
+    enrolment to active took."""
+    started = time.monotonic()
     auth = {"Authorization": f"Bearer {runtime.operator_token}"}
+    view = f"/operator/people/{tenant.name}/onboarding"
+    with httpx.Client(base_url=runtime.url, headers=auth, timeout=15.0) as http:
+        body = {
+            "slug": tenant.name,
+            "email": f"{tenant.name}@example.org",
+            "language": tenant.language,
+            "own_number": own_number,
+        }
+        http.post("/operator/people/", json=body).raise_for_status()
+        progress(f"{tenant.name}: enrolled, welcome sent by email and SMS to {own_number}")
+        control.sip_endpoint(numbers["sipAddress"], "answer")
+        control.handset(own_number, "unconditional", numbers["phoneNumber"])
+        progress(f"{tenant.name}: the person signs in their SIP app and turns forwarding on")
+        for path, key, what in TEST_CALLS:
+            sid = http.post(f"/operator/people/{tenant.name}/{path}").raise_for_status().json()
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while (test := http.get(view).raise_for_status().json()[key])["status"] == "calling":
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"test call {sid['call_sid']} never ended")
+                time.sleep(0.1)
+            progress(f"{tenant.name}: test call, {what}: {test['status']} ({test['outcome']})")
+        out: dict[str, Any] = http.get(view).raise_for_status().json()
+    seconds = round(time.monotonic() - started, 1)
+    manual = [s["step"] for s in out["steps"] if s["how"].startswith("by an operator")]
+    progress(
+        f"{tenant.name}: {'active' if out['active'] else 'at ' + str(out['current'])} "
+        f"{seconds} s after enrolment; operator steps: {manual or 'none'}"
+    )
+    return {
+        "active": out["active"],
+        "seconds_to_active": seconds,
+        "steps": [{"step": s["step"], "how": s["how"]} for s in out["steps"]],
+    }
+
+
+def _serve_pages(runtime: RuntimeHandle, progress: Any) -> None:
+    """Ask for a sign-in link for each demo tenant's person, as a person would on the page:
+    the links arrive by email, printed by the sink."""
     with httpx.Client(base_url=runtime.url, timeout=15.0) as http:
-        for n, tenant in enumerate(TENANTS):
+        for tenant in TENANTS:
             email = f"{tenant.name}@example.org"
-            body = {
-                "slug": tenant.name,
-                "email": email,
-                "language": tenant.language,
-                "own_number": f"+1514555017{n}",
-            }
-            http.post("/operator/people/", json=body, headers=auth).raise_for_status()
             http.get("/")
             form = {"email": email, "_csrf_token": http.cookies["csrftoken"]}
             http.post(f"/login?lang={tenant.language}", data=form).raise_for_status()
@@ -250,16 +301,14 @@ def _serve_pages(runtime: RuntimeHandle, progress: Any) -> None:
 def run_demo(
     progress: Any, keep: Callable[[dict[str, Any], RuntimeHandle], None] | None = None
 ) -> dict[str, Any]:
-    """Everything the demo does; returns the summary document. With ``keep`` (``--serve``),
-    the people's pages are served too (emails printed by a local mail sink), and ``keep`` is
-    called with the summary while everything still runs (it returns to stop it all)."""
-    sink: AbstractContextManager[int | None] = (
-        running_mail_sink(_mail_printer(progress)) if keep else nullcontext(None)
-    )
+    """Everything the demo does; returns the summary document. Emails (the welcomes, sign-in
+    links) go to a local mail sink that prints each. With ``keep`` (``--serve``), the people's
+    pages are served too, and ``keep`` is called with the summary while everything still runs
+    (it returns to stop it all)."""
     with (
         tempfile.TemporaryDirectory(prefix="ethiq-demo-") as tmp,
         running_sandbox() as sandbox,
-        sink as smtp_port,
+        running_mail_sink(_mail_printer(progress)) as smtp_port,
     ):
         work = Path(tmp)
         (work / "data").mkdir()
@@ -292,8 +341,7 @@ def run_demo(
 
         env = dict(platform.env) | {"ETHIQ_OPERATOR_TOKEN": secrets.token_urlsafe(24)}
         env.pop("REDIS_URL", None)
-        if smtp_port is not None:
-            env |= {"ETHIQ_SMTP_HOST": "127.0.0.1", "ETHIQ_SMTP_PORT": str(smtp_port)}
+        env |= {"ETHIQ_SMTP_HOST": "127.0.0.1", "ETHIQ_SMTP_PORT": str(smtp_port)}
         progress(f"starting the runtime on {public} (SQLite, in-process store)")
         summaries = []
         with running_runtime(env, port, work / "runtime.log") as runtime:
@@ -314,6 +362,17 @@ def run_demo(
                 )
                 progress(f"SMS to {tenant.contact.name}: {confirmed}")
                 invitations[tenant.name] = {"invitation": invited, "confirmation": confirmed}
+            onboarding = {
+                tenant.name: _onboard(
+                    runtime,
+                    sandbox.control,
+                    tenant,
+                    f"+1514555017{n}",
+                    numbers[tenant.name],
+                    progress,
+                )
+                for n, tenant in enumerate(TENANTS)
+            }
             for tenant in TENANTS:
                 segments, caller, stir = CALLS[tenant.name]
                 script = CallScript(
@@ -331,7 +390,7 @@ def run_demo(
                     | _call_summary(runtime, tenant.name, played)
                 )
             violations = msgspec.to_builtins(sandbox.control.violations())
-            summary = _summary(numbers, invitations, summaries, violations)
+            summary = _summary(numbers, invitations, onboarding, summaries, violations)
             if keep is not None:
                 _serve_pages(runtime, progress)
                 keep(summary, runtime)
@@ -341,6 +400,7 @@ def run_demo(
 def _summary(
     numbers: dict[str, dict[str, Any]],
     invitations: dict[str, dict[str, str]],
+    onboarding: dict[str, dict[str, Any]],
     summaries: list[dict[str, Any]],
     violations: Any,
 ) -> dict[str, Any]:
@@ -353,6 +413,7 @@ def _summary(
                 "language": t.language,
                 "contact": t.contact.number,
                 **invitations[t.name],
+                "onboarding": onboarding[t.name],
             }
             for t in TENANTS
         ],

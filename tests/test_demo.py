@@ -57,4 +57,14 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     assert "Reply YES to accept" in george["invitation"]
     assert george["confirmation"].startswith("Ethiq: Thank you, confirmed")
 
+    # Each person was onboarded to active by the system and their own hands, no operator.
+    for tenant in (lucie, george):
+        onboarding = tenant["onboarding"]
+        assert onboarding["active"], onboarding
+        hows = {s["step"]: s["how"] for s in onboarding["steps"]}
+        assert not [h for h in hows.values() if h.startswith("by an operator")]
+        assert "answered by the SIP app" in hows["sip_app_configured"]
+        assert "came back to the Ethiq number" in hows["forwarding_verified"]
+        assert "answered in the SIP app" in hows["test_call_passed"]
+
     assert summary["twilio_contract_violations"] == []
