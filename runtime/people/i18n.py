@@ -43,7 +43,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "signup_send": "Envoyer la demande",
         "signup_thanks": "Merci, votre demande est reçue. Nous vous écrirons bientôt pour la "
         "suite.",
-        "signup_invalid": "La demande est incomplète : vérifiez le nom et l'adresse courriel.",
+        "signup_invalid": "La demande est incomplète : vérifiez les noms et l'adresse courriel.",
+        "signup_contact_name_label": "Un proche à prévenir en cas de fraude : son nom",
+        "signup_contact_number_label": "Son numéro de cellulaire",
         "signup_link": "Pas encore protégé? Demandez la protection Ethiq",
         "sms_login_title": "Ou par texto",
         "sms_login_help": "Entrez le numéro de votre cellulaire, celui que vous avez donné à "
@@ -344,7 +346,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "signup_send": "Send the request",
         "signup_thanks": "Thank you, your request is received. We will write to you soon about "
         "the next steps.",
-        "signup_invalid": "The request is incomplete: check the name and the email address.",
+        "signup_invalid": "The request is incomplete: check the names and the email address.",
+        "signup_contact_name_label": "Someone to alert in case of fraud: their name",
+        "signup_contact_number_label": "Their mobile number",
         "signup_link": "Not protected yet? Ask for Ethiq protection",
         "sms_login_title": "Or by text message",
         "sms_login_help": "Enter your mobile number, the one you gave Ethiq. We will text you "

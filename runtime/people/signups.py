@@ -2,10 +2,13 @@
 
 A tenant is a stack (``stacks/Pulumi.<tenant>.yaml``), reviewed and applied by the GitOps flow,
 and its number costs money: a web form must not create one. The page records who asks (name,
-email, mobile number, language, region) as ``pending`` and writes back to say what comes next;
-an operator lists the pending requests
+email, mobile number, language, region) as ``pending`` and writes back to say what comes next.
+``ethiq people commit-changes`` turns each pending request into a new stack file, in the same
+commit as the contact changes, on the branch a pull request reviews: merged, the reconcile
+creates the tenant, and its stack buys a number only once the person's identity and terms are
+recorded (the ``activation-gate`` policy). An operator also lists the pending requests
 (``GET /operator/people/signups``, each with the ``ethiq tenant add`` command that starts the
-stack), contacts the person, writes the stack and marks the request done.
+stack by hand) and may mark one done.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ class Signup:
     language: str
     region: str
     requested_at: datetime
+    contact_name: str = ""
+    contact_number: str = ""
+
+    def slug(self) -> str:
+        """The tenant name a stack for this request takes (ASCII words of the name)."""
+        return _slug(self.name)
 
     def command(self) -> str:
         """The ``ethiq tenant add`` that starts this person's stack (the operator chooses the
@@ -46,6 +55,8 @@ class Signup:
         slug = _slug(self.name) or "TENANT"
         args = ["ethiq", "tenant", "add", slug, "--email", self.email, "--lang", self.language]
         args += ["--person-name", self.name, "--region", self.region or "REGION"]
+        if self.contact_number:
+            args += ["--contact", f"{self.contact_number}:{self.contact_name}"]
         return shlex.join(args)
 
 
@@ -69,14 +80,27 @@ class SignupRequests:
     def __init__(self, engine: Engine[Any]) -> None:
         self._row = bind_table(SignupRequest, engine)
 
-    async def request(self, name: str, email: str, phone: str, language: str, region: str) -> bool:
+    async def request(
+        self,
+        name: str,
+        email: str,
+        phone: str,
+        language: str,
+        region: str,
+        contact: tuple[str, str] = ("", ""),
+    ) -> bool:
         """Record a request (validated); ``False`` when this email already waits (one request
-        per person: asking twice changes nothing)."""
+        per person: asking twice changes nothing). ``contact``: the first emergency contact's
+        name and number (a stack needs one)."""
         name = " ".join(name.split())
         if not name or len(name) > width(SignupRequest, "name"):
             raise ValueError(f"a name of 1 to {width(SignupRequest, 'name')} characters")
+        contact_name, contact_number = " ".join(contact[0].split()), contact[1]
+        if not contact_name or len(contact_name) > width(SignupRequest, "contact_name"):
+            raise ValueError(f"a contact name of 1 to {width(SignupRequest, 'contact_name')}")
         email = valid_email(email)
         validate_e164(phone)
+        validate_e164(contact_number)
         if language not in LANGUAGES:
             raise ValueError(f"a language among {', '.join(LANGUAGES)}")
         if region not in REGIONS:
@@ -86,7 +110,15 @@ class SignupRequests:
             return False
         if await r.count().where(r.state == "pending") >= MAX_PENDING:
             raise ValueError("too many requests are waiting")
-        row = r(name=name, email=email, phone=phone, language=language, region=region)
+        row = r(
+            name=name,
+            email=email,
+            phone=phone,
+            language=language,
+            region=region,
+            contact_name=contact_name,
+            contact_number=contact_number,
+        )
         row.requested_at = datetime.now(UTC)
         await r.insert(row)
         return True
@@ -103,6 +135,8 @@ class SignupRequests:
                 x["language"],
                 x["region"],
                 x["requested_at"],
+                x["contact_name"],
+                x["contact_number"],
             )
             for x in rows
         ]
@@ -116,3 +150,11 @@ class SignupRequests:
             .returning(r._meta.primary_key)
         )
         return bool(rows)
+
+    async def committed(self, request_id: int, tenant: str, sha: str) -> None:
+        """Mark a request done: its stack is ``tenant``, committed in ``sha`` (``""``: a stack
+        that already existed)."""
+        r = self._row
+        await r.update(
+            {r.state: "done", r.done_at: datetime.now(UTC), r.tenant: tenant, r.commit: sha}
+        ).where((r._meta.primary_key == request_id) & (r.state == "pending"))

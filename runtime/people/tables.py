@@ -96,17 +96,22 @@ class ContactChange(Table, tablename="contact_change"):
 
 
 class SignupRequest(Table, tablename="signup_request"):
-    """A request for protection from the sign-up page (:mod:`runtime.people.signups`): an
-    operator turns it into a stack; never a tenant by itself."""
+    """A request for protection from the sign-up page (:mod:`runtime.people.signups`): it
+    becomes a new stack file in a commit to review (``tenant``, ``commit``), or an operator
+    writes the stack and marks it done; never a tenant by itself."""
 
     name = Varchar(length=100)
     email = Varchar(length=254, index=True)
     phone = Varchar(length=16)
     language = Varchar(length=5)
     region = Varchar(length=8, default="")  # a key of runtime.regions.REGIONS
+    contact_name = Varchar(length=100, default="")  # their first emergency contact
+    contact_number = Varchar(length=16, default="")
     state = Varchar(length=8, default="pending")  # pending | done
     requested_at = Timestamptz()
     done_at = Timestamptz(null=True, default=None)
+    tenant = Varchar(length=63, default="")  # the stack written for it, if committed
+    commit = Varchar(length=40, default="")  # the commit that added the stack file
 
 
 class ErasureRequest(Table, tablename="erasure_request"):

@@ -74,6 +74,8 @@ class SignupForm:
     phone: str = ""
     language: str = ""
     region: str = ""
+    contact_name: str = ""
+    contact_number: str = ""
 
 
 @dataclass
@@ -194,12 +196,13 @@ class PeoplePages(Controller):
 
     @post("/signup", status_code=200)
     async def signup(self, request: AnyRequest, data: URLEncodedBody[SignupForm]) -> Template:
-        """A request for protection: recorded for an operator, who writes the stack (a form
-        never creates a tenant). Counted against the sign-in links' limits (its email)."""
+        """A request for protection: recorded, then a new stack file in a commit to review
+        (``ethiq people commit-changes``); a form never creates a tenant. Counted against the
+        sign-in links' limits (its email)."""
         people = people_of(request)
         lang = data.language if data.language in LANGUAGES else _lang(request)
         try:
-            phone = to_e164(data.phone)
+            phone, contact = to_e164(data.phone), to_e164(data.contact_number)
         except InvalidTenant:
             return _page(
                 "signup.html", request, lang, 400, error="bad_phone", form=data, regions=REGIONS
@@ -207,7 +210,9 @@ class PeoplePages(Controller):
         if not await people.allow_request(data.email, _source(request)):
             return _too_many(request, lang)
         try:
-            new = await people.signups.request(data.name, data.email, phone, lang, data.region)
+            new = await people.signups.request(
+                data.name, data.email, phone, lang, data.region, (data.contact_name, contact)
+            )
         except ValueError:
             return _page(
                 "signup.html",

@@ -27,6 +27,7 @@ from tests.runtime.helpers import OPERATOR, Harness, harness, make_settings, mak
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 MARIE, PAUL, JULIE = "+15145550161", "+15145550162", "+15145550163"
+ALICE = "alice@example.org"  # the email of the tenant's stack
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -44,7 +45,7 @@ def _repo(tmp: Path, tenant: TenantRecord) -> tuple[Path, Path]:
     subprocess.run(["git", "init", "--quiet", "-b", "main", str(repo)], check=True)
     (repo / "stacks").mkdir()
     values = {
-        "email": "alice@example.org",
+        "email": ALICE,
         "region": "CA-QC",
         "language": "fr-CA",
         "contacts": [{"number": MARIE, "name": "Marie"}, {"number": PAUL, "name": "Paul"}],
@@ -145,6 +146,19 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
             stored = await h.runtime.registry.get(tenant.slug)
             assert stored is not None
             assert [c.number for c in stored.contacts] == [MARIE, PAUL]  # nothing applied
+            # Two sign-ups: a new person, and one whose email a stack already protects.
+            for name, email in (("Hélène Tremblay", "helene@example.org"), ("A", ALICE)):
+                form = {
+                    "name": name,
+                    "email": email,
+                    "phone": "514 555 0144",
+                    "language": "fr-CA",
+                    "region": "CA-QC",
+                    "contact_name": "Marie",
+                    "contact_number": MARIE,
+                    "_csrf_token": csrf,
+                }
+                assert (await h.client.post("/signup", data=form)).status_code == 200
 
     asyncio.run(ask())
     database_url = settings.database.url
@@ -172,7 +186,20 @@ def test_page_changes_become_a_pushed_stack_commit_then_applied(
         {"number": PAUL, "name": "Paul"},
     ]
     assert pushed["encryptionsalt"] == "v1:keep-me"
-    assert pushed["config"]["ethiq:email"] == "alice@example.org"
+    assert pushed["config"]["ethiq:email"] == ALICE
+    # The sign-up became a new stack in the same commit, to review; the other one was not.
+    assert re.search(r"helene-tremblay: new stack from sign-up #\d+, committed", done.stdout)
+    assert f"already the stack {tenant.slug}" in done.stdout
+    new = yaml.safe_load(_git(remote, "show", "people-changes:stacks/Pulumi.helene-tremblay.yaml"))
+    assert new["config"]["ethiq:email"] == "helene@example.org"
+    assert new["config"]["ethiq:region"] == "CA-QC"
+    assert new["config"]["ethiq:language"] == "fr-CA"
+    assert new["config"]["ethiq:personName"] == "Hélène"
+    assert new["config"]["ethiq:contacts"] == [{"number": MARIE, "name": "Marie"}]
+    files = _git(remote, "show", "--name-only", "--format=", "people-changes").split()
+    assert sorted(files) == sorted(
+        [f"stacks/Pulumi.{tenant.slug}.yaml", "stacks/Pulumi.helene-tremblay.yaml"]
+    )
     # The same command in the process (an interpreter start costs seconds on CI).
     args = command[command.index("people") :]
     runner = CliRunner()

@@ -240,11 +240,15 @@ def test_a_signup_is_a_request_the_operator_turns_into_a_stack(
                 "phone": "514 555 0144",
                 "language": "fr-CA",
                 "region": "CA-QC",
+                "contact_name": "Marie",
+                "contact_number": "514 555 0161",
             }
             forged = await h.client.post("/signup", data=form)
             assert forged.status_code == 403  # no CSRF token
             bad = await h.client.post("/signup", data={**form, "phone": "x", "_csrf_token": csrf})
             assert bad.status_code == 400
+            no_contact = {**form, "contact_number": "", "_csrf_token": csrf}
+            assert (await h.client.post("/signup", data=no_contact)).status_code == 400
             assert 'value="Hélène Tremblay"' in bad.text  # what was typed is kept
             assert '<option value="CA-QC" selected>Québec</option>' in bad.text
             elsewhere = {**form, "region": "FR-IDF", "_csrf_token": csrf}
@@ -270,7 +274,7 @@ def test_a_signup_is_a_request_the_operator_turns_into_a_stack(
             )
             assert request["command"] == (
                 "ethiq tenant add helene-tremblay --email helene@example.org --lang fr-CA "
-                "--person-name 'Hélène Tremblay' --region CA-QC"
+                "--person-name 'Hélène Tremblay' --region CA-QC --contact +15145550161:Marie"
             )
             # No tenant until its stack is applied.
             assert await h.runtime.registry.get("helene-tremblay") is None
