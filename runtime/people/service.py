@@ -334,32 +334,23 @@ class People:
 
     # --- forwarding test call --------------------------------------------------------------
 
-    async def start_forwarding_test(self, slug: str) -> ForwardingTestRecord:
-        """Call the person's own number from the Ethiq number (see :mod:`.forward_test`)."""
-        person = await self.person(slug)
-        if person is None or not person.own_number:
-            raise ValueError("the person's own number is not known yet")
-        return await self._start_test(
-            slug, FORWARDING, person.own_number, outbound_twiml(person.language)
-        )
-
-    async def start_end_to_end_test(self, slug: str) -> ForwardingTestRecord:
-        """Call the person's own number; forwarded back, the call rings their app."""
-        person = await self.person(slug)
-        if person is None or not person.own_number:
-            raise ValueError("the person's own number is not known yet")
-        return await self._start_test(
-            slug, END_TO_END, person.own_number, end_to_end_twiml(person.language)
-        )
-
-    async def start_app_test(self, slug: str) -> ForwardingTestRecord:
-        """Ring the person's SIP app from the Ethiq number: answering it proves the app is set
-        up (registered with the right password, reachable, accepting encrypted media)."""
+    async def start_test(self, slug: str, kind: str) -> ForwardingTestRecord:
+        """Place a test call of ``kind`` from the Ethiq number (see :mod:`.forward_test`):
+        ``forwarding`` and ``end-to-end`` call the person's own number (``ValueError`` while
+        it is unknown), ``app`` rings their SIP app."""
         person, tenant = await self.person(slug), await self._tenant(slug)
         if person is None:
             raise ValueError(f"no person enrolled for {slug!r}")
-        to = secure_sip_uri(tenant.sip_address)
-        return await self._start_test(slug, APP, to, app_twiml(person.language))
+        if kind == APP:
+            to, twiml = secure_sip_uri(tenant.sip_address), app_twiml(person.language)
+        elif kind in (FORWARDING, END_TO_END):
+            if not person.own_number:
+                raise ValueError("the person's own number is not known yet")
+            words = outbound_twiml if kind == FORWARDING else end_to_end_twiml
+            to, twiml = person.own_number, words(person.language)
+        else:
+            raise ValueError(f"unknown kind of test call {kind!r}")
+        return await self._start_test(slug, kind, to, twiml)
 
     async def _start_test(self, slug: str, kind: str, to: str, twiml: str) -> ForwardingTestRecord:
         tenant = await self._tenant(slug)

@@ -26,6 +26,7 @@ from runtime.billing.quotas import Overview
 from runtime.calls.preferences import InvalidPreference, ListKind, parse_quiet_hours
 from runtime.email import MailError
 from runtime.people.changes import Op
+from runtime.people.forward_test import APP, END_TO_END, FORWARDING
 from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import LANGUAGES, negotiate, texts
 from runtime.people.links import BadLink
@@ -306,7 +307,7 @@ class PeoplePages(Controller):
             return found
         people, person = found
         try:
-            await people.start_forwarding_test(slug)
+            await people.start_test(slug, FORWARDING)
         except (ValueError, TestCallError):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
@@ -321,7 +322,7 @@ class PeoplePages(Controller):
             return found
         people, _ = found
         try:
-            await people.start_end_to_end_test(slug)
+            await people.start_test(slug, END_TO_END)
         except (ValueError, TestCallError):
             return Redirect(f"/people/{slug}?error=full#full-test", status_code=303)
         return Redirect(f"/people/{slug}#full-test", status_code=303)
@@ -469,7 +470,7 @@ class PeoplePages(Controller):
             return found
         people, _ = found
         try:
-            await people.start_app_test(slug)
+            await people.start_test(slug, APP)
         except (ValueError, TestCallError):
             return Redirect(f"/people/{slug}/sip?error=test#test", status_code=303)
         return Redirect(f"/people/{slug}/sip#test", status_code=303)

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from runtime.alerts.invitations import ContactView
 from runtime.billing.start import start_billing
 from runtime.email import MailError
+from runtime.people.forward_test import APP, END_TO_END, FORWARDING
 from runtime.people.i18n import texts
 from runtime.people.onboarding import BY_OPERATOR, OnboardingStatus, Step, StepOutOfOrder
 from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
@@ -153,6 +154,21 @@ def _out(
     )
 
 
+async def _start_test(request: AnyRequest, slug: str, kind: str) -> ForwardingTestOut:
+    people = people_of(request)
+    if await people.person(slug) is None:
+        raise NotFoundException(f"no person enrolled for {slug!r}")
+    try:
+        test = await people.start_test(slug, kind)
+    except ValueError as error:
+        raise ClientException(str(error), status_code=409) from None
+    except TestCallError as error:
+        raise ClientException(str(error), status_code=502) from None
+    out = _test(test)
+    assert out is not None  # noqa: S101 (just started)
+    return out
+
+
 class OnboardingOperator(Controller):
     path = "/operator/people"
     guards = (operator_guard,)
@@ -250,46 +266,15 @@ class OnboardingOperator(Controller):
 
     @post("/{slug:str}/forwarding-test", summary="Call the person's number: does it forward?")
     async def forwarding_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
-        people = people_of(request)
-        if await people.person(slug) is None:
-            raise NotFoundException(f"no person enrolled for {slug!r}")
-        try:
-            test = await people.start_forwarding_test(slug)
-        except ValueError as error:
-            raise ClientException(str(error), status_code=409) from None
-        except TestCallError as error:
-            raise ClientException(str(error), status_code=502) from None
-        out = _test(test)
-        assert out is not None  # noqa: S101 (just started)
-        return out
-
-    @post("/{slug:str}/test-call", summary="The end-to-end test: their number rings their app?")
-    async def test_call(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
-        people = people_of(request)
-        if await people.person(slug) is None:
-            raise NotFoundException(f"no person enrolled for {slug!r}")
-        try:
-            test = await people.start_end_to_end_test(slug)
-        except ValueError as error:
-            raise ClientException(str(error), status_code=409) from None
-        except TestCallError as error:
-            raise ClientException(str(error), status_code=502) from None
-        out = _test(test)
-        assert out is not None  # noqa: S101 (just started)
-        return out
+        return await _start_test(request, slug, FORWARDING)
 
     @post("/{slug:str}/app-test", summary="Ring the person's SIP app: is it set up?")
     async def app_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
-        people = people_of(request)
-        if await people.person(slug) is None:
-            raise NotFoundException(f"no person enrolled for {slug!r}")
-        try:
-            test = await people.start_app_test(slug)
-        except TestCallError as error:
-            raise ClientException(str(error), status_code=502) from None
-        out = _test(test)
-        assert out is not None  # noqa: S101 (just started)
-        return out
+        return await _start_test(request, slug, APP)
+
+    @post("/{slug:str}/test-call", summary="The end-to-end test: their number rings their app?")
+    async def test_call(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
+        return await _start_test(request, slug, END_TO_END)
 
     @post(
         "/{slug:str}/sip-password",

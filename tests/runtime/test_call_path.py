@@ -576,18 +576,22 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
         assert http.post("/operator/people/", json=body).status_code == 201
         url = f"/operator/people/{tenant.slug}/onboarding"
 
-        def app_test() -> dict[str, Any]:
-            started = http.post(f"/operator/people/{tenant.slug}/app-test")
+        def placed(path: str, key: str) -> dict[str, Any]:
+            """Start a test call through the operator route; the view once it ended."""
+            started = http.post(f"/operator/people/{tenant.slug}/{path}")
             assert started.status_code == 201, started.text
             sid = started.json()["call_sid"]
 
             def ended() -> dict[str, Any] | None:
                 out: dict[str, Any] = http.get(url).json()
-                test = out["app_test"]
+                test = out[key]
                 return out if test["call_sid"] == sid and test["status"] != "calling" else None
 
-            done: dict[str, Any] = _until(ended, "app test call ended")
+            done: dict[str, Any] = _until(ended, f"{path} call ended")
             return done
+
+        def app_test() -> dict[str, Any]:
+            return placed("app-test", "app_test")
 
         # The SIP app first: Twilio rings it; an app not signed in cannot be reached.
         control.sip_endpoint(tenant.sip_address, "offline")
@@ -609,17 +613,7 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
         assert ring["from"] == tenant.phone_number
 
         def test_call() -> dict[str, Any]:
-            started = http.post(f"/operator/people/{tenant.slug}/forwarding-test")
-            assert started.status_code == 201, started.text
-            sid = started.json()["call_sid"]
-
-            def ended() -> dict[str, Any] | None:
-                out: dict[str, Any] = http.get(url).json()
-                test = out["forwarding_test"]
-                return out if test["call_sid"] == sid and test["status"] != "calling" else None
-
-            done: dict[str, Any] = _until(ended, "forwarding test call ended")
-            return done
+            return placed("forwarding-test", "forwarding_test")
 
         control.handset(own, "off")
         failed = test_call()["forwarding_test"]
@@ -656,17 +650,7 @@ def test_the_forwarding_test_call_proves_forwarding_or_says_what_to_check(world:
         assert consented["test_call"] is None
 
         def full_test() -> dict[str, Any]:
-            started = http.post(f"/operator/people/{tenant.slug}/test-call")
-            assert started.status_code == 201, started.text
-            sid = started.json()["call_sid"]
-
-            def ended() -> dict[str, Any] | None:
-                out: dict[str, Any] = http.get(url).json()
-                test = out["test_call"]
-                return out if test["call_sid"] == sid and test["status"] != "calling" else None
-
-            done: dict[str, Any] = _until(ended, "full test call ended")
-            return done
+            return placed("test-call", "test_call")
 
         control.sip_endpoint(tenant.sip_address, "no-answer")
         missed = full_test()
