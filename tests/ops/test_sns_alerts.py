@@ -3,6 +3,9 @@
 made here and served from loopback (the only thing the test changes is
 ``ETHIQ_SNS_URL_PATTERN``; the production default admits AWS's SNS hosts over https only).
 
+The alert groups are what the platform's alert manager would send: the stack's template
+rendered by Alertmanager's own template package (``tools/amtemplate``).
+
 A subscription is confirmed only for the expected topic; a notification opens an incident once,
 whatever SNS retries or an attacker replays; a bad signature, another topic or a certificate from
 elsewhere changes nothing."""
@@ -13,10 +16,11 @@ import asyncio
 import base64
 import json
 import re
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from infra.platform_stack.monitoring import SNS_MESSAGE_TEMPLATE
 from runtime.fleet.sns import string_to_sign
 from runtime.settings import ObservabilitySettings, Settings
 from tests.runtime.helpers import OPERATOR, harness, make_settings
@@ -34,6 +39,7 @@ from tests.runtime.helpers import OPERATOR, harness, make_settings
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 TOPIC = "arn:aws:sns:ca-central-1:123456789012:ethiq-prometheus-alerts"
 URL = "/operator/incidents/sns"
+AMTEMPLATE = Path(__file__).resolve().parents[2] / ".venv/bin/amtemplate"
 
 
 def _certificate(key: rsa.RSAPrivateKey) -> bytes:
@@ -145,15 +151,32 @@ def _with_sns(base: Settings, sns: FakeSns) -> Settings:
     return base.model_copy(update={"observability": observability})
 
 
-def _alert_group(status: str, fingerprint: str, starts: str, ends: str) -> str:
-    """The Message as the platform's alert manager template renders it (raw newlines kept)."""
-    return (
-        f'{{"version":"4","status":"{status}","alerts":[{{"status":"{status}",'
-        '"labels":{"alertname":"EthiqDegradedAnswers","dependency":"store","severity":"page"},'
-        '"annotations":{"runbook_url":"https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md'
-        '#ethiqdegradedanswers","summary":"Calls answered without store\nfor 5 minutes"},'
-        f'"startsAt":"{starts}","endsAt":"{ends}","fingerprint":"{fingerprint}"}}]}}'
+def _alert_group(status: str, fingerprint: str, starts: str, ends: str, tmp: Path) -> str:
+    """The Message the platform's alert manager sends for one alert: the stack's template
+    rendered by Alertmanager's own template package (``amtemplate``, built by setup)."""
+    if not AMTEMPLATE.exists():
+        raise RuntimeError("amtemplate is missing: run `make setup`")
+    template, data = tmp / "ethiq_sns.tmpl", tmp / f"{status}.json"
+    template.write_text(SNS_MESSAGE_TEMPLATE)
+    alert = {
+        "status": status,
+        "labels": {"alertname": "EthiqDegradedAnswers", "dependency": "store", "severity": "page"},
+        "annotations": {
+            "runbook_url": "https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md"
+            "#ethiqdegradedanswers",
+            "summary": 'Calls answered "degraded" without store\nfor 5 minutes',
+        },
+        "startsAt": starts,
+        "endsAt": ends,
+        "generatorURL": "https://aps-workspaces.ca-central-1.amazonaws.com/graph",
+        "fingerprint": fingerprint,
+    }
+    group = {"receiver": "on-call", "status": status, "alerts": [alert], "externalURL": ""}
+    data.write_text(json.dumps(group | {"groupLabels": {}, "commonLabels": {}}))
+    rendered = subprocess.run(
+        [AMTEMPLATE, template, data], capture_output=True, text=True, check=True, timeout=30
     )
+    return rendered.stdout
 
 
 def test_the_default_admits_only_aws_sns_over_https() -> None:
@@ -196,9 +219,13 @@ def test_a_subscription_is_confirmed_only_for_the_expected_topic(
     asyncio.run(run())
 
 
-def test_notifications_open_and_resolve_incidents_once(settings: Settings, sns: FakeSns) -> None:
+def test_notifications_open_and_resolve_incidents_once(
+    settings: Settings, sns: FakeSns, tmp_path: Path
+) -> None:
     fingerprint = uuid.uuid4().hex[:16]
-    starts = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Given in another offset: the template writes UTC.
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    starts = started.astimezone(timezone(timedelta(hours=-5))).isoformat()
 
     async def incidents(h: Any) -> list[dict[str, Any]]:
         listed = (await h.client.get("/operator/incidents", headers=AUTH)).json()
@@ -209,7 +236,7 @@ def test_notifications_open_and_resolve_incidents_once(settings: Settings, sns: 
             before = len(await incidents(h))
             fetched = len(sns.hits)
             firing = sns.notification(
-                _alert_group("firing", fingerprint, starts, "0001-01-01T00:00:00Z")
+                _alert_group("firing", fingerprint, starts, "0001-01-01T00:00:00Z", tmp_path)
             )
             # A tampered message, another topic (well signed), a certificate from elsewhere,
             # an unknown signature version: refused, nothing opened.
@@ -235,15 +262,18 @@ def test_notifications_open_and_resolve_incidents_once(settings: Settings, sns: 
             [incident] = [i for i in await incidents(h) if i["id"] == incident_id]
             assert incident["open"] is True
             assert incident["severity"] == "page"
-            assert incident["opened_at"].startswith(starts[:16])
+            assert incident["opened_at"].startswith(f"{started:%Y-%m-%dT%H:%M}")
+            assert incident["title"] == (
+                'EthiqDegradedAnswers: Calls answered "degraded" without store\nfor 5 minutes'
+            )
             assert incident["detail"].endswith("docs/runbooks.md#ethiqdegradedanswers")
 
             replayed = await h.client.post(URL, content=json.dumps(firing))
             assert replayed.json() == {"status": "duplicate", "incidents": []}
 
-            ends = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            ends = datetime.now(UTC).isoformat()
             resolved = sns.notification(
-                _alert_group("resolved", fingerprint, starts, ends), version="1"
+                _alert_group("resolved", fingerprint, starts, ends, tmp_path), version="1"
             )
             done = await h.client.post(URL, content=json.dumps(resolved))
             assert done.json() == {"status": "applied", "incidents": [incident_id]}
