@@ -26,9 +26,10 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from runtime.serving import SNS_ALERTS_PATH
+
 __all__ = [
     "COLLECTOR_IMAGE",
-    "INCIDENTS_PATH",
     "RULES_FILE",
     "SCRAPE_JOB",
     "SNS_MESSAGE_TEMPLATE",
@@ -46,7 +47,6 @@ RULES_FILE = Path(__file__).resolve().parents[2] / "ops/prometheus/ethiq-rules.y
 COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 SCRAPE_JOB = "ethiq-runtime"  # the job name the rules' `up{job=...}` expects
 WORKER_SCRAPE_JOB = "ethiq-worker"  # `ethiq worker` tasks: their own /metrics port
-INCIDENTS_PATH = "/operator/incidents/sns"  # the runtime's SNS endpoint (runtime.web.sns_alerts)
 
 # The SNS message of an alert group: the fields of Alertmanager's webhook payload the runtime
 # reads, as JSON (AWS's "Configure alert manager to send messages to Amazon SNS as JSON"
@@ -281,7 +281,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{self._name}-prometheus-alerts-runtime",
             topic=self._topic.arn,
             protocol="https",
-            endpoint=f"{public_url.rstrip('/')}{INCIDENTS_PATH}",
+            endpoint=f"{public_url.rstrip('/')}{SNS_ALERTS_PATH}",
             endpoint_auto_confirms=True,
             confirmation_timeout_in_minutes=5,
             delivery_policy=json.dumps(_DELIVERY_POLICY),

@@ -30,6 +30,7 @@ from runtime.fleet.sns import (
     SnsUnavailable,
     SnsVerifier,
 )
+from runtime.serving import SNS_ALERTS_PATH
 from runtime.web.state import runtime_of
 
 __all__ = ["SNS_MAX_BODY_BYTES", "SnsAlerts", "SnsOut"]
@@ -47,11 +48,11 @@ class SnsOut(msgspec.Struct):
 
 
 class SnsAlerts(Controller):
-    path = "/operator/incidents"
+    path = SNS_ALERTS_PATH
     tags = ("operator",)
 
     @post(
-        "/sns",
+        "/",
         status_code=200,
         summary="Amazon SNS notifications of the alert manager (signed by SNS)",
         request_max_body_size=SNS_MAX_BODY_BYTES,

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pulumi
 import pytest
 import yaml
+from litestar import Litestar
 
 from infra.platform_stack import program
 from infra.platform_stack.config import PlatformConfig
@@ -18,7 +19,13 @@ from infra.platform_stack.connections import ConnectionBudget, ConnectionBudgetE
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
 from infra.platform_stack.monitoring import RULES_FILE, SNS_MESSAGE_TEMPLATE
 from infra.platform_stack.platform_component import Platform
-from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT, WORKER_METRICS_PORT
+from runtime.serving import (
+    CONTAINER_HOST,
+    LIVE_PATH,
+    PORT,
+    SNS_ALERTS_PATH,
+    WORKER_METRICS_PORT,
+)
 from runtime.settings import Settings
 from runtime.web.sns_alerts import SnsAlerts
 from tests.platform.conftest import (
@@ -264,9 +271,11 @@ def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
         for s in monitor.of_type("aws:sns/topicSubscription:TopicSubscription")
         if s.inputs["protocol"] == "https"
     ]
+    routes = {route.path for route in Litestar([SnsAlerts]).routes}
     assert runtime_subscription.inputs["endpoint"] == "https://hooks.ethiq.example" + (
-        SnsAlerts.path + "/sns"
+        SNS_ALERTS_PATH
     )
+    assert SNS_ALERTS_PATH in routes
     assert runtime_subscription.inputs["endpointAutoConfirms"] is True
     policy = json.loads(runtime_subscription.inputs["deliveryPolicy"])["healthyRetryPolicy"]
     assert policy["numRetries"] * policy["maxDelayTarget"] <= 3600  # SNS's HTTPS ceiling
