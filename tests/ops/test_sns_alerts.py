@@ -192,6 +192,18 @@ def test_the_default_admits_only_aws_sns_over_https() -> None:
         assert not pattern.match(url), url
 
 
+def test_without_a_topic_the_route_refuses_everything(tmp_path: Path, sns: FakeSns) -> None:
+    async def run() -> None:
+        async with harness(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite")) as h:
+            response = await h.client.post(URL, content=json.dumps(sns.confirmation()))
+            assert response.status_code == 503
+            assert "not configured" in response.text
+
+    seen = len(sns.hits)
+    asyncio.run(run())
+    assert sns.hits[seen:] == []  # nothing fetched, nothing confirmed
+
+
 def test_a_subscription_is_confirmed_only_for_the_expected_topic(
     tmp_path: Path, sns: FakeSns
 ) -> None:
