@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["CONTAINER_HOST", "LIVE_PATH", "PORT", "READY_PATH", "WORKER_METRICS_PORT"]
+__all__ = [
+    "CONTAINER_HOST",
+    "LIVE_PATH",
+    "PORT",
+    "READY_PATH",
+    "SNS_ALERTS_PATH",
+    "WORKER_METRICS_PORT",
+]
 
 PORT: Final = 8000
 # ``ethiq worker`` serves no webhooks: its ``/metrics`` has a port of its own (its task's collector
@@ -23,3 +30,5 @@ WORKER_METRICS_PORT: Final = 9464
 CONTAINER_HOST: Final = "0.0.0.0"  # noqa: S104
 LIVE_PATH: Final = "/health/live"
 READY_PATH: Final = "/health/ready"
+# Where SNS delivers the alert manager's notifications (the stack subscribes it).
+SNS_ALERTS_PATH: Final = "/operator/incidents/sns"

@@ -39,6 +39,7 @@ from runtime.serving import PORT, WORKER_METRICS_PORT
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "REGISTRY_KEY_ENV",
+    "SNS_AWS_URLS",
     "AlertSettings",
     "BillingSettings",
     "DatabaseSettings",
@@ -477,8 +478,14 @@ class PeopleSettings(_Concern):
     )
 
 
+# AWS's SNS endpoints over https: what may sign a message and where a subscription is confirmed
+# (AWS's "Verifying the signatures of Amazon SNS messages"); tests serve theirs on loopback.
+SNS_AWS_URLS: Final = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
+
+
 class ObservabilitySettings(_Concern):
-    """Error tracking (Sentry) and the environment it reports."""
+    """Error tracking (Sentry), the metrics' tenant labels, and the SNS topic through which
+    Amazon Managed Prometheus' alert manager opens incidents."""
 
     sentry_dsn: str = _env("SENTRY_DSN", "", "Sentry DSN (empty: no error tracking)", repr=False)
     environment: str = _env(
@@ -490,6 +497,26 @@ class ObservabilitySettings(_Concern):
         "tenants with a label of their own on the call and verdict counters (later: _other)",
         ge=0,
     )
+    sns_topic_arn: str = _env(
+        "ETHIQ_SNS_TOPIC_ARN",
+        "",
+        "the alert manager's SNS topic: its signed notifications open incidents at "
+        "`/operator/incidents/sns` (empty: that route refuses everything)",
+    )
+    sns_url_pattern: str = _env(
+        "ETHIQ_SNS_URL_PATTERN",
+        SNS_AWS_URLS,
+        "regular expression an SNS message's SigningCertURL and SubscribeURL must match",
+    )
+
+    @field_validator("sns_url_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return value
 
 
 class BillingSettings(_Concern):

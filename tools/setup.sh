@@ -91,4 +91,14 @@ if [[ ! -x $venv/bin/vegeta || "$(cat $venv/.vegeta-stamp 2>/dev/null)" != "$wan
   echo "$want_vegeta" >"$venv/.vegeta-stamp"
 fi
 
+# amtemplate (Alertmanager's own template package, rendering the platform's SNS message template
+# in tests/ops/test_sns_alerts.py), pinned in tools/amtemplate/go.mod; rebuilt on a change.
+want_am=$(stamp_of tools/amtemplate/go.mod tools/amtemplate/go.sum tools/amtemplate/main.go)
+if [[ ! -x $venv/bin/amtemplate || "$(cat $venv/.amtemplate-stamp 2>/dev/null)" != "$want_am" ]]; then
+  echo "  building amtemplate"
+  (cd tools/amtemplate && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
+    -o "$root/$venv/bin/amtemplate" .)
+  echo "$want_am" >"$venv/.amtemplate-stamp"
+fi
+
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

@@ -1,17 +1,23 @@
-"""Piccolo app ``fleet``: platform blocks, incidents, provisioning times, operator alerts
-(platform database)."""
+"""Piccolo app ``fleet``: platform blocks, incidents (and the alert notifications applied),
+provisioning times, operator alerts (platform database)."""
 
 from __future__ import annotations
 
 from piccolo.conf.apps import AppConfig
 
 from runtime.fleet.service import FLEET_MIGRATIONS
-from runtime.fleet.tables import Incident, OperatorAlert, PlatformBlock, Provisioning
+from runtime.fleet.tables import (
+    AlertNotification,
+    Incident,
+    OperatorAlert,
+    PlatformBlock,
+    Provisioning,
+)
 
 __all__ = ["APP_CONFIG"]
 
 APP_CONFIG = AppConfig(
     app_name=FLEET_MIGRATIONS.app_name,
     migrations_folder_path=FLEET_MIGRATIONS.folder,
-    table_classes=[PlatformBlock, Incident, Provisioning, OperatorAlert],
+    table_classes=[PlatformBlock, Incident, AlertNotification, Provisioning, OperatorAlert],
 )

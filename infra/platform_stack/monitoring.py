@@ -1,6 +1,12 @@
 """Prometheus for the runtime: an Amazon Managed Prometheus workspace, the repository's alert
-rules loaded into it, its Alertmanager routing to an SNS topic (the on-call's email), and the
-collector that scrapes each runtime task.
+rules loaded into it, its alert manager routing to an SNS topic, and the collector that scrapes
+each runtime task.
+
+AMP's alert manager can only send to SNS (AWS's "Setting up your alert receiver"). The topic is
+encrypted with the platform's key, signs with SHA256 (``SignatureVersion`` 2), and carries each
+alert group as JSON (:data:`SNS_MESSAGE_TEMPLATE`); the runtime's ``/operator/incidents/sns`` is
+subscribed over HTTPS and turns those messages into incidents. The on-call's email, when set, is
+subscribed too.
 
 ECS has no managed scraper (AMP's scrapers serve EKS only), so each runtime task carries an AWS
 Distro for OpenTelemetry collector as a sidecar: it scrapes the runtime's ``/metrics`` on
@@ -20,15 +26,19 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from runtime.serving import SNS_ALERTS_PATH
+
 __all__ = [
     "COLLECTOR_IMAGE",
     "RULES_FILE",
     "SCRAPE_JOB",
+    "SNS_MESSAGE_TEMPLATE",
     "WORKER_SCRAPE_JOB",
     "Monitoring",
     "MonitoringArgs",
     "collector_config",
     "collector_container",
+    "kms_statement",
     "rules_for_workspace",
 ]
 
@@ -38,12 +48,69 @@ COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
 SCRAPE_JOB = "ethiq-runtime"  # the job name the rules' `up{job=...}` expects
 WORKER_SCRAPE_JOB = "ethiq-worker"  # `ethiq worker` tasks: their own /metrics port
 
+# The SNS message of an alert group: the fields of Alertmanager's webhook payload the runtime
+# reads, as JSON (AWS's "Configure alert manager to send messages to Amazon SNS as JSON"
+# overrides ``sns.default.message`` the same way). Quotes and backslashes in labels and
+# annotations are escaped; newlines stay raw, which the runtime's parser accepts. Times are
+# RFC 3339 (Go's default rendering of a time is not).
+_ESCAPED = r'{{ define "ethiq.str" }}{{ reReplaceAll `([\\"])` `\${1}` . }}{{ end }}'
+_PAIRS = (
+    '{{ define "ethiq.pairs" }}{{ "{" }}{{ range $i, $p := . }}{{ if $i }},{{ end }}'
+    '"{{ template "ethiq.str" $p.Name }}":"{{ template "ethiq.str" $p.Value }}"'
+    '{{ end }}{{ "}" }}{{ end }}'
+)
+_RFC3339 = '"2006-01-02T15:04:05Z07:00"'
+SNS_MESSAGE_TEMPLATE = "\n".join(
+    (
+        _ESCAPED,
+        _PAIRS,
+        '{{ define "sns.default.message" }}{{ "{" }}"version":"4","status":"{{ .Status }}",'
+        '"alerts":[{{ range $i, $a := .Alerts }}{{ if $i }},{{ end }}{{ "{" }}'
+        '"status":"{{ $a.Status }}",'
+        '"labels":{{ template "ethiq.pairs" $a.Labels.SortedPairs }},'
+        '"annotations":{{ template "ethiq.pairs" $a.Annotations.SortedPairs }},'
+        f'"startsAt":"{{{{ $a.StartsAt.UTC.Format {_RFC3339} }}}}",'
+        f'"endsAt":"{{{{ $a.EndsAt.UTC.Format {_RFC3339} }}}}",'
+        '"fingerprint":"{{ $a.Fingerprint }}"{{ "}" }}{{ end }}]{{ "}" }}{{ end }}',
+    )
+)
+# SNS retries a delivery the runtime answered with a server error (a deploy, a database
+# failover) for up to ~35 minutes instead of its default minute (AWS's "Amazon SNS message
+# delivery retries": an HTTPS policy may not exceed 3,600 s).
+_DELIVERY_POLICY = {
+    "healthyRetryPolicy": {
+        "minDelayTarget": 20,
+        "maxDelayTarget": 120,
+        "numRetries": 20,
+        "numNoDelayRetries": 0,
+        "numMinDelayRetries": 2,
+        "numMaxDelayRetries": 10,
+        "backoffFunction": "exponential",
+    },
+    "requestPolicy": {"headerContentType": "application/json"},
+}
+
 
 @dataclass(frozen=True)
 class MonitoringArgs:
     region: str
     github_repository: str  # owner/name: runbook links point at its docs/runbooks.md
+    account_id: pulumi.Input[str]  # the topic policy's aws:SourceAccount
+    kms_key_arn: pulumi.Input[str]  # the platform key: the alerts topic is encrypted with it
     alarm_email: str | None = None
+
+
+def kms_statement(topic_arn: str) -> dict[str, Any]:
+    """The platform key's statement letting AMP publish to the encrypted topic: only data keys
+    of that topic (SNS's encryption context), nothing the key protects elsewhere."""
+    return {
+        "Sid": "PrometheusAlertsTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "aps.amazonaws.com"},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}},
+    }
 
 
 def rules_for_workspace(repository: str, rules_file: Path = RULES_FILE) -> str:
@@ -121,15 +188,18 @@ def collector_container(config: str, log_group: str, region: str) -> dict[str, A
 
 
 class Monitoring(pulumi.ComponentResource):
-    """The workspace, its rules and Alertmanager; ``remote_write_url`` feeds the collectors."""
+    """The workspace, its rules and alert manager; ``remote_write_url`` feeds the collectors,
+    ``alerts_topic_arn`` is where the alert manager sends (:meth:`subscribe_runtime`)."""
 
     workspace_arn: pulumi.Output[str]
     remote_write_url: pulumi.Output[str]
+    alerts_topic_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("ethiq:platform:Monitoring", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         workspace = aws.amp.Workspace(f"{name}-prometheus", alias=f"{name}-runtime", opts=child)
         aws.amp.RuleGroupNamespace(
@@ -139,24 +209,33 @@ class Monitoring(pulumi.ComponentResource):
             data=rules_for_workspace(args.github_repository),
             opts=child,
         )
-        # Alert texts carry alert names, endpoints and instances, never personal data. AMP
-        # cannot publish to a topic encrypted with SNS's AWS-managed key, so this topic has
-        # none; the CloudWatch alarms keep the encrypted one.
-        topic = aws.sns.Topic(f"{name}-prometheus-alerts", opts=child)
+        # AMP's topic policy, as AWS documents it against the confused deputy: only this
+        # account's workspace may publish (AWS's "Giving Amazon Managed Service for Prometheus
+        # permission to send alert messages to your Amazon SNS topic").
+        topic = aws.sns.Topic(
+            f"{name}-prometheus-alerts",
+            kms_master_key_id=args.kms_key_arn,
+            signature_version=2,
+            opts=child,
+        )
         aws.sns.TopicPolicy(
             f"{name}-prometheus-alerts",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, workspace.arn).apply(
+            policy=pulumi.Output.all(topic.arn, workspace.arn, args.account_id).apply(
                 lambda a: json.dumps(
                     {
                         "Version": "2012-10-17",
                         "Statement": [
                             {
+                                "Sid": "PrometheusAlertManager",
                                 "Effect": "Allow",
                                 "Principal": {"Service": "aps.amazonaws.com"},
                                 "Action": ["sns:Publish", "sns:GetTopicAttributes"],
                                 "Resource": a[0],
-                                "Condition": {"ArnEquals": {"aws:SourceArn": a[1]}},
+                                "Condition": {
+                                    "ArnEquals": {"aws:SourceArn": a[1]},
+                                    "StringEquals": {"aws:SourceAccount": a[2]},
+                                },
                             }
                         ],
                     }
@@ -178,12 +257,35 @@ class Monitoring(pulumi.ComponentResource):
             definition=topic.arn.apply(lambda arn: _alertmanager(arn, args.region)),
             opts=child,
         )
+        self._topic = topic
+        self.alerts_topic_arn = topic.arn
         self.workspace_arn = workspace.arn
         self.remote_write_url = workspace.prometheus_endpoint.apply(
             lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/remote_write"
         )
         self.register_outputs(
-            {"workspace_arn": self.workspace_arn, "remote_write_url": self.remote_write_url}
+            {
+                "workspace_arn": self.workspace_arn,
+                "remote_write_url": self.remote_write_url,
+                "alerts_topic_arn": self.alerts_topic_arn,
+            }
+        )
+
+    def subscribe_runtime(
+        self, public_url: str, runtime: pulumi.Resource
+    ) -> aws.sns.TopicSubscription:
+        """Subscribe the runtime's incident endpoint, once the runtime runs: the runtime
+        confirms the subscription itself (it GETs the SubscribeURL of the signed
+        confirmation), which the provider waits for (``endpoint_auto_confirms``)."""
+        return aws.sns.TopicSubscription(
+            f"{self._name}-prometheus-alerts-runtime",
+            topic=self._topic.arn,
+            protocol="https",
+            endpoint=f"{public_url.rstrip('/')}{SNS_ALERTS_PATH}",
+            endpoint_auto_confirms=True,
+            confirmation_timeout_in_minutes=5,
+            delivery_policy=json.dumps(_DELIVERY_POLICY),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[runtime]),
         )
 
 
@@ -208,4 +310,9 @@ def _alertmanager(topic_arn: str, region: str) -> str:
             }
         ],
     }
-    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)})
+    return yaml.safe_dump(
+        {
+            "template_files": {"ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE},
+            "alertmanager_config": yaml.safe_dump(config, sort_keys=False),
+        }
+    )

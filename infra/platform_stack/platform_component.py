@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from infra.platform_stack.config import PlatformConfig
 from infra.platform_stack.connections import ConnectionBudget
 from infra.platform_stack.database import Database, DatabaseArgs
 from infra.platform_stack.firewall import Firewall, FirewallArgs
-from infra.platform_stack.monitoring import Monitoring, MonitoringArgs
+from infra.platform_stack.monitoring import Monitoring, MonitoringArgs, kms_statement
 from infra.platform_stack.network import Network, NetworkArgs
 from infra.platform_stack.runner import CiRunner, CiRunnerArgs
 from infra.platform_stack.runtime_service import RuntimeService, RuntimeServiceArgs
@@ -108,14 +109,42 @@ class Platform(pulumi.ComponentResource):
                 endpoint=config.alarm_email,
                 opts=child,
             )
+        account_id = aws.get_caller_identity_output().account_id
         monitoring = Monitoring(
             name,
             MonitoringArgs(
                 region=config.region,
                 github_repository=config.github_repository,
+                account_id=account_id,
+                kms_key_arn=key.arn,
                 alarm_email=config.alarm_email,
             ),
             child,
+        )
+        # The key's policy: the account's IAM policies decide, as under the default key policy,
+        # plus AMP's use of the alerts topic's data keys (AWS: an encrypted topic's publishing
+        # service needs kms:GenerateDataKey* and kms:Decrypt in the key policy).
+        aws.kms.KeyPolicy(
+            f"{name}-key",
+            key_id=key.key_id,
+            policy=pulumi.Output.all(account_id, monitoring.alerts_topic_arn).apply(
+                lambda a: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountIam",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": f"arn:aws:iam::{a[0]}:root"},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            },
+                            kms_statement(a[1]),
+                        ],
+                    }
+                )
+            ),
+            opts=child,
         )
         runtime = RuntimeService(
             name,
@@ -146,6 +175,7 @@ class Platform(pulumi.ComponentResource):
                     # the database's own backups expire (docs/privacy.md).
                     "ETHIQ_BACKUP_RETENTION_DAYS": str(database_args.backup_days),
                     "REDIS_URL": cache.url,
+                    "ETHIQ_SNS_TOPIC_ARN": monitoring.alerts_topic_arn,
                     **config.oncall_environment,
                 },
                 alarm_topic_arn=alarms.arn,
@@ -160,6 +190,7 @@ class Platform(pulumi.ComponentResource):
             ),
             child,
         )
+        monitoring.subscribe_runtime(config.public_url, runtime)
         runner = CiRunner(
             name,
             CiRunnerArgs(

@@ -1,15 +1,19 @@
 """Incident records: opened automatically, closed by an operator with what was done.
 
-Two sources open them: Alertmanager's webhook (each firing alert, by its fingerprint; a
+Two sources open them: Alertmanager's notifications (each firing alert, by its fingerprint; a
 ``resolved`` notification marks the alert resolved but leaves the incident open: only an
 operator closes it, saying what was done) and the runtime itself when a call was answered
-without a dependency (the database or the store). One incident stays open per fingerprint:
+without a dependency (the database or the store). Alertmanager's notifications come through its
+webhook (the operator API) or, from Amazon Managed Prometheus, as SNS notifications
+(:meth:`Incidents.notified`, each applied once by its ``MessageId``). One incident stays open per
+fingerprint:
 a repeated notification only updates ``last_seen_at``. Time to resolve = closed - opened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -20,7 +24,7 @@ import msgspec
 
 from runtime.fleet.blocks import MAX_NAME
 from runtime.fleet.oncall import Oncall
-from runtime.fleet.tables import Incident
+from runtime.fleet.tables import AlertNotification, Incident
 from runtime.metrics import Metrics
 from runtime.storage.bind import bind_table
 from runtime.storage.tenant_store import TenantStore
@@ -86,6 +90,7 @@ class Incidents:
         self, storage: TenantStore, metrics: Metrics, oncall: Oncall | None = None
     ) -> None:
         self._table = bind_table(Incident, storage.platform_engine())
+        self._notifications = bind_table(AlertNotification, storage.platform_engine())
         self._metrics = metrics
         self._oncall = oncall
         self._degraded_tried: dict[str, float] = {}
@@ -178,6 +183,39 @@ class Incidents:
             )
             touched.append(record)
         return touched
+
+    async def notified(
+        self, message_id: str, message: str, subject: str = ""
+    ) -> list[IncidentRecord] | None:
+        """Apply one verified SNS notification of the alert manager, once per ``message_id``
+        (``None``: applied before, a retry or a replay). ``message`` is the alert group as
+        JSON; one that is not readable still opens an incident (the alert is never lost)."""
+        n = self._notifications
+        inserted = (
+            await n.insert(n(message_id=message_id[:100], received_at=datetime.now(UTC)))
+            .on_conflict(target=n.message_id, action="DO NOTHING")
+            .returning(n.message_id)
+        )
+        if not inserted:
+            return None
+        try:
+            try:
+                # strict=False: the alert manager's template puts annotations' newlines raw.
+                payload = msgspec.convert(json.loads(message, strict=False), AlertmanagerPayload)
+            except (ValueError, msgspec.ValidationError) as error:
+                logger.error("alert notification %s not readable: %r", message_id, error)
+                record, _ = await self.open(
+                    f"sns:{message_id}",
+                    source="alertmanager",
+                    title=f"Unreadable alert notification: {subject or message[:120]}",
+                    detail=message[:4000],
+                )
+                return [record]
+            return await self.alertmanager(payload)
+        except Exception:
+            # Not applied: SNS retries it, and the retry must not be taken for a duplicate.
+            await n.delete().where(n.message_id == message_id[:100])
+            raise
 
     def degraded(self, dependency: str) -> None:
         """A call was answered without ``dependency``: open its incident in the background

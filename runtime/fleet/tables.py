@@ -10,7 +10,7 @@ from __future__ import annotations
 from piccolo.columns import Float, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["Incident", "OperatorAlert", "PlatformBlock", "Provisioning"]
+__all__ = ["AlertNotification", "Incident", "OperatorAlert", "PlatformBlock", "Provisioning"]
 
 
 class PlatformBlock(Table, tablename="platform_block"):
@@ -40,6 +40,14 @@ class Incident(Table, tablename="incident"):
     closed_at = Timestamptz(null=True, default=None)
     closed_by = Varchar(length=64, default="")
     resolution = Text(default="")
+
+
+class AlertNotification(Table, tablename="alert_notification"):
+    """An SNS notification of the alert manager, applied once: SNS delivers at least once and
+    retries, and a replayed message (same ``MessageId``) must not reopen a closed incident."""
+
+    message_id = Varchar(length=100, unique=True)
+    received_at = Timestamptz()
 
 
 class Provisioning(Table, tablename="provisioning"):

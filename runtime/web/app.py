@@ -21,6 +21,7 @@ from runtime.billing import Accounts
 from runtime.calls.live import CallUpdater
 from runtime.email import Mailer
 from runtime.fleet.service import FLEET_TEMPLATES
+from runtime.fleet.sns import SnsVerifier
 from runtime.observability import init_error_tracking
 from runtime.people.service import TEMPLATES as PEOPLE_TEMPLATES
 from runtime.settings import Settings, get_settings
@@ -31,6 +32,7 @@ from runtime.web.limits import body_deadline
 from runtime.web.operator import OperatorController
 from runtime.web.operator_pages import OperatorPages
 from runtime.web.people import people_web
+from runtime.web.sns_alerts import SnsAlerts
 from runtime.web.state import Runtime
 from runtime.web.stripe_webhooks import StripeWebhooks
 from runtime.web.twilio_webhooks import TwilioWebhooks
@@ -62,6 +64,7 @@ def create_app(
             HealthController,
             OperatorController,
             FleetOperator,
+            SnsAlerts,
             OperatorPages,
             *people.route_handlers,
         ],
@@ -75,6 +78,9 @@ def create_app(
                 "billing_accounts": Accounts(runtime.storage),
                 "standings": runtime.standings,
                 "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
+                "sns": SnsVerifier(
+                    settings.observability.sns_topic_arn, settings.observability.sns_url_pattern
+                ),
             }
         ),
         # The people's templates and the operators' (names prefixed ops_).

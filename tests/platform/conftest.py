@@ -96,6 +96,12 @@ class Mocks(pulumi.runtime.Mocks):
         results: dict[str, dict[str, Any]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": {"names": ZONES},
             "aws:ssm/getParameter:getParameter": {"name": "ami", "value": "ami-0debian12"},
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/deployer",
+                "id": "123456789012",
+                "userId": "AIDEXAMPLE",
+            },
         }
         return results.get(args.token, {}), []
 

@@ -11,15 +11,23 @@ from typing import Any, cast
 import pulumi
 import pytest
 import yaml
+from litestar import Litestar
 
 from infra.platform_stack import program
 from infra.platform_stack.config import PlatformConfig
 from infra.platform_stack.connections import ConnectionBudget, ConnectionBudgetError
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
-from infra.platform_stack.monitoring import RULES_FILE
+from infra.platform_stack.monitoring import RULES_FILE, SNS_MESSAGE_TEMPLATE
 from infra.platform_stack.platform_component import Platform
-from runtime.serving import CONTAINER_HOST, LIVE_PATH, PORT, WORKER_METRICS_PORT
+from runtime.serving import (
+    CONTAINER_HOST,
+    LIVE_PATH,
+    PORT,
+    SNS_ALERTS_PATH,
+    WORKER_METRICS_PORT,
+)
 from runtime.settings import Settings
+from runtime.web.sns_alerts import SnsAlerts
 from tests.platform.conftest import (
     DEPLOYED_IMAGE,
     RecordingMonitor,
@@ -218,14 +226,65 @@ def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
         for rule in group["rules"]:
             url = rule["annotations"]["runbook_url"]
             assert url.startswith("https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md#")
-    # Alertmanager sends to a topic that AMP may publish to.
+    # The alert manager sends each alert group, as JSON, to a topic only this account's
+    # workspace may publish to, encrypted with the platform key, signed with SHA256.
+    [topic] = [
+        t for t in monitor.of_type("aws:sns/topic:Topic") if t.name.endswith("prometheus-alerts")
+    ]
+    topic_arn = f"arn:aws:mock:ca-central-1:123456789012:topic/{topic.name}"
+    key = monitor.one("aws:kms/key:Key")
+    assert (
+        topic.inputs["kmsMasterKeyId"] == f"arn:aws:mock:ca-central-1:123456789012:key/{key.name}"
+    )
+    assert topic.inputs["signatureVersion"] == 2
     manager = yaml.safe_load(
         monitor.one("aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs["definition"]
     )
     [receiver] = yaml.safe_load(manager["alertmanager_config"])["receivers"]
-    assert receiver["sns_configs"][0]["topic_arn"].endswith("prometheus-alerts")
-    policy = json.loads(monitor.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
-    assert policy["Statement"][0]["Principal"] == {"Service": "aps.amazonaws.com"}
+    [sns] = receiver["sns_configs"]
+    assert (sns["topic_arn"], sns["sigv4"]) == (topic_arn, {"region": "ca-central-1"})
+    assert manager["template_files"] == {"ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE}
+    assert '{{ define "sns.default.message" }}' in SNS_MESSAGE_TEMPLATE
+    [statement] = json.loads(monitor.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])[
+        "Statement"
+    ]
+    assert statement["Principal"] == {"Service": "aps.amazonaws.com"}
+    assert statement["Resource"] == topic_arn
+    assert statement["Condition"] == {
+        "ArnEquals": {
+            "aws:SourceArn": f"arn:aws:mock:ca-central-1:123456789012:workspace/{workspace.name}"
+        },
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    }
+    # The key lets AMP use that topic's data keys only; IAM decides the rest, as by default.
+    root, aps = json.loads(monitor.one("aws:kms/keyPolicy:KeyPolicy").inputs["policy"])["Statement"]
+    assert root["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert aps["Principal"] == {"Service": "aps.amazonaws.com"}
+    assert sorted(aps["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert aps["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}
+    }
+    # The runtime's SNS route is subscribed over HTTPS once the runtime runs, and told the
+    # topic whose messages it may believe.
+    [runtime_subscription] = [
+        s
+        for s in monitor.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if s.inputs["protocol"] == "https"
+    ]
+    routes = {route.path for route in Litestar([SnsAlerts]).routes}
+    assert runtime_subscription.inputs["endpoint"] == "https://hooks.ethiq.example" + (
+        SNS_ALERTS_PATH
+    )
+    assert SNS_ALERTS_PATH in routes
+    assert runtime_subscription.inputs["endpointAutoConfirms"] is True
+    policy = json.loads(runtime_subscription.inputs["deliveryPolicy"])["healthyRetryPolicy"]
+    assert policy["numRetries"] * policy["maxDelayTarget"] <= 3600  # SNS's HTTPS ceiling
+    web = _web(monitor, "aws:ecs/taskDefinition:TaskDefinition").inputs
+    [runtime_container] = [
+        c for c in json.loads(reveal(web["containerDefinitions"])) if "secrets" in c
+    ]
+    env = {e["name"]: e["value"] for e in runtime_container["environment"]}
+    assert env["ETHIQ_SNS_TOPIC_ARN"] == topic_arn
     # Every runtime task runs a collector that scrapes its /metrics and writes to the workspace.
     task = _web(monitor, "aws:ecs/taskDefinition:TaskDefinition").inputs
     containers = {c["name"]: c for c in json.loads(reveal(task["containerDefinitions"]))}
