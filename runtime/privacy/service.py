@@ -77,6 +77,7 @@ class Privacy:
     ) -> None:
         engine = storage.platform_engine()
         self._storage = storage
+        self._engine = engine  # the tables below are bound to this one: its transactions
         self._registry = registry
         self.settings = settings
         self._clock = clock
@@ -216,15 +217,21 @@ class Privacy:
         return [int(row["id"]) for row in rows]
 
     async def erase(self, request_id: int) -> ErasureResult:
-        """Run one erasure request. Idempotent: each step deletes what is still there, so a
-        run cut short (a crash) is finished by the next, and a done request changes nothing.
+        """Run one erasure request: all of it, or nothing (a crash, a failing statement or a
+        lost connection rolls the run back, and the next run erases it all).
 
         Erased, for what was recorded up to the request: calls with their transcripts,
         verdict timelines, alerts and notices, received SMS, forwarding tests, the detail of
         onboarding steps; contacts the stack no longer declares, with their consent replies
         and invitations. Kept: contacts the stack still declares (texting them needs their
         recorded consent; removing them is a stack change), the account and its billing
-        records (see docs/privacy.md)."""
+        records (see docs/privacy.md).
+
+        Two stores, so two transactions: the tenant's (its schema or file) first, every delete
+        in one transaction; then the platform's (forwarding tests, the steps' detail, the
+        request marked done and the audit row), in another. A crash between the two commits
+        leaves the request pending with the tenant's part already gone: the next run finds
+        nothing more there and finishes the platform's. A done request changes nothing."""
         r = self._request
         row = (
             await r.select().where(r._meta.primary_key == request_id).output(load_json=True).first()
@@ -240,18 +247,26 @@ class Privacy:
         erased: dict[str, int] = {}
         kept = 0
         if tenant is not None and await self._storage.exists(slug):
-            tables = bind_tables(self._storage.engine(slug))
-            erased |= await _erase_history(tables, cutoff)
-            contacts, kept = await _erase_undeclared_contacts(tables, declared)
-            erased |= contacts
-        erased |= await self._erase_platform(slug, cutoff)
-        total = dict(row["erased"] or {})
-        for name, count in erased.items():
-            total[name] = int(total.get(name, 0)) + count
-        await r.update({r.state: "done", r.done_at: self._clock(), r.erased: total}).where(
-            r._meta.primary_key == request_id
-        )
-        await self._audited(slug, "erase", "worker", {**erased, "contacts_kept": kept})
+            engine = self._storage.engine(slug)
+            tables = bind_tables(engine)
+            async with engine.transaction():
+                erased |= await _erase_history(tables, cutoff)
+                contacts, kept = await _erase_undeclared_contacts(tables, declared)
+                erased |= contacts
+        async with self._engine.transaction():
+            erased |= await self._erase_platform(slug, cutoff)
+            total = dict(row["erased"] or {})
+            for name, count in erased.items():
+                total[name] = int(total.get(name, 0)) + count
+            done = (r._meta.primary_key == request_id) & (r.state == "pending")
+            marked = (
+                await r.update({r.state: "done", r.done_at: self._clock(), r.erased: total})
+                .where(done)
+                .returning(r._meta.primary_key)
+            )
+            if not marked:  # another run finished it meanwhile: nothing of this one is kept
+                return ErasureResult(request_id, slug, "done", {})
+            await self._audited(slug, "erase", "worker", {**erased, "contacts_kept": kept})
         logger.info(
             "erasure %s of %s done: %s rows erased, %s declared contacts kept",
             request_id,
@@ -267,11 +282,9 @@ class Privacy:
         them; their "how" names contacts and numbers)."""
         tests, steps = self._tests, self._steps
         where = (tests.slug == slug) & (tests.started_at <= cutoff)
-        count = await tests.count().where(where)
-        await tests.delete().where(where)
+        count = len(await tests.delete().where(where).returning(tests._meta.primary_key))
         done = (steps.slug == slug) & (steps.completed_at <= cutoff) & (steps.how != _ERASED_HOW)
-        detail = await steps.count().where(done)
-        await steps.update({steps.how: _ERASED_HOW}).where(done)
+        detail = len(await steps.update({steps.how: _ERASED_HOW}).where(done).returning(steps.slug))
         return {"forwarding_test": count, "onboarding_step_detail": detail}
 
     # --- transcript retention -------------------------------------------------------------
@@ -336,7 +349,8 @@ class Privacy:
 
 async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, int]:
     """Calls started up to ``cutoff`` with everything hanging off them, then the notices and
-    received SMS of that time. Children first: SQLite does not enforce the cascades."""
+    received SMS of that time. Children first: SQLite does not enforce the cascades. Run
+    inside the caller's transaction: each delete counts the rows it removed (``RETURNING``)."""
     call = tables.Call
     ids = [int(r["id"]) for r in await call.select(call.id).where(call.started_at <= cutoff)]
     erased = {"verdict": 0, "transcript_segment": 0, "alert": 0, "call": 0}
@@ -347,16 +361,11 @@ async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, in
             ("transcript_segment", tables.Segment),
             ("alert", tables.Alert),
         ):
-            where = table.call.is_in(batch)
-            erased[name] += await table.count().where(where)
-            await table.delete().where(where)
-        erased["call"] += await call.count().where(call.id.is_in(batch))
-        await call.delete().where(call.id.is_in(batch))
+            erased[name] += await _delete(table, table.call.is_in(batch))
+        erased["call"] += await _delete(call, call.id.is_in(batch))
     notice, inbound = tables.Notice, tables.InboundMessage
-    erased["person_notice"] = await notice.count().where(notice.created_at <= cutoff)
-    await notice.delete().where(notice.created_at <= cutoff)
-    erased["inbound_message"] = await inbound.count().where(inbound.received_at <= cutoff)
-    await inbound.delete().where(inbound.received_at <= cutoff)
+    erased["person_notice"] = await _delete(notice, notice.created_at <= cutoff)
+    erased["inbound_message"] = await _delete(inbound, inbound.received_at <= cutoff)
     return erased
 
 
@@ -371,14 +380,16 @@ async def _erase_undeclared_contacts(
     erased = {"contact": 0, "consent": 0, "invitation": 0}
     if gone:
         consent, invitation, alert = tables.Consent, tables.Invitation, tables.Alert
-        erased["consent"] = await consent.count().where(consent.contact.is_in(gone))
-        await consent.delete().where(consent.contact.is_in(gone))
-        erased["invitation"] = await invitation.count().where(invitation.contact.is_in(gone))
-        await invitation.delete().where(invitation.contact.is_in(gone))
-        await alert.delete().where(alert.contact.is_in(gone))
-        erased["contact"] = await contact.count().where(contact.id.is_in(gone))
-        await contact.delete().where(contact.id.is_in(gone))
+        erased["consent"] = await _delete(consent, consent.contact.is_in(gone))
+        erased["invitation"] = await _delete(invitation, invitation.contact.is_in(gone))
+        await _delete(alert, alert.contact.is_in(gone))
+        erased["contact"] = await _delete(contact, contact.id.is_in(gone))
     return erased, kept
+
+
+async def _delete(table: type[Table], where: Any) -> int:
+    """Delete the rows ``where`` selects; how many went."""
+    return len(await table.delete().where(where).returning(table._meta.primary_key))
 
 
 async def _delete_segments_before(tables: TenantTables, cutoff: datetime) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
@@ -372,5 +374,140 @@ def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
             assert await _ages(h.runtime.storage, us, now) == [1]
             assert ((await _counts(h, us))["calls"], (await _counts(h, us))["verdicts"]) == (1, 2)
             assert ERASE.startswith("ethiq.privacy.")
+
+    asyncio.run(scenario())
+
+
+_FAILURES = (sqlite3.IntegrityError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_FAIL_SQLITE = (
+    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact BEGIN SELECT RAISE(ABORT, 'injected'); END"
+)
+# Raised by the database mid-erasure (the contacts go last), or the connection killed there.
+_FAIL_POSTGRES = {
+    "failing statement": "RAISE EXCEPTION 'injected failure'",
+    "killed connection": "PERFORM pg_terminate_backend(pg_backend_pid())",
+}
+
+
+async def _history(storage: Any, tenant: TenantRecord, now: datetime) -> None:
+    """Two calls with transcripts and verdicts, an alert, a notice, an SMS received, and two
+    contacts with their consent: the first declared by the stack, the second no longer."""
+    t = bind_tables(storage.engine(tenant.slug))
+    await _call_with_segments(storage, tenant, now, ages_days=(3, 2, 1))
+    call_id = (await t.Call.select(t.Call.id).first())["id"]  # type: ignore[index]
+    await t.Call.insert(
+        t.Call(sid=sid("CA"), from_number="+1", to_number=tenant.phone_number, started_at=now)
+    )
+    for number in (tenant.contacts[0].number, "+15145550177"):
+        await t.Contact.insert(t.Contact(number=number, name="Contact"))
+        contact = await t.Contact.select(t.Contact.id).where(t.Contact.number == number).first()
+        assert contact is not None
+        await t.Consent.insert(t.Consent(contact=contact["id"], kind="accept", at=now))
+    undeclared = contact["id"]
+    await t.Alert.insert(
+        t.Alert(call=call_id, contact=undeclared, kind="scam", created_at=now, updated_at=now)
+    )
+    await t.Notice.insert(
+        t.Notice(
+            key=f"missed-call:{call_id}",
+            call=call_id,
+            kind="missed-call",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await t.InboundMessage.insert(
+        t.InboundMessage(sid=sid("SM"), from_number="+1", received_at=now)
+    )
+
+
+async def _tenant_rows(storage: Any, tenant: TenantRecord) -> dict[str, int]:
+    t = bind_tables(storage.engine(tenant.slug))
+    tables = ("Call", "Segment", "VerdictEvent", "Alert", "Notice", "InboundMessage", "Contact")
+    return {name: await getattr(t, name).count() for name in (*tables, "Consent")}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)]
+)
+def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """One transaction in the tenant's store: a statement that fails mid-erasure (a trigger on
+    the last table erased) or, on PostgreSQL, the connection killed there, leaves every row
+    and the request pending; the next run erases it all, audited once."""
+    if backend == "sqlite":
+        database_url, failures = f"sqlite:///{tmp_path}/ethiq.sqlite", {"failing statement": ""}
+    else:
+        database_url, failures = request.getfixturevalue("postgres").url, _FAIL_POSTGRES
+    now = datetime.now(UTC)
+    tenant = make_tenant(region="CA-QC")
+
+    async def scenario() -> None:
+        storage = store_for_url(database_url, pool_size=2)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        await _people_tables(storage)
+        privacy = Privacy(
+            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+        )
+        await registry.upsert(tenant)
+        await storage.ensure(tenant.slug)
+        await _history(storage, tenant, now - timedelta(seconds=1))
+        before = await _tenant_rows(storage, tenant)
+        assert before == {
+            "Call": 2,
+            "Segment": 3,
+            "VerdictEvent": 3,
+            "Alert": 1,
+            "Notice": 1,
+            "InboundMessage": 1,
+            "Contact": 2,
+            "Consent": 2,
+        }
+        request_id = await privacy.request_erasure(tenant.slug)
+        engine = storage.engine(tenant.slug)
+        for what, body in failures.items():
+            if backend == "sqlite":
+                await engine.run_ddl(_FAIL_SQLITE)
+            else:
+                await engine.run_ddl(
+                    "CREATE OR REPLACE FUNCTION erase_fails() RETURNS trigger LANGUAGE plpgsql "
+                    f"AS $$ BEGIN {body}; RETURN OLD; END $$"
+                )
+                await engine.run_ddl(
+                    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact "
+                    "FOR EACH ROW EXECUTE FUNCTION erase_fails()"
+                )
+            with pytest.raises(_FAILURES) as failed:
+                await privacy.erase(request_id)
+            assert "injected" in str(failed.value) or what == "killed connection", failed.value
+            await engine.run_ddl(
+                "DROP TRIGGER erase_fails" + ("" if backend == "sqlite" else " ON contact")
+            )
+            assert await _tenant_rows(storage, tenant) == before, what  # nothing half-erased
+            [pending] = await privacy.requests(tenant.slug)
+            assert (pending["state"], pending["erased"]) == ("pending", {}), what
+        assert [a["action"] for a in await privacy.audit(tenant.slug)] == ["erase_request"]
+
+        result = await privacy.erase(request_id)
+        assert await _tenant_rows(storage, tenant) == {
+            **dict.fromkeys(before, 0),
+            "Contact": 1,  # declared by the stack: kept with its consent
+            "Consent": 1,
+        }
+        assert result.erased["call"] == 2
+        assert result.erased["transcript_segment"] == 3
+        assert (result.erased["contact"], result.erased["consent"], result.kept_contacts) == (
+            1,
+            1,
+            1,
+        )
+        [done] = await privacy.requests(tenant.slug)
+        assert (done["state"], done["erased"]["verdict"]) == ("done", 3)
+        audit = await privacy.audit(tenant.slug)
+        assert [a["action"] for a in audit] == ["erase_request", "erase"]
+        assert (await privacy.erase(request_id)).erased == {}  # a retried job: nothing more
+        await storage.close()
 
     asyncio.run(scenario())
