@@ -403,7 +403,7 @@ async def _history(storage: Any, tenant: TenantRecord, now: datetime) -> None:
         contact = await t.Contact.select(t.Contact.id).where(t.Contact.number == number).first()
         assert contact is not None
         await t.Consent.insert(t.Consent(contact=contact["id"], kind="accept", at=now))
-    undeclared = contact["id"]
+        undeclared = int(contact["id"])  # the last one
     await t.Alert.insert(
         t.Alert(call=call_id, contact=undeclared, kind="scam", created_at=now, updated_at=now)
     )
