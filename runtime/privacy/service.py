@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -39,12 +39,13 @@ from runtime.settings import PrivacySettings
 from runtime.storage import TenantStore, TenantTables, bind_table, bind_tables, validate_slug
 from runtime.tenants import Registry, TenantRecord
 
-__all__ = ["EXPORT_FORMAT", "ErasureResult", "Privacy", "RetentionResult"]
+__all__ = ["EXPORT_FORMAT", "EXPORT_PAGE", "ErasureResult", "Privacy", "RetentionResult"]
 
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT: Final = "ethiq-export/1"
 _BATCH: Final = 500  # ids per statement when erasing by call
+EXPORT_PAGE: Final = 200  # rows (calls with their transcripts) read per query of an export
 _ERASED_HOW: Final = "(detail erased on request)"
 
 
@@ -99,35 +100,44 @@ class Privacy:
 
     # --- export ---------------------------------------------------------------------------
 
-    async def export(self, slug: str, actor: str = "person") -> dict[str, Any]:
-        """Everything Ethiq holds about the tenant ``slug``, as JSON-ready values: the profile,
-        contacts and their consent records, the call log with verdicts, reasons and
-        transcripts, alerts and notices sent, preferences, billing standing. Secrets (the
-        subaccount's token, sign-in links) are never part of it. Audited (counts only)."""
+    async def export(self, slug: str, actor: str = "person") -> AsyncIterator[bytes]:
+        """Everything Ethiq holds about the tenant ``slug``, as one JSON document
+        (:data:`EXPORT_FORMAT`) streamed in UTF-8 chunks: the profile, contacts and their
+        consent records, the call log with verdicts, reasons and transcripts, alerts and
+        notices sent, preferences, billing standing. Secrets (the subaccount's token, sign-in
+        links) are never part of it.
+
+        Read page by page (:data:`EXPORT_PAGE` rows, a page of calls with their transcripts
+        and timelines), never whole: memory is bounded by a page, whatever the history. The
+        calls are those up to the newest one when the export starts. The audit row (counts)
+        is written before the first byte, so a download cut short is audited too; an unknown
+        tenant raises :class:`LookupError` before anything is streamed."""
         tenant = await self._tenant(slug)
         tables = bind_tables(self._storage.engine(slug))
-        platform = {name: await self._platform_rows(name, slug) for name in self._platform}
-        calls = await _rows(tables.Call)
-        segments = _by_call(await _rows(tables.Segment, order="sequence"))
-        verdicts = _by_call(await _rows(tables.VerdictEvent))
-        for call in calls:
-            call["transcript"] = segments.get(call["id"], [])
-            call["verdict_timeline"] = verdicts.get(call["id"], [])
-        contacts = await _rows(tables.Contact)
+        call, segment = tables.Call, tables.Segment
+        newest = await call.select(call.id).order_by(call.id, ascending=False).first()
+        upto = int(newest["id"]) if newest else 0
+        counts = {
+            "calls": await call.count().where(call.id <= upto),
+            "transcript_segments": await segment.count().where(segment.call <= upto),
+            "contacts": await tables.Contact.count(),
+            "alerts": await tables.Alert.count(),
+            "consent_records": await tables.Consent.count(),
+        }
+        await self._audited(slug, "export", actor, counts)
+        return self._document(slug, tenant, tables, upto)
+
+    async def _document(
+        self, slug: str, tenant: TenantRecord, tables: TenantTables, upto: int
+    ) -> AsyncIterator[bytes]:
+        contacts = await _rows(tables.Contact)  # a stack declares a handful
         numbers = {c["id"]: c["number"] for c in contacts}
-        alerts = await _rows(tables.Alert)
-        for alert in alerts:
-            alert["contact_number"] = numbers.get(alert["contact"], "")
-        consents = await _rows(tables.Consent)
-        for consent in consents:
-            consent["contact_number"] = numbers.get(consent["contact"], "")
-        billing = platform.pop("billing_account")
-        document = {
+        head = {
             "format": EXPORT_FORMAT,
             "tenant": slug,
             "exported_at": _json(self._clock()),
             "profile": {
-                "person": (platform.pop("person") or [{}])[0],
+                "person": (await self._platform_rows("person", slug) or [{}])[0],
                 "ethiq_number": tenant.phone_number,
                 "region": tenant.region,
                 "language": tenant.language,
@@ -139,38 +149,53 @@ class Privacy:
                 ],
             },
             "contacts": contacts,
-            "consent_records": consents,
-            "invitations": await _rows(tables.Invitation),
-            "calls": calls,
-            "alerts": alerts,
-            "notices_to_person": await _rows(tables.Notice),
-            "messages_received": await _rows(tables.InboundMessage),
-            "onboarding": platform.pop("onboarding_step"),
-            "forwarding_tests": platform.pop("forwarding_test"),
+        }
+        yield _dumps(head)[:-1].encode()  # the object stays open: the sections follow
+
+        def numbered(row: dict[str, Any]) -> dict[str, Any]:
+            return {**row, "contact_number": numbers.get(row["contact"], "")}
+
+        sections: list[tuple[str, AsyncIterator[list[dict[str, Any]]]]] = [
+            ("consent_records", _pages(tables.Consent, numbered)),
+            ("invitations", _pages(tables.Invitation)),
+            ("calls", _call_pages(tables, upto)),
+            ("alerts", _pages(tables.Alert, numbered)),
+            ("notices_to_person", _pages(tables.Notice)),
+            ("messages_received", _pages(tables.InboundMessage)),
+        ]
+        for name, pages in sections:
+            yield f',\n"{name}": ['.encode()
+            first = True
+            async for page in pages:
+                text = ",\n".join(_dumps(row) for row in page)
+                yield (text if first else ",\n" + text).encode()
+                first = False
+            yield b"]"
+        platform = {
+            name: await self._platform_rows(name, slug)
+            for name in self._platform
+            if name != "person"
+        }
+        billing = platform["billing_account"]
+        tail = {
+            "onboarding": platform["onboarding_step"],
+            "forwarding_tests": platform["forwarding_test"],
             "call_preferences": {
-                "numbers": platform.pop("caller_rule"),
-                "quiet_hours": platform.pop("quiet_hours"),
+                "numbers": platform["caller_rule"],
+                "quiet_hours": platform["quiet_hours"],
             },
-            "contact_changes": platform.pop("contact_change"),
+            "contact_changes": platform["contact_change"],
             "billing": {
                 "account": billing[0] if billing else None,
-                "usage_periods": platform.pop("usage_period"),
-                "quota_notices": platform.pop("quota_notice"),
+                "usage_periods": platform["usage_period"],
+                "quota_notices": platform["quota_notice"],
             },
             "privacy": {
                 "erasure_requests": [_jsonable(r) for r in await self.requests(slug)],
                 "audit": [_jsonable(a) for a in await self.audit(slug)],
             },
         }
-        counts = {
-            "calls": len(calls),
-            "transcript_segments": sum(len(c["transcript"]) for c in calls),
-            "contacts": len(contacts),
-            "alerts": len(alerts),
-            "consent_records": len(consents),
-        }
-        await self._audited(slug, "export", actor, counts)
-        return document
+        yield (",\n" + _dumps(tail)[1:] + "\n").encode()  # closes the document
 
     # --- erasure --------------------------------------------------------------------------
 
@@ -406,9 +431,58 @@ async def _delete_segments_before(tables: TenantTables, cutoff: datetime) -> int
     return len(ids)
 
 
-async def _rows(table: type[Table], order: str = "id") -> list[dict[str, Any]]:
-    query = table.select().order_by(getattr(table, order)).output(load_json=True)
+async def _rows(table: type[Table]) -> list[dict[str, Any]]:
+    query = table.select().order_by(table._meta.primary_key).output(load_json=True)
     return [_jsonable(row) for row in await query]
+
+
+async def _pages(
+    table: type[Table],
+    shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row,
+    where: Any = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The table's rows by ascending id, :data:`EXPORT_PAGE` at a time (keyset: each page
+    starts after the last id seen, so rows added meanwhile never shift a page)."""
+    key = table._meta.primary_key
+    after = 0
+    while True:
+        query = table.select().where(key > after)
+        if where is not None:
+            query = query.where(where)
+        rows = await query.order_by(key).limit(EXPORT_PAGE).output(load_json=True)
+        if not rows:
+            return
+        yield [shape(_jsonable(row)) for row in rows]
+        if len(rows) < EXPORT_PAGE:
+            return
+        after = int(rows[-1]["id"])
+
+
+async def _call_pages(tables: TenantTables, upto: int) -> AsyncIterator[list[dict[str, Any]]]:
+    """Calls up to id ``upto``, each with its transcript (by sequence) and verdict timeline,
+    a page of calls at a time."""
+    segment, verdict = tables.Segment, tables.VerdictEvent
+    async for calls in _pages(tables.Call, where=tables.Call.id <= upto):
+        ids = [int(c["id"]) for c in calls]
+        segments = _by_call(
+            await _select(segment, segment.call.is_in(ids), segment.call, segment.sequence)
+        )
+        verdicts = _by_call(
+            await _select(verdict, verdict.call.is_in(ids), verdict.call, verdict.id)
+        )
+        for c in calls:
+            c["transcript"] = segments.get(c["id"], [])
+            c["verdict_timeline"] = verdicts.get(c["id"], [])
+        yield calls
+
+
+async def _select(table: type[Table], where: Any, *order: Any) -> list[dict[str, Any]]:
+    rows = await table.select().where(where).order_by(*order).output(load_json=True)
+    return [_jsonable(row) for row in rows]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ": "))
 
 
 def _by_call(rows: Sequence[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:

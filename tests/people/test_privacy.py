@@ -22,7 +22,7 @@ from procrastinate.periodic import PeriodicDeferrer
 from runtime.people.service import migrate_people
 from runtime.people.tables import ErasureRequest
 from runtime.privacy.jobs import ERASE, RETENTION
-from runtime.privacy.service import EXPORT_FORMAT, Privacy
+from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
 from runtime.storage import bind_table, bind_tables, store_for_url
 from runtime.tenants import Registry, TenantRecord
@@ -122,6 +122,7 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             )
             assert download.headers["content-type"].startswith("application/json")
             assert "no-store" in download.headers["cache-control"]
+            assert "content-length" not in download.headers  # streamed as it is read
             data = download.json()
             assert (data["format"], data["tenant"]) == (EXPORT_FORMAT, mine.slug)
             assert data["profile"]["person"]["email"] == f"{mine.slug}@example.org"
@@ -508,6 +509,84 @@ def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
         audit = await privacy.audit(tenant.slug)
         assert [a["action"] for a in audit] == ["erase_request", "erase"]
         assert (await privacy.erase(request_id)).erased == {}  # a retried job: nothing more
+        await storage.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_long_history_is_exported_whole_page_by_page(tmp_path: Path) -> None:
+    """More calls than fit a page (:data:`EXPORT_PAGE`): the streamed document is valid JSON
+    holding every call once, in order, each with its own transcript and timeline, every alert
+    and SMS; no chunk carries more than a page of calls."""
+    now = datetime.now(UTC)
+    tenant = make_tenant(region="CA-QC")
+    n = 2 * EXPORT_PAGE + 57
+
+    async def scenario() -> None:
+        storage = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite", pool_size=1)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        await _people_tables(storage)
+        privacy = Privacy(
+            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+        )
+        await registry.upsert(tenant)
+        await storage.ensure(tenant.slug)
+        t = bind_tables(storage.engine(tenant.slug))
+        await t.Contact.insert(t.Contact(number=tenant.contacts[0].number, name="Contact"))
+        at = now - timedelta(days=1)
+        sids = [f"CA{i:032x}" for i in range(n)]
+        await t.Call.insert(
+            *(
+                t.Call(sid=s, from_number="+15145550199", to_number="+1", started_at=at)
+                for s in sids
+            )
+        )
+        ids = [r["id"] for r in await t.Call.select(t.Call.id).order_by(t.Call.id)]
+        await t.Segment.insert(
+            *(
+                t.Segment(
+                    call=i, track="inbound_track", sequence=q, text=f"{i}-{q}", received_at=at
+                )
+                for i in ids
+                for q in (1, 2)
+            )
+        )
+        await t.VerdictEvent.insert(
+            *(t.VerdictEvent(call=i, risk=0.1, verdict="safe", created_at=at) for i in ids)
+        )
+        await t.Alert.insert(
+            *(
+                t.Alert(call=i, contact=1, kind="scam", created_at=at, updated_at=at)
+                for i in ids[::2]
+            )
+        )
+        await t.InboundMessage.insert(
+            *(
+                t.InboundMessage(sid=f"SM{i:032x}", from_number="+1", received_at=at)
+                for i in range(3)
+            )
+        )
+
+        chunks = [chunk async for chunk in await privacy.export(tenant.slug)]
+        assert max(chunk.count(b'"sid": "CA') for chunk in chunks) <= EXPORT_PAGE
+        document = json.loads(b"".join(chunks))
+        assert (document["format"], document["tenant"]) == (EXPORT_FORMAT, tenant.slug)
+        calls = document["calls"]
+        assert [c["sid"] for c in calls] == sids  # every call once, in order
+        for c in calls:
+            assert [s["text"] for s in c["transcript"]] == [f"{c['id']}-1", f"{c['id']}-2"]
+            assert [v["verdict"] for v in c["verdict_timeline"]] == ["safe"]
+        assert len(document["alerts"]) == len(ids[::2])
+        assert {a["contact_number"] for a in document["alerts"]} == {tenant.contacts[0].number}
+        assert len(document["messages_received"]) == 3
+        assert document["profile"]["ethiq_number"] == tenant.phone_number
+        assert set(document["billing"]) == {"account", "usage_periods", "quota_notices"}
+        [audit] = document["privacy"]["audit"]  # written before the first byte
+        assert audit["counts"]["calls"] == n
+        assert audit["counts"]["transcript_segments"] == 2 * n
+        with pytest.raises(LookupError):
+            await privacy.export("nobody-here")
         await storage.close()
 
     asyncio.run(scenario())
