@@ -223,6 +223,44 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             _, plain = await h.call(mine)
             assert parse_twiml(plain.text)[0].tag == "Start"  # Quebec: one-party consent
 
+            # An operator asks on the other person's behalf: the same request and job, audited
+            # with the operator's name; only that tenant's history goes.
+            await h.client.post(
+                "/operator/people/",
+                json={"slug": other.slug, "email": "o@example.org"},
+                headers=AUTH,
+            )
+            route = f"/operator/people/{other.slug}/erasure"
+            body = {"by": "Dana  Ops"}
+            assert (await h.client.post(route, json=body)).status_code == 401
+            bad = {"Authorization": "Bearer wrong"}
+            assert (await h.client.post(route, json=body, headers=bad)).status_code == 401
+            unknown = await h.client.post(
+                "/operator/people/nobody-here/erasure", json=body, headers=AUTH
+            )
+            assert unknown.status_code == 404
+            invalid = await h.client.post(
+                "/operator/people/Bad_Slug/erasure", json=body, headers=AUTH
+            )
+            assert invalid.status_code == 400
+            nameless = await h.client.post(route, json={"by": " "}, headers=AUTH)
+            assert nameless.status_code == 400
+            mine_before = await _counts(h, mine)
+            assert (await _counts(h, other))["calls"] == 2
+            asked = await h.client.post(route, json=body, headers=AUTH)
+            assert asked.status_code == 202
+            assert asked.json()["state"] == "pending"
+            await h.runtime.privacy.run_due()
+            assert (await _counts(h, other))["calls"] == 0
+            assert await _counts(h, mine) == mine_before
+            audit = await privacy.audit(other.slug)
+            assert [(a["action"], a["actor"]) for a in audit] == [
+                ("erase_request", "operator Dana Ops"),
+                ("erase", "worker"),
+            ]
+            [done] = await privacy.requests(other.slug)
+            assert (done["state"], done["requested_by"]) == ("done", "operator Dana Ops")
+
     asyncio.run(scenario())
 
 
