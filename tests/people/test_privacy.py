@@ -376,6 +376,10 @@ def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
             tenant = await h.add_tenant(make_tenant(region="CA-QC"))
             await _scam_call(h, tenant)
             privacy = h.runtime.privacy
+            # The streamed download on PostgreSQL: one valid document, the call's transcript.
+            chunks = [c async for c in await privacy.privacy.export(tenant.slug)]
+            [exported] = json.loads(b"".join(chunks))["calls"]
+            assert [s["text"] for s in exported["transcript"]] == list(SCAM_LINES_FR)
             queued = await privacy.privacy.request_erasure(tenant.slug)
             assert await privacy.privacy.request_erasure(tenant.slug) == queued  # joins it
             assert await privacy.erase_soon(queued)
