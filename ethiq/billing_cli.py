@@ -135,6 +135,7 @@ def changes(
     from infra.stack_files import read_stack_values, stack_file
     from runtime.billing import Accounts
     from runtime.billing.desired import proposals
+    from runtime.privacy.service import erasures_asked
     from runtime.settings import Settings, SettingsError
     from runtime.storage import store_for_url
 
@@ -158,7 +159,8 @@ def changes(
             accounts = Accounts(store)
             if not await accounts.exist():
                 return []
-            return proposals(await accounts.all(), values, datetime.now(UTC), retention)
+            erased = await erasures_asked(store)
+            return proposals(await accounts.all(), values, datetime.now(UTC), retention, erased)
         finally:
             await store.close()
 

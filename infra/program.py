@@ -117,13 +117,16 @@ def _release_refusal(stack: str) -> str | None:
         return None
     # The data layer, only for a release: every other run of the program stays without it.
     from runtime.billing.desired import read_release_refusal  # noqa: PLC0415
+    from runtime.privacy.service import erasure_asked  # noqa: PLC0415
     from runtime.settings import Settings  # noqa: PLC0415
 
     try:
         # Only the setting this needs: the rest of the engine's environment is not the runtime's.
         days = {k: v for k, v in os.environ.items() if k == "ETHIQ_NUMBER_RETENTION_DAYS"}
         retention = timedelta(days=Settings.from_env(days).billing.number_retention_days)
-        work = read_release_refusal(str(url), stack, datetime.now(UTC), retention)
+        work = read_release_refusal(
+            str(url), stack, datetime.now(UTC), retention, erased_at=erasure_asked
+        )
         # The program runs inside the engine's event loop: the read gets a loop of its own.
         with ThreadPoolExecutor(1) as pool, contextlib.redirect_stdout(io.StringIO()):
             return pool.submit(asyncio.run, work).result()

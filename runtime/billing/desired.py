@@ -7,8 +7,10 @@ the number is protected (README, "A person's number is protected"):
 - a **plan** change (``customer.subscription.updated`` naming another price) proposes
   ``ethiq:plan: <plan>``, which the stack validates against its contacts;
 - a canceled subscription whose number's **release is due** (``ETHIQ_NUMBER_RETENTION_DAYS``
-  after the cancellation) proposes ``ethiq:allowDestroy: true``, the first step of a release; the
-  removal of the stack file follows as a second change, as for any tenant (README).
+  after the cancellation, or at once when the person asked for the erasure of their history
+  after canceling and it is done: :mod:`runtime.billing.lifecycle`) proposes
+  ``ethiq:allowDestroy: true``, the first step of a release; the removal of the stack file
+  follows as a second change, as for any tenant (README).
 
 :func:`proposals` computes them (``ethiq billing changes`` prints them and can write them into
 the stack files for a pull request), and :func:`release_refusal` is the other side: the tenant
@@ -19,16 +21,16 @@ tenant set up by an operator, the demo's or the tests', has none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.lifecycle import Phase, standing
-from runtime.storage import store_for_url
+from runtime.storage import TenantStore, store_for_url
 
-__all__ = ["Proposal", "proposals", "read_release_refusal", "release_refusal"]
+__all__ = ["ErasedAt", "Proposal", "proposals", "read_release_refusal", "release_refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +45,25 @@ def _governed(account: Account | None) -> bool:
     return account is not None and bool(account.subscription_id)
 
 
-def release_refusal(account: Account | None, now: datetime, retention: timedelta) -> str | None:
+# When the person of a tenant asked for the erasure its latest done erasure request carried
+# out (``None``: none). The requests belong to the people's app, so the caller's layer reads
+# them: ``runtime.privacy.service.erasure_asked``.
+ErasedAt = Callable[[TenantStore, str], Awaitable[datetime | None]]
+
+
+def release_refusal(
+    account: Account | None,
+    now: datetime,
+    retention: timedelta,
+    erased_at: datetime | None = None,
+) -> str | None:
     """Why the tenant's number must not be released yet (``None``: it may)."""
     if account is None or not _governed(account):
         return None
     # ``notified`` does not matter here: only a cancellation ends the keeping.
-    where = standing(account, now, grace=timedelta(0), retention=retention, notified=True)
+    where = standing(
+        account, now, grace=timedelta(0), retention=retention, notified=True, erased_at=erased_at
+    )
     if not where.keep_number:
         return None
     if where.phase is Phase.RETAINED and where.until is not None:
@@ -56,8 +71,9 @@ def release_refusal(account: Account | None, now: datetime, retention: timedelta
         return (
             f"the subscription was canceled on {account.canceled_at.date().isoformat()}: its "
             f"number is kept until {where.until.date().isoformat()} "
-            f"({retention.days} days, ETHIQ_NUMBER_RETENTION_DAYS); `ethiq billing changes` "
-            "proposes the release once it is due"
+            f"({retention.days} days, ETHIQ_NUMBER_RETENTION_DAYS, or until the person's "
+            "erasure request made since is done); `ethiq billing changes` proposes the release "
+            "once it is due"
         )
     return (
         f"the subscription is {account.subscription_status} (Stripe): the number is kept while "
@@ -66,15 +82,21 @@ def release_refusal(account: Account | None, now: datetime, retention: timedelta
 
 
 async def read_release_refusal(
-    database_url: str, tenant: str, now: datetime, retention: timedelta
+    database_url: str,
+    tenant: str,
+    now: datetime,
+    retention: timedelta,
+    erased_at: ErasedAt | None = None,
 ) -> str | None:
-    """:func:`release_refusal` of the tenant's account in the platform database (read only)."""
+    """:func:`release_refusal` of the tenant's account in the platform database (read only);
+    ``erased_at`` reads when its person asked for an erasure carried out."""
     store = store_for_url(database_url)
     try:
         accounts = Accounts(store)
         if not await accounts.exist():
             return None
-        return release_refusal(await accounts.get(tenant), now, retention)
+        erased = None if erased_at is None else await erased_at(store, tenant)
+        return release_refusal(await accounts.get(tenant), now, retention, erased)
     finally:
         await store.close()
 
@@ -84,9 +106,12 @@ def proposals(
     stacks: Mapping[str, Mapping[str, Any]],
     now: datetime,
     retention: timedelta,
+    erased: Mapping[str, datetime] | None = None,
 ) -> list[Proposal]:
     """The changes the tenants' stack files (``stacks``: slug → its ``ethiq:`` values) need
-    to say what their subscriptions say."""
+    to say what their subscriptions say; ``erased``: slug → when its person asked for the
+    erasure their latest done request carried out."""
+    erased = erased or {}
     found = []
     for account in accounts:
         values = stacks.get(account.tenant)
@@ -101,15 +126,16 @@ def proposals(
             )
         released = values.get("allowDestroy") in (True, "true")
         if account.canceled_at is not None and not released:
-            refusal = release_refusal(account, now, retention)
+            asked = erased.get(account.tenant)
+            refusal = release_refusal(account, now, retention, asked)
             if refusal is None:
                 canceled = account.canceled_at.date().isoformat()
-                found.append(
-                    Proposal(
-                        account.tenant,
-                        "allowDestroy",
-                        True,
-                        f"canceled on {canceled}, kept {retention.days} days: release due",
+                why = f"canceled on {canceled}, kept {retention.days} days: release due"
+                if now < account.canceled_at + retention:
+                    assert asked is not None  # noqa: S101 (only an erasure ends it early)
+                    why = (
+                        f"canceled on {canceled}, history erased on the person's request of "
+                        f"{asked.date().isoformat()}: release due"
                     )
-                )
+                found.append(Proposal(account.tenant, "allowDestroy", True, why))
     return found

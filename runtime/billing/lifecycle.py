@@ -11,6 +11,9 @@ Stripe retries a failed payment (Smart Retries) and marks the subscription ``pas
 - **retained**: a canceled subscription keeps its number ``ETHIQ_NUMBER_RETENTION_DAYS`` (30),
   calls still connected, time to export the data or come back; then its **release is due**
   (a reviewed change to the stack: numbers are protected, never released by a webhook).
+  The retention is kept for the person, not by law: a person who asked for the erasure of
+  their history after canceling, once it is done, has said they are not coming back, and
+  the release is due at once (docs/privacy.md, "Early release").
 
 :func:`standing` is a pure function of the recorded dates, so every reader (the metering job,
 the pages, the operator) computes the same answer.
@@ -55,12 +58,14 @@ def standing(
     grace: timedelta,
     retention: timedelta,
     notified: bool,
+    erased_at: datetime | None = None,
 ) -> Standing:
     """The account's phase at ``now``; ``notified``: the payment notice of the current
-    grace period was sent to the person."""
+    grace period was sent to the person; ``erased_at``: when the person asked for the
+    erasure of their history, by the latest erasure request carried out."""
     if account.canceled_at is not None:
         end = account.canceled_at + retention
-        if now < end:
+        if now < end and (erased_at is None or erased_at < account.canceled_at):
             return Standing(Phase.RETAINED, end, alerts=False, keep_number=True)
         return Standing(Phase.RELEASE_DUE, None, alerts=False, keep_number=False)
     if account.past_due_since is not None:

@@ -636,9 +636,12 @@ class People:
         if not steps:
             steps.append(t["billing_links_nothing"])
         body = t["billing_links_body"].format(steps="\n\n".join(steps))
-        link = verification_url or checkout_url or self.landing_url(language)
+        links = [url for url in (verification_url, checkout_url) if url]
+        link = links[0] if links else self.landing_url(language)
         try:
-            await self._send_mail(email, language, t["billing_links_subject"], body, link)
+            await self._send_mail(
+                email, language, t["billing_links_subject"], body, link, tuple(links[1:])
+            )
         except MailError as error:
             logger.error("Stripe links not sent: %s", error)
             raise
@@ -662,9 +665,22 @@ class People:
             logger.error("email to the person of %s not sent: %s", person.slug, error)
             raise
 
-    async def _send_mail(self, to: str, language: str, subject: str, body: str, link: str) -> None:
+    async def _send_mail(
+        self,
+        to: str,
+        language: str,
+        subject: str,
+        body: str,
+        link: str,
+        more_links: tuple[str, ...] = (),
+    ) -> None:
+        """``link``, and each of ``more_links``, is a button of the HTML part (in the
+        paragraph that names it); the plain-text part is ``body`` as written."""
         html = self._emails.get_template("message.html").render(
-            language=language, subject=subject, paragraphs=body.split("\n\n"), link=link
+            language=language,
+            subject=subject,
+            paragraphs=body.split("\n\n"),
+            links=(link, *more_links),
         )
         await self._mailer.send(Mail(to, subject, body, html, language))
 

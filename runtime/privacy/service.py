@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -39,12 +39,21 @@ from runtime.settings import PrivacySettings
 from runtime.storage import TenantStore, TenantTables, bind_table, bind_tables, validate_slug
 from runtime.tenants import Registry, TenantRecord
 
-__all__ = ["EXPORT_FORMAT", "ErasureResult", "Privacy", "RetentionResult"]
+__all__ = [
+    "EXPORT_FORMAT",
+    "EXPORT_PAGE",
+    "ErasureResult",
+    "Privacy",
+    "RetentionResult",
+    "erasure_asked",
+    "erasures_asked",
+]
 
 logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT: Final = "ethiq-export/1"
 _BATCH: Final = 500  # ids per statement when erasing by call
+EXPORT_PAGE: Final = 200  # rows (calls with their transcripts) read per query of an export
 _ERASED_HOW: Final = "(detail erased on request)"
 
 
@@ -77,6 +86,7 @@ class Privacy:
     ) -> None:
         engine = storage.platform_engine()
         self._storage = storage
+        self._engine = engine  # the tables below are bound to this one: its transactions
         self._registry = registry
         self.settings = settings
         self._clock = clock
@@ -98,35 +108,44 @@ class Privacy:
 
     # --- export ---------------------------------------------------------------------------
 
-    async def export(self, slug: str, actor: str = "person") -> dict[str, Any]:
-        """Everything Ethiq holds about the tenant ``slug``, as JSON-ready values: the profile,
-        contacts and their consent records, the call log with verdicts, reasons and
-        transcripts, alerts and notices sent, preferences, billing standing. Secrets (the
-        subaccount's token, sign-in links) are never part of it. Audited (counts only)."""
+    async def export(self, slug: str, actor: str = "person") -> AsyncIterator[bytes]:
+        """Everything Ethiq holds about the tenant ``slug``, as one JSON document
+        (:data:`EXPORT_FORMAT`) streamed in UTF-8 chunks: the profile, contacts and their
+        consent records, the call log with verdicts, reasons and transcripts, alerts and
+        notices sent, preferences, billing standing. Secrets (the subaccount's token, sign-in
+        links) are never part of it.
+
+        Read page by page (:data:`EXPORT_PAGE` rows, a page of calls with their transcripts
+        and timelines), never whole: memory is bounded by a page, whatever the history. The
+        calls are those up to the newest one when the export starts. The audit row (counts)
+        is written before the first byte, so a download cut short is audited too; an unknown
+        tenant raises :class:`LookupError` before anything is streamed."""
         tenant = await self._tenant(slug)
         tables = bind_tables(self._storage.engine(slug))
-        platform = {name: await self._platform_rows(name, slug) for name in self._platform}
-        calls = await _rows(tables.Call)
-        segments = _by_call(await _rows(tables.Segment, order="sequence"))
-        verdicts = _by_call(await _rows(tables.VerdictEvent))
-        for call in calls:
-            call["transcript"] = segments.get(call["id"], [])
-            call["verdict_timeline"] = verdicts.get(call["id"], [])
-        contacts = await _rows(tables.Contact)
+        call, segment = tables.Call, tables.Segment
+        newest = await call.select(call.id).order_by(call.id, ascending=False).first()
+        upto = int(newest["id"]) if newest else 0
+        counts = {
+            "calls": await call.count().where(call.id <= upto),
+            "transcript_segments": await segment.count().where(segment.call <= upto),
+            "contacts": await tables.Contact.count(),
+            "alerts": await tables.Alert.count(),
+            "consent_records": await tables.Consent.count(),
+        }
+        await self._audited(slug, "export", actor, counts)
+        return self._document(slug, tenant, tables, upto)
+
+    async def _document(
+        self, slug: str, tenant: TenantRecord, tables: TenantTables, upto: int
+    ) -> AsyncIterator[bytes]:
+        contacts = await _rows(tables.Contact)  # a stack declares a handful
         numbers = {c["id"]: c["number"] for c in contacts}
-        alerts = await _rows(tables.Alert)
-        for alert in alerts:
-            alert["contact_number"] = numbers.get(alert["contact"], "")
-        consents = await _rows(tables.Consent)
-        for consent in consents:
-            consent["contact_number"] = numbers.get(consent["contact"], "")
-        billing = platform.pop("billing_account")
-        document = {
+        head = {
             "format": EXPORT_FORMAT,
             "tenant": slug,
             "exported_at": _json(self._clock()),
             "profile": {
-                "person": (platform.pop("person") or [{}])[0],
+                "person": (await self._platform_rows("person", slug) or [{}])[0],
                 "ethiq_number": tenant.phone_number,
                 "region": tenant.region,
                 "language": tenant.language,
@@ -138,38 +157,53 @@ class Privacy:
                 ],
             },
             "contacts": contacts,
-            "consent_records": consents,
-            "invitations": await _rows(tables.Invitation),
-            "calls": calls,
-            "alerts": alerts,
-            "notices_to_person": await _rows(tables.Notice),
-            "messages_received": await _rows(tables.InboundMessage),
-            "onboarding": platform.pop("onboarding_step"),
-            "forwarding_tests": platform.pop("forwarding_test"),
+        }
+        yield _dumps(head)[:-1].encode()  # the object stays open: the sections follow
+
+        def numbered(row: dict[str, Any]) -> dict[str, Any]:
+            return {**row, "contact_number": numbers.get(row["contact"], "")}
+
+        sections: list[tuple[str, AsyncIterator[list[dict[str, Any]]]]] = [
+            ("consent_records", _pages(tables.Consent, numbered)),
+            ("invitations", _pages(tables.Invitation)),
+            ("calls", _call_pages(tables, upto)),
+            ("alerts", _pages(tables.Alert, numbered)),
+            ("notices_to_person", _pages(tables.Notice)),
+            ("messages_received", _pages(tables.InboundMessage)),
+        ]
+        for name, pages in sections:
+            yield f',\n"{name}": ['.encode()
+            first = True
+            async for page in pages:
+                text = ",\n".join(_dumps(row) for row in page)
+                yield (text if first else ",\n" + text).encode()
+                first = False
+            yield b"]"
+        platform = {
+            name: await self._platform_rows(name, slug)
+            for name in self._platform
+            if name != "person"
+        }
+        billing = platform["billing_account"]
+        tail = {
+            "onboarding": platform["onboarding_step"],
+            "forwarding_tests": platform["forwarding_test"],
             "call_preferences": {
-                "numbers": platform.pop("caller_rule"),
-                "quiet_hours": platform.pop("quiet_hours"),
+                "numbers": platform["caller_rule"],
+                "quiet_hours": platform["quiet_hours"],
             },
-            "contact_changes": platform.pop("contact_change"),
+            "contact_changes": platform["contact_change"],
             "billing": {
                 "account": billing[0] if billing else None,
-                "usage_periods": platform.pop("usage_period"),
-                "quota_notices": platform.pop("quota_notice"),
+                "usage_periods": platform["usage_period"],
+                "quota_notices": platform["quota_notice"],
             },
             "privacy": {
                 "erasure_requests": [_jsonable(r) for r in await self.requests(slug)],
                 "audit": [_jsonable(a) for a in await self.audit(slug)],
             },
         }
-        counts = {
-            "calls": len(calls),
-            "transcript_segments": sum(len(c["transcript"]) for c in calls),
-            "contacts": len(contacts),
-            "alerts": len(alerts),
-            "consent_records": len(consents),
-        }
-        await self._audited(slug, "export", actor, counts)
-        return document
+        yield (",\n" + _dumps(tail)[1:] + "\n").encode()  # closes the document
 
     # --- erasure --------------------------------------------------------------------------
 
@@ -216,15 +250,21 @@ class Privacy:
         return [int(row["id"]) for row in rows]
 
     async def erase(self, request_id: int) -> ErasureResult:
-        """Run one erasure request. Idempotent: each step deletes what is still there, so a
-        run cut short (a crash) is finished by the next, and a done request changes nothing.
+        """Run one erasure request: all of it, or nothing (a crash, a failing statement or a
+        lost connection rolls the run back, and the next run erases it all).
 
         Erased, for what was recorded up to the request: calls with their transcripts,
         verdict timelines, alerts and notices, received SMS, forwarding tests, the detail of
         onboarding steps; contacts the stack no longer declares, with their consent replies
         and invitations. Kept: contacts the stack still declares (texting them needs their
         recorded consent; removing them is a stack change), the account and its billing
-        records (see docs/privacy.md)."""
+        records (see docs/privacy.md).
+
+        Two stores, so two transactions: the tenant's (its schema or file) first, every delete
+        in one transaction; then the platform's (forwarding tests, the steps' detail, the
+        request marked done and the audit row), in another. A crash between the two commits
+        leaves the request pending with the tenant's part already gone: the next run finds
+        nothing more there and finishes the platform's. A done request changes nothing."""
         r = self._request
         row = (
             await r.select().where(r._meta.primary_key == request_id).output(load_json=True).first()
@@ -240,18 +280,26 @@ class Privacy:
         erased: dict[str, int] = {}
         kept = 0
         if tenant is not None and await self._storage.exists(slug):
-            tables = bind_tables(self._storage.engine(slug))
-            erased |= await _erase_history(tables, cutoff)
-            contacts, kept = await _erase_undeclared_contacts(tables, declared)
-            erased |= contacts
-        erased |= await self._erase_platform(slug, cutoff)
-        total = dict(row["erased"] or {})
-        for name, count in erased.items():
-            total[name] = int(total.get(name, 0)) + count
-        await r.update({r.state: "done", r.done_at: self._clock(), r.erased: total}).where(
-            r._meta.primary_key == request_id
-        )
-        await self._audited(slug, "erase", "worker", {**erased, "contacts_kept": kept})
+            engine = self._storage.engine(slug)
+            tables = bind_tables(engine)
+            async with engine.transaction():
+                erased |= await _erase_history(tables, cutoff)
+                contacts, kept = await _erase_undeclared_contacts(tables, declared)
+                erased |= contacts
+        async with self._engine.transaction():
+            erased |= await self._erase_platform(slug, cutoff)
+            total = dict(row["erased"] or {})
+            for name, count in erased.items():
+                total[name] = int(total.get(name, 0)) + count
+            done = (r._meta.primary_key == request_id) & (r.state == "pending")
+            marked = (
+                await r.update({r.state: "done", r.done_at: self._clock(), r.erased: total})
+                .where(done)
+                .returning(r._meta.primary_key)
+            )
+            if not marked:  # another run finished it meanwhile: nothing of this one is kept
+                return ErasureResult(request_id, slug, "done", {})
+            await self._audited(slug, "erase", "worker", {**erased, "contacts_kept": kept})
         logger.info(
             "erasure %s of %s done: %s rows erased, %s declared contacts kept",
             request_id,
@@ -267,11 +315,9 @@ class Privacy:
         them; their "how" names contacts and numbers)."""
         tests, steps = self._tests, self._steps
         where = (tests.slug == slug) & (tests.started_at <= cutoff)
-        count = await tests.count().where(where)
-        await tests.delete().where(where)
+        count = len(await tests.delete().where(where).returning(tests._meta.primary_key))
         done = (steps.slug == slug) & (steps.completed_at <= cutoff) & (steps.how != _ERASED_HOW)
-        detail = await steps.count().where(done)
-        await steps.update({steps.how: _ERASED_HOW}).where(done)
+        detail = len(await steps.update({steps.how: _ERASED_HOW}).where(done).returning(steps.slug))
         return {"forwarding_test": count, "onboarding_step_detail": detail}
 
     # --- transcript retention -------------------------------------------------------------
@@ -334,9 +380,32 @@ class Privacy:
         return tenant
 
 
+async def erasures_asked(storage: TenantStore, tenant: str | None = None) -> dict[str, datetime]:
+    """Per tenant, when its person asked for the erasure its latest done request carried out
+    (a tenant with none is absent; no erasure table yet: none). What the early release of a
+    canceled subscription's number reads (:mod:`runtime.billing.lifecycle`)."""
+    r = bind_table(ErasureRequest, storage.platform_engine())
+    if not await r.table_exists():
+        return {}
+    query = r.select(r.slug, r.requested_at).where(r.state == "done")
+    if tenant is not None:
+        query = query.where(r.slug == validate_slug(tenant))
+    found: dict[str, datetime] = {}
+    for row in await query:
+        at = _aware(row["requested_at"])
+        found[row["slug"]] = max(found.get(row["slug"], at), at)
+    return found
+
+
+async def erasure_asked(storage: TenantStore, tenant: str) -> datetime | None:
+    """:func:`erasures_asked` of one tenant (a :data:`runtime.billing.desired.ErasedAt`)."""
+    return (await erasures_asked(storage, tenant)).get(tenant)
+
+
 async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, int]:
     """Calls started up to ``cutoff`` with everything hanging off them, then the notices and
-    received SMS of that time. Children first: SQLite does not enforce the cascades."""
+    received SMS of that time. Children first: SQLite does not enforce the cascades. Run
+    inside the caller's transaction: each delete counts the rows it removed (``RETURNING``)."""
     call = tables.Call
     ids = [int(r["id"]) for r in await call.select(call.id).where(call.started_at <= cutoff)]
     erased = {"verdict": 0, "transcript_segment": 0, "alert": 0, "call": 0}
@@ -347,16 +416,11 @@ async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, in
             ("transcript_segment", tables.Segment),
             ("alert", tables.Alert),
         ):
-            where = table.call.is_in(batch)
-            erased[name] += await table.count().where(where)
-            await table.delete().where(where)
-        erased["call"] += await call.count().where(call.id.is_in(batch))
-        await call.delete().where(call.id.is_in(batch))
+            erased[name] += await _delete(table, table.call.is_in(batch))
+        erased["call"] += await _delete(call, call.id.is_in(batch))
     notice, inbound = tables.Notice, tables.InboundMessage
-    erased["person_notice"] = await notice.count().where(notice.created_at <= cutoff)
-    await notice.delete().where(notice.created_at <= cutoff)
-    erased["inbound_message"] = await inbound.count().where(inbound.received_at <= cutoff)
-    await inbound.delete().where(inbound.received_at <= cutoff)
+    erased["person_notice"] = await _delete(notice, notice.created_at <= cutoff)
+    erased["inbound_message"] = await _delete(inbound, inbound.received_at <= cutoff)
     return erased
 
 
@@ -371,14 +435,16 @@ async def _erase_undeclared_contacts(
     erased = {"contact": 0, "consent": 0, "invitation": 0}
     if gone:
         consent, invitation, alert = tables.Consent, tables.Invitation, tables.Alert
-        erased["consent"] = await consent.count().where(consent.contact.is_in(gone))
-        await consent.delete().where(consent.contact.is_in(gone))
-        erased["invitation"] = await invitation.count().where(invitation.contact.is_in(gone))
-        await invitation.delete().where(invitation.contact.is_in(gone))
-        await alert.delete().where(alert.contact.is_in(gone))
-        erased["contact"] = await contact.count().where(contact.id.is_in(gone))
-        await contact.delete().where(contact.id.is_in(gone))
+        erased["consent"] = await _delete(consent, consent.contact.is_in(gone))
+        erased["invitation"] = await _delete(invitation, invitation.contact.is_in(gone))
+        await _delete(alert, alert.contact.is_in(gone))
+        erased["contact"] = await _delete(contact, contact.id.is_in(gone))
     return erased, kept
+
+
+async def _delete(table: type[Table], where: Any) -> int:
+    """Delete the rows ``where`` selects; how many went."""
+    return len(await table.delete().where(where).returning(table._meta.primary_key))
 
 
 async def _delete_segments_before(tables: TenantTables, cutoff: datetime) -> int:
@@ -395,9 +461,58 @@ async def _delete_segments_before(tables: TenantTables, cutoff: datetime) -> int
     return len(ids)
 
 
-async def _rows(table: type[Table], order: str = "id") -> list[dict[str, Any]]:
-    query = table.select().order_by(getattr(table, order)).output(load_json=True)
+async def _rows(table: type[Table]) -> list[dict[str, Any]]:
+    query = table.select().order_by(table._meta.primary_key).output(load_json=True)
     return [_jsonable(row) for row in await query]
+
+
+async def _pages(
+    table: type[Table],
+    shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row,
+    where: Any = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The table's rows by ascending id, :data:`EXPORT_PAGE` at a time (keyset: each page
+    starts after the last id seen, so rows added meanwhile never shift a page)."""
+    key = table._meta.primary_key
+    after = 0
+    while True:
+        query = table.select().where(key > after)
+        if where is not None:
+            query = query.where(where)
+        rows = await query.order_by(key).limit(EXPORT_PAGE).output(load_json=True)
+        if not rows:
+            return
+        yield [shape(_jsonable(row)) for row in rows]
+        if len(rows) < EXPORT_PAGE:
+            return
+        after = int(rows[-1]["id"])
+
+
+async def _call_pages(tables: TenantTables, upto: int) -> AsyncIterator[list[dict[str, Any]]]:
+    """Calls up to id ``upto``, each with its transcript (by sequence) and verdict timeline,
+    a page of calls at a time."""
+    segment, verdict = tables.Segment, tables.VerdictEvent
+    async for calls in _pages(tables.Call, where=tables.Call.id <= upto):
+        ids = [int(c["id"]) for c in calls]
+        segments = _by_call(
+            await _select(segment, segment.call.is_in(ids), segment.call, segment.sequence)
+        )
+        verdicts = _by_call(
+            await _select(verdict, verdict.call.is_in(ids), verdict.call, verdict.id)
+        )
+        for c in calls:
+            c["transcript"] = segments.get(c["id"], [])
+            c["verdict_timeline"] = verdicts.get(c["id"], [])
+        yield calls
+
+
+async def _select(table: type[Table], where: Any, *order: Any) -> list[dict[str, Any]]:
+    rows = await table.select().where(where).order_by(*order).output(load_json=True)
+    return [_jsonable(row) for row in rows]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ": "))
 
 
 def _by_call(rows: Sequence[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:

@@ -9,7 +9,6 @@ slug with 403.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Stream, Template
 
 from runtime.alerts.messages import zone_for
 from runtime.billing.quotas import Overview
@@ -513,19 +512,20 @@ class PeoplePages(Controller):
     @post("/people/{slug:str}/privacy/export", status_code=200, cache_control=NO_STORE)
     async def export(
         self, request: AnyRequest, slug: FromPath[str]
-    ) -> Response[bytes] | Template | Redirect:
+    ) -> Stream | Template | Redirect:
         """The tenant's data as a JSON file (a POST with the CSRF token: a download is an
-        access to personal data, audited; never cached)."""
+        access to personal data, audited; never cached), streamed as it is read: a long
+        history never sits in memory."""
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found
         if not self._fresh(request, found[0]):
             return _page("fresh.html", request, _lang(request, found[1]), 403, **_stale(slug))
-        document = await runtime_of(request).privacy.privacy.export(slug, "person")
+        chunks = await runtime_of(request).privacy.privacy.export(slug, "person")
         day = datetime.now(UTC).strftime("%Y-%m-%d")
-        return Response(
-            json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
-            media_type="application/json",
+        return Stream(
+            chunks,
+            media_type="application/json; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="ethiq-{slug}-{day}.json"'},
         )
 

@@ -28,6 +28,7 @@ from runtime.web.state import runtime_of
 __all__ = ["OnboardingOperator"]
 
 AnyRequest = Request[Any, Any, Any]
+OPERATOR_NAME = 48  # the audit's actor holds 64 characters: "operator " and the name
 
 
 class EnrollIn(msgspec.Struct):
@@ -85,6 +86,16 @@ class BillingStartOut(msgspec.Struct):
     verification_url: str  # "": nothing for the person to do at Stripe Identity
     verification_status: str
     emailed: bool  # the links reached the person's email
+
+
+class ErasureIn(msgspec.Struct):
+    by: str  # the operator's name, for the audit (the request's "who asked")
+
+
+class ErasureOut(msgspec.Struct):
+    request_id: int
+    state: str  # pending (the worker erases) | done
+    queued: bool  # its job was queued now (else the daily privacy job runs it)
 
 
 class SignupOut(msgspec.Struct):
@@ -253,6 +264,33 @@ class OnboardingOperator(Controller):
         return BillingStartOut(
             links.checkout_url, links.verification_url, links.verification_status, emailed
         )
+
+    @post(
+        "/{slug:str}/erasure",
+        status_code=202,
+        summary="Ask for the erasure of a person's history on their behalf (the same request "
+        "and worker job as their page's; audited with the operator's name)",
+    )
+    async def erasure(
+        self, request: AnyRequest, slug: FromPath[str], data: JSONBody[ErasureIn]
+    ) -> ErasureOut:
+        by = " ".join(data.by.split())
+        if not by or len(by) > OPERATOR_NAME:
+            raise ValidationException(f"by: the operator's name, 1 to {OPERATOR_NAME} characters")
+        try:
+            validate_slug(slug)
+        except InvalidSlug as error:
+            raise ValidationException(str(error)) from None
+        if await people_of(request).person(slug) is None:
+            raise NotFoundException(f"no person enrolled for {slug!r}")
+        jobs = runtime_of(request).privacy
+        try:
+            request_id = await jobs.privacy.request_erasure(slug, f"operator {by}")
+        except LookupError as error:  # enrolled, but no tenant in the registry (removed)
+            raise NotFoundException(str(error)) from None
+        queued = await jobs.erase_soon(request_id)
+        [found] = [r for r in await jobs.privacy.requests(slug) if r["id"] == request_id]
+        return ErasureOut(request_id, str(found["state"]), queued)
 
     @get("/{slug:str}/onboarding", summary="A tenant's onboarding steps and contacts' consent")
     async def onboarding(self, request: AnyRequest, slug: FromPath[str]) -> OnboardingOut:

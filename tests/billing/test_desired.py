@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from ethiq.cli import app
 from runtime.billing import Accounts
 from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.people.tables import ErasureRequest
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
 
@@ -48,6 +49,8 @@ def _seed(url: str) -> None:
                 ("released", "solo", NOW - timedelta(days=31)),
                 ("retained", "solo", NOW - timedelta(days=3)),
                 ("local", "solo", None),  # no subscription: set up by hand, not governed
+                ("erased", "solo", NOW - timedelta(days=3)),  # then asked for an erasure
+                ("erased-before", "solo", NOW - timedelta(days=3)),  # asked before canceling
             ]:
                 await accounts.open(tenant, f"cus_{tenant}", plan)
                 if tenant != "local":
@@ -58,6 +61,23 @@ def _seed(url: str) -> None:
                             table.canceled_at: canceled,
                         }
                     ).where(table.tenant == tenant)
+            # The person's erasure requests (runtime/privacy): done, asked after or before
+            # the cancellation; a pending one ends nothing.
+            erasures = bind_table(ErasureRequest, store.platform_engine())
+            await erasures.create_table()
+            for tenant, days, state in [
+                ("erased", 1, "done"),
+                ("erased-before", 5, "done"),
+                ("retained", 1, "pending"),
+            ]:
+                await erasures.insert(
+                    erasures(
+                        slug=tenant,
+                        state=state,
+                        requested_by="person",
+                        requested_at=NOW - timedelta(days=days),
+                    )
+                )
         finally:
             await store.close()
 
@@ -74,6 +94,8 @@ def test_the_command_as_documented_proposes_plans_and_due_releases(tmp_path: Pat
     _stack(stacks / "Pulumi.released.yaml", 1, plan="solo")
     _stack(stacks / "Pulumi.retained.yaml", 1, plan="solo")
     _stack(stacks / "Pulumi.local.yaml", 1)
+    _stack(stacks / "Pulumi.erased.yaml", 1, plan="solo")
+    _stack(stacks / "Pulumi.erased-before.yaml", 1, plan="solo")
     before = {p.name: p.read_text() for p in stacks.iterdir()}
     # In process (the command line as the README gives it): `ethiq` takes seconds to start.
     runner = CliRunner()
@@ -84,9 +106,11 @@ def test_the_command_as_documented_proposes_plans_and_due_releases(tmp_path: Pat
     lines = sorted(listed.stdout.splitlines())
     assert [line.split("\t")[:2] for line in lines] == [
         ["downgraded", "ethiq:plan: solo"],
+        ["erased", "ethiq:allowDestroy: true"],  # early: the person asked for the erasure
         ["released", "ethiq:allowDestroy: true"],
         ["upgraded", "ethiq:plan: family"],
     ]
+    assert "history erased on the person's request of" in lines[1]
     assert {p.name: p.read_text() for p in stacks.iterdir()} == before  # listing writes nothing
 
     written = runner.invoke(
@@ -99,7 +123,8 @@ def test_the_command_as_documented_proposes_plans_and_due_releases(tmp_path: Pat
     assert after["released"]["config"]["ethiq:allowDestroy"] is True
     assert after["upgraded"]["encryptionsalt"] == SALT
     assert after["released"]["config"]["ethiq:databaseUrl"] == {"secure": "v1:AAAA:opaque"}
-    for untouched in ("downgraded", "retained", "local"):
+    assert after["erased"]["config"]["ethiq:allowDestroy"] is True
+    for untouched in ("downgraded", "retained", "local", "erased-before"):
         assert (stacks / f"Pulumi.{untouched}.yaml").read_text() == before[
             f"Pulumi.{untouched}.yaml"
         ]

@@ -58,3 +58,23 @@ def test_a_canceled_subscription_keeps_the_number_through_the_retention_then_rel
     assert _at(canceled) == (Phase.RETAINED, end, False, True, True)  # canceled wins over unpaid
     assert _at(canceled, end - timedelta(seconds=1))[0] == Phase.RETAINED
     assert _at(canceled, end) == (Phase.RELEASE_DUE, None, False, False, True)
+
+
+def test_an_erasure_asked_after_canceling_makes_the_release_due_at_once() -> None:
+    """The retention is the person's time to come back: once they asked for the erasure of
+    their history after canceling (and it was done), it ends. An erasure asked before the
+    cancellation says nothing of it; a running subscription keeps its number whatever."""
+    canceled_at = NOW - timedelta(days=3)
+    canceled = replace(ACCOUNT, subscription_status="canceled", canceled_at=canceled_at)
+
+    def at(account: Account, erased_at: datetime | None) -> tuple[object, ...]:
+        s = standing(
+            account, NOW, grace=GRACE, retention=RETENTION, notified=True, erased_at=erased_at
+        )
+        return s.phase, s.until, s.keep_number
+
+    assert at(canceled, None) == (Phase.RETAINED, canceled_at + RETENTION, True)
+    assert at(canceled, canceled_at - timedelta(seconds=1))[0] == Phase.RETAINED
+    assert at(canceled, canceled_at) == (Phase.RELEASE_DUE, None, False)
+    assert at(canceled, NOW - timedelta(days=1)) == (Phase.RELEASE_DUE, None, False)
+    assert at(ACCOUNT, NOW - timedelta(days=1)) == (Phase.ACTIVE, None, True)

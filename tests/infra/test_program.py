@@ -24,6 +24,7 @@ from policies.rules import (
 )
 from runtime.billing import Accounts
 from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.people.tables import ErasureRequest
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
 
@@ -448,11 +449,14 @@ def test_a_bad_spend_limit_names_its_key(limit: str) -> None:
     assert caught.value.key == "spendLimit"
 
 
+@pytest.mark.parametrize("ends", ["retention over", "erasure asked"])
 def test_a_number_is_not_released_while_the_subscription_keeps_it(
-    monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ends: str, monitor: RecordingMonitor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``ethiq:allowDestroy: true`` lifts the number's protection: refused during the retention
-    period of a canceled subscription (runtime/billing/desired.py), let through once due."""
+    period of a canceled subscription (runtime/billing/desired.py), let through once due: the
+    retention over, or the person's erasure request made after canceling carried out (one
+    made before does not count)."""
     url = f"sqlite:///{tmp_path}/platform.sqlite"
     monkeypatch.setenv("DATABASE_URL", url)
     canceled = datetime.now(UTC) - timedelta(days=3)
@@ -482,6 +486,21 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, seed(when)).result()
 
+    async def erased(asked: datetime) -> None:
+        store = store_for_url(url)
+        try:
+            table = bind_table(ErasureRequest, store.platform_engine())
+            await table.create_table(if_not_exists=True)
+            await table.insert(
+                table(slug="acme", state="done", requested_by="person", requested_at=asked)
+            )
+        finally:
+            await store.close()
+
+    def erase(asked: datetime) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, erased(asked)).result()
+
     record(canceled)
     release = {**GOOD, "ethiq:allowDestroy": "true"}
     with pytest.raises(pulumi.RunError) as raised:
@@ -493,7 +512,13 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
     assert f"kept until {kept}" in str(raised.value)
     assert monitor.registered == []  # nothing declared, nothing unprotected
 
-    record(datetime.now(UTC) - timedelta(days=31))  # the retention is over
+    if ends == "retention over":
+        record(datetime.now(UTC) - timedelta(days=31))
+    else:
+        erase(canceled - timedelta(days=1))  # asked before canceling: the number stays
+        with pytest.raises(pulumi.RunError, match="kept until"):
+            _run(release)
+        erase(canceled + timedelta(days=1))
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:

@@ -73,6 +73,18 @@ def test_the_operator_sends_the_stripe_links_before_the_stack_buys_the_number(
             done, _ = parts(inbox.wait("jeanne@example.org", "vérifiez votre identité", 2))
             assert "Tout est déjà fait de votre côté." in done
 
+            # Both steps to do (stripe-mock's Identity sessions come back verified): each link
+            # is a button of the HTML part, not only the first.
+            identity = "https://verify.stripe.com/start/test_abc"
+            checkout = "https://checkout.stripe.com/c/pay/cs_test_abc"
+            await h.app.state.people.send_billing_links(
+                "jeanne@example.org", "en-US", verification_url=identity, checkout_url=checkout
+            )
+            text, html = parts(inbox.wait("jeanne@example.org", "verify your identity"))
+            for link in (identity, checkout):
+                assert link in text
+                assert f'<a href="{link}"' in html
+
         async with harness(_settings(tmp_path / "plain", port, None)) as h:
             unavailable = await h.client.post(url, json=body, headers=AUTH)
             assert unavailable.status_code == 503

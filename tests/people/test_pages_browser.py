@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from ethiq.sandbox.server import free_port
 from runtime.people.i18n import texts
@@ -39,6 +39,9 @@ from tests.runtime.helpers import REGISTRY_KEY, harness, make_settings, make_ten
 pytestmark = pytest.mark.browser
 
 OPERATOR = "op-token-pages"
+STRIPE_KEY = "sk_test_" + "p" * 24
+# Stripe's hosted pages (Checkout, Identity) are on Stripe's hosts, out of reach offline.
+STRIPE_PAGES = re.compile(r"^https://[a-z]+\.stripe\.com/")
 READY_S = 120.0  # a loaded 2-core machine can take a while to start a worker
 CHROMIUM = shutil.which("chromium")
 SERVE = "from ethiq.cli import app; app()"  # `ethiq serve`, with this interpreter
@@ -82,8 +85,11 @@ async def _register(database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) -> Iterator[str]:
-    """The runtime served by Granian on loopback, with both tenants' people enrolled."""
+def served(
+    tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int], stripe_mock: str
+) -> Iterator[str]:
+    """The runtime served by Granian on loopback, with both tenants' people enrolled, Stripe
+    answered by stripe-mock."""
     _, smtp_port = smtp
     tmp = tmp_path_factory.mktemp("pages")
     port = free_port()
@@ -99,6 +105,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
         "ETHIQ_SMTP_HOST": "127.0.0.1",
         "ETHIQ_SMTP_PORT": str(smtp_port),
         "ETHIQ_OUTBOX_WORKER": "0",
+        "STRIPE_API_KEY": STRIPE_KEY,
+        "STRIPE_API_BASE_URL": stripe_mock,
         # Twilio unreachable at once (a closed port): what the pages say when it is down.
         "TWILIO_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
     }
@@ -335,6 +343,64 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.goto(f"{served}/people/maison-tremblay?lang=en-US")
     assert page.locator("html").get_attribute("lang") == "en-US"
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
+    page.context.close()
+
+
+def test_the_emailed_stripe_link_hands_off_and_returns_to_the_persons_page(
+    served: str, browser: Browser, smtp: tuple[Inbox, int]
+) -> None:
+    """The operator sends Alice Stripe's links (``POST /operator/people/{slug}/billing``,
+    Stripe being stripe-mock); she opens the email's link in Chromium, which goes to Stripe's
+    hosted page, and comes back to her page, which now has her plan: axe checks it.
+
+    Stripe's hosted pages are not part of stripe-mock and Stripe is out of reach here, so the
+    browser's request to them is caught (what Chromium asked for is asserted: the link of the
+    email, on Stripe's host) and answered as Stripe does once the person is done: a redirect
+    to the session's return URL (``success_url``/``return_url``,
+    https://docs.stripe.com/payments/checkout/custom-success-page), the runtime's front door
+    in her language (``People.landing_url``)."""
+    inbox, _ = smtp
+    email = "alice@example.org"
+    page = _phone(browser)
+    signed_in = [m for m in inbox.messages(email) if "lien de connexion" in str(m["Subject"])]
+    _sign_in(page, served, inbox, email, "lien de connexion", len(signed_in) + 1)
+    assert page.locator("#plan").count() == 0  # no billing account yet: no plan section
+
+    body = {"email": email, "language": "fr-CA", "plan": "family"}
+    sent = httpx.post(
+        f"{served}/operator/people/{ALICE.slug}/billing",
+        json=body,
+        headers={"Authorization": f"Bearer {OPERATOR}"},
+        timeout=30.0,
+    )
+    assert sent.status_code == 200, sent.text
+    links = sent.json()
+    assert links["emailed"] is True
+    text, html = parts(inbox.wait(email, "vérifiez votre identité"))
+    first = links["verification_url"] or links["checkout_url"]
+    assert STRIPE_PAGES.match(first), first
+    assert links["checkout_url"] in text
+
+    asked: list[str] = []
+    landing = f"{served}/?lang=fr-CA"
+
+    def stripe(route: Route) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=303, headers={"Location": landing})
+
+    page.context.route(STRIPE_PAGES, stripe)
+    page.set_content(html)  # the email as her mail client shows it
+    page.get_by_role("link", name=first).click()
+    page.wait_for_url(f"{served}/people/{ALICE.slug}")
+    assert asked == [first]  # Chromium went to Stripe's page, the email's link exactly
+    assert page.locator("html").get_attribute("lang") == "fr-CA"
+    section = page.locator("#plan")
+    assert section.inner_text() == "Votre forfait"
+    assert "Forfait Famille" in page.locator("main").inner_text()
+    meters = page.locator("ul[aria-labelledby=plan] li").all_inner_texts()
+    assert meters
+    assert meters[0].startswith("Minutes d'appels filtrés")
+    _accessible(page, "person-plan")
     page.context.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,13 +15,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
 from runtime.people.service import migrate_people
 from runtime.people.tables import ErasureRequest
 from runtime.privacy.jobs import ERASE, RETENTION
-from runtime.privacy.service import EXPORT_FORMAT, Privacy
+from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
 from runtime.storage import bind_table, bind_tables, store_for_url
 from runtime.tenants import Registry, TenantRecord
@@ -120,6 +122,7 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             )
             assert download.headers["content-type"].startswith("application/json")
             assert "no-store" in download.headers["cache-control"]
+            assert "content-length" not in download.headers  # streamed as it is read
             data = download.json()
             assert (data["format"], data["tenant"]) == (EXPORT_FORMAT, mine.slug)
             assert data["profile"]["person"]["email"] == f"{mine.slug}@example.org"
@@ -219,6 +222,44 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             assert "transcribed" in (root[0].text or "")
             _, plain = await h.call(mine)
             assert parse_twiml(plain.text)[0].tag == "Start"  # Quebec: one-party consent
+
+            # An operator asks on the other person's behalf: the same request and job, audited
+            # with the operator's name; only that tenant's history goes.
+            await h.client.post(
+                "/operator/people/",
+                json={"slug": other.slug, "email": "o@example.org"},
+                headers=AUTH,
+            )
+            route = f"/operator/people/{other.slug}/erasure"
+            body = {"by": "Dana  Ops"}
+            assert (await h.client.post(route, json=body)).status_code == 401
+            bad = {"Authorization": "Bearer wrong"}
+            assert (await h.client.post(route, json=body, headers=bad)).status_code == 401
+            unknown = await h.client.post(
+                "/operator/people/nobody-here/erasure", json=body, headers=AUTH
+            )
+            assert unknown.status_code == 404
+            invalid = await h.client.post(
+                "/operator/people/Bad_Slug/erasure", json=body, headers=AUTH
+            )
+            assert invalid.status_code == 400
+            nameless = await h.client.post(route, json={"by": " "}, headers=AUTH)
+            assert nameless.status_code == 400
+            mine_before = await _counts(h, mine)
+            assert (await _counts(h, other))["calls"] == 2
+            asked = await h.client.post(route, json=body, headers=AUTH)
+            assert asked.status_code == 202
+            assert asked.json()["state"] == "pending"
+            await h.runtime.privacy.run_due()
+            assert (await _counts(h, other))["calls"] == 0
+            assert await _counts(h, mine) == mine_before
+            audit = await privacy.audit(other.slug)
+            assert [(a["action"], a["actor"]) for a in audit] == [
+                ("erase_request", "operator Dana Ops"),
+                ("erase", "worker"),
+            ]
+            [done] = await privacy.requests(other.slug)
+            assert (done["state"], done["requested_by"]) == ("done", "operator Dana Ops")
 
     asyncio.run(scenario())
 
@@ -335,6 +376,10 @@ def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
             tenant = await h.add_tenant(make_tenant(region="CA-QC"))
             await _scam_call(h, tenant)
             privacy = h.runtime.privacy
+            # The streamed download on PostgreSQL: one valid document, the call's transcript.
+            chunks = [c async for c in await privacy.privacy.export(tenant.slug)]
+            [exported] = json.loads(b"".join(chunks))["calls"]
+            assert [s["text"] for s in exported["transcript"]] == list(SCAM_LINES_FR)
             queued = await privacy.privacy.request_erasure(tenant.slug)
             assert await privacy.privacy.request_erasure(tenant.slug) == queued  # joins it
             assert await privacy.erase_soon(queued)
@@ -372,5 +417,218 @@ def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
             assert await _ages(h.runtime.storage, us, now) == [1]
             assert ((await _counts(h, us))["calls"], (await _counts(h, us))["verdicts"]) == (1, 2)
             assert ERASE.startswith("ethiq.privacy.")
+
+    asyncio.run(scenario())
+
+
+_FAILURES = (sqlite3.IntegrityError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_FAIL_SQLITE = (
+    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact BEGIN SELECT RAISE(ABORT, 'injected'); END"
+)
+# Raised by the database mid-erasure (the contacts go last), or the connection killed there.
+_FAIL_POSTGRES = {
+    "failing statement": "RAISE EXCEPTION 'injected failure'",
+    "killed connection": "PERFORM pg_terminate_backend(pg_backend_pid())",
+}
+
+
+async def _history(storage: Any, tenant: TenantRecord, now: datetime) -> None:
+    """Two calls with transcripts and verdicts, an alert, a notice, an SMS received, and two
+    contacts with their consent: the first declared by the stack, the second no longer."""
+    t = bind_tables(storage.engine(tenant.slug))
+    await _call_with_segments(storage, tenant, now, ages_days=(3, 2, 1))
+    call_id = (await t.Call.select(t.Call.id).first())["id"]  # type: ignore[index]
+    await t.Call.insert(
+        t.Call(sid=sid("CA"), from_number="+1", to_number=tenant.phone_number, started_at=now)
+    )
+    for number in (tenant.contacts[0].number, "+15145550177"):
+        await t.Contact.insert(t.Contact(number=number, name="Contact"))
+        contact = await t.Contact.select(t.Contact.id).where(t.Contact.number == number).first()
+        assert contact is not None
+        await t.Consent.insert(t.Consent(contact=contact["id"], kind="accept", at=now))
+        undeclared = int(contact["id"])  # the last one
+    await t.Alert.insert(
+        t.Alert(call=call_id, contact=undeclared, kind="scam", created_at=now, updated_at=now)
+    )
+    await t.Notice.insert(
+        t.Notice(
+            key=f"missed-call:{call_id}",
+            call=call_id,
+            kind="missed-call",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await t.InboundMessage.insert(
+        t.InboundMessage(sid=sid("SM"), from_number="+1", received_at=now)
+    )
+
+
+async def _tenant_rows(storage: Any, tenant: TenantRecord) -> dict[str, int]:
+    t = bind_tables(storage.engine(tenant.slug))
+    tables = ("Call", "Segment", "VerdictEvent", "Alert", "Notice", "InboundMessage", "Contact")
+    return {name: await getattr(t, name).count() for name in (*tables, "Consent")}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)]
+)
+def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """One transaction in the tenant's store: a statement that fails mid-erasure (a trigger on
+    the last table erased) or, on PostgreSQL, the connection killed there, leaves every row
+    and the request pending; the next run erases it all, audited once."""
+    if backend == "sqlite":
+        database_url, failures = f"sqlite:///{tmp_path}/ethiq.sqlite", {"failing statement": ""}
+    else:
+        database_url, failures = request.getfixturevalue("postgres").url, _FAIL_POSTGRES
+    now = datetime.now(UTC)
+    tenant = make_tenant(region="CA-QC")
+
+    async def scenario() -> None:
+        storage = store_for_url(database_url, pool_size=2)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        await _people_tables(storage)
+        privacy = Privacy(
+            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+        )
+        await registry.upsert(tenant)
+        await storage.ensure(tenant.slug)
+        await _history(storage, tenant, now - timedelta(seconds=1))
+        before = await _tenant_rows(storage, tenant)
+        assert before == {
+            "Call": 2,
+            "Segment": 3,
+            "VerdictEvent": 3,
+            "Alert": 1,
+            "Notice": 1,
+            "InboundMessage": 1,
+            "Contact": 2,
+            "Consent": 2,
+        }
+        request_id = await privacy.request_erasure(tenant.slug)
+        engine = storage.engine(tenant.slug)
+        for what, body in failures.items():
+            if backend == "sqlite":
+                await engine.run_ddl(_FAIL_SQLITE)
+            else:
+                await engine.run_ddl(
+                    "CREATE OR REPLACE FUNCTION erase_fails() RETURNS trigger LANGUAGE plpgsql "
+                    f"AS $$ BEGIN {body}; RETURN OLD; END $$"
+                )
+                await engine.run_ddl(
+                    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact "
+                    "FOR EACH ROW EXECUTE FUNCTION erase_fails()"
+                )
+            with pytest.raises(_FAILURES) as failed:
+                await privacy.erase(request_id)
+            assert "injected" in str(failed.value) or what == "killed connection", failed.value
+            await engine.run_ddl(
+                "DROP TRIGGER erase_fails" + ("" if backend == "sqlite" else " ON contact")
+            )
+            assert await _tenant_rows(storage, tenant) == before, what  # nothing half-erased
+            [pending] = await privacy.requests(tenant.slug)
+            assert (pending["state"], pending["erased"]) == ("pending", {}), what
+        assert [a["action"] for a in await privacy.audit(tenant.slug)] == ["erase_request"]
+
+        result = await privacy.erase(request_id)
+        assert await _tenant_rows(storage, tenant) == {
+            **dict.fromkeys(before, 0),
+            "Contact": 1,  # declared by the stack: kept with its consent
+            "Consent": 1,
+        }
+        assert result.erased["call"] == 2
+        assert result.erased["transcript_segment"] == 3
+        assert (result.erased["contact"], result.erased["consent"], result.kept_contacts) == (
+            1,
+            1,
+            1,
+        )
+        [done] = await privacy.requests(tenant.slug)
+        assert (done["state"], done["erased"]["verdict"]) == ("done", 3)
+        audit = await privacy.audit(tenant.slug)
+        assert [a["action"] for a in audit] == ["erase_request", "erase"]
+        assert (await privacy.erase(request_id)).erased == {}  # a retried job: nothing more
+        await storage.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_long_history_is_exported_whole_page_by_page(tmp_path: Path) -> None:
+    """More calls than fit a page (:data:`EXPORT_PAGE`): the streamed document is valid JSON
+    holding every call once, in order, each with its own transcript and timeline, every alert
+    and SMS; no chunk carries more than a page of calls."""
+    now = datetime.now(UTC)
+    tenant = make_tenant(region="CA-QC")
+    n = 2 * EXPORT_PAGE + 57
+
+    async def scenario() -> None:
+        storage = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite", pool_size=1)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        await _people_tables(storage)
+        privacy = Privacy(
+            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+        )
+        await registry.upsert(tenant)
+        await storage.ensure(tenant.slug)
+        t = bind_tables(storage.engine(tenant.slug))
+        await t.Contact.insert(t.Contact(number=tenant.contacts[0].number, name="Contact"))
+        at = now - timedelta(days=1)
+        sids = [f"CA{i:032x}" for i in range(n)]
+        await t.Call.insert(
+            *(
+                t.Call(sid=s, from_number="+15145550199", to_number="+1", started_at=at)
+                for s in sids
+            )
+        )
+        ids = [r["id"] for r in await t.Call.select(t.Call.id).order_by(t.Call.id)]
+        await t.Segment.insert(
+            *(
+                t.Segment(
+                    call=i, track="inbound_track", sequence=q, text=f"{i}-{q}", received_at=at
+                )
+                for i in ids
+                for q in (1, 2)
+            )
+        )
+        await t.VerdictEvent.insert(
+            *(t.VerdictEvent(call=i, risk=0.1, verdict="safe", created_at=at) for i in ids)
+        )
+        await t.Alert.insert(
+            *(
+                t.Alert(call=i, contact=1, kind="scam", created_at=at, updated_at=at)
+                for i in ids[::2]
+            )
+        )
+        await t.InboundMessage.insert(
+            *(
+                t.InboundMessage(sid=f"SM{i:032x}", from_number="+1", received_at=at)
+                for i in range(3)
+            )
+        )
+
+        chunks = [chunk async for chunk in await privacy.export(tenant.slug)]
+        assert max(chunk.count(b'"sid": "CA') for chunk in chunks) <= EXPORT_PAGE
+        document = json.loads(b"".join(chunks))
+        assert (document["format"], document["tenant"]) == (EXPORT_FORMAT, tenant.slug)
+        calls = document["calls"]
+        assert [c["sid"] for c in calls] == sids  # every call once, in order
+        for c in calls:
+            assert [s["text"] for s in c["transcript"]] == [f"{c['id']}-1", f"{c['id']}-2"]
+            assert [v["verdict"] for v in c["verdict_timeline"]] == ["safe"]
+        assert len(document["alerts"]) == len(ids[::2])
+        assert {a["contact_number"] for a in document["alerts"]} == {tenant.contacts[0].number}
+        assert len(document["messages_received"]) == 3
+        assert document["profile"]["ethiq_number"] == tenant.phone_number
+        assert set(document["billing"]) == {"account", "usage_periods", "quota_notices"}
+        [audit] = document["privacy"]["audit"]  # written before the first byte
+        assert audit["counts"]["calls"] == n
+        assert audit["counts"]["transcript_segments"] == 2 * n
+        with pytest.raises(LookupError):
+            await privacy.export("nobody-here")
+        await storage.close()
 
     asyncio.run(scenario())
