@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 import socket
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from runtime.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # imported when the worker starts (the CLI's start-up stays light)
+    from runtime.metrics import WorkerMetrics
+    from runtime.web.state import Runtime
 
 __all__ = ["serve", "worker"]
 
@@ -169,21 +173,6 @@ async def _work(settings: Settings) -> None:
         else:
             typer.echo(f"worker metrics on http://{settings.server.host}:{port}/metrics")
 
-    async def measure() -> None:
-        """Refresh the queue's lag and the worker's health every heartbeat."""
-        while True:
-            try:
-                lag, waiting = await runtime.jobs.queue_lag()
-                metrics.queue_lag.set(lag)
-                metrics.waiting.set(waiting)
-                pool = runtime.storage.pool_stats()
-                healthy = await runtime.jobs.healthy() and (pool is None or pool.healthy)
-                metrics.healthy.set(1 if healthy else 0)
-            except Exception as error:
-                metrics.healthy.set(0)
-                typer.echo(f"warning: worker metrics not refreshed: {error!r}", err=True)
-            await asyncio.sleep(settings.worker.heartbeat_s)
-
     measuring: asyncio.Task[None] | None = None
     try:
         # Every platform table a job reads, so a fresh database with only workers works: the
@@ -192,7 +181,9 @@ async def _work(settings: Settings) -> None:
         await asyncio.wait_for(runtime.fleet.migrate(), 30.0)  # the on-call's alerts
         # The privacy jobs' erasure requests and audit, and the people the notices reach.
         await asyncio.wait_for(migrate_people(runtime.storage.platform_engine()), 30.0)
-        measuring = asyncio.create_task(measure(), name="ethiq-worker-metrics")
+        measuring = asyncio.create_task(
+            _measure(runtime, metrics, settings), name="ethiq-worker-metrics"
+        )
         await runtime.jobs.run(metrics=metrics)
     finally:
         if measuring is not None:
@@ -203,3 +194,26 @@ async def _work(settings: Settings) -> None:
         await runtime.registry.close()
         if server is not None:
             server.shutdown()
+
+
+async def _measure(runtime: Runtime, metrics: WorkerMetrics, settings: Settings) -> None:
+    """Refresh the queue's lag and this worker's health every heartbeat: its own heartbeat
+    (not another worker's) and its pool, all bounded by ETHIQ_DB_TIMEOUT_S."""
+    import asyncio
+
+    while True:
+        try:
+            async with asyncio.timeout(settings.database.timeout_s):
+                lag, waiting = await runtime.jobs.queue_lag()
+                metrics.queue_lag.set(lag)
+                metrics.waiting.set(waiting)
+                pool = runtime.storage.pool_stats()
+                fresh = await runtime.jobs.own_heartbeat_fresh()
+            if fresh and (pool is None or pool.healthy):
+                metrics.confirm_healthy(settings.worker.stalled_s)
+            else:
+                metrics.unhealthy()
+        except Exception as error:
+            metrics.unhealthy()
+            typer.echo(f"warning: worker metrics not refreshed: {error!r}", err=True)
+        await asyncio.sleep(settings.worker.heartbeat_s)

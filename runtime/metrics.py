@@ -10,6 +10,7 @@ Every other metric is per endpoint, dependency, outcome or code.
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -198,6 +199,18 @@ class WorkerMetrics:
         )
         self.healthy = Gauge(
             "ethiq_worker_healthy",
-            "1 while a worker heartbeat is fresh and this process's database pool is healthy",
+            "1 while this process's own worker heartbeat is fresh and its database pool is "
+            "healthy, as last confirmed less than 3 heartbeats ago",
             registry=registry,
         )
+        # Read at each scrape (a thread of its own): a confirmation that stops coming (the
+        # event loop blocked, the check hung) turns the gauge to 0 instead of freezing it at 1.
+        self._healthy_until = 0.0
+        self.healthy.set_function(lambda: 1.0 if time.monotonic() < self._healthy_until else 0.0)
+
+    def confirm_healthy(self, for_s: float) -> None:
+        """This worker was just found healthy: report so for the next ``for_s`` seconds."""
+        self._healthy_until = time.monotonic() + for_s
+
+    def unhealthy(self) -> None:
+        self._healthy_until = 0.0

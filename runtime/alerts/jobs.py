@@ -46,10 +46,12 @@ from typing import Any, Final
 import procrastinate
 import psycopg
 from procrastinate import PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.jobs import Status
+from procrastinate.app import WorkerOptions
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 from procrastinate.testing import InMemoryConnector
+from procrastinate.worker import Worker
 
 from runtime.alerts.invitations import Invitations, InvitePass
 from runtime.alerts.notices import NoticePass, Notices
@@ -110,6 +112,7 @@ class AlertJobs:
         self.queues: list[str] = [QUEUE]
         self._opened = False
         self._inline: asyncio.Task[None] | None = None
+        self._worker: Worker | None = None  # this process's, while it runs
         self._stopping = False
 
         @self.app.task(name=DELIVER, queue=QUEUE)
@@ -203,12 +206,31 @@ class AlertJobs:
                 seconds_since_heartbeat=self._settings.worker.stalled_s
             )
             for job in stalled:
-                await manager.finish_job(job, status=Status.FAILED, delete_job=False)
-                logger.warning("job %s of a stalled worker given up (%s)", job.id, job.call_string)
+                if await self._give_up(job):
+                    logger.warning(
+                        "job %s of a stalled worker given up (%s)", job.id, job.call_string
+                    )
         queued = 0
         for slug in await self._registry.slugs():
             queued += await self.kick(slug)
         return queued
+
+    async def _give_up(self, job: Job) -> bool:
+        """Fail a stalled worker's job; ``False`` if another worker's sweep did first.
+
+        Sweeps run side by side (every worker sweeps when it starts, and the periodic one runs
+        on any worker), so two can list the same stalled job; procrastinate refuses to finish a
+        job no longer ``doing``, which must not end the second worker."""
+        try:
+            await self.app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        except ConnectorException:
+            row = await self.app.connector.execute_query_one_async(
+                "SELECT status FROM procrastinate_jobs WHERE id = %(id)s", id=job.id
+            )
+            if row is None or row["status"] != Status.DOING.value:
+                return False
+            raise
+        return True
 
     # --- running -------------------------------------------------------------------------
 
@@ -224,19 +246,28 @@ class AlertJobs:
         await self.open()
         await self.sweep()
         worker = self._settings.worker
-        await self.app.run_worker_async(
-            worker_middleware=[] if metrics is None else [_measured(metrics)],
-            queues=self.queues,
-            name=name,
-            concurrency=worker.concurrency,
-            fetch_job_polling_interval=self._settings.alerts.poll_interval_s,
-            abort_job_polling_interval=max(self._settings.alerts.poll_interval_s, 5.0),
-            delete_jobs="successful",
-            install_signal_handlers=install_signal_handlers,
-            update_heartbeat_interval=worker.heartbeat_s,
-            stalled_worker_timeout=worker.stalled_s,
-            shutdown_graceful_timeout=worker.job_timeout_s,
-        )
+        options: WorkerOptions = {
+            **self.app.worker_defaults,
+            "worker_middleware": [] if metrics is None else [_measured(metrics)],
+            "queues": self.queues,
+            "name": name,
+            "concurrency": worker.concurrency,
+            "fetch_job_polling_interval": self._settings.alerts.poll_interval_s,
+            "abort_job_polling_interval": max(self._settings.alerts.poll_interval_s, 5.0),
+            "delete_jobs": "successful",
+            "install_signal_handlers": install_signal_handlers,
+            "update_heartbeat_interval": worker.heartbeat_s,
+            "stalled_worker_timeout": worker.stalled_s,
+            "shutdown_graceful_timeout": worker.job_timeout_s,
+        }
+        # What ``App.run_worker_async`` does, keeping the worker: its id tells this process's
+        # heartbeat from the cluster's (:meth:`own_heartbeat_fresh`).
+        self.app.perform_import_paths()  # type: ignore[no-untyped-call]
+        self._worker = Worker(app=self.app, **options)
+        try:
+            await self._worker.run()  # type: ignore[no-untyped-call]
+        finally:
+            self._worker = None
 
     def start_inline(self) -> None:
         """Run a worker inside this process (``ethiq serve``), restarted if it fails."""
@@ -284,6 +315,24 @@ class AlertJobs:
             stalled=self._settings.worker.stalled_s,
         )
         return bool(row and row["alive"])
+
+    async def own_heartbeat_fresh(self) -> bool:
+        """Whether *this process's* worker runs and its heartbeat is newer than 3 beats
+        (PostgreSQL): ``False`` while it starts, once stopped, and while its heartbeat is stuck
+        (its connection hung, its row locked, its event loop blocked), whatever other workers
+        do. The embedded default: this process's worker task alive."""
+        if not self.durable:
+            return await self.healthy()
+        worker_id = None if self._worker is None else self._worker.worker_id
+        if worker_id is None:
+            return False
+        row = await self.app.connector.execute_query_one_async(
+            "SELECT count(*) AS fresh FROM procrastinate_workers WHERE id = %(id)s "
+            "AND last_heartbeat > NOW() - make_interval(secs => %(stalled)s)",
+            id=worker_id,
+            stalled=self._settings.worker.stalled_s,
+        )
+        return bool(row and row["fresh"])
 
     async def queue_lag(self) -> tuple[float, int]:
         """Seconds the oldest due job of this worker's queues has waited, and how many wait

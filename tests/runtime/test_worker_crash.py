@@ -26,6 +26,7 @@ import pytest
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from runtime.storage import bind_tables, store_for_url
 from runtime.tenants import TenantRecord
+from runtime.web.state import Runtime
 from tests.runtime.helpers import PUBLIC, REGISTRY_KEY, SCAM_LINES_FR, harness, make_settings
 from tests.runtime.test_served import _tenant_in_sandbox
 from tests.runtime.test_transcription import consent_all
@@ -106,6 +107,7 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
         "ETHIQ_OUTBOX_POLL_S": "0.2",
         "ETHIQ_WORKER_HEARTBEAT_S": "0.5",
         "ETHIQ_WORKER_SWEEP": "* * * * * */2",
+        "PYTHONUNBUFFERED": "1",  # a worker's log complete up to its exit, in a failure's message
     }
     env.pop("REDIS_URL", None)
     # Twilio takes a second to answer the first send: the first worker is killed meanwhile.
@@ -128,8 +130,11 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
         seen: list[dict[str, Any]] = []
 
         def all_sent() -> list[dict[str, Any]] | None:
-            for worker in others:
-                assert worker.poll() is None, "a worker exited"
+            for n, worker in enumerate(others, 2):
+                assert worker.poll() is None, (
+                    f"worker {n} exited ({worker.returncode}): "
+                    + (tmp_path / f"worker-{n}.log").read_text()
+                )
             seen[:] = asyncio.run(_alerts(postgres.url, tenants))
             return seen if all(r["status"] == "sent" for r in seen) else None
 
@@ -162,3 +167,47 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
     assert [w.returncode for w in others] == [0, 0], [
         (tmp_path / f"worker-{n}.log").read_text() for n in (2, 3)
     ]
+
+
+async def _sweeps_side_by_side(database_url: str) -> list[str]:
+    """A stalled worker's job, listed by two sweeps; the other sweep gives it up in between."""
+    first, second = (Runtime.build(make_settings(database_url)) for _ in range(2))
+    try:
+        await first.registry.migrate()
+        await first.jobs.open()
+        await first.jobs.kick("a-tenant-of-a-killed-worker")
+        conn = first.jobs.app.connector
+        # The killed worker: its row's heartbeat long gone, its job still ``doing``.
+        await conn.execute_query_async(
+            "WITH w AS (INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (now() - interval '1 hour') RETURNING id) "
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = (SELECT id FROM w) "
+            "WHERE status = 'todo'"
+        )
+        manager = first.jobs.app.job_manager
+        listed = manager.get_stalled_jobs
+
+        async def listed_then_overtaken(**kwargs: Any) -> Any:
+            jobs = await listed(**kwargs)
+            await second.jobs.sweep()  # another worker starting, or the periodic sweep
+            return jobs
+
+        manager.get_stalled_jobs = listed_then_overtaken  # type: ignore[method-assign,assignment]
+        await first.jobs.sweep()
+        rows = await conn.execute_query_all_async(
+            "SELECT e.type FROM procrastinate_events e JOIN procrastinate_jobs j "
+            "ON j.id = e.job_id WHERE j.args->>'slug' = 'a-tenant-of-a-killed-worker' "
+            "ORDER BY e.id"
+        )
+        return [str(r["type"]) for r in rows]
+    finally:
+        for runtime in (first, second):
+            await runtime.jobs.close()
+            await runtime.registry.close()
+
+
+def test_two_sweeps_giving_up_one_stalled_job_both_go_on(postgres: Server) -> None:
+    """Two workers starting together both list the killed worker's job: the second to give it
+    up must carry on (it once ended ``ethiq worker`` with exit 1), and the job fails once."""
+    events = asyncio.run(_sweeps_side_by_side(postgres.url))
+    assert events.count("failed") == 1, events

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from piccolo.querystring import QueryString
 from prometheus_client.parser import text_string_to_metric_families
@@ -124,6 +125,7 @@ def test_a_lone_worker_migrates_its_tables_and_serves_metrics(
         tables = asyncio.run(_platform_tables(fresh.url))
         for table in ("tenant", "person", "onboarding_step", "operator_alert", "billing_account"):
             assert table in tables, f"{table} not migrated by the worker: {sorted(tables)}"
+        _each_worker_reports_its_own_health(fresh.url, env, url, worker, tmp_path)
     finally:
         worker.terminate()
         try:
@@ -132,3 +134,55 @@ def test_a_lone_worker_migrates_its_tables_and_serves_metrics(
             worker.kill()
             worker.wait()
     assert worker.returncode == 0, log.read_text()
+
+
+def _each_worker_reports_its_own_health(
+    database_url: str,
+    env: dict[str, str],
+    url: str,
+    stalled: subprocess.Popen[bytes],
+    tmp_path: Path,
+) -> None:
+    """A second worker beside the first, whose heartbeat then stalls (its row locked, as by a
+    hung connection): the first reports itself unhealthy while the second, whose heartbeat
+    stays fresh, reports healthy; both healthy again once the first's heartbeat goes through."""
+    [[stalled_id]] = asyncio.run(_rows(database_url, "SELECT id FROM procrastinate_workers"))
+    port = free_port()
+    other_url = f"http://127.0.0.1:{port}/metrics"
+    log = tmp_path / "other.log"
+    with log.open("wb") as out:
+        other = subprocess.Popen(
+            [ETHIQ, "worker", "--concurrency", "1"],
+            env={**env, "ETHIQ_WORKER_METRICS_PORT": str(port)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def health(of: str, process: subprocess.Popen[bytes]) -> float | None:
+            assert process.poll() is None, log.read_text()
+            try:
+                return _samples(of).get(("ethiq_worker_healthy", ()))
+            except OSError:  # not listening yet
+                return None
+
+        _until(lambda: health(other_url, other) == 1, "the second worker healthy")
+        with psycopg.connect(database_url) as locker:
+            # The first worker's heartbeat waits on this row lock (for as long as it is held).
+            locker.execute(
+                "SELECT 1 FROM procrastinate_workers WHERE id = %s FOR UPDATE", (stalled_id,)
+            )
+            _until(lambda: health(url, stalled) == 0, "the stalled worker reporting unhealthy")
+            assert health(other_url, other) == 1  # the cluster has a fresh heartbeat: not its
+            locker.rollback()
+        _until(lambda: health(url, stalled) == 1, "the first worker healthy again")
+    finally:
+        other.terminate()
+        other.wait(timeout=30)
+    assert other.returncode == 0, log.read_text()
+
+
+async def _rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    async with await psycopg.AsyncConnection.connect(database_url) as connection:
+        cursor = await connection.execute(sql)
+        return list(await cursor.fetchall())

@@ -43,9 +43,13 @@ GROUPS: dict[str, list[tuple[MigrationSet, list[type[Table]]]]] = {
         (FLEET_MIGRATIONS, FLEET_APP.table_classes),
     ],
 }
-# Written in raw SQL by a migration: unique indexes over several columns, and the registry's
+# Written in raw SQL by a migration: indexes over several columns, and the registry's
 # one-row generation counter (no table class: two raw statements read and bump it).
-RAW_INDEXES = {"transcript_segment_one_per_sequence", "alert_one_per_contact"}
+RAW_INDEXES = {
+    "transcript_segment_one_per_sequence",
+    "alert_one_per_contact",
+    "transcript_segment_final_by_call",
+}
 RAW_TABLES = {"registry_generation"}
 
 _COLUMNS = """
