@@ -46,6 +46,7 @@ __all__ = [
     "A2PCampaignProvider",
     "TollfreeVerification",
     "TollfreeVerificationProvider",
+    "registry_us_texting",
     "us_texting_status",
 ]
 
@@ -74,6 +75,17 @@ def us_texting_status(*statuses: str | None) -> str:
     if statuses and all(s in approved for s in statuses):
         return "verified"
     return PENDING
+
+
+def registry_us_texting(summary: str | None, campaign_status: str | None) -> str:
+    """What the runtime's registry keeps for the person's page (``TenantRecord.us_texting``):
+    ``approved``, ``pending`` (failed vetting included: texts are blocked alike) or ``""`` (no
+    US sender). ``summary`` is the stack's own registration (:func:`us_texting_status`), else
+    the status of a campaign the operator declared (``ethiq:a2pCampaign``)."""
+    line = summary or (us_texting_status(campaign_status) if campaign_status else "")
+    if not line:
+        return ""
+    return "approved" if line == "verified" else "pending"
 
 
 def _identity(props: dict[str, Any]) -> dict[str, Any]:

@@ -620,6 +620,7 @@ class PeoplePages(Controller):
             number=number,
             onboarding=onboarding,
             contacts=await people.contacts(person.slug),
+            us_texting=tenant.us_texting,  # "", "pending" or "approved": texts to US numbers
             test=test,
             test_error=test_error,
             steps=STEPS,
