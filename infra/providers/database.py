@@ -347,6 +347,8 @@ class RegistrationProvider(dynamic.ResourceProvider):
         return dynamic.CreateResult(id_=props["slug"], outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        # A state from before ``us_texting`` lacks it: "" then, no fleet-wide update for it.
+        olds = {**olds, "us_texting": olds.get("us_texting") or ""}
         changed = _changed(olds, news, ("slug", "database_url", "registry_key", *_RECORD_FIELDS))
         return dynamic.DiffResult(
             changes=bool(changed), replaces=["slug"] if "slug" in changed else []
