@@ -390,8 +390,9 @@ class RegistrationProvider(dynamic.ResourceProvider):
             "person_name": record.person_name or None,
             "call_countries": list(record.call_countries) or None,
             "messaging_service_sid": record.messaging_service_sid,
-            "us_texting": record.us_texting,
         }
+        if record.us_texting or "us_texting" in props:  # a state from before it: no drift
+            live["us_texting"] = record.us_texting
         outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
         # Secret values never reach a diff in clear: name the secret fields that drifted.
         secrets = [f for f in _SECRET_FIELDS if live[f] != props.get(f)]

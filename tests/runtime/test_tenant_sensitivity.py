@@ -132,11 +132,15 @@ def test_a_contacts_own_language_reaches_the_registry_and_reads_back_unchanged(
             olds = dict(created.outs or {})
             assert "us_texting" not in olds
             assert not provider.diff(created.id, olds, {**props, "us_texting": ""}).changes
+            before = await asyncio.to_thread(provider.read, created.id, olds)
+            assert "us_texting" not in (before.outs or {})  # no drift either
             pending = {**props, "us_texting": "pending"}
             assert provider.diff(created.id, olds, pending).changes
             await asyncio.to_thread(provider.update, created.id, olds, pending)
             stored = await h.runtime.registry.get(template.slug)
             assert stored is not None
             assert stored.us_texting == "pending"
+            live = await asyncio.to_thread(provider.read, created.id, pending)
+            assert (live.outs or {})["us_texting"] == "pending"
 
     asyncio.run(scenario())
