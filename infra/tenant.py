@@ -18,6 +18,7 @@ from infra.providers.twilio_registration import (
     A2PBrand,
     A2PCampaign,
     TollfreeVerification,
+    registry_us_texting,
     us_texting_status,
 )
 from infra.providers.twilio_serverless import (
@@ -246,6 +247,10 @@ class Tenant(pulumi.ComponentResource):
             person_name=config.person_name or None,
             call_countries=list(config.call_countries) or None,
             messaging_service_sid=service.sid,
+            # The person's page says whether texts to US contacts are still blocked.
+            us_texting=pulumi.Output.all(us_texting, service.a2p_campaign_status).apply(
+                lambda s: registry_us_texting(*s)
+            ),
             database_url=args.database_url,
             registry_key=args.registry_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),

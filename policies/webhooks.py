@@ -21,9 +21,13 @@ __all__ = [
 
 # Twilio names its webhook properties voiceUrl, smsUrl, statusCallback, voiceFallbackUrl, ...
 _WEBHOOK_KEY = re.compile(r"(url|callback)$", re.IGNORECASE)
-# Connection settings that end like webhooks but are not (and the database URL is a secret):
-# the provider's Twilio credentials (with the API base URL) and the tenant database.
-_NOT_WEBHOOK = re.compile(r"^(credentials|database_?url|base_?url)$", re.IGNORECASE)
+# Settings that end like webhooks but are not (and the database URL is a secret): the
+# provider's Twilio credentials (with the API base URL), the tenant database, and the page of
+# the business's website showing its opt-in, which US texting registration gives Twilio's
+# reviewers (Twilio never calls it).
+_NOT_WEBHOOK = re.compile(
+    r"^(credentials|database_?url|base_?url|opt_?in_?image_?urls?)$", re.IGNORECASE
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # The voice fallback URL (Twilio: VoiceFallbackUrl), the one webhook that may be Twilio-hosted.
 _FALLBACK_KEY = re.compile(r"^voice_?fallback_?url$", re.IGNORECASE)

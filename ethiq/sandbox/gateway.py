@@ -71,15 +71,16 @@ class Gateway:
             if fault is not None and fault.kind == "status":
                 status, code, message = fault.error()
                 await _send_json(captured.tee(send), status, error_body(status, code, message))
-            elif messaging:
-                await self.app(scope, receive, captured.tee(send))
-            elif not path.endswith(".json"):
+            elif not messaging and not path.endswith(".json"):
                 error = not_found(path)
                 await _send_json(captured.tee(send), error.status, error.body())
-            elif fault is not None and fault.kind == "drop_after_commit":
-                await self.app(_strip_json(scope), receive, captured.tee(None))
+            elif fault is not None and fault.kind == "drop_after_commit":  # v1 APIs too
+                inner = scope if messaging else _strip_json(scope)
+                await self.app(inner, receive, captured.tee(None))
                 await _send_partial(send, captured)
                 raise DroppedResponse(f"{method} {path}: response dropped after commit (fault)")
+            elif messaging:
+                await self.app(scope, receive, captured.tee(send))
             else:
                 await self.app(_strip_json(scope), receive, captured.tee(send))
         finally:

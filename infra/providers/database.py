@@ -335,6 +335,7 @@ _RECORD_FIELDS = (
     "person_name",
     "call_countries",
     "messaging_service_sid",
+    "us_texting",
 )
 
 
@@ -346,6 +347,8 @@ class RegistrationProvider(dynamic.ResourceProvider):
         return dynamic.CreateResult(id_=props["slug"], outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        # A state from before ``us_texting`` lacks it: "" then, no fleet-wide update for it.
+        olds = {**olds, "us_texting": olds.get("us_texting") or ""}
         changed = _changed(olds, news, ("slug", "database_url", "registry_key", *_RECORD_FIELDS))
         return dynamic.DiffResult(
             changes=bool(changed), replaces=["slug"] if "slug" in changed else []
@@ -388,6 +391,8 @@ class RegistrationProvider(dynamic.ResourceProvider):
             "call_countries": list(record.call_countries) or None,
             "messaging_service_sid": record.messaging_service_sid,
         }
+        if record.us_texting or "us_texting" in props:  # a state from before it: no drift
+            live["us_texting"] = record.us_texting
         outs = {k: v for k, v in props.items() if k != DRIFTED_SECRETS}
         # Secret values never reach a diff in clear: name the secret fields that drifted.
         secrets = [f for f in _SECRET_FIELDS if live[f] != props.get(f)]
@@ -438,6 +443,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
             person_name=props.get("person_name") or "",
             call_countries=tuple(props.get("call_countries") or ()),
             messaging_service_sid=props.get("messaging_service_sid") or "",
+            us_texting=props.get("us_texting") or "",
         )
 
         async def apply() -> None:
@@ -474,6 +480,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         person_name: str | None,
         call_countries: list[str] | None,
         messaging_service_sid: pulumi.Input[str] = "",
+        us_texting: pulumi.Input[str] = "",
         database_url: pulumi.Input[str],
         registry_key: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -492,6 +499,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "person_name": person_name,
             "call_countries": call_countries,
             "messaging_service_sid": messaging_service_sid,
+            "us_texting": us_texting,
             "database_url": database_url,
             "registry_key": registry_key,
         }

@@ -19,7 +19,8 @@ a warning with TCR's reason, not a stop: the rest of the tenant's stack still ap
 The identity (EIN, address, representative) is a secret input from the stack's secret config:
 every output that copies it is listed in ``additional_secret_outputs``, so the state holds it
 encrypted only. All three live in the tenant's subaccount and sign with its credentials (v1
-URLs name no account).
+URLs name no account). Twilio's API deletes no brand: a destroy leaves it (and the profiles it
+holds) at Twilio (``retain_on_delete``); the campaign and the verification are deleted.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ __all__ = [
     "A2PCampaignProvider",
     "TollfreeVerification",
     "TollfreeVerificationProvider",
+    "registry_us_texting",
+    "retained_brand",
     "us_texting_status",
 ]
 
@@ -74,6 +77,26 @@ def us_texting_status(*statuses: str | None) -> str:
     if statuses and all(s in approved for s in statuses):
         return "verified"
     return PENDING
+
+
+def retained_brand(sid: str) -> str:
+    """What a destroy (or a replacement) of a brand says: it stays registered at Twilio."""
+    return (
+        f"the A2P 10DLC brand {sid} stays registered at Twilio, with its Trust Hub profiles and "
+        "address (Twilio's API deletes no brand): delete it in the Console (Messaging > "
+        "Regulatory Compliance > Brands) if the business texts no more"
+    )
+
+
+def registry_us_texting(summary: str | None, campaign_status: str | None) -> str:
+    """What the runtime's registry keeps for the person's page (``TenantRecord.us_texting``):
+    ``approved``, ``pending`` (failed vetting included: texts are blocked alike) or ``""`` (no
+    US sender). ``summary`` is the stack's own registration (:func:`us_texting_status`), else
+    the status of a campaign the operator declared (``ethiq:a2pCampaign``)."""
+    line = summary or (us_texting_status(campaign_status) if campaign_status else "")
+    if not line:
+        return ""
+    return "approved" if line == "verified" else "pending"
 
 
 def _identity(props: dict[str, Any]) -> dict[str, Any]:
@@ -302,22 +325,9 @@ class A2PBrandProvider(_Pending):
         return self.fetch(client, sid, props) or {"sid": sid, "status": "gone"}
 
     def remove(self, client: Client, sid: str, props: dict[str, Any]) -> None:
-        """Twilio's API deletes no brand (Console or support request: the brand fee is paid
-        once); its profiles and address go, what a registered brand still holds stays."""
-        pulumi.log.warn(
-            f"the A2P 10DLC brand {sid} stays registered at Twilio (no API deletes a brand): "
-            "ask Twilio support to delete it if the business texts no more"
-        )
-        trust = client.trusthub.v1
-        for remove, what in (
-            (trust.trust_products(props.get("trust_product_sid") or "-").delete, "profile"),
-            (trust.customer_profiles(props.get("customer_profile_sid") or "-").delete, "profile"),
-            (client.addresses(props.get("address_sid") or "-").delete, "address"),
-        ):
-            try:
-                _gone(remove, f"deleting the brand's {what}")
-            except ProvisioningError as error:  # held by the brand: kept, said
-                pulumi.log.warn(str(error))
+        """Twilio's API deletes no brand: :class:`A2PBrand` is retained on delete, so the engine
+        calls this only for a state written before it was (kept, and said, alike)."""
+        pulumi.log.warn(retained_brand(sid))
 
 
 class A2PCampaignProvider(_Pending):
@@ -338,19 +348,59 @@ class A2PCampaignProvider(_Pending):
             )
             return {"sid": f"waiting-{props['service_sid']}", "status": WAITING_FOR_BRAND}
         campaign = props["campaign"]
-        made = call_twilio(
-            lambda: client.messaging.v1.services(props["service_sid"]).us_app_to_person.create(
-                brand_registration_sid=props["brand_sid"],
-                description=campaign["description"],
-                message_flow=campaign["messageFlow"],
-                message_samples=campaign["messageSamples"],
-                us_app_to_person_usecase=campaign["usecase"],
-                has_embedded_links=campaign["hasEmbeddedLinks"],
-                has_embedded_phone=campaign["hasEmbeddedPhone"],
-            ),
-            what="registering the A2P 10DLC campaign",
-        )
+        # Twilio holds one campaign per Messaging Service and documents no code for a second
+        # one: look first (an earlier up whose answer was lost), adopt it if it is this brand's.
+        if (existing := self._registered(client, props)) is not None:
+            return existing
+        try:
+            made = call_twilio(
+                lambda: client.messaging.v1.services(props["service_sid"]).us_app_to_person.create(
+                    brand_registration_sid=props["brand_sid"],
+                    description=campaign["description"],
+                    message_flow=campaign["messageFlow"],
+                    message_samples=campaign["messageSamples"],
+                    us_app_to_person_usecase=campaign["usecase"],
+                    has_embedded_links=campaign["hasEmbeddedLinks"],
+                    has_embedded_phone=campaign["hasEmbeddedPhone"],
+                ),
+                what="registering the A2P 10DLC campaign",
+            )
+        except ProvisioningError:  # a retry after a lost answer is refused: it was made
+            if (existing := self._registered(client, props)) is not None:
+                return existing
+            raise
         return {"sid": made.sid, "campaign_sid": made.sid, "status": str(made.campaign_status)}
+
+    @staticmethod
+    def _registered(client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The service's campaign if it has one: adopted when it is this stack's brand's (the
+        service and the brand are the stack's own), else a clear error, since Twilio takes no
+        second campaign on a service.
+        https://www.twilio.com/docs/messaging/api/usapptoperson-resource"""
+        service, brand = props["service_sid"], props["brand_sid"]
+        found = call_twilio(
+            lambda: client.messaging.v1.services(service).us_app_to_person.list(limit=20),
+            what="reading the Messaging Service's A2P 10DLC campaigns",
+        )
+        for campaign in found:
+            if (other := campaign.brand_registration_sid) != brand:
+                raise ProvisioningError(
+                    f"the Messaging Service {service} already has the A2P 10DLC campaign "
+                    f"{campaign.sid} of another brand ({other or 'none'}) "
+                    "and Twilio takes one campaign per service: delete it (Messaging > "
+                    "Regulatory Compliance > Campaigns), or declare it as ethiq:a2pCampaign "
+                    "instead of ethiq:usTexting"
+                )
+            pulumi.log.info(
+                f"the A2P 10DLC campaign {campaign.sid} of brand {brand} is already registered "
+                f"on the Messaging Service {service}: adopted"
+            )
+            return {
+                "sid": campaign.sid,
+                "campaign_sid": campaign.sid,
+                "status": str(campaign.campaign_status),
+            }
+        return None
 
     def fetch(self, client: Client, sid: str, props: dict[str, Any]) -> dict[str, Any] | None:
         if not sid.startswith("QE"):
@@ -457,8 +507,12 @@ class TollfreeVerificationProvider(_Pending):
         )
 
 
-def _options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    extra = pulumi.ResourceOptions(additional_secret_outputs=[CREDENTIALS, IDENTITY])
+def _options(
+    opts: pulumi.ResourceOptions | None, *, retain: bool = False
+) -> pulumi.ResourceOptions:
+    extra = pulumi.ResourceOptions(
+        additional_secret_outputs=[CREDENTIALS, IDENTITY], retain_on_delete=retain or None
+    )
     return pulumi.ResourceOptions.merge(opts, extra)
 
 
@@ -486,7 +540,12 @@ class A2PBrand(dynamic.Resource, module="ethiq", name="TwilioA2PBrand"):
             "sid": None,
             "status": None,
         }
-        super().__init__(A2PBrandProvider(), name, props, _options(opts))
+        # Twilio's API has no DELETE for a brand (the contract's /v1/a2p/BrandRegistrations/{Sid}
+        # has GET and POST only; the resource page lists create, fetch, read and update:
+        # https://www.twilio.com/docs/messaging/api/brand-registration-resource). A destroy or
+        # a replacement drops it from the state and leaves it at Twilio, shown `[retain]`
+        # (https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/).
+        super().__init__(A2PBrandProvider(), name, props, _options(opts, retain=True))
 
 
 class A2PCampaign(dynamic.Resource, module="ethiq", name="TwilioA2PCampaign"):

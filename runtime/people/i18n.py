@@ -183,6 +183,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "confiance. Les autres appelants peuvent laisser un message; Ethiq l'écoute quand même "
         "et prévient vos proches si c'est une fraude.",
         "quiet_none": "Aucune heure de silence.",
+        "us_texting_title": "Textos à vos proches des États-Unis",
+        "us_texting_pending": "En attente d'enregistrement. Les opérateurs américains exigent "
+        "que le numéro qui envoie vos alertes soit enregistré (A2P 10DLC ou vérification sans "
+        "frais); Twilio l'examine, ce qui prend quelques jours. D'ici là, les alertes par texto "
+        "à vos proches qui ont un numéro américain ne leur parviennent pas : chacune passe au "
+        "proche suivant de votre liste.",
+        "us_texting_approved": "Approuvé. Vos proches qui ont un numéro américain reçoivent les "
+        "alertes par texto.",
         "quiet_now": "Heures de silence : {hours} (heure de {zone}).",
         "quiet_from": "Début",
         "quiet_to": "Fin",
@@ -484,6 +492,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "callers may leave a message; Ethiq still listens to it and alerts your family if it "
         "is a scam.",
         "quiet_none": "No quiet hours.",
+        "us_texting_title": "Texts to your US contacts",
+        "us_texting_pending": "Pending registration. US carriers require the number that sends "
+        "your alerts to be registered (A2P 10DLC or toll-free verification); Twilio reviews it, "
+        "which takes a few days. Until then, alert texts to your contacts with a US number do "
+        "not reach them: each one goes on to the next contact in your list.",
+        "us_texting_approved": "Approved. Your contacts with a US number get alert texts.",
         "quiet_now": "Quiet hours: {hours} ({zone} time).",
         "quiet_from": "From",
         "quiet_to": "To",

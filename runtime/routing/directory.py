@@ -54,6 +54,8 @@ class _Cached(msgspec.Struct, frozen=True):
     sensitivity: str | float | None = None
     person_name: str = ""
     call_countries: tuple[str, ...] = ()
+    messaging_service_sid: str = ""
+    us_texting: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,8 @@ class TenantDirectory:
                 sensitivity=tenant.sensitivity,
                 person_name=tenant.person_name,
                 call_countries=tenant.call_countries,
+                messaging_service_sid=tenant.messaging_service_sid,
+                us_texting=tenant.us_texting,
             )
         )
 
@@ -248,4 +252,6 @@ class TenantDirectory:
             sensitivity=cached.sensitivity,  # type: ignore[arg-type]  # validated by TenantRecord
             person_name=cached.person_name,
             call_countries=cached.call_countries,
+            messaging_service_sid=cached.messaging_service_sid,
+            us_texting=cached.us_texting,  # type: ignore[arg-type]  # validated by TenantRecord
         )

@@ -15,10 +15,22 @@ from runtime.storage.tables import Contact
 from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
 
-__all__ = ["Language", "TenantContact", "TenantRecord", "to_e164", "validate_e164"]
+__all__ = [
+    "Language",
+    "TenantContact",
+    "TenantRecord",
+    "UsTexting",
+    "to_e164",
+    "validate_e164",
+]
 
 Language = Literal["fr-CA", "en-US"]
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
+# Where the tenant's US texting registration stands (A2P 10DLC brand and campaign, or Toll-Free
+# Verification), as its stack last read it from Twilio: "" none declared (no US sender),
+# "pending" not approved yet (Twilio blocks its texts to US numbers: 30034 / 30032), "approved".
+UsTexting = Literal["", "pending", "approved"]
+US_TEXTING: Final[tuple[str, ...]] = get_args(UsTexting)
 _E164_MAX: Final = 16  # "+" and at most 15 digits (ITU-T E.164); phonenumbers reads up to 17
 
 
@@ -98,6 +110,7 @@ class TenantRecord:
     # The tenant's Messaging Service (MG…): alerts and replies are sent through it, and its
     # Advanced Opt-Out keywords are what Twilio blocks on; "" sends from the number itself.
     messaging_service_sid: str = ""
+    us_texting: UsTexting = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -115,6 +128,8 @@ class TenantRecord:
                 raise InvalidTenant(f"tenant {self.slug!r}: {error}") from None
         if not self.auth_token:
             raise InvalidTenant(f"tenant {self.slug!r}: empty auth token")
+        if self.us_texting not in US_TEXTING:
+            raise InvalidTenant(f"tenant {self.slug!r}: us_texting is not one of {US_TEXTING}")
         # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).
         object.__setattr__(self, "contacts", tuple(self.contacts))
         object.__setattr__(self, "call_countries", tuple(self.call_countries))

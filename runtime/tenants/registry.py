@@ -96,6 +96,7 @@ class Registry:
             "person_name": record.person_name,
             "call_countries": msgspec.json.encode(record.call_countries).decode("utf-8"),
             "messaging_service_sid": record.messaging_service_sid,
+            "us_texting": record.us_texting,
             "created_at": now,
             "updated_at": now,
         }
@@ -216,6 +217,7 @@ class Registry:
             person_name=row.get("person_name") or "",
             call_countries=_countries(row.get("call_countries")),
             messaging_service_sid=row.get("messaging_service_sid") or "",
+            us_texting=row.get("us_texting") or "",
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

@@ -32,5 +32,6 @@ class Tenant(Table, tablename="tenant"):
     person_name = Varchar(length=40, default="")  # ethiq:personName, named in alerts
     call_countries = JSON(default=[])  # ethiq:callCountries: ISO codes the SIP app may call
     messaging_service_sid = Varchar(length=34, default="")  # MG…, "" before the tenant had one
+    us_texting = Varchar(length=8, default="")  # "", "pending" or "approved" (records.UsTexting)
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -658,6 +658,7 @@ class PeoplePages(Controller):
             number=number,
             onboarding=onboarding,
             contacts=await people.contacts(person.slug),
+            us_texting=tenant.us_texting,  # "", "pending" or "approved": texts to US numbers
             test=test,
             test_error=test_error,
             full_test=full_test,

@@ -340,6 +340,7 @@ def test_person_name_and_countries_reach_the_registration(monitor: RecordingMoni
     assert isinstance(monitor.mocks, Mocks)
     registration = monitor.mocks.inputs["TenantRegistration"]
     assert (registration["person_name"], registration["call_countries"]) == ("Jeanne", ["FR"])
+    assert registration["us_texting"] == ""  # a Canadian tenant: no US sender to register
 
 
 ADDRESS = {
@@ -578,6 +579,8 @@ def test_us_texting_is_registered_by_the_stack_with_a_secret_identity(
     assert "12-3456789" not in json.dumps(brand["business"])  # only in the secret identity
     assert "TwilioA2PCampaign" in monitor.mocks.inputs
     assert "TwilioTollfreeVerification" not in monitor.mocks.inputs
+    # The runtime's registry learns it too: the person's page says US texting is pending.
+    assert monitor.mocks.inputs["TenantRegistration"]["us_texting"] == "pending"
     # In plain text, the identity is refused before anything is declared.
     pulumi.runtime.set_all_config(US)
     with pytest.raises(pulumi.RunError, match="usTextingIdentity: must be a secret"):

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import yaml
 
 from ethiq.local import POLICY, activate_locally, local_env
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
@@ -211,7 +212,31 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     assert control.violations() == []  # every request and response matched Twilio's contract
 
 
+EIN = "12-3456789"
+US_TEXTING = {
+    "name": "Ethiq Inc.",
+    "type": "Corporation",
+    "industry": "TECHNOLOGY",
+    "website": "https://ethiq.example",
+    "email": "compliance@ethiq.example",
+    "contact": {
+        "firstName": "Ada",
+        "lastName": "Tremblay",
+        "email": "ada@ethiq.example",
+        "phone": "+12125550100",
+        "title": "CEO",
+    },
+}
+US_IDENTITY = {
+    "ein": EIN,
+    "address": {"street": "1 Main St", "city": "Albany", "region": "NY", "postalCode": "12207"},
+}
+
+
 def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
+    """A New York tenant whose stack registers US texting (A2P 10DLC), applied through
+    throttling, 500s and lost answers: one of each thing, the EIN encrypted in the state, and
+    a destroy that leaves the brand at Twilio (no API deletes one)."""
     ws, control = workspace, workspace.sandbox.control
     ws.ethiq(
         "tenant",
@@ -220,11 +245,18 @@ def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
         "--email",
         "bravo@example.org",
         "--region",
-        "CA-ON",
+        "US-NY",
         "--contact",
-        "+14165550123",
+        "+12125550123",
     )
+    stack_file = ws.project / "stacks" / "Pulumi.bravo.yaml"
+    declared = yaml.safe_load(stack_file.read_text())
+    declared["config"]["ethiq:usTexting"] = US_TEXTING
+    stack_file.write_text(yaml.safe_dump(declared, allow_unicode=True))
     ws.pulumi("stack", "init", "bravo")
+    identity = json.dumps(US_IDENTITY)
+    ws.env["ETHIQ_DATA_REGION"] = "us-east-1"  # a New York tenant's data lives there (policy)
+    ws.pulumi("config", "set", "--secret", "ethiq:usTextingIdentity", identity, "--stack", "bravo")
     control.fail(429, code=20429, method="POST", path="*/Accounts.json", times=3)
     control.fail(429, code=20429, method="POST", path="*/IncomingPhoneNumbers.json", times=3)
     control.fail(500, code=20500, method="POST", path="*/SIP/Domains.json", times=2)
@@ -251,8 +283,25 @@ def test_faults_still_end_with_exactly_one_number(workspace: Workspace) -> None:
         e.status for e in control.requests(method="POST", path="*/IncomingPhoneNumbers.json")
     ]
     assert statuses.count(429) == 3
+    # US texting: the brand is pending vetting, the stack says so and so does the registry
+    # (the person's page reads it: tests/people/test_pages_browser.py).
+    assert out["usTexting"] == "pending registration"
+    assert _registered(ws, "bravo").us_texting == "pending"
+    [brand] = [b for b in control.state()["a2p_brands"] if b["account_sid"] == out["subaccountSid"]]
+    assert brand["status"] == "PENDING"
+    # The EIN and the address are in the state, encrypted only (secret input and outputs).
+    assert EIN in ws.pulumi("stack", "export", "--show-secrets").stdout
+    state = ws.pulumi("stack", "export").stdout
+    for plain in (EIN, EIN.replace("-", ""), "1 Main St"):
+        assert plain not in state
+    assert EIN not in stack_file.read_text()  # the stack file holds it encrypted too
+
     ws.pulumi("state", "unprotect", "--all", "--yes")
-    ws.pulumi("destroy", "--yes", "--skip-preview")
+    destroyed = ws.pulumi("destroy", "--yes", "--skip-preview")
+    # Twilio's API deletes no brand: it leaves the state and stays at Twilio, said.
+    retained = r"TwilioA2PBrand bravo-a2p-brand deleted \([\d.]+s\)\s*\[retain\]"
+    assert re.search(retained, destroyed.stdout), destroyed.stdout
+    assert brand in control.state()["a2p_brands"]
 
 
 def test_empty_inventory_fails_with_what_to_do(workspace: Workspace) -> None:

@@ -17,7 +17,9 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -48,7 +50,11 @@ SERVE = "from ethiq.cli import app; app()"  # `ethiq serve`, with this interpret
 
 
 def _tenant(
-    slug: str, number: str, sid_digit: str, contacts: tuple[TenantContact, ...] = ()
+    slug: str,
+    number: str,
+    sid_digit: str,
+    contacts: tuple[TenantContact, ...] = (),
+    **extra: Any,
 ) -> TenantRecord:
     return TenantRecord(
         slug=slug,
@@ -60,6 +66,7 @@ def _tenant(
         language="fr-CA",
         contacts=contacts,
         person_name="Alice",
+        **extra,
     )
 
 
@@ -72,16 +79,21 @@ ALICE = _tenant(
         TenantContact("+15145550162", "Paul", priority=2),
     ),
 )
-BOB = _tenant("famille-smith", "+12125550199", "b")
+# A New York tenant whose A2P 10DLC registration Twilio has not approved yet (the stack's
+# Registration writes it: infra/tenant.py).
+BOB = _tenant("famille-smith", "+12125550199", "b", region="US-NY", us_texting="pending")
 
 
-async def _register(database_url: str) -> None:
+async def _register(database_url: str, *tenants: TenantRecord) -> None:
     registry = Registry(store_for_url(database_url), REGISTRY_KEY)
     await registry.migrate()
-    for tenant in (ALICE, BOB):
+    for tenant in tenants or (ALICE, BOB):
         await registry.upsert(tenant)
         await store_for_url(database_url).ensure(tenant.slug)
     await registry.close()
+
+
+served_database: dict[str, str] = {}  # base URL -> the served runtime's DATABASE_URL
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +108,7 @@ def served(
     base = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/ethiq.sqlite"
     asyncio.run(_register(database_url))
+    served_database[base] = database_url
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -264,6 +277,7 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     assert "Fait — Compte créé" in body
     assert "Prochaine étape : Installez une application SIP" in body
     assert page.locator("[aria-current=step]").count() == 1
+    assert page.locator("#us-texting").count() == 0  # a Canadian tenant: no US sender
     # Each contact's answer to their invitation (the worker is off here: Paul's is not sent).
     contacts = page.locator("ol.contacts li").all_inner_texts()
     assert "Marie · +15145550161 — A accepté" in contacts[0]
@@ -415,6 +429,23 @@ def test_another_tenants_page_is_refused(
     _accessible(page, "signup")
     _sign_in(page, served, inbox, "bob@example.org", "sign-in link", 1)
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
+    # US texting not approved yet: the page says so, and what it means for his US contacts.
+    texting = page.locator("#us-texting-state")
+    assert page.locator("#us-texting").inner_text() == "Texts to your US contacts"
+    assert texting.inner_text().startswith("Pending registration.")
+    assert "goes on to the next contact" in texting.inner_text()
+    page.goto(f"{served}/people/famille-smith?lang=fr-CA")
+    assert page.locator("#us-texting").inner_text() == "Textos à vos proches des États-Unis"
+    assert texting.inner_text().startswith("En attente d'enregistrement.")
+    assert "passe au proche suivant" in texting.inner_text()
+    # Once the stack reads it approved, the page says so (and no longer warns).
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+        approved = replace(BOB, us_texting="approved")
+        pool.submit(asyncio.run, _register(served_database[served], approved)).result()
+    page.reload()
+    assert texting.inner_text().startswith("Approuvé. Vos proches qui ont un numéro américain")
+    page.goto(f"{served}/people/famille-smith?lang=en-US")
+    assert texting.inner_text() == "Approved. Your contacts with a US number get alert texts."
     # Bob's own data: a download (a JSON attachment of his tenant only), then an erasure
     # asked for with the typed word (a wrong word first).
     page.get_by_role("link", name="Download or erase your data").click()

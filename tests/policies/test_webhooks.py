@@ -63,6 +63,14 @@ def test_webhooks_on_the_runtime_pass(runtime: str, url: str) -> None:
     assert webhooks_off_runtime({"voice_url": url, "credentials": {"base_url": ""}}, runtime) == []
 
 
+def test_the_opt_in_page_of_a_us_texting_campaign_is_no_webhook() -> None:
+    """A US tenant's campaign shows Twilio's reviewers the business's opt-in page: its own
+    website, never called by Twilio (the engine story of a US tenant applies it)."""
+    campaign = {"campaign": {"optInImageUrl": "https://ethiq.example/opt-in"}}
+    assert webhooks_off_runtime(campaign, RUNTIME) == []
+    assert webhooks_off_runtime({"campaign": {"statusCallback": "https://x.example"}}, RUNTIME)
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -127,5 +127,20 @@ def test_a_contacts_own_language_reaches_the_registry_and_reads_back_unchanged(
             read = await asyncio.to_thread(provider.read, created.id, dict(created.outs or {}))
             assert read.outs is not None
             assert read.outs["contacts"] == contacts  # no drift
+            # US texting's state reaches the registry (the person's page reads it); a state
+            # written before the field existed is no change for a tenant without US texting.
+            olds = dict(created.outs or {})
+            assert "us_texting" not in olds
+            assert not provider.diff(created.id, olds, {**props, "us_texting": ""}).changes
+            before = await asyncio.to_thread(provider.read, created.id, olds)
+            assert "us_texting" not in (before.outs or {})  # no drift either
+            pending = {**props, "us_texting": "pending"}
+            assert provider.diff(created.id, olds, pending).changes
+            await asyncio.to_thread(provider.update, created.id, olds, pending)
+            stored = await h.runtime.registry.get(template.slug)
+            assert stored is not None
+            assert stored.us_texting == "pending"
+            live = await asyncio.to_thread(provider.read, created.id, pending)
+            assert (live.outs or {})["us_texting"] == "pending"
 
     asyncio.run(scenario())

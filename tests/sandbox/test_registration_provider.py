@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from ethiq.sandbox.server import SandboxHandle
@@ -113,8 +115,34 @@ def test_a2p_brand_then_campaign_until_verified(
     assert brand["status"] == "APPROVED"
     assert not brands.diff(made.id, brand, brand).changes  # settled: no more reads
     news = campaign_props | {"brand_status": "APPROVED"}
+    # Twilio commits the campaign but the answer is lost: the retry is refused (one campaign
+    # per service), and the provider adopts the campaign of its brand instead of failing.
+    sandbox.control.drop_after_commit(method="POST", path="*/Compliance/Usa2p")
     campaign |= campaigns.update(waiting.id, campaign, news).outs or {}
     assert (campaign["status"], campaign["campaign_sid"][:2]) == ("IN_PROGRESS", "QE")
+    registered = own.messaging.v1.services(service).us_app_to_person.list()
+    assert [c.sid for c in registered] == [campaign["campaign_sid"]]
+    posts = sandbox.control.requests(method="POST", path="*/Compliance/Usa2p")
+    assert [r.status for r in posts][-1] == 400  # the refused retry
+    # A second create is refused as Twilio does (no documented code: 20001); the provider's
+    # create adopts it again (a state lost, a second up), never a second campaign.
+    with pytest.raises(TwilioRestException) as refused:
+        own.messaging.v1.services(service).us_app_to_person.create(
+            brand_registration_sid=made.id,
+            description=news["campaign"]["description"],
+            message_flow=news["campaign"]["messageFlow"],
+            message_samples=news["campaign"]["messageSamples"],
+            us_app_to_person_usecase=news["campaign"]["usecase"],
+            has_embedded_links=False,
+            has_embedded_phone=False,
+        )
+    assert (refused.value.status, refused.value.code) == (400, 20001)
+    assert campaigns.create(news).id == campaign["campaign_sid"]
+    # A service already holding another brand's campaign: a clear error, nothing adopted.
+    other = own.messaging.v1.services.create(friendly_name="registered in the Console")
+    sandbox.control.a2p_campaign(other.sid, "VERIFIED")
+    with pytest.raises(ProvisioningError, match="already has the A2P 10DLC campaign QE"):
+        campaigns.create(news | {"service_sid": other.sid})
     assert us_texting_status(brand["status"], campaign["status"]) == PENDING
     # Vetting fails with a reason: a warning and the status say it; then it is verified.
     sandbox.control.a2p_campaign(service, "FAILED", "Message samples do not match the use case")
@@ -131,11 +159,18 @@ def test_a2p_brand_then_campaign_until_verified(
     reworded = news | {"campaign": {**news["campaign"], "description": "Fraud alerts."}}
     replace = campaigns.diff(waiting.id, campaign, reworded)
     assert (replace.replaces, replace.delete_before_replace) == (["campaign"], True)
-    # Delete: the campaign goes (Twilio then blocks again); no API deletes a brand.
+    # Delete: the campaign goes (Twilio then blocks again); no API deletes a brand (the
+    # resource is retained on delete; a delete of an older state only says so).
     campaigns.delete(waiting.id, campaign)
     assert campaigns.read(waiting.id, campaign).id is None
+    gone = httpx.delete(
+        f"{sandbox.base_url}/messaging/v1/a2p/BrandRegistrations/{made.id}",
+        auth=(sub.sid, sub.auth_token),
+    )
+    assert (gone.status_code, gone.json()["code"]) == (405, 20004)  # Method not allowed
     brands.delete(made.id, brand)
     assert brands.read(made.id, brand).id == made.id
+    assert trust.customer_profiles(brand["customer_profile_sid"]).fetch().sid  # held: kept
 
 
 def test_a_toll_free_verification_is_submitted_and_read_until_approved(

@@ -44,6 +44,8 @@ def _record(slug: str | None = None, number: str | None = None) -> TenantRecord:
             TenantContact(number=unique_number(), name="Lise", priority=1),
             TenantContact(number=unique_number(), name="Marc", priority=2, language="en-US"),
         ),
+        messaging_service_sid="MG" + "0" * 32,
+        us_texting="pending",
     )
 
 

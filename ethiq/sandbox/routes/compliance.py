@@ -9,7 +9,8 @@
   https://www.twilio.com/docs/trust-hub/trusthub-rest-api
 - **Brand** (``/v1/a2p/BrandRegistrations``, ``BN…``): needs both bundles submitted; starts
   ``PENDING``, and The Campaign Registry's vetting moves it to ``APPROVED`` or ``FAILED`` (with
-  ``failure_reason``), asynchronously.
+  ``failure_reason``), asynchronously. No API deletes one (Twilio's contract has GET and POST
+  only on a brand): a DELETE gets 405 and 20004, as any method a resource lacks.
   https://www.twilio.com/docs/messaging/api/brand-registration-resource
 - **Campaign** (``/v1/Services/{MG}/Compliance/Usa2p``, ``QE…``): one per Messaging Service,
   for an ``APPROVED`` brand; starts ``IN_PROGRESS``, then ``VERIFIED`` or ``FAILED`` (with
@@ -489,7 +490,14 @@ async def create_campaign(request: AnyRequest, sid: str) -> Response[dict[str, A
         if brand.status != "APPROVED":
             raise invalid_parameter(f"the brand {brand.sid} is {brand.status}, not APPROVED")
         if service.a2p_campaign is not None:
-            raise invalid_parameter(f"the Messaging Service {sid} already has a campaign")
+            # One campaign per service. Twilio's error dictionary names no code for a second
+            # one (the campaign's documented codes, 21717 brand, 21719/21720 use case, 21727
+            # missing and 21728 length, are other refusals): 400 and 20001, as for any invalid
+            # request (errors.INVALID_PARAMETER).
+            raise invalid_parameter(
+                f"the Messaging Service {sid} already has the A2P 10DLC campaign "
+                f"{service.a2p_campaign[0]}: a service holds one campaign"
+            )
         campaign = new_sid("QE")
         service.a2p_campaign = (campaign, "IN_PROGRESS")
         compliance(sandbox).campaigns[campaign] = (brand.sid, [])

@@ -131,6 +131,11 @@ async def state(request: AnyRequest) -> dict[str, Any]:
                 }
                 for m in store.messaging_services.values()
             ],
+            # US texting brands: Twilio's API deletes none, so a destroy leaves them here.
+            "a2p_brands": [
+                {"sid": b.sid, "account_sid": b.account_sid, "status": b.status}
+                for b in compliance.compliance(sandbox).brands.values()
+            ],
             "conferences": [
                 {
                     **render.conference(c),
