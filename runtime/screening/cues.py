@@ -18,9 +18,11 @@ __all__ = [
     "AGENCIES",
     "ASKS",
     "LEGAL_PROBLEMS",
+    "MONEY_PROBLEMS",
     "PRETEXT_PAIRS",
     "SERVICE_DESK",
     "SETUPS",
+    "STEERING",
     "Cue",
     "Group",
     "Hit",
@@ -73,8 +75,18 @@ ACCOUNT_PROBLEMS: Final = frozenset(
     }
 )
 AGENCIES: Final = frozenset({"government", "police", "case_file", "investigator"})
-LEGAL_PROBLEMS: Final = frozenset({"identity_problem", "legal_threat", "suspension"})
-PRETEXT_PAIRS: Final = ((SERVICE_DESK, ACCOUNT_PROBLEMS), (AGENCIES, LEGAL_PROBLEMS))
+LEGAL_PROBLEMS: Final = frozenset(
+    {"disconnection", "identity_problem", "legal_threat", "rate_reduction", "suspension"}
+)
+# A refund, a renewal or an order sorted out by steering the person's own computer: no real
+# company refunds or cancels through the customer's keyboard, browser or remote access.
+STEERING: Final = frozenset({"computer_guidance", "install_app", "remote_access"})
+MONEY_PROBLEMS: Final = frozenset({"refund_pretext", "unwanted_order"})
+PRETEXT_PAIRS: Final = (
+    (SERVICE_DESK, ACCOUNT_PROBLEMS),
+    (AGENCIES, LEGAL_PROBLEMS),
+    (STEERING, MONEY_PROBLEMS),
+)
 
 
 @dataclass(frozen=True, slots=True)
