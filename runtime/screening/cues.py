@@ -60,7 +60,8 @@ SETUPS: Final = frozenset(
 # the person of a problem that institution does not phone people about: a company's service desk
 # (a tech company, a support or refund line) and a problem with their own account, device, order
 # or subscription; an agency (tax office, police, an official case file) and a legal threat, a
-# suspension or their identity used in a crime. Real scam calls are often cut, or handed over,
+# suspension, their identity used in a crime, their line or power to be cut, or a programme
+# wiping their debts (no agency phones to offer one). Real scam calls are often cut, or handed over,
 # before the ask comes. Pairs of sets of lexicon keys: one of each side, both said by the caller.
 SERVICE_DESK: Final = frozenset({"tech_company", "support_line"})
 ACCOUNT_PROBLEMS: Final = frozenset(
