@@ -18,9 +18,11 @@ __all__ = [
     "AGENCIES",
     "ASKS",
     "LEGAL_PROBLEMS",
+    "MONEY_PROBLEMS",
     "PRETEXT_PAIRS",
     "SERVICE_DESK",
     "SETUPS",
+    "STEERING",
     "Cue",
     "Group",
     "Hit",
@@ -58,7 +60,8 @@ SETUPS: Final = frozenset(
 # the person of a problem that institution does not phone people about: a company's service desk
 # (a tech company, a support or refund line) and a problem with their own account, device, order
 # or subscription; an agency (tax office, police, an official case file) and a legal threat, a
-# suspension or their identity used in a crime. Real scam calls are often cut, or handed over,
+# suspension, their identity used in a crime, their line or power to be cut, or a programme
+# wiping their debts (no agency phones to offer one). Real scam calls are often cut, or handed over,
 # before the ask comes. Pairs of sets of lexicon keys: one of each side, both said by the caller.
 SERVICE_DESK: Final = frozenset({"tech_company", "support_line"})
 ACCOUNT_PROBLEMS: Final = frozenset(
@@ -73,8 +76,18 @@ ACCOUNT_PROBLEMS: Final = frozenset(
     }
 )
 AGENCIES: Final = frozenset({"government", "police", "case_file", "investigator"})
-LEGAL_PROBLEMS: Final = frozenset({"identity_problem", "legal_threat", "suspension"})
-PRETEXT_PAIRS: Final = ((SERVICE_DESK, ACCOUNT_PROBLEMS), (AGENCIES, LEGAL_PROBLEMS))
+LEGAL_PROBLEMS: Final = frozenset(
+    {"disconnection", "identity_problem", "legal_threat", "rate_reduction", "suspension"}
+)
+# A refund, a renewal or an order sorted out by steering the person's own computer: no real
+# company refunds or cancels through the customer's keyboard, browser or remote access.
+STEERING: Final = frozenset({"computer_guidance", "install_app", "remote_access"})
+MONEY_PROBLEMS: Final = frozenset({"refund_pretext", "unwanted_order"})
+PRETEXT_PAIRS: Final = (
+    (SERVICE_DESK, ACCOUNT_PROBLEMS),
+    (AGENCIES, LEGAL_PROBLEMS),
+    (STEERING, MONEY_PROBLEMS),
+)
 
 
 @dataclass(frozen=True, slots=True)

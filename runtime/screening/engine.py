@@ -135,7 +135,7 @@ class ScreeningSession:
         """Score one more final segment and return the updated assessment."""
         text = normalize(segment.text)
         if self._ngrams is not None:
-            self._ngrams.add(text.split())
+            self._ngrams.add(text.split(), caller=segment.speaker == "caller")
         window = f"{self._tail} {text}" if self._tail else text
         current_from = len(window) - len(text)
         factor = 1.0 if segment.speaker == "caller" else CALLEE_FACTOR
@@ -166,14 +166,14 @@ class ScreeningSession:
 
     def features(self) -> dict[str, float]:
         """The learned layer's features for the call so far (training replays calls with it)."""
-        return self._features(self._rule_logit(pretext_pair=False))
+        return self._features(self._rule_logit(pretext_pair=False), self._pretext_pair())
 
     def _rule_logit(self, pretext_pair: bool) -> float:
         by_group: dict[Group, list[float]] = {}
         for evidence in self._evidence.values():
             by_group.setdefault(evidence.cue.group, []).append(evidence.strength)
         groups = {group: diminishing(values) for group, values in by_group.items()}
-        return combine(groups, sum(self._metadata.values()), pretext_pair and self._pretext_pair())
+        return combine(groups, sum(self._metadata.values()), pretext_pair)
 
     def _pretext_pair(self) -> bool:
         """Whether the caller (not the person repeating it) claimed an institution and a problem
@@ -182,7 +182,7 @@ class ScreeningSession:
         said = {key for key, e in self._evidence.items() if e.factor >= 1.0}
         return any(said & who and said & what for who, what in PRETEXT_PAIRS)
 
-    def _features(self, rule_logit: float) -> dict[str, float]:
+    def _features(self, rule_logit: float, pair: bool) -> dict[str, float]:
         # A hinge lets the model trust confident rules more than their log-odds alone say.
         features = {"rule": rule_logit * RULE_SCALE, "rule:confident": max(rule_logit, 0.0)}
         for key in self._metadata:
@@ -196,7 +196,7 @@ class ScreeningSession:
             features["recent:groups"] = len(recent) / 3.0
             if recent & ASKS and recent & SETUPS:
                 features["recent:ask_with_setup"] = 1.0
-        if self._pretext_pair():
+        if pair:
             features[learned.PRETEXT_FLOOR] = 1.0
         if self._french:
             features["lang:fr"] = 1.0
@@ -218,16 +218,18 @@ class ScreeningSession:
 
     def _assess(self, t: float) -> Assessment:
         contributions = self._cue_contributions()
-        if self._pretext_pair():
+        pair = self._pretext_pair()  # once per segment: the rules, the features and the reasons
+        if pair:
             contributions["pretext_pair"] = PRETEXT_PAIR
         if self.model is None:
-            current = sigmoid(self._rule_logit(pretext_pair=True))
+            current = sigmoid(self._rule_logit(pretext_pair=pair))
         else:
             # The model is fitted on the rules without the pretext pair, which is its floor.
-            features = self._features(self._rule_logit(pretext_pair=False))
+            features = self._features(self._rule_logit(pretext_pair=False), pair)
             current = sigmoid(self.model.risk_logit(features))
-            learned = self.model.contributions(features)
-            ngrams = sum(v for k, v in learned.items() if k.startswith("ngram:"))
+            # Only the n-grams' share is needed for the reason, not every feature's.
+            weights = self.model.weights
+            ngrams = sum(weights.get(k, 0.0) * features.get(k, 0.0) for k in learned.NGRAM_FEATURES)
             if ngrams > LEARNED_REASON:
                 contributions["learned"] = ngrams
         self._peak = max(self._peak, current)

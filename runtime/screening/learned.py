@@ -32,6 +32,7 @@ from runtime.screening.risk import PRETEXT_PAIR, Thresholds
 __all__ = [
     "BUCKETS",
     "MODEL_FILE",
+    "NGRAM_FEATURES",
     "PRETEXT_FLOOR",
     "LinearModel",
     "NgramState",
@@ -47,6 +48,8 @@ RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the featu
 # A marker, not a weight: under it the rules are a floor (``risk_logit``); never fitted.
 PRETEXT_FLOOR: Final = "floor:pretext_pair"
 MODEL_FILE: Final = Path(__file__).with_name("data") / "model.json"
+# The names NgramState.features returns (the engine reads their share for the reason).
+NGRAM_FEATURES: Final = ("ngram:pos", "ngram:neg", "ngram:recent_pos", "ngram:recent_neg")
 _FORMAT: Final = "ethiq-screening-linear/1"
 
 
@@ -86,20 +89,26 @@ class NgramState:
         default_factory=lambda: deque(maxlen=RECENT_SEGMENTS)
     )
 
-    def add(self, tokens: list[str]) -> None:
-        """Account for one more segment's tokens."""
-        self.add_buckets(hashed_grams(tokens, self.previous))
+    def add(self, tokens: list[str], caller: bool = True) -> None:
+        """Account for one more segment's tokens (``caller``: said by the caller)."""
+        self.add_buckets(hashed_grams(tokens, self.previous), caller)
         words = [word for word in tokens if word != "."]
         if words:
             self.previous = "0" if words[-1][0].isdigit() else words[-1]
 
-    def add_buckets(self, buckets: Iterable[int]) -> None:
-        """Account for one more segment given its n-gram buckets (training hashes them once)."""
+    def add_buckets(self, buckets: Iterable[int], caller: bool = True) -> None:
+        """Account for one more segment given its n-gram buckets (training hashes them once).
+
+        Scam-leaning n-grams count only in the caller's speech: the protected person answering
+        a contact centre's way ("thank you for calling, how can I help") is not the pitch of one
+        (the cues weigh the callee's words less for the same reason); legitimate-leaning ones
+        count from anyone.
+        """
         table, seen = self.table, self.seen
         here: dict[int, float] = {}
         for bucket in buckets:
             weight = table.get(bucket)
-            if weight is None:
+            if weight is None or (weight > 0 and not caller):
                 continue
             here[bucket] = weight
             if bucket in seen:
@@ -117,11 +126,9 @@ class NgramState:
         """The two saturating n-gram features."""
         recent_pos = sum(p for p, _ in self.recent)
         recent_neg = sum(n for _, n in self.recent)
+        sums = (self.positive, self.negative, recent_pos, recent_neg)
         return {
-            "ngram:pos": NGRAM_SCALE * math.log1p(self.positive),
-            "ngram:neg": NGRAM_SCALE * math.log1p(self.negative),
-            "ngram:recent_pos": NGRAM_SCALE * math.log1p(recent_pos),
-            "ngram:recent_neg": NGRAM_SCALE * math.log1p(recent_neg),
+            name: NGRAM_SCALE * math.log1p(v) for name, v in zip(NGRAM_FEATURES, sums, strict=True)
         }
 
 

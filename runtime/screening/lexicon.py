@@ -113,6 +113,11 @@ _AUTHORITY = (
         r"|(?:refund|billing|cancellation|technical|network|tech|security|support) (?:department"
         r"|team|center|centre|executive|specialist)|customer (?:support|care) (?:department|team"
         r"|executive|representative)|support (?:center|centre)|account support",
+        # A service sold for the person's computer: what refund scams offer to cancel or refund.
+        rf"(?:services?|subscription|protection|support|maintenance|plan) {G3}(?:for|to|on|of|in)"
+        r" (?:your|votre|ton) (?:computer|pc|laptop|devices?)|(?:technical|tech) services?"
+        rf"|(?:services?|abonnement|protection|soutien|entretien|forfait) {G3}(?:de|pour|sur)"
+        r" (?:votre|ton) (?:ordinateur|ordi|appareil|pc)|services? techniques?",
     ),
     cue(
         "support_line",
@@ -195,6 +200,14 @@ _PROBLEM = (
         r"error (?:screen|message|code)|pop ?ups?|trojan|spy ?wear|firewall|security (?:alert"
         r"|warning|breach|message)|critical (?:alert|warning)|windows (?:warning|alert|defender)"
         r"|blue screen|alerte de securite|message d erreur|fenetre (?:d alerte|surgissante)",
+        # The device fake support sites and tech-support lines "fix": printer, drivers, e-mail.
+        rf"(?:printer|drivers?|e ?mail|gmail|outlook|imprimante|pilotes?|courriel) {G4}(?:errors?"
+        r"|issues?|problems?|not working|offline|stopped working|erreurs?|problemes?"
+        r"|ne fonctionne (?:pas|plus)|marche (?:pas|plus))",
+        rf"(?:errors?|issues?|problems?|trouble|erreurs?|problemes?) {G3}(?:with|connecting to"
+        r"|avec|de connexion a) (?:the |my |your |mon |ma |votre |l )?(?:printer|drivers?|e ?mail"
+        r"|gmail|outlook|imprimante|pilotes?|courriel)|(?:not able to|unable to|can t|cannot) print"
+        r"|(?:peux|pouvez|arrive) pas (?:a )?imprimer|impossible d imprimer",
     ),
     cue(
         "unwanted_order",
@@ -217,6 +230,22 @@ _PROBLEM = (
         r"|achat (?:non autorise|frauduleux|de \d+)|cancel (?:the|this|that|your) (?:order"
         r"|subscription|transaction|payment|charge)|annuler (?:la|cette|votre) (?:commande"
         r"|transaction|abonnement)",
+        # The order or charge as the call reports it: placed by someone, denied by the person.
+        r"(?:purchase|order|achat|commande) (?:(?:has|have) (?:just )?been|is being|a ete"
+        r"|vient d etre) (?:made|placed|done|processed|approved|authori[sz]ed|shipped"
+        r"|passee?|effectuee?|faite?|autorisee?|approuvee?|expediee?)",
+        rf"(?:someone|somebody|quelqu un) {G2}(?:placed|made|ordered|passe|fait|commande)"
+        r" (?:an? |une? )?(?:order|purchase|commande|achat)",
+        r"(?:didn t|did not|never|haven t|have not|wasn t|was not) (?:order|ordered|purchase"
+        r"|purchased|authori[sz]e|authori[sz]ed|place|placed) (?:this|that|it|these|them"
+        r"|the order|the purchase|on my)",
+        r"(?:n ai|n avons|ai|avons) (?:jamais|pas) (?:commande|autorise|passe) (?:ca|cela|cette"
+        r"|ce|cet|ces|de commande)",
+        rf"(?:order|purchase|transaction|charge|invoice) {G4}(?:on|from|in|through) (?:my|mon|ma)"
+        r" (?:amazon|paypal|apple|ebay|microsoft|compte amazon|compte paypal)",
+        r"(?:i m|i am|i was|you re|you are|you were|we re|we are|we were) (?:getting|being)"
+        r" (?:charged|billed|debited)|(?:on me|ils me|vous me|on m a|ils m ont"
+        r"|vous m avez) (?:facture|preleve|debite|charge)",
     ),
     cue(
         "warranty",
@@ -748,6 +777,12 @@ _REMOTE = (
         rf"(?:turn on|switch on|allumez|allume|start) {G2}(?:computer|laptop|pc|ordinateur|ordi)"
         rf"|(?:make|brand) and model {G2}(?:computer|laptop|device)|windows (?:key|logo|button)"
         rf"|touche windows|(?:ready to connect|pret a (?:se )?connecter)",
+        # Steering the person's keyboard; "making model" is how recognisers hear "make and model".
+        r"(?:on|at) (?:your|votre|ton) (?:keyboard|clavier)|(?:control|ctrl|alt|shift|function"
+        r"|fn) (?:key|button)s?|touches? (?:controle|ctrl|alt|majuscule|fonction)"
+        rf"|making model {G2}(?:computer|laptop|device)|is (?:your|the) (?:computer|laptop) (?:on"
+        r"|turned on|switched on)|(?:votre|ton) (?:ordinateur|ordi) est (?:allume|ouvert)"
+        rf"|(?:marque|modele) {G3}(?:de|du) (?:votre|ton) (?:ordinateur|ordi|portable)",
         negatable=True,
     ),
     cue(

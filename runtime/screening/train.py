@@ -204,8 +204,10 @@ def _rows(call: Call, table: dict[int, float] | None) -> list[dict[str, float]]:
         return [dict(f) for f in call.base]
     state = NgramState(table)
     rows = [call.base[0] | state.features()]
-    for features, buckets in zip(call.base[1:], call.grams, strict=True):
-        state.add_buckets(buckets)
+    for features, buckets, segment in zip(
+        call.base[1:], call.grams, call.record.segments, strict=True
+    ):
+        state.add_buckets(buckets, caller=segment.speaker == "caller")
         rows.append(features | state.features())
     return rows
 

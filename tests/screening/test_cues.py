@@ -77,6 +77,85 @@ def test_finds_typology_cues_in_both_languages(text: str, key: str) -> None:
     assert key in keys(text)
 
 
+# How real fake-order, refund and tech-support calls word their pretext, each beside what
+# ordinary talk about shopping, software and computers says instead (written for these tests).
+@pytest.mark.parametrize(
+    ("text", "key", "ordinary"),
+    [
+        (
+            "a purchase has been made on the account for an ipad",
+            "unwanted_order",
+            "if the purchase was made by mail order they keep a record",
+        ),
+        (
+            "une commande a été passée hier soir",
+            "unwanted_order",
+            "on a passé une belle soirée hier",
+        ),
+        (
+            "i did not authorize this i didn't order it",
+            "unwanted_order",
+            "i never buy anything from a telephone salesman",
+        ),
+        (
+            "je n'ai jamais commandé ça",
+            "unwanted_order",
+            "je n'ai jamais aimé ça",
+        ),
+        (
+            "somebody placed an order with your card",
+            "unwanted_order",
+            "we placed the flowers by the door",
+        ),
+        (
+            "there was an order on my amazon i never saw",
+            "unwanted_order",
+            "i keep my reading list on my amazon account",
+        ),
+        (
+            "the message said i was getting charged every month",
+            "unwanted_order",
+            "the battery was getting charged overnight",
+        ),
+        (
+            "this call is about the technical services on your computer",
+            "tech_company",
+            "he studies computer science at the university",
+        ),
+        (
+            "l'abonnement de protection de votre ordinateur",
+            "tech_company",
+            "la protection de votre maison",
+        ),
+        (
+            "there is an error connecting to the printer and i'm not able to print",
+            "computer_problem",
+            "the printer is in the basement next to the desk",
+        ),
+        (
+            "mon imprimante ne fonctionne plus",
+            "computer_problem",
+            "mon imprimante est neuve",
+        ),
+        (
+            "look at your keyboard and press the control key",
+            "computer_guidance",
+            "she plays the keyboard in a band",
+        ),
+        (
+            "regardez sur votre clavier la touche contrôle",
+            "computer_guidance",
+            "le clavier du piano est désaccordé",
+        ),
+    ],
+)
+def test_finds_real_calls_pretexts_but_not_ordinary_talk(
+    text: str, key: str, ordinary: str
+) -> None:
+    assert key in keys(text)
+    assert key not in keys(ordinary)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -20,6 +20,7 @@ from runtime.screening.learned import (
     LinearModel,
     NgramState,
     default_model,
+    hashed_grams,
 )
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
@@ -85,6 +86,22 @@ def test_ngram_state_is_bounded_by_the_table() -> None:
     assert state.seen == set()
     assert set(state.features().values()) == {0.0}
     assert len(state.recent) == RECENT_SEGMENTS
+
+
+def test_scam_leaning_ngrams_count_only_in_the_callers_speech() -> None:
+    """The protected person answering like a contact centre is not the pitch of a fake one;
+    legitimate-leaning n-grams count from anyone."""
+    greeting = ["thank", "you", "for", "calling"]
+    table = {b: 1.5 for b in hashed_grams(greeting)} | {b: -1.5 for b in hashed_grams(["soup"])}
+    callee, caller = NgramState(table), NgramState(table)
+    callee.add([*greeting, "soup"], caller=False)
+    caller.add([*greeting, "soup"], caller=True)
+    assert callee.features()["ngram:pos"] == 0.0
+    assert callee.features()["ngram:neg"] == caller.features()["ngram:neg"] > 0.0
+    assert caller.features()["ngram:pos"] > 0.0
+    # Said later by the caller, the same n-grams count then.
+    callee.add(greeting, caller=True)
+    assert callee.features()["ngram:pos"] == caller.features()["ngram:pos"]
 
 
 def test_recent_evidence_fades_while_the_call_wide_evidence_stays() -> None:

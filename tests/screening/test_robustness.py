@@ -228,6 +228,20 @@ PRETEXT_PAIRS = {
         "this is officer brown with the federal tax office there is a warrant for your arrest "
         "for tax fraud under your name",
     ),
+    "agency and a disconnection": (
+        "fr-CA",
+        "ici l'agent tremblay du gouvernement fédéral votre ligne de téléphone sera coupée "
+        "aujourd'hui",
+    ),
+    "refund on the person's computer": (
+        "en-US",
+        "we are calling about the refund for your cancelled plan please turn on your computer "
+        "and open google chrome",
+    ),
+    "remboursement sur l'ordinateur": (
+        "fr-CA",
+        "c'est pour votre remboursement allumez votre ordinateur et ouvrez le navigateur",
+    ),
 }
 
 
@@ -237,8 +251,9 @@ def test_pretext_pair_warns_before_any_ask(name: str) -> None:
     rules = run(chunks(text), lang, model=None).assessment
     assert rules.verdict != "legit"
     full = run(chunks(text), lang).assessment
-    # The rules are a floor for it: the learned layer never judges it lower than they do.
-    assert full.risk >= rules.risk
+    # The rules are a floor for it: the learned layer never judges it lower than they do (up to
+    # float rounding: the floor goes through the scaled rule feature).
+    assert full.risk >= rules.risk - 1e-12
     assert full.verdict != "legit"
 
 
@@ -252,3 +267,14 @@ def test_pretext_pair_needs_the_caller_to_say_both() -> None:
     assert "a company or an agency calling about a problem it never phones people about" in (
         as_caller.reasons
     )
+
+
+def test_a_refund_talked_about_by_the_person_is_no_pair() -> None:
+    """The person asking about a refund while a helper steers their computer is not a company
+    refunding through it: the caller must say both halves."""
+    _, text = PRETEXT_PAIRS["refund on the person's computer"]
+    as_callee = run(chunks(text, speaker="callee"), model=None)
+    assert not as_callee._pretext_pair()
+    # A refund with no computer steering is no pair either.
+    refund_only = run(chunks("we are calling about the refund for your cancelled plan"))
+    assert not refund_only._pretext_pair()
