@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal, get_args
+from typing import Final
 
 import phonenumbers
 
+from runtime.regions import LANGUAGES, Language
 from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.storage.errors import InvalidSlug
 from runtime.storage.names import validate_slug
-from runtime.storage.tables import Contact
 from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
+from runtime.tenants.schema_tables import Contact
 
-__all__ = ["Language", "TenantContact", "TenantRecord", "to_e164", "validate_e164"]
+__all__ = ["TenantContact", "TenantRecord", "to_e164", "validate_e164"]
 
-Language = Literal["fr-CA", "en-US"]
-LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 _E164_MAX: Final = 16  # "+" and at most 15 digits (ITU-T E.164); phonenumbers reads up to 17
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from runtime.storage import bind_tables
+from runtime.calls.tables import bind_tables
 from tests.runtime.helpers import Harness, harness, make_settings
 from tests.servers import Server
 
