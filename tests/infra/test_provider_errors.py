@@ -76,3 +76,20 @@ def test_only_provisioning_errors_are_shown_by_their_message() -> None:
     assert errors.provider_error_text(ProvisioningError("do this")) == "do this"
     assert errors.provider_error_text(RuntimeError("bug")) is None
     assert errors.provider_error_text(None) is None
+
+
+def test_a_bug_is_formatted_as_the_host_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    shim = errors._Traceback()
+    try:
+        try:
+            raise KeyError("sid")
+        except KeyError as cause:
+            raise RuntimeError("provider bug") from cause
+    except RuntimeError:
+        for limit, chain in ((0, True), (0, False), (None, False)):
+            assert shim.format_exc(limit, chain) == traceback.format_exc(limit, chain)
+    # A host module without a traceback of its own is still recognised, and left as it is.
+    host = _host(monkeypatch, name="pulumi.dynamic.__main__", abort=True)
+    del host.traceback
+    assert errors.install() is True
+    assert not hasattr(host, "traceback")

@@ -55,6 +55,12 @@ def test_segment_counting() -> None:
     assert sms_segments("a" * 160) == ("GSM-7", 1)
     assert sms_segments("a" * 161) == ("GSM-7", 2)
     assert sms_segments("é" * 160) == ("GSM-7", 1)  # é is GSM-7
+    assert sms_segments("€" * 80) == ("GSM-7", 1)  # an extended character takes two septets
+    assert sms_segments("€" * 81) == ("GSM-7", 2)
+    assert sms_segments("a" * 306) == ("GSM-7", 2)  # 153 septets a segment once split
+    assert sms_segments("a" * 307) == ("GSM-7", 3)
+    assert sms_segments("ç" * 134) == ("UCS-2", 2)  # 67 units a segment once split
+    assert sms_segments("ç" * 135) == ("UCS-2", 3)
     assert sms_segments("ç" + "a" * 69) == ("UCS-2", 1)  # one ç: the whole text is UCS-2
     assert sms_segments("ç" + "a" * 70) == ("UCS-2", 2)
     assert to_gsm7("reçu à l\u2019hôpital \u2014 côté") == "recu à l'hopital - coté"
@@ -161,6 +167,12 @@ def test_a_long_caller_name_is_cut_to_fit_two_segments() -> None:
         marker="#1",
     )  # fmt: skip
     assert f"from {'Z' * 60} (+14385550123)" in short  # fits: kept whole
+    # When even 24 characters do not fit, the name goes and the number stays.
+    huge = missed_call_body(
+        lang="en-US", caller="+14385550123", caller_name="ACME", at=AT, verdict=None,
+        marker="#" + "9" * 300,
+    )  # fmt: skip
+    assert "missed call from +14385550123 on" in huge
 
 
 @pytest.mark.parametrize(

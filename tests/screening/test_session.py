@@ -156,6 +156,13 @@ def test_bad_sensitivity_is_rejected(value: str) -> None:
         parse_sensitivity(value)
 
 
+@pytest.mark.parametrize(
+    ("value", "parsed"), [("0", 0.0), ("1", 1.0), ("0.5", 0.5), ("high", "high")]
+)
+def test_sensitivity_bounds_are_included(value: str, parsed: float | str) -> None:
+    assert parse_sensitivity(value) == parsed
+
+
 def test_state_stays_bounded_on_long_calls() -> None:
     session = ScreeningSession(UNKNOWN, "en-CA")
     for i in range(2000):
@@ -187,6 +194,9 @@ def test_the_callers_own_number_read_out_is_no_callback_cue() -> None:
     other = ScreeningSession(UNKNOWN, "en-CA", model=None)
     other.feed(caller(1.0, said.replace("450 555 0100", "514 555 0199")))
     assert other.assessment.risk > own.assessment.risk
+    with_one = ScreeningSession(UNKNOWN, "en-CA", model=None)
+    with_one.feed(caller(1.0, said.replace("450 555 0100", "1 450 555 0100")))
+    assert with_one.assessment.risk == own.assessment.risk  # the country code is no difference
     hidden = ScreeningSession(CallMeta(from_=None), "en-CA", model=None)
     hidden.feed(caller(1.0, said))
     assert hidden.assessment.risk == other.assessment.risk  # no caller number: nothing to match
