@@ -19,7 +19,7 @@ import phonenumbers
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
 from runtime.billing.plans import PLANS
-from runtime.regions import REGIONS, Region
+from runtime.regions import LANGUAGES, REGIONS, Region
 from runtime.screening.risk import parse_sensitivity
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 
-LANGUAGES: Final = ("fr-CA", "en-US")
 # Every ethiq:* key a stack file may hold (the tenant's own, the operator's, the policies').
 KNOWN_KEYS: Final = frozenset(
     {
@@ -409,7 +408,7 @@ def parse_near(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-# The width of a stored contact name (runtime.storage.tables.Contact.name; a test checks).
+# The width of a stored contact name (runtime.tenants.schema_tables.Contact.name; a test checks).
 CONTACT_NAME_MAX: Final = 100
 
 

@@ -1,16 +1,20 @@
-"""The regions Ethiq serves: where a tenant's number is bought and where its data lives.
+"""The regions Ethiq serves (where a tenant's number is bought and where its data lives) and the
+languages it speaks (the calls', the alerts', the pages').
 
-Declared once, here, for the tenant stacks (``ethiq:region``, :mod:`infra.tenant_config`) and for
-the sign-up page, which asks people where they live.
+Declared once, here, for the tenant stacks (``ethiq:region``, ``ethiq:language``,
+:mod:`infra.tenant_config`), for the registry's records and for the sign-up and people's pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, get_args
 
-__all__ = ["REGIONS", "Region"]
+__all__ = ["LANGUAGES", "REGIONS", "Language", "Region"]
+
+Language = Literal["fr-CA", "en-US"]
+LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 
 
 @dataclass(frozen=True)

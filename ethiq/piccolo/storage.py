@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.storage import TENANT_MIGRATIONS
-from runtime.storage.tables import (
+from runtime.calls.tables import (
     Alert,
     Call,
     Consent,
-    Contact,
     InboundMessage,
     Invitation,
     Notice,
-    Owner,
     Segment,
     VerdictEvent,
 )
+from runtime.storage import TENANT_MIGRATIONS
+from runtime.tenants.schema_tables import Contact, Owner
 
 __all__ = ["APP_CONFIG"]
 

@@ -172,7 +172,7 @@ async def _claim(store: TenantStore, slug: str, ours: str, previous: str | None)
     Anything else is a removed tenant's retained data: never given to a new tenant silently.
     """
     from runtime.storage import bind_table, tenant_namespace
-    from runtime.storage.tables import Owner
+    from runtime.tenants.schema_tables import Owner
 
     owner = bind_table(Owner, store.engine(slug))
     held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}
@@ -192,7 +192,7 @@ async def _claim(store: TenantStore, slug: str, ours: str, previous: str | None)
 
 async def _owned_by_another(store: TenantStore, slug: str, ours: str) -> bool:
     from runtime.storage import bind_table
-    from runtime.storage.tables import Owner
+    from runtime.tenants.schema_tables import Owner
 
     owner = bind_table(Owner, store.engine(slug))
     held = {str(r["subaccount_sid"]) for r in await owner.select(owner.subaccount_sid)}

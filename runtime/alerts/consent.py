@@ -12,8 +12,7 @@ from runtime.alerts import invitations
 from runtime.alerts.keywords import fold, is_opt_out, twilio_keyword
 from runtime.alerts.messages import consent_reply
 from runtime.calls.records import latest_consent, sync_contacts, transaction
-from runtime.storage import TenantTables
-from runtime.storage.tables import AlertStatus, ConsentKind
+from runtime.calls.tables import AlertStatus, ConsentKind, TenantTables
 from runtime.tenants import TenantRecord
 
 __all__ = ["keyword_kind", "record_consent_change", "record_reply"]

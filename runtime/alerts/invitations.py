@@ -39,10 +39,10 @@ from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.calls.records import as_utc, latest_consent, sync_contacts
+from runtime.calls.tables import ConsentKind, InvitationStatus, TenantTables, bind_tables
 from runtime.screening.explain import is_french
 from runtime.settings import AlertSettings
-from runtime.storage import TenantStore, TenantTables, bind_tables
-from runtime.storage.tables import ConsentKind, InvitationStatus
+from runtime.storage import TenantStore
 from runtime.telephony import paths
 from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantContact, TenantRecord

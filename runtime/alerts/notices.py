@@ -30,10 +30,10 @@ from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import missed_call_body
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.calls.records import as_utc
+from runtime.calls.tables import NoticeStatus, TenantTables, bind_tables
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
-from runtime.storage import TenantStore, TenantTables, bind_tables
-from runtime.storage.tables import NoticeStatus
+from runtime.storage import TenantStore
 from runtime.telephony import paths
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord

@@ -45,10 +45,10 @@ from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import alert_body, alert_marker
 from runtime.alerts.sender import SENDER_NOT_REGISTERED, SendError, SmsSender
 from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
+from runtime.calls.tables import AlertStatus, TenantTables, bind_tables
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
-from runtime.storage import TenantStore, TenantTables, bind_tables
-from runtime.storage.tables import AlertStatus
+from runtime.storage import TenantStore
 from runtime.telephony import paths
 from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantRecord

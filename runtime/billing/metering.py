@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 
 from runtime.billing.plans import Plan
+from runtime.calls.tables import bind_tables
 from runtime.storage import TenantStore
-from runtime.storage.bind import bind_tables
 
 __all__ = ["THRESHOLDS", "Metric", "Notice", "Usage", "month_of", "notices_due", "usage_of"]
 

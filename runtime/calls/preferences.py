@@ -31,7 +31,7 @@ from piccolo.table import Table
 from runtime.storage import raw_fetch
 from runtime.storage.bind import bind_table
 from runtime.storage.names import validate_slug
-from runtime.storage.tables import E164_LENGTH
+from runtime.storage.widths import E164_LENGTH
 from runtime.tenants import validate_e164
 
 __all__ = [

@@ -18,9 +18,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.utils.encoding import dump_json
 
+from runtime.calls.tables import AlertStatus, ConsentKind, TenantTables
 from runtime.screening.engine import Assessment
-from runtime.storage import RawFetch, TenantTables, check_widths, raw_fetch
-from runtime.storage.tables import AlertStatus, ConsentKind
+from runtime.storage import RawFetch, check_widths, raw_fetch
 from runtime.tenants import TenantContact
 
 __all__ = [

@@ -36,6 +36,7 @@ from runtime.calls.records import (
     transaction,
 )
 from runtime.calls.sessions import LiveSession, SessionCache
+from runtime.calls.tables import TenantTables, bind_tables
 from runtime.calls.tracks import speaker_for
 from runtime.calls.velocity import Velocity
 from runtime.metrics import Metrics
@@ -43,7 +44,7 @@ from runtime.screening.engine import Assessment, ScreeningSession
 from runtime.screening.model import CallMeta, Segment
 from runtime.screening.risk import Sensitivity
 from runtime.settings import Settings
-from runtime.storage import RawFetch, TenantStore, TenantTables, bind_tables, raw_fetch
+from runtime.storage import RawFetch, TenantStore, raw_fetch
 from runtime.telephony import paths, twiml
 from runtime.telephony.consent import needs_consent_notice
 from runtime.telephony.signatures import public_url

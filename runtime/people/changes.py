@@ -21,11 +21,11 @@ from typing import Any, Final
 from piccolo.engine.base import Engine
 
 from runtime.people.tables import ContactChange
+from runtime.regions import LANGUAGES
 from runtime.storage.bind import bind_table
 from runtime.storage.names import validate_slug
 from runtime.storage.widths import width
 from runtime.tenants import TenantContact, validate_e164
-from runtime.tenants.records import LANGUAGES
 
 __all__ = [
     "MAX_PENDING",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["LANGUAGES", "TEXTS", "negotiate", "texts"]
+from runtime.regions import LANGUAGES
 
-LANGUAGES: Final = ("fr-CA", "en-US")
+__all__ = ["TEXTS", "negotiate", "texts"]
+
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "fr-CA": {
@@ -642,6 +643,8 @@ def negotiate(query: str | None, accept_language: str | None, default: str = "fr
 
 
 def _check(catalogue: Mapping[str, Mapping[str, str]]) -> None:
+    if tuple(catalogue) != LANGUAGES:
+        raise RuntimeError(f"i18n languages {tuple(catalogue)} are not {LANGUAGES}")
     first, *others = catalogue.values()
     for other in others:
         if set(other) != set(first):

@@ -23,6 +23,7 @@ from piccolo.querystring import QueryString
 from runtime.alerts import SmsSender
 from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
+from runtime.calls.tables import bind_tables
 from runtime.email import Mail, Mailer, MailError
 from runtime.people.changes import ContactChanges
 from runtime.people.forward_test import (
@@ -46,8 +47,9 @@ from runtime.people.signups import SignupRequests
 from runtime.people.signups import valid_email as _email
 from runtime.people.sip import SipRotationError, SipRotator
 from runtime.people.tables import ForwardingTest, LoginLink, OnboardingStep, Person
+from runtime.regions import LANGUAGES, Language
 from runtime.settings import PeopleSettings
-from runtime.storage.bind import bind_table, bind_tables
+from runtime.storage.bind import bind_table
 from runtime.storage.migrations import MigrationSet, apply_migrations
 from runtime.storage.names import PLATFORM_SCHEMA, validate_slug
 from runtime.storage.postgres import LOCK_CLASS
@@ -55,8 +57,7 @@ from runtime.storage.tenant_store import TenantStore
 from runtime.telephony import paths
 from runtime.telephony.signatures import public_url as signed_url
 from runtime.telephony.twiml import secure_sip_uri
-from runtime.tenants import Language, Registry, TenantRecord, validate_e164
-from runtime.tenants.records import LANGUAGES
+from runtime.tenants import Registry, TenantRecord, validate_e164
 
 __all__ = [
     "PEOPLE_MIGRATIONS",

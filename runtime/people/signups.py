@@ -22,11 +22,10 @@ from typing import Any, Final
 from piccolo.engine.base import Engine
 
 from runtime.people.tables import SignupRequest
-from runtime.regions import REGIONS
+from runtime.regions import LANGUAGES, REGIONS
 from runtime.storage.bind import bind_table
 from runtime.storage.widths import width
 from runtime.tenants import validate_e164
-from runtime.tenants.records import LANGUAGES
 
 __all__ = ["MAX_PENDING", "Signup", "SignupRequests", "valid_email"]
 

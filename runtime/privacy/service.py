@@ -27,6 +27,7 @@ from piccolo.table import Table
 
 from runtime.billing.tables import BillingAccount, QuotaNotice, UsagePeriod
 from runtime.calls.preferences import CallerRule, QuietHoursRow
+from runtime.calls.tables import TenantTables, bind_tables
 from runtime.people.tables import (
     ContactChange,
     ErasureRequest,
@@ -36,7 +37,7 @@ from runtime.people.tables import (
     PrivacyAudit,
 )
 from runtime.settings import PrivacySettings
-from runtime.storage import TenantStore, TenantTables, bind_table, bind_tables, validate_slug
+from runtime.storage import TenantStore, bind_table, validate_slug
 from runtime.tenants import Registry, TenantRecord
 
 __all__ = [

@@ -1,13 +1,14 @@
 """Tenant data: the piccolo app ``storage`` and per-tenant storage chosen by the database URL.
 
 PostgreSQL keeps each tenant in schema ``tenant_<key>``; the embedded SQLite default keeps each in
-its own file. :func:`store_for_url` picks the backend; :func:`bind_tables` gives the runtime the
-tenant tables on one tenant's engine.
+its own file. :func:`store_for_url` picks the backend; :func:`bind_table` gives the runtime a
+table on one tenant's engine. The tables themselves belong to their domains
+(:mod:`runtime.calls.tables`, :mod:`runtime.tenants.schema_tables`); storage knows none of them.
 """
 
 from __future__ import annotations
 
-from runtime.storage.bind import TenantTables, bind_table, bind_tables
+from runtime.storage.bind import bind_table
 from runtime.storage.errors import InvalidSlug, MigrationError, StorageError, UnsupportedDatabaseURL
 from runtime.storage.migrations import (
     PLATFORM_MIGRATIONS,
@@ -33,12 +34,10 @@ __all__ = [
     "RawFetch",
     "StorageError",
     "TenantStore",
-    "TenantTables",
     "UnsupportedDatabaseURL",
     "applied_migrations",
     "apply_migrations",
     "bind_table",
-    "bind_tables",
     "check_widths",
     "data_key",
     "raw_fetch",

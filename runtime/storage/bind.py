@@ -1,10 +1,12 @@
-"""The tenant tables, bound to one tenant's engine, for the runtime's queries.
+"""A tenant's tables, bound to one tenant's engine, for the runtime's queries.
 
 piccolo binds a table class to one engine (``_meta.db``); a tenant's engine therefore needs its
 own copies of the classes::
 
-    tables = bind_tables(store.engine("acme"))
-    await tables.Call.insert(tables.Call(sid=sid, from_number=caller, to_number=called))
+    call = bind_table(Call, store.engine("acme"))
+    await call.insert(call(sid=sid, from_number=caller, to_number=called))
+
+(``runtime.calls.tables.bind_tables`` binds a tenant's whole set at once.)
 
 A copy must be cheap: thousands of tenants reach one process. piccolo's own way
 (``create_table_class``) costs milliseconds and ~20 KB per class and registers every class
@@ -18,52 +20,17 @@ are in :mod:`runtime.patches`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from piccolo.engine.base import Engine
 from piccolo.table import Table, create_table_class
 
 from runtime.patches import piccolo_meta_on, skip_piccolo_table_setup
-from runtime.storage import tables
 
-__all__ = ["TenantTables", "bind_table", "bind_tables"]
+__all__ = ["bind_table"]
 
 T = TypeVar("T", bound=Table)
-# Engines whose tables stay bound (a copy is rebuilt in microseconds after eviction).
-BOUND_CACHE = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class TenantTables:
-    """One tenant's tables (each a subclass of the declared table, bound to its engine)."""
-
-    Alert: type[tables.Alert]
-    Call: type[tables.Call]
-    Consent: type[tables.Consent]
-    Contact: type[tables.Contact]
-    InboundMessage: type[tables.InboundMessage]
-    Invitation: type[tables.Invitation]
-    Notice: type[tables.Notice]
-    Segment: type[tables.Segment]
-    VerdictEvent: type[tables.VerdictEvent]
-
-
-@lru_cache(maxsize=BOUND_CACHE)
-def bind_tables(engine: Engine[Any]) -> TenantTables:
-    """The tenant tables bound to ``engine`` (cached for the most recent engines)."""
-    return TenantTables(
-        Alert=bind_table(tables.Alert, engine),
-        Call=bind_table(tables.Call, engine),
-        Consent=bind_table(tables.Consent, engine),
-        Contact=bind_table(tables.Contact, engine),
-        InboundMessage=bind_table(tables.InboundMessage, engine),
-        Invitation=bind_table(tables.Invitation, engine),
-        Notice=bind_table(tables.Notice, engine),
-        Segment=bind_table(tables.Segment, engine),
-        VerdictEvent=bind_table(tables.VerdictEvent, engine),
-    )
 
 
 class _EngineType:

@@ -15,7 +15,12 @@ from piccolo.table import Table
 
 from runtime.storage.errors import StorageError
 
-__all__ = ["FieldTooLong", "check_widths", "width"]
+__all__ = ["E164_LENGTH", "SID_LENGTH", "FieldTooLong", "check_widths", "width"]
+
+# Widths shared by the tables of several domains: E.164 is at most 15 digits after the "+";
+# Twilio SIDs are two letters and 32 hex digits.
+E164_LENGTH = 16
+SID_LENGTH = 34
 
 
 class FieldTooLong(StorageError, ValueError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from runtime.tenants.crypto import KEY_ENV, TokenCipher, generate_key, key_from_env
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryError, RegistryKeyError
 from runtime.tenants.records import (
-    Language,
     TenantContact,
     TenantRecord,
     to_e164,
@@ -17,7 +16,6 @@ __all__ = [
     "KEY_ENV",
     "DuplicateTenant",
     "InvalidTenant",
-    "Language",
     "Registry",
     "RegistryError",
     "RegistryKeyError",

@@ -8,29 +8,22 @@ from typing import Final, Literal, get_args
 
 import phonenumbers
 
+from runtime.regions import LANGUAGES, Language
 from runtime.screening.risk import Sensitivity, parse_sensitivity
 from runtime.storage.errors import InvalidSlug
 from runtime.storage.names import validate_slug
-from runtime.storage.tables import Contact
 from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
+from runtime.tenants.schema_tables import Contact
 
-__all__ = [
-    "Language",
-    "TenantContact",
-    "TenantRecord",
-    "UsTexting",
-    "to_e164",
-    "validate_e164",
-]
+__all__ = ["TenantContact", "TenantRecord", "UsTexting", "to_e164", "validate_e164"]
 
-Language = Literal["fr-CA", "en-US"]
-LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 # Where the tenant's US texting registration stands (A2P 10DLC brand and campaign, or Toll-Free
 # Verification), as its stack last read it from Twilio: "" none declared (no US sender),
 # "pending" not approved yet (Twilio blocks its texts to US numbers: 30034 / 30032), "approved".
 UsTexting = Literal["", "pending", "approved"]
 US_TEXTING: Final[tuple[str, ...]] = get_args(UsTexting)
+
 _E164_MAX: Final = 16  # "+" and at most 15 digits (ITU-T E.164); phonenumbers reads up to 17
 
 

@@ -27,7 +27,7 @@ from runtime.email import MailError
 from runtime.people.changes import Op
 from runtime.people.forward_test import APP, END_TO_END, FORWARDING
 from runtime.people.forwarding import CARRIERS, codes_for
-from runtime.people.i18n import LANGUAGES, negotiate, texts
+from runtime.people.i18n import negotiate, texts
 from runtime.people.links import BadLink
 from runtime.people.onboarding import STEPS
 from runtime.people.service import (
@@ -38,7 +38,7 @@ from runtime.people.service import (
     UnknownTenant,
 )
 from runtime.people.sip import SipRotationError, qr_svg, sip_domain
-from runtime.regions import REGIONS
+from runtime.regions import LANGUAGES, REGIONS
 from runtime.tenants import InvalidTenant, to_e164
 from runtime.web.limits import client_source
 from runtime.web.state import runtime_of

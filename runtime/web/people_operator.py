@@ -19,8 +19,9 @@ from runtime.people.onboarding import BY_OPERATOR, OnboardingStatus, Step, StepO
 from runtime.people.service import ForwardingTestRecord, TestCallError, UnknownTenant
 from runtime.people.signups import valid_email
 from runtime.people.sip import SipRotationError, sip_domain
+from runtime.regions import Language
 from runtime.storage import InvalidSlug, validate_slug
-from runtime.tenants import InvalidTenant, Language
+from runtime.tenants import InvalidTenant
 from runtime.web.operator import operator_guard
 from runtime.web.pages import NO_STORE, people_of
 from runtime.web.state import runtime_of

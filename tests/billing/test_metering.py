@@ -8,8 +8,8 @@ from pathlib import Path
 
 from runtime.billing.metering import month_of, notices_due, usage_of
 from runtime.billing.plans import plan
+from runtime.calls.tables import bind_tables
 from runtime.storage import store_for_url
-from runtime.storage.bind import bind_tables
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -16,10 +16,10 @@ from procrastinate.periodic import PeriodicDeferrer
 from runtime.billing import Accounts
 from runtime.billing.jobs import METER, PURGE_KYC
 from runtime.billing.lifecycle import Phase
+from runtime.calls.tables import bind_tables
 from runtime.email import Mail
 from runtime.people.tables import Person
 from runtime.settings import BillingSettings, Settings
-from runtime.storage import bind_tables
 from runtime.storage.bind import bind_table
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord

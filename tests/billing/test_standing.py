@@ -13,9 +13,9 @@ import pytest
 from runtime.billing import Accounts
 from runtime.billing.lifecycle import Phase, Standing
 from runtime.billing.standings import Standings
+from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
 from runtime.settings import BillingSettings, Settings
-from runtime.storage import bind_tables
 from runtime.storage.bind import bind_table
 from runtime.tenants import TenantRecord
 from tests.billing.test_quotas import FakeMailer

@@ -92,3 +92,74 @@ def test_gives_up_after_the_last_attempt_with_a_clear_error() -> None:
     with pytest.raises(ProvisioningError, match="failed after 3 attempts"):
         call_twilio(action, what="x", backoff=Backoff(attempts=3), sleep=lambda _s: None)
     assert len(calls) == 3
+
+
+def test_a_failed_list_page_is_reported_with_twilios_code_message_and_hint() -> None:
+    class Page:
+        status_code = 404
+        text = '{"code": 20404, "message": "The requested resource was not found"}'
+
+    action, calls = _script(TwilioException("Unable to fetch page", Page()))
+    with pytest.raises(ProvisioningError) as raised:
+        call_twilio(action, what="listing numbers", sleep=lambda _s: None)
+    assert str(raised.value) == (
+        "listing numbers failed: Twilio error 20404 (HTTP 404): The requested resource was not "
+        "found. Twilio has no such resource: it was deleted outside Pulumi; run `pulumi refresh`."
+    )
+    assert raised.value.code == 20404
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("text", ["<html>Bad Request</html>", ""])
+def test_a_failed_page_without_twilios_json_keeps_the_sdks_message(text: str) -> None:
+    class Page:
+        status_code = 400
+
+    Page.text = text  # type: ignore[attr-defined]
+    action, _calls = _script(TwilioException("Unable to fetch page", Page()))
+    with pytest.raises(ProvisioningError) as raised:
+        call_twilio(action, what="listing", sleep=lambda _s: None)
+    message = str(raised.value)
+    assert message.startswith("listing failed: Twilio error None (HTTP 400): ")
+    assert "Unable to fetch page" in message
+    assert raised.value.code is None
+
+
+def test_an_sdk_error_without_a_response_is_not_retried() -> None:
+    action, calls = _script(TwilioException("no response at all"))
+    with pytest.raises(ProvisioningError, match=r"\(HTTP 0\): no response at all$"):
+        call_twilio(action, what="x", sleep=lambda _s: None)
+    assert len(calls) == 1
+
+
+def test_a_rest_error_without_a_hint_ends_with_twilios_message() -> None:
+    action, _calls = _script(_rest(400, 21211))
+    with pytest.raises(ProvisioningError) as raised:
+        call_twilio(action, what="texting", sleep=lambda _s: None)
+    assert str(raised.value) == "texting failed: Twilio error 21211 (HTTP 400): boom"
+
+
+def test_a_lookup_runs_only_before_a_retry_and_a_success_needs_none() -> None:
+    looked: list[int] = []
+
+    def lookup() -> str | None:
+        looked.append(1)
+        return None
+
+    action, calls = _script("first try")
+    assert call_twilio(action, what="x", lookup=lookup, sleep=lambda _s: None) == "first try"
+    assert (looked, len(calls)) == ([], 1)
+    action, calls = _script(_rest(500, 20500), _rest(500, 20500), "third")
+    assert call_twilio(action, what="x", lookup=lookup, sleep=lambda _s: None) == "third"
+    assert (len(looked), len(calls)) == (2, 3)
+
+
+def test_the_last_error_is_named_when_giving_up() -> None:
+    action, _calls = _script(_rest(429, 20429), requests.exceptions.ConnectionError("reset"))
+    with pytest.raises(ProvisioningError) as raised:
+        call_twilio(action, what="buying", backoff=Backoff(attempts=2), sleep=lambda _s: None)
+    assert str(raised.value) == (
+        "buying failed after 2 attempts (Twilio kept failing or throttling); last error: reset. "
+        "Run the update again later."
+    )
+    assert isinstance(raised.value.__cause__, requests.exceptions.ConnectionError)

@@ -19,12 +19,13 @@ import asyncpg
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
+from runtime.calls.tables import bind_tables
 from runtime.people.service import migrate_people
 from runtime.people.tables import ErasureRequest
 from runtime.privacy.jobs import ERASE, RETENTION
 from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
-from runtime.storage import bind_table, bind_tables, store_for_url
+from runtime.storage import bind_table, store_for_url
 from runtime.tenants import Registry, TenantRecord
 from runtime.web import pages
 from tests.people.conftest import Inbox, parts

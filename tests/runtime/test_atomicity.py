@@ -9,7 +9,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from runtime.storage import bind_tables, tenant_namespace
+from runtime.calls.tables import bind_tables
+from runtime.storage import tenant_namespace
 from runtime.storage.names import quote_ident
 from runtime.telephony import paths
 from tests.runtime.helpers import SCAM_LINES_FR, harness, make_settings, sid

@@ -28,7 +28,8 @@ from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
-from runtime.storage import bind_tables, store_for_url
+from runtime.calls.tables import bind_tables
+from runtime.storage import store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord

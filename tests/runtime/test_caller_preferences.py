@@ -21,8 +21,8 @@ from runtime.calls.preferences import (
     QuietHours,
     parse_quiet_hours,
 )
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
 from tests.runtime.helpers import (
     SCAM_LINES_FR,
     Harness,

@@ -12,8 +12,8 @@ import httpx
 
 from ethiq.runtime_cli import _logging
 from runtime.calls.preferences import ListKind
+from runtime.calls.tables import bind_tables
 from runtime.settings import ServerSettings, Settings
-from runtime.storage import bind_tables
 from runtime.telephony import paths
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
 from runtime.web.app import create_app

@@ -14,9 +14,10 @@ import pytest
 from runtime.alerts.messages import MAX_SEGMENTS, missed_call_body, sms_segments
 from runtime.alerts.notices import NoticePass
 from runtime.calls.preferences import QuietHours, parse_quiet_hours
+from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
 from runtime.settings import Settings
-from runtime.storage import bind_table, bind_tables
+from runtime.storage import bind_table
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord
 from tests.runtime.helpers import SCAM_LINES_FR, Harness, harness, unique_caller

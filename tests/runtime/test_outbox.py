@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from runtime.alerts import SendError
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
 from runtime.telephony import paths
 from runtime.tenants import TenantContact, TenantRecord
 from tests.runtime.helpers import (

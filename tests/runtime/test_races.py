@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from runtime.calls.records import record_assessment, transaction
+from runtime.calls.tables import TenantTables, bind_tables
 from runtime.screening.engine import Assessment
 from runtime.settings import Settings
-from runtime.storage import TenantTables, bind_tables
 from tests.runtime.helpers import harness
 from tests.runtime.test_transcription import consent_all
 

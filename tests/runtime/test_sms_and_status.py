@@ -10,9 +10,8 @@ import pytest
 from runtime.alerts import keyword_kind
 from runtime.alerts.keywords import ADVANCED_OPT_OUT
 from runtime.alerts.messages import sms_segments
+from runtime.calls.tables import ConsentKind, bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
-from runtime.storage.tables import ConsentKind
 from runtime.telephony import paths
 from tests.runtime.helpers import harness, make_tenant, parse_twiml, sid, unique_caller
 

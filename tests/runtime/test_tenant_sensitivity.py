@@ -8,8 +8,8 @@ from typing import Any
 
 from infra.providers.database import RegistrationProvider
 from infra.tenant_config import TenantConfig, validate_tenant
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
 from runtime.tenants import TenantRecord
 from tests.runtime.helpers import REGISTRY_KEY, SCAM_LINES_FR, Harness, harness, make_tenant
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord
 from tests.runtime.helpers import PUBLIC, SCAM_LINES_FR, Harness, harness, sid

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from runtime.calls.records import _SEGMENT_READ_SQL, read_for_segment
-from runtime.storage import bind_tables
+from runtime.calls.tables import bind_tables
 from tests.runtime.helpers import Harness, harness, make_settings
 from tests.servers import Server
 

@@ -6,8 +6,8 @@ import asyncio
 import logging
 from typing import Any
 
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables
 from runtime.telephony import paths
 from tests.runtime.helpers import (
     OPERATOR,

@@ -8,15 +8,17 @@ import asyncio
 import pytest
 
 from infra.tenant_config import CONTACT_NAME_MAX, ConfigError, validate_tenant
+from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
-from runtime.storage import bind_tables, tables, width
+from runtime.storage import width
 from runtime.telephony import paths
 from runtime.tenants import InvalidTenant, TenantContact
+from runtime.tenants.schema_tables import Contact
 from tests.runtime.helpers import harness, make_tenant, sid, unique_caller
 
 
 def test_the_config_limit_is_the_column_width() -> None:
-    assert width(tables.Contact, "name") == CONTACT_NAME_MAX
+    assert width(Contact, "name") == CONTACT_NAME_MAX
 
 
 def test_a_contact_name_too_long_is_refused_by_the_config_and_the_registry() -> None:

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from runtime.storage import bind_tables, store_for_url
+from runtime.calls.tables import bind_tables
+from runtime.storage import store_for_url
 from runtime.tenants import TenantRecord
 from runtime.web.state import Runtime
 from tests.runtime.helpers import PUBLIC, REGISTRY_KEY, SCAM_LINES_FR, harness, make_settings

@@ -19,6 +19,7 @@ from runtime.screening.learned import (
     RECENT_SEGMENTS,
     LinearModel,
     NgramState,
+    _bucket,
     default_model,
     hashed_grams,
 )
@@ -199,3 +200,30 @@ def test_metadata_reaches_the_model() -> None:
     meta = CallMeta(from_="+15145550123", stir_verstat="TN-Validation-Failed")
     assert {s.key for s in metadata_signals(meta)} == {"stir_failed"}
     assert ScreeningSession(meta, "en-US").features()["meta:stir_failed"] == 1.0
+
+
+def test_the_committed_model_file_is_what_the_trainer_writes() -> None:
+    """Rounding, order and layout of ``to_json`` are the committed file's: a retrain that
+    changes nothing leaves ``git diff`` empty."""
+    model = default_model()
+    assert model is not None
+    assert MODEL_FILE.read_text().rstrip("\n") == model.to_json()
+
+
+def test_a_bigram_spans_segments_and_a_number_is_one_token() -> None:
+    """A segment's first word pairs with the previous segment's last (a full stop ends the
+    pair); an n-gram counts once per call, its weight in the recent sums of each segment."""
+    grams = {b: i for i, b in enumerate(hashed_grams(["gift", "card", ".", "buy"]))}
+    assert len(grams) == 4  # gift, gift card, card, buy: no "card buy" across the full stop
+    pair, number_pair = _bucket("card 0"), _bucket("the card")
+    state = NgramState({pair: 2.0, number_pair: -1.0, _bucket("card"): 0.5})
+    state.add(["the", "card", "."])
+    state.add(["card"])  # not after "." : the previous segment's last word is "card"
+    state.add(["1234", "."])
+    assert state.previous == "0"  # a number ends the segment: its bigrams generalise
+    state.add(["card", "."])
+    assert state.previous == "card"
+    state.add(["4321"])
+    assert (state.positive, state.negative) == (2.5, 1.0)  # each n-gram once
+    assert state.recent[-1] == (2.0, 0.0)  # "card 0" again in this segment
+    assert list(state.recent)[:2] == [(0.5, 1.0), (0.5, 0.0)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.screening.engine import WINDOW_CHARS, ScreeningSession
-from runtime.screening.model import CallMeta, Segment
+from runtime.screening.engine import WINDOW_CHARS, ScreeningSession, score_call
+from runtime.screening.model import CallMeta, CallRecord, Segment
 from runtime.screening.risk import Thresholds, parse_sensitivity, thresholds_for
 
 UNKNOWN = CallMeta(from_="+14505550100", to="+14385550100", forwarded_from="+15145559876")
@@ -156,9 +156,47 @@ def test_bad_sensitivity_is_rejected(value: str) -> None:
         parse_sensitivity(value)
 
 
+@pytest.mark.parametrize(
+    ("value", "parsed"), [("0", 0.0), ("1", 1.0), ("0.5", 0.5), ("high", "high")]
+)
+def test_sensitivity_bounds_are_included(value: str, parsed: float | str) -> None:
+    assert parse_sensitivity(value) == parsed
+
+
 def test_state_stays_bounded_on_long_calls() -> None:
     session = ScreeningSession(UNKNOWN, "en-CA")
     for i in range(2000):
         session.feed(caller(3.0 * i, "we talked about the weather and the hockey game again"))
     assert len(session._tail) <= WINDOW_CHARS
     assert session.assessment.verdict == "legit"
+
+
+def test_scoring_a_recorded_call_replays_it_through_the_live_path() -> None:
+    record = CallRecord(id="bank-1", lang="en-CA", call=UNKNOWN, segments=BANK_SCAM)
+    session = ScreeningSession(UNKNOWN, "en-CA", "high")
+    for segment in BANK_SCAM:
+        session.feed(segment)
+    line = score_call(record, "high")
+    assert line.id == "bank-1"
+    assert line.risk == round(session.assessment.risk, 3)
+    assert (line.verdict, line.detected_at) == ("scam", session.assessment.detected_at)
+    assert line.reasons == list(session.assessment.reasons)
+    assert line.reasons
+    assert score_call(record).verdict == "scam"
+    legit = score_call(CallRecord(id="x", lang="en-CA", call=UNKNOWN, segments=BANK_SCAM[:1]))
+    assert (legit.verdict, legit.detected_at) == ("legit", None)
+
+
+def test_the_callers_own_number_read_out_is_no_callback_cue() -> None:
+    said = "Call us back at 450 555 0100 to confirm."  # the caller's own number (UNKNOWN)
+    own = ScreeningSession(UNKNOWN, "en-CA", model=None)
+    own.feed(caller(1.0, said))
+    other = ScreeningSession(UNKNOWN, "en-CA", model=None)
+    other.feed(caller(1.0, said.replace("450 555 0100", "514 555 0199")))
+    assert other.assessment.risk > own.assessment.risk
+    with_one = ScreeningSession(UNKNOWN, "en-CA", model=None)
+    with_one.feed(caller(1.0, said.replace("450 555 0100", "1 450 555 0100")))
+    assert with_one.assessment.risk == own.assessment.risk  # the country code is no difference
+    hidden = ScreeningSession(CallMeta(from_=None), "en-CA", model=None)
+    hidden.feed(caller(1.0, said))
+    assert hidden.assessment.risk == other.assessment.risk  # no caller number: nothing to match

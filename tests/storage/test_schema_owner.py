@@ -11,10 +11,11 @@ import pytest
 
 from infra.providers.database import TenantSchemaProvider
 from infra.providers.retry import ProvisioningError
-from runtime.storage import TENANT_MIGRATIONS, bind_tables, store_for_url
+from runtime.calls.tables import bind_tables
+from runtime.storage import TENANT_MIGRATIONS, store_for_url
 from runtime.storage.bind import bind_table
-from runtime.storage.tables import Owner
 from runtime.tenants.crypto import generate_key
+from runtime.tenants.schema_tables import Owner
 
 OLD, NEW = "AC" + "a" * 32, "AC" + "b" * 32
 

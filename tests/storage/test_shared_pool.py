@@ -9,7 +9,8 @@ import asyncpg
 import pytest
 from piccolo.querystring import QueryString
 
-from runtime.storage import bind_tables, store_for_url
+from runtime.calls.tables import bind_tables
+from runtime.storage import store_for_url
 from tests.servers import Server
 from tests.storage.conftest import unique_slug
 

@@ -16,16 +16,15 @@ from piccolo.table import create_table_class
 
 from ethiq.piccolo import conf as piccolo_conf
 from ethiq.piccolo.storage import APP_CONFIG
+from runtime.calls.tables import Segment, bind_tables
 from runtime.storage import (
     TENANT_MIGRATIONS,
     InvalidSlug,
     TenantStore,
     UnsupportedDatabaseURL,
     bind_table,
-    bind_tables,
     sqlite_path,
     store_for_url,
-    tables,
     tenant_namespace,
 )
 from runtime.storage.names import quote_ident
@@ -249,7 +248,7 @@ def test_one_segment_per_sequence_and_one_alert_per_contact(database_url: str, s
         contact = t.Contact(number="+15145550111", name="Lise")
         await contact.save()
 
-        def segment(track: str, sequence: int) -> tables.Segment:
+        def segment(track: str, sequence: int) -> Segment:
             return t.Segment(call=call.id, track=track, sequence=sequence, text="allo")
 
         await t.Segment.insert(segment("inbound_track", 1), segment("outbound_track", 1))

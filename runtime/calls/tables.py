@@ -1,9 +1,18 @@
-"""A tenant's data: its calls, what was said, what we judged, whom we alerted.
+"""A tenant's call data: its calls, what was said, what we judged, and the texts they lead to.
+
+These are tables of each tenant's own schema or file (piccolo app ``storage``). The call path
+owns them: it writes the call, its segments and verdict timeline, and, in the verdict's own
+transaction, the alerts of an escalation (reading the contacts' consent to choose whom) and the
+missed-call notice. The SMS outboxes (alerts, invitations, notices), the consent replies and the
+inbound messages are therefore declared here, below the alerts domain that sends and updates
+them (:mod:`runtime.alerts`), which may import the calls domain but not the reverse (the layers
+in ``pyproject.toml``; ``docs/architecture.md``, *Layout*). The tenant's own tables (contacts,
+the schema's owner) are :mod:`runtime.tenants.schema_tables`.
 
 The tables carry no ``schema=`` and no ``db=``: where they live is decided by the engine they run
 on (a ``tenant_<slug>`` schema through ``search_path``, or the tenant's own SQLite file), see
-:mod:`runtime.storage.tenant_store`. :func:`runtime.storage.bind.bind_tables` gives the runtime
-copies bound to one tenant's engine.
+:mod:`runtime.storage.tenant_store`. :func:`bind_tables` gives the runtime copies bound to one
+tenant's engine.
 
 Two keys span several columns: one segment per (call, track, sequence) and one alert per (call,
 contact). They are unique indexes created by a hand-written migration, not piccolo ``Unique``
@@ -14,7 +23,10 @@ not by a CHECK constraint.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
 from piccolo.columns import (
     JSON,
@@ -29,7 +41,12 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.engine.base import Engine
 from piccolo.table import Table
+
+from runtime.storage.bind import bind_table
+from runtime.storage.widths import SID_LENGTH
+from runtime.tenants.schema_tables import Contact
 
 __all__ = [
     "Alert",
@@ -37,20 +54,19 @@ __all__ = [
     "Call",
     "Consent",
     "ConsentKind",
-    "Contact",
     "InboundMessage",
     "Invitation",
     "InvitationStatus",
     "Notice",
     "NoticeStatus",
-    "Owner",
     "Segment",
+    "TenantTables",
     "VerdictEvent",
+    "bind_tables",
 ]
 
-# E.164 is at most 15 digits after the "+"; Twilio SIDs are two letters and 32 hex digits.
-E164_LENGTH = 16
-SID_LENGTH = 34
+# Engines whose tables stay bound (a copy is rebuilt in microseconds after eviction).
+BOUND_CACHE = 1024
 
 
 class AlertStatus(StrEnum):
@@ -103,16 +119,6 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
     OPTED_OUT = "opted_out"
     SKIPPED = "skipped"
-
-
-class Contact(Table, tablename="contact"):
-    """An emergency contact of the protected person."""
-
-    id = Serial(primary_key=True)
-    number = Varchar(length=E164_LENGTH, unique=True)
-    name = Varchar(length=100)
-    language = Varchar(length=5, default="fr-CA")
-    priority = SmallInt(default=0)
 
 
 class Call(Table, tablename="call"):
@@ -241,11 +247,32 @@ class Notice(Table, tablename="person_notice"):
     updated_at = Timestamptz()
 
 
-class Owner(Table, tablename="tenant_owner"):
-    """The subaccount whose tenant this data belongs to, written by the stack that created the
-    schema and checked by every later one: a removed tenant's retained data is never handed to
-    a new tenant of the same name (``infra.providers.database.TenantSchemaProvider``)."""
+@dataclass(frozen=True, slots=True)
+class TenantTables:
+    """One tenant's tables (each a subclass of the declared table, bound to its engine)."""
 
-    id = Serial(primary_key=True)
-    subaccount_sid = Varchar(length=SID_LENGTH, unique=True)
-    claimed_at = Timestamptz()
+    Alert: type[Alert]
+    Call: type[Call]
+    Consent: type[Consent]
+    Contact: type[Contact]
+    InboundMessage: type[InboundMessage]
+    Invitation: type[Invitation]
+    Notice: type[Notice]
+    Segment: type[Segment]
+    VerdictEvent: type[VerdictEvent]
+
+
+@lru_cache(maxsize=BOUND_CACHE)
+def bind_tables(engine: Engine[Any]) -> TenantTables:
+    """The tenant tables bound to ``engine`` (cached for the most recent engines)."""
+    return TenantTables(
+        Alert=bind_table(Alert, engine),
+        Call=bind_table(Call, engine),
+        Consent=bind_table(Consent, engine),
+        Contact=bind_table(Contact, engine),
+        InboundMessage=bind_table(InboundMessage, engine),
+        Invitation=bind_table(Invitation, engine),
+        Notice=bind_table(Notice, engine),
+        Segment=bind_table(Segment, engine),
+        VerdictEvent=bind_table(VerdictEvent, engine),
+    )
