@@ -135,7 +135,7 @@ def changes(
     from infra.stack_files import read_stack_values, stack_file
     from runtime.billing import Accounts
     from runtime.billing.desired import proposals
-    from runtime.privacy.service import erasures_asked
+    from runtime.privacy.asked import erasures_asked
     from runtime.settings import Settings, SettingsError
     from runtime.storage import store_for_url
 

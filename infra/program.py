@@ -117,7 +117,7 @@ def _release_refusal(stack: str) -> str | None:
         return None
     # The data layer, only for a release: every other run of the program stays without it.
     from runtime.billing.desired import read_release_refusal  # noqa: PLC0415
-    from runtime.privacy.service import erasure_asked  # noqa: PLC0415
+    from runtime.privacy.asked import erasure_asked  # noqa: PLC0415
     from runtime.settings import Settings  # noqa: PLC0415
 
     try:

@@ -1,6 +1,7 @@
-"""Piccolo app ``people``: people, onboarding steps, magic links and the person's call
-preferences (tables of :mod:`runtime.calls.preferences`, which the call path reads), all in the
-platform database."""
+"""Piccolo app ``people``: people, onboarding steps, magic links, the person's call preferences
+(tables of :mod:`runtime.calls.preferences`, which the call path reads) and their privacy
+requests and audit (tables of :mod:`runtime.privacy.tables`, which the tenant program reads), all
+in the platform database."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.people.service import PEOPLE_MIGRATIONS
 from runtime.people.tables import (
     ContactChange,
-    ErasureRequest,
     ForwardingTest,
     LoginLink,
     OnboardingStep,
     Person,
-    PrivacyAudit,
     SignupRequest,
 )
+from runtime.privacy.tables import ErasureRequest, PrivacyAudit
 
 __all__ = ["APP_CONFIG"]
 

@@ -47,7 +47,7 @@ def _governed(account: Account | None) -> bool:
 
 # When the person of a tenant asked for the erasure its latest done erasure request carried
 # out (``None``: none). The requests belong to the people's app, so the caller's layer reads
-# them: ``runtime.privacy.service.erasure_asked``.
+# them: ``runtime.privacy.asked.erasure_asked``.
 ErasedAt = Callable[[TenantStore, str], Awaitable[datetime | None]]
 
 

@@ -7,17 +7,15 @@ forwarding test calls.
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Text, Timestamptz, Varchar
+from piccolo.columns import Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 __all__ = [
     "ContactChange",
-    "ErasureRequest",
     "ForwardingTest",
     "LoginLink",
     "OnboardingStep",
     "Person",
-    "PrivacyAudit",
     "SignupRequest",
 ]
 
@@ -112,28 +110,3 @@ class SignupRequest(Table, tablename="signup_request"):
     done_at = Timestamptz(null=True, default=None)
     tenant = Varchar(length=63, default="")  # the stack written for it, if committed
     commit = Varchar(length=40, default="")  # the commit that added the stack file
-
-
-class ErasureRequest(Table, tablename="erasure_request"):
-    """A person's request to erase their tenant's history (:mod:`runtime.privacy.erasure`):
-    ``pending`` until a job ran it, ``waiting`` while the stack still declares contacts (their
-    removal is a stack change; they are erased once it is applied), then ``done``. At most
-    one open per tenant: a second request joins it."""
-
-    slug = Varchar(length=63, index=True)
-    state = Varchar(length=12, default="pending")
-    requested_by = Varchar(length=64)  # who asked: "person", an operator's name; no address
-    requested_at = Timestamptz()
-    done_at = Timestamptz(null=True, default=None)
-    erased = JSON(default={})  # table -> rows erased so far, over every run
-
-
-class PrivacyAudit(Table, tablename="privacy_audit"):
-    """What was done with a tenant's personal data, by whom and when: an export, an erasure's
-    run, a retention purge. Counts only: never a name, number, address or transcript."""
-
-    slug = Varchar(length=63, index=True)
-    action = Varchar(length=16)  # export | erase_request | erase | retention
-    actor = Varchar(length=64)  # person | worker | an operator's name
-    at = Timestamptz(index=True)
-    counts = JSON(default={})  # table -> rows (exported, erased, emptied)

@@ -28,14 +28,8 @@ from piccolo.table import Table
 from runtime.billing.tables import BillingAccount, QuotaNotice, UsagePeriod
 from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.calls.tables import TenantTables, bind_tables
-from runtime.people.tables import (
-    ContactChange,
-    ErasureRequest,
-    ForwardingTest,
-    OnboardingStep,
-    Person,
-    PrivacyAudit,
-)
+from runtime.people.tables import ContactChange, ForwardingTest, OnboardingStep, Person
+from runtime.privacy.tables import ErasureRequest, PrivacyAudit
 from runtime.settings import PrivacySettings
 from runtime.storage import TenantStore, bind_table, validate_slug
 from runtime.tenants import Registry, TenantRecord
@@ -46,8 +40,6 @@ __all__ = [
     "ErasureResult",
     "Privacy",
     "RetentionResult",
-    "erasure_asked",
-    "erasures_asked",
 ]
 
 logger = logging.getLogger(__name__)
@@ -379,28 +371,6 @@ class Privacy:
         if tenant is None:
             raise LookupError(f"no tenant {slug!r}")
         return tenant
-
-
-async def erasures_asked(storage: TenantStore, tenant: str | None = None) -> dict[str, datetime]:
-    """Per tenant, when its person asked for the erasure its latest done request carried out
-    (a tenant with none is absent; no erasure table yet: none). What the early release of a
-    canceled subscription's number reads (:mod:`runtime.billing.lifecycle`)."""
-    r = bind_table(ErasureRequest, storage.platform_engine())
-    if not await r.table_exists():
-        return {}
-    query = r.select(r.slug, r.requested_at).where(r.state == "done")
-    if tenant is not None:
-        query = query.where(r.slug == validate_slug(tenant))
-    found: dict[str, datetime] = {}
-    for row in await query:
-        at = _aware(row["requested_at"])
-        found[row["slug"]] = max(found.get(row["slug"], at), at)
-    return found
-
-
-async def erasure_asked(storage: TenantStore, tenant: str) -> datetime | None:
-    """:func:`erasures_asked` of one tenant (a :data:`runtime.billing.desired.ErasedAt`)."""
-    return (await erasures_asked(storage, tenant)).get(tenant)
 
 
 async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, int]:

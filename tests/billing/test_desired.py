@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ethiq.cli import app
 from runtime.billing import Accounts
 from runtime.billing.tables import BillingAccount, StripeEvent
-from runtime.people.tables import ErasureRequest
+from runtime.privacy.tables import ErasureRequest
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
 

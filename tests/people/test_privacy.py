@@ -21,9 +21,9 @@ from procrastinate.periodic import PeriodicDeferrer
 
 from runtime.calls.tables import bind_tables
 from runtime.people.service import migrate_people
-from runtime.people.tables import ErasureRequest
 from runtime.privacy.jobs import ERASE, RETENTION
 from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy
+from runtime.privacy.tables import ErasureRequest
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
 from runtime.storage import bind_table, store_for_url
 from runtime.tenants import Registry, TenantRecord

@@ -183,7 +183,10 @@ def test_scoring_a_recorded_call_replays_it_through_the_live_path() -> None:
     assert line.reasons == list(session.assessment.reasons)
     assert line.reasons
     assert score_call(record).verdict == "scam"
-    legit = score_call(CallRecord(id="x", lang="en-CA", call=UNKNOWN, segments=BANK_SCAM[:1]))
+    # A call that says nothing risky is legit, with no detection time. (The bank scam's opening
+    # line alone, a fraud department calling, is already suspicious for the refitted model.)
+    pharmacy = [caller(1.0, "Hi, it's the pharmacy, your prescription is ready for pick-up.")]
+    legit = score_call(CallRecord(id="x", lang="en-CA", call=UNKNOWN, segments=pharmacy))
     assert (legit.verdict, legit.detected_at) == ("legit", None)
 
 
