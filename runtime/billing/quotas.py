@@ -40,6 +40,7 @@ from runtime.alerts.delivery import LeasedDelivery
 from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
+from runtime.billing.desired import ErasedAt
 from runtime.billing.lifecycle import Standing, standing
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
@@ -246,8 +247,10 @@ class Quotas:
         grace: timedelta = timedelta(days=14),
         retention: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        erased_at: ErasedAt | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        self._erased_at = erased_at
         self._grace = grace
         self._retention = retention
         self._storage = storage
@@ -422,12 +425,18 @@ class Quotas:
             n = self._notices
             row = await n.select(n.status).where(n.key == f"{slug}:{day}:{PAYMENT}:0").first()
             notified = row is not None and row["status"] in _TOLD
+        # A canceled account's number is released at once after its person's erasure (read
+        # through the caller's layer: the requests are the people's, see ErasedAt).
+        erased = None
+        if account.canceled_at is not None and self._erased_at is not None:
+            erased = await self._erased_at(self._storage, slug)
         return standing(
             account,
             now or self._clock(),
             grace=self._grace,
             retention=self._retention,
             notified=notified,
+            erased_at=erased,
         )
 
     async def overview(self, slug: str, now: datetime | None = None) -> Overview | None:
@@ -452,7 +461,8 @@ class Quotas:
 
     async def overviews(self, slugs: list[str], now: datetime | None = None) -> list[Overview]:
         """The operator page: every listed tenant's month as the last metering run recorded it
-        (``usage_period``) and its standing, in three queries whatever the number of tenants."""
+        (``usage_period``) and its standing, in three queries whatever the number of tenants
+        (and one per canceled account: its person's erasure may end the keeping early)."""
         now = now or self._clock()
         if not slugs or not await self._accounts.exist():
             return []
@@ -476,8 +486,16 @@ class Quotas:
             if account.past_due_since is not None:
                 day = account.past_due_since.astimezone(UTC).date().isoformat()
                 notified = f"{account.tenant}:{day}:{PAYMENT}:0" in told
+            erased = None
+            if account.canceled_at is not None and self._erased_at is not None:
+                erased = await self._erased_at(self._storage, account.tenant)
             where = standing(
-                account, now, grace=self._grace, retention=self._retention, notified=notified
+                account,
+                now,
+                grace=self._grace,
+                retention=self._retention,
+                notified=notified,
+                erased_at=erased,
             )
             found.append(
                 Overview(

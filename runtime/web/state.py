@@ -34,7 +34,7 @@ from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
 from runtime.people.tables import Person
 from runtime.privacy.jobs import PrivacyJobs
-from runtime.privacy.service import Privacy
+from runtime.privacy.service import Privacy, erasure_asked
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url
@@ -215,6 +215,7 @@ class Runtime:
             billing=gateway,
             grace=timedelta(days=billing.payment_grace_days),
             retention=timedelta(days=billing.number_retention_days),
+            erased_at=erasure_asked,
         )
         standings = Standings(quotas.standing, billing.standing_cache_s)
         outbox.alerts_on = standings.alerts_on

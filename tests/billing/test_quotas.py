@@ -18,7 +18,7 @@ from runtime.billing.jobs import METER, PURGE_KYC
 from runtime.billing.lifecycle import Phase
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail
-from runtime.people.tables import Person
+from runtime.people.tables import ErasureRequest, Person
 from runtime.settings import BillingSettings, Settings
 from runtime.storage.bind import bind_table
 from runtime.telephony import paths
@@ -293,5 +293,32 @@ def test_a_failed_payment_is_told_first_and_alerts_are_suspended_only_after(
             assert gone is not None
             assert (kept.phase, kept.keep_number) == (Phase.RETAINED, True)
             assert (gone.phase, gone.keep_number) == (Phase.RELEASE_DUE, False)
+            # The person asked for erasure after canceling, and it was done: the release is
+            # due at once, on the pages too (they read this standing).
+            erasures = bind_table(ErasureRequest, h.runtime.storage.platform_engine())
+            asked = again + timedelta(days=1)
+            await erasures.insert(
+                erasures(
+                    slug=tenant.slug,
+                    state="pending",
+                    requested_by="person",
+                    requested_at=asked,
+                )
+            )
+            pending = await quotas.standing(tenant.slug, again + timedelta(days=2))
+            assert pending is not None
+            assert pending.phase is Phase.RETAINED  # not done yet
+            await erasures.update({erasures.state: "done", erasures.done_at: asked}).where(
+                erasures.slug == tenant.slug
+            )
+            early = await quotas.standing(tenant.slug, again + timedelta(days=2))
+            assert early is not None
+            assert (early.phase, early.keep_number, early.until) == (
+                Phase.RELEASE_DUE,
+                False,
+                None,
+            )
+            [shown] = await quotas.overviews([tenant.slug], again + timedelta(days=2))
+            assert shown.standing.phase is Phase.RELEASE_DUE  # the operator page's row
 
     asyncio.run(scenario())
