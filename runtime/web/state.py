@@ -33,8 +33,9 @@ from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
 from runtime.people.reach import person_recipient
 from runtime.people.tables import Person
+from runtime.privacy.asked import erasure_asked
 from runtime.privacy.jobs import PrivacyJobs
-from runtime.privacy.service import Privacy, erasure_asked
+from runtime.privacy.service import Privacy
 from runtime.routing import TenantDirectory
 from runtime.settings import Settings
 from runtime.storage import PoolLimits, TenantStore, store_for_url

@@ -18,7 +18,8 @@ from runtime.billing.jobs import METER, PURGE_KYC
 from runtime.billing.lifecycle import Phase
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail
-from runtime.people.tables import ErasureRequest, Person
+from runtime.people.tables import Person
+from runtime.privacy.tables import ErasureRequest
 from runtime.settings import BillingSettings, Settings
 from runtime.storage.bind import bind_table
 from runtime.telephony import paths
