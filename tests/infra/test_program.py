@@ -27,6 +27,7 @@ from runtime.billing.tables import BillingAccount, StripeEvent
 from runtime.privacy.tables import ErasureRequest
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
+from tests.sandbox.test_registration_provider import BUSINESS
 
 SUB_SID = "AC" + "1" * 32
 RUNTIME = "https://runtime.ethiq.example"
@@ -529,20 +530,7 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
     assert monitor.registered != []
 
 
-US_TEXTING = {
-    "name": "Ethiq Inc.",
-    "type": "Corporation",
-    "industry": "TECHNOLOGY",
-    "website": "https://ethiq.example",
-    "email": "compliance@ethiq.example",
-    "contact": {
-        "firstName": "Ada",
-        "lastName": "Tremblay",
-        "email": "ada@ethiq.example",
-        "phone": "+12125550100",
-        "title": "CEO",
-    },
-}
+US_TEXTING = BUSINESS  # the brand's declaration, as the provider's tests make it
 US_IDENTITY = '{"ein": "12-3456789", "address": {"street": "1 Main St", "city": "Albany", ' + (
     '"region": "NY", "postalCode": "12207"}}'
 )

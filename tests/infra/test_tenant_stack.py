@@ -22,6 +22,7 @@ from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
 from runtime.tenants import Registry, generate_key
+from tests.sandbox.test_registration_provider import BUSINESS
 from tests.servers import Server
 
 ROOT = Path(__file__).parents[2]
@@ -213,20 +214,7 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
 
 
 EIN = "12-3456789"
-US_TEXTING = {
-    "name": "Ethiq Inc.",
-    "type": "Corporation",
-    "industry": "TECHNOLOGY",
-    "website": "https://ethiq.example",
-    "email": "compliance@ethiq.example",
-    "contact": {
-        "firstName": "Ada",
-        "lastName": "Tremblay",
-        "email": "ada@ethiq.example",
-        "phone": "+12125550100",
-        "title": "CEO",
-    },
-}
+US_TEXTING = BUSINESS  # the brand's declaration, as the provider's tests make it
 US_IDENTITY = {
     "ein": EIN,
     "address": {"street": "1 Main St", "city": "Albany", "region": "NY", "postalCode": "12207"},

@@ -8,6 +8,7 @@ import pytest
 
 from infra.tenant_config import ConfigError, validate_tenant
 from policies.rules import canadian_a2p_filtering, unregistered_us_a2p
+from tests.sandbox.test_registration_provider import BUSINESS
 
 CAMPAIGN = "QE" + "0123456789abcdef" * 2
 US: dict[str, Any] = {
@@ -76,20 +77,7 @@ def test_a_toll_free_sender_is_the_alternative_for_both_countries() -> None:
 
 def test_a_us_tenant_declaring_its_business_passes_and_needs_no_campaign_sid() -> None:
     """``ethiq:usTexting``: the stack registers the brand and campaign itself."""
-    business = {
-        "name": "Ethiq Inc.",
-        "type": "Corporation",
-        "industry": "TECHNOLOGY",
-        "website": "https://ethiq.example",
-        "email": "compliance@ethiq.example",
-        "contact": {
-            "firstName": "Ada",
-            "lastName": "Tremblay",
-            "email": "ada@ethiq.example",
-            "phone": "+12125550100",
-            "title": "CEO",
-        },
-    }
+    business = BUSINESS
     assert unregistered_us_a2p("acme", {**US, "usTexting": business}) == []
     assert "ethiq:usTexting" in unregistered_us_a2p("acme", US)[0]
     config = validate_tenant("acme", {**US, "usTexting": business})
