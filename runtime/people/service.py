@@ -351,10 +351,12 @@ class People:
             to, twiml = person.own_number, words(person.language)
         else:
             raise ValueError(f"unknown kind of test call {kind!r}")
-        return await self._start_test(slug, kind, to, twiml)
+        return await self._start_test(tenant, kind, to, twiml)
 
-    async def _start_test(self, slug: str, kind: str, to: str, twiml: str) -> ForwardingTestRecord:
-        tenant = await self._tenant(slug)
+    async def _start_test(
+        self, tenant: TenantRecord, kind: str, to: str, twiml: str
+    ) -> ForwardingTestRecord:
+        slug = tenant.slug
         if self._caller is None:
             raise TestCallError("no way to place calls is configured")
         # Recorded before the call is placed: it may come back before Twilio's answer does.
