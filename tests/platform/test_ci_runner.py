@@ -6,6 +6,7 @@ cannot skip the required check. Plain checks of the files that say so (the runne
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,37 @@ def test_the_boot_script_installs_what_setup_would_need_root_for() -> None:
     assert "sudo -u runner ./config.sh" in script  # the service runs as an unprivileged user
 
 
+def _expanded(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The job's steps with each local composite action (``uses: ./...``) replaced by its own."""
+    out: list[dict[str, Any]] = []
+    for step in steps:
+        local = step.get("uses", "")
+        if local.startswith("./"):
+            action = _workflow(ROOT / local / "action.yml")
+            assert action["runs"]["using"] == "composite", local
+            out += _expanded(action["runs"]["steps"])
+        else:
+            out.append(step)
+    return out
+
+
+def _stamped_inputs() -> set[str]:
+    """Every file ``tools/setup.sh`` and the engine build stamp: a change to one rebuilds .venv."""
+    setup = (ROOT / "tools" / "setup.sh").read_text()
+    named = {path for args in re.findall(r"stamp_of ([^)]+)\)", setup) for path in args.split()}
+    engine = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tools" / "engine").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    return named | engine
+
+
 @pytest.mark.parametrize(("workflow", "job_name", "job"), _self_hosted_jobs())
 def test_self_hosted_jobs_pin_go_and_cache_the_environment(
     workflow: str, job_name: str, job: dict[str, Any]
 ) -> None:
-    steps = job["steps"]
+    steps = _expanded(job["steps"])
     uses = [step.get("uses", "") for step in steps]
     setup = next(i for i, step in enumerate(steps) if step.get("run") == "make setup")
     go = next(i for i, u in enumerate(uses) if u.startswith("actions/setup-go@"))
@@ -57,10 +84,25 @@ def test_self_hosted_jobs_pin_go_and_cache_the_environment(
     assert cache < setup, f"{workflow}:{job_name} restores .venv after make setup"
     assert steps[go]["with"]["go-version-file"] == "tools/engine/go.mod"
     assert steps[cache]["with"]["path"] == ".venv"
+    # The key hashes every input setup stamps: a stale key restores the old .venv on every run
+    # (an exact hit saves nothing), and setup rebuilds the changed tool each time.
     key = steps[cache]["with"]["key"]
-    assert "'tools/engine/go.mod'" in key
-    assert "'requirements.lock'" in key
+    [hashed] = re.findall(r"hashFiles\(([^)]*)\)", key)
+    patterns = re.findall(r"'([^']+)'", hashed)
+    unhashed = {p for p in _stamped_inputs() if not any(fnmatch(p, g) for g in patterns)}
+    assert not unhashed, f"{workflow}:{job_name}: the .venv cache key misses {sorted(unhashed)}"
     assert not any("apt-get" in step.get("run", "") for step in steps)  # no root on the runner
+
+
+def test_the_stamped_inputs_are_found() -> None:
+    """The check above can fail: it reads the real stamps (every Go tool, the lock, the engine)."""
+    inputs = _stamped_inputs()
+    assert {"requirements.lock", "pyproject.toml", "tools/engine/go.mod"} <= inputs
+    for tool in ("actionlint", "stripe-mock", "vegeta", "amtemplate"):
+        assert f"tools/{tool}/go.sum" in inputs, tool
+    assert not any(
+        fnmatch("tools/amtemplate/go.sum", g) for g in ("requirements.lock", "tools/engine/**")
+    )
 
 
 def test_runner_labels_are_declared() -> None:
