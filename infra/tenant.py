@@ -160,7 +160,7 @@ class Tenant(pulumi.ComponentResource):
             opts=kept,
         )
         us_texting, verification = self._us_texting(name, args, account.sid, service, number, label)
-        MessagingSender(
+        sender = MessagingSender(
             f"{name}-messaging-sender",
             account_sid=account.sid,
             service_sid=service.sid,
@@ -247,10 +247,13 @@ class Tenant(pulumi.ComponentResource):
             person_name=config.person_name or None,
             call_countries=list(config.call_countries) or None,
             messaging_service_sid=service.sid,
-            # The person's page says whether texts to US contacts are still blocked.
-            us_texting=pulumi.Output.all(us_texting, service.a2p_campaign_status).apply(
-                lambda s: registry_us_texting(*s)
-            ),
+            # The person's page says whether texts to US contacts (from a toll-free sender:
+            # to US and Canadian contacts) are still blocked.
+            us_texting=pulumi.Output.all(
+                us_texting,
+                service.a2p_campaign_status,
+                sender.toll_free_status if config.sender == SENDER_TOLL_FREE else "",
+            ).apply(lambda s: registry_us_texting(*s)),
             database_url=args.database_url,
             registry_key=args.registry_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[schema]),

@@ -80,7 +80,8 @@ class Metrics:
         self.notices = Counter(
             "ethiq_person_notices_total",
             "Texts to the protected person (missed calls) by outcome (sent, delivered, "
-            "undelivered, failed, retried, opted_out, skipped: no own number given)",
+            "undelivered, failed, retried, opted_out, skipped: no own number given, suspended: the "
+            "subscription's standing suspends it)",
             ["outcome"],
             registry=self.registry,
         )

@@ -307,6 +307,8 @@ class MessagingService(dynamic.Resource, module="ethiq", name="TwilioMessagingSe
 
 class MessagingSender(dynamic.Resource, module="ethiq", name="TwilioMessagingSender"):
     sid: pulumi.Output[str]
+    # A toll-free sender's only (``toll_free=True``): its Toll-Free Verification's status.
+    toll_free_status: pulumi.Output[str]
 
     def __init__(
         self,

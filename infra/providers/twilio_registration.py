@@ -88,12 +88,24 @@ def retained_brand(sid: str) -> str:
     )
 
 
-def registry_us_texting(summary: str | None, campaign_status: str | None) -> str:
+def registry_us_texting(
+    summary: str | None, campaign_status: str | None, tollfree_status: str | None = None
+) -> str:
     """What the runtime's registry keeps for the person's page (``TenantRecord.us_texting``):
     ``approved``, ``pending`` (failed vetting included: texts are blocked alike) or ``""`` (no
-    US sender). ``summary`` is the stack's own registration (:func:`us_texting_status`), else
-    the status of a campaign the operator declared (``ethiq:a2pCampaign``)."""
-    line = summary or (us_texting_status(campaign_status) if campaign_status else "")
+    sender to register). ``summary`` is the stack's own registration (:func:`us_texting_status`),
+    else the status of a campaign the operator declared (``ethiq:a2pCampaign``), else the
+    Toll-Free Verification of a toll-free sender as the sender pool read it on Twilio
+    (``ethiq:sender: toll-free`` without ``ethiq:usTexting``, in Canada as in the US: the
+    verification submitted in the Console). Twilio's statuses are ``PENDING_REVIEW``,
+    ``IN_REVIEW``, ``TWILIO_APPROVED`` and ``TWILIO_REJECTED``
+    (https://www.twilio.com/docs/messaging/api/tollfree-verification-resource); none
+    submitted yet (``NOT_SUBMITTED``) is pending too."""
+    line = (
+        summary
+        or (us_texting_status(campaign_status) if campaign_status else "")
+        or (us_texting_status(tollfree_status) if tollfree_status else "")
+    )
     if not line:
         return ""
     return "approved" if line == "verified" else "pending"

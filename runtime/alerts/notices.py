@@ -16,6 +16,13 @@ path writes the row with ``next_attempt_at`` at that end (the tenant's zone,
 :meth:`runtime.calls.preferences.QuietHours.end_after`). The row is not due before it,
 :meth:`Notices.tenant_pass` returns it as the tenant's next wake-up, and the sweep of a
 restarted worker finds it again; the lease sends it once.
+
+**Billing standing.** When the tenant's subscription suspends alerts to its contacts, the
+missed-call text is suspended with them unless the voicemail was screened a ``scam`` (the
+person's own warning: the decision is :func:`runtime.billing.lifecycle.texts_person`, asked
+through :attr:`Notices.texts_on`, which the web layer wires to the cached standing). A
+suspended text is finished ``skipped``, counted as outcome ``suspended`` and logged; it is
+never sent late.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from runtime.telephony import paths
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord
 
-__all__ = ["NoticePass", "Notices", "PersonLookup", "Recipient", "notice_marker"]
+__all__ = ["NoticePass", "Notices", "PersonLookup", "Recipient", "TextsOn", "notice_marker"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,10 @@ class Recipient:
 #: The person of a tenant (by slug) as a recipient; ``None``: no own number given.
 PersonLookup = Callable[[str], Awaitable[Recipient | None]]
 
+#: Whether a tenant's (slug) missed-call text may go at a time, the call screened a scam or not
+#: (its billing standing).
+TextsOn = Callable[[str, datetime, bool], Awaitable[bool]]
+
 
 @dataclass(slots=True)
 class NoticePass:
@@ -61,6 +72,7 @@ class NoticePass:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    suspended: int = 0  # not sent: the tenant's subscription suspends such texts now
 
 
 def notice_marker(notice_id: int, call_sid: str) -> str:
@@ -87,6 +99,8 @@ class Notices:
         self._person = person
         self._clock = clock
         self._batch = settings.batch
+        #: The billing standing's answer (set once billing is built); ``None``: always on.
+        self.texts_on: TextsOn | None = None
 
     def tables(self, tenant: TenantRecord) -> TenantTables:
         return bind_tables(self._storage.engine(tenant.slug))
@@ -145,6 +159,19 @@ class Notices:
                     tenant.slug,
                 )
             return
+        scam = call["verdict"] == "scam"
+        if self.texts_on is not None and not await self.texts_on(tenant.slug, now, scam):
+            await self._finish(
+                tables, row_id, {"status": NoticeStatus.SKIPPED.value, "next_attempt_at": None}
+            )
+            self._count("suspended", result)
+            logger.warning(
+                "missed call %s of %s: no missed-call text, the subscription's standing "
+                "suspends it (the call is in the call log)",
+                call["sid"],
+                tenant.slug,
+            )
+            return
         marker = notice_marker(row_id, str(call["sid"]))
         try:
             sid = await self._leased.send(
@@ -188,6 +215,8 @@ class Notices:
             result.retried += 1
         elif outcome == "skipped":
             result.skipped += 1
+        elif outcome == "suspended":
+            result.suspended += 1
         else:
             result.failed += 1
 

@@ -15,6 +15,16 @@ Stripe retries a failed payment (Smart Retries) and marks the subscription ``pas
   their history after canceling, once it is done, has said they are not coming back, and
   the release is due at once (docs/privacy.md, "Early release").
 
+**Texts to the person** follow the alerts (:func:`texts_person`, the one place that decides):
+when the standing suspends alerts to the contacts, it also stops the texts that are part of
+the paid service, the missed-call notice of a call Ethiq did not find risky and the 80 %/100 %
+usage notices. Two kinds still go: the notices about the subscription itself (the payment
+notice, which announces the suspension and without which it never starts), and, for safety,
+the missed-call notice of a voicemail screened as a ``scam``: it is the person's own warning
+about a call they did not answer, as the spoken warning is on a call they answer, and the
+screening of calls never stops. Texts the person asks for (a sign-in link) or gets at
+enrolment are not a tenant's service and are not read here.
+
 :func:`standing` is a pure function of the recorded dates, so every reader (the metering job,
 the pages, the operator) computes the same answer.
 """
@@ -27,7 +37,7 @@ from enum import StrEnum
 
 from runtime.billing.accounts import Account
 
-__all__ = ["Phase", "Standing", "standing"]
+__all__ = ["PersonText", "Phase", "Standing", "standing", "texts_person"]
 
 
 class Phase(StrEnum):
@@ -36,6 +46,14 @@ class Phase(StrEnum):
     ALERTS_SUSPENDED = "alerts_suspended"
     RETAINED = "retained"
     RELEASE_DUE = "release_due"
+
+
+class PersonText(StrEnum):
+    """What a text to the protected person is about."""
+
+    SUBSCRIPTION = "subscription"  # the subscription itself: a failed payment, the suspension
+    MISSED_CALL = "missed-call"  # a call that reached voicemail
+    USAGE = "usage"  # 80 % or 100 % of a plan's limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +92,11 @@ def standing(
             return Standing(Phase.GRACE, end, alerts=True, keep_number=True)
         return Standing(Phase.ALERTS_SUSPENDED, None, alerts=False, keep_number=True)
     return Standing(Phase.ACTIVE, None, alerts=True, keep_number=True)
+
+
+def texts_person(found: Standing | None, kind: PersonText, *, scam: bool = False) -> bool:
+    """Whether a text of ``kind`` goes to the person under the standing ``found`` (``None``:
+    no billing account, everything on); ``scam``: the missed call was screened a scam."""
+    if found is None or found.alerts or kind is PersonText.SUBSCRIPTION:
+        return True
+    return kind is PersonText.MISSED_CALL and scam

@@ -17,6 +17,10 @@ SMS to their own number when they gave one, else an email, in their language, de
 alerts (claimed with a lease, looked up before a re-send, retried with backoff). Spend is
 Ethiq's cost, not a unit the person bought: the operator alone hears of it.
 
+When the subscription's standing suspends alerts (past the grace and the payment notice, or
+canceled), the person's usage notices are suspended with them, by SMS or email (the operator is
+still told); the payment notice always goes: :func:`runtime.billing.lifecycle.texts_person`.
+
 Over a limit nothing is cut: calls are still connected and screened, alerts still sent (the
 call path never reads a quota). Each month's overage (screened minutes past the plan's) is
 recorded in ``usage_period`` with the plan's rule: ``absorb`` (recorded, free) or ``bill``
@@ -41,7 +45,7 @@ from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.desired import ErasedAt
-from runtime.billing.lifecycle import Standing, standing
+from runtime.billing.lifecycle import PersonText, Standing, standing, texts_person
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
@@ -609,6 +613,15 @@ class Quotas:
         if tenant is None or person is None or not to:
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             return 0
+        kind = PersonText.SUBSCRIPTION if record.metric == PAYMENT else PersonText.USAGE
+        if not texts_person(await self._standing_or_none(record.tenant, now), kind):
+            await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
+            logger.warning(
+                "quota notice %s not sent to the person: the subscription's standing "
+                "suspends it (the operator was told)",
+                record.key,
+            )
+            return 0
         account = await self._accounts.get(record.tenant)
         each = None if account is None else plan(account.plan)
         subject, text = notice_text(record, person.language, each)
@@ -662,6 +675,14 @@ class Quotas:
             .returning(n._meta.primary_key)
         )
         return bool(rows)
+
+    async def _standing_or_none(self, slug: str, now: datetime) -> Standing | None:
+        """The standing, ``None`` when unreadable: a notice is never lost to a read error."""
+        try:
+            return await self.standing(slug, now)
+        except Exception:
+            logger.exception("quota notice of %s: the standing could not be read", slug)
+            return None
 
     async def _person(self, slug: str) -> Recipient | None:
         try:

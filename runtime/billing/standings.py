@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from runtime.billing.lifecycle import Standing
+from runtime.billing.lifecycle import PersonText, Standing, texts_person
 
 __all__ = ["StandingOf", "Standings"]
 
@@ -66,3 +66,15 @@ class Standings:
     def forget(self, slug: str) -> None:
         """Drop the tenant's entry (its billing account just changed)."""
         self._entries.pop(slug, None)
+
+    async def texts_person_on(
+        self, slug: str, now: datetime, kind: PersonText, *, scam: bool = False
+    ) -> bool:
+        """Whether a text of ``kind`` may go to the tenant's person now
+        (:func:`runtime.billing.lifecycle.texts_person`); ``True`` when unknown."""
+        try:
+            found = await self.of(slug, now)
+        except Exception as error:
+            logger.warning("standing of %s unreadable, the person's text goes: %r", slug, error)
+            return True
+        return texts_person(found, kind, scam=scam)

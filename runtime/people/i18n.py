@@ -192,6 +192,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "proche suivant de votre liste.",
         "us_texting_approved": "Approuvé. Vos proches qui ont un numéro américain reçoivent les "
         "alertes par texto.",
+        "tollfree_texting_title": "Textos à vos proches",
+        "tollfree_texting_pending": "En attente de vérification. Les opérateurs canadiens et "
+        "américains exigent que le numéro sans frais qui envoie vos alertes soit vérifié; "
+        "Twilio l'examine, ce qui prend quelques jours. D'ici là, les alertes par texto ne "
+        "parviennent pas à vos proches. Vos appels restent filtrés.",
+        "tollfree_texting_approved": "Vérifié. Vos proches reçoivent les alertes par texto.",
         "quiet_now": "Heures de silence : {hours} (heure de {zone}).",
         "quiet_from": "Début",
         "quiet_to": "Fin",
@@ -499,6 +505,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "which takes a few days. Until then, alert texts to your contacts with a US number do "
         "not reach them: each one goes on to the next contact in your list.",
         "us_texting_approved": "Approved. Your contacts with a US number get alert texts.",
+        "tollfree_texting_title": "Texts to your contacts",
+        "tollfree_texting_pending": "Pending verification. Canadian and US carriers require the "
+        "toll-free number that sends your alerts to be verified; Twilio reviews it, which takes "
+        "a few days. Until then, alert texts do not reach your contacts. Your calls are still "
+        "screened.",
+        "tollfree_texting_approved": "Verified. Your contacts get alert texts.",
         "quiet_now": "Quiet hours: {hours} ({zone} time).",
         "quiet_from": "From",
         "quiet_to": "To",

@@ -20,7 +20,8 @@ __all__ = ["TenantContact", "TenantRecord", "UsTexting", "to_e164", "validate_e1
 
 # Where the tenant's US texting registration stands (A2P 10DLC brand and campaign, or Toll-Free
 # Verification), as its stack last read it from Twilio: "" none declared (no US sender),
-# "pending" not approved yet (Twilio blocks its texts to US numbers: 30034 / 30032), "approved".
+# "pending" not approved yet (Twilio blocks its texts to US numbers: 30034 / 30032; a toll-free
+# number's to Canadian numbers too), "approved".
 UsTexting = Literal["", "pending", "approved"]
 US_TEXTING: Final[tuple[str, ...]] = get_args(UsTexting)
 
@@ -126,3 +127,10 @@ class TenantRecord:
         # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).
         object.__setattr__(self, "contacts", tuple(self.contacts))
         object.__setattr__(self, "call_countries", tuple(self.call_countries))
+
+    @property
+    def toll_free(self) -> bool:
+        """Whether the tenant texts from a toll-free number (``ethiq:sender: toll-free``): its
+        Toll-Free Verification then gates texts to Canadian numbers as well as US ones."""
+        number = phonenumbers.parse(self.phone_number, None)
+        return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE

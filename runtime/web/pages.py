@@ -659,6 +659,7 @@ class PeoplePages(Controller):
             onboarding=onboarding,
             contacts=await people.contacts(person.slug),
             us_texting=tenant.us_texting,  # "", "pending" or "approved": texts to US numbers
+            toll_free=tenant.toll_free,  # then its verification: texts to Canadian ones too
             test=test,
             test_error=test_error,
             full_test=full_test,

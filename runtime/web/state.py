@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -22,6 +22,7 @@ from runtime.alerts.jobs import AlertJobs
 from runtime.alerts.notices import Notices
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
+from runtime.billing.lifecycle import PersonText
 from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
 from runtime.billing.standings import Standings
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
@@ -220,6 +221,11 @@ class Runtime:
         )
         standings = Standings(quotas.standing, billing.standing_cache_s)
         outbox.alerts_on = standings.alerts_on
+
+        async def missed_call_text_on(slug: str, now: datetime, scam: bool) -> bool:
+            return await standings.texts_person_on(slug, now, PersonText.MISSED_CALL, scam=scam)
+
+        notices.texts_on = missed_call_text_on
         billing_jobs.schedule(
             jobs.app,
             quotas=quotas,

@@ -1,6 +1,8 @@
 """The subscription standing on the alert path: past the grace period and once the person was
 told, a scam call is still connected and screened but its alerts are not texted (recorded
-``suspended``, counted, in the call log); a payment back resumes alerts for new calls only."""
+``suspended``, counted, in the call log); a payment back resumes alerts for new calls only.
+The texts to the person follow: the payment notice always goes, a missed call screened a scam
+still warns them, the other missed calls and the usage notices wait for the payment."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from runtime.alerts.notices import NoticePass
 from runtime.billing import Accounts
-from runtime.billing.lifecycle import Phase, Standing
+from runtime.billing.lifecycle import PersonText, Phase, Standing, texts_person
+from runtime.billing.quotas import Crossing
 from runtime.billing.standings import Standings
 from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
@@ -27,7 +31,9 @@ from tests.runtime.helpers import (
     harness,
     make_settings,
     parse_twiml,
+    unique_caller,
 )
+from tests.runtime.test_missed_call import _missed
 from tests.runtime.test_transcription import consent_all
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
@@ -166,3 +172,80 @@ def test_the_standing_is_read_once_per_period_and_fails_open() -> None:
         assert await standings.alerts_on("acme", grace_end)  # unknown: alerts go out
 
     asyncio.run(scenario())
+
+
+def test_texts_to_the_person_follow_the_alerts_but_the_notice_and_a_scam_warning_go(
+    settings: Settings,
+) -> None:
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            await Accounts(h.runtime.storage).open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            own = unique_caller()
+            people = bind_table(Person, h.runtime.storage.platform_engine())
+            now = datetime.now(UTC)
+            await people.insert(
+                people(
+                    slug=tenant.slug,
+                    email=f"{tenant.slug}@example.org",
+                    language="fr-CA",
+                    own_number=own,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+            def texts() -> list[str]:
+                return [str(m["body"]) for m in h.sender.sent if m["to"] == own]
+
+            await _subscription(h, tenant, f"evt_{tenant.slug}_p", "past_due")
+            await h.runtime.quotas.meter(now)  # the payment notice, by SMS: it always goes
+            assert [t for t in texts() if "paiement" in t] != []
+            late = now + timedelta(days=settings.billing.payment_grace_days + 1)
+            standing = await h.runtime.quotas.standing(tenant.slug, late)
+            assert standing is not None
+            assert standing.phase is Phase.ALERTS_SUSPENDED
+
+            # A missed call Ethiq did not find risky: no text while alerts are suspended.
+            before = len(texts())
+            await _missed(h, tenant, ("Salut maman, c'est Julie, rappelle-moi ce soir.",))
+            result = NoticePass()
+            await h.runtime.notices.tenant_pass(tenant, result, late)
+            assert (result.sent, result.suspended) == (0, 1)
+            assert len(texts()) == before
+            # A voicemail screened a scam still warns the person.
+            await _missed(h, tenant, SCAM_LINES_FR)
+            result = NoticePass()
+            await h.runtime.notices.tenant_pass(tenant, result, late)
+            assert (result.sent, result.suspended) == (1, 0)
+            [warned] = texts()[before:]
+            assert "appel manqué" in warned
+            assert "fraude probable" in warned
+            metrics = h.runtime.metrics.render().decode()
+            assert 'ethiq_person_notices_total{outcome="suspended"} 1.0' in metrics
+
+            # A usage notice: the operator hears of it, the person not while suspended.
+            crossing = Crossing(late.strftime("%Y-%m"), "alerts", 80, 8, 10)
+            recorded = await h.runtime.quotas.record(tenant.slug, crossing, "metering")
+            assert recorded is not None
+            assert recorded.incident is not None
+            assert await h.runtime.quotas.deliver(late) == 0
+            assert len(texts()) == before + 1
+            [usage] = [
+                n for n in await h.runtime.quotas.notices(tenant.slug) if n.metric == "alerts"
+            ]
+            assert usage.status == "skipped"
+
+    asyncio.run(scenario())
+
+
+def test_which_texts_to_the_person_a_standing_lets_go() -> None:
+    on = Standing(Phase.GRACE, None, alerts=True, keep_number=True)
+    off = Standing(Phase.ALERTS_SUSPENDED, None, alerts=False, keep_number=True)
+    for kind in PersonText:
+        assert texts_person(None, kind)
+        assert texts_person(on, kind)
+    assert texts_person(off, PersonText.SUBSCRIPTION)
+    assert texts_person(off, PersonText.MISSED_CALL, scam=True)
+    assert not texts_person(off, PersonText.MISSED_CALL)
+    assert not texts_person(off, PersonText.USAGE)

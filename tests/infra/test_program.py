@@ -47,6 +47,8 @@ class Mocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.inputs: dict[str, dict[str, Any]] = {}  # last inputs of each resource kind
         self.declared: list[tuple[str, dict[str, Any]]] = []  # (type, inputs) of each
+        # What the sender pool reads of a toll-free number's Toll-Free Verification on Twilio.
+        self.tollfree_status = "IN_REVIEW"
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -71,6 +73,8 @@ class Mocks(pulumi.runtime.Mocks):
             },
             "TwilioEmergencyAddress": {"sid": ADDRESS_SID},
         }.get(kind, {})
+        if kind == "TwilioMessagingSender" and args.inputs.get("toll_free"):
+            fake = {"toll_free_status": self.tollfree_status}
         outs |= fake
         return f"{args.name}-id", outs
 
@@ -342,6 +346,34 @@ def test_person_name_and_countries_reach_the_registration(monitor: RecordingMoni
     registration = monitor.mocks.inputs["TenantRegistration"]
     assert (registration["person_name"], registration["call_countries"]) == ("Jeanne", ["FR"])
     assert registration["us_texting"] == ""  # a Canadian tenant: no US sender to register
+
+
+@pytest.mark.parametrize(
+    ("verification", "registered"),
+    [
+        ("NOT_SUBMITTED", "pending"),
+        ("PENDING_REVIEW", "pending"),
+        ("IN_REVIEW", "pending"),
+        ("TWILIO_APPROVED", "approved"),
+    ],
+)
+def test_a_canadian_toll_free_senders_verification_reaches_the_registration(
+    monitor: RecordingMonitor, verification: str, registered: str
+) -> None:
+    """``ethiq:sender: toll-free`` in Quebec, its Toll-Free Verification submitted in the
+    Console (no ``ethiq:usTexting``): the status the sender pool reads on Twilio reaches the
+    registry, so the person's page says whether texts to their contacts get through."""
+    assert isinstance(monitor.mocks, Mocks)
+    monitor.mocks.tollfree_status = verification
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run({**GOOD, "ethiq:sender": "toll-free"}).subaccount_sid
+
+    run()
+    assert monitor.mocks.inputs["TwilioMessagingSender"]["toll_free"] is True
+    assert "TwilioTollfreeVerification" not in monitor.mocks.inputs  # not the stack's own
+    assert monitor.mocks.inputs["TenantRegistration"]["us_texting"] == registered
 
 
 ADDRESS = {

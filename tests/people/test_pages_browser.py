@@ -486,6 +486,106 @@ def test_another_tenants_page_is_refused(
         assert forged.status_code == 403
 
 
+# The section on texts to contacts, for both senders that need Twilio's approval: a New York
+# long code (A2P 10DLC) and a Quebec toll-free number (its Toll-Free Verification also gates
+# texts to Canadian numbers), each as its stack writes it to the registry (infra/tenant.py).
+TEXTING = {
+    "us": _tenant("texting-ny", "+12125550177", "d", region="US-NY", us_texting="pending"),
+    "toll-free": _tenant("texting-qc", "+18445550142", "e", region="CA-QC", us_texting="pending"),
+}
+# What the person reads: (title, first words, words that must be there), per sender, state and
+# language.
+SAYS = {
+    ("us", "pending", "en-US"): (
+        "Texts to your US contacts",
+        "Pending registration. US carriers require",
+        "goes on to the next contact in your list",
+    ),
+    ("us", "pending", "fr-CA"): (
+        "Textos à vos proches des États-Unis",
+        "En attente d'enregistrement. Les opérateurs américains",
+        "passe au proche suivant de votre liste",
+    ),
+    ("us", "approved", "en-US"): (
+        "Texts to your US contacts",
+        "Approved. Your contacts with a US number get alert texts.",
+        "",
+    ),
+    ("us", "approved", "fr-CA"): (
+        "Textos à vos proches des États-Unis",
+        "Approuvé. Vos proches qui ont un numéro américain reçoivent",
+        "",
+    ),
+    ("toll-free", "pending", "en-US"): (
+        "Texts to your contacts",
+        "Pending verification. Canadian and US carriers require the toll-free number",
+        "alert texts do not reach your contacts",
+    ),
+    ("toll-free", "pending", "fr-CA"): (
+        "Textos à vos proches",
+        "En attente de vérification. Les opérateurs canadiens et américains",
+        "ne parviennent pas à vos proches",
+    ),
+    ("toll-free", "approved", "en-US"): (
+        "Texts to your contacts",
+        "Verified. Your contacts get alert texts.",
+        "",
+    ),
+    ("toll-free", "approved", "fr-CA"): (
+        "Textos à vos proches",
+        "Vérifié. Vos proches reçoivent les alertes par texto.",
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("sender", sorted(TEXTING))
+def test_the_texts_to_contacts_section_is_accessible_and_says_where_texting_stands(
+    served: str, browser: Browser, smtp: tuple[Inbox, int], sender: str
+) -> None:
+    """Pending, then approved once the stack reads it so: in both languages the section says
+    where the sender's registration stands, and axe finds no violation at all in it."""
+    inbox, _ = smtp
+    tenant = TEXTING[sender]
+    database_url = served_database[served]
+    email = f"{tenant.slug}@example.org"
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+        pool.submit(asyncio.run, _register(database_url, tenant)).result()
+    with httpx.Client(base_url=served, timeout=10.0) as http:
+        enrolled = http.post(
+            "/operator/people/",
+            json={"slug": tenant.slug, "email": email, "language": "en-US"},
+            headers={"Authorization": f"Bearer {OPERATOR}"},
+        )
+        assert enrolled.status_code == 201, enrolled.text
+    page = _phone(browser, "en-US")
+    _sign_in(page, served, inbox, email, "sign-in link", 1)
+    for state in ("pending", "approved"):
+        if state == "approved":
+            with ThreadPoolExecutor(1) as pool:
+                approved = replace(tenant, us_texting="approved")
+                pool.submit(asyncio.run, _register(database_url, approved)).result()
+        for lang in ("en-US", "fr-CA"):
+            page.goto(f"{served}/people/{tenant.slug}?lang={lang}")
+            title, starts, says = SAYS[(sender, state, lang)]
+            assert page.locator("#us-texting").inner_text() == title
+            text = page.locator("#us-texting-state").inner_text()
+            assert text.startswith(starts), text
+            assert says in text
+            warned = page.locator("#us-texting-state.warning").count()
+            assert warned == (1 if state == "pending" else 0)
+            results = Axe().run(page, context={"include": [["#us-texting"], ["#us-texting-state"]]})
+            violations = results.response["violations"]
+            assert violations == [], f"{sender} {state} {lang}: {results.generate_report()}"
+            # The section itself was checked (its contrast too), not an empty selection.
+            passed = {r["id"]: r["nodes"] for r in results.response["passes"]}
+            assert "color-contrast" in passed
+            checked = {tuple(n["target"]) for nodes in passed.values() for n in nodes}
+            assert checked <= {("#us-texting",), ("#us-texting-state",)}, checked
+            _accessible(page, f"texting-{sender}-{state}-{lang}")
+    page.context.close()
+
+
 def test_the_new_sip_password_page_is_accessible(
     browser: Browser, smtp: tuple[Inbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

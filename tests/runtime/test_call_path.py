@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,11 @@ from aiosmtpd.controller import Controller as SmtpController
 from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.billing import Accounts
+from runtime.billing.tables import BillingAccount, QuotaNotice
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
 from runtime.calls.tables import bind_tables
-from runtime.storage import store_for_url
+from runtime.storage import bind_table, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord
@@ -363,6 +366,83 @@ def test_unanswered_call_goes_to_voicemail_screened_like_a_call(
     assert len(texts) == 1
     assert "fraude probable" in texts[0]["body"]
     assert "message vocal" in texts[0]["body"]
+
+
+async def _alerts_suspended(database_url: str, slug: str) -> None:
+    """The tenant's payment failed 30 days ago and the person was told at once: past the grace,
+    its standing suspends alerts (what Stripe's webhooks and the metering job would record)."""
+    store = store_for_url(database_url)
+    await Accounts(store).open(slug, f"cus_{slug}", "solo")
+    since = datetime.now(UTC) - timedelta(days=30)
+    account = bind_table(BillingAccount, store.platform_engine())
+    await account.update(
+        {account.past_due_since: since, account.subscription_status: "past_due"}
+    ).where(account.tenant == slug)
+    notice = bind_table(QuotaNotice, store.platform_engine())
+    day = since.date().isoformat()
+    await notice.insert(
+        notice(
+            key=f"{slug}:{day}:payment:0",
+            tenant=slug,
+            period=day,
+            metric="payment",
+            threshold=0,
+            used=0,
+            allowed=14,
+            source="stripe",
+            channel="sms",
+            status="delivered",
+            created_at=since,
+            updated_at=since,
+            sent_at=since,
+        )
+    )
+    await store.close()
+
+
+def test_a_suspended_subscription_texts_the_person_only_a_scam_missed_call(
+    world: World,
+) -> None:
+    """Alerts suspended for a failed payment: a missed call Ethiq did not find risky is not
+    texted to the person, one screened a scam still is (Twilio's log, the sandbox's)."""
+    tenant = _provision(world.sandbox, world.runtime_url)
+    asyncio.run(_register(world.database_url, tenant))
+    asyncio.run(_alerts_suspended(world.database_url, tenant.slug))
+    own = unique_caller()
+    enrolled = httpx.post(
+        f"{world.runtime_url}/operator/people/",
+        json={"slug": tenant.slug, "email": f"{tenant.slug}@example.org", "own_number": own},
+        headers={"Authorization": "Bearer op-token"},
+        timeout=10.0,
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    world.sandbox.control.sip_endpoint(tenant.sip_address, "no-answer")
+
+    def notices() -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            store = store_for_url(world.database_url)
+            tables = bind_tables(store.engine(tenant.slug))
+            rows = await tables.Notice.select().order_by(tables.Notice.id).run()
+            await store.close()
+            return [dict(r) for r in rows]
+
+        return asyncio.run(read())
+
+    def texts() -> list[str]:
+        return [m["body"] for m in world.sandbox.control.messages() if m["to"] == own]
+
+    world.sandbox.control.inbound_call(tenant.phone_number, unique_caller(), _segments(LEGIT))
+    _until(lambda: [n for n in notices() if n["status"] == "skipped"], "missed call suspended")
+    assert [t for t in texts() if "appel manqué" in t] == []
+    world.sandbox.control.inbound_call(tenant.phone_number, unique_caller(), _segments(SCAM))
+    [warned] = _until(lambda: [t for t in texts() if "appel manqué" in t], "scam missed call")
+    assert "fraude probable" in warned
+    first, scam = notices()  # the legit call's stays unsent; the scam's went
+    assert first["status"] == "skipped"
+    assert first["message_sid"] is None
+    assert scam["id"] > first["id"]
+    assert 'ethiq_person_notices_total{outcome="suspended"} 1.0' in world.metrics()
+    assert world.sandbox.control.violations() == []
 
 
 def test_insecure_sip_uri_is_refused_by_an_encrypted_app(world: World) -> None:

@@ -13,6 +13,7 @@ from ethiq.sandbox.server import SandboxHandle
 from infra.providers.retry import ProvisioningError
 from infra.providers.twilio_messaging import MessagingSenderProvider, MessagingServiceProvider
 from infra.providers.twilio_number import PhoneNumberProvider
+from infra.providers.twilio_registration import registry_us_texting
 from tests.sandbox.test_messages import final_status
 
 OWNER = {"platform": "local", "stack": "acme", "stack_id": "1a2b3c4d"}
@@ -145,13 +146,15 @@ def test_a_toll_free_sender_is_bought_and_its_verification_checked(
     created = provider.create(sender)  # nothing submitted yet: a warning, not a stop
     state = {**sender, **(created.outs or {})}
     assert state["toll_free_status"] == "NOT_SUBMITTED"
+    # What the registry keeps for the person's page (a Canadian number, verified in the Console).
+    assert registry_us_texting("", "", state["toll_free_status"]) == "pending"
     blocked = own.messages.create(to="+14385550123", from_=number.phone_number, body="x")
     assert final_status(own, blocked.sid) == ("failed", 30032)
     assert provider.diff(created.id, state, sender).changes  # read again on the next up
     sandbox.control.tollfree_verification(number.phone_number, "IN_REVIEW")
-    assert (provider.update(created.id, state, sender).outs or {})["toll_free_status"] == (
-        "IN_REVIEW"
-    )
+    in_review = (provider.update(created.id, state, sender).outs or {})["toll_free_status"]
+    assert in_review == "IN_REVIEW"
+    assert registry_us_texting("", "", in_review) == "pending"
     sandbox.control.tollfree_verification(
         number.phone_number, "TWILIO_REJECTED", "Opt-in evidence missing"
     )
@@ -161,6 +164,7 @@ def test_a_toll_free_sender_is_bought_and_its_verification_checked(
     sandbox.control.tollfree_verification(number.phone_number, "TWILIO_APPROVED")
     approved = {**state, **(provider.update(created.id, state, sender).outs or {})}
     assert approved["toll_free_status"] == "TWILIO_APPROVED"
+    assert registry_us_texting("", "", approved["toll_free_status"]) == "approved"
     assert not provider.diff(created.id, approved, sender).changes
     sent = own.messages.create(to="+12125550188", from_=number.phone_number, body="x")
     assert final_status(own, sent.sid) == ("delivered", None)
