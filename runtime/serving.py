@@ -15,6 +15,7 @@ from typing import Final
 __all__ = [
     "CONTAINER_HOST",
     "LIVE_PATH",
+    "METRICS_PATH",
     "PORT",
     "READY_PATH",
     "SNS_ALERTS_PATH",
@@ -30,5 +31,7 @@ WORKER_METRICS_PORT: Final = 9464
 CONTAINER_HOST: Final = "0.0.0.0"  # noqa: S104
 LIVE_PATH: Final = "/health/live"
 READY_PATH: Final = "/health/ready"
+# Prometheus metrics, for the collector beside the process only (runtime/web/health.py).
+METRICS_PATH: Final = "/metrics"
 # Where SNS delivers the alert manager's notifications (the stack subscribes it).
 SNS_ALERTS_PATH: Final = "/operator/incidents/sns"

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from runtime.serving import SNS_ALERTS_PATH
+from runtime.serving import METRICS_PATH, SNS_ALERTS_PATH
 
 __all__ = [
     "COLLECTOR_IMAGE",
@@ -138,7 +138,7 @@ def collector_config(remote_write_url: str, region: str, port: int, job: str = S
                     "scrape_configs": [
                         {
                             "job_name": job,
-                            "metrics_path": "/metrics",
+                            "metrics_path": METRICS_PATH,
                             "static_configs": [{"targets": [f"localhost:{port}"]}],
                         }
                     ],

@@ -28,7 +28,7 @@ from infra.platform_stack.monitoring import (
     collector_config,
     collector_container,
 )
-from runtime.serving import CONTAINER_HOST, LIVE_PATH, WORKER_METRICS_PORT
+from runtime.serving import CONTAINER_HOST, LIVE_PATH, METRICS_PATH, WORKER_METRICS_PORT
 
 __all__ = ["ERROR_RATE_THRESHOLD", "WORKER_CONTAINER", "RuntimeService", "RuntimeServiceArgs"]
 
@@ -137,6 +137,29 @@ class RuntimeService(pulumi.ComponentResource):
             certificate_arn=certificate,
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=targets.arn)
+            ],
+            opts=child,
+        )
+        # /metrics names tenants: it is for each task's own collector (localhost), never for
+        # the internet. The runtime refuses proxied requests for it too (runtime/web/health.py).
+        aws.lb.ListenerRule(
+            f"{name}-no-metrics",
+            listener_arn=https.arn,
+            priority=10,
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                        values=[METRICS_PATH, f"{METRICS_PATH}/*"]
+                    )
+                )
+            ],
+            actions=[
+                aws.lb.ListenerRuleActionArgs(
+                    type="fixed-response",
+                    fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
+                        content_type="text/plain", status_code="404", message_body="Not Found"
+                    ),
+                )
             ],
             opts=child,
         )

@@ -1,4 +1,10 @@
-"""Liveness, readiness (each dependency's state) and Prometheus metrics."""
+"""Liveness, readiness (each dependency's state) and Prometheus metrics.
+
+``/metrics`` names tenants and counts their verdicts: it is for the collector beside the
+process (the platform's sidecar scrapes localhost), never for the internet. A request that came
+through a proxy or load balancer (it carries ``X-Forwarded-For`` or ``Forwarded``, which the
+platform's ALB always adds) gets 404 unless it holds the operator token; the platform's ALB also
+refuses the path itself (infra/platform_stack/runtime_service.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ import time
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
 from piccolo.querystring import QueryString
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from runtime.serving import LIVE_PATH, READY_PATH
+from runtime.serving import LIVE_PATH, METRICS_PATH, READY_PATH
+from runtime.web.operator import holds_operator_token
 from runtime.web.state import Runtime, runtime_of
 
 __all__ = ["HealthController", "readiness"]
@@ -94,6 +102,12 @@ class HealthController(Controller):
             status_code=200 if ok else 503,
         )
 
-    @get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    @get(METRICS_PATH, summary="Prometheus metrics", include_in_schema=False)
     async def metrics(self, request: AnyRequest) -> Response[bytes]:
+        if _proxied(request) and not holds_operator_token(request):
+            raise NotFoundException()  # as if absent: nothing to probe from outside
         return Response(runtime_of(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _proxied(request: AnyRequest) -> bool:
+    return "x-forwarded-for" in request.headers or "forwarded" in request.headers

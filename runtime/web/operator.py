@@ -26,17 +26,23 @@ from runtime.tenants import TenantRecord, validate_e164
 from runtime.tenants.errors import InvalidTenant
 from runtime.web.state import Runtime, runtime_of
 
-__all__ = ["OperatorController", "operator_guard"]
+__all__ = ["OperatorController", "holds_operator_token", "operator_guard"]
 
 AnyRequest = Request[Any, Any, Any]
 
 
-def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def holds_operator_token(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the request carries ``Authorization: Bearer <ETHIQ_OPERATOR_TOKEN>`` (never
+    when no token is set)."""
     token = runtime_of(connection).settings.security.operator_token
-    if not token:
-        raise ServiceUnavailableException("operator API disabled: ETHIQ_OPERATOR_TOKEN is not set")
     given = connection.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode("utf-8"), f"Bearer {token}".encode()):
+    return bool(token) and hmac.compare_digest(given.encode("utf-8"), f"Bearer {token}".encode())
+
+
+def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not runtime_of(connection).settings.security.operator_token:
+        raise ServiceUnavailableException("operator API disabled: ETHIQ_OPERATOR_TOKEN is not set")
+    if not holds_operator_token(connection):
         raise NotAuthorizedException("operator token required")
 
 

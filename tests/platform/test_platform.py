@@ -190,6 +190,11 @@ def test_tls_only_on_443_and_http_redirects(monitor: RecordingMonitor) -> None:
     assert listeners[80]["protocol"] == "HTTP"
     assert redirect["type"] == "redirect"
     assert redirect["redirect"] == {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}
+    # /metrics names tenants: the load balancer answers it 404 before any forward.
+    [rule] = monitor.of_type("aws:lb/listenerRule:ListenerRule")
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/metrics", "/metrics/*"]}}]
+    [refuse] = rule.inputs["actions"]
+    assert (refuse["type"], refuse["fixedResponse"]["statusCode"]) == ("fixed-response", "404")
     cert = monitor.one("aws:acm/certificate:Certificate").inputs
     assert cert == {"domainName": "hooks.ethiq.example", "validationMethod": "DNS"}
     alb = monitor.one("aws:lb/loadBalancer:LoadBalancer").inputs

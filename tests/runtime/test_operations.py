@@ -52,6 +52,31 @@ def test_liveness_readiness_metrics_and_schema(settings: Settings) -> None:
     asyncio.run(scenario())
 
 
+def test_metrics_are_refused_to_what_came_through_a_proxy(settings: Settings) -> None:
+    """/metrics names tenants: the collector beside the process reads it; a request forwarded
+    by a load balancer or proxy gets 404 unless it holds the operator token."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            await h.call(tenant)
+            direct = await h.client.get("/metrics")
+            assert direct.status_code == 200
+            assert f'tenant="{tenant.slug}"' in direct.text
+            for forwarded in ({"X-Forwarded-For": "203.0.113.7"}, {"Forwarded": "for=203.0.113.7"}):
+                refused = await h.client.get("/metrics", headers=forwarded)
+                assert refused.status_code == 404, forwarded
+                assert tenant.slug not in refused.text
+                wrong = {**forwarded, "Authorization": "Bearer " + OPERATOR[:-1] + "y"}
+                assert (await h.client.get("/metrics", headers=wrong)).status_code == 404
+                auth = {**forwarded, "Authorization": f"Bearer {OPERATOR}"}
+                allowed = await h.client.get("/metrics", headers=auth)
+                assert allowed.status_code == 200
+                assert f'tenant="{tenant.slug}"' in allowed.text
+
+    asyncio.run(scenario())
+
+
 def test_operator_api_needs_the_token_and_never_shows_secrets(settings: Settings) -> None:
     async def scenario() -> None:
         async with harness(settings) as h:
