@@ -1,9 +1,5 @@
 // Pins Alertmanager's template package for amtemplate, which renders the platform's SNS
 // message template as Amazon Managed Prometheus's alert manager would (built by tools/setup.sh).
-// AWS names no Alertmanager version for AMP: its guide says only that the alert manager
-// "provides similar functionality to Alertmanager in Prometheus" and points at Prometheus's own
-// configuration and template reference (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alert-manager.html,
-// AMP-alertmanager-config.html). This pin is our choice of a recent release, not AWS's version.
 module ethiq/tools/amtemplate
 
 go 1.25.0
