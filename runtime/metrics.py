@@ -143,6 +143,14 @@ class Metrics:
             ["event", "source"],
             registry=self.registry,
         )
+        self.sns_refused = Counter(
+            "ethiq_sns_refused_total",
+            "Posts to the alert manager's SNS route refused (400, 403), by reason: malformed, "
+            "type, field, topic, signature_version, signature, certificate_url, certificate, "
+            "subscribe_url, stale (runtime.fleet.sns.REFUSALS)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.operator_alerts = Counter(
             "ethiq_operator_alerts_total",
             "Messages to the on-call operator, by channel (email, sms) and outcome (queued, "

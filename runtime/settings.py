@@ -508,6 +508,14 @@ class ObservabilitySettings(_Concern):
         SNS_AWS_URLS,
         "regular expression an SNS message's SigningCertURL and SubscribeURL must match",
     )
+    sns_notification_days: int = _env(
+        "ETHIQ_SNS_NOTIFICATION_DAYS",
+        7,
+        "days an SNS notification's MessageId is remembered, so that a retry or replay is "
+        "applied once; a message signed longer ago is refused as stale, and the weekly digest "
+        "job forgets older ones (SNS retries for an hour at most)",
+        ge=1,
+    )
 
     @field_validator("sns_url_pattern")
     @classmethod

@@ -14,6 +14,7 @@ from runtime.calls.tables import (
     Segment,
     VerdictEvent,
 )
+from runtime.privacy.tables import ErasureRun
 from runtime.storage import TENANT_MIGRATIONS
 from runtime.tenants.schema_tables import Contact, Owner
 
@@ -33,5 +34,6 @@ APP_CONFIG = AppConfig(
         Invitation,
         Notice,
         Owner,
+        ErasureRun,
     ],
 )

@@ -52,7 +52,11 @@ WORKER_SCRAPE_JOB = "ethiq-worker"  # `ethiq worker` tasks: their own /metrics p
 # reads, as JSON (AWS's "Configure alert manager to send messages to Amazon SNS as JSON"
 # overrides ``sns.default.message`` the same way). Quotes and backslashes in labels and
 # annotations are escaped; newlines stay raw, which the runtime's parser accepts. Times are
-# RFC 3339 (Go's default rendering of a time is not).
+# RFC 3339 (Go's default rendering of a time is not). The tests render it with Alertmanager's
+# own template package at the release tools/amtemplate/go.mod pins: AWS names no Alertmanager
+# version for AMP, only that its alert manager "provides similar functionality to Alertmanager
+# in Prometheus" (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alert-manager.html),
+# so the pin is a recent release of our choosing, not AWS's version.
 _ESCAPED = r'{{ define "ethiq.str" }}{{ reReplaceAll `([\\"])` `\${1}` . }}{{ end }}'
 _PAIRS = (
     '{{ define "ethiq.pairs" }}{{ "{" }}{{ range $i, $p := . }}{{ if $i }},{{ end }}'

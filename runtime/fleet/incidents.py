@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import msgspec
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 DEGRADED_EVERY_S: Final = 60.0  # at most one attempt per dependency and process in this time
 DEGRADED_TIMEOUT_S: Final = 5.0
+# Kept past the age at which the route refuses a message as stale: a clock between SNS's and
+# ours that differs by less than this cannot let a forgotten MessageId be applied again.
+FORGET_MARGIN: Final = timedelta(days=1)
 
 
 class NoIncident(LookupError):
@@ -216,6 +219,20 @@ class Incidents:
             # Not applied: SNS retries it, and the retry must not be taken for a duplicate.
             await n.delete().where(n.message_id == message_id[:100])
             raise
+
+    async def forget(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Forget the notifications received more than ``older_than`` (plus
+        :data:`FORGET_MARGIN`) ago; how many went. Dedup needs a ``MessageId`` only while its
+        message could be applied again: the route refuses one signed longer ago than
+        ``older_than`` (``ETHIQ_SNS_NOTIFICATION_DAYS``, :class:`runtime.fleet.sns.SnsVerifier`),
+        so a forgotten notification, even one of an incident still open, is never applied
+        twice."""
+        n = self._notifications
+        before = (now or datetime.now(UTC)) - older_than - FORGET_MARGIN
+        gone = await n.delete().where(n.received_at < before).returning(n.message_id)
+        if gone:
+            logger.info("%d alert notifications forgotten (received before %s)", len(gone), before)
+        return len(gone)
 
     def degraded(self, dependency: str) -> None:
         """A call was answered without ``dependency``: open its incident in the background

@@ -78,10 +78,12 @@ class Fleet:
         self.incidents = Incidents(storage, metrics, self.oncall)
         self.campaigns = campaigns
         self._digest_cron = settings.oncall.digest
+        self._notification_age = timedelta(days=settings.observability.sns_notification_days)
 
     def schedule(self, jobs: AlertJobs) -> None:
         """Run the on-call's jobs on the job engine: a delivery job queued whenever an alert
-        is written and every minute (retries), and the digest on its cron."""
+        is written and every minute (retries), and the digest on its cron, which first forgets
+        the alert notifications older than ``ETHIQ_SNS_NOTIFICATION_DAYS``."""
 
         @jobs.app.task(name=ONCALL_JOB, queue=QUEUE, queueing_lock=ONCALL_JOB)
         async def oncall() -> None:
@@ -106,7 +108,10 @@ class Fleet:
 
     async def digest(self, at: datetime) -> bool:
         """Queue the operators' digest of the ``DIGEST_DAYS`` before ``at`` (once per
-        ``at``); ``False`` if it was queued before or no email is configured."""
+        ``at``); ``False`` if it was queued before or no email is configured. First, the alert
+        notifications older than ``ETHIQ_SNS_NOTIFICATION_DAYS`` are forgotten
+        (:meth:`Incidents.forget`: none a retry or replay could still need)."""
+        await self.incidents.forget(self._notification_age, at)
         since = at - timedelta(days=DIGEST_DAYS)
         text = digest_text(
             since=since,

@@ -29,7 +29,7 @@ from runtime.billing.tables import BillingAccount, QuotaNotice, UsagePeriod
 from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.calls.tables import TenantTables, bind_tables
 from runtime.people.tables import ContactChange, ForwardingTest, OnboardingStep, Person
-from runtime.privacy.tables import ErasureRequest, PrivacyAudit
+from runtime.privacy.tables import ErasureRequest, ErasureRun, PrivacyAudit
 from runtime.settings import PrivacySettings
 from runtime.storage import TenantStore, bind_table, validate_slug
 from runtime.tenants import Registry, TenantRecord
@@ -55,7 +55,9 @@ class ErasureResult:
     request_id: int
     slug: str
     state: str  # done | missing (no such request)
-    erased: Mapping[str, int] = field(default_factory=dict)  # this run's rows, per table
+    # The request's rows per table, over every run that erased some (a run cut short between
+    # the tenant's commit and the platform's included); empty for a request already done.
+    erased: Mapping[str, int] = field(default_factory=dict)
     kept_contacts: int = 0  # still declared by the stack: the service's live configuration
 
 
@@ -254,10 +256,12 @@ class Privacy:
         records (see docs/privacy.md).
 
         Two stores, so two transactions: the tenant's (its schema or file) first, every delete
-        in one transaction; then the platform's (forwarding tests, the steps' detail, the
-        request marked done and the audit row), in another. A crash between the two commits
-        leaves the request pending with the tenant's part already gone: the next run finds
-        nothing more there and finishes the platform's. A done request changes nothing."""
+        in one transaction with the record of what they deleted (:class:`ErasureRun`); then the
+        platform's (forwarding tests, the steps' detail, the request marked done and the audit
+        row), in another. A crash between the two commits leaves the request pending with the
+        tenant's part already gone: the next run finds nothing more there, finishes the
+        platform's, and audits the tenant's counts its earlier runs recorded, so the audit
+        counts every row the request erased. A done request changes nothing."""
         r = self._request
         row = (
             await r.select().where(r._meta.primary_key == request_id).output(load_json=True).first()
@@ -270,20 +274,25 @@ class Privacy:
         cutoff = _aware(row["requested_at"])
         tenant = await self._registry.get(slug)
         declared = {c.number for c in tenant.contacts} if tenant is not None else set()
-        erased: dict[str, int] = {}
+        erased: dict[str, int] = {}  # this run's rows
+        recorded: dict[str, int] = {}  # the tenant store's rows over every run of the request
         kept = 0
         if tenant is not None and await self._storage.exists(slug):
             engine = self._storage.engine(slug)
             tables = bind_tables(engine)
+            runs = bind_table(ErasureRun, engine)
             async with engine.transaction():
                 erased |= await _erase_history(tables, cutoff)
                 contacts, kept = await _erase_undeclared_contacts(tables, declared)
                 erased |= contacts
+                # Recorded with the deletes: a crash before the platform's commit below loses
+                # neither, and the retry (which deletes nothing more) reads them back here.
+                await runs.insert(runs(request=request_id, at=self._clock(), counts=erased))
+                recorded = await _recorded(runs, request_id)
         async with self._engine.transaction():
-            erased |= await self._erase_platform(slug, cutoff)
-            total = dict(row["erased"] or {})
-            for name, count in erased.items():
-                total[name] = int(total.get(name, 0)) + count
+            platform = await self._erase_platform(slug, cutoff)
+            erased |= platform
+            total = {**recorded, **platform}
             done = (r._meta.primary_key == request_id) & (r.state == "pending")
             marked = (
                 await r.update({r.state: "done", r.done_at: self._clock(), r.erased: total})
@@ -292,15 +301,15 @@ class Privacy:
             )
             if not marked:  # another run finished it meanwhile: nothing of this one is kept
                 return ErasureResult(request_id, slug, "done", {})
-            await self._audited(slug, "erase", "worker", {**erased, "contacts_kept": kept})
+            await self._audited(slug, "erase", "worker", {**total, "contacts_kept": kept})
         logger.info(
             "erasure %s of %s done: %s rows erased, %s declared contacts kept",
             request_id,
             slug,
-            sum(erased.values()),
+            sum(total.values()),
             kept,
         )
-        return ErasureResult(request_id, slug, "done", erased, kept)
+        return ErasureResult(request_id, slug, "done", total, kept)
 
     async def _erase_platform(self, slug: str, cutoff: datetime) -> dict[str, int]:
         """The tenant's forwarding tests (the person's number, how each call ended), and the
@@ -411,6 +420,16 @@ async def _erase_undeclared_contacts(
         await _delete(alert, alert.contact.is_in(gone))
         erased["contact"] = await _delete(contact, contact.id.is_in(gone))
     return erased, kept
+
+
+async def _recorded(runs: type[ErasureRun], request_id: int) -> dict[str, int]:
+    """Rows per table the request's runs deleted in the tenant's store, summed over its runs."""
+    total: dict[str, int] = {}
+    rows = await runs.select(runs.counts).where(runs.request == request_id).output(load_json=True)
+    for row in rows:
+        for name, count in dict(row["counts"] or {}).items():
+            total[name] = total.get(name, 0) + int(count)
+    return total
 
 
 async def _delete(table: type[Table], where: Any) -> int:

@@ -7,6 +7,7 @@ Served by Granian (``ethiq serve``), i.e.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from importlib.metadata import version
 
 from litestar import Litestar
@@ -79,7 +80,9 @@ def create_app(
                 "standings": runtime.standings,
                 "stripe_webhook_secret": settings.billing.stripe_webhook_secret,
                 "sns": SnsVerifier(
-                    settings.observability.sns_topic_arn, settings.observability.sns_url_pattern
+                    settings.observability.sns_topic_arn,
+                    settings.observability.sns_url_pattern,
+                    timedelta(days=settings.observability.sns_notification_days),
                 ),
             }
         ),

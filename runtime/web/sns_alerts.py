@@ -6,8 +6,10 @@ over HTTPS. SNS sends no operator token: its message signature is the authentica
 
 - 503 while ``ETHIQ_SNS_TOPIC_ARN`` is unset, or while the signing certificate cannot be fetched
   (SNS retries on server errors: AWS's "Amazon SNS message delivery retries");
-- 403 for a message of another topic, a bad signature or a certificate not from SNS (nothing is
-  applied, nothing confirmed);
+- 400 for a body that is not an SNS message, 403 for a message of another topic, a bad
+  signature, a certificate not from SNS or one signed longer ago than
+  ``ETHIQ_SNS_NOTIFICATION_DAYS`` (a replay; nothing is applied, nothing confirmed), each
+  counted by ``ethiq_sns_refused_total{reason}``;
 - 200 otherwise: a ``SubscriptionConfirmation`` confirmed, a ``Notification`` applied to the
   incidents like Alertmanager's webhook (firing opens, resolved marks the alert resolved), once
   per ``MessageId`` (a retry or a replay is ``duplicate``).
@@ -61,19 +63,22 @@ class SnsAlerts(Controller):
         verifier: SnsVerifier = request.app.state.sns
         if not verifier.topic_arn:
             raise HTTPException(status_code=503, detail="SNS alerts are not configured")
+        refused = runtime_of(request).metrics.sns_refused
         try:
             fields = json.loads(await request.body())
         except ValueError:
-            raise HTTPException(status_code=400, detail="not an SNS message") from None
+            fields = None
         if not isinstance(fields, dict):
-            raise HTTPException(status_code=400, detail="not an SNS message")
+            refused.labels("malformed").inc()
+            raise HTTPException(status_code=400, detail="not an SNS message") from None
         try:
             message = await verifier.verify(fields)
             if message.type == SUBSCRIPTION_CONFIRMATION:
                 await verifier.confirm(message)
                 return SnsOut("confirmed")
         except SnsRefused as error:
-            logger.warning("SNS message refused: %s", error)
+            refused.labels(error.reason).inc()  # a bounded reason, never the sender's values
+            logger.warning("SNS message refused (%s): %s", error.reason, error)
             raise HTTPException(status_code=403, detail="message refused") from None
         except SnsUnavailable as error:
             logger.error("SNS message not checked: %s", error)

@@ -32,8 +32,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from infra.platform_stack.monitoring import SNS_MESSAGE_TEMPLATE
-from runtime.fleet.sns import string_to_sign
+from runtime.fleet.sns import REFUSALS, SnsRefused, SnsVerifier, string_to_sign
+from runtime.fleet.tables import AlertNotification
 from runtime.settings import ObservabilitySettings, Settings
+from runtime.storage import bind_table
 from tests.runtime.helpers import OPERATOR, harness, make_settings
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
@@ -96,7 +98,14 @@ class FakeSns:
         signature = self.key.sign(string_to_sign(fields), padding.PKCS1v15(), digest)
         return fields | {"Signature": base64.b64encode(signature).decode()}
 
-    def notification(self, message: str, topic: str = TOPIC, version: str = "2") -> dict[str, Any]:
+    def notification(
+        self,
+        message: str,
+        topic: str = TOPIC,
+        version: str = "2",
+        signed_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        signed_at = signed_at or datetime.now(UTC)
         return self.sign(
             {
                 "Type": "Notification",
@@ -104,7 +113,7 @@ class FakeSns:
                 "TopicArn": topic,
                 "Subject": "[page] EthiqDegradedAnswers",
                 "Message": message,
-                "Timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "Timestamp": signed_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "UnsubscribeURL": f"{self.base}/unsubscribe",
             },
             version,
@@ -313,5 +322,94 @@ def test_notifications_open_and_resolve_incidents_once(
             assert other["title"] == "Unreadable alert notification: [page] EthiqDegradedAnswers"
             # The app fetched the certificate once for all these messages.
             assert sns.hits[fetched:] == ["/cert.pem"]
+
+    asyncio.run(run())
+
+
+def _refused(h: Any) -> dict[str, float]:
+    registry = h.runtime.metrics.registry
+    return {
+        reason: registry.get_sample_value("ethiq_sns_refused_total", {"reason": reason}) or 0.0
+        for reason in REFUSALS
+    }
+
+
+def test_refused_posts_are_counted_by_reason_never_by_what_they_said(
+    settings: Settings, sns: FakeSns
+) -> None:
+    """Each refusal moves ``ethiq_sns_refused_total`` under its reason; the topic, URLs and
+    text a sender chose never become a label (bounded cardinality)."""
+    message = '{"status": "firing", "alerts": []}'
+    evil = "https://evil.example/cert.pem"
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            before = _refused(h)
+            posts = {
+                "signature": sns.notification(message) | {"Message": "tampered"},
+                "topic": sns.notification(message, topic=TOPIC + "-other"),
+                "certificate_url": sns.notification(message) | {"SigningCertURL": evil},
+                "signature_version": sns.notification(message) | {"SignatureVersion": "3"},
+                "stale": sns.notification(message, signed_at=datetime.now(UTC) - timedelta(days=8)),
+            }
+            for reason, post in posts.items():
+                response = await h.client.post(URL, content=json.dumps(post))
+                assert response.status_code == 403, reason
+            for body in ("not json", "[1, 2]"):
+                assert (await h.client.post(URL, content=body)).status_code == 400
+            counted = {r: n - before[r] for r, n in _refused(h).items() if n != before[r]}
+            assert counted == {**dict.fromkeys(posts, 1.0), "malformed": 2.0}
+            exposed = h.runtime.metrics.render().decode()
+            assert "evil.example" not in exposed
+            assert TOPIC not in exposed
+
+    asyncio.run(run())
+
+
+def test_the_digest_job_forgets_only_notifications_no_retry_or_replay_can_bring_back(
+    settings: Settings, sns: FakeSns, tmp_path: Path
+) -> None:
+    """``alert_notification`` is pruned by the weekly digest job: a notification is forgotten
+    only once a message signed when it was received would be refused as stale, so the
+    forgotten one (here, of an incident still open) is never applied twice."""
+    days = settings.observability.sns_notification_days
+    now = datetime.now(UTC)
+    fingerprint = uuid.uuid4().hex[:16]
+    firing = sns.notification(
+        _alert_group("firing", fingerprint, now.isoformat(), "0001-01-01T00:00:00Z", tmp_path)
+    )
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            fleet = h.runtime.fleet
+            n = bind_table(AlertNotification, h.runtime.storage.platform_engine())
+            mine = n.message_id == firing["MessageId"]
+            applied = await h.client.post(URL, content=json.dumps(firing))
+            [incident_id] = applied.json()["incidents"]
+            # The digest a day later: SNS could not retry it any more, but a replay would
+            # still pass the route: it is kept, and the replay is known.
+            await fleet.digest(now + timedelta(days=1))
+            assert await n.count().where(mine) == 1
+            replayed = await h.client.post(URL, content=json.dumps(firing))
+            assert replayed.json()["status"] == "duplicate"
+            # At the window's end, within its margin (clocks may differ): still kept.
+            await fleet.digest(now + timedelta(days=days, hours=1))
+            assert await n.count().where(mine) == 1
+            # The digest after the window and its margin: forgotten.
+            later = now + timedelta(days=days + 1, minutes=5)
+            await fleet.digest(later)
+            assert await n.count().where(mine) == 0
+            # By then, the route refuses that message as stale, so it cannot open or refresh
+            # anything again.
+            then = SnsVerifier(
+                TOPIC,
+                "^" + re.escape(sns.base) + "/",
+                timedelta(days=days),
+                clock=lambda: later,
+            )
+            with pytest.raises(SnsRefused) as refused:
+                await then.verify(firing)
+            assert refused.value.reason == "stale"
+            assert (await fleet.incidents.get(incident_id)).open
 
     asyncio.run(run())

@@ -557,6 +557,95 @@ def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
     asyncio.run(scenario())
 
 
+_FAIL_DONE_SQLITE = (
+    "CREATE TRIGGER done_fails BEFORE UPDATE ON erasure_request "
+    "BEGIN SELECT RAISE(ABORT, 'injected'); END"
+)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)]
+)
+def test_an_erasure_cut_between_its_two_commits_audits_every_row_on_its_retry(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The tenant's transaction commits, then the platform's fails (a statement raising, or on
+    PostgreSQL the connection killed, as the request is marked done): the tenant's rows are
+    gone, the request stays pending, and its retry, which deletes nothing more there, audits
+    the rows the first run erased, read from the tenant's store."""
+    if backend == "sqlite":
+        database_url, failures = f"sqlite:///{tmp_path}/ethiq.sqlite", {"failing statement": ""}
+    else:
+        database_url, failures = request.getfixturevalue("postgres").url, _FAIL_POSTGRES
+    now = datetime.now(UTC)
+    tenant = make_tenant(region="CA-QC")
+
+    async def scenario() -> None:
+        storage = store_for_url(database_url, pool_size=2)
+        registry = Registry(storage, REGISTRY_KEY)
+        await registry.migrate()
+        await _people_tables(storage)
+        privacy = Privacy(
+            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+        )
+        await registry.upsert(tenant)
+        await storage.ensure(tenant.slug)
+        await _history(storage, tenant, now - timedelta(seconds=1))
+        before = await _tenant_rows(storage, tenant)
+        request_id = await privacy.request_erasure(tenant.slug)
+        platform = storage.platform_engine()
+        for what, body in failures.items():
+            if backend == "sqlite":
+                await platform.run_ddl(_FAIL_DONE_SQLITE)
+            else:
+                await platform.run_ddl(
+                    "CREATE OR REPLACE FUNCTION done_fails() RETURNS trigger LANGUAGE plpgsql "
+                    f"AS $$ BEGIN {body}; RETURN NEW; END $$"
+                )
+                await platform.run_ddl(
+                    "CREATE TRIGGER done_fails BEFORE UPDATE ON erasure_request "
+                    "FOR EACH ROW EXECUTE FUNCTION done_fails()"
+                )
+            with pytest.raises(_FAILURES) as failed:
+                await privacy.erase(request_id)
+            assert "injected" in str(failed.value) or what == "killed connection", failed.value
+            await platform.run_ddl(
+                "DROP TRIGGER done_fails" + ("" if backend == "sqlite" else " ON erasure_request")
+            )
+            [pending] = await privacy.requests(tenant.slug)
+            assert pending["state"] == "pending", what
+            assert [a["action"] for a in await privacy.audit(tenant.slug)] == ["erase_request"]
+        after = {**dict.fromkeys(before, 0), "Contact": 1, "Consent": 1}
+        assert await _tenant_rows(storage, tenant) == after  # the first run's commit stands
+
+        result = await privacy.erase(request_id)
+        erased = {
+            "call": before["Call"],
+            "transcript_segment": before["Segment"],
+            "verdict": before["VerdictEvent"],
+            "alert": before["Alert"],
+            "person_notice": before["Notice"],
+            "inbound_message": before["InboundMessage"],
+            "contact": 1,
+            "consent": 1,
+            "invitation": 0,
+        }
+        audit = await privacy.audit(tenant.slug)
+        assert [a["action"] for a in audit] == ["erase_request", "erase"]
+        counts = audit[-1]["counts"]
+        assert {name: counts[name] for name in erased} == erased
+        assert (counts["contacts_kept"], result.kept_contacts) == (1, 1)
+        assert {name: result.erased[name] for name in erased} == erased
+        [done] = await privacy.requests(tenant.slug)
+        assert done["state"] == "done"
+        assert {name: done["erased"][name] for name in erased} == erased
+        assert (await privacy.erase(request_id)).erased == {}  # a retried job: nothing more
+        assert await _tenant_rows(storage, tenant) == after
+        await storage.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_long_history_is_exported_whole_page_by_page(tmp_path: Path) -> None:
     """More calls than fit a page (:data:`EXPORT_PAGE`): the streamed document is valid JSON
     holding every call once, in order, each with its own transcript and timeline, every alert

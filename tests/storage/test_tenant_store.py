@@ -37,6 +37,7 @@ TENANT_TABLES = [
     "call",
     "consent",
     "contact",
+    "erasure_run",
     "inbound_message",
     "invitation",
     "migration",
