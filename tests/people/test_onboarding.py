@@ -23,7 +23,7 @@ from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.telephony.passwords import new_sip_password
 from runtime.tenants import Registry, TenantRecord
-from runtime.web.people import _standing
+from runtime.web.state import billing_standing
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY
 from tests.storage.conftest import unique_number, unique_slug
@@ -221,7 +221,7 @@ def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do
         secret=b"k" * 32,
         public_url="https://ethiq.example.org",
         mailer=SmtpMailer(PeopleSettings(smtp_port=port)),
-        standing=_standing(accounts),
+        standing=billing_standing(accounts),
     )
 
     async def run() -> None:
