@@ -187,6 +187,13 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
     )
     assert all(c.source for c in CARRIERS.values())
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
+    # Unverified codes say so: only TELUS's come from the carrier's own support page.
+    own_page = {"telus": "telusmobility.com/"}
+    for key, carrier in CARRIERS.items():
+        if key in own_page:
+            assert own_page[key] in carrier.source
+        else:
+            assert "not checked" in carrier.source, key
 
 
 def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
