@@ -313,6 +313,12 @@ class WorkerSettings(_Concern):
         "cron of the privacy job: transcripts past their region's retention emptied, erasure "
         "requests not finished yet run again (docs/privacy.md)",
     )
+    enrolment: str = _env(
+        "ETHIQ_WORKER_ENROLMENT",
+        "* * * * *",
+        "cron of the sign-ups' enrolment job: the person of each sign-up whose stack the "
+        "reconcile registered is enrolled and welcomed (docs/architecture.md: sign-up)",
+    )
     pool_size: int = _env(
         "ETHIQ_JOBS_POOL_SIZE",
         4,
@@ -337,7 +343,7 @@ class WorkerSettings(_Concern):
         gt=0,
     )
 
-    @field_validator("sweep", "metering", "kyc_purge", "privacy")
+    @field_validator("sweep", "metering", "kyc_purge", "privacy", "enrolment")
     @classmethod
     def _cron(cls, value: str) -> str:
         return _valid_cron(value)

@@ -32,7 +32,7 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -248,8 +248,17 @@ class VoiceEngine:
 
     # --- an inbound call -----------------------------------------------------------------
 
-    async def inbound(self, spec: InboundCallSpec, *, settle: bool = True) -> dict[str, Any]:
-        """``settle``: wait for the work the call started (not from work already pending)."""
+    async def inbound(
+        self,
+        spec: InboundCallSpec,
+        *,
+        settle: bool = True,
+        on_answer: Callable[[], Awaitable[list[SegmentSpec]]] | None = None,
+    ) -> dict[str, Any]:
+        """``settle``: wait for the work the call started (not from work already pending).
+        ``on_answer``: called when Twilio answers the call (it executes TwiML that does not
+        begin with ``<Reject>``); what it returns is said by the caller once someone listens
+        (a forwarded call: the placed call's own TwiML, see :meth:`outbound`)."""
         store = self.store
         with store.lock:
             number = store.number_by_phone(spec.to)
@@ -299,6 +308,10 @@ class VoiceEngine:
             self.stamp(call, "application error: no TwiML")
         else:
             call.status = "in-progress"
+            root = parse_twiml(twiml)
+            rejected = root is not None and len(root) > 0 and root[0].tag == "Reject"
+            if on_answer is not None and not rejected:
+                run.segments += await on_answer()
             await self._execute(run, source, twiml)
         await self._hang_up(run)
         if status_callback:
@@ -337,7 +350,16 @@ class VoiceEngine:
         ``ring_s`` (if Twilio's ``Timeout`` lets it ring that long, else ``no-answer``). A
         diverted call reaches the target number as an inbound call (its voice URL, with
         ``ForwardedFrom`` if the carrier passes it); the placed call is answered when that one
-        is. Once answered, the call's own ``Twiml``/``Url`` runs; then the status callback.
+        is, i.e. as soon as Twilio starts executing the arrival's TwiML (not a ``<Reject>``),
+        and only then is the placed call's own TwiML requested (``Url`` is fetched "when the
+        call connects": https://www.twilio.com/docs/voice/api/call-resource; inline
+        ``Twiml`` "when the call is answered, Twilio immediately starts executing" it:
+        https://www.twilio.com/en-us/changelog/pass-twiml-with-call-initiation-requests).
+        Both then run at once on Twilio: what the placed call says is what the arrival's
+        caller says, so an arrival that ``<Dial>``s the person's app bridges those words to
+        the app. The sandbox runs them in that order: the placed call's document is fetched
+        first, its ``<Say>`` words become the arrival's caller's script, the arrival's TwiML
+        runs, then the placed call's document is recorded as run. Then the status callback.
         """
         with self.store.lock:
             handset = self.store.handsets.get(call.to)
@@ -362,13 +384,29 @@ class VoiceEngine:
         elif handset is not None and handset.answers and handset.forwarding != "unconditional":
             outcome = "answered"
             self.stamp(call, f"{call.to} answered")
-        elif divert and handset is not None:
-            outcome = await self._divert(call, handset)
-        if outcome == "answered":
+        fetched: list[str | None] = []
+
+        async def answered() -> list[SegmentSpec]:
+            """The arrival was answered, hence the placed call: its TwiML now."""
             call.status = "in-progress"
+            self.stamp(call, f"answered at {handset.forward_to if handset else ''}")
             document = twiml
             if document is None and url:
                 document = await self.fetch_twiml(call, account, url, self._base(call))
+            fetched.append(document)
+            words = _said(document) if document else []
+            return [SegmentSpec(t=5.0 * i, speaker="caller", text=w) for i, w in enumerate(words)]
+
+        if outcome != "answered" and divert and handset is not None:
+            outcome = await self._divert(call, handset, answered)
+        if outcome == "answered":
+            call.status = "in-progress"
+            if fetched:
+                document = fetched[0]
+            else:
+                document = twiml
+                if document is None and url:
+                    document = await self.fetch_twiml(call, account, url, self._base(call))
             if document is not None:
                 await self._execute(_Run(call, account, [], datetime.now(UTC)), url or "", document)
             call.status = "completed"
@@ -389,8 +427,14 @@ class VoiceEngine:
                 },
             )
 
-    async def _divert(self, call: Call, handset: Handset) -> str:
-        """The carrier forwards the call to ``handset.forward_to``: answered there or not."""
+    async def _divert(
+        self,
+        call: Call,
+        handset: Handset,
+        answered: Callable[[], Awaitable[list[SegmentSpec]]],
+    ) -> str:
+        """The carrier forwards the call to ``handset.forward_to``: answered there or not
+        (``answered``: when it is, see :meth:`outbound`)."""
         target = handset.forward_to or ""
         self.stamp(call, f"{call.to} forwards ({handset.forwarding}) to {target}")
         with self.store.lock:
@@ -399,7 +443,7 @@ class VoiceEngine:
             return "no-answer"
         forwarded_from = call.to if handset.passes_forwarded_from else None
         spec = InboundCallSpec(to=target, from_=call.from_, forwarded_from=forwarded_from)
-        report = await self.inbound(spec, settle=False)
+        report = await self.inbound(spec, settle=False, on_answer=answered)
         if not report["twiml"] or report["status"] in {"busy", "failed"}:
             return "busy" if report["status"] == "busy" else "failed"
         return "answered"

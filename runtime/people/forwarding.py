@@ -5,6 +5,10 @@ TS 22.030 (supplementary service codes, annex B) for call forwarding (TS 22.082)
 ``**21*<number>#`` registers and activates unconditional forwarding, ``##21#`` erases it;
 ``**004*<number>#`` all conditional forwarding (busy, no reply, not reachable), ``##004#``
 erases it. Carriers that document other codes say so in ``source``.
+
+Every ``source`` names where its codes came from, and says "not checked" unless it is the
+carrier's own support page (only TELUS's is): the others are unverified, the page shows them
+with their source.
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ CARRIERS: Final[dict[str, Carrier]] = {
             "Vidéotron",
             "CA",
             "Vidéotron community forum, mobility: call forwarding on a mobile phone "
-            "(forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/828)",
+            "(forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/828); "
+            "Vidéotron's support page gives no code, only the phone's menu "
+            "(support.videotron.com/business/mobile/optionnal-services/call-display-services/"
+            "call-forwarding): carrier page not checked for these codes",
         ),
         _gsm("att", "AT&T", "US"),
         _gsm(
@@ -73,7 +80,8 @@ CARRIERS: Final[dict[str, Carrier]] = {
             "T-Mobile",
             "US",
             "T-Mobile GSM service codes, conditional call forwarding **004* "
-            "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding)",
+            "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' "
+            "wiki); T-Mobile's own page not checked",
         ),
         Carrier(
             "verizon",

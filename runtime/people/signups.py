@@ -6,7 +6,8 @@ email, mobile number, language, region) as ``pending`` and writes back to say wh
 ``ethiq people commit-changes`` turns each pending request into a new stack file, in the same
 commit as the contact changes, on the branch a pull request reviews: merged, the reconcile
 creates the tenant, and its stack buys a number only once the person's identity and terms are
-recorded (the ``activation-gate`` policy). An operator also lists the pending requests
+recorded (the ``activation-gate`` policy); then the job of :mod:`.enrolment` enrols the person.
+An operator also lists the pending requests
 (``GET /operator/people/signups``, each with the ``ethiq tenant add`` command that starts the
 stack by hand) and may mark one done.
 """
@@ -27,9 +28,31 @@ from runtime.storage.bind import bind_table
 from runtime.storage.widths import width
 from runtime.tenants import validate_e164
 
-__all__ = ["MAX_PENDING", "Signup", "SignupRequests", "valid_email"]
+__all__ = [
+    "CLAIMED",
+    "DONE",
+    "GREET",
+    "MAX_PENDING",
+    "PENDING",
+    "REFUSED",
+    "STACKED",
+    "Signup",
+    "SignupRequests",
+    "valid_email",
+]
 
 MAX_PENDING: Final = 500  # a form cannot fill the database
+# A request's states: ``pending`` (asked), ``stacked`` (its stack file committed, the tenant
+# not registered yet), ``claimed`` (the tenant registered: its person being enrolled),
+# ``greet`` (enrolled, the welcome email refused by the relay: due again), ``done`` (enrolled,
+# or handled by an operator), ``refused`` (the enrolment was refused: an operator acts).
+PENDING: Final = "pending"
+STACKED: Final = "stacked"
+CLAIMED: Final = "claimed"
+GREET: Final = "greet"
+DONE: Final = "done"
+REFUSED: Final = "refused"
+OPEN: Final = [PENDING, STACKED, CLAIMED, GREET]  # an operator may still mark these done
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +128,9 @@ class SignupRequests:
         if region not in REGIONS:
             raise ValueError(f"a region among {', '.join(REGIONS)}")
         r = self._row
-        if await r.count().where((r.email == email) & (r.state == "pending")):
+        if await r.count().where((r.email == email) & (r.state == PENDING)):
             return False
-        if await r.count().where(r.state == "pending") >= MAX_PENDING:
+        if await r.count().where(r.state == PENDING) >= MAX_PENDING:
             raise ValueError("too many requests are waiting")
         row = r(
             name=name,
@@ -124,36 +147,66 @@ class SignupRequests:
 
     async def pending(self) -> list[Signup]:
         r = self._row
-        rows = await r.select().where(r.state == "pending").order_by(r._meta.primary_key)
-        return [
-            Signup(
-                int(x["id"]),
-                x["name"],
-                x["email"],
-                x["phone"],
-                x["language"],
-                x["region"],
-                x["requested_at"],
-                x["contact_name"],
-                x["contact_number"],
-            )
-            for x in rows
-        ]
+        rows = await r.select().where(r.state == PENDING).order_by(r._meta.primary_key)
+        return [_signup(x) for x in rows]
 
     async def done(self, request_id: int) -> bool:
-        """Mark a request handled (its stack written); ``False`` if none was pending."""
+        """Mark a request handled (its stack written, or its person enrolled by hand);
+        ``False`` if none was pending nor waiting for its stack."""
         r = self._row
         rows = (
-            await r.update({r.state: "done", r.done_at: datetime.now(UTC)})
-            .where((r._meta.primary_key == request_id) & (r.state == "pending"))
+            await r.update({r.state: DONE, r.done_at: datetime.now(UTC)})
+            .where((r._meta.primary_key == request_id) & r.state.is_in(OPEN))
             .returning(r._meta.primary_key)
         )
         return bool(rows)
 
     async def committed(self, request_id: int, tenant: str, sha: str) -> None:
-        """Mark a request done: its stack is ``tenant``, committed in ``sha`` (``""``: a stack
-        that already existed)."""
+        """Record a request's stack ``tenant``, committed in ``sha``: it waits (``stacked``)
+        for the reconcile to register the tenant, then :mod:`.enrolment` enrols the person.
+        ``sha`` ``""``: a stack that already existed (its person is that stack's): done."""
         r = self._row
+        state = STACKED if sha else DONE
         await r.update(
-            {r.state: "done", r.done_at: datetime.now(UTC), r.tenant: tenant, r.commit: sha}
-        ).where((r._meta.primary_key == request_id) & (r.state == "pending"))
+            {r.state: state, r.done_at: datetime.now(UTC), r.tenant: tenant, r.commit: sha}
+        ).where((r._meta.primary_key == request_id) & (r.state == PENDING))
+
+    async def stacked(self) -> list[tuple[Signup, str, str]]:
+        """Requests whose stack is committed and whose person is not enrolled yet, with their
+        tenant and state (``stacked``; ``claimed``: a run that stopped midway; ``greet``: a welcome
+        to send again)."""
+        r = self._row
+        rows = (
+            await r.select()
+            .where(r.state.is_in([STACKED, CLAIMED, GREET]))
+            .order_by(r._meta.primary_key)
+        )
+        return [(_signup(x), str(x["tenant"]), str(x["state"])) for x in rows]
+
+    async def move(self, request_id: int, before: str, after: str) -> bool:
+        """Move a request from state ``before`` to ``after`` (one statement: of two runs, only
+        one moves it); ``False`` if it was not in ``before``."""
+        r = self._row
+        values: dict[Any, Any] = {r.state: after}
+        if after == DONE:
+            values[r.done_at] = datetime.now(UTC)
+        rows = (
+            await r.update(values)
+            .where((r._meta.primary_key == request_id) & (r.state == before))
+            .returning(r._meta.primary_key)
+        )
+        return bool(rows)
+
+
+def _signup(x: dict[str, Any]) -> Signup:
+    return Signup(
+        int(x["id"]),
+        x["name"],
+        x["email"],
+        x["phone"],
+        x["language"],
+        x["region"],
+        x["requested_at"],
+        x["contact_name"],
+        x["contact_number"],
+    )

@@ -105,7 +105,8 @@ class SignupRequest(Table, tablename="signup_request"):
     region = Varchar(length=8, default="")  # a key of runtime.regions.REGIONS
     contact_name = Varchar(length=100, default="")  # their first emergency contact
     contact_number = Varchar(length=16, default="")
-    state = Varchar(length=8, default="pending")  # pending | done
+    # pending | stacked | claimed | greet | done | refused (runtime.people.signups)
+    state = Varchar(length=8, default="pending")
     requested_at = Timestamptz()
     done_at = Timestamptz(null=True, default=None)
     tenant = Varchar(length=63, default="")  # the stack written for it, if committed

@@ -56,7 +56,7 @@ def create_app(
         release=f"ethiq@{version('ethiq')}",
     )
     runtime = Runtime.build(settings, sender=sender, updater=updater, mailer=mailer)
-    people = people_web(runtime, mailer=mailer, sms=sender)
+    people = people_web(runtime)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(
         route_handlers=[

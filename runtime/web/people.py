@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.config.csrf import CSRFConfig
@@ -14,15 +13,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from runtime.alerts import SmsSender, TwilioSmsSender
-from runtime.billing import Accounts
-from runtime.email import Mailer, SmtpMailer
-from runtime.people.forward_test import TwilioForwardingCaller
-from runtime.people.onboarding import Standing
-from runtime.people.ratelimit import LoginLimiter
 from runtime.people.service import TEMPLATES, People, web_secret
-from runtime.people.sip import TwilioSipRotator
-from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.web.pages import PeoplePages
 from runtime.web.people_operator import OnboardingOperator
 from runtime.web.state import Runtime
@@ -49,34 +40,12 @@ class PeopleWeb:
         await self.people.migrate()
 
 
-def people_web(
-    runtime: Runtime, *, mailer: Mailer | None = None, sms: SmsSender | None = None
-) -> PeopleWeb:
+def people_web(runtime: Runtime) -> PeopleWeb:
     settings = runtime.settings
     people_settings = settings.people
     secret = web_secret(people_settings, settings.security.registry_key)
     secure = settings.twilio.public_url.startswith("https://")
-    credentials = TwilioCredentials(
-        settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
-    )
-    people = People(
-        storage=runtime.storage,
-        registry=runtime.registry,
-        settings=people_settings,
-        secret=secret,
-        public_url=settings.twilio.public_url,
-        mailer=mailer or SmtpMailer(people_settings),
-        sms=sms or TwilioSmsSender(credentials),
-        caller=TwilioForwardingCaller(credentials),
-        rotator=TwilioSipRotator(credentials),
-        limiter=LoginLimiter(
-            runtime.redis,
-            per_address=people_settings.login_per_address,
-            per_source=people_settings.login_per_source,
-            window_s=people_settings.login_window_s,
-        ),
-        standing=_standing(Accounts(runtime.storage)),
-    )
+    people = runtime.people  # built with the runtime: its enrolment job enrols sign-ups
     # Sessions live server-side in the runtime's store (Redis when configured).
     sessions: Store = (
         runtime.store.with_namespace("sessions")
@@ -105,21 +74,3 @@ def people_web(
         ),
         stores={"sessions": sessions},
     )
-
-
-def _standing(accounts: Accounts) -> Callable[[str], Awaitable[Standing | None]]:
-    """Billing's record of a tenant, as the onboarding steps read it."""
-
-    async def read(slug: str) -> Standing | None:
-        account = await accounts.get(slug)
-        if account is None:
-            return None
-        return Standing(
-            account.kyc_status,
-            account.kyc_updated_at,
-            account.verification_id,
-            account.terms_version,
-            account.terms_accepted_at,
-        )
-
-    return read

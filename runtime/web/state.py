@@ -32,7 +32,13 @@ from runtime.calls.preferences import CallerPreferences
 from runtime.email import Mailer, SmtpMailer
 from runtime.fleet.service import Fleet
 from runtime.metrics import Metrics
+from runtime.people.enrolment import SignupEnrolment
+from runtime.people.forward_test import TwilioForwardingCaller
+from runtime.people.onboarding import Standing
+from runtime.people.ratelimit import LoginLimiter
 from runtime.people.reach import person_recipient
+from runtime.people.service import People, web_secret
+from runtime.people.sip import TwilioSipRotator
 from runtime.people.tables import Person
 from runtime.privacy.asked import erasure_asked
 from runtime.privacy.jobs import PrivacyJobs
@@ -45,7 +51,7 @@ from runtime.telephony.twilio_api import TwilioCredentials
 from runtime.tenants import Registry, RegistryKeyError, TokenCipher
 from runtime.web.limits import WebhookLimits
 
-__all__ = ["Runtime", "runtime_of"]
+__all__ = ["Runtime", "billing_standing", "runtime_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,8 @@ class Runtime:
     accounts: Accounts
     stripe: StripeGateway | None  # None: no STRIPE_API_KEY (the embedded default)
     privacy: PrivacyJobs
+    people: People  # enrolment, onboarding, sign-in (the pages' and the enrolment job's)
+    enrolment: SignupEnrolment
 
     @classmethod
     def build(
@@ -234,6 +242,26 @@ class Runtime:
             worker=settings.worker,
             billing=billing,
         )
+        people = People(
+            storage=storage,
+            registry=registry,
+            settings=settings.people,
+            secret=web_secret(settings.people, settings.security.registry_key),
+            public_url=settings.twilio.public_url,
+            mailer=mailer or SmtpMailer(settings.people),
+            sms=sender,
+            caller=TwilioForwardingCaller(credentials),
+            rotator=TwilioSipRotator(credentials),
+            limiter=LoginLimiter(
+                redis,
+                per_address=settings.people.login_per_address,
+                per_source=settings.people.login_per_source,
+                window_s=settings.people.login_window_s,
+            ),
+            standing=billing_standing(accounts),
+        )
+        # Sign-ups whose stack the reconcile registered: their person enrolled by a job.
+        enrolment = SignupEnrolment(jobs, people, registry, settings.worker)
         privacy = PrivacyJobs(
             jobs,
             Privacy(storage=storage, registry=registry, settings=settings.privacy),
@@ -261,6 +289,8 @@ class Runtime:
             accounts=accounts,
             stripe=gateway,
             privacy=privacy,
+            people=people,
+            enrolment=enrolment,
         )
 
     async def startup(self) -> None:
@@ -289,6 +319,24 @@ class Runtime:
         if self.redis is not None:
             with suppress(Exception):
                 await self.redis.aclose()
+
+
+def billing_standing(accounts: Accounts) -> Callable[[str], Awaitable[Standing | None]]:
+    """Billing's record of a tenant, as the onboarding steps read it."""
+
+    async def read(slug: str) -> Standing | None:
+        account = await accounts.get(slug)
+        if account is None:
+            return None
+        return Standing(
+            account.kyc_status,
+            account.kyc_updated_at,
+            account.verification_id,
+            account.terms_version,
+            account.terms_accepted_at,
+        )
+
+    return read
 
 
 def _person_reader(storage: TenantStore) -> RecipientOf:

@@ -23,7 +23,7 @@ from runtime.settings import PeopleSettings
 from runtime.storage import store_for_url
 from runtime.telephony.passwords import new_sip_password
 from runtime.tenants import Registry, TenantRecord
-from runtime.web.people import _standing
+from runtime.web.state import billing_standing
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import REGISTRY_KEY
 from tests.storage.conftest import unique_number, unique_slug
@@ -187,6 +187,13 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
     )
     assert all(c.source for c in CARRIERS.values())
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
+    # Unverified codes say so: only TELUS's come from the carrier's own support page.
+    own_page = {"telus": "telusmobility.com/"}
+    for key, carrier in CARRIERS.items():
+        if key in own_page:
+            assert own_page[key] in carrier.source
+        else:
+            assert "not checked" in carrier.source, key
 
 
 def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
@@ -221,7 +228,7 @@ def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do
         secret=b"k" * 32,
         public_url="https://ethiq.example.org",
         mailer=SmtpMailer(PeopleSettings(smtp_port=port)),
-        standing=_standing(accounts),
+        standing=billing_standing(accounts),
     )
 
     async def run() -> None:

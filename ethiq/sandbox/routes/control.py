@@ -114,7 +114,8 @@ async def state(request: AnyRequest) -> dict[str, Any]:
             ],
             "messages": [render.message(m) for m in store.messages.values()],
             "calls": [
-                {**render.call(c), "twiml": c.twiml, "urls": c.urls} for c in store.calls.values()
+                {**render.call(c), "twiml": c.twiml, "urls": c.urls, "events": list(c.events)}
+                for c in store.calls.values()
             ],
             "transcriptions": [
                 {**render.transcription(t), "parameters": t.parameters}
