@@ -12,10 +12,21 @@ from runtime.billing.tables import BillingAccount, StripeEvent
 from runtime.storage import TenantStore
 from runtime.storage.bind import bind_table
 
-__all__ = ["GOOD_STANDING", "PAST_DUE", "Account", "Accounts"]
+__all__ = ["GOOD_STANDING", "PAST_DUE", "REDACTED", "Account", "Accounts"]
 
 PAST_DUE: Final = frozenset({"past_due", "unpaid"})  # Stripe: an invoice is unpaid
 GOOD_STANDING: Final = frozenset({"active", "trialing"})
+REDACTED: Final = "identity.verification_session.redacted"
+
+# Stripe does not deliver events in the order it made them
+# (https://docs.stripe.com/webhooks#event-ordering): each state an event sets is kept with the
+# ``created`` time of the event that set it, and an older event leaves it alone. Simpler than
+# refetching the object from Stripe on every event, and enough: each event carries the whole
+# object as it was when the event was made.
+_ORDERED_BY: Final = {
+    "customer.subscription.": "subscription_event_at",
+    "identity.verification_session.": "kyc_event_at",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,11 @@ class Accounts:
         """Record an identity verification's outcome outside Stripe's webhooks (an operator's
         in-person check, or the local demo's setup: ``verification_id`` names how)."""
         await self._update(
-            tenant, verification_id=verification_id, kyc_status=status, kyc_updated_at=at
+            tenant,
+            verification_id=verification_id,
+            kyc_status=status,
+            kyc_updated_at=at,
+            kyc_event_at=at,  # a Stripe event older than this outcome leaves it alone
         )
 
     async def forget_verification(self, tenant: str, verification_id: str) -> None:
@@ -90,9 +105,22 @@ class Accounts:
             (t.tenant == tenant) & (t.verification_id == verification_id)
         )
 
-    async def apply_event(self, event_id: str, event_type: str, tenant: str, **values: Any) -> bool:
+    async def apply_event(
+        self,
+        event_id: str,
+        event_type: str,
+        tenant: str,
+        *,
+        created: datetime | None = None,
+        **values: Any,
+    ) -> bool:
         """Record Stripe event ``event_id`` and apply ``values`` to the tenant's account, in one
-        transaction; ``False`` (and nothing changed) when the event was applied before."""
+        transaction; ``False`` (and nothing changed) when the event was applied before.
+
+        ``created`` (the event's): a subscription or verification event older than the last
+        one applied to that state is recorded but changes nothing. ``REDACTED`` changes no
+        status, it only forgets the session's id (``values["verification_id"]``) if it is the
+        account's (Stripe's redaction keeps the session's status: the evidence stays)."""
         events = self._events
         async with events._meta.db.transaction():
             inserted = (
@@ -104,12 +132,37 @@ class Accounts:
             )
             if not inserted:
                 return False
-            if values:
+            if event_type == REDACTED:
+                await self.forget_verification(tenant, str(values.get("verification_id", "")))
+                return True
+            guard = next((c for p, c in _ORDERED_BY.items() if event_type.startswith(p)), None)
+            if values and guard and created is not None:
+                if not await self._update_if_newer(tenant, guard, created, values):
+                    return True  # an older event: received, its state already superseded
+            elif values:
                 await self._update(tenant, **values)
             status = values.get("subscription_status")
             if status:
                 await self._lifecycle(tenant, str(status), datetime.now(UTC))
         return True
+
+    async def _update_if_newer(
+        self, tenant: str, guard: str, created: datetime, values: dict[str, Any]
+    ) -> bool:
+        """Apply ``values`` and set ``guard`` to ``created`` unless a newer event set it; an
+        event of the same second is applied (Stripe's ``created`` is in seconds)."""
+        t = self._accounts
+        at = t._meta.get_column_by_name(guard)
+        columns: dict[Column | str, Any] = {
+            t._meta.get_column_by_name(k): v for k, v in values.items()
+        }
+        columns |= {at: created, t.updated_at: datetime.now(UTC)}
+        changed = (
+            await t.update(columns)
+            .where((t.tenant == tenant) & (at.is_null() | (at <= created)))
+            .returning(t.tenant)
+        )
+        return bool(changed)
 
     async def _lifecycle(self, tenant: str, status: str, at: datetime) -> None:
         """The lifecycle's dates from Stripe's subscription status: the first ``past_due`` (or

@@ -35,6 +35,11 @@ class BillingAccount(Table, tablename="billing_account"):
     # due (Stripe's past_due/unpaid; cleared when active again), and when it was canceled.
     past_due_since = Timestamptz(null=True, default=None)
     canceled_at = Timestamptz(null=True, default=None)
+    # The ``created`` time of the last Stripe event applied to the subscription's state and to
+    # the verification's: an older event, delivered late, changes neither (Stripe does not
+    # deliver events in order). A verification recorded outside Stripe sets its own.
+    subscription_event_at = Timestamptz(null=True, default=None)
+    kyc_event_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
 
 

@@ -4,7 +4,8 @@ Stripe signs ``{timestamp}.{raw body}`` with HMAC-SHA256 (``Stripe-Signature: t=
 retries an event until it gets a 2xx, for up to three days; the SDK's
 ``Webhook.construct_event`` checks the signature and a 5-minute tolerance on the timestamp
 (Stripe's "Receive Stripe events in your webhook endpoint" guide). Events may arrive out of order
-and more than once: each is recorded by id in the same transaction as its effect.
+and more than once: each is recorded by id in the same transaction as its effect, and one older
+than the last applied to the same state changes nothing (``Accounts.apply_event``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import stripe
 from litestar import Controller, Request, post
 from litestar.exceptions import HTTPException
 
-from runtime.billing.accounts import Accounts
+from runtime.billing.accounts import REDACTED, Accounts
 from runtime.billing.standings import Standings
 
 __all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of"]
@@ -33,6 +34,10 @@ def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]
     tenant = metadata.get("tenant") or obj.get("client_reference_id") or ""
     if not tenant:
         return None
+    if event_type == REDACTED:
+        # Stripe erased what the person showed; the session keeps its status, and so does the
+        # account (the evidence the number was bought under): only the session's id goes.
+        return tenant, {"verification_id": obj.get("id", "")}
     if event_type.startswith("identity.verification_session."):
         # The event names the new state (verified, requires_input, canceled, processing);
         # the object's own status says the same once Stripe has settled it.
@@ -89,7 +94,10 @@ class StripeWebhooks(Controller):
         if effect is None:
             return {"status": "ignored"}
         tenant, values = effect
-        applied = await accounts.apply_event(event.id, event.type, tenant, **values)
+        created = datetime.fromtimestamp(event.created, UTC)
+        applied = await accounts.apply_event(
+            event.id, event.type, tenant, created=created, **values
+        )
         standings: Standings | None = state.get("standings")
         if applied and standings is not None:  # this process's outbox reads it at once
             standings.forget(tenant)

@@ -7,8 +7,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,136 @@ def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> N
         assert account is not None
         assert account.kyc_status == "requires_input"
         assert not account.may_activate
+
+
+def _deliver(
+    client: TestClient[Litestar], event_id: str, event_type: str, obj: dict[str, Any], age_s: int
+) -> str:
+    """Deliver (signed now) an event Stripe made ``age_s`` seconds ago."""
+    event = _event(event_id, event_type, obj)
+    event["created"] = int(time.time()) - age_s
+    body, headers = _signed(event)
+    response = client.post("/stripe/webhook", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return str(response.json()["status"])
+
+
+def _late_events_change_nothing(client: TestClient[Litestar], get: Callable[[], Any]) -> None:
+    """Stripe does not deliver events in order: an hour-old ``past_due``, delivered after the
+    ``active`` that followed it, neither suspends the person's payment nor starts a grace
+    period; an old ``requires_input`` does not undo a verification."""
+    subscription = {"id": "sub_1", "object": "subscription", "metadata": {"tenant": "acme"}}
+    assert (
+        _deliver(
+            client,
+            "evt_o1",
+            "customer.subscription.updated",
+            subscription | {"status": "active"},
+            0,
+        )
+        == "applied"
+    )
+    late = subscription | {"status": "past_due"}
+    assert _deliver(client, "evt_o2", "customer.subscription.updated", late, 3600) == "applied"
+    assert (get().subscription_status, get().past_due_since) == ("active", None)
+    # Received all the same: its retry is a duplicate.
+    assert _deliver(client, "evt_o2", "customer.subscription.updated", late, 3600) == "duplicate"
+    # A newer one still applies.
+    _deliver(client, "evt_o3", "customer.subscription.updated", late, -1)
+    assert get().subscription_status == "past_due"
+    assert get().past_due_since is not None
+
+    session = {
+        "id": "vs_1",
+        "object": "identity.verification_session",
+        "metadata": {"tenant": "acme"},
+    }
+    _deliver(client, "evt_o4", "identity.verification_session.verified", session, 0)
+    _deliver(client, "evt_o5", "identity.verification_session.requires_input", session, 600)
+    assert (get().kyc_status, get().verification_id) == ("verified", "vs_1")
+
+
+def _redaction_keeps_the_evidence(
+    client: TestClient[Litestar], get: Callable[[], Any], forget: Callable[[str], Any]
+) -> None:
+    """The purge forgets a redacted session's id; Stripe's ``redacted`` event that follows
+    neither brings it back nor changes the status and its date (so no new verification is
+    sent to a person already verified). Redacted elsewhere (the Dashboard), the id goes too."""
+    session = {
+        "id": "vs_1",
+        "object": "identity.verification_session",
+        "metadata": {"tenant": "acme"},
+    }
+    _deliver(
+        client,
+        "evt_r1",
+        "identity.verification_session.verified",
+        session | {"status": "verified"},
+        0,
+    )
+    verified_at = get().kyc_updated_at
+    forget("vs_1")
+    _deliver(
+        client,
+        "evt_r2",
+        "identity.verification_session.redacted",
+        session | {"status": "verified"},
+        0,
+    )
+    account = get()
+    assert (account.kyc_status, account.verification_id) == ("verified", "")
+    assert account.kyc_updated_at == verified_at
+
+    other = session | {"id": "vs_2", "status": "verified"}
+    _deliver(client, "evt_r3", "identity.verification_session.verified", other, -1)
+    _deliver(client, "evt_r4", "identity.verification_session.redacted", other, -1)
+    assert (get().kyc_status, get().verification_id) == ("verified", "")
+
+
+def test_events_delivered_late_change_nothing(app: tuple[TestClient[Litestar], Accounts]) -> None:
+    client, accounts = app
+    _late_events_change_nothing(client, lambda: _account(client, accounts))
+    # An operator's in-person check is not undone by a Stripe event older than it.
+    portal = client.app.state.portal
+    portal.call(accounts.record_verification, "acme", "operator:ann", "verified", datetime.now(UTC))
+    session = {
+        "id": "vs_3",
+        "object": "identity.verification_session",
+        "metadata": {"tenant": "acme"},
+    }
+    _deliver(client, "evt_o6", "identity.verification_session.canceled", session, 60)
+    assert (_account(client, accounts).kyc_status, _account(client, accounts).verification_id) == (
+        "verified",
+        "operator:ann",
+    )
+
+
+def test_a_redacted_verification_keeps_its_status(
+    app: tuple[TestClient[Litestar], Accounts],
+) -> None:
+    client, accounts = app
+    _redaction_keeps_the_evidence(
+        client,
+        lambda: _account(client, accounts),
+        lambda session: client.app.state.portal.call(accounts.forget_verification, "acme", session),
+    )
+
+
+def test_late_and_redacted_events_on_postgresql(postgres: Server) -> None:
+    """The same, on PostgreSQL through the runtime's app (its migrated tables)."""
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": postgres.url,
+            "ETHIQ_REGISTRY_KEY": generate_key(),
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "ETHIQ_OUTBOX_WORKER": "0",
+        }
+    )
+    with TestClient(create_app(settings)) as client, client.portal() as portal:
+        accounts: Accounts = client.app.state.billing_accounts
+        portal.call(accounts.open, "acme", "cus_acme", "solo")
+        get = partial(portal.call, accounts.get, "acme")
+        _late_events_change_nothing(client, get)
+        _redaction_keeps_the_evidence(
+            client, get, lambda session: portal.call(accounts.forget_verification, "acme", session)
+        )
