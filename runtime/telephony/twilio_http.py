@@ -7,6 +7,7 @@ program or provider process importing a provider module must not pay for a no-op
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -16,6 +17,13 @@ from twilio.http.response import Response
 from runtime.telephony.base_url import route
 
 __all__ = ["AsyncBaseUrlHttpClient", "BaseUrlHttpClient"]
+
+# The SDK logs every request and response at INFO, a dozen lines each (method, URL, every
+# header, status, headers again): on the voice webhook, formatting and writing them cost more
+# CPU than answering the call, and repeat the subaccount's SID on every line. Its failures
+# still reach the caller as exceptions, logged by the runtime.
+for _sdk_logger in ("twilio.http_client", "twilio.async_http_client"):
+    logging.getLogger(_sdk_logger).setLevel(logging.WARNING)
 
 
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped SDK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Final, Literal, get_args
 
 import phonenumbers
@@ -31,13 +32,19 @@ _E164_MAX: Final = 16  # "+" and at most 15 digits (ITU-T E.164); phonenumbers r
 def validate_e164(number: str) -> str:
     """Return ``number`` if it is already E.164 as ``phonenumbers`` writes it (``+``, a country
     code and at most 15 digits, nothing else), else raise."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except (phonenumbers.NumberParseException, TypeError):
-        parsed = None
-    if parsed is None or _e164(parsed) != number or len(number) > _E164_MAX:
+    if not isinstance(number, str) or not _is_e164(number):
         raise InvalidTenant(f"not an E.164 phone number: {number!r}")
     return number
+
+
+@lru_cache(maxsize=8192)
+def _is_e164(number: str) -> bool:
+    """Remembered: every webhook checks its tenant's number, ``phonenumbers`` takes ~0.1 ms."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return _e164(parsed) == number and len(number) <= _E164_MAX
 
 
 def to_e164(text: str, region: str | None = "CA") -> str:

@@ -18,14 +18,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from runtime.calls.tables import bind_tables
 from runtime.storage import store_for_url
+from runtime.storage.names import quote_ident, tenant_namespace
 from runtime.tenants import TenantRecord
 from runtime.web.state import Runtime
 from tests.runtime.helpers import PUBLIC, REGISTRY_KEY, SCAM_LINES_FR, harness, make_settings
@@ -36,7 +39,10 @@ from tests.servers import Server
 pytestmark = pytest.mark.services
 
 ETHIQ = str(Path(sys.executable).parent / "ethiq")
-DEADLINE_S = 60.0
+# Every wait below ends on an event (an alert row changing, a fault spent): this only bounds a
+# hang, generously, for a machine with many times more runnable work than cores.
+DEADLINE_S = 600.0
+CHANNEL = "test_alert_changed"
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +58,44 @@ def _until(check: Callable[[], Any], what: str) -> Any:
         value = check()
         if value:
             return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {DEADLINE_S}s")
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not reached within {DEADLINE_S:.0f}s (a hang)")
+
+
+@contextmanager
+def _alert_changes(database_url: str, tenants: list[TenantRecord]) -> Iterator[psycopg.Connection]:
+    """A connection told (``NOTIFY``) of every change of the tenants' alert rows: a trigger
+    this test adds to each tenant's ``alert`` table."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION public.test_alert_changed() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify("
+            f"'{CHANNEL}', TG_TABLE_SCHEMA || ' ' || NEW.id || ' ' || NEW.status); "
+            "RETURN NEW; END $$"
+        )
+        for tenant in tenants:
+            table = f"{quote_ident(tenant_namespace(tenant.slug))}.alert"
+            conn.execute(
+                f"CREATE TRIGGER test_alert_changed AFTER INSERT OR UPDATE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION public.test_alert_changed()"
+            )
+        conn.execute(f"LISTEN {CHANNEL}")
+        yield conn
+
+
+def _on_changes(changes: psycopg.Connection, check: Callable[[], Any], what: str) -> Any:
+    """``check`` again after each alert row change until it returns something truthy.
+
+    ``check`` also runs when no row changed for a second, so that a worker that exited is
+    seen (``check`` asserts they run) rather than waited for."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not (value := check()):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"{what}: not reached within {DEADLINE_S:.0f}s (a hang)")
+        for _ in changes.notifies(timeout=min(1.0, left), stop_after=1):
+            pass
+    return value
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -113,15 +155,33 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
     env.pop("REDIS_URL", None)
     # Twilio takes a second to answer the first send: the first worker is killed meanwhile.
     slow = sandbox.control.delay(1.0, method="POST", path="*/Messages.json")
+    with _alert_changes(postgres.url, tenants) as changes:
+        _kill_one_then_two_workers(env, sandbox, slow.id, changes, postgres, tenants, tmp_path)
+
+
+def _kill_one_then_two_workers(
+    env: dict[str, str],
+    sandbox: SandboxHandle,
+    slow: int,
+    changes: psycopg.Connection,
+    postgres: Server,
+    tenants: list[TenantRecord],
+    tmp_path: Path,
+) -> None:
     first = _worker(env, tmp_path / "first.log")
     others: list[subprocess.Popen[bytes]] = []
+
+    def claimed() -> bool:
+        assert first.poll() is None, (tmp_path / "first.log").read_text()
+        return any(r["status"] == "sending" for r in asyncio.run(_alerts(postgres.url, tenants)))
+
     try:
-        # The fault is spent (gone) once the request arrived.
+        # The first worker claims a row (``sending``), then sends it: the fault is spent (gone)
+        # once its request arrived.
+        _on_changes(changes, claimed, "the first worker claiming an alert")
         _until(
-            lambda: (
-                all(f.id != slow.id for f in sandbox.control.faults()) or first.poll() is not None
-            ),
-            "the first worker sending",
+            lambda: all(f.id != slow for f in sandbox.control.faults()) or first.poll() is not None,
+            "the first worker's request reaching Twilio",
         )
         assert first.poll() is None, (tmp_path / "first.log").read_text()
         first.send_signal(signal.SIGKILL)
@@ -140,10 +200,11 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
             return seen if all(r["status"] == "sent" for r in seen) else None
 
         try:
-            rows = _until(all_sent, "every alert sent")
+            rows = _on_changes(changes, all_sent, "every alert sent by the two other workers")
         except AssertionError as error:
             shown = [{k: v for k, v in r.items() if k != "tenant"} for r in seen]
-            raise AssertionError(f"{error}: {shown}") from None
+            logs = {n: (tmp_path / f"worker-{n}.log").read_text()[-2000:] for n in (2, 3)}
+            raise AssertionError(f"{error}: alerts {shown}; worker logs {logs}") from None
         messages = [m for m in sandbox.control.messages() if "ALERTE" in m["body"]]
         # Exactly one message per alert, and each row records that message.
         assert len(messages) == 3, [m["body"] for m in messages]
@@ -163,7 +224,7 @@ def test_alerts_exactly_once_with_workers_and_a_kill_9(
             if worker.poll() is None:
                 worker.terminate()
         for worker in [first, *others]:
-            worker.wait(timeout=30)
+            worker.wait(timeout=DEADLINE_S)  # its graceful stop; bounded only against a hang
     # SIGTERM ends a worker gracefully (exit 0), its jobs finished or handed back.
     assert [w.returncode for w in others] == [0, 0], [
         (tmp_path / f"worker-{n}.log").read_text() for n in (2, 3)
