@@ -166,10 +166,6 @@ class LinearModel:
             return max(learned, rules)
         return learned
 
-    def contributions(self, features: Mapping[str, float]) -> dict[str, float]:
-        """Each feature's share of the log-odds (for explaining a verdict)."""
-        return {name: self.weights.get(name, 0.0) * value for name, value in features.items()}
-
     def to_json(self) -> str:
         """The committed file: weights and hashed n-gram buckets, never any transcript text."""
         return json.dumps(

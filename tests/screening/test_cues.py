@@ -6,7 +6,7 @@ import pytest
 
 from runtime.screening import cues
 from runtime.screening.cues import Group, find_cues
-from runtime.screening.engine import ScreeningSession
+from runtime.screening.engine import WINDOW_CHARS, ScreeningSession
 from runtime.screening.explain import known_keys
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
@@ -244,3 +244,75 @@ def test_negation_check_reads_a_bounded_context(monkeypatch: pytest.MonkeyPatch)
     far = "so yeah we went to the lake and had dinner " * 200 + "we will never ask for your pin"
     assert "pin" not in keys(far)
     assert "pin" in keys("so yeah we went to the lake and had dinner " * 200 + "tell me your pin")
+
+
+def test_a_cue_matches_whole_words_of_any_alternative() -> None:
+    built = cues.cue("fee", Group.PAYMENT, 1.5, r"processing fees?", "frais de dossier")
+    assert (built.key, built.group, built.weight, built.negatable) == (
+        "fee", Group.PAYMENT, 1.5, False
+    )  # fmt: skip
+    assert built.pattern.search("pay the processing fee today")
+    assert built.pattern.search("payez les frais de dossier")
+    assert not built.pattern.search("reprocessing fees")
+    assert not built.pattern.search("processing feesx")
+    assert cues.cue("pin", Group.CREDENTIAL, 2.0, "pin", negatable=True).negatable
+
+
+def test_a_cue_said_again_in_the_current_segment_is_found() -> None:
+    window = "give me your pin give me your pin"
+    assert "pin" in {hit.cue.key for hit in find_cues(LEXICON, window, len("give me your pin "))}
+
+
+def test_a_negation_ending_the_previous_segment_does_not_reach_this_one() -> None:
+    window = "i do not know read me the code"
+    found = {hit.cue.key for hit in find_cues(LEXICON, window, len("i do not know "))}
+    assert "one_time_code" in found
+    window = "i do not know tell me your pin"
+    assert "pin" in {hit.cue.key for hit in find_cues(LEXICON, window, len("i do not know "))}
+
+
+def test_a_negation_reaches_a_cue_that_started_in_the_previous_segment() -> None:
+    window = "never read me the code"  # "never read me the" | "code"
+    found = {hit.cue.key for hit in find_cues(LEXICON, window, len("never read me the "))}
+    assert "one_time_code" not in found
+
+
+def test_a_long_previous_segment_lends_no_negation_to_this_one() -> None:
+    tail = "we went to the lake " * 7 + "and yes i did not"  # a tail the engine keeps
+    words = "authentication verification confirmation straightforwardly responsibility"
+    window = f"{tail} {words} accountability read me the code"
+    assert len(tail) <= WINDOW_CHARS
+    assert window.index("read") > cues.NEGATION_CONTEXT
+    found = {hit.cue.key for hit in find_cues(LEXICON, window, len(tail) + 1)}
+    assert "one_time_code" in found
+    assert "one_time_code" not in keys(window)  # in one segment, the negation reaches it
+
+
+def test_only_the_last_sentence_before_a_cue_can_negate_it() -> None:
+    assert "pin" in keys("Hello. We never ask. Give me your PIN.")
+    assert "pin" not in keys("Hello. We never ask for your PIN.")
+
+
+def test_a_post_verbal_negation_reaches_the_next_words() -> None:
+    assert "pin" not in keys("on vous demandera pas votre NIP")
+    assert "pin" in keys("on vous demandera votre NIP")
+
+
+def test_benign_idioms_do_not_count_towards_the_negations_reach() -> None:
+    said = "we will never don't worry don't worry don't worry don't worry ask for your pin"
+    assert "pin" not in keys(said)
+    assert "pin" in keys(said.replace("never", "now"))
+
+
+def test_the_negation_context_is_read_up_to_its_bound_included() -> None:
+    before = "never " + "don t worry " * 19 + "so ok "
+    assert len(before) == cues.NEGATION_CONTEXT
+    assert "one_time_code" not in keys(before + "read me the code")
+    assert "one_time_code" in keys("x " + before + "read me the code")  # "never" out of reach
+
+
+def test_the_bounded_context_starts_at_a_whole_word() -> None:
+    """Cut inside a word, "une" would read as the negation "ne"."""
+    text = "x" * 50 + " une " + "don t worry " * 16 + "read me the code"
+    assert text.index("read") - cues.NEGATION_CONTEXT < 50  # the bound falls in the long word
+    assert "one_time_code" in keys(text)

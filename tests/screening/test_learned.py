@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from runtime.screening.jsonl import decode_lines, read_lines
 from runtime.screening.learned import (
     BUCKETS,
     MODEL_FILE,
+    PRETEXT_FLOOR,
     RECENT_SEGMENTS,
+    RULE_SCALE,
     LinearModel,
     NgramState,
     _bucket,
@@ -26,7 +29,7 @@ from runtime.screening.learned import (
 from runtime.screening.lexicon import LEXICON
 from runtime.screening.metadata import metadata_signals
 from runtime.screening.model import CallMeta, CallRecord, Segment
-from runtime.screening.risk import Thresholds
+from runtime.screening.risk import PRETEXT_PAIR, Thresholds
 from runtime.screening.train import (
     FALSE_ALARM_BUDGET,
     SCAM_RANGE,
@@ -227,3 +230,78 @@ def test_a_bigram_spans_segments_and_a_number_is_one_token() -> None:
     assert (state.positive, state.negative) == (2.5, 1.0)  # each n-gram once
     assert state.recent[-1] == (2.0, 0.0)  # "card 0" again in this segment
     assert list(state.recent)[:2] == [(0.5, 1.0), (0.5, 0.0)]
+
+
+def test_the_logit_weighs_only_the_features_the_model_knows() -> None:
+    model = LinearModel(0.5, {"rule": 2.0, "cue:pin": -1.0}, {})
+    assert model.logit({}) == 0.5
+    assert model.logit({"rule": 1.5, "cue:pin": 1.0, "cue:unknown": 3.0}) == 0.5 + 3.0 - 1.0
+
+
+# A model that judges every call harmless: only the rules' floors can raise its log-odds.
+_SILENT = LinearModel(-10.0, {}, {})
+
+
+def test_the_rules_are_a_floor_only_where_data_is_silent() -> None:
+    rule = 2.0 * RULE_SCALE  # the rules' log-odds, 2.0, as the feature carries it
+    assert _SILENT.risk_logit({"rule": rule}) == -10.0
+    assert _SILENT.risk_logit({"rule": rule, "lang:fr": 1.0}) == pytest.approx(2.0)
+    assert _SILENT.risk_logit({"rule": rule, "group:robocall": 1.0}) == pytest.approx(2.0)
+    assert _SILENT.risk_logit({"rule": rule, "group:robocall": 0.5}) == pytest.approx(2.0)
+    assert _SILENT.risk_logit({"rule": rule, PRETEXT_FLOOR: 1.0}) == pytest.approx(
+        2.0 + PRETEXT_PAIR
+    )
+    # A floor never lowers what the model says.
+    confident = LinearModel(5.0, {}, {})
+    assert confident.risk_logit({"rule": rule, "lang:fr": 1.0, PRETEXT_FLOOR: 1.0}) == 5.0
+
+
+def test_buckets_are_crc32_of_the_gram_within_the_table() -> None:
+    grams = ["gift", "card", "gift card", "microsoft", "support", "0"]
+    buckets = [_bucket(gram) for gram in grams]
+    assert buckets == [zlib.crc32(gram.encode()) % BUCKETS for gram in grams]
+    assert all(0 <= bucket < BUCKETS for bucket in buckets)
+
+
+def test_an_ngram_counts_once_however_often_it_comes_back() -> None:
+    one, two, three = _bucket("one"), _bucket("two"), _bucket("three")
+    state = NgramState({one: 1.0, two: 2.0, three: -0.5})
+    state.add_buckets([one, one, two, three, three])
+    assert (state.positive, state.negative) == (3.0, 0.5)
+    assert state.recent[-1] == (3.0, 0.5)
+    state.add_buckets([one, two])
+    assert (state.positive, state.negative) == (3.0, 0.5)
+    assert state.recent[-1] == (3.0, 0.0)
+
+
+def test_the_persons_speech_adds_no_scam_leaning_weight_however_small() -> None:
+    weak, legit = _bucket("weak"), _bucket("legit")
+    state = NgramState({weak: 0.25, legit: -0.25})
+    state.add_buckets([weak, legit], caller=False)
+    assert (state.positive, state.negative) == (0.0, 0.25)
+    assert state.recent[-1] == (0.0, 0.25)
+
+
+def test_the_file_keeps_the_committed_precision() -> None:
+    model = LinearModel(
+        -1.1234567, {"rule": 0.1234567}, {7: 0.1234567}, {}, Thresholds(0.1234567, 0.7654321)
+    )
+    data = json.loads(model.to_json())
+    assert data["bias"] == -1.12346
+    assert data["weights"] == {"rule": 0.12346}
+    assert data["ngrams"] == {"7": 0.1235}
+    assert data["thresholds"] == {"suspicious": 0.1235, "scam": 0.7654}
+    assert list(data) == ["format", "buckets", "info", "thresholds", "bias", "weights", "ngrams"]
+
+
+def test_a_model_file_without_thresholds_uses_the_default_ones() -> None:
+    data = json.loads(LinearModel(0.0, {}, {}).to_json())
+    del data["thresholds"]
+    assert LinearModel.from_json(json.dumps(data)).thresholds == Thresholds()
+
+
+def test_a_model_hashed_differently_is_refused_with_both_sizes() -> None:
+    data = json.loads(LinearModel(0.0, {}, {}).to_json())
+    data["buckets"] = 4096
+    with pytest.raises(ValueError, match=f"model hashed into 4096 buckets, code uses {BUCKETS}"):
+        LinearModel.from_json(json.dumps(data))

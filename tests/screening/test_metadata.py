@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.screening.engine import ScreeningSession
 from runtime.screening.metadata import metadata_signals
 from runtime.screening.model import CallMeta
 
@@ -75,3 +76,59 @@ def test_cross_tenant_velocity_is_optional_and_graded() -> None:
     low = signals(from_="+14505550100", caller_velocity=3)["velocity"]
     high = signals(from_="+14505550100", caller_velocity=50)["velocity"]
     assert 0 < low < high
+
+
+def test_b_attestation_reassures_less_than_a() -> None:
+    a = signals(from_="+14505550100", stir_verstat="TN-Validation-Passed-A")["stir_passed"]
+    b = signals(from_="+14505550100", stir_verstat="TN-Validation-Passed-B")["stir_passed"]
+    assert a < b < 0
+    assert signals(from_="+14505550100", stir_verstat="TN-Validation-Passed-B-Diverted") == {
+        "stir_passed": b
+    }
+
+
+def test_a_number_without_country_code_is_read_as_canadian() -> None:
+    assert signals(from_="4505550100") == {}
+    assert set(signals(from_="5145550001")) == {"neighbour_spoofing"}
+    assert "impossible_number" in signals(from_="9995550100")
+
+
+def test_the_persons_number_without_country_code_still_reveals_neighbour_spoofing() -> None:
+    meta = CallMeta(from_="+15145550001", forwarded_from="5145559876")
+    assert {signal.key for signal in metadata_signals(meta)} == {"neighbour_spoofing"}
+    meta = CallMeta(from_="+15145550001", forwarded_from="15145559876")
+    assert {signal.key for signal in metadata_signals(meta)} == {"neighbour_spoofing"}
+
+
+def test_velocity_reaches_the_campaign_level_at_ten_tenants() -> None:
+    at = signals(from_="+14505550100", caller_velocity=10)["velocity"]
+    below = signals(from_="+14505550100", caller_velocity=9)["velocity"]
+    assert at == signals(from_="+14505550100", caller_velocity=50)["velocity"]
+    assert below == signals(from_="+14505550100", caller_velocity=3)["velocity"] < at
+    assert "velocity" not in signals(from_="+14505550100", caller_velocity=2)
+
+
+def test_signals_come_strongest_evidence_of_fraud_first() -> None:
+    meta = CallMeta(
+        from_=PERSON,
+        forwarded_from=PERSON,
+        stir_verstat="TN-Validation-Failed",
+        caller_in_contacts=True,
+        caller_velocity=3,
+    )
+    keys = [signal.key for signal in metadata_signals(meta)]
+    assert keys == ["own_number", "stir_failed", "velocity", "in_contacts"]
+    weights = [signal.weight for signal in metadata_signals(meta)]
+    assert weights == sorted(weights, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("number", "key"),
+    [("anonymous", "hidden_caller"), ("+19995550100", "impossible_number"),
+     ("+15145550001", "neighbour_spoofing"), (PERSON, "own_number")],
+)  # fmt: skip
+def test_a_suspicious_caller_id_raises_the_risk_before_anyone_speaks(number: str, key: str) -> None:
+    plain = ScreeningSession(CallMeta(from_="+14505550100", forwarded_from=PERSON), model=None)
+    odd = ScreeningSession(CallMeta(from_=number, forwarded_from=PERSON), model=None)
+    assert f"meta:{key}" in odd.features()
+    assert odd.assessment.current_risk > plain.assessment.current_risk
