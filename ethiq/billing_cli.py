@@ -80,6 +80,7 @@ def verified_in_person(
     """Record that an operator verified the person's identity in person (for someone who
     refuses or cannot pass the selfie check); the activation gate accepts it like Stripe's."""
     from runtime.billing import Accounts
+    from runtime.people.onboarding import IN_PERSON
     from runtime.settings import Settings, SettingsError
     from runtime.storage import store_for_url
     from runtime.storage.names import validate_slug
@@ -102,7 +103,7 @@ def verified_in_person(
             if await accounts.get(slug) is None:
                 return False
             await accounts.record_verification(
-                slug, f"operator:{operator.strip()}", "verified", datetime.now(UTC)
+                slug, IN_PERSON + operator.strip(), "verified", datetime.now(UTC)
             )
             return True
         finally:

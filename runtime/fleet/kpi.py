@@ -5,8 +5,10 @@
   ``ethiq reconcile --json`` writes and CI keeps). Target < 30 s.
 - **Onboarding success rate**: of the onboardings that had their chance (active, or started
   more than ``stalled_after`` ago), the share that reached ``active``. Target > 95 %.
-- **Manual interventions**: the share of onboardings with at least one step an operator
-  recorded by hand (:func:`runtime.people.onboarding.by_operator`). Target < 5 %.
+- **Manual interventions**: the share of onboardings with at least one record of an operator's
+  hand (:func:`runtime.people.onboarding.by_operator`): a step an operator completed, an
+  identity checked in person, or an operator's action (enrolment through the operator route,
+  Stripe's links sent, a test call started, a SIP password made). Target < 5 %.
 - **Incident time to resolve**: closed incidents, from opened to closed. Target < 1 h.
 """
 
@@ -68,7 +70,7 @@ class OnboardingKpi(msgspec.Struct):
     in_progress: int = 0  # started recently, not active yet: not counted either way
     stalled: int = 0  # started more than `stalled_after` ago and still not active
     success_rate: float | None = None
-    manual: int = 0  # onboardings with a step an operator recorded by hand
+    manual: int = 0  # onboardings with a record of an operator's hand (by_operator)
     manual_share: float | None = None
     median_to_active_s: float | None = None
     success_target: float = ONBOARDING_TARGET

@@ -8,12 +8,16 @@ credentials (Twilio auth tokens, signatures, the operator token). ``scrub_event`
 
 - values under keys that name a secret or a transcript (``auth_token``, ``Body``,
   ``TranscriptionData``, ``Authorization``, ...) with ``[Filtered]``;
-- phone numbers anywhere in strings (E.164, NANP 10/11 digits, punctuated forms) with
-  ``[phone]``, credentials in URLs and credential-shaped words in free text with ``[Filtered]``
-  (Twilio SIDs are kept: they identify, they grant nothing).
+- phone numbers anywhere in strings with ``[phone]``: what libphonenumber's matcher finds
+  (international numbers however spaced, ``+33 6 12 34 56 78``, and national ones read as
+  North American, ``(514) 555-0123``); credentials in URLs and credential-shaped words in free
+  text with ``[Filtered]`` (Twilio SIDs are kept: they identify, they grant nothing);
+- a log line's parameters and ``extra`` values that are free text (a string with a space in
+  it: what someone said, an SMS) with ``[Filtered]``, and the line's formatted message rebuilt
+  from its template and the scrubbed parameters (breadcrumbs likewise, from the log record).
 
 What people said can only be recognised by where it travels (form fields, ``text`` of segments,
-SMS ``Body``): code must never put it into an exception message.
+SMS ``Body``, log parameters): code must never put it into an exception message.
 
 ``data_collection`` keeps user identity, request bodies and SQL parameters out to begin with;
 Sentry's own server-side scrubbing is a last net, not the first.
@@ -26,6 +30,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
+import phonenumbers
 import sentry_sdk
 from sentry_sdk.integrations.litestar import LitestarIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
@@ -66,11 +71,13 @@ _SENSITIVE_KEYS: Final = frozenset(
         "redisurl",
     }
 )
-# A phone number: +E.164 (8-15 digits), or 10/11 NANP digits written with optional separators.
 _MAX_DEPTH: Final = 32  # Sentry trims deeper structures itself; never recurse without bound
-_PHONE_RE: Final = re.compile(
-    r"(?<![\w])(?:\+\d{8,15}|\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4})(?![\w])"
-)
+# Numbers without a country code are read as North American (the platform's first region);
+# POSSIBLE leniency: a plausible length is enough, a number need not be assigned to be hidden
+# (https://github.com/daviddrysdale/python-phonenumbers, ``PhoneNumberMatcher``).
+_PHONE_REGION: Final = "US"
+_PHONE_LENIENCY: Final = phonenumbers.Leniency.POSSIBLE
+_FREE_TEXT_RE: Final = re.compile(r"\s")
 _URL_CREDENTIALS_RE: Final = re.compile(r"(?<=://)[^/@\s]+:[^/@\s]+@")
 # Something shaped like a credential inside free text (an exception message): 24 or more
 # letters, digits, ``_``, ``-``, ``+``, ``/`` or ``=`` with at least one digit, unless it is a
@@ -89,7 +96,53 @@ def _sensitive(key: object) -> bool:
 def _scrub_string(value: str) -> str:
     value = _URL_CREDENTIALS_RE.sub(f"{FILTERED}@", value)
     value = _SECRET_LIKE_RE.sub(FILTERED, value)
-    return _PHONE_RE.sub(PHONE, value)
+    return _scrub_phones(value)
+
+
+def _scrub_phones(value: str) -> str:
+    if not any(c.isdigit() for c in value):
+        return value
+    matches = list(phonenumbers.PhoneNumberMatcher(value, _PHONE_REGION, _PHONE_LENIENCY))
+    for match in reversed(matches):  # from the end: earlier offsets stay valid
+        value = value[: match.start] + PHONE + value[match.end :]
+    return value
+
+
+def _scrub_param(value: Any) -> Any:
+    """A log parameter or ``extra`` value: free text is what someone said, never sent."""
+    if isinstance(value, str) and _FREE_TEXT_RE.search(value):
+        return FILTERED
+    return _scrub(value, 1)
+
+
+def _log_line(message: object, params: Any) -> tuple[str, Any]:
+    """A log line's message rebuilt from its template and scrubbed parameters."""
+    template = _scrub_string(str(message))
+    if isinstance(params, Mapping):
+        params = {k: FILTERED if _sensitive(k) else _scrub_param(v) for k, v in params.items()}
+    elif isinstance(params, list | tuple):
+        params = tuple(_scrub_param(p) for p in params)
+    else:
+        return template, ()
+    try:
+        return template % params if params else template, params
+    except (TypeError, ValueError, KeyError):
+        return template, params
+
+
+def _scrub_log(event: dict[str, Any]) -> dict[str, Any]:
+    entry = event.get("logentry")
+    if isinstance(entry, Mapping) and "message" in entry:
+        formatted, params = _log_line(entry["message"], entry.get("params") or ())
+        event["logentry"] = {
+            **entry,
+            "formatted": formatted,
+            "params": list(params) if isinstance(params, tuple) else params,
+        }
+    extra = event.get("extra")
+    if isinstance(extra, Mapping):
+        event["extra"] = {k: _scrub_param(v) for k, v in extra.items()}
+    return event
 
 
 def _scrub(value: Any, depth: int = 0) -> Any:
@@ -113,10 +166,14 @@ def _scrub(value: Any, depth: int = 0) -> Any:
 
 def scrub_event(event: Event, _hint: Hint | None = None) -> Event:
     """Sentry ``before_send``/``before_send_transaction``: the event without secrets or speech."""
-    return cast("Event", _scrub(event))
+    return cast("Event", _scrub(_scrub_log(dict(event))))
 
 
-def _scrub_breadcrumb(crumb: dict[str, Any], _hint: Hint) -> dict[str, Any]:
+def _scrub_breadcrumb(crumb: dict[str, Any], hint: Hint) -> dict[str, Any]:
+    record = (hint or {}).get("log_record")
+    if isinstance(record, logging.LogRecord):
+        crumb = {**crumb, "message": _log_line(record.msg, record.args or ())[0]}
+        crumb["data"] = {k: _scrub_param(v) for k, v in (crumb.get("data") or {}).items()}
     return cast("dict[str, Any]", _scrub(crumb))
 
 

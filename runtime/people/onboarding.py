@@ -22,6 +22,8 @@ from typing import Final
 __all__ = [
     "BY_OPERATOR",
     "IDENTITY_ISSUES",
+    "IN_PERSON",
+    "OPERATOR_ACTION",
     "STEPS",
     "OnboardingStatus",
     "Standing",
@@ -81,13 +83,22 @@ def identity_issue(standing: Standing | None) -> str:
     return status if status in IDENTITY_ISSUES else ""
 
 
-# A step recorded by hand through the operator route (a manual intervention, counted by the
-# KPI): its record's "how" starts with this.
+# A manual intervention, counted by the KPI: anything an operator did for an onboarding,
+# whatever the route. Its record (a row of the onboarding's table) has a "how" starting with
+# BY_OPERATOR: a step an operator completed (``POST …/onboarding/{step}``, or the identity step
+# from an in-person check), or an operator's action that is not a step (enrolment through the
+# operator route, Stripe's links sent, a test call started, a SIP password made), recorded
+# under ``OPERATOR_ACTION + <action>`` in place of a step, once per action.
 BY_OPERATOR: Final = "by an operator: "
+OPERATOR_ACTION: Final = "operator:"
+# Billing's verification id of an identity checked face to face (``ethiq billing
+# verified-in-person``): ``IN_PERSON + <operator's name>``.
+IN_PERSON: Final = "operator:"
 
 
 def by_operator(how: str) -> bool:
-    """Whether a step record was written by an operator rather than by the system."""
+    """Whether an onboarding record was written for an operator's hand rather than by the
+    system or the person (the one test the KPI applies)."""
     return how.startswith(BY_OPERATOR)
 
 

@@ -41,7 +41,16 @@ from runtime.people.forward_test import (
 )
 from runtime.people.i18n import texts
 from runtime.people.links import BadLink, LinkSigner
-from runtime.people.onboarding import STEPS, OnboardingStatus, Standing, Step, identity_issue
+from runtime.people.onboarding import (
+    BY_OPERATOR,
+    IN_PERSON,
+    OPERATOR_ACTION,
+    STEPS,
+    OnboardingStatus,
+    Standing,
+    Step,
+    identity_issue,
+)
 from runtime.people.ratelimit import LoginLimiter
 from runtime.people.signups import SignupRequests
 from runtime.people.signups import valid_email as _email
@@ -269,7 +278,12 @@ class People:
             elif standing.kyc_status == "verified":
                 when = standing.kyc_updated_at
                 at = f" at {when:%Y-%m-%d %H:%M} UTC" if when else ""
-                how = f"verification {standing.verification_id or '(redacted)'} verified{at}"
+                vid = standing.verification_id
+                how = (
+                    f"{BY_OPERATOR}identity checked in person by {vid.removeprefix(IN_PERSON)}{at}"
+                    if vid.startswith(IN_PERSON)
+                    else f"verification {vid or '(redacted)'} verified{at}"
+                )
                 status = await self.complete(slug, Step.IDENTITY_VERIFIED, how)
         if status.current is Step.TERMS_ACCEPTED:
             if standing is None:
@@ -511,9 +525,14 @@ class People:
             status = await self.status(slug)
         return status
 
-    async def _record_step(self, slug: str, step: Step, how: str) -> None:
+    async def by_operator(self, slug: str, action: str, how: str) -> None:
+        """Record that an operator did ``action`` for tenant ``slug``'s onboarding outside its
+        steps (the first time only): the onboarding counts as one that needed a manual step."""
+        await self._record_step(slug, OPERATOR_ACTION + action, BY_OPERATOR + how)
+
+    async def _record_step(self, slug: str, step: str, how: str) -> None:
         s = self._step
-        row = s(key=f"{slug}:{step}", slug=slug, step=str(step), how=how)
+        row = s(key=f"{slug}:{step}", slug=slug, step=step, how=how)
         row.completed_at = datetime.now(UTC)
         await s.insert(row).on_conflict(target=s.key, action="DO NOTHING")
         logger.info("onboarding %s: %s (%s)", slug, step, how)

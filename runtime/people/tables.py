@@ -34,7 +34,9 @@ class Person(Table, tablename="person"):
 
 
 class OnboardingStep(Table, tablename="onboarding_step"):
-    """One completed step of a tenant's onboarding: when, and how it completed."""
+    """One completed step of a tenant's onboarding: when, and how it completed; or, with
+    ``step`` = ``operator:<action>``, the first time an operator acted on it outside its steps
+    (see :data:`runtime.people.onboarding.BY_OPERATOR`)."""
 
     key = Varchar(length=128, unique=True)  # "<slug>:<step>": a step completes once
     slug = Varchar(length=63, index=True)

@@ -170,6 +170,8 @@ async def _start_test(request: AnyRequest, slug: str, kind: str) -> ForwardingTe
     people = people_of(request)
     if await people.person(slug) is None:
         raise NotFoundException(f"no person enrolled for {slug!r}")
+    # The operator's hand on the onboarding, whether the call then goes through or not.
+    await people.by_operator(slug, f"{kind}_test", "started a test call")
     try:
         test = await people.start_test(slug, kind)
     except ValueError as error:
@@ -189,14 +191,16 @@ class OnboardingOperator(Controller):
     @post("/", summary="Enrol a tenant's person: records the system's steps, sends the welcome")
     async def enroll(self, request: AnyRequest, data: JSONBody[EnrollIn]) -> OnboardingOut:
         try:
-            status = await people_of(request).enroll(
-                data.slug, data.email, data.language, data.own_number
-            )
+            people = people_of(request)
+            status = await people.enroll(data.slug, data.email, data.language, data.own_number)
+            # Enrolment by an operator is a manual step (a sign-up's own enrolment is not).
+            await people.by_operator(data.slug, "enrolled", "enrolled the person")
         except UnknownTenant as error:
             raise NotFoundException(str(error)) from None
         except (InvalidTenant, ValueError) as error:
             raise ValidationException(str(error)) from None
         except MailError:
+            await people.by_operator(data.slug, "enrolled", "enrolled the person")
             raise ClientException(
                 "enrolled, but the welcome email could not be sent (SMTP relay)", status_code=502
             ) from None
@@ -262,6 +266,7 @@ class OnboardingOperator(Controller):
             emailed = False
         else:
             emailed = True
+        await people.by_operator(slug, "billing_links", "started billing, Stripe's links")
         return BillingStartOut(
             links.checkout_url, links.verification_url, links.verification_status, emailed
         )
@@ -324,6 +329,8 @@ class OnboardingOperator(Controller):
         people = people_of(request)
         try:
             tenant = await people.tenant(slug)
+            # The operator's hand on the onboarding, whether Twilio then takes it or not.
+            await people.by_operator(slug, "sip_password", "asked for a new SIP password")
             password = await people.rotate_sip_password(slug, "an operator")
         except UnknownTenant as error:
             raise NotFoundException(str(error)) from None

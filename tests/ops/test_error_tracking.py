@@ -140,6 +140,44 @@ def test_scrubbing_keeps_what_operators_need() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+33 6 12 34 56 78",
+        "+44 20 7946 0958",
+        "+33612345678",
+        "(514) 555-0123",
+        "514.555.0123",
+        "+1 514 555 0123",
+    ],
+)
+def test_numbers_are_hidden_however_they_are_written(written: str) -> None:
+    scrubbed: dict[str, Any] = dict(scrub_event({"message": f"call from {written} escalated"}))
+    assert scrubbed["message"] == f"call from {PHONE} escalated"
+
+
+def test_identifiers_and_times_are_not_taken_for_numbers() -> None:
+    message = "call CA" + "1" * 32 + " of acme-2 at 2026-12-02 13:45:07 took 1200 ms"
+    scrubbed: dict[str, Any] = dict(scrub_event({"message": message}))
+    assert scrubbed["message"] == message
+
+
+def test_what_was_said_never_leaves_as_a_log_parameter(sink: _Sink) -> None:
+    assert init_error_tracking(_dsn(sink), environment="test", release="ethiq@test")
+    log = logging.getLogger("runtime.test")
+    log.warning("segment of %s: %s", "acme", SPEECH)  # a breadcrumb of the event below
+    log.error(
+        "transcription of %s failed: %r", "acme", SPEECH, extra={"said": SPEECH, "tenant": "acme"}
+    )
+    [event] = _events(sink)
+    assert SPEECH not in json.dumps(event)
+    assert event["logentry"]["formatted"] == f"transcription of acme failed: {FILTERED!r}"
+    assert event["extra"]["said"] == FILTERED
+    assert event["extra"]["tenant"] == "acme"
+    [crumb] = [c for c in event["breadcrumbs"]["values"] if c.get("category") == "runtime.test"]
+    assert crumb["message"] == f"segment of acme: {FILTERED}"
+
+
 def test_the_runtime_turns_error_tracking_on_from_its_settings(sink: _Sink, tmp_path: Any) -> None:
     settings = Settings.from_env(
         {

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runtime.billing import Accounts
+from runtime.people.onboarding import by_operator
 from runtime.settings import BillingSettings, PeopleSettings, Settings
 from tests.billing.test_quotas import _with_stripe
 from tests.people.conftest import Inbox, parts
@@ -50,6 +51,9 @@ def test_the_operator_sends_the_stripe_links_before_the_stack_buys_the_number(
             assert sent.status_code == 200, sent.text
             links = sent.json()
             assert links["emailed"] is True
+            # Links an operator sent: the onboarding, once it starts, counts as a manual one.
+            rows = await h.runtime.fleet.onboarding_rows()
+            assert [by_operator(r["how"]) for r in rows if r["slug"] == SLUG] == [True]
             assert links["checkout_url"].startswith("https://")  # Stripe's page, not ours
             account = await accounts.get(SLUG)
             assert account is not None

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from runtime.fleet.kpi import onboarding_kpi
+from runtime.people.onboarding import IN_PERSON, Step
+from runtime.people.service import People
 from runtime.settings import PeopleSettings, Settings
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import OPERATOR, harness, make_settings, make_tenant
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+OWN = "+14385550142"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
@@ -282,5 +287,66 @@ def test_a_signup_is_a_request_the_operator_turns_into_a_stack(
             assert (await h.client.post(done, headers=AUTH)).status_code == 204
             assert (await h.client.post(done, headers=AUTH)).status_code == 404
             assert (await h.client.get("/operator/people/signups", headers=AUTH)).json() == []
+
+    asyncio.run(run())
+
+
+def test_every_operator_route_makes_the_onboarding_a_manual_one(settings: Settings) -> None:
+    """The KPI's manual share counts an operator's hand whatever the route: a step recorded by
+    hand, an identity checked in person, enrolment, Stripe's links, a test call, a SIP
+    password. The person doing their steps and the system the rest is not manual."""
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            people: People = h.app.state.people
+
+            async def manual(slug: str) -> bool:
+                rows = await h.runtime.fleet.onboarding_rows()
+                return onboarding_kpi([r for r in rows if r["slug"] == slug]).manual == 1
+
+            async def enrolled(*, checked_in_person: bool = False) -> str:
+                """A person enrolled by the system (as a sign-up is), their billing open."""
+                tenant = await h.add_tenant(make_tenant(language="en-US"))
+                await h.runtime.accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+                at = datetime.now(UTC)
+                await h.runtime.accounts.accept_terms(tenant.slug, "2026-11", at)
+                vid = (IN_PERSON + "Lise") if checked_in_person else "vs_1"
+                await h.runtime.accounts.record_verification(tenant.slug, vid, "verified", at)
+                await people.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US", OWN)
+                await people.progress(tenant.slug)
+                return tenant.slug
+
+            alone = await enrolled()
+            for step in (
+                Step.SIP_APP_CONFIGURED,
+                Step.FORWARDING_VERIFIED,
+                Step.CONTACTS_CONSENTED,
+                Step.TEST_CALL_PASSED,
+            ):  # what progress() records once the person's phone and app proved it
+                await people.complete(alone, step, "the person's test call answered")
+            assert (await people.status(alone)).steps[-1].done
+            assert not await manual(alone)
+
+            in_person = await enrolled(checked_in_person=True)
+            identity = (await people.status(in_person)).steps[1]
+            assert identity.done, identity
+            assert "in person by Lise" in identity.how
+            assert await manual(in_person)
+
+            by_hand = await enrolled()
+            url = f"/operator/people/{by_hand}/onboarding/sip_app_configured"
+            done = await h.client.post(url, json={"how": "set up on a call"}, headers=AUTH)
+            assert done.status_code == 201, done.text
+            assert await manual(by_hand)
+
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org"}
+            assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).is_success
+            assert await manual(tenant.slug)
+
+            for path in ("app-test", "forwarding-test", "test-call", "sip-password"):
+                slug = await enrolled()
+                await h.client.post(f"/operator/people/{slug}/{path}", headers=AUTH)
+                assert await manual(slug), path
 
     asyncio.run(run())
