@@ -11,7 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from functools import cache
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any, Final
 
 __all__ = [
     "ACCOUNT_PROBLEMS",
@@ -157,13 +160,92 @@ def _negated(window: str, start: int, current_from: int) -> bool:
     )
 
 
+_ZERO_WIDTH: Final = frozenset({sre_constants.AT})
+_REPEATS: Final = frozenset(
+    {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
+)
+
+
+def _factors(items: Any) -> frozenset[str] | None:
+    """Literal strings one of which every match of the parsed pattern ``items`` contains, or
+    ``None`` when no such set is known (the cue is then always scanned)."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if op in _ZERO_WIDTH:  # \b between two literals: they are still adjacent in the text
+            continue
+        flush()
+        found: frozenset[str] | None = None
+        if op is sre_constants.SUBPATTERN:
+            if av[1] & re.IGNORECASE:  # (?i:...): its literals match in any case
+                return None
+            found = _factors(av[-1])
+        elif op is sre_constants.BRANCH:
+            branches = [_factors(branch) for branch in av[1]]
+            if all(branch is not None for branch in branches):
+                found = frozenset().union(*(b for b in branches if b is not None))
+        elif op in _REPEATS and av[0] >= 1:
+            found = _factors(av[2])
+        if found:
+            candidates.append(found)
+    flush()
+    if not candidates:
+        return None
+    # The most selective set: its shortest string longest, then the fewest strings.
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+
+
+@cache
+def anchors(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which any match of ``pattern`` contains (``None``: not known)."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    return _factors(sre_parse.parse(pattern.pattern, pattern.flags))
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A lexicon's anchors: a window holding none of a cue's cannot match it, so
+    :func:`find_cues` skips that regex. Substring tests cost a fraction of a scan, and most cues
+    are absent from most segments; the verdicts are the same as scanning every cue."""
+
+    lexicon: tuple[Cue, ...]
+    strings: tuple[str, ...]  # every cue's anchors, each once
+    needs: tuple[frozenset[str] | None, ...]  # per cue, in lexicon order
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(lexicon: tuple[Cue, ...]) -> _Plan:
+    plan = _PLANS.get(id(lexicon))
+    if plan is None or plan.lexicon is not lexicon:
+        needs = tuple(anchors(entry.pattern) for entry in lexicon)
+        strings = tuple(sorted(frozenset[str]().union(*(n for n in needs if n is not None))))
+        plan = _PLANS[id(lexicon)] = _Plan(lexicon, strings, needs)
+    return plan
+
+
 def find_cues(lexicon: tuple[Cue, ...], window: str, current_from: int) -> Iterator[Hit]:
     """Yield non-negated cues of ``window`` whose match ends in the current segment.
 
     ``window`` is the tail of the previous segments followed by the current one, which starts
     at ``current_from``: cues spanning a segment boundary are found, none is counted twice.
     """
-    for entry in lexicon:
+    plan = _plan(lexicon)
+    present = {text for text in plan.strings if text in window}
+    for entry, needed in zip(lexicon, plan.needs, strict=True):
+        if needed is not None and needed.isdisjoint(present):
+            continue
         for match in entry.pattern.finditer(window):
             if match.end() <= current_from:
                 continue

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
+import runtime.screening
 from runtime.screening import cues
 from runtime.screening.cues import Group, find_cues
 from runtime.screening.engine import WINDOW_CHARS, ScreeningSession
@@ -316,3 +321,38 @@ def test_the_bounded_context_starts_at_a_whole_word() -> None:
     text = "x" * 50 + " une " + "don t worry " * 16 + "read me the code"
     assert text.index("read") - cues.NEGATION_CONTEXT < 50  # the bound falls in the long word
     assert "one_time_code" in keys(text)
+def test_every_match_holds_one_of_its_cues_anchors() -> None:
+    """The prefilter skips a cue whose anchors are all absent: exact only if every match of the
+    cue contains one of them (checked on every segment of the development set)."""
+    path = Path(runtime.screening.__file__).parent / "data" / "devset.jsonl"
+    texts = [
+        normalize(segment["text"])
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+        for segment in json.loads(line).get("segments", [])
+    ]
+    assert texts
+    matched = 0
+    for entry in LEXICON:
+        needed = cues.anchors(entry.pattern)
+        assert needed, entry.key  # every cue of the lexicon is prefiltered
+        for text in texts:
+            for match in entry.pattern.finditer(text):
+                matched += 1
+                assert any(anchor in match.group() for anchor in needed), (entry.key, match)
+    assert matched > 100
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors"),
+    [
+        (r"\b(?:gift cards?|cartes? cadeaux?)\b", {"gift card", " cadeau"}),
+        (r"\b(?:read|give) me the code\b", {" me the code"}),
+        (r"\b(?:a|b)?x\b", {"x"}),
+        (r"\b\d+\b", None),
+        (r"(?i:code)", None),
+    ],
+)
+def test_anchors_are_literals_every_match_contains(pattern: str, anchors: set[str] | None) -> None:
+    found = cues.anchors(re.compile(pattern))
+    assert (None if found is None else set(found)) == anchors
