@@ -321,6 +321,8 @@ def test_the_bounded_context_starts_at_a_whole_word() -> None:
     text = "x" * 50 + " une " + "don t worry " * 16 + "read me the code"
     assert text.index("read") - cues.NEGATION_CONTEXT < 50  # the bound falls in the long word
     assert "one_time_code" in keys(text)
+
+
 def test_every_match_holds_one_of_its_cues_anchors() -> None:
     """The prefilter skips a cue whose anchors are all absent: exact only if every match of the
     cue contains one of them (checked on every segment of the development set)."""
