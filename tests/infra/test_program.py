@@ -27,6 +27,7 @@ from runtime.billing.tables import BillingAccount, StripeEvent
 from runtime.privacy.tables import ErasureRequest
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
+from tests.pulumi_loops import own_loop
 from tests.sandbox.test_registration_provider import BUSINESS
 
 SUB_SID = "AC" + "1" * 32
@@ -84,11 +85,6 @@ class Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-# Pulumi's MockMonitor runs in worker threads and gives each an event loop it never closes;
-# the loops made here instead are closed when the module's tests are done.
-_WORKER_LOOPS: list[asyncio.AbstractEventLoop] = []
-
-
 class RecordingMonitor(MockMonitor):
     """Keeps what was registered, with each resource's parent."""
 
@@ -98,11 +94,7 @@ class RecordingMonitor(MockMonitor):
         self.output_names: set[str] = set()  # of every component and of the stack (exports)
 
     def RegisterResource(self, request: Any) -> Any:
-        try:
-            asyncio.get_event_loop()
-        except RuntimeError:
-            _WORKER_LOOPS.append(asyncio.new_event_loop())
-            asyncio.set_event_loop(_WORKER_LOOPS[-1])
+        own_loop()
         self.registered.append((request.type, request.name, request.parent))
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
@@ -111,20 +103,9 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
-@pytest.fixture(scope="module")
-def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """Pulumi's mocks run on the thread's current event loop; give this module one."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    for each in [loop, *_WORKER_LOOPS]:
-        each.close()
-
-
 @pytest.fixture
 def monitor(
-    monkeypatch: pytest.MonkeyPatch, event_loop: asyncio.AbstractEventLoop
+    monkeypatch: pytest.MonkeyPatch, pulumi_loop: asyncio.AbstractEventLoop
 ) -> Iterator[RecordingMonitor]:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "parent-token")

@@ -8,7 +8,6 @@ a first ``up`` records in the stack's state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -16,6 +15,7 @@ import pytest
 from pulumi.runtime.mocks import MockMonitor
 
 from infra.providers.ownership import PLATFORM_ENV, STACK_ID, StackIdentity, _IdentityProvider
+from tests.pulumi_loops import own_loop
 
 TYPE = "pulumi-python:dynamic/ethiq:StackIdentity"
 
@@ -38,34 +38,15 @@ class Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-# Pulumi's MockMonitor serves registrations on worker threads that need an event loop; the
-# ones made here are closed with the module's.
-_WORKER_LOOPS: list[asyncio.AbstractEventLoop] = []
-
-
 class _Monitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
-        try:
-            asyncio.get_event_loop()
-        except RuntimeError:
-            _WORKER_LOOPS.append(asyncio.new_event_loop())
-            asyncio.set_event_loop(_WORKER_LOOPS[-1])
+        own_loop()
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
-@pytest.fixture(scope="module")
-def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    for each in [loop, *_WORKER_LOOPS]:
-        each.close()
-
-
 @pytest.fixture
-def mocks(event_loop: asyncio.AbstractEventLoop) -> Mocks:
-    del event_loop
+def mocks(pulumi_loop: asyncio.AbstractEventLoop) -> Mocks:
+    del pulumi_loop
     mocks = Mocks()
     pulumi.runtime.set_mocks(
         mocks, project="ethiq", stack="acme", preview=False, monitor=_Monitor(mocks)

@@ -4,15 +4,14 @@ approach as tests/infra/test_program.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pytest
 from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime.mocks import MockMonitor
+
+from tests.pulumi_loops import own_loop, pulumi_loop  # noqa: F401 (pulumi_loop: the fixture)
 
 # How Pulumi marks a secret on the wire (pulumi.runtime.rpc), not credentials.
 SECRET_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105
@@ -106,32 +105,19 @@ class Mocks(pulumi.runtime.Mocks):
         return results.get(args.token, {}), []
 
 
-# Pulumi's MockMonitor runs in worker threads and gives each an event loop it never closes;
-# the loops made here instead are closed when the module's tests are done.
-_WORKER_LOOPS: list[asyncio.AbstractEventLoop] = []
-
-
-def _own_loop() -> None:
-    try:
-        asyncio.get_event_loop()
-    except RuntimeError:
-        _WORKER_LOOPS.append(asyncio.new_event_loop())
-        asyncio.set_event_loop(_WORKER_LOOPS[-1])
-
-
 class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registered: list[Registered] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        _own_loop()
+        own_loop()
         inputs = json_format.MessageToDict(request.object)
         self.registered.append(Registered(request.type, request.name, request.parent, inputs))
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
     def Invoke(self, request: Any) -> Any:
-        _own_loop()
+        own_loop()
         return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def of_type(self, type_: str) -> list[Registered]:
@@ -140,17 +126,6 @@ class RecordingMonitor(MockMonitor):
     def one(self, type_: str) -> Registered:
         [found] = self.of_type(type_)
         return found
-
-
-@pytest.fixture(scope="module")
-def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """Pulumi's mocks run on the thread's current event loop; give this module one."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    for each in [loop, *_WORKER_LOOPS]:
-        each.close()
 
 
 def mock_monitor() -> RecordingMonitor:

@@ -90,7 +90,7 @@ def _up(extra: dict[str, str] | None = None) -> Run:
 
 
 @pytest.fixture(scope="module")
-def monitor(event_loop: asyncio.AbstractEventLoop) -> RecordingMonitor:
+def monitor(pulumi_loop: asyncio.AbstractEventLoop) -> RecordingMonitor:
     """One run of the program with the default settings, shared by the module's tests."""
     run = _up()
     assert run.outputs == {
@@ -403,7 +403,7 @@ def test_the_preview_runner_reads_no_platform_secret_and_decrypts_no_state(
     assert "Condition" not in statement(apply, "kms:Decrypt")
 
 
-def test_the_region_is_configurable(event_loop: asyncio.AbstractEventLoop) -> None:
+def test_the_region_is_configurable(pulumi_loop: asyncio.AbstractEventLoop) -> None:
     run = _up({"platform:region": "us-east-1", "platform:runnerLabel": "ethiq-us"})
     assert run.outputs["region"] == "us-east-1"
     assert run.outputs["label"] == "ethiq-us"
@@ -536,7 +536,7 @@ def test_the_task_runs_the_deployed_image_not_the_first_one(monitor: RecordingMo
 
 
 def test_the_image_deployer_is_trusted_from_the_deploy_environment_only(
-    event_loop: asyncio.AbstractEventLoop,
+    pulumi_loop: asyncio.AbstractEventLoop,
 ) -> None:
     provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
     run = _up({"platform:githubOidcProviderArn": provider})
@@ -593,7 +593,7 @@ def test_the_runtime_at_its_ceilings_fits_the_database_connections() -> None:
 
 
 def test_ceilings_beyond_the_database_connections_are_refused_at_preview(
-    event_loop: asyncio.AbstractEventLoop,
+    pulumi_loop: asyncio.AbstractEventLoop,
 ) -> None:
     with pytest.raises(ConnectionBudgetError, match=r"platform:runtimeMaxCount") as refused:
         _up({"platform:runtimeMaxCount": "20"})
