@@ -25,7 +25,7 @@ from runtime.privacy.jobs import ERASE, RETENTION
 from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy
 from runtime.privacy.tables import ErasureRequest
 from runtime.settings import PeopleSettings, PrivacySettings, Settings
-from runtime.storage import bind_table, store_for_url
+from runtime.storage import TenantStore, bind_table, store_for_url
 from runtime.tenants import Registry, TenantRecord
 from runtime.web import pages
 from tests.people.conftest import Inbox, parts
@@ -471,6 +471,24 @@ async def _tenant_rows(storage: Any, tenant: TenantRecord) -> dict[str, int]:
     return {name: await getattr(t, name).count() for name in (*tables, "Consent")}
 
 
+async def _erasable(
+    database_url: str, tenant: TenantRecord, now: datetime
+) -> tuple[TenantStore, Privacy, dict[str, int]]:
+    """A registered tenant's store with a history to erase: its store, the privacy service and
+    the tenant's row counts before any erasure."""
+    storage = store_for_url(database_url, pool_size=2)
+    registry = Registry(storage, REGISTRY_KEY)
+    await registry.migrate()
+    await _people_tables(storage)
+    privacy = Privacy(
+        storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
+    )
+    await registry.upsert(tenant)
+    await storage.ensure(tenant.slug)
+    await _history(storage, tenant, now - timedelta(seconds=1))
+    return storage, privacy, await _tenant_rows(storage, tenant)
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)]
 )
@@ -488,17 +506,7 @@ def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
     tenant = make_tenant(region="CA-QC")
 
     async def scenario() -> None:
-        storage = store_for_url(database_url, pool_size=2)
-        registry = Registry(storage, REGISTRY_KEY)
-        await registry.migrate()
-        await _people_tables(storage)
-        privacy = Privacy(
-            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
-        )
-        await registry.upsert(tenant)
-        await storage.ensure(tenant.slug)
-        await _history(storage, tenant, now - timedelta(seconds=1))
-        before = await _tenant_rows(storage, tenant)
+        storage, privacy, before = await _erasable(database_url, tenant, now)
         assert before == {
             "Call": 2,
             "Segment": 3,
@@ -581,17 +589,7 @@ def test_an_erasure_cut_between_its_two_commits_audits_every_row_on_its_retry(
     tenant = make_tenant(region="CA-QC")
 
     async def scenario() -> None:
-        storage = store_for_url(database_url, pool_size=2)
-        registry = Registry(storage, REGISTRY_KEY)
-        await registry.migrate()
-        await _people_tables(storage)
-        privacy = Privacy(
-            storage=storage, registry=registry, settings=PrivacySettings(), clock=lambda: now
-        )
-        await registry.upsert(tenant)
-        await storage.ensure(tenant.slug)
-        await _history(storage, tenant, now - timedelta(seconds=1))
-        before = await _tenant_rows(storage, tenant)
+        storage, privacy, before = await _erasable(database_url, tenant, now)
         request_id = await privacy.request_erasure(tenant.slug)
         platform = storage.platform_engine()
         for what, body in failures.items():
