@@ -423,9 +423,6 @@ def test_erasure_and_retention_are_jobs_of_the_worker(postgres: Any) -> None:
 
 
 _FAILURES = (sqlite3.IntegrityError, asyncpg.PostgresError, asyncpg.InterfaceError)
-_FAIL_SQLITE = (
-    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact BEGIN SELECT RAISE(ABORT, 'injected'); END"
-)
 # Raised by the database mid-erasure (the contacts go last), or the connection killed there.
 _FAIL_POSTGRES = {
     "failing statement": "RAISE EXCEPTION 'injected failure'",
@@ -469,6 +466,32 @@ async def _tenant_rows(storage: Any, tenant: TenantRecord) -> dict[str, int]:
     t = bind_tables(storage.engine(tenant.slug))
     tables = ("Call", "Segment", "VerdictEvent", "Alert", "Notice", "InboundMessage", "Contact")
     return {name: await getattr(t, name).count() for name in (*tables, "Consent")}
+
+
+async def _erase_failing(
+    privacy: Privacy, request_id: int, engine: Any, event: str, what: str, body: str
+) -> None:
+    """Run the erasure with a trigger ``BEFORE <event>`` (e.g. ``DELETE ON contact``) that fails
+    it: raises on SQLite (``body`` empty), runs ``body`` on PostgreSQL (a raise, or killing the
+    connection); the erasure must fail, then the trigger is dropped."""
+    table = event.split(" ON ")[1]
+    if not body:  # SQLite
+        await engine.run_ddl(
+            f"CREATE TRIGGER ethiq_fails BEFORE {event} BEGIN SELECT RAISE(ABORT, 'injected'); END"
+        )
+    else:
+        ret = "OLD" if event.startswith("DELETE") else "NEW"
+        await engine.run_ddl(
+            "CREATE OR REPLACE FUNCTION ethiq_fails() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {body}; RETURN {ret}; END $$"
+        )
+        await engine.run_ddl(
+            f"CREATE TRIGGER ethiq_fails BEFORE {event} FOR EACH ROW EXECUTE FUNCTION ethiq_fails()"
+        )
+    with pytest.raises(_FAILURES) as failed:
+        await privacy.erase(request_id)
+    assert "injected" in str(failed.value) or what == "killed connection", failed.value
+    await engine.run_ddl("DROP TRIGGER ethiq_fails" + ("" if not body else f" ON {table}"))
 
 
 async def _erasable(
@@ -520,23 +543,7 @@ def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
         request_id = await privacy.request_erasure(tenant.slug)
         engine = storage.engine(tenant.slug)
         for what, body in failures.items():
-            if backend == "sqlite":
-                await engine.run_ddl(_FAIL_SQLITE)
-            else:
-                await engine.run_ddl(
-                    "CREATE OR REPLACE FUNCTION erase_fails() RETURNS trigger LANGUAGE plpgsql "
-                    f"AS $$ BEGIN {body}; RETURN OLD; END $$"
-                )
-                await engine.run_ddl(
-                    "CREATE TRIGGER erase_fails BEFORE DELETE ON contact "
-                    "FOR EACH ROW EXECUTE FUNCTION erase_fails()"
-                )
-            with pytest.raises(_FAILURES) as failed:
-                await privacy.erase(request_id)
-            assert "injected" in str(failed.value) or what == "killed connection", failed.value
-            await engine.run_ddl(
-                "DROP TRIGGER erase_fails" + ("" if backend == "sqlite" else " ON contact")
-            )
+            await _erase_failing(privacy, request_id, engine, "DELETE ON contact", what, body)
             assert await _tenant_rows(storage, tenant) == before, what  # nothing half-erased
             [pending] = await privacy.requests(tenant.slug)
             assert (pending["state"], pending["erased"]) == ("pending", {}), what
@@ -565,12 +572,6 @@ def test_an_erasure_cut_short_erases_nothing_and_its_retry_erases_all(
     asyncio.run(scenario())
 
 
-_FAIL_DONE_SQLITE = (
-    "CREATE TRIGGER done_fails BEFORE UPDATE ON erasure_request "
-    "BEGIN SELECT RAISE(ABORT, 'injected'); END"
-)
-
-
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.services)]
 )
@@ -593,22 +594,8 @@ def test_an_erasure_cut_between_its_two_commits_audits_every_row_on_its_retry(
         request_id = await privacy.request_erasure(tenant.slug)
         platform = storage.platform_engine()
         for what, body in failures.items():
-            if backend == "sqlite":
-                await platform.run_ddl(_FAIL_DONE_SQLITE)
-            else:
-                await platform.run_ddl(
-                    "CREATE OR REPLACE FUNCTION done_fails() RETURNS trigger LANGUAGE plpgsql "
-                    f"AS $$ BEGIN {body}; RETURN NEW; END $$"
-                )
-                await platform.run_ddl(
-                    "CREATE TRIGGER done_fails BEFORE UPDATE ON erasure_request "
-                    "FOR EACH ROW EXECUTE FUNCTION done_fails()"
-                )
-            with pytest.raises(_FAILURES) as failed:
-                await privacy.erase(request_id)
-            assert "injected" in str(failed.value) or what == "killed connection", failed.value
-            await platform.run_ddl(
-                "DROP TRIGGER done_fails" + ("" if backend == "sqlite" else " ON erasure_request")
+            await _erase_failing(
+                privacy, request_id, platform, "UPDATE ON erasure_request", what, body
             )
             [pending] = await privacy.requests(tenant.slug)
             assert pending["state"] == "pending", what
