@@ -8,12 +8,14 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from anyio.from_thread import BlockingPortal
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.testing import TestClient
@@ -206,8 +208,10 @@ def test_forged_or_stale_events_are_refused(
     }
 
 
-def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> None:
-    """The runtime's own app, on PostgreSQL: the billing tables migrate with the registry."""
+@contextmanager
+def _on_postgresql(postgres: Server) -> Iterator[tuple[TestClient[Any], BlockingPortal, Accounts]]:
+    """The runtime's own app on PostgreSQL (its billing tables migrate with the registry), with
+    the account of tenant ``acme`` opened on the solo plan."""
     settings = Settings.from_env(
         {
             "DATABASE_URL": postgres.url,
@@ -219,6 +223,12 @@ def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> N
     with TestClient(create_app(settings)) as client, client.portal() as portal:
         accounts: Accounts = client.app.state.billing_accounts
         portal.call(accounts.open, "acme", "cus_acme", "solo")
+        yield client, portal, accounts
+
+
+def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> None:
+    """The runtime's own app, on PostgreSQL: the billing tables migrate with the registry."""
+    with _on_postgresql(postgres) as (client, portal, accounts):
         body, headers = _signed(
             _event(
                 "evt_pg",
@@ -357,17 +367,7 @@ def test_a_redacted_verification_keeps_its_status(
 
 def test_late_and_redacted_events_on_postgresql(postgres: Server) -> None:
     """The same, on PostgreSQL through the runtime's app (its migrated tables)."""
-    settings = Settings.from_env(
-        {
-            "DATABASE_URL": postgres.url,
-            "ETHIQ_REGISTRY_KEY": generate_key(),
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "ETHIQ_OUTBOX_WORKER": "0",
-        }
-    )
-    with TestClient(create_app(settings)) as client, client.portal() as portal:
-        accounts: Accounts = client.app.state.billing_accounts
-        portal.call(accounts.open, "acme", "cus_acme", "solo")
+    with _on_postgresql(postgres) as (client, portal, accounts):
         get = partial(portal.call, accounts.get, "acme")
         _late_events_change_nothing(client, get)
         _redaction_keeps_the_evidence(
