@@ -17,7 +17,8 @@ have left: a WARNING says so, for an operator to resend), and enrols it if not. 
 SMTP relay refused leaves the request ``greet`` (the person written, their welcome due: the
 next run sends it); a tenant
 whose person is already enrolled (by an operator) is done without a second welcome; an
-enrolment refused (the email signs in to another tenant) is ``refused`` with an ERROR.
+enrolment refused (the email signs in to another tenant) is ``refused`` with an ERROR, its
+reason kept for the operator (``GET /operator/people/signups/refused``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Final, cast
 from runtime.alerts.jobs import QUEUE, AlertJobs
 from runtime.email import MailError
 from runtime.people.service import People
-from runtime.people.signups import CLAIMED, DONE, GREET, REFUSED, STACKED
+from runtime.people.signups import CLAIMED, DONE, GREET, STACKED
 from runtime.regions import Language
 from runtime.settings import WorkerSettings
 from runtime.tenants import Registry
@@ -117,7 +118,7 @@ class SignupEnrolment:
                 continue
             except ValueError as error:
                 logger.error("sign-up #%d: %s not enrolled: %s", signup.id, slug, error)
-                await signups.move(signup.id, CLAIMED, REFUSED)
+                await signups.refuse(signup.id, CLAIMED, str(error))
                 failed += 1
                 continue
             await signups.move(signup.id, CLAIMED, DONE)

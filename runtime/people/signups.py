@@ -9,7 +9,8 @@ creates the tenant, and its stack buys a number only once the person's identity 
 recorded (the ``activation-gate`` policy); then the job of :mod:`.enrolment` enrols the person.
 An operator also lists the pending requests
 (``GET /operator/people/signups``, each with the ``ethiq tenant add`` command that starts the
-stack by hand) and may mark one done.
+stack by hand) and the refused ones (``GET /operator/people/signups/refused``, each with why and
+when), and may mark one done.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "PENDING",
     "REFUSED",
     "STACKED",
+    "RefusedSignup",
     "Signup",
     "SignupRequests",
     "valid_email",
@@ -52,7 +54,8 @@ CLAIMED: Final = "claimed"
 GREET: Final = "greet"
 DONE: Final = "done"
 REFUSED: Final = "refused"
-OPEN: Final = [PENDING, STACKED, CLAIMED, GREET]  # an operator may still mark these done
+# An operator may still mark these done (a refused one: once they enrolled its person by hand).
+OPEN: Final = [PENDING, STACKED, CLAIMED, GREET, REFUSED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,16 @@ class Signup:
         if self.contact_number:
             args += ["--contact", f"{self.contact_number}:{self.contact_name}"]
         return shlex.join(args)
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedSignup:
+    """A request whose enrolment was refused: for an operator to act on."""
+
+    signup: Signup
+    tenant: str
+    reason: str
+    refused_at: datetime
 
 
 def _slug(name: str) -> str:
@@ -150,9 +163,26 @@ class SignupRequests:
         rows = await r.select().where(r.state == PENDING).order_by(r._meta.primary_key)
         return [_signup(x) for x in rows]
 
+    async def refused(self) -> list[RefusedSignup]:
+        """The requests whose enrolment was refused, oldest first."""
+        r = self._row
+        rows = await r.select().where(r.state == REFUSED).order_by(r._meta.primary_key)
+        return [RefusedSignup(_signup(x), x["tenant"], x["reason"], x["done_at"]) for x in rows]
+
+    async def refuse(self, request_id: int, before: str, reason: str) -> bool:
+        """Move a request from ``before`` to ``refused``, recording why and when; ``False`` if
+        it was not in ``before``."""
+        r = self._row
+        rows = (
+            await r.update({r.state: REFUSED, r.reason: reason, r.done_at: datetime.now(UTC)})
+            .where((r._meta.primary_key == request_id) & (r.state == before))
+            .returning(r._meta.primary_key)
+        )
+        return bool(rows)
+
     async def done(self, request_id: int) -> bool:
         """Mark a request handled (its stack written, or its person enrolled by hand);
-        ``False`` if none was pending nor waiting for its stack."""
+        ``False`` if none was pending, waiting for its stack, or refused."""
         r = self._row
         rows = (
             await r.update({r.state: DONE, r.done_at: datetime.now(UTC)})

@@ -113,3 +113,4 @@ class SignupRequest(Table, tablename="signup_request"):
     done_at = Timestamptz(null=True, default=None)
     tenant = Varchar(length=63, default="")  # the stack written for it, if committed
     commit = Varchar(length=40, default="")  # the commit that added the stack file
+    reason = Text(default="")  # why its enrolment was refused (state refused; done_at: when)

@@ -110,6 +110,19 @@ class SignupOut(msgspec.Struct):
     command: str  # the `ethiq tenant add` that starts the stack (choose the tenant's name)
 
 
+class RefusedSignupOut(msgspec.Struct):
+    id: int
+    name: str
+    email: str
+    phone: str
+    language: str
+    region: str
+    requested_at: datetime
+    tenant: str  # the stack written for it (registered: its enrolment was tried)
+    reason: str  # why the enrolment was refused
+    refused_at: datetime
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
@@ -223,10 +236,28 @@ class OnboardingOperator(Controller):
             for s in await people_of(request).signups.pending()
         ]
 
+    @get("/signups/refused", summary="Sign-ups whose enrolment was refused: why and when")
+    async def refused_signups(self, request: AnyRequest) -> list[RefusedSignupOut]:
+        return [
+            RefusedSignupOut(
+                r.signup.id,
+                r.signup.name,
+                r.signup.email,
+                r.signup.phone,
+                r.signup.language,
+                r.signup.region,
+                r.signup.requested_at,
+                r.tenant,
+                r.reason,
+                r.refused_at,
+            )
+            for r in await people_of(request).signups.refused()
+        ]
+
     @post("/signups/{request_id:int}/done", status_code=204, summary="A request handled")
     async def signup_done(self, request: AnyRequest, request_id: FromPath[int]) -> None:
         if not await people_of(request).signups.done(request_id):
-            raise NotFoundException(f"no pending sign-up request {request_id}")
+            raise NotFoundException(f"no pending or refused sign-up request {request_id}")
 
     @post(
         "/{slug:str}/billing",

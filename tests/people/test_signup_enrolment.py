@@ -242,3 +242,53 @@ def test_enrolment_survives_a_stop_midway_and_a_refused_welcome_without_a_second
         asyncio.run(scenario())
     finally:
         logger.removeHandler(caplog.handler)
+
+
+def test_a_refused_enrolment_is_listed_for_the_operator_with_why_and_when(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    """A sign-up whose email already signs in to another tenant is not enrolled: the operator
+    lists it (behind the token) with the reason and when, until they mark it done."""
+    inbox, _ = smtp
+    tag = uuid.uuid4().hex[:8]
+    email, taken, slug = f"lise-{tag}@example.org", f"taken-{tag}", f"lise-{tag}"
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            signups = h.runtime.people.signups
+            await h.add_tenant(make_tenant(slug=taken, language="fr-CA"))
+            await h.runtime.people.enroll(taken, email, "fr-CA")
+
+            def welcomes() -> int:
+                return len([m for m in inbox.messages(email) if WELCOME in str(m["Subject"])])
+
+            assert welcomes() == 1  # the person of the other tenant
+            await _sign_up(h, f"Lise {tag}", email, "+15145550179")
+            [signup] = [s for s in await signups.pending() if s.email == email]
+            await signups.committed(signup.id, slug, "0" * 40)
+            await h.add_tenant(make_tenant(slug=slug, language="fr-CA"))
+            before = datetime.now(UTC)
+            result = await h.runtime.enrolment.run_due()
+            assert slug not in result.enrolled
+            assert await h.runtime.people.person(slug) is None
+            assert welcomes() == 1  # none for a refusal
+            refused = "/operator/people/signups/refused"
+            assert (await h.client.get(refused)).status_code == 401
+            [mine] = [
+                r
+                for r in (await h.client.get(refused, headers=AUTH)).json()
+                if r["id"] == signup.id
+            ]
+            assert (mine["email"], mine["tenant"]) == (email, slug)
+            assert mine["reason"] == f"{email} already signs in to another tenant"
+            assert before <= datetime.fromisoformat(mine["refused_at"]) <= datetime.now(UTC)
+            # Later runs leave it for the operator, who enrols the person by hand, then marks
+            # the request done: it leaves the list.
+            await h.runtime.enrolment.run_due()
+            assert (await _state(h, email))["state"] == "refused"
+            done = f"/operator/people/signups/{signup.id}/done"
+            assert (await h.client.post(done, headers=AUTH)).status_code == 204
+            listed = (await h.client.get(refused, headers=AUTH)).json()
+            assert signup.id not in [r["id"] for r in listed]
+
+    asyncio.run(run())
