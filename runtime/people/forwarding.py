@@ -4,11 +4,11 @@ GSM networks (every Canadian carrier and AT&T/T-Mobile today) accept the MMI cod
 TS 22.030 (supplementary service codes, annex B) for call forwarding (TS 22.082):
 ``**21*<number>#`` registers and activates unconditional forwarding, ``##21#`` erases it;
 ``**004*<number>#`` all conditional forwarding (busy, no reply, not reachable), ``##004#``
-erases it. Carriers that document other codes say so in ``source``.
+erases it. Carriers that document other codes say so in their source.
 
-Every ``source`` names where its codes came from, and says "not checked" unless it is the
-carrier's own support page (only TELUS's is): the others are unverified, the page shows them
-with their source.
+Every carrier's ``source_key`` names the sentence of the pages' texts (:mod:`.i18n`, in each
+language) that says where its codes came from, and "not checked" unless it is the carrier's own
+support page (only TELUS's is): the others are unverified, the page shows them with their source.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ __all__ = ["CARRIERS", "Carrier", "ForwardingCodes", "codes_for"]
 
 Format = Literal["e164", "nanp10"]
 
-GSM_SOURCE: Final = (
-    "3GPP TS 22.030 (MMI codes) and TS 22.082 (call forwarding); carrier page not checked"
-)
+GSM_SOURCE: Final = "source_gsm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,7 @@ class Carrier:
     conditional: str | None
     conditional_off: str | None
     number_format: Format
-    source: str
+    source_key: str  # a key of runtime.people.i18n.TEXTS: where the codes came from
 
 
 def _gsm(key: str, name: str, country: Literal["CA", "US"], source: str = GSM_SOURCE) -> Carrier:
@@ -57,32 +55,14 @@ CARRIERS: Final[dict[str, Carrier]] = {
             "**004*{n}#",
             "##004#",
             "nanp10",
-            "TELUS Mobility support, call forwarding for HSPA/LTE devices "
-            "(telusmobility.com/en/ON/support_services/callforwarding.shtml); conditional: "
-            "3GPP TS 22.030",
+            "source_telus",
         ),
         _gsm("koodo", "Koodo", "CA"),
         _gsm("virgin", "Virgin Plus", "CA"),
         _gsm("freedom", "Freedom Mobile", "CA"),
-        _gsm(
-            "videotron",
-            "Vidéotron",
-            "CA",
-            "Vidéotron community forum, mobility: call forwarding on a mobile phone "
-            "(forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/828); "
-            "Vidéotron's support page gives no code, only the phone's menu "
-            "(support.videotron.com/business/mobile/optionnal-services/call-display-services/"
-            "call-forwarding): carrier page not checked for these codes",
-        ),
+        _gsm("videotron", "Vidéotron", "CA", "source_videotron"),
         _gsm("att", "AT&T", "US"),
-        _gsm(
-            "tmobile",
-            "T-Mobile",
-            "US",
-            "T-Mobile GSM service codes, conditional call forwarding **004* "
-            "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' "
-            "wiki); T-Mobile's own page not checked",
-        ),
+        _gsm("tmobile", "T-Mobile", "US", "source_tmobile"),
         Carrier(
             "verizon",
             "Verizon",
@@ -92,8 +72,7 @@ CARRIERS: Final[dict[str, Carrier]] = {
             None,
             None,
             "nanp10",
-            "Verizon star codes *72 + 10-digit number / *73, as summarised by "
-            "bubblyphone.com/tools/call-forwarding-codes; Verizon's own page not checked",
+            "source_verizon",
         ),
     )
 }

@@ -217,7 +217,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_off": "Arrêter le renvoi",
         "code_conditional": "Renvoyer seulement si occupé, sans réponse ou injoignable",
         "code_conditional_off": "Arrêter ce renvoi",
-        "source": "Source",
+        "source": "Source :",
+        "source_gsm": "3GPP TS 22.030 (codes MMI) et TS 22.082 (renvoi d'appel) ; page du "
+        "fournisseur non vérifiée",
+        "source_telus": "Soutien de TELUS Mobilité, renvoi d'appel des appareils HSPA/LTE "
+        "(telusmobility.com/en/ON/support_services/callforwarding.shtml) ; renvoi "
+        "conditionnel : 3GPP TS 22.030",
+        "source_videotron": "Forum de la communauté Vidéotron, mobilité : renvoi d'appel sur "
+        "un cellulaire (forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/"
+        "828) ; la page de soutien de Vidéotron ne donne aucun code, seulement le menu du "
+        "téléphone (support.videotron.com/business/mobile/optionnal-services/"
+        "call-display-services/call-forwarding) : page du fournisseur non vérifiée pour ces "
+        "codes",
+        "source_tmobile": "Codes de service GSM de T-Mobile, renvoi conditionnel **004* "
+        "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, un wiki "
+        "d'utilisateurs) ; page de T-Mobile non vérifiée",
+        "source_verizon": "Codes étoile de Verizon *72 + numéro à 10 chiffres / *73, tels que "
+        "résumés par bubblyphone.com/tools/call-forwarding-codes ; page de Verizon non "
+        "vérifiée",
         "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
         "test_title": "Vérifier le renvoi : l'appel d'essai",
         "test_help": "Ethiq appelle votre cellulaire depuis votre numéro Ethiq. Ne répondez "
@@ -529,7 +546,22 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "code_off": "Stop forwarding",
         "code_conditional": "Forward only when busy, unanswered or unreachable",
         "code_conditional_off": "Stop that forwarding",
-        "source": "Source",
+        "source": "Source:",
+        "source_gsm": "3GPP TS 22.030 (MMI codes) and TS 22.082 (call forwarding); carrier "
+        "page not checked",
+        "source_telus": "TELUS Mobility support, call forwarding for HSPA/LTE devices "
+        "(telusmobility.com/en/ON/support_services/callforwarding.shtml); conditional: "
+        "3GPP TS 22.030",
+        "source_videotron": "Vidéotron community forum, mobility: call forwarding on a mobile "
+        "phone (forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/828); "
+        "Vidéotron's support page gives no code, only the phone's menu "
+        "(support.videotron.com/business/mobile/optionnal-services/call-display-services/"
+        "call-forwarding): carrier page not checked for these codes",
+        "source_tmobile": "T-Mobile GSM service codes, conditional call forwarding **004* "
+        "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' "
+        "wiki); T-Mobile's own page not checked",
+        "source_verizon": "Verizon star codes *72 + 10-digit number / *73, as summarised by "
+        "bubblyphone.com/tools/call-forwarding-codes; Verizon's own page not checked",
         "choose_carrier": "Choose your carrier above to see its codes.",
         "test_title": "Check forwarding: the test call",
         "test_help": "Ethiq calls your mobile from your Ethiq number. Do not answer: if "

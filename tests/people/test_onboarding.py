@@ -185,15 +185,20 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
         "*73",
         None,
     )
-    assert all(c.source for c in CARRIERS.values())
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
-    # Unverified codes say so: only TELUS's come from the carrier's own support page.
+    # Each source in each language (the page's); unverified codes say so: only TELUS's come
+    # from the carrier's own support page.
+    english, french = texts("en-US"), texts("fr-CA")
     own_page = {"telus": "telusmobility.com/"}
     for key, carrier in CARRIERS.items():
+        en, fr = english[carrier.source_key], french[carrier.source_key]
+        assert en != fr, key
         if key in own_page:
-            assert own_page[key] in carrier.source
+            assert own_page[key] in en
+            assert own_page[key] in fr
         else:
-            assert "not checked" in carrier.source, key
+            assert "not checked" in en, key
+            assert "non vérifiée" in fr, key
 
 
 def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(

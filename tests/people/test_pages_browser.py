@@ -294,6 +294,8 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     codes = page.locator("code.dial").all_inner_texts()
     assert codes[:2] == ["*21*5145550123#", "#21#"]
     assert "TELUS" in page.locator("main").inner_text()
+    source = page.locator("#codes-source").inner_text()
+    assert source.startswith("Source : Soutien de TELUS Mobilité, renvoi d'appel"), source
     assert page.get_by_label("Votre numéro de cellulaire").input_value() == "+15145550177"
     _accessible(page, "person")
 
@@ -357,6 +359,8 @@ def test_person_signs_in_by_magic_link_and_sees_their_onboarding(
     page.goto(f"{served}/people/maison-tremblay?lang=en-US")
     assert page.locator("html").get_attribute("lang") == "en-US"
     assert page.get_by_role("heading", level=1).inner_text() == "Your Ethiq protection"
+    source = page.locator("#codes-source").inner_text()
+    assert source.startswith("Source: TELUS Mobility support, call forwarding"), source
     page.context.close()
 
 
