@@ -1,13 +1,16 @@
 """What ``ethiq demo`` runs (:mod:`ethiq.demo_cli`): the whole product on this machine.
 
 The demo runs on the embedded defaults (SQLite, in-process store; no PostgreSQL, no Redis): it
-starts the local Twilio sandbox and the runtime under Granian, provisions an example tenant with
-the real Pulumi engine against the sandbox (two example tenants, fr-CA and en-US; their stack
-files live in a temporary directory, never in ``stacks/``), invites each emergency contact by
-SMS and records their consent (double opt-in: invitation, reply, confirmation), onboards each
-person (welcome, their SIP app and forwarding, the three test calls, to active), plays a
-legitimate call in French
-and a scam call in English exactly as Twilio would, prints what happened, and stops everything.
+starts the local Twilio sandbox and the runtime under Granian, and takes two people (fr-CA and
+en-US) through the journey a real one makes: each asks for protection on the sign-up page,
+``ethiq people commit-changes`` turns the requests into stack files on a branch of a local
+GitOps repository (a temporary directory, never ``stacks/``), the branch is merged and each
+stack applied with the real Pulumi engine against the sandbox, the worker's enrolment job
+enrols and welcomes each person, each emergency contact is invited by SMS and consents (double
+opt-in: invitation, reply, confirmation), and each person signs in by the emailed link and runs
+their test calls from their page (their SIP app and forwarding turned on in the sandbox) to
+active, no operator involved. Then it plays a legitimate call in French and a scam call in
+English exactly as Twilio would, prints what happened, and stops everything.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,17 +38,23 @@ from ethiq.mailsink import running_mail_sink
 from ethiq.sandbox.caller import CallScript, ScriptedSegment, play_call, send_sms
 from ethiq.sandbox.client import SandboxControl
 from ethiq.sandbox.server import free_port, running_sandbox
-from infra.tenant_config import Contact, validate_tenant
+from infra.reconcile.git import git
+from infra.tenant_config import Contact
 from runtime.tenants import generate_key
 
 __all__ = ["run_demo"]
 
 READY_TIMEOUT_S = 90.0
+# The worker's enrolment and sweep every 2 s (a 6th cron field: seconds), not every minute and
+# every 5: a new stack's person is enrolled, and its contacts invited, within the demo's pace.
+TICK = "* * * * * */2"
+ETHIQ = Path(sys.executable).parent / "ethiq"
 
 
 @dataclass(frozen=True)
 class DemoTenant:
-    name: str
+    name: str  # the tenant's name, the one the person's name gives their stack
+    person: str  # the name given on the sign-up page
     region: str
     language: str
     contact: Contact
@@ -107,7 +117,7 @@ def running_runtime(env: dict[str, str], port: int, log: Path) -> Iterator[Runti
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                Path(sys.executable).parent / "ethiq",
+                ETHIQ,
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -195,6 +205,7 @@ def _is_scam(runtime: RuntimeHandle, slug: str) -> Any:
 TENANTS = (
     DemoTenant(
         "lucie",
+        "Lucie",
         "CA-QC",
         "fr-CA",
         Contact("+15145550111", "Marie"),
@@ -203,6 +214,7 @@ TENANTS = (
     ),
     DemoTenant(
         "george",
+        "George",
         "CA-ON",
         "en-US",
         Contact("+14165550122", "Anna"),
@@ -216,74 +228,169 @@ CALLS = {
 }
 
 
-def _mail_printer(progress: Any) -> Callable[[EmailMessage], None]:
-    """What the demo's mail sink does with each email: one line with its links."""
+class _Mailbox:
+    """What the demo's mail sink does with each email: one line with its links, and kept for
+    the demo to follow a link as the person would."""
 
-    def deliver(message: EmailMessage) -> None:
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._messages: list[tuple[str, str]] = []  # (to, plain text)
+
+    def deliver(self, message: EmailMessage) -> None:
         body = message.get_body(preferencelist=("plain",))
         text = str(body.get_content()) if body is not None else ""
         links = " ".join(re.findall(r"https?://\S+", text))
-        progress(f"email to {message['To']}: {message['Subject']}: {links}")
+        with self._lock:
+            self._messages.append((str(message["To"]), text))
+        self._progress(f"email to {message['To']}: {message['Subject']}: {links}")
 
-    return deliver
+    def count(self, to: str) -> int:
+        with self._lock:
+            return sum(to in m_to for m_to, _ in self._messages)
+
+    def link(self, to: str, after: int, pattern: str) -> str:
+        """The first link matching ``pattern`` in an email to ``to`` past its ``after`` first."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with self._lock:
+                texts = [text for m_to, text in self._messages if to in m_to][after:]
+            for text in texts:
+                if found := re.search(pattern, text):
+                    return found.group(0)
+            time.sleep(0.1)
+        raise RuntimeError(f"no email to {to} with a link {pattern!r} within {READY_TIMEOUT_S}s")
 
 
-# The onboarding's test calls, in order, with the operator route that starts each and the key
+def _sign_up(runtime: RuntimeHandle, tenant: DemoTenant, own_number: str) -> None:
+    """Ask for protection on the sign-up page, as the person does."""
+    with httpx.Client(base_url=runtime.url, timeout=15.0) as http:
+        http.get("/signup").raise_for_status()
+        form = {
+            "name": tenant.person,
+            "email": f"{tenant.name}@example.org",
+            "phone": own_number,
+            "language": tenant.language,
+            "region": tenant.region,
+            "contact_name": tenant.contact.name,
+            "contact_number": tenant.contact.number,
+            "_csrf_token": http.cookies["csrftoken"],
+        }
+        http.post("/signup", data=form).raise_for_status()
+
+
+def _gitops(project: Path) -> None:
+    """The GitOps repository of the demo's stacks: the Pulumi project, no tenant yet."""
+    (project / "stacks" / "README.md").write_text("One stack file per tenant.\n")
+    identity = ("-c", "user.name=Ethiq demo", "-c", "user.email=demo@ethiq.invalid")
+    git(project, "init", "--quiet", "-b", "main")
+    git(project, "add", ".")
+    git(project, *identity, "commit", "--quiet", "-m", "stacks")
+
+
+def _stack_sign_ups(project: Path, env: dict[str, str], progress: Any) -> None:
+    """``ethiq people commit-changes`` commits a stack file per sign-up on its branch; the
+    review merges it (fast-forward)."""
+    done = subprocess.run(
+        [ETHIQ, "people", "commit-changes", "--repo", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ethiq people commit-changes failed:\n{done.stderr[-2000:]}")
+    for line in done.stdout.splitlines():
+        progress(f"ethiq people commit-changes: {line}")
+    git(project, "merge", "--quiet", "--ff-only", "people-changes")
+    progress("the branch people-changes is reviewed and merged")
+
+
+# The onboarding's test calls, in order: the person's page route that starts each, and the key
 # of its latest result in the onboarding view.
 TEST_CALLS = (
-    ("app-test", "app_test", "the SIP app rings"),
-    ("forwarding-test", "forwarding_test", "the person's own number, forwarded"),
+    ("sip/test", "app_test", "the SIP app rings"),
+    ("forwarding/test", "forwarding_test", "the person's own number, forwarded"),
     ("test-call", "test_call", "the full test: their number, forwarded, rings the app"),
 )
+
+
+def _wait_enrolled(runtime: RuntimeHandle, slug: str) -> None:
+    """Until the worker's enrolment job has enrolled the tenant's person."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        try:
+            runtime.get(f"/people/{slug}/onboarding")
+            return
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code != 404 or time.monotonic() > deadline:  # noqa: PLR2004
+                raise
+        time.sleep(0.1)
+
+
+def _sign_in(http: httpx.Client, mailbox: _Mailbox, email: str, language: str) -> None:
+    """The person's sign-in: their email on the page, the emailed link, its button."""
+    http.get("/").raise_for_status()
+    csrf = http.cookies["csrftoken"]
+    before = mailbox.count(email)
+    http.post(f"/login?lang={language}", data={"email": email, "_csrf_token": csrf})
+    link = mailbox.link(email, before, r"https?://\S+/login/\S+")
+    path = httpx.URL(link).path
+    http.get(path).raise_for_status()
+    signed = http.post(path, data={"_csrf_token": csrf})
+    if signed.status_code != 303 or "/people/" not in signed.headers.get("location", ""):  # noqa: PLR2004
+        raise RuntimeError(f"sign-in by the emailed link failed: {signed.status_code}")
 
 
 def _onboard(
     runtime: RuntimeHandle,
     control: SandboxControl,
+    mailbox: _Mailbox,
     tenant: DemoTenant,
-    own_number: str,
     numbers: dict[str, Any],
+    signed_up: float,
     progress: Any,
 ) -> dict[str, Any]:
-    """The person's onboarding as it goes for real: enrolled (welcome by email and SMS), their
-    SIP app signed in and their phone forwarding to the Ethiq number (what they do by hand,
-    here the sandbox's handset and app), then the test calls; returns the steps and how long
-    enrolment to active took."""
-    started = time.monotonic()
-    auth = {"Authorization": f"Bearer {runtime.operator_token}"}
-    view = f"/operator/people/{tenant.name}/onboarding"
-    with httpx.Client(base_url=runtime.url, headers=auth, timeout=15.0) as http:
-        body = {
-            "slug": tenant.name,
-            "email": f"{tenant.name}@example.org",
-            "language": tenant.language,
-            "own_number": own_number,
-        }
-        http.post("/operator/people/", json=body).raise_for_status()
-        progress(f"{tenant.name}: enrolled, welcome sent by email and SMS to {own_number}")
-        control.sip_endpoint(numbers["sipAddress"], "answer")
-        control.handset(own_number, "unconditional", numbers["phoneNumber"])
-        progress(f"{tenant.name}: the person signs in their SIP app and turns forwarding on")
+    """The person's onboarding as it goes for real: enrolled by the worker once their stack is
+    applied (welcome by email and SMS), their SIP app signed in and their phone forwarding to
+    the Ethiq number (what they do by hand, here the sandbox's handset and app), then the test
+    calls started from their own page; returns the steps and how long sign-up to active took."""
+    slug, email = tenant.name, f"{tenant.name}@example.org"
+    view = f"/people/{slug}/onboarding"
+    _wait_enrolled(runtime, slug)
+    progress(f"{slug}: enrolled by the worker's job, welcome sent by email and SMS")
+    control.sip_endpoint(numbers["sipAddress"], "answer")
+    control.handset(_own_number(tenant), "unconditional", numbers["phoneNumber"])
+    progress(f"{slug}: the person signs in their SIP app and turns forwarding on")
+    with httpx.Client(base_url=runtime.url, timeout=15.0) as http:
+        _sign_in(http, mailbox, email, tenant.language)
+        progress(f"{slug}: the person signs in to their page by the emailed link")
         for path, key, what in TEST_CALLS:
-            sid = http.post(f"/operator/people/{tenant.name}/{path}").raise_for_status().json()
+            form = {"_csrf_token": http.cookies["csrftoken"]}
+            started = http.post(f"/people/{slug}/{path}", data=form)
+            location = started.headers.get("location", "")
+            if started.status_code != 303 or "error=" in location:  # noqa: PLR2004
+                raise RuntimeError(f"{slug}: test call {path} not started ({started.status_code})")
             deadline = time.monotonic() + READY_TIMEOUT_S
-            while (test := http.get(view).raise_for_status().json()[key])["status"] == "calling":
+            while (test := runtime.get(view)[key]) is None or test["status"] == "calling":
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"test call {sid['call_sid']} never ended")
+                    raise RuntimeError(f"{slug}: test call {path} never ended")
                 time.sleep(0.1)
-            progress(f"{tenant.name}: test call, {what}: {test['status']} ({test['outcome']})")
-        out: dict[str, Any] = http.get(view).raise_for_status().json()
-    seconds = round(time.monotonic() - started, 1)
-    manual = [s["step"] for s in out["steps"] if s["how"].startswith("by an operator")]
-    progress(
-        f"{tenant.name}: {'active' if out['active'] else 'at ' + str(out['current'])} "
-        f"{seconds} s after enrolment; operator steps: {manual or 'none'}"
-    )
+            progress(f"{slug}: test call, {what}: {test['status']} ({test['outcome']})")
+    out: dict[str, Any] = runtime.get(view)
+    seconds = round(time.monotonic() - signed_up, 1)
+    state = "active" if out["active"] else f"at {out['current']}"
+    progress(f"{slug}: {state} {seconds} s after signing up")
     return {
         "active": out["active"],
         "seconds_to_active": seconds,
         "steps": [{"step": s["step"], "how": s["how"]} for s in out["steps"]],
     }
+
+
+def _own_number(tenant: DemoTenant) -> str:
+    """The person's own mobile number, given on the sign-up page."""
+    return f"+1514555017{TENANTS.index(tenant)}"
 
 
 def _serve_pages(runtime: RuntimeHandle, progress: Any) -> None:
@@ -305,10 +412,11 @@ def run_demo(
     links) go to a local mail sink that prints each. With ``keep`` (``--serve``), the people's
     pages are served too, and ``keep`` is called with the summary while everything still runs
     (it returns to stop it all)."""
+    mailbox = _Mailbox(progress)
     with (
         tempfile.TemporaryDirectory(prefix="ethiq-demo-") as tmp,
         running_sandbox() as sandbox,
-        running_mail_sink(_mail_printer(progress)) as smtp_port,
+        running_mail_sink(mailbox.deliver) as smtp_port,
     ):
         work = Path(tmp)
         (work / "data").mkdir()
@@ -316,35 +424,32 @@ def run_demo(
         public = f"http://127.0.0.1:{port}"
         database_url = f"sqlite:///{work / 'data' / 'ethiq.sqlite'}"
         platform = LocalPlatform(work, sandbox, database_url, public, generate_key())
-        numbers: dict[str, dict[str, Any]] = {}
-        for tenant in TENANTS:
-            progress(
-                f"provisioning tenant {tenant.name!r} ({tenant.region}, {tenant.language}) "
-                "with pulumi up: real engine, local Twilio sandbox"
-            )
-            platform.add(
-                validate_tenant(
-                    tenant.name,
-                    {
-                        "email": f"{tenant.name}@example.org",
-                        "region": tenant.region,
-                        "language": tenant.language,
-                        "contacts": [tenant.contact.as_config()],
-                    },
-                )
-            )
-            numbers[tenant.name] = platform.up(tenant.name)
-            progress(
-                f"  number {numbers[tenant.name]['phoneNumber']}, "
-                f"SIP {numbers[tenant.name]['sipAddress']}"
-            )
-
+        _gitops(platform.project)
         env = dict(platform.env) | {"ETHIQ_OPERATOR_TOKEN": secrets.token_urlsafe(24)}
         env.pop("REDIS_URL", None)
         env |= {"ETHIQ_SMTP_HOST": "127.0.0.1", "ETHIQ_SMTP_PORT": str(smtp_port)}
+        env |= {"ETHIQ_WORKER_ENROLMENT": TICK, "ETHIQ_WORKER_SWEEP": TICK}
         progress(f"starting the runtime on {public} (SQLite, in-process store)")
         summaries = []
         with running_runtime(env, port, work / "runtime.log") as runtime:
+            signed_up: dict[str, float] = {}
+            for tenant in TENANTS:
+                progress(f"{tenant.person} asks for protection on {public}/signup")
+                _sign_up(runtime, tenant, _own_number(tenant))
+                signed_up[tenant.name] = time.monotonic()
+            _stack_sign_ups(platform.project, env, progress)
+            numbers: dict[str, dict[str, Any]] = {}
+            for tenant in TENANTS:
+                progress(
+                    f"applying the stack {tenant.name!r} ({tenant.region}, {tenant.language}) "
+                    "with pulumi up: real engine, local Twilio sandbox"
+                )
+                platform.create(tenant.name)
+                numbers[tenant.name] = platform.up(tenant.name)
+                progress(
+                    f"  number {numbers[tenant.name]['phoneNumber']}, "
+                    f"SIP {numbers[tenant.name]['sipAddress']}"
+                )
             invitations: dict[str, dict[str, str]] = {}
             for tenant in TENANTS:
                 number = numbers[tenant.name]["phoneNumber"]
@@ -366,13 +471,19 @@ def run_demo(
                 tenant.name: _onboard(
                     runtime,
                     sandbox.control,
+                    mailbox,
                     tenant,
-                    f"+1514555017{n}",
                     numbers[tenant.name],
+                    signed_up[tenant.name],
                     progress,
                 )
-                for n, tenant in enumerate(TENANTS)
+                for tenant in TENANTS
             }
+            kpi: dict[str, Any] = runtime.get("/kpi")["onboarding"]
+            progress(
+                f"onboarding KPI: {kpi['active']} of {kpi['started']} active, "
+                f"{kpi['manual']} needed an operator's hand"
+            )
             for tenant in TENANTS:
                 segments, caller, stir = CALLS[tenant.name]
                 script = CallScript(
@@ -390,7 +501,7 @@ def run_demo(
                     | _call_summary(runtime, tenant.name, played)
                 )
             violations = msgspec.to_builtins(sandbox.control.violations())
-            summary = _summary(numbers, invitations, onboarding, summaries, violations)
+            summary = _summary(numbers, invitations, onboarding, kpi, summaries, violations)
             if keep is not None:
                 _serve_pages(runtime, progress)
                 keep(summary, runtime)
@@ -401,6 +512,7 @@ def _summary(
     numbers: dict[str, dict[str, Any]],
     invitations: dict[str, dict[str, str]],
     onboarding: dict[str, dict[str, Any]],
+    kpi: dict[str, Any],
     summaries: list[dict[str, Any]],
     violations: Any,
 ) -> dict[str, Any]:
@@ -417,6 +529,7 @@ def _summary(
             }
             for t in TENANTS
         ],
+        "onboarding_kpi": kpi,  # GET /operator/kpi: the manual share counts operators' hands
         "calls": summaries,
         "twilio_contract_violations": violations,
     }

@@ -116,11 +116,15 @@ class LocalPlatform:
         )
 
     def add(self, tenant: TenantConfig) -> None:
-        """Write the tenant's stack file, record its person as verified (the local stand-in
-        for Stripe Identity and the terms page) and create its stack."""
+        """Write the tenant's stack file, then :meth:`create` its stack."""
         write_stack_file(self.project / "stacks", tenant)
-        activate_locally(self.database_url, [tenant.name])
-        pulumi("stack", "init", tenant.name, cwd=self.project, env=self.env)
+        self.create(tenant.name)
+
+    def create(self, name: str) -> None:
+        """Record the person of the stack file ``stacks/Pulumi.<name>.yaml`` as verified (the
+        local stand-in for Stripe Identity and the terms page) and create its stack."""
+        activate_locally(self.database_url, [name])
+        pulumi("stack", "init", name, cwd=self.project, env=self.env)
 
     def up(self, name: str) -> dict[str, Any]:
         """``pulumi up`` the tenant's stack; return its outputs (secrets shown)."""

@@ -57,14 +57,20 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     assert "Reply YES to accept" in george["invitation"]
     assert george["confirmation"].startswith("Ethiq: Thank you, confirmed")
 
-    # Each person was onboarded to active by the system and their own hands, no operator.
+    # Each person signed up on the page and was onboarded to active by the system and their
+    # own hands: the KPI counts no operator's hand (enrolment, test calls: the person's page).
     for tenant in (lucie, george):
         onboarding = tenant["onboarding"]
         assert onboarding["active"], onboarding
         hows = {s["step"]: s["how"] for s in onboarding["steps"]}
         assert not [h for h in hows.values() if h.startswith("by an operator")]
+        assert hows["account_created"] == f"enrolled with {tenant['name']}@example.org"
         assert "answered by the SIP app" in hows["sip_app_configured"]
         assert "came back to the Ethiq number" in hows["forwarding_verified"]
         assert "answered in the SIP app" in hows["test_call_passed"]
+
+    kpi = summary["onboarding_kpi"]
+    assert (kpi["started"], kpi["active"], kpi["manual"]) == (2, 2, 0), kpi
+    assert kpi["manual_share"] == 0.0
 
     assert summary["twilio_contract_violations"] == []
