@@ -659,6 +659,41 @@ def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
         fresh.sandbox.control.sms_outcome(contact.number, "delivered")
 
 
+def test_an_undelivered_alert_goes_to_the_next_contact_in_priority_order(world: World) -> None:
+    """The first contact's carrier cannot deliver (Twilio's status callback: undelivered,
+    30003): the next contact by priority is alerted, in their own language, through the
+    tenant's Messaging Service; each got one text (Twilio's log, the sandbox's)."""
+    control = world.sandbox.control
+    first = TenantContact(unique_caller(), "Marie", 1, "fr-CA")
+    second = TenantContact(unique_caller(), "John", 2, "en-US")
+    tenant = replace(_provision(world.sandbox, world.runtime_url), contacts=(first, second))
+    asyncio.run(_register(world.database_url, tenant))
+    control.sip_endpoint(tenant.sip_address, "answer")
+    assert "Merci" in send_sms(control, first.number, tenant.phone_number, "Oui j'accepte")
+    assert "Thank you" in send_sms(control, second.number, tenant.phone_number, "Yes I agree")
+    control.sms_outcome(first.number, "undelivered", 30003)
+    try:
+        report = control.inbound_call(tenant.phone_number, unique_caller(), _segments(SCAM))
+
+        def alerted(to: str) -> list[dict[str, Any]]:
+            return [
+                m
+                for m in control.messages()
+                if m["to"] == to and report["call_sid"][-6:] in m["body"]
+            ]
+
+        [to_second] = _until(lambda: alerted(second.number), "the next contact alerted")
+        [to_first] = alerted(first.number)
+        assert "ALERTE FRAUDE" in to_first["body"]
+        assert "FRAUD ALERT" in to_second["body"]  # John's own language, not the tenant's
+        assert to_second["messaging_service_sid"] == tenant.messaging_service_sid
+        sids = [m["sid"] for m in control.messages()]  # oldest first
+        assert sids.index(to_first["sid"]) < sids.index(to_second["sid"])
+    finally:
+        control.sms_outcome(first.number, "delivered")
+    assert control.violations() == []
+
+
 def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
     fresh: World,
 ) -> None:
