@@ -19,7 +19,8 @@ Stripe retries a failed payment (Smart Retries) and marks the subscription ``pas
 when the standing suspends alerts to the contacts, it also stops the texts that are part of
 the paid service, the missed-call notice of a call Ethiq did not find risky and the 80 %/100 %
 usage notices. Two kinds still go: the notices about the subscription itself (the payment
-notice, which announces the suspension and without which it never starts), and, for safety,
+notice, which announces the suspension and without which it never starts, and the notice
+that it has begun: the contacts are no longer alerted), and, for safety,
 the missed-call notice of a voicemail screened as a ``scam``: it is the person's own warning
 about a call they did not answer, as the spoken warning is on a call they answer, and the
 screening of calls never stops. Texts the person asks for (a sign-in link) or gets at

@@ -20,6 +20,9 @@ Ethiq's cost, not a unit the person bought: the operator alone hears of it.
 When the subscription's standing suspends alerts (past the grace and the payment notice, or
 canceled), the person's usage notices are suspended with them, by SMS or email (the operator is
 still told); the payment notice always goes: :func:`runtime.billing.lifecycle.texts_person`.
+So does the ``suspended`` notice, once per grace period (its row's key), when the metering job
+first finds a failed payment's grace over: the person learns that their contacts are no longer
+alerted, not only that they would be.
 
 Over a limit nothing is cut: calls are still connected and screened, alerts still sent (the
 call path never reads a quota). Each month's overage (screened minutes past the plan's) is
@@ -45,7 +48,7 @@ from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.desired import ErasedAt
-from runtime.billing.lifecycle import PersonText, Standing, standing, texts_person
+from runtime.billing.lifecycle import PersonText, Phase, Standing, standing, texts_person
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
@@ -61,6 +64,7 @@ from runtime.tenants import Registry, TenantRecord
 __all__ = [
     "PAYMENT",
     "SPEND",
+    "SUSPENDED",
     "Crossing",
     "Meter",
     "MeterPass",
@@ -76,6 +80,7 @@ logger = logging.getLogger(__name__)
 
 SPEND: Final = "spend"  # the Usage Triggers' metric: the subaccount's spend, in US cents
 PAYMENT: Final = "payment"  # a failed payment: ``allowed`` = the grace period's days
+SUSPENDED: Final = "suspended"  # that grace period over: alerts to the contacts suspended
 _TOLD: Final = ("sent", "delivered")
 _WHAT: Final = {
     "screened_minutes": ("minutes d'appels filtrés", "screened call minutes"),
@@ -197,6 +202,18 @@ def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple
             else "Ethiq: your subscription's payment failed. Everything still works: update "
             f"your card by {due.isoformat()}, or alerts to your contacts will be suspended. "
             "Your calls will still be connected and screened."
+        )
+        return subject, text
+    if record.metric == SUSPENDED:
+        subject = "Ethiq: alertes suspendues" if fr else "Ethiq: alerts suspended"
+        text = (
+            "Ethiq: votre abonnement reste impayé, les alertes à vos proches sont suspendues: "
+            "ils ne seront plus prévenus d'un appel frauduleux. Vos appels restent connectés "
+            "et filtrés. Mettez à jour votre carte pour rétablir les alertes."
+            if fr
+            else "Ethiq: your subscription is still unpaid, so alerts to your contacts are "
+            "suspended: they will not be told of a scam call. Your calls are still connected "
+            "and screened. Update your card to turn alerts back on."
         )
         return subject, text
     french_what, english_what = _WHAT.get(record.metric, (record.metric, record.metric))
@@ -389,6 +406,7 @@ class Quotas:
                 each = plan(account.plan)
                 if account.past_due_since is not None and account.canceled_at is None:
                     result.notices += await self._payment_due(tenant.slug, account)
+                    result.notices += await self._suspension_due(tenant.slug, account, now)
                 usage = await usage_of(self._storage, tenant.slug, now)
                 await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
                 known = {r.key for r in await self.notices(tenant.slug)}
@@ -416,6 +434,17 @@ class Quotas:
         assert account.past_due_since is not None  # noqa: S101 (the caller checked)
         day = account.past_due_since.astimezone(UTC).date().isoformat()
         crossing = Crossing(day, PAYMENT, 0, 0, self._grace.days)
+        return int(await self.record(slug, crossing, "stripe") is not None)
+
+    async def _suspension_due(self, slug: str, account: Account, now: datetime) -> int:
+        """The person and the operator told that alerts are suspended, once per grace period
+        (the key's day is the payment notice's: a new failure after a payment is a new one)."""
+        found = await self.standing(slug, now)
+        if found is None or found.phase is not Phase.ALERTS_SUSPENDED:
+            return 0
+        assert account.past_due_since is not None  # noqa: S101 (suspended: past due)
+        day = account.past_due_since.astimezone(UTC).date().isoformat()
+        crossing = Crossing(day, SUSPENDED, 0, 0, self._grace.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
     async def standing(self, slug: str, now: datetime | None = None) -> Standing | None:
@@ -613,8 +642,16 @@ class Quotas:
         if tenant is None or person is None or not to:
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             return 0
-        kind = PersonText.SUBSCRIPTION if record.metric == PAYMENT else PersonText.USAGE
-        if not texts_person(await self._standing_or_none(record.tenant, now), kind):
+        subscription = record.metric in (PAYMENT, SUSPENDED)
+        kind = PersonText.SUBSCRIPTION if subscription else PersonText.USAGE
+        found = await self._standing_or_none(record.tenant, now)
+        stale = found is not None and found.phase is not Phase.ALERTS_SUSPENDED
+        if record.metric == SUSPENDED and stale:
+            # Paid, or canceled, before it went out (between retries): no longer true.
+            await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
+            logger.info("quota notice %s not sent: the standing changed since", record.key)
+            return 0
+        if not texts_person(found, kind):
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             logger.warning(
                 "quota notice %s not sent to the person: the subscription's standing "

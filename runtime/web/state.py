@@ -23,7 +23,15 @@ from runtime.alerts.notices import Notices
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.lifecycle import PersonText
-from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
+from runtime.billing.quotas import (
+    PAYMENT,
+    SPEND,
+    SUSPENDED,
+    NoticeRecord,
+    Quotas,
+    Recipient,
+    RecipientOf,
+)
 from runtime.billing.standings import Standings
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
@@ -367,6 +375,15 @@ def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
             )
             incident, _ = await fleet.incidents.open(
                 f"quota:{record.key}", source="billing", title=title, severity="info"
+            )
+            return incident.id
+        if record.metric == SUSPENDED:
+            title = (
+                f"Tenant {record.tenant}: alerts to the contacts suspended, payment failed on "
+                f"{record.period} and still due after {record.allowed} days"
+            )
+            incident, _ = await fleet.incidents.open(
+                f"quota:{record.key}", source="billing", title=title, severity="warning"
             )
             return incident.id
         if record.metric == SPEND:

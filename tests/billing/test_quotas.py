@@ -16,6 +16,7 @@ from procrastinate.periodic import PeriodicDeferrer
 from runtime.billing import Accounts
 from runtime.billing.jobs import METER, PURGE_KYC
 from runtime.billing.lifecycle import Phase
+from runtime.billing.quotas import SUSPENDED, Crossing
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail
 from runtime.people.tables import Person
@@ -321,5 +322,35 @@ def test_a_failed_payment_is_told_first_and_alerts_are_suspended_only_after(
             )
             [shown] = await quotas.overviews([tenant.slug], again + timedelta(days=2))
             assert shown.standing.phase is Phase.RELEASE_DUE  # the operator page's row
+
+    asyncio.run(scenario())
+
+
+def test_a_suspension_notice_paid_before_it_went_out_is_not_sent(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    """Recorded once the grace was over, the notice would be false once the card was updated
+    (a retry later, say): it is dropped, not sent late."""
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=FakeMailer()) as h:
+            tenant = await h.add_tenant()
+            own = unique_caller()
+            await _person(h, tenant, "fr-CA", own)
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            failed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+            await accounts._lifecycle(tenant.slug, "past_due", failed)
+            quotas = h.runtime.quotas
+            await quotas.meter(failed)  # the payment notice
+            crossing = Crossing("2026-11-03", SUSPENDED, 0, 0, 14)
+            recorded = await quotas.record(tenant.slug, crossing, "stripe")
+            assert recorded is not None
+            await accounts._lifecycle(tenant.slug, "active", failed + timedelta(days=15))
+            assert await quotas.deliver(failed + timedelta(days=15)) == 0
+            assert [m for m in h.sender.sent if "sont suspendues" in m["body"]] == []
+            [notice] = [n for n in await quotas.notices(tenant.slug) if n.metric == SUSPENDED]
+            assert notice.status == "skipped"
 
     asyncio.run(scenario())

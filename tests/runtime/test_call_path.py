@@ -28,16 +28,28 @@ from aiosmtpd.controller import Controller as SmtpController
 from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.alerts.messages import sms_segments
 from runtime.billing import Accounts
+from runtime.billing.quotas import SUSPENDED
 from runtime.billing.tables import BillingAccount, QuotaNotice
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
 from runtime.calls.tables import bind_tables
+from runtime.people.tables import Person
+from runtime.settings import TwilioSettings
 from runtime.storage import bind_table, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.tenants import Registry, TenantContact, TenantRecord
+from runtime.web.app import create_app
+from runtime.web.state import Runtime
 from tests.people.conftest import Inbox, parts
-from tests.runtime.helpers import REGISTRY_KEY, parse_twiml, unique_caller
+from tests.runtime.helpers import (
+    PUBLIC,
+    REGISTRY_KEY,
+    make_settings,
+    parse_twiml,
+    unique_caller,
+)
 
 READY_TIMEOUT_S = 120.0  # a loaded machine starts Granian workers slowly
 SCAM = [
@@ -445,6 +457,78 @@ def test_a_suspended_subscription_texts_the_person_only_a_scam_missed_call(
     assert world.sandbox.control.violations() == []
 
 
+def test_the_person_is_texted_once_when_their_alerts_are_suspended(
+    world: World, tmp_path: Path
+) -> None:
+    """A failed payment's grace over: the metering job (here run in process, against the
+    sandbox) texts the person, in their language, through the tenant's Messaging Service,
+    that their contacts are no longer alerted; once per suspension, whatever the passes."""
+    sandbox = world.sandbox
+    twilio = TwilioSettings(
+        public_url=PUBLIC,
+        account_sid=sandbox.account_sid,
+        auth_token=sandbox.auth_token,
+        api_base_url=sandbox.base_url,
+    )
+    settings = make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite", twilio=twilio)
+    grace = timedelta(days=settings.billing.payment_grace_days)
+
+    async def scenario() -> None:
+        app = create_app(settings)
+        async with app.lifespan():
+            runtime: Runtime = app.state.runtime
+            people = bind_table(Person, runtime.storage.platform_engine())
+            for language, said in (
+                ("fr-CA", "ils ne seront plus prévenus d'un appel frauduleux"),
+                ("en-US", "they will not be told of a scam call"),
+            ):
+                tenant = _provision(sandbox, PUBLIC)  # a fr-CA tenant: the person's language
+                await runtime.registry.upsert(tenant)
+                await runtime.storage.ensure(tenant.slug)
+                own, now = unique_caller(), datetime.now(UTC)
+                await people.insert(
+                    people(
+                        slug=tenant.slug,
+                        email=f"{tenant.slug}@example.org",
+                        language=language,
+                        own_number=own,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await runtime.accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+                await runtime.accounts._lifecycle(tenant.slug, "past_due", now)
+
+                def texts(own: str = own) -> list[dict[str, Any]]:
+                    return [m for m in sandbox.control.messages() if m["to"] == own]
+
+                await runtime.quotas.meter(now)  # the payment notice, at once
+                assert len(texts()) == 1
+                await runtime.quotas.meter(now + grace - timedelta(minutes=15))
+                assert len(texts()) == 1  # still in the grace: nothing more
+                # Every pass of the job (every 15 minutes) past the grace: one text.
+                for minutes in (1, 16, 31, 60 * 24):
+                    await runtime.quotas.meter(now + grace + timedelta(minutes=minutes))
+                payment, suspended = texts()
+                assert said in suspended["body"]
+                assert suspended["messaging_service_sid"] == tenant.messaging_service_sid
+                assert suspended["from"] == tenant.phone_number
+                assert sms_segments(suspended["body"]) == ("GSM-7", 2)
+                [notice] = [
+                    n for n in await runtime.quotas.notices(tenant.slug) if n.metric == SUSPENDED
+                ]
+                assert suspended["body"].endswith(f"Ref #q{notice.id}")
+                assert payment["sid"] != suspended["sid"]
+                incidents = await runtime.fleet.incidents.recent()
+                [told] = [
+                    i for i in incidents if tenant.slug in i.title and "suspended," in i.title
+                ]
+                assert told.source == "billing"
+
+    asyncio.run(scenario())
+    assert sandbox.control.violations() == []
+
+
 def test_insecure_sip_uri_is_refused_by_an_encrypted_app(world: World) -> None:
     """What the issue saw: an app set to "encryption mandatory" refuses a URI without
     ``;secure=true``. The sandbox models it; the runtime's URI passes."""
@@ -573,6 +657,41 @@ def test_an_undelivered_alert_is_recorded_and_reported(fresh: World) -> None:
         assert {"alert-undelivered", "alert-unreached"} <= set(marks)
     finally:
         fresh.sandbox.control.sms_outcome(contact.number, "delivered")
+
+
+def test_an_undelivered_alert_goes_to_the_next_contact_in_priority_order(world: World) -> None:
+    """The first contact's carrier cannot deliver (Twilio's status callback: undelivered,
+    30003): the next contact by priority is alerted, in their own language, through the
+    tenant's Messaging Service; each got one text (Twilio's log, the sandbox's)."""
+    control = world.sandbox.control
+    first = TenantContact(unique_caller(), "Marie", 1, "fr-CA")
+    second = TenantContact(unique_caller(), "John", 2, "en-US")
+    tenant = replace(_provision(world.sandbox, world.runtime_url), contacts=(first, second))
+    asyncio.run(_register(world.database_url, tenant))
+    control.sip_endpoint(tenant.sip_address, "answer")
+    assert "Merci" in send_sms(control, first.number, tenant.phone_number, "Oui j'accepte")
+    assert "Thank you" in send_sms(control, second.number, tenant.phone_number, "Yes I agree")
+    control.sms_outcome(first.number, "undelivered", 30003)
+    try:
+        report = control.inbound_call(tenant.phone_number, unique_caller(), _segments(SCAM))
+
+        def alerted(to: str) -> list[dict[str, Any]]:
+            return [
+                m
+                for m in control.messages()
+                if m["to"] == to and report["call_sid"][-6:] in m["body"]
+            ]
+
+        [to_second] = _until(lambda: alerted(second.number), "the next contact alerted")
+        [to_first] = alerted(first.number)
+        assert "ALERTE FRAUDE" in to_first["body"]
+        assert "FRAUD ALERT" in to_second["body"]  # John's own language, not the tenant's
+        assert to_second["messaging_service_sid"] == tenant.messaging_service_sid
+        sids = [m["sid"] for m in control.messages()]  # oldest first
+        assert sids.index(to_first["sid"]) < sids.index(to_second["sid"])
+    finally:
+        control.sms_outcome(first.number, "delivered")
+    assert control.violations() == []
 
 
 def test_keywords_twilio_handles_are_not_answered_twice_and_stay_consistent(
