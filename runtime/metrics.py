@@ -36,8 +36,10 @@ class Metrics:
         )
         self.verdicts = Counter(
             "ethiq_call_verdicts_total",
-            "Calls whose verdict escalated during the call, by new verdict, tenant (capped as "
-            "ethiq_calls_total), region and typology (the kind of scam its cues point to)",
+            "Calls whose verdict escalated during the call (voicemails included), by new "
+            "verdict, and calls judged scam at answer: each scam call counted once under "
+            'verdict="scam". By tenant (capped as ethiq_calls_total), region and typology (the '
+            "kind of scam its cues point to)",
             ["verdict", "tenant", "region", "typology"],
             registry=self.registry,
         )

@@ -18,6 +18,7 @@ from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
 from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
+from runtime.telephony import paths
 from tests.runtime.helpers import (
     OPERATOR,
     SCAM_LINES_FR,
@@ -129,6 +130,77 @@ def test_a_surge_of_scam_verdicts_across_tenants_is_logged_once(settings: Settin
         surges = [line for line in lines.lines if line.startswith("scam surge")]
         assert len(surges) == 1, lines.lines
         assert surges[0].startswith("scam surge: 2 scam verdicts across tenants within 600 s")
+
+    asyncio.run(run())
+
+
+def test_scam_verdicts_at_answer_count_for_the_surge_once_per_call(settings: Settings) -> None:
+    """A call judged scam from its metadata alone (the person's own number spoofed, STIR/SHAKEN
+    failed, a caller reaching many tenants) never escalates during the call: it still counts as
+    a scam verdict for ``EthiqScamSurge`` and the typology trend, and for the runtime's surge
+    line, once per call whatever Twilio retries."""
+    screening = settings.screening.model_copy(update={"sensitivity": "high"})
+    settings = settings.model_copy(update={"screening": screening})
+    lines = _Lines()
+    service_logger = logging.getLogger("runtime.calls.service")
+    caller = unique_caller()
+    spoofed = {"ForwardedFrom": caller, "StirVerstat": "TN-Validation-Failed"}
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(4)]
+            registry = h.runtime.metrics.registry
+
+            def scams() -> float:
+                return sum(
+                    _value(
+                        registry,
+                        "ethiq_call_verdicts_total",
+                        verdict="scam",
+                        tenant=t.slug,
+                        region="QC",
+                        typology="other",  # no cue said which kind
+                    )
+                    for t in tenants
+                )
+
+            service_logger.addHandler(lines)
+            try:
+                for tenant in tenants[:2]:  # one and two tenants reached: only suspicious
+                    await h.call(tenant, caller, **spoofed)
+                assert scams() == 0
+                _, answered = await h.call(tenants[2], caller, **spoofed)  # three: scam
+                assert answered.is_success
+                assert (
+                    _value(
+                        registry,
+                        "ethiq_calls_total",
+                        verdict="scam",
+                        tenant=tenants[2].slug,
+                        region="QC",
+                    )
+                    == 1
+                )
+                assert scams() == 1
+                call_sid, _ = await h.call(tenants[3], caller, **spoofed)
+                assert scams() == 2
+                retried = {
+                    "CallSid": call_sid,
+                    "AccountSid": tenants[3].subaccount_sid,
+                    "From": caller,
+                    "To": tenants[3].phone_number,
+                    "CallStatus": "ringing",
+                    "Direction": "inbound",
+                    "ApiVersion": "2010-04-01",
+                    **spoofed,
+                }
+                assert (await h.webhook(paths.VOICE, retried, tenants[3].auth_token)).is_success
+                assert scams() == 2
+            finally:
+                service_logger.removeHandler(lines)
+        surges = [line for line in lines.lines if line.startswith("scam surge")]
+        assert len(surges) == 1, lines.lines
+        assert surges[0].startswith("scam surge: 2 scam verdicts across tenants")
 
     asyncio.run(run())
 
