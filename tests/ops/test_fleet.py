@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from procrastinate.periodic import PeriodicDeferrer
 from prometheus_client import CollectorRegistry
 from redis import Redis
 
 from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
+from runtime.fleet.service import PROVISIONING_JOB, record_provisioning
 from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
@@ -384,6 +387,48 @@ def test_onboarding_kpis_count_successes_stalls_and_manual_steps() -> None:
     ]
     assert provisioning.within_target == 1.0
     assert provisioning.max_s == 22.0
+
+
+def test_provisioning_times_are_observed_once_across_processes(settings: Settings) -> None:
+    """``ethiq kpi --record`` writes provisioning times to the database (record_provisioning);
+    the runtime's job puts each in ``ethiq_provisioning_seconds`` once, in whichever process
+    claimed it: two runtimes on one database add up to the records, never twice."""
+
+    async def run() -> None:
+        async with harness(settings) as a, harness(settings) as b:
+            await a.runtime.fleet.observe_provisioning()  # what earlier tests left
+            storage = a.runtime.storage
+            head = uuid.uuid4().hex
+            created = [Provisioned("tenant-one", 12.0), Provisioned("tenant-two", 41.5)]
+            assert await record_provisioning(storage, head, created) == 2
+            assert await a.runtime.fleet.observe_provisioning() == 2
+            assert await b.runtime.fleet.observe_provisioning() == 0
+            await record_provisioning(storage, head, created[:1])  # the same report again
+            await record_provisioning(storage, uuid.uuid4().hex, [Provisioned("tenant-3", 8.0)])
+            # One tick of the periodic deferrer in b, whose worker runs the job.
+            jobs = b.runtime.jobs
+            [task] = [
+                t
+                for (name, _), t in jobs.app.periodic_registry.periodic_tasks.items()
+                if name == PROVISIONING_JOB
+            ]
+            assert task.cron == "* * * * *"
+            await jobs.open()
+            tick = int(datetime.now(UTC).timestamp())
+            await PeriodicDeferrer(jobs.app.periodic_registry).defer_jobs([(task, tick)])
+            await jobs.app.run_worker_async(
+                queues=jobs.queues, wait=False, install_signal_handlers=False
+            )
+            assert await a.runtime.fleet.observe_provisioning() == 0
+
+            def fleet(name: str, **labels: str) -> float:
+                return sum(_value(h.runtime.metrics.registry, name, **labels) for h in (a, b))
+
+            assert fleet("ethiq_provisioning_seconds_count") == 3
+            assert fleet("ethiq_provisioning_seconds_sum") == 61.5
+            assert fleet("ethiq_provisioning_seconds_bucket", le="30.0") == 2  # the target
+
+    asyncio.run(run())
 
 
 def test_tenant_labels_stop_at_the_cap() -> None:
