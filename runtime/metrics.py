@@ -5,7 +5,8 @@ Cardinality is bounded on purpose. Only the call and verdict counters carry a te
 is counted as ``_other``. A tenant has one region, so each of those two counters holds at most
 (cap + regions) times verdicts series per process whatever the fleet's size (100 tenants, 5
 verdicts: about 550); the call log has the rest. Regions are the few the platform serves.
-Every other metric is per endpoint, dependency, outcome or code.
+Every other metric is per endpoint, dependency, outcome or code; provisioning and onboarding
+durations carry none of a tenant (per step and who completed it, at most 8 steps by 3).
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ class Metrics:
         )
         self.verdicts = Counter(
             "ethiq_call_verdicts_total",
-            "Calls whose verdict escalated during the call, by new verdict, tenant (capped as "
-            "ethiq_calls_total), region and typology (the kind of scam its cues point to)",
+            "Calls whose verdict escalated during the call (voicemails included), by new "
+            "verdict, and calls judged scam at answer: each scam call counted once under "
+            'verdict="scam". By tenant (capped as ethiq_calls_total), region and typology (the '
+            "kind of scam its cues point to)",
             ["verdict", "tenant", "region", "typology"],
             registry=self.registry,
         )
@@ -163,6 +166,23 @@ class Metrics:
             "ethiq_outbox_lag_seconds",
             "From an alert written (with its verdict) to its first send attempt",
             buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+            registry=self.registry,
+        )
+
+        # KPIs as distributions (runtime.fleet.kpi computes them from the same records).
+        self.provisioning_seconds = Histogram(
+            "ethiq_provisioning_seconds",
+            "Time a reconcile apply took to create a tenant's stack, from its report (ethiq kpi "
+            "--record), observed once by the process whose job picked the record up; target 30 s",
+            buckets=(5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 45.0, 60.0, 90.0, 120.0, 300.0, 600.0),
+            registry=self.registry,
+        )
+        self.onboarding_step_seconds = Histogram(
+            "ethiq_onboarding_step_seconds",
+            "Time from an onboarding step's completion to the next one's, by step completed "
+            "(identity_verified … test_call_passed) and by whom (system, person, operator)",
+            ["step", "by"],
+            buckets=(1.0, 10.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0, 259200.0, 604800.0),
             registry=self.registry,
         )
 

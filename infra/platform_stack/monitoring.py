@@ -1,12 +1,14 @@
 """Prometheus for the runtime: an Amazon Managed Prometheus workspace, the repository's alert
-rules loaded into it, its alert manager routing to an SNS topic, and the collector that scrapes
+rules loaded into it, its alert manager routing to SNS topics, and the collector that scrapes
 each runtime task.
 
-AMP's alert manager can only send to SNS (AWS's "Setting up your alert receiver"). The topic is
-encrypted with the platform's key, signs with SHA256 (``SignatureVersion`` 2), and carries each
-alert group as JSON (:data:`SNS_MESSAGE_TEMPLATE`); the runtime's ``/operator/incidents/sns`` is
-subscribed over HTTPS and turns those messages into incidents. The on-call's email, when set, is
-subscribed too.
+AMP's alert manager can only send to SNS (AWS's "Setting up your alert receiver"). Its topics
+are encrypted with the platform's key and sign with SHA256 (``SignatureVersion`` 2). The alerts
+topic carries each alert group as JSON (:data:`SNS_MESSAGE_TEMPLATE`); the runtime's
+``/operator/incidents/sns`` is subscribed over HTTPS and turns those messages into incidents.
+The on-call's email, when set, gets a topic of its own with the same alert groups as plain text
+(:data:`SNS_EMAIL_TEMPLATE`): SNS sends a subscriber a topic's message as published, so one
+topic cannot serve JSON to the runtime and text to a person.
 
 ECS has no managed scraper (AMP's scrapers serve EKS only), so each runtime task carries an AWS
 Distro for OpenTelemetry collector as a sidecar: it scrapes the runtime's ``/metrics`` on
@@ -30,8 +32,10 @@ from runtime.serving import METRICS_PATH, SNS_ALERTS_PATH
 
 __all__ = [
     "COLLECTOR_IMAGE",
+    "EMAIL_MESSAGE",
     "RULES_FILE",
     "SCRAPE_JOB",
+    "SNS_EMAIL_TEMPLATE",
     "SNS_MESSAGE_TEMPLATE",
     "WORKER_SCRAPE_JOB",
     "Monitoring",
@@ -78,6 +82,25 @@ SNS_MESSAGE_TEMPLATE = "\n".join(
         '"fingerprint":"{{ $a.Fingerprint }}"{{ "}" }}{{ end }}]{{ "}" }}{{ end }}',
     )
 )
+# The on-call email's message: each alert of the group as lines a person reads (what, since
+# when, its labels, the runbook), no JSON. Labels and annotations go out as they are: an email
+# body needs no escaping. The email topic's sns_config names it as its ``message``.
+_TEXT_TIME = '"2006-01-02 15:04 UTC"'
+SNS_EMAIL_TEMPLATE = (
+    '{{ define "ethiq.email.message" }}'
+    "{{ len .Alerts.Firing }} firing, {{ len .Alerts.Resolved }} resolved\n"
+    "{{ range .Alerts }}\n"
+    "{{ .Status | toUpper }}: {{ .Labels.alertname }} ({{ .Labels.severity }})\n"
+    "{{ with .Annotations.summary }}{{ . }}\n{{ end }}"
+    "{{ with .Annotations.description }}{{ . }}\n{{ end }}"
+    f"Since: {{{{ .StartsAt.UTC.Format {_TEXT_TIME} }}}}"
+    '{{ if eq .Status "resolved" }}, resolved: '
+    f"{{{{ .EndsAt.UTC.Format {_TEXT_TIME} }}}}{{{{ end }}}}\n"
+    "Labels:{{ range .Labels.SortedPairs }} {{ .Name }}={{ .Value }}{{ end }}\n"
+    "{{ with .Annotations.runbook_url }}Runbook: {{ . }}\n{{ end }}"
+    "{{ end }}{{ end }}"
+)
+EMAIL_MESSAGE = '{{ template "ethiq.email.message" . }}'
 # SNS retries a delivery the runtime answered with a server error (a deploy, a database
 # failover) for up to ~35 minutes instead of its default minute (AWS's "Amazon SNS message
 # delivery retries": an HTTPS policy may not exceed 3,600 s).
@@ -104,16 +127,17 @@ class MonitoringArgs:
     alarm_email: str | None = None
 
 
-def kms_statement(topic_arn: str) -> dict[str, Any]:
-    """The platform key's statement letting AMP publish to the encrypted topic: only data keys
-    of that topic (SNS's encryption context), nothing the key protects elsewhere."""
+def kms_statement(topic_arns: list[str]) -> dict[str, Any]:
+    """The platform key's statement letting AMP publish to its encrypted topics: only data
+    keys of those topics (SNS's encryption context; a list under ``StringEquals`` matches any
+    of its values), nothing the key protects elsewhere."""
     return {
         "Sid": "PrometheusAlertsTopic",
         "Effect": "Allow",
         "Principal": {"Service": "aps.amazonaws.com"},
         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
         "Resource": "*",
-        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}},
+        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arns}},
     }
 
 
@@ -193,11 +217,13 @@ def collector_container(config: str, log_group: str, region: str) -> dict[str, A
 
 class Monitoring(pulumi.ComponentResource):
     """The workspace, its rules and alert manager; ``remote_write_url`` feeds the collectors,
-    ``alerts_topic_arn`` is where the alert manager sends (:meth:`subscribe_runtime`)."""
+    ``alerts_topic_arn`` is where the alert manager sends JSON (:meth:`subscribe_runtime`),
+    ``topic_arns`` every topic it publishes to (the platform key must let it)."""
 
     workspace_arn: pulumi.Output[str]
     remote_write_url: pulumi.Output[str]
     alerts_topic_arn: pulumi.Output[str]
+    topic_arns: pulumi.Output[list[str]]
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
@@ -213,17 +239,52 @@ class Monitoring(pulumi.ComponentResource):
             data=rules_for_workspace(args.github_repository),
             opts=child,
         )
-        # AMP's topic policy, as AWS documents it against the confused deputy: only this
-        # account's workspace may publish (AWS's "Giving Amazon Managed Service for Prometheus
-        # permission to send alert messages to your Amazon SNS topic").
-        topic = aws.sns.Topic(
-            f"{name}-prometheus-alerts",
-            kms_master_key_id=args.kms_key_arn,
-            signature_version=2,
+        topic = self._topic_for_amp(f"{name}-prometheus-alerts", workspace, args)
+        email_topic: aws.sns.Topic | None = None
+        if args.alarm_email:
+            email_topic = self._topic_for_amp(f"{name}-prometheus-email", workspace, args)
+            aws.sns.TopicSubscription(
+                f"{name}-prometheus-email",
+                topic=email_topic.arn,
+                protocol="email",
+                endpoint=args.alarm_email,
+                opts=child,
+            )
+        topics = [topic] if email_topic is None else [topic, email_topic]
+        self.topic_arns = pulumi.Output.all(*(t.arn for t in topics))
+        aws.amp.AlertManagerDefinition(
+            f"{name}-alertmanager",
+            workspace_id=workspace.id,
+            definition=self.topic_arns.apply(lambda arns: _alertmanager(arns, args.region)),
             opts=child,
         )
+        self._topic = topic
+        self.alerts_topic_arn = topic.arn
+        self.workspace_arn = workspace.arn
+        self.remote_write_url = workspace.prometheus_endpoint.apply(
+            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/remote_write"
+        )
+        self.register_outputs(
+            {
+                "workspace_arn": self.workspace_arn,
+                "remote_write_url": self.remote_write_url,
+                "alerts_topic_arn": self.alerts_topic_arn,
+            }
+        )
+
+    def _topic_for_amp(
+        self, name: str, workspace: aws.amp.Workspace, args: MonitoringArgs
+    ) -> aws.sns.Topic:
+        """A topic the workspace's alert manager publishes to, with AMP's topic policy as AWS
+        documents it against the confused deputy: only this account's workspace may publish
+        (AWS's "Giving Amazon Managed Service for Prometheus permission to send alert messages
+        to your Amazon SNS topic")."""
+        child = pulumi.ResourceOptions(parent=self)
+        topic = aws.sns.Topic(
+            name, kms_master_key_id=args.kms_key_arn, signature_version=2, opts=child
+        )
         aws.sns.TopicPolicy(
-            f"{name}-prometheus-alerts",
+            name,
             arn=topic.arn,
             policy=pulumi.Output.all(topic.arn, workspace.arn, args.account_id).apply(
                 lambda a: json.dumps(
@@ -247,33 +308,7 @@ class Monitoring(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if args.alarm_email:
-            aws.sns.TopicSubscription(
-                f"{name}-prometheus-alerts-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=args.alarm_email,
-                opts=child,
-            )
-        aws.amp.AlertManagerDefinition(
-            f"{name}-alertmanager",
-            workspace_id=workspace.id,
-            definition=topic.arn.apply(lambda arn: _alertmanager(arn, args.region)),
-            opts=child,
-        )
-        self._topic = topic
-        self.alerts_topic_arn = topic.arn
-        self.workspace_arn = workspace.arn
-        self.remote_write_url = workspace.prometheus_endpoint.apply(
-            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/remote_write"
-        )
-        self.register_outputs(
-            {
-                "workspace_arn": self.workspace_arn,
-                "remote_write_url": self.remote_write_url,
-                "alerts_topic_arn": self.alerts_topic_arn,
-            }
-        )
+        return topic
 
     def subscribe_runtime(
         self, public_url: str, runtime: pulumi.Resource
@@ -293,7 +328,16 @@ class Monitoring(pulumi.ComponentResource):
         )
 
 
-def _alertmanager(topic_arn: str, region: str) -> str:
+def _alertmanager(topic_arns: list[str], region: str) -> str:
+    """The alert manager's definition: every alert group to the alerts topic as JSON (the
+    default message, :data:`SNS_MESSAGE_TEMPLATE`), and to the email topic, if any, as plain
+    text (one sns_config per topic, as AWS's "Configure alert manager to send messages to your
+    Amazon SNS topic" shows; ``message`` is Alertmanager's sns_config field)."""
+    subject = "[{{ .CommonLabels.severity }}] {{ .CommonLabels.alertname }}"
+    alerts, *email = (
+        {"topic_arn": arn, "sigv4": {"region": region}, "subject": subject} for arn in topic_arns
+    )
+    sns_configs = [alerts, *({**c, "message": EMAIL_MESSAGE} for c in email)]
     config = {
         "route": {
             "receiver": "on-call",
@@ -301,22 +345,14 @@ def _alertmanager(topic_arn: str, region: str) -> str:
             "group_wait": "30s",
             "repeat_interval": "4h",
         },
-        "receivers": [
-            {
-                "name": "on-call",
-                "sns_configs": [
-                    {
-                        "topic_arn": topic_arn,
-                        "sigv4": {"region": region},
-                        "subject": "[{{ .CommonLabels.severity }}] {{ .CommonLabels.alertname }}",
-                    }
-                ],
-            }
-        ],
+        "receivers": [{"name": "on-call", "sns_configs": sns_configs}],
     }
     return yaml.safe_dump(
         {
-            "template_files": {"ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE},
+            "template_files": {
+                "ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE,
+                "ethiq_email.tmpl": SNS_EMAIL_TEMPLATE,
+            },
             "alertmanager_config": yaml.safe_dump(config, sort_keys=False),
         }
     )

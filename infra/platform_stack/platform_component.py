@@ -122,12 +122,12 @@ class Platform(pulumi.ComponentResource):
             child,
         )
         # The key's policy: the account's IAM policies decide, as under the default key policy,
-        # plus AMP's use of the alerts topic's data keys (AWS: an encrypted topic's publishing
+        # plus AMP's use of its topics' data keys (AWS: an encrypted topic's publishing
         # service needs kms:GenerateDataKey* and kms:Decrypt in the key policy).
         aws.kms.KeyPolicy(
             f"{name}-key",
             key_id=key.key_id,
-            policy=pulumi.Output.all(account_id, monitoring.alerts_topic_arn).apply(
+            policy=pulumi.Output.all(account_id, monitoring.topic_arns).apply(
                 lambda a: json.dumps(
                     {
                         "Version": "2012-10-17",

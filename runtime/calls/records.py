@@ -130,17 +130,17 @@ async def record_answered_call(
     assessment: Assessment,
     contacts: Sequence[TenantContact],
     now: datetime,
-) -> None:
-    """Record a call the voice webhook answers, with the verdict of its metadata (a retried
-    webhook writes nothing more). On PostgreSQL one statement; elsewhere, or when the verdict
-    is already ``scam`` (its alerts are written too), :func:`insert_call` and
-    :func:`record_assessment` in one transaction."""
+) -> bool:
+    """Record a call the voice webhook answers, with the verdict of its metadata; ``False``
+    for a retried webhook, which writes nothing more. On PostgreSQL one statement; elsewhere,
+    or when the verdict is already ``scam`` (its alerts are written too), :func:`insert_call`
+    and :func:`record_assessment` in one transaction."""
     fetch = raw_fetch(tables.Call._meta.db)
     if fetch is None or assessment.verdict == ALERT_KIND:
         async with transaction(tables.Call._meta.db):
             call_id = await insert_call(tables, **values)
             if call_id is None:  # a retried webhook: the first one recorded everything
-                return
+                return False
             await record_assessment(
                 tables,
                 call_id=call_id,
@@ -149,9 +149,9 @@ async def record_answered_call(
                 contacts=contacts,
                 now=now,
             )
-        return
+        return True
     check_widths(tables.Call, values, _CALL_PARAMS)
-    await fetch(
+    rows = await fetch(
         _ANSWER_SQL,
         values["sid"],
         values["from_number"],
@@ -167,6 +167,7 @@ async def record_answered_call(
         dump_json(list(assessment.reasons)),
         now,
     )
+    return bool(rows)
 
 
 # A final transcript segment on PostgreSQL, in two statements (no BEGIN/COMMIT, each atomic by

@@ -171,12 +171,17 @@ class CallService:
         self._sessions.put(self._key(tenant, sid), LiveSession(session))
         if "database" not in degraded:  # down a moment ago: do not spend a second budget on it
             # (the first transcription event records the call when the database is back)
-            await self._try(
+            recorded = await self._try(
                 self._record_answer(tenant, params, assessment),
                 self._db_timeout,
                 "database",
                 degraded,
             )
+            if recorded and assessment.verdict == "scam":
+                # Judged scam before it rang (its metadata): a scam verdict like an escalation
+                # to scam during the call, for the surge and the typology trend. Once per call:
+                # Twilio's retry of the webhook records nothing.
+                await self._scam_verdict(tenant, sid, "answer", assessment.typology)
         if rules.quiet:
             # Quiet hours: the person is not rung; the caller may leave a message, transcribed
             # and scored like a conversation (a scam still alerts the contacts).
@@ -344,8 +349,8 @@ class CallService:
 
     async def _record_answer(
         self, tenant: TenantRecord, params: Mapping[str, str], assessment: Assessment
-    ) -> None:
-        await record_answered_call(
+    ) -> bool:
+        return await record_answered_call(
             self.tables(tenant),
             self._call_values(params, "ringing"),
             assessment,
@@ -390,12 +395,7 @@ class CallService:
         if call is None:
             return nothing
         if escalation.escalated:
-            self._metrics.verdicts.labels(
-                str(escalation.after),
-                self._metrics.tenant(tenant.slug),
-                tenant.region,
-                assessed.typology,
-            ).inc()
+            self._count_verdict(tenant, str(escalation.after), assessed.typology)
             logger.info(
                 "call %s of %s: verdict %s -> %s (%s), %d alert(s) queued",
                 sid,
@@ -411,6 +411,18 @@ class CallService:
         if escalation.escalated and escalation.after == "scam":
             await self._scam_surge(tenant, sid)
         return escalation
+
+    def _count_verdict(self, tenant: TenantRecord, verdict: str, typology: str) -> None:
+        self._metrics.verdicts.labels(
+            verdict, self._metrics.tenant(tenant.slug), tenant.region, typology
+        ).inc()
+
+    async def _scam_verdict(self, tenant: TenantRecord, sid: str, when: str, typology: str) -> None:
+        """A call judged scam other than by an escalation (``when``: at ``answer``): counted
+        and checked for a surge as one."""
+        self._count_verdict(tenant, "scam", typology)
+        logger.info("call %s of %s: verdict scam at %s (%s)", sid, tenant.slug, when, typology)
+        await self._scam_surge(tenant, sid)
 
     async def _scam_surge(self, tenant: TenantRecord, sid: str) -> None:
         """Count the scam verdict across tenants; log once per window when they surge."""

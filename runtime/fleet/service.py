@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 ONCALL_JOB: Final = "ethiq.fleet.oncall"
 ONCALL_TICK: Final = "ethiq.fleet.oncall_tick"
 DIGEST_JOB: Final = "ethiq.fleet.digest"
+PROVISIONING_JOB: Final = "ethiq.fleet.provisioning"
 FLEET_MIGRATIONS: Final = MigrationSet("fleet", "runtime.fleet.piccolo_migrations")
 FLEET_TEMPLATES: Final = Path(__file__).parent / "templates"  # the operator page's
 
@@ -71,6 +72,7 @@ class Fleet:
         mailer: Mailer,
     ) -> None:
         self._storage = storage
+        self._metrics = metrics
         self.blocks = PlatformBlocks(storage, blocklist, metrics)
         self.oncall = Oncall(
             storage=storage, settings=settings, sms=sms, mailer=mailer, metrics=metrics
@@ -98,6 +100,13 @@ class Fleet:
         @jobs.app.task(name=DIGEST_JOB, queue=QUEUE, queueing_lock=DIGEST_JOB)
         async def digest(timestamp: int) -> None:
             await self.digest(datetime.fromtimestamp(timestamp, UTC))
+
+        # The apply workflow records provisioning times straight into the database (ethiq kpi
+        # --record, a process nobody scrapes): a runtime process observes them.
+        @jobs.app.periodic(cron="* * * * *", periodic_id="provisioning")
+        @jobs.app.task(name=PROVISIONING_JOB, queue=QUEUE, queueing_lock=PROVISIONING_JOB)
+        async def provisioning(timestamp: int) -> None:
+            await self.observe_provisioning()
 
         async def kick() -> None:
             await jobs.open()
@@ -131,6 +140,20 @@ class Fleet:
         if written:
             await self.oncall.digested()
         return bool(written)
+
+    async def observe_provisioning(self) -> int:
+        """Observe the provisioning times recorded since the last pass in
+        ``ethiq_provisioning_seconds``; how many. Each row is claimed by one process only
+        (one UPDATE sets its ``observed_at``), so the fleet's histograms add up."""
+        table = bind_table(Provisioning, self._storage.platform_engine())
+        claimed = (
+            await table.update({table.observed_at: datetime.now(UTC)})
+            .where(table.observed_at.is_null())
+            .returning(table.duration_s)
+        )
+        for row in claimed:
+            self._metrics.provisioning_seconds.observe(float(row["duration_s"]))
+        return len(claimed)
 
     async def migrate(self) -> list[str]:
         return await migrate(self._storage)

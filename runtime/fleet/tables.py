@@ -59,6 +59,9 @@ class Provisioning(Table, tablename="provisioning"):
     head = Varchar(length=64)
     duration_s = Float()
     recorded_at = Timestamptz()
+    # When a runtime process observed it in ethiq_provisioning_seconds (once: the job that
+    # sets it claims the row).
+    observed_at = Timestamptz(null=True, default=None)
 
 
 class OperatorAlert(Table, tablename="operator_alert"):

@@ -25,6 +25,7 @@ from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail, Mailer, MailError
+from runtime.metrics import Metrics
 from runtime.people.changes import ContactChanges
 from runtime.people.forward_test import (
     APP,
@@ -51,6 +52,7 @@ from runtime.people.onboarding import (
     Step,
     identity_issue,
 )
+from runtime.people.onboarding import by_operator as operators_hand
 from runtime.people.ratelimit import LoginLimiter
 from runtime.people.signups import SignupRequests
 from runtime.people.signups import valid_email as _email
@@ -140,8 +142,10 @@ class People:
         limiter: LoginLimiter | None = None,
         rotator: SipRotator | None = None,
         standing: Callable[[str], Awaitable[Standing | None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        self._metrics = metrics
         self._standing = standing
         self._storage = storage
         self._engine = engine
@@ -518,7 +522,9 @@ class People:
         """Record ``step`` as completed (once; in order); completes ``active`` after the last."""
         status = await self.status(slug)
         if status.check_can_complete(step):
-            await self._record_step(slug, step, how)
+            completed_at = await self._record_step(slug, step, how)
+            if completed_at is not None:
+                self._observe_step(status, step, how, completed_at)
             status = await self.status(slug)
         if status.current is Step.ACTIVE:
             await self._record_step(slug, Step.ACTIVE, "every step before it completed")
@@ -530,12 +536,31 @@ class People:
         steps (the first time only): the onboarding counts as one that needed a manual step."""
         await self._record_step(slug, OPERATOR_ACTION + action, BY_OPERATOR + how)
 
-    async def _record_step(self, slug: str, step: str, how: str) -> None:
+    async def _record_step(self, slug: str, step: str, how: str) -> datetime | None:
+        """Record ``step``; when it completed, or ``None`` if it had been recorded before."""
         s = self._step
+        now = datetime.now(UTC)
         row = s(key=f"{slug}:{step}", slug=slug, step=step, how=how)
-        row.completed_at = datetime.now(UTC)
-        await s.insert(row).on_conflict(target=s.key, action="DO NOTHING")
+        row.completed_at = now
+        inserted = (
+            await s.insert(row).on_conflict(target=s.key, action="DO NOTHING").returning(s.key)
+        )
         logger.info("onboarding %s: %s (%s)", slug, step, how)
+        return now if inserted else None
+
+    def _observe_step(
+        self, before: OnboardingStatus, step: Step, how: str, completed_at: datetime
+    ) -> None:
+        """Observe how long ``step`` took: from the step before it (done, as steps complete in
+        order) to ``completed_at``. The first step has no start, ``active`` none of its own."""
+        index = STEPS.index(step)
+        previous = before.steps[index - 1].completed_at if index else None
+        if self._metrics is None or previous is None or step is Step.ACTIVE:
+            return
+        state = before.steps[index]
+        by = "operator" if operators_hand(how) else ("person" if state.by_person else "system")
+        seconds = max((completed_at - previous).total_seconds(), 0.0)
+        self._metrics.onboarding_step_seconds.labels(str(step), by).observe(seconds)
 
     # --- messages -------------------------------------------------------------------------
 

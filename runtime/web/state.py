@@ -267,6 +267,7 @@ class Runtime:
                 window_s=settings.people.login_window_s,
             ),
             standing=billing_standing(accounts),
+            metrics=metrics,
         )
         # Sign-ups whose stack the reconcile registered: their person enrolled by a job.
         enrolment = SignupEnrolment(jobs, people, registry, settings.worker)

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from procrastinate.periodic import PeriodicDeferrer
 from prometheus_client import CollectorRegistry
 from redis import Redis
 
 from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
+from runtime.fleet.service import PROVISIONING_JOB, record_provisioning
 from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
+from runtime.telephony import paths
 from tests.runtime.helpers import (
     OPERATOR,
     SCAM_LINES_FR,
@@ -129,6 +133,77 @@ def test_a_surge_of_scam_verdicts_across_tenants_is_logged_once(settings: Settin
         surges = [line for line in lines.lines if line.startswith("scam surge")]
         assert len(surges) == 1, lines.lines
         assert surges[0].startswith("scam surge: 2 scam verdicts across tenants within 600 s")
+
+    asyncio.run(run())
+
+
+def test_scam_verdicts_at_answer_count_for_the_surge_once_per_call(settings: Settings) -> None:
+    """A call judged scam from its metadata alone (the person's own number spoofed, STIR/SHAKEN
+    failed, a caller reaching many tenants) never escalates during the call: it still counts as
+    a scam verdict for ``EthiqScamSurge`` and the typology trend, and for the runtime's surge
+    line, once per call whatever Twilio retries."""
+    screening = settings.screening.model_copy(update={"sensitivity": "high"})
+    settings = settings.model_copy(update={"screening": screening})
+    lines = _Lines()
+    service_logger = logging.getLogger("runtime.calls.service")
+    caller = unique_caller()
+    spoofed = {"ForwardedFrom": caller, "StirVerstat": "TN-Validation-Failed"}
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(4)]
+            registry = h.runtime.metrics.registry
+
+            def scams() -> float:
+                return sum(
+                    _value(
+                        registry,
+                        "ethiq_call_verdicts_total",
+                        verdict="scam",
+                        tenant=t.slug,
+                        region="QC",
+                        typology="other",  # no cue said which kind
+                    )
+                    for t in tenants
+                )
+
+            service_logger.addHandler(lines)
+            try:
+                for tenant in tenants[:2]:  # one and two tenants reached: only suspicious
+                    await h.call(tenant, caller, **spoofed)
+                assert scams() == 0
+                _, answered = await h.call(tenants[2], caller, **spoofed)  # three: scam
+                assert answered.is_success
+                assert (
+                    _value(
+                        registry,
+                        "ethiq_calls_total",
+                        verdict="scam",
+                        tenant=tenants[2].slug,
+                        region="QC",
+                    )
+                    == 1
+                )
+                assert scams() == 1
+                call_sid, _ = await h.call(tenants[3], caller, **spoofed)
+                assert scams() == 2
+                retried = {
+                    "CallSid": call_sid,
+                    "AccountSid": tenants[3].subaccount_sid,
+                    "From": caller,
+                    "To": tenants[3].phone_number,
+                    "CallStatus": "ringing",
+                    "Direction": "inbound",
+                    "ApiVersion": "2010-04-01",
+                    **spoofed,
+                }
+                assert (await h.webhook(paths.VOICE, retried, tenants[3].auth_token)).is_success
+                assert scams() == 2
+            finally:
+                service_logger.removeHandler(lines)
+        surges = [line for line in lines.lines if line.startswith("scam surge")]
+        assert len(surges) == 1, lines.lines
+        assert surges[0].startswith("scam surge: 2 scam verdicts across tenants")
 
     asyncio.run(run())
 
@@ -312,6 +387,48 @@ def test_onboarding_kpis_count_successes_stalls_and_manual_steps() -> None:
     ]
     assert provisioning.within_target == 1.0
     assert provisioning.max_s == 22.0
+
+
+def test_provisioning_times_are_observed_once_across_processes(settings: Settings) -> None:
+    """``ethiq kpi --record`` writes provisioning times to the database (record_provisioning);
+    the runtime's job puts each in ``ethiq_provisioning_seconds`` once, in whichever process
+    claimed it: two runtimes on one database add up to the records, never twice."""
+
+    async def run() -> None:
+        async with harness(settings) as a, harness(settings) as b:
+            await a.runtime.fleet.observe_provisioning()  # what earlier tests left
+            storage = a.runtime.storage
+            head = uuid.uuid4().hex
+            created = [Provisioned("tenant-one", 12.0), Provisioned("tenant-two", 41.5)]
+            assert await record_provisioning(storage, head, created) == 2
+            assert await a.runtime.fleet.observe_provisioning() == 2
+            assert await b.runtime.fleet.observe_provisioning() == 0
+            await record_provisioning(storage, head, created[:1])  # the same report again
+            await record_provisioning(storage, uuid.uuid4().hex, [Provisioned("tenant-3", 8.0)])
+            # One tick of the periodic deferrer in b, whose worker runs the job.
+            jobs = b.runtime.jobs
+            [task] = [
+                t
+                for (name, _), t in jobs.app.periodic_registry.periodic_tasks.items()
+                if name == PROVISIONING_JOB
+            ]
+            assert task.cron == "* * * * *"
+            await jobs.open()
+            tick = int(datetime.now(UTC).timestamp())
+            await PeriodicDeferrer(jobs.app.periodic_registry).defer_jobs([(task, tick)])
+            await jobs.app.run_worker_async(
+                queues=jobs.queues, wait=False, install_signal_handlers=False
+            )
+            assert await a.runtime.fleet.observe_provisioning() == 0
+
+            def fleet(name: str, **labels: str) -> float:
+                return sum(_value(h.runtime.metrics.registry, name, **labels) for h in (a, b))
+
+            assert fleet("ethiq_provisioning_seconds_count") == 3
+            assert fleet("ethiq_provisioning_seconds_sum") == 61.5
+            assert fleet("ethiq_provisioning_seconds_bucket", le="30.0") == 2  # the target
+
+    asyncio.run(run())
 
 
 def test_tenant_labels_stop_at_the_cap() -> None:

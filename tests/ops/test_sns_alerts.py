@@ -3,8 +3,9 @@
 made here and served from loopback (the only thing the test changes is
 ``ETHIQ_SNS_URL_PATTERN``; the production default admits AWS's SNS hosts over https only).
 
-The alert groups are what the platform's alert manager would send: the stack's template
-rendered by Alertmanager's own template package (``tools/amtemplate``).
+The alert groups are what the platform's alert manager would send: the stack's templates
+rendered by Alertmanager's own template package (``tools/amtemplate``); the on-call's email
+gets the same group as plain text.
 
 A subscription is confirmed only for the expected topic; a notification opens an incident once,
 whatever SNS retries or an attacker replays; a bad signature, another topic or a certificate from
@@ -31,7 +32,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from infra.platform_stack.monitoring import SNS_MESSAGE_TEMPLATE
+from infra.platform_stack.monitoring import (
+    EMAIL_MESSAGE,
+    SNS_EMAIL_TEMPLATE,
+    SNS_MESSAGE_TEMPLATE,
+)
 from runtime.fleet.sns import REFUSALS, SnsRefused, SnsVerifier, string_to_sign
 from runtime.fleet.tables import AlertNotification
 from runtime.settings import ObservabilitySettings, Settings
@@ -160,13 +165,23 @@ def _with_sns(base: Settings, sns: FakeSns) -> Settings:
     return base.model_copy(update={"observability": observability})
 
 
-def _alert_group(status: str, fingerprint: str, starts: str, ends: str, tmp: Path) -> str:
-    """The Message the platform's alert manager sends for one alert: the stack's template
-    rendered by Alertmanager's own template package (``amtemplate``, built by setup)."""
+def _alert_group(
+    status: str,
+    fingerprint: str,
+    starts: str,
+    ends: str,
+    tmp: Path,
+    template: str = "sns.default.message",
+) -> str:
+    """The Message the platform's alert manager sends for one alert: ``template`` of the
+    stack's template files rendered by Alertmanager's own template package (``amtemplate``,
+    built by setup)."""
     if not AMTEMPLATE.exists():
         raise RuntimeError("amtemplate is missing: run `make setup`")
-    template, data = tmp / "ethiq_sns.tmpl", tmp / f"{status}.json"
-    template.write_text(SNS_MESSAGE_TEMPLATE)
+    templates, data = tmp / "templates", tmp / f"{status}.json"
+    templates.mkdir(exist_ok=True)
+    (templates / "ethiq_sns.tmpl").write_text(SNS_MESSAGE_TEMPLATE)
+    (templates / "ethiq_email.tmpl").write_text(SNS_EMAIL_TEMPLATE)
     alert = {
         "status": status,
         "labels": {"alertname": "EthiqDegradedAnswers", "dependency": "store", "severity": "page"},
@@ -183,9 +198,39 @@ def _alert_group(status: str, fingerprint: str, starts: str, ends: str, tmp: Pat
     group = {"receiver": "on-call", "status": status, "alerts": [alert], "externalURL": ""}
     data.write_text(json.dumps(group | {"groupLabels": {}, "commonLabels": {}}))
     rendered = subprocess.run(
-        [AMTEMPLATE, template, data], capture_output=True, text=True, check=True, timeout=30
+        [AMTEMPLATE, templates / "*.tmpl", data, template],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     return rendered.stdout
+
+
+def test_the_oncall_email_is_plain_text(tmp_path: Path) -> None:
+    """The email topic's message (the template its sns_config names) reads as text: what fired,
+    since when in UTC, its labels and runbook; no JSON, quotes and newlines left as written."""
+    [name] = re.findall(r'\{\{ template "([^"]+)" \. \}\}', EMAIL_MESSAGE)
+    starts = "2026-03-02T09:15:00-05:00"
+    firing = _alert_group("firing", "f1", starts, "0001-01-01T00:00:00Z", tmp_path, name)
+    assert firing.splitlines() == [
+        "1 firing, 0 resolved",
+        "",
+        "FIRING: EthiqDegradedAnswers (page)",
+        'Calls answered "degraded" without store',
+        "for 5 minutes",
+        "Since: 2026-03-02 14:15 UTC",
+        "Labels: alertname=EthiqDegradedAnswers dependency=store severity=page",
+        "Runbook: https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md#ethiqdegradedanswers",
+    ]
+    resolved = _alert_group("resolved", "f1", starts, "2026-03-02T15:00:00Z", tmp_path, name)
+    assert resolved.splitlines()[:3] == [
+        "0 firing, 1 resolved",
+        "",
+        "RESOLVED: EthiqDegradedAnswers (page)",
+    ]
+    assert "Since: 2026-03-02 14:15 UTC, resolved: 2026-03-02 15:00 UTC" in resolved
+    assert "{" not in firing + resolved
 
 
 def test_the_default_admits_only_aws_sns_over_https() -> None:

@@ -92,6 +92,54 @@ def test_operator_enrols_and_follows_each_step(settings: Settings) -> None:
     asyncio.run(run())
 
 
+def test_each_step_completed_is_observed_once_by_step_and_by_whom(settings: Settings) -> None:
+    """``ethiq_onboarding_step_seconds``: each step's time since the step before it, once per
+    step (a step completed again is not), labelled by step and by who completed it, never by
+    tenant; the first step (no start) and ``active`` (no time of its own) are not."""
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            registry = h.runtime.metrics.registry
+
+            def observed() -> dict[tuple[str, str], float]:
+                [family] = [
+                    f for f in registry.collect() if f.name == "ethiq_onboarding_step_seconds"
+                ]
+                return {
+                    (s.labels["step"], s.labels["by"]): s.value
+                    for s in family.samples
+                    if s.name.endswith("_count")
+                }
+
+            tenant = await h.add_tenant(make_tenant(language="en-US"))
+            body = {"slug": tenant.slug, "email": f"{tenant.slug}@example.org"}
+            assert (await h.client.post("/operator/people/", json=body, headers=AUTH)).is_success
+            # Enrolment: identity and terms (no billing account: recorded as such) and the
+            # number from the registry, each right after the account.
+            assert observed() == {
+                ("identity_verified", "person"): 1.0,
+                ("terms_accepted", "person"): 1.0,
+                ("number_provisioned", "system"): 1.0,
+            }
+            url = f"/operator/people/{tenant.slug}/onboarding/sip_app_configured"
+            for _ in range(2):
+                done = await h.client.post(url, json={"how": "by hand"}, headers=AUTH)
+                assert done.is_success, done.text
+            assert observed()[("sip_app_configured", "operator")] == 1.0
+            [seconds] = [
+                s.value
+                for f in registry.collect()
+                for s in f.samples
+                if s.name == "ethiq_onboarding_step_seconds_sum"
+                and s.labels["step"] == "sip_app_configured"
+            ]
+            assert 0.0 <= seconds < 60.0  # from the number's step, a moment ago
+            [family] = [f for f in registry.collect() if f.name == "ethiq_onboarding_step_seconds"]
+            assert {k for s in family.samples for k in s.labels} == {"step", "by", "le"}
+
+    asyncio.run(run())
+
+
 def test_sign_in_over_http_needs_csrf_and_a_fresh_link(
     settings: Settings, smtp: tuple[Inbox, int]
 ) -> None:

@@ -17,7 +17,12 @@ from infra.platform_stack import program
 from infra.platform_stack.config import PlatformConfig
 from infra.platform_stack.connections import ConnectionBudget, ConnectionBudgetError
 from infra.platform_stack.database import MIN_BACKUP_DAYS, DatabaseArgs
-from infra.platform_stack.monitoring import RULES_FILE, SNS_MESSAGE_TEMPLATE
+from infra.platform_stack.monitoring import (
+    EMAIL_MESSAGE,
+    RULES_FILE,
+    SNS_EMAIL_TEMPLATE,
+    SNS_MESSAGE_TEMPLATE,
+)
 from infra.platform_stack.platform_component import Platform
 from runtime.serving import (
     CONTAINER_HOST,
@@ -232,43 +237,68 @@ def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
             url = rule["annotations"]["runbook_url"]
             assert url.startswith("https://github.com/ethiq/ethiq/blob/main/docs/runbooks.md#")
     # The alert manager sends each alert group, as JSON, to a topic only this account's
-    # workspace may publish to, encrypted with the platform key, signed with SHA256.
-    [topic] = [
-        t for t in monitor.of_type("aws:sns/topic:Topic") if t.name.endswith("prometheus-alerts")
-    ]
-    topic_arn = f"arn:aws:mock:ca-central-1:123456789012:topic/{topic.name}"
-    key = monitor.one("aws:kms/key:Key")
-    assert (
-        topic.inputs["kmsMasterKeyId"] == f"arn:aws:mock:ca-central-1:123456789012:key/{key.name}"
+    # workspace may publish to, encrypted with the platform key, signed with SHA256; the same
+    # group, as plain text, to the on-call's email topic, held to the same.
+    topics = {
+        t.name: t
+        for t in monitor.of_type("aws:sns/topic:Topic")
+        if t.name.startswith("ethiq-prometheus-")
+    }
+    assert set(topics) == {"ethiq-prometheus-alerts", "ethiq-prometheus-email"}
+    topic_arn, email_arn = (
+        f"arn:aws:mock:ca-central-1:123456789012:topic/{name}"
+        for name in ("ethiq-prometheus-alerts", "ethiq-prometheus-email")
     )
-    assert topic.inputs["signatureVersion"] == 2
+    key = monitor.one("aws:kms/key:Key")
+    for topic in topics.values():
+        assert topic.inputs["kmsMasterKeyId"] == (
+            f"arn:aws:mock:ca-central-1:123456789012:key/{key.name}"
+        )
+        assert topic.inputs["signatureVersion"] == 2
     manager = yaml.safe_load(
         monitor.one("aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs["definition"]
     )
     [receiver] = yaml.safe_load(manager["alertmanager_config"])["receivers"]
-    [sns] = receiver["sns_configs"]
+    sns, email = receiver["sns_configs"]
     assert (sns["topic_arn"], sns["sigv4"]) == (topic_arn, {"region": "ca-central-1"})
-    assert manager["template_files"] == {"ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE}
-    assert '{{ define "sns.default.message" }}' in SNS_MESSAGE_TEMPLATE
-    [statement] = json.loads(monitor.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])[
-        "Statement"
-    ]
-    assert statement["Principal"] == {"Service": "aps.amazonaws.com"}
-    assert statement["Resource"] == topic_arn
-    assert statement["Condition"] == {
-        "ArnEquals": {
-            "aws:SourceArn": f"arn:aws:mock:ca-central-1:123456789012:workspace/{workspace.name}"
-        },
-        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    assert "message" not in sns  # the default message: the JSON template
+    assert (email["topic_arn"], email["sigv4"]) == (email_arn, {"region": "ca-central-1"})
+    assert email["message"] == EMAIL_MESSAGE  # rendered in tests/ops/test_sns_alerts.py
+    assert manager["template_files"] == {
+        "ethiq_sns.tmpl": SNS_MESSAGE_TEMPLATE,
+        "ethiq_email.tmpl": SNS_EMAIL_TEMPLATE,
     }
-    # The key lets AMP use that topic's data keys only; IAM decides the rest, as by default.
+    assert '{{ define "sns.default.message" }}' in SNS_MESSAGE_TEMPLATE
+    policies = {
+        json.loads(p.inputs["policy"])["Statement"][0]["Resource"]: json.loads(p.inputs["policy"])
+        for p in monitor.of_type("aws:sns/topicPolicy:TopicPolicy")
+    }
+    assert set(policies) == {topic_arn, email_arn}
+    workspace_arn = f"arn:aws:mock:ca-central-1:123456789012:workspace/{workspace.name}"
+    for policy in policies.values():
+        [statement] = policy["Statement"]
+        assert statement["Principal"] == {"Service": "aps.amazonaws.com"}
+        assert statement["Condition"] == {
+            "ArnEquals": {"aws:SourceArn": workspace_arn},
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        }
+    # The key lets AMP use those topics' data keys only; IAM decides the rest, as by default.
     root, aps = json.loads(monitor.one("aws:kms/keyPolicy:KeyPolicy").inputs["policy"])["Statement"]
     assert root["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     assert aps["Principal"] == {"Service": "aps.amazonaws.com"}
     assert sorted(aps["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert aps["Condition"] == {
-        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": [topic_arn, email_arn]}
     }
+    # The on-call's email is subscribed to the text topic only, never to the JSON one.
+    emails = [
+        s.inputs
+        for s in monitor.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if s.inputs["protocol"] == "email" and s.inputs["topic"] in (topic_arn, email_arn)
+    ]
+    assert emails == [
+        {"topic": email_arn, "protocol": "email", "endpoint": "alarms@ops.ethiq.example"}
+    ]
     # The runtime's SNS route is subscribed over HTTPS once the runtime runs, and told the
     # topic whose messages it may believe.
     [runtime_subscription] = [
@@ -312,6 +342,26 @@ def test_prometheus_scrapes_the_runtime_with_the_repository_rules(
         if "remote-write" in p.name
     ]
     assert [s["Action"] for w in write for s in w["Statement"]] == ["aps:RemoteWrite"]
+
+
+def test_without_an_email_the_alert_manager_sends_json_only(
+    pulumi_loop: asyncio.AbstractEventLoop,
+) -> None:
+    monitor = _up({"platform:alarmEmail": ""}).monitor
+    topics = [t.name for t in monitor.of_type("aws:sns/topic:Topic")]
+    assert "ethiq-prometheus-alerts" in topics
+    assert "ethiq-prometheus-email" not in topics
+    manager = yaml.safe_load(
+        monitor.one("aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs["definition"]
+    )
+    [receiver] = yaml.safe_load(manager["alertmanager_config"])["receivers"]
+    [sns] = receiver["sns_configs"]
+    topic_arn = "arn:aws:mock:ca-central-1:123456789012:topic/ethiq-prometheus-alerts"
+    assert sns["topic_arn"] == topic_arn
+    _, aps = json.loads(monitor.one("aws:kms/keyPolicy:KeyPolicy").inputs["policy"])["Statement"]
+    assert aps["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": [topic_arn]}
+    }
 
 
 def test_secrets_never_travel_in_plaintext(monitor: RecordingMonitor) -> None:

@@ -1,6 +1,7 @@
-// Command amtemplate renders the alert manager's SNS message (template "sns.default.message")
-// from TEMPLATE_FILE with the alert group in DATA_JSON, through Alertmanager's own template
-// package, so the tests read what the alert manager would send.
+// Command amtemplate renders one of the alert manager's templates from TEMPLATE_FILE with the
+// alert group in DATA_JSON, through Alertmanager's own template package, so the tests read what
+// the alert manager would send. NAME is the template to render: "sns.default.message" (the
+// message an sns_config without a message of its own sends) unless given.
 package main
 
 import (
@@ -12,9 +13,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: amtemplate TEMPLATE_FILE DATA_JSON")
+	if len(os.Args) != 3 && len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: amtemplate TEMPLATE_FILE DATA_JSON [NAME]")
 		os.Exit(2)
+	}
+	name := "sns.default.message"
+	if len(os.Args) == 4 {
+		name = os.Args[3]
 	}
 	tmpl, err := template.FromGlobs([]string{os.Args[1]})
 	if err != nil {
@@ -31,7 +36,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	out, err := tmpl.ExecuteTextString(`{{ template "sns.default.message" . }}`, &data)
+	// The name is quoted as Go quotes a string, which is how a template action reads one.
+	out, err := tmpl.ExecuteTextString(fmt.Sprintf("{{ template %q . }}", name), &data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
