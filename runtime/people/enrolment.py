@@ -19,6 +19,12 @@ next run sends it); a tenant
 whose person is already enrolled (by an operator) is done without a second welcome; an
 enrolment refused (the email signs in to another tenant) is ``refused`` with an ERROR, its
 reason kept for the operator (``GET /operator/people/signups/refused``).
+
+Once the person is written, the run queues the tenant's delivery job
+(:meth:`runtime.alerts.jobs.AlertJobs.notify`): the emergency contacts the stack declared get
+their invitation now, not at the next sweep (``ETHIQ_WORKER_SWEEP``). The job is the sweep's
+own path (:meth:`runtime.alerts.invitations.Invitations.tenant_pass`), and each contact has one
+invitation row (its unique key), so the sweep that follows invites nobody twice.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class SignupEnrolment:
     def __init__(
         self, jobs: AlertJobs, people: People, registry: Registry, worker: WorkerSettings
     ) -> None:
+        self._jobs = jobs
         self._people = people
         self._registry = registry
 
@@ -101,6 +108,7 @@ class SignupEnrolment:
                     )
                 if await signups.move(signup.id, state, DONE):
                     finished += 1
+                    await self._jobs.notify(slug)
                 continue
             if not await signups.move(signup.id, state, CLAIMED):
                 continue  # another run has it
@@ -114,6 +122,7 @@ class SignupEnrolment:
                 # The person is written, their welcome not: the next run sends it again.
                 logger.error("sign-up #%d: welcome to %s not sent: %s", signup.id, slug, error)
                 await signups.move(signup.id, CLAIMED, GREET)
+                await self._jobs.notify(slug)  # the contacts need not wait for the email
                 failed += 1
                 continue
             except ValueError as error:
@@ -122,5 +131,6 @@ class SignupEnrolment:
                 failed += 1
                 continue
             await signups.move(signup.id, CLAIMED, DONE)
+            await self._jobs.notify(slug)
             enrolled.append(slug)
         return EnrolResult(enrolled, waiting, finished, failed)

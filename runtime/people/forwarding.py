@@ -7,8 +7,10 @@ TS 22.030 (supplementary service codes, annex B) for call forwarding (TS 22.082)
 erases it. Carriers that document other codes say so in their source.
 
 Every carrier's ``source_key`` names the sentence of the pages' texts (:mod:`.i18n`, in each
-language) that says where its codes came from, and "not checked" unless it is the carrier's own
-support page (only TELUS's is): the others are unverified, the page shows them with their source.
+language) that says where its codes came from. ``page`` is the carrier's own support page that
+states them (TELUS, Koodo, Vidéotron; Verizon's states ``*72`` but not ``*73``), empty when none
+was found: the sentence then says "not checked", as it does for any code the page does not give
+(the conditional codes are the standard's everywhere).
 """
 
 from __future__ import annotations
@@ -34,10 +36,20 @@ class Carrier:
     conditional_off: str | None
     number_format: Format
     source_key: str  # a key of runtime.people.i18n.TEXTS: where the codes came from
+    page: str = ""  # the carrier's own page stating its codes; "" when none was found
 
 
 def _gsm(key: str, name: str, country: Literal["CA", "US"], source: str = GSM_SOURCE) -> Carrier:
     return Carrier(key, name, country, "**21*{n}#", "##21#", "**004*{n}#", "##004#", "e164", source)
+
+
+def _star21(key: str, name: str, page: str) -> Carrier:
+    """What TELUS's, Koodo's and Vidéotron's pages give: ``*21*`` + the 10-digit number + ``#``,
+    ``#21#`` to stop (conditional forwarding: the standard's all-conditional code)."""
+    source = f"source_{key}"
+    return Carrier(
+        key, name, "CA", "*21*{n}#", "#21#", "**004*{n}#", "##004#", "nanp10", source, page
+    )
 
 
 CARRIERS: Final[dict[str, Carrier]] = {
@@ -46,21 +58,11 @@ CARRIERS: Final[dict[str, Carrier]] = {
         _gsm("bell", "Bell", "CA"),
         _gsm("rogers", "Rogers", "CA"),
         _gsm("fido", "Fido", "CA"),
-        Carrier(
-            "telus",
-            "TELUS",
-            "CA",
-            "*21*{n}#",
-            "#21#",
-            "**004*{n}#",
-            "##004#",
-            "nanp10",
-            "source_telus",
-        ),
-        _gsm("koodo", "Koodo", "CA"),
+        _star21("telus", "TELUS", "telusmobility.com/en/ON/support_services/callforwarding.shtml"),
+        _star21("koodo", "Koodo", "koodomobile.com/en/help/call-forwarding"),
         _gsm("virgin", "Virgin Plus", "CA"),
         _gsm("freedom", "Freedom Mobile", "CA"),
-        _gsm("videotron", "Vidéotron", "CA", "source_videotron"),
+        _star21("videotron", "Vidéotron", "videotron.com/service/wireless/faq/call-forwarding"),
         _gsm("att", "AT&T", "US"),
         _gsm("tmobile", "T-Mobile", "US", "source_tmobile"),
         Carrier(
@@ -73,6 +75,7 @@ CARRIERS: Final[dict[str, Carrier]] = {
             None,
             "nanp10",
             "source_verizon",
+            "verizonwireless.com/support/features/calling_features/call_forwarding.html",
         ),
     )
 }

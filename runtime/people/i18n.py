@@ -223,18 +223,19 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "source_telus": "Soutien de TELUS Mobilité, renvoi d'appel des appareils HSPA/LTE "
         "(telusmobility.com/en/ON/support_services/callforwarding.shtml) ; renvoi "
         "conditionnel : 3GPP TS 22.030",
-        "source_videotron": "Forum de la communauté Vidéotron, mobilité : renvoi d'appel sur "
-        "un cellulaire (forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/"
-        "828) ; la page de soutien de Vidéotron ne donne aucun code, seulement le menu du "
-        "téléphone (support.videotron.com/business/mobile/optionnal-services/"
-        "call-display-services/call-forwarding) : page du fournisseur non vérifiée pour ces "
-        "codes",
+        "source_koodo": "Aide de Koodo, renvoi d'appel (koodomobile.com/en/help/call-forwarding) : "
+        "*21* + numéro à 10 chiffres + # / #21# ; renvoi conditionnel : 3GPP TS 22.030",
+        "source_videotron": "FAQ mobile de Vidéotron, renvoi d'appel "
+        "(videotron.com/service/wireless/faq/call-forwarding) : *21* + numéro + # / #21# ; "
+        "renvoi conditionnel : 3GPP TS 22.030",
         "source_tmobile": "Codes de service GSM de T-Mobile, renvoi conditionnel **004* "
         "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, un wiki "
-        "d'utilisateurs) ; page de T-Mobile non vérifiée",
-        "source_verizon": "Codes étoile de Verizon *72 + numéro à 10 chiffres / *73, tels que "
-        "résumés par bubblyphone.com/tools/call-forwarding-codes ; page de Verizon non "
-        "vérifiée",
+        "d'utilisateurs) ; la page de soutien de T-Mobile (support.t-mobile.com/docs/DOC-2706) "
+        "ne donne aucun code : page du fournisseur non vérifiée pour ces codes",
+        "source_verizon": "Soutien de Verizon Wireless, renvoi d'appel (verizonwireless.com/"
+        "support/features/calling_features/call_forwarding.html) : *72 + numéro à 10 chiffres ; "
+        "*73 pour l'arrêter, tel que résumé par bubblyphone.com/tools/call-forwarding-codes : "
+        "non vérifié sur la page de Verizon",
         "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
         "test_title": "Vérifier le renvoi : l'appel d'essai",
         "test_help": "Ethiq appelle votre cellulaire depuis votre numéro Ethiq. Ne répondez "
@@ -552,16 +553,19 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "source_telus": "TELUS Mobility support, call forwarding for HSPA/LTE devices "
         "(telusmobility.com/en/ON/support_services/callforwarding.shtml); conditional: "
         "3GPP TS 22.030",
-        "source_videotron": "Vidéotron community forum, mobility: call forwarding on a mobile "
-        "phone (forum.videotron.com/t5/mobility/call-forwarding-on-a-mobile-phone/m-p/828); "
-        "Vidéotron's support page gives no code, only the phone's menu "
-        "(support.videotron.com/business/mobile/optionnal-services/call-display-services/"
-        "call-forwarding): carrier page not checked for these codes",
+        "source_koodo": "Koodo help, call forwarding (koodomobile.com/en/help/call-forwarding): "
+        "*21* + 10-digit number + # / #21#; conditional: 3GPP TS 22.030",
+        "source_videotron": "Vidéotron mobile FAQ, call forwarding "
+        "(videotron.com/service/wireless/faq/call-forwarding): *21* + number + # / #21#; "
+        "conditional: 3GPP TS 22.030",
         "source_tmobile": "T-Mobile GSM service codes, conditional call forwarding **004* "
         "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' "
-        "wiki); T-Mobile's own page not checked",
-        "source_verizon": "Verizon star codes *72 + 10-digit number / *73, as summarised by "
-        "bubblyphone.com/tools/call-forwarding-codes; Verizon's own page not checked",
+        "wiki); T-Mobile's support page (support.t-mobile.com/docs/DOC-2706) gives no code: "
+        "carrier page not checked for these codes",
+        "source_verizon": "Verizon Wireless support, Call Forwarding (verizonwireless.com/"
+        "support/features/calling_features/call_forwarding.html): *72 + 10-digit number; *73 to "
+        "turn it off, as summarised by bubblyphone.com/tools/call-forwarding-codes: not checked "
+        "on Verizon's page",
         "choose_carrier": "Choose your carrier above to see its codes.",
         "test_title": "Check forwarding: the test call",
         "test_help": "Ethiq calls your mobile from your Ethiq number. Do not answer: if "

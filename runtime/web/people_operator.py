@@ -214,9 +214,12 @@ class OnboardingOperator(Controller):
             raise ValidationException(str(error)) from None
         except MailError:
             await people.by_operator(data.slug, "enrolled", "enrolled the person")
+            await runtime_of(request).jobs.notify(data.slug)
             raise ClientException(
                 "enrolled, but the welcome email could not be sent (SMTP relay)", status_code=502
             ) from None
+        # The contacts' invitations now, not at the next sweep (the job invites each once).
+        await runtime_of(request).jobs.notify(data.slug)
         return _out(status)
 
     @get("/", summary="Every enrolled tenant's onboarding: the current (stuck) step first")

@@ -186,19 +186,30 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
         None,
     )
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
-    # Each source in each language (the page's); unverified codes say so: only TELUS's come
-    # from the carrier's own support page.
+    # Koodo's and Vidéotron's own pages give TELUS's form: *21* + the number + #, #21#.
+    for key in ("koodo", "videotron"):
+        codes = codes_for(key, "+15145550111")
+        assert (codes.activate, codes.deactivate) == ("*21*5145550111#", "#21#"), key
+    # Each source in each language (the page's). A code is checked only where the carrier's
+    # own page states it; every other source says it is not: those codes are unverified.
     english, french = texts("en-US"), texts("fr-CA")
-    own_page = {"telus": "telusmobility.com/"}
+    checked = {key for key, carrier in CARRIERS.items() if carrier.page}
+    assert checked == {"telus", "koodo", "videotron", "verizon"}
     for key, carrier in CARRIERS.items():
         en, fr = english[carrier.source_key], french[carrier.source_key]
         assert en != fr, key
-        if key in own_page:
-            assert own_page[key] in en
-            assert own_page[key] in fr
+        if carrier.page:
+            assert carrier.page in en, key
+            assert carrier.page in fr, key
         else:
             assert "not checked" in en, key
             assert "non vérifiée" in fr, key
+    # Verizon's page gives *72, not *73: the source says where *73 came from, unverified.
+    verizon_en, verizon_fr = english["source_verizon"], french["source_verizon"]
+    assert "*73" in verizon_en
+    assert "not checked on Verizon's page" in verizon_en
+    assert "*73" in verizon_fr
+    assert "non vérifié sur la page de Verizon" in verizon_fr
 
 
 def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(

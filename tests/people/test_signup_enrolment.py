@@ -20,12 +20,14 @@ from procrastinate.periodic import PeriodicDeferrer
 from typer.testing import CliRunner
 
 from ethiq import cli
+from runtime.alerts.jobs import SWEEP
 from runtime.email import Mail, MailError, SmtpMailer
 from runtime.people.enrolment import ENROL, EnrolResult
 from runtime.people.signups import CLAIMED, DONE, GREET, PENDING, STACKED
 from runtime.people.tables import SignupRequest
 from runtime.settings import PeopleSettings, Settings
 from runtime.storage.bind import bind_table
+from runtime.tenants import TenantRecord
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import OPERATOR, Harness, harness, make_settings, make_tenant
 
@@ -102,6 +104,12 @@ async def _tick(h: Harness) -> None:
     await jobs.app.run_worker_async(queues=jobs.queues, wait=False, install_signal_handlers=False)
 
 
+async def _sweeps(h: Harness) -> int:
+    """How many sweep jobs the queue has seen (PostgreSQL's is shared by the module's tests)."""
+    await h.runtime.jobs.open()
+    return len(list(await h.runtime.jobs.app.job_manager.list_jobs_async(task=SWEEP)))
+
+
 def test_a_sign_up_is_enrolled_and_welcomed_once_its_stack_is_registered(
     settings: Settings, smtp: tuple[Inbox, int], tmp_path: Path
 ) -> None:
@@ -166,6 +174,66 @@ def test_a_sign_up_is_enrolled_and_welcomed_once_its_stack_is_registered(
         assert len([m for m in inbox.messages(email) if WELCOME in str(m["Subject"])]) == 1
 
     asyncio.run(applied())
+
+
+def test_the_enrolment_invites_the_new_tenants_contacts_without_waiting_for_the_sweep(
+    settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    """The enrolment job queues the tenant's delivery job: both contacts of the stack get their
+    invitation from the worker run that enrolled the person, no sweep in between; the sweep that
+    follows, and an operator's enrolment of another tenant, invite nobody twice."""
+    inbox, _ = smtp
+    tag = uuid.uuid4().hex[:8]
+    email, slug = f"paul-{tag}@example.org", f"paul-{tag}"
+    # A worker defers the periodic jobs due in the last 10 minutes (procrastinate's max_delay):
+    # a sweep due on 29 February only is never one of them, so no sweep runs unless called.
+    settings = settings.model_copy(
+        update={"worker": settings.worker.model_copy(update={"sweep": "0 0 29 2 *"})}
+    )
+
+    def invitations(h: Harness, tenant: TenantRecord) -> list[int]:
+        """How many invitation texts each contact of the tenant received."""
+        sent = [m["to"] for m in h.sender.sent if "Ref #i" in m["body"]]
+        return [sent.count(c.number) for c in tenant.contacts]
+
+    async def work(h: Harness) -> None:
+        """A worker runs what is queued (no periodic sweep is due), then stops."""
+        jobs = h.runtime.jobs
+        await jobs.app.run_worker_async(
+            queues=jobs.queues, wait=False, install_signal_handlers=False
+        )
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            signups = h.runtime.people.signups
+            await _sign_up(h, f"Paul {tag}", email, "+15145550175")
+            [signup] = [s for s in await signups.pending() if s.email == email]
+            await signups.committed(signup.id, slug, "0" * 40)
+            tenant = await h.add_tenant(make_tenant(slug=slug, language="fr-CA"))
+            assert invitations(h, tenant) == [0, 0]
+            sweeps = await _sweeps(h)
+            await _tick(h)  # the enrolment job, and what it queued: no sweep
+            inbox.wait(email, WELCOME)
+            assert await _sweeps(h) == sweeps
+            assert invitations(h, tenant) == [1, 1]
+            [john] = [m for m in h.sender.sent if m["to"] == tenant.contacts[1].number]
+            assert john["from"] == tenant.phone_number
+            assert "Reply YES to accept" in john["body"]
+            # An operator enrols another registered tenant's person: invited at once too.
+            other = await h.add_tenant(make_tenant(language="en-US"))
+            by_hand = {"slug": other.slug, "email": f"other-{tag}@example.org"}
+            got = await h.client.post("/operator/people/", json=by_hand, headers=AUTH)
+            assert got.status_code == 201, got.text
+            await work(h)
+            assert invitations(h, other) == [1, 1]
+            assert await _sweeps(h) == sweeps
+            # The sweep then finds every contact invited already.
+            await h.runtime.jobs.sweep()
+            await work(h)
+            assert invitations(h, tenant) == [1, 1]
+            assert invitations(h, other) == [1, 1]
+
+    asyncio.run(run())
 
 
 class _RefusingOnce:
