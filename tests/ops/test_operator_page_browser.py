@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -114,6 +116,11 @@ def _call(http: httpx.Client, base: str, tenant: TenantRecord, caller: str, sid:
     answer = _signed(http, base, tenant, paths.VOICE, params)
     assert answer.status_code == 200, answer.text
     return answer.text
+
+
+def _ago(delta: timedelta) -> str:
+    """A time ``delta`` ago as Alertmanager writes ``startsAt`` (RFC 3339, UTC)."""
+    return (datetime.now(UTC) - delta).isoformat().replace("+00:00", "Z")
 
 
 def _ethiq(base: str, *args: str, database: bool = False) -> str:
@@ -215,7 +222,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 "status": "firing",
                 "labels": {"alertname": "EthiqWebhookSlow", "severity": "page"},
                 "annotations": {"summary": "p99 of voice webhooks is 3s"},
-                "startsAt": "2026-12-01T10:00:00Z",
+                "startsAt": _ago(timedelta(hours=3)),
                 "fingerprint": "9f0e1d2c3b4a5968",
             }
             opened = http.post(
@@ -282,6 +289,36 @@ def test_the_documented_commands_block_list_and_measure(served: str) -> None:
     ]
     with httpx.Client(base_url=served) as http:  # the block holds on a tenant it never called
         assert "<Reject" in _call(http, served, TENANTS[2], SCAMMER, "CA" + "6" * 32)
+        # An alert that fired half an hour ago, closed by the command its email names.
+        alert = {
+            "status": "firing",
+            "labels": {"alertname": "EthiqJobsLagging", "severity": "ticket"},
+            "annotations": {"summary": "alerts wait"},
+            "startsAt": _ago(timedelta(minutes=30)),
+            "fingerprint": "0a1b2c3d4e5f6071",
+        }
+        opened = http.post(
+            "/operator/incidents/alertmanager",
+            json={"version": "4", "status": "firing", "alerts": [alert]},
+            headers={"Authorization": f"Bearer {OPERATOR}"},
+        )
+        [number] = opened.json()["incidents"]
+    closed = _ethiq(
+        served, "incident", "close", str(number), "--resolution", "worker restarted", "--by", "sam"
+    )
+    assert closed == f"#{number} closed after 30 min\n"
+    again = CliRunner().invoke(
+        app,
+        ["incident", "close", str(number), "--resolution", "again", "--url", served],
+        env={"ETHIQ_OPERATOR_TOKEN": OPERATOR},
+    )
+    assert again.exit_code == 1
+    assert f"no open incident {number}" in again.output
+    everything = _ethiq_here(served, "incident", "list", "--all")
+    assert "EthiqJobsLagging: alerts wait  (closed by sam: worker restarted)" in everything
+    kpis = _ethiq_here(served, "kpi")
+    assert "Incidents (2 open, 1 closed; target: resolved within 1 h)" in kpis
+    assert "time to resolve: median 30 min, max 30 min, 100.0 % within 1 h" in kpis
 
 
 def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser: Browser) -> None:
@@ -310,6 +347,8 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert "fleet-alpha\t+15145550131\tQC\tat step: sip_app_configured" in body
     assert "fleet-charlie\t+15145550133\tQC\tnot enrolled" in body
     assert "database\tup" in body
+    # Twilio's API refused the conference: the calls answered without it show here too.
+    assert re.search(r"conference\tdegraded\tcalls answered without it, last at .* UTC", body)
     assert "EthiqWebhookSlow: p99 of voice webhooks is 3s" in body
     assert f"{CAMPAIGN_CALLER}\t3\t" in body
     scams = page.locator("#scams + table tbody tr").all_inner_texts()
@@ -330,9 +369,14 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
         t for t in page.locator("#incidents + table tbody tr").all_inner_texts() if "Slow" in t
     ]
     number = incident.split("\t")[0]
+    resolve = page.locator("section[aria-labelledby=kpi-incidents]")
+    closed_before = int(re.findall(r"of (\d+) closed within 1 h", resolve.inner_text())[0])
     page.get_by_label(f"What was done about incident {number}").fill("scaled out to 4 tasks")
     page.get_by_role("button", name=f"Close #{number}").click()
     assert page.get_by_role("status").inner_text() == "Incident closed."
+    # Its three hours, from the alert's start to the close, are in the time to resolve.
+    assert "max 3.0 h" in resolve.inner_text()
+    assert f"of {closed_before + 1} closed within 1 h" in resolve.inner_text()
     still_open = page.locator("#incidents + table tbody tr").all_inner_texts()
     assert not [t for t in still_open if "Slow" in t]
     assert [t for t in still_open if "conference unavailable" in t]  # the runtime's own
