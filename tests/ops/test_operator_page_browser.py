@@ -30,6 +30,7 @@ from ethiq.cli import app
 from ethiq.ops_cli import provisioned
 from ethiq.sandbox.server import free_port
 from infra.reconcile.report import Report, StackResult, to_json
+from runtime.billing import Accounts
 from runtime.storage import store_for_url
 from runtime.telephony import paths
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
@@ -89,6 +90,15 @@ async def _register(database_url: str) -> None:
         await registry.upsert(tenant)
         await store_for_url(database_url).ensure(tenant.slug)
     await registry.close()
+
+
+async def _open_account(database_url: str) -> None:
+    """The second tenant's billing account (as its Stripe customer opens it), on Solo."""
+    storage = store_for_url(database_url)
+    try:
+        await Accounts(storage).open(TENANTS[1].slug, "cus_fleetbravo", "solo")
+    finally:
+        await storage.close()
 
 
 def _signed(
@@ -193,6 +203,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 if time.monotonic() > deadline:
                     raise AssertionError("runtime not live: " + log_path.read_text())
                 time.sleep(0.05)
+            asyncio.run(_open_account(database_url))
             auth = {"Authorization": f"Bearer {OPERATOR}"}
             enrolled = http.post(
                 "/operator/people/",
@@ -347,6 +358,7 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert "fleet-alpha\t+15145550131\tQC\tat step: sip_app_configured" in body
     assert "fleet-charlie\t+15145550133\tQC\tnot enrolled" in body
     assert "database\tup" in body
+    assert "worker\toff\tnot expected" in body  # ETHIQ_OUTBOX_WORKER=0: no "None ms"
     # Twilio's API refused the conference: the calls answered without it show here too.
     assert re.search(r"conference\tdegraded\tcalls answered without it, last at .* UTC", body)
     assert "EthiqWebhookSlow: p99 of voice webhooks is 3s" in body
@@ -355,6 +367,9 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert any(SCAMMER in row and "fleet-bravo" in row for row in scams), scams
     assert all(row.split("\t")[-1].strip() for row in scams), "every scam call has reasons"
     assert "Onboarding success" in body
+    [plan] = page.locator("#plans + table tbody tr").all_inner_texts()
+    assert plan.startswith("fleet-bravo\tsolo (none)\t0 / 600 (0 %)\t0 / 30 (0 %)\t"), plan
+    assert plan.endswith("\tnot yet"), plan  # no metering run yet: said, not shown as zero use
     assert "median 21.4 s, max 21.4 s (target < 30 s)" in body  # the recorded report
     _accessible(page, "ops-home")
 
