@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -29,12 +30,20 @@ from runtime.metrics import Metrics
 from runtime.storage.bind import bind_table
 from runtime.storage.tenant_store import TenantStore
 
-__all__ = ["AlertmanagerAlert", "AlertmanagerPayload", "IncidentRecord", "Incidents", "NoIncident"]
+__all__ = [
+    "AlertmanagerAlert",
+    "AlertmanagerPayload",
+    "IncidentRecord",
+    "Incidents",
+    "NoIncident",
+    "degraded_dependencies",
+]
 
 logger = logging.getLogger(__name__)
 
 DEGRADED_EVERY_S: Final = 60.0  # at most one attempt per dependency and process in this time
 DEGRADED_TIMEOUT_S: Final = 5.0
+DEGRADED_FINGERPRINT: Final = "runtime:degraded:"  # + the dependency calls were answered without
 # Kept past the age at which the route refuses a message as stale: a clock between SNS's and
 # ours that differs by less than this cannot let a forgotten MessageId be applied again.
 FORGET_MARGIN: Final = timedelta(days=1)
@@ -250,7 +259,7 @@ class Incidents:
         try:
             await asyncio.wait_for(
                 self.open(
-                    f"runtime:degraded:{dependency}",
+                    DEGRADED_FINGERPRINT + dependency,
                     source="runtime",
                     title=f"Calls answered degraded: {dependency} unavailable",
                     severity="page",
@@ -314,6 +323,16 @@ class Incidents:
             .first()
         )
         return None if row is None else _record(row)
+
+
+def degraded_dependencies(incidents: Iterable[IncidentRecord]) -> dict[str, IncidentRecord]:
+    """Among ``incidents``, the runtime's own of calls answered without a dependency, by that
+    dependency (``conference``: Twilio's API; a probe of readiness never sees those)."""
+    return {
+        i.fingerprint.removeprefix(DEGRADED_FINGERPRINT): i
+        for i in incidents
+        if i.fingerprint.startswith(DEGRADED_FINGERPRINT)
+    }
 
 
 def _label_key(labels: dict[str, str]) -> str:

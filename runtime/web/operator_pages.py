@@ -16,7 +16,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import msgspec
@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 
 from runtime.billing.quotas import Overview
 from runtime.fleet.blocks import NotBlocked
-from runtime.fleet.incidents import NoIncident
+from runtime.fleet.incidents import IncidentRecord, NoIncident, degraded_dependencies
 from runtime.fleet.kpi import format_duration, format_share
 from runtime.web.health import readiness
 from runtime.web.limits import client_source
@@ -44,6 +44,9 @@ SESSION_TTL_S: Final = 8 * 3600
 MAX_TENANTS: Final = 200  # the page lists (and reads the calls of) at most this many tenants
 SCAMS_PER_TENANT: Final = 5
 SCAMS_SHOWN: Final = 30
+# A dependency calls were answered without this recently is shown degraded (each process
+# refreshes its incident at most once a minute while it lasts).
+DEGRADED_RECENT: Final = timedelta(minutes=10)
 
 
 @dataclass
@@ -115,6 +118,26 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
         context={"share": format_share, "duration": format_duration, **context},
         status_code=status,
     )
+
+
+def _with_degraded_calls(
+    checks: dict[str, dict[str, Any]], incidents: list[IncidentRecord]
+) -> dict[str, dict[str, Any]]:
+    """The probed dependencies, then those calls were answered without (open incidents of the
+    runtime's): the fleet's calls, not this process's probes, tell an operator that Twilio's
+    API refuses the conference. A probed dependency keeps its probe's current state."""
+    now = datetime.now(UTC)
+    shown = dict(checks)
+    for name, incident in degraded_dependencies(incidents).items():
+        if name in shown:
+            continue
+        recent = now - incident.last_seen_at < DEGRADED_RECENT
+        shown[name] = {
+            "status": "degraded" if recent else "degraded earlier",
+            "detail": f"calls answered without it, last at "
+            f"{incident.last_seen_at:%Y-%m-%d %H:%M} UTC (incident #{incident.id})",
+        }
+    return shown
 
 
 def _login_page(error: str = "", status: int = 200) -> Template:
@@ -236,11 +259,11 @@ class OperatorPages(Controller):
         fleet = runtime.fleet
         tenants = await runtime.registry.list()
         shown = tenants[:MAX_TENANTS]
-        dependencies = await readiness(runtime)
+        incidents = await fleet.incidents.recent(open_only=True)
+        dependencies = _with_degraded_calls(await readiness(runtime), incidents)
         kpis = await fleet.kpis()
         campaigns = await fleet.campaign_callers()
         blocks = await fleet.blocks.active()
-        incidents = await fleet.incidents.recent(open_only=True)
         rows = await self._tenant_rows(request, shown)
         scams = await self._scams(runtime, shown)
         plans = await self._plans(runtime, shown)

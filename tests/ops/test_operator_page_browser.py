@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,7 @@ from ethiq.cli import app
 from ethiq.ops_cli import provisioned
 from ethiq.sandbox.server import free_port
 from infra.reconcile.report import Report, StackResult, to_json
+from runtime.billing import Accounts
 from runtime.storage import store_for_url
 from runtime.telephony import paths
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
@@ -89,6 +92,15 @@ async def _register(database_url: str) -> None:
     await registry.close()
 
 
+async def _open_account(database_url: str) -> None:
+    """The second tenant's billing account (as its Stripe customer opens it), on Solo."""
+    storage = store_for_url(database_url)
+    try:
+        await Accounts(storage).open(TENANTS[1].slug, "cus_fleetbravo", "solo")
+    finally:
+        await storage.close()
+
+
 def _signed(
     http: httpx.Client,
     base: str,
@@ -114,6 +126,11 @@ def _call(http: httpx.Client, base: str, tenant: TenantRecord, caller: str, sid:
     answer = _signed(http, base, tenant, paths.VOICE, params)
     assert answer.status_code == 200, answer.text
     return answer.text
+
+
+def _ago(delta: timedelta) -> str:
+    """A time ``delta`` ago as Alertmanager writes ``startsAt`` (RFC 3339, UTC)."""
+    return (datetime.now(UTC) - delta).isoformat().replace("+00:00", "Z")
 
 
 def _ethiq(base: str, *args: str, database: bool = False) -> str:
@@ -186,6 +203,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 if time.monotonic() > deadline:
                     raise AssertionError("runtime not live: " + log_path.read_text())
                 time.sleep(0.05)
+            asyncio.run(_open_account(database_url))
             auth = {"Authorization": f"Bearer {OPERATOR}"}
             enrolled = http.post(
                 "/operator/people/",
@@ -215,7 +233,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) ->
                 "status": "firing",
                 "labels": {"alertname": "EthiqWebhookSlow", "severity": "page"},
                 "annotations": {"summary": "p99 of voice webhooks is 3s"},
-                "startsAt": "2026-12-01T10:00:00Z",
+                "startsAt": _ago(timedelta(hours=3)),
                 "fingerprint": "9f0e1d2c3b4a5968",
             }
             opened = http.post(
@@ -282,6 +300,36 @@ def test_the_documented_commands_block_list_and_measure(served: str) -> None:
     ]
     with httpx.Client(base_url=served) as http:  # the block holds on a tenant it never called
         assert "<Reject" in _call(http, served, TENANTS[2], SCAMMER, "CA" + "6" * 32)
+        # An alert that fired half an hour ago, closed by the command its email names.
+        alert = {
+            "status": "firing",
+            "labels": {"alertname": "EthiqJobsLagging", "severity": "ticket"},
+            "annotations": {"summary": "alerts wait"},
+            "startsAt": _ago(timedelta(minutes=30)),
+            "fingerprint": "0a1b2c3d4e5f6071",
+        }
+        opened = http.post(
+            "/operator/incidents/alertmanager",
+            json={"version": "4", "status": "firing", "alerts": [alert]},
+            headers={"Authorization": f"Bearer {OPERATOR}"},
+        )
+        [number] = opened.json()["incidents"]
+    closed = _ethiq(
+        served, "incident", "close", str(number), "--resolution", "worker restarted", "--by", "sam"
+    )
+    assert closed == f"#{number} closed after 30 min\n"
+    again = CliRunner().invoke(
+        app,
+        ["incident", "close", str(number), "--resolution", "again", "--url", served],
+        env={"ETHIQ_OPERATOR_TOKEN": OPERATOR},
+    )
+    assert again.exit_code == 1
+    assert f"no open incident {number}" in again.output
+    everything = _ethiq_here(served, "incident", "list", "--all")
+    assert "EthiqJobsLagging: alerts wait  (closed by sam: worker restarted)" in everything
+    kpis = _ethiq_here(served, "kpi")
+    assert "Incidents (2 open, 1 closed; target: resolved within 1 h)" in kpis
+    assert "time to resolve: median 30 min, max 30 min, 100.0 % within 1 h" in kpis
 
 
 def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser: Browser) -> None:
@@ -310,12 +358,18 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert "fleet-alpha\t+15145550131\tQC\tat step: sip_app_configured" in body
     assert "fleet-charlie\t+15145550133\tQC\tnot enrolled" in body
     assert "database\tup" in body
+    assert "worker\toff\tnot expected" in body  # ETHIQ_OUTBOX_WORKER=0: no "None ms"
+    # Twilio's API refused the conference: the calls answered without it show here too.
+    assert re.search(r"conference\tdegraded\tcalls answered without it, last at .* UTC", body)
     assert "EthiqWebhookSlow: p99 of voice webhooks is 3s" in body
     assert f"{CAMPAIGN_CALLER}\t3\t" in body
     scams = page.locator("#scams + table tbody tr").all_inner_texts()
     assert any(SCAMMER in row and "fleet-bravo" in row for row in scams), scams
     assert all(row.split("\t")[-1].strip() for row in scams), "every scam call has reasons"
     assert "Onboarding success" in body
+    [plan] = page.locator("#plans + table tbody tr").all_inner_texts()
+    assert plan.startswith("fleet-bravo\tsolo (none)\t0 / 600 (0 %)\t0 / 30 (0 %)\t"), plan
+    assert plan.endswith("\tnot yet"), plan  # no metering run yet: said, not shown as zero use
     assert "median 21.4 s, max 21.4 s (target < 30 s)" in body  # the recorded report
     _accessible(page, "ops-home")
 
@@ -330,9 +384,14 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
         t for t in page.locator("#incidents + table tbody tr").all_inner_texts() if "Slow" in t
     ]
     number = incident.split("\t")[0]
+    resolve = page.locator("section[aria-labelledby=kpi-incidents]")
+    closed_before = int(re.findall(r"of (\d+) closed within 1 h", resolve.inner_text())[0])
     page.get_by_label(f"What was done about incident {number}").fill("scaled out to 4 tasks")
     page.get_by_role("button", name=f"Close #{number}").click()
     assert page.get_by_role("status").inner_text() == "Incident closed."
+    # Its three hours, from the alert's start to the close, are in the time to resolve.
+    assert "max 3.0 h" in resolve.inner_text()
+    assert f"of {closed_before + 1} closed within 1 h" in resolve.inner_text()
     still_open = page.locator("#incidents + table tbody tr").all_inner_texts()
     assert not [t for t in still_open if "Slow" in t]
     assert [t for t in still_open if "conference unavailable" in t]  # the runtime's own
