@@ -158,6 +158,14 @@ class FakeUpdater:
     async def announce(self, tenant: TenantRecord, conference: str, label: str, url: str) -> None:
         self.announcements.append((tenant.slug, conference, label, url))
 
+    async def call_status(self, tenant: TenantRecord, call_sid: str) -> str:
+        return "completed"
+
+    async def start_transcription(
+        self, tenant: TenantRecord, call_sid: str, options: Mapping[str, Any]
+    ) -> str:
+        raise SendError("not expected: Twilio never stops a transcription here")
+
 
 @dataclass
 class Harness:
