@@ -68,7 +68,8 @@ class Metrics:
         )
         self.degraded = Counter(
             "ethiq_degraded_answers_total",
-            "Voice answers given while a dependency was down, by dependency",
+            "Voice answers given while a dependency was down, by dependency, and live-call "
+            "actions that failed (warning: not announced; transcription: not restarted)",
             ["dependency"],
             registry=self.registry,
         )
@@ -104,7 +105,8 @@ class Metrics:
 
         self.transcription_errors = Counter(
             "ethiq_transcription_errors_total",
-            "transcription-error events from Twilio (the call is no longer screened), by code",
+            "transcription-error events from Twilio, by code, and transcriptions Twilio stopped "
+            "while the call was live (code stopped): the call is no longer screened",
             ["code"],
             registry=self.registry,
         )

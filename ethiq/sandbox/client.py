@@ -210,9 +210,12 @@ class SandboxControl:
         forwarded_from: str | None = None,
         caller_name: str | None = None,
         stir_verstat: str | None = None,
+        transcription_fails_at: float | None = None,
     ) -> dict[str, Any]:
         """Play a whole inbound call as Twilio runs it (TwiML, legs, conferences, transcription
-        events from ``segments``: ``{"t", "speaker": "caller"|"callee", "text"}``); its report."""
+        events from ``segments``: ``{"t", "speaker": "caller"|"callee", "text"}``); its report.
+        ``transcription_fails_at``: Twilio stops the call's transcription on its own before the
+        first line said at or after it (the call goes on)."""
         payload = {
             "to": to,
             "from": from_,
@@ -220,6 +223,7 @@ class SandboxControl:
             "forwarded_from": forwarded_from,
             "caller_name": caller_name,
             "stir_verstat": stir_verstat,
+            "transcription_fails_at": transcription_fails_at,
         }
         return dict(self._call("POST", "/calls/inbound", payload, timeout=CALL_TIMEOUT_S))
 

@@ -298,9 +298,10 @@ class Transcription:
     account_sid: str
     call_sid: str
     name: str | None
-    parameters: dict[str, str]
+    parameters: dict[str, str]  # as given: TwiML attributes, or the REST request's parameters
     status: str = "in-progress"
     date_updated: datetime = field(default_factory=now)
+    events: int = 0  # status callback events posted (each event's SequenceId)
 
 
 class Store:

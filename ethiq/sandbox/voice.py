@@ -6,8 +6,9 @@ A scripted inbound call (control API ``POST /_sandbox/calls/inbound``) runs like
    only when the number has ``VoiceCallerIdLookup``); if it fails, the voice fallback URL;
 2. the TwiML answered is checked against :mod:`ethiq.sandbox.twiml` (violations are recorded)
    and executed verb by verb on the caller's leg: ``<Say>`` is heard by the caller,
-   ``<Start><Transcription>`` forks a transcription of the call that lasts until ``<Stop>`` or
-   the end of the call (whatever TwiML runs next, ``<Record>`` included), ``<Dial>`` creates
+   ``<Start><Transcription>`` forks a transcription of the call that lasts until ``<Stop>``,
+   a REST stop or the end of the call (whatever TwiML runs next, ``<Record>`` included), or
+   until Twilio stops it on its own (the script's ``transcription_fails_at``), ``<Dial>`` creates
    a child leg whose outcome (``completed``, ``busy``, ``no-answer``, ``failed``) comes from the
    dialled SIP endpoint's behaviour and is posted as ``DialCallStatus`` to ``action``;
    ``<Dial><Conference>`` puts the caller's leg in a named conference;
@@ -45,7 +46,15 @@ from twilio.request_validator import RequestValidator
 from ethiq.sandbox.formats import API_VERSION, new_sid, now
 from ethiq.sandbox.journal import Violation
 from ethiq.sandbox.serverless import RUNTIME_DOMAIN, serve
-from ethiq.sandbox.state import Account, Call, Conference, Handset, Participant, SipEndpoint
+from ethiq.sandbox.state import (
+    Account,
+    Call,
+    Conference,
+    Handset,
+    Participant,
+    SipEndpoint,
+    Transcription,
+)
 from ethiq.sandbox.twiml import ANNOUNCE_VERBS, check_twiml, parse_twiml, transcription_problem
 
 EMERGENCY_NUMBERS = frozenset({"911", "933"})  # 933: Twilio's emergency address test (US)
@@ -79,6 +88,9 @@ class InboundCallSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     forwarded_from: str | None = None
     caller_name: str | None = None
     stir_verstat: str | None = None
+    # Twilio stops the call's transcription on its own (its engine or media stream failed)
+    # before the first line said at or after this time; the call goes on untranscribed.
+    transcription_fails_at: float | None = None
 
 
 @dataclass
@@ -89,8 +101,8 @@ class _Run:
     account: Account
     segments: list[SegmentSpec]
     started: datetime
-    transcription: dict[str, str] | None = None
-    sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    transcription: Transcription | None = None  # the one running (one at a time)
+    fails_at: float | None = None
 
 
 @dataclass
@@ -110,6 +122,7 @@ class VoiceEngine:
         self._clock = itertools.count(1)
         self._pending: set[asyncio.Task[None]] = set()
         self._http: httpx.AsyncClient | None = None
+        self._runs: dict[str, _Run] = {}  # calls whose TwiML is running, by sid
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -283,6 +296,7 @@ class VoiceEngine:
             fallback_method = number.voice_fallback_method
             status_callback = number.status_callback
         run = _Run(call, account, list(spec.segments), datetime.now(UTC))
+        run.fails_at = spec.transcription_fails_at
         params = self._base(call) | {
             "ForwardedFrom": spec.forwarded_from or "",
             "StirVerstat": spec.stir_verstat or "",
@@ -452,18 +466,22 @@ class VoiceEngine:
         """Run a document on the caller's leg; a redirect runs the new one instead."""
         document: str | None = twiml
         source = url
-        while document is not None:
-            run.call.documents.append(document)
-            run.call.redirect = None
-            if not self.checked(source, document):
-                run.call.said.append("We are sorry, an application error has occurred.")
-                return
-            try:
-                document, source = await self._verbs(run, source, document)
-            except _Redirected:
-                document, source = run.call.redirect, "calls.update"
-            if run.call.status not in LIVE:
-                return
+        self._runs[run.call.sid] = run
+        try:
+            while document is not None:
+                run.call.documents.append(document)
+                run.call.redirect = None
+                if not self.checked(source, document):
+                    run.call.said.append("We are sorry, an application error has occurred.")
+                    return
+                try:
+                    document, source = await self._verbs(run, source, document)
+                except _Redirected:
+                    document, source = run.call.redirect, "calls.update"
+                if run.call.status not in LIVE:
+                    return
+        finally:
+            self._runs.pop(run.call.sid, None)
 
     def _check_redirect(self, run: _Run) -> None:
         if run.call.redirect is not None:
@@ -503,44 +521,102 @@ class VoiceEngine:
         return None, url
 
     # --- transcription -------------------------------------------------------------------
+    # Status callback events as Twilio documents them for real-time transcription:
+    # transcription-started, transcription-content, transcription-stopped, transcription-error
+    # (https://www.twilio.com/docs/voice/twiml/transcription#statuscallbackurl). A transcription
+    # started by ``<Start><Transcription>`` or by the REST API
+    # (https://www.twilio.com/docs/voice/api/realtime-transcription-resource) runs until
+    # ``<Stop>``, a REST update to ``stopped``, the end of the call, or a failure of Twilio's;
+    # each ends with ``transcription-stopped``, which says not why.
 
     async def _start(self, run: _Run, verb: ET.Element) -> None:
         for child in verb:
             if child.tag != "Transcription" or not child.get("statusCallbackUrl"):
                 continue
-            run.transcription = dict(child.attrib)
-            if problem := transcription_problem(run.transcription):
-                # Twilio reports it on the callback, and the call goes on untranscribed.
-                self.stamp(run.call, f"transcription refused: {problem}")
-                await self._transcription_event(
-                    run,
-                    {
-                        "TranscriptionEvent": "transcription-error",
-                        "TranscriptionErrorCode": str(TRANSCRIPTION_REFUSED),
-                        "TranscriptionError": problem,
-                    },
-                )
-                run.transcription = None
-                continue
-            self.stamp(run.call, f"transcription started {child.get('languageCode')}")
-            await self._transcription_event(run, {"TranscriptionEvent": "transcription-started"})
+            record = Transcription(
+                sid=new_sid("GT"),
+                account_sid=run.account.sid,
+                call_sid=run.call.sid,
+                name=child.get("name"),
+                parameters=dict(child.attrib),
+            )
+            with self.store.lock:
+                self.store.transcriptions[record.sid] = record
+            await self.begin_transcription(run.call, run.account, record)
+
+    async def begin_transcription(
+        self, call: Call, account: Account, record: Transcription
+    ) -> None:
+        """A transcription starts on a live call (TwiML or REST): refused with
+        ``transcription-error`` (the call goes on untranscribed), or started."""
+        attributes = _attributes(record)
+        if problem := transcription_problem(attributes):
+            self.stamp(call, f"transcription refused: {problem}")
+            record.status = "stopped"
+            await self._transcription_event(
+                call,
+                account,
+                record,
+                {
+                    "TranscriptionEvent": "transcription-error",
+                    "TranscriptionErrorCode": str(TRANSCRIPTION_REFUSED),
+                    "TranscriptionError": problem,
+                },
+            )
+            return
+        run = self._runs.get(call.sid)
+        if run is not None:
+            if run.transcription is not None:  # one at a time: the new one replaces it
+                await self.end_transcription(call, account, run.transcription)
+            run.transcription = record
+        self.stamp(call, f"transcription started {attributes.get('languageCode')}")
+        await self._transcription_event(
+            call, account, record, {"TranscriptionEvent": "transcription-started"}
+        )
+
+    async def end_transcription(self, call: Call, account: Account, record: Transcription) -> None:
+        """The transcription stops (``<Stop>``, REST, the call's end, a failure): its last
+        event, ``transcription-stopped``; nothing said from here is transcribed by it."""
+        run = self._runs.get(call.sid)
+        if run is not None and run.transcription is record:
+            run.transcription = None
+        if record.status == "stopped":
+            return
+        record.status, record.date_updated = "stopped", now()
+        await self._transcription_event(
+            call, account, record, {"TranscriptionEvent": "transcription-stopped"}
+        )
 
     async def _stop_transcription(self, run: _Run) -> None:
         if run.transcription is not None:
-            await self._transcription_event(run, {"TranscriptionEvent": "transcription-stopped"})
-            run.transcription = None
+            await self.end_transcription(run.call, run.account, run.transcription)
 
-    async def _transcription_event(self, run: _Run, params: dict[str, str]) -> None:
-        assert run.transcription is not None  # noqa: S101 - callers check
-        base = self._base(run.call) | {
-            "TranscriptionSid": "GT" + run.call.sid[2:],
-            "LanguageCode": run.transcription.get("languageCode", "en-US"),
-            "SequenceId": str(next(run.sequence)),
+    async def _fail_transcription(self, run: _Run, at: float) -> None:
+        """Twilio's engine or media stream fails mid-call: the transcription stops, the call
+        goes on. The sandbox lets the app's reaction (REST requests) finish before going on."""
+        if run.fails_at is None or at < run.fails_at or run.transcription is None:
+            return
+        run.fails_at = None
+        self.stamp(run.call, "transcription stopped by Twilio (engine failure), call goes on")
+        await self.end_transcription(run.call, run.account, run.transcription)
+        await self.settle()
+
+    async def _transcription_event(
+        self, call: Call, account: Account, record: Transcription, params: dict[str, str]
+    ) -> None:
+        attributes = _attributes(record)
+        url = attributes.get("statusCallbackUrl")
+        if not url:
+            return
+        record.events += 1
+        base = self._base(call) | {
+            "TranscriptionSid": record.sid,
+            "LanguageCode": attributes.get("languageCode", "en-US"),
+            "SequenceId": str(record.events),  # per transcription
             "Timestamp": datetime.now(UTC).isoformat(),
         }
-        await self.post(
-            run.call, run.account, run.transcription["statusCallbackUrl"], base | params
-        )
+        method = attributes.get("statusCallbackMethod", "POST")
+        await self.post(call, account, url, base | params, method)
 
     async def _say_segment(self, run: _Run, segment: SegmentSpec, person: Call | None) -> None:
         if segment.speaker == "callee" and (person is None or person.status != "in-progress"):
@@ -549,12 +625,14 @@ class VoiceEngine:
         if run.transcription is None:
             return
         track = TRACKS.get(segment.speaker, "inbound_track")
-        wanted = run.transcription.get("track", "both_tracks")
+        wanted = _attributes(run.transcription).get("track", "both_tracks")
         if wanted not in {"both_tracks", track}:
             return
         self.stamp(run.call, f"transcribed {track}")
         await self._transcription_event(
-            run,
+            run.call,
+            run.account,
+            run.transcription,
             {
                 "TranscriptionEvent": "transcription-content",
                 "Track": track,
@@ -574,6 +652,8 @@ class VoiceEngine:
             if person is not None and person.status != "in-progress":
                 return  # the person hung up (or was dropped)
             segment = run.segments.pop(0)
+            await self._fail_transcription(run, segment.t)
+            self._check_redirect(run)
             if caller_only and segment.speaker != "caller":
                 continue
             await self._say_segment(run, segment, person)
@@ -995,3 +1075,9 @@ def _said(document: str) -> list[str]:
     if root is None:
         return []
     return [(s.text or "").strip() for s in root.iter("Say") if s.text]
+
+
+def _attributes(record: Transcription) -> dict[str, str]:
+    """A transcription's settings by TwiML attribute name (the REST parameters are the same
+    names, capitalised: ``StatusCallbackUrl`` is ``statusCallbackUrl``)."""
+    return {name[:1].lower() + name[1:]: value for name, value in record.parameters.items()}

@@ -1,18 +1,20 @@
 """Acting on live calls through Twilio's REST API, in the tenant's subaccount.
 
-Three actions, each the way Twilio documents it: ring the person into the call's conference
+Each action the way Twilio documents it: ring the person into the call's conference
 (a participant labelled ``person``), announce a warning to that participant only (the caller
-hears nothing and the call goes on), and replace a call's TwiML (only for a caller who is
-alone, e.g. sent to voicemail: on a bridged call it would hang up the other leg).
+hears nothing and the call goes on), replace a call's TwiML (only for a caller who is
+alone, e.g. sent to voicemail: on a bridged call it would hang up the other leg), read a call's
+status, and start a real-time transcription on a live call without touching its TwiML.
 https://www.twilio.com/docs/voice/api/conference-participant-resource
+https://www.twilio.com/docs/voice/api/realtime-transcription-resource
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
-from typing import Final, Protocol, TypeVar
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Final, Protocol, TypeVar
 
 from twilio.http import AsyncHttpClient
 from twilio.rest import Client
@@ -52,6 +54,17 @@ class CallUpdater(Protocol):
 
     async def announce(self, tenant: TenantRecord, conference: str, label: str, url: str) -> None:
         """Play the TwiML at ``url`` to the participant ``label`` of conference ``conference``."""
+        ...
+
+    async def call_status(self, tenant: TenantRecord, call_sid: str) -> str:
+        """The call's status as Twilio has it now (``in-progress``, ``completed``, …)."""
+        ...
+
+    async def start_transcription(
+        self, tenant: TenantRecord, call_sid: str, options: Mapping[str, Any]
+    ) -> str:
+        """Start a real-time transcription of the live call (``options``: the SDK's
+        parameters); its sid."""
         ...
 
 
@@ -137,6 +150,18 @@ class TwilioCallUpdater:
             )
 
         await self._run(run())
+
+    async def call_status(self, tenant: TenantRecord, call_sid: str) -> str:
+        call = await self._run(self._client(tenant).calls(call_sid).fetch_async())
+        return str(call.status)
+
+    async def start_transcription(
+        self, tenant: TenantRecord, call_sid: str, options: Mapping[str, Any]
+    ) -> str:
+        transcription = await self._run(
+            self._client(tenant).calls(call_sid).transcriptions.create_async(**options)
+        )
+        return str(transcription.sid)
 
     async def close(self) -> None:
         """Close the HTTP connections of this event loop (others can only be dropped)."""

@@ -71,6 +71,13 @@ _STATUS_RANK: Final = {
     "blocked": 3,
 }
 _TERMINAL: Final = 3
+LIVE: Final = frozenset({"queued", "ringing", "in-progress"})  # Twilio's statuses of a live call
+# A transcription Twilio stopped while the call was live is started again, this many times at
+# most per call (a failure that persists is not retried for ever). A restarted one numbers
+# its events from 1 again: its SequenceIds are stored shifted by a span per restart, so that
+# they never collide with the earlier ones' (the segment key is call, track, sequence).
+TRANSCRIPTION_RESTARTS: Final = 2
+_SEQUENCE_SPAN: Final = 1_000_000
 UNANSWERED: Final = frozenset({"no-answer", "busy", "failed", "canceled"})
 PARTICIPANT_TIMEOUT_S: Final = 6.0  # ringing the person in: one REST call, within Twilio's 15 s
 QUIET_HOURS: Final = "quiet_hours"  # a call's outcome when quiet hours sent it to voicemail
@@ -360,17 +367,25 @@ class CallService:
 
     # --- transcription -------------------------------------------------------------------
 
-    async def transcription(self, tenant: TenantRecord, params: Mapping[str, str]) -> Escalation:
-        """Store one transcription event (idempotent); feed final text to the call's session."""
+    async def transcription(
+        self, tenant: TenantRecord, params: Mapping[str, str], restart: int = 0
+    ) -> Escalation:
+        """Store one transcription event (idempotent); feed final text to the call's session.
+        ``restart``: the event is of the n-th transcription the runtime restarted on the call."""
         event = params.get("TranscriptionEvent", "")
         sid = params.get("CallSid", "")
         nothing = Escalation(None, None)
         if event == "transcription-error":
             await self._transcription_error(tenant, sid, params)
             return nothing
+        if event == "transcription-stopped":
+            await self._transcription_stopped(tenant, sid, restart)
+            return nothing
         if event != "transcription-content":
             logger.info("call %s: %s", sid, event or "transcription event without a type")
             return nothing
+        if restart:
+            params = _shifted(params, restart)
         tables = self.tables(tenant)
         key = self._key(tenant, sid)
         # The segment, the verdict it leads to and the alerts commit together or not at all:
@@ -689,6 +704,70 @@ class CallService:
         )
         await self._mark_degraded(tenant, sid, "transcription-error")
 
+    async def _transcription_stopped(self, tenant: TenantRecord, sid: str, restart: int) -> None:
+        """Twilio sends ``transcription-stopped`` when a transcription ends: with the call, on
+        ``<Stop>`` or a REST stop (the runtime does neither), or when Twilio stops it on its
+        own while the call goes on; the event does not say which
+        (https://www.twilio.com/docs/voice/twiml/transcription#statuscallbackurl). The call's
+        status does: ours once its status callback came, else Twilio's. A live call is no
+        longer screened: metric, warning, mark on the call, and a new transcription started
+        through the REST API (its TwiML untouched: an update would hang up the person)."""
+        row = await call_by_sid(self.tables(tenant), sid)
+        if row is not None and _STATUS_RANK.get(str(row.get("status")), 0) == _TERMINAL:
+            return  # the call ended
+        try:
+            status = await self._updater.call_status(tenant, sid)
+        except Exception as error:
+            logger.warning(
+                "call %s of %s: transcription stopped and the call's status cannot be read "
+                "(%r): if the call is still live it is no longer screened",
+                sid,
+                tenant.slug,
+                error,
+            )
+            return
+        if status not in LIVE:
+            return  # the call ended
+        self._metrics.transcription_errors.labels("stopped").inc()
+        await self._mark_degraded(tenant, sid, "transcription-stopped")
+        if restart >= TRANSCRIPTION_RESTARTS:
+            self._metrics.degraded.labels("transcription").inc()
+            logger.error(
+                "call %s of %s: Twilio stopped the call's transcription again while the call "
+                "is live (%d restarts already): this call is NOT being screened any more. "
+                "Check the call on Twilio's debugger.",
+                sid,
+                tenant.slug,
+                restart,
+            )
+            return
+        url = self._url(paths.TRANSCRIPTION, f"tenant={tenant.slug}&restart={restart + 1}")
+        try:
+            started = await self._updater.start_transcription(
+                tenant, sid, twiml.transcription_options(url, tenant.language)
+            )
+        except Exception as error:
+            self._metrics.degraded.labels("transcription").inc()
+            logger.error(
+                "call %s of %s: Twilio stopped the call's transcription while the call is live "
+                "and it could not be restarted (%r): this call is NOT being screened any more. "
+                "Check Twilio's status and the call on Twilio's debugger.",
+                sid,
+                tenant.slug,
+                error,
+            )
+            return
+        logger.warning(
+            "call %s of %s: Twilio stopped the call's transcription while the call is live; "
+            "restarted it (%s, restart %d of %d): what was said in between was not screened. "
+            "If this recurs, check Twilio's status and the calls on Twilio's debugger.",
+            sid,
+            tenant.slug,
+            started,
+            restart + 1,
+            TRANSCRIPTION_RESTARTS,
+        )
+
     async def _mark_degraded(self, tenant: TenantRecord, sid: str, what: str) -> None:
         tables = self.tables(tenant)
         row = await call_by_sid(tables, sid)
@@ -867,6 +946,15 @@ class _Assessed:
 class _Data(msgspec.Struct):
     transcript: str = ""
     confidence: float | None = None
+
+
+def _shifted(params: Mapping[str, str], restart: int) -> dict[str, str]:
+    """The event of a restarted transcription, its ``SequenceId`` past every earlier one's."""
+    try:
+        sequence = int(params.get("SequenceId", "0")) + restart * _SEQUENCE_SPAN
+    except ValueError:
+        sequence = 0
+    return {**params, "SequenceId": str(sequence)}
 
 
 def _transcript(data: str) -> tuple[str, float | None]:

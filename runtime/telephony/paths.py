@@ -30,7 +30,8 @@ VOICE_FALLBACK: Final = "/twilio/voice/fallback"
 CALL_STATUS: Final = "/twilio/call-status"
 SMS: Final = "/twilio/sms"
 SIP_OUTBOUND: Final = "/twilio/sip"
-# Set by the runtime itself (in TwiML and message creation), with ``?tenant=<slug>``:
+# Set by the runtime itself (in TwiML and message creation), with ``?tenant=<slug>``
+# (a transcription the runtime restarted on a live call: ``&restart=<n>``, its n-th):
 TRANSCRIPTION: Final = "/twilio/transcription"
 SMS_STATUS: Final = "/twilio/sms-status"
 # Played to the protected person only: announced to their conference participant, or on their

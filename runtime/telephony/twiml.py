@@ -30,6 +30,7 @@ __all__ = [
     "reject_twiml",
     "say_consent_notice",
     "secure_sip_uri",
+    "transcription_options",
     "unavailable_twiml",
     "voicemail_twiml",
     "whisper_twiml",
@@ -142,15 +143,22 @@ def _transcription(
     if notice:
         say_consent_notice(response, language)
     start = Start()
-    start.transcription(
-        status_callback_url=url,
-        language_code=language,
-        track="both_tracks",
-        partial_results=False,
-        transcription_engine=TRANSCRIPTION_ENGINE,
-        speech_model=SPEECH_MODEL,
-    )
+    start.transcription(**transcription_options(url, language))
     response.append(start)
+
+
+def transcription_options(url: str, language: str) -> dict[str, Any]:
+    """How every call is transcribed: the ``<Transcription>`` attributes, which are also the
+    REST API's parameters for starting one on a live call (the SDK names both alike).
+    https://www.twilio.com/docs/voice/api/realtime-transcription-resource"""
+    return {
+        "status_callback_url": url,
+        "language_code": language,
+        "track": "both_tracks",
+        "partial_results": False,
+        "transcription_engine": TRANSCRIPTION_ENGINE,
+        "speech_model": SPEECH_MODEL,
+    }
 
 
 def conference_twiml(

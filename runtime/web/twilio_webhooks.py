@@ -294,7 +294,10 @@ class TwilioWebhooks(Controller):
         started = time.perf_counter()
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "transcription", by_query=True)
-        escalation = await runtime.calls.transcription(tenant, params)
+        restart = request.query_params.get("restart", "0")  # in the signed URL: ours
+        escalation = await runtime.calls.transcription(
+            tenant, params, int(restart) if restart.isdigit() else 0
+        )
         if escalation.alerts:  # committed with the verdict: the tenant's job sends them
             await runtime.jobs.notify(tenant.slug)
         runtime.metrics.webhook_seconds.labels("transcription").observe(

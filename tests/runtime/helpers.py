@@ -139,12 +139,16 @@ class FakeSender:
 @dataclass
 class FakeUpdater:
     """Twilio's live-call API as the call path sees it; ``fail_participants``: creating the
-    person's participant fails (Twilio unreachable)."""
+    person's participant fails (Twilio unreachable); ``status``: every call's status as Twilio
+    answers it; ``fail_transcriptions``: starting a transcription fails."""
 
     updates: list[tuple[str, str, str]] = field(default_factory=list)
     participants: list[dict[str, Any]] = field(default_factory=list)
     announcements: list[tuple[str, str, str, str]] = field(default_factory=list)
+    transcriptions: list[dict[str, Any]] = field(default_factory=list)
     fail_participants: bool = False
+    status: str = "completed"
+    fail_transcriptions: bool = False
 
     async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
         self.updates.append((tenant.slug, call_sid, twiml))
@@ -157,6 +161,17 @@ class FakeUpdater:
 
     async def announce(self, tenant: TenantRecord, conference: str, label: str, url: str) -> None:
         self.announcements.append((tenant.slug, conference, label, url))
+
+    async def call_status(self, tenant: TenantRecord, call_sid: str) -> str:
+        return self.status
+
+    async def start_transcription(
+        self, tenant: TenantRecord, call_sid: str, options: Mapping[str, Any]
+    ) -> str:
+        if self.fail_transcriptions:
+            raise SendError("connection refused")
+        self.transcriptions.append({"tenant": tenant.slug, "call": call_sid, **options})
+        return sid("GT")
 
 
 @dataclass
@@ -208,6 +223,18 @@ class Harness:
             **extra,
         }
         return call_sid, await self.webhook(paths.VOICE, params, tenant.auth_token)
+
+    async def stopped(self, tenant: TenantRecord, call_sid: str, restart: int = 0) -> Any:
+        """Twilio's ``transcription-stopped`` (of the ``restart``-th restarted one)."""
+        params = {
+            "AccountSid": tenant.subaccount_sid,
+            "CallSid": call_sid,
+            "TranscriptionSid": sid("GT"),
+            "TranscriptionEvent": "transcription-stopped",
+            "SequenceId": "9",
+        }
+        query = f"tenant={tenant.slug}" + (f"&restart={restart}" if restart else "")
+        return await self.webhook(paths.TRANSCRIPTION, params, tenant.auth_token, query=query)
 
     async def say(
         self,

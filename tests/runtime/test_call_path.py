@@ -122,6 +122,22 @@ class World:
 
         return asyncio.run(read())
 
+    def segments(self, call_id: int) -> list[str]:
+        async def read() -> list[str]:
+            store = store_for_url(self.database_url)
+            tables = bind_tables(store.engine(self.tenant.slug))
+            segment = tables.Segment
+            rows = (
+                await segment.select(segment.text)
+                .where(segment.call == call_id)
+                .order_by(segment.t_seconds)
+                .run()
+            )
+            await store.close()
+            return [str(r["text"]) for r in rows]
+
+        return asyncio.run(read())
+
     def metrics(self) -> str:
         return httpx.get(f"{self.runtime_url}/metrics", timeout=5.0).text
 
@@ -300,7 +316,10 @@ def test_a_safe_call_is_just_connected(fresh: World) -> None:
     assert person["status"] == "completed"
     transcribed = [e for e in _leg(report, "caller")["events"] if "transcribed " in e]
     assert len(transcribed) == 2  # both sides, once connected
-    assert fresh.row(report["call_sid"])["verdict"] == "legit"
+    row = fresh.row(report["call_sid"])
+    assert row["verdict"] == "legit"
+    # Its transcription stopped with the call: no gap in the screening to report.
+    assert not row["degraded"]
 
 
 def test_in_an_all_party_consent_region_the_caller_is_told_before_transcription(
@@ -592,6 +611,47 @@ def test_transcription_error_is_counted_logged_and_marked(world: World) -> None:
     assert 'ethiq_transcription_errors_total{code="32650"} 1.0' in world.metrics()
     assert "is NOT being screened" in world.log.read_text()
     assert world.row(call["sid"])["degraded"] == "transcription-error"
+
+
+def _counter(metrics: str, sample: str) -> float:
+    line = next((m for m in metrics.splitlines() if m.startswith(sample + " ")), None)
+    return 0.0 if line is None else float(line.rsplit(" ", 1)[1])
+
+
+def test_a_transcription_twilio_stops_mid_call_is_restarted_marked_and_counted(
+    fresh: World,
+) -> None:
+    """Twilio stops the call's transcription on its own while the call goes on: the runtime
+    tells that from the call's end by the call's status (the event does not say), counts it,
+    logs what to check, marks the call, and starts a new transcription through the REST API,
+    without touching the call's TwiML: the person stays on the line and the rest of the call
+    is screened (a restarted transcription numbers its events from 1 again)."""
+    stopped = 'ethiq_transcription_errors_total{code="stopped"}'
+    before = _counter(fresh.metrics(), stopped)
+    report = fresh.call(SCAM, transcription_fails_at=10.0)  # before the third line
+    caller, person = _leg(report, "caller"), _leg(report, "person")
+    failed = next(_seq(e) for e in caller["events"] if "transcription stopped by Twilio" in e)
+    restarted = [_seq(e) for e in caller["events"] if "transcription started" in e]
+    assert len(restarted) == 2
+    assert restarted[0] < failed < restarted[1]
+    assert [e for e in caller["events"] if "transcribed " in e and _seq(e) > restarted[1]]
+    # Nobody was re-dialled or dropped: the call's TwiML was never replaced.
+    assert report["updates"] == []
+    assert len([e for e in person["events"] if "dialling" in e]) == 1
+    assert not any("redirected" in e for e in person["events"] + caller["events"])
+    # Every line was stored, those after the restart too, and the scam was still caught.
+    row = fresh.row(report["call_sid"])
+    assert fresh.segments(int(row["id"])) == [text for _, text in SCAM]
+    assert row["verdict"] == "scam"
+    assert row["degraded"] == "transcription-stopped"
+    assert _counter(fresh.metrics(), stopped) == before + 1
+    log = fresh.log.read_text()
+    assert f"call {report['call_sid']} of {fresh.tenant.slug}: Twilio stopped" in log
+    assert "restarted it" in log
+    # The restart went through Twilio's Transcriptions resource of that call.
+    [create] = fresh.sandbox.control.writes(f"*/Calls/{report['call_sid']}/Transcriptions.json")
+    assert create.status == 200
+    assert create.form["SpeechModel"] == "telephony"  # the same pinned settings as the TwiML
 
 
 @pytest.mark.parametrize(

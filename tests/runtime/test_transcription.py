@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import pytest
+
+from runtime.calls.service import TRANSCRIPTION_RESTARTS
 from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
@@ -169,3 +173,56 @@ def test_other_events_and_unknown_calls(settings: Settings) -> None:
             assert len(data["segments"]) == 1
 
     asyncio.run(scenario())
+
+
+def test_a_transcription_stopped_on_a_live_call_is_restarted_a_bounded_number_of_times(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twilio's transcription-stopped does not say why: a call Twilio reports ended is left
+    alone; on a live one a new transcription is started (same pinned settings, its own
+    callback URL), at most ``TRANSCRIPTION_RESTARTS`` times; a restart that fails or is
+    refused leaves a metric, an error log and the mark."""
+
+    async def scenario() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            call_sid, _ = await h.call(tenant)
+            table = bind_tables(h.runtime.storage.engine(tenant.slug)).Call
+
+            async def degraded() -> str | None:
+                row = await table.select(table.degraded).where(table.sid == call_sid).first()
+                assert row is not None
+                return str(row["degraded"]) if row["degraded"] else None
+
+            # The call ended: its transcription stopped with it.
+            assert (await h.stopped(tenant, call_sid)).status_code == 204
+            assert h.updater.transcriptions == []
+            assert await degraded() is None
+            # Live: restarted, numbered 1, 2, then no more.
+            h.updater.status = "in-progress"
+            for restart in range(TRANSCRIPTION_RESTARTS + 1):
+                assert (await h.stopped(tenant, call_sid, restart)).status_code == 204
+            urls = [t["status_callback_url"] for t in h.updater.transcriptions]
+            assert urls == [
+                f"{PUBLIC}{paths.TRANSCRIPTION}?tenant={tenant.slug}&restart={n}"
+                for n in range(1, TRANSCRIPTION_RESTARTS + 1)
+            ]
+            assert {t["speech_model"] for t in h.updater.transcriptions} == {"telephony"}
+            assert h.updater.updates == []  # the call's TwiML is never touched
+            assert await degraded() == "transcription-stopped"
+            assert "is NOT being screened any more" in caplog.text
+            # A restart Twilio refuses.
+            h.updater.fail_transcriptions = True
+            caplog.clear()
+            assert (await h.stopped(tenant, call_sid)).status_code == 204
+            assert "could not be restarted" in caplog.text
+            sample = h.runtime.metrics.registry.get_sample_value
+            assert sample("ethiq_transcription_errors_total", {"code": "stopped"}) == 4
+            assert sample("ethiq_degraded_answers_total", {"dependency": "transcription"}) == 2
+
+    logger = logging.getLogger("runtime.calls.service")  # the app's logging does not propagate
+    logger.addHandler(caplog.handler)
+    try:
+        asyncio.run(scenario())
+    finally:
+        logger.removeHandler(caplog.handler)

@@ -133,6 +133,9 @@ async def update_call(request: AnyRequest, account_sid: str, sid: str) -> Respon
 async def start_transcription(
     request: AnyRequest, account_sid: str, call_sid: str
 ) -> Response[dict[str, Any]]:
+    """A real-time transcription of a live call, as ``<Start><Transcription>`` would start it
+    (same settings, capitalised), without touching the call's TwiML; its events follow
+    asynchronously. https://www.twilio.com/docs/voice/api/realtime-transcription-resource"""
     sandbox, account = authorized(request, account_sid)
     params = await params_of(request)
     with sandbox.store.lock:
@@ -146,19 +149,22 @@ async def start_transcription(
             parameters={name: values[-1] for name, values in params.values.items()},
         )
         sandbox.store.transcriptions[transcription.sid] = transcription
-        return json_response(render.transcription(transcription))
+        body = render.transcription(transcription)
+    sandbox.voice.spawn(sandbox.voice.begin_transcription(call, account, transcription))
+    return json_response(body)
 
 
 @post(f"{ACCOUNT}/Calls/{{call_sid:str}}/Transcriptions/{{sid:str}}")
 async def stop_transcription(
     request: AnyRequest, account_sid: str, call_sid: str, sid: str
 ) -> Response[dict[str, Any]]:
+    """Stop it (by sid or by the name it was started with): ``transcription-stopped`` follows."""
     sandbox, account = authorized(request, account_sid)
     params = await params_of(request)
     if params.get("Status") != "stopped":
         raise invalid_parameter("Status must be stopped")
     with sandbox.store.lock:
-        _call(sandbox, account.sid, call_sid)
+        call = _call(sandbox, account.sid, call_sid)
         # Twilio accepts the transcription's sid or the name it was started with.
         found = next(
             (
@@ -172,8 +178,13 @@ async def stop_transcription(
             raise not_found(
                 f"/{API_VERSION}/Accounts/{account.sid}/Calls/{call_sid}/Transcriptions/{sid}.json"
             )
-        found.status, found.date_updated = "stopped", now()
-        return json_response(render.transcription(found))
+        running = found.status != "stopped"
+        body = {**render.transcription(found), "status": "stopped"}
+    if running:
+        sandbox.voice.spawn(sandbox.voice.end_transcription(call, account, found))
+    else:
+        found.date_updated = now()
+    return json_response(body)
 
 
 ROUTES = [create_call, fetch_call, update_call, start_transcription, stop_transcription]
