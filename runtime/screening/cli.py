@@ -24,9 +24,11 @@ from runtime.screening.evaluate import (
     evaluate_file,
     fold_spread,
     format_attribution,
+    format_misjudged,
     format_reliability,
     format_spread_table,
     format_table,
+    misjudged,
     reliability,
     summarise,
     typology_attribution,
@@ -194,7 +196,16 @@ def _format_loso(outcomes: list[Outcome], spread: list[dict[str, object]]) -> st
     lines = ["leave one source out: each source scored by a model trained on the others"]
     table = format_table(summarise(outcomes))
     return "\n".join(
-        [*lines, *_sole_sources(outcomes), table, "", _SPREAD_LOSO, format_spread_table(spread)]
+        [
+            *lines,
+            *_sole_sources(outcomes),
+            table,
+            "",
+            _SPREAD_LOSO,
+            format_spread_table(spread),
+            "",
+            format_misjudged(misjudged(outcomes)),
+        ]
     )
 
 
@@ -331,6 +342,7 @@ class _Report:
             "sensitivity": self.level,
             "slices": as_dicts(summarise(self.outcomes)),
             "reliability": [asdict(b) for b in reliability(self.outcomes)],
+            "misjudged": [asdict(o) for o in misjudged(self.outcomes)],
         }
         if self.sweep_rows is not None:
             document["by_sensitivity"] = self.sweep_rows
@@ -339,6 +351,7 @@ class _Report:
         if self.loso is not None:
             document["leave_one_source_out"] = as_dicts(summarise(self.loso))
             document["leave_one_source_out_spread"] = fold_spread(self.loso, self.folds)
+            document["leave_one_source_out_misjudged"] = [asdict(o) for o in misjudged(self.loso)]
         if self.spread is not None:
             document["thresholds"] = self.spread
         document["typology_attribution"] = asdict(typology_attribution(self.outcomes))
@@ -356,6 +369,7 @@ class _Report:
         if attribution.flagged:
             parts += ["", format_attribution(attribution)]
         parts += ["", format_reliability(reliability(self.outcomes))]
+        parts += ["", format_misjudged(misjudged(self.outcomes))]
         if self.sweep_rows is not None:
             parts += ["", _format_sweep(self.sweep_rows)]
         if self.loso is not None:

@@ -33,9 +33,11 @@ __all__ = [
     "evaluate_file",
     "evaluate_records",
     "fold_spread",
+    "format_misjudged",
     "format_reliability",
     "format_spread_table",
     "format_table",
+    "misjudged",
     "real_scam_typologies",
     "reliability",
     "summarise",
@@ -361,6 +363,26 @@ def format_reliability(table: list[Bin]) -> str:
         rate = "-" if b.scam_rate is None else f"{b.scam_rate:.3f}"
         rows.append(f"{f'{b.low:.1f}-{b.high:.1f}':<12}{b.calls:>7}{mean:>11}{rate:>11}")
     return "\n".join(rows)
+
+
+def misjudged(outcomes: list[Outcome]) -> list[Outcome]:
+    """The calls the real-time verdict got wrong: scams not judged scam, legitimate calls warned.
+
+    Scams first, then by source and highest risk, so the errors behind a figure can be looked
+    at one by one (``ethiq score`` on the call gives its reasons).
+    """
+    wrong = [o for o in outcomes if o.verdict != ("scam" if o.label == "scam" else "legit")]
+    return sorted(wrong, key=lambda o: (o.label != "scam", o.source, -o.risk))
+
+
+def format_misjudged(outcomes: list[Outcome]) -> str:
+    """The misjudged calls as text (ids and scores only), one line each."""
+    lines = [f"calls misjudged ({len(outcomes)}): scams not judged scam, legitimate calls warned"]
+    for o in outcomes:
+        lines.append(
+            f"  {o.id[:43]:<44}{o.source[:27]:<28}{o.label:<7}{o.verdict:<12}risk {o.risk:.2f}"
+        )
+    return "\n".join(lines)
 
 
 def as_dicts(slices: list[Slice]) -> list[dict[str, object]]:

@@ -19,6 +19,7 @@ from runtime.screening.evaluate import (
     Outcome,
     fold_spread,
     format_spread_table,
+    misjudged,
     summarise,
 )
 from runtime.screening.train import DEFAULT_CORPUS
@@ -65,6 +66,45 @@ def test_json_has_slices_and_reliability(examples: Path) -> None:
     assert overall["false_alarm_rate"] == 0.0
     assert 0.0 <= overall["brier"] <= 0.25
     assert sum(b["calls"] for b in document["reliability"]) == 4
+
+
+def test_misjudged_calls_are_listed_by_id(tmp_path: Path) -> None:
+    """A call the verdict gets wrong is named, with its score; calls judged right are not."""
+    swapped = EXAMPLES.replace(
+        '"id": "ex-001", "lang": "en-US", "label": "scam"',
+        '"id": "ex-001", "lang": "en-US", "label": "legit"',
+    )
+    swapped = swapped.replace(
+        '"id": "ex-003", "lang": "en-US", "label": "legit"',
+        '"id": "ex-003", "lang": "en-US", "label": "scam"',
+    )
+    path = tmp_path / "swapped.jsonl"
+    path.write_text(swapped, encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    wrong = json.loads(result.stdout)["misjudged"]
+    assert [(w["id"], w["label"], w["verdict"]) for w in wrong] == [
+        ("ex-003", "scam", "legit"),
+        ("ex-001", "legit", "scam"),
+    ]
+    text = runner.invoke(app, ["eval", str(path)]).stdout
+    assert "calls misjudged (2)" in text
+    assert "ex-001" in text
+    assert "ex-002" not in text
+
+
+def test_misjudged_keeps_warned_legit_and_missed_scams_only() -> None:
+    def outcome(id_: str, label: str, verdict: str, risk: float) -> Outcome:
+        return Outcome(id_, "calls", "en", label, "x", verdict, verdict, risk, None)  # type: ignore[arg-type]
+
+    outcomes = [
+        outcome("caught", "scam", "scam", 0.9),
+        outcome("warned-only", "scam", "suspicious", 0.5),
+        outcome("missed", "scam", "legit", 0.1),
+        outcome("quiet", "legit", "legit", 0.1),
+        outcome("warned", "legit", "suspicious", 0.4),
+    ]
+    assert [o.id for o in misjudged(outcomes)] == ["warned-only", "missed", "warned"]
 
 
 def test_sensitivity_sweep(examples: Path) -> None:
