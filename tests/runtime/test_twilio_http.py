@@ -18,7 +18,7 @@ def _log_sync(request: dict[str, Any]) -> None:
 
 def _log_async(request: dict[str, Any]) -> None:
     async def run() -> None:
-        client = AsyncBaseUrlHttpClient("")  # its connection pool needs a running loop
+        client = AsyncBaseUrlHttpClient("", 5.0)  # its connection pool needs a running loop
         try:
             client.log_request(request)
         finally:
