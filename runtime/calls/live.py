@@ -68,7 +68,8 @@ class TwilioCallUpdater:
         return self._clients.client(tenant.subaccount_sid)
 
     async def _run(self, work: Awaitable[T]) -> T:
-        return await asyncio.wait_for(work, self._clients.timeout_s)
+        async with asyncio.timeout(self._clients.timeout_s):
+            return await work
 
     async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
         await self._run(self._client(tenant).calls(call_sid).update_async(twiml=twiml))
