@@ -249,8 +249,8 @@ class CallService:
         )
         dial_action = self._url(paths.DIAL_STATUS, f"tenant={tenant.slug}")
         try:
-            async with asyncio.timeout(PARTICIPANT_TIMEOUT_S):
-                await self._updater.add_participant(
+            await asyncio.wait_for(
+                self._updater.add_participant(
                     tenant,
                     twiml.conference_name(sid),
                     to=twiml.secure_sip_uri(tenant.sip_address),
@@ -261,7 +261,9 @@ class CallService:
                         paths.PARTICIPANT_STATUS, f"tenant={tenant.slug}&call={sid}"
                     ),
                     events=("answered", "completed"),
-                )
+                ),
+                PARTICIPANT_TIMEOUT_S,
+            )
         except Exception as error:
             logger.error(
                 "call %s of %s: cannot ring the person into a conference (%r): ringing the "
@@ -299,8 +301,7 @@ class CallService:
         self, step: Awaitable[T], timeout: float, dependency: str, degraded: list[str]
     ) -> T | None:
         try:
-            async with asyncio.timeout(timeout):  # no task per step, unlike wait_for
-                return await step
+            return await asyncio.wait_for(step, timeout)
         except Exception as error:
             logger.error("voice webhook degraded: %s unavailable (%r)", dependency, error)
             if dependency not in degraded:
