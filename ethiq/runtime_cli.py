@@ -192,6 +192,7 @@ async def _work(settings: Settings) -> None:
                 await measuring
         await runtime.jobs.close()
         await runtime.registry.close()
+        await runtime.close_twilio()
         if server is not None:
             server.shutdown()
 

@@ -1,7 +1,8 @@
 """Fixed-window counters: the one mechanism behind every rate limit of the runtime.
 
-Counters live in Redis when the runtime has it (``INCR`` then ``EXPIRE … NX`` in one
-transaction, so every worker of every task shares them), else in the process (the embedded
+Counters live in Redis when the runtime has it (``INCR`` then ``EXPIRE … NX`` in one server-side
+script: atomic, one round trip and one command for the client to build and parse; every worker
+of every task shares them), else in the process (the embedded
 default, one worker), bounded in size. If Redis fails, a hit counts as zero and the failure is
 logged: an outage of the shared store must never refuse a call or lock people out.
 
@@ -24,6 +25,11 @@ __all__ = ["WindowCounter"]
 logger = logging.getLogger(__name__)
 
 _MAX_KEYS: Final = 10_000  # in-process: ended windows are dropped past this many keys
+_HIT: Final = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+return count
+"""
 
 
 class WindowCounter:
@@ -42,6 +48,8 @@ class WindowCounter:
         self.window_s = window_s
         self._clock = clock
         self._memory: dict[str, tuple[int, float]] = {}  # key → (count, window end)
+        # EVALSHA, loading the script again if the server lost it (a restart).
+        self._script = redis.register_script(_HIT) if redis is not None else None
 
     def window_end(self) -> float:
         """When the current window ends (clock time)."""
@@ -50,14 +58,10 @@ class WindowCounter:
     async def hit(self, key: str) -> int:
         """Count one hit for ``key``; its count in this window (0 when Redis failed)."""
         full = f"{self._prefix}:{key}:{int(self._clock() // self.window_s)}"
-        if self._redis is None:
+        if self._script is None:
             return self._hit_memory(full)
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(full)
-                pipe.expire(full, self.window_s, nx=True)
-                count, _ = await pipe.execute()
-            return int(count)
+            return int(await self._script(keys=[full], args=[self.window_s]))
         except (RedisError, OSError) as error:
             logger.error("rate limit %s unavailable (Redis: %r): allowing", self._prefix, error)
             return 0

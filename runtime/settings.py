@@ -180,6 +180,13 @@ class TwilioSettings(_Concern):
     api_base_url: str = _env(
         "TWILIO_API_BASE_URL", "", "development only: the local Twilio sandbox"
     )
+    timeout_s: float = _env(
+        "ETHIQ_TWILIO_TIMEOUT_S",
+        5.0,
+        "budget of one request to Twilio's REST API (alerts, ringing the person in): a stalled "
+        "Twilio costs each message or call at most this",
+        gt=0,
+    )
     caller_track: Literal["inbound_track", "outbound_track"] = _env(
         "ETHIQ_CALLER_TRACK", "inbound_track", "transcription track that carries the caller"
     )

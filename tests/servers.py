@@ -37,7 +37,7 @@ class Server:
     url: str
     port: int
     data: Path | None = None  # PostgreSQL's data directory
-    pid: int | None = None  # Redis's process
+    pid: int | None = None  # Redis's process (or another server's, e.g. the Twilio sandbox)
 
 
 def _descendants(root: int) -> list[int]:
@@ -57,9 +57,10 @@ def _descendants(root: int) -> list[int]:
 
 
 def server_pids(server: Server) -> list[int]:
-    """The server's processes: PostgreSQL's postmaster first, then every backend and worker."""
+    """The server's processes: PostgreSQL's postmaster first, then every backend and worker;
+    otherwise ``pid`` and its children (e.g. Granian's workers)."""
     if server.pid is not None:
-        return [server.pid]
+        return _descendants(server.pid)
     if server.data is None:
         raise ValueError("not a server started by this module")
     postmaster = int((server.data / "postmaster.pid").read_text().split()[0])

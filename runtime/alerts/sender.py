@@ -6,12 +6,14 @@ https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-reso
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable
 from typing import Protocol, TypeVar
 
+import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from runtime.telephony.twilio_api import TwilioCredentials, make_client
+from runtime.telephony.async_clients import AsyncClients
+from runtime.telephony.twilio_api import DEFAULT_TIMEOUT_S, TwilioCredentials
 from runtime.tenants import TenantRecord
 
 __all__ = ["OPTED_OUT", "SENDER_NOT_REGISTERED", "SendError", "SmsSender", "TwilioSmsSender"]
@@ -59,11 +61,16 @@ class SmsSender(Protocol):
 
 class TwilioSmsSender:
     """People's messages go through their tenant's subaccount; the operators' own (the on-call
-    alerts, which belong to no tenant) through the parent account (``account_sid=None``)."""
+    alerts, which belong to no tenant) through the parent account (``account_sid=None``).
 
-    def __init__(self, credentials: TwilioCredentials, timeout_s: float = 10.0) -> None:
-        self._credentials = credentials
-        self._timeout_s = timeout_s
+    The SDK's asynchronous methods on kept-alive connections (one client per subaccount): a
+    stalled Twilio costs each message at most ``timeout_s`` (``ETHIQ_TWILIO_TIMEOUT_S``), and
+    no thread stays blocked on it meanwhile, so other tenants' alerts wait for nothing more."""
+
+    def __init__(
+        self, credentials: TwilioCredentials, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        self._clients = AsyncClients(credentials, timeout_s)
 
     async def send(self, tenant: TenantRecord, to: str, body: str, status_callback: str) -> str:
         origin = (
@@ -80,40 +87,41 @@ class TwilioSmsSender:
     ) -> str:
         """Send from ``origin`` (a number, or a Messaging Service ``MG…``) of the account."""
 
-        def run() -> str:
-            client = make_client(
-                self._credentials, account_sid=account_sid, timeout=self._timeout_s
-            )
+        async def run() -> str:
             sender = (
                 {"messaging_service_sid": origin} if origin.startswith("MG") else {"from_": origin}
             )
             callback = {"status_callback": status_callback} if status_callback else {}
-            message = client.messages.create(to=to, body=body, **sender, **callback)
+            messages = self._clients.client(account_sid).messages
+            message = await messages.create_async(to=to, body=body, **sender, **callback)
             return str(message.sid)
 
-        return await self._call(run)
+        return await self._call(run())
 
     async def find_as(
         self, account_sid: str | None, origin: str, to: str, marker: str
     ) -> str | None:
         """The sid of a message the account sent ``to`` whose body contains ``marker``."""
 
-        def run() -> str | None:
-            client = make_client(
-                self._credentials, account_sid=account_sid, timeout=self._timeout_s
-            )
+        async def run() -> str | None:
             listed = {} if origin.startswith("MG") else {"from_": origin}
-            for message in client.messages.list(to=to, limit=50, **listed):
+            messages = self._clients.client(account_sid).messages
+            for message in await messages.list_async(to=to, limit=50, **listed):
                 if marker in (message.body or ""):
                     return str(message.sid)
             return None
 
-        return await self._call(run)
+        return await self._call(run())
 
-    async def _call(self, run: Callable[[], T]) -> T:
+    async def close(self) -> None:
+        """Close this event loop's connections."""
+        await self._clients.close()
+
+    async def _call(self, work: Awaitable[T]) -> T:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(run), self._timeout_s + 2.0)
+            # Each request is bounded by the timeout; a listing may take a few requests.
+            return await asyncio.wait_for(work, 2 * self._clients.timeout_s)
         except TwilioRestException as error:
             raise SendError(str(error.msg), status=error.status, code=error.code) from error
-        except (TwilioException, OSError, TimeoutError) as error:
+        except (TwilioException, aiohttp.ClientError, OSError, TimeoutError) as error:
             raise SendError(f"Twilio unreachable: {error!r}") from error

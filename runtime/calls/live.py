@@ -12,20 +12,19 @@ https://www.twilio.com/docs/voice/api/realtime-transcription-resource
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from twilio.http import AsyncHttpClient
-from twilio.rest import Client
-
-from runtime.telephony.twilio_api import TwilioCredentials, make_async_http_client, make_client
+from runtime.telephony.async_clients import AsyncClients
+from runtime.telephony.twilio_api import DEFAULT_TIMEOUT_S, TwilioCredentials
 from runtime.tenants import TenantRecord
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 __all__ = ["CallUpdater", "NoConference", "TwilioCallUpdater"]
 
 T = TypeVar("T")
-CLIENTS: Final = 1024  # SDK clients kept (one per subaccount; a few objects each)
 
 
 class NoConference(LookupError):
@@ -73,31 +72,17 @@ class TwilioCallUpdater:
     per event loop (kept alive between calls): the voice webhook rings the person in on every
     call, so a thread and a new TLS connection per request would cost more than screening."""
 
-    def __init__(self, credentials: TwilioCredentials, timeout_s: float = 5.0) -> None:
-        self._credentials = credentials
-        self._timeout_s = timeout_s
-        self._http: dict[asyncio.AbstractEventLoop, AsyncHttpClient] = {}
-        self._clients: OrderedDict[tuple[asyncio.AbstractEventLoop, str], Client] = OrderedDict()
+    def __init__(
+        self, credentials: TwilioCredentials, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        self._clients = AsyncClients(credentials, timeout_s)
 
     def _client(self, tenant: TenantRecord) -> Client:
-        loop = asyncio.get_running_loop()
-        key = (loop, tenant.subaccount_sid)
-        client = self._clients.get(key)
-        if client is None:
-            http = self._http.get(loop)
-            if http is None:
-                http = self._http[loop] = make_async_http_client(self._credentials)
-            client = self._clients[key] = make_client(
-                self._credentials, account_sid=tenant.subaccount_sid, http_client=http
-            )
-            if len(self._clients) > CLIENTS:
-                self._clients.popitem(last=False)
-        else:
-            self._clients.move_to_end(key)
-        return client
+        return self._clients.client(tenant.subaccount_sid)
 
     async def _run(self, work: Awaitable[T]) -> T:
-        return await asyncio.wait_for(work, self._timeout_s)
+        async with asyncio.timeout(self._clients.timeout_s):
+            return await work
 
     async def update(self, tenant: TenantRecord, call_sid: str, twiml: str) -> None:
         await self._run(self._client(tenant).calls(call_sid).update_async(twiml=twiml))
@@ -165,12 +150,4 @@ class TwilioCallUpdater:
 
     async def close(self) -> None:
         """Close the HTTP connections of this event loop (others can only be dropped)."""
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        for owner, http in list(self._http.items()):
-            del self._http[owner]
-            if owner is loop:
-                await http.close()
-        self._clients.clear()
+        await self._clients.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Final, Protocol
 
 from redis.asyncio import Redis
 
@@ -63,6 +63,17 @@ class MemoryVelocity:
         return len(seen)
 
 
+# One server-side script (atomic, one round trip): record the tenant, forget who called too
+# long ago, count who is left, keep the key as long as the window.
+_HIT: Final = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local count = redis.call('ZCARD', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return count
+"""
+
+
 class RedisVelocity:
     def __init__(
         self,
@@ -76,16 +87,13 @@ class RedisVelocity:
         self._window_s = window_s
         self._prefix = prefix
         self._clock = clock
+        self._hit = redis.register_script(_HIT)
 
     async def hit(self, caller: str, tenant: str) -> int:
         key, now = self._prefix + caller, self._clock()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {tenant: now})
-            pipe.zremrangebyscore(key, "-inf", now - self._window_s)
-            pipe.zcard(key)
-            pipe.expire(key, self._window_s)
-            results = await pipe.execute()
-        return int(results[2])
+        # Scores go as text (repr: exact), computed here: the script does no arithmetic.
+        args: list[str | int] = [repr(now), tenant, repr(now - self._window_s), self._window_s]
+        return int(await self._hit(keys=[key], args=args))
 
     async def count(self, caller: str) -> int:
         key, now = self._prefix + caller, self._clock()

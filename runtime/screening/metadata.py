@@ -9,6 +9,7 @@ grandparent scam comes from a hacked or imitated relative.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import phonenumbers
@@ -51,6 +52,7 @@ def _parse(number: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # parsing and validating a number costs more than the rest of screening
 def _is_impossible(number: str) -> bool:
     if len(_digits(number)) > _MAX_E164_DIGITS:
         return True

@@ -53,12 +53,15 @@ def routed(url: str, base_url: str) -> str:
     return route(url, base_url) if base_url else url
 
 
-def make_async_http_client(credentials: TwilioCredentials) -> AsyncHttpClient:
-    """An asynchronous transport for :func:`make_client` (``*_async`` methods of the SDK).
-    Make it inside the event loop that uses it; ``await close()`` it when done."""
+def make_async_http_client(
+    credentials: TwilioCredentials, timeout: float = DEFAULT_TIMEOUT_S
+) -> AsyncHttpClient:
+    """An asynchronous transport for :func:`make_client` (``*_async`` methods of the SDK), each
+    request bounded by ``timeout``. Make it inside the event loop that uses it; ``await
+    close()`` it when done."""
     from runtime.telephony.twilio_http import AsyncBaseUrlHttpClient  # noqa: PLC0415
 
-    return AsyncBaseUrlHttpClient(credentials.base_url)
+    return AsyncBaseUrlHttpClient(credentials.base_url, timeout)
 
 
 def make_client(

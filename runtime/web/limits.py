@@ -71,7 +71,8 @@ def body_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
                 if done:
                     return await receive()
                 try:
-                    message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
                 except TimeoutError:
                     raise BodyTimeout from None
                 if message["type"] != "http.request" or not message.get("more_body", False):

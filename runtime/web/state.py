@@ -90,6 +90,8 @@ class Runtime:
     privacy: PrivacyJobs
     people: People  # enrolment, onboarding, sign-in (the pages' and the enrolment job's)
     enrolment: SignupEnrolment
+    #: What holds Twilio connections (the SMS senders, the call updater): closed at shutdown.
+    twilio: tuple[object, ...] = ()
 
     @classmethod
     def build(
@@ -166,12 +168,14 @@ class Runtime:
             storage=storage,
             blocklist=blocklist,
             velocity=velocity,
-            updater=updater or TwilioCallUpdater(credentials),
+            updater=updater or TwilioCallUpdater(credentials, settings.twilio.timeout_s),
             metrics=metrics,
             campaigns=campaigns,
             surge=surge,
         )
-        sender = sender or TwilioSmsSender(credentials)
+        sender = sender or TwilioSmsSender(credentials, settings.twilio.timeout_s)
+        # the parent account's: operators are no tenant
+        oncall_sms = TwilioSmsSender(credentials, settings.twilio.timeout_s)
         outbox = Outbox(
             registry=registry,
             storage=storage,
@@ -208,7 +212,7 @@ class Runtime:
             campaigns=campaigns,
             metrics=metrics,
             settings=settings,
-            sms=TwilioSmsSender(credentials),  # the parent account's: operators are no tenant
+            sms=oncall_sms,
             mailer=mailer or SmtpMailer(settings.people),
         )
         fleet.schedule(jobs)
@@ -300,6 +304,7 @@ class Runtime:
             privacy=privacy,
             people=people,
             enrolment=enrolment,
+            twilio=(sender, oncall_sms, calls.updater),
         )
 
     async def startup(self) -> None:
@@ -316,15 +321,20 @@ class Runtime:
                 "alerts (`ethiq worker` needs PostgreSQL)"
             )
 
+    async def close_twilio(self) -> None:
+        """Close this event loop's Twilio connections."""
+        for part in self.twilio:
+            close = getattr(part, "close", None)
+            if close is not None:
+                with suppress(Exception):
+                    await close()
+
     async def shutdown(self) -> None:
         await self.jobs.stop_inline()
         await self.jobs.close()
         await self.fleet.incidents.drain()
         await self.registry.close()
-        close = getattr(self.calls.updater, "close", None)
-        if close is not None:
-            with suppress(Exception):
-                await close()
+        await self.close_twilio()
         if self.redis is not None:
             with suppress(Exception):
                 await self.redis.aclose()

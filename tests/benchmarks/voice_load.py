@@ -14,7 +14,9 @@ Printed, in one run:
   saturation, a closed-loop p99 is queueing, not processing;
 - the cost of segment 400 of one call against its segment 1 (no growth with call length), and
   of the voice webhook with 1,000 more idle tenants registered (no growth with idle tenants);
-- the ``/metrics`` latency buckets below 10 ms.
+- the ``/metrics`` latency buckets below 10 ms;
+- the verdict: each of the issue's targets against this run's figure (``tests.benchmarks.checks``),
+  ending non-zero when one fails.
 
 Every request to a real webhook is distinct (a new call, or a new segment of a call) and
 carries a valid Twilio signature for its tenant, pre-computed so the generators' cost stays
@@ -63,6 +65,7 @@ from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, signature
 from runtime.tenants import Registry, TenantContact, TenantRecord, generate_key
 from runtime.web.app import create_app as create_runtime_app
 from runtime.web.state import runtime_of
+from tests.benchmarks.checks import Checks
 from tests.servers import free_port, postgres_server, redis_server
 
 CEILING = "/bench/ceiling"
@@ -629,6 +632,7 @@ def main() -> None:
         # The embedded default is one process (its store lives in it).
         embedded = _backend("sqlite", embedded_env, tenants, 1, args.seconds, tmp, full=False)
     _report(args.seconds, load, postgres, with_idle, embedded)
+    _verdict(postgres, with_idle, embedded).finish()
 
 
 def _report(
@@ -678,12 +682,57 @@ def _report(
         f"voice with {IDLE_TENANTS} idle tenants: CPU {idle['cpu_ms'] / voice['cpu_ms']:.2f}x, "
         f"throughput {idle['rps'] / voice['rps']:.2f}x of {TENANTS} tenants alone"
     )
-    print(
-        "targets: voice and transcription >= 12 % of the ceiling (PostgreSQL+Redis), >= 6 % "
-        "(embedded); worker CPU <= 0.8 ms per voice call"
-    )
     buckets = ", ".join(postgres["buckets"]) or "none"
     print(f"/metrics voice latency buckets under 10 ms (s): {buckets}")
+
+
+def _verdict(
+    postgres: dict[str, Any], with_idle: dict[str, Any], embedded: dict[str, Any]
+) -> Checks:
+    """The issue's targets for the call path, each against this run's figures."""
+    checks = Checks()
+    ceiling = postgres["ceiling"]["rps"]
+    for label, row, target in (
+        ("voice webhook, PostgreSQL+Redis", postgres["voice"], 12.0),
+        ("transcription webhook, PostgreSQL+Redis", postgres["transcription"], 12.0),
+        ("voice webhook, embedded", embedded["voice"], 6.0),
+        ("transcription webhook, embedded", embedded["transcription"], 6.0),
+    ):
+        checks.add(
+            f"{label}, of the ceiling",
+            round(100 * row["rps"] / ceiling, 1),
+            ">=",
+            target,
+            unit=" %",
+        )
+    checks.add(
+        "worker CPU per voice call, PostgreSQL+Redis",
+        round(postgres["voice"]["cpu_ms"], 2),
+        "<=",
+        0.8,
+        unit=" ms",
+        detail=f"the ceiling's: {postgres['ceiling']['cpu_ms']:.2f} ms",
+    )
+    checks.add(
+        f"voice p99 at an open-loop {OPEN_LOOP_RATE} req/s",
+        round(postgres["open_loop"]["p99"], 1),
+        "<=",
+        10.0,
+        unit=" ms",
+    )
+    checks.add("/metrics voice latency buckets under 10 ms", len(postgres["buckets"]), ">=", 1)
+    first, last = postgres["call_length"]
+    # "Alike": within the noise of a loaded machine, far from growing with the call.
+    checks.add(
+        f"segment {LONG_CALL} of a call, of its segment 1", round(last / first, 2), "<=", 1.5
+    )
+    checks.add(
+        f"voice CPU with {IDLE_TENANTS} idle tenants, of {TENANTS} tenants alone",
+        round(with_idle["voice"]["cpu_ms"] / postgres["voice"]["cpu_ms"], 2),
+        "<=",
+        1.5,
+    )
+    return checks
 
 
 if __name__ == "__main__":
