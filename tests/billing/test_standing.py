@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from runtime.alerts.notices import NoticePass
+from runtime.alerts.tables import bind_tables
 from runtime.billing import Accounts
 from runtime.billing.lifecycle import PersonText, Phase, Standing, texts_person
 from runtime.billing.quotas import Crossing
 from runtime.billing.standings import Standings
-from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
 from runtime.settings import BillingSettings, Settings
 from runtime.storage.bind import bind_table

@@ -28,10 +28,10 @@ from aiosmtpd.controller import Controller as SmtpController
 from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
+from runtime.alerts.tables import bind_tables
 from runtime.billing import Accounts
 from runtime.billing.tables import BillingAccount, QuotaNotice
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
-from runtime.calls.tables import bind_tables
 from runtime.storage import bind_table, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client

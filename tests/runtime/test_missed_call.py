@@ -13,8 +13,8 @@ import pytest
 
 from runtime.alerts.messages import MAX_SEGMENTS, missed_call_body, sms_segments
 from runtime.alerts.notices import NoticePass
+from runtime.alerts.tables import bind_tables
 from runtime.calls.preferences import QuietHours, parse_quiet_hours
-from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
 from runtime.settings import Settings
 from runtime.storage import bind_table

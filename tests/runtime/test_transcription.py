@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord
