@@ -98,6 +98,22 @@ def test_a_word_longer_than_the_window_is_kept_in_part_and_scoring_goes_on() -> 
     assert "cue:spanning" in session.features()
 
 
+def test_a_reassurance_the_person_says_skips_itself_not_the_cues_after_it() -> None:
+    # The shipped lexicon lists reassurances last; the engine must not rely on that order.
+    lexicon = (
+        cue("we_never_ask", Group.MITIGATION, -1.0, "we will never ask"),
+        cue("gift_cards", Group.PAYMENT, 1.5, "gift cards"),
+    )
+    said = "we will never ask for that but go buy gift cards"
+    person = ScreeningSession(UNKNOWN, "en-CA", lexicon=lexicon, model=None)
+    person.feed(callee(1.0, said))
+    assert "cue:we_never_ask" not in person.features()  # the person repeating it reassures nobody
+    assert "cue:gift_cards" in person.features()
+    caller_said = ScreeningSession(UNKNOWN, "en-CA", lexicon=lexicon, model=None)
+    caller_said.feed(caller(1.0, said))
+    assert {"cue:we_never_ask", "cue:gift_cards"} <= caller_said.features().keys()
+
+
 def test_a_cue_said_again_weighs_more_up_to_a_bound() -> None:
     session = rules()
     risks = [
