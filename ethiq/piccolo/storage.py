@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.calls.tables import (
-    Alert,
-    Call,
-    Consent,
-    InboundMessage,
-    Invitation,
-    Notice,
-    Segment,
-    VerdictEvent,
-)
+from runtime.alerts.tables import Alert, Consent, InboundMessage, Invitation, Notice
+from runtime.calls.tables import Call, Segment, VerdictEvent
 from runtime.privacy.tables import ErasureRun
 from runtime.storage import TENANT_MIGRATIONS
 from runtime.tenants.schema_tables import Contact, Owner

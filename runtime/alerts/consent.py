@@ -11,8 +11,9 @@ from typing import Final
 from runtime.alerts import invitations
 from runtime.alerts.keywords import fold, is_opt_out, twilio_keyword
 from runtime.alerts.messages import consent_reply
-from runtime.calls.records import latest_consent, sync_contacts, transaction
-from runtime.calls.tables import AlertStatus, ConsentKind, TenantTables
+from runtime.alerts.records import latest_consent, sync_contacts
+from runtime.alerts.tables import AlertStatus, AlertTables, ConsentKind
+from runtime.calls.records import transaction
 from runtime.tenants import TenantRecord
 
 __all__ = ["keyword_kind", "record_consent_change", "record_reply"]
@@ -54,7 +55,7 @@ def keyword_kind(body: str) -> ConsentKind | None:
 
 
 async def _blocked_by_twilio(
-    tables: TenantTables, contact_id: int, *, messaging_service: bool
+    tables: AlertTables, contact_id: int, *, messaging_service: bool
 ) -> bool:
     """The contact's latest opt-out or opt-in was a keyword Twilio enforces as an opt-out."""
     consent = tables.Consent
@@ -77,7 +78,7 @@ async def _blocked_by_twilio(
 
 
 async def _unchanged_yes(
-    tables: TenantTables, contact_id: int, handled: ConsentKind | None, service: bool
+    tables: AlertTables, contact_id: int, handled: ConsentKind | None, service: bool
 ) -> str:
     """Why a yes changes nothing (the reply's kind), or "" when it is recorded."""
     if handled is None and await _blocked_by_twilio(tables, contact_id, messaging_service=service):
@@ -91,7 +92,7 @@ async def _unchanged_yes(
     return ""
 
 
-async def _acknowledge(tables: TenantTables, contact_id: int, now: datetime) -> bool:
+async def _acknowledge(tables: AlertTables, contact_id: int, now: datetime) -> bool:
     """Mark the contact's alerts still waiting for an acknowledgement as acknowledged."""
     alert = tables.Alert
     rows = (
@@ -114,7 +115,7 @@ async def _acknowledge(tables: TenantTables, contact_id: int, now: datetime) -> 
 
 
 async def record_consent_change(
-    tables: TenantTables, contact_id: int, kind: ConsentKind, body: str, now: datetime
+    tables: AlertTables, contact_id: int, kind: ConsentKind, body: str, now: datetime
 ) -> None:
     """Record a consent change (opt-in, opt-out, help) of a contact, with the words they sent.
 
@@ -128,7 +129,7 @@ async def record_consent_change(
 
 
 async def record_reply(
-    tables: TenantTables,
+    tables: AlertTables,
     tenant: TenantRecord,
     sender: str,
     body: str,

@@ -1,6 +1,6 @@
 """Emergency contacts' double opt-in: invitation, one reminder, confirmation.
 
-A contact receives alerts only once they said yes (:func:`runtime.calls.records.latest_consent`).
+A contact receives alerts only once they said yes (:func:`runtime.alerts.records.latest_consent`).
 Nobody says yes to a number they never heard of, so every declared contact who has never
 answered is *invited*: a text in their language naming the protected person and what Ethiq will
 send, asking for OUI/YES or ARRET/STOP. One *reminder* follows ``ETHIQ_INVITE_REMINDER_S`` after
@@ -37,9 +37,10 @@ from typing import Any, Final
 
 from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import to_gsm7
+from runtime.alerts.records import latest_consent, sync_contacts
 from runtime.alerts.sender import SendError, SmsSender
-from runtime.calls.records import as_utc, latest_consent, sync_contacts
-from runtime.calls.tables import ConsentKind, InvitationStatus, TenantTables, bind_tables
+from runtime.alerts.tables import AlertTables, ConsentKind, InvitationStatus, bind_tables
+from runtime.calls.records import as_utc
 from runtime.screening.explain import is_french
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore
@@ -114,7 +115,7 @@ def _key(contact_id: int, kind: Kind) -> str:
 
 
 async def _queue(
-    tables: TenantTables,
+    tables: AlertTables,
     contact_id: int,
     kind: Kind,
     now: datetime,
@@ -143,7 +144,7 @@ async def _queue(
 
 
 async def answered(
-    tables: TenantTables,
+    tables: AlertTables,
     tenant: TenantRecord,
     contact: TenantContact,
     contact_id: int,
@@ -221,7 +222,7 @@ def _state(
 
 
 async def contact_views(
-    tables: TenantTables, contacts: Sequence[TenantContact]
+    tables: AlertTables, contacts: Sequence[TenantContact]
 ) -> list[ContactView]:
     """Each declared contact's consent state, by priority."""
     ids = await sync_contacts(tables, contacts)
@@ -276,7 +277,7 @@ class Invitations:
         self._public = public_base_url
         self._clock = clock
 
-    def tables(self, tenant: TenantRecord) -> TenantTables:
+    def tables(self, tenant: TenantRecord) -> AlertTables:
         return bind_tables(self._storage.engine(tenant.slug))
 
     async def run_once(self, now: datetime | None = None) -> InvitePass:
@@ -313,7 +314,7 @@ class Invitations:
         reminder = await self._next_reminder(tables, ids)
         return min((t for t in (retry, reminder) if t is not None), default=None)
 
-    async def _next_reminder(self, tables: TenantTables, ids: Mapping[str, int]) -> datetime | None:
+    async def _next_reminder(self, tables: AlertTables, ids: Mapping[str, int]) -> datetime | None:
         """When the next reminder falls due: the oldest invitation sent, not answered and not
         reminded yet, plus ``invite_reminder_s``."""
         inv = tables.Invitation
@@ -343,7 +344,7 @@ class Invitations:
         return first + timedelta(seconds=self._settings.invite_reminder_s)
 
     async def _contact_ids(
-        self, tables: TenantTables, contacts: Sequence[TenantContact]
+        self, tables: AlertTables, contacts: Sequence[TenantContact]
     ) -> dict[str, int]:
         """number → id of the declared contacts (written on first sight only: a pass is cheap)."""
         contact = tables.Contact
@@ -355,7 +356,7 @@ class Invitations:
         return known
 
     async def _queue_new(
-        self, tables: TenantTables, ids: Mapping[str, int], result: InvitePass, now: datetime
+        self, tables: AlertTables, ids: Mapping[str, int], result: InvitePass, now: datetime
     ) -> None:
         """An invitation for every contact never invited who has never answered."""
         inv = tables.Invitation
@@ -372,7 +373,7 @@ class Invitations:
                 result.queued += 1
 
     async def _queue_reminders(
-        self, tables: TenantTables, ids: Mapping[str, int], result: InvitePass, now: datetime
+        self, tables: AlertTables, ids: Mapping[str, int], result: InvitePass, now: datetime
     ) -> None:
         """One reminder for each invitation sent ``invite_reminder_s`` ago and not answered."""
         inv = tables.Invitation
@@ -404,14 +405,14 @@ class Invitations:
                 result.queued += 1
 
     async def _finish(
-        self, tables: TenantTables, row_id: int, values: dict[str, Any], now: datetime
+        self, tables: AlertTables, row_id: int, values: dict[str, Any], now: datetime
     ) -> None:
         await self._leased.finish(tables.Invitation, row_id, values, now)
 
     async def _deliver(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: AlertTables,
         claimed: Mapping[str, Any],
         result: InvitePass,
         now: datetime,

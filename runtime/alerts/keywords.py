@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from runtime.alerts.messages import consent_reply
-from runtime.calls.tables import ConsentKind
+from runtime.alerts.tables import ConsentKind
 
 __all__ = [
     "ADVANCED_OPT_OUT",

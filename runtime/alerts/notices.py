@@ -36,8 +36,8 @@ from typing import Any
 from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import missed_call_body
 from runtime.alerts.sender import SendError, SmsSender
+from runtime.alerts.tables import AlertTables, NoticeStatus, bind_tables
 from runtime.calls.records import as_utc
-from runtime.calls.tables import NoticeStatus, TenantTables, bind_tables
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore
@@ -102,7 +102,7 @@ class Notices:
         #: The billing standing's answer (set once billing is built); ``None``: always on.
         self.texts_on: TextsOn | None = None
 
-    def tables(self, tenant: TenantRecord) -> TenantTables:
+    def tables(self, tenant: TenantRecord) -> AlertTables:
         return bind_tables(self._storage.engine(tenant.slug))
 
     async def tenant_pass(
@@ -120,13 +120,13 @@ class Notices:
             return now
         return await self._leased.next_attempt(notice)
 
-    async def _finish(self, tables: TenantTables, row_id: int, values: dict[str, Any]) -> None:
+    async def _finish(self, tables: AlertTables, row_id: int, values: dict[str, Any]) -> None:
         await self._leased.finish(tables.Notice, row_id, values, self._clock())
 
     async def _deliver(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: AlertTables,
         claimed: Mapping[str, Any],
         result: NoticePass,
         now: datetime,

@@ -1,8 +1,9 @@
 """The alert outbox: SMS to emergency contacts, at most once per call and contact.
 
 Rows are written by the call path in the same transaction as the ``scam`` verdict
-(:func:`runtime.calls.records.record_assessment`); the unique index (call, contact) makes a
-duplicate event or a second process write nothing more. The background jobs
+(:func:`runtime.calls.records.record_assessment`, through
+:class:`runtime.alerts.records.CallAlerts`); the unique index (call, contact) makes a duplicate
+event or a second process write nothing more. The background jobs
 (:mod:`runtime.alerts.jobs`) then deliver each due row through
 :class:`runtime.alerts.delivery.LeasedDelivery` (claim with a lease, look for a message already
 sent before re-sending, finish, backoff). Before sending, the outbox re-checks **consent** (a
@@ -43,9 +44,10 @@ from piccolo.custom_types import Combinable
 
 from runtime.alerts.delivery import LeasedDelivery, Outcome
 from runtime.alerts.messages import alert_body, alert_marker
+from runtime.alerts.records import alert_next_contacts, latest_consent
 from runtime.alerts.sender import SENDER_NOT_REGISTERED, SendError, SmsSender
-from runtime.calls.records import alert_next_contacts, as_utc, latest_consent, mark_degraded
-from runtime.calls.tables import AlertStatus, TenantTables, bind_tables
+from runtime.alerts.tables import AlertStatus, AlertTables, bind_tables
+from runtime.calls.records import as_utc, mark_degraded
 from runtime.metrics import Metrics
 from runtime.settings import AlertSettings
 from runtime.storage import TenantStore
@@ -127,7 +129,7 @@ class Outbox:
             return now  # more are due than one batch
         return await self._next_due(tables)
 
-    async def _next_due(self, tables: TenantTables) -> datetime | None:
+    async def _next_due(self, tables: AlertTables) -> datetime | None:
         alert = tables.Alert
         retry = await self._leased.next_attempt(alert)
         row = (
@@ -144,7 +146,7 @@ class Outbox:
         return min((t for t in (retry, deadline) if t is not None), default=None)
 
     async def _unacknowledged(
-        self, tenant: TenantRecord, tables: TenantTables, result: PassResult, now: datetime
+        self, tenant: TenantRecord, tables: AlertTables, result: PassResult, now: datetime
     ) -> None:
         """Sent alerts not acknowledged by their deadline: the next contacts are alerted too.
 
@@ -174,7 +176,7 @@ class Outbox:
     async def _pass_on(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: AlertTables,
         call_id: int,
         contact_id: int,
         now: datetime,
@@ -205,7 +207,7 @@ class Outbox:
             )
         return 0
 
-    async def _under_way(self, tables: TenantTables, call_id: int) -> bool:
+    async def _under_way(self, tables: AlertTables, call_id: int) -> bool:
         """Whether an alert of the call is delivered, sent or still to be sent."""
         alert = tables.Alert
         live = [
@@ -223,7 +225,7 @@ class Outbox:
         )
 
     async def claim(
-        self, tables: TenantTables, alert_id: int, now: datetime
+        self, tables: AlertTables, alert_id: int, now: datetime
     ) -> Mapping[str, Any] | None:
         """Take the row for one delivery attempt (lease); ``None`` if someone else holds it."""
         alert = tables.Alert
@@ -231,13 +233,13 @@ class Outbox:
             alert, alert_id, now, alert.call, alert.contact, alert.created_at
         )
 
-    async def _finish(self, tables: TenantTables, alert_id: int, values: dict[str, Any]) -> None:
+    async def _finish(self, tables: AlertTables, alert_id: int, values: dict[str, Any]) -> None:
         await self._leased.finish(tables.Alert, alert_id, values, self._clock())
 
     async def _suspend(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: AlertTables,
         claimed: Mapping[str, Any],
         result: PassResult,
     ) -> None:
@@ -259,7 +261,7 @@ class Outbox:
     async def _deliver(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: AlertTables,
         claimed: Mapping[str, Any],
         result: PassResult,
         now: datetime,
@@ -342,7 +344,7 @@ class Outbox:
 
     async def _failed(
         self,
-        tables: TenantTables,
+        tables: AlertTables,
         alert_id: int,
         attempts: int,
         error: SendError,

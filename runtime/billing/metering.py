@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+from runtime.alerts.tables import bind_tables
 from runtime.billing.plans import Plan
-from runtime.calls.tables import bind_tables
 from runtime.storage import TenantStore
 
 __all__ = ["THRESHOLDS", "Metric", "Notice", "Usage", "month_of", "notices_due", "usage_of"]

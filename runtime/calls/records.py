@@ -1,9 +1,10 @@
-"""A tenant's call data: calls, segments, the verdict timeline and the alerts it writes.
+"""A tenant's call data: calls, segments and the verdict timeline.
 
-Every function takes the tenant's bound tables (:func:`runtime.storage.bind_tables`), so a query
-can only ever see one tenant's schema or file. Escalations are conditional updates on
+Every function takes the tenant's bound tables (:func:`runtime.calls.tables.bind_tables`), so a
+query can only ever see one tenant's schema or file. Escalations are conditional updates on
 ``call.verdict`` (which only goes up), so concurrent events and processes act once: one live
-warning, one set of alerts, written in the same transaction as the verdict row.
+warning, one set of alerts, written in the same transaction as the verdict row (through the
+alerts domain's :class:`~runtime.calls.hooks.AlertHooks`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.utils.encoding import dump_json
 
-from runtime.calls.tables import AlertStatus, ConsentKind, TenantTables
+from runtime.calls.hooks import AlertHooks
+from runtime.calls.tables import CallTables
 from runtime.screening.engine import Assessment
 from runtime.storage import RawFetch, check_widths, raw_fetch
 from runtime.tenants import TenantContact
@@ -27,22 +29,19 @@ __all__ = [
     "RANK",
     "Escalation",
     "StoredSegment",
-    "alert_next_contacts",
     "as_utc",
     "call_by_sid",
-    "consented_contacts",
     "insert_call",
     "mark_degraded",
     "read_for_segment",
     "record_answered_call",
     "record_assessment",
     "store_final_segment",
-    "sync_contacts",
     "transaction",
 ]
 
 RANK: Final[dict[str | None, int]] = {None: -1, "legit": 0, "suspicious": 1, "scam": 2}
-ALERT_KIND: Final = "scam"
+SCAM: Final = "scam"
 # The Twilio parameter each call column is stored from (named in width errors).
 _CALL_PARAMS: Final = {
     "sid": "CallSid",
@@ -87,7 +86,7 @@ class Escalation:
         return self.escalated and RANK[self.before] < RANK["suspicious"] <= RANK[self.after]
 
 
-async def call_by_sid(tables: TenantTables, sid: str) -> dict[str, Any] | None:
+async def call_by_sid(tables: CallTables, sid: str) -> dict[str, Any] | None:
     call = tables.Call
     row: dict[str, Any] | None = (
         await call.select().where(call.sid == sid).output(load_json=True).first().run()
@@ -95,7 +94,7 @@ async def call_by_sid(tables: TenantTables, sid: str) -> dict[str, Any] | None:
     return row
 
 
-async def insert_call(tables: TenantTables, **values: Any) -> int | None:
+async def insert_call(tables: CallTables, **values: Any) -> int | None:
     """Insert a call (``sid`` unique); ``None`` if Twilio retried and it is already there.
 
     Raises :class:`~runtime.storage.FieldTooLong` before writing anything if a value does not
@@ -125,18 +124,20 @@ _ANSWER_SQL: Final = (
 
 
 async def record_answered_call(
-    tables: TenantTables,
+    tables: CallTables,
     values: dict[str, Any],
     assessment: Assessment,
     contacts: Sequence[TenantContact],
     now: datetime,
+    *,
+    alerts: AlertHooks,
 ) -> bool:
     """Record a call the voice webhook answers, with the verdict of its metadata; ``False``
     for a retried webhook, which writes nothing more. On PostgreSQL one statement; elsewhere,
     or when the verdict is already ``scam`` (its alerts are written too), :func:`insert_call`
     and :func:`record_assessment` in one transaction."""
     fetch = raw_fetch(tables.Call._meta.db)
-    if fetch is None or assessment.verdict == ALERT_KIND:
+    if fetch is None or assessment.verdict == SCAM:
         async with transaction(tables.Call._meta.db):
             call_id = await insert_call(tables, **values)
             if call_id is None:  # a retried webhook: the first one recorded everything
@@ -147,6 +148,7 @@ async def record_answered_call(
                 assessment=assessment,
                 at_seconds=0.0,
                 contacts=contacts,
+                alerts=alerts,
                 now=now,
             )
         return True
@@ -269,69 +271,19 @@ async def store_final_segment(
     return int(rows[0]["id"]), escalation
 
 
-async def sync_contacts(tables: TenantTables, contacts: Sequence[TenantContact]) -> dict[str, int]:
-    """Upsert the tenant's declared contacts; return number → contact id (declared ones only)."""
-    contact = tables.Contact
-    for c in contacts:
-        await (
-            contact.insert(
-                contact(number=c.number, name=c.name, language=c.language, priority=c.priority)
-            )
-            .on_conflict(
-                target=contact.number,
-                action="DO UPDATE",
-                values=[contact.name, contact.language, contact.priority],
-            )
-            .run()
-        )
-    numbers = [c.number for c in contacts]
-    if not numbers:
-        return {}
-    rows = await contact.select(contact.id, contact.number).where(contact.number.is_in(numbers))
-    return {str(r["number"]): int(r["id"]) for r in rows}
-
-
-async def latest_consent(tables: TenantTables, contact_id: int) -> str | None:
-    """``consent`` or ``withdraw`` (the latest that counts), or ``None`` if never answered."""
-    consent = tables.Consent
-    row = (
-        await consent.select(consent.kind)
-        .where(
-            (consent.contact == contact_id)
-            & consent.kind.is_in([ConsentKind.CONSENT.value, ConsentKind.WITHDRAW.value])
-        )
-        .order_by(consent.at, ascending=False)
-        .order_by(consent.id, ascending=False)
-        .first()
-        .run()
-    )
-    return None if row is None else str(row["kind"])
-
-
-async def consented_contacts(
-    tables: TenantTables, contacts: Sequence[TenantContact]
-) -> list[tuple[TenantContact, int]]:
-    """Declared contacts whose latest answer is YES/OUI, by priority, with their ids."""
-    ids = await sync_contacts(tables, contacts)
-    chosen = []
-    for c in sorted(contacts, key=lambda c: c.priority):
-        contact_id = ids.get(c.number)
-        if contact_id is not None and await latest_consent(tables, contact_id) == "consent":
-            chosen.append((c, contact_id))
-    return chosen
-
-
 async def record_assessment(
-    tables: TenantTables,
+    tables: CallTables,
     *,
     call_id: int,
     assessment: Assessment,
     at_seconds: float,
     contacts: Sequence[TenantContact],
+    alerts: AlertHooks,
     segment_id: int | None = None,
     now: datetime | None = None,
 ) -> Escalation:
-    """Write a verdict-timeline row; escalate the call's verdict; on ``scam`` write the alerts.
+    """Write a verdict-timeline row; escalate the call's verdict; on ``scam`` write the alerts
+    (``alerts.first_wave``).
 
     Call it inside :func:`transaction`: the verdict row, the call's verdict and the outbox rows
     land together or not at all.
@@ -367,58 +319,12 @@ async def record_assessment(
     if not won:  # another event or process escalated first: it acts, we do not
         return Escalation(before, before)
     written = 0
-    if new == "scam":
-        written = await alert_next_contacts(tables, call_id, contacts, after=None, now=now)
+    if new == SCAM:
+        written = await alerts.first_wave(tables, call_id, contacts, now)
     return Escalation(before, new, written)
 
 
-async def alert_next_contacts(
-    tables: TenantTables,
-    call_id: int,
-    contacts: Sequence[TenantContact],
-    *,
-    after: int | None,
-    now: datetime,
-) -> int:
-    """Write the alerts of the next wave of the escalation chain; return how many were new.
-
-    A wave is the consenting contacts of the lowest priority above ``after`` (``None``: the
-    first wave). Contacts sharing a priority are alerted together. Rows are unique per call and
-    contact, so a wave passed on twice (a repeated callback, two processes) writes nothing more.
-    """
-    chosen = [
-        (c, contact_id)
-        for c, contact_id in await consented_contacts(tables, contacts)
-        if after is None or c.priority > after
-    ]
-    if not chosen:
-        return 0
-    wave = min(c.priority for c, _ in chosen)
-    alert = tables.Alert
-    written = 0
-    for c, contact_id in chosen:
-        if c.priority != wave:
-            continue
-        inserted = (
-            await alert.insert(
-                alert(
-                    call=call_id,
-                    contact=contact_id,
-                    kind=ALERT_KIND,
-                    status=AlertStatus.PENDING.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(alert.id)
-            .run()
-        )
-        written += len(inserted)
-    return written
-
-
-async def mark_degraded(tables: TenantTables, call_id: int, what: str) -> None:
+async def mark_degraded(tables: CallTables, call_id: int, what: str) -> None:
     """Add ``what`` to the call's degraded marks (shown in the call log), once."""
     call = tables.Call
     row = await call.select(call.degraded).where(call.id == call_id).first().run()

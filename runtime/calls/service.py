@@ -20,6 +20,7 @@ import msgspec
 
 from runtime.calls.blocklist import Blocklist
 from runtime.calls.campaigns import Campaigns, ScamSurge
+from runtime.calls.hooks import AlertHooks
 from runtime.calls.live import CallUpdater
 from runtime.calls.preferences import CallRules, spoofed
 from runtime.calls.records import (
@@ -36,7 +37,7 @@ from runtime.calls.records import (
     transaction,
 )
 from runtime.calls.sessions import LiveSession, SessionCache
-from runtime.calls.tables import TenantTables, bind_tables
+from runtime.calls.tables import CallTables, bind_tables
 from runtime.calls.tracks import speaker_for
 from runtime.calls.velocity import Velocity
 from runtime.metrics import Metrics
@@ -50,7 +51,7 @@ from runtime.telephony.consent import needs_consent_notice
 from runtime.telephony.signatures import public_url
 from runtime.tenants import TenantRecord
 
-__all__ = ["MISSED_CALL", "Answer", "CallService"]
+__all__ = ["Answer", "CallService"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ _SEQUENCE_SPAN: Final = 1_000_000
 UNANSWERED: Final = frozenset({"no-answer", "busy", "failed", "canceled"})
 PARTICIPANT_TIMEOUT_S: Final = 6.0  # ringing the person in: one REST call, within Twilio's 15 s
 QUIET_HOURS: Final = "quiet_hours"  # a call's outcome when quiet hours sent it to voicemail
-MISSED_CALL: Final = "missed-call"  # the person's notice of a call that reached voicemail
 _TRUSTED: Final = {
     "fr-CA": "numéro de confiance : sonne toujours, pas filtré",
     "en-US": "trusted number: always rings, not screened",
@@ -107,6 +107,7 @@ class CallService:
         velocity: Velocity,
         updater: CallUpdater,
         metrics: Metrics,
+        alerts: AlertHooks,
         campaigns: Campaigns | None = None,
         surge: ScamSurge | None = None,
         sessions: SessionCache | None = None,
@@ -118,6 +119,7 @@ class CallService:
         self._velocity = velocity
         self._updater = updater
         self._metrics = metrics
+        self._alerts = alerts
         self._campaigns = campaigns
         self._surge = surge
         #: Tells the on-call operator (what, subject, text): set by the app (the fleet's).
@@ -132,7 +134,7 @@ class CallService:
     def updater(self) -> CallUpdater:
         return self._updater
 
-    def tables(self, tenant: TenantRecord) -> TenantTables:
+    def tables(self, tenant: TenantRecord) -> CallTables:
         return bind_tables(self._storage.engine(tenant.slug))
 
     # --- answer --------------------------------------------------------------------------
@@ -363,6 +365,7 @@ class CallService:
             assessment,
             tenant.contacts,
             self._clock(),
+            alerts=self._alerts,
         )
 
     # --- transcription -------------------------------------------------------------------
@@ -496,7 +499,7 @@ class CallService:
     async def _final_segment(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: CallTables,
         fetch: RawFetch,
         key: str,
         params: Mapping[str, str],
@@ -552,6 +555,7 @@ class CallService:
                         assessment=assessment,
                         at_seconds=values["t_seconds"],
                         contacts=tenant.contacts,
+                        alerts=self._alerts,
                         segment_id=segment_id,
                         now=values["received_at"],
                     )
@@ -570,7 +574,7 @@ class CallService:
     async def _store_and_assess(
         self,
         tenant: TenantRecord,
-        tables: TenantTables,
+        tables: CallTables,
         key: str,
         params: Mapping[str, str],
     ) -> _Assessed:
@@ -617,6 +621,7 @@ class CallService:
             assessment=assessment,
             at_seconds=t_seconds,
             contacts=tenant.contacts,
+            alerts=self._alerts,
             segment_id=int(inserted[0]["id"]),
             now=received,
         )
@@ -841,21 +846,7 @@ class CallService:
         if call is not None:
             now = self._clock()
             not_before = await self._after_quiet_hours(tenant, sid, now) if quiet else None
-            notice = tables.Notice
-            await (
-                notice.insert(
-                    notice(
-                        key=f"{MISSED_CALL}:{sid}",
-                        call=int(call["id"]),
-                        kind=MISSED_CALL,
-                        next_attempt_at=not_before,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                .on_conflict(action="DO NOTHING")
-                .run()
-            )
+            await self._alerts.missed_call(tables, int(call["id"]), sid, not_before, now)
         return twiml.hangup_twiml()
 
     async def _after_quiet_hours(

@@ -23,7 +23,7 @@ from piccolo.querystring import QueryString
 from runtime.alerts import SmsSender
 from runtime.alerts.invitations import ContactState, ContactView, contact_views
 from runtime.alerts.sender import SendError
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.email import Mail, Mailer, MailError
 from runtime.metrics import Metrics
 from runtime.people.changes import ContactChanges

@@ -25,9 +25,9 @@ from typing import Any, Final
 
 from piccolo.table import Table
 
+from runtime.alerts.tables import AlertTables, bind_tables
 from runtime.billing.tables import BillingAccount, QuotaNotice, UsagePeriod
 from runtime.calls.preferences import CallerRule, QuietHoursRow
-from runtime.calls.tables import TenantTables, bind_tables
 from runtime.people.tables import ContactChange, ForwardingTest, OnboardingStep, Person
 from runtime.privacy.tables import ErasureRequest, ErasureRun, PrivacyAudit
 from runtime.settings import PrivacySettings
@@ -131,7 +131,7 @@ class Privacy:
         return self._document(slug, tenant, tables, upto)
 
     async def _document(
-        self, slug: str, tenant: TenantRecord, tables: TenantTables, upto: int
+        self, slug: str, tenant: TenantRecord, tables: AlertTables, upto: int
     ) -> AsyncIterator[bytes]:
         contacts = await _rows(tables.Contact)  # a stack declares a handful
         numbers = {c["id"]: c["number"] for c in contacts}
@@ -382,7 +382,7 @@ class Privacy:
         return tenant
 
 
-async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, int]:
+async def _erase_history(tables: AlertTables, cutoff: datetime) -> dict[str, int]:
     """Calls started up to ``cutoff`` with everything hanging off them, then the notices and
     received SMS of that time. Children first: SQLite does not enforce the cascades. Run
     inside the caller's transaction: each delete counts the rows it removed (``RETURNING``)."""
@@ -405,7 +405,7 @@ async def _erase_history(tables: TenantTables, cutoff: datetime) -> dict[str, in
 
 
 async def _erase_undeclared_contacts(
-    tables: TenantTables, declared: set[str]
+    tables: AlertTables, declared: set[str]
 ) -> tuple[dict[str, int], int]:
     """Contacts the stack no longer declares, with their replies, invitations and alerts."""
     contact = tables.Contact
@@ -437,7 +437,7 @@ async def _delete(table: type[Table], where: Any) -> int:
     return len(await table.delete().where(where).returning(table._meta.primary_key))
 
 
-async def _delete_segments_before(tables: TenantTables, cutoff: datetime) -> int:
+async def _delete_segments_before(tables: AlertTables, cutoff: datetime) -> int:
     """Transcript segments received before ``cutoff``; a verdict that pointed at one keeps its
     risk, verdict and reasons, only the link goes (SQLite does not apply ``SET NULL``)."""
     segment, verdict = tables.Segment, tables.VerdictEvent
@@ -478,7 +478,7 @@ async def _pages(
         after = int(rows[-1]["id"])
 
 
-async def _call_pages(tables: TenantTables, upto: int) -> AsyncIterator[list[dict[str, Any]]]:
+async def _call_pages(tables: AlertTables, upto: int) -> AsyncIterator[list[dict[str, Any]]]:
     """Calls up to id ``upto``, each with its transcript (by sequence) and verdict timeline,
     a page of calls at a time."""
     segment, verdict = tables.Segment, tables.VerdictEvent

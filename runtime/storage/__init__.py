@@ -3,7 +3,8 @@
 PostgreSQL keeps each tenant in schema ``tenant_<key>``; the embedded SQLite default keeps each in
 its own file. :func:`store_for_url` picks the backend; :func:`bind_table` gives the runtime a
 table on one tenant's engine. The tables themselves belong to their domains
-(:mod:`runtime.calls.tables`, :mod:`runtime.tenants.schema_tables`); storage knows none of them.
+(:mod:`runtime.calls.tables`, :mod:`runtime.alerts.tables`, :mod:`runtime.tenants.schema_tables`);
+storage knows none of them.
 """
 
 from __future__ import annotations

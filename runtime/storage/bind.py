@@ -6,7 +6,7 @@ own copies of the classes::
     call = bind_table(Call, store.engine("acme"))
     await call.insert(call(sid=sid, from_number=caller, to_number=called))
 
-(``runtime.calls.tables.bind_tables`` binds a tenant's whole set at once.)
+(``runtime.alerts.tables.bind_tables`` binds a tenant's whole set at once.)
 
 A copy must be cheap: thousands of tenants reach one process. piccolo's own way
 (``create_table_class``) costs milliseconds and ~20 KB per class and registers every class

@@ -1,7 +1,7 @@
 """The tenant's own tables in its schema or file (piccolo app ``storage``): its emergency
 contacts and the subaccount the data belongs to. The registry (:mod:`runtime.tenants.tables`)
 is in the platform database instead. The calls' and alerts' tables are
-:mod:`runtime.calls.tables`.
+:mod:`runtime.calls.tables` and :mod:`runtime.alerts.tables`.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from litestar.exceptions import (
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from runtime.alerts.tables import bind_tables
 from runtime.tenants import TenantRecord, validate_e164
 from runtime.tenants.errors import InvalidTenant
 from runtime.web.state import Runtime, runtime_of
@@ -200,7 +201,8 @@ class OperatorController(Controller):
         self, request: AnyRequest, slug: FromPath[str], limit: FromQuery[int] = 100
     ) -> list[AlertOut]:
         runtime = runtime_of(request)
-        tables = runtime.calls.tables(await _tenant(runtime, slug))
+        await _tenant(runtime, slug)
+        tables = bind_tables(runtime.storage.engine(slug))
         alert = tables.Alert
         rows = (
             await alert.select().order_by(alert.id, ascending=False).limit(max(1, min(limit, 500)))

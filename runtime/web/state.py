@@ -20,6 +20,7 @@ from runtime.alerts import Outbox, SmsSender, TwilioSmsSender
 from runtime.alerts.invitations import Invitations
 from runtime.alerts.jobs import AlertJobs
 from runtime.alerts.notices import Notices
+from runtime.alerts.records import CallAlerts
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.lifecycle import PersonText
@@ -170,6 +171,7 @@ class Runtime:
             velocity=velocity,
             updater=updater or TwilioCallUpdater(credentials, settings.twilio.timeout_s),
             metrics=metrics,
+            alerts=CallAlerts(),
             campaigns=campaigns,
             surge=surge,
         )

@@ -21,6 +21,7 @@ from litestar import Controller, Request, Response, post
 from litestar.exceptions import PermissionDeniedException, ValidationException
 
 from runtime.alerts import record_reply
+from runtime.alerts.tables import bind_tables
 from runtime.calls.preferences import ListKind, spoofed
 from runtime.routing import Lookup
 from runtime.telephony import paths, twiml
@@ -317,7 +318,7 @@ class TwilioWebhooks(Controller):
         params = await _params(request)
         tenant = await _tenant_or_403(runtime, request, params, "sms")
         reply = await record_reply(
-            runtime.calls.tables(tenant),
+            bind_tables(runtime.storage.engine(tenant.slug)),
             tenant,
             params.get("From", ""),
             params.get("Body", ""),

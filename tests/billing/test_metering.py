@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime.alerts.tables import bind_tables
 from runtime.billing.metering import month_of, notices_due, usage_of
 from runtime.billing.plans import plan
-from runtime.calls.tables import bind_tables
 from runtime.storage import store_for_url
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

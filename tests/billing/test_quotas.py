@@ -19,7 +19,6 @@ from runtime.billing.lifecycle import Phase
 from runtime.billing.quotas import SUSPENDED, Crossing
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail
-from runtime.people.tables import Person
 from runtime.privacy.tables import ErasureRequest
 from runtime.settings import BillingSettings, Settings
 from runtime.storage.bind import bind_table
@@ -66,21 +65,6 @@ def _with_stripe(settings: Settings, stripe_mock: str) -> Settings:
     return settings.model_copy(update={"billing": billing})
 
 
-async def _person(h: Harness, tenant: TenantRecord, language: str, own_number: str) -> None:
-    people = bind_table(Person, h.runtime.storage.platform_engine())
-    now = datetime.now(UTC)
-    await people.insert(
-        people(
-            slug=tenant.slug,
-            email=f"{tenant.slug}@example.org",
-            language=language,
-            own_number=own_number,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-
-
 async def _screened(h: Harness, tenant: TenantRecord, minutes: int, at: datetime) -> None:
     t = bind_tables(h.runtime.storage.engine(tenant.slug))
     await t.Call.insert(
@@ -105,8 +89,8 @@ def test_notices_once_per_period_to_person_and_operator_and_overage_settled(
             solo = await h.add_tenant(make_tenant(language="fr-CA"))
             family = await h.add_tenant(make_tenant(language="en-US"))
             own_number = unique_caller()
-            await _person(h, solo, "fr-CA", own_number)
-            await _person(h, family, "en-US", "")  # no own number: email
+            await h.add_person(solo, language="fr-CA", own_number=own_number)
+            await h.add_person(family, language="en-US", own_number="")  # no own number: email
             accounts = Accounts(h.runtime.storage)
             await accounts.open(solo.slug, f"cus_{solo.slug}", "solo")  # 600 min, absorbed
             await accounts.open(family.slug, f"cus_{family.slug}", "family")  # 2000, billed
@@ -211,7 +195,7 @@ def test_metering_and_kyc_purge_are_periodic_jobs_of_the_worker(
                 (PURGE_KYC, "kyc-purge"): settings.worker.kyc_purge,
             }
             tenant = await h.add_tenant()
-            await _person(h, tenant, "fr-CA", unique_caller())
+            await h.add_person(tenant, language="fr-CA", own_number=unique_caller())
             accounts = Accounts(h.runtime.storage)
             await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
             await accounts.record_verification(
@@ -262,7 +246,7 @@ def test_a_failed_payment_is_told_first_and_alerts_are_suspended_only_after(
             await accounts._lifecycle(tenant.slug, "active", failed)
             again = failed + timedelta(days=1)
             await accounts._lifecycle(tenant.slug, "past_due", again)
-            await _person(h, tenant, "en-US", "")
+            await h.add_person(tenant, language="en-US", own_number="")
             await quotas.meter(again + timedelta(hours=1))
             [mail] = mailer.sent
             assert "payment failed" in mail.text
@@ -337,7 +321,7 @@ def test_a_suspension_notice_paid_before_it_went_out_is_not_sent(
         async with harness(settings, mailer=FakeMailer()) as h:
             tenant = await h.add_tenant()
             own = unique_caller()
-            await _person(h, tenant, "fr-CA", own)
+            await h.add_person(tenant, language="fr-CA", own_number=own)
             accounts = Accounts(h.runtime.storage)
             await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
             failed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)

@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 
 from runtime.alerts.notices import NoticePass
+from runtime.alerts.tables import bind_tables
 from runtime.billing import Accounts
 from runtime.billing.lifecycle import PersonText, Phase, Standing, texts_person
 from runtime.billing.quotas import Crossing
 from runtime.billing.standings import Standings
-from runtime.calls.tables import bind_tables
-from runtime.people.tables import Person
 from runtime.settings import BillingSettings, Settings
-from runtime.storage.bind import bind_table
 from runtime.tenants import TenantRecord
 from tests.billing.test_quotas import FakeMailer
 from tests.billing.test_webhooks import SECRET, _event, _signed
@@ -89,17 +87,7 @@ def test_alerts_are_suspended_past_the_grace_and_resume_for_new_calls(settings: 
             tenant = await h.add_tenant()
             await consent_all(h, tenant)
             await Accounts(h.runtime.storage).open(tenant.slug, f"cus_{tenant.slug}", "solo")
-            people = bind_table(Person, h.runtime.storage.platform_engine())
-            now = datetime.now(UTC)
-            await people.insert(
-                people(
-                    slug=tenant.slug,
-                    email=f"{tenant.slug}@example.org",
-                    language="fr-CA",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            await h.add_person(tenant)
             await _subscription(h, tenant, f"evt_{tenant.slug}_1", "past_due")
             # During the grace period the alert goes out.
             await _scam_call(h, tenant)
@@ -182,18 +170,8 @@ def test_texts_to_the_person_follow_the_alerts_but_the_notice_and_a_scam_warning
             tenant = await h.add_tenant()
             await Accounts(h.runtime.storage).open(tenant.slug, f"cus_{tenant.slug}", "solo")
             own = unique_caller()
-            people = bind_table(Person, h.runtime.storage.platform_engine())
+            await h.add_person(tenant, own_number=own)
             now = datetime.now(UTC)
-            await people.insert(
-                people(
-                    slug=tenant.slug,
-                    email=f"{tenant.slug}@example.org",
-                    language="fr-CA",
-                    own_number=own,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
 
             def texts() -> list[str]:
                 return [str(m["body"]) for m in h.sender.sent if m["to"] == own]

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from procrastinate.periodic import PeriodicDeferrer
 
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.people.service import migrate_people
 from runtime.privacy.jobs import ERASE, RETENTION
 from runtime.privacy.service import EXPORT_FORMAT, EXPORT_PAGE, Privacy

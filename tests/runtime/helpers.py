@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from litestar import Litestar
 
 from runtime.alerts import SendError
 from runtime.email import Mailer
+from runtime.people.tables import Person
 from runtime.settings import (
     AlertSettings,
     DatabaseSettings,
@@ -25,6 +27,7 @@ from runtime.settings import (
     StoreSettings,
     TwilioSettings,
 )
+from runtime.storage import bind_table
 from runtime.telephony import paths
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
 from runtime.tenants import TenantContact, TenantRecord, generate_key
@@ -191,6 +194,23 @@ class Harness:
         await self.runtime.registry.upsert(tenant)
         await self.runtime.storage.ensure(tenant.slug)
         return tenant
+
+    async def add_person(
+        self, tenant: TenantRecord, *, language: str = "fr-CA", own_number: str = ""
+    ) -> None:
+        """The tenant's person as enrolment records them (``own_number`` "": none given)."""
+        person = bind_table(Person, self.runtime.storage.platform_engine())
+        now = datetime.now(UTC)
+        await person.insert(
+            person(
+                slug=tenant.slug,
+                email=f"{tenant.slug}@example.org",
+                language=language,
+                own_number=own_number,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     async def webhook(
         self,

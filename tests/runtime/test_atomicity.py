@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.storage import tenant_namespace
 from runtime.storage.names import quote_ident
 from runtime.telephony import paths

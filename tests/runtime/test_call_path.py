@@ -29,11 +29,11 @@ from ethiq.local import advanced_opt_out
 from ethiq.sandbox.caller import send_sms
 from ethiq.sandbox.server import SandboxHandle, free_port, running_sandbox
 from runtime.alerts.messages import sms_segments
+from runtime.alerts.tables import bind_tables
 from runtime.billing import Accounts
 from runtime.billing.quotas import SUSPENDED
 from runtime.billing.tables import BillingAccount, QuotaNotice
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
-from runtime.calls.tables import bind_tables
 from runtime.people.tables import Person
 from runtime.settings import TwilioSettings
 from runtime.storage import bind_table, store_for_url

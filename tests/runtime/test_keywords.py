@@ -13,7 +13,7 @@ from runtime.alerts.keywords import (
     twilio_keyword,
 )
 from runtime.alerts.messages import consent_reply
-from runtime.calls.tables import ConsentKind
+from runtime.alerts.tables import ConsentKind
 
 
 def test_fold_drops_accents_and_case_only() -> None:

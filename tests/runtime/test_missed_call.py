@@ -13,29 +13,12 @@ import pytest
 
 from runtime.alerts.messages import MAX_SEGMENTS, missed_call_body, sms_segments
 from runtime.alerts.notices import NoticePass
+from runtime.alerts.tables import bind_tables
 from runtime.calls.preferences import QuietHours, parse_quiet_hours
-from runtime.calls.tables import bind_tables
-from runtime.people.tables import Person
 from runtime.settings import Settings
-from runtime.storage import bind_table
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord
-from tests.runtime.helpers import SCAM_LINES_FR, Harness, harness, unique_caller
-
-
-async def _person(h: Harness, tenant: TenantRecord, own_number: str, language: str) -> None:
-    person = bind_table(Person, h.runtime.storage.platform_engine())
-    now = datetime.now(UTC)
-    await person.insert(
-        person(
-            slug=tenant.slug,
-            email=f"{tenant.slug}@example.org",
-            language=language,
-            own_number=own_number,
-            created_at=now,
-            updated_at=now,
-        )
-    ).run()
+from tests.runtime.helpers import SCAM_LINES_FR, Harness, harness, sid, unique_caller
 
 
 async def _missed(h: Harness, tenant: TenantRecord, lines: tuple[str, ...]) -> str:
@@ -54,12 +37,18 @@ async def _missed(h: Harness, tenant: TenantRecord, lines: tuple[str, ...]) -> s
     assert gone.status_code == 204
     for i, text in enumerate(lines):
         assert (await h.say(tenant, call_sid, i + 1, text)).status_code == 204
+    await _recorded_twice(h, tenant, call_sid, seconds=12)
+    return call_sid
+
+
+async def _recorded_twice(h: Harness, tenant: TenantRecord, call_sid: str, seconds: int) -> None:
+    """The ``<Record>`` action of the caller's message, posted twice (Twilio's retry)."""
     record = {
         "AccountSid": tenant.subaccount_sid,
         "CallSid": call_sid,
         "CallStatus": "completed",
-        "RecordingSid": "RE" + "2" * 32,
-        "RecordingDuration": "12",
+        "RecordingSid": sid("RE"),
+        "RecordingDuration": str(seconds),
         "Digits": "hangup",
     }
     for _ in range(2):
@@ -67,7 +56,6 @@ async def _missed(h: Harness, tenant: TenantRecord, lines: tuple[str, ...]) -> s
             paths.VOICEMAIL, record, tenant.auth_token, query=f"tenant={tenant.slug}"
         )
         assert done.status_code == 200
-    return call_sid
 
 
 def test_a_voicemail_texts_the_person_once_in_their_language(settings: Settings) -> None:
@@ -75,7 +63,7 @@ def test_a_voicemail_texts_the_person_once_in_their_language(settings: Settings)
         async with harness(settings) as h:
             tenant = await h.add_tenant()
             own = unique_caller()
-            await _person(h, tenant, own, "fr-CA")
+            await h.add_person(tenant, own_number=own, language="fr-CA")
             call_sid = await _missed(h, tenant, SCAM_LINES_FR)
             for _ in range(2):  # a second pass (another job) finds nothing more to send
                 await h.runtime.jobs.deliver(tenant.slug)
@@ -116,19 +104,7 @@ async def _quiet_voicemail(h: Harness, tenant: TenantRecord) -> str:
     assert "<Record" in answered.text
     assert "<Dial" not in answered.text
     assert (await h.say(tenant, call_sid, 1, "Hi, it's the pharmacy, call us back.")).status_code
-    record = {
-        "AccountSid": tenant.subaccount_sid,
-        "CallSid": call_sid,
-        "CallStatus": "completed",
-        "RecordingSid": "RE" + "3" * 32,
-        "RecordingDuration": "7",
-        "Digits": "hangup",
-    }
-    for _ in range(2):
-        done = await h.webhook(
-            paths.VOICEMAIL, record, tenant.auth_token, query=f"tenant={tenant.slug}"
-        )
-        assert done.status_code == 200
+    await _recorded_twice(h, tenant, call_sid, seconds=7)
     return call_sid
 
 
@@ -152,7 +128,7 @@ def test_a_voicemail_in_quiet_hours_is_texted_once_when_they_end(settings: Setti
     async def voicemail() -> tuple[str, datetime]:
         async with harness(settings) as h:
             tenant = await h.add_tenant()
-            await _person(h, tenant, own, "en-US")
+            await h.add_person(tenant, own_number=own, language="en-US")
             await h.runtime.blocklist.preferences.set_quiet_hours(tenant.slug, hours)
             await _quiet_voicemail(h, tenant)
             await h.runtime.jobs.deliver(tenant.slug)
@@ -202,7 +178,7 @@ def test_no_own_number_no_text_and_it_is_said(
     async def scenario() -> None:
         async with harness(sqlite_settings) as h:
             tenant = await h.add_tenant()
-            await _person(h, tenant, "", "en-US")
+            await h.add_person(tenant, own_number="", language="en-US")
             await _missed(h, tenant, ("Hi, call me back.",))
             await h.runtime.jobs.deliver(tenant.slug)
             contacts = {c.number for c in tenant.contacts}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runtime.alerts import SendError
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
 from runtime.tenants import TenantContact, TenantRecord

@@ -9,8 +9,9 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from runtime.alerts.records import CallAlerts
+from runtime.alerts.tables import AlertTables, bind_tables
 from runtime.calls.records import record_assessment, transaction
-from runtime.calls.tables import TenantTables, bind_tables
 from runtime.screening.engine import Assessment
 from runtime.settings import Settings
 from tests.runtime.helpers import harness
@@ -40,7 +41,7 @@ class _ThenRun:
         return rows
 
 
-def _racing(tables: TenantTables, meanwhile: Callable[[], Awaitable[None]]) -> TenantTables:
+def _racing(tables: AlertTables, meanwhile: Callable[[], Awaitable[None]]) -> AlertTables:
     base = tables.Call
 
     def select(cls: Any, *columns: Any, **options: Any) -> _ThenRun:
@@ -72,6 +73,7 @@ def test_the_event_that_read_a_stale_verdict_does_not_escalate_again(settings: S
                     assessment=SCAM,
                     at_seconds=1.0,
                     contacts=tenant.contacts,
+                    alerts=CallAlerts(),
                 )
             assert not escalation.escalated
             assert escalation.alerts == 0
@@ -88,6 +90,7 @@ def test_the_event_that_read_a_stale_verdict_does_not_escalate_again(settings: S
                     assessment=SCAM,
                     at_seconds=1.0,
                     contacts=tenant.contacts,
+                    alerts=CallAlerts(),
                 )
             assert won.escalated
             assert won.alerts == 1  # the escalation chain starts with the first by priority

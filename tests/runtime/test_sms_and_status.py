@@ -10,7 +10,7 @@ import pytest
 from runtime.alerts import keyword_kind
 from runtime.alerts.keywords import ADVANCED_OPT_OUT
 from runtime.alerts.messages import sms_segments
-from runtime.calls.tables import ConsentKind, bind_tables
+from runtime.alerts.tables import ConsentKind, bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
 from tests.runtime.helpers import harness, make_tenant, parse_twiml, sid, unique_caller

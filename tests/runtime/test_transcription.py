@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from runtime.alerts.tables import bind_tables
 from runtime.calls.service import TRANSCRIPTION_RESTARTS
-from runtime.calls.tables import bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
 from runtime.tenants import TenantRecord

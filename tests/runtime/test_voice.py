@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.settings import Settings
 from runtime.telephony import paths
 from tests.runtime.helpers import (

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from infra.tenant_config import CONTACT_NAME_MAX, ConfigError, validate_tenant
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.settings import Settings
 from runtime.storage import width
 from runtime.telephony import paths

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
-from runtime.calls.tables import bind_tables
+from runtime.alerts.tables import bind_tables
 from runtime.storage import store_for_url
 from runtime.storage.names import quote_ident, tenant_namespace
 from runtime.tenants import TenantRecord

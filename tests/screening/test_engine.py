@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from runtime.screening.cues import Group, cue
 from runtime.screening.engine import (
     LEARNED_REASON,
     MAX_REPEATS,
@@ -63,6 +64,54 @@ def test_a_segment_as_long_as_the_window_is_kept_whole() -> None:
     session.feed(caller(1.0, "x"))
     session.feed(caller(2.0, text))
     assert session._tail == "x " + text
+
+
+# A cue that may span the whole window: "start", any words, "stop".
+SPANNING = cue("spanning", Group.CREDENTIAL, 2.0, r"start(?: [a-z]+)* stop")
+
+
+def _spans(previous: str) -> bool:
+    """Whether the cue begun in ``previous`` is found when the next segment ends it."""
+    session = ScreeningSession(UNKNOWN, "en-CA", lexicon=(SPANNING,), model=None)
+    session.feed(caller(1.0, previous))
+    session.feed(caller(2.0, "stop"))
+    return "cue:spanning" in session.features()
+
+
+def test_a_cue_begun_anywhere_in_the_last_window_of_text_is_found() -> None:
+    # Whatever word the window's edge cuts, a cue that starts on a whole word within it (after
+    # the space before it) and ends in the next segment is found; one starting before is not.
+    for room in range(WINDOW_CHARS - 12, WINDOW_CHARS):
+        words = "start " + "word " * ((room - len("start ")) // 5)
+        begun = words + "x" * (room - len(words))  # ``room`` characters from "start"
+        for before in ("blah " * 8, "blah " * 8 + "b", "bla " * 40, ""):
+            previous = f"{before} {begun}".strip()
+            assert _spans(previous), (room, before)
+    assert not _spans("start " + "word " * (WINDOW_CHARS // 5))
+
+
+def test_a_word_longer_than_the_window_is_kept_in_part_and_scoring_goes_on() -> None:
+    # A recogniser may run a spelled-out number or an address into one token.
+    session = ScreeningSession(UNKNOWN, "en-CA", lexicon=(SPANNING,), model=None)
+    session.feed(caller(1.0, "1234567890" * 30))
+    session.feed(caller(2.0, "start and stop"))
+    assert "cue:spanning" in session.features()
+
+
+def test_a_reassurance_the_person_says_skips_itself_not_the_cues_after_it() -> None:
+    # The shipped lexicon lists reassurances last; the engine must not rely on that order.
+    lexicon = (
+        cue("we_never_ask", Group.MITIGATION, -1.0, "we will never ask"),
+        cue("gift_cards", Group.PAYMENT, 1.5, "gift cards"),
+    )
+    said = "we will never ask for that but go buy gift cards"
+    person = ScreeningSession(UNKNOWN, "en-CA", lexicon=lexicon, model=None)
+    person.feed(callee(1.0, said))
+    assert "cue:we_never_ask" not in person.features()  # the person repeating it reassures nobody
+    assert "cue:gift_cards" in person.features()
+    caller_said = ScreeningSession(UNKNOWN, "en-CA", lexicon=lexicon, model=None)
+    caller_said.feed(caller(1.0, said))
+    assert {"cue:we_never_ask", "cue:gift_cards"} <= caller_said.features().keys()
 
 
 def test_a_cue_said_again_weighs_more_up_to_a_bound() -> None:

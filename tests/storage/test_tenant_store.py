@@ -16,7 +16,8 @@ from piccolo.table import create_table_class
 
 from ethiq.piccolo import conf as piccolo_conf
 from ethiq.piccolo.storage import APP_CONFIG
-from runtime.calls.tables import Segment, bind_tables
+from runtime.alerts.tables import bind_tables
+from runtime.calls.tables import Segment
 from runtime.storage import (
     TENANT_MIGRATIONS,
     InvalidSlug,
