@@ -14,9 +14,10 @@ from typing import Any
 
 from ethiq.sandbox.server import SandboxHandle
 from infra.engine import engine_env, pulumi, write_project
-from infra.stack_files import write_stack_file
-from infra.tenant_config import TenantConfig
-from runtime.alerts.keywords import ADVANCED_OPT_OUT, OPT_OUT_TYPES
+from infra.stack_files import read_stack_values, stack_file, write_stack_file
+from infra.tenant_config import TenantConfig, parse_person_name
+from runtime.alerts import keywords
+from runtime.alerts.keywords import OPT_OUT_TYPES
 from runtime.billing import Accounts
 from runtime.storage import store_for_url
 
@@ -79,9 +80,10 @@ def local_env(
     }
 
 
-def advanced_opt_out(sandbox: SandboxHandle, service_sid: str) -> None:
+def advanced_opt_out(sandbox: SandboxHandle, service_sid: str, person_name: str = "") -> None:
     """The operator's Console step (Advanced Opt-Out has no REST API), done on the sandbox:
-    the French and English keywords and replies of ``runtime.alerts.keywords``."""
+    the French and English keywords and replies of ``runtime.alerts.keywords``, naming the
+    tenant's protected person."""
     types = {kind: name for name, kind in OPT_OUT_TYPES.items()}
     languages = [
         {
@@ -89,7 +91,7 @@ def advanced_opt_out(sandbox: SandboxHandle, service_sid: str) -> None:
             "keywords": {types[kind]: list(words) for kind, words in language.keywords.items()},
             "replies": {types[kind]: reply for kind, reply in language.replies.items()},
         }
-        for language in ADVANCED_OPT_OUT
+        for language in keywords.advanced_opt_out(person_name)
     ]
     sandbox.control.advanced_opt_out(service_sid, languages)
 
@@ -140,7 +142,13 @@ class LocalPlatform:
         )
         outputs = self.outputs(name)
         if outputs.get("messagingServiceSid"):
-            advanced_opt_out(self.sandbox, outputs["messagingServiceSid"])  # the Console step
+            person = read_stack_values(stack_file(self.project / "stacks", name))
+            # The Console step, with the replies of this tenant's person.
+            advanced_opt_out(
+                self.sandbox,
+                outputs["messagingServiceSid"],
+                parse_person_name(person.get("personName")),
+            )
         return outputs
 
     def outputs(self, name: str) -> dict[str, Any]:

@@ -52,10 +52,21 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
 
     # Each contact was invited in their language, then confirmed once they said yes.
     lucie, george = summary["tenants"]
+    # The confirmation (Twilio's Advanced Opt-Out reply, the Console step's text) names the
+    # person as the invitation did.
+    assert lucie["invitation"].startswith("Ethiq: Lucie vous a choisi comme proche")
     assert "Répondez OUI pour accepter" in lucie["invitation"]
-    assert lucie["confirmation"].startswith("Ethiq: Merci, c'est confirmé")
+    assert lucie["confirmation"] == (
+        "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
+        "si un appel frauduleux vise Lucie. Frais de messagerie possibles. Répondez ARRET pour "
+        "ne plus en recevoir, AIDE pour de l'aide."
+    )
+    assert george["invitation"].startswith("Ethiq: George chose you as an emergency contact")
     assert "Reply YES to accept" in george["invitation"]
-    assert george["confirmation"].startswith("Ethiq: Thank you, confirmed")
+    assert george["confirmation"] == (
+        "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
+        "targets George. Msg&data rates may apply. Reply STOP to stop, HELP for help."
+    )
 
     # Each person signed up on the page and was onboarded to active by the system and their
     # own hands: the KPI counts no operator's hand (enrolment, test calls: the person's page).

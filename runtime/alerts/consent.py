@@ -151,10 +151,11 @@ async def record_reply(
     contact = next((c for c in tenant.contacts if c.number == sender), None)
     if contact is None:
         return consent_reply("stranger", tenant.language)
+    person = tenant.person_name
     service = bool(tenant.messaging_service_sid)
     handled = twilio_keyword(body, opt_out_type, messaging_service=service)
     kind = handled or keyword_kind(body)
-    reply = None if handled else consent_reply(kind or "unknown", contact.language)
+    reply = None if handled else consent_reply(kind or "unknown", contact.language, person)
     seen = tables.InboundMessage
     async with transaction(tables.Consent._meta.db):
         if message_sid:
@@ -173,13 +174,13 @@ async def record_reply(
         ):
             if kind is not None:  # an "OK" or "OUI" is still a consent answer
                 await record_consent_change(tables, contact_id, kind, body, now)
-            return None if handled else consent_reply("acknowledged", contact.language)
+            return None if handled else consent_reply("acknowledged", contact.language, person)
         if kind is None:
             return reply
         if kind is ConsentKind.CONSENT and (
             unchanged := await _unchanged_yes(tables, contact_id, handled, service)
         ):
-            return None if handled else consent_reply(unchanged, contact.language)
+            return None if handled else consent_reply(unchanged, contact.language, person)
         await record_consent_change(tables, contact_id, kind, body, now)
         # An invited contact's first yes is confirmed once: by this reply; by Twilio's Advanced
         # Opt-Out reply (``OptOutType``: the configured confirmation, ours in words); or by the

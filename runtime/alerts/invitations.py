@@ -36,7 +36,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from runtime.alerts.delivery import LeasedDelivery, Outcome
-from runtime.alerts.messages import to_gsm7
+from runtime.alerts.messages import consent_reply, relative, to_gsm7
 from runtime.alerts.records import latest_consent, sync_contacts
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.alerts.tables import AlertTables, ConsentKind, InvitationStatus, bind_tables
@@ -82,26 +82,19 @@ _TEXTS: Final = {
         "Ethiq reminder: {person} chose you as an emergency contact for scam calls. Reply YES "
         "to receive these alerts, STOP to refuse.",
     ),
-    # What Twilio asks of a double opt-in confirmation: brand and program, what and how often,
-    # "message and data rates may apply", help and opt-out (https://www.twilio.com/docs/api/
-    # errors/30540).
-    Kind.CONFIRM: (
-        "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
-        "si un appel frauduleux vise {person}. Frais de messagerie possibles. Répondez ARRET "
-        "pour ne plus en recevoir, AIDE pour de l'aide.",
-        "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
-        "targets {person}. Msg&data rates may apply. Reply STOP to stop, HELP for help.",
-    ),
 }
 
 
 def invitation_body(kind: Kind, lang: str, person_name: str, marker: str) -> str:
     """The text of ``kind`` in the contact's language, in GSM-7 (one price per segment);
-    ``marker`` (empty for a webhook's reply) ends it as its reference."""
-    french, english = _TEXTS[kind]
-    fr = is_french(lang)
-    person = person_name or ("votre proche" if fr else "your relative")
-    text = (french if fr else english).format(person=person)
+    ``marker`` (empty for a webhook's reply) ends it as its reference. The confirmation is
+    the reply to a yes (:func:`runtime.alerts.messages.consent_reply`), also Twilio's Advanced
+    Opt-Out reply: one text whoever sends it."""
+    if kind is Kind.CONFIRM:
+        text = consent_reply("consent", lang, person_name)
+    else:
+        french, english = _TEXTS[kind]
+        text = (french if is_french(lang) else english).format(person=relative(person_name, lang))
     return to_gsm7(f"{text} Ref {marker}" if marker else text)
 
 

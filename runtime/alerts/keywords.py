@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_KEYWORDS",
     "OPT_OUT_TYPES",
     "KeywordLanguage",
+    "advanced_opt_out",
     "fold",
     "is_opt_out",
     "twilio_keyword",
@@ -65,33 +66,30 @@ class KeywordLanguage:
     replies: dict[ConsentKind, str]
 
 
-def _replies(lang: str) -> dict[ConsentKind, str]:
-    return {kind: consent_reply(kind.value, lang) for kind in ConsentKind}
+def _replies(lang: str, person_name: str) -> dict[ConsentKind, str]:
+    return {kind: consent_reply(kind.value, lang, person_name) for kind in ConsentKind}
 
 
-ADVANCED_OPT_OUT: Final = (
-    KeywordLanguage(
-        "English",
-        {kind: tuple(sorted(words)) for kind, words in DEFAULT_KEYWORDS.items()},
-        _replies("en-US"),
-    ),
-    KeywordLanguage(
-        "French",
-        {
-            ConsentKind.WITHDRAW: (
-                "ARRET",
-                "ARRÊT",
-                "ARRETER",
-                "ARRÊTER",
-                "DESABONNER",
-                "DÉSABONNER",
-            ),
-            ConsentKind.CONSENT: ("OUI",),
-            ConsentKind.HELP: ("AIDE",),
-        },
-        _replies("fr-CA"),
-    ),
-)
+_ENGLISH: Final = {kind: tuple(sorted(words)) for kind, words in DEFAULT_KEYWORDS.items()}
+_FRENCH: Final = {
+    ConsentKind.WITHDRAW: ("ARRET", "ARRÊT", "ARRETER", "ARRÊTER", "DESABONNER", "DÉSABONNER"),
+    ConsentKind.CONSENT: ("OUI",),
+    ConsentKind.HELP: ("AIDE",),
+}
+
+
+def advanced_opt_out(person_name: str = "") -> tuple[KeywordLanguage, ...]:
+    """The Advanced Opt-Out configuration of one tenant's Messaging Service: its replies name
+    the tenant's protected person (``ethiq:personName``) as the invitation does, so Twilio's
+    answer to OUI/YES is the same confirmation the runtime would send."""
+    return (
+        KeywordLanguage("English", _ENGLISH, _replies("en-US", person_name)),
+        KeywordLanguage("French", _FRENCH, _replies("fr-CA", person_name)),
+    )
+
+
+# The keywords (the same for every tenant), with the replies of a tenant without a name.
+ADVANCED_OPT_OUT: Final = advanced_opt_out()
 
 
 def fold(text: str) -> str:

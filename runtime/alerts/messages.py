@@ -15,6 +15,7 @@ __all__ = [
     "alert_marker",
     "consent_reply",
     "missed_call_body",
+    "relative",
     "sms_segments",
     "to_gsm7",
     "translate_reasons",
@@ -140,7 +141,7 @@ def alert_body(
     local = _local(at, region)
     who = f"{caller_name} ({caller})" if caller_name else (caller or "?")
     french = is_french(lang)
-    person = person_name or ("votre proche" if french else "your relative")
+    person = relative(person_name, lang)
     why_all = translate_reasons(reasons, lang)
     for count in range(len(why_all), -1, -1):
         why = "; ".join(why_all[:count]) or (
@@ -211,24 +212,25 @@ _REPLIES = {
     # confirmation then, so it says what was agreed to, how often, the cost and how to stop.
     "consent": (
         "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
-        "si un appel frauduleux vise votre proche. Frais de messagerie possibles. Répondez "
+        "si un appel frauduleux vise {person}. Frais de messagerie possibles. Répondez "
         "ARRET pour ne plus en recevoir, AIDE pour de l'aide.",
         "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
-        "targets your relative. Msg&data rates may apply. Reply STOP to stop, HELP for help.",
+        "targets {person}. Msg&data rates may apply. Reply STOP to stop, HELP for help.",
     ),
     "already": (
-        "Ethiq: c'est déjà confirmé, vous recevez les alertes de fraude pour votre proche. "
+        "Ethiq: c'est déjà confirmé, vous recevez les alertes de fraude pour {person}. "
         "Répondez ARRET pour ne plus en recevoir.",
-        "Ethiq: already confirmed, you receive fraud alerts for your relative. Reply STOP to stop.",
+        "Ethiq: already confirmed, you receive fraud alerts for {person}. Reply STOP to stop.",
     ),
     "withdraw": (
-        "Vous ne recevrez plus d'alertes Ethiq. Répondez OUI pour les recevoir de nouveau.",
-        "You will no longer receive Ethiq alerts. Reply YES to receive them again.",
+        "Vous ne recevrez plus d'alertes Ethiq pour {person}. Répondez OUI pour les recevoir "
+        "de nouveau.",
+        "You will no longer receive Ethiq alerts for {person}. Reply YES to receive them again.",
     ),
     "help": (
-        "Ethiq protège votre proche contre la fraude téléphonique et vous avertit par texto "
+        "Ethiq protège {person} contre la fraude téléphonique et vous avertit par texto "
         "si un appel frauduleux est détecté. Répondez OUI pour accepter, ARRET pour refuser.",
-        "Ethiq protects your relative from phone fraud and texts you when a scam call is "
+        "Ethiq protects {person} from phone fraud and texts you when a scam call is "
         "detected. Reply YES to accept, STOP to opt out.",
     ),
     "unknown": (
@@ -252,6 +254,13 @@ _REPLIES = {
 }
 
 
-def consent_reply(kind: str, lang: str) -> str:
+def relative(person_name: str | None, lang: str) -> str:
+    """How a contact's texts name the protected person: their name, else "your relative"."""
+    return person_name or ("votre proche" if is_french(lang) else "your relative")
+
+
+def consent_reply(kind: str, lang: str, person_name: str = "") -> str:
+    """The answer to a contact's reply, naming the protected person as their invitation did."""
     french, english = _REPLIES[kind]
-    return french if is_french(lang) else english
+    text = french if is_french(lang) else english
+    return to_gsm7(text.format(person=relative(person_name, lang)))

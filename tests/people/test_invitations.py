@@ -139,8 +139,11 @@ def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Setting
 
             # OUI is not a Twilio keyword: the webhook's reply is the confirmation.
             reply = await _text(h, tenant, marie.number, "Oui")
-            assert reply.startswith("Ethiq: Merci, c'est confirmé")
-            assert "appel frauduleux vise Jeanne" in reply
+            assert reply == (
+                "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto "
+                "seulement si un appel frauduleux vise Jeanne. Frais de messagerie possibles. "
+                "Répondez ARRET pour ne plus en recevoir, AIDE pour de l'aide."
+            )
             # What was agreed to, how often, the cost, how to stop (Twilio's error 30540).
             assert "seulement si" in reply
             assert "Frais de messagerie" in reply
@@ -164,8 +167,13 @@ def test_contacts_are_invited_reminded_and_confirmed_once_each(settings: Setting
             assert len(_to(h, lea.number)) == 2  # invitation and reminder only
             # A second yes changes nothing: not confirmed again, the first answer stays.
             again = await _text(h, tenant, marie.number, "OUI")
-            assert again.startswith("Ethiq: c'est déjà confirmé")
-            assert "ARRET" in again
+            assert again == (
+                "Ethiq: c'est déjà confirmé, vous recevez les alertes de fraude pour Jeanne. "
+                "Répondez ARRET pour ne plus en recevoir."
+            )
+            assert (await _text(h, tenant, marie.number, "AIDE")).startswith(
+                "Ethiq protège Jeanne contre la fraude"
+            )
             assert await _text(h, tenant, john.number, "YES") == ""  # Twilio answered
             await invitations.run_once(later + timedelta(days=7))
             assert len([b for b in _to(h, john.number) if "confirmed" in b]) == 1

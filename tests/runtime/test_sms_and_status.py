@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from infra.tenant_config import PERSON_NAME_MAX
 from runtime.alerts import keyword_kind
-from runtime.alerts.keywords import ADVANCED_OPT_OUT
+from runtime.alerts.keywords import ADVANCED_OPT_OUT, advanced_opt_out
 from runtime.alerts.messages import sms_segments
 from runtime.alerts.tables import ConsentKind, bind_tables
 from runtime.settings import Settings
@@ -146,8 +147,9 @@ def test_twilios_optouttype_decides_consent_for_a_tenant_on_a_messaging_service(
 
 
 def test_the_advanced_opt_out_replies_fit_two_gsm7_segments() -> None:
-    """The replies an operator enters in the Console (Twilio sends them): cheap and unbroken."""
-    for language in ADVANCED_OPT_OUT:
+    """The replies an operator enters in the Console (Twilio sends them): cheap and unbroken,
+    with the longest name a tenant may give its person."""
+    for language in (*ADVANCED_OPT_OUT, *advanced_opt_out("W" * PERSON_NAME_MAX)):
         assert set(language.replies) == set(language.keywords) == set(ConsentKind)
         for reply in language.replies.values():
             encoding, segments = sms_segments(reply)

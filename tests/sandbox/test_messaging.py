@@ -92,3 +92,29 @@ def test_advanced_opt_out_keywords_are_enforced_for_the_service(
     assert control.inbound_sms(CONTACT, NUMBER, "HELP")["opt_out_type"] == "HELP"  # kept always
     own.messaging.v1.services(service.sid).update(use_inbound_webhook_on_number=True)
     assert control.inbound_sms(CONTACT, NUMBER, "bonjour")["webhook"] == "http://127.0.0.1:9/n"
+
+
+def test_twilios_replies_to_a_contacts_answer_name_the_protected_person(
+    service: Any, sandbox: SandboxHandle
+) -> None:
+    """The Console step of a tenant whose person is Lucie: the reply Twilio sends to OUI/YES
+    (the contact's confirmation, https://www.twilio.com/docs/messaging/tutorials/advanced-opt-
+    out) names her, as the invitation "Lucie vous a choisi…" did, in the keyword's language."""
+    control = sandbox.control
+    advanced_opt_out(sandbox, service.sid, "Lucie")
+    assert control.inbound_sms(CONTACT, NUMBER, "OUI")["twilio_reply"] == (
+        "Ethiq: Merci, c'est confirmé. Vous recevrez une alerte de fraude par texto seulement "
+        "si un appel frauduleux vise Lucie. Frais de messagerie possibles. Répondez ARRET pour "
+        "ne plus en recevoir, AIDE pour de l'aide."
+    )
+    assert control.inbound_sms(CONTACT, NUMBER, "ARRET")["twilio_reply"] == (
+        "Vous ne recevrez plus d'alertes Ethiq pour Lucie. Répondez OUI pour les recevoir de "
+        "nouveau."
+    )
+    assert control.inbound_sms(CONTACT, NUMBER, "YES")["twilio_reply"] == (
+        "Ethiq: Thank you, confirmed. You will get a fraud alert text only if a scam call "
+        "targets Lucie. Msg&data rates may apply. Reply STOP to stop, HELP for help."
+    )
+    assert control.inbound_sms(CONTACT, NUMBER, "AIDE")["twilio_reply"].startswith(
+        "Ethiq protège Lucie contre la fraude"
+    )
