@@ -8,7 +8,8 @@ each cue and cue family is worth and which word n-grams scam calls share. Its fe
 - ``cue:<key>`` / ``group:<family>`` / ``meta:<key>``: whether that signal was seen so far;
 - ``lang:fr``: French calls get no n-gram evidence (no real French scams exist to learn from);
 - ``ngram:pos`` / ``ngram:neg``: ``log1p`` of the summed weights of the distinct scam-leaning and
-  legitimate-leaning word uni- and bigrams seen so far (English only).
+  legitimate-leaning word uni- and bigrams seen so far (English only; the scam-leaning sum is
+  divided by ``SCAM_NGRAM_KNEE`` first).
 
 N-grams are hashed (CRC-32 into ``BUCKETS`` buckets), so the model file holds numbers, never
 transcript text. Everything is a running sum: a segment costs its own words, never the call's
@@ -44,6 +45,12 @@ BUCKETS: Final = 1 << 20
 RECENT_SEGMENTS: Final = 8  # the window of the recent-evidence features (also the engine's)
 CUE_SCALE = 1.0  # same for the per-cue features: their families and the rule score carry most
 NGRAM_SCALE = 0.5  # smaller values regularise the n-gram features more than the cues
+# The knee of the scam-leaning n-gram sums (call-wide and recent), as ``log1p(sum / knee)``: a
+# few scam-leaning words that any conversation says now and then stay near zero, while a pitch's
+# dense run still counts. Held out, the own set's English legitimate calls warned fell from
+# 13.5 % to 7.7 % and real-scam recall rose from 93.6 % to 96.0 %, for one more real
+# legitimate call judged scam (0.4 % to 0.8 %). The legitimate-leaning sums keep no knee.
+SCAM_NGRAM_KNEE: Final = 3.0
 RULE_SCALE: Final = 1.0 / 3.0  # rule log-odds span about -3..+9: keep the feature near unit scale
 # A marker, not a weight: under it the rules are a floor (``risk_logit``); never fitted.
 PRETEXT_FLOOR: Final = "floor:pretext_pair"
@@ -123,10 +130,10 @@ class NgramState:
         )
 
     def features(self) -> dict[str, float]:
-        """The two saturating n-gram features."""
-        recent_pos = sum(p for p, _ in self.recent)
+        """The saturating n-gram features, call-wide and recent (scam-leaning ones past a knee)."""
+        recent_pos = sum(p for p, _ in self.recent) / SCAM_NGRAM_KNEE
         recent_neg = sum(n for _, n in self.recent)
-        sums = (self.positive, self.negative, recent_pos, recent_neg)
+        sums = (self.positive / SCAM_NGRAM_KNEE, self.negative, recent_pos, recent_neg)
         return {
             name: NGRAM_SCALE * math.log1p(v) for name, v in zip(NGRAM_FEATURES, sums, strict=True)
         }

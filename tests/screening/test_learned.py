@@ -4,6 +4,7 @@ runtime and the cross-validation."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import zlib
 from pathlib import Path
@@ -20,6 +21,7 @@ from runtime.screening.learned import (
     PRETEXT_FLOOR,
     RECENT_SEGMENTS,
     RULE_SCALE,
+    SCAM_NGRAM_KNEE,
     LinearModel,
     NgramState,
     _bucket,
@@ -106,6 +108,25 @@ def test_scam_leaning_ngrams_count_only_in_the_callers_speech() -> None:
     # Said later by the caller, the same n-grams count then.
     callee.add(greeting, caller=True)
     assert callee.features()["ngram:pos"] == caller.features()["ngram:pos"]
+
+
+def test_a_few_scam_leaning_ngrams_count_less_than_a_dense_run() -> None:
+    """Scam-leaning sums pass a knee: one such word now and then counts less than a legitimate-
+    leaning word of the same weight, and the gap closes as the pitch's words pile up."""
+
+    def ratio(scam_words: list[str], legit_words: list[str]) -> tuple[float, float]:
+        table = {b: 1.5 for b in hashed_grams(scam_words)}
+        table |= {b: -1.5 for b in hashed_grams(legit_words)}
+        state = NgramState(table)
+        state.add([*scam_words, ".", *legit_words])
+        f = state.features()
+        return f["ngram:pos"] / f["ngram:neg"], f["ngram:recent_pos"] / f["ngram:recent_neg"]
+
+    few = ratio(["refund"], ["soup"])
+    dense = ratio(["a", "b", "c", "d", "e", "f"], ["u", "v", "w", "x", "y", "z"])
+    assert few[0] == few[1] == pytest.approx(math.log1p(1.5 / SCAM_NGRAM_KNEE) / math.log1p(1.5))
+    assert few[0] < dense[0] < 1.0
+    assert few[1] < dense[1] < 1.0
 
 
 def test_recent_evidence_fades_while_the_call_wide_evidence_stays() -> None:
