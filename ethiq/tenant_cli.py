@@ -6,7 +6,7 @@ The files are the desired state that CI applies; these commands only edit files,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 import yaml
@@ -18,8 +18,11 @@ from infra.tenant_config import (
     ConfigError,
     parse_contact,
     parse_near,
+    parse_person_name,
     validate_tenant,
 )
+from runtime.alerts.keywords import advanced_opt_out
+from runtime.alerts.tables import ConsentKind
 
 app = typer.Typer(help="Tenant stack files (stacks/Pulumi.<tenant>.yaml).", no_args_is_help=True)
 
@@ -164,3 +167,34 @@ def remove(
         raise _fail(f"no tenant {name!r} ({target} does not exist)")
     target.unlink()
     typer.echo(f"removed {target}: commit it and open a pull request")
+
+
+# The Console's names for each kind of keyword.
+_CONSOLE_KIND: Final = {
+    ConsentKind.WITHDRAW: "Opt-out",
+    ConsentKind.CONSENT: "Opt-in",
+    ConsentKind.HELP: "Help",
+}
+
+
+@app.command("opt-out-replies")
+def opt_out_replies(
+    name: Annotated[str, typer.Argument(help="Tenant name.")],
+    stacks_dir: StacksDir = Path("stacks"),
+) -> None:
+    """Print what to enter in the Console's Opt-Out Management for NAME's Messaging Service.
+
+    Twilio has no API for Advanced Opt-Out, and its replies name this tenant's person, so
+    they differ per tenant (docs/runbooks.md, Advanced Opt-Out)."""
+    target = stack_file(stacks_dir, name)
+    if not target.exists():
+        raise _fail(f"no tenant {name!r} ({target} does not exist)")
+    try:
+        person_name = parse_person_name(read_stack_values(target).get("personName"))
+    except (ConfigError, yaml.YAMLError) as error:
+        raise _fail(f"{target}: {error}") from error
+    for language in advanced_opt_out(person_name):
+        typer.echo(f"{language.language}:")
+        for kind, words in language.keywords.items():
+            typer.echo(f"  {_CONSOLE_KIND[kind]} keywords: {', '.join(words)}")
+            typer.echo(f"  {_CONSOLE_KIND[kind]} reply: {language.replies[kind]}")

@@ -266,7 +266,9 @@ class Tenant(pulumi.ComponentResource):
         self.schema = schema.schema
         self.messaging_service_sid = service.sid
         # What the stack cannot declare (no REST resource): the operator's Console step.
-        self.advanced_opt_out = service.sid.apply(lambda sid: CONSOLE_STEP.format(sid=sid))
+        self.advanced_opt_out = service.sid.apply(
+            lambda sid: CONSOLE_STEP.format(sid=sid, tenant=name)
+        )
         # "" (no campaign needed), "pending", or Twilio's campaign status (VERIFIED, …).
         self.a2p_campaign_status = service.a2p_campaign_status
         # "" (nothing declared), "pending registration", "verified" or "failed (reason)".

@@ -38,8 +38,8 @@ __all__ = ["CONSOLE_STEP", "MessagingSender", "MessagingService"]
 _NOT_FOUND = 404
 CONSOLE_STEP: Final = (
     "Advanced Opt-Out is set in the Twilio Console only: Messaging > Services > {sid} > "
-    "Opt-Out Management, French and English keywords and replies as docs/runbooks.md "
-    "(Advanced Opt-Out) lists them"
+    "Opt-Out Management, the French and English keywords and replies that "
+    "`ethiq tenant opt-out-replies {tenant}` prints (docs/runbooks.md, Advanced Opt-Out)"
 )
 _FIELDS: Final = ("inbound_request_url", "status_callback", "use_inbound_webhook_on_number")
 

@@ -228,3 +228,26 @@ def test_a_contact_may_have_a_language_of_its_own(tmp_path: Path) -> None:
     assert code == 0, out  # not a language: part of the name
     written = yaml.safe_load((tmp_path / "other" / "Pulumi.acme.yaml").read_text())["config"]
     assert written["ethiq:contacts"][1] == {"number": "+14385550199", "name": "Jo:en-US:x"}
+
+
+def test_opt_out_replies_are_the_tenants_own_console_entries(tmp_path: Path) -> None:
+    code, out, _ = _add(tmp_path, "--person-name", "Lucie")
+    assert code == 0, out
+    result = runner.invoke(
+        app, ["tenant", "opt-out-replies", "acme", "--stacks-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "English:"
+    assert "French:" in lines
+    french = lines[lines.index("French:") + 1 :]
+    assert "  Opt-in keywords: OUI" in french
+    assert "  Opt-out keywords: ARRET, ARRÊT, ARRETER, ARRÊTER, DESABONNER, DÉSABONNER" in french
+    (consent,) = [line for line in french if line.startswith("  Opt-in reply: ")]
+    assert "Lucie" in consent
+    assert "votre proche" not in consent
+    missing = runner.invoke(
+        app, ["tenant", "opt-out-replies", "nobody", "--stacks-dir", str(tmp_path)]
+    )
+    assert missing.exit_code == 2
+    assert "no tenant 'nobody'" in missing.stderr
