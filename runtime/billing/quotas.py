@@ -7,7 +7,8 @@ Two sources cross a threshold:
   contacts;
 - **Twilio's spend Usage Triggers** (:meth:`Quotas.spend_fired`, from the ``/twilio/usage``
   webhook once verified): the subaccount's monthly spend reached 80 % or 100 % of
-  ``ethiq:spendLimit``. https://www.twilio.com/docs/usage/api/usage-trigger
+  ``ethiq:spendLimit``, else the plan's ``spend_limit_usd``.
+  https://www.twilio.com/docs/usage/api/usage-trigger
 
 Each crossing is one ``quota_notice`` row (its key: tenant, period, metric, threshold), so a
 repeated callback or a second metering run records nothing more. A new row tells the operator
