@@ -46,7 +46,7 @@ from runtime.alerts.messages import to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.desired import ErasedAt
-from runtime.billing.lifecycle import PersonText, Standing, standing, texts_person
+from runtime.billing.lifecycle import PersonText, Phase, Standing, standing, texts_person
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
@@ -60,6 +60,7 @@ from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantRecord
 
 __all__ = [
+    "CANCELED",
     "PAYMENT",
     "SPEND",
     "Crossing",
@@ -77,6 +78,10 @@ logger = logging.getLogger(__name__)
 
 SPEND: Final = "spend"  # the Usage Triggers' metric: the subaccount's spend, in US cents
 PAYMENT: Final = "payment"  # a failed payment: ``allowed`` = the grace period's days
+# A cancellation: the person offered their data's export while the number is retained
+# (``period`` the day canceled, ``allowed`` the retention's days); by email, the link in it.
+CANCELED: Final = "canceled"
+_ABOUT_SUBSCRIPTION: Final = (PAYMENT, CANCELED)  # lifecycle.PersonText.SUBSCRIPTION
 _TOLD: Final = ("sent", "delivered")
 _WHAT: Final = {
     "screened_minutes": ("minutes d'appels filtrés", "screened call minutes"),
@@ -184,9 +189,14 @@ def overage_of(each: Plan, usage: Usage) -> Overage:
     return Overage(usage.period, minutes, each.overage, amount)
 
 
-def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple[str, str]:
-    """The person's notice (subject, text) in their language."""
+def notice_text(
+    record: NoticeRecord, language: str, each: Plan | None, *, export_url: str = ""
+) -> tuple[str, str]:
+    """The person's notice (subject, text) in their language; ``export_url``: where a
+    cancellation notice sends them to download their data."""
     fr = is_french(language)
+    if record.metric == CANCELED:
+        return _canceled_text(record, fr, export_url)
     if record.metric == PAYMENT:
         due = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
         subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
@@ -229,6 +239,21 @@ def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple
         if fr
         else f"Ethiq: you reached your plan's limit: {used} of {allowed} {what} this month. "
         f"Your calls are still connected and screened, and alerts still go out. {extra}"
+    )
+    return subject, text
+
+
+def _canceled_text(record: NoticeRecord, fr: bool, export_url: str) -> tuple[str, str]:
+    until = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+    subject = "Ethiq: abonnement annulé" if fr else "Ethiq: subscription canceled"
+    text = (
+        "Ethiq: votre abonnement est annulé. Votre numéro et vos données sont conservés "
+        f"jusqu'au {until.isoformat()}: téléchargez vos données d'ici là sur votre page "
+        f"{export_url} (connexion avec votre adresse courriel). Vos appels restent connectés."
+        if fr
+        else "Ethiq: your subscription is canceled. Your number and your data are kept until "
+        f"{until.isoformat()}: download your data before then from your page {export_url} "
+        "(sign in with your email address). Your calls are still connected."
     )
     return subject, text
 
@@ -289,6 +314,8 @@ class Quotas:
             person = await self._person(slug)
             if person is not None:
                 channel = "sms" if person.own_number else "email" if person.email else "none"
+                if metric == CANCELED and person.email:  # a link to keep: an email
+                    channel = "email"
         now = self._clock()
         n = self._notices
         rows = (
@@ -390,6 +417,8 @@ class Quotas:
                 each = plan(account.plan)
                 if account.past_due_since is not None and account.canceled_at is None:
                     result.notices += await self._payment_due(tenant.slug, account)
+                if account.canceled_at is not None:
+                    result.notices += await self._export_offered(tenant.slug, account, now)
                 usage = await usage_of(self._storage, tenant.slug, now)
                 await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
                 known = {r.key for r in await self.notices(tenant.slug)}
@@ -417,6 +446,17 @@ class Quotas:
         assert account.past_due_since is not None  # noqa: S101 (the caller checked)
         day = account.past_due_since.astimezone(UTC).date().isoformat()
         crossing = Crossing(day, PAYMENT, 0, 0, self._grace.days)
+        return int(await self.record(slug, crossing, "stripe") is not None)
+
+    async def _export_offered(self, slug: str, account: Account, now: datetime) -> int:
+        """The person offered their data's export, once per cancellation, while the number is
+        retained (not once its release is due: nothing would be kept until the date told)."""
+        assert account.canceled_at is not None  # noqa: S101 (the caller checked)
+        found = await self.standing(slug, now)
+        if found is None or found.phase is not Phase.RETAINED:
+            return 0
+        day = account.canceled_at.astimezone(UTC).date().isoformat()
+        crossing = Crossing(day, CANCELED, 0, 0, self._retention.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
     async def standing(self, slug: str, now: datetime | None = None) -> Standing | None:
@@ -614,7 +654,8 @@ class Quotas:
         if tenant is None or person is None or not to:
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             return 0
-        kind = PersonText.SUBSCRIPTION if record.metric == PAYMENT else PersonText.USAGE
+        about = record.metric in _ABOUT_SUBSCRIPTION
+        kind = PersonText.SUBSCRIPTION if about else PersonText.USAGE
         if not texts_person(await self._standing_or_none(record.tenant, now), kind):
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             logger.warning(
@@ -625,7 +666,8 @@ class Quotas:
             return 0
         account = await self._accounts.get(record.tenant)
         each = None if account is None else plan(account.plan)
-        subject, text = notice_text(record, person.language, each)
+        export_url = f"{self._public.rstrip('/')}/people/{record.tenant}/privacy"
+        subject, text = notice_text(record, person.language, each, export_url=export_url)
         ref = f"#q{record.id}"
         try:
             if record.channel == "sms":

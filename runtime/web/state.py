@@ -23,7 +23,15 @@ from runtime.alerts.notices import Notices
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.lifecycle import PersonText
-from runtime.billing.quotas import PAYMENT, SPEND, NoticeRecord, Quotas, Recipient, RecipientOf
+from runtime.billing.quotas import (
+    CANCELED,
+    PAYMENT,
+    SPEND,
+    NoticeRecord,
+    Quotas,
+    Recipient,
+    RecipientOf,
+)
 from runtime.billing.standings import Standings
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
@@ -364,6 +372,15 @@ def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
             title = (
                 f"Tenant {record.tenant}: payment failed on {record.period}; alerts suspended "
                 f"after {record.allowed} days of grace, once the person was told"
+            )
+            incident, _ = await fleet.incidents.open(
+                f"quota:{record.key}", source="billing", title=title, severity="info"
+            )
+            return incident.id
+        if record.metric == CANCELED:
+            title = (
+                f"Tenant {record.tenant}: subscription canceled on {record.period}; number "
+                f"kept {record.allowed} days, the person offered their data's export"
             )
             incident, _ = await fleet.incidents.open(
                 f"quota:{record.key}", source="billing", title=title, severity="info"
