@@ -50,6 +50,7 @@ from runtime.billing.lifecycle import PersonText, Phase, Standing, standing, tex
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
+from runtime.billing.usage_records import InboundMinutes, reconciled
 from runtime.email import Mail, Mailer, MailError
 from runtime.screening.explain import is_french
 from runtime.settings import AlertSettings
@@ -278,8 +279,11 @@ class Quotas:
         retention: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         erased_at: ErasedAt | None = None,
+        usage_records: InboundMinutes | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        # Twilio's count of inbound minutes, reconciled with the call log's (None: log only).
+        self.usage_records = usage_records
         self._erased_at = erased_at
         self._grace = grace
         self._retention = retention
@@ -419,7 +423,7 @@ class Quotas:
                     result.notices += await self._payment_due(tenant.slug, account)
                 if account.canceled_at is not None:
                     result.notices += await self._export_offered(tenant.slug, account, now)
-                usage = await usage_of(self._storage, tenant.slug, now)
+                usage = await self._usage(tenant, now)
                 await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
                 known = {r.key for r in await self.notices(tenant.slug)}
                 for notice in notices_due(each, usage, _keys(tenant.slug, known)):
@@ -427,7 +431,7 @@ class Quotas:
                         result.notices += 1
                 last = month_of(month_of(now)[1] - timedelta(microseconds=1))[1]
                 if not await self._closed(tenant.slug, month_of(last)[0]):
-                    final = await usage_of(self._storage, tenant.slug, last)
+                    final = await self._usage(tenant, last)
                     result.closed += await self._settle(
                         tenant.slug, account.customer_id, each, final, final=True
                     )
@@ -440,6 +444,24 @@ class Quotas:
             await self._tell_operator(_record(row))
         result.delivered = await self.deliver(now)
         return result
+
+    async def _usage(self, tenant: TenantRecord, at: datetime) -> Usage:
+        """The month's usage from the call log, reconciled with Twilio's Usage Records; the
+        call log alone when they cannot be read (logged, the next run reads them again)."""
+        usage = await usage_of(self._storage, tenant.slug, at)
+        records = self.usage_records
+        if records is None:
+            return usage
+        _, start, end = month_of(at)
+        last = min(at, end - timedelta(microseconds=1)).astimezone(UTC).date()
+        try:
+            minutes = await asyncio.to_thread(
+                records.inbound_minutes, tenant.subaccount_sid, start.date(), last
+            )
+        except Exception as error:
+            logger.warning("metering %s: Twilio's usage records not read: %r", tenant.slug, error)
+            return usage
+        return reconciled(tenant.slug, usage, minutes)
 
     async def _payment_due(self, slug: str, account: Account) -> int:
         """The person and the operator told of a failed payment, once per grace period."""

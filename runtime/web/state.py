@@ -33,6 +33,7 @@ from runtime.billing.quotas import (
     RecipientOf,
 )
 from runtime.billing.standings import Standings
+from runtime.billing.usage_records import TwilioUsageRecords
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -234,6 +235,7 @@ class Runtime:
             grace=timedelta(days=billing.payment_grace_days),
             retention=timedelta(days=billing.number_retention_days),
             erased_at=erasure_asked,
+            usage_records=TwilioUsageRecords(credentials) if credentials.account_sid else None,
         )
         standings = Standings(quotas.standing, billing.standing_cache_s)
         outbox.alerts_on = standings.alerts_on
