@@ -209,13 +209,13 @@ class Tenant(pulumi.ComponentResource):
             )
         # Twilio's way to cap an end user's usage: Usage Triggers on their subaccount's monthly
         # spend, at 80 % (a notice) and 100 % (the limit); calls still connect over it.
-        for percent in (80, 100) if config.spend_limit else ():
+        for percent in (80, 100):
             UsageTrigger(
                 f"{name}-spend-{percent}",
                 account_sid=account.sid,
                 friendly_name=f"{label}-spend-{percent}",
                 owner=owner,
-                amount_usd=(config.spend_limit or 0) * percent / 100,
+                amount_usd=config.monthly_spend_limit * percent / 100,
                 callback_url=public_url(
                     args.runtime_url, USAGE, f"tenant={name}&threshold={percent}"
                 ),

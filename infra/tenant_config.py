@@ -18,7 +18,8 @@ import phonenumbers
 
 from infra.emergency_address import AddressError, EmergencyAddress, parse_emergency_address
 from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
-from runtime.billing.plans import PLANS
+from runtime.billing.plans import ENTRY_PLAN, PLANS
+from runtime.billing.plans import plan as plan_named
 from runtime.regions import LANGUAGES, REGIONS, Region
 from runtime.screening.risk import parse_sensitivity
 
@@ -117,7 +118,8 @@ class TenantConfig:
     # None: the SIP app cannot call out (no 911 without the person's address).
     emergency_address: EmergencyAddress | None = None
     a2p_campaign: str = ""  # the US A2P 10DLC campaign SID (QE…); "" : none registered
-    spend_limit: float | None = None  # USD a month (infra/providers/twilio_usage.py)
+    # USD a month (infra/providers/twilio_usage.py); None: the plan's (``spend_limit_usd``).
+    spend_limit: float | None = None
     sender: str = "local"  # or "toll-free": a toll-free number, Toll-Free Verified
     plan: str = ""  # a key of runtime.billing.plans.PLANS; "" : not declared (the account's)
     # The business the stack registers US texting for (A2P 10DLC or Toll-Free Verification).
@@ -126,6 +128,14 @@ class TenantConfig:
     @property
     def served(self) -> Region:
         return REGIONS[self.region]
+
+    @property
+    def monthly_spend_limit(self) -> float:
+        """What the subaccount's Usage Triggers watch: ``ethiq:spendLimit``, else the declared
+        plan's default, else the entry plan's (every stack declares its triggers)."""
+        if self.spend_limit is not None:
+            return self.spend_limit
+        return plan_named(self.plan or ENTRY_PLAN).spend_limit_usd
 
     def as_stack_config(self) -> dict[str, Any]:
         """The ``config:`` block of the stack file (``ethiq:`` keys)."""
@@ -252,7 +262,8 @@ SPEND_LIMIT_MAX: Final = 1000.0  # USD a month: beyond it a typo, not a plan
 
 def parse_spend_limit(value: Any) -> float | None:
     """``ethiq:spendLimit``: what the tenant's subaccount may spend in a month, in USD (Twilio
-    bills in USD), above 0 and at most ``SPEND_LIMIT_MAX``; absent: no Usage Triggers."""
+    bills in USD), above 0 and at most ``SPEND_LIMIT_MAX``; absent: None, the plan's default
+    (:attr:`TenantConfig.monthly_spend_limit`)."""
     if value is None or value == "":
         return None
     try:

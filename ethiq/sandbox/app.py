@@ -27,6 +27,7 @@ from ethiq.sandbox.routes import (
     serverless,
     sip,
     usage,
+    usage_records,
 )
 from ethiq.sandbox.settings import SandboxSettings
 from ethiq.sandbox.state import Store
@@ -77,6 +78,7 @@ def create_app(settings: SandboxSettings | None = None) -> Litestar:
             *conferences.ROUTES,
             *serverless.ROUTES,
             *usage.ROUTES,
+            *usage_records.ROUTES,
             *control.ROUTES,
         ],
         exception_handlers={TwilioApiError: _twilio_error, HTTPException: _http_error},

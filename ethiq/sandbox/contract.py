@@ -170,6 +170,11 @@ class _Resolver:
             for key, value in node.items()
             if key not in {"description", "x-twilio", "examples", "example", "nullable"}
         }
+        if isinstance(node.get("properties"), dict):
+            # Property names are data, not keywords: a resource's own ``description`` stays.
+            resolved["properties"] = {
+                name: self._resolve(value, seen) for name, value in node["properties"].items()
+            }
         if node.get("nullable") is True:
             if "type" in resolved:
                 resolved["type"] = [resolved["type"], "null"]

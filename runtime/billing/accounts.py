@@ -12,11 +12,20 @@ from runtime.billing.tables import BillingAccount, StripeEvent
 from runtime.storage import TenantStore
 from runtime.storage.bind import bind_table
 
-__all__ = ["GOOD_STANDING", "PAST_DUE", "REDACTED", "Account", "Accounts"]
+__all__ = [
+    "GOOD_STANDING",
+    "PAST_DUE",
+    "REDACTED",
+    "VERIFICATION_STATUSES",
+    "Account",
+    "Accounts",
+]
 
 PAST_DUE: Final = frozenset({"past_due", "unpaid"})  # Stripe: an invoice is unpaid
 GOOD_STANDING: Final = frozenset({"active", "trialing"})
 REDACTED: Final = "identity.verification_session.redacted"
+# A VerificationSession's ``status`` values (https://docs.stripe.com/api/identity/verification_sessions/object).
+VERIFICATION_STATUSES: Final = frozenset({"requires_input", "processing", "verified", "canceled"})
 
 # Stripe does not deliver events in the order it made them
 # (https://docs.stripe.com/webhooks#event-ordering): each state an event sets is kept with the

@@ -6,7 +6,8 @@ UTC (Twilio's Usage Triggers recur in GMT too): screened minutes are the month's
 written that month, contacts the declared contacts. :func:`notices_due` says which of the 80 %
 and 100 % thresholds a month's usage crossed and were not notified yet, so each is sent once
 per period. Nothing here touches the call path: over a limit a call is still connected and
-screened (safety first); the overage is absorbed or billed as the plan says.
+screened (safety first); the overage is absorbed or billed as the plan says. The metering job
+reconciles the screened minutes with Twilio's Usage Records (``usage_records.py``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["PLANS", "TERMS_VERSION", "Plan", "PlanId", "plan"]
+__all__ = ["ENTRY_PLAN", "PLANS", "TERMS_VERSION", "Plan", "PlanId", "plan"]
 
 # The version of the terms of service the person accepts on Stripe Checkout (the terms page's
 # URL is set in Stripe's Dashboard, which Checkout's consent collection requires). A new
@@ -32,6 +32,11 @@ class Plan:
     monitored_numbers: int
     # "absorb": Ethiq carries the overage; "bill": metered at overage_cents per screened minute.
     overage: Literal["absorb", "bill"]
+    # USD a month the tenant's Twilio subaccount may spend (Twilio bills in USD) when its stack
+    # sets no ``ethiq:spendLimit``: the stack's Usage Triggers fire at 80 % and 100 % of it.
+    # Sized above the plan's screened minutes, its number and its alerts, so a trigger means
+    # usage out of the ordinary (e.g. a flood of calls), not a busy month.
+    spend_limit_usd: float
     overage_cents: int = 0
 
     @property
@@ -49,6 +54,7 @@ PLANS: Final[dict[PlanId, Plan]] = {
         alerts=30,
         monitored_numbers=1,
         overage="absorb",
+        spend_limit_usd=30.0,
     ),
     "family": Plan(
         id="family",
@@ -59,9 +65,14 @@ PLANS: Final[dict[PlanId, Plan]] = {
         alerts=100,
         monitored_numbers=3,
         overage="bill",
+        spend_limit_usd=100.0,
         overage_cents=2,
     ),
 }
+
+# The plan a stack that declares no ``ethiq:plan`` is sized by: the smallest, so its spend
+# triggers fire first rather than never.
+ENTRY_PLAN: Final[PlanId] = "solo"
 
 
 def plan(plan_id: str) -> Plan:

@@ -7,7 +7,8 @@ Two sources cross a threshold:
   contacts;
 - **Twilio's spend Usage Triggers** (:meth:`Quotas.spend_fired`, from the ``/twilio/usage``
   webhook once verified): the subaccount's monthly spend reached 80 % or 100 % of
-  ``ethiq:spendLimit``. https://www.twilio.com/docs/usage/api/usage-trigger
+  ``ethiq:spendLimit``, else the plan's ``spend_limit_usd``.
+  https://www.twilio.com/docs/usage/api/usage-trigger
 
 Each crossing is one ``quota_notice`` row (its key: tenant, period, metric, threshold), so a
 repeated callback or a second metering run records nothing more. A new row tells the operator
@@ -52,6 +53,7 @@ from runtime.billing.lifecycle import PersonText, Phase, Standing, standing, tex
 from runtime.billing.metering import THRESHOLDS, Notice, Usage, month_of, notices_due, usage_of
 from runtime.billing.plans import Plan, plan
 from runtime.billing.tables import QuotaNotice, UsagePeriod
+from runtime.billing.usage_records import InboundMinutes, reconciled
 from runtime.email import Mail, Mailer, MailError
 from runtime.screening.explain import is_french
 from runtime.settings import AlertSettings
@@ -62,6 +64,7 @@ from runtime.telephony.signatures import public_url
 from runtime.tenants import Registry, TenantRecord
 
 __all__ = [
+    "CANCELED",
     "PAYMENT",
     "SPEND",
     "SUSPENDED",
@@ -81,6 +84,10 @@ logger = logging.getLogger(__name__)
 SPEND: Final = "spend"  # the Usage Triggers' metric: the subaccount's spend, in US cents
 PAYMENT: Final = "payment"  # a failed payment: ``allowed`` = the grace period's days
 SUSPENDED: Final = "suspended"  # that grace period over: alerts to the contacts suspended
+# A cancellation: the person offered their data's export while the number is retained
+# (``period`` the day canceled, ``allowed`` the retention's days); by email, the link in it.
+CANCELED: Final = "canceled"
+_ABOUT_SUBSCRIPTION: Final = (PAYMENT, SUSPENDED, CANCELED)  # lifecycle.PersonText.SUBSCRIPTION
 _TOLD: Final = ("sent", "delivered")
 _WHAT: Final = {
     "screened_minutes": ("minutes d'appels filtrés", "screened call minutes"),
@@ -188,9 +195,14 @@ def overage_of(each: Plan, usage: Usage) -> Overage:
     return Overage(usage.period, minutes, each.overage, amount)
 
 
-def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple[str, str]:
-    """The person's notice (subject, text) in their language."""
+def notice_text(
+    record: NoticeRecord, language: str, each: Plan | None, *, export_url: str = ""
+) -> tuple[str, str]:
+    """The person's notice (subject, text) in their language; ``export_url``: where a
+    cancellation notice sends them to download their data."""
     fr = is_french(language)
+    if record.metric == CANCELED:
+        return _canceled_text(record, fr, export_url)
     if record.metric == PAYMENT:
         due = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
         subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
@@ -249,6 +261,21 @@ def notice_text(record: NoticeRecord, language: str, each: Plan | None) -> tuple
     return subject, text
 
 
+def _canceled_text(record: NoticeRecord, fr: bool, export_url: str) -> tuple[str, str]:
+    until = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+    subject = "Ethiq: abonnement annulé" if fr else "Ethiq: subscription canceled"
+    text = (
+        "Ethiq: votre abonnement est annulé. Votre numéro et vos données sont conservés "
+        f"jusqu'au {until.isoformat()}: téléchargez vos données d'ici là sur votre page "
+        f"{export_url} (connexion avec votre adresse courriel). Vos appels restent connectés."
+        if fr
+        else "Ethiq: your subscription is canceled. Your number and your data are kept until "
+        f"{until.isoformat()}: download your data before then from your page {export_url} "
+        "(sign in with your email address). Your calls are still connected."
+    )
+    return subject, text
+
+
 class Quotas:
     """Records notices and usage periods (platform database); tells the operator and the person."""
 
@@ -269,8 +296,11 @@ class Quotas:
         retention: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         erased_at: ErasedAt | None = None,
+        usage_records: InboundMinutes | None = None,
     ) -> None:
         engine = storage.platform_engine()
+        # Twilio's count of inbound minutes, reconciled with the call log's (None: log only).
+        self.usage_records = usage_records
         self._erased_at = erased_at
         self._grace = grace
         self._retention = retention
@@ -305,6 +335,8 @@ class Quotas:
             person = await self._person(slug)
             if person is not None:
                 channel = "sms" if person.own_number else "email" if person.email else "none"
+                if metric == CANCELED and person.email:  # a link to keep: an email
+                    channel = "email"
         now = self._clock()
         n = self._notices
         rows = (
@@ -407,7 +439,9 @@ class Quotas:
                 if account.past_due_since is not None and account.canceled_at is None:
                     result.notices += await self._payment_due(tenant.slug, account)
                     result.notices += await self._suspension_due(tenant.slug, account, now)
-                usage = await usage_of(self._storage, tenant.slug, now)
+                if account.canceled_at is not None:
+                    result.notices += await self._export_offered(tenant.slug, account, now)
+                usage = await self._usage(tenant, now)
                 await self._settle(tenant.slug, account.customer_id, each, usage, final=False)
                 known = {r.key for r in await self.notices(tenant.slug)}
                 for notice in notices_due(each, usage, _keys(tenant.slug, known)):
@@ -415,7 +449,7 @@ class Quotas:
                         result.notices += 1
                 last = month_of(month_of(now)[1] - timedelta(microseconds=1))[1]
                 if not await self._closed(tenant.slug, month_of(last)[0]):
-                    final = await usage_of(self._storage, tenant.slug, last)
+                    final = await self._usage(tenant, last)
                     result.closed += await self._settle(
                         tenant.slug, account.customer_id, each, final, final=True
                     )
@@ -428,6 +462,24 @@ class Quotas:
             await self._tell_operator(_record(row))
         result.delivered = await self.deliver(now)
         return result
+
+    async def _usage(self, tenant: TenantRecord, at: datetime) -> Usage:
+        """The month's usage from the call log, reconciled with Twilio's Usage Records; the
+        call log alone when they cannot be read (logged, the next run reads them again)."""
+        usage = await usage_of(self._storage, tenant.slug, at)
+        records = self.usage_records
+        if records is None:
+            return usage
+        _, start, end = month_of(at)
+        last = min(at, end - timedelta(microseconds=1)).astimezone(UTC).date()
+        try:
+            minutes = await asyncio.to_thread(
+                records.inbound_minutes, tenant.subaccount_sid, start.date(), last
+            )
+        except Exception as error:
+            logger.warning("metering %s: Twilio's usage records not read: %r", tenant.slug, error)
+            return usage
+        return reconciled(tenant.slug, usage, minutes)
 
     async def _payment_due(self, slug: str, account: Account) -> int:
         """The person and the operator told of a failed payment, once per grace period."""
@@ -445,6 +497,17 @@ class Quotas:
         assert account.past_due_since is not None  # noqa: S101 (suspended: past due)
         day = account.past_due_since.astimezone(UTC).date().isoformat()
         crossing = Crossing(day, SUSPENDED, 0, 0, self._grace.days)
+        return int(await self.record(slug, crossing, "stripe") is not None)
+
+    async def _export_offered(self, slug: str, account: Account, now: datetime) -> int:
+        """The person offered their data's export, once per cancellation, while the number is
+        retained (not once its release is due: nothing would be kept until the date told)."""
+        assert account.canceled_at is not None  # noqa: S101 (the caller checked)
+        found = await self.standing(slug, now)
+        if found is None or found.phase is not Phase.RETAINED:
+            return 0
+        day = account.canceled_at.astimezone(UTC).date().isoformat()
+        crossing = Crossing(day, CANCELED, 0, 0, self._retention.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
     async def standing(self, slug: str, now: datetime | None = None) -> Standing | None:
@@ -642,8 +705,8 @@ class Quotas:
         if tenant is None or person is None or not to:
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             return 0
-        subscription = record.metric in (PAYMENT, SUSPENDED)
-        kind = PersonText.SUBSCRIPTION if subscription else PersonText.USAGE
+        about = record.metric in _ABOUT_SUBSCRIPTION
+        kind = PersonText.SUBSCRIPTION if about else PersonText.USAGE
         found = await self._standing_or_none(record.tenant, now)
         stale = found is not None and found.phase is not Phase.ALERTS_SUSPENDED
         if record.metric == SUSPENDED and stale:
@@ -661,7 +724,8 @@ class Quotas:
             return 0
         account = await self._accounts.get(record.tenant)
         each = None if account is None else plan(account.plan)
-        subject, text = notice_text(record, person.language, each)
+        export_url = f"{self._public.rstrip('/')}/people/{record.tenant}/privacy"
+        subject, text = notice_text(record, person.language, each, export_url=export_url)
         ref = f"#q{record.id}"
         try:
             if record.channel == "sms":

@@ -25,6 +25,7 @@ from runtime.billing import Accounts, StripeGateway
 from runtime.billing import jobs as billing_jobs
 from runtime.billing.lifecycle import PersonText
 from runtime.billing.quotas import (
+    CANCELED,
     PAYMENT,
     SPEND,
     SUSPENDED,
@@ -34,6 +35,7 @@ from runtime.billing.quotas import (
     RecipientOf,
 )
 from runtime.billing.standings import Standings
+from runtime.billing.usage_records import TwilioUsageRecords
 from runtime.calls import Blocklist, CallService, MemoryVelocity, RedisVelocity, Velocity
 from runtime.calls.campaigns import Campaigns, MemoryCampaigns, RedisCampaigns, ScamSurge
 from runtime.calls.live import CallUpdater, TwilioCallUpdater
@@ -240,6 +242,7 @@ class Runtime:
             grace=timedelta(days=billing.payment_grace_days),
             retention=timedelta(days=billing.number_retention_days),
             erased_at=erasure_asked,
+            usage_records=TwilioUsageRecords(credentials) if credentials.account_sid else None,
         )
         standings = Standings(quotas.standing, billing.standing_cache_s)
         outbox.alerts_on = standings.alerts_on
@@ -397,6 +400,15 @@ def _operator_hook(fleet: Fleet) -> Callable[[NoticeRecord], Awaitable[int]]:
             )
             incident, _ = await fleet.incidents.open(
                 f"quota:{record.key}", source="billing", title=title, severity="warning"
+            )
+            return incident.id
+        if record.metric == CANCELED:
+            title = (
+                f"Tenant {record.tenant}: subscription canceled on {record.period}; number "
+                f"kept {record.allowed} days, the person offered their data's export"
+            )
+            incident, _ = await fleet.incidents.open(
+                f"quota:{record.key}", source="billing", title=title, severity="info"
             )
             return incident.id
         if record.metric == SPEND:

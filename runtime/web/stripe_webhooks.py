@@ -18,7 +18,7 @@ import stripe
 from litestar import Controller, Request, post
 from litestar.exceptions import HTTPException
 
-from runtime.billing.accounts import REDACTED, Accounts
+from runtime.billing.accounts import REDACTED, VERIFICATION_STATUSES, Accounts
 from runtime.billing.standings import Standings
 
 __all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of"]
@@ -34,18 +34,8 @@ def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]
     tenant = metadata.get("tenant") or obj.get("client_reference_id") or ""
     if not tenant:
         return None
-    if event_type == REDACTED:
-        # Stripe erased what the person showed; the session keeps its status, and so does the
-        # account (the evidence the number was bought under): only the session's id goes.
-        return tenant, {"verification_id": obj.get("id", "")}
     if event_type.startswith("identity.verification_session."):
-        # The event names the new state (verified, requires_input, canceled, processing);
-        # the object's own status says the same once Stripe has settled it.
-        return tenant, {
-            "verification_id": obj.get("id", ""),
-            "kyc_status": event_type.rsplit(".", 1)[1],
-            "kyc_updated_at": datetime.now(UTC),
-        }
+        return _verification(event_type, tenant, obj)
     if event_type == "checkout.session.completed":
         completed: dict[str, Any] = {"subscription_id": obj.get("subscription") or ""}
         # Checkout completes only once the person ticked the terms (consent_collection).
@@ -67,6 +57,28 @@ def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]
             values["plan"] = plan
         return tenant, values
     return None
+
+
+def _verification(
+    event_type: str, tenant: str, obj: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """What an Identity event changes: the session's own status, as it was when the event was
+    made. An event's name is not always a status (``created`` is a session in
+    ``requires_input``); the object is what Stripe says the session is.
+    https://docs.stripe.com/identity/how-sessions-work"""
+    if event_type == REDACTED:
+        # Stripe erased what the person showed; the session keeps its status, and so does the
+        # account (the evidence the number was bought under): only the session's id goes.
+        return tenant, {"verification_id": obj.get("id", "")}
+    status = obj.get("status")
+    if status not in VERIFICATION_STATUSES:
+        logger.warning("stripe %s without a session status ignored", event_type)
+        return None
+    return tenant, {
+        "verification_id": obj.get("id", ""),
+        "kyc_status": status,
+        "kyc_updated_at": datetime.now(UTC),
+    }
 
 
 class StripeWebhooks(Controller):

@@ -183,6 +183,33 @@ def test_the_subscription_lifecycle_is_recorded_from_its_statuses(
     assert (canceled.subscription_status, canceled.canceled_at is not None) == ("canceled", True)
 
 
+def test_a_verification_event_records_the_sessions_own_status(
+    app: tuple[TestClient[Litestar], Accounts],
+) -> None:
+    """The account takes the status from the session the event carries, not the event's name:
+    ``created`` is a session waiting for the person (``requires_input``), and an event carrying
+    no session status (a thin event) changes nothing."""
+    client, accounts = app
+    session: dict[str, Any] = {"id": "vs_5", "object": "identity.verification_session"}
+    session["metadata"] = {"tenant": "acme"}
+    kind = "identity.verification_session."
+    created = session | {"status": "requires_input", "last_error": None}
+    assert _deliver(client, "evt_s1", kind + "created", created, 30) == "applied"
+    assert (_account(client, accounts).kyc_status, _account(client, accounts).verification_id) == (
+        "requires_input",
+        "vs_5",
+    )
+    processing = session | {"status": "processing"}
+    assert _deliver(client, "evt_s2", kind + "processing", processing, 20) == "applied"
+    assert _account(client, accounts).kyc_status == "processing"
+    assert _deliver(client, "evt_s3", kind + "verified", session, 10) == "ignored"
+    assert _account(client, accounts).kyc_status == "processing"
+    assert not _account(client, accounts).may_activate
+    verified = session | {"status": "verified"}
+    assert _deliver(client, "evt_s3", kind + "verified", verified, 10) == "applied"
+    assert _account(client, accounts).kyc_status == "verified"
+
+
 @pytest.mark.parametrize(
     ("secret", "age_s"),
     [("whsec_someone_else", 0), (SECRET, 3600)],
@@ -195,7 +222,12 @@ def test_forged_or_stale_events_are_refused(
     event = _event(
         "evt_4",
         "identity.verification_session.verified",
-        {"id": "vs_9", "object": "identity.verification_session", "metadata": {"tenant": "acme"}},
+        {
+            "id": "vs_9",
+            "object": "identity.verification_session",
+            "status": "verified",
+            "metadata": {"tenant": "acme"},
+        },
     )
     body, headers = _signed(event, secret=secret, at=int(time.time()) - age_s)
     response = client.post("/stripe/webhook", content=body, headers=headers)
@@ -236,6 +268,7 @@ def test_the_runtime_serves_stripe_webhooks_on_postgresql(postgres: Server) -> N
                 {
                     "id": "vs_2",
                     "object": "identity.verification_session",
+                    "status": "requires_input",
                     "metadata": {"tenant": "acme"},
                 },
             )
@@ -294,8 +327,9 @@ def _late_events_change_nothing(client: TestClient[Litestar], get: Callable[[], 
         "object": "identity.verification_session",
         "metadata": {"tenant": "acme"},
     }
-    _deliver(client, "evt_o4", "identity.verification_session.verified", session, 0)
-    _deliver(client, "evt_o5", "identity.verification_session.requires_input", session, 600)
+    verified, failed = session | {"status": "verified"}, session | {"status": "requires_input"}
+    _deliver(client, "evt_o4", "identity.verification_session.verified", verified, 0)
+    _deliver(client, "evt_o5", "identity.verification_session.requires_input", failed, 600)
     assert (get().kyc_status, get().verification_id) == ("verified", "vs_1")
 
 
@@ -345,6 +379,7 @@ def test_events_delivered_late_change_nothing(app: tuple[TestClient[Litestar], A
     session = {
         "id": "vs_3",
         "object": "identity.verification_session",
+        "status": "canceled",
         "metadata": {"tenant": "acme"},
     }
     _deliver(client, "evt_o6", "identity.verification_session.canceled", session, 60)

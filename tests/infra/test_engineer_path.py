@@ -179,7 +179,7 @@ def test_the_readme_engineer_path(clone: Clone, tmp_path: Path) -> None:
     assert control.writes() == []
 
     preview = c.ok("pulumi", "preview", "--diff", "--policy-pack", "policies", "--stack", "acme")
-    assert "+ 15 to create" in preview
+    assert "+ 17 to create" in preview
     assert "ethiq|local|policies" in preview  # under "Policy Packs run:"
     assert control.writes() == []
 

@@ -155,6 +155,8 @@ def test_tenant_children_are_wired_to_the_runtime(monitor: RecordingMonitor) -> 
             "TwilioSipMapping",  # registrations only: no emergency address, no calls out
             "TwilioHostedFallback",
             "TwilioFallbackDeployment",
+            "TwilioUsageTrigger",  # the plan's spend limit: 80 %
+            "TwilioUsageTrigger",  # and 100 %
             "TenantSchema",
             "TenantRegistration",
         ]
@@ -453,6 +455,29 @@ def test_a_spend_limit_declares_usage_triggers_at_80_and_100_percent(
         )
         assert trigger["callback_url"].startswith(f"{RUNTIME}/twilio/usage?tenant=acme&threshold=")
         assert webhooks_off_runtime(trigger, RUNTIME, []) == []  # the webhook policy passes
+
+
+@pytest.mark.parametrize(
+    ("declared", "values"),
+    [
+        ({}, ["24.00", "30.00"]),  # no plan declared: the entry plan's (solo) limit
+        ({"ethiq:plan": "family"}, ["80.00", "100.00"]),
+    ],
+)
+def test_a_stack_without_a_spend_limit_watches_its_plans_default(
+    declared: dict[str, str], values: list[str], monitor: RecordingMonitor
+) -> None:
+    assert "ethiq:spendLimit" not in GOOD
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run({**GOOD, **declared}).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    triggers = [i for t, i in monitor.mocks.declared if t.endswith("TwilioUsageTrigger")]
+    assert sorted((t["trigger_value"] for t in triggers), key=float) == values
+    assert {t["account_sid"] for t in triggers} == {SUB_SID}
 
 
 @pytest.mark.parametrize("limit", ["0", "-5", "lots", "5000"])

@@ -23,6 +23,7 @@ from infra.engine import pulumi, write_project
 from infra.providers.ownership import parse_tag
 from runtime.tenants import Registry, generate_key
 from tests.sandbox.test_registration_provider import BUSINESS
+from tests.sandbox.twilio_client import sdk_client
 from tests.servers import Server
 
 ROOT = Path(__file__).parents[2]
@@ -162,9 +163,19 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
     writes_before = len(control.writes())
     second = ws.pulumi("up", "--yes", "--skip-preview")
     assert len(control.writes()) == writes_before
-    assert "15 unchanged" in second.stdout
+    assert "17 unchanged" in second.stdout
     assert _registered(ws, "acme").updated_at == record.updated_at
     assert _tables(ws.database_url, "tenant_acme") == tables
+
+    # No ethiq:spendLimit: the subaccount's spend is watched at the entry plan's limit (30 USD),
+    # and a month's spend past 80 % of it fires the 80 % trigger, and only it.
+    subaccount = next(a for a in control.state()["accounts"] if a["sid"] == out["subaccountSid"])
+    own = sdk_client(ws.sandbox.base_url, subaccount["sid"], subaccount["auth_token"])
+    triggers = {float(t.trigger_value): t for t in own.usage.triggers.list()}
+    assert sorted(triggers) == [24.0, 30.0]
+    assert triggers[24.0].callback_url == f"{RUNTIME_URL}/twilio/usage?tenant=acme&threshold=80"
+    fired = control.record_usage(subaccount["sid"], "calls-inbound", usage=300, price=25)
+    assert [f["sid"] for f in fired] == [triggers[24.0].sid]
 
     # No runtime answers at RUNTIME_URL: the stack's Twilio-hosted fallback rings the SIP app.
     legs = control.inbound_call(out["phoneNumber"], "+15145550199")["legs"]
@@ -174,7 +185,6 @@ def test_tenant_lifecycle(workspace: Workspace) -> None:
 
     # 3. Secrets never appear in plaintext in the state.
     state = ws.pulumi("stack", "export").stdout
-    subaccount = next(a for a in control.state()["accounts"] if a["sid"] == out["subaccountSid"])
     for secret in (
         subaccount["auth_token"],
         ws.sandbox.auth_token,

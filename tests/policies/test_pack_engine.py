@@ -80,7 +80,7 @@ def test_compliant_tenant_goes_up_and_a_violating_one_is_refused(
         },
     )
     up = ws.pulumi("up", "--yes", "--skip-preview", *policy)
-    assert "15 created" in up.stdout
+    assert "17 created" in up.stdout
     assert "contacts-consent" in up.stdout  # advisory: reported, not blocking
     assert "emergency contact 2 (Paul, …0122) has not consented" in up.stdout
     assert "[mandatory]" not in up.stdout  # SIP, secrets, https, config: all pass

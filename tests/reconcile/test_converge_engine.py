@@ -168,9 +168,9 @@ def test_reconcile_converges_on_the_backend(world: World) -> None:
     assert preview.report["base"] is None
     alpha = preview.by_stack()["alpha"]
     assert alpha["reason"] == "not in the backend yet"
-    assert len(alpha["steps"]) == 14  # the stack and the provider instance are left out
+    assert len(alpha["steps"]) == 16  # the stack and the provider instance are left out
     assert {s["op"] for s in alpha["steps"]} == {"create"}
-    assert "<code>alpha</code>: 14 resource change(s)" in preview.markdown
+    assert "<code>alpha</code>: 16 resource change(s)" in preview.markdown
     assert "contacts-consent" in {p["policy"] for p in alpha["policies"]}
     assert "· advisory · `contacts-consent`" in preview.markdown
     assert "[!CAUTION]" not in preview.markdown  # nothing is replaced or deleted

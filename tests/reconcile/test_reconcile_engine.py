@@ -112,7 +112,7 @@ def test_reconcile_story(world: World) -> None:
     assert preview.code == 0, preview.stdout
     assert preview.statuses() == {"alpha": "created", "bravo": "created"}
     assert preview.by_stack()["alpha"]["operation"] == "preview"
-    assert preview.by_stack()["alpha"]["changes"]["create"] == 15
+    assert preview.by_stack()["alpha"]["changes"]["create"] == 17
     assert "would create" in preview.markdown
     assert control.writes() == []
     assert not world.stack_exists("alpha")
@@ -171,7 +171,7 @@ def test_reconcile_story(world: World) -> None:
     bravo = refused.by_stack()["bravo"]
     assert "ethiq:allowDestroy: true" in bravo["error"]
     # The plan, read from the state (the engine will not plan through a protected resource).
-    assert bravo["changes"] == {"delete": 15}
+    assert bravo["changes"] == {"delete": 17}
     assert {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")} == {
         "bravo-messaging",
         "bravo-number",
@@ -188,7 +188,7 @@ def test_reconcile_story(world: World) -> None:
     gone = world.reconcile(c5, c6, "--apply")
     assert gone.code == 0, gone.stdout
     assert gone.statuses() == {"bravo": "destroyed"}
-    assert gone.by_stack()["bravo"]["changes"] == {"delete": 15}
+    assert gone.by_stack()["bravo"]["changes"] == {"delete": 17}
     assert world.numbers("bravo") == []
     assert world.account("bravo")["status"] == "closed"
     assert not world.stack_exists("bravo")

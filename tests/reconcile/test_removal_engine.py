@@ -115,7 +115,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
         assert run.code == 1
         assert run.statuses() == {"alpha": "updated", "bravo": "refused"}
         bravo = run.by_stack()["bravo"]
-        assert bravo["changes"] == {"delete": 15}
+        assert bravo["changes"] == {"delete": 17}
         protected = {s["urn"].rsplit("::", 1)[-1] for s in bravo["steps"] if s.get("protected")}
         assert protected == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
         assert "3 of them protected" in bravo["error"]
@@ -142,7 +142,7 @@ def test_previews_without_credentials_and_a_removal_to_its_end(world: World) -> 
     assert gone.statuses() == {"bravo": "destroyed"}
     lifted = {u.rsplit("::", 1)[-1] for u in gone.by_stack()["bravo"]["unprotected"]}
     assert lifted == {"bravo-messaging", "bravo-number", "bravo-subaccount"}
-    assert gone.by_stack()["bravo"]["changes"] == {"delete": 15}
+    assert gone.by_stack()["bravo"]["changes"] == {"delete": 17}
     assert "Protection lifted before the destroy" in gone.markdown
     assert world.numbers("bravo") == []
     [closed] = _accounts(world, "bravo")
