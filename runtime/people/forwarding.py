@@ -6,11 +6,18 @@ TS 22.030 (supplementary service codes, annex B) for call forwarding (TS 22.082)
 ``**004*<number>#`` all conditional forwarding (busy, no reply, not reachable), ``##004#``
 erases it. Carriers that document other codes say so in their source.
 
+``activate``/``deactivate`` are unconditional forwarding (all calls, the phone never rings):
+what Ethiq needs: with conditional forwarding the phone rings first, and a call answered there
+never reaches the Ethiq number nor is screened. ``conditional`` forwards only when busy,
+unanswered or unreachable; the page offers it second.
+
 Every carrier's ``source_key`` names the sentence of the pages' texts (:mod:`.i18n`, in each
 language) that says where its codes came from. ``page`` is the carrier's own support page that
 states them (TELUS, Koodo, Vidéotron; Verizon's states ``*72`` but not ``*73``), empty when none
 was found: the sentence then says "not checked", as it does for any code the page does not give
-(the conditional codes are the standard's everywhere).
+(the conditional codes are the standard's everywhere). T-Mobile's support page gives no code but
+says forwarding goes to 10- or 11-digit numbers only, never international ones: its codes take
+the 10-digit number, not the E.164 ``+1`` form.
 """
 
 from __future__ import annotations
@@ -30,17 +37,25 @@ class Carrier:
     key: str
     name: str
     country: Literal["CA", "US"]
-    activate: str  # "{n}" is the Ethiq number in ``number_format``
+    activate: str  # unconditional (all calls); "{n}" is the Ethiq number in ``number_format``
     deactivate: str
-    conditional: str | None
+    conditional: str | None  # busy, no reply and not reachable only
     conditional_off: str | None
     number_format: Format
     source_key: str  # a key of runtime.people.i18n.TEXTS: where the codes came from
     page: str = ""  # the carrier's own page stating its codes; "" when none was found
 
 
-def _gsm(key: str, name: str, country: Literal["CA", "US"], source: str = GSM_SOURCE) -> Carrier:
-    return Carrier(key, name, country, "**21*{n}#", "##21#", "**004*{n}#", "##004#", "e164", source)
+def _gsm(
+    key: str,
+    name: str,
+    country: Literal["CA", "US"],
+    source: str = GSM_SOURCE,
+    number_format: Format = "e164",
+) -> Carrier:
+    return Carrier(
+        key, name, country, "**21*{n}#", "##21#", "**004*{n}#", "##004#", number_format, source
+    )
 
 
 def _star21(key: str, name: str, page: str) -> Carrier:
@@ -64,7 +79,7 @@ CARRIERS: Final[dict[str, Carrier]] = {
         _gsm("freedom", "Freedom Mobile", "CA"),
         _star21("videotron", "Vidéotron", "videotron.com/service/wireless/faq/call-forwarding"),
         _gsm("att", "AT&T", "US"),
-        _gsm("tmobile", "T-Mobile", "US", "source_tmobile"),
+        _gsm("tmobile", "T-Mobile", "US", "source_tmobile", "nanp10"),
         Carrier(
             "verizon",
             "Verizon",

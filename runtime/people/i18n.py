@@ -228,10 +228,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "source_videotron": "FAQ mobile de Vidéotron, renvoi d'appel "
         "(videotron.com/service/wireless/faq/call-forwarding) : *21* + numéro + # / #21# ; "
         "renvoi conditionnel : 3GPP TS 22.030",
-        "source_tmobile": "Codes de service GSM de T-Mobile, renvoi conditionnel **004* "
-        "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, un wiki "
-        "d'utilisateurs) ; la page de soutien de T-Mobile (support.t-mobile.com/docs/DOC-2706) "
-        "ne donne aucun code : page du fournisseur non vérifiée pour ces codes",
+        "source_tmobile": "Codes de service GSM de T-Mobile : **21* + numéro à 10 chiffres + # / "
+        "##21#, tel que résumé par bubblyphone.com/hub/call-forwarding-tmobile ; renvoi "
+        "conditionnel **004* (wiki.howardforums.com/index.php/"
+        "T-Mobile_Conditional_Call_Forwarding, un wiki d'utilisateurs). La page de soutien de "
+        "T-Mobile (support.t-mobile.com/docs/DOC-2706) ne donne aucun code, seulement que les "
+        "appels se renvoient vers des numéros à 10 ou 11 chiffres : page du fournisseur non "
+        "vérifiée pour ces codes",
         "source_verizon": "Soutien de Verizon Wireless, renvoi d'appel (verizonwireless.com/"
         "support/features/calling_features/call_forwarding.html) : *72 + numéro à 10 chiffres ; "
         "*73 pour l'arrêter, tel que résumé par bubblyphone.com/tools/call-forwarding-codes : "
@@ -558,10 +561,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "source_videotron": "Vidéotron mobile FAQ, call forwarding "
         "(videotron.com/service/wireless/faq/call-forwarding): *21* + number + # / #21#; "
         "conditional: 3GPP TS 22.030",
-        "source_tmobile": "T-Mobile GSM service codes, conditional call forwarding **004* "
-        "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' "
-        "wiki); T-Mobile's support page (support.t-mobile.com/docs/DOC-2706) gives no code: "
-        "carrier page not checked for these codes",
+        "source_tmobile": "T-Mobile GSM service codes: **21* + 10-digit number + # / ##21#, as "
+        "summarised by bubblyphone.com/hub/call-forwarding-tmobile; conditional **004* "
+        "(wiki.howardforums.com/index.php/T-Mobile_Conditional_Call_Forwarding, a users' wiki). "
+        "T-Mobile's support page (support.t-mobile.com/docs/DOC-2706) gives no code, only that "
+        "calls forward to 10- or 11-digit numbers: carrier page not checked for these codes",
         "source_verizon": "Verizon Wireless support, Call Forwarding (verizonwireless.com/"
         "support/features/calling_features/call_forwarding.html): *72 + 10-digit number; *73 to "
         "turn it off, as summarised by bubblyphone.com/tools/call-forwarding-codes: not checked "

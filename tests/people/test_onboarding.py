@@ -185,6 +185,10 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
         "*73",
         None,
     )
+    # T-Mobile's page gives no code but forwards to 10- or 11-digit numbers only: not "+1…".
+    tmobile = codes_for("tmobile", "+12125550111")
+    assert (tmobile.activate, tmobile.deactivate) == ("**21*2125550111#", "##21#")
+    assert (tmobile.conditional, tmobile.conditional_off) == ("**004*2125550111#", "##004#")
     assert {c.country for c in CARRIERS.values()} == {"CA", "US"}
     # Koodo's and Vidéotron's own pages give TELUS's form: *21* + the number + #, #21#.
     for key in ("koodo", "videotron"):
@@ -210,6 +214,9 @@ def test_forwarding_codes_fill_in_the_ethiq_number() -> None:
     assert "not checked on Verizon's page" in verizon_en
     assert "*73" in verizon_fr
     assert "non vérifié sur la page de Verizon" in verizon_fr
+    # T-Mobile's source says where the 10-digit form came from: its own page's number rule.
+    assert "10- or 11-digit numbers" in english["source_tmobile"]
+    assert "10 ou 11 chiffres" in french["source_tmobile"]
 
 
 def test_the_sip_qr_code_holds_the_account_and_passwords_follow_twilios_rules(
