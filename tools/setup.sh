@@ -59,7 +59,7 @@ else
   done
 fi
 
-# --- 3. Pulumi engine and Go tools -----------------------------------------------------------
+# --- 3. Pulumi engine, Go tools, the dashboard schema ---------------------------------------
 step 3/3 "Pulumi engine"
 bash tools/engine/build.sh "$venv/bin"
 # actionlint (lints .github/workflows), pinned in tools/actionlint/go.mod; rebuilt on pin change.
@@ -99,6 +99,19 @@ if [[ ! -x $venv/bin/amtemplate || "$(cat $venv/.amtemplate-stamp 2>/dev/null)" 
   (cd tools/amtemplate && GOTOOLCHAIN=auto GOFLAGS=-mod=mod go build -trimpath \
     -o "$root/$venv/bin/amtemplate" .)
   echo "$want_am" >"$venv/.amtemplate-stamp"
+fi
+
+# Grafana's published dashboard types (@grafana/schema) and the TypeScript compiler, pinned in
+# tools/grafana-schema/package-lock.json: tests/ops/test_ops_files.py type-checks the dashboard
+# against them. Installed under .venv (cached with it); reinstalled on a pin change.
+want_gs=$(stamp_of tools/grafana-schema/package.json tools/grafana-schema/package-lock.json)
+if [[ ! -x $venv/grafana-schema/node_modules/.bin/tsc || "$(cat $venv/.grafana-schema-stamp 2>/dev/null)" != "$want_gs" ]]; then
+  echo "  installing Grafana's dashboard schema"
+  command -v npm >/dev/null || die "npm is missing: install Node.js (Debian: apt-get install nodejs npm)"
+  mkdir -p "$venv/grafana-schema"
+  cp tools/grafana-schema/package.json tools/grafana-schema/package-lock.json "$venv/grafana-schema/"
+  (cd "$venv/grafana-schema" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want_gs" >"$venv/.grafana-schema-stamp"
 fi
 
 printf 'setup: done in %ss. Activate with: source %s/bin/activate\n' "$(($(date +%s) - started))" "$venv"

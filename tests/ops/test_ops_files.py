@@ -3,7 +3,8 @@
 ``promtool`` (Debian's prometheus package, installed by setup) checks the rules file, runs its
 unit tests (alerts firing on synthetic series) and parses every dashboard query; every metric
 that rules and dashboard name must be one the runtime exports, and every runbook link must point
-at a section of docs/runbooks.md.
+at a section of docs/runbooks.md. The dashboard is type-checked against Grafana's own published
+dashboard types (``@grafana/schema``, with the TypeScript compiler, both installed by setup).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ RULE_TESTS = sorted((ROOT / "ops/prometheus").glob("ethiq-rules*.test.yml"))
 DASHBOARD = ROOT / "ops/grafana/ethiq-runtime.json"
 DASHBOARD_SCHEMA = ROOT / "ops/grafana/dashboard.schema.json"
 RUNBOOKS = ROOT / "docs/runbooks.md"
+GRAFANA_SCHEMA = ROOT / ".venv/grafana-schema/node_modules"
 METRIC_RE = re.compile(r"\b(ethiq_[a-z_]+)\b")
 
 
@@ -105,6 +108,69 @@ def test_dashboard_matches_its_schema() -> None:
     schema = json.loads(DASHBOARD_SCHEMA.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(json.loads(DASHBOARD.read_text()), schema)
+
+
+def _grafana_type_errors(dashboard: dict[str, Any], tmp_path: Path) -> str:
+    """tsc's errors for ``dashboard`` as a literal of Grafana's ``Dashboard`` type: literal
+    unions (panel types, enums) are checked and so is every key, nested ones included (an object
+    literal may not name a property its type does not declare)."""
+    tsc = GRAFANA_SCHEMA / ".bin/tsc"
+    if not tsc.exists():
+        pytest.fail("Grafana's dashboard schema is missing: run `make setup`")
+    check = tmp_path / "dashboard.ts"
+    check.write_text(
+        'import type { Dashboard } from "@grafana/schema";\n'
+        f"export const dashboard: Dashboard = {json.dumps(dashboard, indent=1)};\n"
+    )
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "noEmit": True,
+            "moduleResolution": "node",
+            "baseUrl": str(tmp_path),
+            "paths": {"@grafana/schema": [str(GRAFANA_SCHEMA / "@grafana/schema")]},
+        },
+        "files": [str(check)],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    result = subprocess.run(
+        [str(tsc), "--project", str(tmp_path / "tsconfig.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return result.stdout + result.stderr if result.returncode else ""
+
+
+def test_dashboard_has_grafanas_own_types(tmp_path: Path) -> None:
+    assert _grafana_type_errors(json.loads(DASHBOARD.read_text()), tmp_path) == ""
+
+
+def _misspelt_field_option(dashboard: dict[str, Any]) -> None:
+    dashboard["panels"][0]["fieldConfig"]["defaults"]["unitt"] = "s"
+
+
+def _unknown_tooltip_mode(dashboard: dict[str, Any]) -> None:
+    dashboard["graphTooltip"] = 7
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (_misspelt_field_option, """'"unitt"' does not exist in type 'FieldConfig"""),
+        (_unknown_tooltip_mode, "not assignable to type 'DashboardCursorSync"),
+    ],
+    ids=["misspelt nested key", "out-of-range enum"],
+)
+def test_grafanas_types_refuse_a_broken_dashboard(
+    change: Callable[[dict[str, Any]], None], error: str, tmp_path: Path
+) -> None:
+    """The check above can fail (one change per run: tsc stops checking a literal at its first
+    error)."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    change(dashboard)
+    assert error in _grafana_type_errors(dashboard, tmp_path)
 
 
 def test_dashboard_queries_parse(tmp_path: Path) -> None:
