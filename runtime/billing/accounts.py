@@ -16,6 +16,7 @@ __all__ = [
     "GOOD_STANDING",
     "PAST_DUE",
     "REDACTED",
+    "UNKNOWN_ERROR",
     "VERIFICATION_STATUSES",
     "Account",
     "Accounts",
@@ -26,6 +27,8 @@ GOOD_STANDING: Final = frozenset({"active", "trialing"})
 REDACTED: Final = "identity.verification_session.redacted"
 # A VerificationSession's ``status`` values (https://docs.stripe.com/api/identity/verification_sessions/object).
 VERIFICATION_STATUSES: Final = frozenset({"requires_input", "processing", "verified", "canceled"})
+# ``kyc_error`` of a session whose ``last_error`` has no code (Stripe's ``code`` is nullable).
+UNKNOWN_ERROR: Final = "unknown"
 
 # Stripe does not deliver events in the order it made them
 # (https://docs.stripe.com/webhooks#event-ordering): each state an event sets is kept with the
@@ -52,11 +55,20 @@ class Account:
     terms_accepted_at: datetime | None
     past_due_since: datetime | None = None
     canceled_at: datetime | None = None
+    # The check's ``last_error.code`` ("" none, None: recorded before errors were kept).
+    kyc_error: str | None = None
 
     @property
     def may_activate(self) -> bool:
         """What a number purchase is gated on: a verified identity and accepted terms."""
         return self.kyc_status == "verified" and bool(self.terms_version)
+
+    @property
+    def awaits_person(self) -> bool:
+        """A session that waits for the person to start it: ``requires_input`` with no error
+        (Stripe's status for a new session and for a failed check alike; the error tells them
+        apart). Unknown (``None``, recorded before errors were kept) is not known to wait."""
+        return self.kyc_status == "requires_input" and self.kyc_error == ""
 
 
 class Accounts:
@@ -94,14 +106,16 @@ class Accounts:
         await self._update(tenant, terms_version=version.strip(), terms_accepted_at=at)
 
     async def record_verification(
-        self, tenant: str, verification_id: str, status: str, at: datetime
+        self, tenant: str, verification_id: str, status: str, at: datetime, *, error: str = ""
     ) -> None:
         """Record an identity verification's outcome outside Stripe's webhooks (an operator's
-        in-person check, or the local demo's setup: ``verification_id`` names how)."""
+        in-person check, a session just made, or the local demo's setup: ``verification_id``
+        names how); ``error``: why a check did not succeed (Stripe's ``last_error.code``)."""
         await self._update(
             tenant,
             verification_id=verification_id,
             kyc_status=status,
+            kyc_error=error,
             kyc_updated_at=at,
             kyc_event_at=at,  # a Stripe event older than this outcome leaves it alone
         )

@@ -3,9 +3,14 @@
 Stripe Identity holds what the person showed (document images, selfie, the data read from the
 document) on Ethiq's behalf; Ethiq keeps only ids, statuses and dates (``billing_account``). The
 outcome is all Ethiq needs once the number is bought, so ``ETHIQ_KYC_RETENTION_DAYS`` (30) after
-a verification ended (``verified``, or failed and left: ``requires_input``, ``canceled``) the
-purge asks Stripe to redact the session and forgets its id; the status and its date stay, as
-the record of what the number was bought under. ``docs/privacy.md`` gives the legal basis.
+a verification ended (``verified``, or failed and left: ``requires_input`` with an error,
+``canceled``) the purge asks Stripe to redact the session and forgets its id; the status and
+its date stay, as the record of what the number was bought under. A ``requires_input`` session
+without an error has not ended: it waits for the person to start (nothing collected yet), and
+its clock starts only once it fails or succeeds (each event sets ``kyc_updated_at``). One
+recorded before errors were kept (``kyc_error`` NULL) may be an old failure whose images Stripe
+still holds: it counts as ended, as it did (redacting an unstarted session is harmless).
+``docs/privacy.md`` gives the legal basis.
 
 :func:`purge_kyc` is a plain callable: ``ethiq billing purge-kyc`` runs it now, and the job
 worker runs it daily (``runtime/billing/jobs.py``). It is idempotent: a redaction Stripe
@@ -26,11 +31,12 @@ import stripe
 
 from runtime.billing.accounts import Account, Accounts
 
-__all__ = ["FINISHED", "Purged", "due_for_purge", "purge_kyc"]
+__all__ = ["FINISHED", "Purged", "due_for_purge", "ended", "purge_kyc"]
 
 logger = logging.getLogger(__name__)
 
-# Statuses after which nothing more is collected (``processing`` is still being checked).
+# Statuses after which nothing more is collected (``processing`` is still being checked), but
+# for a ``requires_input`` that waits for the person to start (:func:`ended`).
 FINISHED: Final = frozenset({"verified", "requires_input", "canceled"})
 _STRIPE_SESSION: Final = "vs_"  # only Stripe's sessions hold data at Stripe
 
@@ -43,13 +49,19 @@ class Purged:
     outcome: str  # Stripe's redaction status, or "failed: <reason>" (retried next run)
 
 
+def ended(account: Account) -> bool:
+    """Whether the account's verification ended: verified, failed, canceled; not one still
+    being checked nor a session waiting for the person to start it."""
+    return account.kyc_status in FINISHED and not account.awaits_person
+
+
 def due_for_purge(accounts: list[Account], now: datetime, keep: timedelta) -> list[Account]:
     """Accounts whose Stripe verification ended more than ``keep`` ago and is not redacted."""
     return [
         a
         for a in accounts
         if a.verification_id.startswith(_STRIPE_SESSION)
-        and a.kyc_status in FINISHED
+        and ended(a)
         and a.kyc_updated_at is not None
         and now - a.kyc_updated_at >= keep
     ]

@@ -29,6 +29,11 @@ class BillingAccount(Table, tablename="billing_account"):
     # canceled. Only "verified" lets a stack buy a number.
     kyc_status = Varchar(length=32, default="none")
     kyc_updated_at = Timestamptz(null=True, default=None)
+    # Why the check did not succeed: the session's ``last_error.code`` (document_expired,
+    # selfie_face_mismatch, abandoned...), "unknown" for an error without a code, "" for none
+    # (a ``requires_input`` session then waits for the person to start). NULL: recorded before
+    # this was kept (runtime/billing/retention.py and the person's page say how it is read).
+    kyc_error = Varchar(length=64, null=True, default=None)
     terms_version = Varchar(length=32, default="")
     terms_accepted_at = Timestamptz(null=True, default=None)
     # The subscription's lifecycle (runtime/billing/lifecycle.py): since when a payment is

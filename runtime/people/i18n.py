@@ -104,8 +104,20 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "un égoportrait, sur la page sécurisée de Stripe (lien envoyé par Ethiq). Ethiq ne voit "
         "jamais vos documents.",
         "do_identity_verified_requires_input": "La vérification de votre identité n'a pas "
-        "abouti (document illisible ou expiré, égoportrait différent). Recommencez avec le "
+        "abouti. Recommencez avec le nouveau lien d'Ethiq, ou demandez à Ethiq une "
+        "vérification en personne.",
+        "do_identity_verified_requires_input_document": "La vérification de votre identité n'a "
+        "pas abouti : Stripe n'a pas pu vérifier votre pièce d'identité (expirée, illisible ou "
+        "d'un type non accepté). Recommencez avec une pièce d'identité valide avec photo et le "
         "nouveau lien d'Ethiq, ou demandez à Ethiq une vérification en personne.",
+        "do_identity_verified_requires_input_selfie": "La vérification de votre identité n'a "
+        "pas abouti : votre égoportrait ne correspond pas à la photo de votre pièce d'identité. "
+        "Recommencez avec le nouveau lien d'Ethiq, bien éclairé et le visage dégagé, ou "
+        "demandez à Ethiq une vérification en personne.",
+        "do_identity_verified_requires_input_abandoned": "La vérification de votre identité a "
+        "été interrompue avant la fin, ou vous n'avez pas donné votre accord. Reprenez-la avec "
+        "le nouveau lien d'Ethiq. Si vous préférez ne pas envoyer d'égoportrait, demandez à "
+        "Ethiq une vérification en personne.",
         "do_identity_verified_processing": "Stripe vérifie vos documents (en général moins "
         "d'une minute) : revenez sur cette page dans un instant.",
         "do_identity_verified_canceled": "Le lien de vérification a expiré ou a été annulé : "
@@ -440,9 +452,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "step_terms_accepted": "Terms accepted",
         "do_identity_verified": "Verify your identity: a photo ID and a selfie, on Stripe's "
         "secure page (link sent by Ethiq). Ethiq never sees your documents.",
-        "do_identity_verified_requires_input": "Your identity check did not succeed (an "
-        "unreadable or expired document, a selfie that does not match). Try again with Ethiq's "
-        "new link, or ask Ethiq to verify you in person.",
+        "do_identity_verified_requires_input": "Your identity check did not succeed. Try "
+        "again with Ethiq's new link, or ask Ethiq to verify you in person.",
+        "do_identity_verified_requires_input_document": "Your identity check did not succeed: "
+        "Stripe could not verify your ID document (expired, unreadable or of a type it does not "
+        "accept). Try again with a valid photo ID and Ethiq's new link, or ask Ethiq to verify "
+        "you in person.",
+        "do_identity_verified_requires_input_selfie": "Your identity check did not succeed: "
+        "your selfie does not match the photo on your ID. Try again with Ethiq's new link, in "
+        "good light with your face uncovered, or ask Ethiq to verify you in person.",
+        "do_identity_verified_requires_input_abandoned": "Your identity check was stopped "
+        "before the end, or consent was not given. Start again with Ethiq's new link. If you "
+        "would rather not send a selfie, ask Ethiq to verify you in person.",
         "do_identity_verified_processing": "Stripe is checking your documents (usually under a "
         "minute): come back to this page shortly.",
         "do_identity_verified_canceled": "The verification link expired or was cancelled: ask "

@@ -60,10 +60,30 @@ BY_PERSON: Final[frozenset[Step]] = frozenset(
     }
 )
 
-# Stripe Identity statuses that need the person (or an operator) to act, each with its own
-# "what to do" text (https://docs.stripe.com/identity/how-sessions-work): ``requires_input`` is
-# a failed check or an abandoned session, ``canceled`` an expired or cancelled one.
-IDENTITY_ISSUES: Final[frozenset[str]] = frozenset({"requires_input", "processing", "canceled"})
+# What keeps the identity step pending, each with its own "what to do" text
+# (https://docs.stripe.com/identity/how-sessions-work): Stripe's status, and for a failed check
+# (``requires_input`` with an error) what failed, from the session's ``last_error.code``: the
+# document, the selfie, a flow left or consent declined, or something else (``requires_input``
+# alone). ``canceled`` is an expired or cancelled session, ``processing`` one being checked. A
+# ``requires_input`` session without an error is no issue: it waits for the person to start
+# (the plain "verify your identity" text), and so is one recorded before errors were kept
+# (``kyc_error`` None): its past is unknown, and the person may always start again.
+IDENTITY_ISSUES: Final[frozenset[str]] = frozenset(
+    {
+        "requires_input",
+        "requires_input_document",
+        "requires_input_selfie",
+        "requires_input_abandoned",
+        "processing",
+        "canceled",
+    }
+)
+# Stripe's ``last_error.code`` values (the VerificationSession object's reference), by kind.
+_ERROR_KINDS: Final = (
+    (("document_", "id_number_"), "document"),
+    (("selfie_",), "selfie"),
+    (("abandoned", "consent_declined"), "abandoned"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +95,21 @@ class Standing:
     verification_id: str
     terms_version: str
     terms_accepted_at: datetime | None
+    kyc_error: str | None = None  # Stripe's last_error.code ("" none, None: not recorded)
 
 
 def identity_issue(standing: Standing | None) -> str:
-    """Why the identity step is not done yet (``""``: nothing started or nothing wrong)."""
-    status = standing.kyc_status if standing else ""
-    return status if status in IDENTITY_ISSUES else ""
+    """Why the identity step is not done yet (``""``: nothing started, or a session waiting for
+    the person to start it, or nothing wrong)."""
+    if standing is None:
+        return ""
+    if standing.kyc_status != "requires_input":
+        return standing.kyc_status if standing.kyc_status in IDENTITY_ISSUES else ""
+    error = standing.kyc_error
+    if not error:  # "" waits for the person; None is unknown: starting again is the way on
+        return ""
+    kind = next((k for prefixes, k in _ERROR_KINDS if error.startswith(prefixes)), "")
+    return f"requires_input_{kind}" if kind else "requires_input"
 
 
 # A manual intervention, counted by the KPI: anything an operator did for an onboarding,

@@ -358,6 +358,7 @@ def billing_standing(accounts: Accounts) -> Callable[[str], Awaitable[Standing |
             account.verification_id,
             account.terms_version,
             account.terms_accepted_at,
+            account.kyc_error,
         )
 
     return read

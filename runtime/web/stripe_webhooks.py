@@ -18,14 +18,15 @@ import stripe
 from litestar import Controller, Request, post
 from litestar.exceptions import HTTPException
 
-from runtime.billing.accounts import REDACTED, VERIFICATION_STATUSES, Accounts
+from runtime.billing.accounts import REDACTED, UNKNOWN_ERROR, VERIFICATION_STATUSES, Accounts
 from runtime.billing.standings import Standings
 
-__all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of"]
+__all__ = ["SIGNATURE_HEADER", "StripeWebhooks", "effect_of", "verification_error"]
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Stripe-Signature"
+_ERROR_LENGTH = 64  # billing_account.kyc_error
 
 
 def effect_of(event_type: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -64,8 +65,9 @@ def _verification(
 ) -> tuple[str, dict[str, Any]] | None:
     """What an Identity event changes: the session's own status, as it was when the event was
     made. An event's name is not always a status (``created`` is a session in
-    ``requires_input``); the object is what Stripe says the session is.
-    https://docs.stripe.com/identity/how-sessions-work"""
+    ``requires_input``); the object is what Stripe says the session is, and its ``last_error``
+    tells a new session waiting for the person from a check that failed (both
+    ``requires_input``). https://docs.stripe.com/identity/how-sessions-work"""
     if event_type == REDACTED:
         # Stripe erased what the person showed; the session keeps its status, and so does the
         # account (the evidence the number was bought under): only the session's id goes.
@@ -77,8 +79,21 @@ def _verification(
     return tenant, {
         "verification_id": obj.get("id", ""),
         "kyc_status": status,
+        "kyc_error": verification_error(obj),
         "kyc_updated_at": datetime.now(UTC),
     }
+
+
+def verification_error(session: dict[str, Any]) -> str:
+    """Why a session's last check did not succeed: its ``last_error.code``
+    (``document_expired``, ``selfie_face_mismatch``, ``abandoned``...), :data:`UNKNOWN_ERROR`
+    for an error without a code, ``""`` without ``last_error`` (nothing failed). Only the code
+    is kept: Stripe's ``reason`` is free text about the person's documents."""
+    last_error = session.get("last_error")
+    if not last_error:
+        return ""
+    code = last_error.get("code") if isinstance(last_error, dict) else None
+    return str(code)[:_ERROR_LENGTH] if code else UNKNOWN_ERROR
 
 
 class StripeWebhooks(Controller):

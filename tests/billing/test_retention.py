@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from ethiq.cli import app
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing.jobs import run_kyc_purge
-from runtime.billing.retention import purge_kyc
+from runtime.billing.retention import due_for_purge, purge_kyc
 from runtime.billing.tables import BillingAccount
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
@@ -41,7 +41,10 @@ def _seed(url: str) -> None:
             ("in-person", "operator:lise", "verified", 400),  # nothing at Stripe
         ]:
             await accounts.open(tenant, f"cus_{tenant}", "solo")
-            await accounts.record_verification(tenant, session, status, NOW - timedelta(age))
+            error = "document_expired" if tenant == "old-failed" else ""
+            await accounts.record_verification(
+                tenant, session, status, NOW - timedelta(age), error=error
+            )
         await store.close()
 
     asyncio.run(seed())
@@ -175,6 +178,48 @@ def test_the_daily_purge_without_a_stripe_key_skips_quietly_unless_something_is_
             [(level, message)] = await purge()
             assert level == logging.ERROR
             assert "1 Stripe verification(s) due" in message
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_session_waiting_for_the_person_has_not_ended_and_its_clock_starts_when_it_fails(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    """``requires_input`` without an error is a session the person has not started: nothing was
+    collected, it is not purged however old, and the retention period runs from its failure.
+    One recorded before errors were kept (NULL) may be an old failure: it is purged as before."""
+    gateway = StripeGateway("sk_test_123", base_url=stripe_mock)
+
+    async def scenario() -> None:
+        store = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite")
+        try:
+            await store.ensure_platform()
+            accounts = Accounts(store)
+            table = bind_table(BillingAccount, store.platform_engine())
+
+            async def due(now: datetime) -> list[str]:
+                return [a.tenant for a in due_for_purge(await accounts.all(), now, KEEP)]
+
+            for tenant in ("waiting", "legacy"):
+                await accounts.open(tenant, f"cus_{tenant}", "solo")
+                made = NOW - timedelta(days=90)
+                await accounts.record_verification(tenant, f"vs_{tenant}", "requires_input", made)
+            await table.update({table.kyc_error: None}).where(table.tenant == "legacy")
+            assert await due(NOW) == ["legacy"]
+
+            failed_at = NOW - timedelta(days=10)
+            await accounts.record_verification(
+                "waiting", "vs_waiting", "requires_input", failed_at, error="selfie_face_mismatch"
+            )
+            assert await due(NOW) == ["legacy"]  # failed 10 days ago: 20 more to go
+            assert await due(failed_at + KEEP) == ["legacy", "waiting"]
+
+            done = await purge_kyc(accounts, gateway.redact_verification, now=NOW, keep=KEEP)
+            assert [(p.tenant, p.kyc_status) for p in done] == [("legacy", "requires_input")]
+            ids = {a.tenant: a.verification_id for a in await accounts.all()}
+            assert ids == {"legacy": "", "waiting": "vs_waiting"}
         finally:
             await store.close()
 

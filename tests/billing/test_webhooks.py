@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import stripe
 from anyio.from_thread import BlockingPortal
 from litestar import Litestar
 from litestar.datastructures import State
@@ -22,14 +23,17 @@ from litestar.testing import TestClient
 
 from runtime.billing import Accounts
 from runtime.billing.plans import TERMS_VERSION
+from runtime.people.onboarding import identity_issue
 from runtime.settings import Settings
 from runtime.storage import store_for_url
 from runtime.tenants.crypto import generate_key
 from runtime.web.app import create_app
+from runtime.web.state import billing_standing
 from runtime.web.stripe_webhooks import SIGNATURE_HEADER, StripeWebhooks
 from tests.servers import Server
 
 SECRET = "whsec_test_secret"  # noqa: S105 (a test signing secret)
+WAITING = "acme-kyc"  # the account of the waiting and failed sessions' tests
 
 
 def _signed(
@@ -208,6 +212,74 @@ def test_a_verification_event_records_the_sessions_own_status(
     verified = session | {"status": "verified"}
     assert _deliver(client, "evt_s3", kind + "verified", verified, 10) == "applied"
     assert _account(client, accounts).kyc_status == "verified"
+
+
+def _waiting_and_failed_sessions(
+    client: TestClient[Litestar],
+    portal: BlockingPortal,
+    accounts: Accounts,
+    session: dict[str, Any],
+) -> None:
+    """``requires_input`` is Stripe's status for a session just made, waiting for the person,
+    and for a check that failed: the session's ``last_error`` tells them apart. The account
+    keeps its code ("" for none, "unknown" for an error without one), never its free-text
+    reason; the person's page reads it (``identity_issue``): a waiting session is no failure.
+    On an account of its own (the PostgreSQL database is the module's)."""
+    portal.call(accounts.open, WAITING, f"cus_{WAITING}", "solo")
+    session = session | {"metadata": {"tenant": WAITING}}
+    get = partial(portal.call, accounts.get, WAITING)
+    standing = partial(portal.call, billing_standing(accounts), WAITING)
+    kind = "identity.verification_session."
+    reason = "The selfie did not match the photo on the document."
+    waiting = session | {"status": "requires_input", "last_error": None}
+    assert _deliver(client, "evt_w1", kind + "created", waiting, 40) == "applied"
+    assert (get().kyc_status, get().kyc_error, get().awaits_person) == ("requires_input", "", True)
+    assert identity_issue(standing()) == ""  # "verify your identity", not "did not succeed"
+
+    failed = waiting | {"last_error": {"code": "selfie_face_mismatch", "reason": reason}}
+    assert _deliver(client, "evt_w2", kind + "requires_input", failed, 30) == "applied"
+    assert (get().kyc_status, get().kyc_error, get().awaits_person) == (
+        "requires_input",
+        "selfie_face_mismatch",
+        False,
+    )
+    assert identity_issue(standing()) == "requires_input_selfie"
+    assert reason not in repr(get())
+
+    no_code = waiting | {"last_error": {"code": None, "reason": reason}}
+    assert _deliver(client, "evt_w3", kind + "requires_input", no_code, 20) == "applied"
+    assert get().kyc_error == "unknown"
+    assert identity_issue(standing()) == "requires_input"  # the general "did not succeed"
+
+    processing = session | {"status": "processing", "last_error": None}
+    assert _deliver(client, "evt_w4", kind + "processing", processing, 10) == "applied"
+    assert (get().kyc_status, get().kyc_error) == ("processing", "")
+    assert identity_issue(standing()) == "processing"
+
+
+def _stripe_session(stripe_mock: str) -> dict[str, Any]:
+    """A VerificationSession as Stripe's own mock makes it (the shape events carry)."""
+    client = stripe.StripeClient(
+        "sk_test_123", base_addresses={"api": stripe_mock}, max_network_retries=0
+    )
+    made = client.v1.identity.verification_sessions.create(
+        {"type": "document", "metadata": {"tenant": WAITING}}
+    )
+    return made.to_dict()
+
+
+def test_a_new_session_waits_for_the_person_and_only_a_failed_check_says_so(
+    app: tuple[TestClient[Litestar], Accounts], stripe_mock: str
+) -> None:
+    client, accounts = app
+    session = _stripe_session(stripe_mock)
+    _waiting_and_failed_sessions(client, client.app.state.portal, accounts, session)
+
+
+def test_a_new_session_and_a_failed_check_on_postgresql(postgres: Server, stripe_mock: str) -> None:
+    """The same through the runtime's app on PostgreSQL (its migrated ``kyc_error``)."""
+    with _on_postgresql(postgres) as (client, portal, accounts):
+        _waiting_and_failed_sessions(client, portal, accounts, _stripe_session(stripe_mock))
 
 
 @pytest.mark.parametrize(

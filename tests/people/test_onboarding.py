@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from runtime.billing import Accounts
+from runtime.billing.tables import BillingAccount
 from runtime.email import SmtpMailer
 from runtime.people.forwarding import CARRIERS, codes_for
 from runtime.people.i18n import texts
@@ -20,7 +21,8 @@ from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
 from runtime.people.sip import account_uri, qr_svg
 from runtime.settings import PeopleSettings
-from runtime.storage import store_for_url
+from runtime.storage import TenantStore, store_for_url
+from runtime.storage.bind import bind_table
 from runtime.telephony.passwords import new_sip_password
 from runtime.tenants import Registry, TenantRecord
 from runtime.web.state import billing_standing
@@ -241,18 +243,7 @@ def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do
 ) -> None:
     """The billing steps complete from billing's record (the web layer's reader, on the real
     ``billing_account`` table); a failed or expired check names what to do in both languages."""
-    _, port = smtp
-    storage = store_for_url(database_url)
-    accounts = Accounts(storage)
-    service = People(
-        storage=storage,
-        registry=Registry(storage, REGISTRY_KEY),
-        settings=PeopleSettings(smtp_port=port, login_ttl_s=60),
-        secret=b"k" * 32,
-        public_url="https://ethiq.example.org",
-        mailer=SmtpMailer(PeopleSettings(smtp_port=port)),
-        standing=billing_standing(accounts),
-    )
+    storage, accounts, service = _with_billing(database_url, smtp)
 
     async def run() -> None:
         await storage.ensure_platform()
@@ -260,11 +251,13 @@ def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do
         await service.migrate()
         await accounts.open(tenant.slug, f"cus_{tenant.slug}", "family")
         at = datetime.now(UTC)
-        await accounts.record_verification(tenant.slug, "vs_1", "requires_input", at)
+        await accounts.record_verification(
+            tenant.slug, "vs_1", "requires_input", at, error="document_unverified_other"
+        )
         status = await service.enroll(tenant.slug, f"{tenant.slug}@example.org", "en-US")
         assert status.current is Step.IDENTITY_VERIFIED  # the number step waits for it
         [identity] = [s for s in status.steps if s.step is Step.IDENTITY_VERIFIED]
-        assert identity.todo == "do_identity_verified_requires_input"
+        assert identity.todo == "do_identity_verified_requires_input_document"
         for language in ("fr-CA", "en-US"):
             assert texts(language)[identity.todo]
         assert "did not succeed" in texts("en-US")[identity.todo]
@@ -283,5 +276,90 @@ def test_identity_and_terms_come_before_the_number_and_a_failure_says_what_to_do
         assert status.current is Step.SIP_APP_CONFIGURED
         assert status.steps[2].how.startswith("terms 2026-12 accepted at ")
         assert tenant.phone_number in status.steps[3].how
+
+    asyncio.run(run())
+
+
+def _with_billing(
+    database_url: str, smtp: tuple[Inbox, int]
+) -> tuple[TenantStore, Accounts, People]:
+    """People reading billing's record through the web layer's reader."""
+    _, port = smtp
+    storage = store_for_url(database_url)
+    accounts = Accounts(storage)
+    service = People(
+        storage=storage,
+        registry=Registry(storage, REGISTRY_KEY),
+        settings=PeopleSettings(smtp_port=port, login_ttl_s=60),
+        secret=b"k" * 32,
+        public_url="https://ethiq.example.org",
+        mailer=SmtpMailer(PeopleSettings(smtp_port=port)),
+        standing=billing_standing(accounts),
+    )
+    return storage, accounts, service
+
+
+# Stripe's last_error.code of a failed check -> the kind of text the person reads.
+FAILED_CHECKS = [
+    ("document_expired", "do_identity_verified_requires_input_document"),
+    ("id_number_mismatch", "do_identity_verified_requires_input_document"),
+    ("selfie_face_mismatch", "do_identity_verified_requires_input_selfie"),
+    ("abandoned", "do_identity_verified_requires_input_abandoned"),
+    ("consent_declined", "do_identity_verified_requires_input_abandoned"),
+    ("under_supported_age", "do_identity_verified_requires_input"),
+    ("unknown", "do_identity_verified_requires_input"),  # an error without a code
+]
+
+
+def test_a_new_session_says_verify_your_identity_and_a_failed_one_says_what_failed(
+    database_url: str, tenant: TenantRecord, smtp: tuple[Inbox, int]
+) -> None:
+    """Stripe's ``requires_input`` is both a session waiting for the person to start and a
+    failed check: without an error the page asks them to verify their identity (the start
+    text, not "did not succeed"); with one it names what failed, in both languages. A row
+    recorded before errors were kept (NULL) is read as waiting: the person may always retry."""
+    storage, accounts, service = _with_billing(database_url, smtp)
+    table = bind_table(BillingAccount, storage.platform_engine())
+
+    async def todo() -> str:
+        status = await service.progress(tenant.slug)
+        assert status.current is Step.IDENTITY_VERIFIED
+        return status.steps[1].todo
+
+    async def run() -> None:
+        await storage.ensure_platform()
+        await Registry(storage, REGISTRY_KEY).upsert(tenant)
+        await service.migrate()
+        await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+        await service.enroll(tenant.slug, f"{tenant.slug}@example.org", "fr-CA")
+        at = datetime.now(UTC)
+        await accounts.record_verification(tenant.slug, "vs_new", "requires_input", at)
+        assert await todo() == "do_identity_verified"
+        assert "did not succeed" not in texts("en-US")["do_identity_verified"]
+        assert texts("en-US")["do_identity_verified"].startswith("Verify your identity")
+        assert texts("fr-CA")["do_identity_verified"].startswith("Vérifiez votre identité")
+
+        seen = set()
+        for code, key in FAILED_CHECKS:
+            await accounts.record_verification(
+                tenant.slug, "vs_new", "requires_input", at, error=code
+            )
+            assert (code, await todo()) == (code, key)
+            seen.add(key)
+        english, french = texts("en-US"), texts("fr-CA")
+        assert len({english[k] for k in seen}) == len({french[k] for k in seen}) == len(seen) == 4
+        assert all("did not succeed" in english[k] for k in seen - {FAILED_CHECKS[3][1]})
+        assert all("n'a pas abouti" in french[k] for k in seen - {FAILED_CHECKS[3][1]})
+        assert "selfie" in english[FAILED_CHECKS[2][1]]
+        assert "égoportrait" in french[FAILED_CHECKS[2][1]]
+        assert "ID document" in english[FAILED_CHECKS[0][1]]
+        assert "pièce d'identité" in french[FAILED_CHECKS[0][1]]
+
+        # Recorded before the error was kept: NULL, the start text.
+        await table.update({table.kyc_error: None}).where(table.tenant == tenant.slug)
+        account = await accounts.get(tenant.slug)
+        assert account is not None
+        assert (account.kyc_status, account.kyc_error) == ("requires_input", None)
+        assert await todo() == "do_identity_verified"
 
     asyncio.run(run())
