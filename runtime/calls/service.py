@@ -124,6 +124,7 @@ class CallService:
         self._surge = surge
         #: Tells the on-call operator (what, subject, text): set by the app (the fleet's).
         self.tell_operators: Callable[[str, str, str], Awaitable[int]] | None = None
+        self._telling: set[asyncio.Task[None]] = set()
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
 
@@ -224,23 +225,37 @@ class CallService:
                 caller,
             )
             window = self._settings.store.velocity_window_s
-            await self._tell(
+            self._tell(
                 f"campaign:{caller}:{int(time.time() // window)}",
                 f"campaign caller {caller} reached {tenants} tenants",
                 f"The caller {caller} reached {tenants} tenants within {window} s.\n"
                 f"If it is a scam, block it on every tenant: ethiq block {caller} --reason '…'",
             )
 
-    async def _tell(self, what: str, subject: str, text: str) -> None:
-        """Tell the on-call operator, bounded; a failure is logged, never the call's."""
+    def _tell(self, what: str, subject: str, text: str) -> None:
+        """Tell the on-call operator in the background, within the database's budget: the
+        webhook never waits for the platform database's write (nor spends the store's budget
+        on it, which would mark the call degraded and lose the alert its flag already
+        consumed). A failure is logged, never the call's."""
         if self.tell_operators is None:
             return
+        task = asyncio.get_running_loop().create_task(self._told(what, subject, text))
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
+
+    async def _told(self, what: str, subject: str, text: str) -> None:
+        assert self.tell_operators is not None  # noqa: S101 - checked by _tell
         try:
             await asyncio.wait_for(
                 self.tell_operators(what, subject, text), self._settings.database.timeout_s
             )
         except Exception as error:
             logger.error("on-call not told (%s): %r", subject, error)
+
+    async def drain(self) -> None:
+        """Wait for the on-call alerts being written (at shutdown, and in tests)."""
+        if self._telling:
+            await asyncio.wait(list(self._telling), timeout=self._settings.database.timeout_s + 1)
 
     def _url(self, path: str, query: str) -> str:
         return public_url(self._settings.twilio.public_url, path, query)
@@ -462,7 +477,7 @@ class CallService:
                 self._settings.store.scam_surge,
             )
             window = self._settings.store.velocity_window_s
-            await self._tell(
+            self._tell(
                 f"surge:{int(time.time() // window)}",
                 f"scam surge: {surging} scam verdicts within {window} s",
                 f"{surging} calls were judged scam across tenants within {window} s "

@@ -310,6 +310,19 @@ class Incidents:
             query = query.where(i.closed_at.is_null())
         return [_record(r) for r in await query]
 
+    async def degraded_calls(self, since: datetime) -> dict[str, IncidentRecord]:
+        """By dependency, the latest of the runtime's incidents of calls answered without it,
+        among those still open and those last seen since ``since`` (closed or not): whether
+        calls were degraded lately is what the calls said (each process refreshes the open
+        incident at most once a minute while they are, and opens a new one after a close),
+        not whether an operator closed the incident."""
+        i = self._table
+        rows = await i.select().where(
+            i.fingerprint.like(DEGRADED_FINGERPRINT + "%")
+            & (i.closed_at.is_null() | (i.last_seen_at >= since))
+        )
+        return degraded_dependencies(_record(r) for r in rows)
+
     async def closed(self) -> list[IncidentRecord]:
         """Every closed incident (what the time-to-resolve KPI is computed from)."""
         i = self._table
@@ -327,12 +340,16 @@ class Incidents:
 
 def degraded_dependencies(incidents: Iterable[IncidentRecord]) -> dict[str, IncidentRecord]:
     """Among ``incidents``, the runtime's own of calls answered without a dependency, by that
-    dependency (``conference``: Twilio's API; a probe of readiness never sees those)."""
-    return {
-        i.fingerprint.removeprefix(DEGRADED_FINGERPRINT): i
-        for i in incidents
-        if i.fingerprint.startswith(DEGRADED_FINGERPRINT)
-    }
+    dependency (``conference``: Twilio's API; a probe of readiness never sees those): the one
+    last seen latest of each."""
+    latest: dict[str, IncidentRecord] = {}
+    for incident in incidents:
+        if not incident.fingerprint.startswith(DEGRADED_FINGERPRINT):
+            continue
+        name = incident.fingerprint.removeprefix(DEGRADED_FINGERPRINT)
+        if name not in latest or incident.last_seen_at > latest[name].last_seen_at:
+            latest[name] = incident
+    return latest
 
 
 def _label_key(labels: dict[str, str]) -> str:

@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 
 from runtime.billing.quotas import Overview
 from runtime.fleet.blocks import NotBlocked
-from runtime.fleet.incidents import IncidentRecord, NoIncident, degraded_dependencies
+from runtime.fleet.incidents import IncidentRecord, NoIncident
 from runtime.fleet.kpi import format_duration, format_share
 from runtime.web.health import readiness
 from runtime.web.limits import client_source
@@ -121,21 +121,24 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 
 
 def _with_degraded_calls(
-    checks: dict[str, dict[str, Any]], incidents: list[IncidentRecord]
+    checks: dict[str, dict[str, Any]], degraded: dict[str, IncidentRecord]
 ) -> dict[str, dict[str, Any]]:
-    """The probed dependencies, then those calls were answered without (open incidents of the
-    runtime's): the fleet's calls, not this process's probes, tell an operator that Twilio's
-    API refuses the conference. A probed dependency keeps its probe's current state."""
+    """The probed dependencies, then those calls were answered without (the runtime's
+    incidents of them, open or closed: :meth:`Incidents.degraded_calls`): the fleet's calls, not
+    this process's probes, tell an operator that Twilio's API refuses the conference, and
+    closing the incident does not make it so. A probed dependency keeps its probe's current
+    state."""
     now = datetime.now(UTC)
     shown = dict(checks)
-    for name, incident in degraded_dependencies(incidents).items():
+    for name, incident in degraded.items():
         if name in shown:
             continue
         recent = now - incident.last_seen_at < DEGRADED_RECENT
+        closed = f", closed by {incident.closed_by}" if incident.closed_at is not None else ""
         shown[name] = {
             "status": "degraded" if recent else "degraded earlier",
             "detail": f"calls answered without it, last at "
-            f"{incident.last_seen_at:%Y-%m-%d %H:%M} UTC (incident #{incident.id})",
+            f"{incident.last_seen_at:%Y-%m-%d %H:%M} UTC (incident #{incident.id}{closed})",
         }
     return shown
 
@@ -260,7 +263,10 @@ class OperatorPages(Controller):
         tenants = await runtime.registry.list()
         shown = tenants[:MAX_TENANTS]
         incidents = await fleet.incidents.recent(open_only=True)
-        dependencies = _with_degraded_calls(await readiness(runtime), incidents)
+        dependencies = _with_degraded_calls(
+            await readiness(runtime),
+            await fleet.incidents.degraded_calls(datetime.now(UTC) - DEGRADED_RECENT),
+        )
         kpis = await fleet.kpis()
         campaigns = await fleet.campaign_callers()
         blocks = await fleet.blocks.active()

@@ -335,6 +335,7 @@ class Runtime:
                     await close()
 
     async def shutdown(self) -> None:
+        await self.calls.drain()  # the on-call alerts being written queue their job
         await self.jobs.stop_inline()
         await self.jobs.close()
         await self.fleet.incidents.drain()

@@ -6,7 +6,9 @@ an operator closes; the KPIs are computed from those records."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,10 +20,14 @@ from redis import Redis
 
 from runtime.fleet.kpi import Provisioned, onboarding_kpi, provisioning_kpi
 from runtime.fleet.service import PROVISIONING_JOB, record_provisioning
+from runtime.fleet.tables import Incident
 from runtime.metrics import OTHER_TENANTS, Metrics
 from runtime.people.onboarding import BY_OPERATOR, STEPS, Step
 from runtime.settings import Settings
+from runtime.storage.bind import bind_table
 from runtime.telephony import paths
+from runtime.telephony.signatures import public_url
+from runtime.web.operator_pages import DEGRADED_RECENT
 from tests.runtime.helpers import (
     OPERATOR,
     SCAM_LINES_FR,
@@ -477,5 +483,69 @@ def test_operator_sign_in_attempts_are_limited_per_address(
                 limit="operator_sign_in",
             )
             assert limited == 1
+
+    asyncio.run(run())
+
+
+def _section(page: str, section: str) -> str:
+    part = page.split(f'id="{section}"', 1)[1].split("<h2", 1)[0]
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", part).split()))
+
+
+def test_the_page_shows_calls_answered_degraded_whatever_their_incident(
+    settings: Settings,
+) -> None:
+    """Twilio's API refuses the conference: the call is answered degraded and the runtime opens
+    an incident. An operator closing it does not make the conference well: the page still shows
+    it degraded while calls were answered without it within ``DEGRADED_RECENT``, then no more."""
+    local = "http://internal.test:8000"  # the test client's: plain HTTP, cookies not Secure
+    settings = settings.model_copy(
+        update={"twilio": settings.twilio.model_copy(update={"public_url": local})}
+    )
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant()
+            h.updater.fail_participants = True
+            params = {
+                "CallSid": f"CA{uuid.uuid4().hex}",
+                "AccountSid": tenant.subaccount_sid,
+                "From": unique_caller(),
+                "To": tenant.phone_number,
+                "CallStatus": "ringing",
+                "Direction": "inbound",
+                "ApiVersion": "2010-04-01",
+            }
+            signed = public_url(local, paths.VOICE, "")
+            answered = await h.webhook(paths.VOICE, params, tenant.auth_token, signed_url=signed)
+            assert answered.is_success
+            await h.runtime.fleet.incidents.drain()  # opened in the background
+            listed = (await h.client.get("/operator/incidents?open=true", headers=AUTH)).json()
+            [incident] = [i for i in listed if "conference unavailable" in i["title"]]
+            closed = await h.client.post(
+                f"/operator/incidents/{incident['id']}/close",
+                json={"by": "dana", "resolution": "looked fine"},
+                headers=AUTH,
+            )
+            assert closed.status_code == 200, closed.text
+
+            await h.client.get("/ops/")
+            form = {"name": "sam", "token": OPERATOR, "_csrf_token": h.client.cookies["csrftoken"]}
+            assert (await h.client.post("/ops/login", data=form)).status_code in {200, 303}
+            shown = _section((await h.client.get("/ops")).text, "dependencies")
+            assert re.search(
+                r"conference degraded calls answered without it, last at \S+ \S+ UTC "
+                rf"\(incident #{incident['id']}, closed by dana\)",
+                shown,
+            ), shown
+
+            # Last seen longer ago than the window: calls are no longer answered without it.
+            table = bind_table(Incident, h.runtime.storage.platform_engine())
+            earlier = datetime.now(UTC) - DEGRADED_RECENT - timedelta(minutes=1)
+            await table.update({table.last_seen_at: earlier}).where(
+                table._meta.primary_key == incident["id"]
+            )
+            shown = _section((await h.client.get("/ops")).text, "dependencies")
+            assert "conference" not in shown, shown
 
     asyncio.run(run())

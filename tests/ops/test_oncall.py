@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from runtime.fleet.service import ONCALL_JOB
 from runtime.settings import OncallSettings, PeopleSettings, Settings, TwilioSettings
+from runtime.storage.names import PLATFORM_SCHEMA
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.web.state import Runtime
 from tests.people.conftest import Inbox, parts, smtp  # noqa: F401 - the SMTP server fixture
@@ -24,6 +26,7 @@ from tests.runtime.helpers import (
     make_settings,
     unique_caller,
 )
+from tests.servers import Server
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 ONCALL_EMAIL = "oncall@ops.example.org"
@@ -37,20 +40,27 @@ def sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def settings(
-    request: pytest.FixtureRequest,
     sandbox: SandboxHandle,
     smtp: tuple[Inbox, int],  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
-    """The runtime against the sandbox's parent account, which owns the on-call's sender."""
+    return _oncall_settings(
+        make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite"),
+        sandbox,
+        smtp[1],
+    )
+
+
+def _oncall_settings(base: Settings, sandbox: SandboxHandle, smtp_port: int) -> Settings:
+    """The runtime against the sandbox's parent account, which owns the on-call's sender; a
+    campaign at three tenants, a surge at two scam verdicts."""
     parent = make_client(
         TwilioCredentials(sandbox.account_sid, sandbox.auth_token, sandbox.base_url)
     )
-    [offered] = parent.available_phone_numbers("CA").local.list(limit=1)
+    [offered] = parent.available_phone_numbers("CA").local.list(sms_enabled=True, limit=1)
     number = str(
         parent.incoming_phone_numbers.create(phone_number=offered.phone_number).phone_number
     )
-    base = make_settings(f"sqlite:///{tmp_path_factory.mktemp('data')}/ethiq.sqlite")
     return base.model_copy(
         update={
             "twilio": TwilioSettings(
@@ -59,10 +69,11 @@ def settings(
                 auth_token=sandbox.auth_token,
                 api_base_url=sandbox.base_url,
             ),
-            "people": PeopleSettings(smtp_port=smtp[1]),
+            "people": PeopleSettings(smtp_port=smtp_port),
             "oncall": OncallSettings(
                 email=ONCALL_EMAIL, sms=unique_caller(), sms_from=number, per_hour=2
             ),
+            "store": base.store.model_copy(update={"campaign_tenants": 3, "scam_surge": 2}),
         }
     )
 
@@ -187,3 +198,105 @@ def unique_port() -> int:
     from ethiq.sandbox.server import free_port  # noqa: PLC0415
 
     return free_port()
+
+
+SPOOFED = {"StirVerstat": "TN-Validation-Failed"}  # with the velocity: scam at answer
+
+
+def _subjects(inbox: Inbox, text: str) -> list[str]:
+    return [str(m["Subject"]) for m in inbox.messages(ONCALL_EMAIL) if text in str(m["Subject"])]
+
+
+def test_a_campaign_and_a_scam_surge_reach_the_oncall_once_each(
+    settings: Settings,
+    sandbox: SandboxHandle,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    """Calls as Twilio signs them: one spoofed caller reaches five tenants, judged scam at
+    answer from the third on. Its campaign (the third tenant) and the surge of scam verdicts
+    (the fourth) each reach the on-call once by email and SMS, through the operator outbox;
+    the fifth tenant is the same campaign and the same surge: nothing more. A second campaign
+    within the hour is over the limit of two per channel: held for the digest, which lists it."""
+    inbox = smtp[0]
+    screening = settings.screening.model_copy(update={"sensitivity": "high"})
+    settings = settings.model_copy(update={"screening": screening})
+    caller, second = unique_caller(), unique_caller()
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            oncall = h.runtime.fleet.oncall
+            tenants = [await h.add_tenant() for _ in range(5)]
+            for tenant in tenants:
+                _, answered = await h.call(tenant, caller, ForwardedFrom=caller, **SPOOFED)
+                assert answered.is_success
+            await h.runtime.calls.drain()
+            queued = list(h.runtime.jobs.app.connector.jobs.values())  # type: ignore[attr-defined]
+            assert any(j["task_name"] == ONCALL_JOB for j in queued)  # the worker is kicked
+            assert await oncall.deliver() == 4  # the campaign and the surge, email + SMS
+            assert await oncall.deliver() == 0
+            for tenant in tenants[:3]:
+                await h.call(tenant, second)
+            await h.runtime.calls.drain()
+            assert await oncall.deliver() == 0  # two an hour per channel: held
+            [held] = await oncall.held()
+            assert held["subject"] == f"campaign caller {second} reached 3 tenants"
+            assert await h.runtime.fleet.digest(datetime.now(UTC)) is True
+            assert await oncall.deliver() == 1  # the digest
+
+    asyncio.run(run())
+    [campaign] = _subjects(inbox, f"campaign caller {caller}")
+    assert campaign == f"[Ethiq ops] campaign caller {caller} reached 3 tenants"
+    told, _ = parts(inbox.wait(ONCALL_EMAIL, f"campaign caller {caller}"))
+    assert f"ethiq block {caller} --reason" in told  # what to do about it
+    surges = [s for s in _subjects(inbox, "scam surge") if "2 scam verdicts" in s]
+    assert len(surges) == 1, surges
+    assert not _subjects(inbox, f"campaign caller {second}")  # only in the digest
+    digests = [m for m in inbox.messages(ONCALL_EMAIL) if "weekly digest" in str(m["Subject"])]
+    digest, _ = parts(digests[-1])  # this test's (the module's relay is shared)
+    assert f"campaign caller {second} reached 3 tenants" in digest
+    texts = _texts(sandbox, settings.oncall.sms)
+    assert sorted(t["body"].split(" [ops ")[0] for t in texts) == sorted(
+        [
+            f"Ethiq ops: campaign caller {caller} reached 3 tenants",
+            f"Ethiq ops: scam surge: 2 scam verdicts within {settings.store.velocity_window_s} s",
+        ]
+    )
+    assert all(t["from"] == settings.oncall.sms_from for t in texts)  # the parent's number
+
+
+@pytest.mark.services
+def test_a_campaign_call_never_waits_for_the_oncall_write(
+    postgres: Server,
+    sandbox: SandboxHandle,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    """The operator outbox is written in the background, within the database's budget: with
+    its table locked (a slow platform database), the campaign's call is answered at once and
+    not degraded, and the alert is written once the lock goes (not lost to the store's
+    budget, its flag already taken)."""
+    settings = _oncall_settings(make_settings(postgres.url), sandbox, smtp[1])
+    caller = unique_caller()
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenants = [await h.add_tenant() for _ in range(3)]
+            for tenant in tenants[:2]:
+                await h.call(tenant, caller)
+            with psycopg.connect(postgres.url) as lock:
+                lock.execute(f"LOCK TABLE {PLATFORM_SCHEMA}.operator_alert IN EXCLUSIVE MODE")
+                _, answered = await h.call(tenants[2], caller)  # the campaign
+                assert answered.is_success
+                assert "<Dial" in answered.text
+                assert not [
+                    s
+                    for family in h.runtime.metrics.registry.collect()
+                    if family.name == "ethiq_degraded_answers"
+                    for s in family.samples
+                    if s.name == "ethiq_degraded_answers_total" and s.value
+                ]
+                lock.rollback()
+            await h.runtime.calls.drain()
+            assert await h.runtime.fleet.oncall.deliver() == 2
+
+    asyncio.run(run())
+    smtp[0].wait(ONCALL_EMAIL, f"campaign caller {caller} reached 3 tenants")
