@@ -250,7 +250,8 @@ class AlertSettings(_Concern):
     poll_interval_s: float = _env(
         "ETHIQ_OUTBOX_POLL_S",
         2.0,
-        "how often a job worker looks for jobs (PostgreSQL's LISTEN/NOTIFY wakes it sooner)",
+        "how often a job worker looks for jobs (PostgreSQL's LISTEN/NOTIFY wakes it sooner), and "
+        "at the registry for the contacts a stack added (invited at once)",
         gt=0,
     )
     lease_s: float = _env(

@@ -17,8 +17,12 @@ as the verdict or the consent that causes them. Jobs only say *which tenant to l
 - ``ethiq.alerts.sweep`` (periodic, ``ETHIQ_WORKER_SWEEP``, deferred once per tick for the
   whole cluster): gives up the jobs of stalled workers (no heartbeat for 3 beats: killed,
   frozen) and queues a job for every tenant, so work whose job was lost (a process killed
-  between its commit and its defer, a new contact declared by a stack) is found again. Every
-  worker also sweeps once when it starts.
+  between its commit and its defer) is found again. Every worker also sweeps once when it
+  starts.
+- The registry's look (:meth:`AlertJobs.registry_changes`, every ``ETHIQ_OUTBOX_POLL_S`` in
+  each worker): ``pulumi up`` registers a stack's contacts from its own process, so a worker
+  notices the registry's generation moving and queues the job of each tenant that gained a
+  contact: the new contact is invited within seconds, not at the next sweep.
 
 Billing registers its periodic jobs (metering, the KYC purge) on the same app and queue: one
 job engine, one set of workers.
@@ -114,6 +118,10 @@ class AlertJobs:
         self._inline: asyncio.Task[None] | None = None
         self._worker: Worker | None = None  # this process's, while it runs
         self._stopping = False
+        # What this process last saw of the registry (its generation, each tenant's contacts'
+        # numbers), to find the contacts a stack adds (:meth:`registry_changes`).
+        self._seen_generation: int | None = None
+        self._seen_numbers: dict[str, frozenset[str]] | None = None
 
         @self.app.task(name=DELIVER, queue=QUEUE)
         async def deliver(slug: str) -> None:
@@ -164,6 +172,45 @@ class AlertJobs:
             await asyncio.wait_for(self.kick(slug), self._settings.database.timeout_s)
         except Exception as error:
             logger.warning("alert job of %s not queued (the sweep will): %r", slug, error)
+
+    async def registry_changes(self) -> list[str]:
+        """Queue the job of every tenant whose registration gained a contact since this
+        process last looked (a stack that added one: ``pulumi up`` writes the registry from its
+        own process), so the new contact is invited now, not at the next sweep; return their
+        slugs. The first look only remembers. One row read (the registry's generation) while
+        nothing changed; a change reads every tenant's numbers, nothing decrypted. A removed
+        contact or a new order gains no number, so it queues nothing (the job would invite
+        nobody either: it invites the registered contacts never invited)."""
+        timeout = self._settings.database.timeout_s
+        generation = await asyncio.wait_for(self._registry.generation(), timeout)
+        if generation == self._seen_generation and self._seen_numbers is not None:
+            return []
+        # Read after the generation: a write in between is seen now, or at the next look.
+        numbers = await asyncio.wait_for(self._registry.contact_numbers(), timeout)
+        before = self._seen_numbers
+        gained = (
+            []
+            if before is None
+            else sorted(
+                slug for slug, now in numbers.items() if now - before.get(slug, frozenset())
+            )
+        )
+        for slug in gained:
+            await self.notify(slug)
+        self._seen_generation, self._seen_numbers = generation, numbers
+        return gained
+
+    async def _watch_registry(self) -> None:
+        """:meth:`registry_changes` every ``ETHIQ_OUTBOX_POLL_S``, while this worker runs."""
+        while True:
+            await asyncio.sleep(self._settings.alerts.poll_interval_s)
+            try:
+                gained = await self.registry_changes()
+            except Exception as error:
+                logger.warning("registry not read for new contacts (the sweep will): %r", error)
+                continue
+            if gained:
+                logger.info("new emergency contacts registered: jobs of %s", ", ".join(gained))
 
     # --- the jobs ------------------------------------------------------------------------
 
@@ -244,6 +291,10 @@ class AlertJobs:
         """Run a worker until stopped (``ethiq worker``: SIGTERM/SIGINT end it gracefully);
         ``metrics`` counts its jobs' outcomes and durations."""
         await self.open()
+        try:  # before the sweep: what changes before this look, the sweep finds
+            await self.registry_changes()
+        except Exception as error:  # the watch's first look remembers instead
+            logger.warning("registry not read for new contacts: %r", error)
         await self.sweep()
         worker = self._settings.worker
         options: WorkerOptions = {
@@ -264,10 +315,14 @@ class AlertJobs:
         # heartbeat from the cluster's (:meth:`own_heartbeat_fresh`).
         self.app.perform_import_paths()  # type: ignore[no-untyped-call]
         self._worker = Worker(app=self.app, **options)
+        watch = asyncio.create_task(self._watch_registry(), name="ethiq-registry-watch")
         try:
             await self._worker.run()  # type: ignore[no-untyped-call]
         finally:
             self._worker = None
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
 
     def start_inline(self) -> None:
         """Run a worker inside this process (``ethiq serve``), restarted if it fails."""

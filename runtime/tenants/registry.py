@@ -47,6 +47,14 @@ def _sensitivity(stored: str | None) -> Sensitivity | None:
     return None if stored is None else parse_sensitivity(stored)
 
 
+def _contacts(stored: Any) -> tuple[TenantContact, ...]:
+    """The stored JSON list of contacts (text on SQLite, decoded or not on PostgreSQL)."""
+    return msgspec.json.decode(
+        stored if isinstance(stored, str | bytes) else msgspec.json.encode(stored),
+        type=tuple[TenantContact, ...],
+    )
+
+
 def _countries(stored: Any) -> tuple[str, ...]:
     """The stored JSON list (text on SQLite, decoded or not on PostgreSQL)."""
     if not stored:
@@ -181,6 +189,13 @@ class Registry:
         t = self._table
         return [str(r["slug"]) for r in await t.select(t.slug).order_by(t.slug)]
 
+    async def contact_numbers(self) -> dict[str, frozenset[str]]:
+        """Every tenant's emergency contacts' numbers, by slug (nothing decrypted: the job
+        worker's look for the contacts a stack just added)."""
+        t = self._table
+        rows = await t.select(t.slug, t.contacts)
+        return {str(r["slug"]): frozenset(c.number for c in _contacts(r["contacts"])) for r in rows}
+
     async def close(self) -> None:
         """Close connection pools, if any were started."""
         await self._store.close()
@@ -199,7 +214,6 @@ class Registry:
             )
 
     def _record(self, row: dict[str, Any]) -> TenantRecord:
-        contacts = row["contacts"]
         return TenantRecord(
             slug=row["slug"],
             phone_number=row["phone_number"],
@@ -209,10 +223,7 @@ class Registry:
             auth_token=self._cipher.decrypt(row["auth_token"], slug=row["slug"]),
             language=row["language"],
             region=row["region"],
-            contacts=msgspec.json.decode(
-                contacts if isinstance(contacts, str | bytes) else msgspec.json.encode(contacts),
-                type=tuple[TenantContact, ...],
-            ),
+            contacts=_contacts(row["contacts"]),
             sensitivity=_sensitivity(row.get("sensitivity")),
             person_name=row.get("person_name") or "",
             call_countries=_countries(row.get("call_countries")),

@@ -5,19 +5,28 @@ test client) with signed SMS webhooks, on SQLite and on PostgreSQL + Redis."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from ethiq.sandbox.server import SandboxHandle, running_sandbox
+from runtime.alerts.jobs import SWEEP
 from runtime.alerts.sender import OPTED_OUT, SendError
 from runtime.people.i18n import TEXTS
 from runtime.settings import PeopleSettings, Settings
+from runtime.storage import store_for_url
 from runtime.telephony import paths
-from runtime.tenants import TenantContact, TenantRecord
+from runtime.telephony.twilio_api import TwilioCredentials, make_client
+from runtime.tenants import Registry, TenantContact, TenantRecord
 from tests.people.conftest import Inbox
 from tests.runtime.helpers import (
     OPERATOR,
+    PUBLIC,
+    REGISTRY_KEY,
     SCAM_LINES_FR,
     Harness,
     harness,
@@ -230,6 +239,162 @@ def test_refusals_failures_and_lost_answers(settings: Settings) -> None:
             view = await _view(h, url)
             assert view["current"] == "contacts_consented"  # nobody accepted: still to do
             assert await _scam_alerts(h, tenant) == []
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxHandle]:
+    with running_sandbox() as handle:
+        yield handle
+
+
+def _in_sandbox(sandbox: SandboxHandle, contacts: tuple[TenantContact, ...]) -> TenantRecord:
+    """A tenant whose subaccount and number are the sandbox's (Twilio's view of its texts)."""
+    credentials = TwilioCredentials(sandbox.account_sid, sandbox.auth_token, sandbox.base_url)
+    sub = make_client(credentials).api.v2010.accounts.create(friendly_name="invitations")
+    client = make_client(credentials, account_sid=sub.sid)
+    [available] = client.available_phone_numbers("CA").local.list(
+        in_region="QC", sms_enabled=True, limit=1
+    )
+    number = client.incoming_phone_numbers.create(
+        phone_number=available.phone_number, sms_url=paths.webhook_urls(PUBLIC)["sms_url"]
+    )
+    return make_tenant(
+        phone_number=number.phone_number,
+        subaccount_sid=sub.sid,
+        auth_token=sub.auth_token,
+        contacts=contacts,
+        person_name="Jeanne",
+    )
+
+
+async def _stack_registers(settings: Settings, tenant: TenantRecord) -> None:
+    """What ``pulumi up`` does with the tenant's stack: its registration provider writes the
+    registry from the engine's own process (``infra/providers/database.py``)."""
+    registry = Registry(store_for_url(settings.database.url), REGISTRY_KEY)
+    try:
+        await registry.upsert(tenant)
+    finally:
+        await registry.close()
+
+
+def _no_sweep(settings: Settings) -> Settings:
+    """A worker defers the periodic jobs due in the last 10 minutes (procrastinate's max_delay):
+    a sweep due on 29 February only is never one of them, so no sweep runs unless called."""
+    worker = settings.worker.model_copy(update={"sweep": "0 0 29 2 *"})
+    return settings.model_copy(update={"worker": worker})
+
+
+async def _work(h: Harness) -> None:
+    """A worker runs what is queued now (nothing scheduled later, no periodic sweep), then stops."""
+    jobs = h.runtime.jobs
+    await jobs.app.run_worker_async(queues=jobs.queues, wait=False, install_signal_handlers=False)
+
+
+def test_a_contact_a_stack_adds_is_invited_at_once_not_at_the_next_sweep(
+    settings: Settings, sandbox: SandboxHandle
+) -> None:
+    """The person's page added a contact, the stack change was merged and ``pulumi up``
+    registered it: the worker's next look at the registry queues the tenant's job, whose one run
+    texts the new contact their invitation (the sandbox's log: what Twilio sent). No sweep runs
+    and no clock moves. The contact who said yes, now second, is not invited again; a new order
+    queues nothing; a contact removed before the worker looked is never invited."""
+    twilio = settings.twilio.model_copy(
+        update={
+            "account_sid": sandbox.account_sid,
+            "auth_token": sandbox.auth_token,
+            "api_base_url": sandbox.base_url,
+        }
+    )
+    settings = _no_sweep(settings.model_copy(update={"twilio": twilio}))
+    marie = TenantContact(unique_caller(), "Marie", 1, "fr-CA")
+    paul = TenantContact(unique_caller(), "Paul", 1, "en-US")
+    julie = TenantContact(unique_caller(), "Julie", 3, "fr-CA")
+    tenant = _in_sandbox(sandbox, (marie,))
+
+    def invitations(contact: TenantContact) -> list[str]:
+        """The invitation texts the contact received, as Twilio (the sandbox) sent them."""
+        return [
+            m["body"]
+            for m in sandbox.control.messages()
+            if m["to"] == contact.number
+            and m["from"] == tenant.phone_number
+            and "Ref #i" in m["body"]
+        ]
+
+    async def run() -> None:
+        async with harness(settings, real_sms=True) as h:
+            jobs = h.runtime.jobs
+            await jobs.open()
+            sweeps = len(list(await jobs.app.job_manager.list_jobs_async(task=SWEEP)))
+            assert await jobs.registry_changes() == []  # the worker's first look remembers
+            await _stack_registers(settings, tenant)
+            await h.runtime.storage.ensure(tenant.slug)
+            assert await jobs.registry_changes() == [tenant.slug]
+            await _work(h)
+            [invited] = invitations(marie)
+            assert invited.startswith("Ethiq: Jeanne vous a choisi comme proche")
+            assert "confirmé" in await _text(h, tenant, marie.number, "OUI")  # her yes
+            await _work(h)  # the job her answer queued
+
+            # Paul added first (Marie second): nothing is queued until the worker looks.
+            await _stack_registers(
+                settings, replace(tenant, contacts=(paul, replace(marie, priority=2)))
+            )
+            await _work(h)
+            assert invitations(paul) == []  # the wait this removes: until the next sweep
+            assert await jobs.registry_changes() == [tenant.slug]
+            await _work(h)
+            [invited] = invitations(paul)
+            assert invited.startswith("Ethiq: Jeanne chose you as an emergency contact")
+            assert len(invitations(marie)) == 1  # said yes: not invited again
+
+            # Back to Marie first: a new order gains no number, so nothing is queued.
+            await _stack_registers(
+                settings, replace(tenant, contacts=(marie, replace(paul, priority=2)))
+            )
+            assert await jobs.registry_changes() == []
+            # Julie added, then removed before the worker looked: never invited, even by a sweep.
+            await _stack_registers(settings, replace(tenant, contacts=(marie, paul, julie)))
+            await _stack_registers(settings, replace(tenant, contacts=(marie, paul)))
+            assert await jobs.registry_changes() == []
+            assert len(list(await jobs.app.job_manager.list_jobs_async(task=SWEEP))) == sweeps
+            await jobs.sweep()
+            await _work(h)
+            assert invitations(julie) == []
+            assert (len(invitations(marie)), len(invitations(paul))) == (1, 1)
+
+    asyncio.run(run())
+
+
+def test_a_running_worker_looks_at_the_registry_every_poll(tmp_path: Any) -> None:
+    """The look runs inside the worker (``ethiq worker``, or the one in ``ethiq serve``), every
+    ``ETHIQ_OUTBOX_POLL_S``: a contact registered while it runs is invited without a sweep."""
+    base = make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite")
+    alerts = base.alerts.model_copy(update={"poll_interval_s": 0.05})
+    settings = _no_sweep(base.model_copy(update={"alerts": alerts}))
+    marie = TenantContact(unique_caller(), "Marie", 1, "fr-CA")
+    paul = TenantContact(unique_caller(), "Paul", 2, "en-US")
+
+    async def until(check: Callable[[], bool], what: str) -> None:
+        """Readiness, not timing: the worker runs in this event loop, beside this wait."""
+        deadline = time.monotonic() + 20.0
+        while not check():
+            assert time.monotonic() < deadline, f"{what}: not within 20 s"
+            await asyncio.sleep(0.02)
+
+    async def run() -> None:
+        async with harness(settings) as h:
+            tenant = await h.add_tenant(make_tenant(contacts=(marie,)))
+            h.runtime.jobs.start_inline()
+            try:
+                await until(lambda: len(_to(h, marie.number)) == 1, "Marie's invitation (start)")
+                await _stack_registers(settings, replace(tenant, contacts=(marie, paul)))
+                await until(lambda: len(_to(h, paul.number)) == 1, "Paul's invitation")
+            finally:
+                await h.runtime.jobs.stop_inline()
+            assert len(_to(h, marie.number)) == 1
 
     asyncio.run(run())
 

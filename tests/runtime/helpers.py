@@ -287,9 +287,12 @@ def parse_twiml(text: str) -> ET.Element:
 
 
 @asynccontextmanager
-async def harness(settings: Settings, *, mailer: Mailer | None = None) -> AsyncIterator[Harness]:
+async def harness(
+    settings: Settings, *, mailer: Mailer | None = None, real_sms: bool = False
+) -> AsyncIterator[Harness]:
+    """``real_sms``: texts go to ``settings.twilio``'s API (the sandbox), not to ``sender``."""
     sender, updater = FakeSender(), FakeUpdater()
-    app = create_app(settings, sender=sender, updater=updater, mailer=mailer)
+    app = create_app(settings, sender=None if real_sms else sender, updater=updater, mailer=mailer)
     # Twilio's Usage Records are read only where a test points them at the sandbox.
     app.state.runtime.quotas.usage_records = None
     # The app's start-up runs in this event loop (Litestar's AsyncTestClient would run it in a
