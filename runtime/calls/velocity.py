@@ -91,8 +91,10 @@ class RedisVelocity:
 
     async def hit(self, caller: str, tenant: str) -> int:
         key, now = self._prefix + caller, self._clock()
-        # Scores go as text (repr: exact), computed here: the script does no arithmetic.
-        args: list[str | int] = [repr(now), tenant, repr(now - self._window_s), self._window_s]
+        # Scores go as text (repr: exact), computed here: the script does no arithmetic. The
+        # bound is exclusive ("("): a call exactly one window old is still in, as `count` says.
+        horizon = "(" + repr(now - self._window_s)
+        args: list[str | int] = [repr(now), tenant, horizon, self._window_s]
         return int(await self._hit(keys=[key], args=args))
 
     async def count(self, caller: str) -> int:

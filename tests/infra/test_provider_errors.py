@@ -88,6 +88,9 @@ def test_a_bug_is_formatted_as_the_host_asked(monkeypatch: pytest.MonkeyPatch) -
     except RuntimeError:
         for limit, chain in ((0, True), (0, False), (None, False)):
             assert shim.format_exc(limit, chain) == traceback.format_exc(limit, chain)
+        # As the host calls it: the whole chain, the cause included.
+        assert shim.format_exc() == traceback.format_exc()
+        assert "KeyError: 'sid'" in shim.format_exc()
     # A host module without a traceback of its own is still recognised, and left as it is.
     host = _host(monkeypatch, name="pulumi.dynamic.__main__", abort=True)
     del host.traceback

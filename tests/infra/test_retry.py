@@ -163,3 +163,16 @@ def test_the_last_error_is_named_when_giving_up() -> None:
         "Run the update again later."
     )
     assert isinstance(raised.value.__cause__, requests.exceptions.ConnectionError)
+
+
+def test_twilios_last_refusal_is_named_when_throttled_to_the_end() -> None:
+    first, last = _rest(429, 20429), _rest(503, 20500)
+    action, calls = _script(first, last)
+    with pytest.raises(ProvisioningError) as raised:
+        call_twilio(action, what="buying", backoff=Backoff(attempts=2), sleep=lambda _s: None)
+    assert len(calls) == 2
+    assert str(raised.value) == (
+        f"buying failed after 2 attempts (Twilio kept failing or throttling); last error: {last}. "
+        "Run the update again later."
+    )
+    assert raised.value.__cause__ is last

@@ -177,6 +177,24 @@ class FakeUpdater:
         return sid("GT")
 
 
+async def add_person(
+    runtime: Runtime, tenant: TenantRecord, *, language: str = "fr-CA", own_number: str = ""
+) -> None:
+    """The tenant's person as enrolment records them (``own_number`` "": none given)."""
+    person = bind_table(Person, runtime.storage.platform_engine())
+    now = datetime.now(UTC)
+    await person.insert(
+        person(
+            slug=tenant.slug,
+            email=f"{tenant.slug}@example.org",
+            language=language,
+            own_number=own_number,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
 @dataclass
 class Harness:
     app: Litestar
@@ -199,18 +217,7 @@ class Harness:
         self, tenant: TenantRecord, *, language: str = "fr-CA", own_number: str = ""
     ) -> None:
         """The tenant's person as enrolment records them (``own_number`` "": none given)."""
-        person = bind_table(Person, self.runtime.storage.platform_engine())
-        now = datetime.now(UTC)
-        await person.insert(
-            person(
-                slug=tenant.slug,
-                email=f"{tenant.slug}@example.org",
-                language=language,
-                own_number=own_number,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        await add_person(self.runtime, tenant, language=language, own_number=own_number)
 
     async def webhook(
         self,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,6 +117,33 @@ def test_an_alert_reads_in_full_in_each_language() -> None:
     assert "at 12:05" in naive  # a naive time is UTC
 
 
+@pytest.fixture
+def server_in_vancouver() -> Iterator[None]:
+    """The process's own time zone is not UTC (a server configured with ``TZ``)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Vancouver"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("server_in_vancouver")
+def test_the_time_written_is_the_tenants_whatever_the_servers_zone() -> None:
+    common = partial(alert_body, lang="en-US", caller="+1", caller_name=None, reasons=[])
+    missed = partial(missed_call_body, lang="en-US", caller="+1", caller_name=None, verdict=None)
+    in_vancouver = AT.astimezone(ZoneInfo("America/Vancouver"))  # 09:05 there
+    for at in (AT, AT.replace(tzinfo=None), in_vancouver):  # a naive time is UTC
+        assert "on Dec 01 at 12:05." in common(at=at, marker="#1", region="QC")
+        assert "on Dec 01 at 12:05." in missed(at=at, marker="#1", region="QC")
+        assert "on Dec 01 at 09:05." in common(at=at, marker="#1", region="BC")
+
+
 def test_alerts_drop_the_last_reasons_first_when_too_long() -> None:
     whys = [reason(key, "en") for key in sorted(known_keys())]
     body = alert_body(
@@ -188,3 +219,9 @@ def test_consent_replies_follow_the_contacts_language(kind: str, fr: str, en: st
     assert fr in consent_reply(kind, "fr")
     assert en in consent_reply(kind, "en-US")
     assert alert_marker(42, "CA0123456789abcdef") == "#42-abcdef"
+
+
+def test_consent_replies_name_the_protected_person() -> None:
+    assert "si un appel frauduleux vise Lucie." in consent_reply("consent", "fr-CA", "Lucie")
+    assert "fraud alerts for Lucie." in consent_reply("already", "en-US", "Lucie")
+    assert "Ethiq alerts for your relative." in consent_reply("withdraw", "en-US")

@@ -34,7 +34,6 @@ from runtime.billing import Accounts
 from runtime.billing.quotas import SUSPENDED
 from runtime.billing.tables import BillingAccount, QuotaNotice
 from runtime.calls.preferences import CallerPreferences, ListKind, QuietHours
-from runtime.people.tables import Person
 from runtime.settings import TwilioSettings
 from runtime.storage import bind_table, store_for_url
 from runtime.telephony import paths
@@ -46,6 +45,7 @@ from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import (
     PUBLIC,
     REGISTRY_KEY,
+    add_person,
     make_settings,
     parse_twiml,
     unique_caller,
@@ -496,7 +496,6 @@ def test_the_person_is_texted_once_when_their_alerts_are_suspended(
         app = create_app(settings)
         async with app.lifespan():
             runtime: Runtime = app.state.runtime
-            people = bind_table(Person, runtime.storage.platform_engine())
             for language, said in (
                 ("fr-CA", "ils ne seront plus prévenus d'un appel frauduleux"),
                 ("en-US", "they will not be told of a scam call"),
@@ -505,16 +504,7 @@ def test_the_person_is_texted_once_when_their_alerts_are_suspended(
                 await runtime.registry.upsert(tenant)
                 await runtime.storage.ensure(tenant.slug)
                 own, now = unique_caller(), datetime.now(UTC)
-                await people.insert(
-                    people(
-                        slug=tenant.slug,
-                        email=f"{tenant.slug}@example.org",
-                        language=language,
-                        own_number=own,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                await add_person(runtime, tenant, language=language, own_number=own)
                 await runtime.accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
                 await runtime.accounts._lifecycle(tenant.slug, "past_due", now)
 

@@ -47,3 +47,25 @@ def test_putting_a_call_again_refreshes_it() -> None:
     cache.put("CA3", _live())
     assert cache.get("CA1") is replacement
     assert cache.get("CA2") is None
+
+
+def test_a_dropped_call_is_forgotten_and_dropping_twice_is_harmless() -> None:
+    cache = SessionCache(max_size=2)
+    kept = _live()
+    cache.put("CA1", _live())
+    cache.put("CA2", kept)
+    cache.drop("CA1")
+    assert cache.get("CA1") is None
+    assert len(cache) == 1
+    cache.drop("CA1")  # a call that ended twice, or never had a session
+    cache.drop("CA9")
+    assert cache.get("CA2") is kept
+
+
+def test_one_call_always_gets_the_same_lock_from_a_bounded_set() -> None:
+    cache = SessionCache()
+    calls = [f"CA{index:032x}" for index in range(1000)]
+    locks = {id(cache.lock(call)) for call in calls}
+    assert all(cache.lock(call) is cache.lock(call) for call in calls)
+    # Striped: memory stays bounded, yet calls do not all wait on one lock.
+    assert 1 < len(locks) <= 64

@@ -33,10 +33,24 @@ async def _window_story(velocity: Velocity, now: list[float]) -> None:
     assert await velocity.count("+15145550199") == 0  # another caller was never seen
 
 
+async def _boundary_story(velocity: Velocity, now: list[float]) -> None:
+    caller = "+14385550122"
+    assert await velocity.hit(caller, "acme") == 1  # t = 0
+    now[0] = float(WINDOW_S)  # acme's call is exactly one window old: still in
+    assert await velocity.count(caller) == 1
+    assert await velocity.hit("+15145550100", "acme") == 1  # another caller calls meanwhile
+    assert await velocity.count(caller) == 1
+    assert await velocity.hit(caller, "bravo") == 2
+    now[0] += 0.5  # now it left
+    assert await velocity.count(caller) == 1
+
+
 def test_the_in_process_window_forgets_calls_older_than_the_window() -> None:
     now = [0.0]
     velocity = MemoryVelocity(WINDOW_S, clock=lambda: now[0])
     asyncio.run(_window_story(velocity, now))
+    boundary = [0.0]
+    asyncio.run(_boundary_story(MemoryVelocity(WINDOW_S, clock=lambda: boundary[0]), boundary))
     now[0] += WINDOW_S + 1
     assert asyncio.run(velocity.count("+14385550111")) == 0
     assert len(velocity) == 0  # a caller with no call left in the window is freed
@@ -54,6 +68,11 @@ def test_the_redis_window_forgets_calls_older_than_the_window(redis: Server) -> 
                 client, WINDOW_S, prefix=f"test:velocity:{next(_keys)}:", clock=clock
             )
             await _window_story(velocity, now)
+            now[0] = 0.0
+            velocity = RedisVelocity(
+                client, WINDOW_S, prefix=f"test:velocity:{next(_keys)}:", clock=clock
+            )
+            await _boundary_story(velocity, now)
         finally:
             await client.aclose()
 
