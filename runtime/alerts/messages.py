@@ -137,13 +137,15 @@ def alert_body(
     person_name: str | None = None,
 ) -> str:
     """Who called, when (the tenant's time zone), why, and what to do: in GSM-7 and at most
-    two segments, reasons shortened first when they do not fit."""
+    two segments, reasons shortened first when they do not fit, then the caller's name cut
+    (a name outside GSM-7, e.g. "Ł", would make the whole text UCS-2: it is dropped)."""
     local = _local(at, region)
-    who = f"{caller_name} ({caller})" if caller_name else (caller or "?")
+    name = (caller_name or "").strip()
     french = is_french(lang)
     person = relative(person_name, lang)
     why_all = translate_reasons(reasons, lang)
-    for count in range(len(why_all), -1, -1):
+    for width, count in ((w, c) for w in (len(name), 24, 0) for c in range(len(why_all), -1, -1)):
+        who = f"{name[:width]} ({caller})" if name and width else (caller or "?")
         why = "; ".join(why_all[:count]) or (
             "plusieurs signaux de fraude" if french else "several fraud signals"
         )

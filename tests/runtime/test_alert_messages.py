@@ -156,6 +156,23 @@ def test_alerts_drop_the_last_reasons_first_when_too_long() -> None:
     assert sms_segments(body.replace("; ".join(kept), longer))[1] > MAX_SEGMENTS
 
 
+@pytest.mark.parametrize("lang", ["fr-CA", "en-US"])
+def test_an_alert_cuts_a_long_caller_name_and_drops_one_outside_gsm7(lang: str) -> None:
+    """A caller name never costs the contact more than two segments: a long one is cut once
+    the reasons are gone, one outside GSM-7 (which would turn the text UCS-2) is dropped."""
+    common = partial(alert_body, lang=lang, caller="+14385550123", at=AT, reasons=[], marker="#1")
+    foreign = common(caller_name="Łukasz Wiśniewski")
+    assert sms_segments(foreign) == ("GSM-7", 2)
+    assert "Łukasz" not in foreign
+    assert "+14385550123" in foreign
+    long_name = "Clinique Dentaire Familiale Saint-Hubert-de-la-Riviere-du-Nord Inc. " * 2
+    cut = common(caller_name=long_name)
+    assert sms_segments(cut)[0] == "GSM-7"
+    assert sms_segments(cut)[1] <= MAX_SEGMENTS
+    assert f"{long_name[:24]} (+14385550123)" in cut
+    assert common(caller_name="ACME").count("ACME (+14385550123)") == 1
+
+
 def test_translating_reasons_keeps_what_it_does_not_know() -> None:
     fr = reason("gift_cards", "fr")
     assert translate_reasons([fr, "autre chose"], "en") == [
