@@ -39,7 +39,7 @@ from runtime.calls.records import (
 from runtime.calls.sessions import LiveSession, SessionCache
 from runtime.calls.tables import CallTables, bind_tables
 from runtime.calls.tracks import speaker_for
-from runtime.calls.velocity import Velocity
+from runtime.calls.velocity import Counted, Velocity
 from runtime.metrics import Metrics
 from runtime.screening.engine import Assessment, ScreeningSession
 from runtime.screening.model import CallMeta, Segment
@@ -140,22 +140,46 @@ class CallService:
 
     # --- answer --------------------------------------------------------------------------
 
-    async def answer(self, tenant: TenantRecord, params: Mapping[str, str]) -> Answer:
-        """Screen the caller from metadata and build the TwiML that connects (or rejects)."""
-        sid, caller = params.get("CallSid", ""), params.get("From", "")
+    async def rules(
+        self, tenant: TenantRecord, params: Mapping[str, str]
+    ) -> tuple[CallRules, list[str]]:
+        """The person's preferences about this call's caller (see runtime.calls.preferences),
+        and the dependencies degraded; unreadable: none apply, the call rings as any other
+        (never lost)."""
         degraded: list[str] = []
-        store_timeout = self._settings.store.timeout_s
-        # The person's preferences (see runtime.calls.preferences); unreadable: none apply,
-        # the call rings as any other (never lost).
         rules = (
             await self._try(
-                self._blocklist.rules(tenant.slug, caller, self._clock()),
+                self._blocklist.rules(tenant.slug, params.get("From", ""), self._clock()),
                 self._db_timeout,
                 "database",
                 degraded,
             )
             or CallRules()
         )
+        return rules, degraded
+
+    @staticmethod
+    def screens(rules: CallRules, params: Mapping[str, str]) -> bool:
+        """Whether :meth:`answer` screens a call under ``rules`` (it records the caller's
+        velocity then): neither blocked nor trusted (a trusted caller ID that STIR/SHAKEN
+        refuted is not believed)."""
+        return not rules.blocked and not (rules.trusted and not spoofed(params.get("StirVerstat")))
+
+    async def answer(
+        self,
+        tenant: TenantRecord,
+        params: Mapping[str, str],
+        *,
+        read: tuple[CallRules, list[str]] | None = None,
+        counted: Counted | None = None,
+    ) -> Answer:
+        """Screen the caller from metadata and build the TwiML that connects (or rejects).
+        ``read``: what :meth:`rules` read for this call already; ``counted``: the caller's
+        velocity already recorded (with the tenant's call count), not recorded again."""
+        sid, caller = params.get("CallSid", ""), params.get("From", "")
+        store_timeout = self._settings.store.timeout_s
+        rules, degraded = read if read is not None else await self.rules(tenant, params)
+        degraded = list(degraded)
         if rules.blocked:
             await self._try(
                 self._record_blocked(tenant, params), self._db_timeout, "database", degraded
@@ -168,7 +192,10 @@ class CallService:
             body = await self._connect(tenant, sid, caller, False, degraded, screened=False)
             return Answer(body, "trusted", degraded)
         velocity = await self._try(
-            self._velocity.hit(caller, tenant.slug), store_timeout, "store", degraded
+            self._velocity.hit(caller, tenant.slug) if counted is None else counted.result(),
+            store_timeout,
+            "store",
+            degraded,
         )
         if velocity is not None and velocity >= self._settings.store.campaign_tenants:
             await self._try(self._campaign(caller, velocity), store_timeout, "store", degraded)

@@ -20,14 +20,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Final
 
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEvent
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from runtime.calls.velocity import Counted, RedisVelocity
 from runtime.metrics import Metrics
 from runtime.ratelimit import WindowCounter
 from runtime.settings import ServerSettings
@@ -120,9 +122,11 @@ class WebhookLimits:
         settings: ServerSettings,
         metrics: Metrics,
         *,
+        velocity: RedisVelocity | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         timing = {"clock": clock} if clock else {}
+        self._velocity = velocity  # recorded with the call count (same Redis), one round trip
         self._calls = WindowCounter(redis, prefix="ethiq:calls", window_s=_MINUTE, **timing)
         self._rejects = WindowCounter(redis, prefix="ethiq:rejects", window_s=_MINUTE, **timing)
         self._sign_ins = WindowCounter(
@@ -133,27 +137,49 @@ class WebhookLimits:
         self._blocked: dict[str, float] = {}  # source → end of its window (this process)
         self._clock = clock or time.time
 
-    async def call_allowed(
+    async def call_admitted(
+        self, tenant: TenantRecord, caller: str, *, trusted: bool, screened: bool, timeout_s: float
+    ) -> tuple[bool, Counted | None]:
+        """Count one new call for ``tenant``. Past the limit, ``False``, unless ``caller`` is one
+        of its contacts or ``trusted`` (the person's rules trust it, and STIR/SHAKEN did not
+        refute it): a flood of calls must not keep the family from getting through. Counted
+        after the signature check, so forged requests spend no tenant's budget.
+
+        A call the call path screens (``screened``: it records the caller's velocity) has its
+        velocity recorded in the same Redis round trip as the count, unless the limit refuses
+        the call, bounded like the call path's own (``timeout_s``): that result, for the call
+        path, else ``None`` (the call path records it itself)."""
+        contact = any(c.number == caller for c in tenant.contacts)
+        if not (screened and self._velocity is not None and self._calls.shared):
+            count = await self._calls.hit(tenant.slug)
+            return self._allowed(tenant, count, contact or trusted), None
+        counted: Counted | None
+        try:
+            count, tenants = await asyncio.wait_for(
+                self._velocity.hit_counted(
+                    self._calls,
+                    self._settings.calls_per_tenant,
+                    exempt=contact,
+                    caller=caller,
+                    tenant=tenant.slug,
+                ),
+                timeout_s,
+            )
+            counted = None if tenants is None else Counted(tenants)
+        except (RedisError, OSError, TimeoutError) as error:
+            # Both failed as each would have alone: the call counts as zero, its velocity is
+            # the call path's degraded store.
+            count, counted = self._calls.unavailable(error), Counted(None, error)
+        return self._allowed(tenant, count, contact or trusted), counted
+
+    def _allowed(
         self,
         tenant: TenantRecord,
-        caller: str,
-        trusted: Callable[[], Awaitable[bool]] | None = None,
+        count: int,
+        exempt: bool,
     ) -> bool:
-        """Count one new call for ``tenant``. Past the limit, ``False``, unless ``caller`` is one
-        of its contacts or ``trusted()`` says the person trusts it (asked only then): a flood
-        of calls must not keep the family from getting through. Counted after the signature
-        check, so forged requests spend no tenant's budget."""
-        count = await self._calls.hit(tenant.slug)
-        if count <= self._settings.calls_per_tenant:
+        if count <= self._settings.calls_per_tenant or exempt:
             return True
-        if any(c.number == caller for c in tenant.contacts):
-            return True
-        if trusted is not None:
-            try:
-                if await trusted():
-                    return True
-            except Exception as error:  # unreadable: the limit applies, as to anyone
-                logger.error("tenant %s: trusted numbers unreadable (%r)", tenant.slug, error)
         self._metrics.rate_limited.labels("tenant_calls").inc()
         if count == self._settings.calls_per_tenant + 1:
             logger.error(

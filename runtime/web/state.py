@@ -300,7 +300,12 @@ class Runtime:
             notices=notices,
             jobs=jobs,
             metrics=metrics,
-            limits=WebhookLimits(redis, settings.server, metrics),
+            limits=WebhookLimits(
+                redis,
+                settings.server,
+                metrics,
+                velocity=velocity if isinstance(velocity, RedisVelocity) else None,
+            ),
             fleet=fleet,
             quotas=quotas,
             standings=standings,

@@ -18,7 +18,14 @@ from runtime.telephony import paths
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
 from runtime.web.app import create_app
 from runtime.web.limits import client_source
-from tests.runtime.helpers import PUBLIC, FakeSender, FakeUpdater, harness, parse_twiml
+from tests.runtime.helpers import (
+    PUBLIC,
+    FakeSender,
+    FakeUpdater,
+    harness,
+    parse_twiml,
+    unique_caller,
+)
 
 
 def test_a_body_over_the_limit_is_refused(sqlite_settings: Settings) -> None:
@@ -108,16 +115,23 @@ def test_a_flood_of_calls_to_one_tenant_gets_a_busy_tone_but_its_contacts_ring(
             for _ in range(3):
                 _, answer = await h.call(flooded)
                 assert "busy" not in answer.text
-            _, stranger = await h.call(flooded)
+            refused = unique_caller()
+            _, stranger = await h.call(flooded, caller=refused)
             assert parse_twiml(stranger.text).find("Reject").get("reason") == "busy"  # type: ignore[union-attr]
             _, contact = await h.call(flooded, caller=flooded.contacts[0].number)
             assert parse_twiml(contact.text).find("Reject") is None
+            # The caller velocity counts the calls screened, not those refused or trusted
+            # (on Redis, recorded with the call count in one round trip).
+            velocity = h.runtime.calls._velocity
+            assert await velocity.count(refused) == 0
+            assert await velocity.count(flooded.contacts[0].number) == 1
             friend = "+15145550177"
             await h.runtime.blocklist.preferences.add(flooded.slug, ListKind.TRUSTED, friend)
             _, trusted = await h.call(flooded, caller=friend)
             assert parse_twiml(trusted.text).find("Reject") is None
             _, forged = await h.call(flooded, caller=friend, StirVerstat="TN-Validation-Failed-A")
             assert parse_twiml(forged.text).find("Reject").get("reason") == "busy"  # type: ignore[union-attr]
+            assert await velocity.count(friend) == 0
             _, other = await h.call(quiet)  # another tenant keeps its own budget
             assert parse_twiml(other.text).find("Reject") is None
             metrics = h.runtime.metrics.render().decode()

@@ -1,5 +1,6 @@
 """Caller velocity counts the distinct tenants a caller reached within the window only, on both
-backends (in-process, and Redis shared by every process)."""
+backends (in-process, and Redis shared by every process), and on Redis in one round trip with
+the tenant's call count."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from runtime.calls import MemoryVelocity, RedisVelocity, Velocity
+from runtime.ratelimit import WindowCounter
 from tests.servers import Server
 
 WINDOW_S = 600
@@ -73,6 +75,45 @@ def test_the_redis_window_forgets_calls_older_than_the_window(redis: Server) -> 
                 client, WINDOW_S, prefix=f"test:velocity:{next(_keys)}:", clock=clock
             )
             await _boundary_story(velocity, now)
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.services
+def test_the_call_count_and_the_velocity_share_one_round_trip_unless_the_limit_refuses(
+    redis: Server,
+) -> None:
+    """The voice webhook's one script: the tenant's call count is the counter's own (a plain
+    hit sees it), and the caller's velocity is recorded only for a call the limit lets
+    through: under it, or past it for an exempt caller (a contact)."""
+    now = [1_000.0]
+    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
+
+    async def scenario() -> None:
+        client = Redis.from_url(redis.url)
+        try:
+            n = next(_keys)
+            counter = WindowCounter(client, prefix=f"test:calls:{n}", window_s=60, clock=clock)
+            velocity = RedisVelocity(client, WINDOW_S, prefix=f"test:velocity:{n}:", clock=clock)
+            caller, stranger, contact = "+14385550111", "+14385550122", "+14385550133"
+
+            async def hit(tenant: str, number: str, exempt: bool = False) -> tuple[int, int | None]:
+                return await velocity.hit_counted(
+                    counter, 2, exempt=exempt, caller=number, tenant=tenant
+                )
+
+            assert await hit("acme", caller) == (1, 1)
+            assert await hit("bravo", caller) == (1, 2)  # each tenant its own count
+            assert await hit("acme", caller) == (2, 2)  # the same tenant again: still two
+            assert await hit("acme", stranger) == (3, None)  # past the limit: refused
+            assert await velocity.count(stranger) == 0
+            assert await hit("acme", contact, exempt=True) == (4, 1)
+            assert await counter.hit("acme") == 5  # one counter, whoever counts
+            now[0] += 60  # a new minute: a new count; the velocity's window goes on
+            assert await hit("charlie", caller) == (1, 3)
+            assert await hit("acme", stranger) == (1, 1)
         finally:
             await client.aclose()
 
