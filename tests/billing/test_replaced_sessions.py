@@ -261,7 +261,7 @@ def test_the_daily_purge_without_a_key_reports_a_replaced_session_as_due(
             await accounts.replacing(TENANT, "vs_replaced", datetime.now(UTC))
             with caplog.at_level("INFO", logger="runtime.billing.jobs"):
                 assert await run_kyc_purge(accounts, None, now=datetime.now(UTC), keep=KEEP) == 0
-            [record] = caplog.records
+            [record] = [r for r in caplog.records if r.name == "runtime.billing.jobs"]
             assert record.levelno == logging.ERROR
             assert "1 Stripe verification(s) due" in record.getMessage()
 
