@@ -37,6 +37,7 @@ NUMBER: Final = "pulumi-python:dynamic/ethiq:TwilioPhoneNumber"
 _KYC_NEXT: Final = {
     "none": "no identity verification was started: send the person their verification link "
     "(hosted by Stripe Identity) from the operator's onboarding view",
+    # Recorded before the check's error code was kept: a failure or a session not started.
     "requires_input": "the identity verification failed or needs another try (a blurry or "
     "expired document, a selfie that does not match): the person opens a new verification "
     "link from their page; an operator may verify them in person instead",
@@ -44,6 +45,47 @@ _KYC_NEXT: Final = {
     "again once it is verified (its webhook records it)",
     "canceled": "the identity verification was canceled or expired: start a new one for the person",
 }
+
+
+# A ``requires_input`` session told apart by its ``kyc_error`` (Stripe's ``last_error.code``,
+# recorded by the billing account): none yet, or what failed.
+_WAITING: Final = (
+    "the person has not verified their identity yet (the session waits for them): send them "
+    "their verification link (hosted by Stripe Identity) from the operator's onboarding view"
+)
+_FAILED: Final = "the identity verification failed ({code}): {what}"
+_WHAT_FAILED: Final = (
+    (
+        ("document_", "id_number_"),
+        "the document was not accepted (expired, unreadable or not a supported ID): ask for a "
+        "valid, unexpired government ID and send a new verification link",
+    ),
+    (
+        ("selfie_",),
+        "the selfie did not match the document or could not be read: ask the person to retry "
+        "in good light with a new verification link, or verify them in person",
+    ),
+    (
+        ("abandoned", "consent_declined"),
+        "the person left the verification or declined the biometric check: send a new link "
+        "once they agree, or an operator verifies them in person",
+    ),
+)
+_OTHER_FAILURE: Final = (
+    "review the session on Stripe's dashboard, then send a new verification link or verify "
+    "the person in person"
+)
+
+
+def _kyc_next(status: str, error: Any) -> str:
+    """What to do for an unverified identity: by status, and for ``requires_input`` by its
+    error code when the record carries one (absent: recorded before codes were kept)."""
+    if status == "requires_input" and isinstance(error, str):
+        if not error:
+            return _WAITING
+        what = next((w for prefixes, w in _WHAT_FAILED if error.startswith(prefixes)), None)
+        return _FAILED.format(code=error, what=what or _OTHER_FAILURE)
+    return _KYC_NEXT.get(status, f"identity verification status {status!r}")
 
 
 def _blank(value: Any) -> bool:
@@ -65,7 +107,7 @@ def activation_errors(stack: str, props: Mapping[str, Any]) -> list[str]:
     problems = []
     status = str(gate.get("kyc_status") or "none")
     if status != "verified":
-        next_step = _KYC_NEXT.get(status, f"identity verification status {status!r}")
+        next_step = _kyc_next(status, gate.get("kyc_error"))
         problems.append(
             f"tenant {stack!r} may not buy its number before the person's identity is verified "
             f"(KYC status {status!r}): {next_step}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppConfig
 
-from runtime.billing.tables import BillingAccount, QuotaNotice, StripeEvent, UsagePeriod
+from runtime.billing.tables import BillingAccount, KycSession, QuotaNotice, StripeEvent, UsagePeriod
 from runtime.storage import PLATFORM_MIGRATIONS
 from runtime.tenants.tables import Tenant
 
@@ -14,5 +14,5 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name=PLATFORM_MIGRATIONS.app_name,
     migrations_folder_path=PLATFORM_MIGRATIONS.folder,
-    table_classes=[Tenant, BillingAccount, StripeEvent, QuotaNotice, UsagePeriod],
+    table_classes=[Tenant, BillingAccount, KycSession, StripeEvent, QuotaNotice, UsagePeriod],
 )

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from piccolo.columns import Column
 
-from runtime.billing.tables import BillingAccount, StripeEvent
+from runtime.billing.tables import BillingAccount, KycSession, StripeEvent
 from runtime.storage import TenantStore
 from runtime.storage.bind import bind_table
 
@@ -20,6 +20,7 @@ __all__ = [
     "VERIFICATION_STATUSES",
     "Account",
     "Accounts",
+    "Replaced",
 ]
 
 PAST_DUE: Final = frozenset({"past_due", "unpaid"})  # Stripe: an invoice is unpaid
@@ -35,9 +36,10 @@ UNKNOWN_ERROR: Final = "unknown"
 # ``created`` time of the event that set it, and an older event leaves it alone. Simpler than
 # refetching the object from Stripe on every event, and enough: each event carries the whole
 # object as it was when the event was made.
+_IDENTITY: Final = "identity.verification_session."
 _ORDERED_BY: Final = {
     "customer.subscription.": "subscription_event_at",
-    "identity.verification_session.": "kyc_event_at",
+    _IDENTITY: "kyc_event_at",
 }
 
 
@@ -71,12 +73,24 @@ class Account:
         return self.kyc_status == "requires_input" and self.kyc_error == ""
 
 
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """An identity session a newer one replaced, not yet redacted at Stripe (``kyc_session``)."""
+
+    tenant: str
+    verification_id: str
+    replaced_at: datetime
+    last_error: str = ""  # why its last redaction failed ("": not tried, or tried at once)
+
+
 class Accounts:
-    """Queries on ``billing_account`` and the idempotency record of Stripe events."""
+    """Queries on ``billing_account``, the sessions replaced (``kyc_session``) and the
+    idempotency record of Stripe events."""
 
     def __init__(self, store: TenantStore) -> None:
         engine = store.platform_engine()
         self._accounts = bind_table(BillingAccount, engine)
+        self._sessions = bind_table(KycSession, engine)
         self._events = bind_table(StripeEvent, engine)
 
     async def open(self, tenant: str, customer_id: str, plan: str) -> Account:
@@ -128,6 +142,37 @@ class Accounts:
             (t.tenant == tenant) & (t.verification_id == verification_id)
         )
 
+    async def replacing(self, tenant: str, verification_id: str, at: datetime) -> None:
+        """Keep ``verification_id`` as a session to redact, before a new session replaces it
+        on the account: written first, so no crash between making the new session and
+        recording it loses the earlier one (writing it twice keeps the first)."""
+        s = self._sessions
+        await s.insert(
+            s(tenant=tenant, verification_id=verification_id, replaced_at=at)
+        ).on_conflict(target=s.verification_id, action="DO NOTHING")
+
+    async def replaced(self) -> list[Replaced]:
+        """Every replaced session Stripe has not redacted yet, oldest first."""
+        s = self._sessions
+        rows = await s.select(s.tenant, s.verification_id, s.replaced_at, s.last_error).order_by(
+            s.replaced_at, s.verification_id
+        )
+        return [Replaced(**row) for row in rows]
+
+    async def replaced_redacted(self, verification_id: str) -> None:
+        """Forget a replaced session once Stripe accepted its redaction."""
+        s = self._sessions
+        await s.delete().where(s.verification_id == verification_id)
+
+    async def replaced_failed(self, verification_id: str, reason: str) -> None:
+        """Why a replaced session's redaction failed; it stays, for the next purge."""
+        s = self._sessions
+        await s.update({s.last_error: reason[:255]}).where(s.verification_id == verification_id)
+
+    async def is_replaced(self, verification_id: str) -> bool:
+        s = self._sessions
+        return bool(await s.exists().where(s.verification_id == verification_id))
+
     async def apply_event(
         self,
         event_id: str,
@@ -143,7 +188,10 @@ class Accounts:
         ``created`` (the event's): a subscription or verification event older than the last
         one applied to that state is recorded but changes nothing. ``REDACTED`` changes no
         status, it only forgets the session's id (``values["verification_id"]``) if it is the
-        account's (Stripe's redaction keeps the session's status: the evidence stays)."""
+        account's (Stripe's redaction keeps the session's status: the evidence stays), and
+        drops it from the replaced sessions. An event about a session a newer one replaced is
+        recorded but changes nothing: the person finishing an old link does not move the
+        account off its latest session."""
         events = self._events
         async with events._meta.db.transaction():
             inserted = (
@@ -155,9 +203,13 @@ class Accounts:
             )
             if not inserted:
                 return False
+            session = str(values.get("verification_id", ""))
             if event_type == REDACTED:
-                await self.forget_verification(tenant, str(values.get("verification_id", "")))
+                await self.forget_verification(tenant, session)
+                await self.replaced_redacted(session)
                 return True
+            if event_type.startswith(_IDENTITY) and await self._superseded(tenant, session):
+                return True  # a replaced session's news: the account follows its newer one
             guard = next((c for p, c in _ORDERED_BY.items() if event_type.startswith(p)), None)
             if values and guard and created is not None:
                 if not await self._update_if_newer(tenant, guard, created, values):
@@ -168,6 +220,14 @@ class Accounts:
             if status:
                 await self._lifecycle(tenant, str(status), datetime.now(UTC))
         return True
+
+    async def _superseded(self, tenant: str, session: str) -> bool:
+        """Whether ``session`` was replaced by a newer one the account now points at (a crash
+        before the newer one was recorded leaves the account on it: it still speaks for it)."""
+        if not session or not await self.is_replaced(session):
+            return False
+        account = await self.get(tenant)
+        return account is not None and account.verification_id != session
 
     async def _update_if_newer(
         self, tenant: str, guard: str, created: datetime, values: dict[str, Any]

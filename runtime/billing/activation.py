@@ -3,8 +3,8 @@
 The number's provider reads this when the stack is about to buy the number (its ``check``, run
 in previews and updates alike: ``infra/providers/twilio_number.py``) and keeps it as an input
 of the number, where the mandatory ``activation-gate`` policy reads it before the purchase
-(``policies/activation.py``). Only statuses, a terms version and timestamps: no personal data
-reaches the stack's state.
+(``policies/activation.py``). Only statuses, Stripe's error code, a terms version and
+timestamps: no personal data reaches the stack's state.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def activation(account: Account | None) -> dict[str, str]:
         return {
             "source": SOURCE,
             "kyc_status": NO_ACCOUNT,
+            "kyc_error": "",
             "kyc_updated_at": "",
             "terms_version": "",
             "terms_accepted_at": "",
@@ -33,6 +34,9 @@ def activation(account: Account | None) -> dict[str, str]:
     return {
         "source": SOURCE,
         "kyc_status": account.kyc_status,
+        # Stripe's error code ("" nothing failed: a session waiting for the person); a row
+        # recorded before codes were kept (None) leaves it out: not known either way.
+        **({} if account.kyc_error is None else {"kyc_error": account.kyc_error}),
         "kyc_updated_at": _iso(account.kyc_updated_at),
         "terms_version": account.terms_version,
         "terms_accepted_at": _iso(account.terms_accepted_at),

@@ -78,7 +78,10 @@ async def run_kyc_purge(
 ) -> int:
     """One daily purge; how many verifications were redacted."""
     if redact is None:
-        due = due_for_purge(await accounts.all(), now, keep) if await accounts.exist() else []
+        due: list[object] = []
+        if await accounts.exist():
+            due += due_for_purge(await accounts.all(), now, keep)
+            due += await accounts.replaced()
         if due:
             logger.error(
                 "KYC purge: %d Stripe verification(s) due but STRIPE_API_KEY is not set: "

@@ -7,6 +7,12 @@ sign-up request, for the tenant name its stack will have (``POST
 /operator/people/{slug}/billing``). The billing account is opened with a Stripe customer if it
 has none; a step already done (an active subscription, a verified identity) gets no new link.
 Stripe's webhooks then record what the person did (:mod:`runtime.web.stripe_webhooks`).
+
+Sending the links again makes a new identity session, which replaces the account's earlier
+one. The earlier one is never lost: it is kept as replaced (``kyc_session``) before the new
+one is made, then redacted at once; one Stripe does not redact now stays there for the daily
+purge (:mod:`runtime.billing.retention`). A crash between any two steps leaves its id either
+on the account or in that table.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Final
 
-from runtime.billing.accounts import Accounts
+from runtime.billing.accounts import Accounts, Replaced
 from runtime.billing.gateway import StripeGateway
 from runtime.billing.plans import plan
+from runtime.billing.retention import redact_replaced, stripe_session
 
 __all__ = ["StartLinks", "start_billing"]
 
@@ -67,10 +74,16 @@ async def start_billing(
         checkout_url = checkout.url
     if account.kyc_status == "verified":
         return StartLinks(checkout_url, "", "verified")
+    earlier = account.verification_id if stripe_session(account.verification_id) else ""
+    replaced = Replaced(tenant, earlier, datetime.now(UTC))
+    if earlier:  # kept before the account moves on: no crash after this point loses it
+        await accounts.replacing(tenant, earlier, replaced.replaced_at)
     verification = await asyncio.to_thread(
         partial(gateway.verify_identity, tenant, return_url=return_url)
     )
     await accounts.record_verification(
         tenant, verification.session_id, verification.status, datetime.now(UTC)
     )
+    if earlier:  # its link stops working now; a failure is logged, the purge tries again
+        await redact_replaced(accounts, gateway.redact_verification, replaced)
     return StartLinks(checkout_url, verification.url, verification.status)

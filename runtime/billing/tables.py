@@ -3,6 +3,7 @@
 One ``billing_account`` per tenant: its Stripe customer, plan and subscription, identity
 verification (KYC) and terms acceptance, i.e. what activation is gated on. ``stripe_event``
 makes webhook handling idempotent: an event id is applied once, however often Stripe retries.
+``kyc_session`` is each identity session a newer one replaced, until Stripe redacts it.
 ``quota_notice`` is each 80 %/100 % threshold a tenant crossed in a period (from metering or a
 Twilio spend Usage Trigger), once per period by its ``key``, and the person's notice about it
 (an outbox row: SMS or email, leased like alerts). ``usage_period`` is each month's metered
@@ -14,7 +15,7 @@ from __future__ import annotations
 from piccolo.columns import Boolean, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["BillingAccount", "QuotaNotice", "StripeEvent", "UsagePeriod"]
+__all__ = ["BillingAccount", "KycSession", "QuotaNotice", "StripeEvent", "UsagePeriod"]
 
 
 class BillingAccount(Table, tablename="billing_account"):
@@ -46,6 +47,19 @@ class BillingAccount(Table, tablename="billing_account"):
     subscription_event_at = Timestamptz(null=True, default=None)
     kyc_event_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
+
+
+class KycSession(Table, tablename="kyc_session"):
+    """A Stripe Identity session a newer one replaced (the operator sent the links again),
+    written before the new one is made and deleted once Stripe accepted its redaction: the
+    account points only at its latest session, and this keeps every earlier one until then
+    (``runtime/billing/retention.py``). Ids and dates only."""
+
+    tenant = Varchar(length=63, index=True)
+    verification_id = Varchar(length=255, unique=True)
+    replaced_at = Timestamptz()
+    # Why the last redaction failed ("" none yet): the purge tries again on its next run.
+    last_error = Varchar(length=255, default="")
 
 
 class StripeEvent(Table, tablename="stripe_event"):

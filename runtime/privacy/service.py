@@ -26,7 +26,7 @@ from typing import Any, Final
 from piccolo.table import Table
 
 from runtime.alerts.tables import AlertTables, bind_tables
-from runtime.billing.tables import BillingAccount, QuotaNotice, UsagePeriod
+from runtime.billing.tables import BillingAccount, KycSession, QuotaNotice, UsagePeriod
 from runtime.calls.preferences import CallerRule, QuietHoursRow
 from runtime.people.tables import ContactChange, ForwardingTest, OnboardingStep, Person
 from runtime.privacy.tables import ErasureRequest, ErasureRun, PrivacyAudit
@@ -99,6 +99,7 @@ class Privacy:
             "billing_account": (bind_table(BillingAccount, engine), "tenant"),
             "usage_period": (bind_table(UsagePeriod, engine), "tenant"),
             "quota_notice": (bind_table(QuotaNotice, engine), "tenant"),
+            "kyc_session": (bind_table(KycSession, engine), "tenant"),
         }
 
     # --- export ---------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class Privacy:
                 "account": billing[0] if billing else None,
                 "usage_periods": platform["usage_period"],
                 "quota_notices": platform["quota_notice"],
+                "replaced_identity_sessions": platform["kyc_session"],
             },
             "privacy": {
                 "erasure_requests": [_jsonable(r) for r in await self.requests(slug)],

@@ -19,7 +19,7 @@ from ethiq.cli import app
 from runtime.billing import Accounts, StripeGateway
 from runtime.billing.jobs import run_kyc_purge
 from runtime.billing.retention import due_for_purge, purge_kyc
-from runtime.billing.tables import BillingAccount
+from runtime.billing.tables import BillingAccount, KycSession
 from runtime.storage import store_for_url
 from runtime.storage.bind import bind_table
 
@@ -158,8 +158,9 @@ def test_the_daily_purge_without_a_stripe_key_skips_quietly_unless_something_is_
     async def scenario() -> None:
         store = store_for_url(f"sqlite:///{tmp_path}/ethiq.sqlite")
         try:
-            # Billing's own table is all this needs (the platform's migrations take seconds).
-            await bind_table(BillingAccount, store.platform_engine()).create_table()
+            # Billing's own tables are all this needs (the platform's migrations take seconds).
+            for table in (BillingAccount, KycSession):
+                await bind_table(table, store.platform_engine()).create_table()
             accounts = Accounts(store)
 
             async def purge() -> list[tuple[int, str]]:

@@ -137,7 +137,12 @@ def test_a_person_downloads_and_erases_only_their_own_tenants_data(
             }
             assert data["alerts"]
             assert data["consent_records"]
-            assert set(data["billing"]) == {"account", "usage_periods", "quota_notices"}
+            assert set(data["billing"]) == {
+                "account",
+                "usage_periods",
+                "quota_notices",
+                "replaced_identity_sessions",
+            }
             # Nothing of the other tenant, nor any secret, is in the file.
             for foreign in (other_call, other.phone_number, other.slug, "US-CA"):
                 assert foreign not in download.text
@@ -698,7 +703,12 @@ def test_a_long_history_is_exported_whole_page_by_page(tmp_path: Path) -> None:
         assert {a["contact_number"] for a in document["alerts"]} == {tenant.contacts[0].number}
         assert len(document["messages_received"]) == 3
         assert document["profile"]["ethiq_number"] == tenant.phone_number
-        assert set(document["billing"]) == {"account", "usage_periods", "quota_notices"}
+        assert set(document["billing"]) == {
+            "account",
+            "usage_periods",
+            "quota_notices",
+            "replaced_identity_sessions",
+        }
         [audit] = document["privacy"]["audit"]  # written before the first byte
         assert audit["counts"]["calls"] == n
         assert audit["counts"]["transcript_segments"] == 2 * n

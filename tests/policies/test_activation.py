@@ -17,7 +17,9 @@ from infra.providers.twilio_number import ACTIVATION, HELD, PhoneNumberProvider
 from policies.rules import activation_errors
 from policies.values import UNKNOWN
 from runtime.billing import Accounts
+from runtime.billing.tables import BillingAccount
 from runtime.storage import store_for_url
+from runtime.storage.bind import bind_table
 
 VERIFIED = {
     "source": "billing_account",
@@ -48,6 +50,27 @@ def test_unverified_identity_is_refused_with_what_to_do(status: str, says: str) 
     )
     assert f"(KYC status {status!r})" in problem
     assert says in problem
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("", "the person has not verified their identity yet"),
+        ("document_expired", "failed (document_expired): the document was not accepted"),
+        ("selfie_face_mismatch", "failed (selfie_face_mismatch): the selfie did not match"),
+        ("consent_declined", "failed (consent_declined): the person left the verification"),
+        ("unknown", "failed (unknown): review the session on Stripe's dashboard"),
+    ],
+)
+def test_a_session_waiting_for_the_person_is_not_told_as_a_failed_check(
+    error: str, says: str
+) -> None:
+    record = VERIFIED | {"kyc_status": "requires_input", "kyc_error": error}
+    [problem] = activation_errors("acme", {ACTIVATION: record})
+    assert "(KYC status 'requires_input')" in problem
+    assert says in problem
+    assert ("send them their verification link" in problem) is (error == "")
+    assert ("failed or needs another try" in problem) is False
 
 
 def test_terms_need_a_version_and_a_time() -> None:
@@ -95,7 +118,29 @@ def test_the_provider_reads_the_account_only_when_buying(
 
     asyncio.run(failed_verification())
     gate = provider.check({}, _news(url)).inputs[ACTIVATION]
-    assert gate["kyc_status"] == "requires_input"
+    assert (gate["kyc_status"], gate["kyc_error"]) == ("requires_input", "")
+    waiting, _terms = activation_errors("acme", {ACTIVATION: gate})
+    assert "has not verified their identity yet" in waiting
+
+    async def record(error: str | None) -> None:
+        store = store_for_url(url)
+        accounts = Accounts(store)
+        await accounts.record_verification(
+            "acme", "vs_1", "requires_input", datetime.now(UTC), error=error or ""
+        )
+        if error is None:  # a row from before the error code was kept
+            table = bind_table(BillingAccount, store.platform_engine())
+            await table.update({table.kyc_error: None}).where(table.tenant == "acme")
+        await store.close()
+
+    asyncio.run(record("document_expired"))
+    gate = provider.check({}, _news(url)).inputs[ACTIVATION]
+    assert gate["kyc_error"] == "document_expired"
+    failed, _terms = activation_errors("acme", {ACTIVATION: gate})
+    assert "the identity verification failed (document_expired)" in failed
+    asyncio.run(record(None))
+    gate = provider.check({}, _news(url)).inputs[ACTIVATION]
+    assert "kyc_error" not in gate  # unknown: the message names both possibilities
     assert "failed or needs another try" in activation_errors("acme", {ACTIVATION: gate})[0]
 
     activate_locally(url, ["acme"])

@@ -282,6 +282,7 @@ def test_postgres_registry_lives_in_the_platform_schema(postgres: Server) -> Non
 
     assert asyncio.run(scenario()) == [
         "billing_account",
+        "kyc_session",
         "migration",
         "quota_notice",
         "registry_generation",
@@ -304,6 +305,7 @@ def test_sqlite_registry_lives_in_the_platform_file(tmp_path: Path) -> None:
 
     assert asyncio.run(scenario()) == [
         "billing_account",
+        "kyc_session",
         "migration",
         "quota_notice",
         "registry_generation",
