@@ -742,12 +742,12 @@ class Quotas:
         kind = PersonText.SUBSCRIPTION if about else PersonText.USAGE
         found = await self._standing_or_none(record.tenant, now)
         stale = found is not None and found.phase is not Phase.ALERTS_SUSPENDED
-        retained = found is not None and found.phase is Phase.RETAINED
+        released = found is not None and found.phase is not Phase.RETAINED
         account = await self._accounts.get(record.tenant)
         ends = self._end(record, account) if about else None
         if (
             (record.metric == SUSPENDED and stale)
-            or (record.metric == CANCELED and not retained)
+            or (record.metric == CANCELED and released)
             or (
                 record.metric == SUSPENDED
                 and ends is not None
