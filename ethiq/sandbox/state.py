@@ -7,6 +7,7 @@ to Twilio's JSON lives in :mod:`ethiq.sandbox.render`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -257,6 +258,9 @@ class Conference:
     reason_ended: str | None = None
     date_created: datetime = field(default_factory=now)
     date_updated: datetime = field(default_factory=now)
+    # Set once a call enters through TwiML (``<Dial><Conference>``) or the conference ends:
+    # what a participant leg still ringing waits for before it can be reported unanswered.
+    entered: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
 
 @dataclass(slots=True)

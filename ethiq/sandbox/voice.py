@@ -874,6 +874,7 @@ class VoiceEngine:
             conference.participants[call.sid] = me
             call.conference_sid = conference.sid
             self._update_conference(conference)
+        conference.entered.set()
         self.stamp(call, f"joined conference {conference.friendly_name}")
         try:
             await self.settle()  # the app may be dialling the other party right now
@@ -909,6 +910,7 @@ class VoiceEngine:
             self.stamp(leg, f"left conference {conference.friendly_name}: {why}")
         if ending and conference.status != "completed":
             conference.status = "completed"
+            conference.entered.set()
             conference.reason_ended = (
                 "participant-with-end-conference-on-exit-left"
                 if participant.end_conference_on_exit
@@ -955,6 +957,8 @@ class VoiceEngine:
             if leg.to.startswith(("sip:", "sips:"))
             else ("completed", 200)
         )
+        if outcome != "completed":
+            await self._ringing(participant, timeout)
         self.stamp(leg, f"dialled {leg.to}: {outcome} ({code})")
         if outcome != "completed":
             participant.status = "failed"
@@ -968,6 +972,26 @@ class VoiceEngine:
             self._update_conference(conference)
         self.stamp(leg, f"joined conference {conference.friendly_name}")
         await self._participant_callback(participant, leg, "answered")
+
+    async def _ringing(self, participant: Participant, timeout: int) -> None:
+        """A leg nobody answers is reported only once it has rung: Twilio answers the create at
+        once (the participant ``queued``) and dials in the background, and by the time the
+        endpoint refuses or ``Timeout`` runs out, the call that asked for it has entered its
+        conference (its TwiML runs in milliseconds). Reporting at once would let the outcome
+        overtake that call's TwiML, as it never does on Twilio.
+        https://www.twilio.com/docs/voice/api/conference-participant-resource#create-a-participant-resource
+        """
+        with self.store.lock:
+            conference = self.store.conferences.get(participant.conference_sid)
+        if conference is None:
+            return
+        try:
+            await asyncio.wait_for(conference.entered.wait(), timeout)
+        except TimeoutError:
+            self.stamp(
+                self.store.calls[participant.call_sid],
+                f"rang {timeout}s: no call entered the conference",
+            )
 
     async def announce(self, participant: Participant, url: str, method: str) -> None:
         """Play ``url`` to this participant only (Participant ``announceUrl``)."""

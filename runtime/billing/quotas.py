@@ -39,13 +39,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, Protocol
 
 from runtime.alerts.delivery import LeasedDelivery
-from runtime.alerts.messages import to_gsm7
+from runtime.alerts.messages import to_gsm7, zone_for
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.desired import ErasedAt
@@ -196,24 +196,50 @@ def overage_of(each: Plan, usage: Usage) -> Overage:
 
 
 def notice_text(
-    record: NoticeRecord, language: str, each: Plan | None, *, export_url: str = ""
+    record: NoticeRecord,
+    language: str,
+    each: Plan | None,
+    *,
+    export_url: str = "",
+    zone: tzinfo = UTC,
+    ends: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, str]:
     """The person's notice (subject, text) in their language; ``export_url``: where a
-    cancellation notice sends them to download their data."""
+    cancellation notice sends them to download their data. The date it names is read in the
+    tenant's ``zone``: ``ends`` (the grace's or the retention's end, else reckoned from the
+    record's UTC day). A payment notice that goes out at ``now`` past its grace says that
+    alerts are suspended from now on, never "update your card by" a day already gone."""
     fr = is_french(language)
-    if record.metric == CANCELED:
-        return _canceled_text(record, fr, export_url)
-    if record.metric == PAYMENT:
-        due = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+    if record.metric in (PAYMENT, CANCELED):
+        ends = ends or _reckoned_end(record)
+    if record.metric == CANCELED and ends is not None:
+        return _canceled_text(fr, export_url, ends.astimezone(zone))
+    if record.metric == PAYMENT and ends is not None and now is not None and ends <= now:
+        subject = "Ethiq: alertes suspendues" if fr else "Ethiq: alerts suspended"
+        text = (
+            "Ethiq: le paiement de votre abonnement a échoué et le délai pour le régler est "
+            "passé: les alertes à vos proches sont suspendues dès maintenant, ils ne seront "
+            "plus prévenus d'un appel frauduleux. Vos appels restent connectés et filtrés. "
+            "Mettez à jour votre carte pour rétablir les alertes."
+            if fr
+            else "Ethiq: your subscription's payment failed and its grace period is over: "
+            "alerts to your contacts are suspended from now on, they will not be told of a "
+            "scam call. Your calls are still connected and screened. Update your card to turn "
+            "alerts back on."
+        )
+        return subject, text
+    if record.metric == PAYMENT and ends is not None:
+        due = ends.astimezone(zone)
         subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
         text = (
             "Ethiq: le paiement de votre abonnement a échoué. Tout continue: mettez à jour votre "
-            f"carte d'ici le {due.isoformat()}, sinon les alertes à vos proches seront "
-            "suspendues. Vos appels resteront connectés et filtrés."
+            f"carte d'ici le {due:%Y-%m-%d} à {due:%H:%M}, sinon les alertes à vos proches "
+            "seront suspendues. Vos appels resteront connectés et filtrés."
             if fr
             else "Ethiq: your subscription's payment failed. Everything still works: update "
-            f"your card by {due.isoformat()}, or alerts to your contacts will be suspended. "
-            "Your calls will still be connected and screened."
+            f"your card by {due:%Y-%m-%d} at {due:%H:%M}, or alerts to your contacts will be "
+            "suspended. Your calls will still be connected and screened."
         )
         return subject, text
     if record.metric == SUSPENDED:
@@ -261,16 +287,23 @@ def notice_text(
     return subject, text
 
 
-def _canceled_text(record: NoticeRecord, fr: bool, export_url: str) -> tuple[str, str]:
-    until = (datetime.fromisoformat(record.period) + timedelta(days=record.allowed)).date()
+def _reckoned_end(record: NoticeRecord) -> datetime:
+    """The end a notice's record alone gives: its UTC day's start plus its days (no later than
+    the real end, which is some time in that day plus the same days)."""
+    return datetime.fromisoformat(record.period).replace(tzinfo=UTC) + timedelta(
+        days=record.allowed
+    )
+
+
+def _canceled_text(fr: bool, export_url: str, until: datetime) -> tuple[str, str]:
     subject = "Ethiq: abonnement annulé" if fr else "Ethiq: subscription canceled"
     text = (
         "Ethiq: votre abonnement est annulé. Votre numéro et vos données sont conservés "
-        f"jusqu'au {until.isoformat()}: téléchargez vos données d'ici là sur votre page "
+        f"jusqu'au {until:%Y-%m-%d}: téléchargez vos données d'ici là sur votre page "
         f"{export_url} (connexion avec votre adresse courriel). Vos appels restent connectés."
         if fr
         else "Ethiq: your subscription is canceled. Your number and your data are kept until "
-        f"{until.isoformat()}: download your data before then from your page {export_url} "
+        f"{until:%Y-%m-%d}: download your data before then from your page {export_url} "
         "(sign in with your email address). Your calls are still connected."
     )
     return subject, text
@@ -709,8 +742,21 @@ class Quotas:
         kind = PersonText.SUBSCRIPTION if about else PersonText.USAGE
         found = await self._standing_or_none(record.tenant, now)
         stale = found is not None and found.phase is not Phase.ALERTS_SUSPENDED
-        if record.metric == SUSPENDED and stale:
-            # Paid, or canceled, before it went out (between retries): no longer true.
+        released = found is not None and found.phase is not Phase.RETAINED
+        account = await self._accounts.get(record.tenant)
+        ends = self._end(record, account) if about else None
+        if (
+            (record.metric == SUSPENDED and stale)
+            or (record.metric == CANCELED and released)
+            or (
+                record.metric == SUSPENDED
+                and ends is not None
+                and await self._told_late(record, ends)
+            )
+        ):
+            # Paid, or canceled, before it went out (between retries): no longer true; the
+            # number no longer kept until the date the offer would name; or the payment
+            # notice, sent past the grace, already said that alerts are suspended.
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             logger.info("quota notice %s not sent: the standing changed since", record.key)
             return 0
@@ -722,10 +768,17 @@ class Quotas:
                 record.key,
             )
             return 0
-        account = await self._accounts.get(record.tenant)
         each = None if account is None else plan(account.plan)
         export_url = f"{self._public.rstrip('/')}/people/{record.tenant}/privacy"
-        subject, text = notice_text(record, person.language, each, export_url=export_url)
+        subject, text = notice_text(
+            record,
+            person.language,
+            each,
+            export_url=export_url,
+            zone=zone_for(tenant.region) or UTC,  # the tenant's, as its alerts' times
+            ends=ends,
+            now=now,
+        )
         ref = f"#q{record.id}"
         try:
             if record.channel == "sms":
@@ -776,6 +829,32 @@ class Quotas:
             .returning(n._meta.primary_key)
         )
         return bool(rows)
+
+    def _end(self, record: NoticeRecord, account: Account | None) -> datetime:
+        """When the grace (payment, suspension) or the retention (cancellation) of the
+        notice's period ends, as :func:`standing` reckons it; from the record alone when the
+        account has moved on to another period since."""
+        if account is not None:
+            since, length = (
+                (account.canceled_at, self._retention)
+                if record.metric == CANCELED
+                else (account.past_due_since, self._grace)
+            )
+            if since is not None and since.astimezone(UTC).date().isoformat() == record.period:
+                return since + length  # the key's day: this very period
+        return _reckoned_end(record)
+
+    async def _told_late(self, record: NoticeRecord, ends: datetime) -> bool:
+        """Whether the payment notice of this suspension's grace period went out once it was
+        over (so its text said that alerts are suspended now)."""
+        n = self._notices
+        key = f"{record.tenant}:{record.period}:{PAYMENT}:0"
+        row = await n.select(n.status, n.sent_at).where(n.key == key).first()
+        if row is None or row["status"] not in _TOLD or row["sent_at"] is None:
+            return False
+        sent = row["sent_at"]
+        sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+        return bool(sent >= ends)
 
     async def _standing_or_none(self, slug: str, now: datetime) -> Standing | None:
         """The standing, ``None`` when unreadable: a notice is never lost to a read error."""

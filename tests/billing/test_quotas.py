@@ -16,7 +16,7 @@ from procrastinate.periodic import PeriodicDeferrer
 from runtime.billing import Accounts
 from runtime.billing.jobs import METER, PURGE_KYC
 from runtime.billing.lifecycle import Phase
-from runtime.billing.quotas import SUSPENDED, Crossing
+from runtime.billing.quotas import CANCELED, PAYMENT, SUSPENDED, Crossing
 from runtime.calls.tables import bind_tables
 from runtime.email import Mail
 from runtime.privacy.tables import ErasureRequest
@@ -335,6 +335,100 @@ def test_a_suspension_notice_paid_before_it_went_out_is_not_sent(
             assert await quotas.deliver(failed + timedelta(days=15)) == 0
             assert [m for m in h.sender.sent if "sont suspendues" in m["body"]] == []
             [notice] = [n for n in await quotas.notices(tenant.slug) if n.metric == SUSPENDED]
+            assert notice.status == "skipped"
+
+    asyncio.run(scenario())
+
+
+def test_the_payment_notice_names_the_suspension_in_the_tenants_time_zone(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    """Fallen due at 03:00 UTC, 22:00 the day before in Quebec: alerts would be suspended at
+    22:00 on the 17th there, not "by the 18th" (the UTC day)."""
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=FakeMailer()) as h:
+            tenant = await h.add_tenant(make_tenant(language="en-US", region="QC"))
+            own = unique_caller()
+            await h.add_person(tenant, language="en-US", own_number=own)
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            failed = datetime(2026, 11, 4, 3, 0, tzinfo=UTC)
+            await accounts._lifecycle(tenant.slug, "past_due", failed)
+            await h.runtime.quotas.meter(failed + timedelta(hours=1))
+            [text] = [m["body"] for m in h.sender.sent if m["to"] == own]
+            assert "update your card by 2026-11-17 at 22:00" in text
+            assert "2026-11-18" not in text
+            [notice] = await h.runtime.quotas.notices(tenant.slug)
+            assert notice.key == f"{tenant.slug}:2026-11-04:{PAYMENT}:0"  # the key: UTC day
+
+    asyncio.run(scenario())
+
+
+def test_a_payment_notice_sent_past_its_grace_says_alerts_are_suspended_now_once(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    """Recorded in time, sent only once the grace was over (its delivery delayed): it names no
+    day already gone, it says the alerts are suspended from now on; the suspension notice the
+    next run records then tells the operator, not the person a second time."""
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=FakeMailer()) as h:
+            tenant = await h.add_tenant(make_tenant(region="QC"))
+            own = unique_caller()
+            await h.add_person(tenant, language="fr-CA", own_number=own)
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            failed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+            await accounts._lifecycle(tenant.slug, "past_due", failed)
+            quotas = h.runtime.quotas
+            grace = settings.billing.payment_grace_days
+            recorded = await quotas.record(
+                tenant.slug, Crossing("2026-11-03", PAYMENT, 0, 0, grace), "stripe"
+            )
+            assert recorded is not None
+            late = failed + timedelta(days=grace, hours=2)
+            assert await quotas.deliver(late) == 1
+            [text] = [m["body"] for m in h.sender.sent if m["to"] == own]
+            assert "suspendues dès maintenant" in text
+            assert "d'ici le" not in text
+            assert "2026-11-17" not in text
+            standing = await quotas.standing(tenant.slug, late)
+            assert standing is not None
+            assert standing.phase is Phase.ALERTS_SUSPENDED
+            await quotas.meter(late + timedelta(hours=1))
+            assert [m["body"] for m in h.sender.sent if m["to"] == own] == [text]
+            [suspended] = [n for n in await quotas.notices(tenant.slug) if n.metric == SUSPENDED]
+            assert (suspended.status, suspended.incident is not None) == ("skipped", True)
+
+    asyncio.run(scenario())
+
+
+def test_an_export_offer_going_out_past_the_retention_is_dropped(
+    tmp_path: Path, stripe_mock: str
+) -> None:
+    """Recorded while the number was kept, its delivery delayed past the retention: "kept
+    until" a day gone would be false (the release is due), so it is not sent."""
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+    mailer = FakeMailer()
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=mailer) as h:
+            tenant = await h.add_tenant()
+            await h.add_person(tenant, language="fr-CA", own_number="")
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            canceled = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+            await accounts._lifecycle(tenant.slug, "canceled", canceled)
+            quotas = h.runtime.quotas
+            days = settings.billing.number_retention_days
+            crossing = Crossing("2026-11-03", CANCELED, 0, 0, days)
+            assert await quotas.record(tenant.slug, crossing, "stripe") is not None
+            assert await quotas.deliver(canceled + timedelta(days=days, hours=1)) == 0
+            assert mailer.sent == []
+            [notice] = await quotas.notices(tenant.slug)
             assert notice.status == "skipped"
 
     asyncio.run(scenario())

@@ -131,3 +131,20 @@ def test_a_placed_call_forwarded_back_runs_its_own_twiml_once_the_arrival_answer
     assert says, arrival["events"]
     hung_up = [e for e in app_leg["events"] if e.endswith("hung up")]
     assert says[0] < hung_up[0]  # said while the app was on the line (one clock stamps both)
+
+
+def test_a_participant_nobody_answers_rings_until_a_call_enters_its_conference(
+    tenant: Client, sandbox: SandboxHandle
+) -> None:
+    """Twilio answers the create at once and rings in the background; an unanswered leg is
+    known only after ringing, by when the call that asked for it has entered the conference,
+    so its outcome can never overtake that call's TwiML."""
+    uri = "sip:user_ring@ring.sip.twilio.com"
+    sandbox.control.sip_endpoint(uri, "no-answer", secure_only=False)
+    room = tenant.conferences("ethiq-ringing").participants
+    created = room.create(from_="+15145550100", to=uri, label="person", timeout=5)
+    assert created.status == "queued"
+    [conference] = tenant.conferences.list(friendly_name="ethiq-ringing")
+    fetched = tenant.conferences(conference.sid).participants(created.call_sid).fetch()
+    assert fetched.status == "ringing"  # not yet reported unanswered: nobody entered
+    assert tenant.calls(created.call_sid).fetch().status == "ringing"
