@@ -317,3 +317,21 @@ SCAM_LINES_FR = (
     "Il faut agir tout de suite, ne raccrochez pas et ne le dites à personne.",
     "Donnez-moi votre NIP et achetez des cartes-cadeaux pour protéger votre argent.",
 )
+
+
+def count_statements(h: Harness) -> list[str]:
+    """Log every statement run on a connection of the runtime's pool from now on."""
+    seen: list[str] = []
+    connections: Any = h.runtime.storage._connections  # type: ignore[attr-defined]
+    acquire = connections.acquire
+
+    def logged(record: Any) -> None:
+        seen.append(record.query)
+
+    async def acquire_logged() -> Any:
+        connection = await acquire()
+        connection.add_query_logger(logged)  # a set: added once per connection
+        return connection
+
+    connections.acquire = acquire_logged
+    return seen

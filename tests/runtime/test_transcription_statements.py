@@ -14,7 +14,7 @@ import pytest
 
 from runtime.calls.records import _SEGMENT_READ_SQL, read_for_segment
 from runtime.calls.tables import bind_tables
-from tests.runtime.helpers import Harness, harness, make_settings
+from tests.runtime.helpers import count_statements, harness, make_settings
 from tests.servers import Server
 
 pytestmark = pytest.mark.services
@@ -29,31 +29,13 @@ LINES = (
 )
 
 
-def _count_statements(h: Harness) -> list[str]:
-    """Log every statement run on a connection of the runtime's pool from now on."""
-    seen: list[str] = []
-    connections: Any = h.runtime.storage._connections  # type: ignore[attr-defined]
-    acquire = connections.acquire
-
-    def logged(record: Any) -> None:
-        seen.append(record.query)
-
-    async def acquire_logged() -> Any:
-        connection = await acquire()
-        connection.add_query_logger(logged)  # a set: added once per connection
-        return connection
-
-    connections.acquire = acquire_logged
-    return seen
-
-
 def test_a_final_segment_costs_at_most_three_round_trips(postgres: Server, redis: Server) -> None:
     async def scenario() -> None:
         async with harness(make_settings(postgres.url, redis.url)) as h:
             tenant = await h.add_tenant()
             call_sid, _ = await h.call(tenant)
             assert (await h.say(tenant, call_sid, 1, LINES[0])).status_code == 204  # warm
-            seen = _count_statements(h)
+            seen = count_statements(h)
             counts = []
             for sequence, line in enumerate(LINES[1:], start=2):
                 before = len(seen)

@@ -15,31 +15,19 @@ from redis.asyncio import Redis
 
 from runtime.calls.tables import bind_tables
 from runtime.calls.velocity import RedisVelocity
-from tests.runtime.helpers import Harness, harness, make_settings, parse_twiml, unique_caller
+from tests.runtime.helpers import (
+    count_statements,
+    harness,
+    make_settings,
+    parse_twiml,
+    unique_caller,
+)
 from tests.servers import Server
 
 pytestmark = pytest.mark.services
 
 POSTGRES_STATEMENTS = 2  # the caller's rules; the answered call with its first verdict
 REDIS_COMMANDS = 1  # the tenant's call count and the caller's velocity, one script
-
-
-def _count_statements(h: Harness) -> list[str]:
-    """Log every statement run on a connection of the runtime's pool from now on."""
-    seen: list[str] = []
-    connections: Any = h.runtime.storage._connections  # type: ignore[attr-defined]
-    acquire = connections.acquire
-
-    def logged(record: Any) -> None:
-        seen.append(record.query)
-
-    async def acquire_logged() -> Any:
-        connection = await acquire()
-        connection.add_query_logger(logged)  # a set: added once per connection
-        return connection
-
-    connections.acquire = acquire_logged
-    return seen
 
 
 class _Commands:
@@ -81,7 +69,7 @@ def test_an_answered_call_costs_two_statements_and_one_redis_command(
         async with harness(make_settings(postgres.url, redis.url)) as h:
             tenant = await h.add_tenant()
             await h.call(tenant)  # warm: routing, the platform blocklist, prepared statements
-            seen = _count_statements(h)
+            seen = count_statements(h)
             caller = unique_caller()
             async with _Commands(redis.url) as redis_commands:
                 call_sid, response = await h.call(tenant, caller)
