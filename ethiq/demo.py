@@ -503,6 +503,8 @@ def run_demo(
                 )
             violations = msgspec.to_builtins(sandbox.control.violations())
             summary = _summary(numbers, invitations, onboarding, kpi, summaries, violations)
+            # The sandbox's Console step is recorded: nothing is left for an operator to enter.
+            summary["console_steps_due"] = runtime.get("/opt-out-replies?due=true")
             if keep is not None:
                 _serve_pages(runtime, progress)
                 keep(summary, runtime)

@@ -17,9 +17,10 @@ from infra.engine import engine_env, pulumi, write_project
 from infra.stack_files import read_stack_values, stack_file, write_stack_file
 from infra.tenant_config import TenantConfig, parse_person_name
 from runtime.alerts import keywords
-from runtime.alerts.keywords import OPT_OUT_TYPES
+from runtime.alerts.keywords import OPT_OUT_TYPES, console_fingerprint
 from runtime.billing import Accounts
 from runtime.storage import store_for_url
+from runtime.tenants import Registry
 
 __all__ = [
     "LOCAL_TERMS",
@@ -29,6 +30,7 @@ __all__ = [
     "activate_locally",
     "advanced_opt_out",
     "local_env",
+    "record_opt_out_entered",
 ]
 
 ROOT = Path(__file__).parents[1]
@@ -96,6 +98,30 @@ def advanced_opt_out(sandbox: SandboxHandle, service_sid: str, person_name: str 
     sandbox.control.advanced_opt_out(service_sid, languages)
 
 
+def record_opt_out_entered(
+    database_url: str, registry_key: str, tenant: str, service_sid: str, person_name: str = ""
+) -> None:
+    """Record the sandbox's Console step as the operator's command would (the registry's
+    fingerprint of the entries, by ``local-setup``), so the runtime lists it as done; no
+    onboarding row: nobody's hand."""
+
+    async def record() -> None:
+        registry = Registry.for_url(database_url, registry_key)
+        try:
+            fingerprint = console_fingerprint(person_name)
+            if (
+                await registry.record_opt_out_entered(
+                    tenant, fingerprint, service_sid, "local-setup"
+                )
+                is None
+            ):
+                raise LookupError(f"tenant {tenant!r} is not registered")
+        finally:
+            await registry.close()
+
+    asyncio.run(record())
+
+
 @dataclass
 class LocalPlatform:
     """A Pulumi workspace in ``workdir`` whose stacks provision into ``sandbox`` and
@@ -143,11 +169,15 @@ class LocalPlatform:
         outputs = self.outputs(name)
         if outputs.get("messagingServiceSid"):
             person = read_stack_values(stack_file(self.project / "stacks", name))
-            # The Console step, with the replies of this tenant's person.
-            advanced_opt_out(
-                self.sandbox,
+            person_name = parse_person_name(person.get("personName"))
+            # The Console step, with the replies of this tenant's person, and its record.
+            advanced_opt_out(self.sandbox, outputs["messagingServiceSid"], person_name)
+            record_opt_out_entered(
+                self.database_url,
+                self.registry_key,
+                name,
                 outputs["messagingServiceSid"],
-                parse_person_name(person.get("personName")),
+                person_name,
             )
         return outputs
 

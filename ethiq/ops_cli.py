@@ -23,7 +23,17 @@ from runtime.fleet.kpi import format_share as _share
 if TYPE_CHECKING:  # imported when a command runs
     from runtime.fleet.kpi import Kpis, Provisioned
 
-__all__ = ["block", "blocks", "incident_app", "kpi", "unblock"]
+__all__ = [
+    "By",
+    "Url",
+    "block",
+    "blocks",
+    "incident_app",
+    "kpi",
+    "login_name",
+    "operator_request",
+    "unblock",
+]
 
 Url = Annotated[
     str,
@@ -43,15 +53,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _login() -> str:
+def login_name() -> str:
+    """The default ``--by``: who is logged in ("" if the system cannot say)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return ""
 
 
-def _call(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """One operator API request; a clear error (exit 2, or 1 for a refusal) otherwise."""
+def operator_request(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """One operator API request (``ETHIQ_OPERATOR_TOKEN``); a clear error (exit 2, or 1 for a
+    refusal) otherwise."""
     token = os.environ.get("ETHIQ_OPERATOR_TOKEN", "")
     if not token:
         raise _fail("ETHIQ_OPERATOR_TOKEN is not set")
@@ -91,8 +103,11 @@ def block(
     url: Url = "",
 ) -> None:
     """Block a caller on every tenant: each tenant's voice webhook rejects it."""
-    found = _call(
-        url, "POST", "/operator/blocks", {"number": number, "by": by or _login(), "reason": reason}
+    found = operator_request(
+        url,
+        "POST",
+        "/operator/blocks",
+        {"number": number, "by": by or login_name(), "reason": reason},
     )
     _show_block(found)
 
@@ -104,11 +119,11 @@ def unblock(
     url: Url = "",
 ) -> None:
     """Lift a platform-wide block (the record stays, with who lifted it and why)."""
-    found = _call(
+    found = operator_request(
         url,
         "POST",
         f"/operator/blocks/{number}/unblock",
-        {"by": by or _login(), "reason": reason},
+        {"by": by or login_name(), "reason": reason},
     )
     _show_block(found)
 
@@ -120,7 +135,7 @@ def blocks(
     url: Url = "",
 ) -> None:
     """Callers blocked on every tenant (--history: the whole audit trail)."""
-    found = _call(url, "GET", f"/operator/blocks{'?history=true' if history else ''}")
+    found = operator_request(url, "GET", f"/operator/blocks{'?history=true' if history else ''}")
     for b in found:
         _show_block(b)
     if not found:
@@ -133,7 +148,7 @@ def incidents(
     url: Url = "",
 ) -> None:
     """Incidents, newest first (open ones unless --all)."""
-    found = _call(url, "GET", f"/operator/incidents{'' if everything else '?open=true'}")
+    found = operator_request(url, "GET", f"/operator/incidents{'' if everything else '?open=true'}")
     for i in found:
         state = "open" if i["open"] else f"closed by {i['closed_by']}: {i['resolution']}"
         typer.echo(f"#{i['id']}  {i['opened_at'][:19]}  [{i['source']}] {i['title']}  ({state})")
@@ -149,11 +164,11 @@ def close(
     url: Url = "",
 ) -> None:
     """Close an incident, saying what was done (time to resolve = closed - opened)."""
-    found = _call(
+    found = operator_request(
         url,
         "POST",
         f"/operator/incidents/{incident_id}/close",
-        {"by": by or _login(), "resolution": resolution},
+        {"by": by or login_name(), "resolution": resolution},
     )
     typer.echo(f"#{found['id']} closed after {_duration(found['resolve_s'])}")
 
@@ -254,7 +269,7 @@ def kpi(
     if record:
         _record(record)
         return
-    measured = msgspec.convert(_call(url, "GET", "/operator/kpi"), Kpis)
+    measured = msgspec.convert(operator_request(url, "GET", "/operator/kpi"), Kpis)
     measured.provisioning = provisioning_kpi(
         [*measured.provisioning.tenants, *provisioned(reports or [])]
     )

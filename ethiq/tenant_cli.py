@@ -1,16 +1,18 @@
 """``ethiq tenant``: write, list and remove tenant stack files in ``stacks/``.
 
 The files are the desired state that CI applies; these commands only edit files, never Twilio.
+``opt-out-replies --entered`` records a Console step through the runtime's operator API.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 import typer
 import yaml
 
+from ethiq.ops_cli import By, Url, login_name, operator_request
 from infra.stack_files import read_stack_values, stack_file, write_stack_file
 from infra.tenant_config import (
     LANGUAGES,
@@ -21,8 +23,7 @@ from infra.tenant_config import (
     parse_person_name,
     validate_tenant,
 )
-from runtime.alerts.keywords import advanced_opt_out
-from runtime.alerts.tables import ConsentKind
+from runtime.alerts.keywords import console_entries, console_fingerprint
 
 app = typer.Typer(help="Tenant stack files (stacks/Pulumi.<tenant>.yaml).", no_args_is_help=True)
 
@@ -169,23 +170,27 @@ def remove(
     typer.echo(f"removed {target}: commit it and open a pull request")
 
 
-# The Console's names for each kind of keyword.
-_CONSOLE_KIND: Final = {
-    ConsentKind.WITHDRAW: "Opt-out",
-    ConsentKind.CONSENT: "Opt-in",
-    ConsentKind.HELP: "Help",
-}
-
-
 @app.command("opt-out-replies")
 def opt_out_replies(
     name: Annotated[str, typer.Argument(help="Tenant name.")],
+    entered: Annotated[
+        bool,
+        typer.Option(
+            "--entered",
+            help="Once entered in the Console: record it in the runtime (operator API, "
+            "ETHIQ_OPERATOR_TOKEN), which lists the step as due until then.",
+        ),
+    ] = False,
+    by: By = "",
+    url: Url = "",
     stacks_dir: StacksDir = Path("stacks"),
 ) -> None:
     """Print what to enter in the Console's Opt-Out Management for NAME's Messaging Service.
 
     Twilio has no API for Advanced Opt-Out, and its replies name this tenant's person, so
-    they differ per tenant (docs/runbooks.md, Advanced Opt-Out)."""
+    they differ per tenant (docs/runbooks.md, Advanced Opt-Out). --entered records what was
+    entered (its fingerprint, who, when): the operator page lists the step as due until the
+    recorded entries are what the tenant's registration asks for."""
     target = stack_file(stacks_dir, name)
     if not target.exists():
         raise _fail(f"no tenant {name!r} ({target} does not exist)")
@@ -193,8 +198,27 @@ def opt_out_replies(
         person_name = parse_person_name(read_stack_values(target).get("personName"))
     except (ConfigError, yaml.YAMLError) as error:
         raise _fail(f"{target}: {error}") from error
-    for language in advanced_opt_out(person_name):
-        typer.echo(f"{language.language}:")
-        for kind, words in language.keywords.items():
-            typer.echo(f"  {_CONSOLE_KIND[kind]} keywords: {', '.join(words)}")
-            typer.echo(f"  {_CONSOLE_KIND[kind]} reply: {language.replies[kind]}")
+    typer.echo(console_entries(person_name), nl=False)
+    if not entered:
+        return
+    fingerprint = console_fingerprint(person_name)
+    step = operator_request(
+        url,
+        "POST",
+        f"/operator/tenants/{name}/opt-out-replies",
+        {"fingerprint": fingerprint, "by": by or login_name()},
+    )
+    if step["due"]:
+        typer.secho(
+            f"recorded as entered by {step['entered_by']}, but the runtime's registration of "
+            f"{name} asks for other entries (person {step['person_name'] or '(none)'!r}, "
+            f"{step['why_due']}): apply the stack file first (or deploy the runtime of this "
+            "code), then enter them again",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"recorded: {name}'s Advanced Opt-Out on {step['messaging_service_sid']} entered by "
+        f"{step['entered_by']} (entries {fingerprint[:12]})"
+    )

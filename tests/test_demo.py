@@ -50,6 +50,9 @@ def test_demo_screens_a_legit_and_a_scam_call() -> None:
     verdicts = [step["verdict"] for step in scam["timeline"]]
     assert verdicts.index("suspicious") < verdicts.index("scam")
 
+    # The sandbox's Advanced Opt-Out (the Console step) is recorded: the runtime lists none due.
+    assert summary["console_steps_due"] == []
+
     # Each contact was invited in their language, then confirmed once they said yes.
     lucie, george = summary["tenants"]
     # The confirmation (Twilio's Advanced Opt-Out reply, the Console step's text) names the

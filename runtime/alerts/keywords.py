@@ -20,6 +20,7 @@ without their accents (ARRET and ARRÊT).
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from typing import Final
@@ -29,10 +30,13 @@ from runtime.alerts.tables import ConsentKind
 
 __all__ = [
     "ADVANCED_OPT_OUT",
+    "CONSOLE_KIND",
     "DEFAULT_KEYWORDS",
     "OPT_OUT_TYPES",
     "KeywordLanguage",
     "advanced_opt_out",
+    "console_entries",
+    "console_fingerprint",
     "fold",
     "is_opt_out",
     "twilio_keyword",
@@ -90,6 +94,32 @@ def advanced_opt_out(person_name: str = "") -> tuple[KeywordLanguage, ...]:
 
 # The keywords (the same for every tenant), with the replies of a tenant without a name.
 ADVANCED_OPT_OUT: Final = advanced_opt_out()
+
+# The Console's names for each kind of keyword.
+CONSOLE_KIND: Final = {
+    ConsentKind.WITHDRAW: "Opt-out",
+    ConsentKind.CONSENT: "Opt-in",
+    ConsentKind.HELP: "Help",
+}
+
+
+def console_entries(person_name: str = "") -> str:
+    """What the operator enters in the Console's Opt-Out Management for a tenant whose person
+    is ``person_name``: each language's keywords and reply per kind, one per line (what
+    ``ethiq tenant opt-out-replies`` prints)."""
+    lines: list[str] = []
+    for language in advanced_opt_out(person_name):
+        lines.append(f"{language.language}:")
+        for kind, words in language.keywords.items():
+            lines.append(f"  {CONSOLE_KIND[kind]} keywords: {', '.join(words)}")
+            lines.append(f"  {CONSOLE_KIND[kind]} reply: {language.replies[kind]}")
+    return "\n".join(lines) + "\n"
+
+
+def console_fingerprint(person_name: str = "") -> str:
+    """The SHA-256 of :func:`console_entries` (hex): what a Messaging Service's Console must
+    hold. It changes with the person's name and with any keyword or reply changed in code."""
+    return hashlib.sha256(console_entries(person_name).encode("utf-8")).hexdigest()
 
 
 def fold(text: str) -> str:

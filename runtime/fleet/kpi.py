@@ -8,7 +8,8 @@
 - **Manual interventions**: the share of onboardings with at least one record of an operator's
   hand (:func:`runtime.people.onboarding.by_operator`): a step an operator completed, an
   identity checked in person, or an operator's action (enrolment through the operator route,
-  Stripe's links sent, a test call started, a SIP password made). Target < 5 %.
+  Stripe's links sent, a test call started, a SIP password made, the Advanced Opt-Out Console
+  step recorded). Target < 5 %.
 - **Incident time to resolve**: closed incidents, from opened to closed. Target < 1 h.
 """
 

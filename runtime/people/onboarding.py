@@ -116,8 +116,9 @@ def identity_issue(standing: Standing | None) -> str:
 # whatever the route. Its record (a row of the onboarding's table) has a "how" starting with
 # BY_OPERATOR: a step an operator completed (``POST …/onboarding/{step}``, or the identity step
 # from an in-person check), or an operator's action that is not a step (enrolment through the
-# operator route, Stripe's links sent, a test call started, a SIP password made), recorded
-# under ``OPERATOR_ACTION + <action>`` in place of a step, once per action.
+# operator route, Stripe's links sent, a test call started, a SIP password made, the Advanced
+# Opt-Out Console step recorded), under ``OPERATOR_ACTION + <action>`` in place of a step,
+# once per action.
 BY_OPERATOR: Final = "by an operator: "
 OPERATOR_ACTION: Final = "operator:"
 # Billing's verification id of an identity checked face to face (``ethiq billing

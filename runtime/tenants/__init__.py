@@ -5,6 +5,7 @@ from __future__ import annotations
 from runtime.tenants.crypto import KEY_ENV, TokenCipher, generate_key, key_from_env
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryError, RegistryKeyError
 from runtime.tenants.records import (
+    OptOutEntered,
     TenantContact,
     TenantRecord,
     to_e164,
@@ -16,6 +17,7 @@ __all__ = [
     "KEY_ENV",
     "DuplicateTenant",
     "InvalidTenant",
+    "OptOutEntered",
     "Registry",
     "RegistryError",
     "RegistryKeyError",

@@ -17,7 +17,14 @@ from runtime.storage.widths import width
 from runtime.tenants.errors import InvalidTenant
 from runtime.tenants.schema_tables import Contact
 
-__all__ = ["TenantContact", "TenantRecord", "UsTexting", "to_e164", "validate_e164"]
+__all__ = [
+    "OptOutEntered",
+    "TenantContact",
+    "TenantRecord",
+    "UsTexting",
+    "to_e164",
+    "validate_e164",
+]
 
 # Where the tenant's US texting registration stands (A2P 10DLC brand and campaign, or Toll-Free
 # Verification), as its stack last read it from Twilio: "" none declared (no US sender),
@@ -141,3 +148,15 @@ class TenantRecord:
         Toll-Free Verification then gates texts to Canadian numbers as well as US ones."""
         number = phonenumbers.parse(self.phone_number, None)
         return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutEntered:
+    """An operator's record of the Console step (Advanced Opt-Out has no API): the fingerprint
+    of the entries they entered (``runtime.alerts.keywords.console_fingerprint``), on which
+    Messaging Service, when and by whom. The registry keeps it across re-registrations."""
+
+    fingerprint: str
+    service_sid: str
+    at: datetime
+    by: str

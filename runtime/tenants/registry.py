@@ -24,7 +24,7 @@ from runtime.storage.tenant_store import TenantStore, store_for_url
 from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.tenants.crypto import TokenCipher
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryKeyError
-from runtime.tenants.records import TenantContact, TenantRecord, validate_e164
+from runtime.tenants.records import OptOutEntered, TenantContact, TenantRecord, validate_e164
 from runtime.tenants.tables import Tenant
 
 _log = logging.getLogger(__name__)
@@ -63,6 +63,11 @@ def _countries(stored: Any) -> tuple[str, ...]:
         stored if isinstance(stored, str | bytes) else msgspec.json.encode(stored),
         type=tuple[str, ...],
     )
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they were written in UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class Registry:
@@ -195,6 +200,51 @@ class Registry:
         t = self._table
         rows = await t.select(t.slug, t.contacts)
         return {str(r["slug"]): frozenset(c.number for c in _contacts(r["contacts"])) for r in rows}
+
+    async def record_opt_out_entered(
+        self, slug: str, fingerprint: str, service_sid: str, by: str
+    ) -> OptOutEntered | None:
+        """Record that an operator entered the Console entries of ``fingerprint`` on the
+        tenant's Messaging Service ``service_sid``; ``None`` if there is no such tenant. Not a
+        registration: the generation (the routing caches') stays."""
+        t = self._table
+        entered = OptOutEntered(fingerprint, service_sid, datetime.now(UTC), by)
+        values = {
+            "opt_out_entered": entered.fingerprint,
+            "opt_out_service": entered.service_sid,
+            "opt_out_entered_at": entered.at,
+            "opt_out_entered_by": entered.by,
+        }
+        try:
+            check_widths(t, values)
+        except FieldTooLong as error:
+            raise InvalidTenant(f"tenant {slug!r}: {error}") from error
+        rows = (
+            await t.update({t._meta.get_column_by_name(k): v for k, v in values.items()})
+            .where(t.slug == validate_slug(slug))
+            .returning(t.slug)
+        )
+        return entered if rows else None
+
+    async def opt_out_entered(self) -> dict[str, OptOutEntered]:
+        """Every tenant's recorded Console step, by slug (tenants never recorded left out)."""
+        t = self._table
+        rows = await t.select(
+            t.slug,
+            t.opt_out_entered,
+            t.opt_out_service,
+            t.opt_out_entered_at,
+            t.opt_out_entered_by,
+        ).where(t.opt_out_entered != "")
+        return {
+            str(r["slug"]): OptOutEntered(
+                r["opt_out_entered"],
+                r["opt_out_service"],
+                _aware(r["opt_out_entered_at"]),
+                r["opt_out_entered_by"],
+            )
+            for r in rows
+        }
 
     async def close(self) -> None:
         """Close connection pools, if any were started."""

@@ -33,5 +33,11 @@ class Tenant(Table, tablename="tenant"):
     call_countries = JSON(default=[])  # ethiq:callCountries: ISO codes the SIP app may call
     messaging_service_sid = Varchar(length=34, default="")  # MG…, "" before the tenant had one
     us_texting = Varchar(length=8, default="")  # "", "pending" or "approved" (records.UsTexting)
+    # The Console step of Advanced Opt-Out as an operator last recorded it (records.OptOutEntered):
+    # never written by a registration, so a changed personName leaves the old fingerprint here.
+    opt_out_entered = Varchar(length=64, default="")  # SHA-256 (hex) of the entries; "": never
+    opt_out_service = Varchar(length=34, default="")  # the Messaging Service they were entered on
+    opt_out_entered_at = Timestamptz(null=True, default=None)
+    opt_out_entered_by = Varchar(length=64, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -7,6 +7,7 @@ constant time. Nothing here ever returns a tenant's auth token.
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
+    ClientException,
     NotAuthorizedException,
     NotFoundException,
     ServiceUnavailableException,
@@ -22,14 +24,22 @@ from litestar.exceptions import (
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from runtime.alerts.console_step import ENTERED_ACTION, ConsoleStep, console_step
 from runtime.alerts.tables import bind_tables
 from runtime.tenants import TenantRecord, validate_e164
 from runtime.tenants.errors import InvalidTenant
 from runtime.web.state import Runtime, runtime_of
 
-__all__ = ["OperatorController", "holds_operator_token", "operator_guard"]
+__all__ = [
+    "OperatorController",
+    "console_steps",
+    "holds_operator_token",
+    "operator_guard",
+]
 
 AnyRequest = Request[Any, Any, Any]
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+OPERATOR_NAME = 64
 
 
 def holds_operator_token(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -103,6 +113,48 @@ class BlocklistOut(msgspec.Struct):
     numbers: list[str]
 
 
+class OptOutEnteredIn(msgspec.Struct):
+    fingerprint: str  # runtime.alerts.keywords.console_fingerprint of the entries entered
+    by: str  # who entered them (the operator token is shared: each operator names themself)
+
+
+class ConsoleStepOut(msgspec.Struct):
+    slug: str
+    person_name: str
+    messaging_service_sid: str  # "": no Messaging Service, nothing to enter
+    expected: str  # the fingerprint of the entries the Console must hold now
+    due: bool
+    why_due: str
+    command: str  # what to run while due
+    entered: str  # the fingerprint last recorded ("": never)
+    entered_service_sid: str
+    entered_at: datetime | None
+    entered_by: str
+
+
+def _step_out(step: ConsoleStep) -> ConsoleStepOut:
+    entered = step.entered
+    return ConsoleStepOut(
+        slug=step.slug,
+        person_name=step.person_name,
+        messaging_service_sid=step.service_sid,
+        expected=step.expected,
+        due=step.due,
+        why_due=step.why_due,
+        command=step.command,
+        entered=entered.fingerprint if entered else "",
+        entered_service_sid=entered.service_sid if entered else "",
+        entered_at=entered.at if entered else None,
+        entered_by=entered.by if entered else "",
+    )
+
+
+async def console_steps(runtime: Runtime, tenants: list[TenantRecord]) -> list[ConsoleStep]:
+    """Each tenant's Advanced Opt-Out Console step (the operator page lists the due ones)."""
+    entered = await runtime.registry.opt_out_entered()
+    return [console_step(t, entered.get(t.slug)) for t in tenants]
+
+
 async def _tenant(runtime: Runtime, slug: str) -> TenantRecord:
     try:
         tenant = await runtime.registry.get(slug)
@@ -139,6 +191,48 @@ class OperatorController(Controller):
             )
             for t in await runtime_of(request).registry.list()
         ]
+
+    @get(
+        "/opt-out-replies",
+        summary="Each tenant's Advanced Opt-Out Console step: due until what was entered is "
+        "what its registration asks for (?due=true: the due ones only)",
+    )
+    async def opt_out_replies(
+        self, request: AnyRequest, due: FromQuery[bool] = False
+    ) -> list[ConsoleStepOut]:
+        runtime = runtime_of(request)
+        steps = await console_steps(runtime, await runtime.registry.list())
+        return [_step_out(s) for s in steps if s.due or not due]
+
+    @post(
+        "/tenants/{slug:str}/opt-out-replies",
+        status_code=200,
+        summary="Record the Advanced Opt-Out entries an operator entered in the Console",
+    )
+    async def opt_out_entered(
+        self, request: AnyRequest, slug: FromPath[str], data: JSONBody[OptOutEnteredIn]
+    ) -> ConsoleStepOut:
+        by = " ".join(data.by.split())
+        if not by or len(by) > OPERATOR_NAME:
+            raise ValidationException(f"by: the operator's name, 1 to {OPERATOR_NAME} characters")
+        if not FINGERPRINT.fullmatch(data.fingerprint):
+            raise ValidationException("fingerprint: the SHA-256 (64 hex digits) of the entries")
+        runtime = runtime_of(request)
+        tenant = await _tenant(runtime, slug)
+        if not tenant.messaging_service_sid:
+            raise ClientException(
+                f"tenant {slug!r} has no Messaging Service: nothing to enter", status_code=409
+            )
+        entered = await runtime.registry.record_opt_out_entered(
+            tenant.slug, data.fingerprint, tenant.messaging_service_sid, by
+        )
+        if entered is None:  # removed meanwhile
+            raise NotFoundException(f"no tenant {slug!r}")
+        # An operator's hand: the manual-step KPI counts the onboarding that needed it.
+        await runtime.people.by_operator(
+            tenant.slug, ENTERED_ACTION, "entered the Advanced Opt-Out replies in the Console"
+        )
+        return _step_out(console_step(tenant, entered))
 
     @get("/tenants/{slug:str}/calls", summary="A tenant's calls, newest first")
     async def calls(

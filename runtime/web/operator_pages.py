@@ -31,6 +31,7 @@ from runtime.fleet.incidents import IncidentRecord, NoIncident
 from runtime.fleet.kpi import format_duration, format_share
 from runtime.web.health import readiness
 from runtime.web.limits import client_source
+from runtime.web.operator import console_steps
 from runtime.web.pages import people_of
 from runtime.web.state import Runtime, runtime_of
 
@@ -271,6 +272,7 @@ class OperatorPages(Controller):
         campaigns = await fleet.campaign_callers()
         blocks = await fleet.blocks.active()
         rows = await self._tenant_rows(request, shown)
+        console_due = [s for s in await console_steps(runtime, shown) if s.due]
         scams = await self._scams(runtime, shown)
         plans = await self._plans(runtime, shown)
         done = {
@@ -294,6 +296,7 @@ class OperatorPages(Controller):
             blocks=blocks,
             incidents=incidents,
             tenants=rows,
+            console_due=console_due,
             more_tenants=len(tenants) > len(shown),
             scams=scams,
             plans=plans,

@@ -1,14 +1,16 @@
 """The operators' page and commands against the runtime served by Granian (``ethiq serve``):
 calls played as Twilio signs them make a campaign caller and a scam call, Alertmanager's
 webhook opens an incident; the README's commands (``ethiq block``, ``blocks``, ``incident``,
-``kpi``) run as written; Debian's chromium, driven by Playwright, signs in with the token in a
-form, sees the fleet, blocks the campaign caller and closes the incident; axe-core finds no
-violation on either page.
+``kpi``, ``tenant opt-out-replies --entered``) run as written; Debian's chromium, driven by
+Playwright, signs in with the token in a form, sees the fleet, blocks the campaign caller and
+closes the incident; axe-core finds no violation on either page.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -17,8 +19,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -83,10 +87,20 @@ TENANTS = (
 )
 
 
-async def _register(database_url: str) -> None:
+# A tenant with a Messaging Service, whose Advanced Opt-Out Console step is due (never called).
+DELTA = dataclasses.replace(
+    _tenant("fleet-delta", "+15145550134", "d"),
+    person_name="Lucie",
+    messaging_service_sid="MG" + "d" * 32,
+)
+
+
+async def _register(
+    database_url: str, tenants: tuple[TenantRecord, ...] = (*TENANTS, DELTA)
+) -> None:
     registry = Registry(store_for_url(database_url), REGISTRY_KEY)
     await registry.migrate()
-    for tenant in TENANTS:
+    for tenant in tenants:
         await registry.upsert(tenant)
         await store_for_url(database_url).ensure(tenant.slug)
     await registry.close()
@@ -371,6 +385,11 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
     assert plan.startswith("fleet-bravo\tsolo (none)\t0 / 600 (0 %)\t0 / 30 (0 %)\t"), plan
     assert plan.endswith("\tnot yet"), plan  # no metering run yet: said, not shown as zero use
     assert "median 21.4 s, max 21.4 s (target < 30 s)" in body  # the recorded report
+    [console] = page.locator("#console-steps + table tbody tr").all_inner_texts()
+    assert console == (
+        f"fleet-delta\tAdvanced Opt-Out of {DELTA.messaging_service_sid}\tnever entered\t"
+        "ethiq tenant opt-out-replies fleet-delta --entered"
+    )
     _accessible(page, "ops-home")
 
     page.get_by_label(f"Why block {CAMPAIGN_CALLER}").fill("campaign across 3 tenants")
@@ -425,3 +444,71 @@ def test_operator_signs_in_sees_the_fleet_blocks_and_closes(served: str, browser
         assert "Operator sign-in" in http.get("/ops").text
         refused = http.post("/ops/login", data={"name": "x", "token": OPERATOR})
         assert refused.status_code == 403
+
+
+def _opt_out(served: str, stacks: Path, name: str) -> Any:
+    return CliRunner().invoke(
+        app,
+        [
+            "tenant",
+            "opt-out-replies",
+            name,
+            "--entered",
+            "--by",
+            "dana",
+            "--stacks-dir",
+            str(stacks),
+        ],
+        env={"ETHIQ_PUBLIC_URL": served, "ETHIQ_OPERATOR_TOKEN": OPERATOR},
+    )
+
+
+def _due(served: str) -> dict[str, dict[str, Any]]:
+    with httpx.Client(base_url=served) as http:
+        found = http.get(
+            "/operator/opt-out-replies", headers={"Authorization": f"Bearer {OPERATOR}"}
+        ).json()
+    return {step["slug"]: step for step in found if step["due"]}
+
+
+def test_opt_out_replies_entered_records_the_console_step(served: str, tmp_path: Path) -> None:
+    for name in ("fleet-delta", "fleet-zulu"):
+        added = CliRunner().invoke(
+            app,
+            [
+                *("tenant", "add", name, "--email", f"{name}@example.org", "--region", "CA-QC"),
+                *("--contact", "+15145550161:Marie", "--person-name", "Lucie"),
+                *("--stacks-dir", str(tmp_path)),
+            ],
+        )
+        assert added.exit_code == 0, added.output
+    assert _due(served)["fleet-delta"]["why_due"] == "never entered"
+    entered = _opt_out(served, tmp_path, "fleet-delta")
+    assert entered.exit_code == 0, entered.output
+    printed, _, recorded = entered.stdout.rpartition("recorded: ")
+    assert "Lucie" in printed
+    assert recorded == (
+        f"fleet-delta's Advanced Opt-Out on {DELTA.messaging_service_sid} entered by dana "
+        f"(entries {hashlib.sha256(printed.encode()).hexdigest()[:12]})\n"
+    )
+    assert "fleet-delta" not in _due(served)
+
+    # The stack file names another person, not applied yet: recorded, and said to be still due.
+    stack = tmp_path / "Pulumi.fleet-delta.yaml"
+    stack.write_text(stack.read_text().replace("Lucie", "Lucille"))
+    early = _opt_out(served, tmp_path, "fleet-delta")
+    assert early.exit_code == 1
+    assert "asks for other entries (person 'Lucie'" in early.stderr
+    assert _due(served)["fleet-delta"]["entered_by"] == "dana"
+    # The apply registers the new name: what was entered is what it asks for now.
+    # (In a thread of its own: Playwright's sync API keeps an event loop running in this one.)
+    renamed = (dataclasses.replace(DELTA, person_name="Lucille"),)
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _register(DATABASE_URL[served], renamed)).result()
+    assert "fleet-delta" not in _due(served)
+
+    # A stack file the runtime has no tenant for: a clear refusal, no traceback.
+    unknown = _opt_out(served, tmp_path, "fleet-zulu")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "error: 404: no tenant 'fleet-zulu'\n"
+    assert isinstance(unknown.exception, SystemExit)

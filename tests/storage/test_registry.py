@@ -108,6 +108,36 @@ def test_upsert_updates_in_place(database_url: str) -> None:
     asyncio.run(scenario())
 
 
+def test_the_console_step_record_outlives_registrations_not_the_tenant(
+    database_url: str,
+) -> None:
+    record = _record()
+    fingerprint = "a" * 64
+
+    async def scenario() -> None:
+        registry = await _migrated(database_url, generate_key())
+        assert (
+            await registry.record_opt_out_entered(record.slug, fingerprint, "MG1", "dana") is None
+        )
+        await registry.upsert(record)
+        generation = await registry.generation()
+        entered = await registry.record_opt_out_entered(
+            record.slug, fingerprint, record.messaging_service_sid, "dana"
+        )
+        assert entered is not None
+        assert await registry.generation() == generation  # no routing cache goes stale
+        await registry.upsert(dataclasses.replace(record, person_name="Lucille"))
+        kept = (await registry.opt_out_entered())[record.slug]
+        assert kept == entered
+        assert kept.at.tzinfo is not None
+        # A tenant removed and made again (a new Messaging Service) starts with nothing entered.
+        assert await registry.remove(record.slug)
+        await registry.upsert(record)
+        assert record.slug not in await registry.opt_out_entered()
+
+    asyncio.run(scenario())
+
+
 def test_by_number_finds_only_the_called_tenant(database_url: str) -> None:
     a, b = _record(), _record()
 
