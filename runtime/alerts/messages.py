@@ -14,6 +14,7 @@ __all__ = [
     "alert_body",
     "alert_marker",
     "consent_reply",
+    "local_time",
     "missed_call_body",
     "relative",
     "sms_segments",
@@ -119,7 +120,9 @@ def zone_for(region: str) -> ZoneInfo | None:
         return None
 
 
-def _local(at: datetime, region: str) -> datetime:
+def local_time(at: datetime, region: str) -> datetime:
+    """``at`` as the tenant reads it: in its region's time zone (UTC without tzdata); a naive
+    ``at`` is UTC. Alerts, the person's notices and the pages' dates all go through it."""
     zone = zone_for(region)
     aware = at if at.tzinfo else at.replace(tzinfo=UTC)
     return aware.astimezone(zone or UTC)
@@ -139,7 +142,7 @@ def alert_body(
     """Who called, when (the tenant's time zone), why, and what to do: in GSM-7 and at most
     two segments, reasons shortened first when they do not fit, then the caller's name cut
     (a name outside GSM-7, e.g. "Ł", would make the whole text UCS-2: it is dropped)."""
-    local = _local(at, region)
+    local = local_time(at, region)
     name = (caller_name or "").strip()
     french = is_french(lang)
     person = relative(person_name, lang)
@@ -187,7 +190,7 @@ def missed_call_body(
 ) -> str:
     """The person's missed call: who, when (the tenant's time zone), Ethiq's verdict, and that
     a voicemail was left. GSM-7 and one or two segments (a caller name is cut to fit)."""
-    local = _local(at, region)
+    local = local_time(at, region)
     french = is_french(lang)
     said = _VERDICTS.get(verdict or "", _NO_SIGN)[0 if french else 1]
     name = (caller_name or "").strip()

@@ -39,13 +39,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, Protocol
 
 from runtime.alerts.delivery import LeasedDelivery
-from runtime.alerts.messages import to_gsm7, zone_for
+from runtime.alerts.messages import local_time, to_gsm7
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.desired import ErasedAt
@@ -201,20 +201,21 @@ def notice_text(
     each: Plan | None,
     *,
     export_url: str = "",
-    zone: tzinfo = UTC,
+    region: str = "",
     ends: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[str, str]:
     """The person's notice (subject, text) in their language; ``export_url``: where a
-    cancellation notice sends them to download their data. The date it names is read in the
-    tenant's ``zone``: ``ends`` (the grace's or the retention's end, else reckoned from the
-    record's UTC day). A payment notice that goes out at ``now`` past its grace says that
-    alerts are suspended from now on, never "update your card by" a day already gone."""
+    cancellation notice sends them to download their data. The date it names is read as the
+    tenant of ``region`` reads it (:func:`local_time`): ``ends`` (the grace's or the
+    retention's end, else reckoned from the record's UTC day). A payment notice that goes out
+    at ``now`` past its grace says that alerts are suspended from now on, never "update your
+    card by" a day already gone."""
     fr = is_french(language)
     if record.metric in (PAYMENT, CANCELED):
         ends = ends or _reckoned_end(record)
     if record.metric == CANCELED and ends is not None:
-        return _canceled_text(fr, export_url, ends.astimezone(zone))
+        return _canceled_text(fr, export_url, local_time(ends, region))
     if record.metric == PAYMENT and ends is not None and now is not None and ends <= now:
         subject = "Ethiq: alertes suspendues" if fr else "Ethiq: alerts suspended"
         text = (
@@ -230,7 +231,7 @@ def notice_text(
         )
         return subject, text
     if record.metric == PAYMENT and ends is not None:
-        due = ends.astimezone(zone)
+        due = local_time(ends, region)
         subject = "Ethiq: paiement refusé" if fr else "Ethiq: payment failed"
         text = (
             "Ethiq: le paiement de votre abonnement a échoué. Tout continue: mettez à jour votre "
@@ -744,9 +745,16 @@ class Quotas:
         stale = found is not None and found.phase is not Phase.ALERTS_SUSPENDED
         released = found is not None and found.phase is not Phase.RETAINED
         account = await self._accounts.get(record.tenant)
+        # Paid (or canceled) since, or failed again on another day (that grace period has its
+        # own notice): the failure this notice is about is over.
+        paid = found is not None and (
+            found.phase not in (Phase.GRACE, Phase.ALERTS_SUSPENDED)
+            or not _of_period(record, account)
+        )
         ends = self._end(record, account) if about else None
         if (
             (record.metric == SUSPENDED and stale)
+            or (record.metric == PAYMENT and paid)
             or (record.metric == CANCELED and released)
             or (
                 record.metric == SUSPENDED
@@ -754,9 +762,10 @@ class Quotas:
                 and await self._told_late(record, ends)
             )
         ):
-            # Paid, or canceled, before it went out (between retries): no longer true; the
-            # number no longer kept until the date the offer would name; or the payment
-            # notice, sent past the grace, already said that alerts are suspended.
+            # Paid, or canceled, before it went out (between retries): no longer true (the
+            # payment notice as the suspension's, never sent late); the number no longer kept
+            # until the date the offer would name; or the payment notice, sent past the grace,
+            # already said that alerts are suspended.
             await self._leased.finish(n, record.id, {"status": "skipped"}, self._clock())
             logger.info("quota notice %s not sent: the standing changed since", record.key)
             return 0
@@ -775,7 +784,7 @@ class Quotas:
             person.language,
             each,
             export_url=export_url,
-            zone=zone_for(tenant.region) or UTC,  # the tenant's, as its alerts' times
+            region=tenant.region,  # the tenant's time zone, as its alerts' times
             ends=ends,
             now=now,
         )
@@ -884,6 +893,12 @@ def _meters(each: Plan, minutes: int, alerts: int, contacts: int) -> tuple[Meter
         Meter("alerts", alerts, each.alerts),
         Meter("contacts", contacts, each.contacts),
     )
+
+
+def _of_period(record: NoticeRecord, account: Account | None) -> bool:
+    """Whether the account is still past due since the notice's day (its key's, UTC)."""
+    since = None if account is None else account.past_due_since
+    return since is not None and since.astimezone(UTC).date().isoformat() == record.period
 
 
 def _keys(slug: str, known: set[str]) -> list[str]:

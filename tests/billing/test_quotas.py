@@ -6,6 +6,7 @@ billed at Stripe (stripe-mock); the metering and the KYC purge are periodic jobs
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -336,6 +337,52 @@ def test_a_suspension_notice_paid_before_it_went_out_is_not_sent(
             assert [m for m in h.sender.sent if "sont suspendues" in m["body"]] == []
             [notice] = [n for n in await quotas.notices(tenant.slug) if n.metric == SUSPENDED]
             assert notice.status == "skipped"
+
+    asyncio.run(scenario())
+
+
+def test_a_payment_notice_paid_before_it_went_out_is_not_sent(
+    tmp_path: Path, stripe_mock: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Recorded when the payment failed, its delivery delayed (a retry later, say) until the
+    card was updated: "update your card" would be false, so it is dropped and logged, not sent
+    late; a payment failing again on another day is a new notice."""
+    settings = _with_stripe(make_settings(f"sqlite:///{tmp_path}/ethiq.sqlite"), stripe_mock)
+
+    async def scenario() -> None:
+        async with harness(settings, mailer=FakeMailer()) as h:
+            tenant = await h.add_tenant()
+            own = unique_caller()
+            await h.add_person(tenant, language="fr-CA", own_number=own)
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            failed = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+            await accounts._lifecycle(tenant.slug, "past_due", failed)  # as the webhook
+            quotas = h.runtime.quotas
+            grace = settings.billing.payment_grace_days
+            crossing = Crossing("2026-11-03", PAYMENT, 0, 0, grace)
+            assert await quotas.record(tenant.slug, crossing, "stripe") is not None
+            await accounts._lifecycle(tenant.slug, "active", failed + timedelta(hours=2))
+            # The app's logging config replaces the root's handlers: listen on the module's.
+            told = logging.getLogger("runtime.billing.quotas")
+            told.addHandler(caplog.handler)
+            try:
+                assert await quotas.deliver(failed + timedelta(hours=3)) == 0
+            finally:
+                told.removeHandler(caplog.handler)
+            assert [m for m in h.sender.sent if m["to"] == own] == []
+            [notice] = await quotas.notices(tenant.slug)
+            assert notice.status == "skipped"
+            assert f"quota notice {notice.key} not sent" in caplog.text
+            # Failed again two days later: that grace period's notice goes, the old one not.
+            again = failed + timedelta(days=2)
+            await accounts._lifecycle(tenant.slug, "past_due", again)
+            await quotas.meter(again + timedelta(hours=1))
+            [text] = [m["body"] for m in h.sender.sent if m["to"] == own]
+            assert "d'ici le 2026-11-19" in text
+            standing = await quotas.standing(tenant.slug, again + timedelta(days=grace, hours=1))
+            assert standing is not None
+            assert standing.phase is Phase.ALERTS_SUSPENDED  # told: the suspension may start
 
     asyncio.run(scenario())
 
