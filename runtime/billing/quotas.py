@@ -182,6 +182,14 @@ class Overview:
     standing: Standing
     subscription_status: str
     metered_at: datetime | None  # None: counted live; else the last metering run's time
+    region: str = ""  # the tenant's: its dates are read in its time zone, as its notices'
+
+    @property
+    def until(self) -> datetime | None:
+        """When the standing's phase ends (grace, retention) as the tenant reads it: the day
+        its notices name (:func:`local_time`)."""
+        ends = self.standing.until
+        return None if ends is None else local_time(ends, self.region)
 
 
 RecipientOf = Callable[[str], Awaitable[Recipient | None]]
@@ -579,6 +587,7 @@ class Quotas:
             return None
         usage = await usage_of(self._storage, slug, now)
         each = plan(account.plan)
+        tenant = await self._registry.get(slug)
         return Overview(
             slug,
             each,
@@ -587,12 +596,20 @@ class Quotas:
             found,
             account.subscription_status,
             None,
+            "" if tenant is None else tenant.region,
         )
 
-    async def overviews(self, slugs: list[str], now: datetime | None = None) -> list[Overview]:
+    async def overviews(
+        self,
+        slugs: list[str],
+        now: datetime | None = None,
+        *,
+        regions: Mapping[str, str] | None = None,
+    ) -> list[Overview]:
         """The operator page: every listed tenant's month as the last metering run recorded it
         (``usage_period``) and its standing, in three queries whatever the number of tenants
-        (and one per canceled account: its person's erasure may end the keeping early)."""
+        (and one per canceled account: its person's erasure may end the keeping early);
+        ``regions``: slug → the tenant's region, for its dates (else read from the registry)."""
         now = now or self._clock()
         if not slugs or not await self._accounts.exist():
             return []
@@ -641,9 +658,16 @@ class Quotas:
                     where,
                     account.subscription_status,
                     row.get("updated_at"),
+                    await self._region(account.tenant, regions),
                 )
             )
         return found
+
+    async def _region(self, slug: str, regions: Mapping[str, str] | None) -> str:
+        if regions is not None and slug in regions:
+            return regions[slug]
+        tenant = await self._registry.get(slug)
+        return "" if tenant is None else tenant.region
 
     async def _closed(self, slug: str, period: str) -> bool:
         p = self._periods

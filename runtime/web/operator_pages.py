@@ -320,7 +320,9 @@ class OperatorPages(Controller):
         """Each shown tenant's plan, month as last metered, and standing (none on failure:
         the rest of the page still shows)."""
         try:
-            return await runtime.quotas.overviews([t.slug for t in tenants])
+            return await runtime.quotas.overviews(
+                [t.slug for t in tenants], regions={t.slug: t.region for t in tenants}
+            )
         except Exception:
             logger.exception("ops page: plans and quotas not shown")
             return []

@@ -9,6 +9,7 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from runtime.billing import Accounts
 from runtime.settings import Settings
@@ -16,6 +17,7 @@ from tests.billing.test_quotas import FakeMailer
 from tests.runtime.helpers import OPERATOR, Harness, harness, make_settings, make_tenant
 
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+QUEBEC = ZoneInfo("America/Toronto")  # make_tenant's region, QC
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -57,7 +59,7 @@ def test_the_person_and_the_operator_see_the_plan_its_use_and_the_standing(
             await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
             failed = datetime.now(UTC) - timedelta(days=2)
             await accounts._lifecycle(tenant.slug, "past_due", failed)  # as the webhook records
-            until = (failed + timedelta(days=14)).date().isoformat()
+            until = (failed + timedelta(days=14)).astimezone(QUEBEC).date().isoformat()
 
             page = (await h.client.get(f"/people/{tenant.slug}")).text
             shown = _text(page, "plan")
@@ -77,5 +79,48 @@ def test_the_person_and_the_operator_see_the_plan_its_use_and_the_standing(
             assert f"{tenant.slug} solo (none) 0 / 600 (0 %) 0 / 30 (0 %)" in ops
             assert f"grace until {until}" in ops
             assert "not yet" not in ops  # metered
+
+    asyncio.run(scenario())
+
+
+def test_the_pages_name_the_standings_end_on_the_tenants_day_as_its_notices(
+    tmp_path: Path,
+) -> None:
+    """The grace ends and the number is kept until 02:00 UTC: 21:00 or 22:00 the day before in
+    Quebec, the day the notices name; the pages named the UTC day."""
+    mailer = FakeMailer()
+
+    async def scenario() -> None:
+        async with harness(_settings(tmp_path), mailer=mailer) as h:
+            tenant = await h.add_tenant(make_tenant(language="fr-CA", region="QC"))
+            await _sign_in(h, mailer, tenant.slug)
+            accounts = Accounts(h.runtime.storage)
+            await accounts.open(tenant.slug, f"cus_{tenant.slug}", "solo")
+            csrf = str(h.client.cookies["csrftoken"])
+            form = {"name": "dana", "token": OPERATOR, "_csrf_token": csrf}
+            assert (await h.client.post("/ops/login", data=form)).status_code in {200, 303}
+            at_two = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+            failed = at_two - timedelta(days=2)
+            await accounts._lifecycle(tenant.slug, "past_due", failed)
+            ends = failed + timedelta(days=14)
+            local, utc = ends.astimezone(QUEBEC).date().isoformat(), ends.date().isoformat()
+            assert local != utc
+            shown = _text((await h.client.get(f"/people/{tenant.slug}")).text, "plan")
+            assert f"continuent jusqu'au {local}." in shown
+            assert utc not in shown
+            ops = _text((await h.client.get("/ops")).text, "plans")
+            assert f"grace until {local} {ends.astimezone(QUEBEC):%H:%M %Z}" in ops
+            assert utc not in ops
+
+            canceled = at_two - timedelta(days=1)
+            await accounts._lifecycle(tenant.slug, "canceled", canceled)
+            kept = canceled + timedelta(days=30)
+            local, utc = kept.astimezone(QUEBEC).date().isoformat(), kept.date().isoformat()
+            shown = _text((await h.client.get(f"/people/{tenant.slug}")).text, "plan")
+            assert f"votre numéro est gardé jusqu'au {local};" in shown
+            assert utc not in shown
+            ops = _text((await h.client.get("/ops")).text, "plans")
+            assert f"retained until {local}" in ops
+            assert utc not in ops
 
     asyncio.run(scenario())
