@@ -69,7 +69,7 @@ def main() -> Tenant:
     except ValueError as error:
         raise pulumi.RunError(str(error)) from None
     if tenant.allow_destroy:
-        refusal = _release_refusal(stack)
+        refusal = _release_refusal(stack, tenant.region)
         if refusal is not None:
             raise pulumi.RunError(f"{where}: ethiq:allowDestroy: {refusal}")
     database_url = _secret_setting(config, "databaseUrl", "DATABASE_URL") or _preview_only()
@@ -106,7 +106,7 @@ def main() -> Tenant:
     return resource
 
 
-def _release_refusal(stack: str) -> str | None:
+def _release_refusal(stack: str, region: str) -> str | None:
     """Why the subscription's standing still keeps the number (``None``: it may go).
 
     Read from the platform database when the run has its URL (an apply); a pull request's
@@ -125,7 +125,7 @@ def _release_refusal(stack: str) -> str | None:
         days = {k: v for k, v in os.environ.items() if k == "ETHIQ_NUMBER_RETENTION_DAYS"}
         retention = timedelta(days=Settings.from_env(days).billing.number_retention_days)
         work = read_release_refusal(
-            str(url), stack, datetime.now(UTC), retention, erased_at=erasure_asked
+            str(url), stack, datetime.now(UTC), retention, erased_at=erasure_asked, region=region
         )
         # The program runs inside the engine's event loop: the read gets a loop of its own.
         with ThreadPoolExecutor(1) as pool, contextlib.redirect_stdout(io.StringIO()):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from runtime.alerts.messages import local_time
 from runtime.billing.accounts import Account, Accounts
 from runtime.billing.lifecycle import Phase, standing
 from runtime.storage import TenantStore, store_for_url
@@ -56,8 +57,11 @@ def release_refusal(
     now: datetime,
     retention: timedelta,
     erased_at: datetime | None = None,
+    *,
+    region: str = "",
 ) -> str | None:
-    """Why the tenant's number must not be released yet (``None``: it may)."""
+    """Why the tenant's number must not be released yet (``None``: it may); its dates as the
+    tenant of ``region`` reads them, the days its notices and pages name."""
     if account is None or not _governed(account):
         return None
     # ``notified`` does not matter here: only a cancellation ends the keeping.
@@ -68,9 +72,11 @@ def release_refusal(
         return None
     if where.phase is Phase.RETAINED and where.until is not None:
         assert account.canceled_at is not None  # noqa: S101 (retained: canceled)
+        canceled = local_time(account.canceled_at, region)
+        until = local_time(where.until, region)
         return (
-            f"the subscription was canceled on {account.canceled_at.date().isoformat()}: its "
-            f"number is kept until {where.until.date().isoformat()} "
+            f"the subscription was canceled on {canceled:%Y-%m-%d}: its number is kept until "
+            f"{until:%Y-%m-%d %H:%M %Z} (the tenant's time zone) "
             f"({retention.days} days, ETHIQ_NUMBER_RETENTION_DAYS, or until the person's "
             "erasure request made since is done); `ethiq billing changes` proposes the release "
             "once it is due"
@@ -87,16 +93,19 @@ async def read_release_refusal(
     now: datetime,
     retention: timedelta,
     erased_at: ErasedAt | None = None,
+    *,
+    region: str = "",
 ) -> str | None:
     """:func:`release_refusal` of the tenant's account in the platform database (read only);
-    ``erased_at`` reads when its person asked for an erasure carried out."""
+    ``erased_at`` reads when its person asked for an erasure carried out; ``region``: the
+    tenant's, for its dates."""
     store = store_for_url(database_url)
     try:
         accounts = Accounts(store)
         if not await accounts.exist():
             return None
         erased = None if erased_at is None else await erased_at(store, tenant)
-        return release_refusal(await accounts.get(tenant), now, retention, erased)
+        return release_refusal(await accounts.get(tenant), now, retention, erased, region=region)
     finally:
         await store.close()
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pulumi
 import pytest
@@ -499,7 +500,9 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
     made before does not count)."""
     url = f"sqlite:///{tmp_path}/platform.sqlite"
     monkeypatch.setenv("DATABASE_URL", url)
-    canceled = datetime.now(UTC) - timedelta(days=3)
+    # At 02:00 UTC: the evening before in Quebec (ethiq:region CA-QC), the day the refusal names.
+    at_two = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+    canceled = at_two - timedelta(days=3)
 
     async def seed(when: datetime) -> None:
         store = store_for_url(url)
@@ -545,11 +548,12 @@ def test_a_number_is_not_released_while_the_subscription_keeps_it(
     release = {**GOOD, "ethiq:allowDestroy": "true"}
     with pytest.raises(pulumi.RunError) as raised:
         _run(release)
-    kept = (canceled + timedelta(days=30)).date().isoformat()
-    assert f"ethiq:allowDestroy: the subscription was canceled on {canceled.date()}" in str(
-        raised.value
-    )
-    assert f"kept until {kept}" in str(raised.value)
+    quebec = ZoneInfo("America/Toronto")
+    kept = (canceled + timedelta(days=30)).astimezone(quebec)
+    day = canceled.astimezone(quebec).date()
+    assert f"ethiq:allowDestroy: the subscription was canceled on {day}" in str(raised.value)
+    assert f"kept until {kept:%Y-%m-%d %H:%M %Z} (the tenant's time zone)" in str(raised.value)
+    assert (canceled + timedelta(days=30)).date().isoformat() not in str(raised.value)
     assert monitor.registered == []  # nothing declared, nothing unprotected
 
     if ends == "retention over":
