@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -311,6 +311,44 @@ def test_two_processes_tell_one_campaign_and_one_surge_once_across_a_window_slot
             now[0] = boundary + window + 5  # past both flags' windows: new ones
             await calls(then)
             assert (await told(f"campaign:{caller}"), await told("surge")) == (4, 4)
+
+    asyncio.run(run())
+
+
+@pytest.mark.services
+def test_two_processes_telling_one_episode_at_once_write_it_once(
+    postgres: Server,
+    sandbox: SandboxHandle,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    """On PostgreSQL, two runtimes telling the same campaign at the same moment (each its own
+    flag), their clocks two seconds apart across a window slot's end: the episode's upsert
+    lets exactly one write its alert, many times over."""
+    settings = _oncall_settings(make_settings(postgres.url), sandbox, smtp[1])
+    window = timedelta(seconds=settings.store.velocity_window_s)
+    boundary = (time.time() // window.seconds + 1) * window.seconds
+
+    async def run() -> None:
+        async with (
+            harness(settings, clock=lambda: boundary - 1) as first,
+            harness(settings, clock=lambda: boundary + 1) as then,
+        ):
+            for _ in range(5):
+                what = f"campaign:{unique_caller()}"
+                written = await asyncio.gather(
+                    *(
+                        h.runtime.fleet.oncall.tell(what, what, "text", within=window)
+                        for h in (first, then, first, then)
+                    )
+                )
+                assert sorted(written) == [0, 0, 0, 2], written  # email and SMS, once
+                # Not delivered: the database is the next tests' too (and their hourly limit).
+                rows = bind_table(OperatorAlert, first.runtime.storage.platform_engine())
+                assert (
+                    await rows.delete()
+                    .where(rows.key.like(f"%:{what}:%"))
+                    .returning(rows._meta.primary_key)
+                )
 
     asyncio.run(run())
 
