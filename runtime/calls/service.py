@@ -268,9 +268,9 @@ class CallService:
         """Tell the on-call operator of ``what`` once per velocity window from its first
         telling (the platform database's episode row decides, which every process shares: a
         flag store in process, or one restarted, flags again), in the background, within the
-        database's budget: the webhook never waits for the platform database's write (nor spends the
-        store's budget on it, which would mark the call degraded and lose the alert its flag
-        already consumed). A failure is logged, never the call's."""
+        database's budget: the webhook never waits for the platform database's write (nor
+        spends the store's budget on it, which would mark the call degraded and lose the alert
+        its flag already consumed). A failure is logged, never the call's."""
         if self.tell_operators is None:
             return
         task = asyncio.get_running_loop().create_task(self._told(what, subject, text))
