@@ -1,5 +1,5 @@
 """Piccolo app ``fleet``: platform blocks, incidents (and the alert notifications applied),
-provisioning times, operator alerts (platform database)."""
+provisioning times, operator alerts and their episodes (platform database)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from runtime.fleet.tables import (
     AlertNotification,
     Incident,
     OperatorAlert,
+    OperatorEpisode,
     PlatformBlock,
     Provisioning,
 )
@@ -19,5 +20,12 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name=FLEET_MIGRATIONS.app_name,
     migrations_folder_path=FLEET_MIGRATIONS.folder,
-    table_classes=[PlatformBlock, Incident, AlertNotification, Provisioning, OperatorAlert],
+    table_classes=[
+        PlatformBlock,
+        Incident,
+        AlertNotification,
+        Provisioning,
+        OperatorAlert,
+        OperatorEpisode,
+    ],
 )

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
 
@@ -97,6 +96,12 @@ class Answer:
     degraded: list[str] = field(default_factory=list)
 
 
+class TellOperators(Protocol):
+    def __call__(
+        self, what: str, subject: str, body: str, *, within: timedelta | None = None
+    ) -> Awaitable[int]: ...
+
+
 class CallService:
     def __init__(
         self,
@@ -122,8 +127,8 @@ class CallService:
         self._alerts = alerts
         self._campaigns = campaigns
         self._surge = surge
-        #: Tells the on-call operator (what, subject, text): set by the app (the fleet's).
-        self.tell_operators: Callable[[str, str, str], Awaitable[int]] | None = None
+        #: Tells the on-call operator (:meth:`runtime.fleet.oncall.Oncall.tell`): set by the app.
+        self.tell_operators: TellOperators | None = None
         self._telling: set[asyncio.Task[None]] = set()
         self._sessions = sessions or SessionCache(settings.screening.max_sessions)
         self._clock = clock
@@ -253,17 +258,19 @@ class CallService:
             )
             window = self._settings.store.velocity_window_s
             self._tell(
-                f"campaign:{caller}:{int(time.time() // window)}",
+                f"campaign:{caller}",
                 f"campaign caller {caller} reached {tenants} tenants",
                 f"The caller {caller} reached {tenants} tenants within {window} s.\n"
                 f"If it is a scam, block it on every tenant: ethiq block {caller} --reason '…'",
             )
 
     def _tell(self, what: str, subject: str, text: str) -> None:
-        """Tell the on-call operator in the background, within the database's budget: the
-        webhook never waits for the platform database's write (nor spends the store's budget
-        on it, which would mark the call degraded and lose the alert its flag already
-        consumed). A failure is logged, never the call's."""
+        """Tell the on-call operator of ``what`` once per velocity window from its first
+        telling (the platform database's episode row decides, which every process shares: a
+        flag store in process, or one restarted, flags again), in the background, within the
+        database's budget: the webhook never waits for the platform database's write (nor
+        spends the store's budget on it, which would mark the call degraded and lose the alert
+        its flag already consumed). A failure is logged, never the call's."""
         if self.tell_operators is None:
             return
         task = asyncio.get_running_loop().create_task(self._told(what, subject, text))
@@ -273,8 +280,10 @@ class CallService:
     async def _told(self, what: str, subject: str, text: str) -> None:
         assert self.tell_operators is not None  # noqa: S101 - checked by _tell
         try:
+            within = timedelta(seconds=self._settings.store.velocity_window_s)
             await asyncio.wait_for(
-                self.tell_operators(what, subject, text), self._settings.database.timeout_s
+                self.tell_operators(what, subject, text, within=within),
+                self._settings.database.timeout_s,
             )
         except Exception as error:
             logger.error("on-call not told (%s): %r", subject, error)
@@ -505,7 +514,7 @@ class CallService:
             )
             window = self._settings.store.velocity_window_s
             self._tell(
-                f"surge:{int(time.time() // window)}",
+                "surge",
                 f"scam surge: {surging} scam verdicts within {window} s",
                 f"{surging} calls were judged scam across tenants within {window} s "
                 f"(threshold {self._settings.store.scam_surge}): a campaign may be under way.\n"

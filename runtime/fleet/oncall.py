@@ -4,8 +4,11 @@ Told: an incident opened (Alertmanager's webhook, or the runtime answering witho
 dependency), a campaign caller, a surge of scam verdicts. Each becomes one :class:`OperatorAlert`
 row per configured channel (``ETHIQ_ONCALL_EMAIL``, ``ETHIQ_ONCALL_SMS``), and:
 
-- **deduplicated**: a row's key is its channel and what it is about (an incident's id, a caller
-  and its window), so the same thing seen again, or by two processes, is told once;
+- **deduplicated**: a row's key is its channel and what it is about (an incident's id), so the
+  same thing seen again, or by two processes, is told once. What lasts a window (a campaign
+  caller, a scam surge) is told once per episode: the first telling upserts its
+  :class:`OperatorEpisode` row, and the same thing told again within the window of that row's
+  start, by any process sharing the platform database, writes nothing;
 - **rate limited**: at most ``ETHIQ_ONCALL_PER_HOUR`` sent per channel per hour; beyond that a
   row is ``held``, and the next digest lists it (never dropped);
 - **delivered like people's alerts** (:class:`runtime.alerts.delivery.LeasedDelivery`: leased,
@@ -28,7 +31,7 @@ from typing import Any, Final, Protocol
 from runtime.alerts.delivery import LeasedDelivery
 from runtime.alerts.sender import SendError, SmsSender
 from runtime.email import Mail, Mailer, MailError
-from runtime.fleet.tables import OperatorAlert
+from runtime.fleet.tables import OperatorAlert, OperatorEpisode
 from runtime.metrics import Metrics
 from runtime.settings import Settings
 from runtime.storage.bind import bind_table
@@ -70,6 +73,7 @@ class Oncall:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._table = bind_table(OperatorAlert, storage.platform_engine())
+        self._episodes = bind_table(OperatorEpisode, storage.platform_engine())
         self._settings = settings.oncall
         self._sms = sms
         self._mailer = mailer
@@ -91,15 +95,59 @@ class Oncall:
         *,
         channels: Sequence[str] = ("email", "sms"),
         limited: bool = True,
+        within: timedelta | None = None,
     ) -> int:
         """Queue the alert on each configured channel; return the rows written (0: told before,
-        or nobody configured)."""
-        t = self._table
+        or nobody configured). ``within``: ``what`` is an episode, told once within that much
+        of its first telling (whichever process told it), then again."""
         now = self._clock()
+        targets = [(c, to) for c, to in self._settings.channels if c in channels]
+        if not targets:
+            return 0
+        if within is None:
+            written = await self._write(what, subject, body, targets, now, limited)
+        else:
+            async with self._table._meta.db.transaction():  # the episode and its rows, or none
+                started = await self._episode(what, now, within)
+                if started is None:
+                    return 0
+                key = f"{what}:{int(started.timestamp())}"
+                written = await self._write(key, subject, body, targets, now, limited)
+        if written and self.kick is not None:
+            try:
+                await self.kick()
+            except Exception as error:  # the minute's job sends it anyway
+                logger.warning("operator alert job not queued: %r", error)
+        return written
+
+    async def _episode(self, what: str, now: datetime, within: timedelta) -> datetime | None:
+        """Start an episode of ``what`` at ``now`` unless one started within ``within``: one
+        upsert, so of two processes telling it at once exactly one starts it."""
+        e = self._episodes
+        started: list[dict[str, Any]] = (
+            await e.insert(e(what=what[:200], started_at=now))
+            .on_conflict(
+                target=e.what,
+                action="DO UPDATE",
+                values=[e.started_at],
+                where=e.started_at <= now - within,
+            )
+            .returning(e.started_at)
+        )
+        return now if started else None
+
+    async def _write(
+        self,
+        what: str,
+        subject: str,
+        body: str,
+        targets: Sequence[tuple[str, str]],
+        now: datetime,
+        limited: bool,
+    ) -> int:
+        t = self._table
         written = 0
-        for channel, to in self._settings.channels:
-            if channel not in channels:
-                continue
+        for channel, to in targets:
             held = limited and await self._sent_last_hour(channel, now) >= self._settings.per_hour
             row = t(
                 key=f"{channel}:{what}"[:200],
@@ -124,12 +172,12 @@ class Oncall:
                 self._metrics.operator_alerts.labels(channel, outcome).inc()
                 if held:
                     logger.warning("operator alert held for the digest (hourly limit): %s", subject)
-        if written and self.kick is not None:
-            try:
-                await self.kick()
-            except Exception as error:  # the minute's job sends it anyway
-                logger.warning("operator alert job not queued: %r", error)
         return written
+
+    async def forget_episodes(self, before: datetime) -> None:
+        """Forget the episodes started before ``before`` (long over: the digest's week)."""
+        e = self._episodes
+        await e.delete().where(e.started_at < before)
 
     async def deliver(self) -> int:
         """Send every due operator alert; return how many were sent."""

@@ -5,7 +5,7 @@ start-up after the registry (under the platform schema's advisory lock on Postgr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,12 +70,18 @@ class Fleet:
         settings: Settings,
         sms: OncallSms,
         mailer: Mailer,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._storage = storage
         self._metrics = metrics
         self.blocks = PlatformBlocks(storage, blocklist, metrics)
         self.oncall = Oncall(
-            storage=storage, settings=settings, sms=sms, mailer=mailer, metrics=metrics
+            storage=storage,
+            settings=settings,
+            sms=sms,
+            mailer=mailer,
+            metrics=metrics,
+            clock=clock,
         )
         self.incidents = Incidents(storage, metrics, self.oncall)
         self.campaigns = campaigns
@@ -119,9 +125,11 @@ class Fleet:
         """Queue the operators' digest of the ``DIGEST_DAYS`` before ``at`` (once per
         ``at``); ``False`` if it was queued before or no email is configured. First, the alert
         notifications older than ``ETHIQ_SNS_NOTIFICATION_DAYS`` are forgotten
-        (:meth:`Incidents.forget`: none a retry or replay could still need)."""
+        (:meth:`Incidents.forget`: none a retry or replay could still need), and the on-call's
+        episodes started before the digest's week (each lasts a velocity window)."""
         await self.incidents.forget(self._notification_age, at)
         since = at - timedelta(days=DIGEST_DAYS)
+        await self.oncall.forget_episodes(since)
         text = digest_text(
             since=since,
             until=at,

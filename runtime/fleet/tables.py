@@ -10,7 +10,14 @@ from __future__ import annotations
 from piccolo.columns import Float, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["AlertNotification", "Incident", "OperatorAlert", "PlatformBlock", "Provisioning"]
+__all__ = [
+    "AlertNotification",
+    "Incident",
+    "OperatorAlert",
+    "OperatorEpisode",
+    "PlatformBlock",
+    "Provisioning",
+]
 
 
 class PlatformBlock(Table, tablename="platform_block"):
@@ -82,3 +89,13 @@ class OperatorAlert(Table, tablename="operator_alert"):
     error_code = Integer(null=True, default=None)
     created_at = Timestamptz(index=True)
     updated_at = Timestamptz()
+
+
+class OperatorEpisode(Table, tablename="operator_episode"):
+    """When the on-call was last told of something that lasts a window (a campaign caller, a
+    scam surge): the process whose upsert starts a new episode (none, or the last one older
+    than the window) writes its alert, every other one, however clocks and slots fall, sees
+    the episode running. One row per thing, moved forward in place."""
+
+    what = Varchar(length=200, unique=True)  # "campaign:<caller>", "surge"
+    started_at = Timestamptz(index=True)

@@ -7,6 +7,8 @@ Served by Granian (``ethiq serve``), i.e.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from importlib.metadata import version
 
@@ -47,15 +49,17 @@ def create_app(
     sender: SmsSender | None = None,
     updater: CallUpdater | None = None,
     mailer: Mailer | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Litestar:
-    """The runtime app for ``settings`` (default: from the environment)."""
+    """The runtime app for ``settings`` (default: from the environment); ``clock``: the
+    runtime's now (:meth:`Runtime.build`)."""
     settings = settings or get_settings()
     init_error_tracking(
         settings.observability.sentry_dsn,
         environment=settings.observability.environment,
         release=f"ethiq@{version('ethiq')}",
     )
-    runtime = Runtime.build(settings, sender=sender, updater=updater, mailer=mailer)
+    runtime = Runtime.build(settings, sender=sender, updater=updater, mailer=mailer, clock=clock)
     people = people_web(runtime)
     logging.getLogger("runtime").setLevel(logging.INFO)
     return Litestar(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -104,7 +105,10 @@ class Runtime:
         sender: SmsSender | None = None,
         updater: CallUpdater | None = None,
         mailer: Mailer | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> Runtime:
+        """``clock`` (epoch seconds): what the velocity windows, the campaign and surge flags,
+        the call path and the on-call outbox read as now (tests move it)."""
         if not settings.security.registry_key:
             raise RegistryKeyError("ETHIQ_REGISTRY_KEY is not set: the runtime cannot read tokens")
         cipher = TokenCipher(settings.security.registry_key)
@@ -132,19 +136,21 @@ class Runtime:
                 socket_timeout=settings.store.timeout_s,
             )
             store = RedisStore(redis, namespace="ethiq")
-            velocity = RedisVelocity(redis, window_s)
-            campaigns = RedisCampaigns(redis, window_s)
+            velocity = RedisVelocity(redis, window_s, clock=clock)
+            campaigns = RedisCampaigns(redis, window_s, clock=clock)
             surge = ScamSurge(
-                RedisVelocity(redis, window_s, prefix="ethiq:surge:"),
-                RedisCampaigns(redis, window_s, prefix="ethiq:surge"),
+                RedisVelocity(redis, window_s, prefix="ethiq:surge:", clock=clock),
+                RedisCampaigns(redis, window_s, prefix="ethiq:surge", clock=clock),
                 settings.store.scam_surge,
             )
         else:
             store = MemoryStore()
-            velocity = MemoryVelocity(window_s)
-            campaigns = MemoryCampaigns(window_s)
+            velocity = MemoryVelocity(window_s, clock=clock)
+            campaigns = MemoryCampaigns(window_s, clock=clock)
             surge = ScamSurge(
-                MemoryVelocity(window_s), MemoryCampaigns(window_s), settings.store.scam_surge
+                MemoryVelocity(window_s, clock=clock),
+                MemoryCampaigns(window_s, clock=clock),
+                settings.store.scam_surge,
             )
         credentials = TwilioCredentials(
             settings.twilio.account_sid, settings.twilio.auth_token, settings.twilio.api_base_url
@@ -176,6 +182,7 @@ class Runtime:
             alerts=CallAlerts(),
             campaigns=campaigns,
             surge=surge,
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
         )
         sender = sender or TwilioSmsSender(credentials, settings.twilio.timeout_s)
         # the parent account's: operators are no tenant
@@ -218,6 +225,7 @@ class Runtime:
             settings=settings,
             sms=oncall_sms,
             mailer=mailer or SmtpMailer(settings.people),
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
         )
         fleet.schedule(jobs)
         calls.tell_operators = fleet.oncall.tell

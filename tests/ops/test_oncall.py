@@ -5,8 +5,9 @@ channel; what the limit holds back is in the weekly digest, never dropped."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -14,7 +15,9 @@ import pytest
 
 from ethiq.sandbox.server import SandboxHandle, running_sandbox
 from runtime.fleet.service import ONCALL_JOB
+from runtime.fleet.tables import OperatorAlert
 from runtime.settings import OncallSettings, PeopleSettings, Settings, TwilioSettings
+from runtime.storage.bind import bind_table
 from runtime.storage.names import PLATFORM_SCHEMA
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
 from runtime.web.state import Runtime
@@ -22,6 +25,7 @@ from tests.people.conftest import Inbox, parts, smtp  # noqa: F401 - the SMTP se
 from tests.runtime.helpers import (
     OPERATOR,
     PUBLIC,
+    Harness,
     harness,
     make_settings,
     unique_caller,
@@ -262,6 +266,91 @@ def test_a_campaign_and_a_scam_surge_reach_the_oncall_once_each(
         ]
     )
     assert all(t["from"] == settings.oncall.sms_from for t in texts)  # the parent's number
+
+
+def test_two_processes_tell_one_campaign_and_one_surge_once_across_a_window_slot(
+    settings: Settings,
+) -> None:
+    """Two runtimes without Redis (their flags in process: two processes, or one restarted)
+    share the embedded platform database. The first flags a spoofed caller's campaign and the
+    surge of its scam verdicts a second before a velocity-window slot ends; the second flags
+    them again two seconds later, in the next slot: one episode each, told once. A window
+    after the first telling, the same caller's campaign and surge are new: told again."""
+    screening = settings.screening.model_copy(update={"sensitivity": "high"})
+    settings = settings.model_copy(update={"screening": screening})
+    window = settings.store.velocity_window_s
+    caller = unique_caller()
+    boundary = (time.time() // window + 1) * window
+    now = [boundary - 1]
+
+    def clock() -> float:
+        return now[0]
+
+    async def run() -> None:
+        async with harness(settings, clock=clock) as first, harness(settings, clock=clock) as then:
+            tenants = [await first.add_tenant() for _ in range(4)]
+            rows = bind_table(OperatorAlert, first.runtime.storage.platform_engine())
+
+            async def told(what: str) -> int:
+                count: int = await rows.count().where(rows.key.like(f"%:{what}:%"))
+                return count
+
+            async def calls(
+                h: Harness,
+            ) -> None:  # the campaign at the third, the surge at the fourth
+                for tenant in tenants:
+                    _, answered = await h.call(tenant, caller, ForwardedFrom=caller, **SPOOFED)
+                    assert answered.is_success
+                await h.runtime.calls.drain()
+
+            await calls(first)
+            assert (await told(f"campaign:{caller}"), await told("surge")) == (2, 2)  # email, SMS
+            now[0] = boundary + 1  # the next slot, the same window
+            await calls(then)
+            assert (await told(f"campaign:{caller}"), await told("surge")) == (2, 2)
+            now[0] = boundary + window + 5  # past both flags' windows: new ones
+            await calls(then)
+            assert (await told(f"campaign:{caller}"), await told("surge")) == (4, 4)
+
+    asyncio.run(run())
+
+
+@pytest.mark.services
+def test_two_processes_telling_one_episode_at_once_write_it_once(
+    postgres: Server,
+    sandbox: SandboxHandle,
+    smtp: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    """On PostgreSQL, two runtimes telling the same campaign at the same moment (each its own
+    flag), their clocks two seconds apart across a window slot's end: the episode's upsert
+    lets exactly one write its alert, many times over."""
+    settings = _oncall_settings(make_settings(postgres.url), sandbox, smtp[1])
+    window = timedelta(seconds=settings.store.velocity_window_s)
+    boundary = (time.time() // window.seconds + 1) * window.seconds
+
+    async def run() -> None:
+        async with (
+            harness(settings, clock=lambda: boundary - 1) as first,
+            harness(settings, clock=lambda: boundary + 1) as then,
+        ):
+            for _ in range(5):
+                what = f"campaign:{unique_caller()}"
+                written = await asyncio.gather(
+                    *(
+                        h.runtime.fleet.oncall.tell(what, what, "text", within=window)
+                        for h in (first, then, first, then)
+                    )
+                )
+                assert sorted(written) == [0, 0, 0, 2], written  # email and SMS, once
+                # Not delivered: the database is the next tests' too (and their hourly limit).
+                rows = bind_table(OperatorAlert, first.runtime.storage.platform_engine())
+                assert (
+                    await rows.delete()
+                    .where(rows.key.like(f"%:{what}:%"))
+                    .returning(rows._meta.primary_key)
+                )
+
+    asyncio.run(run())
 
 
 @pytest.mark.services

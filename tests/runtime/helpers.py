@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -295,11 +296,22 @@ def parse_twiml(text: str) -> ET.Element:
 
 @asynccontextmanager
 async def harness(
-    settings: Settings, *, mailer: Mailer | None = None, real_sms: bool = False
+    settings: Settings,
+    *,
+    mailer: Mailer | None = None,
+    real_sms: bool = False,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Harness]:
-    """``real_sms``: texts go to ``settings.twilio``'s API (the sandbox), not to ``sender``."""
+    """``real_sms``: texts go to ``settings.twilio``'s API (the sandbox), not to ``sender``;
+    ``clock``: the runtime's now."""
     sender, updater = FakeSender(), FakeUpdater()
-    app = create_app(settings, sender=None if real_sms else sender, updater=updater, mailer=mailer)
+    app = create_app(
+        settings,
+        sender=None if real_sms else sender,
+        updater=updater,
+        mailer=mailer,
+        clock=clock,
+    )
     # Twilio's Usage Records are read only where a test points them at the sandbox.
     app.state.runtime.quotas.usage_records = None
     # The app's start-up runs in this event loop (Litestar's AsyncTestClient would run it in a
