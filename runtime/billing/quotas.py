@@ -526,7 +526,7 @@ class Quotas:
     async def _payment_due(self, slug: str, account: Account) -> int:
         """The person and the operator told of a failed payment, once per grace period."""
         assert account.past_due_since is not None  # noqa: S101 (the caller checked)
-        day = account.past_due_since.astimezone(UTC).date().isoformat()
+        day = _key_day(account.past_due_since)
         crossing = Crossing(day, PAYMENT, 0, 0, self._grace.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
@@ -537,7 +537,7 @@ class Quotas:
         if found is None or found.phase is not Phase.ALERTS_SUSPENDED:
             return 0
         assert account.past_due_since is not None  # noqa: S101 (suspended: past due)
-        day = account.past_due_since.astimezone(UTC).date().isoformat()
+        day = _key_day(account.past_due_since)
         crossing = Crossing(day, SUSPENDED, 0, 0, self._grace.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
@@ -548,7 +548,7 @@ class Quotas:
         found = await self.standing(slug, now)
         if found is None or found.phase is not Phase.RETAINED:
             return 0
-        day = account.canceled_at.astimezone(UTC).date().isoformat()
+        day = _key_day(account.canceled_at)
         crossing = Crossing(day, CANCELED, 0, 0, self._retention.days)
         return int(await self.record(slug, crossing, "stripe") is not None)
 
@@ -559,7 +559,7 @@ class Quotas:
             return None
         notified = False
         if account.past_due_since is not None:
-            day = account.past_due_since.astimezone(UTC).date().isoformat()
+            day = _key_day(account.past_due_since)
             n = self._notices
             row = await n.select(n.status).where(n.key == f"{slug}:{day}:{PAYMENT}:0").first()
             notified = row is not None and row["status"] in _TOLD
@@ -631,7 +631,7 @@ class Quotas:
             row = used.get(account.tenant) or {}
             notified = False
             if account.past_due_since is not None:
-                day = account.past_due_since.astimezone(UTC).date().isoformat()
+                day = _key_day(account.past_due_since)
                 notified = f"{account.tenant}:{day}:{PAYMENT}:0" in told
             erased = None
             if account.canceled_at is not None and self._erased_at is not None:
@@ -873,7 +873,7 @@ class Quotas:
                 if record.metric == CANCELED
                 else (account.past_due_since, self._grace)
             )
-            if since is not None and since.astimezone(UTC).date().isoformat() == record.period:
+            if since is not None and _key_day(since) == record.period:
                 return since + length  # the key's day: this very period
         return _reckoned_end(record)
 
@@ -919,10 +919,16 @@ def _meters(each: Plan, minutes: int, alerts: int, contacts: int) -> tuple[Meter
     )
 
 
+def _key_day(at: datetime) -> str:
+    """The UTC day a billing notice's key names for a failure or a cancellation at ``at``
+    (an identifier: the person reads their own time zone's dates, :func:`local_time`)."""
+    return at.astimezone(UTC).date().isoformat()
+
+
 def _of_period(record: NoticeRecord, account: Account | None) -> bool:
     """Whether the account is still past due since the notice's day (its key's, UTC)."""
     since = None if account is None else account.past_due_since
-    return since is not None and since.astimezone(UTC).date().isoformat() == record.period
+    return since is not None and _key_day(since) == record.period
 
 
 def _keys(slug: str, known: set[str]) -> list[str]:

@@ -143,6 +143,10 @@ class CallRules:
     trusted: bool = False
     quiet: bool = False
 
+    def trusts(self, stir_verstat: str | None) -> bool:
+        """Trusted, and its caller ID believed (STIR/SHAKEN did not refute it)."""
+        return self.trusted and not spoofed(stir_verstat)
+
 
 class CallerPreferences:
     """The lists and quiet hours of every tenant (one platform engine, no pool per tenant)."""

@@ -21,7 +21,7 @@ from runtime.calls.blocklist import Blocklist
 from runtime.calls.campaigns import Campaigns, ScamSurge
 from runtime.calls.hooks import AlertHooks
 from runtime.calls.live import CallUpdater
-from runtime.calls.preferences import CallRules, spoofed
+from runtime.calls.preferences import CallRules
 from runtime.calls.records import (
     RANK,
     Escalation,
@@ -168,7 +168,7 @@ class CallService:
         """Whether :meth:`answer` screens a call under ``rules`` (it records the caller's
         velocity then): neither blocked nor trusted (a trusted caller ID that STIR/SHAKEN
         refuted is not believed)."""
-        return not rules.blocked and not (rules.trusted and not spoofed(params.get("StirVerstat")))
+        return not rules.blocked and not rules.trusts(params.get("StirVerstat"))
 
     async def answer(
         self,
@@ -190,7 +190,7 @@ class CallService:
                 self._record_blocked(tenant, params), self._db_timeout, "database", degraded
             )
             return Answer(twiml.reject_twiml(tenant.language, say=False), "blocked", degraded)
-        if rules.trusted and not spoofed(params.get("StirVerstat")):
+        if rules.trusts(params.get("StirVerstat")):
             await self._try(
                 self._record_trusted(tenant, params), self._db_timeout, "database", degraded
             )

@@ -21,7 +21,6 @@ from litestar.exceptions import PermissionDeniedException, ValidationException
 
 from runtime.alerts import record_reply
 from runtime.alerts.tables import bind_tables
-from runtime.calls.preferences import spoofed
 from runtime.routing import Lookup
 from runtime.telephony import paths, twiml
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, signature_valid
@@ -203,7 +202,7 @@ class TwilioWebhooks(Controller):
         allowed, counted = await runtime.limits.call_admitted(
             tenant,
             caller,
-            trusted=rules.trusted and not spoofed(params.get("StirVerstat")),
+            trusted=rules.trusts(params.get("StirVerstat")),
             screened=runtime.calls.screens(rules, params) and caller != tenant.phone_number,
             timeout_s=runtime.settings.store.timeout_s,
         )
