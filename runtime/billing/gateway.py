@@ -118,6 +118,19 @@ class StripeGateway:
         )
         return VerificationLink(session.id, session.url or "", session.status)
 
+    def retrieve_verification(self, session_id: str) -> VerificationLink | None:
+        """The session as Stripe has it now, with a fresh ``url`` while it is
+        ``requires_input`` (Stripe's hosted link is short-lived: retrieving the session is how
+        one gets a valid one to resubmit). ``None``: Stripe refuses to return it (unknown id,
+        another account's). https://docs.stripe.com/api/identity/verification_sessions/retrieve"""
+        try:
+            session = self._client.v1.identity.verification_sessions.retrieve(session_id)
+        except stripe.InvalidRequestError:  # 404 and other refusals: it cannot be reused
+            return None
+        redaction = getattr(session, "redaction", None)
+        status = "redacted" if redaction else session.status
+        return VerificationLink(session.id, session.url or "", status)
+
     def redact_verification(self, session_id: str) -> str:
         """Have Stripe erase what a verification collected (document images, selfie, extracted
         data, its reports and events); the session keeps its status. Returns the redaction's

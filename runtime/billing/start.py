@@ -8,8 +8,15 @@ sign-up request, for the tenant name its stack will have (``POST
 has none; a step already done (an active subscription, a verified identity) gets no new link.
 Stripe's webhooks then record what the person did (:mod:`runtime.web.stripe_webhooks`).
 
-Sending the links again makes a new identity session, which replaces the account's earlier
-one. The earlier one is never lost: it is kept as replaced (``kyc_session``) before the new
+Sending the links again reuses the account's identity session while Stripe still has it in
+``requires_input`` (waiting for the person, or a check that failed and may be tried again):
+it is retrieved for a fresh short-lived link, as Stripe recommends rather than a new session
+per try (https://docs.stripe.com/identity/verification-sessions, "Best practices", and
+https://docs.stripe.com/api/identity/verification_sessions/retrieve). Retrieving changes
+nothing of ours, so a crash there loses nothing. A session Stripe says is ``processing`` or
+``verified`` (its webhook not here yet) is recorded as such and gets no link. Otherwise
+(recorded or retrieved ``canceled``, redacted, refused by Stripe) a new session replaces the
+earlier one. The earlier one is never lost: it is kept as replaced (``kyc_session``) before the new
 one is made, then redacted at once; one Stripe does not redact now stays there for the daily
 purge (:mod:`runtime.billing.retention`). A crash between any two steps leaves its id either
 on the account or in that table.
@@ -32,6 +39,13 @@ __all__ = ["StartLinks", "start_billing"]
 
 # A subscription in one of these states needs no new Checkout.
 _SUBSCRIBED: Final = frozenset({"active", "trialing", "past_due"})
+
+
+# A session in this status takes the person again at its retrieved url (Stripe's status for a
+# new session and for a failed check the person may try again).
+_REUSABLE: Final = frozenset({"requires_input"})
+# Stripe has what it needs (or has verified it): no link, no new session.
+_UNDER_WAY: Final = frozenset({"processing", "verified"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,15 @@ async def start_billing(
         checkout_url = checkout.url
     if account.kyc_status == "verified":
         return StartLinks(checkout_url, "", "verified")
+    if account.kyc_status in _REUSABLE and stripe_session(account.verification_id):
+        current = await asyncio.to_thread(gateway.retrieve_verification, account.verification_id)
+        if current is not None and current.status in _REUSABLE:
+            return StartLinks(checkout_url, current.url, current.status)
+        if current is not None and current.status in _UNDER_WAY:
+            await accounts.record_verification(
+                tenant, current.session_id, current.status, datetime.now(UTC)
+            )
+            return StartLinks(checkout_url, "", current.status)
     earlier = account.verification_id if stripe_session(account.verification_id) else ""
     replaced = Replaced(tenant, earlier, datetime.now(UTC))
     if earlier:  # kept before the account moves on: no crash after this point loses it

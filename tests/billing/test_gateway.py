@@ -40,6 +40,14 @@ def test_checkout_and_identity_are_hosted_by_stripe(gateway: StripeGateway) -> N
     assert verification.status in {"requires_input", "processing", "verified", "canceled"}
 
 
+def test_a_retrieved_session_being_redacted_reads_as_redacted(gateway: StripeGateway) -> None:
+    """stripe-mock answers the retrieve with its fixture: the id asked, ``verified``, with a
+    redaction ``processing``; a session under redaction takes no one again."""
+    link = gateway.retrieve_verification("vs_1NuNAILkdIwHu7ixh7OtGMLw")
+    assert link is not None
+    assert (link.session_id, link.status) == ("vs_1NuNAILkdIwHu7ixh7OtGMLw", "redacted")
+
+
 def test_a_call_stripe_would_refuse_is_refused(stripe_mock: str) -> None:
     """The mock validates parameters against Stripe's specification, as Stripe does."""
     client = stripe.StripeClient(KEY, base_addresses={"api": stripe_mock}, max_network_retries=0)

@@ -1,7 +1,9 @@
-"""Sending the Stripe links again replaces the account's identity session; the one replaced is
-never forgotten: kept before the new one is made, redacted at once at Stripe (stripe-mock
-validates the call), retried by the purge when Stripe refuses or the process dies between two
-steps. Its late events no longer move the account. SQLite and PostgreSQL."""
+"""Sending the Stripe links again reuses the account's identity session while Stripe has it in
+``requires_input`` (retrieved for a fresh link), and replaces one that cannot be reused
+(canceled, redacted); the one replaced is never forgotten: kept before the new one is made,
+redacted at once at Stripe (stripe-mock validates the call), retried by the purge when Stripe
+refuses or the process dies between two steps. Its late events no longer move the account.
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -40,7 +42,19 @@ class Recording(StripeGateway):
         super().__init__("sk_test_123", base_url=base_url)
         self.redacted: list[str] = []
         self.made: list[str] = []
+        self.retrieved: list[str] = []
         self.fail = self.crash = ""
+        # stripe-mock answers every retrieve with its fixture (a ``verified`` session whose
+        # redaction is ``processing``): the status Stripe would have now, set by a test,
+        # replaces the one read from it.
+        self.at_stripe = ""
+
+    def retrieve_verification(self, session_id: str) -> VerificationLink | None:
+        link = super().retrieve_verification(session_id)  # stripe-mock validated the call
+        self.retrieved.append(session_id)
+        if link is None or not self.at_stripe:
+            return link
+        return VerificationLink(link.session_id, link.url, self.at_stripe)
 
     def verify_identity(self, tenant: str, *, return_url: str) -> VerificationLink:
         link = super().verify_identity(tenant, return_url=return_url)
@@ -110,6 +124,11 @@ async def _check_failed(accounts: Accounts, session: str, error: str) -> None:
     )
 
 
+async def _canceled(accounts: Accounts, session: str) -> None:
+    """What ``identity.verification_session.canceled`` records: a session never reused."""
+    await accounts.record_verification(TENANT, session, "canceled", datetime.now(UTC))
+
+
 def test_links_sent_again_redact_the_session_they_replace(database: str, stripe_mock: str) -> None:
     gateway = Recording(stripe_mock)
 
@@ -119,19 +138,104 @@ def test_links_sent_again_redact_the_session_they_replace(database: str, stripe_
             await start()
             first = await _session(accounts)
             assert gateway.redacted == []  # nothing replaced yet
-            await _check_failed(accounts, first, "document_expired")
+            await _canceled(accounts, first)
 
-            await start()  # the person failed: a new link
+            await start()  # canceled: a new session
             second = await _session(accounts)
             assert second != first
             assert gateway.redacted == [first]  # at once, not when a purge comes by
             assert await accounts.replaced() == []  # Stripe accepted: forgotten
 
-            await _check_failed(accounts, second, "")  # never started: a new link anyway
+            await _canceled(accounts, second)
             await start()
             assert gateway.redacted == [first, second]
             assert await accounts.replaced() == []
             assert await _session(accounts) not in {first, second}
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("error", ["", "document_expired", "selfie_face_mismatch"])
+def test_links_sent_again_reuse_a_session_stripe_still_has_waiting_for_input(
+    database: str, stripe_mock: str, error: str
+) -> None:
+    """Waiting for the person (no error) or a failed check they may try again: the same session
+    (retrieved for a fresh link), nothing made, nothing replaced."""
+    gateway = Recording(stripe_mock)
+
+    async def scenario() -> None:
+        async with _accounts(database) as accounts:
+            start = _start(gateway, accounts)
+            await start()
+            first = await _session(accounts)
+            await _check_failed(accounts, first, error)
+            gateway.at_stripe = "requires_input"
+
+            links = await start()
+            assert gateway.retrieved == [first]
+            assert gateway.made == [first]  # no second session at Stripe
+            assert links.verification_status == "requires_input"
+            assert await _session(accounts) == first
+            assert await accounts.replaced() == []  # no kyc_session row
+            assert gateway.redacted == []
+            account = await accounts.get(TENANT)
+            assert account is not None
+            assert (account.kyc_status, account.kyc_error) == ("requires_input", error)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("at_stripe", ["", "canceled"])
+def test_a_session_stripe_no_longer_takes_input_on_is_replaced(
+    database: str, stripe_mock: str, at_stripe: str
+) -> None:
+    """Recorded ``requires_input``, but Stripe's session cannot take the person again: its
+    redaction under way (stripe-mock's own answer) or canceled. Retrieved, then replaced as
+    before (kept, made, recorded, redacted)."""
+    gateway = Recording(stripe_mock)
+
+    async def scenario() -> None:
+        async with _accounts(database) as accounts:
+            start = _start(gateway, accounts)
+            await start()
+            first = await _session(accounts)
+            await _check_failed(accounts, first, "")
+            gateway.at_stripe = at_stripe
+
+            await start()
+            assert gateway.retrieved == [first]
+            second = await _session(accounts)
+            assert second != first
+            assert gateway.made == [first, second]
+            assert gateway.redacted == [first]
+            assert await accounts.replaced() == []
+
+    asyncio.run(scenario())
+
+
+def test_a_session_stripe_verified_meanwhile_is_recorded_without_a_new_one(
+    database: str, stripe_mock: str
+) -> None:
+    """Its webhook missed: the retrieved ``verified`` session is recorded, no link, nothing
+    made or replaced."""
+    gateway = Recording(stripe_mock)
+
+    async def scenario() -> None:
+        async with _accounts(database) as accounts:
+            start = _start(gateway, accounts)
+            await start()
+            first = await _session(accounts)
+            await _check_failed(accounts, first, "")
+            gateway.at_stripe = "verified"
+
+            links = await start()
+            assert (links.verification_url, links.verification_status) == ("", "verified")
+            assert gateway.retrieved == [first]
+            assert gateway.made == [first]
+            account = await accounts.get(TENANT)
+            assert account is not None
+            assert (account.verification_id, account.kyc_status) == (first, "verified")
+            assert await accounts.replaced() == []
 
     asyncio.run(scenario())
 
@@ -146,7 +250,7 @@ def test_a_redaction_stripe_refuses_is_logged_kept_and_retried_by_the_purge(
             start = _start(gateway, accounts)
             await start()
             first = await _session(accounts)
-            await _check_failed(accounts, first, "selfie_face_mismatch")
+            await _canceled(accounts, first)
             gateway.fail = "processing"
             with caplog.at_level("ERROR", logger="runtime.billing.retention"):
                 await start()  # the new link still goes out
@@ -187,7 +291,7 @@ def test_a_crash_between_two_steps_loses_no_session(
             start = _start(gateway, accounts)
             await start()
             first = await _session(accounts)
-            await _check_failed(accounts, first, "document_unverified_other")
+            await _canceled(accounts, first)
             gateway.crash = step
             with pytest.raises(Crash):
                 await start()
@@ -215,7 +319,7 @@ def test_a_replaced_sessions_late_events_leave_the_account_on_the_newer_one(
             start = _start(gateway, accounts)
             await start()
             first = await _session(accounts)
-            await _check_failed(accounts, first, "")
+            await _canceled(accounts, first)
             gateway.fail = "unreachable"  # so it stays replaced, not yet redacted
             await start()
             second = await _session(accounts)
