@@ -177,27 +177,30 @@ class AlertJobs:
         """Queue the job of every tenant whose registration gained a contact since this
         process last looked (a stack that added one: ``pulumi up`` writes the registry from its
         own process), so the new contact is invited now, not at the next sweep; return their
-        slugs. The first look only remembers. One row read (the registry's generation) while
-        nothing changed; a change reads every tenant's numbers, nothing decrypted. A removed
-        contact or a new order gains no number, so it queues nothing (the job would invite
-        nobody either: it invites the registered contacts never invited)."""
+        slugs. The first look only remembers (every tenant's numbers, once). Then one row read
+        (the registry's generation) while nothing changed; a change reads only the tenants
+        registered since the generation last seen, nothing decrypted. A removed contact or a
+        new order gains no number, so it queues nothing (the job would invite nobody either: it
+        invites the registered contacts never invited)."""
         timeout = self._settings.database.timeout_s
         generation = await asyncio.wait_for(self._registry.generation(), timeout)
-        if generation == self._seen_generation and self._seen_numbers is not None:
-            return []
-        # Read after the generation: a write in between is seen now, or at the next look.
-        numbers = await asyncio.wait_for(self._registry.contact_numbers(), timeout)
         before = self._seen_numbers
+        if generation == self._seen_generation and before is not None:
+            return []
+        since = None if before is None else self._seen_generation
+        # Read after the generation: a write in between is seen now, or again at the next look.
+        changed = await asyncio.wait_for(self._registry.contact_numbers(since), timeout)
         gained = (
             []
             if before is None
             else sorted(
-                slug for slug, now in numbers.items() if now - before.get(slug, frozenset())
+                slug for slug, now in changed.items() if now - before.get(slug, frozenset())
             )
         )
         for slug in gained:
             await self.notify(slug)
-        self._seen_generation, self._seen_numbers = generation, numbers
+        self._seen_generation = generation
+        self._seen_numbers = changed if before is None else {**before, **changed}
         return gained
 
     async def _watch_registry(self) -> None:

@@ -246,6 +246,17 @@ _PROBLEM = (
         r"(?:i m|i am|i was|you re|you are|you were|we re|we are|we were) (?:getting|being)"
         r" (?:charged|billed|debited)|(?:on me|ils me|vous me|on m a|ils m ont"
         r"|vous m avez) (?:facture|preleve|debite|charge)",
+        # French as a recorded notice says it: what was bought, on whose account, the denial.
+        rf"(?:achat|commande) (?:d une?|de|d) {G3}(?:iphone|i phone|macbook|ordinateur|portable"
+        r"|playstation|television|tele|cartes? cadeaux?|ipad|tablette|console|cellulaire)",
+        r"(?:a ete|ont ete|vient d etre|viennent d etre) (?:passee?s?|effectuee?s?|faite?s?"
+        r"|autorisee?s?|portee?s?|facturee?s?) (?:sur|avec|dans|a partir de) (?:votre|ton)"
+        r" (?:compte|carte)",
+        r"(?:vous|tu) n (?:avez|as) (?:pas|jamais) (?:fait|passe|autorise|effectue|commande)"
+        r" (?:cet|cette|ce|la|le|ces) (?:achats?|commandes?|transactions?|paiements?)",
+        r"(?:sera|seront|va etre|vont etre) (?:preleve|debite|facture)e?s? (?:de|sur|a|dans)"
+        r" (?:votre|ton) (?:compte|carte)|abonnement (?:a ete|est|vient d etre) (?:renouvele"
+        r"|prolonge)",
     ),
     cue(
         "warranty",

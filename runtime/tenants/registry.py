@@ -33,7 +33,10 @@ __all__ = ["Registry"]
 
 # Unique columns another tenant may already hold, and how to name them in an error.
 _GENERATION: Final = 'SELECT "generation" FROM "registry_generation" WHERE "id" = 1'
-_BUMP: Final = 'UPDATE "registry_generation" SET "generation" = "generation" + 1 WHERE "id" = 1'
+_BUMP: Final = (
+    'UPDATE "registry_generation" SET "generation" = "generation" + 1 WHERE "id" = 1 '
+    'RETURNING "generation"'
+)
 
 _UNIQUE: Final = (
     ("phone_number", "phone number"),
@@ -121,6 +124,9 @@ class Registry:
             async with t._meta.db.transaction():
                 for column, label in _UNIQUE:
                     await self._refuse_taken(record.slug, column, label, values[column])
+                # Bumped first, in the same transaction: the counter's row lock orders writers, so
+                # a reader who sees generation N sees every row written with N or less.
+                values["written_generation"] = await self._bump()
                 await t.insert(t(**values)).on_conflict(
                     target=t.slug,
                     action="DO UPDATE",
@@ -130,7 +136,6 @@ class Registry:
                         if name not in {"slug", "created_at"}
                     ],
                 )
-                await self._bump()
         except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
             # A concurrent writer took a unique value between our check and our insert.
             raise DuplicateTenant(
@@ -194,12 +199,20 @@ class Registry:
         t = self._table
         return [str(r["slug"]) for r in await t.select(t.slug).order_by(t.slug)]
 
-    async def contact_numbers(self) -> dict[str, frozenset[str]]:
-        """Every tenant's emergency contacts' numbers, by slug (nothing decrypted: the job
-        worker's look for the contacts a stack just added)."""
+    async def contact_numbers(self, since: int | None = None) -> dict[str, frozenset[str]]:
+        """The emergency contacts' numbers of every tenant registered after generation
+        ``since`` (``None``: every tenant), by slug: the job worker's look for the contacts a
+        stack just added. Nothing decrypted; a pass that changed ten tenants reads ten rows,
+        whatever the fleet's size. Read the generation first: every row written up to it is
+        then visible here."""
         t = self._table
-        rows = await t.select(t.slug, t.contacts)
-        return {str(r["slug"]): frozenset(c.number for c in _contacts(r["contacts"])) for r in rows}
+        query = t.select(t.slug, t.contacts)
+        if since is not None:
+            query = query.where(t.written_generation > since)
+        return {
+            str(r["slug"]): frozenset(c.number for c in _contacts(r["contacts"]))
+            for r in await query
+        }
 
     async def record_opt_out_entered(
         self, slug: str, fingerprint: str, service_sid: str, by: str
@@ -250,8 +263,10 @@ class Registry:
         """Close connection pools, if any were started."""
         await self._store.close()
 
-    async def _bump(self) -> None:
-        await self._table._meta.db.run_querystring(QueryString(_BUMP))
+    async def _bump(self) -> int:
+        """The next generation, counted in the caller's transaction (0 without the counter)."""
+        rows = await self._table._meta.db.run_querystring(QueryString(_BUMP))
+        return int(rows[0]["generation"]) if rows else 0
 
     async def _refuse_taken(self, slug: str, column: str, label: str, value: str) -> None:
         t = self._table

@@ -6,7 +6,7 @@ No ``schema=``/``db=`` here either: the registry's engine puts it in the ``platf
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 __all__ = ["Tenant"]
@@ -39,5 +39,9 @@ class Tenant(Table, tablename="tenant"):
     opt_out_service = Varchar(length=34, default="")  # the Messaging Service they were entered on
     opt_out_entered_at = Timestamptz(null=True, default=None)
     opt_out_entered_by = Varchar(length=64, default="")
+    # The registry generation this row's last registration made (0: written before the column),
+    # so a process that saw generation N reads only the rows written since
+    # (Registry.contact_numbers).
+    written_generation = BigInt(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()

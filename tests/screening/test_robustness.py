@@ -278,3 +278,30 @@ def test_a_refund_talked_about_by_the_person_is_no_pair() -> None:
     # A refund with no computer steering is no pair either.
     refund_only = run(chunks("we are calling about the refund for your cancelled plan"))
     assert not refund_only._pretext_pair()
+
+
+FRENCH_ORDER_NOTICES = {
+    "achat d'un appareil": (
+        "ici amazon un achat d un iphone de 1499 dollars a ete effectue sur votre compte si vous "
+        "n avez pas autorise cet achat appuyez sur 1"
+    ),
+    "commande passée avec le compte": (
+        "bonjour ici le service client une commande d un ordinateur portable au montant de 900 "
+        "dollars a ete passee avec votre compte si vous n avez pas fait cette commande appuyez "
+        "sur 1"
+    ),
+    "abonnement renouvelé": (
+        "votre abonnement a ete renouvele et 399 dollars seront preleves de votre compte pour "
+        "annuler appuyez sur 1"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRENCH_ORDER_NOTICES))
+def test_a_french_notice_of_an_order_the_person_never_made_names_it(name: str) -> None:
+    """French has only the rules: a recorded notice of an order or a renewal, as it is said
+    (what was bought, on whose account, the denial), is told apart from a mere key prompt."""
+    session = run(chunks(FRENCH_ORDER_NOTICES[name]), "fr-CA", model=None)
+    assert "parle d'une commande ou d'un prélèvement que vous n'avez pas fait" in (
+        session.assessment.reasons
+    ), name

@@ -108,6 +108,35 @@ def test_upsert_updates_in_place(database_url: str) -> None:
     asyncio.run(scenario())
 
 
+def test_a_look_since_a_generation_reads_only_the_tenants_registered_after_it(
+    database_url: str,
+) -> None:
+    """The job worker's look for new contacts after a stack's ``pulumi up``: one changed
+    tenant among many is one row read, not the fleet."""
+    quiet, changed = _record(), _record()
+
+    async def scenario() -> None:
+        registry = await _migrated(database_url, generate_key())
+        await registry.upsert(quiet)
+        await registry.upsert(changed)
+        seen = await registry.generation()
+        assert await registry.contact_numbers(seen) == {}
+        everyone = await registry.contact_numbers()
+        assert everyone[quiet.slug] == {c.number for c in quiet.contacts}
+        assert everyone[changed.slug] == {c.number for c in changed.contacts}
+
+        added = TenantContact(number=unique_number(), name="Julie", priority=3)
+        await registry.upsert(dataclasses.replace(changed, contacts=(*changed.contacts, added)))
+        since = await registry.contact_numbers(seen)
+        assert since == {changed.slug: {c.number for c in (*changed.contacts, added)}}
+        assert await registry.contact_numbers(await registry.generation()) == {}
+        # Not a registration: the Console step's record is not a change to look at.
+        await registry.record_opt_out_entered(quiet.slug, "a" * 64, "MG1", "dana")
+        assert quiet.slug not in await registry.contact_numbers(seen)
+
+    asyncio.run(scenario())
+
+
 def test_the_console_step_record_outlives_registrations_not_the_tenant(
     database_url: str,
 ) -> None:
