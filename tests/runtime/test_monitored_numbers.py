@@ -1,6 +1,6 @@
 """The household's other phones (``ethiq:monitoredNumbers``), stack file key → registration
 provider → registry row → the runtime's routing: declared as the stack says, read back without
-drift, found again through the routing cache."""
+drift, found again through the shared routing cache."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 
 from infra.providers.database import RegistrationProvider
 from infra.tenant_config import MONITORED_NAME_MAX, validate_tenant
+from runtime.routing.directory import TenantDirectory
 from runtime.settings import Settings
 from runtime.tenants import InvalidTenant, MonitoredNumber
+from runtime.tenants.crypto import TokenCipher
 from runtime.tenants.records import MONITORED_NAME_MAX as RECORD_NAME_MAX
 from tests.runtime.helpers import REGISTRY_KEY, harness, make_tenant
 
@@ -72,13 +74,18 @@ def test_monitored_numbers_reach_the_registry_and_read_back_without_drift(
             )
             read = await asyncio.to_thread(provider.read, before.id, declared)
             assert (read.outs or {})["monitored_numbers"] == monitored  # as declared: no drift
-            # What the call path routes on (through the routing cache: Redis or in process).
+            # What the call path routes on, through the routing cache: another worker finds
+            # the tenant in the shared store (Redis or in process), monitored numbers included.
             found = await h.runtime.directory.by_number(template.phone_number)
             assert found.tenant is not None
             assert found.tenant.monitored_numbers == record.monitored_numbers
-            twice = await h.runtime.directory.by_number(template.phone_number)
-            assert twice.tenant is not None
-            assert twice.tenant.monitored_numbers == record.monitored_numbers
+            cipher = TokenCipher(settings.security.registry_key)
+            other = TenantDirectory(h.runtime.registry, h.runtime.store, cipher)
+            reads = other.registry_reads
+            cached = await other.by_number(template.phone_number)
+            assert other.registry_reads == reads  # from the store, not the registry
+            assert cached.tenant is not None
+            assert cached.tenant.monitored_numbers == record.monitored_numbers
 
     asyncio.run(scenario())
 
