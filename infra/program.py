@@ -42,6 +42,7 @@ TENANT_KEYS = {
     "sender": str,  # local or toll-free
     "plan": str,  # solo or family (runtime/billing/plans.py)
     "usTexting": dict,  # the business US texting is registered for (infra/us_texting.py)
+    "monitoredNumbers": list,  # the household's other phones forwarding to the Ethiq number
 }
 
 

@@ -246,6 +246,7 @@ class Tenant(pulumi.ComponentResource):
             sensitivity=config.sensitivity,
             person_name=config.person_name or None,
             call_countries=list(config.call_countries) or None,
+            monitored_numbers=[m.as_config() for m in config.monitored_numbers] or None,
             messaging_service_sid=service.sid,
             # The person's page says whether texts to US contacts (from a toll-free sender:
             # to US and Canadian contacts) are still blocked.

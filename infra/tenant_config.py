@@ -20,6 +20,7 @@ from infra.emergency_address import AddressError, EmergencyAddress, parse_emerge
 from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
 from runtime.billing.plans import ENTRY_PLAN, PLANS
 from runtime.billing.plans import plan as plan_named
+from runtime.people.forwarding import CARRIERS
 from runtime.regions import LANGUAGES, REGIONS, Region
 from runtime.screening.risk import parse_sensitivity
 
@@ -29,6 +30,7 @@ __all__ = [
     "REGIONS",
     "ConfigError",
     "Contact",
+    "Monitored",
     "Region",
     "TenantConfig",
     "check_keys",
@@ -36,6 +38,7 @@ __all__ = [
     "parse_a2p_campaign",
     "parse_call_countries",
     "parse_contact",
+    "parse_monitored_numbers",
     "parse_near",
     "parse_person_name",
     "parse_plan",
@@ -73,6 +76,7 @@ KNOWN_KEYS: Final = frozenset(
         "plan",  # the plan the subscription pays for (ethiq billing changes proposes it)
         "usTexting",  # the business the stack registers US texting for (infra/us_texting.py)
         "usTextingIdentity",  # its EIN and address: a secret (infra/us_texting.py)
+        "monitoredNumbers",  # the household's other phones forwarding to the Ethiq number
     }
 )
 
@@ -102,6 +106,19 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Monitored:
+    """A phone of the household, beyond the person's own, that forwards to the Ethiq number."""
+
+    number: str  # E.164
+    name: str = ""  # whose phone, as the person's page names it
+    carrier: str = ""  # a key of runtime.people.forwarding.CARRIERS; "" : the person's
+
+    def as_config(self) -> dict[str, str]:
+        values = {"number": self.number, "name": self.name, "carrier": self.carrier}
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
 class TenantConfig:
     name: str
     email: str
@@ -124,6 +141,9 @@ class TenantConfig:
     plan: str = ""  # a key of runtime.billing.plans.PLANS; "" : not declared (the account's)
     # The business the stack registers US texting for (A2P 10DLC or Toll-Free Verification).
     us_texting: UsTexting | None = None
+    # Phones beyond the person's own forwarding to the Ethiq number (the plan's
+    # ``monitored_numbers`` counts the person's own too).
+    monitored_numbers: tuple[Monitored, ...] = ()
 
     @property
     def served(self) -> Region:
@@ -160,6 +180,11 @@ class TenantConfig:
             | ({"ethiq:sender": self.sender} if self.sender != SENDER_LOCAL else {})
             | ({"ethiq:plan": self.plan} if self.plan else {})
             | ({"ethiq:usTexting": self.us_texting.as_config()} if self.us_texting else {})
+            | (
+                {"ethiq:monitoredNumbers": [m.as_config() for m in self.monitored_numbers]}
+                if self.monitored_numbers
+                else {}
+            )
         )
 
 
@@ -189,7 +214,8 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
     if language not in LANGUAGES:
         raise ConfigError("language", f"{language!r} is not supported ({', '.join(LANGUAGES)})")
     contacts = _contacts(values.get("contacts"), REGIONS[region].country, language)
-    plan = parse_plan(values.get("plan"), len(contacts))
+    monitored = parse_monitored_numbers(values.get("monitoredNumbers"), REGIONS[region].country)
+    plan = parse_plan(values.get("plan"), len(contacts), len(monitored))
     retain = flag(values, "retainData", default=True)
     allow_destroy = flag(values, "allowDestroy", default=False)
     sensitivity = parse_sensitivity_key(values.get("sensitivity"))
@@ -235,14 +261,17 @@ def validate_tenant(name: str, values: Mapping[str, Any]) -> TenantConfig:
         sender,
         plan,
         us_texting,
+        monitored,
     )
 
 
-def parse_plan(value: Any, contacts: int) -> str:
+def parse_plan(value: Any, contacts: int, monitored: int = 0) -> str:
     """``ethiq:plan``: the plan the tenant's subscription pays for (``solo``, ``family``);
-    its declared contacts must fit it (a downgrade names the contacts to remove first).
-    Absent: not declared, the billing account's plan counts alone."""
+    its declared contacts and monitored numbers must fit it (a downgrade names what to remove
+    first). Absent: not declared, the billing account's plan counts alone for the contacts,
+    and monitored numbers beyond the person's own are held to the entry plan's limit."""
     if value is None or value == "":
+        _monitored_fit(ENTRY_PLAN, monitored, "monitoredNumbers")
         return ""
     name = str(value).strip().lower()
     if name not in PLANS:
@@ -254,7 +283,62 @@ def parse_plan(value: Any, contacts: int) -> str:
             f"{name} allows {allowed} emergency contacts and the stack declares {contacts}: "
             "remove some from ethiq:contacts first",
         )
+    _monitored_fit(name, monitored, "plan")
     return name
+
+
+def _monitored_fit(name: str, monitored: int, key: str) -> None:
+    """The person's own number and ``monitored`` more within plan ``name``'s limit."""
+    allowed = PLANS[name].monitored_numbers  # type: ignore[index]  # a key of PLANS
+    if 1 + monitored <= allowed:
+        return
+    held = "" if key == "plan" else "without ethiq:plan the stack is held to the entry plan: "
+    raise ConfigError(
+        key,
+        f"{held}{name} allows {allowed} monitored number{'s' if allowed > 1 else ''} (the "
+        f"person's own included) and the stack declares {1 + monitored}, the person's own and "
+        f"{monitored} in ethiq:monitoredNumbers: remove some from ethiq:monitoredNumbers first"
+        + ("" if key == "plan" else ", or declare a plan that allows them"),
+    )
+
+
+MONITORED_NAME_MAX: Final = 40  # runtime.tenants.records.MONITORED_NAME_MAX (a test checks)
+
+
+def parse_monitored_numbers(value: Any, country: str = "CA") -> tuple[Monitored, ...]:
+    """``ethiq:monitoredNumbers``: the household's other phones that forward to the Ethiq
+    number (a spouse's), each ``{number, name, carrier}`` or ``"+15145550111:Paul"``; valid
+    E.164 numbers, each once. Absent: none (the person's own number only)."""
+    if value is None or value == "":
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError("monitoredNumbers", "must be a list of {number, name, carrier}")
+    numbers: list[Monitored] = []
+    for index, item in enumerate(value):
+        key = f"monitoredNumbers[{index}]"
+        if isinstance(item, str):
+            number, _, name = item.partition(":")
+            carrier = ""
+        elif isinstance(item, Mapping) and isinstance(item.get("number"), str):
+            number = item["number"]
+            name, carrier = str(item.get("name") or ""), str(item.get("carrier") or "")
+        else:
+            raise ConfigError(key, "must have a number")
+        entry = Monitored(_e164(number.strip(), country, f"{key}.number"), name.strip(), carrier)
+        if carrier and carrier not in CARRIERS:
+            raise ConfigError(
+                f"{key}.carrier",
+                f"{carrier!r} is not a carrier Ethiq knows ({', '.join(CARRIERS)})",
+            )
+        if len(entry.name) > MONITORED_NAME_MAX:
+            raise ConfigError(
+                f"{key}.name",
+                f"is {len(entry.name)} characters long; at most {MONITORED_NAME_MAX} fit",
+            )
+        if entry.number in {m.number for m in numbers}:
+            raise ConfigError(key, f"{entry.number} is listed twice")
+        numbers.append(entry)
+    return tuple(numbers)
 
 
 SPEND_LIMIT_MAX: Final = 1000.0  # USD a month: beyond it a typo, not a plan

@@ -334,6 +334,7 @@ _RECORD_FIELDS = (
     "sensitivity",
     "person_name",
     "call_countries",
+    "monitored_numbers",
     "messaging_service_sid",
     "us_texting",
 )
@@ -389,6 +390,14 @@ class RegistrationProvider(dynamic.ResourceProvider):
             # Unset is None, as the program declares it: no drift on stacks that never set it.
             "person_name": record.person_name or None,
             "call_countries": list(record.call_countries) or None,
+            # As the stack declares them (name and carrier only when set); none: None.
+            "monitored_numbers": [
+                {"number": m.number}
+                | ({"name": m.name} if m.name else {})
+                | ({"carrier": m.carrier} if m.carrier else {})
+                for m in record.monitored_numbers
+            ]
+            or None,
             "messaging_service_sid": record.messaging_service_sid,
         }
         if record.us_texting or "us_texting" in props:  # a state from before it: no drift
@@ -416,7 +425,7 @@ class RegistrationProvider(dynamic.ResourceProvider):
     def _upsert(props: dict[str, Any], previous: str | None = None) -> None:
         _data_layer()
         from runtime.screening.risk import parse_sensitivity
-        from runtime.tenants import TenantContact, TenantRecord
+        from runtime.tenants import MonitoredNumber, TenantContact, TenantRecord
 
         record = TenantRecord(
             slug=props["slug"],
@@ -442,6 +451,10 @@ class RegistrationProvider(dynamic.ResourceProvider):
             else parse_sensitivity(str(props["sensitivity"])),
             person_name=props.get("person_name") or "",
             call_countries=tuple(props.get("call_countries") or ()),
+            monitored_numbers=tuple(
+                MonitoredNumber(m["number"], m.get("name", ""), m.get("carrier", ""))
+                for m in props.get("monitored_numbers") or ()
+            ),
             messaging_service_sid=props.get("messaging_service_sid") or "",
             us_texting=props.get("us_texting") or "",
         )
@@ -479,6 +492,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
         sensitivity: str | None,
         person_name: str | None,
         call_countries: list[str] | None,
+        monitored_numbers: list[dict[str, str]] | None = None,
         messaging_service_sid: pulumi.Input[str] = "",
         us_texting: pulumi.Input[str] = "",
         database_url: pulumi.Input[str],
@@ -498,6 +512,7 @@ class Registration(dynamic.Resource, module="ethiq", name="TenantRegistration"):
             "sensitivity": sensitivity,
             "person_name": person_name,
             "call_countries": call_countries,
+            "monitored_numbers": monitored_numbers,
             "messaging_service_sid": messaging_service_sid,
             "us_texting": us_texting,
             "database_url": database_url,

@@ -252,6 +252,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "*73 pour l'arrêter, tel que résumé par bubblyphone.com/tools/call-forwarding-codes : "
         "non vérifié sur la page de Verizon",
         "choose_carrier": "Choisissez votre fournisseur ci-dessus pour voir ses codes.",
+        "monitored_title": "Les autres téléphones protégés",
+        "monitored_help": "Ces téléphones de la maison renvoient aussi leurs appels vers votre "
+        "numéro Ethiq. Sur chacun, composez le code de son fournisseur, puis lancez son appel "
+        "d'essai : ne répondez pas, l'appel doit revenir chez Ethiq.",
+        "monitored_verified": "Renvoi vérifié",
+        "monitored_unverified": "Renvoi pas encore vérifié",
+        "monitored_test_button": "Lancer l'appel d'essai de ce téléphone",
+        "monitored_choose_carrier": "Son fournisseur n'est pas connu : les codes sont ceux de "
+        "votre fournisseur une fois choisi ci-dessus.",
         "test_title": "Vérifier le renvoi : l'appel d'essai",
         "test_help": "Ethiq appelle votre cellulaire depuis votre numéro Ethiq. Ne répondez "
         "pas : si le renvoi fonctionne, l'appel revient chez Ethiq et cette étape passe au vert.",
@@ -592,6 +601,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "turn it off, as summarised by bubblyphone.com/tools/call-forwarding-codes: not checked "
         "on Verizon's page",
         "choose_carrier": "Choose your carrier above to see its codes.",
+        "monitored_title": "The household's other protected phones",
+        "monitored_help": "These phones of the household forward their calls to your Ethiq "
+        "number too. On each, dial its carrier's code, then start its test call: do not "
+        "answer, the call must come back to Ethiq.",
+        "monitored_verified": "Forwarding verified",
+        "monitored_unverified": "Forwarding not verified yet",
+        "monitored_test_button": "Start this phone's test call",
+        "monitored_choose_carrier": "Its carrier is not known: the codes are your carrier's "
+        "once you choose it above.",
         "test_title": "Check forwarding: the test call",
         "test_help": "Ethiq calls your mobile from your Ethiq number. Do not answer: if "
         "forwarding works, the call comes back to Ethiq and this step turns green.",

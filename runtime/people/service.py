@@ -73,6 +73,7 @@ from runtime.tenants import Registry, TenantRecord, validate_e164
 __all__ = [
     "PEOPLE_MIGRATIONS",
     "ForwardingTestRecord",
+    "MonitoredView",
     "People",
     "PersonRecord",
     "TestCallError",
@@ -123,6 +124,22 @@ class ForwardingTestRecord:
     started_at: datetime
     finished_at: datetime | None
     kind: str = FORWARDING
+    number: str = ""  # the number called (forwarding, end-to-end); "" : the app
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoredView:
+    """One of the household's other phones (``ethiq:monitoredNumbers``) as the person's page
+    shows it: its latest forwarding test, ``verified`` once one came back."""
+
+    number: str
+    name: str
+    carrier: str  # its own carrier's key, else the person's; "" : neither known
+    test: ForwardingTestRecord | None
+
+    @property
+    def verified(self) -> bool:
+        return self.test is not None and self.test.status == "passed"
 
 
 class People:
@@ -323,7 +340,7 @@ class People:
                 how = f"test call {app.call_sid or app.token} answered by the SIP app{at}"
                 status = await self.complete(slug, Step.SIP_APP_CONFIGURED, how)
         if status.current is Step.FORWARDING_VERIFIED:
-            test = await self.forwarding_test(slug)
+            test = await self.forwarding_test(slug, own=True)
             if test is not None and test.status == "passed":
                 via = (
                     f"ForwardedFrom {test.forwarded_from}"
@@ -353,13 +370,18 @@ class People:
 
     # --- forwarding test call --------------------------------------------------------------
 
-    async def start_test(self, slug: str, kind: str) -> ForwardingTestRecord:
+    async def start_test(self, slug: str, kind: str, number: str = "") -> ForwardingTestRecord:
         """Place a test call of ``kind`` from the Ethiq number (see :mod:`.forward_test`):
         ``forwarding`` and ``end-to-end`` call the person's own number (``ValueError`` while
-        it is unknown), ``app`` rings their SIP app."""
+        it is unknown), ``app`` rings their SIP app. A ``forwarding`` test may call one of the
+        tenant's monitored numbers instead (``number``; any other is a ``ValueError``)."""
         person, tenant = await self.person(slug), await self._tenant(slug)
         if person is None:
             raise ValueError(f"no person enrolled for {slug!r}")
+        if number and number != person.own_number:
+            if kind != FORWARDING or number not in {m.number for m in tenant.monitored_numbers}:
+                raise ValueError(f"{number} is not a monitored number of {slug!r}")
+            return await self._start_test(tenant, kind, number, outbound_twiml(person.language))
         if kind == APP:
             to, twiml = secure_sip_uri(tenant.sip_address), app_twiml(person.language)
         elif kind in (FORWARDING, END_TO_END):
@@ -400,9 +422,29 @@ class People:
         assert test is not None  # noqa: S101 (just written)
         return test
 
-    async def forwarding_test(self, slug: str) -> ForwardingTestRecord | None:
-        """The latest forwarding test call of the tenant."""
-        return await self._latest_test(slug, FORWARDING)
+    async def forwarding_test(self, slug: str, *, own: bool = False) -> ForwardingTestRecord | None:
+        """The latest forwarding test call of the tenant; ``own``: of the person's own number
+        (the onboarding step's), whatever the tests of its monitored numbers."""
+        if not own:
+            return await self._latest_test(slug, FORWARDING)
+        person = await self.person(slug)
+        number = person.own_number if person is not None else ""
+        return await self._latest_test(slug, FORWARDING, number=number or None)
+
+    async def monitored(self, slug: str) -> list[MonitoredView]:
+        """The tenant's monitored numbers beyond the person's own, each with its latest
+        forwarding test (one query per number: a plan allows a few)."""
+        tenant, person = await self._tenant(slug), await self.person(slug)
+        carrier = person.carrier if person is not None else ""
+        return [
+            MonitoredView(
+                m.number,
+                m.name,
+                m.carrier or carrier,
+                await self._latest_test(slug, FORWARDING, number=m.number),
+            )
+            for m in tenant.monitored_numbers
+        ]
 
     async def app_test(self, slug: str) -> ForwardingTestRecord | None:
         """The latest test call to the tenant's SIP app."""
@@ -413,12 +455,14 @@ class People:
         return await self._latest_test(slug, END_TO_END)
 
     async def _latest_test(
-        self, slug: str, *kinds: str, calling: bool = False
+        self, slug: str, *kinds: str, calling: bool = False, number: str | None = None
     ) -> ForwardingTestRecord | None:
         t = self._test
         where = (t.slug == validate_slug(slug)) & t.kind.is_in(list(kinds))
         if calling:
             where &= t.status == "calling"
+        if number is not None:
+            where &= t.own_number == number
         row = (
             await t.select()
             .where(where)
@@ -437,6 +481,7 @@ class People:
             row["started_at"],
             row["finished_at"],
             row["kind"],
+            row["own_number"],
         )
 
     async def forwarding_arrived(self, tenant: TenantRecord, params: dict[str, str]) -> str | None:
@@ -444,17 +489,23 @@ class People:
         Its answer (``None``: no test under way): words and ``<Hangup>`` for the forwarding
         test (its step is then green or says what came back instead), ringing the app for the
         end-to-end one (:func:`end_to_end_arrival_twiml`)."""
-        test = await self._latest_test(tenant.slug, FORWARDING, END_TO_END, calling=True)
+        forwarded_from = params.get("ForwardedFrom", "")
+        # The test of the number the call was forwarded from (a monitored number's or the
+        # person's own), else the latest under way.
+        test = (
+            forwarded_from
+            and await self._latest_test(
+                tenant.slug, FORWARDING, END_TO_END, calling=True, number=forwarded_from
+            )
+        ) or await self._latest_test(tenant.slug, FORWARDING, END_TO_END, calling=True)
         if test is None:
             return None
         if datetime.now(UTC) - _aware(test.started_at) > timedelta(
             seconds=FORWARD_TEST_TIMEOUT_S + 60
         ):
             return None
-        person = await self.person(tenant.slug)
-        forwarded_from = params.get("ForwardedFrom", "")
-        own = person.own_number if person is not None else ""
-        ok = not forwarded_from or forwarded_from == own
+        # Forwarded by the phone it called: the person's own or one of the monitored numbers.
+        ok = not forwarded_from or forwarded_from == test.number
         t = self._test
         ringing_app = ok and test.kind == END_TO_END
         update: dict[Any, Any] = {t.forwarded_from: forwarded_from[:32]}

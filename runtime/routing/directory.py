@@ -29,7 +29,7 @@ from typing import Final, TypeVar
 import msgspec
 from litestar.stores.base import Store
 
-from runtime.tenants import Registry, TenantContact, TenantRecord, TokenCipher
+from runtime.tenants import MonitoredNumber, Registry, TenantContact, TenantRecord, TokenCipher
 
 __all__ = ["Lookup", "TenantDirectory"]
 
@@ -56,6 +56,7 @@ class _Cached(msgspec.Struct, frozen=True):
     call_countries: tuple[str, ...] = ()
     messaging_service_sid: str = ""
     us_texting: str = ""
+    monitored_numbers: tuple[MonitoredNumber, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,7 @@ class TenantDirectory:
                 call_countries=tenant.call_countries,
                 messaging_service_sid=tenant.messaging_service_sid,
                 us_texting=tenant.us_texting,
+                monitored_numbers=tenant.monitored_numbers,
             )
         )
 
@@ -254,4 +256,5 @@ class TenantDirectory:
             call_countries=cached.call_countries,
             messaging_service_sid=cached.messaging_service_sid,
             us_texting=cached.us_texting,  # type: ignore[arg-type]  # validated by TenantRecord
+            monitored_numbers=cached.monitored_numbers,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from runtime.tenants.crypto import KEY_ENV, TokenCipher, generate_key, key_from_env
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryError, RegistryKeyError
 from runtime.tenants.records import (
+    MonitoredNumber,
     OptOutEntered,
     TenantContact,
     TenantRecord,
@@ -17,6 +18,7 @@ __all__ = [
     "KEY_ENV",
     "DuplicateTenant",
     "InvalidTenant",
+    "MonitoredNumber",
     "OptOutEntered",
     "Registry",
     "RegistryError",

@@ -18,6 +18,7 @@ from runtime.tenants.errors import InvalidTenant
 from runtime.tenants.schema_tables import Contact
 
 __all__ = [
+    "MonitoredNumber",
     "OptOutEntered",
     "TenantContact",
     "TenantRecord",
@@ -95,6 +96,29 @@ class TenantContact:
             )
 
 
+# The width of a monitored number's name (``ethiq:monitoredNumbers[].name``): a first name.
+MONITORED_NAME_MAX: Final = 40
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoredNumber:
+    """A phone of the household that forwards to the tenant's Ethiq number too (a spouse's),
+    beyond the person's own (``ethiq:monitoredNumbers``). ``carrier``: a key of
+    ``runtime.people.forwarding.CARRIERS`` for its codes, "" : the person's carrier."""
+
+    number: str
+    name: str = ""
+    carrier: str = ""
+
+    def __post_init__(self) -> None:
+        validate_e164(self.number)
+        if len(self.name) > MONITORED_NAME_MAX:
+            raise InvalidTenant(
+                f"monitored number {self.number}: name is {len(self.name)} characters long; "
+                f"at most {MONITORED_NAME_MAX} fit"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class TenantRecord:
     """One tenant. ``auth_token`` is the subaccount's token in clear: in memory only, never in
@@ -119,6 +143,9 @@ class TenantRecord:
     # Advanced Opt-Out keywords are what Twilio blocks on; "" sends from the number itself.
     messaging_service_sid: str = ""
     us_texting: UsTexting = ""
+    # The household's other phones forwarding to the Ethiq number (the person's own is not
+    # here: it is the people's record, ``own_number``).
+    monitored_numbers: tuple[MonitoredNumber, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -141,6 +168,13 @@ class TenantRecord:
         # Accept any iterable of contacts from callers, store a tuple (hashable, immutable).
         object.__setattr__(self, "contacts", tuple(self.contacts))
         object.__setattr__(self, "call_countries", tuple(self.call_countries))
+        object.__setattr__(self, "monitored_numbers", tuple(self.monitored_numbers))
+        monitored = [m.number for m in self.monitored_numbers]
+        if self.phone_number in monitored or len(set(monitored)) != len(monitored):
+            raise InvalidTenant(
+                f"tenant {self.slug!r}: a monitored number is listed twice or is the Ethiq "
+                "number itself"
+            )
 
     @property
     def toll_free(self) -> bool:

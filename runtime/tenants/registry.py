@@ -24,7 +24,13 @@ from runtime.storage.tenant_store import TenantStore, store_for_url
 from runtime.storage.widths import FieldTooLong, check_widths
 from runtime.tenants.crypto import TokenCipher
 from runtime.tenants.errors import DuplicateTenant, InvalidTenant, RegistryKeyError
-from runtime.tenants.records import OptOutEntered, TenantContact, TenantRecord, validate_e164
+from runtime.tenants.records import (
+    MonitoredNumber,
+    OptOutEntered,
+    TenantContact,
+    TenantRecord,
+    validate_e164,
+)
 from runtime.tenants.tables import Tenant
 
 _log = logging.getLogger(__name__)
@@ -55,6 +61,17 @@ def _contacts(stored: Any) -> tuple[TenantContact, ...]:
     return msgspec.json.decode(
         stored if isinstance(stored, str | bytes) else msgspec.json.encode(stored),
         type=tuple[TenantContact, ...],
+    )
+
+
+def _monitored(stored: Any) -> tuple[MonitoredNumber, ...]:
+    """The stored JSON list of monitored numbers (text on SQLite, decoded or not on PostgreSQL;
+    null on a row from before them)."""
+    if not stored:
+        return ()
+    return msgspec.json.decode(
+        stored if isinstance(stored, str | bytes) else msgspec.json.encode(stored),
+        type=tuple[MonitoredNumber, ...],
     )
 
 
@@ -113,6 +130,7 @@ class Registry:
             "call_countries": msgspec.json.encode(record.call_countries).decode("utf-8"),
             "messaging_service_sid": record.messaging_service_sid,
             "us_texting": record.us_texting,
+            "monitored_numbers": msgspec.json.encode(record.monitored_numbers).decode("utf-8"),
             "created_at": now,
             "updated_at": now,
         }
@@ -294,6 +312,7 @@ class Registry:
             call_countries=_countries(row.get("call_countries")),
             messaging_service_sid=row.get("messaging_service_sid") or "",
             us_texting=row.get("us_texting") or "",
+            monitored_numbers=_monitored(row.get("monitored_numbers")),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

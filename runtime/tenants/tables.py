@@ -31,6 +31,8 @@ class Tenant(Table, tablename="tenant"):
     sensitivity = Varchar(length=16, null=True, default=None)
     person_name = Varchar(length=40, default="")  # ethiq:personName, named in alerts
     call_countries = JSON(default=[])  # ethiq:callCountries: ISO codes the SIP app may call
+    # ethiq:monitoredNumbers: the household's other phones forwarding to the Ethiq number.
+    monitored_numbers = JSON(default=[])
     messaging_service_sid = Varchar(length=34, default="")  # MG…, "" before the tenant had one
     us_texting = Varchar(length=8, default="")  # "", "pending" or "approved" (records.UsTexting)
     # The Console step of Advanced Opt-Out as an operator last recorded it (records.OptOutEntered):

@@ -311,6 +311,21 @@ class PeoplePages(Controller):
             return await self._person_page(request, people, person, status=502, test_error=True)
         return Redirect(f"/people/{slug}#test", status_code=303)
 
+    @post("/people/{slug:str}/monitored/test", status_code=303)
+    async def monitored_test(
+        self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[NumberForm]
+    ) -> Template | Redirect:
+        """The forwarding test call to one of the household's other phones."""
+        found = await self._own(request, slug)
+        if not isinstance(found, tuple):
+            return found
+        people, _ = found
+        try:
+            await people.start_test(slug, FORWARDING, data.number)
+        except (ValueError, TestCallError):
+            return Redirect(f"/people/{slug}?error=monitored#monitored", status_code=303)
+        return Redirect(f"/people/{slug}#monitored", status_code=303)
+
     @post("/people/{slug:str}/test-call", status_code=303)
     async def end_to_end_test(
         self, request: AnyRequest, slug: FromPath[str]
@@ -633,7 +648,9 @@ class PeoplePages(Controller):
             tenant = await people.tenant(person.slug)
         except UnknownTenant:
             return _page("forbidden.html", request, lang, 404)
-        test = await people.forwarding_test(person.slug)  # before progress (never older)
+        # The tests before progress (the steps are never older than the tests shown).
+        test = await people.forwarding_test(person.slug, own=True)
+        monitored = await people.monitored(person.slug)
         full_test = await people.end_to_end_test(person.slug)
         onboarding = await people.progress(person.slug)
         t = texts(lang)
@@ -669,6 +686,8 @@ class PeoplePages(Controller):
             android_steps=t["android_steps"].format(number=number).split("|"),
             carriers=sorted(CARRIERS.values(), key=lambda c: (c.country, c.name)),
             codes=codes_for(person.carrier, number) if person.carrier else None,
+            monitored=[(m, codes_for(m.carrier, number) if m.carrier else None) for m in monitored],
+            monitored_error=request.query_params.get("error") == "monitored",
             saved=request.query_params.get("saved") == "1",
             prefs_saved=request.query_params.get("saved") == "prefs",
             error=error,

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from runtime.alerts.invitations import ContactView
 from runtime.billing.start import start_billing
@@ -123,6 +123,13 @@ class RefusedSignupOut(msgspec.Struct):
     refused_at: datetime
 
 
+class MonitoredOut(msgspec.Struct):
+    number: str
+    name: str
+    verified: bool  # a forwarding test to it came back to the Ethiq number
+    forwarding_test: ForwardingTestOut | None
+
+
 class OnboardingOut(msgspec.Struct):
     slug: str
     active: bool
@@ -133,6 +140,8 @@ class OnboardingOut(msgspec.Struct):
     forwarding_test: ForwardingTestOut | None = None  # the latest test call to their number
     app_test: ForwardingTestOut | None = None  # the latest test call to their SIP app
     test_call: ForwardingTestOut | None = None  # the latest end-to-end test call
+    # The household's other phones (ethiq:monitoredNumbers) and their latest forwarding test.
+    monitored: list[MonitoredOut] = msgspec.field(default_factory=list)
 
 
 def _contacts(views: list[ContactView]) -> list[ContactOut]:
@@ -179,14 +188,16 @@ def _out(
     )
 
 
-async def _start_test(request: AnyRequest, slug: str, kind: str) -> ForwardingTestOut:
+async def _start_test(
+    request: AnyRequest, slug: str, kind: str, number: str = ""
+) -> ForwardingTestOut:
     people = people_of(request)
     if await people.person(slug) is None:
         raise NotFoundException(f"no person enrolled for {slug!r}")
     # The operator's hand on the onboarding, whether the call then goes through or not.
     await people.by_operator(slug, f"{kind}_test", "started a test call")
     try:
-        test = await people.start_test(slug, kind)
+        test = await people.start_test(slug, kind, number)
     except ValueError as error:
         raise ClientException(str(error), status_code=409) from None
     except TestCallError as error:
@@ -338,13 +349,20 @@ class OnboardingOperator(Controller):
         if await people.person(slug) is None:
             raise NotFoundException(f"no person enrolled for {slug!r}")
         # The tests before progress: the steps are never older than the tests shown.
-        test, app = await people.forwarding_test(slug), await people.app_test(slug)
-        full = await people.end_to_end_test(slug)
-        return _out(await people.progress(slug), await people.contacts(slug), test, app, full)
+        test, app = await people.forwarding_test(slug, own=True), await people.app_test(slug)
+        full, monitored = await people.end_to_end_test(slug), await people.monitored(slug)
+        out = _out(await people.progress(slug), await people.contacts(slug), test, app, full)
+        out.monitored = [
+            MonitoredOut(m.number, m.name, m.verified, _test(m.test)) for m in monitored
+        ]
+        return out
 
     @post("/{slug:str}/forwarding-test", summary="Call the person's number: does it forward?")
-    async def forwarding_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:
-        return await _start_test(request, slug, FORWARDING)
+    async def forwarding_test(
+        self, request: AnyRequest, slug: FromPath[str], number: FromQuery[str] = ""
+    ) -> ForwardingTestOut:
+        """``?number=``: one of the tenant's monitored numbers instead of the person's own."""
+        return await _start_test(request, slug, FORWARDING, number)
 
     @post("/{slug:str}/app-test", summary="Ring the person's SIP app: is it set up?")
     async def app_test(self, request: AnyRequest, slug: FromPath[str]) -> ForwardingTestOut:

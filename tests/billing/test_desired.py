@@ -46,6 +46,7 @@ def _seed(url: str) -> None:
             for tenant, plan, canceled in [
                 ("upgraded", "family", None),
                 ("downgraded", "solo", None),  # three contacts: more than Solo allows
+                ("fewer-phones", "solo", None),  # a spouse's phone monitored: more than Solo
                 ("released", "solo", NOW - timedelta(days=31)),
                 ("retained", "solo", NOW - timedelta(days=3)),
                 ("local", "solo", None),  # no subscription: set up by hand, not governed
@@ -128,3 +129,33 @@ def test_the_command_as_documented_proposes_plans_and_due_releases(tmp_path: Pat
         assert (stacks / f"Pulumi.{untouched}.yaml").read_text() == before[
             f"Pulumi.{untouched}.yaml"
         ]
+
+
+def test_a_downgrade_is_refused_while_the_stack_monitors_more_phones_than_the_plan(
+    tmp_path: Path,
+) -> None:
+    """Family to Solo in Stripe, the stack still monitoring a spouse's phone: the plan change is
+    listed, and ``--write`` refuses it naming the numbers to remove first."""
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    _seed(url)
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    path = stacks / "Pulumi.fewer-phones.yaml"
+    _stack(path, 1, plan="family", monitoredNumbers=["+15145550122"])
+    before = path.read_text()
+    runner, env = CliRunner(), {"DATABASE_URL": url}
+    listed = runner.invoke(app, ["billing", "changes", "--stacks", str(stacks)], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [
+        ["fewer-phones", "ethiq:plan: solo"]
+    ]
+    written = runner.invoke(
+        app, ["billing", "changes", "--stacks", str(stacks), "--write"], env=env
+    )
+    assert written.exit_code == 1
+    assert (
+        "fewer-phones: refused: ethiq:plan: solo allows 1 monitored number (the person's own "
+        "included)" in written.stderr
+    )
+    assert "remove some from ethiq:monitoredNumbers first" in written.stderr
+    assert path.read_text() == before

@@ -332,6 +332,51 @@ def test_person_name_and_countries_reach_the_registration(monitor: RecordingMoni
     assert registration["us_texting"] == ""  # a Canadian tenant: no US sender to register
 
 
+def test_monitored_numbers_reach_the_registration_as_the_stack_declares_them(
+    monitor: RecordingMonitor,
+) -> None:
+    """A family stack's other phones (a spouse's with their carrier, a son's as a plain
+    number) reach the registry's row, as the stack declares them."""
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        monitored = (
+            '[{"number": "+15145550122", "name": "Paul", "carrier": "bell"}, "+15145550133"]'
+        )
+        config = {**GOOD, "ethiq:plan": "family", "ethiq:monitoredNumbers": monitored}
+        return _run(config).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    registration = monitor.mocks.inputs["TenantRegistration"]
+    assert registration["monitored_numbers"] == [
+        {"number": "+15145550122", "name": "Paul", "carrier": "bell"},
+        {"number": "+15145550133"},
+    ]
+
+
+def test_a_stack_without_monitored_numbers_registers_none(monitor: RecordingMonitor) -> None:
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> pulumi.Output[Any]:
+        return _run(GOOD).subaccount_sid
+
+    run()
+    assert isinstance(monitor.mocks, Mocks)
+    assert monitor.mocks.inputs["TenantRegistration"].get("monitored_numbers") is None
+
+
+def test_more_monitored_numbers_than_the_plan_allows_declare_nothing(
+    monitor: RecordingMonitor,
+) -> None:
+    config = {**GOOD, "ethiq:plan": "solo", "ethiq:monitoredNumbers": '["+15145550122"]'}
+    with pytest.raises(pulumi.RunError) as raised:
+        _run(config)
+    assert "stacks/Pulumi.acme.yaml: ethiq:plan: solo allows 1 monitored number" in str(
+        raised.value
+    )
+    assert monitor.registered == []
+
+
 @pytest.mark.parametrize(
     ("verification", "registered"),
     [

@@ -33,7 +33,7 @@ from runtime.storage import store_for_url
 from runtime.telephony import paths
 from runtime.telephony.passwords import new_sip_password
 from runtime.telephony.signatures import SIGNATURE_HEADER, public_url, sign
-from runtime.tenants import Registry, TenantContact, TenantRecord
+from runtime.tenants import MonitoredNumber, Registry, TenantContact, TenantRecord
 from tests.people.conftest import Inbox, parts
 from tests.runtime.helpers import OPERATOR as HARNESS_OPERATOR
 from tests.runtime.helpers import REGISTRY_KEY, harness, make_settings, make_tenant
@@ -587,6 +587,62 @@ def test_the_texts_to_contacts_section_is_accessible_and_says_where_texting_stan
             checked = {tuple(n["target"]) for nodes in passed.values() for n in nodes}
             assert checked <= {("#us-texting",), ("#us-texting-state",)}, checked
             _accessible(page, f"texting-{sender}-{state}-{lang}")
+    page.context.close()
+
+
+# A family stack's two other phones: a spouse's on Bell, a son's whose carrier is not declared.
+FAMILY = _tenant(
+    "famille-roy",
+    "+15145550188",
+    "f",
+    (TenantContact("+15145550171", "Marie", priority=1),),
+    monitored_numbers=(
+        MonitoredNumber("+15145550172", "Paul", "bell"),
+        MonitoredNumber("+15145550173", "Luc"),
+    ),
+)
+
+
+def test_the_monitored_numbers_section_is_accessible_with_each_phones_codes(
+    served: str, browser: Browser, smtp: tuple[Inbox, int]
+) -> None:
+    """Each monitored phone is listed with its carrier's codes (the Ethiq number filled in),
+    not verified yet and its own test call button, in both languages; axe finds no violation
+    in the section."""
+    inbox, _ = smtp
+    email = f"{FAMILY.slug}@example.org"
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+        pool.submit(asyncio.run, _register(served_database[served], FAMILY)).result()
+    with httpx.Client(base_url=served, timeout=10.0) as http:
+        enrolled = http.post(
+            "/operator/people/",
+            json={"slug": FAMILY.slug, "email": email, "language": "en-US"},
+            headers={"Authorization": f"Bearer {OPERATOR}"},
+        )
+        assert enrolled.status_code == 201, enrolled.text
+    page = _phone(browser, "en-US")
+    _sign_in(page, served, inbox, email, "sign-in link", 1)
+    for lang, unverified, button in (
+        ("en-US", "Forwarding not verified yet", "Start this phone's test call"),
+        ("fr-CA", "Renvoi pas encore vérifié", "Lancer l'appel d'essai de ce téléphone"),
+    ):
+        page.goto(f"{served}/people/{FAMILY.slug}?lang={lang}")
+        phones = page.locator("#monitored ~ section.monitored")
+        assert phones.count() == 2
+        paul, luc = phones.nth(0), phones.nth(1)
+        assert paul.get_by_role("heading").inner_text() == "Paul · +15145550172"
+        assert paul.locator("code.dial").all_inner_texts()[:2] == [
+            f"**21*{FAMILY.phone_number}#",
+            "##21#",
+        ]
+        assert luc.locator("code.dial").count() == 0  # neither its nor the person's carrier
+        for phone in (paul, luc):
+            assert phone.locator("[data-verified]").inner_text() == unverified
+            assert phone.get_by_role("button", name=button).count() == 1
+        results = Axe().run(page, context={"include": [["section.monitored"]]})
+        violations = results.response["violations"]
+        assert violations == [], f"{lang}: {results.generate_report()}"
+        _accessible(page, f"monitored-{lang}")
     page.context.close()
 
 

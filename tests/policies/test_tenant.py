@@ -95,3 +95,67 @@ def test_contacts_without_consent_are_reported_without_their_full_number() -> No
     ]
     assert unconsented_contacts({"contacts": values["contacts"][:1]}) == []
     assert unconsented_contacts({}) == []
+
+
+SPOUSE, SON, DAUGHTER = "+15145550122", "+15145550133", "+15145550144"
+
+
+def test_monitored_numbers_within_the_plan_pass() -> None:
+    family = {**GOOD, "plan": "family", "monitoredNumbers": [SPOUSE, {"number": SON}]}
+    assert tenant_config_errors("acme", family, REGISTRATION) == []
+    assert tenant_config_errors("acme", {**GOOD, "plan": "solo"}, REGISTRATION) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        # Solo monitors the person's own number only.
+        (
+            {**GOOD, "plan": "solo", "monitoredNumbers": [SPOUSE]},
+            "ethiq:plan: solo allows 1 monitored number (the person's own included) and the "
+            "stack declares 2, the person's own and 1 in ethiq:monitoredNumbers: remove some "
+            "from ethiq:monitoredNumbers first",
+        ),
+        # Family's three, the person's own counted: a fourth phone is one too many.
+        (
+            {**GOOD, "plan": "family", "monitoredNumbers": [SPOUSE, SON, DAUGHTER]},
+            "ethiq:plan: family allows 3 monitored numbers (the person's own included) and the "
+            "stack declares 4",
+        ),
+        # No plan declared: held to the entry plan's limit, as the spend triggers are sized.
+        (
+            {**GOOD, "monitoredNumbers": [SPOUSE]},
+            "ethiq:monitoredNumbers: without ethiq:plan the stack is held to the entry plan: "
+            "solo allows 1 monitored number",
+        ),
+        (
+            {**GOOD, "plan": "family", "monitoredNumbers": ["514-555-0122"]},
+            "ethiq:monitoredNumbers[0].number: '514-555-0122' must be in E.164 form",
+        ),
+        (
+            {**GOOD, "plan": "family", "monitoredNumbers": [SPOUSE, {"number": SPOUSE}]},
+            "ethiq:monitoredNumbers[1]: +15145550122 is listed twice",
+        ),
+        (
+            {**GOOD, "plan": "family", "monitoredNumbers": [{"number": SON, "carrier": "acme"}]},
+            "ethiq:monitoredNumbers[0].carrier: 'acme' is not a carrier Ethiq knows",
+        ),
+    ],
+)
+def test_monitored_numbers_beyond_the_plan_or_invalid_are_refused(
+    values: dict[str, Any], message: str
+) -> None:
+    [error] = tenant_config_errors("acme", values, REGISTRATION)
+    assert error.startswith("stacks/Pulumi.acme.yaml: "), error
+    assert message in error, error
+
+
+def test_a_downgrade_is_refused_until_the_monitored_numbers_are_removed() -> None:
+    """The plan change ``ethiq billing changes`` proposes after a downgrade in Stripe: refused
+    while the stack monitors more than the smaller plan allows, as for its contacts."""
+    family = {**GOOD, "plan": "family", "monitoredNumbers": [SPOUSE]}
+    assert tenant_config_errors("acme", family, REGISTRATION) == []
+    [error] = tenant_config_errors("acme", {**family, "plan": "solo"}, REGISTRATION)
+    assert "remove some from ethiq:monitoredNumbers first" in error
+    removed = {k: v for k, v in family.items() if k != "monitoredNumbers"} | {"plan": "solo"}
+    assert tenant_config_errors("acme", removed, REGISTRATION) == []

@@ -38,7 +38,7 @@ from runtime.settings import TwilioSettings
 from runtime.storage import bind_table, store_for_url
 from runtime.telephony import paths
 from runtime.telephony.twilio_api import TwilioCredentials, make_client
-from runtime.tenants import Registry, TenantContact, TenantRecord
+from runtime.tenants import MonitoredNumber, Registry, TenantContact, TenantRecord
 from runtime.web.app import create_app
 from runtime.web.state import Runtime
 from tests.people.conftest import Inbox, parts
@@ -181,6 +181,8 @@ def _provision(sandbox: SandboxHandle, public: str) -> TenantRecord:
         auth_token=sub.auth_token,
         contacts=(TenantContact(unique_caller(), "Marie", 1, "fr-CA"),),
         messaging_service_sid=service.sid,
+        # A spouse's phone forwarding to the same Ethiq number (ethiq:monitoredNumbers).
+        monitored_numbers=(MonitoredNumber(unique_caller(), "Paul", "bell"),),
     )
 
 
@@ -1024,4 +1026,73 @@ def test_a_new_sip_password_from_the_page_replaces_the_old_one(world: World) -> 
         assert secret not in world.log.read_text()
         for stored in data.rglob("*.sqlite*"):
             assert secret.encode() not in stored.read_bytes(), stored
+    assert control.violations() == []
+
+
+def test_each_monitored_number_has_its_codes_its_test_call_and_its_verified_state(
+    world: World,
+) -> None:
+    """The spouse's phone the stack monitors (ethiq:monitoredNumbers): the person's page gives
+    its carrier's codes with the Ethiq number filled in and places its own test call; the
+    call comes back forwarded from that phone and the page says its forwarding is verified,
+    the person's own forwarding test and onboarding step untouched."""
+    control, tenant = world.sandbox.control, world.tenant
+    [spouse] = tenant.monitored_numbers
+    email = f"{tenant.slug}@example.org"
+    auth = {"Authorization": "Bearer op-token"}
+    with httpx.Client(base_url=world.runtime_url, timeout=15.0) as http:
+        body = {"slug": tenant.slug, "email": email, "own_number": unique_caller()}
+        assert http.post("/operator/people/", json=body, headers=auth).status_code == 201
+        onboarding = f"/operator/people/{tenant.slug}/onboarding"
+        own_test = http.get(onboarding, headers=auth).json()["forwarding_test"]
+        http.get("/")
+        csrf = http.cookies["csrftoken"]
+        sent = len([m for m in world.inbox.messages(email) if "lien" in str(m["Subject"])])
+        assert http.post("/login", data={"email": email, "_csrf_token": csrf}).status_code == 200
+        text, _ = parts(world.inbox.wait(email, "lien de connexion", sent + 1))
+        path = re.search(r"https?://[^/]+(/login/\S+)", text).group(1)  # type: ignore[union-attr]
+        assert http.post(path, data={"_csrf_token": csrf}).status_code == 303  # signed in
+
+        def section() -> str:
+            page = http.get(f"/people/{tenant.slug}").text
+            return page.split('id="monitored"', 1)[1].split("<h2", 1)[0]
+
+        shown = section()
+        assert f'Paul · <span class="number">{spouse.number}</span>' in shown
+        assert f"**21*{tenant.phone_number}#" in shown  # Bell's code, the Ethiq number in it
+        assert 'data-verified="no"' in shown
+        # Another number than the stack's is no test call the page may place.
+        before = len(control.state()["calls"])
+        stranger = http.post(
+            f"/people/{tenant.slug}/monitored/test",
+            data={"number": unique_caller(), "_csrf_token": csrf},
+        )
+        assert stranger.status_code == 303
+        assert stranger.headers["location"].endswith("?error=monitored#monitored")
+        assert len(control.state()["calls"]) == before
+        # Its phone forwards everything to the Ethiq number: the test call comes back.
+        control.handset(spouse.number, "unconditional", tenant.phone_number)
+        started = http.post(
+            f"/people/{tenant.slug}/monitored/test",
+            data={"number": spouse.number, "_csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303, started.text
+
+        def verified() -> dict[str, Any] | None:
+            out: dict[str, Any] = http.get(onboarding, headers=auth).json()
+            [m] = out["monitored"]
+            test = m["forwarding_test"]
+            return out if test is not None and test["status"] != "calling" else None
+
+        out = _until(verified, "the monitored number's test call ended")
+        [m] = out["monitored"]
+        assert m["verified"], m
+        assert m["forwarding_test"]["forwarded_from"] == spouse.number
+        assert out["forwarding_test"] == own_test  # the person's own test is another one
+        step = next(s for s in out["steps"] if s["step"] == "forwarding_verified")
+        assert spouse.number not in (step["how"] or "")
+        assert 'data-verified="yes"' in section()
+    [leg] = [c for c in control.state()["calls"] if c["to"] == spouse.number][-1:]
+    assert leg["from"] == tenant.phone_number  # from the Ethiq number, as every test call
     assert control.violations() == []
