@@ -316,30 +316,36 @@ class PeoplePages(Controller):
         self, request: AnyRequest, slug: FromPath[str], data: URLEncodedBody[NumberForm]
     ) -> Template | Redirect:
         """The forwarding test call to one of the household's other phones."""
-        found = await self._own(request, slug)
-        if not isinstance(found, tuple):
-            return found
-        people, _ = found
-        try:
-            await people.start_test(slug, FORWARDING, data.number)
-        except (ValueError, TestCallError):
-            return Redirect(f"/people/{slug}?error=monitored#monitored", status_code=303)
-        return Redirect(f"/people/{slug}#monitored", status_code=303)
+        return await self._start_test(request, slug, FORWARDING, "monitored", data.number)
 
     @post("/people/{slug:str}/test-call", status_code=303)
     async def end_to_end_test(
         self, request: AnyRequest, slug: FromPath[str]
     ) -> Template | Redirect:
         """The full test call: the person's number, forwarded, rings their app."""
+        return await self._start_test(request, slug, END_TO_END, "full", anchor="full-test")
+
+    async def _start_test(
+        self,
+        request: AnyRequest,
+        slug: str,
+        kind: str,
+        error: str,
+        number: str = "",
+        anchor: str = "",
+    ) -> Template | Redirect:
+        """Start a test call for the signed-in person; back to its section of the page, with
+        ``?error=`` when it could not start."""
         found = await self._own(request, slug)
         if not isinstance(found, tuple):
             return found
         people, _ = found
+        section = anchor or error
         try:
-            await people.start_test(slug, END_TO_END)
+            await people.start_test(slug, kind, number)
         except (ValueError, TestCallError):
-            return Redirect(f"/people/{slug}?error=full#full-test", status_code=303)
-        return Redirect(f"/people/{slug}#full-test", status_code=303)
+            return Redirect(f"/people/{slug}?error={error}#{section}", status_code=303)
+        return Redirect(f"/people/{slug}#{section}", status_code=303)
 
     @post("/people/{slug:str}/contacts", status_code=303)
     async def add_contact(
