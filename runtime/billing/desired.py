@@ -136,15 +136,17 @@ def proposals(
         released = values.get("allowDestroy") in (True, "true")
         if account.canceled_at is not None and not released:
             asked = erased.get(account.tenant)
-            refusal = release_refusal(account, now, retention, asked)
+            # Its dates as the tenant reads them (its stack's region), as its notices give them.
+            region = str(values.get("region") or "")
+            refusal = release_refusal(account, now, retention, asked, region=region)
             if refusal is None:
-                canceled = account.canceled_at.date().isoformat()
+                canceled = local_time(account.canceled_at, region).date().isoformat()
                 why = f"canceled on {canceled}, kept {retention.days} days: release due"
                 if now < account.canceled_at + retention:
                     assert asked is not None  # noqa: S101 (only an erasure ends it early)
                     why = (
                         f"canceled on {canceled}, history erased on the person's request of "
-                        f"{asked.date().isoformat()}: release due"
+                        f"{local_time(asked, region).date().isoformat()}: release due"
                     )
                 found.append(Proposal(account.tenant, "allowDestroy", True, why))
     return found

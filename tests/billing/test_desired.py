@@ -159,3 +159,38 @@ def test_a_downgrade_is_refused_while_the_stack_monitors_more_phones_than_the_pl
     )
     assert "remove some from ethiq:monitoredNumbers first" in written.stderr
     assert path.read_text() == before
+
+
+def test_the_command_names_the_cancellation_day_in_the_tenants_time_zone(tmp_path: Path) -> None:
+    # Canceled at 02:30 UTC: the evening before in Quebec, the day its notices and pages name.
+    url = f"sqlite:///{tmp_path}/ethiq.sqlite"
+    canceled = (NOW - timedelta(days=40)).replace(hour=2, minute=30, second=0, microsecond=0)
+
+    async def seed() -> None:
+        store = store_for_url(url)
+        try:
+            table = bind_table(BillingAccount, store.platform_engine())
+            await table.create_table()
+            await bind_table(StripeEvent, store.platform_engine()).create_table()
+            await Accounts(store).open("evening", "cus_evening", "solo")
+            await table.update(
+                {
+                    table.subscription_id: "sub_evening",
+                    table.subscription_status: "canceled",
+                    table.canceled_at: canceled,
+                }
+            ).where(table.tenant == "evening")
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    _stack(stacks / "Pulumi.evening.yaml", 1, plan="solo")
+    listed = CliRunner().invoke(
+        app, ["billing", "changes", "--stacks", str(stacks)], env={"DATABASE_URL": url}
+    )
+    assert listed.exit_code == 0, listed.output
+    local_day = (canceled - timedelta(days=1)).date().isoformat()
+    assert f"canceled on {local_day}," in listed.stdout, listed.stdout
+    assert canceled.date().isoformat() not in listed.stdout
