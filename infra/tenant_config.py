@@ -20,8 +20,7 @@ from infra.emergency_address import AddressError, EmergencyAddress, parse_emerge
 from infra.us_texting import UsTexting, UsTextingError, parse_us_texting
 from runtime.billing.plans import ENTRY_PLAN, PLANS
 from runtime.billing.plans import plan as plan_named
-from runtime.people.forwarding import CARRIERS
-from runtime.regions import LANGUAGES, REGIONS, Region
+from runtime.regions import CARRIER_KEYS, LANGUAGES, REGIONS, Region
 from runtime.screening.risk import parse_sensitivity
 
 __all__ = [
@@ -111,7 +110,7 @@ class Monitored:
 
     number: str  # E.164
     name: str = ""  # whose phone, as the person's page names it
-    carrier: str = ""  # a key of runtime.people.forwarding.CARRIERS; "" : the person's
+    carrier: str = ""  # one of runtime.regions.CARRIER_KEYS; "" : the person's
 
     def as_config(self) -> dict[str, str]:
         values = {"number": self.number, "name": self.name, "carrier": self.carrier}
@@ -325,10 +324,10 @@ def parse_monitored_numbers(value: Any, country: str = "CA") -> tuple[Monitored,
         else:
             raise ConfigError(key, "must have a number")
         entry = Monitored(_e164(number.strip(), country, f"{key}.number"), name.strip(), carrier)
-        if carrier and carrier not in CARRIERS:
+        if carrier and carrier not in CARRIER_KEYS:
             raise ConfigError(
                 f"{key}.carrier",
-                f"{carrier!r} is not a carrier Ethiq knows ({', '.join(CARRIERS)})",
+                f"{carrier!r} is not a carrier Ethiq knows ({', '.join(CARRIER_KEYS)})",
             )
         if len(entry.name) > MONITORED_NAME_MAX:
             raise ConfigError(

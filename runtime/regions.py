@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
-__all__ = ["LANGUAGES", "REGIONS", "Language", "Region"]
+__all__ = ["CARRIER_KEYS", "LANGUAGES", "REGIONS", "Language", "Region"]
 
 Language = Literal["fr-CA", "en-US"]
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
@@ -41,3 +41,22 @@ REGIONS: Final[Mapping[str, Region]] = {
     "US-NY": Region("US", "NY", (40.7128, -74.0060), "us-east-1", ("New York", "New York")),
     "US-CA": Region("US", "CA", (37.7749, -122.4194), "us-west-2", ("Californie", "California")),
 }
+
+
+# The mobile carriers of these markets a stack may name for a monitored number
+# (``ethiq:monitoredNumbers``): keys only. Their forwarding codes and sources live with the
+# person's pages (``runtime/people/forwarding.py``, whose ``CARRIERS`` a test keeps in step), so
+# the tenant program, which validates stack files, never imports the pages' code.
+CARRIER_KEYS: Final = (
+    "bell",
+    "rogers",
+    "fido",
+    "telus",
+    "koodo",
+    "virgin",
+    "freedom",
+    "videotron",
+    "att",
+    "tmobile",
+    "verizon",
+)

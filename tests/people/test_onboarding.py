@@ -20,6 +20,7 @@ from runtime.people.links import BadLink, LinkSigner
 from runtime.people.onboarding import STEPS, Step, StepOutOfOrder
 from runtime.people.service import People, UnknownTenant
 from runtime.people.sip import account_uri, qr_svg
+from runtime.regions import CARRIER_KEYS
 from runtime.settings import PeopleSettings
 from runtime.storage import TenantStore, store_for_url
 from runtime.storage.bind import bind_table
@@ -363,3 +364,9 @@ def test_a_new_session_says_verify_your_identity_and_a_failed_one_says_what_fail
         assert await todo() == "do_identity_verified"
 
     asyncio.run(run())
+
+
+def test_the_carriers_a_stack_may_name_are_those_with_forwarding_codes() -> None:
+    """The tenant program checks a monitored number's carrier against a list of keys only, so
+    that it never imports the pages' code: the two must name the same carriers."""
+    assert tuple(CARRIERS) == CARRIER_KEYS
